@@ -1,0 +1,52 @@
+/* Internal helpers shared by every stage: error context, image buffers. */
+#ifndef HM_COMMON_H
+#define HM_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hashmatch.h"
+
+#define HM_ERRMSG_MAX 512
+
+/* Detail message for the last failure of one operation.  Owned by the
+ * caller's handle; nothing here is global. */
+typedef struct hm_err {
+    char msg[HM_ERRMSG_MAX];
+} hm_err;
+
+/* Record a detail message and return `status`, so callers can write
+ * `return hm_fail(err, HM_E_DECODE, "...", ...)`. */
+int hm_fail(hm_err *err, int status, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static inline void hm_err_clear(hm_err *err) { err->msg[0] = '\0'; }
+
+/* An 8-bit image: `channels` colour channels (1 grey, 3 RGB) stored with
+ * `bpp` bytes per pixel (4 = RGBA/RGBX, the 4th byte ignored). */
+typedef struct hm_image {
+    const uint8_t *px;
+    uint32_t w, h;
+    size_t stride;
+    int bpp;
+    int channels;
+    uint8_t *owned; /* non-NULL when px is ours to free */
+} hm_image;
+
+/* Allocate an owned w x h image (stride = w * bpp).  Returns HM_OK or
+ * HM_E_NO_MEMORY.  The caller has already checked the pixel limit. */
+int hm_image_alloc(hm_image *img, uint32_t w, uint32_t h, int channels,
+                   int bpp);
+void hm_image_release(hm_image *img);
+
+/* Overflow-checked size_t multiplication: returns 0 on overflow. */
+static inline int hm_mul_ok(size_t a, size_t b, size_t *out) {
+    if (a != 0 && b > SIZE_MAX / a) return 0;
+    *out = a * b;
+    return 1;
+}
+
+#endif

@@ -1,0 +1,48 @@
+/* Internal interface of the decode stage: encoded bytes -> pixel rows. */
+#ifndef HM_DECODE_H
+#define HM_DECODE_H
+
+#include "../common/common.h"
+
+/* Where decoded rows go.  `begin` is called once with the final
+ * dimensions and layout (1 or 3 colour channels, bpp 1, 3 or 4) before
+ * any row; it may refuse (non-zero status, message in err).  Then `row`
+ * is called for each row from top to bottom. */
+typedef struct hm_sink {
+    int (*begin)(void *ctx, uint32_t w, uint32_t h, int channels, int bpp,
+                 hm_err *err);
+    void (*row)(void *ctx, const uint8_t *row);
+    void *ctx;
+} hm_sink;
+
+typedef struct hm_decode_opts {
+    uint64_t max_pixels;
+    int fast_min_side; /* 0 = exact; else JPEG DCT scaling, short side >= */
+    int apply_exif;    /* apply EXIF orientation (JPEG) */
+} hm_decode_opts;
+
+/* Decode `data` (format detected from content) into `sink`.  Fills the
+ * format/size fields of `info` (may be NULL). */
+int hm_decode(const uint8_t *data, size_t size, const hm_decode_opts *o,
+              const hm_sink *sink, hm_image_info *info, hm_err *err);
+
+/* Per-format decoders (same contract as hm_decode).  `orientation`
+ * receives the EXIF orientation (1..8) or 0 when the format has none. */
+int hm_decode_jpeg(const uint8_t *data, size_t size, const hm_decode_opts *o,
+                   const hm_sink *sink, int *orientation, hm_err *err);
+int hm_decode_png(const uint8_t *data, size_t size, const hm_decode_opts *o,
+                  const hm_sink *sink, hm_err *err);
+int hm_decode_webp(const uint8_t *data, size_t size, const hm_decode_opts *o,
+                   const hm_sink *sink, hm_err *err);
+int hm_decode_ffmpeg(const uint8_t *data, size_t size, hm_format fmt,
+                     const hm_decode_opts *o, const hm_sink *sink,
+                     hm_err *err);
+
+/* EXIF orientation tag from a TIFF-structured EXIF block, 0 if absent. */
+int hm_exif_orientation(const uint8_t *tiff, size_t len);
+
+/* The pixel-limit check every decoder runs on header dimensions. */
+int hm_check_dims(uint64_t w, uint64_t h, const hm_decode_opts *o,
+                  const char *what, hm_err *err);
+
+#endif

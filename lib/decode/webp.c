@@ -1,0 +1,69 @@
+/*
+ * WebP through libwebp (the reference decoder, also what Pillow uses):
+ * still images with WebPDecodeRGBInto, animated ones by their first
+ * composited frame through the animation decoder.  Alpha is ignored.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <webp/decode.h>
+#include <webp/demux.h>
+
+#include "decode.h"
+
+static int push_rows(const hm_sink *sink, const uint8_t *px, int w, int h,
+                     int bpp, hm_err *err) {
+    int st = sink->begin(sink->ctx, (uint32_t)w, (uint32_t)h, 3, bpp, err);
+    for (int y = 0; st == HM_OK && y < h; y++)
+        sink->row(sink->ctx, px + (size_t)y * (size_t)w * (size_t)bpp);
+    return st;
+}
+
+static int decode_animated(const uint8_t *data, size_t size,
+                           const hm_sink *sink, hm_err *err) {
+    WebPData wd = {data, size};
+    WebPAnimDecoderOptions opt;
+    WebPAnimDecoder *dec;
+    WebPAnimInfo ai;
+    uint8_t *frame;
+    int ts, st;
+    if (!WebPAnimDecoderOptionsInit(&opt))
+        return hm_fail(err, HM_E_INTERNAL, "WebP: libwebp version mismatch");
+    opt.color_mode = MODE_RGBA;
+    opt.use_threads = 0;
+    dec = WebPAnimDecoderNew(&wd, &opt);
+    if (!dec) return hm_fail(err, HM_E_DECODE, "WebP: invalid animation");
+    if (!WebPAnimDecoderGetInfo(dec, &ai) ||
+        !WebPAnimDecoderGetNext(dec, &frame, &ts)) {
+        WebPAnimDecoderDelete(dec);
+        return hm_fail(err, HM_E_DECODE, "WebP: cannot decode first frame");
+    }
+    st = push_rows(sink, frame, (int)ai.canvas_width, (int)ai.canvas_height,
+                   4, err);
+    WebPAnimDecoderDelete(dec);
+    return st;
+}
+
+int hm_decode_webp(const uint8_t *data, size_t size, const hm_decode_opts *o,
+                   const hm_sink *sink, hm_err *err) {
+    WebPBitstreamFeatures f;
+    uint8_t *px;
+    size_t stride, total;
+    int st;
+    if (WebPGetFeatures(data, size, &f) != VP8_STATUS_OK)
+        return hm_fail(err, HM_E_DECODE, "WebP: invalid or truncated header");
+    st = hm_check_dims((uint64_t)f.width, (uint64_t)f.height, o, "WebP", err);
+    if (st != HM_OK) return st;
+    if (f.has_animation) return decode_animated(data, size, sink, err);
+    stride = (size_t)f.width * 3;
+    total = stride * (size_t)f.height;
+    px = malloc(total);
+    if (!px) return hm_fail(err, HM_E_NO_MEMORY, "WebP: out of memory");
+    if (!WebPDecodeRGBInto(data, size, px, total, (int)stride)) {
+        free(px);
+        return hm_fail(err, HM_E_DECODE, "WebP: corrupt or truncated data");
+    }
+    st = push_rows(sink, px, f.width, f.height, 3, err);
+    free(px);
+    return st;
+}

@@ -1,0 +1,169 @@
+/*
+ * imagehash 4.x average_hash, dhash and phash (hash_size 8), exact to the
+ * Python package with Pillow >= 7: grey "L" conversion, LANCZOS resize to
+ * 8x8 / 9x8 / 32x32, then mean, horizontal gradient, or the top-left 8x8
+ * of an unnormalised 2-D DCT-II compared with its median.
+ *
+ * Streaming: each L row goes through the horizontal resize passes at once,
+ * so only (output width x height) bytes per target are kept.
+ */
+#include "imagehash_stream.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pillow.h"
+
+enum { RS_PHASH, RS_DHASH, RS_AHASH, RS_COUNT };
+static const int kOutW[RS_COUNT] = {32, 9, 8};
+static const int kOutH[RS_COUNT] = {32, 8, 8};
+
+typedef struct resize_target {
+    int active, need_h, need_v;
+    hm_pillow_axis ax_h, ax_v;
+    uint8_t *tmp; /* ow x h: rows after the horizontal pass */
+} resize_target;
+
+struct hm_ih_stream {
+    int w, h, row;
+    uint8_t *lrow;
+    resize_target t[RS_COUNT];
+};
+
+void hm_ih_stream_free(hm_ih_stream *s) {
+    if (!s) return;
+    for (int i = 0; i < RS_COUNT; i++) {
+        hm_pillow_axis_free(&s->t[i].ax_h);
+        hm_pillow_axis_free(&s->t[i].ax_v);
+        free(s->t[i].tmp);
+    }
+    free(s->lrow);
+    free(s);
+}
+
+int hm_ih_stream_create(int w, int h, unsigned types, hm_ih_stream **out) {
+    hm_ih_stream *s = calloc(1, sizeof *s);
+    static const int kType[RS_COUNT] = {HM_HASH_PHASH, HM_HASH_DHASH,
+                                        HM_HASH_AHASH};
+    *out = NULL;
+    if (!s) return HM_E_NO_MEMORY;
+    s->w = w;
+    s->h = h;
+    s->lrow = malloc((size_t)w);
+    if (!s->lrow) goto nomem;
+    for (int i = 0; i < RS_COUNT; i++) {
+        resize_target *t = &s->t[i];
+        if (!(types & HM_TYPE_BIT(kType[i]))) continue;
+        t->active = 1;
+        t->need_h = kOutW[i] != w;
+        t->need_v = kOutH[i] != h;
+        if (t->need_h && hm_pillow_axis_init(&t->ax_h, w, kOutW[i]) != HM_OK)
+            goto nomem;
+        if (t->need_v && hm_pillow_axis_init(&t->ax_v, h, kOutH[i]) != HM_OK)
+            goto nomem;
+        t->tmp = malloc((size_t)kOutW[i] * (size_t)h);
+        if (!t->tmp) goto nomem;
+    }
+    *out = s;
+    return HM_OK;
+nomem:
+    hm_ih_stream_free(s);
+    return HM_E_NO_MEMORY;
+}
+
+void hm_ih_stream_push(hm_ih_stream *s, const uint8_t *row, int bpp,
+                       int channels) {
+    const int r = s->row++;
+    hm_pillow_l_row(row, s->w, bpp, channels, s->lrow);
+    for (int i = 0; i < RS_COUNT; i++) {
+        resize_target *t = &s->t[i];
+        uint8_t *dst;
+        if (!t->active) continue;
+        dst = t->tmp + (size_t)r * (size_t)kOutW[i];
+        if (t->need_h)
+            hm_pillow_hpass(&t->ax_h, s->lrow, dst);
+        else
+            memcpy(dst, s->lrow, (size_t)s->w);
+    }
+}
+
+/* Final small image of target i into out (kOutW x kOutH). */
+static void finish_target(const hm_ih_stream *s, int i, uint8_t *out) {
+    const resize_target *t = &s->t[i];
+    if (t->need_v)
+        hm_pillow_vpass(&t->ax_v, t->tmp, kOutW[i], out);
+    else
+        memcpy(out, t->tmp, (size_t)kOutW[i] * (size_t)kOutH[i]);
+}
+
+/* imagehash 4.x: bit (r, c) -> byte r, bit 7 - c. */
+static void set_bit64(hm_hash *h, int r, int c) {
+    h->bytes[r] |= (uint8_t)(0x80u >> c);
+}
+
+static void ahash(const uint8_t p[64], hm_hash *out) {
+    unsigned sum = 0;
+    hm_hash_init(out, HM_HASH_AHASH);
+    for (int i = 0; i < 64; i++) sum += p[i];
+    /* p > mean  <=>  64 p > sum  (the float64 mean is sum / 64 exactly) */
+    for (int i = 0; i < 64; i++)
+        if (64u * p[i] > sum) set_bit64(out, i / 8, i % 8);
+}
+
+static void dhash(const uint8_t p[72], hm_hash *out) {
+    hm_hash_init(out, HM_HASH_DHASH);
+    for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++)
+            if (p[r * 9 + c + 1] > p[r * 9 + c]) set_bit64(out, r, c);
+}
+
+static int cmp_double(const void *a, const void *b) {
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* scipy.fftpack.dct type II, norm=None: y[k] = 2 sum x[n] cos(pi k (2n+1)
+ * / 2N), first along axis 0 then axis 1; only k < 8 is needed. */
+static void phash(const uint8_t p[1024], hm_hash *out) {
+    double cosv[8][32];
+    double t[8][32], d[64], sorted[64];
+    for (int k = 0; k < 8; k++)
+        for (int n = 0; n < 32; n++)
+            cosv[k][n] = cos(M_PI * k * (2 * n + 1) / 64.0);
+    for (int k = 0; k < 8; k++)
+        for (int c = 0; c < 32; c++) {
+            double acc = 0.0;
+            for (int n = 0; n < 32; n++) acc += p[n * 32 + c] * cosv[k][n];
+            t[k][c] = 2.0 * acc;
+        }
+    for (int k = 0; k < 8; k++)
+        for (int l = 0; l < 8; l++) {
+            double acc = 0.0;
+            for (int n = 0; n < 32; n++) acc += t[k][n] * cosv[l][n];
+            d[k * 8 + l] = 2.0 * acc;
+        }
+    memcpy(sorted, d, sizeof sorted);
+    qsort(sorted, 64, sizeof(double), cmp_double);
+    const double median = (sorted[31] + sorted[32]) / 2.0;
+    hm_hash_init(out, HM_HASH_PHASH);
+    for (int i = 0; i < 64; i++)
+        if (d[i] > median) set_bit64(out, i / 8, i % 8);
+}
+
+void hm_ih_stream_finish(hm_ih_stream *s, unsigned types, hm_hash *ph,
+                         hm_hash *dh, hm_hash *ah) {
+    uint8_t buf[1024];
+    if (types & HM_TYPE_BIT(HM_HASH_PHASH)) {
+        finish_target(s, RS_PHASH, buf);
+        phash(buf, ph);
+    }
+    if (types & HM_TYPE_BIT(HM_HASH_DHASH)) {
+        finish_target(s, RS_DHASH, buf);
+        dhash(buf, dh);
+    }
+    if (types & HM_TYPE_BIT(HM_HASH_AHASH)) {
+        finish_target(s, RS_AHASH, buf);
+        ahash(buf, ah);
+    }
+}

@@ -1,0 +1,416 @@
+/*
+ * PDQ, computed bit-for-bit as Meta's reference does (ThreatExchange
+ * pdq/cpp), from facts in docs/format.md.  Written from the algorithm's
+ * description; no reference code is copied.
+ *
+ * The reference filters a whole float luma image with four 1-D box passes
+ * (rows, columns, rows, columns), then samples 64x64 points.  Each pass is
+ * a running float sum whose operation order decides the last bits, so we
+ * keep that order exactly, but stream it: rows arrive one at a time, the
+ * column passes keep a running sum per column and a ring of the last
+ * `window + 1` rows, and the second row pass only divides at the 64
+ * sampled columns.  Memory is O(width * window) instead of O(width *
+ * height), and per column the sequence of float additions, subtractions
+ * and divisions is the reference's.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+#include "pdq_stream.h"
+
+#define PDQ_MIN_DIM 5
+#define PDQ_CPP_PRESCALE 512
+
+static const float kLumaR = 0.299f;
+static const float kLumaG = 0.587f;
+static const float kLumaB = 0.114f;
+
+/* ---- DCT matrix ---------------------------------------------------- */
+
+static float g_dct[16][64];
+static int g_dct_ready; /* written once; see hm_pdq_init */
+
+/* Filled at library load (constructor) so no lazy init races. */
+__attribute__((constructor)) static void hm_pdq_init(void) {
+    const double scale = sqrt(2.0 / 64.0);
+    for (int i = 0; i < 16; i++)
+        for (int j = 0; j < 64; j++)
+            g_dct[i][j] =
+                (float)(scale * cos((M_PI / 2 / 64.0) * (i + 1) * (2 * j + 1)));
+    g_dct_ready = 1;
+}
+
+/* ---- 1-D box filter pieces ----------------------------------------- */
+
+/* Box filter along one row (contiguous), full output.  Same phases and
+ * operation order as the reference's running sum. */
+static void box_row(const float *in, float *out, int n, int win) {
+    const int half = (win + 2) / 2;
+    int ri = 0, li = 0, oi = 0, cnt = 0;
+    float sum = 0.0f;
+    for (int i = 0; i < half - 1; i++) {
+        sum += in[ri++];
+        cnt++;
+    }
+    for (int i = 0; i < win - half + 1; i++) {
+        sum += in[ri++];
+        cnt++;
+        out[oi++] = sum / (float)cnt;
+    }
+    for (int i = 0; i < n - win; i++) {
+        sum += in[ri++];
+        sum -= in[li++];
+        out[oi++] = sum / (float)cnt;
+    }
+    for (int i = 0; i < half - 1; i++) {
+        sum -= in[li++];
+        cnt--;
+        out[oi++] = sum / (float)cnt;
+    }
+}
+
+/* Same running sum, but only the outputs at positions xs[0..63]
+ * (non-decreasing) are divided and kept. */
+static void box_row_sampled(const float *in, float *out64, int n, int win,
+                            const int *xs) {
+    const int half = (win + 2) / 2;
+    int ri = 0, li = 0, oi = 0, cnt = 0, k = 0;
+    float sum = 0.0f;
+#define EMIT()                                     \
+    do {                                           \
+        while (k < 64 && xs[k] == oi)              \
+            out64[k++] = sum / (float)cnt;         \
+        oi++;                                      \
+    } while (0)
+    for (int i = 0; i < half - 1; i++) {
+        sum += in[ri++];
+        cnt++;
+    }
+    for (int i = 0; i < win - half + 1; i++) {
+        sum += in[ri++];
+        cnt++;
+        EMIT();
+    }
+    for (int i = 0; i < n - win; i++) {
+        sum += in[ri++];
+        sum -= in[li++];
+        EMIT();
+    }
+    for (int i = 0; i < half - 1; i++) {
+        sum -= in[li++];
+        cnt--;
+        EMIT();
+    }
+#undef EMIT
+}
+
+/* Column box filter over rows pushed one at a time (width n). */
+typedef struct colbox {
+    int n, win, half, len;
+    int ri, cnt, li;
+    float *sum;  /* n */
+    float *ring; /* (win + 1) * n */
+    float *out;  /* n, the row emitted last */
+} colbox;
+
+static int colbox_init(colbox *cb, int n, int win, int len) {
+    memset(cb, 0, sizeof *cb);
+    cb->n = n;
+    cb->win = win;
+    cb->half = (win + 2) / 2;
+    cb->len = len;
+    cb->sum = calloc((size_t)n, sizeof(float));
+    cb->ring = malloc((size_t)(win + 1) * (size_t)n * sizeof(float));
+    cb->out = malloc((size_t)n * sizeof(float));
+    return (cb->sum && cb->ring && cb->out) ? HM_OK : HM_E_NO_MEMORY;
+}
+
+static void colbox_free(colbox *cb) {
+    free(cb->sum);
+    free(cb->ring);
+    free(cb->out);
+    memset(cb, 0, sizeof *cb);
+}
+
+static float *ring_row(const colbox *cb, int r) {
+    return cb->ring + (size_t)(r % (cb->win + 1)) * (size_t)cb->n;
+}
+
+static void colbox_divide(colbox *cb) {
+    const float c = (float)cb->cnt;
+    for (int j = 0; j < cb->n; j++) cb->out[j] = cb->sum[j] / c;
+}
+
+/* Push the next input row; returns 1 when a row was emitted into cb->out. */
+static int colbox_push(colbox *cb, const float *row) {
+    const int ri = cb->ri++;
+    float *slot = ring_row(cb, ri);
+    float *sum = cb->sum;
+    memcpy(slot, row, (size_t)cb->n * sizeof(float));
+    if (ri < cb->win) {
+        for (int j = 0; j < cb->n; j++) sum[j] += row[j];
+        cb->cnt++;
+        if (ri < cb->half - 1) return 0;
+    } else {
+        const float *old = ring_row(cb, ri - cb->win);
+        for (int j = 0; j < cb->n; j++) {
+            sum[j] += row[j];
+            sum[j] -= old[j];
+        }
+        cb->li++;
+    }
+    colbox_divide(cb);
+    return 1;
+}
+
+/* After the last input row: emit the trailing half-1 rows one by one.
+ * Returns 1 while it emitted a row. */
+static int colbox_drain(colbox *cb) {
+    if (cb->li >= cb->len - cb->win + cb->half - 1) return 0;
+    const float *old = ring_row(cb, cb->li++);
+    for (int j = 0; j < cb->n; j++) cb->sum[j] -= old[j];
+    cb->cnt--;
+    colbox_divide(cb);
+    return 1;
+}
+
+/* ---- the streaming state ------------------------------------------- */
+
+struct hm_pdq_stream {
+    int flavour;
+    int in_w, in_h; /* rows pushed are in_w wide, in_h of them */
+    int w, h;       /* dimensions PDQ runs on (512x512 when prescaled) */
+    int prescale;
+    int degenerate;
+    int win_rows, win_cols; /* along rows (from w), along cols (from h) */
+    int in_row;             /* input rows received */
+    int out_row;            /* hashed rows produced (prescale) */
+    int *xs_pre;            /* prescale column map, w entries */
+    float *luma, *r1;       /* one row each */
+    colbox cb1, cb2;
+    int xs[64], ys[64];
+    float r2[64];
+    int c2_row, next_y;
+    float buf64[64][64];
+};
+
+static int dim_index(int k, int n) {
+    /* sample centres, as the reference: (int)(((k + 0.5) * n) / 64) */
+    return (int)(((k + 0.5) * n) / 64);
+}
+
+void hm_pdq_stream_free(hm_pdq_stream *s) {
+    if (!s) return;
+    free(s->xs_pre);
+    free(s->luma);
+    free(s->r1);
+    colbox_free(&s->cb1);
+    colbox_free(&s->cb2);
+    free(s);
+}
+
+int hm_pdq_stream_create(int in_w, int in_h, int flavour,
+                         hm_pdq_stream **out) {
+    hm_pdq_stream *s = calloc(1, sizeof *s);
+    *out = NULL;
+    if (!s) return HM_E_NO_MEMORY;
+    s->flavour = flavour;
+    s->in_w = in_w;
+    s->in_h = in_h;
+    s->w = in_w;
+    s->h = in_h;
+    if (flavour == HM_PDQ_CPP_512 &&
+        (in_w > PDQ_CPP_PRESCALE || in_h > PDQ_CPP_PRESCALE)) {
+        s->prescale = 1;
+        s->w = s->h = PDQ_CPP_PRESCALE;
+    }
+    if (s->w < PDQ_MIN_DIM || s->h < PDQ_MIN_DIM) {
+        s->degenerate = 1;
+        *out = s;
+        return HM_OK;
+    }
+    s->win_rows = (s->w + 127) / 128;
+    s->win_cols = (s->h + 127) / 128;
+    if (s->prescale) {
+        s->xs_pre = malloc((size_t)s->w * sizeof(int));
+        if (!s->xs_pre) goto nomem;
+        /* CImg nearest-neighbour: output x reads input floor(x*W/512) */
+        for (int x = 0; x < s->w; x++)
+            s->xs_pre[x] = (int)(((int64_t)x * in_w) / PDQ_CPP_PRESCALE);
+    }
+    s->luma = malloc((size_t)s->w * sizeof(float));
+    s->r1 = malloc((size_t)s->w * sizeof(float));
+    if (!s->luma || !s->r1) goto nomem;
+    if (colbox_init(&s->cb1, s->w, s->win_cols, s->h) != HM_OK ||
+        colbox_init(&s->cb2, 64, s->win_cols, s->h) != HM_OK)
+        goto nomem;
+    for (int k = 0; k < 64; k++) {
+        s->xs[k] = dim_index(k, s->w);
+        s->ys[k] = dim_index(k, s->h);
+    }
+    *out = s;
+    return HM_OK;
+nomem:
+    hm_pdq_stream_free(s);
+    return HM_E_NO_MEMORY;
+}
+
+/* A row of the second column pass is ready in cb2.out. */
+static void take_c2_row(hm_pdq_stream *s) {
+    const int r = s->c2_row++;
+    while (s->next_y < 64 && s->ys[s->next_y] == r)
+        memcpy(s->buf64[s->next_y++], s->cb2.out, sizeof s->buf64[0]);
+}
+
+/* A row of the first column pass is ready in cb1.out. */
+static void take_c1_row(hm_pdq_stream *s) {
+    box_row_sampled(s->cb1.out, s->r2, s->w, s->win_rows, s->xs);
+    if (colbox_push(&s->cb2, s->r2)) take_c2_row(s);
+}
+
+/* One luma row of the image PDQ runs on. */
+static void process_luma_row(hm_pdq_stream *s) {
+    box_row(s->luma, s->r1, s->w, s->win_rows);
+    if (colbox_push(&s->cb1, s->r1)) take_c1_row(s);
+}
+
+static void luma_row(const uint8_t *row, int n, int bpp, int channels,
+                     const int *xmap, float *out) {
+    if (channels == 1) {
+        for (int x = 0; x < n; x++) {
+            const uint8_t *p = row + (size_t)(xmap ? xmap[x] : x) * bpp;
+            out[x] = (float)p[0];
+        }
+        return;
+    }
+    if (!xmap && bpp == 3) {
+        for (int x = 0; x < n; x++)
+            out[x] = kLumaR * row[3 * x] + kLumaG * row[3 * x + 1] +
+                     kLumaB * row[3 * x + 2];
+        return;
+    }
+    for (int x = 0; x < n; x++) {
+        const uint8_t *p = row + (size_t)(xmap ? xmap[x] : x) * bpp;
+        out[x] = kLumaR * p[0] + kLumaG * p[1] + kLumaB * p[2];
+    }
+}
+
+void hm_pdq_stream_push(hm_pdq_stream *s, const uint8_t *row, int bpp,
+                        int channels) {
+    const int r = s->in_row++;
+    if (s->degenerate) return;
+    if (!s->prescale) {
+        luma_row(row, s->w, bpp, channels, NULL, s->luma);
+        process_luma_row(s);
+        return;
+    }
+    /* Nearest neighbour: output row y reads input row floor(y*H/512); an
+     * input row may feed zero, one or several output rows. */
+    int computed = 0;
+    while (s->out_row < s->h &&
+           (int)(((int64_t)s->out_row * s->in_h) / PDQ_CPP_PRESCALE) == r) {
+        if (!computed) {
+            luma_row(row, s->w, bpp, channels, s->xs_pre, s->luma);
+            computed = 1;
+        }
+        process_luma_row(s);
+        s->out_row++;
+    }
+}
+
+/* ---- quality, DCT, median, bits ------------------------------------ */
+
+static int quality_metric(const float b[64][64]) {
+    int sum = 0;
+    for (int i = 0; i < 63; i++)
+        for (int j = 0; j < 64; j++) {
+            int d = (int)(((b[i][j] - b[i + 1][j]) * 100) / 255);
+            sum += abs(d);
+        }
+    for (int i = 0; i < 64; i++)
+        for (int j = 0; j < 63; j++) {
+            int d = (int)(((b[i][j] - b[i][j + 1]) * 100) / 255);
+            sum += abs(d);
+        }
+    int q = sum / 90;
+    return q > 100 ? 100 : q;
+}
+
+static void dct64to16(const float a[64][64], float out[16][16]) {
+    float t[16][64];
+    for (int i = 0; i < 16; i++)
+        for (int j = 0; j < 64; j++) {
+            float acc = 0.0f;
+            for (int k = 0; k < 64; k++) acc += g_dct[i][k] * a[k][j];
+            t[i][j] = acc;
+        }
+    for (int i = 0; i < 16; i++)
+        for (int j = 0; j < 16; j++) {
+            float acc = 0.0f;
+            for (int k = 0; k < 64; k++) acc += t[i][k] * g_dct[j][k];
+            out[i][j] = acc;
+        }
+}
+
+int hm_pdq_stream_finish(hm_pdq_stream *s, hm_pdq_dct *out) {
+    memset(out, 0, sizeof *out);
+    if (s->degenerate) {
+        out->degenerate = 1;
+        return HM_OK;
+    }
+    if (s->in_row != s->in_h || !g_dct_ready) return HM_E_INTERNAL;
+    while (colbox_drain(&s->cb1)) take_c1_row(s);
+    while (colbox_drain(&s->cb2)) take_c2_row(s);
+    if (s->next_y != 64) return HM_E_INTERNAL;
+    out->quality = quality_metric((const float(*)[64])s->buf64);
+    dct64to16((const float(*)[64])s->buf64, out->c);
+    return HM_OK;
+}
+
+static int cmp_float(const void *a, const void *b) {
+    const float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Dihedral variants act on the DCT: transpose and/or negate entries
+ * according to the parity of their frequencies (index even = odd
+ * frequency, antisymmetric under the matching flip). */
+static float dih_value(const float a[16][16], int variant, int i, int j) {
+    /* value of variant matrix at (i, j) */
+    switch (variant) {
+    case HM_DIH_ORIGINAL: return a[i][j];
+    case HM_DIH_ROT90: /* B[j][i] = A[i][j], negated where j even */
+        return (i & 1) ? a[j][i] : -a[j][i];
+    case HM_DIH_ROT180: return ((i + j) & 1) ? -a[i][j] : a[i][j];
+    case HM_DIH_ROT270: /* B[j][i] = A[i][j], negated where i even */
+        return (j & 1) ? a[j][i] : -a[j][i];
+    case HM_DIH_FLIPX: return (i & 1) ? a[i][j] : -a[i][j];
+    case HM_DIH_FLIPY: return (j & 1) ? a[i][j] : -a[i][j];
+    case HM_DIH_FLIPPLUS1: return a[j][i];
+    default: /* HM_DIH_FLIPMINUS1 */
+        return ((i + j) & 1) ? -a[j][i] : a[j][i];
+    }
+}
+
+void hm_pdq_hash(const hm_pdq_dct *d, int variant, hm_hash *out) {
+    float m[16][16], sorted[256];
+    hm_hash_init(out, HM_HASH_PDQ);
+    out->variant = (uint8_t)variant;
+    out->quality = (int16_t)d->quality;
+    if (d->degenerate) return;
+    for (int i = 0; i < 16; i++)
+        for (int j = 0; j < 16; j++) m[i][j] = dih_value(d->c, variant, i, j);
+    memcpy(sorted, m, sizeof sorted);
+    qsort(sorted, 256, sizeof(float), cmp_float);
+    /* Torben's median as the reference uses it: the 128th smallest. */
+    const float median = sorted[127];
+    for (int i = 0; i < 16; i++)
+        for (int j = 0; j < 16; j++)
+            if (m[i][j] > median) {
+                /* bit k = 16i + j lives in word i; words print high first */
+                const int byte = 2 * (15 - i) + (j < 8 ? 1 : 0);
+                out->bytes[byte] |= (uint8_t)(1u << (j & 7));
+            }
+}

@@ -1,0 +1,397 @@
+/*
+ * The public API glue: a hasher object owns options and the last error,
+ * and runs decode -> hash as one streaming pipeline (the decoder pushes
+ * rows into the requested hash computations; nothing is decoded twice).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/common.h"
+#include "decode/decode.h"
+#include "hash/hash.h"
+#include "hash/imagehash_stream.h"
+#include "hash/pdq_stream.h"
+
+#define DEFAULT_MAX_INPUT_BYTES (256ull << 20)
+#define DEFAULT_MAX_PIXELS 100000000ull
+
+struct hm_hasher {
+    uint64_t max_input_bytes;
+    uint64_t max_pixels;
+    int pdq_flavour;
+    int apply_exif;
+    int fast;
+    hm_err err;
+};
+
+unsigned hm_version_number(void) { return HM_VERSION_NUMBER; }
+
+const char *hm_version_string(void) {
+#define HM_STR2(x) #x
+#define HM_STR(x) HM_STR2(x)
+    return HM_STR(HM_VERSION_MAJOR) "." HM_STR(HM_VERSION_MINOR) "." HM_STR(
+        HM_VERSION_PATCH);
+}
+
+hm_status hm_hasher_create(hm_hasher **out) {
+    hm_hasher *h;
+    if (!out) return HM_E_INVALID_ARGUMENT;
+    *out = NULL;
+    h = calloc(1, sizeof *h);
+    if (!h) return HM_E_NO_MEMORY;
+    h->max_input_bytes = DEFAULT_MAX_INPUT_BYTES;
+    h->max_pixels = DEFAULT_MAX_PIXELS;
+    h->pdq_flavour = HM_PDQ_FULLRES;
+    *out = h;
+    return HM_OK;
+}
+
+void hm_hasher_free(hm_hasher *h) { free(h); }
+
+const char *hm_hasher_errmsg(const hm_hasher *h) {
+    return h ? h->err.msg : "hasher is NULL";
+}
+
+hm_status hm_hasher_set(hm_hasher *h, hm_param p, int64_t v) {
+    if (!h) return HM_E_INVALID_ARGUMENT;
+    hm_err_clear(&h->err);
+    switch (p) {
+    case HM_PARAM_MAX_INPUT_BYTES:
+    case HM_PARAM_MAX_PIXELS:
+        if (v <= 0)
+            return hm_fail(&h->err, HM_E_INVALID_ARGUMENT,
+                           "limits must be positive (got %lld)", (long long)v);
+        if (p == HM_PARAM_MAX_INPUT_BYTES) h->max_input_bytes = (uint64_t)v;
+        else h->max_pixels = (uint64_t)v;
+        return HM_OK;
+    case HM_PARAM_PDQ_FLAVOUR:
+        if (v != HM_PDQ_FULLRES && v != HM_PDQ_CPP_512)
+            return hm_fail(&h->err, HM_E_INVALID_ARGUMENT,
+                           "unknown PDQ flavour %lld", (long long)v);
+        h->pdq_flavour = (int)v;
+        return HM_OK;
+    case HM_PARAM_APPLY_EXIF_ORIENTATION:
+    case HM_PARAM_FAST:
+        if (v != 0 && v != 1)
+            return hm_fail(&h->err, HM_E_INVALID_ARGUMENT,
+                           "boolean parameter must be 0 or 1 (got %lld)",
+                           (long long)v);
+        if (p == HM_PARAM_FAST) h->fast = (int)v;
+        else h->apply_exif = (int)v;
+        return HM_OK;
+    }
+    return hm_fail(&h->err, HM_E_INVALID_ARGUMENT, "unknown parameter %d",
+                   (int)p);
+}
+
+hm_status hm_hasher_get(const hm_hasher *h, hm_param p, int64_t *v) {
+    if (!h || !v) return HM_E_INVALID_ARGUMENT;
+    switch (p) {
+    case HM_PARAM_MAX_INPUT_BYTES: *v = (int64_t)h->max_input_bytes; return HM_OK;
+    case HM_PARAM_MAX_PIXELS: *v = (int64_t)h->max_pixels; return HM_OK;
+    case HM_PARAM_PDQ_FLAVOUR: *v = h->pdq_flavour; return HM_OK;
+    case HM_PARAM_APPLY_EXIF_ORIENTATION: *v = h->apply_exif; return HM_OK;
+    case HM_PARAM_FAST: *v = h->fast; return HM_OK;
+    }
+    return HM_E_INVALID_ARGUMENT;
+}
+
+/* ---- the hashing pipeline (a decode sink) -------------------------- */
+
+#define IH_TYPES                                                          \
+    (HM_TYPE_BIT(HM_HASH_PHASH) | HM_TYPE_BIT(HM_HASH_DHASH) |            \
+     HM_TYPE_BIT(HM_HASH_AHASH))
+
+typedef struct pipeline {
+    unsigned types;
+    int flavour;
+    uint32_t w, h;
+    int channels;
+    hm_pdq_stream *pdq;
+    hm_ih_stream *ih;
+} pipeline;
+
+static int pipe_begin(void *ctx, uint32_t w, uint32_t h, int channels,
+                      int bpp, hm_err *err) {
+    pipeline *p = ctx;
+    int st = HM_OK;
+    (void)bpp;
+    p->w = w;
+    p->h = h;
+    p->channels = channels;
+    if (p->types & HM_TYPE_BIT(HM_HASH_PDQ))
+        st = hm_pdq_stream_create((int)w, (int)h, p->flavour, &p->pdq);
+    if (st == HM_OK && (p->types & IH_TYPES))
+        st = hm_ih_stream_create((int)w, (int)h, p->types & IH_TYPES, &p->ih);
+    if (st != HM_OK)
+        return hm_fail(err, st, "out of memory preparing hashes for %ux%u", w, h);
+    return HM_OK;
+}
+
+/* Rows are pushed with a layout fixed at begin; the sink needs bpp, which
+ * every decoder passes equal to channels except RGBA sources. */
+typedef struct pipe_sink {
+    pipeline *p;
+    int bpp;
+} pipe_sink;
+
+static int sink_begin(void *ctx, uint32_t w, uint32_t h, int channels,
+                      int bpp, hm_err *err) {
+    pipe_sink *s = ctx;
+    s->bpp = bpp;
+    return pipe_begin(s->p, w, h, channels, bpp, err);
+}
+
+static void sink_row(void *ctx, const uint8_t *row) {
+    pipe_sink *s = ctx;
+    if (s->p->pdq) hm_pdq_stream_push(s->p->pdq, row, s->bpp, s->p->channels);
+    if (s->p->ih) hm_ih_stream_push(s->p->ih, row, s->bpp, s->p->channels);
+}
+
+static void pipe_free(pipeline *p) {
+    hm_pdq_stream_free(p->pdq);
+    hm_ih_stream_free(p->ih);
+    p->pdq = NULL;
+    p->ih = NULL;
+}
+
+static size_t count_outputs(unsigned types) {
+    size_t n = 0;
+    for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
+        if (types & HM_TYPE_BIT(t)) n++;
+    if (types & HM_WANT_PDQ_DIHEDRAL) n += 7;
+    return n;
+}
+
+static int check_request(hm_hasher *h, unsigned *types, hm_hash *out,
+                         size_t cap, size_t *n_out) {
+    const unsigned known = HM_TYPES_ALL | HM_WANT_PDQ_DIHEDRAL;
+    if (!out || !n_out)
+        return hm_fail(&h->err, HM_E_INVALID_ARGUMENT, "out and n_out are required");
+    *n_out = 0;
+    if (*types & ~known)
+        return hm_fail(&h->err, HM_E_INVALID_ARGUMENT,
+                       "unknown bits in type mask 0x%x", *types & ~known);
+    if (*types & HM_WANT_PDQ_DIHEDRAL) *types |= HM_TYPE_BIT(HM_HASH_PDQ);
+    if (!(*types & HM_TYPES_ALL))
+        return hm_fail(&h->err, HM_E_INVALID_ARGUMENT, "no hash type requested");
+    if (cap < count_outputs(*types))
+        return hm_fail(&h->err, HM_E_INVALID_ARGUMENT,
+                       "output capacity %zu is less than the %zu hashes requested",
+                       cap, count_outputs(*types));
+    return HM_OK;
+}
+
+/* Collect the finished hashes in the documented order. */
+static int pipe_finish(pipeline *p, const uint8_t *bytes, size_t size,
+                       hm_hash *out, size_t *n_out, hm_err *err) {
+    size_t n = 0;
+    hm_hash ph, dh, ah;
+    if (p->pdq) {
+        hm_pdq_dct dct;
+        int st = hm_pdq_stream_finish(p->pdq, &dct);
+        if (st != HM_OK) return hm_fail(err, st, "PDQ pipeline failed");
+        hm_pdq_hash(&dct, HM_DIH_ORIGINAL, &out[n++]);
+        if (p->types & HM_WANT_PDQ_DIHEDRAL)
+            for (int v = 1; v < 8; v++) hm_pdq_hash(&dct, v, &out[n++]);
+    }
+    if (p->ih) {
+        hm_ih_stream_finish(p->ih, p->types, &ph, &dh, &ah);
+        if (p->types & HM_TYPE_BIT(HM_HASH_PHASH)) out[n++] = ph;
+        if (p->types & HM_TYPE_BIT(HM_HASH_DHASH)) out[n++] = dh;
+        if (p->types & HM_TYPE_BIT(HM_HASH_AHASH)) out[n++] = ah;
+    }
+    if (p->types & HM_TYPE_BIT(HM_HASH_MD5))
+        if (hm_digest_md5(bytes, size, &out[n++]) != HM_OK)
+            return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+    if (p->types & HM_TYPE_BIT(HM_HASH_SHA256))
+        if (hm_digest_sha256(bytes, size, &out[n++]) != HM_OK)
+            return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+    *n_out = n;
+    return HM_OK;
+}
+
+static int hash_encoded(hm_hasher *h, const uint8_t *data, size_t size,
+                        unsigned types, hm_hash *out, size_t *n_out,
+                        hm_image_info *info) {
+    pipeline p = {0};
+    pipe_sink ps = {&p, 0};
+    hm_sink sink = {sink_begin, sink_row, &ps};
+    hm_decode_opts o;
+    hm_image_info tmp;
+    int st;
+    if (!info) info = &tmp;
+    memset(info, 0, sizeof *info);
+    o.max_pixels = h->max_pixels;
+    o.fast_min_side = h->fast ? HM_FAST_MIN_SIDE : 0;
+    o.apply_exif = h->apply_exif;
+    p.types = types;
+    p.flavour = h->pdq_flavour;
+    if (types & HM_TYPES_PERCEPTUAL) {
+        st = hm_decode(data, size, &o, &sink, info, &h->err);
+        info->width = p.w;
+        info->height = p.h;
+        info->channels = p.channels;
+    } else {
+        /* digests only: no need to decode the pixels */
+        info->format = hm_detect_format(data, size);
+        st = HM_OK;
+    }
+    if (st == HM_OK) st = pipe_finish(&p, data, size, out, n_out, &h->err);
+    pipe_free(&p);
+    return st;
+}
+
+hm_status hm_hash_memory(hm_hasher *h, const void *data, size_t size,
+                         unsigned types, hm_hash *out, size_t cap,
+                         size_t *n_out, hm_image_info *info) {
+    int st;
+    if (!h) return HM_E_INVALID_ARGUMENT;
+    hm_err_clear(&h->err);
+    if ((st = check_request(h, &types, out, cap, n_out)) != HM_OK) return st;
+    if (!data && size > 0)
+        return hm_fail(&h->err, HM_E_INVALID_ARGUMENT, "data is NULL");
+    if (size == 0) return hm_fail(&h->err, HM_E_DECODE, "input is empty");
+    if (size > h->max_input_bytes)
+        return hm_fail(&h->err, HM_E_LIMIT,
+                       "input is %zu bytes, over the limit of %llu bytes "
+                       "(HM_PARAM_MAX_INPUT_BYTES)",
+                       size, (unsigned long long)h->max_input_bytes);
+    return hash_encoded(h, data, size, types, out, n_out, info);
+}
+
+/* Read a whole file, refusing more than `max` bytes. */
+static int read_file(const char *path, uint64_t max, uint8_t **data,
+                     size_t *size, hm_err *err) {
+    FILE *f = fopen(path, "rb");
+    struct stat sb;
+    size_t cap, n = 0;
+    uint8_t *buf;
+    *data = NULL;
+    *size = 0;
+    if (!f) return hm_fail(err, HM_E_IO, "%s", strerror(errno));
+    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(f);
+        return hm_fail(err, HM_E_IO, "is a directory");
+    }
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
+        (uint64_t)sb.st_size > max) {
+        fclose(f);
+        return hm_fail(err, HM_E_LIMIT,
+                       "file is %lld bytes, over the limit of %llu bytes "
+                       "(HM_PARAM_MAX_INPUT_BYTES)",
+                       (long long)sb.st_size, (unsigned long long)max);
+    }
+    cap = S_ISREG(sb.st_mode) && sb.st_size > 0 ? (size_t)sb.st_size + 1 : 65536;
+    buf = malloc(cap);
+    if (!buf) {
+        fclose(f);
+        return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+    }
+    for (;;) {
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (n > max) {
+            free(buf);
+            fclose(f);
+            return hm_fail(err, HM_E_LIMIT,
+                           "input is over the limit of %llu bytes "
+                           "(HM_PARAM_MAX_INPUT_BYTES)",
+                           (unsigned long long)max);
+        }
+        if (r == 0) break;
+        if (n == cap) {
+            uint8_t *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    if (ferror(f)) {
+        free(buf);
+        fclose(f);
+        return hm_fail(err, HM_E_IO, "read error");
+    }
+    fclose(f);
+    *data = buf;
+    *size = n;
+    return HM_OK;
+}
+
+hm_status hm_hash_file(hm_hasher *h, const char *path, unsigned types,
+                       hm_hash *out, size_t cap, size_t *n_out,
+                       hm_image_info *info) {
+    uint8_t *data;
+    size_t size;
+    int st;
+    if (!h) return HM_E_INVALID_ARGUMENT;
+    hm_err_clear(&h->err);
+    if ((st = check_request(h, &types, out, cap, n_out)) != HM_OK) return st;
+    if (!path) return hm_fail(&h->err, HM_E_INVALID_ARGUMENT, "path is NULL");
+    st = read_file(path, h->max_input_bytes, &data, &size, &h->err);
+    if (st == HM_OK) {
+        if (size == 0)
+            st = hm_fail(&h->err, HM_E_DECODE, "file is empty");
+        else
+            st = hash_encoded(h, data, size, types, out, n_out, info);
+        free(data);
+    }
+    if (st != HM_OK) {
+        char msg[HM_ERRMSG_MAX];
+        snprintf(msg, sizeof msg, "%s", h->err.msg);
+        hm_fail(&h->err, st, "%s: %s", path, msg);
+    }
+    return st;
+}
+
+hm_status hm_hash_pixels(hm_hasher *h, const void *pixels, uint32_t width,
+                         uint32_t height, size_t stride, hm_pixel_format fmt,
+                         unsigned types, hm_hash *out, size_t cap,
+                         size_t *n_out) {
+    pipeline p = {0};
+    pipe_sink ps = {&p, 0};
+    hm_decode_opts o = {0};
+    int bpp, channels, st;
+    if (!h) return HM_E_INVALID_ARGUMENT;
+    hm_err_clear(&h->err);
+    if ((st = check_request(h, &types, out, cap, n_out)) != HM_OK) return st;
+    if (types & (HM_TYPE_BIT(HM_HASH_MD5) | HM_TYPE_BIT(HM_HASH_SHA256)))
+        return hm_fail(&h->err, HM_E_INVALID_ARGUMENT,
+                       "md5 and sha256 hash encoded bytes, not pixels");
+    switch (fmt) {
+    case HM_PIXEL_GRAY8: bpp = 1; channels = 1; break;
+    case HM_PIXEL_RGB24: bpp = 3; channels = 3; break;
+    case HM_PIXEL_RGBA32: bpp = 4; channels = 3; break;
+    default:
+        return hm_fail(&h->err, HM_E_INVALID_ARGUMENT, "unknown pixel format %d",
+                       (int)fmt);
+    }
+    if (!pixels) return hm_fail(&h->err, HM_E_INVALID_ARGUMENT, "pixels is NULL");
+    if (stride < (size_t)width * (size_t)bpp)
+        return hm_fail(&h->err, HM_E_INVALID_ARGUMENT,
+                       "stride %zu is less than width %u x %d bytes", stride,
+                       width, bpp);
+    if (width == 0 || height == 0)
+        return hm_fail(&h->err, HM_E_INVALID_ARGUMENT, "image has zero size (%ux%u)",
+                       width, height);
+    o.max_pixels = h->max_pixels;
+    if ((st = hm_check_dims(width, height, &o, "pixels", &h->err)) != HM_OK)
+        return st;
+    p.types = types;
+    p.flavour = h->pdq_flavour;
+    st = sink_begin(&ps, width, height, channels, bpp, &h->err);
+    if (st == HM_OK) {
+        for (uint32_t y = 0; y < height; y++)
+            sink_row(&ps, (const uint8_t *)pixels + (size_t)y * stride);
+        st = pipe_finish(&p, NULL, 0, out, n_out, &h->err);
+    }
+    pipe_free(&p);
+    return st;
+}
