@@ -298,6 +298,32 @@ HM_API hm_status hm_hash_pixels(hm_hasher *h, const void *pixels,
                                 unsigned types, hm_hash *out, size_t cap,
                                 size_t *n_out);
 
+/**
+ * Decoded pixels, as the hashes see them: 8-bit grey (HM_PIXEL_GRAY8) or
+ * RGB (HM_PIXEL_RGB24), alpha dropped, EXIF orientation applied only when
+ * the hasher asks for it.  `data` is owned by the struct: release it with
+ * hm_pixels_free().
+ */
+typedef struct hm_pixels {
+    uint8_t *data;
+    uint32_t width;
+    uint32_t height;
+    size_t stride;     /**< bytes between rows */
+    int32_t format;    /**< an hm_pixel_format */
+    int32_t reserved;
+} hm_pixels;
+
+/**
+ * Decode an encoded image into pixels with the hasher's limits and
+ * options (the same decode the hashing calls run).  On success `out` owns
+ * new memory; on failure it is zeroed.  Errors as hm_hash_memory.
+ */
+HM_API hm_status hm_decode_memory(hm_hasher *h, const void *data, size_t size,
+                                  hm_pixels *out, hm_image_info *info);
+
+/** Release the memory of decoded pixels (NULL or empty is a no-op). */
+HM_API void hm_pixels_free(hm_pixels *p);
+
 #ifdef __cplusplus
 }
 #endif

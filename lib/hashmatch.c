@@ -214,6 +214,27 @@ static int pipe_finish(pipeline *p, const uint8_t *bytes, size_t size,
     return HM_OK;
 }
 
+static hm_decode_opts decode_opts(const hm_hasher *h) {
+    hm_decode_opts o;
+    o.max_pixels = h->max_pixels;
+    o.fast_min_side = h->fast ? HM_FAST_MIN_SIDE : 0;
+    o.apply_exif = h->apply_exif;
+    return o;
+}
+
+/* Checks shared by every call that takes encoded bytes. */
+static int check_input(hm_hasher *h, const void *data, size_t size) {
+    if (!data && size > 0)
+        return hm_fail(&h->err, HM_E_INVALID_ARGUMENT, "data is NULL");
+    if (size == 0) return hm_fail(&h->err, HM_E_DECODE, "input is empty");
+    if (size > h->max_input_bytes)
+        return hm_fail(&h->err, HM_E_LIMIT,
+                       "input is %zu bytes, over the limit of %llu bytes "
+                       "(HM_PARAM_MAX_INPUT_BYTES)",
+                       size, (unsigned long long)h->max_input_bytes);
+    return HM_OK;
+}
+
 static int hash_encoded(hm_hasher *h, const uint8_t *data, size_t size,
                         unsigned types, hm_hash *out, size_t *n_out,
                         hm_image_info *info) {
@@ -225,9 +246,7 @@ static int hash_encoded(hm_hasher *h, const uint8_t *data, size_t size,
     int st;
     if (!info) info = &tmp;
     memset(info, 0, sizeof *info);
-    o.max_pixels = h->max_pixels;
-    o.fast_min_side = h->fast ? HM_FAST_MIN_SIDE : 0;
-    o.apply_exif = h->apply_exif;
+    o = decode_opts(h);
     p.types = types;
     p.flavour = h->pdq_flavour;
     if (types & HM_TYPES_PERCEPTUAL) {
@@ -245,6 +264,45 @@ static int hash_encoded(hm_hasher *h, const uint8_t *data, size_t size,
     return st;
 }
 
+hm_status hm_decode_memory(hm_hasher *h, const void *data, size_t size,
+                           hm_pixels *out, hm_image_info *info) {
+    hm_decode_opts o;
+    hm_image img = {0};
+    hm_image_info tmp;
+    int st;
+    if (!h) return HM_E_INVALID_ARGUMENT;
+    hm_err_clear(&h->err);
+    if (!out) return hm_fail(&h->err, HM_E_INVALID_ARGUMENT, "out is NULL");
+    memset(out, 0, sizeof *out);
+    if ((st = check_input(h, data, size)) != HM_OK) return st;
+    if (!info) info = &tmp;
+    memset(info, 0, sizeof *info);
+    o = decode_opts(h);
+    st = hm_decode_to_image(data, size, &o, &img, info, &h->err);
+    if (st != HM_OK) return st;
+    info->width = img.w;
+    info->height = img.h;
+    info->channels = img.channels;
+    if (img.bpp == 4) { /* drop the ignored 4th byte */
+        for (size_t i = 0, n = (size_t)img.w * img.h; i < n; i++)
+            memmove(img.owned + 3 * i, img.owned + 4 * i, 3);
+        img.bpp = 3;
+        img.stride = (size_t)img.w * 3;
+    }
+    out->data = img.owned;
+    out->width = img.w;
+    out->height = img.h;
+    out->stride = img.stride;
+    out->format = img.channels == 1 ? HM_PIXEL_GRAY8 : HM_PIXEL_RGB24;
+    return HM_OK;
+}
+
+void hm_pixels_free(hm_pixels *p) {
+    if (!p) return;
+    free(p->data);
+    memset(p, 0, sizeof *p);
+}
+
 hm_status hm_hash_memory(hm_hasher *h, const void *data, size_t size,
                          unsigned types, hm_hash *out, size_t cap,
                          size_t *n_out, hm_image_info *info) {
@@ -252,14 +310,7 @@ hm_status hm_hash_memory(hm_hasher *h, const void *data, size_t size,
     if (!h) return HM_E_INVALID_ARGUMENT;
     hm_err_clear(&h->err);
     if ((st = check_request(h, &types, out, cap, n_out)) != HM_OK) return st;
-    if (!data && size > 0)
-        return hm_fail(&h->err, HM_E_INVALID_ARGUMENT, "data is NULL");
-    if (size == 0) return hm_fail(&h->err, HM_E_DECODE, "input is empty");
-    if (size > h->max_input_bytes)
-        return hm_fail(&h->err, HM_E_LIMIT,
-                       "input is %zu bytes, over the limit of %llu bytes "
-                       "(HM_PARAM_MAX_INPUT_BYTES)",
-                       size, (unsigned long long)h->max_input_bytes);
+    if ((st = check_input(h, data, size)) != HM_OK) return st;
     return hash_encoded(h, data, size, types, out, n_out, info);
 }
 

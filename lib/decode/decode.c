@@ -180,3 +180,17 @@ int hm_decode(const uint8_t *data, size_t size, const hm_decode_opts *o,
     if (info) info->exif_orientation = orientation;
     return st;
 }
+
+int hm_decode_to_image(const uint8_t *data, size_t size,
+                       const hm_decode_opts *o, hm_image *img,
+                       hm_image_info *info, hm_err *err) {
+    collect c = {0};
+    hm_sink cs = {collect_begin, collect_row, &c};
+    int st = hm_decode(data, size, o, &cs, info, err);
+    if (st != HM_OK) {
+        hm_image_release(&c.img);
+        return st;
+    }
+    *img = c.img;
+    return HM_OK;
+}

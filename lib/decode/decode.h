@@ -38,6 +38,11 @@ int hm_decode_ffmpeg(const uint8_t *data, size_t size, hm_format fmt,
                      const hm_decode_opts *o, const hm_sink *sink,
                      hm_err *err);
 
+/* Decode into one owned image buffer (rows collected from the sink). */
+int hm_decode_to_image(const uint8_t *data, size_t size,
+                       const hm_decode_opts *o, hm_image *img,
+                       hm_image_info *info, hm_err *err);
+
 /* EXIF orientation tag from a TIFF-structured EXIF block, 0 if absent. */
 int hm_exif_orientation(const uint8_t *tiff, size_t len);
 
