@@ -1,0 +1,184 @@
+/*
+ * Reference vectors: every image of the reference set that is in
+ * tests/data must hash exactly as the reference tools did (the expected
+ * CSVs were produced by running ThreatExchange's C++ PDQ and Python
+ * imagehash 4.3.2 with Pillow 9.4.0; see tests/data/README.md).
+ */
+#include "hashmatch.h"
+#include "test_util.h"
+
+static const char *g_root; /* tests/data/pdq-reference */
+
+/* Split a CSV line in place (no quoted fields in these files). */
+static int split(char *line, char **f, int max) {
+    int n = 0;
+    line[strcspn(line, "\r\n")] = '\0';
+    f[n++] = line;
+    for (char *p = line; *p && n < max; p++)
+        if (*p == ',') {
+            *p = '\0';
+            f[n++] = p + 1;
+        }
+    return n;
+}
+
+/* Repository path in a CSV -> file under tests/data, or NULL if absent. */
+static const char *data_path(const char *csv_path, char *buf, size_t cap) {
+    FILE *f;
+    if (strncmp(csv_path, "imagehash:", 10) == 0)
+        snprintf(buf, cap, "%s/imagehash/%s", g_root, csv_path + 10);
+    else
+        snprintf(buf, cap, "%s/threatexchange/%s", g_root, csv_path);
+    f = fopen(buf, "rb");
+    if (!f) return NULL;
+    fclose(f);
+    return buf;
+}
+
+static FILE *open_expected(const char *name) {
+    char p[1024];
+    FILE *f;
+    snprintf(p, sizeof p, "%s/expected/%s", g_root, name);
+    f = fopen(p, "r");
+    if (!f) fprintf(stderr, "cannot open %s\n", p);
+    return f;
+}
+
+static int hash_one(hm_hasher *h, const char *path, int type, hm_hash *out) {
+    size_t n = 0;
+    hm_status st = hm_hash_file(h, path, HM_TYPE_BIT(type), out, 1, &n, NULL);
+    if (st != HM_OK) fprintf(stderr, "%s\n", hm_hasher_errmsg(h));
+    return st == HM_OK && n == 1;
+}
+
+static void pdq_csv(const char *name, int flavour) {
+    hm_hasher *h = NULL;
+    char line[1024], buf[1024], hex[HM_HASH_STRING_MAX];
+    char *f[8];
+    int files = 0;
+    FILE *csv = open_expected(name);
+    CHECK(csv != NULL);
+    if (!csv) return;
+    CHECK_INT(hm_hasher_create(&h), HM_OK);
+    CHECK_INT(hm_hasher_set(h, HM_PARAM_PDQ_FLAVOUR, flavour), HM_OK);
+    if (!fgets(line, sizeof line, csv)) line[0] = '\0'; /* header */
+    while (fgets(line, sizeof line, csv)) {
+        hm_hash out;
+        const char *path;
+        if (split(line, f, 8) < 3) continue;
+        if (!(path = data_path(f[0], buf, sizeof buf))) continue;
+        files++;
+        CHECK(hash_one(h, path, HM_HASH_PDQ, &out));
+        hm_hash_to_string(&out, hex, sizeof hex);
+        CHECK_STR(hex, f[1], path);
+        CHECK_INT(out.quality, atoi(f[2]));
+    }
+    fclose(csv);
+    hm_hasher_free(h);
+    printf("%s: %d images compared\n", name, files);
+    CHECK(files >= 30); /* the copied set: every 1- and 3-channel image */
+}
+
+static void imagehash_csv(void) {
+    static const struct { int type; int column; } kCols[] = {
+        {HM_HASH_AHASH, 3}, {HM_HASH_PHASH, 4}, {HM_HASH_DHASH, 5}};
+    hm_hasher *h = NULL;
+    char line[1024], buf[1024], hex[HM_HASH_STRING_MAX];
+    char *f[8];
+    int files = 0;
+    FILE *csv = open_expected("imagehash-4.3.2-pillow-9.4.0.csv");
+    CHECK(csv != NULL);
+    if (!csv) return;
+    CHECK_INT(hm_hasher_create(&h), HM_OK);
+    if (!fgets(line, sizeof line, csv)) line[0] = '\0';
+    while (fgets(line, sizeof line, csv)) {
+        const char *path;
+        if (split(line, f, 8) < 7) continue;
+        if (!(path = data_path(f[0], buf, sizeof buf))) continue;
+        files++;
+        for (size_t i = 0; i < sizeof kCols / sizeof kCols[0]; i++) {
+            hm_hash out;
+            CHECK(hash_one(h, path, kCols[i].type, &out));
+            hm_hash_to_string(&out, hex, sizeof hex);
+            CHECK_STR(hex, f[kCols[i].column], path);
+        }
+    }
+    fclose(csv);
+    hm_hasher_free(h);
+    printf("imagehash CSV: %d images compared\n", files);
+    CHECK(files >= 36);
+}
+
+/* Published vectors of imagehash's own test (tests/test_hash_is_constant.py). */
+static void imagehash_published(void) {
+    hm_hasher *h = NULL;
+    hm_hash out[3];
+    size_t n = 0;
+    char path[1024], hex[HM_HASH_STRING_MAX];
+    snprintf(path, sizeof path, "%s/imagehash/tests/data/imagehash.png", g_root);
+    CHECK_INT(hm_hasher_create(&h), HM_OK);
+    CHECK_INT(hm_hash_file(h, path,
+                           HM_TYPE_BIT(HM_HASH_PHASH) | HM_TYPE_BIT(HM_HASH_DHASH) |
+                               HM_TYPE_BIT(HM_HASH_AHASH),
+                           out, 3, &n, NULL),
+              HM_OK);
+    CHECK_INT(n, 3);
+    hm_hash_to_string(&out[0], hex, sizeof hex);
+    CHECK_STR(hex, "ba8c84536bd3c366", "imagehash.png phash");
+    hm_hash_to_string(&out[1], hex, sizeof hex);
+    CHECK_STR(hex, "0026273b2b19550e", "imagehash.png dhash");
+    hm_hash_to_string(&out[2], hex, sizeof hex);
+    CHECK_STR(hex, "ffd7918181c9ffff", "imagehash.png average_hash");
+    hm_hasher_free(h);
+}
+
+/* The 8 dihedral hashes of bridge-1-original in both flavours. */
+static void dihedral_csv(void) {
+    static const char *kNames[8] = {"orig",  "rot90", "rot180",    "rot270",
+                                    "flipx", "flipy", "flipp",  "flipm"};
+    hm_hasher *h = NULL;
+    char line[2048], path[1024], hex[HM_HASH_STRING_MAX];
+    char *f[8];
+    int rows = 0;
+    FILE *csv = open_expected("pdq-dihedral-bridge-1-original.csv");
+    CHECK(csv != NULL);
+    if (!csv) return;
+    snprintf(path, sizeof path,
+             "%s/threatexchange/pdq/data/reg-test-input/dih/bridge-1-original.jpg",
+             g_root);
+    CHECK_INT(hm_hasher_create(&h), HM_OK);
+    if (!fgets(line, sizeof line, csv)) line[0] = '\0';
+    while (fgets(line, sizeof line, csv)) {
+        hm_hash out[8];
+        size_t n = 0;
+        int flavour, variant = -1;
+        if (split(line, f, 8) < 7) continue;
+        flavour = strcmp(f[0], "cpp-cli-512prescale") == 0 ? HM_PDQ_CPP_512
+                                                            : HM_PDQ_FULLRES;
+        for (int v = 0; v < 8; v++)
+            if (strcmp(f[1], kNames[v]) == 0) variant = v;
+        CHECK(variant >= 0);
+        if (variant < 0) continue;
+        hm_hasher_set(h, HM_PARAM_PDQ_FLAVOUR, flavour);
+        CHECK_INT(hm_hash_file(h, path, HM_WANT_PDQ_DIHEDRAL, out, 8, &n, NULL),
+                  HM_OK);
+        CHECK_INT(n, 8);
+        CHECK_INT(out[variant].variant, variant);
+        hm_hash_to_string(&out[variant], hex, sizeof hex);
+        CHECK_STR(hex, f[4], f[1]);
+        rows++;
+    }
+    fclose(csv);
+    hm_hasher_free(h);
+    CHECK_INT(rows, 16);
+}
+
+int main(int argc, char **argv) {
+    g_root = argc > 1 ? argv[1] : HM_TEST_DATA "/pdq-reference";
+    pdq_csv("pdq-fullres-core.csv", HM_PDQ_FULLRES);
+    pdq_csv("pdq-cpp-cli-512prescale.csv", HM_PDQ_CPP_512);
+    imagehash_csv();
+    imagehash_published();
+    dihedral_csv();
+    return test_summary("test_reference");
+}

@@ -1,0 +1,68 @@
+/* Minimal test harness: CHECK macros and a summary line per program. */
+#ifndef HM_TEST_UTIL_H
+#define HM_TEST_UTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int g_pass, g_fail;
+
+#define CHECK(cond)                                                        \
+    do {                                                                   \
+        if (cond) g_pass++;                                                \
+        else {                                                             \
+            g_fail++;                                                      \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__,        \
+                    __LINE__, #cond);                                      \
+        }                                                                  \
+    } while (0)
+
+#define CHECK_INT(a, b)                                                    \
+    do {                                                                   \
+        long long va_ = (long long)(a), vb_ = (long long)(b);              \
+        if (va_ == vb_) g_pass++;                                          \
+        else {                                                             \
+            g_fail++;                                                      \
+            fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n",    \
+                    __FILE__, __LINE__, #a, va_, #b, vb_);                 \
+        }                                                                  \
+    } while (0)
+
+#define CHECK_STR(a, b, what)                                              \
+    do {                                                                   \
+        const char *sa_ = (a), *sb_ = (b);                                 \
+        if (sa_ && sb_ && strcmp(sa_, sb_) == 0) g_pass++;                 \
+        else {                                                             \
+            g_fail++;                                                      \
+            fprintf(stderr, "%s:%d: %s: got %s, expected %s\n", __FILE__,  \
+                    __LINE__, (what), sa_ ? sa_ : "(null)",                \
+                    sb_ ? sb_ : "(null)");                                 \
+        }                                                                  \
+    } while (0)
+
+static inline int test_summary(const char *name) {
+    printf("%s: %d passed, %d failed\n", name, g_pass, g_fail);
+    return g_fail ? 1 : (g_pass ? 0 : 1);
+}
+
+/* Whole file into memory (test data), NULL on failure. */
+static inline unsigned char *read_all(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    unsigned char *buf = NULL;
+    long n;
+    if (!f) return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+        fseek(f, 0, SEEK_SET) == 0) {
+        buf = malloc((size_t)n + 1);
+        if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+            free(buf);
+            buf = NULL;
+        }
+        *size = (size_t)n;
+    }
+    fclose(f);
+    return buf;
+}
+
+#endif
