@@ -20,6 +20,7 @@ typedef struct jerr {
     struct jpeg_error_mgr mgr;
     jmp_buf jmp;
     int status;
+    int all_rows; /* every scanline was decoded */
     char msg[JMSG_LENGTH_MAX];
 } jerr;
 
@@ -33,8 +34,9 @@ static void on_error(j_common_ptr c) {
 static void on_message(j_common_ptr c, int level) {
     jerr *e = (jerr *)c->err;
     /* A premature end of data is only a warning to libjpeg, which pads the
-     * image with grey; a hash of that would be wrong, so it is an error. */
-    if (level < 0 && c->err->msg_code == JWRN_JPEG_EOF) {
+     * image with grey; a hash of that would be wrong, so it is an error.
+     * Once every row is decoded, a missing EOI marker is harmless. */
+    if (level < 0 && c->err->msg_code == JWRN_JPEG_EOF && !e->all_rows) {
         c->err->format_message(c, e->msg);
         e->status = HM_E_DECODE;
         longjmp(e->jmp, 1);
@@ -94,6 +96,7 @@ int hm_decode_jpeg(const uint8_t *data, size_t size, const hm_decode_opts *o,
     e.mgr.error_exit = on_error;
     e.mgr.emit_message = on_message;
     e.status = HM_OK;
+    e.all_rows = 0;
     e.msg[0] = '\0';
     if (setjmp(e.jmp)) {
         st = e.status;
@@ -151,6 +154,7 @@ int hm_decode_jpeg(const uint8_t *data, size_t size, const hm_decode_opts *o,
             }
         }
     }
+    e.all_rows = 1;
     jpeg_finish_decompress(&d);
     st = HM_OK;
 done:
