@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Set up everything and run every test:
+#   1. the C suite (ctest) with gcc, warnings as errors;
+#   2. the same suite built with clang, warnings as errors;
+#   3. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   4. the threaded test under ThreadSanitizer;
+#   5. the Python oracle tests (imagehash, pdqhash from PyPI) against
+#      hashcheck, skipped with a message when PyPI cannot be reached.
+# Usage: bash scripts/test-all.sh      (from the repository root)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+
+bash scripts/install-deps.sh
+
+step() { printf '\n==== %s ====\n' "$*"; }
+
+build() { # dir, extra cmake args...
+  local dir=$1; shift
+  cmake -S . -B "$dir" -G Ninja -DHM_BUILD_BENCH=OFF "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+}
+
+step "gcc build and tests"
+build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=gcc
+ctest --test-dir build --output-on-failure -j "$jobs"
+
+step "clang build and tests"
+build build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang
+ctest --test-dir build-clang --output-on-failure -j "$jobs"
+
+step "ASan + UBSan"
+build build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+  -DHM_SANITIZE=address,undefined
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$jobs" -E install_consumer
+
+step "ThreadSanitizer"
+build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+  -DHM_SANITIZE=thread
+TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R test_api
+
+step "Python oracle tests (imagehash, pdqhash)"
+venv=build/venv
+if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
+if "$venv/bin/pip" install -q --disable-pip-version-check \
+     -r tests/python/requirements-oracle.txt pytest; then
+  HASHCHECK="$PWD/build/tools/hashcheck" "$venv/bin/python" -m pytest -q tests/python
+else
+  echo "SKIPPED: could not install the oracle packages from PyPI"
+fi
