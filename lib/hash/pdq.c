@@ -31,6 +31,9 @@ static const float kLumaB = 0.114f;
 
 static float g_dct[16][64];
 static int g_dct_ready; /* written once; see hm_pdq_init */
+/* The three products coefficient * sample: table lookups give exactly the
+ * float products the reference computes per pixel. */
+static float g_luma[3][256];
 
 /* Filled at library load (constructor) so no lazy init races. */
 __attribute__((constructor)) static void hm_pdq_init(void) {
@@ -39,6 +42,11 @@ __attribute__((constructor)) static void hm_pdq_init(void) {
         for (int j = 0; j < 64; j++)
             g_dct[i][j] =
                 (float)(scale * cos((M_PI / 2 / 64.0) * (i + 1) * (2 * j + 1)));
+    for (int v = 0; v < 256; v++) {
+        g_luma[0][v] = kLumaR * (float)v;
+        g_luma[1][v] = kLumaG * (float)v;
+        g_luma[2][v] = kLumaB * (float)v;
+    }
     g_dct_ready = 1;
 }
 
@@ -104,6 +112,54 @@ static void box_row_sampled(const float *in, float *out64, int n, int win,
         EMIT();
     }
 #undef EMIT
+}
+
+/* Eight rows at a time: the same per-row running sums, interleaved so the
+ * eight independent dependency chains overlap (a single row's chain of
+ * dependent additions is latency-bound).  Each row's operation order is
+ * unchanged.  `xs` selects sampled outputs as in box_row_sampled, or NULL
+ * for every output. */
+#define GROUP 8
+static void box_rows8(float *const in[GROUP], float *const out[GROUP], int n,
+                      int win, const int *xs) {
+    const int half = (win + 2) / 2;
+    int ri = 0, li = 0, oi = 0, cnt = 0, k = 0;
+    float sum[GROUP] = {0};
+#define EMIT8()                                                         \
+    do {                                                                \
+        const float c_ = (float)cnt;                                    \
+        if (!xs) {                                                      \
+            for (int g = 0; g < GROUP; g++) out[g][oi] = sum[g] / c_;   \
+        } else {                                                        \
+            while (k < 64 && xs[k] == oi) {                             \
+                for (int g = 0; g < GROUP; g++) out[g][k] = sum[g] / c_; \
+                k++;                                                    \
+            }                                                           \
+        }                                                               \
+        oi++;                                                           \
+    } while (0)
+    for (int i = 0; i < half - 1; i++, ri++) {
+        for (int g = 0; g < GROUP; g++) sum[g] += in[g][ri];
+        cnt++;
+    }
+    for (int i = 0; i < win - half + 1; i++, ri++) {
+        for (int g = 0; g < GROUP; g++) sum[g] += in[g][ri];
+        cnt++;
+        EMIT8();
+    }
+    for (int i = 0; i < n - win; i++, ri++, li++) {
+        for (int g = 0; g < GROUP; g++) {
+            sum[g] += in[g][ri];
+            sum[g] -= in[g][li];
+        }
+        EMIT8();
+    }
+    for (int i = 0; i < half - 1; i++, li++) {
+        for (int g = 0; g < GROUP; g++) sum[g] -= in[g][li];
+        cnt--;
+        EMIT8();
+    }
+#undef EMIT8
 }
 
 /* Column box filter over rows pushed one at a time (width n). */
@@ -188,10 +244,12 @@ struct hm_pdq_stream {
     int in_row;             /* input rows received */
     int out_row;            /* hashed rows produced (prescale) */
     int *xs_pre;            /* prescale column map, w entries */
-    float *luma, *r1;       /* one row each */
+    float *luma[GROUP], *r1[GROUP]; /* rows waiting for the first row pass */
+    float *c1[GROUP];       /* rows waiting for the second row pass */
+    float r2[GROUP][64];
+    int nluma, nc1;
     colbox cb1, cb2;
     int xs[64], ys[64];
-    float r2[64];
     int c2_row, next_y;
     float buf64[64][64];
 };
@@ -204,8 +262,11 @@ static int dim_index(int k, int n) {
 void hm_pdq_stream_free(hm_pdq_stream *s) {
     if (!s) return;
     free(s->xs_pre);
-    free(s->luma);
-    free(s->r1);
+    for (int g = 0; g < GROUP; g++) {
+        free(s->luma[g]);
+        free(s->r1[g]);
+        free(s->c1[g]);
+    }
     colbox_free(&s->cb1);
     colbox_free(&s->cb2);
     free(s);
@@ -240,9 +301,12 @@ int hm_pdq_stream_create(int in_w, int in_h, int flavour,
         for (int x = 0; x < s->w; x++)
             s->xs_pre[x] = (int)(((int64_t)x * in_w) / PDQ_CPP_PRESCALE);
     }
-    s->luma = malloc((size_t)s->w * sizeof(float));
-    s->r1 = malloc((size_t)s->w * sizeof(float));
-    if (!s->luma || !s->r1) goto nomem;
+    for (int g = 0; g < GROUP; g++) {
+        s->luma[g] = malloc((size_t)s->w * sizeof(float));
+        s->r1[g] = malloc((size_t)s->w * sizeof(float));
+        s->c1[g] = malloc((size_t)s->w * sizeof(float));
+        if (!s->luma[g] || !s->r1[g] || !s->c1[g]) goto nomem;
+    }
     if (colbox_init(&s->cb1, s->w, s->win_cols, s->h) != HM_OK ||
         colbox_init(&s->cb2, 64, s->win_cols, s->h) != HM_OK)
         goto nomem;
@@ -264,16 +328,42 @@ static void take_c2_row(hm_pdq_stream *s) {
         memcpy(s->buf64[s->next_y++], s->cb2.out, sizeof s->buf64[0]);
 }
 
-/* A row of the first column pass is ready in cb1.out. */
-static void take_c1_row(hm_pdq_stream *s) {
-    box_row_sampled(s->cb1.out, s->r2, s->w, s->win_rows, s->xs);
-    if (colbox_push(&s->cb2, s->r2)) take_c2_row(s);
+/* Second row pass over the buffered first-column-pass rows. */
+static void flush_c1(hm_pdq_stream *s) {
+    if (s->nc1 == GROUP) {
+        float *out[GROUP];
+        for (int g = 0; g < GROUP; g++) out[g] = s->r2[g];
+        box_rows8(s->c1, out, s->w, s->win_rows, s->xs);
+    } else {
+        for (int g = 0; g < s->nc1; g++)
+            box_row_sampled(s->c1[g], s->r2[g], s->w, s->win_rows, s->xs);
+    }
+    for (int g = 0; g < s->nc1; g++)
+        if (colbox_push(&s->cb2, s->r2[g])) take_c2_row(s);
+    s->nc1 = 0;
 }
 
-/* One luma row of the image PDQ runs on. */
+/* A row of the first column pass is ready in cb1.out. */
+static void take_c1_row(hm_pdq_stream *s) {
+    memcpy(s->c1[s->nc1++], s->cb1.out, (size_t)s->w * sizeof(float));
+    if (s->nc1 == GROUP) flush_c1(s);
+}
+
+/* First row pass over the buffered luma rows, then the column pass. */
+static void flush_luma(hm_pdq_stream *s) {
+    if (s->nluma == GROUP)
+        box_rows8(s->luma, s->r1, s->w, s->win_rows, NULL);
+    else
+        for (int g = 0; g < s->nluma; g++)
+            box_row(s->luma[g], s->r1[g], s->w, s->win_rows);
+    for (int g = 0; g < s->nluma; g++)
+        if (colbox_push(&s->cb1, s->r1[g])) take_c1_row(s);
+    s->nluma = 0;
+}
+
+/* The luma row s->luma[s->nluma] is filled. */
 static void process_luma_row(hm_pdq_stream *s) {
-    box_row(s->luma, s->r1, s->w, s->win_rows);
-    if (colbox_push(&s->cb1, s->r1)) take_c1_row(s);
+    if (++s->nluma == GROUP) flush_luma(s);
 }
 
 static void luma_row(const uint8_t *row, int n, int bpp, int channels,
@@ -285,15 +375,16 @@ static void luma_row(const uint8_t *row, int n, int bpp, int channels,
         }
         return;
     }
+    /* (R*r + G*g) + B*b, the reference's order */
     if (!xmap && bpp == 3) {
         for (int x = 0; x < n; x++)
-            out[x] = kLumaR * row[3 * x] + kLumaG * row[3 * x + 1] +
-                     kLumaB * row[3 * x + 2];
+            out[x] = g_luma[0][row[3 * x]] + g_luma[1][row[3 * x + 1]] +
+                     g_luma[2][row[3 * x + 2]];
         return;
     }
     for (int x = 0; x < n; x++) {
         const uint8_t *p = row + (size_t)(xmap ? xmap[x] : x) * bpp;
-        out[x] = kLumaR * p[0] + kLumaG * p[1] + kLumaB * p[2];
+        out[x] = g_luma[0][p[0]] + g_luma[1][p[1]] + g_luma[2][p[2]];
     }
 }
 
@@ -302,19 +393,15 @@ void hm_pdq_stream_push(hm_pdq_stream *s, const uint8_t *row, int bpp,
     const int r = s->in_row++;
     if (s->degenerate) return;
     if (!s->prescale) {
-        luma_row(row, s->w, bpp, channels, NULL, s->luma);
+        luma_row(row, s->w, bpp, channels, NULL, s->luma[s->nluma]);
         process_luma_row(s);
         return;
     }
     /* Nearest neighbour: output row y reads input row floor(y*H/512); an
      * input row may feed zero, one or several output rows. */
-    int computed = 0;
     while (s->out_row < s->h &&
            (int)(((int64_t)s->out_row * s->in_h) / PDQ_CPP_PRESCALE) == r) {
-        if (!computed) {
-            luma_row(row, s->w, bpp, channels, s->xs_pre, s->luma);
-            computed = 1;
-        }
+        luma_row(row, s->w, bpp, channels, s->xs_pre, s->luma[s->nluma]);
         process_luma_row(s);
         s->out_row++;
     }
@@ -361,7 +448,9 @@ int hm_pdq_stream_finish(hm_pdq_stream *s, hm_pdq_dct *out) {
         return HM_OK;
     }
     if (s->in_row != s->in_h || !g_dct_ready) return HM_E_INTERNAL;
+    flush_luma(s);
     while (colbox_drain(&s->cb1)) take_c1_row(s);
+    flush_c1(s);
     while (colbox_drain(&s->cb2)) take_c2_row(s);
     if (s->next_y != 64) return HM_E_INTERNAL;
     out->quality = quality_metric((const float(*)[64])s->buf64);
