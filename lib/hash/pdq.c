@@ -240,6 +240,7 @@ struct hm_pdq_stream {
     int w, h;       /* dimensions PDQ runs on (512x512 when prescaled) */
     int prescale;
     int degenerate;
+    int direct; /* exactly 64x64: the reference skips the filter */
     int win_rows, win_cols; /* along rows (from w), along cols (from h) */
     int in_row;             /* input rows received */
     int out_row;            /* hashed rows produced (prescale) */
@@ -289,6 +290,11 @@ int hm_pdq_stream_create(int in_w, int in_h, int flavour,
     }
     if (s->w < PDQ_MIN_DIM || s->h < PDQ_MIN_DIM) {
         s->degenerate = 1;
+        *out = s;
+        return HM_OK;
+    }
+    if (s->w == 64 && s->h == 64) {
+        s->direct = 1;
         *out = s;
         return HM_OK;
     }
@@ -392,6 +398,10 @@ void hm_pdq_stream_push(hm_pdq_stream *s, const uint8_t *row, int bpp,
                         int channels) {
     const int r = s->in_row++;
     if (s->degenerate) return;
+    if (s->direct) {
+        luma_row(row, 64, bpp, channels, NULL, s->buf64[r]);
+        return;
+    }
     if (!s->prescale) {
         luma_row(row, s->w, bpp, channels, NULL, s->luma[s->nluma]);
         process_luma_row(s);
@@ -448,10 +458,13 @@ int hm_pdq_stream_finish(hm_pdq_stream *s, hm_pdq_dct *out) {
         return HM_OK;
     }
     if (s->in_row != s->in_h || !g_dct_ready) return HM_E_INTERNAL;
-    flush_luma(s);
+    if (s->direct) s->next_y = 64;
+    else {
+        flush_luma(s);
     while (colbox_drain(&s->cb1)) take_c1_row(s);
     flush_c1(s);
     while (colbox_drain(&s->cb2)) take_c2_row(s);
+    }
     if (s->next_y != 64) return HM_E_INTERNAL;
     out->quality = quality_metric((const float(*)[64])s->buf64);
     dct64to16((const float(*)[64])s->buf64, out->c);
