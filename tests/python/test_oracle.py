@@ -137,4 +137,4 @@ def test_pdqhash_equal(corpus):
         if (got_hex, int(got_q)) != (ref_hex, ref_q):
             mismatches.append((p.name, got_hex, got_q, ref_hex, ref_q))
     assert not mismatches, mismatches
-    assert checked > 80
+    assert checked > 45
