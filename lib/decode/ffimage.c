@@ -40,6 +40,45 @@ static void header_dims(const uint8_t *p, size_t n, hm_format fmt,
     }
 }
 
+/* The stored colour of the first frame's transparent palette index, as
+ * 0xRRGGBB, or -1 when it has none.  FFmpeg's GIF decoder replaces that
+ * entry by its "trans_color" option (white by default); Pillow, and so
+ * imagehash and pdqhash, keep the stored colour, and alpha is ignored
+ * everywhere, so we hand the stored colour back to the decoder. */
+static long gif_transparent_rgb(const uint8_t *p, size_t n) {
+    size_t pos = 13, gct = 0;
+    int trans = -1;
+    if (n < 13) return -1;
+    if (p[10] & 0x80) gct = 3u << ((p[10] & 7) + 1);
+    const size_t gct_pos = pos;
+    pos += gct;
+    while (pos < n) {
+        if (p[pos] == 0x21 && pos + 1 < n) { /* extension */
+            const uint8_t label = p[pos + 1];
+            pos += 2;
+            if (label == 0xF9 && pos + 5 < n && p[pos] == 4)
+                trans = (p[pos + 1] & 1) ? p[pos + 4] : -1;
+            while (pos < n && p[pos] != 0) pos += 1 + (size_t)p[pos];
+            pos++;
+        } else if (p[pos] == 0x2C && pos + 10 <= n) { /* first image */
+            const uint8_t flags = p[pos + 9];
+            size_t pal = gct_pos, entries = gct / 3;
+            if (flags & 0x80) {
+                pal = pos + 10;
+                entries = (size_t)1 << ((flags & 7) + 1);
+            }
+            if (trans < 0 || (size_t)trans >= entries ||
+                pal + 3 * (size_t)trans + 3 > n)
+                return -1;
+            pal += 3 * (size_t)trans;
+            return (long)p[pal] << 16 | (long)p[pal + 1] << 8 | p[pal + 2];
+        } else {
+            return -1;
+        }
+    }
+    return -1;
+}
+
 static int is_gray(enum AVPixelFormat f) {
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f);
     return d && d->nb_components <= 2 && !(d->flags & AV_PIX_FMT_FLAG_PAL) &&
@@ -59,6 +98,7 @@ int hm_decode_ffmpeg(const uint8_t *data, size_t size, hm_format fmt,
     AVFrame *frame = NULL;
     struct SwsContext *sws = NULL;
     uint8_t *row = NULL;
+    AVDictionary *opts = NULL;
     uint64_t hw, hh;
     int st = HM_OK, ret;
 
@@ -82,7 +122,13 @@ int hm_decode_ffmpeg(const uint8_t *data, size_t size, hm_format fmt,
     /* Keep the decoder's messages out of the host's log (a per-context
      * offset; the global log level is the application's to set). */
     ctx->log_level_offset = 64;
-    if (avcodec_open2(ctx, codec, NULL) < 0) {
+    if (fmt == HM_FORMAT_GIF) {
+        long rgb = gif_transparent_rgb(data, size);
+        if (rgb >= 0) av_dict_set_int(&opts, "trans_color", rgb, 0);
+    }
+    ret = avcodec_open2(ctx, codec, &opts);
+    av_dict_free(&opts);
+    if (ret < 0) {
         st = hm_fail(err, HM_E_INTERNAL, "%s: cannot open decoder", name);
         goto done;
     }

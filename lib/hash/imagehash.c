@@ -123,26 +123,45 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* scipy.fftpack.dct type II, norm=None: y[k] = 2 sum x[n] cos(pi k (2n+1)
- * / 2N), first along axis 0 then axis 1; only k < 8 is needed. */
+/* scipy.fftpack.dct type II, norm=None: y[k] = 2 sum x[n] cos(pi k
+ * (2n+1) / 2N).  Computed by the even/odd split of a fast DCT: the even
+ * outputs are the half-length DCT of x[n] + x[N-1-n], the odd ones sums
+ * over x[n] - x[N-1-n].  Like scipy's FFT, this gives exact zeros where
+ * the input is symmetric (flat images, mirrored content), so those
+ * coefficients sit exactly at the median as in imagehash instead of
+ * scattering around it as rounding noise. */
+static void dct2(const double *x, int n, double *y) {
+    double u[16] = {0}, v[16] = {0}, ye[16] = {0};
+    if (n == 1) {
+        y[0] = 2.0 * x[0];
+        return;
+    }
+    for (int i = 0; i < n / 2; i++) {
+        u[i] = x[i] + x[n - 1 - i];
+        v[i] = x[i] - x[n - 1 - i];
+    }
+    dct2(u, n / 2, ye);
+    for (int m = 0; m < n / 2; m++) {
+        double acc = 0.0;
+        y[2 * m] = ye[m];
+        for (int i = 0; i < n / 2; i++)
+            acc += v[i] * cos(M_PI * (2 * m + 1) * (2 * i + 1) / (2.0 * n));
+        y[2 * m + 1] = 2.0 * acc;
+    }
+}
+
+/* Top-left 8x8 of the 2-D DCT (axis 0, then axis 1), median, bits. */
 static void phash(const uint8_t p[1024], hm_hash *out) {
-    double cosv[8][32];
-    double t[8][32], d[64], sorted[64];
-    for (int k = 0; k < 8; k++)
-        for (int n = 0; n < 32; n++)
-            cosv[k][n] = cos(M_PI * k * (2 * n + 1) / 64.0);
-    for (int k = 0; k < 8; k++)
-        for (int c = 0; c < 32; c++) {
-            double acc = 0.0;
-            for (int n = 0; n < 32; n++) acc += p[n * 32 + c] * cosv[k][n];
-            t[k][c] = 2.0 * acc;
-        }
-    for (int k = 0; k < 8; k++)
-        for (int l = 0; l < 8; l++) {
-            double acc = 0.0;
-            for (int n = 0; n < 32; n++) acc += t[k][n] * cosv[l][n];
-            d[k * 8 + l] = 2.0 * acc;
-        }
+    double col[32], colout[32], t[8][32], d[64], sorted[64];
+    for (int c = 0; c < 32; c++) {
+        for (int r = 0; r < 32; r++) col[r] = p[r * 32 + c];
+        dct2(col, 32, colout);
+        for (int k = 0; k < 8; k++) t[k][c] = colout[k];
+    }
+    for (int k = 0; k < 8; k++) {
+        dct2(t[k], 32, colout);
+        for (int l = 0; l < 8; l++) d[k * 8 + l] = colout[l];
+    }
     memcpy(sorted, d, sizeof sorted);
     qsort(sorted, 64, sizeof(double), cmp_double);
     const double median = (sorted[31] + sorted[32]) / 2.0;
