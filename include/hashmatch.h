@@ -191,7 +191,8 @@ typedef enum hm_param {
      *  Default 0, as every reference tool does. */
     HM_PARAM_APPLY_EXIF_ORIENTATION = 4,
     /** 1: fast mode.  Large JPEGs are decoded at a reduced DCT scale
-     *  (1/2, 1/4 or 1/8, keeping the short side >= HM_FAST_MIN_SIDE).
+     *  (1/2, 1/4 or 1/8, keeping the short side >= HM_FAST_MIN_SIDE;
+     *  JPEGs with a short side under 2 * HM_FAST_MIN_SIDE are decoded exactly).
      *  Hashes then differ slightly from the exact ones; see docs/format.md
      *  for measured distances.  Default 0 (exact). */
     HM_PARAM_FAST = 5
@@ -208,7 +209,7 @@ typedef enum hm_pdq_flavour {
 } hm_pdq_flavour;
 
 /** Short side that fast mode keeps at least (in pixels). */
-#define HM_FAST_MIN_SIDE 256
+#define HM_FAST_MIN_SIDE 768
 
 /** Create a hasher with default parameters.  Free with hm_hasher_free. */
 HM_API hm_status hm_hasher_create(hm_hasher **out);
