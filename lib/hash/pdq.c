@@ -372,6 +372,22 @@ static void process_luma_row(hm_pdq_stream *s) {
     if (++s->nluma == GROUP) flush_luma(s);
 }
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define HM_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define HM_CLONES
+#endif
+
+/* Packed RGB: the reference's per-pixel float products and sums, written
+ * so the compiler vectorises them (each lane does the same IEEE
+ * operations in the same order; FMA contraction is off). */
+HM_CLONES static void luma_rgb24(const uint8_t *restrict row, int n,
+                                 float *restrict out) {
+    for (int x = 0; x < n; x++)
+        out[x] = kLumaR * (float)row[3 * x] + kLumaG * (float)row[3 * x + 1] +
+                 kLumaB * (float)row[3 * x + 2];
+}
+
 static void luma_row(const uint8_t *row, int n, int bpp, int channels,
                      const int *xmap, float *out) {
     if (channels == 1) {
@@ -383,9 +399,7 @@ static void luma_row(const uint8_t *row, int n, int bpp, int channels,
     }
     /* (R*r + G*g) + B*b, the reference's order */
     if (!xmap && bpp == 3) {
-        for (int x = 0; x < n; x++)
-            out[x] = g_luma[0][row[3 * x]] + g_luma[1][row[3 * x + 1]] +
-                     g_luma[2][row[3 * x + 2]];
+        luma_rgb24(row, n, out);
         return;
     }
     for (int x = 0; x < n; x++) {
