@@ -42,6 +42,14 @@ int hm_image_alloc(hm_image *img, uint32_t w, uint32_t h, int channels,
                    int bpp);
 void hm_image_release(hm_image *img);
 
+/* Hot loops written to vectorise get an AVX2 clone chosen at load time
+ * (GCC's target_clones); the portable version is the default. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define HM_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define HM_CLONES
+#endif
+
 /* Overflow-checked size_t multiplication: returns 0 on overflow. */
 static inline int hm_mul_ok(size_t a, size_t b, size_t *out) {
     if (a != 0 && b > SIZE_MAX / a) return 0;

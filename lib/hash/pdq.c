@@ -372,12 +372,6 @@ static void process_luma_row(hm_pdq_stream *s) {
     if (++s->nluma == GROUP) flush_luma(s);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define HM_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define HM_CLONES
-#endif
-
 /* Packed RGB: the reference's per-pixel float products and sums, written
  * so the compiler vectorises them (each lane does the same IEEE
  * operations in the same order; FMA contraction is off). */

@@ -84,12 +84,6 @@ static inline uint8_t clip8(int32_t v) {
     return (uint8_t)(v >> PRECISION_BITS);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define HM_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define HM_CLONES
-#endif
-
 HM_CLONES static int32_t dot_u8_i32(const uint8_t *p, const int32_t *k,
                                     int n) {
     int32_t s = 0;
