@@ -31,9 +31,6 @@ static const float kLumaB = 0.114f;
 
 static float g_dct[16][64];
 static int g_dct_ready; /* written once; see hm_pdq_init */
-/* The three products coefficient * sample: table lookups give exactly the
- * float products the reference computes per pixel. */
-static float g_luma[3][256];
 
 /* Filled at library load (constructor) so no lazy init races. */
 __attribute__((constructor)) static void hm_pdq_init(void) {
@@ -42,124 +39,58 @@ __attribute__((constructor)) static void hm_pdq_init(void) {
         for (int j = 0; j < 64; j++)
             g_dct[i][j] =
                 (float)(scale * cos((M_PI / 2 / 64.0) * (i + 1) * (2 * j + 1)));
-    for (int v = 0; v < 256; v++) {
-        g_luma[0][v] = kLumaR * (float)v;
-        g_luma[1][v] = kLumaG * (float)v;
-        g_luma[2][v] = kLumaB * (float)v;
-    }
     g_dct_ready = 1;
 }
 
 /* ---- 1-D box filter pieces ----------------------------------------- */
 
-/* Box filter along one row (contiguous), full output.  Same phases and
- * operation order as the reference's running sum. */
-static void box_row(const float *in, float *out, int n, int win) {
-    const int half = (win + 2) / 2;
-    int ri = 0, li = 0, oi = 0, cnt = 0;
-    float sum = 0.0f;
-    for (int i = 0; i < half - 1; i++) {
-        sum += in[ri++];
-        cnt++;
-    }
-    for (int i = 0; i < win - half + 1; i++) {
-        sum += in[ri++];
-        cnt++;
-        out[oi++] = sum / (float)cnt;
-    }
-    for (int i = 0; i < n - win; i++) {
-        sum += in[ri++];
-        sum -= in[li++];
-        out[oi++] = sum / (float)cnt;
-    }
-    for (int i = 0; i < half - 1; i++) {
-        sum -= in[li++];
-        cnt--;
-        out[oi++] = sum / (float)cnt;
-    }
-}
-
-/* Same running sum, but only the outputs at positions xs[0..63]
- * (non-decreasing) are divided and kept. */
-static void box_row_sampled(const float *in, float *out64, int n, int win,
-                            const int *xs) {
-    const int half = (win + 2) / 2;
-    int ri = 0, li = 0, oi = 0, cnt = 0, k = 0;
-    float sum = 0.0f;
-#define EMIT()                                     \
-    do {                                           \
-        while (k < 64 && xs[k] == oi)              \
-            out64[k++] = sum / (float)cnt;         \
-        oi++;                                      \
-    } while (0)
-    for (int i = 0; i < half - 1; i++) {
-        sum += in[ri++];
-        cnt++;
-    }
-    for (int i = 0; i < win - half + 1; i++) {
-        sum += in[ri++];
-        cnt++;
-        EMIT();
-    }
-    for (int i = 0; i < n - win; i++) {
-        sum += in[ri++];
-        sum -= in[li++];
-        EMIT();
-    }
-    for (int i = 0; i < half - 1; i++) {
-        sum -= in[li++];
-        cnt--;
-        EMIT();
-    }
-#undef EMIT
-}
-
-/* Eight rows at a time: the same per-row running sums, interleaved so the
- * eight independent dependency chains overlap (a single row's chain of
- * dependent additions is latency-bound).  Each row's operation order is
- * unchanged.  `xs` selects sampled outputs as in box_row_sampled, or NULL
- * for every output. */
+/* Box filter along `count` (<= GROUP) rows of n floats: the reference's
+ * running sum (same phases, same operation order per row), with the rows
+ * interleaved so their independent dependency chains overlap (one row's
+ * chain of dependent additions is latency-bound).  With `xs` NULL every
+ * output is written; otherwise only the outputs at positions xs[0..63]
+ * (non-decreasing) are divided and kept, into out[g][0..63]. */
 #define GROUP 8
-static void box_rows8(float *const in[GROUP], float *const out[GROUP], int n,
-                      int win, const int *xs) {
+static inline void box_rows(float *const in[GROUP], float *const out[GROUP],
+                            const int count, int n, int win, const int *xs) {
     const int half = (win + 2) / 2;
     int ri = 0, li = 0, oi = 0, cnt = 0, k = 0;
     float sum[GROUP] = {0};
-#define EMIT8()                                                         \
+#define EMIT()                                                         \
     do {                                                                \
         const float c_ = (float)cnt;                                    \
         if (!xs) {                                                      \
-            for (int g = 0; g < GROUP; g++) out[g][oi] = sum[g] / c_;   \
+            for (int g = 0; g < count; g++) out[g][oi] = sum[g] / c_;   \
         } else {                                                        \
             while (k < 64 && xs[k] == oi) {                             \
-                for (int g = 0; g < GROUP; g++) out[g][k] = sum[g] / c_; \
+                for (int g = 0; g < count; g++) out[g][k] = sum[g] / c_; \
                 k++;                                                    \
             }                                                           \
         }                                                               \
         oi++;                                                           \
     } while (0)
     for (int i = 0; i < half - 1; i++, ri++) {
-        for (int g = 0; g < GROUP; g++) sum[g] += in[g][ri];
+        for (int g = 0; g < count; g++) sum[g] += in[g][ri];
         cnt++;
     }
     for (int i = 0; i < win - half + 1; i++, ri++) {
-        for (int g = 0; g < GROUP; g++) sum[g] += in[g][ri];
+        for (int g = 0; g < count; g++) sum[g] += in[g][ri];
         cnt++;
-        EMIT8();
+        EMIT();
     }
     for (int i = 0; i < n - win; i++, ri++, li++) {
-        for (int g = 0; g < GROUP; g++) {
+        for (int g = 0; g < count; g++) {
             sum[g] += in[g][ri];
             sum[g] -= in[g][li];
         }
-        EMIT8();
+        EMIT();
     }
     for (int i = 0; i < half - 1; i++, li++) {
-        for (int g = 0; g < GROUP; g++) sum[g] -= in[g][li];
+        for (int g = 0; g < count; g++) sum[g] -= in[g][li];
         cnt--;
-        EMIT8();
+        EMIT();
     }
-#undef EMIT8
+#undef EMIT
 }
 
 /* Column box filter over rows pushed one at a time (width n). */
@@ -336,14 +267,13 @@ static void take_c2_row(hm_pdq_stream *s) {
 
 /* Second row pass over the buffered first-column-pass rows. */
 static void flush_c1(hm_pdq_stream *s) {
-    if (s->nc1 == GROUP) {
-        float *out[GROUP];
-        for (int g = 0; g < GROUP; g++) out[g] = s->r2[g];
-        box_rows8(s->c1, out, s->w, s->win_rows, s->xs);
-    } else {
-        for (int g = 0; g < s->nc1; g++)
-            box_row_sampled(s->c1[g], s->r2[g], s->w, s->win_rows, s->xs);
-    }
+    float *out[GROUP];
+    for (int g = 0; g < GROUP; g++) out[g] = s->r2[g];
+    /* a constant count lets the compiler unroll the full-group case */
+    if (s->nc1 == GROUP)
+        box_rows(s->c1, out, GROUP, s->w, s->win_rows, s->xs);
+    else
+        box_rows(s->c1, out, s->nc1, s->w, s->win_rows, s->xs);
     for (int g = 0; g < s->nc1; g++)
         if (colbox_push(&s->cb2, s->r2[g])) take_c2_row(s);
     s->nc1 = 0;
@@ -358,10 +288,9 @@ static void take_c1_row(hm_pdq_stream *s) {
 /* First row pass over the buffered luma rows, then the column pass. */
 static void flush_luma(hm_pdq_stream *s) {
     if (s->nluma == GROUP)
-        box_rows8(s->luma, s->r1, s->w, s->win_rows, NULL);
+        box_rows(s->luma, s->r1, GROUP, s->w, s->win_rows, NULL);
     else
-        for (int g = 0; g < s->nluma; g++)
-            box_row(s->luma[g], s->r1[g], s->w, s->win_rows);
+        box_rows(s->luma, s->r1, s->nluma, s->w, s->win_rows, NULL);
     for (int g = 0; g < s->nluma; g++)
         if (colbox_push(&s->cb1, s->r1[g])) take_c1_row(s);
     s->nluma = 0;
@@ -398,7 +327,7 @@ static void luma_row(const uint8_t *row, int n, int bpp, int channels,
     }
     for (int x = 0; x < n; x++) {
         const uint8_t *p = row + (size_t)(xmap ? xmap[x] : x) * bpp;
-        out[x] = g_luma[0][p[0]] + g_luma[1][p[1]] + g_luma[2][p[2]];
+        out[x] = kLumaR * (float)p[0] + kLumaG * (float)p[1] + kLumaB * (float)p[2];
     }
 }
 
