@@ -268,6 +268,9 @@ typedef struct hm_image_info {
  * dhash, ahash, md5, sha256); `cap` is the capacity of `out` (16 always
  * suffices) and `*n_out` receives the number written.  `info` may be NULL.
  *
+ * When only md5 and/or sha256 are asked for, the bytes are not decoded:
+ * any content is accepted and `info` reports only the detected format.
+ *
  * Errors: HM_E_IO, HM_E_UNKNOWN_FORMAT, HM_E_DECODE, HM_E_LIMIT,
  * HM_E_NO_MEMORY, HM_E_INVALID_ARGUMENT; details in hm_hasher_errmsg().
  */

@@ -109,19 +109,20 @@ typedef struct pipeline {
     unsigned types;
     int flavour;
     uint32_t w, h;
-    int channels;
+    int channels, bpp; /* layout of the rows, fixed by the decoder */
     hm_pdq_stream *pdq;
     hm_ih_stream *ih;
 } pipeline;
 
+/* hm_sink callbacks: create the requested hash streams, feed them rows. */
 static int pipe_begin(void *ctx, uint32_t w, uint32_t h, int channels,
                       int bpp, hm_err *err) {
     pipeline *p = ctx;
     int st = HM_OK;
-    (void)bpp;
     p->w = w;
     p->h = h;
     p->channels = channels;
+    p->bpp = bpp;
     if (p->types & HM_TYPE_BIT(HM_HASH_PDQ))
         st = hm_pdq_stream_create((int)w, (int)h, p->flavour, &p->pdq);
     if (st == HM_OK && (p->types & IH_TYPES))
@@ -131,24 +132,10 @@ static int pipe_begin(void *ctx, uint32_t w, uint32_t h, int channels,
     return HM_OK;
 }
 
-/* Rows are pushed with a layout fixed at begin; the sink needs bpp, which
- * every decoder passes equal to channels except RGBA sources. */
-typedef struct pipe_sink {
-    pipeline *p;
-    int bpp;
-} pipe_sink;
-
-static int sink_begin(void *ctx, uint32_t w, uint32_t h, int channels,
-                      int bpp, hm_err *err) {
-    pipe_sink *s = ctx;
-    s->bpp = bpp;
-    return pipe_begin(s->p, w, h, channels, bpp, err);
-}
-
-static void sink_row(void *ctx, const uint8_t *row) {
-    pipe_sink *s = ctx;
-    if (s->p->pdq) hm_pdq_stream_push(s->p->pdq, row, s->bpp, s->p->channels);
-    if (s->p->ih) hm_ih_stream_push(s->p->ih, row, s->bpp, s->p->channels);
+static void pipe_row(void *ctx, const uint8_t *row) {
+    pipeline *p = ctx;
+    if (p->pdq) hm_pdq_stream_push(p->pdq, row, p->bpp, p->channels);
+    if (p->ih) hm_ih_stream_push(p->ih, row, p->bpp, p->channels);
 }
 
 static void pipe_free(pipeline *p) {
@@ -239,8 +226,7 @@ static int hash_encoded(hm_hasher *h, const uint8_t *data, size_t size,
                         unsigned types, hm_hash *out, size_t *n_out,
                         hm_image_info *info) {
     pipeline p = {0};
-    pipe_sink ps = {&p, 0};
-    hm_sink sink = {sink_begin, sink_row, &ps};
+    hm_sink sink = {pipe_begin, pipe_row, &p};
     hm_decode_opts o;
     hm_image_info tmp;
     int st;
@@ -324,12 +310,12 @@ static int read_file(const char *path, uint64_t max, uint8_t **data,
     *data = NULL;
     *size = 0;
     if (!f) return hm_fail(err, HM_E_IO, "%s", strerror(errno));
-    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    if (fstat(fileno(f), &sb) != 0) memset(&sb, 0, sizeof sb);
+    if (S_ISDIR(sb.st_mode)) {
         fclose(f);
         return hm_fail(err, HM_E_IO, "is a directory");
     }
-    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
-        (uint64_t)sb.st_size > max) {
+    if (S_ISREG(sb.st_mode) && (uint64_t)sb.st_size > max) {
         fclose(f);
         return hm_fail(err, HM_E_LIMIT,
                        "file is %lld bytes, over the limit of %llu bytes "
@@ -407,7 +393,6 @@ hm_status hm_hash_pixels(hm_hasher *h, const void *pixels, uint32_t width,
                          unsigned types, hm_hash *out, size_t cap,
                          size_t *n_out) {
     pipeline p = {0};
-    pipe_sink ps = {&p, 0};
     hm_decode_opts o = {0};
     int bpp, channels, st;
     if (!h) return HM_E_INVALID_ARGUMENT;
@@ -437,12 +422,12 @@ hm_status hm_hash_pixels(hm_hasher *h, const void *pixels, uint32_t width,
         return st;
     p.types = types;
     p.flavour = h->pdq_flavour;
-    st = sink_begin(&ps, width, height, channels, bpp, &h->err);
-    if (st == HM_OK) {
-        for (uint32_t y = 0; y < height; y++)
-            sink_row(&ps, (const uint8_t *)pixels + (size_t)y * stride);
-        st = pipe_finish(&p, NULL, 0, out, n_out, &h->err);
+    {
+        hm_sink sink = {pipe_begin, pipe_row, &p};
+        st = hm_sink_push_image(&sink, pixels, width, height, stride, channels,
+                                bpp, &h->err);
     }
+    if (st == HM_OK) st = pipe_finish(&p, NULL, 0, out, n_out, &h->err);
     pipe_free(&p);
     return st;
 }

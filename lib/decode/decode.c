@@ -46,6 +46,15 @@ int hm_check_dims(uint64_t w, uint64_t h, const hm_decode_opts *o,
     return HM_OK;
 }
 
+int hm_sink_push_image(const hm_sink *sink, const uint8_t *px, uint32_t w,
+                       uint32_t h, size_t stride, int channels, int bpp,
+                       hm_err *err) {
+    int st = sink->begin(sink->ctx, w, h, channels, bpp, err);
+    for (uint32_t y = 0; st == HM_OK && y < h; y++)
+        sink->row(sink->ctx, px + (size_t)y * stride);
+    return st;
+}
+
 /* ---- EXIF orientation --------------------------------------------- */
 
 static unsigned rd16(const uint8_t *p, int le) {
@@ -153,12 +162,10 @@ int hm_decode(const uint8_t *data, size_t size, const hm_decode_opts *o,
             if (st == HM_OK) {
                 if (orientation >= 2)
                     st = push_oriented(&c.img, orientation, sink, err);
-                else {
-                    st = sink->begin(sink->ctx, c.img.w, c.img.h,
-                                     c.img.channels, c.img.bpp, err);
-                    for (uint32_t y = 0; st == HM_OK && y < c.img.h; y++)
-                        sink->row(sink->ctx, c.img.px + (size_t)y * c.img.stride);
-                }
+                else
+                    st = hm_sink_push_image(sink, c.img.px, c.img.w, c.img.h,
+                                            c.img.stride, c.img.channels,
+                                            c.img.bpp, err);
             }
             hm_image_release(&c.img);
         } else {

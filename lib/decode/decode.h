@@ -15,6 +15,11 @@ typedef struct hm_sink {
     void *ctx;
 } hm_sink;
 
+/* Announce and push a whole buffered image (rows `stride` bytes apart). */
+int hm_sink_push_image(const hm_sink *sink, const uint8_t *px, uint32_t w,
+                       uint32_t h, size_t stride, int channels, int bpp,
+                       hm_err *err);
+
 typedef struct hm_decode_opts {
     uint64_t max_pixels;
     int fast_min_side; /* 0 = exact; else JPEG DCT scaling, short side >= */

@@ -180,10 +180,9 @@ int hm_decode_ffmpeg(const uint8_t *data, size_t size, hm_format fmt,
         dst_stride[0] = frame->width * ch;
         sws_scale(sws, (const uint8_t *const *)frame->data, frame->linesize, 0,
                   frame->height, dst, dst_stride);
-        st = sink->begin(sink->ctx, (uint32_t)frame->width,
-                         (uint32_t)frame->height, ch, ch, err);
-        for (int y = 0; st == HM_OK && y < frame->height; y++)
-            sink->row(sink->ctx, row + (size_t)y * (size_t)dst_stride[0]);
+        st = hm_sink_push_image(sink, row, (uint32_t)frame->width,
+                                (uint32_t)frame->height, (size_t)dst_stride[0],
+                                ch, ch, err);
     }
 done:
     sws_freeContext(sws);

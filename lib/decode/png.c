@@ -96,19 +96,19 @@ int hm_decode_png(const uint8_t *data, size_t size, const hm_decode_opts *o,
                          (unsigned)w, (unsigned)h);
             goto done;
         }
-        st = sink->begin(sink->ctx, w, h, channels, channels, err);
-        if (st != HM_OK) goto done;
         if (passes > 1) {
             for (int p = 0; p < passes; p++)
                 for (png_uint_32 y = 0; y < h; y++)
                     png_read_row(png, buf + rowbytes * y, NULL);
-            for (png_uint_32 y = 0; y < h; y++)
-                sink->row(sink->ctx, buf + rowbytes * y);
-        } else {
-            for (png_uint_32 y = 0; y < h; y++) {
-                png_read_row(png, buf, NULL);
-                sink->row(sink->ctx, buf);
-            }
+            st = hm_sink_push_image(sink, buf, w, h, rowbytes, channels,
+                                    channels, err);
+            goto done;
+        }
+        st = sink->begin(sink->ctx, w, h, channels, channels, err);
+        if (st != HM_OK) goto done;
+        for (png_uint_32 y = 0; y < h; y++) {
+            png_read_row(png, buf, NULL);
+            sink->row(sink->ctx, buf);
         }
     }
     st = HM_OK;

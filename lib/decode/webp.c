@@ -11,14 +11,6 @@
 
 #include "decode.h"
 
-static int push_rows(const hm_sink *sink, const uint8_t *px, int w, int h,
-                     int bpp, hm_err *err) {
-    int st = sink->begin(sink->ctx, (uint32_t)w, (uint32_t)h, 3, bpp, err);
-    for (int y = 0; st == HM_OK && y < h; y++)
-        sink->row(sink->ctx, px + (size_t)y * (size_t)w * (size_t)bpp);
-    return st;
-}
-
 static int decode_animated(const uint8_t *data, size_t size,
                            const hm_sink *sink, hm_err *err) {
     WebPData wd = {data, size};
@@ -38,8 +30,8 @@ static int decode_animated(const uint8_t *data, size_t size,
         WebPAnimDecoderDelete(dec);
         return hm_fail(err, HM_E_DECODE, "WebP: cannot decode first frame");
     }
-    st = push_rows(sink, frame, (int)ai.canvas_width, (int)ai.canvas_height,
-                   4, err);
+    st = hm_sink_push_image(sink, frame, ai.canvas_width, ai.canvas_height,
+                            (size_t)ai.canvas_width * 4, 3, 4, err);
     WebPAnimDecoderDelete(dec);
     return st;
 }
@@ -63,7 +55,8 @@ int hm_decode_webp(const uint8_t *data, size_t size, const hm_decode_opts *o,
         free(px);
         return hm_fail(err, HM_E_DECODE, "WebP: corrupt or truncated data");
     }
-    st = push_rows(sink, px, f.width, f.height, 3, err);
+    st = hm_sink_push_image(sink, px, (uint32_t)f.width, (uint32_t)f.height,
+                            stride, 3, 3, err);
     free(px);
     return st;
 }
