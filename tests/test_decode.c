@@ -240,34 +240,32 @@ static membuf make_tiff(int w, int h, const unsigned char *rgb) {
     return m;
 }
 
+/* A lossless container of `rgb` is detected and decodes to exactly it. */
+static void check_lossless(hm_hasher *h, membuf m, int fmt,
+                           const unsigned char *rgb, int w, int hgt) {
+    hm_pixels px;
+    hm_image_info info;
+    CHECK_INT(hm_detect_format(m.p, m.n), fmt);
+    CHECK_INT(hm_decode_memory(h, m.p, m.n, &px, &info), HM_OK);
+    CHECK_INT(info.format, fmt);
+    CHECK(px.data && px.width == (uint32_t)w &&
+          memcmp(px.data, rgb, (size_t)w * hgt * 3) == 0);
+    hm_pixels_free(&px);
+    free(m.p);
+}
+
 static void other_formats(hm_hasher *h) {
     const int w = 45, hgt = 31;
     unsigned char *rgb = malloc((size_t)w * hgt * 3);
     unsigned seed = 99;
     hm_pixels px;
     hm_image_info info;
-    membuf m;
     uint8_t *webp = NULL;
     size_t webp_n;
     for (size_t i = 0; i < (size_t)w * hgt * 3; i++) rgb[i] = (unsigned char)(lcg(&seed) >> 16);
 
-    m = make_bmp(w, hgt, rgb);
-    CHECK_INT(hm_detect_format(m.p, m.n), HM_FORMAT_BMP);
-    CHECK_INT(hm_decode_memory(h, m.p, m.n, &px, &info), HM_OK);
-    CHECK_INT(info.format, HM_FORMAT_BMP);
-    CHECK(px.data && px.width == (uint32_t)w &&
-          memcmp(px.data, rgb, (size_t)w * hgt * 3) == 0);
-    hm_pixels_free(&px);
-    free(m.p);
-
-    m = make_tiff(w, hgt, rgb);
-    CHECK_INT(hm_detect_format(m.p, m.n), HM_FORMAT_TIFF);
-    CHECK_INT(hm_decode_memory(h, m.p, m.n, &px, &info), HM_OK);
-    CHECK_INT(info.format, HM_FORMAT_TIFF);
-    CHECK(px.data && px.width == (uint32_t)w &&
-          memcmp(px.data, rgb, (size_t)w * hgt * 3) == 0);
-    hm_pixels_free(&px);
-    free(m.p);
+    check_lossless(h, make_bmp(w, hgt, rgb), HM_FORMAT_BMP, rgb, w, hgt);
+    check_lossless(h, make_tiff(w, hgt, rgb), HM_FORMAT_TIFF, rgb, w, hgt);
 
     webp_n = WebPEncodeLosslessRGB(rgb, w, hgt, w * 3, &webp);
     CHECK(webp_n > 0);
