@@ -8,10 +8,17 @@
  * a running float sum whose operation order decides the last bits, so we
  * keep that order exactly, but stream it: rows arrive one at a time, the
  * column passes keep a running sum per column and a ring of the last
- * `window + 1` rows, and the second row pass only divides at the 64
- * sampled columns.  Memory is O(width * window) instead of O(width *
- * height), and per column the sequence of float additions, subtractions
- * and divisions is the reference's.
+ * rows, and the second row pass only divides at the 64 sampled columns.
+ * Memory is O(width * window) instead of O(width * height), and per output
+ * the sequence of float additions, subtractions and divisions is the
+ * reference's.
+ *
+ * Speed comes from vector lanes without changing any lane's arithmetic: a
+ * row pass runs 16 rows at once, one per lane, over their columns
+ * transposed into a small ring; a column pass runs 16 columns per vector.
+ * The pass loops are written once with GCC vector extensions and compiled
+ * for each instruction set (portable, AVX2, AVX-512F); only the transposes
+ * are written per set.  The best set the CPU has is picked at load.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -27,12 +34,367 @@ static const float kLumaR = 0.299f;
 static const float kLumaG = 0.587f;
 static const float kLumaB = 0.114f;
 
-/* ---- DCT matrix ---------------------------------------------------- */
-
+/* Written once at load (hm_pdq_init, a constructor), before any thread
+ * can call in. */
 static float g_dct[16][64];
-static int g_dct_ready; /* written once; see hm_pdq_init */
+static int g_dct_ready;
+static int g_isa_best; /* the best kernel set this CPU runs */
 
-/* Filled at library load (constructor) so no lazy init races. */
+/* ---- lanes ----------------------------------------------------------- */
+
+/* A row pass filters LANES rows at once, one per vector lane; a column
+ * pass LANES columns per vector.  Buffered rows are padded to a multiple
+ * of LANES floats so whole vectors can be read and written. */
+#define LANES 16
+typedef float vlane __attribute__((vector_size(LANES * sizeof(float))));
+
+/* Functions that must be inlined into each instruction-set wrapper, so
+ * that they are compiled for that set. */
+#define HM_INLINE static inline __attribute__((always_inline))
+
+static int round_up(int n, int m) { return (n + m - 1) / m * m; }
+
+/* A 64-byte aligned, zeroed float buffer (rows, rings). */
+static float *falloc(size_t n) {
+    const size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+    float *p = aligned_alloc(64, bytes ? bytes : 64);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+
+/* A 1-D running-sum box pass as the reference runs it: window `win`,
+ * output o is the mean of inputs [o - half + 1, o - half + win], clipped to
+ * [0, n), and is complete after step s = o + half - 1.  Every step is one
+ * uniform "add the entering value, subtract the leaving one", with +0.0f
+ * for values outside [0, n).  The running sum starts at +0.0f and can only
+ * return to zero as x - x = +0.0f, never -0.0f, so adding or subtracting
+ * +0.0f leaves it bit-identical: the uniform step is the reference's three
+ * phases (grow, slide, shrink) without their branches. */
+typedef struct boxdim {
+    int n, win, lag; /* lag = half - 1 */
+    float *cnt;      /* n: the window's size at output o, the divisor */
+} boxdim;
+
+static int boxdim_init(boxdim *d, int n) {
+    d->n = n;
+    d->win = (n + 127) / 128;
+    d->lag = (d->win + 2) / 2 - 1;
+    d->cnt = falloc((size_t)n);
+    if (!d->cnt) return HM_E_NO_MEMORY;
+    for (int o = 0; o < n; o++) {
+        const int s = o + d->lag;
+        const int hi = s < n - 1 ? s : n - 1, lo = s - d->win;
+        d->cnt[o] = (float)(hi - (lo > -1 ? lo : -1));
+    }
+    return HM_OK;
+}
+
+/* Row pass state: LANES rows' columns transposed into a ring, LANES floats
+ * per column; zero columns stand for positions outside the row. */
+#define CHUNK 128 /* outputs per call into the step kernels */
+typedef struct rowpass {
+    boxdim d;
+    float *ring;   /* (mask + 1) columns */
+    unsigned mask; /* ring length - 1, a power of two >= LANES */
+    float *obuf;   /* CHUNK columns: outputs before the transpose back */
+} rowpass;
+
+/* Column pass state: running sums per column over rows pushed into a ring
+ * (rows s and s - win are read at step s). */
+typedef struct colpass {
+    boxdim d;
+    int stride, slots; /* floats per row; rows in the ring */
+    float *ring, *sum, *junk;
+    int in, step; /* rows received; steps run */
+} colpass;
+
+/* ---- kernels: written once, compiled per instruction set -------------- */
+
+HM_INLINE void vload(vlane *v, const float *p) { memcpy(v, p, sizeof *v); }
+HM_INLINE void vstore(float *p, const vlane *v) { memcpy(p, v, sizeof *v); }
+
+/* Row-pass steps s, s+1, ... for outputs [o0, o1): with xs NULL every
+ * output goes to obuf (column o - o0); otherwise only outputs o == xs[*k]
+ * are divided, into samp[*k]. */
+HM_INLINE void rowsteps_body(const rowpass *p, float *sum, int s, int o0,
+                             int o1, float *obuf, const int *xs, int *k,
+                             float (*samp)[LANES]) {
+    const float *ring = p->ring, *cnt = p->d.cnt;
+    const unsigned mask = p->mask;
+    const int win = p->d.win;
+    int kk = k ? *k : 0;
+    vlane acc, a, b, q;
+    vload(&acc, sum);
+    for (int o = o0; o < o1; o++, s++) {
+        vload(&a, ring + ((unsigned)s & mask) * LANES);
+        vload(&b, ring + ((unsigned)(s - win) & mask) * LANES);
+        acc = acc + a;
+        acc = acc - b;
+        if (!xs) {
+            q = acc / cnt[o];
+            vstore(obuf + (size_t)(o - o0) * LANES, &q);
+        } else {
+            for (; kk < 64 && xs[kk] == o; kk++) {
+                q = acc / cnt[o];
+                vstore(samp[kk], &q);
+            }
+        }
+    }
+    vstore(sum, &acc);
+    if (k) *k = kk;
+}
+
+/* One column-pass step over n (a multiple of LANES) columns. */
+HM_INLINE void colstep_body(float *restrict sum, const float *add,
+                            const float *sub, float cnt, float *restrict out,
+                            int n) {
+    for (int j = 0; j < n; j += LANES) {
+        vlane v, a, b;
+        vload(&v, sum + j);
+        vload(&a, add + j);
+        vload(&b, sub + j);
+        v = v + a;
+        v = v - b;
+        vstore(sum + j, &v);
+        v = v / cnt;
+        vstore(out + j, &v);
+    }
+}
+
+/* Packed RGB: the reference's per-pixel float products and sums,
+ * (R*r + G*g) + B*b, written so the compiler vectorises them (each lane
+ * does the same IEEE operations in the same order; FMA contraction is
+ * off). */
+HM_INLINE void luma_body(const uint8_t *restrict row, int n,
+                         float *restrict out) {
+    for (int x = 0; x < n; x++)
+        out[x] = kLumaR * (float)row[3 * x] + kLumaG * (float)row[3 * x + 1] +
+                 kLumaB * (float)row[3 * x + 2];
+}
+
+/* What differs per instruction set.  tin copies columns [x0, x1) (both
+ * multiples of LANES) of LANES rows into the ring, column x at slot
+ * x & mask; tout writes obuf's first n columns (and possibly up to the
+ * next multiple of LANES) back to the rows from column x0 on. */
+typedef struct pdq_isa {
+    void (*tin)(const float *const *rows, int x0, int x1, float *ring,
+                unsigned mask);
+    void (*tout)(const float *obuf, int n, float *const *rows, int x0);
+    void (*rowsteps)(const rowpass *p, float *sum, int s, int o0, int o1,
+                     float *obuf);
+    void (*rowsteps_sampled)(const rowpass *p, float *sum, int s, int o0,
+                             int o1, const int *xs, int *k,
+                             float (*samp)[LANES]);
+    void (*colstep)(float *sum, const float *add, const float *sub, float cnt,
+                    float *out, int n);
+    void (*luma)(const uint8_t *row, int n, float *out);
+} pdq_isa;
+
+/* The shared kernels of one instruction set, from the bodies above. */
+#define PDQ_KERNELS(sfx, attr)                                               \
+    attr static void rowsteps_##sfx(const rowpass *p, float *sum, int s,     \
+                                    int o0, int o1, float *obuf) {           \
+        rowsteps_body(p, sum, s, o0, o1, obuf, NULL, NULL, NULL);            \
+    }                                                                        \
+    attr static void rowsteps_sampled_##sfx(                                 \
+        const rowpass *p, float *sum, int s, int o0, int o1, const int *xs, \
+        int *k, float (*samp)[LANES]) {                                      \
+        rowsteps_body(p, sum, s, o0, o1, NULL, xs, k, samp);                 \
+    }                                                                        \
+    attr static void colstep_##sfx(float *sum, const float *add,            \
+                                   const float *sub, float cnt, float *out, \
+                                   int n) {                                  \
+        colstep_body(sum, add, sub, cnt, out, n);                            \
+    }
+#define PDQ_LUMA(sfx, attr)                                                  \
+    attr static void luma_##sfx(const uint8_t *row, int n, float *out) {    \
+        luma_body(row, n, out);                                              \
+    }
+#define PDQ_ISA(sfx, tin, tout)                                              \
+    {tin, tout, rowsteps_##sfx, rowsteps_sampled_##sfx, colstep_##sfx,      \
+     luma_##sfx}
+
+/* Portable transposes. */
+static void tin_c(const float *const *rows, int x0, int x1, float *ring,
+                  unsigned mask) {
+    for (int x = x0; x < x1; x++) {
+        float *d = ring + ((unsigned)x & mask) * LANES;
+        for (int g = 0; g < LANES; g++) d[g] = rows[g][x];
+    }
+}
+
+static void tout_c(const float *obuf, int n, float *const *rows, int x0) {
+    for (int j = 0; j < n; j++)
+        for (int g = 0; g < LANES; g++) rows[g][x0 + j] = obuf[j * LANES + g];
+}
+
+PDQ_KERNELS(c, )
+PDQ_LUMA(c, )
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define PDQ_X86 1
+#include <immintrin.h>
+
+#define HM_AVX2 __attribute__((target("avx2")))
+#if defined(__clang__)
+#define HM_AVX512 __attribute__((target("avx512f")))
+#else
+/* GCC otherwise prefers 256-bit vectors for the auto-vectorised luma */
+#define HM_AVX512 __attribute__((target("avx512f,prefer-vector-width=512")))
+#endif
+
+/* 8x8 transpose of r[0..7] in place (three shuffle stages). */
+HM_AVX2 HM_INLINE void transpose8(__m256 r[8]) {
+    __m256 t[8], u[8];
+    for (int i = 0; i < 4; i++) {
+        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 2; i++) {
+        /* u[4i + c], 128-bit lane L: column 4L + c of rows 4i..4i+3 */
+        u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+        u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+        u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+        u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+    for (int c = 0; c < 4; c++) {
+        r[c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x20);
+        r[4 + c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x31);
+    }
+}
+
+/* AVX2 moves 8 columns at a time, as two 8x8 blocks (rows 0-7, 8-15). */
+HM_AVX2 static void tin_avx2(const float *const *rows, int x0, int x1,
+                             float *ring, unsigned mask) {
+    for (int x = x0; x < x1; x += 8)
+        for (int h = 0; h < LANES; h += 8) {
+            __m256 r[8];
+            for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(rows[h + i] + x);
+            transpose8(r);
+            for (int j = 0; j < 8; j++)
+                _mm256_storeu_ps(ring + ((unsigned)(x + j) & mask) * LANES + h,
+                                 r[j]);
+        }
+}
+
+HM_AVX2 static void tout_avx2(const float *obuf, int n, float *const *rows,
+                              int x0) {
+    for (int j0 = 0; j0 < n; j0 += 8)
+        for (int h = 0; h < LANES; h += 8) {
+            __m256 r[8];
+            for (int i = 0; i < 8; i++)
+                r[i] = _mm256_loadu_ps(obuf + (size_t)(j0 + i) * LANES + h);
+            transpose8(r);
+            for (int g = 0; g < 8; g++)
+                _mm256_storeu_ps(rows[h + g] + x0 + j0, r[g]);
+        }
+}
+
+/* 16x16 transpose of r[0..15] in place: the 8x8 scheme's two in-lane
+ * stages, then a 4x4 transpose of 128-bit lanes in two stages. */
+HM_AVX512 HM_INLINE void transpose16(__m512 r[16]) {
+    __m512 t[16], u[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++) {
+        /* u[4i + c], 128-bit lane L: column 4L + c of rows 4i..4i+3 */
+        u[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+        u[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+        u[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+        u[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+    for (int c = 0; c < 4; c++) {
+        /* column 4L + c = lane L of u[c], u[4 + c], u[8 + c], u[12 + c] */
+        const __m512 v0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x44);
+        const __m512 v1 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xEE);
+        const __m512 v2 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x44);
+        const __m512 v3 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xEE);
+        r[c] = _mm512_shuffle_f32x4(v0, v2, 0x88);
+        r[4 + c] = _mm512_shuffle_f32x4(v0, v2, 0xDD);
+        r[8 + c] = _mm512_shuffle_f32x4(v1, v3, 0x88);
+        r[12 + c] = _mm512_shuffle_f32x4(v1, v3, 0xDD);
+    }
+}
+
+HM_AVX512 static void tin_avx512(const float *const *rows, int x0, int x1,
+                                 float *ring, unsigned mask) {
+    for (int x = x0; x < x1; x += LANES) {
+        __m512 r[16];
+        float *d = ring + ((unsigned)x & mask) * LANES;
+        for (int g = 0; g < 16; g++) r[g] = _mm512_loadu_ps(rows[g] + x);
+        transpose16(r);
+        for (int j = 0; j < 16; j++) _mm512_store_ps(d + j * LANES, r[j]);
+    }
+}
+
+HM_AVX512 static void tout_avx512(const float *obuf, int n, float *const *rows,
+                                  int x0) {
+    for (int j0 = 0; j0 < n; j0 += LANES) {
+        __m512 r[16];
+        for (int j = 0; j < 16; j++)
+            r[j] = _mm512_load_ps(obuf + (size_t)(j0 + j) * LANES);
+        transpose16(r);
+        for (int g = 0; g < 16; g++) _mm512_storeu_ps(rows[g] + x0 + j0, r[g]);
+    }
+}
+
+/* Packed RGB, 16 pixels at a time: the compilers' own vectorisation of
+ * the stride-3 loads is slow here.  Bytes are widened to 32 bits and the
+ * channels gathered with two-table permutes; the float arithmetic is
+ * luma_body's, lane by lane. */
+HM_AVX512 static void luma_avx512(const uint8_t *row, int n, float *out) {
+    /* channel c of pixel i is byte 3i + c of 48: from the first two
+     * 16-byte loads while 3i + c < 32, then from the third */
+    __m512i lo[3], hi[3];
+    for (int c = 0; c < 3; c++) {
+        int a[16], b[16];
+        for (int i = 0; i < 16; i++) {
+            const int k = 3 * i + c;
+            a[i] = k < 32 ? k : 0;
+            b[i] = k < 32 ? i : 16 + k - 32;
+        }
+        lo[c] = _mm512_loadu_si512(a);
+        hi[c] = _mm512_loadu_si512(b);
+    }
+    const __m512 kr = _mm512_set1_ps(kLumaR), kg = _mm512_set1_ps(kLumaG),
+                 kb = _mm512_set1_ps(kLumaB);
+    int x = 0;
+    for (; x + 16 <= n; x += 16) {
+        const uint8_t *p = row + 3 * (size_t)x;
+        const __m512i d0 = _mm512_cvtepu8_epi32(_mm_loadu_si128((const void *)p));
+        const __m512i d1 =
+            _mm512_cvtepu8_epi32(_mm_loadu_si128((const void *)(p + 16)));
+        const __m512i d2 =
+            _mm512_cvtepu8_epi32(_mm_loadu_si128((const void *)(p + 32)));
+        __m512 ch[3];
+        for (int c = 0; c < 3; c++)
+            ch[c] = _mm512_cvtepi32_ps(_mm512_permutex2var_epi32(
+                _mm512_permutex2var_epi32(d0, lo[c], d1), hi[c], d2));
+        const __m512 y = _mm512_add_ps(
+            _mm512_add_ps(_mm512_mul_ps(kr, ch[0]), _mm512_mul_ps(kg, ch[1])),
+            _mm512_mul_ps(kb, ch[2]));
+        _mm512_storeu_ps(out + x, y);
+    }
+    luma_body(row + 3 * (size_t)x, n - x, out + x);
+}
+
+PDQ_KERNELS(avx2, HM_AVX2)
+PDQ_LUMA(avx2, HM_AVX2)
+PDQ_KERNELS(avx512, HM_AVX512)
+#endif
+
+static const pdq_isa kIsa[HM_PDQ_ISA_COUNT] = {
+    [HM_PDQ_ISA_PORTABLE] = PDQ_ISA(c, tin_c, tout_c),
+#ifdef PDQ_X86
+    [HM_PDQ_ISA_AVX2] = PDQ_ISA(avx2, tin_avx2, tout_avx2),
+    [HM_PDQ_ISA_AVX512] = PDQ_ISA(avx512, tin_avx512, tout_avx512),
+#endif
+};
+
+
+/* The DCT matrix and the kernel set, at load, so no lazy init races. */
 __attribute__((constructor)) static void hm_pdq_init(void) {
     const double scale = sqrt(2.0 / 64.0);
     for (int i = 0; i < 16; i++)
@@ -40,149 +402,141 @@ __attribute__((constructor)) static void hm_pdq_init(void) {
             g_dct[i][j] =
                 (float)(scale * cos((M_PI / 2 / 64.0) * (i + 1) * (2 * j + 1)));
     g_dct_ready = 1;
+#ifdef PDQ_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) g_isa_best = HM_PDQ_ISA_AVX512;
+    else if (__builtin_cpu_supports("avx2")) g_isa_best = HM_PDQ_ISA_AVX2;
+#endif
 }
 
-/* ---- 1-D box filter pieces ----------------------------------------- */
+/* ---- row and column passes -------------------------------------------- */
 
-/* Box filter along `count` (<= GROUP) rows of n floats: the reference's
- * running sum (same phases, same operation order per row), with the rows
- * interleaved so their independent dependency chains overlap (one row's
- * chain of dependent additions is latency-bound).  With `xs` NULL every
- * output is written; otherwise only the outputs at positions xs[0..63]
- * (non-decreasing) are divided and kept, into out[g][0..63]. */
-#define GROUP 8
-static inline void box_rows(float *const in[GROUP], float *const out[GROUP],
-                            const int count, int n, int win, const int *xs) {
-    const int half = (win + 2) / 2;
-    int ri = 0, li = 0, oi = 0, cnt = 0, k = 0;
-    float sum[GROUP] = {0};
-#define EMIT()                                                         \
-    do {                                                                \
-        const float c_ = (float)cnt;                                    \
-        if (!xs) {                                                      \
-            for (int g = 0; g < count; g++) out[g][oi] = sum[g] / c_;   \
-        } else {                                                        \
-            while (k < 64 && xs[k] == oi) {                             \
-                for (int g = 0; g < count; g++) out[g][k] = sum[g] / c_; \
-                k++;                                                    \
-            }                                                           \
-        }                                                               \
-        oi++;                                                           \
-    } while (0)
-    for (int i = 0; i < half - 1; i++, ri++) {
-        for (int g = 0; g < count; g++) sum[g] += in[g][ri];
-        cnt++;
-    }
-    for (int i = 0; i < win - half + 1; i++, ri++) {
-        for (int g = 0; g < count; g++) sum[g] += in[g][ri];
-        cnt++;
-        EMIT();
-    }
-    for (int i = 0; i < n - win; i++, ri++, li++) {
-        for (int g = 0; g < count; g++) {
-            sum[g] += in[g][ri];
-            sum[g] -= in[g][li];
+static int rowpass_init(rowpass *p, int n) {
+    unsigned len = LANES;
+    memset(p, 0, sizeof *p);
+    if (boxdim_init(&p->d, n) != HM_OK) return HM_E_NO_MEMORY;
+    /* columns from s - win (the oldest read) to the last one transposed in
+     * ahead, and the initial zeros at s - win < 0 must survive that */
+    while (len < (unsigned)(p->d.win + p->d.lag + CHUNK + 2 * LANES)) len *= 2;
+    p->mask = len - 1;
+    p->ring = falloc((size_t)len * LANES);
+    p->obuf = falloc((size_t)CHUNK * LANES);
+    return p->ring && p->obuf ? HM_OK : HM_E_NO_MEMORY;
+}
+
+static void rowpass_free(rowpass *p) {
+    free(p->d.cnt);
+    free(p->ring);
+    free(p->obuf);
+}
+
+/* Make columns up to `upto` (exclusive) present in the ring. */
+static void rowpass_fill(const pdq_isa *isa, const rowpass *p,
+                         const float *const *in, int *next, int upto) {
+    const int x0 = *next, x1 = round_up(upto, LANES);
+    const int real = round_up(p->d.n, LANES);
+    if (x1 <= x0) return;
+    if (x0 < real) isa->tin(in, x0, x1 < real ? x1 : real, p->ring, p->mask);
+    for (int x = x0 > p->d.n ? x0 : p->d.n; x < x1; x++)
+        memset(p->ring + ((unsigned)x & p->mask) * LANES, 0,
+               LANES * sizeof(float));
+    *next = x1;
+}
+
+/* The box pass along LANES rows.  With xs NULL every output is written to
+ * out[g]; otherwise only the outputs at columns xs[0..63] are divided,
+ * into samp[k][g]. */
+static void box_rows(const pdq_isa *isa, const rowpass *p,
+                     const float *const *in, float *const *out, const int *xs,
+                     float (*samp)[LANES]) {
+    float sum[LANES] = {0};
+    int next = 0, k = 0;
+    const int lag = p->d.lag, n = p->d.n;
+    memset(p->ring, 0, (size_t)(p->mask + 1) * LANES * sizeof(float));
+    rowpass_fill(isa, p, in, &next, lag);
+    for (int s = 0; s < lag; s++) { /* steps before the first output */
+        const float *a = p->ring + ((unsigned)s & p->mask) * LANES;
+        const float *b = p->ring + ((unsigned)(s - p->d.win) & p->mask) * LANES;
+        for (int g = 0; g < LANES; g++) {
+            sum[g] += a[g];
+            sum[g] -= b[g];
         }
-        EMIT();
     }
-    for (int i = 0; i < half - 1; i++, li++) {
-        for (int g = 0; g < count; g++) sum[g] -= in[g][li];
-        cnt--;
-        EMIT();
-    }
-#undef EMIT
-}
-
-/* Column box filter over rows pushed one at a time (width n). */
-typedef struct colbox {
-    int n, win, half, len;
-    int ri, cnt, li;
-    float *sum;  /* n */
-    float *ring; /* (win + 1) * n */
-    float *out;  /* n, the row emitted last */
-} colbox;
-
-static int colbox_init(colbox *cb, int n, int win, int len) {
-    memset(cb, 0, sizeof *cb);
-    cb->n = n;
-    cb->win = win;
-    cb->half = (win + 2) / 2;
-    cb->len = len;
-    cb->sum = calloc((size_t)n, sizeof(float));
-    cb->ring = malloc((size_t)(win + 1) * (size_t)n * sizeof(float));
-    cb->out = malloc((size_t)n * sizeof(float));
-    return (cb->sum && cb->ring && cb->out) ? HM_OK : HM_E_NO_MEMORY;
-}
-
-static void colbox_free(colbox *cb) {
-    free(cb->sum);
-    free(cb->ring);
-    free(cb->out);
-    memset(cb, 0, sizeof *cb);
-}
-
-static float *ring_row(const colbox *cb, int r) {
-    return cb->ring + (size_t)(r % (cb->win + 1)) * (size_t)cb->n;
-}
-
-static void colbox_divide(colbox *cb) {
-    const float c = (float)cb->cnt;
-    for (int j = 0; j < cb->n; j++) cb->out[j] = cb->sum[j] / c;
-}
-
-/* Push the next input row; returns 1 when a row was emitted into cb->out. */
-static int colbox_push(colbox *cb, const float *row) {
-    const int ri = cb->ri++;
-    float *slot = ring_row(cb, ri);
-    float *sum = cb->sum;
-    memcpy(slot, row, (size_t)cb->n * sizeof(float));
-    if (ri < cb->win) {
-        for (int j = 0; j < cb->n; j++) sum[j] += row[j];
-        cb->cnt++;
-        if (ri < cb->half - 1) return 0;
-    } else {
-        const float *old = ring_row(cb, ri - cb->win);
-        for (int j = 0; j < cb->n; j++) {
-            sum[j] += row[j];
-            sum[j] -= old[j];
+    for (int o0 = 0; o0 < n; o0 += CHUNK) {
+        const int o1 = o0 + CHUNK < n ? o0 + CHUNK : n;
+        rowpass_fill(isa, p, in, &next, o1 + lag);
+        if (xs) {
+            isa->rowsteps_sampled(p, sum, o0 + lag, o0, o1, xs, &k, samp);
+        } else {
+            isa->rowsteps(p, sum, o0 + lag, o0, o1, p->obuf);
+            isa->tout(p->obuf, o1 - o0, out, o0);
         }
-        cb->li++;
     }
-    colbox_divide(cb);
-    return 1;
 }
 
-/* After the last input row: emit the trailing half-1 rows one by one.
- * Returns 1 while it emitted a row. */
-static int colbox_drain(colbox *cb) {
-    if (cb->li >= cb->len - cb->win + cb->half - 1) return 0;
-    const float *old = ring_row(cb, cb->li++);
-    for (int j = 0; j < cb->n; j++) cb->sum[j] -= old[j];
-    cb->cnt--;
-    colbox_divide(cb);
-    return 1;
+static int colpass_init(colpass *c, int n, int len) {
+    memset(c, 0, sizeof *c);
+    if (boxdim_init(&c->d, len) != HM_OK) return HM_E_NO_MEMORY;
+    c->stride = round_up(n, LANES);
+    /* a row pass writes LANES rows ahead of the steps, which read back to
+     * row s - win */
+    c->slots = c->d.win + LANES;
+    c->ring = falloc((size_t)c->slots * (size_t)c->stride);
+    c->sum = falloc((size_t)c->stride);
+    c->junk = falloc((size_t)c->stride);
+    return c->ring && c->sum && c->junk ? HM_OK : HM_E_NO_MEMORY;
+}
+
+static void colpass_free(colpass *c) {
+    free(c->d.cnt);
+    free(c->ring);
+    free(c->sum);
+    free(c->junk);
+}
+
+static float *col_slot(const colpass *c, int r) {
+    return c->ring + (size_t)(r % c->slots) * (size_t)c->stride;
+}
+
+/* Whether the next step's rows have arrived. */
+static int col_ready(const colpass *c) {
+    return c->step < (c->in == c->d.n ? c->d.n + c->d.lag : c->in);
+}
+
+/* Run the next step; returns the output row it completed (written to out)
+ * or -1.  `zero` is a row of zeros for positions outside the image. */
+static int col_step(const pdq_isa *isa, colpass *c, const float *zero,
+                    float *out) {
+    const int s = c->step++, o = s - c->d.lag;
+    isa->colstep(c->sum, s < c->d.n ? col_slot(c, s) : zero,
+                 s >= c->d.win ? col_slot(c, s - c->d.win) : zero,
+                 o >= 0 ? c->d.cnt[o] : 1.0f, o >= 0 ? out : c->junk,
+                 c->stride);
+    return o;
 }
 
 /* ---- the streaming state ------------------------------------------- */
 
 struct hm_pdq_stream {
+    const pdq_isa *isa;
     int flavour;
     int in_w, in_h; /* rows pushed are in_w wide, in_h of them */
     int w, h;       /* dimensions PDQ runs on (512x512 when prescaled) */
     int prescale;
     int degenerate;
     int direct; /* exactly 64x64: the reference skips the filter */
-    int win_rows, win_cols; /* along rows (from w), along cols (from h) */
-    int in_row;             /* input rows received */
-    int out_row;            /* hashed rows produced (prescale) */
-    int *xs_pre;            /* prescale column map, w entries */
-    float *luma[GROUP], *r1[GROUP]; /* rows waiting for the first row pass */
-    float *c1[GROUP];       /* rows waiting for the second row pass */
-    float r2[GROUP][64];
+    int in_row;  /* input rows received */
+    int out_row; /* hashed rows produced (prescale) */
+    int *xs_pre; /* prescale column map, w entries */
+    float *luma[LANES]; /* rows waiting for the first row pass */
+    float *c1[LANES];   /* rows waiting for the second row pass */
+    float *zero;        /* a row of zeros: lanes past a partial group */
     int nluma, nc1;
-    colbox cb1, cb2;
+    rowpass rp; /* both row passes, one after the other */
+    colpass cb1, cb2;
+    float samp[64][LANES]; /* second row pass at the sampled columns */
     int xs[64], ys[64];
-    int c2_row, next_y;
+    int next_y;
     float buf64[64][64];
 };
 
@@ -194,21 +548,28 @@ static int dim_index(int k, int n) {
 void hm_pdq_stream_free(hm_pdq_stream *s) {
     if (!s) return;
     free(s->xs_pre);
-    for (int g = 0; g < GROUP; g++) {
+    for (int g = 0; g < LANES; g++) {
         free(s->luma[g]);
-        free(s->r1[g]);
         free(s->c1[g]);
     }
-    colbox_free(&s->cb1);
-    colbox_free(&s->cb2);
+    free(s->zero);
+    rowpass_free(&s->rp);
+    colpass_free(&s->cb1);
+    colpass_free(&s->cb2);
     free(s);
 }
 
-int hm_pdq_stream_create(int in_w, int in_h, int flavour,
-                         hm_pdq_stream **out) {
-    hm_pdq_stream *s = calloc(1, sizeof *s);
+int hm_pdq_isa_available(int isa) {
+    return isa >= 0 && isa <= g_isa_best && kIsa[isa].tin != NULL;
+}
+
+int hm_pdq_stream_create_isa(int in_w, int in_h, int flavour, int isa,
+                             hm_pdq_stream **out) {
+    hm_pdq_stream *s;
     *out = NULL;
-    if (!s) return HM_E_NO_MEMORY;
+    if (!hm_pdq_isa_available(isa)) return HM_E_INVALID_ARGUMENT;
+    if (!(s = calloc(1, sizeof *s))) return HM_E_NO_MEMORY;
+    s->isa = &kIsa[isa];
     s->flavour = flavour;
     s->in_w = in_w;
     s->in_h = in_h;
@@ -229,8 +590,6 @@ int hm_pdq_stream_create(int in_w, int in_h, int flavour,
         *out = s;
         return HM_OK;
     }
-    s->win_rows = (s->w + 127) / 128;
-    s->win_cols = (s->h + 127) / 128;
     if (s->prescale) {
         s->xs_pre = malloc((size_t)s->w * sizeof(int));
         if (!s->xs_pre) goto nomem;
@@ -238,14 +597,16 @@ int hm_pdq_stream_create(int in_w, int in_h, int flavour,
         for (int x = 0; x < s->w; x++)
             s->xs_pre[x] = (int)(((int64_t)x * in_w) / PDQ_CPP_PRESCALE);
     }
-    for (int g = 0; g < GROUP; g++) {
-        s->luma[g] = malloc((size_t)s->w * sizeof(float));
-        s->r1[g] = malloc((size_t)s->w * sizeof(float));
-        s->c1[g] = malloc((size_t)s->w * sizeof(float));
-        if (!s->luma[g] || !s->r1[g] || !s->c1[g]) goto nomem;
+    const size_t stride = (size_t)round_up(s->w, LANES);
+    for (int g = 0; g < LANES; g++) {
+        s->luma[g] = falloc(stride);
+        s->c1[g] = falloc(stride);
+        if (!s->luma[g] || !s->c1[g]) goto nomem;
     }
-    if (colbox_init(&s->cb1, s->w, s->win_cols, s->h) != HM_OK ||
-        colbox_init(&s->cb2, 64, s->win_cols, s->h) != HM_OK)
+    /* the zero row also stands in for the second column pass's 64 */
+    if (!(s->zero = falloc(stride > 64 ? stride : 64)) || rowpass_init(&s->rp, s->w) != HM_OK ||
+        colpass_init(&s->cb1, s->w, s->h) != HM_OK ||
+        colpass_init(&s->cb2, 64, s->h) != HM_OK)
         goto nomem;
     for (int k = 0; k < 64; k++) {
         s->xs[k] = dim_index(k, s->w);
@@ -258,61 +619,64 @@ nomem:
     return HM_E_NO_MEMORY;
 }
 
-/* A row of the second column pass is ready in cb2.out. */
-static void take_c2_row(hm_pdq_stream *s) {
-    const int r = s->c2_row++;
-    while (s->next_y < 64 && s->ys[s->next_y] == r)
-        memcpy(s->buf64[s->next_y++], s->cb2.out, sizeof s->buf64[0]);
+int hm_pdq_stream_create(int in_w, int in_h, int flavour,
+                         hm_pdq_stream **out) {
+    return hm_pdq_stream_create_isa(in_w, in_h, flavour, g_isa_best, out);
 }
 
-/* Second row pass over the buffered first-column-pass rows. */
+/* Second column pass: run the steps its rows allow, keeping sampled rows. */
+static void drain_cb2(hm_pdq_stream *s) {
+    float row[64];
+    while (col_ready(&s->cb2)) {
+        const int o = col_step(s->isa, &s->cb2, s->zero, row);
+        while (o >= 0 && s->next_y < 64 && s->ys[s->next_y] == o)
+            memcpy(s->buf64[s->next_y++], row, sizeof row);
+    }
+}
+
+/* Second row pass over the buffered first-column-pass rows, sampled. */
 static void flush_c1(hm_pdq_stream *s) {
-    float *out[GROUP];
-    for (int g = 0; g < GROUP; g++) out[g] = s->r2[g];
-    /* a constant count lets the compiler unroll the full-group case */
-    if (s->nc1 == GROUP)
-        box_rows(s->c1, out, GROUP, s->w, s->win_rows, s->xs);
-    else
-        box_rows(s->c1, out, s->nc1, s->w, s->win_rows, s->xs);
-    for (int g = 0; g < s->nc1; g++)
-        if (colbox_push(&s->cb2, s->r2[g])) take_c2_row(s);
+    const float *in[LANES];
+    if (!s->nc1) return;
+    for (int g = 0; g < LANES; g++) in[g] = g < s->nc1 ? s->c1[g] : s->zero;
+    box_rows(s->isa, &s->rp, in, NULL, s->xs, s->samp);
+    for (int g = 0; g < s->nc1; g++) {
+        float *dst = col_slot(&s->cb2, s->cb2.in++);
+        for (int k = 0; k < 64; k++) dst[k] = s->samp[k][g];
+    }
     s->nc1 = 0;
+    drain_cb2(s);
 }
 
-/* A row of the first column pass is ready in cb1.out. */
-static void take_c1_row(hm_pdq_stream *s) {
-    memcpy(s->c1[s->nc1++], s->cb1.out, (size_t)s->w * sizeof(float));
-    if (s->nc1 == GROUP) flush_c1(s);
+/* First column pass: run the steps its rows allow; every output row goes
+ * to the second row pass. */
+static void drain_cb1(hm_pdq_stream *s) {
+    while (col_ready(&s->cb1)) {
+        if (col_step(s->isa, &s->cb1, s->zero, s->c1[s->nc1]) < 0) continue;
+        if (++s->nc1 == LANES) flush_c1(s);
+    }
 }
 
-/* First row pass over the buffered luma rows, then the column pass. */
+/* First row pass over the buffered luma rows, straight into the column
+ * pass's ring. */
 static void flush_luma(hm_pdq_stream *s) {
-    if (s->nluma == GROUP)
-        box_rows(s->luma, s->r1, GROUP, s->w, s->win_rows, NULL);
-    else
-        box_rows(s->luma, s->r1, s->nluma, s->w, s->win_rows, NULL);
-    for (int g = 0; g < s->nluma; g++)
-        if (colbox_push(&s->cb1, s->r1[g])) take_c1_row(s);
-    s->nluma = 0;
+    const float *in[LANES];
+    float *out[LANES];
+    if (s->nluma) {
+        for (int g = 0; g < LANES; g++) {
+            const int real = g < s->nluma;
+            in[g] = real ? s->luma[g] : s->zero;
+            out[g] = real ? col_slot(&s->cb1, s->cb1.in + g) : s->cb1.junk;
+        }
+        box_rows(s->isa, &s->rp, in, out, NULL, NULL);
+        s->cb1.in += s->nluma;
+        s->nluma = 0;
+    }
+    drain_cb1(s);
 }
 
-/* The luma row s->luma[s->nluma] is filled. */
-static void process_luma_row(hm_pdq_stream *s) {
-    if (++s->nluma == GROUP) flush_luma(s);
-}
-
-/* Packed RGB: the reference's per-pixel float products and sums, written
- * so the compiler vectorises them (each lane does the same IEEE
- * operations in the same order; FMA contraction is off). */
-HM_CLONES static void luma_rgb24(const uint8_t *restrict row, int n,
-                                 float *restrict out) {
-    for (int x = 0; x < n; x++)
-        out[x] = kLumaR * (float)row[3 * x] + kLumaG * (float)row[3 * x + 1] +
-                 kLumaB * (float)row[3 * x + 2];
-}
-
-static void luma_row(const uint8_t *row, int n, int bpp, int channels,
-                     const int *xmap, float *out) {
+static void luma_row(const pdq_isa *isa, const uint8_t *row, int n, int bpp,
+                     int channels, const int *xmap, float *out) {
     if (channels == 1) {
         for (int x = 0; x < n; x++) {
             const uint8_t *p = row + (size_t)(xmap ? xmap[x] : x) * bpp;
@@ -320,15 +684,19 @@ static void luma_row(const uint8_t *row, int n, int bpp, int channels,
         }
         return;
     }
-    /* (R*r + G*g) + B*b, the reference's order */
     if (!xmap && bpp == 3) {
-        luma_rgb24(row, n, out);
+        isa->luma(row, n, out);
         return;
     }
-    for (int x = 0; x < n; x++) {
+    for (int x = 0; x < n; x++) { /* (R*r + G*g) + B*b, the reference's order */
         const uint8_t *p = row + (size_t)(xmap ? xmap[x] : x) * bpp;
         out[x] = kLumaR * (float)p[0] + kLumaG * (float)p[1] + kLumaB * (float)p[2];
     }
+}
+
+/* The luma row s->luma[s->nluma] is filled. */
+static void process_luma_row(hm_pdq_stream *s) {
+    if (++s->nluma == LANES) flush_luma(s);
 }
 
 void hm_pdq_stream_push(hm_pdq_stream *s, const uint8_t *row, int bpp,
@@ -336,11 +704,11 @@ void hm_pdq_stream_push(hm_pdq_stream *s, const uint8_t *row, int bpp,
     const int r = s->in_row++;
     if (s->degenerate) return;
     if (s->direct) {
-        luma_row(row, 64, bpp, channels, NULL, s->buf64[r]);
+        luma_row(s->isa, row, 64, bpp, channels, NULL, s->buf64[r]);
         return;
     }
     if (!s->prescale) {
-        luma_row(row, s->w, bpp, channels, NULL, s->luma[s->nluma]);
+        luma_row(s->isa, row, s->w, bpp, channels, NULL, s->luma[s->nluma]);
         process_luma_row(s);
         return;
     }
@@ -348,7 +716,8 @@ void hm_pdq_stream_push(hm_pdq_stream *s, const uint8_t *row, int bpp,
      * input row may feed zero, one or several output rows. */
     while (s->out_row < s->h &&
            (int)(((int64_t)s->out_row * s->in_h) / PDQ_CPP_PRESCALE) == r) {
-        luma_row(row, s->w, bpp, channels, s->xs_pre, s->luma[s->nluma]);
+        luma_row(s->isa, row, s->w, bpp, channels, s->xs_pre,
+                 s->luma[s->nluma]);
         process_luma_row(s);
         s->out_row++;
     }
@@ -398,9 +767,8 @@ int hm_pdq_stream_finish(hm_pdq_stream *s, hm_pdq_dct *out) {
     if (s->direct) s->next_y = 64;
     else {
         flush_luma(s);
-    while (colbox_drain(&s->cb1)) take_c1_row(s);
-    flush_c1(s);
-    while (colbox_drain(&s->cb2)) take_c2_row(s);
+        flush_c1(s);
+        drain_cb2(s);
     }
     if (s->next_y != 64) return HM_E_INTERNAL;
     out->quality = quality_metric((const float(*)[64])s->buf64);

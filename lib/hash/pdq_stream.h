@@ -6,9 +6,25 @@
 
 typedef struct hm_pdq_stream hm_pdq_stream;
 
-/* Prepare to receive `in_h` rows of `in_w` pixels. */
+/* Prepare to receive `in_h` rows of `in_w` pixels, with the fastest
+ * kernel set the CPU runs. */
 int hm_pdq_stream_create(int in_w, int in_h, int flavour,
                          hm_pdq_stream **out);
+
+/* Kernel sets (instruction sets) of the filter; every one gives the same
+ * bits.  Internal, for tests that compare them: not exported. */
+enum {
+    HM_PDQ_ISA_PORTABLE,
+    HM_PDQ_ISA_AVX2,
+    HM_PDQ_ISA_AVX512, /* AVX-512F */
+    HM_PDQ_ISA_COUNT
+};
+/* 1 when this build and CPU run kernel set `isa`. */
+int hm_pdq_isa_available(int isa);
+/* As hm_pdq_stream_create, with kernel set `isa` (HM_E_INVALID_ARGUMENT
+ * when it is not available). */
+int hm_pdq_stream_create_isa(int in_w, int in_h, int flavour, int isa,
+                             hm_pdq_stream **out);
 /* Push the next row (8-bit, `bpp` bytes per pixel, 1 or 3 channels). */
 void hm_pdq_stream_push(hm_pdq_stream *s, const uint8_t *row, int bpp,
                         int channels);
