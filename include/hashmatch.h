@@ -24,6 +24,8 @@
  *    used concurrently from different threads without locking.  A hasher may
  *    move between threads as long as calls do not overlap.
  *  - hm_hash values are plain data: copy them freely.
+ *  - An hm_index serialises its writers internally and serves queries
+ *    without locks from immutable snapshots; see "Matching index" below.
  */
 #ifndef HASHMATCH_H
 #define HASHMATCH_H
@@ -74,7 +76,10 @@ typedef enum hm_status {
     HM_E_PARSE = -7,            /**< a malformed hash string */
     HM_E_TYPE_MISMATCH = -8,    /**< hashes of different types compared */
     HM_E_UNSUPPORTED = -9,      /**< valid request this build cannot serve */
-    HM_E_INTERNAL = -10         /**< a bug in libhashmatch; please report */
+    HM_E_INTERNAL = -10,        /**< a bug in libhashmatch; please report */
+    HM_E_CORRUPT = -11,         /**< an index file is corrupt, truncated or
+                                     of an unknown version */
+    HM_E_NOT_FOUND = -12        /**< no such list */
 } hm_status;
 
 /** Static, human-readable description of a status code (never NULL). */
@@ -327,6 +332,389 @@ HM_API hm_status hm_decode_memory(hm_hasher *h, const void *data, size_t size,
 
 /** Release the memory of decoded pixels (NULL or empty is a no-op). */
 HM_API void hm_pixels_free(hm_pixels *p);
+
+/* ------------------------------------------------------------------------ */
+/* Matching index                                                           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * An hm_index holds known hashes (entries) grouped in lists and answers
+ * "which known hashes lie within distance r of this one".  It keeps one
+ * code space per hash type: a pHash never matches a dHash.
+ *
+ * Model:
+ *  - A *list* has a name, a distance threshold per hash type and an
+ *    enabled flag.  Default thresholds: PDQ 31, pHash/dHash/aHash 10,
+ *    MD5/SHA-256 0 (exact).  Lists are numbered from 0 in creation order.
+ *  - An *entry* is (list, hash, entry id, labels).  The entry id is the
+ *    string id the hash list gave (e.g. the exchange's id); labels are a
+ *    free string.  One entry id may carry several hashes (say a PDQ and an
+ *    MD5).  Adding an entry equal in list, id, type and hash to one already
+ *    present does nothing.
+ *  - Changes (add, remove, list settings, loading lists) are staged and
+ *    become visible together at hm_index_commit(), which publishes a new
+ *    *snapshot*.
+ *  - A snapshot is immutable.  Queries run on a snapshot without locks;
+ *    any number of threads may query while a writer builds and publishes
+ *    the next one.  A snapshot lives until its last reader releases it.
+ *
+ * Thread safety:
+ *  - Query functions (hm_index_query, hm_index_acquire, hm_snapshot_*,
+ *    hm_index_stats_get) may be called from any number of
+ *    threads at once, concurrently with writers.  They take no lock; a
+ *    query sees exactly one snapshot.
+ *  - Writer functions (hm_index_list_*, hm_index_add, hm_index_remove,
+ *    hm_index_load_list*, hm_index_commit, hm_index_load, hm_index_set) are
+ *    serialised by a mutex inside the index, so any thread may call them.
+ *    hm_index_errmsg() reports the last failed writer call: when several
+ *    threads write, its text may belong to another thread's call.
+ *  - An hm_results object is used by one thread at a time.
+ *  - hm_index_free() must not race with any other call on the index;
+ *    snapshots and results still held stay valid after it.
+ */
+typedef struct hm_index hm_index;
+/** An immutable view of an index.  Reference-counted. */
+typedef struct hm_snapshot hm_snapshot;
+/** Query results: an array of hm_match plus the snapshot they point into. */
+typedef struct hm_results hm_results;
+
+/** Search structures.  All of them return exactly the same results. */
+typedef enum hm_structure {
+    HM_STRUCT_AUTO = 0,   /**< chosen per query by a cost model (default) */
+    HM_STRUCT_SCAN = 1,   /**< SIMD linear scan (AVX-512/AVX2/portable) */
+    HM_STRUCT_MIH = 2,    /**< exact multi-index hashing */
+    HM_STRUCT_BKTREE = 3  /**< BK-tree (built only when asked for) */
+} hm_structure;
+
+/** Index parameters (hm_index_set / hm_index_get). */
+typedef enum hm_index_param {
+    /** Bit mask of structures to build besides the scan, which always
+     *  exists: (1 << HM_STRUCT_MIH) | (1 << HM_STRUCT_BKTREE).  Default
+     *  (1 << HM_STRUCT_MIH).  Takes effect for segments built afterwards. */
+    HM_INDEX_STRUCTURES = 1,
+    /** Structure that queries use when their options say HM_STRUCT_AUTO.
+     *  Default HM_STRUCT_AUTO. */
+    HM_INDEX_DEFAULT_STRUCTURE = 2,
+    /** Longest line accepted in a hash list, in bytes.  Default 65536. */
+    HM_INDEX_MAX_LINE = 3,
+    /** Most entries the index accepts in total.  Default 1,000,000,000. */
+    HM_INDEX_MAX_ENTRIES = 4
+} hm_index_param;
+
+/** Create an empty index.  Free with hm_index_free(). */
+HM_API hm_status hm_index_create(hm_index **out);
+
+/** Free the index (NULL is a no-op).  Snapshots and results that readers
+ *  still hold stay valid until they are released. */
+HM_API void hm_index_free(hm_index *idx);
+
+HM_API hm_status hm_index_set(hm_index *idx, hm_index_param p, int64_t v);
+HM_API hm_status hm_index_get(hm_index *idx, hm_index_param p, int64_t *v);
+
+/** Detail message of the last failed writer call (see thread safety). */
+HM_API const char *hm_index_errmsg(hm_index *idx);
+
+/* ---- lists (staged until hm_index_commit) ------------------------------ */
+
+/** Most lists in one index. */
+#define HM_MAX_LISTS 65535
+/** Longest list name, entry id and labels string, in bytes (without NUL). */
+#define HM_MAX_NAME 255
+#define HM_MAX_ENTRY_ID 1024
+#define HM_MAX_LABELS 4096
+
+/** Default distance thresholds. */
+#define HM_DEFAULT_PDQ_THRESHOLD 31
+#define HM_DEFAULT_64BIT_THRESHOLD 10
+/** Default minimum PDQ quality of a query hash (see hm_query_opts). */
+#define HM_DEFAULT_PDQ_MIN_QUALITY 50
+
+/**
+ * Find the list called `name`, creating it (enabled, default thresholds)
+ * when it does not exist, and write its id to *list.  Names are 1 to
+ * HM_MAX_NAME bytes of UTF-8 without control characters.
+ */
+HM_API hm_status hm_index_list(hm_index *idx, const char *name,
+                               uint32_t *list);
+
+/** Set a list's threshold for one hash type (0..bits of the type; -1
+ *  restores the default), or for every type when `type` is 0. */
+HM_API hm_status hm_index_list_set_threshold(hm_index *idx, uint32_t list,
+                                             int type, int threshold);
+
+/** Enable (1) or disable (0) a list.  Disabled lists never match. */
+HM_API hm_status hm_index_list_set_enabled(hm_index *idx, uint32_t list,
+                                           int enabled);
+
+/** Remove every entry of a list (the list itself, its settings and its
+ *  counters stay).  *n_removed (may be NULL) receives the count. */
+HM_API hm_status hm_index_list_clear(hm_index *idx, uint32_t list,
+                                     uint64_t *n_removed);
+
+/** A list as a snapshot sees it. */
+typedef struct hm_list_info {
+    const char *name;      /**< valid while the snapshot is held */
+    uint32_t id;
+    int32_t enabled;
+    int16_t threshold[HM_HASH_TYPE_MAX + 1]; /**< by hm_hash_type; [0] unused */
+    uint64_t entries;      /**< live entries */
+    uint64_t hits;         /**< matches reported since the index was created
+                                (shared by all snapshots) */
+    uint64_t reserved[4];
+} hm_list_info;
+
+/* ---- entries (staged until hm_index_commit) ---------------------------- */
+
+/**
+ * Stage one entry: `hash` (any type) in `list`, with `entry_id` (1 to
+ * HM_MAX_ENTRY_ID bytes; NULL uses the hash's canonical string) and
+ * `labels` (NULL or up to HM_MAX_LABELS bytes).  The hash's quality and
+ * variant are not stored.
+ */
+HM_API hm_status hm_index_add(hm_index *idx, uint32_t list,
+                              const hm_hash *hash, const char *entry_id,
+                              const char *labels);
+
+/**
+ * Stage the removal of every hash of `entry_id` in `list`, or in every list
+ * when `list` is HM_ALL_LISTS.  Applies to committed entries and to entries
+ * staged before this call.  *n_removed (may be NULL) receives the count;
+ * removing an id that is not there is not an error.
+ */
+#define HM_ALL_LISTS 0xffffffffu
+HM_API hm_status hm_index_remove(hm_index *idx, uint32_t list,
+                                 const char *entry_id, uint64_t *n_removed);
+
+/**
+ * Publish the staged changes as a new snapshot, atomically: queries that
+ * start afterwards see all of them, queries already running finish on the
+ * snapshot they started with.  Builds search structures for the new
+ * entries and merges segments when needed (so its time grows with what
+ * changed, plus occasional merges).  Without staged changes it does
+ * nothing.
+ */
+HM_API hm_status hm_index_commit(hm_index *idx);
+
+/* ---- hash lists -------------------------------------------------------- */
+
+/** Hash-list file formats (docs/hashlist-formats.md). */
+typedef enum hm_list_format {
+    HM_LIST_AUTO = 0,      /**< detected from the first data line */
+    HM_LIST_PLAIN = 1,     /**< one hash per line; type from the options or
+                                from the length where that is unambiguous */
+    HM_LIST_TYPED = 2,     /**< "<type> <hash>" per line (pytx local file) */
+    HM_LIST_PYTX_CSV = 3,  /**< python-threatexchange dataset CSV, with a
+                                header naming signal_type, signal_str,
+                                collab, category, tags */
+    HM_LIST_CANONICAL = 4  /**< hash_type,hash,entry_id,list,labels */
+} hm_list_format;
+
+/** Called for each rejected line (lenient mode) or for the failing line
+ *  (strict mode).  `source` is the path or the name given. */
+typedef void (*hm_list_error_fn)(void *user, const char *source,
+                                 uint64_t line, const char *message);
+
+/** Options for loading a hash list.  Initialise with
+ *  hm_list_load_opts_init(); unset fields keep their defaults. */
+typedef struct hm_list_load_opts {
+    int32_t format;        /**< an hm_list_format; default HM_LIST_AUTO */
+    int32_t hash_type;     /**< type of plain lines; 0: from the length
+                                (32 hex digits: md5; others are ambiguous
+                                and need this field) */
+    int32_t strict;        /**< 1: the first bad line fails the load and
+                                nothing of the file is staged (default);
+                                0: bad lines are skipped and counted */
+    int32_t include_negative; /**< pytx CSV: 1 keeps NEGATIVE_CLASS rows
+                                   (default 0: skipped and counted) */
+    const char *list;      /**< list for lines that name none; default:
+                                the file's base name (or "default") */
+    const char *labels;    /**< labels for lines that carry none */
+    hm_list_error_fn on_error; /**< may be NULL */
+    void *user;
+    uint64_t reserved[6];
+} hm_list_load_opts;
+
+HM_API void hm_list_load_opts_init(hm_list_load_opts *o);
+
+/** What a load did. */
+typedef struct hm_list_load_report {
+    uint64_t lines;        /**< lines read, comments and blanks included */
+    uint64_t added;        /**< entries staged */
+    uint64_t duplicates;   /**< entries already present (nothing staged) */
+    uint64_t rejected;     /**< malformed lines (lenient mode) */
+    uint64_t unsupported;  /**< well-formed lines of a hash type this
+                                library does not index (e.g. pytx "url") */
+    uint64_t negative;     /**< pytx NEGATIVE_CLASS rows skipped */
+    int32_t format;        /**< the format used (after detection) */
+    int32_t reserved0;
+    uint64_t first_bad_line; /**< line number of the first rejected line */
+    uint64_t reserved[4];
+} hm_list_load_report;
+
+/**
+ * Stage every entry of a hash-list file (formats above; lines starting
+ * with '#' and blank lines are skipped; CRLF accepted).  Errors name the
+ * file and line in hm_index_errmsg().  `report` may be NULL.
+ * Errors: HM_E_IO, HM_E_PARSE (strict mode), HM_E_LIMIT (line too long,
+ * too many entries), HM_E_NO_MEMORY.
+ */
+HM_API hm_status hm_index_load_list(hm_index *idx, const char *path,
+                                    const hm_list_load_opts *opts,
+                                    hm_list_load_report *report);
+
+/** As hm_index_load_list, from memory; `name` is used in messages and as
+ *  the default list name. */
+HM_API hm_status hm_index_load_list_memory(hm_index *idx, const void *data,
+                                           size_t size, const char *name,
+                                           const hm_list_load_opts *opts,
+                                           hm_list_load_report *report);
+
+/* ---- persistence ------------------------------------------------------- */
+
+/**
+ * Save a snapshot to `path` (format: docs/index-format.md; versioned, with
+ * checksums).  Atomic: the data goes to a temporary file in the same
+ * directory, which is fsync'ed and renamed over `path`, and the directory
+ * is fsync'ed; a crash leaves either the old file or the new one.
+ * Safe while other threads query the snapshot.  On failure a detail
+ * message goes to `errbuf` (may be NULL).
+ */
+HM_API hm_status hm_snapshot_save(hm_snapshot *snap, const char *path,
+                                  char *errbuf, size_t errbuf_size);
+
+/** Save the index's current snapshot (as hm_snapshot_save). */
+HM_API hm_status hm_index_save(hm_index *idx, const char *path);
+
+/**
+ * Replace the whole content of the index (lists and entries, staged or
+ * committed) with the file's, and publish it.  A corrupt, truncated or
+ * unknown-version file gives HM_E_CORRUPT and leaves the index unchanged.
+ */
+HM_API hm_status hm_index_load(hm_index *idx, const char *path);
+
+/* ---- queries ----------------------------------------------------------- */
+
+/** Query flags. */
+#define HM_QUERY_DIHEDRAL 1u /**< PDQ: match any of the 8 rotations/mirrors */
+
+/** Options of a query.  Initialise with hm_query_opts_init(). */
+typedef struct hm_query_opts {
+    /** -1 (default): each list's own threshold for the hash type.
+     *  >= 0: every entry within this distance, list thresholds ignored. */
+    int32_t radius;
+    /** 0 (default): range query.  k > 0: the k nearest entries (within
+     *  `radius` when it is >= 0, at any distance otherwise). */
+    uint32_t k;
+    /** HM_QUERY_* flags. */
+    uint32_t flags;
+    /** An hm_structure; HM_STRUCT_AUTO uses the index's default. */
+    int32_t structure;
+    /** PDQ queries whose quality is known (>= 0) and below this match
+     *  nothing.  Default HM_DEFAULT_PDQ_MIN_QUALITY; 0 disables. */
+    int32_t min_quality;
+    /** Include disabled lists (default 0). */
+    int32_t include_disabled;
+    uint64_t reserved[6];
+} hm_query_opts;
+
+HM_API void hm_query_opts_init(hm_query_opts *o);
+
+/** One hit. */
+typedef struct hm_match {
+    uint32_t query;        /**< index of the query hash in the call; with
+                                HM_QUERY_DIHEDRAL, of the group's original */
+    int32_t type;          /**< hm_hash_type */
+    int32_t distance;
+    int32_t threshold;     /**< the threshold applied: the list's, or the
+                                query radius */
+    uint32_t list;         /**< list id */
+    uint8_t variant;       /**< hm_dihedral of the query variant that
+                                matched best (0 without HM_QUERY_DIHEDRAL) */
+    uint8_t reserved[3];
+    const char *list_name; /**< these point into the snapshot held by the */
+    const char *entry_id;  /**< results object: valid until it is reused  */
+    const char *labels;    /**< or freed                                  */
+    hm_hash hash;          /**< the known hash that matched */
+} hm_match;
+
+/** Create a results object (reusable across queries). */
+HM_API hm_status hm_results_create(hm_results **out);
+/** Free results and release the snapshot they hold.  NULL is a no-op. */
+HM_API void hm_results_free(hm_results *r);
+/** Number of hits of the last query. */
+HM_API size_t hm_results_count(const hm_results *r);
+/** Hit i (0-based), or NULL when out of range.  Hits are ordered by query,
+ *  then distance, then list id, then entry id. */
+HM_API const hm_match *hm_results_get(const hm_results *r, size_t i);
+/** Detail message of the last failed query on these results. */
+HM_API const char *hm_results_errmsg(const hm_results *r);
+/** The structure the last query used for its largest share of work (an
+ *  hm_structure), for diagnostics and benchmarks. */
+HM_API int hm_results_structure(const hm_results *r);
+
+/**
+ * Match `n` query hashes (any mix of types) against the index's current
+ * snapshot and write the hits to `res` (replacing what it held; it keeps
+ * a reference to the snapshot so the strings stay valid).  `opts` may be
+ * NULL for defaults.
+ *
+ * With HM_QUERY_DIHEDRAL, each PDQ query is matched in its 8 dihedral
+ * variants and an entry is reported once, at its best distance.  If a PDQ
+ * query with variant 0 is directly followed by the 7 variants that
+ * hm_hash_file() returns for HM_WANT_PDQ_DIHEDRAL (variant 1..7), those
+ * exact variants are used and the group counts as one query (`query`
+ * names its first hash); otherwise the variants are derived from the
+ * hash's bits (a transposition and sign flips in the DCT domain, which
+ * lands 0-14 bits from the exact variants on the reference photos).
+ *
+ * Errors: HM_E_INVALID_ARGUMENT (bad type, radius > bits), HM_E_NO_MEMORY.
+ */
+HM_API hm_status hm_index_query(hm_index *idx, const hm_hash *queries,
+                                size_t n, const hm_query_opts *opts,
+                                hm_results *res);
+
+/** Take a reference to the current snapshot (never NULL on HM_OK).
+ *  Lock-free; release with hm_snapshot_release(). */
+HM_API hm_status hm_index_acquire(hm_index *idx, hm_snapshot **out);
+/** Drop a reference; the last one frees the snapshot.  NULL is a no-op. */
+HM_API void hm_snapshot_release(hm_snapshot *s);
+/** As hm_index_query, on a given snapshot. */
+HM_API hm_status hm_snapshot_query(hm_snapshot *s, const hm_hash *queries,
+                                   size_t n, const hm_query_opts *opts,
+                                   hm_results *res);
+/** Number of lists in the snapshot. */
+HM_API uint32_t hm_snapshot_list_count(const hm_snapshot *s);
+/** Information on list `list` as the snapshot sees it. */
+HM_API hm_status hm_snapshot_list_info(const hm_snapshot *s, uint32_t list,
+                                       hm_list_info *out);
+/** Find a list by name in the snapshot: HM_E_NOT_FOUND when absent. */
+HM_API hm_status hm_snapshot_list_find(const hm_snapshot *s,
+                                       const char *name, uint32_t *list);
+
+/* ---- statistics -------------------------------------------------------- */
+
+/** Counters pulled from an index. */
+typedef struct hm_index_stats {
+    uint64_t entries;                      /**< live entries, all types */
+    uint64_t entries_by_type[HM_HASH_TYPE_MAX + 1];
+    uint64_t unique_hashes;                /**< distinct (type, hash) codes,
+                                                summed over segments */
+    uint64_t bytes;                        /**< memory of the snapshot */
+    uint64_t bytes_structures;             /**< of which codes and search
+                                                structures (MIH, BK-tree) */
+    uint64_t queries;                      /**< query hashes served since
+                                                the index was created */
+    uint64_t hits;                         /**< hits reported since then */
+    uint64_t generation;                   /**< commits published */
+    uint32_t lists;
+    uint32_t segments;                     /**< immutable parts searched */
+    uint64_t reserved[8];
+} hm_index_stats;
+
+/** Statistics of the current snapshot and the index's counters. */
+HM_API hm_status hm_index_stats_get(hm_index *idx, hm_index_stats *out);
+/** Statistics of a given snapshot (counters are the index's). */
+HM_API hm_status hm_snapshot_stats(const hm_snapshot *s, hm_index_stats *out);
 
 #ifdef __cplusplus
 }

@@ -5,7 +5,8 @@ set -euo pipefail
 SUDO=
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 pkgs=(
-  build-essential cmake ninja-build pkg-config clang
+  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
+  libxxhash-dev
   libjpeg62-turbo-dev libturbojpeg0-dev libpng-dev libwebp-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
   python3 python3-pip python3-venv

@@ -43,11 +43,14 @@ int hm_image_alloc(hm_image *img, uint32_t w, uint32_t h, int channels,
 void hm_image_release(hm_image *img);
 
 /* Hot loops written to vectorise get an AVX2 clone chosen at load time
- * (GCC's target_clones); the portable version is the default. */
+ * (GCC's target_clones); the portable version is the default.  Loops
+ * that count bits get a POPCNT clone the same way. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define HM_CLONES __attribute__((target_clones("avx2", "default")))
+#define HM_CLONES_POPCNT __attribute__((target_clones("popcnt", "default")))
 #else
 #define HM_CLONES
+#define HM_CLONES_POPCNT
 #endif
 
 /* Overflow-checked size_t multiplication: returns 0 on overflow. */

@@ -1,0 +1,473 @@
+/*
+ * Queries on a snapshot: per query (or dihedral group), per segment, pick
+ * a structure, collect the codes within the radius, expand them to their
+ * live entries in lists that apply, and turn those into hm_match records.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "index_internal.h"
+
+#define SCAN_CHUNK 8192 /* codes per kernel call: bounds the hit buffer */
+
+typedef struct rhit {
+    uint32_t seg, entry;
+    uint16_t dist;
+    uint8_t variant;
+} rhit;
+
+struct hm_results {
+    hm_snapshot *snap;
+    hm_match *v;
+    size_t n, cap;
+    hm_err err;
+    int structure;
+    hm_hitbuf hb;
+    rhit *raw;
+    size_t nraw, rawcap;
+};
+
+/* ---- results object ---------------------------------------------------- */
+
+hm_status hm_results_create(hm_results **out) {
+    if (!out) return HM_E_INVALID_ARGUMENT;
+    *out = calloc(1, sizeof **out);
+    return *out ? HM_OK : HM_E_NO_MEMORY;
+}
+
+void hm_results_free(hm_results *r) {
+    if (!r) return;
+    hm_snapshot_release(r->snap);
+    free(r->v);
+    free(r->raw);
+    hm_hitbuf_free(&r->hb);
+    free(r);
+}
+
+size_t hm_results_count(const hm_results *r) { return r ? r->n : 0; }
+
+const hm_match *hm_results_get(const hm_results *r, size_t i) {
+    return r && i < r->n ? &r->v[i] : NULL;
+}
+
+const char *hm_results_errmsg(const hm_results *r) {
+    return r ? r->err.msg : "results is NULL";
+}
+
+int hm_results_structure(const hm_results *r) { return r ? r->structure : 0; }
+
+void hm_query_opts_init(hm_query_opts *o) {
+    if (!o) return;
+    memset(o, 0, sizeof *o);
+    o->radius = -1;
+    o->structure = HM_STRUCT_AUTO;
+    o->min_quality = HM_DEFAULT_PDQ_MIN_QUALITY;
+}
+
+/* ---- PDQ dihedral variants from the hash bits ---------------------------- */
+
+/* Bit k = 16i + j of a PDQ hash is DCT coefficient (i, j) > median; word i
+ * is bytes 2(15-i) .. 2(15-i)+1 of the canonical form. */
+static int pdq_bit(const uint8_t *b, int i, int j) {
+    unsigned w = (unsigned)b[2 * (15 - i)] << 8 | b[2 * (15 - i) + 1];
+    return (w >> j) & 1;
+}
+
+static void pdq_set(uint8_t *b, int i, int j, int v) {
+    if (v) b[2 * (15 - i) + (j < 8)] |= (uint8_t)(1u << (j & 7));
+}
+
+/* The DCT-domain transforms of the reference (rotations transpose the
+ * coefficient matrix; odd-frequency coefficients, at even indices, change
+ * sign), applied to the bits: a sign change flips the bit, which is exact
+ * except for coefficients near the median. */
+static void pdq_variant_from_bits(const uint8_t *in, int v, uint8_t *out) {
+    memset(out, 0, 32);
+    for (int i = 0; i < 16; i++)
+        for (int j = 0; j < 16; j++) {
+            int a = pdq_bit(in, i, j), ti = i, tj = j, neg = 0;
+            switch (v) {
+            case HM_DIH_ROT90: ti = j; tj = i; neg = j % 2 == 0; break;
+            case HM_DIH_ROT180: neg = (i + j) % 2 == 1; break;
+            case HM_DIH_ROT270: ti = j; tj = i; neg = i % 2 == 0; break;
+            case HM_DIH_FLIPX: neg = i % 2 == 0; break;
+            case HM_DIH_FLIPY: neg = j % 2 == 0; break;
+            case HM_DIH_FLIPPLUS1: ti = j; tj = i; break;
+            case HM_DIH_FLIPMINUS1: ti = j; tj = i; neg = (i + j) % 2 == 1; break;
+            default: break;
+            }
+            pdq_set(out, ti, tj, a ^ neg);
+        }
+}
+
+/* ---- structures ------------------------------------------------------------ */
+
+static int run_scan(hm_results *r, const hm_code_table *tab,
+                    const uint64_t *nd, unsigned nv, unsigned radius) {
+    const hm_scan_kernels *k = hm_scan_kernels_best();
+    const hm_scan_fn fn = tab->words == 1 ? k->scan64 : k->scan256;
+    unsigned radii[HM_SCAN_MAX_NEEDLES];
+    for (unsigned v = 0; v < nv; v++) radii[v] = radius;
+    for (uint32_t off = 0; off < tab->ncodes; off += SCAN_CHUNK) {
+        uint32_t cnt = tab->ncodes - off < SCAN_CHUNK ? tab->ncodes - off : SCAN_CHUNK;
+        if (hm_hitbuf_reserve(&r->hb, (size_t)cnt * nv) != HM_OK) return HM_E_NO_MEMORY;
+        r->hb.n += fn(tab->codes + (size_t)off * tab->words, cnt, nd, radii, nv,
+                      off, r->hb.v + r->hb.n);
+    }
+    return HM_OK;
+}
+
+static int choose(const hm_code_table *tab, unsigned radius, unsigned nv,
+                  int forced) {
+    if (forced == HM_STRUCT_SCAN) return HM_STRUCT_SCAN;
+    if (forced == HM_STRUCT_MIH) return tab->mih ? HM_STRUCT_MIH : HM_STRUCT_SCAN;
+    if (forced == HM_STRUCT_BKTREE) return tab->bk ? HM_STRUCT_BKTREE : HM_STRUCT_SCAN;
+    /* a multi-needle scan reads the codes once but does nv times the
+     * arithmetic, which costs about a quarter of the memory time each */
+    double best = hm_scan_cost(tab->ncodes, tab->words) * (0.75 + 0.25 * nv);
+    int s = HM_STRUCT_SCAN;
+    if (tab->mih) {
+        double c = hm_mih_cost(tab->mih, radius) * nv;
+        if (c < best) {
+            best = c;
+            s = HM_STRUCT_MIH;
+        }
+    }
+    if (tab->bk && hm_bktree_cost(tab->bk, radius) * nv < best) s = HM_STRUCT_BKTREE;
+    return s;
+}
+
+/* Codes of one table within `radius` of the nv needles, into r->hb. */
+static int table_hits(hm_results *r, const hm_code_table *tab, const uint64_t *nd,
+                      unsigned nv, unsigned radius, int forced, int *used) {
+    const size_t mark = r->hb.n;
+    int s = choose(tab, radius, nv, forced), st = HM_OK;
+    if (s == HM_STRUCT_MIH) {
+        const size_t budget = forced == HM_STRUCT_MIH
+                                  ? (size_t)-1
+                                  : hm_mih_budget(tab->mih, hm_scan_cost(tab->ncodes,
+                                                                         tab->words));
+        for (unsigned v = 0; v < nv && st == HM_OK; v++) {
+            int ret = hm_mih_query(tab->mih, tab->codes, nd + (size_t)v * tab->words,
+                                   radius, budget, v, &r->hb);
+            if (ret == 1) { /* skewed buckets: scanning is cheaper */
+                r->hb.n = mark;
+                s = HM_STRUCT_SCAN;
+                break;
+            }
+            st = ret;
+        }
+    } else if (s == HM_STRUCT_BKTREE) {
+        for (unsigned v = 0; v < nv && st == HM_OK; v++)
+            st = hm_bktree_query(tab->bk, nd + (size_t)v * tab->words, radius, v,
+                                 &r->hb, NULL);
+    }
+    if (s == HM_STRUCT_SCAN) st = run_scan(r, tab, nd, nv, radius);
+    *used = s;
+    return st;
+}
+
+/* ---- one query (or dihedral group) ------------------------------------------- */
+
+typedef struct qctx {
+    const hm_snapshot *s;
+    const hm_query_opts *o;
+    int type;
+    unsigned nv;
+    uint64_t nd[HM_SCAN_MAX_NEEDLES * 4]; /* needles, canonical bytes */
+    int knn;    /* list thresholds are not applied */
+    int forced;
+    size_t biggest; /* codes of the largest table searched */
+} qctx;
+
+static int push_raw(hm_results *r, uint32_t seg, uint32_t entry, unsigned dist,
+                    unsigned variant) {
+    if (r->nraw == r->rawcap) {
+        size_t cap = r->rawcap ? 2 * r->rawcap : 256;
+        rhit *v = realloc(r->raw, cap * sizeof *v);
+        if (!v) return HM_E_NO_MEMORY;
+        r->raw = v;
+        r->rawcap = cap;
+    }
+    r->raw[r->nraw++] = (rhit){seg, entry, (uint16_t)dist, (uint8_t)variant};
+    return HM_OK;
+}
+
+/* Does entry e of segment si count, at distance d? */
+static int entry_ok(const qctx *c, uint32_t si, uint32_t e, unsigned d) {
+    const hm_snapshot *s = c->s;
+    if (hm_tomb_dead(s->tombs[si], e)) return 0;
+    const uint32_t l = s->segs[si]->entries[e].list;
+    if (!c->o->include_disabled && !s->lists[l].enabled) return 0;
+    if (c->knn || c->o->radius >= 0) return 1;
+    return (int)d <= s->lists[l].thr[c->type];
+}
+
+/* Every entry within `radius` of the needles, into r->raw. */
+static int collect(hm_results *r, qctx *c, unsigned radius) {
+    const hm_snapshot *s = c->s;
+    const int exact = c->type == HM_HASH_MD5 || c->type == HM_HASH_SHA256;
+    for (uint32_t si = 0; si < s->nsegs; si++) {
+        const hm_segment *sg = s->segs[si];
+        const hm_code_table *tab = &sg->tab[c->type];
+        if (!tab->ncodes) continue;
+        r->hb.n = 0;
+        if (exact) {
+            int64_t code = hm_seg_find_code(sg, c->type, (const uint8_t *)c->nd);
+            if (code >= 0) {
+                if (hm_hitbuf_reserve(&r->hb, 1) != HM_OK) return HM_E_NO_MEMORY;
+                r->hb.v[r->hb.n++] = (hm_hit){(uint32_t)code, 0, 0};
+            }
+        } else {
+            int used, st = table_hits(r, tab, c->nd, c->nv, radius, c->forced, &used);
+            if (st != HM_OK) return st;
+            if (tab->ncodes >= c->biggest) {
+                c->biggest = tab->ncodes;
+                r->structure = used;
+            }
+        }
+        for (size_t h = 0; h < r->hb.n; h++) {
+            const hm_hit *hit = &r->hb.v[h];
+            for (uint32_t p = tab->code_start[hit->idx]; p < tab->code_start[hit->idx + 1]; p++) {
+                const uint32_t e = tab->code_entries[p];
+                if (entry_ok(c, si, e, hit->dist) &&
+                    push_raw(r, si, e, hit->dist, hit->needle) != HM_OK)
+                    return HM_E_NO_MEMORY;
+            }
+        }
+    }
+    return HM_OK;
+}
+
+static int cmp_raw_entry(const void *a, const void *b) {
+    const rhit *x = a, *y = b;
+    if (x->seg != y->seg) return x->seg < y->seg ? -1 : 1;
+    if (x->entry != y->entry) return x->entry < y->entry ? -1 : 1;
+    if (x->dist != y->dist) return x->dist < y->dist ? -1 : 1;
+    return (int)x->variant - (int)y->variant;
+}
+
+static _Thread_local const hm_snapshot *g_snap;
+
+static int cmp_raw_rank(const void *a, const void *b) {
+    const rhit *x = a, *y = b;
+    if (x->dist != y->dist) return x->dist < y->dist ? -1 : 1;
+    const hm_segment *sx = g_snap->segs[x->seg], *sy = g_snap->segs[y->seg];
+    const hm_seg_entry *ex = &sx->entries[x->entry], *ey = &sy->entries[y->entry];
+    if (ex->list != ey->list) return ex->list < ey->list ? -1 : 1;
+    int c = strcmp(hm_seg_str(sx, ex->id_off), hm_seg_str(sy, ey->id_off));
+    if (c) return c;
+    return memcmp(hm_seg_entry_bytes(sx, ex), hm_seg_entry_bytes(sy, ey),
+                  hm_hash_bits(HM_TC_TYPE(ex->tc)) / 8);
+}
+
+/* Smallest distance D such that at least k entries lie within D (or the
+ * largest distance present): a full scan counting entries per distance. */
+static int knn_radius(hm_results *r, qctx *c, unsigned k, unsigned limit,
+                      unsigned *out) {
+    uint64_t hist[257] = {0};
+    const unsigned bits = hm_hash_bits(c->type);
+    for (uint32_t si = 0; si < c->s->nsegs; si++) {
+        const hm_code_table *tab = &c->s->segs[si]->tab[c->type];
+        if (!tab->ncodes) continue;
+        r->hb.n = 0;
+        if (run_scan(r, tab, c->nd, c->nv, limit) != HM_OK) return HM_E_NO_MEMORY;
+        /* hits come in code order, needles within a code: count each
+         * code once, at its best distance over the needles */
+        for (size_t h = 0; h < r->hb.n;) {
+            const hm_hit *hit = &r->hb.v[h];
+            unsigned d = hit->dist;
+            size_t g = h + 1;
+            for (; g < r->hb.n && r->hb.v[g].idx == hit->idx; g++)
+                if (r->hb.v[g].dist < d) d = r->hb.v[g].dist;
+            for (uint32_t p = tab->code_start[hit->idx]; p < tab->code_start[hit->idx + 1]; p++)
+                if (entry_ok(c, si, tab->code_entries[p], d)) hist[d]++;
+            h = g;
+        }
+    }
+    uint64_t acc = 0;
+    *out = limit;
+    for (unsigned d = 0; d <= bits && d <= limit; d++) {
+        acc += hist[d];
+        if (acc >= k) {
+            *out = d;
+            break;
+        }
+    }
+    return HM_OK;
+}
+
+/* With several needles an entry can be hit once per needle: keep its
+ * best. */
+static void dedupe_raw(hm_results *r, const qctx *c) {
+    if (c->nv < 2 || r->nraw < 2) return;
+    qsort(r->raw, r->nraw, sizeof *r->raw, cmp_raw_entry);
+    size_t w = 1;
+    for (size_t i = 1; i < r->nraw; i++)
+        if (r->raw[i].seg != r->raw[w - 1].seg || r->raw[i].entry != r->raw[w - 1].entry)
+            r->raw[w++] = r->raw[i];
+    r->nraw = w;
+}
+
+static int run_group(hm_results *r, qctx *c, uint32_t qi) {
+    const hm_query_opts *o = c->o;
+    const hm_snapshot *s = c->s;
+    const unsigned bits = hm_hash_bits(c->type);
+    const int exact = c->type == HM_HASH_MD5 || c->type == HM_HASH_SHA256;
+    int st;
+    r->nraw = 0;
+    if (!o->k) {
+        int radius = o->radius >= 0 ? o->radius
+                     : o->include_disabled ? s->max_thr_all[c->type]
+                                           : s->max_thr[c->type];
+        if (radius < 0) return HM_OK; /* no list could match */
+        if ((unsigned)radius > bits) radius = (int)bits;
+        if ((st = collect(r, c, exact ? 0 : (unsigned)radius)) != HM_OK) return st;
+    } else {
+        const unsigned limit = o->radius >= 0 && (unsigned)o->radius < bits
+                                   ? (unsigned)o->radius : bits;
+        unsigned radius = exact ? 0 : c->type == HM_HASH_PDQ ? HM_DEFAULT_PDQ_THRESHOLD
+                                                             : HM_DEFAULT_64BIT_THRESHOLD;
+        if (radius > limit) radius = limit;
+        c->knn = 1;
+        for (;;) {
+            r->nraw = 0;
+            if ((st = collect(r, c, radius)) != HM_OK) return st;
+            dedupe_raw(r, c);
+            if (r->nraw >= o->k || radius >= limit || exact) break;
+            if (2 * radius + 1 <= bits / 4) {
+                radius = 2 * radius + 1 < limit ? 2 * radius + 1 : limit;
+                continue;
+            }
+            /* beyond a quarter of the bits every structure reads nearly
+             * everything: find the radius with one counting scan */
+            if ((st = knn_radius(r, c, o->k, limit, &radius)) != HM_OK) return st;
+            r->nraw = 0;
+            if ((st = collect(r, c, radius)) != HM_OK) return st;
+            break;
+        }
+    }
+    dedupe_raw(r, c);
+    g_snap = s;
+    qsort(r->raw, r->nraw, sizeof *r->raw, cmp_raw_rank);
+    if (o->k && r->nraw > o->k) r->nraw = o->k;
+    if (r->n + r->nraw > r->cap) {
+        size_t cap = r->cap ? r->cap : 64;
+        while (cap < r->n + r->nraw) cap *= 2;
+        hm_match *v = realloc(r->v, cap * sizeof *v);
+        if (!v) return HM_E_NO_MEMORY;
+        r->v = v;
+        r->cap = cap;
+    }
+    for (size_t i = 0; i < r->nraw; i++) {
+        const rhit *h = &r->raw[i];
+        const hm_segment *sg = s->segs[h->seg];
+        const hm_seg_entry *e = &sg->entries[h->entry];
+        hm_list_core *core = hm_list_core_of(s->names, e->list);
+        hm_match *m = &r->v[r->n++];
+        memset(m, 0, sizeof *m);
+        m->query = qi;
+        m->type = c->type;
+        m->distance = h->dist;
+        m->threshold = o->radius >= 0 && !o->k ? o->radius : s->lists[e->list].thr[c->type];
+        m->list = e->list;
+        m->variant = c->nv > 1 ? h->variant : 0;
+        m->list_name = core->name;
+        m->entry_id = hm_seg_str(sg, e->id_off);
+        m->labels = hm_seg_str(sg, e->labels_off);
+        m->hash.type = c->type;
+        m->hash.quality = -1;
+        memcpy(m->hash.bytes, hm_seg_entry_bytes(sg, e), bits / 8);
+        atomic_fetch_add_explicit(&core->hits, 1, memory_order_relaxed);
+    }
+    return HM_OK;
+}
+
+/* A PDQ hash followed by its 7 exact variants, as hm_hash_file returns
+ * them with HM_WANT_PDQ_DIHEDRAL. */
+static int exact_group(const hm_hash *q, size_t i, size_t n) {
+    if (q[i].type != HM_HASH_PDQ || q[i].variant != 0 || i + 8 > n) return 0;
+    for (int v = 1; v < 8; v++)
+        if (q[i + v].type != HM_HASH_PDQ || q[i + v].variant != v) return 0;
+    return 1;
+}
+
+hm_status hm_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
+                            const hm_query_opts *opts, hm_results *r) {
+    hm_query_opts defaults;
+    uint64_t groups = 0;
+    int st = HM_OK;
+    if (!r) return HM_E_INVALID_ARGUMENT;
+    hm_err_clear(&r->err);
+    r->n = 0;
+    r->structure = HM_STRUCT_AUTO;
+    if (!s || (!q && n))
+        return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "NULL snapshot or queries");
+    if (!opts) {
+        hm_query_opts_init(&defaults);
+        opts = &defaults;
+    }
+    if (opts->radius < -1 || opts->radius > 256)
+        return hm_fail(&r->err, HM_E_INVALID_ARGUMENT,
+                       "radius %d out of range (-1 or 0..256)", opts->radius);
+    if (opts->structure < HM_STRUCT_AUTO || opts->structure > HM_STRUCT_BKTREE)
+        return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "unknown structure %d",
+                       opts->structure);
+    for (size_t i = 0; i < n; i++)
+        if (!hm_hash_bits(q[i].type))
+            return hm_fail(&r->err, HM_E_INVALID_ARGUMENT,
+                           "query %zu has unknown hash type %d", i, (int)q[i].type);
+    /* the results now point into this snapshot */
+    atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+    hm_snapshot_release(r->snap);
+    r->snap = s;
+    qctx c;
+    memset(&c, 0, sizeof c);
+    c.s = s;
+    c.o = opts;
+    c.forced = opts->structure != HM_STRUCT_AUTO ? opts->structure : s->default_structure;
+    for (size_t i = 0; i < n && st == HM_OK;) {
+        const hm_hash *h = &q[i];
+        size_t take = 1;
+        c.type = h->type;
+        c.knn = 0;
+        const unsigned words = (hm_hash_bits(h->type) + 63) / 64;
+        memset(c.nd, 0, sizeof c.nd);
+        memcpy(c.nd, h->bytes, hm_hash_bits(h->type) / 8);
+        c.nv = 1;
+        if ((opts->flags & HM_QUERY_DIHEDRAL) && h->type == HM_HASH_PDQ) {
+            c.nv = 8;
+            if (exact_group(q, i, n)) {
+                for (unsigned v = 1; v < 8; v++)
+                    memcpy(c.nd + v * words, q[i + v].bytes, 32);
+                take = 8;
+            } else {
+                for (unsigned v = 1; v < 8; v++)
+                    pdq_variant_from_bits(h->bytes, (int)v,
+                                          (uint8_t *)(c.nd + v * words));
+            }
+        }
+        groups++;
+        if (!(h->type == HM_HASH_PDQ && h->quality >= 0 &&
+              h->quality < opts->min_quality))
+            st = run_group(r, &c, (uint32_t)i);
+        i += take;
+    }
+    atomic_fetch_add_explicit(&s->shared->queries, groups, memory_order_relaxed);
+    atomic_fetch_add_explicit(&s->shared->hits, r->n, memory_order_relaxed);
+    if (st != HM_OK) {
+        r->n = 0;
+        return hm_fail(&r->err, st, "out of memory during the query");
+    }
+    return HM_OK;
+}
+
+hm_status hm_index_query(hm_index *idx, const hm_hash *q, size_t n,
+                         const hm_query_opts *opts, hm_results *r) {
+    hm_snapshot *s;
+    if (!idx || !r) return HM_E_INVALID_ARGUMENT;
+    if (hm_index_acquire(idx, &s) != HM_OK) return HM_E_INVALID_ARGUMENT;
+    int st = hm_snapshot_query(s, q, n, opts, r);
+    hm_snapshot_release(s); /* the results keep their own reference */
+    return st;
+}
