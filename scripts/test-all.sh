@@ -3,7 +3,7 @@
 #   1. the C suite (ctest) with gcc, warnings as errors;
 #   2. the same suite built with clang, warnings as errors;
 #   3. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer;
-#   4. the threaded test under ThreadSanitizer;
+#   4. the threaded tests under ThreadSanitizer;
 #   5. the Python oracle tests (imagehash, pdqhash from PyPI) against
 #      hashcheck, skipped with a message when PyPI cannot be reached.
 # Usage: bash scripts/test-all.sh      (from the repository root)
@@ -38,7 +38,8 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 step "ThreadSanitizer"
 build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
   -DHM_SANITIZE=thread
-TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R test_api
+TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure \
+  -R "test_api|test_index_threads"
 
 step "Python oracle tests (imagehash, pdqhash)"
 venv=build/venv

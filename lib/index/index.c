@@ -92,7 +92,7 @@ static int snapshot_make(hm_index *idx, const hm_list_rec *lists,
     s->generation = ++idx->generation;
     s->default_structure = idx->default_structure;
     s->nlists = nlists;
-    memcpy(s->lists, lists, (size_t)nlists * sizeof *lists);
+    if (nlists) memcpy(s->lists, lists, (size_t)nlists * sizeof *lists);
     for (int t = 0; t <= HM_HASH_TYPE_MAX; t++)
         s->max_thr[t] = s->max_thr_all[t] = -1;
     for (uint32_t l = 0; l < nlists; l++)
@@ -824,6 +824,51 @@ hm_status hm_index_commit(hm_index *idx) {
     st = hm_ix_commit_locked(idx);
     pthread_mutex_unlock(&idx->wlock);
     return st;
+}
+
+int hm_ix_replace_locked(hm_index *idx, char **names, hm_list_rec *lists,
+                         uint32_t nlists, hm_segment *seg) {
+    hm_names *nm = names_new(), *old_names = idx->names;
+    hm_snapshot *snap = NULL;
+    hm_tomb *none = NULL;
+    if (!nm) return hm_fail(&idx->err, HM_E_NO_MEMORY, "out of memory");
+    for (uint32_t l = 0; l < nlists; l++) {
+        hm_list_core **chunk = &nm->chunks[l / HM_LIST_CHUNK];
+        if (!*chunk && !(*chunk = calloc(HM_LIST_CHUNK, sizeof **chunk))) {
+            names_unref(nm);
+            return hm_fail(&idx->err, HM_E_NO_MEMORY, "out of memory");
+        }
+    }
+    for (uint32_t l = 0; l < nlists; l++) {
+        hm_list_rec *rec = &lists[l];
+        for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
+            rec->thr[t] = rec->thr_set[t] < 0 ? default_threshold(t) : rec->thr_set[t];
+        rec->thr[0] = -1;
+        rec->entries = 0;
+    }
+    if (seg)
+        for (uint32_t e = 0; e < seg->nentries; e++) lists[seg->entries[e].list].entries++;
+    idx->names = nm; /* the snapshot takes the names of the new lists */
+    if (snapshot_make(idx, lists, nlists, &seg, &none, seg ? 1 : 0, &snap) != HM_OK ||
+        adopt_tombs(idx, snap) != HM_OK) {
+        idx->names = old_names;
+        names_unref(nm);
+        if (snap) hm_snapshot_release(snap);
+        return hm_fail(&idx->err, HM_E_NO_MEMORY, "out of memory");
+    }
+    for (uint32_t l = 0; l < nlists; l++) {
+        nm->chunks[l / HM_LIST_CHUNK][l % HM_LIST_CHUNK].name = names[l];
+        names[l] = NULL;
+    }
+    names_unref(old_names);
+    free(idx->wlists);
+    idx->wlists = lists;
+    idx->nlists = idx->lists_cap = nlists;
+    idx->wlive = snap->live;
+    staged_clear(idx);
+    idx->dirty = 0;
+    publish(idx, snap);
+    return HM_OK;
 }
 
 /* ---- snapshot accessors and statistics ----------------------------------------- */

@@ -130,9 +130,11 @@ void hm_ix_mark_take(const hm_index *idx, hm_ix_mark *m);
 /* Undo every add and list creation since the mark (strict loads). */
 void hm_ix_rollback(hm_index *idx, const hm_ix_mark *m);
 int hm_ix_commit_locked(hm_index *idx);
-/* Drop all lists and entries, staged and committed (the next commit
- * publishes an empty index). */
-int hm_ix_reset_locked(hm_index *idx);
+/* Replace everything (staged and committed) with these lists and one
+ * segment (may be NULL), and publish it.  Takes the `lists` array and the
+ * name strings (names[l] set to NULL) on success. */
+int hm_ix_replace_locked(hm_index *idx, char **names, hm_list_rec *lists,
+                         uint32_t nlists, hm_segment *seg);
 
 void hm_snapshot_stats_fill(const hm_snapshot *s, hm_index_stats *out);
 

@@ -349,7 +349,7 @@ static int run_group(hm_results *r, qctx *c, uint32_t qi) {
     }
     dedupe_raw(r, c);
     g_snap = s;
-    qsort(r->raw, r->nraw, sizeof *r->raw, cmp_raw_rank);
+    if (r->nraw > 1) qsort(r->raw, r->nraw, sizeof *r->raw, cmp_raw_rank);
     if (o->k && r->nraw > o->k) r->nraw = o->k;
     if (r->n + r->nraw > r->cap) {
         size_t cap = r->cap ? r->cap : 64;

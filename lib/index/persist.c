@@ -1,0 +1,486 @@
+/*
+ * Saving and loading snapshots: the format of docs/index-format.md.
+ *
+ * The file holds lists and live entries only; search structures are
+ * rebuilt on load (a few seconds for ten million hashes), so the format
+ * does not depend on them.  Every byte is covered by an XXH3-64 checksum
+ * (header, section table, each section), and every field is validated
+ * before anything is built, so a corrupt or hostile file is rejected with
+ * HM_E_CORRUPT and leaves the index as it was.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "index_internal.h"
+
+#define MAGIC "HMINDEX"
+#define VERSION 1u
+#define HEADER_SIZE 64u
+#define SECTION_SIZE 32u
+#define NSECTIONS 3u
+enum { SEC_LISTS = 1, SEC_STRINGS = 2, SEC_ENTRIES = 3 };
+#define LIST_REC 18u  /* u16 name_len, u8 enabled, u8 0, i16 thr[7] */
+#define ENTRY_FIXED 16u /* u32 list, id_off, labels_off; u8 type, 3 x 0 */
+
+/* ---- little-endian helpers (the format is little-endian everywhere) ---- */
+
+static void put16(uint8_t *p, uint16_t v) {
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+static void put32(uint8_t *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static void put64(uint8_t *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t get32(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+static uint64_t get64(const uint8_t *p) {
+    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+/* ---- save ----------------------------------------------------------------- */
+
+typedef struct writer {
+    FILE *f;
+    XXH3_state_t *xx;
+    uint64_t pos;
+    int failed;
+} writer;
+
+static void wr(writer *w, const void *p, size_t n) {
+    if (w->failed || !n) return;
+    if (fwrite(p, 1, n, w->f) != n) w->failed = errno ? errno : EIO;
+    XXH3_64bits_update(w->xx, p, n);
+    w->pos += n;
+}
+
+static void pad8(writer *w) {
+    static const uint8_t zero[8];
+    wr(w, zero, (size_t)((8 - w->pos % 8) % 8));
+}
+
+typedef struct section {
+    uint32_t kind;
+    uint64_t off, size, sum;
+} section;
+
+static void sec_begin(writer *w, section *s, uint32_t kind) {
+    pad8(w);
+    s->kind = kind;
+    s->off = w->pos;
+    XXH3_64bits_reset(w->xx);
+}
+
+static void sec_end(writer *w, section *s) {
+    s->size = w->pos - s->off;
+    s->sum = XXH3_64bits_digest(w->xx);
+}
+
+static int write_body(writer *w, const hm_snapshot *s, section *sec,
+                      char *err, size_t errcap) {
+    uint8_t b[64];
+    /* lists */
+    sec_begin(w, &sec[0], SEC_LISTS);
+    put32(b, s->nlists);
+    wr(w, b, 4);
+    for (uint32_t l = 0; l < s->nlists; l++) {
+        const char *name = hm_list_core_of(s->names, l)->name;
+        const hm_list_rec *rec = &s->lists[l];
+        put16(b, (uint16_t)strlen(name));
+        b[2] = (uint8_t)rec->enabled;
+        b[3] = 0;
+        for (int t = 0; t <= HM_HASH_TYPE_MAX; t++)
+            put16(b + 4 + 2 * t, (uint16_t)(t ? rec->thr_set[t] : -1));
+        wr(w, b, LIST_REC);
+        wr(w, name, strlen(name));
+    }
+    sec_end(w, &sec[0]);
+    /* strings: the segments' pools one after the other */
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < s->nsegs; i++) total += s->segs[i]->strings_len;
+    if (total >= UINT32_MAX) {
+        snprintf(err, errcap, "entry ids and labels exceed 4 GiB");
+        return HM_E_LIMIT;
+    }
+    sec_begin(w, &sec[1], SEC_STRINGS);
+    wr(w, "", 1); /* offset 0: the empty string, whatever the segments */
+    for (uint32_t i = 0; i < s->nsegs; i++)
+        wr(w, s->segs[i]->strings, s->segs[i]->strings_len);
+    sec_end(w, &sec[1]);
+    /* entries */
+    sec_begin(w, &sec[2], SEC_ENTRIES);
+    put64(b, s->live);
+    wr(w, b, 8);
+    uint32_t base = 1;
+    for (uint32_t i = 0; i < s->nsegs; i++) {
+        const hm_segment *sg = s->segs[i];
+        for (uint32_t e = 0; e < sg->nentries; e++) {
+            if (hm_tomb_dead(s->tombs[i], e)) continue;
+            const hm_seg_entry *en = &sg->entries[e];
+            const int type = HM_TC_TYPE(en->tc);
+            const unsigned nb = hm_hash_bits(type) / 8;
+            put32(b, en->list);
+            put32(b + 4, base + en->id_off);
+            put32(b + 8, en->labels_off ? base + en->labels_off : 0);
+            b[12] = (uint8_t)type;
+            b[13] = b[14] = b[15] = 0;
+            memcpy(b + ENTRY_FIXED, hm_seg_entry_bytes(sg, en), nb);
+            wr(w, b, ENTRY_FIXED + nb);
+        }
+        base += (uint32_t)sg->strings_len;
+    }
+    sec_end(w, &sec[2]);
+    return HM_OK;
+}
+
+static int write_head(writer *w, const hm_snapshot *s, const section *sec) {
+    uint8_t h[HEADER_SIZE], t[NSECTIONS * SECTION_SIZE + 8];
+    memset(h, 0, sizeof h);
+    memcpy(h, MAGIC, 8);
+    put32(h + 8, VERSION);
+    put32(h + 12, HEADER_SIZE);
+    put64(h + 16, w->pos);
+    put32(h + 24, NSECTIONS);
+    put64(h + 32, s->generation);
+    put64(h + 56, XXH3_64bits(h, 56));
+    memset(t, 0, sizeof t);
+    for (unsigned i = 0; i < NSECTIONS; i++) {
+        uint8_t *r = t + i * SECTION_SIZE;
+        put32(r, sec[i].kind);
+        put64(r + 8, sec[i].off);
+        put64(r + 16, sec[i].size);
+        put64(r + 24, sec[i].sum);
+    }
+    put64(t + NSECTIONS * SECTION_SIZE, XXH3_64bits(t, NSECTIONS * SECTION_SIZE));
+    if (fseek(w->f, 0, SEEK_SET) != 0 || fwrite(h, 1, sizeof h, w->f) != sizeof h ||
+        fwrite(t, 1, sizeof t, w->f) != sizeof t)
+        return errno ? errno : EIO;
+    return 0;
+}
+
+static int save(const hm_snapshot *s, const char *path, char *err, size_t errcap) {
+    char *tmp = malloc(strlen(path) + 16), *dirbuf = strdup(path);
+    writer w = {0};
+    section sec[NSECTIONS];
+    int fd = -1, st = HM_E_IO, e = 0;
+    if (!tmp || !dirbuf || !(w.xx = XXH3_createState()) ||
+        XXH3_64bits_reset(w.xx) != XXH_OK) {
+        snprintf(err, errcap, "out of memory");
+        st = HM_E_NO_MEMORY;
+        goto out;
+    }
+    /* a temporary file beside the target, so that rename is atomic */
+    sprintf(tmp, "%s.tmp.XXXXXX", path);
+    if ((fd = mkstemp(tmp)) < 0) {
+        snprintf(err, errcap, "%s: cannot create a temporary file: %s", path,
+                 strerror(errno));
+        goto out;
+    }
+    {   /* the permissions of the file it replaces, else rw-r--r-- */
+        struct stat old;
+        fchmod(fd, stat(path, &old) == 0 ? (old.st_mode & 0777) : 0644);
+    }
+    if (!(w.f = fdopen(fd, "wb"))) {
+        e = errno;
+        close(fd);
+        goto io;
+    }
+    {
+        static const uint8_t zero[HEADER_SIZE + NSECTIONS * SECTION_SIZE + 8];
+        wr(&w, zero, sizeof zero); /* header and table come last */
+    }
+    if ((st = write_body(&w, s, sec, err, errcap)) != HM_OK) goto cleanup;
+    if (w.failed) {
+        e = w.failed;
+        goto io;
+    }
+    if ((e = write_head(&w, s, sec)) != 0) goto io;
+    if (fflush(w.f) != 0 || fsync(fileno(w.f)) != 0) {
+        e = errno;
+        goto io;
+    }
+    if (fclose(w.f) != 0) {
+        w.f = NULL;
+        e = errno;
+        goto io;
+    }
+    w.f = NULL;
+    if (rename(tmp, path) != 0) {
+        e = errno;
+        goto io;
+    }
+    /* make the rename itself durable */
+    int dfd = open(dirname(dirbuf), O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    st = HM_OK;
+    goto out;
+io:
+    snprintf(err, errcap, "%s: write failed: %s", path, strerror(e ? e : EIO));
+    st = HM_E_IO;
+cleanup:
+    if (w.f) fclose(w.f);
+    unlink(tmp);
+out:
+    if (w.xx) XXH3_freeState(w.xx);
+    free(tmp);
+    free(dirbuf);
+    return st;
+}
+
+hm_status hm_snapshot_save(hm_snapshot *s, const char *path, char *errbuf,
+                           size_t errbuf_size) {
+    char dummy[8];
+    if (!errbuf || !errbuf_size) {
+        errbuf = dummy;
+        errbuf_size = sizeof dummy;
+    }
+    errbuf[0] = '\0';
+    if (!s || !path || !*path) {
+        snprintf(errbuf, errbuf_size, "NULL snapshot or empty path");
+        return HM_E_INVALID_ARGUMENT;
+    }
+    return save(s, path, errbuf, errbuf_size);
+}
+
+hm_status hm_index_save(hm_index *idx, const char *path) {
+    hm_snapshot *s;
+    int st;
+    if (!idx) return HM_E_INVALID_ARGUMENT;
+    pthread_mutex_lock(&idx->wlock);
+    hm_err_clear(&idx->err);
+    hm_index_acquire(idx, &s);
+    st = hm_snapshot_save(s, path, idx->err.msg, sizeof idx->err.msg);
+    hm_snapshot_release(s);
+    pthread_mutex_unlock(&idx->wlock);
+    return st;
+}
+
+/* ---- load ------------------------------------------------------------------ */
+
+#define BAD(...) (hm_fail(err, HM_E_CORRUPT, __VA_ARGS__))
+
+static int valid_str(const char *s, size_t max, int allow_empty) {
+    size_t n = 0;
+    for (; s[n]; n++)
+        if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f || n >= max) return 0;
+    return allow_empty || n > 0;
+}
+
+typedef struct parsed {
+    uint32_t nlists;
+    hm_list_rec *lists;
+    char **names;
+    size_t nin;
+    hm_seg_input *in;
+} parsed;
+
+static void parsed_free(parsed *p) {
+    for (uint32_t l = 0; p->names && l < p->nlists; l++) free(p->names[l]);
+    free(p->names);
+    free(p->lists);
+    free(p->in);
+}
+
+static int parse(const uint8_t *m, uint64_t size, const char *path, parsed *p,
+                 hm_err *err) {
+    const uint8_t *sec[NSECTIONS + 1] = {0};
+    uint64_t len[NSECTIONS + 1] = {0};
+    memset(p, 0, sizeof *p);
+    if (size < HEADER_SIZE || memcmp(m, MAGIC, 8) != 0)
+        return BAD("%s: not a libhashmatch index file", path);
+    /* magic and version sit at fixed places in every version: a newer
+     * file is reported as such, not as a checksum failure */
+    if (get32(m + 8) != VERSION)
+        return BAD("%s: index format version %u is not supported (this "
+                   "library reads version %u)",
+                   path, get32(m + 8), VERSION);
+    if (get64(m + 56) != XXH3_64bits(m, 56))
+        return BAD("%s: header checksum mismatch", path);
+    if (get32(m + 12) != HEADER_SIZE) return BAD("%s: bad header size", path);
+    if (get64(m + 16) != size)
+        return BAD("%s: truncated or extended: %llu bytes, header says %llu",
+                   path, (unsigned long long)size,
+                   (unsigned long long)get64(m + 16));
+    const uint32_t ns = get32(m + 24);
+    if (ns != NSECTIONS) return BAD("%s: %u sections, expected %u", path, ns, NSECTIONS);
+    const uint64_t tend = HEADER_SIZE + (uint64_t)ns * SECTION_SIZE + 8;
+    if (tend > size) return BAD("%s: section table past the end", path);
+    if (get64(m + tend - 8) != XXH3_64bits(m + HEADER_SIZE, tend - 8 - HEADER_SIZE))
+        return BAD("%s: section table checksum mismatch", path);
+    for (uint32_t i = 0; i < ns; i++) {
+        const uint8_t *r = m + HEADER_SIZE + i * SECTION_SIZE;
+        uint32_t kind = get32(r);
+        uint64_t off = get64(r + 8), n = get64(r + 16);
+        if (kind < 1 || kind > NSECTIONS || sec[kind])
+            return BAD("%s: unknown or repeated section kind %u", path, kind);
+        if (off < tend || off > size || n > size - off)
+            return BAD("%s: section %u lies outside the file", path, kind);
+        if (get64(r + 24) != XXH3_64bits(m + off, n))
+            return BAD("%s: checksum mismatch in section %u (offset %llu)", path,
+                       kind, (unsigned long long)off);
+        sec[kind] = m + off;
+        len[kind] = n;
+    }
+    /* sections follow the table in kind order, 8-aligned, zero-padded,
+     * up to the end of the file: no byte escapes a check */
+    uint64_t at = tend;
+    for (uint32_t k = 1; k <= NSECTIONS; k++) {
+        const uint64_t off = (uint64_t)(sec[k] - m), al = (at + 7) / 8 * 8;
+        if (off != al) return BAD("%s: section %u is not where it belongs", path, k);
+        for (uint64_t b = at; b < al; b++)
+            if (m[b]) return BAD("%s: non-zero padding at offset %llu", path,
+                                 (unsigned long long)b);
+        at = off + len[k];
+    }
+    if (at != size) return BAD("%s: bytes after the last section", path);
+    /* lists */
+    const uint8_t *q = sec[SEC_LISTS], *end = q + len[SEC_LISTS];
+    if (end - q < 4) return BAD("%s: list section too short", path);
+    p->nlists = get32(q);
+    q += 4;
+    if (p->nlists > HM_MAX_LISTS || p->nlists > (uint64_t)(end - q) / LIST_REC)
+        return BAD("%s: bad list count %u", path, p->nlists);
+    p->lists = calloc((size_t)p->nlists + 1, sizeof *p->lists);
+    p->names = calloc((size_t)p->nlists + 1, sizeof *p->names);
+    if (!p->lists || !p->names) return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+    for (uint32_t l = 0; l < p->nlists; l++) {
+        if (end - q < (ptrdiff_t)LIST_REC) return BAD("%s: list %u truncated", path, l);
+        const uint16_t nl = get16(q);
+        const uint8_t enabled = q[2];
+        hm_list_rec *rec = &p->lists[l];
+        if (nl == 0 || nl > HM_MAX_NAME || enabled > 1 || q[3] ||
+            end - q - (ptrdiff_t)LIST_REC < nl)
+            return BAD("%s: list %u is malformed", path, l);
+        rec->enabled = enabled;
+        for (int t = 1; t <= HM_HASH_TYPE_MAX; t++) {
+            int16_t v = (int16_t)get16(q + 4 + 2 * t);
+            const int exact = t == HM_HASH_MD5 || t == HM_HASH_SHA256;
+            if (v < -1 || v > (int)hm_hash_bits(t) || (exact && v > 0))
+                return BAD("%s: list %u: threshold %d out of range for %s", path,
+                           l, v, hm_hash_type_name(t));
+            rec->thr_set[t] = v;
+        }
+        rec->thr_set[0] = -1;
+        if (!(p->names[l] = malloc(nl + 1u)))
+            return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+        memcpy(p->names[l], q + LIST_REC, nl);
+        p->names[l][nl] = '\0';
+        if (strlen(p->names[l]) != nl || !valid_str(p->names[l], HM_MAX_NAME, 0))
+            return BAD("%s: list %u has an invalid name", path, l);
+        for (uint32_t o = 0; o < l; o++)
+            if (strcmp(p->names[o], p->names[l]) == 0)
+                return BAD("%s: list name \"%s\" repeated", path, p->names[l]);
+        q += LIST_REC + nl;
+    }
+    /* strings: NUL first and last, so every offset starts a terminated string */
+    const char *str = (const char *)sec[SEC_STRINGS];
+    const uint64_t slen = len[SEC_STRINGS];
+    if (slen < 1 || str[0] || str[slen - 1])
+        return BAD("%s: string section is malformed", path);
+    /* entries */
+    q = sec[SEC_ENTRIES];
+    end = q + len[SEC_ENTRIES];
+    if (end - q < 8) return BAD("%s: entry section too short", path);
+    const uint64_t count = get64(q);
+    q += 8;
+    if (count > (uint64_t)(end - q) / (ENTRY_FIXED + 8))
+        return BAD("%s: bad entry count %llu", path, (unsigned long long)count);
+    p->in = malloc((size_t)count * sizeof *p->in + 1);
+    if (!p->in) return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+    for (uint64_t i = 0; i < count; i++) {
+        if (end - q < (ptrdiff_t)ENTRY_FIXED) return BAD("%s: entry %llu truncated", path, (unsigned long long)i);
+        const uint32_t list = get32(q), id = get32(q + 4), lab = get32(q + 8);
+        const int type = q[12];
+        const unsigned nb = hm_hash_bits(type) / 8;
+        if (!nb || q[13] || q[14] || q[15] || list >= p->nlists || id >= slen ||
+            lab >= slen || end - q - (ptrdiff_t)ENTRY_FIXED < (ptrdiff_t)nb ||
+            !valid_str(str + id, HM_MAX_ENTRY_ID, 0) ||
+            !valid_str(str + lab, HM_MAX_LABELS, 1))
+            return BAD("%s: entry %llu is malformed", path, (unsigned long long)i);
+        hm_seg_input *x = &p->in[p->nin++];
+        x->list = list;
+        x->type = type;
+        x->bytes = q + ENTRY_FIXED;
+        x->id = str + id;
+        x->labels = lab ? str + lab : NULL;
+        q += ENTRY_FIXED + nb;
+    }
+    if (q != end) return BAD("%s: trailing bytes in the entry section", path);
+    return HM_OK;
+}
+
+hm_status hm_index_load(hm_index *idx, const char *path) {
+    struct stat stt;
+    void *map = MAP_FAILED;
+    int fd = -1, st;
+    parsed p = {0};
+    hm_segment *seg = NULL;
+    if (!idx || !path) return HM_E_INVALID_ARGUMENT;
+    pthread_mutex_lock(&idx->wlock);
+    hm_err_clear(&idx->err);
+    hm_err *err = &idx->err;
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &stt) != 0) {
+        st = hm_fail(err, HM_E_IO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(stt.st_mode)) {
+        st = hm_fail(err, HM_E_IO, "%s: not a regular file", path);
+        goto out;
+    }
+    if (stt.st_size < (off_t)HEADER_SIZE) {
+        st = BAD("%s: too short to be an index file (%lld bytes)", path,
+                 (long long)stt.st_size);
+        goto out;
+    }
+    map = mmap(NULL, (size_t)stt.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED) {
+        st = hm_fail(err, HM_E_IO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    if ((st = parse(map, (uint64_t)stt.st_size, path, &p, err)) != HM_OK) goto out;
+    if (p.nin > idx->max_entries) {
+        st = hm_fail(err, HM_E_LIMIT, "%s: %zu entries exceed HM_INDEX_MAX_ENTRIES",
+                     path, p.nin);
+        goto out;
+    }
+    {
+        hm_seg_opts o;
+        o.structures = idx->structures;
+        for (int t = 0; t <= HM_HASH_TYPE_MAX; t++) o.radius[t] = 0;
+        for (uint32_t l = 0; l < p.nlists; l++)
+            for (int t = 1; t <= HM_HASH_TYPE_MAX; t++) {
+                int v = p.lists[l].thr_set[t] >= 0 ? p.lists[l].thr_set[t]
+                        : t == HM_HASH_PDQ        ? HM_DEFAULT_PDQ_THRESHOLD
+                        : t <= HM_HASH_AHASH      ? HM_DEFAULT_64BIT_THRESHOLD
+                                                  : 0;
+                if (v > o.radius[t]) o.radius[t] = v;
+            }
+        if (p.nin && (st = hm_segment_build(p.in, p.nin, &o, &seg, err)) != HM_OK)
+            goto out;
+    }
+    st = hm_ix_replace_locked(idx, p.names, p.lists, p.nlists, seg);
+    if (st == HM_OK) p.lists = NULL; /* now the index's */
+out:
+    hm_segment_unref(seg);
+    parsed_free(&p);
+    if (map != MAP_FAILED) munmap(map, (size_t)stt.st_size);
+    if (fd >= 0) close(fd);
+    pthread_mutex_unlock(&idx->wlock);
+    return st;
+}

@@ -1,0 +1,255 @@
+/*
+ * Index files: a saved snapshot loads back to the same lists and the same
+ * answers; every flipped byte and every truncation is rejected with
+ * HM_E_CORRUPT and leaves the loaded index as it was; saving is atomic
+ * (a failed save leaves the old file and no temporary file).
+ */
+#include <dirent.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "hashmatch.h"
+#include "test_util.h"
+
+static uint64_t g_rng = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd(void) {
+    g_rng ^= g_rng << 13;
+    g_rng ^= g_rng >> 7;
+    g_rng ^= g_rng << 17;
+    return g_rng;
+}
+
+static void random_hash(hm_hash *h, int type) {
+    memset(h, 0, sizeof *h);
+    h->type = type;
+    h->quality = -1;
+    for (unsigned i = 0; i < hm_hash_bits(type) / 8; i++) h->bytes[i] = (uint8_t)rnd();
+}
+
+#define NQ 40
+static hm_hash g_queries[NQ];
+
+/* An index with three lists, all hash types, labels, removals and
+ * several segments. */
+static hm_index *make_index(void) {
+    hm_index *idx;
+    uint32_t l[3];
+    hm_index_create(&idx);
+    hm_index_list(idx, "gifct", &l[0]);
+    hm_index_list(idx, "tcap \"quoted\", with comma", &l[1]);
+    hm_index_list(idx, "off", &l[2]);
+    hm_index_list_set_threshold(idx, l[1], HM_HASH_PDQ, 40);
+    hm_index_list_set_threshold(idx, l[1], HM_HASH_PHASH, 4);
+    hm_index_list_set_enabled(idx, l[2], 0);
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 700; i++) {
+            hm_hash h;
+            char id[32], labels[32];
+            int type = 1 + (int)(rnd() % HM_HASH_TYPE_MAX);
+            random_hash(&h, type);
+            snprintf(id, sizeof id, "r%d-%d", round, i);
+            snprintf(labels, sizeof labels, "label-%d", i % 7);
+            hm_index_add(idx, l[i % 3], &h, id, i % 5 ? labels : NULL);
+            if (i < NQ && round == 0) g_queries[i] = h;
+        }
+        for (int i = 0; i < 50; i++) {
+            char id[32];
+            snprintf(id, sizeof id, "r%d-%d", round, (int)(rnd() % 700));
+            hm_index_remove(idx, HM_ALL_LISTS, id, NULL);
+        }
+        hm_index_commit(idx);
+    }
+    return idx;
+}
+
+/* A text rendering of everything a query set returns, for comparison. */
+static char *answers(hm_index *idx) {
+    size_t cap = 1 << 20, len = 0;
+    char *out = malloc(cap);
+    hm_results *res;
+    hm_query_opts o;
+    hm_results_create(&res);
+    hm_query_opts_init(&o);
+    for (int pass = 0; pass < 2; pass++) {
+        o.include_disabled = pass;
+        hm_index_query(idx, g_queries, NQ, &o, res);
+        for (size_t i = 0; i < hm_results_count(res); i++) {
+            const hm_match *m = hm_results_get(res, i);
+            char hex[HM_HASH_STRING_MAX];
+            hm_hash_to_string(&m->hash, hex, sizeof hex);
+            len += (size_t)snprintf(out + len, cap - len, "%u %s %s %s %d %d %s %s\n",
+                                    m->query, m->list_name, m->entry_id, m->labels,
+                                    m->distance, m->threshold, hex,
+                                    hm_hash_type_name(m->type));
+        }
+    }
+    hm_index_stats st;
+    hm_index_stats_get(idx, &st);
+    len += (size_t)snprintf(out + len, cap - len, "entries %llu lists %u\n",
+                            (unsigned long long)st.entries, st.lists);
+    hm_snapshot *s;
+    hm_index_acquire(idx, &s);
+    for (uint32_t l = 0; l < hm_snapshot_list_count(s); l++) {
+        hm_list_info li;
+        hm_snapshot_list_info(s, l, &li);
+        len += (size_t)snprintf(out + len, cap - len, "list %s %d %d %d %llu\n",
+                                li.name, li.enabled, li.threshold[HM_HASH_PDQ],
+                                li.threshold[HM_HASH_PHASH],
+                                (unsigned long long)li.entries);
+    }
+    hm_snapshot_release(s);
+    hm_results_free(res);
+    return out;
+}
+
+static int write_file(const char *path, const unsigned char *b, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return 0;
+    int ok = fwrite(b, 1, n, f) == n;
+    return fclose(f) == 0 && ok;
+}
+
+static int count_tmp_files(const char *dir) {
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    while (d && (e = readdir(d)))
+        if (strstr(e->d_name, ".tmp.")) n++;
+    if (d) closedir(d);
+    return n;
+}
+
+int main(void) {
+    char dir[] = "/tmp/hm_persist_XXXXXX", path[256], bad[256];
+    if (!mkdtemp(dir)) return 1;
+    snprintf(path, sizeof path, "%s/known.hmi", dir);
+    snprintf(bad, sizeof bad, "%s/bad.hmi", dir);
+
+    /* round trip */
+    hm_index *a = make_index(), *b;
+    char *want = answers(a);
+    CHECK_INT(hm_index_save(a, path), HM_OK);
+    CHECK_INT(count_tmp_files(dir), 0);
+    hm_index_create(&b);
+    CHECK_INT(hm_index_load(b, path), HM_OK);
+    char *got = answers(b);
+    CHECK(strcmp(want, got) == 0);
+    CHECK(strstr(want, "label-3") != NULL); /* the comparison saw real hits */
+    free(got);
+    /* the loaded index keeps working: add, commit, save again */
+    {
+        uint32_t l;
+        hm_hash h;
+        random_hash(&h, HM_HASH_PDQ);
+        CHECK_INT(hm_index_list(b, "gifct", &l), HM_OK);
+        CHECK_INT(l, 0);
+        CHECK_INT(hm_index_add(b, l, &h, "new", NULL), HM_OK);
+        CHECK_INT(hm_index_commit(b), HM_OK);
+        CHECK_INT(hm_index_save(b, path), HM_OK);
+        hm_index *c;
+        hm_index_create(&c);
+        CHECK_INT(hm_index_load(c, path), HM_OK);
+        char *x = answers(b), *y = answers(c);
+        CHECK(strcmp(x, y) == 0);
+        free(x);
+        free(y);
+        hm_index_free(c);
+        CHECK_INT(hm_index_save(a, path), HM_OK); /* back to a's content */
+    }
+
+    /* every single-byte corruption and every truncation is rejected and
+     * leaves the index as it was */
+    char *before = answers(b);
+    size_t size;
+    unsigned char *file = read_all(path, &size);
+    CHECK(file && size > 1000);
+    int accepted = 0, tried = 0, wrong_code = 0;
+    for (size_t off = 0; file && off < size; off += (off < 400 ? 1 : 1 + size / 1500)) {
+        unsigned char keep = file[off];
+        file[off] ^= (unsigned char)(1u << (off % 8));
+        write_file(bad, file, size);
+        file[off] = keep;
+        int st = hm_index_load(b, bad);
+        tried++;
+        if (st == HM_OK) accepted++;
+        else if (st != HM_E_CORRUPT) wrong_code++;
+    }
+    for (size_t n = 0; file && n < size; n += (n < 200 ? 1 : 1 + size / 700)) {
+        write_file(bad, file, n);
+        int st = hm_index_load(b, bad);
+        tried++;
+        if (st == HM_OK) accepted++;
+        else if (st != HM_E_CORRUPT) wrong_code++;
+    }
+    printf("corrupted or truncated files tried: %d\n", tried);
+    CHECK_INT(accepted, 0);
+    CHECK_INT(wrong_code, 0);
+    got = answers(b);
+    CHECK(strcmp(before, got) == 0); /* untouched by the failed loads */
+    free(got);
+    free(before);
+    CHECK(strstr(hm_index_errmsg(b), "bad.hmi") != NULL);
+
+    /* another version of the format: a clear message */
+    if (file) {
+        file[8] = 2; /* the version field */
+        write_file(bad, file, size);
+        CHECK_INT(hm_index_load(b, bad), HM_E_CORRUPT);
+        CHECK(strstr(hm_index_errmsg(b), "version 2") != NULL);
+        file[8] = 1;
+    }
+    /* not an index; missing file; a directory */
+    write_file(bad, (const unsigned char *)"\xff\xd8\xff\xe0 not an index", 17);
+    CHECK_INT(hm_index_load(b, bad), HM_E_CORRUPT);
+    CHECK(strstr(hm_index_errmsg(b), "bad.hmi: too short") != NULL);
+    CHECK_INT(hm_index_load(b, "/nonexistent/x.hmi"), HM_E_IO);
+    CHECK_INT(hm_index_load(b, dir), HM_E_IO);
+
+    /* a save that fails part-way (file size limit) leaves the old file
+     * intact and no temporary file behind */
+    {
+        struct rlimit old, lim;
+        getrlimit(RLIMIT_FSIZE, &old);
+        signal(SIGXFSZ, SIG_IGN);
+        lim = old;
+        lim.rlim_cur = 4096;
+        setrlimit(RLIMIT_FSIZE, &lim);
+        hm_index *big = make_index();
+        int st = hm_index_save(big, path);
+        setrlimit(RLIMIT_FSIZE, &old);
+        CHECK_INT(st, HM_E_IO);
+        CHECK(strlen(hm_index_errmsg(big)) > 0);
+        CHECK_INT(count_tmp_files(dir), 0);
+        size_t n2;
+        unsigned char *again = read_all(path, &n2);
+        CHECK(again && file && n2 == size && memcmp(again, file, size) == 0);
+        free(again);
+        hm_index_free(big);
+    }
+    CHECK_INT(hm_index_save(a, "/nonexistent/dir/x.hmi"), HM_E_IO);
+
+    /* an empty index round-trips */
+    {
+        hm_index *e, *f;
+        hm_index_create(&e);
+        hm_index_create(&f);
+        CHECK_INT(hm_index_save(e, path), HM_OK);
+        CHECK_INT(hm_index_load(f, path), HM_OK);
+        hm_index_stats st;
+        hm_index_stats_get(f, &st);
+        CHECK_INT(st.entries, 0);
+        CHECK_INT(st.lists, 0);
+        hm_index_free(e);
+        hm_index_free(f);
+    }
+    free(file);
+    free(want);
+    hm_index_free(a);
+    hm_index_free(b);
+    unlink(path);
+    unlink(bad);
+    rmdir(dir);
+    return test_summary("test_persist");
+}
