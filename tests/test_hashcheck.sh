@@ -29,5 +29,52 @@ ok [ $? -eq 2 ]
 ok [ $? -eq 2 ]
 "$bin" hash --help | grep -q "usage: hashcheck hash"
 ok [ $? -eq 0 ]
+
+# index build and match
+dih=$data/reg-test-input/dih
+"$bin" hash --types pdq,md5 "$dih/bridge-1-original.jpg" | awk -F, '{print $2" "$3}' >"$tmp/known.txt"
+printf 'hash_type,hash,entry_id,list,labels\nphash,de5a3d2925256627,wee-1,local,"tag a, tag b"\n' >"$tmp/local.csv"
+"$bin" index build -o "$tmp/known.hmi" "$tmp/known.txt" "$tmp/local.csv" 2>"$tmp/err"
+ok [ $? -eq 0 ]
+ok grep -q "3 entries in 2 lists" "$tmp/err"
+"$bin" match --index "$tmp/known.hmi" "$dih/bridge-1-original.jpg" "$data/bridge-mods/blur-a-lot.jpg" \
+  "$data/misc-images/wee.jpg" >"$tmp/out"
+ok [ $? -eq 1 ]
+ok grep -qx "$dih/bridge-1-original.jpg,md5,0,0,known,[0-9a-f]*," "$tmp/out"
+ok grep -q "^$data/bridge-mods/blur-a-lot.jpg,pdq,4,31,known," "$tmp/out"
+ok grep -qx "$data/misc-images/wee.jpg,phash,0,10,local,wee-1,\"tag a, tag b\"" "$tmp/out"
+# nothing matched: exit 0; a rotated copy matches only with --dihedral
+"$bin" match --index "$tmp/known.hmi" "$dih/bridge-2-rotate-90.jpg" >"$tmp/out"
+ok [ $? -eq 0 ]
+ok [ ! -s "$tmp/out" ]
+"$bin" match --index "$tmp/known.hmi" --dihedral "$dih/bridge-2-rotate-90.jpg" >"$tmp/out"
+ok [ $? -eq 1 ]
+ok grep -q ",pdq,[0-9]*,31,known," "$tmp/out"
+# hashes as inputs, lists without an index file, every structure alike
+for s in auto scan mih bktree; do
+  "$bin" match --list "$tmp/known.txt" --structure $s --radius 40 \
+    pdq:f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b2f >"$tmp/out.$s" 2>/dev/null
+  ok [ $? -eq 1 ]
+  ok cmp -s "$tmp/out.auto" "$tmp/out.$s"
+done
+# errors: a bad list line fails the build (strict) and names the line;
+# --lenient skips it; a corrupt index and a bad input give exit 2
+printf 'pdq 1234\n' >>"$tmp/known.txt"
+"$bin" index build -o "$tmp/k2.hmi" "$tmp/known.txt" 2>"$tmp/err"
+ok [ $? -eq 1 ]
+ok grep -q "known.txt:3:" "$tmp/err"
+"$bin" index build --lenient -o "$tmp/k2.hmi" "$tmp/known.txt" 2>"$tmp/err"
+ok [ $? -eq 0 ]
+ok grep -q "1 rejected" "$tmp/err"
+head -c 100 "$tmp/known.hmi" >"$tmp/trunc.hmi"
+"$bin" match --index "$tmp/trunc.hmi" "$dih/bridge-1-original.jpg" >/dev/null 2>"$tmp/err"
+ok [ $? -eq 2 ]
+ok grep -q "trunc.hmi" "$tmp/err"
+"$bin" match --index "$tmp/known.hmi" "$tmp/bad.jpg" >/dev/null 2>&1
+ok [ $? -eq 2 ]
+"$bin" match "$dih/bridge-1-original.jpg" >/dev/null 2>&1
+ok [ $? -eq 2 ]
+"$bin" index build --help | grep -q "usage: hashcheck index build"
+ok [ $? -eq 0 ]
 echo "test_hashcheck: $pass passed, $fail failed"
 [ $fail -eq 0 ]
