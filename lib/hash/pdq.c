@@ -37,6 +37,7 @@ static const float kLumaB = 0.114f;
 /* Written once at load (hm_pdq_init, a constructor), before any thread
  * can call in. */
 static float g_dct[16][64];
+static float g_dct_t[64][16]; /* transposed */
 static int g_dct_ready;
 static int g_isa_best; /* the best kernel set this CPU runs */
 
@@ -54,12 +55,24 @@ typedef float vlane __attribute__((vector_size(LANES * sizeof(float))));
 
 static int round_up(int n, int m) { return (n + m - 1) / m * m; }
 
-/* A 64-byte aligned, zeroed float buffer (rows, rings). */
-static float *falloc(size_t n) {
-    const size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
-    float *p = aligned_alloc(64, bytes ? bytes : 64);
-    if (p) memset(p, 0, bytes);
+/* A stream's buffers are carved, 64-byte aligned, out of one allocation:
+ * laid out once with base NULL to measure, then again on the block.  One
+ * block per image also keeps malloc from handing its pages back to the
+ * system after every image (page faults cost more than the hash of a
+ * small image). */
+typedef struct arena {
+    char *base;
+    size_t used;
+} arena;
+
+static void *carve(arena *a, size_t bytes) {
+    void *p = a->base ? a->base + a->used : NULL;
+    a->used += (bytes + 63) / 64 * 64;
     return p;
+}
+
+static float *carve_floats(arena *a, size_t n) {
+    return carve(a, n * sizeof(float));
 }
 
 /* A 1-D running-sum box pass as the reference runs it: window `win`,
@@ -75,18 +88,16 @@ typedef struct boxdim {
     float *cnt;      /* n: the window's size at output o, the divisor */
 } boxdim;
 
-static int boxdim_init(boxdim *d, int n) {
+static void boxdim_layout(boxdim *d, int n, arena *a) {
     d->n = n;
     d->win = (n + 127) / 128;
     d->lag = (d->win + 2) / 2 - 1;
-    d->cnt = falloc((size_t)n);
-    if (!d->cnt) return HM_E_NO_MEMORY;
+    if (!(d->cnt = carve_floats(a, (size_t)n))) return;
     for (int o = 0; o < n; o++) {
         const int s = o + d->lag;
         const int hi = s < n - 1 ? s : n - 1, lo = s - d->win;
         d->cnt[o] = (float)(hi - (lo > -1 ? lo : -1));
     }
-    return HM_OK;
 }
 
 /* Row pass state: LANES rows' columns transposed into a ring, LANES floats
@@ -172,13 +183,70 @@ HM_INLINE void luma_body(const uint8_t *restrict row, int n,
                  kLumaB * (float)row[3 * x + 2];
 }
 
-/* What differs per instruction set.  tin copies columns [x0, x1) (both
- * multiples of LANES) of LANES rows into the ring, column x at slot
- * x & mask; tout writes obuf's first n columns (and possibly up to the
- * next multiple of LANES) back to the rows from column x0 on. */
+/* Where a row pass reads its LANES input rows: stored rows, or (rows
+ * NULL) the next LANES steps of a column pass, run as the row pass reads
+ * their columns, so that the column pass's output is never stored.
+ * Column step g adds row add[g], subtracts row sub[g] and divides by
+ * cnt[g]; sum holds the column pass's running sums. */
+typedef struct rowsrc {
+    const float *const *rows;
+    const float *add[LANES], *sub[LANES];
+    float cnt[LANES];
+    float *sum;
+} rowsrc;
+
+/* tin copies columns from rx on of LANES rows into the ring, as columns
+ * [x0, x1) (multiples of LANES), column x at slot x & mask. */
+typedef void (*tin_fn)(const float *const *rows, int rx, int x0, int x1,
+                       float *ring, unsigned mask);
+
+/* tin with a column pass as the source (see rowsrc), a block of LANES
+ * columns at a time. */
+HM_INLINE void tincol_body(const rowsrc *src, int x0, int x1, float *ring,
+                           unsigned mask, tin_fn tin) {
+    _Alignas(64) float blk[LANES][LANES];
+    const float *rows[LANES];
+    for (int g = 0; g < LANES; g++) rows[g] = blk[g];
+    for (int x = x0; x < x1; x += LANES) {
+        vlane v, a, b, q;
+        vload(&v, src->sum + x);
+        for (int g = 0; g < LANES; g++) {
+            vload(&a, src->add[g] + x);
+            vload(&b, src->sub[g] + x);
+            v = v + a;
+            v = v - b;
+            q = v / src->cnt[g];
+            vstore(blk[g], &q);
+        }
+        vstore(src->sum + x, &v);
+        tin(rows, 0, x, x + LANES, ring, mask);
+    }
+}
+
+/* The 16x16 corner of the 2-D DCT of the 64x64 samples, D A D^T with D =
+ * g_dct: every output sums its 64 products from zero in the reference's
+ * order; the loops run across outputs so that they vectorise. */
+HM_INLINE void dct_body(const float (*a)[64], float (*out)[16]) {
+    float t[16][64];
+    for (int i = 0; i < 16; i++) {
+        for (int j = 0; j < 64; j++) t[i][j] = 0.0f;
+        for (int k = 0; k < 64; k++)
+            for (int j = 0; j < 64; j++) t[i][j] += g_dct[i][k] * a[k][j];
+    }
+    for (int i = 0; i < 16; i++) {
+        for (int j = 0; j < 16; j++) out[i][j] = 0.0f;
+        for (int k = 0; k < 64; k++)
+            for (int j = 0; j < 16; j++) out[i][j] += t[i][k] * g_dct_t[k][j];
+    }
+}
+
+/* What differs per instruction set.  tout writes obuf's first n columns
+ * (and possibly up to the next multiple of LANES) back to the rows from
+ * column x0 on. */
 typedef struct pdq_isa {
-    void (*tin)(const float *const *rows, int x0, int x1, float *ring,
-                unsigned mask);
+    tin_fn tin;
+    void (*tincol)(const rowsrc *src, int x0, int x1, float *ring,
+                   unsigned mask);
     void (*tout)(const float *obuf, int n, float *const *rows, int x0);
     void (*rowsteps)(const rowpass *p, float *sum, int s, int o0, int o1,
                      float *obuf);
@@ -188,10 +256,15 @@ typedef struct pdq_isa {
     void (*colstep)(float *sum, const float *add, const float *sub, float cnt,
                     float *out, int n);
     void (*luma)(const uint8_t *row, int n, float *out);
+    void (*dct)(const float (*a)[64], float (*out)[16]);
 } pdq_isa;
 
 /* The shared kernels of one instruction set, from the bodies above. */
 #define PDQ_KERNELS(sfx, attr)                                               \
+    attr static void tincol_##sfx(const rowsrc *src, int x0, int x1,        \
+                                  float *ring, unsigned mask) {             \
+        tincol_body(src, x0, x1, ring, mask, tin_##sfx);                     \
+    }                                                                        \
     attr static void rowsteps_##sfx(const rowpass *p, float *sum, int s,     \
                                     int o0, int o1, float *obuf) {           \
         rowsteps_body(p, sum, s, o0, o1, obuf, NULL, NULL, NULL);            \
@@ -205,21 +278,24 @@ typedef struct pdq_isa {
                                    const float *sub, float cnt, float *out, \
                                    int n) {                                  \
         colstep_body(sum, add, sub, cnt, out, n);                            \
+    }                                                                        \
+    attr static void dct_##sfx(const float (*a)[64], float (*out)[16]) {    \
+        dct_body(a, out);                                                    \
     }
 #define PDQ_LUMA(sfx, attr)                                                  \
     attr static void luma_##sfx(const uint8_t *row, int n, float *out) {    \
         luma_body(row, n, out);                                              \
     }
-#define PDQ_ISA(sfx, tin, tout)                                              \
-    {tin, tout, rowsteps_##sfx, rowsteps_sampled_##sfx, colstep_##sfx,      \
-     luma_##sfx}
+#define PDQ_ISA(sfx)                                                         \
+    {tin_##sfx,         tincol_##sfx, tout_##sfx,    rowsteps_##sfx,         \
+     rowsteps_sampled_##sfx, colstep_##sfx, luma_##sfx, dct_##sfx}
 
 /* Portable transposes. */
-static void tin_c(const float *const *rows, int x0, int x1, float *ring,
-                  unsigned mask) {
+static void tin_c(const float *const *rows, int rx, int x0, int x1,
+                  float *ring, unsigned mask) {
     for (int x = x0; x < x1; x++) {
         float *d = ring + ((unsigned)x & mask) * LANES;
-        for (int g = 0; g < LANES; g++) d[g] = rows[g][x];
+        for (int g = 0; g < LANES; g++) d[g] = rows[g][rx + x - x0];
     }
 }
 
@@ -264,12 +340,13 @@ HM_AVX2 HM_INLINE void transpose8(__m256 r[8]) {
 }
 
 /* AVX2 moves 8 columns at a time, as two 8x8 blocks (rows 0-7, 8-15). */
-HM_AVX2 static void tin_avx2(const float *const *rows, int x0, int x1,
-                             float *ring, unsigned mask) {
+HM_AVX2 static void tin_avx2(const float *const *rows, int rx, int x0,
+                             int x1, float *ring, unsigned mask) {
     for (int x = x0; x < x1; x += 8)
         for (int h = 0; h < LANES; h += 8) {
             __m256 r[8];
-            for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(rows[h + i] + x);
+            for (int i = 0; i < 8; i++)
+                r[i] = _mm256_loadu_ps(rows[h + i] + rx + (x - x0));
             transpose8(r);
             for (int j = 0; j < 8; j++)
                 _mm256_storeu_ps(ring + ((unsigned)(x + j) & mask) * LANES + h,
@@ -318,12 +395,13 @@ HM_AVX512 HM_INLINE void transpose16(__m512 r[16]) {
     }
 }
 
-HM_AVX512 static void tin_avx512(const float *const *rows, int x0, int x1,
-                                 float *ring, unsigned mask) {
+HM_AVX512 static void tin_avx512(const float *const *rows, int rx, int x0,
+                                 int x1, float *ring, unsigned mask) {
     for (int x = x0; x < x1; x += LANES) {
         __m512 r[16];
         float *d = ring + ((unsigned)x & mask) * LANES;
-        for (int g = 0; g < 16; g++) r[g] = _mm512_loadu_ps(rows[g] + x);
+        for (int g = 0; g < 16; g++)
+            r[g] = _mm512_loadu_ps(rows[g] + rx + (x - x0));
         transpose16(r);
         for (int j = 0; j < 16; j++) _mm512_store_ps(d + j * LANES, r[j]);
     }
@@ -334,7 +412,7 @@ HM_AVX512 static void tout_avx512(const float *obuf, int n, float *const *rows,
     for (int j0 = 0; j0 < n; j0 += LANES) {
         __m512 r[16];
         for (int j = 0; j < 16; j++)
-            r[j] = _mm512_load_ps(obuf + (size_t)(j0 + j) * LANES);
+            r[j] = _mm512_loadu_ps(obuf + (size_t)(j0 + j) * LANES);
         transpose16(r);
         for (int g = 0; g < 16; g++) _mm512_storeu_ps(rows[g] + x0 + j0, r[g]);
     }
@@ -386,10 +464,10 @@ PDQ_KERNELS(avx512, HM_AVX512)
 #endif
 
 static const pdq_isa kIsa[HM_PDQ_ISA_COUNT] = {
-    [HM_PDQ_ISA_PORTABLE] = PDQ_ISA(c, tin_c, tout_c),
+    [HM_PDQ_ISA_PORTABLE] = PDQ_ISA(c),
 #ifdef PDQ_X86
-    [HM_PDQ_ISA_AVX2] = PDQ_ISA(avx2, tin_avx2, tout_avx2),
-    [HM_PDQ_ISA_AVX512] = PDQ_ISA(avx512, tin_avx512, tout_avx512),
+    [HM_PDQ_ISA_AVX2] = PDQ_ISA(avx2),
+    [HM_PDQ_ISA_AVX512] = PDQ_ISA(avx512),
 #endif
 };
 
@@ -400,6 +478,7 @@ __attribute__((constructor)) static void hm_pdq_init(void) {
     for (int i = 0; i < 16; i++)
         for (int j = 0; j < 64; j++)
             g_dct[i][j] =
+                g_dct_t[j][i] =
                 (float)(scale * cos((M_PI / 2 / 64.0) * (i + 1) * (2 * j + 1)));
     g_dct_ready = 1;
 #ifdef PDQ_X86
@@ -411,32 +490,29 @@ __attribute__((constructor)) static void hm_pdq_init(void) {
 
 /* ---- row and column passes -------------------------------------------- */
 
-static int rowpass_init(rowpass *p, int n) {
+static void rowpass_layout(rowpass *p, int n, arena *a) {
     unsigned len = LANES;
-    memset(p, 0, sizeof *p);
-    if (boxdim_init(&p->d, n) != HM_OK) return HM_E_NO_MEMORY;
+    boxdim_layout(&p->d, n, a);
     /* columns from s - win (the oldest read) to the last one transposed in
      * ahead, and the initial zeros at s - win < 0 must survive that */
     while (len < (unsigned)(p->d.win + p->d.lag + CHUNK + 2 * LANES)) len *= 2;
     p->mask = len - 1;
-    p->ring = falloc((size_t)len * LANES);
-    p->obuf = falloc((size_t)CHUNK * LANES);
-    return p->ring && p->obuf ? HM_OK : HM_E_NO_MEMORY;
-}
-
-static void rowpass_free(rowpass *p) {
-    free(p->d.cnt);
-    free(p->ring);
-    free(p->obuf);
+    p->ring = carve_floats(a, (size_t)len * LANES);
+    /* past the row, tout writes stale columns of obuf (then ignored) */
+    if ((p->obuf = carve_floats(a, (size_t)CHUNK * LANES)))
+        memset(p->obuf, 0, (size_t)CHUNK * LANES * sizeof(float));
 }
 
 /* Make columns up to `upto` (exclusive) present in the ring. */
 static void rowpass_fill(const pdq_isa *isa, const rowpass *p,
-                         const float *const *in, int *next, int upto) {
+                         const rowsrc *src, int *next, int upto) {
     const int x0 = *next, x1 = round_up(upto, LANES);
-    const int real = round_up(p->d.n, LANES);
+    const int real = round_up(p->d.n, LANES), end = x1 < real ? x1 : real;
     if (x1 <= x0) return;
-    if (x0 < real) isa->tin(in, x0, x1 < real ? x1 : real, p->ring, p->mask);
+    if (x0 < end) {
+        if (src->rows) isa->tin(src->rows, x0, x0, end, p->ring, p->mask);
+        else isa->tincol(src, x0, end, p->ring, p->mask);
+    }
     for (int x = x0 > p->d.n ? x0 : p->d.n; x < x1; x++)
         memset(p->ring + ((unsigned)x & p->mask) * LANES, 0,
                LANES * sizeof(float));
@@ -446,17 +522,19 @@ static void rowpass_fill(const pdq_isa *isa, const rowpass *p,
 /* The box pass along LANES rows.  With xs NULL every output is written to
  * out[g]; otherwise only the outputs at columns xs[0..63] are divided,
  * into samp[k][g]. */
-static void box_rows(const pdq_isa *isa, const rowpass *p,
-                     const float *const *in, float *const *out, const int *xs,
-                     float (*samp)[LANES]) {
+static void box_rows(const pdq_isa *isa, const rowpass *p, const rowsrc *in,
+                     float *const *out, const int *xs, float (*samp)[LANES]) {
     float sum[LANES] = {0};
     int next = 0, k = 0;
-    const int lag = p->d.lag, n = p->d.n;
-    memset(p->ring, 0, (size_t)(p->mask + 1) * LANES * sizeof(float));
+    const int lag = p->d.lag, n = p->d.n, win = p->d.win;
+    /* the columns before the row; every later one is written before it
+     * is read */
+    memset(p->ring + (size_t)(p->mask + 1 - (unsigned)win) * LANES, 0,
+           (size_t)win * LANES * sizeof(float));
     rowpass_fill(isa, p, in, &next, lag);
     for (int s = 0; s < lag; s++) { /* steps before the first output */
         const float *a = p->ring + ((unsigned)s & p->mask) * LANES;
-        const float *b = p->ring + ((unsigned)(s - p->d.win) & p->mask) * LANES;
+        const float *b = p->ring + ((unsigned)(s - win) & p->mask) * LANES;
         for (int g = 0; g < LANES; g++) {
             sum[g] += a[g];
             sum[g] -= b[g];
@@ -474,24 +552,16 @@ static void box_rows(const pdq_isa *isa, const rowpass *p,
     }
 }
 
-static int colpass_init(colpass *c, int n, int len) {
-    memset(c, 0, sizeof *c);
-    if (boxdim_init(&c->d, len) != HM_OK) return HM_E_NO_MEMORY;
+static void colpass_layout(colpass *c, int n, int len, arena *a) {
+    boxdim_layout(&c->d, len, a);
     c->stride = round_up(n, LANES);
-    /* a row pass writes LANES rows ahead of the steps, which read back to
-     * row s - win */
+    /* steps read back to row s - win, and a row pass writes LANES rows
+     * ahead of them */
     c->slots = c->d.win + LANES;
-    c->ring = falloc((size_t)c->slots * (size_t)c->stride);
-    c->sum = falloc((size_t)c->stride);
-    c->junk = falloc((size_t)c->stride);
-    return c->ring && c->sum && c->junk ? HM_OK : HM_E_NO_MEMORY;
-}
-
-static void colpass_free(colpass *c) {
-    free(c->d.cnt);
-    free(c->ring);
-    free(c->sum);
-    free(c->junk);
+    c->ring = carve_floats(a, (size_t)c->slots * (size_t)c->stride);
+    if ((c->sum = carve_floats(a, (size_t)c->stride)))
+        memset(c->sum, 0, (size_t)c->stride * sizeof(float));
+    c->junk = carve_floats(a, (size_t)c->stride);
 }
 
 static float *col_slot(const colpass *c, int r) {
@@ -529,15 +599,14 @@ struct hm_pdq_stream {
     int out_row; /* hashed rows produced (prescale) */
     int *xs_pre; /* prescale column map, w entries */
     float *luma[LANES]; /* rows waiting for the first row pass */
-    float *c1[LANES];   /* rows waiting for the second row pass */
     float *zero;        /* a row of zeros: lanes past a partial group */
-    int nluma, nc1;
+    int nluma;
     rowpass rp; /* both row passes, one after the other */
     colpass cb1, cb2;
-    float samp[64][LANES]; /* second row pass at the sampled columns */
+    float (*samp)[LANES]; /* [64]: second row pass at the sampled columns */
     int xs[64], ys[64];
     int next_y;
-    float buf64[64][64];
+    float (*buf64)[64]; /* [64]: the filtered image at the sample points */
 };
 
 static int dim_index(int k, int n) {
@@ -545,78 +614,65 @@ static int dim_index(int k, int n) {
     return (int)(((k + 0.5) * n) / 64);
 }
 
-void hm_pdq_stream_free(hm_pdq_stream *s) {
-    if (!s) return;
-    free(s->xs_pre);
-    for (int g = 0; g < LANES; g++) {
-        free(s->luma[g]);
-        free(s->c1[g]);
-    }
-    free(s->zero);
-    rowpass_free(&s->rp);
-    colpass_free(&s->cb1);
-    colpass_free(&s->cb2);
-    free(s);
-}
+void hm_pdq_stream_free(hm_pdq_stream *s) { free(s); }
 
 int hm_pdq_isa_available(int isa) {
     return isa >= 0 && isa <= g_isa_best && kIsa[isa].tin != NULL;
 }
 
-int hm_pdq_stream_create_isa(int in_w, int in_h, int flavour, int isa,
-                             hm_pdq_stream **out) {
-    hm_pdq_stream *s;
-    *out = NULL;
-    if (!hm_pdq_isa_available(isa)) return HM_E_INVALID_ARGUMENT;
-    if (!(s = calloc(1, sizeof *s))) return HM_E_NO_MEMORY;
-    s->isa = &kIsa[isa];
-    s->flavour = flavour;
-    s->in_w = in_w;
-    s->in_h = in_h;
-    s->w = in_w;
-    s->h = in_h;
-    if (flavour == HM_PDQ_CPP_512 &&
-        (in_w > PDQ_CPP_PRESCALE || in_h > PDQ_CPP_PRESCALE)) {
-        s->prescale = 1;
-        s->w = s->h = PDQ_CPP_PRESCALE;
-    }
-    if (s->w < PDQ_MIN_DIM || s->h < PDQ_MIN_DIM) {
-        s->degenerate = 1;
-        *out = s;
-        return HM_OK;
-    }
-    if (s->w == 64 && s->h == 64) {
-        s->direct = 1;
-        *out = s;
-        return HM_OK;
-    }
-    if (s->prescale) {
-        s->xs_pre = malloc((size_t)s->w * sizeof(int));
-        if (!s->xs_pre) goto nomem;
+/* Every buffer of a stream whose dimensions are set (see arena). */
+static void stream_layout(hm_pdq_stream *s, arena *a) {
+    const size_t stride = (size_t)round_up(s->w, LANES);
+    carve(a, sizeof *s);
+    if (s->degenerate) return;
+    s->buf64 = carve(a, 64 * sizeof *s->buf64);
+    if (s->direct) return;
+    if ((s->xs_pre = s->prescale ? carve(a, (size_t)s->w * sizeof(int)) : NULL))
         /* CImg nearest-neighbour: output x reads input floor(x*W/512) */
         for (int x = 0; x < s->w; x++)
-            s->xs_pre[x] = (int)(((int64_t)x * in_w) / PDQ_CPP_PRESCALE);
-    }
-    const size_t stride = (size_t)round_up(s->w, LANES);
-    for (int g = 0; g < LANES; g++) {
-        s->luma[g] = falloc(stride);
-        s->c1[g] = falloc(stride);
-        if (!s->luma[g] || !s->c1[g]) goto nomem;
-    }
+            s->xs_pre[x] = (int)(((int64_t)x * s->in_w) / PDQ_CPP_PRESCALE);
+    for (int g = 0; g < LANES; g++)
+        /* the padding is read (and then ignored) */
+        if ((s->luma[g] = carve_floats(a, stride)))
+            memset(s->luma[g] + s->w, 0, (stride - (size_t)s->w) * sizeof(float));
     /* the zero row also stands in for the second column pass's 64 */
-    if (!(s->zero = falloc(stride > 64 ? stride : 64)) || rowpass_init(&s->rp, s->w) != HM_OK ||
-        colpass_init(&s->cb1, s->w, s->h) != HM_OK ||
-        colpass_init(&s->cb2, 64, s->h) != HM_OK)
-        goto nomem;
-    for (int k = 0; k < 64; k++) {
-        s->xs[k] = dim_index(k, s->w);
-        s->ys[k] = dim_index(k, s->h);
+    if ((s->zero = carve_floats(a, stride > 64 ? stride : 64)))
+        memset(s->zero, 0, (stride > 64 ? stride : 64) * sizeof(float));
+    s->samp = carve(a, 64 * sizeof *s->samp);
+    rowpass_layout(&s->rp, s->w, a);
+    colpass_layout(&s->cb1, s->w, s->h, a);
+    colpass_layout(&s->cb2, 64, s->h, a);
+}
+
+int hm_pdq_stream_create_isa(int in_w, int in_h, int flavour, int isa,
+                             hm_pdq_stream **out) {
+    hm_pdq_stream d = {0}, *s;
+    arena a = {NULL, 0};
+    *out = NULL;
+    if (!hm_pdq_isa_available(isa)) return HM_E_INVALID_ARGUMENT;
+    d.isa = &kIsa[isa];
+    d.flavour = flavour;
+    d.in_w = d.w = in_w;
+    d.in_h = d.h = in_h;
+    if (flavour == HM_PDQ_CPP_512 &&
+        (in_w > PDQ_CPP_PRESCALE || in_h > PDQ_CPP_PRESCALE)) {
+        d.prescale = 1;
+        d.w = d.h = PDQ_CPP_PRESCALE;
     }
+    d.degenerate = d.w < PDQ_MIN_DIM || d.h < PDQ_MIN_DIM;
+    d.direct = d.w == 64 && d.h == 64; /* the reference skips the filter */
+    for (int k = 0; k < 64; k++) {
+        d.xs[k] = dim_index(k, d.w);
+        d.ys[k] = dim_index(k, d.h);
+    }
+    stream_layout(&d, &a);
+    if (!(s = aligned_alloc(64, a.used))) return HM_E_NO_MEMORY;
+    *s = d;
+    a.base = (char *)s;
+    a.used = 0;
+    stream_layout(s, &a);
     *out = s;
     return HM_OK;
-nomem:
-    hm_pdq_stream_free(s);
-    return HM_E_NO_MEMORY;
 }
 
 int hm_pdq_stream_create(int in_w, int in_h, int flavour,
@@ -634,26 +690,37 @@ static void drain_cb2(hm_pdq_stream *s) {
     }
 }
 
-/* Second row pass over the buffered first-column-pass rows, sampled. */
-static void flush_c1(hm_pdq_stream *s) {
-    const float *in[LANES];
-    if (!s->nc1) return;
-    for (int g = 0; g < LANES; g++) in[g] = g < s->nc1 ? s->c1[g] : s->zero;
-    box_rows(s->isa, &s->rp, in, NULL, s->xs, s->samp);
-    for (int g = 0; g < s->nc1; g++) {
-        float *dst = col_slot(&s->cb2, s->cb2.in++);
-        for (int k = 0; k < 64; k++) dst[k] = s->samp[k][g];
-    }
-    s->nc1 = 0;
-    drain_cb2(s);
-}
-
-/* First column pass: run the steps its rows allow; every output row goes
- * to the second row pass. */
+/* The first column pass, fused with the second row pass: the row pass
+ * runs up to LANES ready column steps, column block by column block, as
+ * it reads them (see rowsrc), and its sampled outputs go to the second
+ * column pass.  Running every ready step keeps the ring short: as rows
+ * arrive LANES at a time, so do full groups of steps. */
 static void drain_cb1(hm_pdq_stream *s) {
-    while (col_ready(&s->cb1)) {
-        if (col_step(s->isa, &s->cb1, s->zero, s->c1[s->nc1]) < 0) continue;
-        if (++s->nc1 == LANES) flush_c1(s);
+    colpass *c = &s->cb1;
+    const int len = c->d.n, lag = c->d.lag, win = c->d.win;
+    while (col_ready(c)) {
+        const int o0 = c->step - lag;
+        const int ready = (c->in == len ? len + lag : c->in) - c->step;
+        const int count = ready < LANES ? ready : LANES;
+        float *out[LANES];
+        rowsrc src = {.rows = NULL, .sum = c->sum};
+        if (o0 < 0) { /* steps before the first output */
+            col_step(s->isa, c, s->zero, c->junk);
+            continue;
+        }
+        for (int g = 0; g < LANES; g++) {
+            const int st = c->step + g;
+            const int real = g < count;
+            src.add[g] = real && st < len ? col_slot(c, st) : s->zero;
+            src.sub[g] = real && st >= win ? col_slot(c, st - win) : s->zero;
+            src.cnt[g] = real ? c->d.cnt[o0 + g] : 1.0f;
+            out[g] = real ? col_slot(&s->cb2, s->cb2.in + g) : s->cb2.junk;
+        }
+        box_rows(s->isa, &s->rp, &src, NULL, s->xs, s->samp);
+        s->isa->tout(&s->samp[0][0], 64, out, 0);
+        c->step += count;
+        s->cb2.in += count;
+        drain_cb2(s);
     }
 }
 
@@ -662,13 +729,14 @@ static void drain_cb1(hm_pdq_stream *s) {
 static void flush_luma(hm_pdq_stream *s) {
     const float *in[LANES];
     float *out[LANES];
+    const rowsrc src = {.rows = in};
     if (s->nluma) {
         for (int g = 0; g < LANES; g++) {
             const int real = g < s->nluma;
             in[g] = real ? s->luma[g] : s->zero;
             out[g] = real ? col_slot(&s->cb1, s->cb1.in + g) : s->cb1.junk;
         }
-        box_rows(s->isa, &s->rp, in, out, NULL, NULL);
+        box_rows(s->isa, &s->rp, &src, out, NULL, NULL);
         s->cb1.in += s->nluma;
         s->nluma = 0;
     }
@@ -741,22 +809,6 @@ static int quality_metric(const float b[64][64]) {
     return q > 100 ? 100 : q;
 }
 
-static void dct64to16(const float a[64][64], float out[16][16]) {
-    float t[16][64];
-    for (int i = 0; i < 16; i++)
-        for (int j = 0; j < 64; j++) {
-            float acc = 0.0f;
-            for (int k = 0; k < 64; k++) acc += g_dct[i][k] * a[k][j];
-            t[i][j] = acc;
-        }
-    for (int i = 0; i < 16; i++)
-        for (int j = 0; j < 16; j++) {
-            float acc = 0.0f;
-            for (int k = 0; k < 64; k++) acc += t[i][k] * g_dct[j][k];
-            out[i][j] = acc;
-        }
-}
-
 int hm_pdq_stream_finish(hm_pdq_stream *s, hm_pdq_dct *out) {
     memset(out, 0, sizeof *out);
     if (s->degenerate) {
@@ -767,18 +819,35 @@ int hm_pdq_stream_finish(hm_pdq_stream *s, hm_pdq_dct *out) {
     if (s->direct) s->next_y = 64;
     else {
         flush_luma(s);
-        flush_c1(s);
         drain_cb2(s);
     }
     if (s->next_y != 64) return HM_E_INTERNAL;
     out->quality = quality_metric((const float(*)[64])s->buf64);
-    dct64to16((const float(*)[64])s->buf64, out->c);
+    s->isa->dct((const float(*)[64])s->buf64, out->c);
     return HM_OK;
 }
 
-static int cmp_float(const void *a, const void *b) {
-    const float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
+/* The k-th smallest of a[0..n-1] (reordered), the value sorting would
+ * put at index k: Hoare's selection. */
+static float select_kth(float *a, int n, int k) {
+    int lo = 0, hi = n - 1;
+    while (lo < hi) {
+        const float pivot = a[lo + (hi - lo) / 2];
+        int i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < pivot) i++;
+            while (a[j] > pivot) j--;
+            if (i <= j) {
+                const float t = a[i];
+                a[i++] = a[j];
+                a[j--] = t;
+            }
+        }
+        if (k <= j) hi = j;
+        else if (k >= i) lo = i;
+        else break; /* between j and i everything equals the pivot */
+    }
+    return a[k];
 }
 
 /* Dihedral variants act on the DCT: transpose and/or negate entries
@@ -810,9 +879,8 @@ void hm_pdq_hash(const hm_pdq_dct *d, int variant, hm_hash *out) {
     for (int i = 0; i < 16; i++)
         for (int j = 0; j < 16; j++) m[i][j] = dih_value(d->c, variant, i, j);
     memcpy(sorted, m, sizeof sorted);
-    qsort(sorted, 256, sizeof(float), cmp_float);
     /* Torben's median as the reference uses it: the 128th smallest. */
-    const float median = sorted[127];
+    const float median = select_kth(sorted, 256, 127);
     for (int i = 0; i < 16; i++)
         for (int j = 0; j < 16; j++)
             if (m[i][j] > median) {
