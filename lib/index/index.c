@@ -175,7 +175,7 @@ static int adopt_tombs(hm_index *idx, const hm_snapshot *s) {
 static void staged_clear(hm_index *idx) {
     idx->nstaged = 0;
     idx->arena_len = 1; /* offset 0 means "no labels" */
-    if (idx->heads) memset(idx->heads, 0, idx->nheads * sizeof *idx->heads);
+    if (idx->midx) memset(idx->midx, 0, idx->mcap * sizeof *idx->midx);
 }
 
 hm_status hm_index_create(hm_index **out) {
@@ -229,7 +229,8 @@ void hm_index_free(hm_index *idx) {
     free(idx->wlists);
     free(idx->staged);
     free(idx->arena);
-    free(idx->heads);
+    free(idx->mkeys);
+    free(idx->midx);
     names_unref(idx->names);
     shared_unref(idx->shared);
     pthread_mutex_destroy(&idx->wlock);
@@ -435,20 +436,37 @@ static int arena_put(hm_index *idx, const char *s, size_t *off) {
     return HM_OK;
 }
 
-static int rehash(hm_index *idx, size_t nheads) {
-    uint32_t *h = calloc(nheads, sizeof *h);
-    if (!h) return HM_E_NO_MEMORY;
-    free(idx->heads);
-    idx->heads = h;
-    idx->nheads = nheads;
-    for (size_t i = 0; i < idx->nstaged; i++) {
-        hm_staged *e = &idx->staged[i];
-        uint32_t *slot = &h[e->key & (nheads - 1)];
-        e->next = *slot;
-        *slot = (uint32_t)(i + 1);
+static void map_put(hm_index *idx, uint64_t key, uint32_t i) {
+    size_t p = key & (idx->mcap - 1);
+    while (idx->midx[p]) p = (p + 1) & (idx->mcap - 1);
+    idx->mkeys[p] = key;
+    idx->midx[p] = i + 1;
+}
+
+/* (Re)build the map over all staged entries with `cap` slots (a power of
+ * two, at least twice the entries). */
+static int map_build(hm_index *idx, size_t cap) {
+    uint64_t *k = malloc(cap * sizeof *k);
+    uint32_t *v = calloc(cap, sizeof *v);
+    if (!k || !v) {
+        free(k);
+        free(v);
+        return HM_E_NO_MEMORY;
     }
+    free(idx->mkeys);
+    free(idx->midx);
+    idx->mkeys = k;
+    idx->midx = v;
+    idx->mcap = cap;
+    for (size_t i = 0; i < idx->nstaged; i++) map_put(idx, idx->staged[i].key, (uint32_t)i);
     return HM_OK;
 }
+
+/* Every staged entry whose key is `key`. */
+#define FOR_STAGED(idx, key, e)                                                  \
+    for (size_t p_ = (idx)->mcap ? (key) & ((idx)->mcap - 1) : 0;               \
+         (idx)->mcap && (idx)->midx[p_]; p_ = (p_ + 1) & ((idx)->mcap - 1))     \
+        if ((idx)->mkeys[p_] == (key) && ((e) = &(idx)->staged[(idx)->midx[p_] - 1]))
 
 static const char *staged_id(const hm_index *idx, const hm_staged *e) {
     return idx->arena + e->id_off;
@@ -492,14 +510,11 @@ int hm_ix_add_locked(hm_index *idx, uint32_t list, int type,
                        HM_MAX_LABELS);
     const uint64_t key = hm_seg_id_key(list, id);
     /* already staged? */
-    if (idx->nheads)
-        for (uint32_t i = idx->heads[key & (idx->nheads - 1)]; i;
-             i = idx->staged[i - 1].next) {
-            const hm_staged *e = &idx->staged[i - 1];
-            if (!e->dead && e->key == key && e->list == list && e->type == type &&
-                memcmp(e->bytes, bytes, nb) == 0 && strcmp(staged_id(idx, e), id) == 0)
-                return HM_OK;
-        }
+    const hm_staged *se;
+    FOR_STAGED(idx, key, se)
+        if (!se->dead && se->list == list && se->type == type &&
+            memcmp(se->bytes, bytes, nb) == 0 && strcmp(staged_id(idx, se), id) == 0)
+            return HM_OK;
     if (committed_has(idx, list, type, bytes, id)) return HM_OK;
     if (idx->wlive >= idx->max_entries)
         return hm_fail(&idx->err, HM_E_LIMIT,
@@ -513,8 +528,8 @@ int hm_ix_add_locked(hm_index *idx, uint32_t list, int type,
         idx->staged = v;
         idx->staged_cap = cap;
     }
-    if (idx->nstaged + 1 > idx->nheads &&
-        rehash(idx, idx->nheads ? 2 * idx->nheads : 1024) != HM_OK)
+    if (2 * (idx->nstaged + 1) > idx->mcap &&
+        map_build(idx, idx->mcap ? 2 * idx->mcap : 1024) != HM_OK)
         return hm_fail(&idx->err, HM_E_NO_MEMORY, "out of memory");
     hm_staged *e = &idx->staged[idx->nstaged];
     memset(e, 0, sizeof *e);
@@ -525,9 +540,7 @@ int hm_ix_add_locked(hm_index *idx, uint32_t list, int type,
     if (arena_put(idx, id, &e->id_off) != HM_OK ||
         (labels && *labels && arena_put(idx, labels, &e->labels_off) != HM_OK))
         return hm_fail(&idx->err, HM_E_NO_MEMORY, "out of memory");
-    uint32_t *slot = &idx->heads[key & (idx->nheads - 1)];
-    e->next = *slot;
-    *slot = (uint32_t)(++idx->nstaged);
+    map_put(idx, key, (uint32_t)idx->nstaged++);
     idx->wlists[list].entries++;
     idx->wlive++;
     idx->dirty = 1;
@@ -566,25 +579,21 @@ void hm_ix_rollback(hm_index *idx, const hm_ix_mark *m) {
     idx->arena_len = m->arena_len;
     idx->nlists = m->nlists;
     idx->wlive = m->wlive;
-    /* chains may run through the dropped entries: rebuild them */
-    if (idx->nheads) rehash(idx, idx->nheads);
+    /* the map may point at the dropped entries: rebuild it */
+    if (idx->mcap) map_build(idx, idx->mcap);
 }
 
 /* Mark entries of (list, id) dead: staged ones and committed ones. */
 static int remove_one(hm_index *idx, uint32_t list, const char *id,
                       uint64_t *n) {
     const uint64_t key = hm_seg_id_key(list, id);
-    if (idx->nheads)
-        for (uint32_t i = idx->heads[key & (idx->nheads - 1)]; i;
-             i = idx->staged[i - 1].next) {
-            hm_staged *e = &idx->staged[i - 1];
-            if (!e->dead && e->key == key && e->list == list &&
-                strcmp(staged_id(idx, e), id) == 0) {
-                e->dead = 1;
-                idx->wlists[list].entries--;
-                idx->wlive--;
-                ++*n;
-            }
+    hm_staged *se;
+    FOR_STAGED(idx, key, se)
+        if (!se->dead && se->list == list && strcmp(staged_id(idx, se), id) == 0) {
+            se->dead = 1;
+            idx->wlists[list].entries--;
+            idx->wlive--;
+            ++*n;
         }
     const hm_snapshot *cur = atomic_load(&idx->current);
     for (uint32_t s = 0; s < cur->nsegs; s++) {

@@ -78,7 +78,6 @@ struct hm_snapshot {
 typedef struct hm_staged {
     uint64_t key;   /* hm_seg_id_key(list, id) */
     uint32_t list;
-    uint32_t next;  /* next staged entry with the same map slot, + 1 */
     uint8_t type;
     uint8_t dead;
     uint8_t bytes[32];
@@ -108,8 +107,11 @@ struct hm_index {
     size_t nstaged, staged_cap;
     char *arena;
     size_t arena_len, arena_cap;
-    uint32_t *heads; /* map of (list, id) -> staged chain */
-    size_t nheads;
+    /* (list, id) key -> staged entries: open addressing, linear probing,
+     * one slot per staged entry (equal keys in successive slots) */
+    uint64_t *mkeys;
+    uint32_t *midx; /* staged index + 1; 0 = empty slot */
+    size_t mcap;
     int dirty;
     uint64_t generation;
 };

@@ -13,31 +13,30 @@ typedef struct kv {
 } kv;
 
 /* Stable LSD radix sort of kv by key, 16 bits per pass; passes where every
- * key has the same digit are skipped. */
-static int radix_sort(kv *a, size_t n) {
-    kv *b = malloc(n * sizeof *b + 1);
+ * key has the same digit are skipped.  `tmp` holds n elements. */
+static int radix_sort(kv *a, kv *tmp, size_t n) {
     uint32_t *cnt = malloc(65536 * sizeof *cnt);
-    int st = HM_E_NO_MEMORY;
-    if (!b || !cnt) goto done;
+    kv *src = a, *dst = tmp;
+    if (!cnt) return HM_E_NO_MEMORY;
     for (int pass = 0; pass < 4; pass++) {
         const int sh = 16 * pass;
         memset(cnt, 0, 65536 * sizeof *cnt);
-        for (size_t i = 0; i < n; i++) cnt[(a[i].key >> sh) & 0xffff]++;
-        if (n && cnt[(a[0].key >> sh) & 0xffff] == n) continue;
+        for (size_t i = 0; i < n; i++) cnt[(src[i].key >> sh) & 0xffff]++;
+        if (n && cnt[(src[0].key >> sh) & 0xffff] == n) continue;
         uint32_t acc = 0;
         for (size_t d = 0; d < 65536; d++) {
             uint32_t c = cnt[d];
             cnt[d] = acc;
             acc += c;
         }
-        for (size_t i = 0; i < n; i++) b[cnt[(a[i].key >> sh) & 0xffff]++] = a[i];
-        memcpy(a, b, n * sizeof *a);
+        for (size_t i = 0; i < n; i++) dst[cnt[(src[i].key >> sh) & 0xffff]++] = src[i];
+        kv *t = src;
+        src = dst;
+        dst = t;
     }
-    st = HM_OK;
-done:
-    free(b);
+    if (src != a) memcpy(a, src, n * sizeof *a);
     free(cnt);
-    return st;
+    return HM_OK;
 }
 
 /* qsort context (no qsort_r in C11): set before each qsort of a run.
@@ -178,10 +177,18 @@ const uint8_t *hm_seg_entry_bytes(const hm_segment *s, const hm_seg_entry *e) {
     return (const uint8_t *)(tab->codes + (size_t)HM_TC_CODE(e->tc) * tab->words);
 }
 
+/* Does sel[i] start a new code?  The keys (first 8 bytes) decide unless
+ * they are equal. */
+static int new_code(const hm_seg_input *in, const kv *sel, size_t i,
+                    unsigned nbytes) {
+    return i == 0 || sel[i].key != sel[i - 1].key ||
+           memcmp(in[sel[i].val].bytes, in[sel[i - 1].val].bytes, nbytes) != 0;
+}
+
 /* Allocate the code table of one type and sort `sel` (key = the first 8
  * bytes big-endian, val = input index) by the codes' full bytes. */
 static int build_table(hm_segment *s, int type, const hm_seg_input *in,
-                       kv *sel, size_t n) {
+                       kv *sel, kv *tmp, size_t n) {
     hm_code_table *tab = &s->tab[type];
     const unsigned nbytes = hm_hash_bits(type) / 8;
     int st;
@@ -189,13 +196,11 @@ static int build_table(hm_segment *s, int type, const hm_seg_input *in,
     if (!n) return HM_OK;
     g_in = in;
     g_nbytes = nbytes;
-    if ((st = radix_sort(sel, n)) != HM_OK) return st;
+    if ((st = radix_sort(sel, tmp, n)) != HM_OK) return st;
     sort_runs(sel, n, cmp_code);
     uint32_t ncodes = 0;
     for (size_t i = 0; i < n; i++)
-        if (i == 0 || memcmp(in[sel[i].val].bytes, in[sel[i - 1].val].bytes,
-                             nbytes) != 0)
-            ncodes++;
+        if (new_code(in, sel, i, nbytes)) ncodes++;
     tab->ncodes = ncodes;
     tab->codes = aligned_alloc(64, ((size_t)ncodes * tab->words * 8 + 63) / 64 * 64);
     tab->code_start = malloc(((size_t)ncodes + 1) * sizeof *tab->code_start);
@@ -209,7 +214,7 @@ static int build_table(hm_segment *s, int type, const hm_seg_input *in,
 int hm_segment_build(const hm_seg_input *in, size_t n, const hm_seg_opts *o,
                      hm_segment **out, hm_err *err) {
     hm_segment *s = NULL;
-    kv *order = NULL, *sel = NULL;
+    kv *order = NULL, *sel = NULL, *tmp = NULL;
     uint32_t *pos_of = NULL; /* input index -> entry position */
     pool pl = {0};
     int st = HM_E_NO_MEMORY;
@@ -221,8 +226,9 @@ int hm_segment_build(const hm_seg_input *in, size_t n, const hm_seg_opts *o,
     s = calloc(1, sizeof *s);
     order = malloc(n * sizeof *order + 1);
     sel = malloc(n * sizeof *sel + 1);
+    tmp = malloc(n * sizeof *tmp + 1);
     pos_of = malloc(n * sizeof *pos_of + 1);
-    if (!s || !order || !sel || !pos_of) goto fail;
+    if (!s || !order || !sel || !tmp || !pos_of) goto fail;
     atomic_init(&s->refs, 1);
     s->nentries = (uint32_t)n;
     s->entries = malloc(n * sizeof *s->entries + 1);
@@ -233,7 +239,7 @@ int hm_segment_build(const hm_seg_input *in, size_t n, const hm_seg_opts *o,
         order[i].key = hm_seg_id_key(in[i].list, in[i].id);
         order[i].val = (uint32_t)i;
     }
-    if ((st = radix_sort(order, n)) != HM_OK) goto fail;
+    if ((st = radix_sort(order, tmp, n)) != HM_OK) goto fail;
     g_in = in;
     sort_runs(order, n, cmp_entry);
 
@@ -271,12 +277,12 @@ int hm_segment_build(const hm_seg_input *in, size_t n, const hm_seg_opts *o,
                 sel[k].val = (uint32_t)i;
                 k++;
             }
-        if ((st = build_table(s, t, in, sel, k)) != HM_OK) goto fail;
+        if ((st = build_table(s, t, in, sel, tmp, k)) != HM_OK) goto fail;
         hm_code_table *tab = &s->tab[t];
         uint32_t code = 0;
         for (size_t i = 0; i < k; i++) {
             const hm_seg_input *x = &in[sel[i].val];
-            if (i == 0 || memcmp(x->bytes, in[sel[i - 1].val].bytes, nbytes)) {
+            if (new_code(in, sel, i, nbytes)) {
                 if (i) code++;
                 memcpy(tab->codes + (size_t)code * tab->words, x->bytes, nbytes);
                 tab->code_start[code] = (uint32_t)i;
@@ -326,6 +332,7 @@ int hm_segment_build(const hm_seg_input *in, size_t n, const hm_seg_opts *o,
     s->strings_len = pl.len;
     free(order);
     free(sel);
+    free(tmp);
     free(pos_of);
     *out = s;
     return HM_OK;
@@ -334,6 +341,7 @@ fail:
     free(pl.slots);
     free(order);
     free(sel);
+    free(tmp);
     free(pos_of);
     if (s) segment_free(s);
     if (st == HM_E_LIMIT)
