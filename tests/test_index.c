@@ -77,21 +77,11 @@ static hm_index *build(const known *db, size_t n, unsigned structures) {
     return idx;
 }
 
-/* Uniform or clustered data of one type; queries near members and random;
- * every structure must equal brute force at every radius. */
-static void property(int type, size_t n, int clustered, const int *radii,
-                     int nradii) {
-    known *db = calloc(n, sizeof *db);
+/* Every structure must equal brute force at every radius, for queries
+ * near members and random ones. */
+static void check_db(const char *what, const known *db, size_t n, int type,
+                     const int *radii, int nradii) {
     const unsigned bits = hm_hash_bits(type);
-    for (size_t i = 0; i < n; i++) {
-        if (clustered && i % 20) { /* families of 20 near-duplicates */
-            db[i].h = db[i - i % 20].h;
-            flip_bits(&db[i].h, 1 + (unsigned)(rnd() % (bits / 16)));
-        } else {
-            random_hash(&db[i].h, type);
-        }
-        snprintf(db[i].id, sizeof db[i].id, "e%zu", i);
-    }
     hm_index *idx = build(db, n, (1u << HM_STRUCT_MIH) | (1u << HM_STRUCT_BKTREE));
     hm_results *res;
     hm_results_create(&res);
@@ -114,9 +104,8 @@ static void property(int type, size_t n, int clustered, const int *radii,
                     !same_as_brute(res, db, n, &q, radii[ri]) ||
                     /* a forced structure is used wherever it was built */
                     (s != HM_STRUCT_AUTO && n >= 4000 && hm_results_structure(res) != s)) {
-                    fprintf(stderr, "%s n=%zu %s r=%d structure %d differs\n",
-                            hm_hash_type_name(type), n,
-                            clustered ? "clustered" : "uniform", radii[ri], s);
+                    fprintf(stderr, "%s %s n=%zu r=%d structure %d differs\n", what,
+                            hm_hash_type_name(type), n, radii[ri], s);
                     bad++;
                 }
             }
@@ -126,18 +115,116 @@ static void property(int type, size_t n, int clustered, const int *radii,
     CHECK(total > 0);
     hm_results_free(res);
     hm_index_free(idx);
+}
+
+static const int r256[] = {0, 5, 16, 31, 32, 47, 80};
+static const int r64[] = {0, 1, 2, 4, 8, 10, 16, 24};
+
+/* Uniform or clustered (families of 20 near-duplicates) codes. */
+static void property(int type, size_t n, int clustered) {
+    known *db = calloc(n, sizeof *db);
+    const unsigned bits = hm_hash_bits(type);
+    for (size_t i = 0; i < n; i++) {
+        if (clustered && i % 20) {
+            db[i].h = db[i - i % 20].h;
+            flip_bits(&db[i].h, 1 + (unsigned)(rnd() % (bits / 16)));
+        } else {
+            random_hash(&db[i].h, type);
+        }
+        snprintf(db[i].id, sizeof db[i].id, "e%zu", i);
+    }
+    check_db(clustered ? "clustered" : "uniform", db, n, type,
+             type == HM_HASH_PDQ ? r256 : r64, type == HM_HASH_PDQ ? 7 : 8);
     free(db);
 }
 
 static void properties(void) {
-    static const int r256[] = {0, 5, 16, 31, 32, 47, 80};
-    static const int r64[] = {0, 1, 2, 4, 8, 10, 16, 24};
     const size_t sizes[] = {300, 4000, 40000};
     for (int c = 0; c < 2; c++)
         for (int si = 0; si < 3; si++) {
-            property(HM_HASH_PDQ, sizes[si], c, r256, 7);
-            property(HM_HASH_PHASH, sizes[si], c, r64, 8);
+            property(HM_HASH_PDQ, sizes[si], c);
+            property(HM_HASH_PHASH, sizes[si], c);
         }
+}
+
+/* Real hashes: correlated bits and near-duplicate families, as real lists
+ * have.  The vPDQ frame hashes of the upstream sample videos, and PDQ and
+ * pHash of crops of the reference photos (each photo gives a family). */
+static void real_hashes(void) {
+    static const char *frames[] = {"doorknob-hd-no-bar", "doorknob-hd-no-bar-128x128",
+                                   "test-padded-dimensions"};
+    static const char *photos[] = {"dih/bridge-1-original.jpg", "dih/bridge-3-rotate-180.jpg",
+                                   "pen-and-coaster.png", "labelme-subset/q0122.jpg",
+                                   "labelme-subset/q0291.jpg", "labelme-subset/q0746.jpg"};
+    const size_t cap = 6000;
+    known *pdq = calloc(cap, sizeof *pdq), *ph = calloc(cap, sizeof *ph);
+    size_t npdq = 0, nph = 0;
+    for (int f = 0; f < 3; f++) {
+        char path[512], line[256];
+        snprintf(path, sizeof path,
+                 HM_TEST_DATA "/pdq-reference/threatexchange/vpdq/sample-hashes/%s.txt", frames[f]);
+        FILE *fp = fopen(path, "r");
+        CHECK(fp != NULL);
+        while (fp && fgets(line, sizeof line, fp)) { /* frame,quality,pdqhex,timestamp */
+            char *hex = strchr(line, ',');
+            hex = hex ? strchr(hex + 1, ',') : NULL;
+            if (!hex || strlen(hex) < 65) continue;
+            hex[65] = '\0';
+            if (hm_hash_from_string(HM_HASH_PDQ, hex + 1, &pdq[npdq].h) == HM_OK) {
+                snprintf(pdq[npdq].id, sizeof pdq[npdq].id, "e%zu", npdq);
+                npdq++;
+            }
+        }
+        if (fp) fclose(fp);
+    }
+    const size_t nframes = npdq;
+    hm_hasher *hs;
+    hm_hasher_create(&hs);
+    for (size_t p = 0; p < sizeof photos / sizeof photos[0]; p++) {
+        char path[512];
+        size_t size;
+        hm_pixels px;
+        snprintf(path, sizeof path,
+                 HM_TEST_DATA "/pdq-reference/threatexchange/pdq/data/reg-test-input/%s", photos[p]);
+        unsigned char *data = read_all(path, &size);
+        CHECK(data != NULL);
+        if (!data || hm_decode_memory(hs, data, size, &px, NULL) != HM_OK) {
+            free(data);
+            continue;
+        }
+        const int bpp = px.format == HM_PIXEL_RGB24 ? 3 : 1;
+        /* crops of 60-95 % of each side at several offsets, downscaled
+         * photos keep this quick */
+        for (int k = 0; k < 220 && npdq < cap; k++) {
+            uint32_t w = px.width * (uint32_t)(60 + rnd() % 36) / 100;
+            uint32_t h = px.height * (uint32_t)(60 + rnd() % 36) / 100;
+            uint32_t x0 = (uint32_t)(rnd() % (px.width - w + 1));
+            uint32_t y0 = (uint32_t)(rnd() % (px.height - h + 1));
+            hm_hash out[2];
+            size_t n;
+            if (hm_hash_pixels(hs, px.data + y0 * px.stride + x0 * (size_t)bpp, w, h,
+                               px.stride, (hm_pixel_format)px.format,
+                               HM_TYPE_BIT(HM_HASH_PDQ) | HM_TYPE_BIT(HM_HASH_PHASH),
+                               out, 2, &n) != HM_OK || n != 2)
+                continue;
+            pdq[npdq].h = out[0];
+            snprintf(pdq[npdq].id, sizeof pdq[npdq].id, "e%zu", npdq);
+            npdq++;
+            ph[nph].h = out[1];
+            snprintf(ph[nph].id, sizeof ph[nph].id, "e%zu", nph);
+            nph++;
+        }
+        hm_pixels_free(&px);
+        free(data);
+    }
+    printf("real hashes: %zu PDQ (%zu video frames, %zu photo crops), %zu pHash\n", npdq,
+           nframes, npdq - nframes, nph);
+    CHECK(npdq > 1500 && nph > 1200);
+    check_db("real", pdq, npdq, HM_HASH_PDQ, r256, 7);
+    check_db("real", ph, nph, HM_HASH_PHASH, r64, 8);
+    hm_hasher_free(hs);
+    free(pdq);
+    free(ph);
 }
 
 /* ---- the upstream needles/haystack oracle --------------------------------- */
@@ -574,6 +661,7 @@ static void churn(void) {
 
 int main(void) {
     properties();
+    real_hashes();
     oracle();
     lists_and_fields();
     exact_and_batch();
