@@ -10,14 +10,6 @@
 #include "../lib/index/hamming.h"
 #include "test_util.h"
 
-static uint64_t g_rng = 88172645463325252ull;
-static uint64_t rnd(void) {
-    g_rng ^= g_rng << 13;
-    g_rng ^= g_rng >> 7;
-    g_rng ^= g_rng << 17;
-    return g_rng;
-}
-
 static int same(const hm_hit *a, size_t na, const hm_hit *b, size_t nb) {
     if (na != nb) return 0;
     for (size_t i = 0; i < na; i++)
@@ -44,20 +36,20 @@ int main(void) {
             hm_scan_fn f = words == 1 ? k->scan64 : k->scan256;
             hm_scan_fn fr = words == 1 ? ref->scan64 : ref->scan256;
             for (int trial = 0; trial < 60; trial++) {
-                const size_t len = (size_t)(rnd() % n);
-                const unsigned nq = 1 + (unsigned)(rnd() % 8);
+                const size_t len = (size_t)(test_rand() % n);
+                const unsigned nq = 1 + (unsigned)(test_rand() % 8);
                 uint64_t nd[32];
                 unsigned r[8];
-                for (size_t i = 0; i < len * (size_t)words; i++) codes[i] = rnd();
-                for (unsigned j = 0; j < nq * (unsigned)words; j++) nd[j] = rnd();
+                for (size_t i = 0; i < len * (size_t)words; i++) codes[i] = test_rand();
+                for (unsigned j = 0; j < nq * (unsigned)words; j++) nd[j] = test_rand();
                 /* plant near and exact copies of the needles */
                 for (size_t i = 0; i < len; i += 7) {
-                    unsigned j = (unsigned)(rnd() % nq);
+                    unsigned j = (unsigned)(test_rand() % nq);
                     for (int w = 0; w < words; w++)
-                        codes[i * words + w] = nd[j * words + w] ^ (rnd() & rnd() & rnd());
+                        codes[i * words + w] = nd[j * words + w] ^ (test_rand() & test_rand() & test_rand());
                 }
                 for (unsigned j = 0; j < nq; j++)
-                    r[j] = trial % 5 == 4 ? bits : (unsigned)(rnd() % (bits / 2));
+                    r[j] = trial % 5 == 4 ? bits : (unsigned)(test_rand() % (bits / 2));
                 size_t nw = fr(codes, len, nd, r, nq, 5, want);
                 size_t ng = f(codes, len, nd, r, nq, 5, got);
                 if (!same(want, nw, got, ng))

@@ -9,27 +9,12 @@
 #include "hashmatch.h"
 #include "test_util.h"
 
-/* ---- deterministic random codes ---------------------------------------- */
-
-static uint64_t g_rng = 0x2545f4914f6cdd1dull;
-static uint64_t rnd(void) {
-    g_rng ^= g_rng << 13;
-    g_rng ^= g_rng >> 7;
-    g_rng ^= g_rng << 17;
-    return g_rng;
-}
-
-static void random_hash(hm_hash *h, int type) {
-    memset(h, 0, sizeof *h);
-    h->type = type;
-    h->quality = -1;
-    for (unsigned i = 0; i < hm_hash_bits(type) / 8; i++) h->bytes[i] = (uint8_t)rnd();
-}
+/* ---- random codes -------------------------------------------------------- */
 
 static void flip_bits(hm_hash *h, unsigned nflip) {
     const unsigned bits = hm_hash_bits(h->type);
     for (unsigned k = 0; k < nflip; k++) {
-        unsigned b = (unsigned)(rnd() % bits);
+        unsigned b = (unsigned)(test_rand() % bits);
         h->bytes[b / 8] ^= (uint8_t)(1u << (b % 8));
     }
 }
@@ -90,10 +75,10 @@ static void check_db(const char *what, const known *db, size_t n, int type,
     int bad = 0, total = 0;
     for (int qn = 0; qn < 24; qn++) {
         hm_hash q;
-        if (qn % 3 == 2) random_hash(&q, type);
+        if (qn % 3 == 2) test_random_hash(&q, type);
         else {
-            q = db[rnd() % n].h;
-            flip_bits(&q, (unsigned)(rnd() % (bits / 8)));
+            q = db[test_rand() % n].h;
+            flip_bits(&q, (unsigned)(test_rand() % (bits / 8)));
         }
         for (int ri = 0; ri < nradii; ri++) {
             o.radius = radii[ri];
@@ -127,9 +112,9 @@ static void property(int type, size_t n, int clustered) {
     for (size_t i = 0; i < n; i++) {
         if (clustered && i % 20) {
             db[i].h = db[i - i % 20].h;
-            flip_bits(&db[i].h, 1 + (unsigned)(rnd() % (bits / 16)));
+            flip_bits(&db[i].h, 1 + (unsigned)(test_rand() % (bits / 16)));
         } else {
-            random_hash(&db[i].h, type);
+            test_random_hash(&db[i].h, type);
         }
         snprintf(db[i].id, sizeof db[i].id, "e%zu", i);
     }
@@ -196,10 +181,10 @@ static void real_hashes(void) {
         /* crops of 60-95 % of each side at several offsets, downscaled
          * photos keep this quick */
         for (int k = 0; k < 220 && npdq < cap; k++) {
-            uint32_t w = px.width * (uint32_t)(60 + rnd() % 36) / 100;
-            uint32_t h = px.height * (uint32_t)(60 + rnd() % 36) / 100;
-            uint32_t x0 = (uint32_t)(rnd() % (px.width - w + 1));
-            uint32_t y0 = (uint32_t)(rnd() % (px.height - h + 1));
+            uint32_t w = px.width * (uint32_t)(60 + test_rand() % 36) / 100;
+            uint32_t h = px.height * (uint32_t)(60 + test_rand() % 36) / 100;
+            uint32_t x0 = (uint32_t)(test_rand() % (px.width - w + 1));
+            uint32_t y0 = (uint32_t)(test_rand() % (px.height - h + 1));
             hm_hash out[2];
             size_t n;
             if (hm_hash_pixels(hs, px.data + y0 * px.stride + x0 * (size_t)bpp, w, h,
@@ -330,7 +315,7 @@ static void lists_and_fields(void) {
     CHECK_INT(a2, a);
     CHECK_INT(hm_index_list(idx, "", &a2), HM_E_INVALID_ARGUMENT);
     CHECK_INT(hm_index_list(idx, "bad\nname", &a2), HM_E_INVALID_ARGUMENT);
-    random_hash(&h, HM_HASH_PDQ);
+    test_random_hash(&h, HM_HASH_PDQ);
     CHECK_INT(hm_index_add(idx, a, &h, "te-123", "group:x source:y"), HM_OK);
     CHECK_INT(hm_index_add(idx, a, &h, "te-123", "group:x source:y"), HM_OK); /* duplicate */
     CHECK_INT(hm_index_add(idx, b, &h, NULL, NULL), HM_OK); /* id = the hash */
@@ -434,7 +419,7 @@ static void lists_and_fields(void) {
     hm_index_query(idx, &h, 1, NULL, res);
     CHECK_INT(hm_results_count(res), 1);
     /* add then remove before commit: absent */
-    random_hash(&q, HM_HASH_PHASH);
+    test_random_hash(&q, HM_HASH_PHASH);
     hm_index_add(idx, a, &q, "w", NULL);
     hm_index_remove(idx, a, "w", &nrem);
     CHECK_INT(nrem, 1);
@@ -468,16 +453,16 @@ static void exact_and_batch(void) {
     hm_index_create(&idx);
     hm_results_create(&res);
     hm_index_list(idx, "l", &l);
-    random_hash(&md5, HM_HASH_MD5);
-    random_hash(&sha, HM_HASH_SHA256);
-    random_hash(&p64, HM_HASH_DHASH);
+    test_random_hash(&md5, HM_HASH_MD5);
+    test_random_hash(&sha, HM_HASH_SHA256);
+    test_random_hash(&p64, HM_HASH_DHASH);
     hm_index_add(idx, l, &md5, "m", NULL);
     hm_index_add(idx, l, &sha, "s", NULL);
     hm_index_add(idx, l, &p64, "d", NULL);
     for (int i = 0; i < 3000; i++) { /* enough codes for a real table */
         hm_hash x;
         char id[16];
-        random_hash(&x, HM_HASH_MD5);
+        test_random_hash(&x, HM_HASH_MD5);
         snprintf(id, sizeof id, "x%d", i);
         hm_index_add(idx, l, &x, id, NULL);
     }
@@ -511,7 +496,7 @@ static void knn(void) {
     const size_t n = 5000;
     known *db = calloc(n, sizeof *db);
     for (size_t i = 0; i < n; i++) {
-        random_hash(&db[i].h, HM_HASH_PDQ);
+        test_random_hash(&db[i].h, HM_HASH_PDQ);
         snprintf(db[i].id, sizeof db[i].id, "e%zu", i);
     }
     hm_index *idx = build(db, n, 1u << HM_STRUCT_MIH);
@@ -521,9 +506,9 @@ static void knn(void) {
     hm_query_opts_init(&o);
     int bad = 0;
     for (int t = 0; t < 10; t++) {
-        hm_hash q = db[rnd() % n].h;
+        hm_hash q = db[test_rand() % n].h;
         if (t % 2) flip_bits(&q, 40);
-        else random_hash(&q, HM_HASH_PDQ);
+        else test_random_hash(&q, HM_HASH_PDQ);
         o.k = 7;
         hm_index_query(idx, &q, 1, &o, res);
         /* the k-th smallest distance by brute force */
@@ -544,7 +529,7 @@ static void knn(void) {
     o.k = 3;
     o.radius = 10; /* within a radius: fewer than k when too few are near */
     hm_hash far;
-    random_hash(&far, HM_HASH_PDQ);
+    test_random_hash(&far, HM_HASH_PDQ);
     hm_index_query(idx, &far, 1, &o, res);
     CHECK_INT(hm_results_count(res), 0);
     hm_results_free(res);
@@ -623,14 +608,14 @@ static void churn(void) {
     hm_query_opts_init(&o);
     hm_index_list(idx, "l", &l);
     for (size_t i = 0; i < n; i++) {
-        random_hash(&db[i].h, HM_HASH_PHASH);
+        test_random_hash(&db[i].h, HM_HASH_PHASH);
         snprintf(db[i].id, sizeof db[i].id, "e%zu", i);
     }
     int bad = 0;
     for (int round = 0; round < 30; round++) {
         for (int k = 0; k < 300; k++) {
-            size_t i = (size_t)(rnd() % n);
-            if (live[i] && rnd() % 3 == 0) {
+            size_t i = (size_t)(test_rand() % n);
+            if (live[i] && test_rand() % 3 == 0) {
                 hm_index_remove(idx, l, db[i].id, NULL);
                 live[i] = 0;
             } else if (!live[i]) {
@@ -646,7 +631,7 @@ static void churn(void) {
         if (st.entries != nlive || st.segments > 8) bad++;
         /* every live entry is found exactly; removed ones are not */
         for (int t = 0; t < 20; t++) {
-            size_t i = (size_t)(rnd() % n);
+            size_t i = (size_t)(test_rand() % n);
             o.radius = 0;
             hm_index_query(idx, &db[i].h, 1, &o, res);
             if (hm_results_count(res) != (size_t)live[i]) bad++;

@@ -13,21 +13,6 @@
 #include "hashmatch.h"
 #include "test_util.h"
 
-static uint64_t g_rng = 0x9e3779b97f4a7c15ull;
-static uint64_t rnd(void) {
-    g_rng ^= g_rng << 13;
-    g_rng ^= g_rng >> 7;
-    g_rng ^= g_rng << 17;
-    return g_rng;
-}
-
-static void random_hash(hm_hash *h, int type) {
-    memset(h, 0, sizeof *h);
-    h->type = type;
-    h->quality = -1;
-    for (unsigned i = 0; i < hm_hash_bits(type) / 8; i++) h->bytes[i] = (uint8_t)rnd();
-}
-
 #define NQ 40
 static hm_hash g_queries[NQ];
 
@@ -47,8 +32,8 @@ static hm_index *make_index(void) {
         for (int i = 0; i < 700; i++) {
             hm_hash h;
             char id[32], labels[32];
-            int type = 1 + (int)(rnd() % HM_HASH_TYPE_MAX);
-            random_hash(&h, type);
+            int type = 1 + (int)(test_rand() % HM_HASH_TYPE_MAX);
+            test_random_hash(&h, type);
             snprintf(id, sizeof id, "r%d-%d", round, i);
             snprintf(labels, sizeof labels, "label-%d", i % 7);
             hm_index_add(idx, l[i % 3], &h, id, i % 5 ? labels : NULL);
@@ -56,7 +41,7 @@ static hm_index *make_index(void) {
         }
         for (int i = 0; i < 50; i++) {
             char id[32];
-            snprintf(id, sizeof id, "r%d-%d", round, (int)(rnd() % 700));
+            snprintf(id, sizeof id, "r%d-%d", round, (int)(test_rand() % 700));
             hm_index_remove(idx, HM_ALL_LISTS, id, NULL);
         }
         hm_index_commit(idx);
@@ -142,7 +127,7 @@ int main(void) {
     {
         uint32_t l;
         hm_hash h;
-        random_hash(&h, HM_HASH_PDQ);
+        test_random_hash(&h, HM_HASH_PDQ);
         CHECK_INT(hm_index_list(b, "gifct", &l), HM_OK);
         CHECK_INT(l, 0);
         CHECK_INT(hm_index_add(b, l, &h, "new", NULL), HM_OK);

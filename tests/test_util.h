@@ -2,9 +2,12 @@
 #ifndef HM_TEST_UTIL_H
 #define HM_TEST_UTIL_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "hashmatch.h"
 
 static int g_pass, g_fail;
 
@@ -44,6 +47,23 @@ static int g_pass, g_fail;
 static inline int test_summary(const char *name) {
     printf("%s: %d passed, %d failed\n", name, g_pass, g_fail);
     return g_fail ? 1 : (g_pass ? 0 : 1);
+}
+
+/* Deterministic xorshift64 numbers for generated test data. */
+static uint64_t g_rng_state = 0x2545f4914f6cdd1dull;
+static inline uint64_t test_rand(void) {
+    g_rng_state ^= g_rng_state << 13;
+    g_rng_state ^= g_rng_state >> 7;
+    g_rng_state ^= g_rng_state << 17;
+    return g_rng_state;
+}
+
+/* A hash of `type` with random bits (quality unknown). */
+static inline void test_random_hash(hm_hash *h, int type) {
+    memset(h, 0, sizeof *h);
+    h->type = type;
+    h->quality = -1;
+    for (unsigned i = 0; i < hm_hash_bits(type) / 8; i++) h->bytes[i] = (uint8_t)test_rand();
 }
 
 /* Whole file into memory (test data), NULL on failure. */

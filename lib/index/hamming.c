@@ -71,6 +71,22 @@ static inline size_t emit(hm_hit *out, size_t k, unsigned mask,
 
 /* ---- AVX2 ---------------------------------------------------------- */
 
+/* Emit code `idx` for every needle whose bit is set in `mask` (needle
+ * first + b); distances come from `dist`. */
+static inline size_t emit_needles(hm_hit *out, size_t k, unsigned mask,
+                                  const uint64_t *dist, uint32_t idx,
+                                  unsigned first) {
+    while (mask) {
+        unsigned b = (unsigned)__builtin_ctz(mask);
+        mask &= mask - 1;
+        out[k].idx = idx;
+        out[k].dist = (uint16_t)dist[b];
+        out[k].needle = (uint16_t)(first + b);
+        k++;
+    }
+    return k;
+}
+
 #define AVX2 __attribute__((target("avx2,popcnt")))
 
 /* Per-64-bit-lane popcount: nibble lookup, then byte sums by vpsadbw. */
@@ -132,14 +148,9 @@ AVX2 static size_t scan64_avx2(const uint64_t *codes, size_t n,
                 if (!live[h]) continue;
                 __m256i d = popcnt64_avx2(_mm256_xor_si256(c, q[h]));
                 unsigned m = le_mask_avx2(d, rr[h]) & live[h];
-                if (m) _mm256_storeu_si256((__m256i *)dist, d);
-                while (m) {
-                    unsigned b = (unsigned)__builtin_ctz(m);
-                    m &= m - 1;
-                    out[k].idx = base + (uint32_t)i;
-                    out[k].dist = (uint16_t)dist[b];
-                    out[k].needle = (uint16_t)(4 * h + b);
-                    k++;
+                if (m) {
+                    _mm256_storeu_si256((__m256i *)dist, d);
+                    k = emit_needles(out, k, m, dist, base + (uint32_t)i, 4u * (unsigned)h);
                 }
             }
         }
@@ -222,14 +233,7 @@ AVX512 static size_t scan64_avx512(const uint64_t *codes, size_t n,
             unsigned m = _mm512_cmple_epu64_mask(d, rr) & live;
             if (m) {
                 _mm512_storeu_si512(dist, d);
-                while (m) {
-                    unsigned b = (unsigned)__builtin_ctz(m);
-                    m &= m - 1;
-                    out[k].idx = base + (uint32_t)i;
-                    out[k].dist = (uint16_t)dist[b];
-                    out[k].needle = (uint16_t)b;
-                    k++;
-                }
+                k = emit_needles(out, k, m, dist, base + (uint32_t)i, 0);
             }
         }
     }
@@ -294,14 +298,7 @@ AVX512 static size_t scan256_avx512(const uint64_t *codes, size_t n,
             unsigned m = _mm512_cmple_epu64_mask(d, rr) & live;
             if (m) {
                 _mm512_storeu_si512(dist, d);
-                while (m) {
-                    unsigned b = (unsigned)__builtin_ctz(m);
-                    m &= m - 1;
-                    out[k].idx = base + (uint32_t)i;
-                    out[k].dist = (uint16_t)dist[b];
-                    out[k].needle = (uint16_t)b;
-                    k++;
-                }
+                k = emit_needles(out, k, m, dist, base + (uint32_t)i, 0);
             }
         }
     }
