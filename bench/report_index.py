@@ -1,0 +1,392 @@
+#!/usr/bin/env python3
+"""Markdown report of the matching-index benchmark (bench/run_index.sh).
+
+    python3 bench/report_index.py OUT > report.md
+
+Reads OUT/meta.tsv, c-*.tsv (bench_index) and py-*.tsv (peers).  Standard
+library only.
+"""
+import csv
+import math
+import os
+import sys
+
+OUT = sys.argv[1]
+
+
+def tsv(name):
+    p = os.path.join(OUT, name)
+    if not os.path.exists(p):
+        return []
+    with open(p) as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def num(x):
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+meta = {}
+if os.path.exists(os.path.join(OUT, "meta.tsv")):
+    with open(os.path.join(OUT, "meta.tsv")) as f:
+        for line in f:
+            k, _, v = line.rstrip("\n").partition("\t")
+            meta[k] = v
+
+cq = tsv("c-queries.tsv")
+pq = tsv("py-queries.tsv")
+cb = tsv("c-build.tsv")
+pb = tsv("py-build.tsv")
+cm = tsv("c-model.tsv")
+bw = tsv("c-bandwidth.tsv")
+
+# (set, r, qkind, column) -> row
+Q = {}
+for row in cq:
+    col = row["structure"] if row["variant"] == "mih-only" else (
+        "bktree" if row["structure"] == "bktree" else "auto+bk")
+    Q[(row["set"], int(row["r"]), row["qkind"], col)] = row
+for row in pq:
+    Q[(row["set"], int(row["r"]), row["qkind"], row["structure"])] = row
+SETS = []
+for row in cq:
+    if row["set"] not in [s[0] for s in SETS]:
+        SETS.append((row["set"], row["kind"], row["type"], int(row["bits"]), int(row["n"])))
+
+
+def med(s, r, qk, col):
+    row = Q.get((s, r, qk, col))
+    return num(row["med_ms"]) if row else float("nan")
+
+
+def fmt_ms(x):
+    if math.isnan(x):
+        return "—"
+    if x >= 100:
+        return "%.0f" % x
+    if x >= 10:
+        return "%.1f" % x
+    if x >= 1:
+        return "%.2f" % x
+    if x >= 0.01:
+        return "%.3f" % x
+    return "%.4f" % x
+
+
+def fmt_x(x):
+    if math.isnan(x) or math.isinf(x):
+        return "—"
+    if x >= 100:
+        return "%.0fx" % x
+    if x >= 10:
+        return "%.0fx" % x
+    return "%.1fx" % x
+
+
+def size_of(n):
+    return "%dM" % (n // 1000000) if n % 1000000 == 0 else "%dk" % (n // 1000) if n >= 1000 else str(n)
+
+
+def setname(bits, kind, n):
+    for s in SETS:
+        if s[3] == bits and s[1] == kind and s[4] == n:
+            return s[0]
+    return None
+
+
+p = print
+p("## Report produced by `bench/run_index.sh`\n")
+p("Command: `%s` (from the repository root)  " % meta.get("command", "?"))
+p("Date: %s  " % meta.get("date", "?"))
+p("Machine: %s, %s CPUs, %s; %s; %s  " % (meta.get("cpu", "?"), meta.get("cpus", "?"),
+                                          meta.get("cpu_flags", "?"), meta.get("caches", "?"),
+                                          meta.get("os", "?")))
+p("libhashmatch: commit %s, %s build, %s  " % (meta.get("commit", "?"), meta.get("build_type", "?"),
+                                              meta.get("cc", "?")))
+if "faiss-cpu" in meta:
+    p("Peers: Python %s, faiss-cpu %s (%s), pybktree %s, numpy %s  " % (
+        meta.get("python"), meta.get("faiss-cpu"), meta.get("faiss_simd", "").strip(),
+        meta.get("pybktree"), meta.get("numpy")))
+else:
+    p("Peers: not run (%s)  " % meta.get("peers", "?"))
+p("Protocol: everything pinned to CPU %s (`taskset`), C and Python one after the other on the "
+  "same data and query files; one query per call, timed one by one; the caches are flushed "
+  "(128 MB written) before each timed run; medians over the queries that fit a %s s budget "
+  "per cell (at least 15; BK-tree: 3, 4 s; Python: at least 5, 2x the budget; pybktree at least 3, 10 s). "
+  "The other core was busy %s of the time during the timed phases (load average at the end: %s).\n" % (
+      meta.get("cpu_pin", "?"), meta.get("budget", "?"), meta.get("other_busy", "?"),
+      meta.get("loadavg_end", "?")))
+
+# ---- goals ----------------------------------------------------------------------
+p("### Goals (10M, one thread)\n")
+p("| goal | measured | met? |")
+p("|---|---|---|")
+TEN = 10000000
+
+
+def yes(c):
+    return "yes" if c else "**no**"
+
+
+for kind in ("uniform", "clustered"):
+    s = setname(256, kind, TEN)
+    if not s:
+        continue
+    for qk in ("hit", "miss"):
+        a = med(s, 31, qk, "auto")
+        f = med(s, 31, qk, "faiss-mh-16x16")
+        p("| PDQ r=31 ≤ 1 ms (%s, %s) | %s ms | %s |" % (kind, qk, fmt_ms(a), yes(a <= 1)))
+        if not math.isnan(f):
+            p("| PDQ r=31 ≥ 10x faiss MultiHash(256,16,16) (%s, %s) | %s ms vs %s ms: %s | %s |" % (
+                kind, qk, fmt_ms(a), fmt_ms(f), fmt_x(f / a), yes(f / a >= 10)))
+for row in cb:
+    if row["bits"] == "256" and int(row["n"]) == TEN and row["structures"] == "mih":
+        n = int(row["n"])
+        st = num(row["bytes_structures"]) / n
+        tot = num(row["bytes"]) / n
+        ld = num(row["rss_loaded"]) / n
+        p("| PDQ ≤ 100 B per hash (%s) | codes + MIH %.0f B; whole snapshot (ids, entries) %.0f B; "
+          "RSS of the loaded index %.0f B; RSS growth after the bulk add %.0f B | %s |" % (
+              row["kind"], st, tot, ld, num(row["rss_growth"]) / n,
+              "structures yes, whole index " + ("yes" if tot <= 100 else "**no**")))
+for r, goal in ((8, 0.1), (10, 0.3)):
+    for kind in ("uniform", "clustered"):
+        s = setname(64, kind, TEN)
+        if not s:
+            continue
+        for qk in ("hit", "miss"):
+            a = med(s, r, qk, "auto")
+            fm = min(med(s, r, qk, "faiss-mh-4x16"), med(s, r, qk, "faiss-mh-3x21"))
+            pbk = med(s, r, qk, "pybktree")
+            p("| 64-bit r=%d ≤ %g ms (%s, %s) | %s ms | %s |" % (r, goal, kind, qk, fmt_ms(a), yes(a <= goal)))
+            if not math.isnan(fm):
+                p("| 64-bit r=%d ≥ 10x faiss MultiHash, best of 4x16 / 3x21 (%s, %s) | %s ms: %s | %s |" % (
+                    r, kind, qk, fmt_ms(fm), fmt_x(fm / a), yes(fm / a >= 10)))
+            if not math.isnan(pbk):
+                p("| 64-bit r=%d ≥ 1000x pybktree (%s, %s) | %s ms: %s | %s |" % (
+                    r, kind, qk, fmt_ms(pbk), fmt_x(pbk / a), yes(pbk / a >= 1000)))
+bwmed = max([num(b["med_gbs"]) for b in bw] or [float("nan")])
+for s, kind, typ, bits, n in SETS:
+    if n != TEN or kind != "uniform":
+        continue
+    sc = med(s, 31 if bits == 256 else 8, "miss", "scan")
+    gbs = n * bits / 8 / (sc / 1e3) / 1e9
+    p("| linear scan ≥ 2/3 of streaming read (%s) | %.1f GB/s (%s ms) vs %.1f GB/s: %.0f%% | %s |" % (
+        s, gbs, fmt_ms(sc), bwmed, 100 * gbs / bwmed, yes(gbs >= 2 / 3 * bwmed)))
+for row in cb:
+    if int(row["n"]) == TEN and row["structures"] == "mih":
+        t = num(row["add_s"]) + num(row["commit_s"])
+        p("| build 10M ≤ 10 s (%s) | %.1f s (add %.1f + commit %.1f) | %s |" % (
+            row["set"], t, num(row["add_s"]), num(row["commit_s"]), yes(t <= 10)))
+# AUTO vs scan / best
+worst = []
+for (s, r, qk, col), row in Q.items():
+    if col not in ("auto", "auto+bk"):
+        continue
+    a = num(row["med_ms"])
+    sc = med(s, r, qk, "scan")
+    best = min(x for x in (sc, med(s, r, qk, "mih"), med(s, r, qk, "bktree") if col == "auto+bk" else float("inf"))
+               if not math.isnan(x))
+    worst.append((a / sc, a / best, s, r, qk, col, a, sc, best))
+bad_scan = [w for w in worst if w[0] > 1.1]
+bad_best = [w for w in worst if w[1] > 1.1]
+p("| AUTO never > 1.1x the scan (%d cells) | worst %s (%s r=%d %s, %s) | %s |" % (
+    len(worst), fmt_x(max(worst)[0]) if worst else "—",
+    *(max(worst)[2:6] if worst else ("", 0, "", "")), yes(not bad_scan)))
+p("| (also checked) AUTO never > 1.1x the best structure | %d cells over 1.1x | %s |" % (
+    len(bad_best), yes(not bad_best)))
+p("")
+if bad_scan or bad_best:
+    p("AUTO cells more than 1.1x slower than the scan or the best forced structure "
+      "(median ms; at small times the medians carry ~10-20% noise):\n")
+    p("| set | r | queries | AUTO variant | AUTO | scan | best forced | AUTO/scan | AUTO/best | AUTO used (scan/mih/bk) |")
+    p("|---|---|---|---|---|---|---|---|---|---|")
+    for w in sorted(bad_scan + [b for b in bad_best if b not in bad_scan], key=lambda w: (w[2], w[3], w[4], w[5])):
+        row = Q[(w[2], w[3], w[4], w[5])]
+        p("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s/%s/%s |" % (
+            w[2], w[3], w[4], w[5], fmt_ms(w[6]), fmt_ms(w[7]), fmt_ms(w[8]), fmt_x(w[0]), fmt_x(w[1]),
+            row["used_scan"], row["used_mih"], row["used_bk"]))
+    p("")
+
+# ---- correctness --------------------------------------------------------------------
+bad = [row for row in cq + pq if row["check"] not in ("ok", "no reference", "")]
+p("### Result checks\n")
+if bad:
+    p("**Hit counts differ** in these cells:\n")
+    for row in bad:
+        p("- %s r=%s %s %s: %s" % (row["set"], row["r"], row["qkind"], row["structure"], row["check"]))
+else:
+    p("Every structure (scan, MIH, BK-tree, AUTO) and every peer (faiss Flat and MultiHash, pybktree) "
+      "returned the same number of hits for every query that both ran (%d cells compared); the "
+      "loaded indexes answered as the saved ones." % (len(cq) + len(pq)))
+p("")
+
+# ---- query tables -----------------------------------------------------------------------
+p("### Milliseconds per query (median; p90 in the raw TSV)\n")
+p("`auto+bk` is AUTO on an index that also has the BK-tree. Peers: faiss `flat` "
+  "(IndexBinaryFlat), `mh-AxB` (IndexBinaryMultiHash with A tables of B bits, nflip = r // A), "
+  "pybktree. Ratios are peer / libhashmatch AUTO.\n")
+for s, kind, typ, bits, n in SETS:
+    radii = sorted({int(k[1]) for k in Q if k[0] == s})
+    cols = [c for c in ("scan", "mih", "bktree", "auto", "auto+bk", "faiss-flat", "faiss-mh-16x16",
+                        "faiss-mh-4x16", "faiss-mh-3x21", "pybktree")
+            if any(k[0] == s and k[3] == c for k in Q)]
+    p("**%s** (%s, %d-bit, N = %s)\n" % (s, typ, bits, size_of(n)))
+    p("| r | queries | hits/query | " + " | ".join(cols) + " | AUTO picked (scan/mih/bk) |")
+    p("|---|---|---|" + "---|" * len(cols) + "---|")
+    for r in radii:
+        for qk in sorted({k[2] for k in Q if k[0] == s and k[1] == r}, key=lambda x: x != "hit"):
+            a = med(s, r, qk, "auto")
+            cells = []
+            for c in cols:
+                v = med(s, r, qk, c)
+                cell = fmt_ms(v)
+                if c.startswith("faiss") or c == "pybktree":
+                    if not math.isnan(v):
+                        cell += " (%s)" % fmt_x(v / a)
+                if c in ("auto", "auto+bk") and v > 1.1 * med(s, r, qk, "scan"):
+                    cell = "**%s**" % cell
+                cells.append(cell)
+            arow = Q.get((s, r, qk, "auto"))
+            hits = num(arow["mean_hits"]) if arow else float("nan")
+            picked = "%s/%s/%s" % (arow["used_scan"], arow["used_mih"], arow["used_bk"]) if arow else ""
+            p("| %d | %s | %.2f | %s | %s |" % (r, qk, hits, " | ".join(cells), picked))
+    p("")
+
+# ---- build and memory --------------------------------------------------------------------
+p("### Build, memory, save and load\n")
+p("Bytes per hash: `codes+MIH` = hm_index_stats.bytes_structures / N (codes and search "
+  "structures); `snapshot` = hm_index_stats.bytes / N (with entries, ids, labels); `RSS "
+  "after add` = process RSS growth over the bulk add and commit (malloc_trim'd), which includes "
+  "the staging buffers the index keeps after a commit; `RSS loaded` = RSS growth of hm_index_load "
+  "of the saved file into a fresh index. Entry ids are decimal numbers (1-8 characters).\n")
+p("| set | structures | unique codes | add s | commit s | codes+MIH B/hash | snapshot B/hash | RSS after add B/hash | save s | load s | file B/hash | RSS loaded B/hash | MIH m | bucket skew max / mean |")
+p("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+for row in cb:
+    n = int(row["n"])
+    p("| %s | %s | %s | %.2f | %.2f | %.0f | %.0f | %.0f | %s | %s | %s | %s | %s | %s |" % (
+        row["set"], row["structures"], row["unique"], num(row["add_s"]), num(row["commit_s"]),
+        num(row["bytes_structures"]) / n, num(row["bytes"]) / n, num(row["rss_growth"]) / n,
+        "%.2f" % num(row["save_s"]) if row["save_s"] else "", "%.2f" % num(row["load_s"]) if row["load_s"] else "",
+        "%.0f" % (num(row["file_bytes"]) / n) if row["file_bytes"] else "",
+        "%.0f" % (num(row["rss_loaded"]) / n) if row["rss_loaded"] else "",
+        row["mih_m"], "%s / %s" % (row["skew_max"], row["skew_mean"]) if row["skew_max"] else ""))
+p("")
+if pb:
+    p("Peers' build (one thread) and RSS growth:\n")
+    p("| set | peer | build s | RSS growth B/hash |")
+    p("|---|---|---|---|")
+    for row in pb:
+        p("| %s | %s | %.2f | %.0f |" % (row["set"], row["peer"], num(row["build_s"]),
+                                        num(row["rss_growth"]) / int(row["n"])))
+    p("")
+
+# ---- bandwidth ----------------------------------------------------------------------------
+p("### Scan bandwidth\n")
+for b in bw:
+    p("- streaming read, one thread, %s loads over %.0f MB: median %s GB/s (best %s)" % (
+        b["isa"], num(b["bytes"]) / 2**20, b["med_gbs"], b["best_gbs"]))
+for s, kind, typ, bits, n in SETS:
+    rr = sorted({k[1] for k in Q if k[0] == s})
+    vals = [med(s, r, "miss", "scan") for r in rr if not math.isnan(med(s, r, "miss", "scan"))]
+    if not vals:
+        vals = [med(s, r, "other", "scan") for r in rr if not math.isnan(med(s, r, "other", "scan"))]
+    if not vals:
+        continue
+    sc = sorted(vals)[len(vals) // 2]
+    p("- scan of %s (%s MB of codes): %s ms = %.1f GB/s, %.3f ns per code" % (
+        s, "%.0f" % (n * bits / 8 / 1e6), fmt_ms(sc), n * bits / 8 / (sc / 1e3) / 1e9, sc * 1e6 / n))
+p("")
+
+# ---- cost model ---------------------------------------------------------------------------
+p("### MIH cost model: prediction vs measurement\n")
+p("`probes` and `candidates` are recomputed outside the library (same geometry; checked against "
+  "bytes_structures: column `geom`), per query, on the queries MIH-forced ran. `pred` uses the "
+  "library's constants and its skew factor.\n")
+p("| set | r | queries | m | probes | candidates mean (median) | model candidates | pred MIH ms | MIH ms | scan ms | pred scan ms | geom |")
+p("|---|---|---|---|---|---|---|---|---|---|---|---|")
+for row in cm:
+    p("| %s | %s | %s | %s | %.0f | %.0f (%.0f) | %.0f | %s | %s | %s | %s | %s |" % (
+        row["set"], row["r"], row["qkind"], row["m"], num(row["probes"]), num(row["cands_mean"]),
+        num(row["cands_med"]), num(row["pred_cands"]), fmt_ms(num(row["pred_mih_ms"])),
+        fmt_ms(num(row["mih_med_ms"])), fmt_ms(num(row["scan_med_ms"])), fmt_ms(num(row["pred_scan_ms"])),
+        "ok" if row["geometry_ok"] == "1" else "differs"))
+p("")
+
+
+def fit(rows):
+    """Least squares t = a*probes + b*cands (ns), both >= 0, on mean times."""
+    sxx = sxy = syy = sxt = syt = 0.0
+    for pr, ca, t in rows:
+        sxx += pr * pr
+        sxy += pr * ca
+        syy += ca * ca
+        sxt += pr * t
+        syt += ca * t
+    det = sxx * syy - sxy * sxy
+    if det <= 0:
+        return float("nan"), float("nan")
+    a = (sxt * syy - syt * sxy) / det
+    b = (syt * sxx - sxt * sxy) / det
+    if a < 0:
+        a, b = 0.0, syt / syy
+    if b < 0:
+        a, b = sxt / sxx, 0.0
+    return a, b
+
+
+p("### Calibration (fitted on this run)\n")
+for bits in (256, 64):
+    for big in (True, False):
+        rows = [(num(r["probes"]), num(r["cands_mean"]), num(r["mih_med_ms"]) * 1e6)
+                for r in cm if int(r["bits"]) == bits and (int(r["unique"]) >= 5000000) == big
+                and not math.isnan(num(r["mih_med_ms"]))]
+        if len(rows) < 3:
+            continue
+        a, b = fit(rows)
+        p("- %d-bit, %s: MIH time ≈ %.1f ns per probe + %.2f ns per candidate (least squares over %d cells)" % (
+            bits, "N ≥ 5M" if big else "N < 5M", a, b, len(rows), ))
+    for big in (True, False):
+        v = []
+        for s, kind, typ, b2, n in SETS:
+            if b2 != bits or (n >= 5000000) != big:
+                continue
+            for k, row in Q.items():
+                if k[0] == s and k[3] == "scan":
+                    v.append(num(row["med_ms"]) * 1e6 / n)
+        if v:
+            v.sort()
+            p("- %d-bit, %s: scan %.3f ns per code (median over %d cells; range %.3f-%.3f)" % (
+                bits, "N ≥ 5M" if big else "N < 5M", v[len(v) // 2], len(v), v[0], v[-1]))
+# BK-tree: effective C_NODE with the library's visit-share table
+V64 = [(0, 1e-6), (1, 1.4e-4), (2, 1.4e-3), (3, 7.8e-3), (4, 0.028), (6, 0.149), (8, 0.384),
+       (10, 0.635), (12, 0.822), (16, 0.972), (64, 1.0)]
+V256 = [(0, 1e-6), (8, 0.041), (16, 0.42), (31, 0.968), (47, 0.9998), (256, 1.0)]
+
+
+def share(tab, r):
+    for i in range(1, len(tab)):
+        if r <= tab[i][0]:
+            f = (r - tab[i - 1][0]) / (tab[i][0] - tab[i - 1][0])
+            return tab[i - 1][1] + f * (tab[i][1] - tab[i - 1][1])
+    return 1.0
+
+
+eff = []
+for (s, r, qk, col), row in Q.items():
+    if col != "bktree":
+        continue
+    n = int(row["n"])
+    bits = int(row["bits"])
+    t = num(row["med_ms"]) * 1e6
+    eff.append((bits, n, r, qk, t / (share(V256 if bits == 256 else V64, r) * n)))
+if eff:
+    p("- BK-tree: measured time / (library's visit share x N) = effective ns per node (library: C_NODE = 100):")
+    for bits in (64, 256):
+        for n in sorted({e[1] for e in eff if e[0] == bits}):
+            vals = ["r=%d %s %.0f" % (e[2], e[3], e[4]) for e in sorted(eff) if e[0] == bits and e[1] == n]
+            p("  - %d-bit, N=%s: %s" % (bits, size_of(n), ", ".join(vals)))
+p("")
