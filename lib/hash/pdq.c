@@ -124,35 +124,55 @@ typedef struct colpass {
 HM_INLINE void vload(vlane *v, const float *p) { memcpy(v, p, sizeof *v); }
 HM_INLINE void vstore(float *p, const vlane *v) { memcpy(p, v, sizeof *v); }
 
-/* Row-pass steps s, s+1, ... for outputs [o0, o1): with xs NULL every
- * output goes to obuf (column o - o0); otherwise only outputs o == xs[*k]
- * are divided, into samp[*k]. */
-HM_INLINE void rowsteps_body(const rowpass *p, float *sum, int s, int o0,
-                             int o1, float *obuf, const int *xs, int *k,
-                             float (*samp)[LANES]) {
-    const float *ring = p->ring, *cnt = p->d.cnt;
-    const unsigned mask = p->mask;
-    const int win = p->d.win;
-    int kk = k ? *k : 0;
-    vlane acc, a, b, q;
-    vload(&acc, sum);
-    for (int o = o0; o < o1; o++, s++) {
-        vload(&a, ring + ((unsigned)s & mask) * LANES);
-        vload(&b, ring + ((unsigned)(s - win) & mask) * LANES);
-        acc = acc + a;
-        acc = acc - b;
-        if (!xs) {
-            q = acc / cnt[o];
+/* One step of a row pass's running sum: add the entering column, subtract
+ * the leaving one (ring, mask and win of the pass). */
+HM_INLINE void rowstep(const float *ring, unsigned mask, int win, vlane *acc,
+                       int s) {
+    vlane a, b;
+    vload(&a, ring + ((unsigned)s & mask) * LANES);
+    vload(&b, ring + ((unsigned)(s - win) & mask) * LANES);
+    *acc = *acc + a;
+    *acc = *acc - b;
+}
+
+/* Row-pass steps for outputs [o0, o1) of up to two passes over rows of the
+ * same width, in lockstep so that their dependency chains overlap (one
+ * chain alone is latency-bound).  Pass p1 (when `full`, a constant)
+ * writes every output to obuf (column o - o0); pass p2 (when `sampled`)
+ * divides only the outputs o == xs[*k], into samp[*k]. */
+HM_INLINE void rowsteps_body(const int full, const rowpass *p1, float *sum1,
+                             float *obuf, const int sampled, const rowpass *p2,
+                             float *sum2, const int *xs, int *k,
+                             float (*samp)[LANES], int o0, int o1) {
+    /* locals: the vector stores (memcpy) may alias anything */
+    const boxdim *d = full ? &p1->d : &p2->d;
+    const float *cnt = d->cnt;
+    const float *ring1 = full ? p1->ring : NULL, *ring2 = sampled ? p2->ring : NULL;
+    const unsigned mask1 = full ? p1->mask : 0, mask2 = sampled ? p2->mask : 0;
+    const int win = d->win, lag = d->lag;
+    int kk = sampled ? *k : 0, next = sampled && kk < 64 ? xs[kk] : -1;
+    vlane acc1 = {0}, acc2 = {0}, q;
+    if (full) vload(&acc1, sum1);
+    if (sampled) vload(&acc2, sum2);
+    for (int o = o0; o < o1; o++) {
+        if (full) {
+            rowstep(ring1, mask1, win, &acc1, o + lag);
+            q = acc1 / cnt[o];
             vstore(obuf + (size_t)(o - o0) * LANES, &q);
-        } else {
-            for (; kk < 64 && xs[kk] == o; kk++) {
-                q = acc / cnt[o];
+        }
+        if (sampled) {
+            rowstep(ring2, mask2, win, &acc2, o + lag);
+            for (; next == o; next = ++kk < 64 ? xs[kk] : -1) {
+                q = acc2 / cnt[o];
                 vstore(samp[kk], &q);
             }
         }
     }
-    vstore(sum, &acc);
-    if (k) *k = kk;
+    if (full) vstore(sum1, &acc1);
+    if (sampled) {
+        vstore(sum2, &acc2);
+        *k = kk;
+    }
 }
 
 /* One column-pass step over n (a multiple of LANES) columns. */
@@ -248,11 +268,14 @@ typedef struct pdq_isa {
     void (*tincol)(const rowsrc *src, int x0, int x1, float *ring,
                    unsigned mask);
     void (*tout)(const float *obuf, int n, float *const *rows, int x0);
-    void (*rowsteps)(const rowpass *p, float *sum, int s, int o0, int o1,
-                     float *obuf);
-    void (*rowsteps_sampled)(const rowpass *p, float *sum, int s, int o0,
-                             int o1, const int *xs, int *k,
-                             float (*samp)[LANES]);
+    /* rowsteps_body with both passes, the first alone, the second alone */
+    void (*rowsteps)(const rowpass *p1, float *sum1, float *obuf,
+                     const rowpass *p2, float *sum2, const int *xs, int *k,
+                     float (*samp)[LANES], int o0, int o1);
+    void (*rowsteps_full)(const rowpass *p1, float *sum1, float *obuf, int o0,
+                          int o1);
+    void (*rowsteps_sampled)(const rowpass *p2, float *sum2, const int *xs,
+                             int *k, float (*samp)[LANES], int o0, int o1);
     void (*colstep)(float *sum, const float *add, const float *sub, float cnt,
                     float *out, int n);
     void (*luma)(const uint8_t *row, int n, float *out);
@@ -265,14 +288,21 @@ typedef struct pdq_isa {
                                   float *ring, unsigned mask) {             \
         tincol_body(src, x0, x1, ring, mask, tin_##sfx);                     \
     }                                                                        \
-    attr static void rowsteps_##sfx(const rowpass *p, float *sum, int s,     \
-                                    int o0, int o1, float *obuf) {           \
-        rowsteps_body(p, sum, s, o0, o1, obuf, NULL, NULL, NULL);            \
+    attr static void rowsteps_##sfx(                                         \
+        const rowpass *p1, float *sum1, float *obuf, const rowpass *p2,     \
+        float *sum2, const int *xs, int *k, float (*samp)[LANES], int o0,   \
+        int o1) {                                                            \
+        rowsteps_body(1, p1, sum1, obuf, 1, p2, sum2, xs, k, samp, o0, o1);  \
+    }                                                                        \
+    attr static void rowsteps_full_##sfx(const rowpass *p1, float *sum1,    \
+                                         float *obuf, int o0, int o1) {     \
+        rowsteps_body(1, p1, sum1, obuf, 0, NULL, NULL, NULL, NULL, NULL, o0, \
+                      o1);                                                   \
     }                                                                        \
     attr static void rowsteps_sampled_##sfx(                                 \
-        const rowpass *p, float *sum, int s, int o0, int o1, const int *xs, \
-        int *k, float (*samp)[LANES]) {                                      \
-        rowsteps_body(p, sum, s, o0, o1, NULL, xs, k, samp);                 \
+        const rowpass *p2, float *sum2, const int *xs, int *k,              \
+        float (*samp)[LANES], int o0, int o1) {                              \
+        rowsteps_body(0, NULL, NULL, NULL, 1, p2, sum2, xs, k, samp, o0, o1); \
     }                                                                        \
     attr static void colstep_##sfx(float *sum, const float *add,            \
                                    const float *sub, float cnt, float *out, \
@@ -287,8 +317,9 @@ typedef struct pdq_isa {
         luma_body(row, n, out);                                              \
     }
 #define PDQ_ISA(sfx)                                                         \
-    {tin_##sfx,         tincol_##sfx, tout_##sfx,    rowsteps_##sfx,         \
-     rowsteps_sampled_##sfx, colstep_##sfx, luma_##sfx, dct_##sfx}
+    {tin_##sfx,          tincol_##sfx,           tout_##sfx,                 \
+     rowsteps_##sfx,     rowsteps_full_##sfx,    rowsteps_sampled_##sfx,     \
+     colstep_##sfx,      luma_##sfx,             dct_##sfx}
 
 /* Portable transposes. */
 static void tin_c(const float *const *rows, int rx, int x0, int x1,
@@ -471,14 +502,12 @@ static const pdq_isa kIsa[HM_PDQ_ISA_COUNT] = {
 #endif
 };
 
-
 /* The DCT matrix and the kernel set, at load, so no lazy init races. */
 __attribute__((constructor)) static void hm_pdq_init(void) {
     const double scale = sqrt(2.0 / 64.0);
     for (int i = 0; i < 16; i++)
         for (int j = 0; j < 64; j++)
-            g_dct[i][j] =
-                g_dct_t[j][i] =
+            g_dct[i][j] = g_dct_t[j][i] =
                 (float)(scale * cos((M_PI / 2 / 64.0) * (i + 1) * (2 * j + 1)));
     g_dct_ready = 1;
 #ifdef PDQ_X86
@@ -519,20 +548,15 @@ static void rowpass_fill(const pdq_isa *isa, const rowpass *p,
     *next = x1;
 }
 
-/* The box pass along LANES rows.  With xs NULL every output is written to
- * out[g]; otherwise only the outputs at columns xs[0..63] are divided,
- * into samp[k][g]. */
-static void box_rows(const pdq_isa *isa, const rowpass *p, const rowsrc *in,
-                     float *const *out, const int *xs, float (*samp)[LANES]) {
-    float sum[LANES] = {0};
-    int next = 0, k = 0;
-    const int lag = p->d.lag, n = p->d.n, win = p->d.win;
-    /* the columns before the row; every later one is written before it
-     * is read */
+/* Start a row pass: the ring's columns before the row (every later one
+ * is written before it is read), and the steps before the first output. */
+static void rowpass_begin(const pdq_isa *isa, const rowpass *p,
+                          const rowsrc *src, float *sum, int *next) {
+    const int win = p->d.win;
     memset(p->ring + (size_t)(p->mask + 1 - (unsigned)win) * LANES, 0,
            (size_t)win * LANES * sizeof(float));
-    rowpass_fill(isa, p, in, &next, lag);
-    for (int s = 0; s < lag; s++) { /* steps before the first output */
+    rowpass_fill(isa, p, src, next, p->d.lag);
+    for (int s = 0; s < p->d.lag; s++) {
         const float *a = p->ring + ((unsigned)s & p->mask) * LANES;
         const float *b = p->ring + ((unsigned)(s - win) & p->mask) * LANES;
         for (int g = 0; g < LANES; g++) {
@@ -540,24 +564,15 @@ static void box_rows(const pdq_isa *isa, const rowpass *p, const rowsrc *in,
             sum[g] -= b[g];
         }
     }
-    for (int o0 = 0; o0 < n; o0 += CHUNK) {
-        const int o1 = o0 + CHUNK < n ? o0 + CHUNK : n;
-        rowpass_fill(isa, p, in, &next, o1 + lag);
-        if (xs) {
-            isa->rowsteps_sampled(p, sum, o0 + lag, o0, o1, xs, &k, samp);
-        } else {
-            isa->rowsteps(p, sum, o0 + lag, o0, o1, p->obuf);
-            isa->tout(p->obuf, o1 - o0, out, o0);
-        }
-    }
 }
 
 static void colpass_layout(colpass *c, int n, int len, arena *a) {
     boxdim_layout(&c->d, len, a);
     c->stride = round_up(n, LANES);
-    /* steps read back to row s - win, and a row pass writes LANES rows
-     * ahead of them */
-    c->slots = c->d.win + LANES;
+    /* Steps read back to row s - win, and a row pass writes LANES rows
+     * ahead of them; in the first column pass, the steps that need the
+     * previous LANES rows run while those are written (see flush_luma). */
+    c->slots = c->d.win + 2 * LANES;
     c->ring = carve_floats(a, (size_t)c->slots * (size_t)c->stride);
     if ((c->sum = carve_floats(a, (size_t)c->stride)))
         memset(c->sum, 0, (size_t)c->stride * sizeof(float));
@@ -601,7 +616,7 @@ struct hm_pdq_stream {
     float *luma[LANES]; /* rows waiting for the first row pass */
     float *zero;        /* a row of zeros: lanes past a partial group */
     int nluma;
-    rowpass rp; /* both row passes, one after the other */
+    rowpass rp1, rp2; /* the two row passes */
     colpass cb1, cb2;
     float (*samp)[LANES]; /* [64]: second row pass at the sampled columns */
     int xs[64], ys[64];
@@ -639,7 +654,8 @@ static void stream_layout(hm_pdq_stream *s, arena *a) {
     if ((s->zero = carve_floats(a, stride > 64 ? stride : 64)))
         memset(s->zero, 0, (stride > 64 ? stride : 64) * sizeof(float));
     s->samp = carve(a, 64 * sizeof *s->samp);
-    rowpass_layout(&s->rp, s->w, a);
+    rowpass_layout(&s->rp1, s->w, a);
+    rowpass_layout(&s->rp2, s->w, a);
     colpass_layout(&s->cb1, s->w, s->h, a);
     colpass_layout(&s->cb2, 64, s->h, a);
 }
@@ -690,57 +706,71 @@ static void drain_cb2(hm_pdq_stream *s) {
     }
 }
 
-/* The first column pass, fused with the second row pass: the row pass
- * runs up to LANES ready column steps, column block by column block, as
- * it reads them (see rowsrc), and its sampled outputs go to the second
- * column pass.  Running every ready step keeps the ring short: as rows
- * arrive LANES at a time, so do full groups of steps. */
-static void drain_cb1(hm_pdq_stream *s) {
-    colpass *c = &s->cb1;
-    const int len = c->d.n, lag = c->d.lag, win = c->d.win;
-    while (col_ready(c)) {
-        const int o0 = c->step - lag;
-        const int ready = (c->in == len ? len + lag : c->in) - c->step;
-        const int count = ready < LANES ? ready : LANES;
-        float *out[LANES];
-        rowsrc src = {.rows = NULL, .sum = c->sum};
-        if (o0 < 0) { /* steps before the first output */
-            col_step(s->isa, c, s->zero, c->junk);
-            continue;
-        }
-        for (int g = 0; g < LANES; g++) {
-            const int st = c->step + g;
-            const int real = g < count;
-            src.add[g] = real && st < len ? col_slot(c, st) : s->zero;
-            src.sub[g] = real && st >= win ? col_slot(c, st - win) : s->zero;
-            src.cnt[g] = real ? c->d.cnt[o0 + g] : 1.0f;
-            out[g] = real ? col_slot(&s->cb2, s->cb2.in + g) : s->cb2.junk;
-        }
-        box_rows(s->isa, &s->rp, &src, NULL, s->xs, s->samp);
-        s->isa->tout(&s->samp[0][0], 64, out, 0);
-        c->step += count;
-        s->cb2.in += count;
-        drain_cb2(s);
+/* The box passes along LANES rows: the first row pass (src1, or NULL)
+ * writes every output to out1[g]; the second (src2, or NULL) only its
+ * outputs at columns xs[0..63], into samp[k][g]. */
+static void box_rows(const pdq_isa *isa, hm_pdq_stream *s,
+                     const rowsrc *src1, float *const *out1,
+                     const rowsrc *src2) {
+    const rowpass *p1 = src1 ? &s->rp1 : NULL, *p2 = src2 ? &s->rp2 : NULL;
+    float sum1[LANES] = {0}, sum2[LANES] = {0};
+    int next1 = 0, next2 = 0, k = 0;
+    const int n = s->rp1.d.n, lag = s->rp1.d.lag;
+    if (p1) rowpass_begin(isa, p1, src1, sum1, &next1);
+    if (p2) rowpass_begin(isa, p2, src2, sum2, &next2);
+    for (int o0 = 0; o0 < n; o0 += CHUNK) {
+        const int o1 = o0 + CHUNK < n ? o0 + CHUNK : n;
+        if (p1) rowpass_fill(isa, p1, src1, &next1, o1 + lag);
+        if (p2) rowpass_fill(isa, p2, src2, &next2, o1 + lag);
+        if (p1 && p2)
+            isa->rowsteps(p1, sum1, p1->obuf, p2, sum2, s->xs, &k, s->samp,
+                          o0, o1);
+        else if (p1)
+            isa->rowsteps_full(p1, sum1, p1->obuf, o0, o1);
+        else
+            isa->rowsteps_sampled(p2, sum2, s->xs, &k, s->samp, o0, o1);
+        if (p1) isa->tout(p1->obuf, o1 - o0, out1, o0);
     }
 }
 
-/* First row pass over the buffered luma rows, straight into the column
- * pass's ring. */
+/* One pass over the columns for LANES new luma rows (fewer or none at the
+ * end): the first row pass writes them into the first column pass's ring,
+ * and, in lockstep with it, the second row pass reads the column steps
+ * the rows before them allow (up to LANES), running those steps column
+ * block by column block as it reads them (see rowsrc).  The two passes
+ * are independent, so their dependency chains overlap.  The second row
+ * pass's sampled outputs go to the second column pass. */
 static void flush_luma(hm_pdq_stream *s) {
+    colpass *c = &s->cb1;
+    const int len = c->d.n, lag = c->d.lag, win = c->d.win;
     const float *in[LANES];
-    float *out[LANES];
-    const rowsrc src = {.rows = in};
-    if (s->nluma) {
-        for (int g = 0; g < LANES; g++) {
-            const int real = g < s->nluma;
-            in[g] = real ? s->luma[g] : s->zero;
-            out[g] = real ? col_slot(&s->cb1, s->cb1.in + g) : s->cb1.junk;
-        }
-        box_rows(s->isa, &s->rp, &src, out, NULL, NULL);
-        s->cb1.in += s->nluma;
-        s->nluma = 0;
+    float *out1[LANES], *out2[LANES];
+    rowsrc src1 = {.rows = in}, src2 = {.rows = NULL, .sum = c->sum};
+    const int steps = (c->in == len ? len + lag : c->in) - c->step;
+    const int count = steps < LANES ? steps : LANES;
+    const int first = lag - c->step > 0 ? lag - c->step : 0; /* with output */
+    for (int g = 0; g < LANES; g++) {
+        const int real1 = g < s->nluma, st = c->step + g, real2 = g < count;
+        in[g] = real1 ? s->luma[g] : s->zero;
+        out1[g] = real1 ? col_slot(c, c->in + g) : c->junk;
+        src2.add[g] = real2 && st < len ? col_slot(c, st) : s->zero;
+        src2.sub[g] = real2 && st >= win ? col_slot(c, st - win) : s->zero;
+        src2.cnt[g] = real2 && g >= first ? c->d.cnt[st - lag] : 1.0f;
+        out2[g] = real2 && g >= first ? col_slot(&s->cb2, s->cb2.in + g - first)
+                                      : s->cb2.junk;
     }
-    drain_cb1(s);
+    if (!s->nluma && count <= 0) return;
+    box_rows(s->isa, s, s->nluma ? &src1 : NULL, out1,
+             count > 0 ? &src2 : NULL);
+    c->in += s->nluma;
+    s->nluma = 0;
+    if (count <= 0) return;
+    c->step += count;
+    if (count > first) {
+        s->isa->tout(&s->samp[0][0], 64, out2, 0);
+        s->cb2.in += count - first;
+        drain_cb2(s);
+    }
 }
 
 static void luma_row(const pdq_isa *isa, const uint8_t *row, int n, int bpp,
@@ -818,8 +848,8 @@ int hm_pdq_stream_finish(hm_pdq_stream *s, hm_pdq_dct *out) {
     if (s->in_row != s->in_h || !g_dct_ready) return HM_E_INTERNAL;
     if (s->direct) s->next_y = 64;
     else {
-        flush_luma(s);
-        drain_cb2(s);
+        do flush_luma(s); /* the last rows, then the remaining steps */
+        while (s->cb1.step < s->cb1.d.n + s->cb1.d.lag);
     }
     if (s->next_y != 64) return HM_E_INTERNAL;
     out->quality = quality_metric((const float(*)[64])s->buf64);
