@@ -163,6 +163,9 @@ static struct {
     int do_uniform, do_clustered, do_pdq, do_phash;
     const char *real_pdq, *real_phash;
     size_t real_replicate;
+    size_t real_mix[4];
+    int real_natural;
+    unsigned nreal_mix;
     unsigned queries;
     double budget;       /* seconds per (config, structure) */
     unsigned min_queries;
@@ -495,7 +498,8 @@ static void model_query(const model *md, const uint8_t *q, unsigned r, double *p
 
 /* ---- index build and queries ------------------------------------------------- */
 
-static FILE *f_res, *f_build, *f_model, *f_bw;
+static FILE *f_res, *f_build, *f_model, *f_bw, *f_auto;
+
 
 static hm_index *build_index(const dataset *d, int with_bk, double *t_add,
                              double *t_commit, uint64_t *rss_growth) {
@@ -546,7 +550,26 @@ typedef struct runres {
     double mean_hits;
     unsigned used[4]; /* AUTO: queries per structure used */
     uint32_t *hits;   /* per query */
+    double *ms;       /* per query, in query order */
 } runres;
+
+static void runres_free(runres *x) {
+    free(x->hits);
+    free(x->ms);
+    x->hits = NULL;
+    x->ms = NULL;
+}
+
+/* Median over the first n queries (the queries every compared run did). */
+static double prefix_median(const runres *x, unsigned n) {
+    if (!x || !x->ms || !n) return NAN;
+    double *v = xmalloc(n * sizeof *v);
+    memcpy(v, x->ms, n * sizeof *v);
+    qsort(v, n, sizeof *v, cmp_double);
+    double m = quantile(v, n, 0.5);
+    free(v);
+    return m;
+}
 
 /* Structures run one after the other on the same queries: without this,
  * the second would find the buckets and codes the first touched still in
@@ -603,10 +626,28 @@ static void run_queries(hm_snapshot *snap, hm_results *res, const dataset *d,
     out->nq = q;
     out->mean = q ? sum / q : NAN;
     out->mean_hits = q ? hsum / q : NAN;
+    out->ms = xmalloc((q ? q : 1) * sizeof *out->ms);
+    memcpy(out->ms, ms, q * sizeof *ms);
     qsort(ms, q, sizeof *ms, cmp_double);
     out->med = quantile(ms, q, 0.5);
     out->p90 = quantile(ms, q, 0.9);
     free(ms);
+}
+
+/* AUTO against the scan and the forced structures, on the same queries. */
+static void emit_auto(const dataset *d, unsigned r, const char *qkind, const char *variant,
+                      const runres *scan, const runres *mih, const runres *bk,
+                      const runres *autor) {
+    unsigned n = autor->nq;
+    if (scan->nq < n) n = scan->nq;
+    if (mih && mih->nq < n) n = mih->nq;
+    if (bk && bk->nq < n) n = bk->nq;
+    fprintf(f_auto, "%s\t%s\t%s\t%u\t%zu\t%u\t%s\t%s\t%u\t%.5f\t%.5f\t%.5f\t%.5f\t%u\t%u\t%u\n",
+            d->name, d->kind, hm_hash_type_name(d->type), 8 * d->nb, d->n, r, qkind, variant, n,
+            prefix_median(scan, n), mih ? prefix_median(mih, n) : NAN,
+            bk ? prefix_median(bk, n) : NAN, prefix_median(autor, n),
+            autor->used[HM_STRUCT_SCAN], autor->used[HM_STRUCT_MIH], autor->used[HM_STRUCT_BKTREE]);
+    fflush(f_auto);
 }
 
 static void emit(const dataset *d, unsigned r, const char *qkind, const char *variant,
@@ -711,8 +752,8 @@ static void bench_dataset(dataset *d) {
         run_queries(s2, rb, d, d->qhit[1], nqc, rr, HM_STRUCT_AUTO, nqc, 1e9, &x2);
         lcheck[0] = 0;
         compare_hits(&x1, &x2, lcheck, sizeof lcheck, d, rr, "hit(load)", "orig", "loaded");
-        free(x1.hits);
-        free(x2.hits);
+        runres_free(&x1);
+        runres_free(&x2);
         hm_results_free(ra);
         hm_results_free(rb);
         hm_snapshot_release(s1);
@@ -726,7 +767,7 @@ static void bench_dataset(dataset *d) {
     hm_results *res;
     if (hm_index_acquire(idx, &snap) != HM_OK || hm_results_create(&res) != HM_OK)
         die("acquire");
-    runres keep_scan[8][2];
+    runres keep_scan[8][2], keep_mih[8][2];
     for (unsigned ri = 0; ri < nradii(d); ri++) {
         const unsigned r = radius_at(d, ri);
         for (int k = 0; k < 2; k++) {
@@ -771,8 +812,9 @@ static void bench_dataset(dataset *d) {
                 fflush(f_model);
                 free(cv);
             }
-            free(xm.hits);
-            free(xa.hits);
+            emit_auto(d, r, qkind, "mih-only", &xs, &xm, NULL, &xa);
+            keep_mih[ri][k] = xm;
+            runres_free(&xa);
             keep_scan[ri][k] = xs;
         }
     }
@@ -819,8 +861,9 @@ static void bench_dataset(dataset *d) {
                 compare_hits(&keep_scan[ri][k], &xa, check, sizeof check, d, r, qkind, "scan", "auto+bk");
                 emit(d, r, qkind, "with-bktree", HM_STRUCT_BKTREE, &xb, check);
                 emit(d, r, qkind, "with-bktree", HM_STRUCT_AUTO, &xa, check);
-                free(xb.hits);
-                free(xa.hits);
+                emit_auto(d, r, qkind, "with-bktree", &keep_scan[ri][k], &keep_mih[ri][k], &xb, &xa);
+                runres_free(&xb);
+                runres_free(&xa);
             }
         }
         hm_results_free(res);
@@ -828,7 +871,10 @@ static void bench_dataset(dataset *d) {
         hm_index_free(idx);
     }
     for (unsigned ri = 0; ri < nradii(d); ri++)
-        for (int k = 0; k < 2; k++) free(keep_scan[ri][k].hits);
+        for (int k = 0; k < 2; k++) {
+            runres_free(&keep_scan[ri][k]);
+            runres_free(&keep_mih[ri][k]);
+        }
 }
 
 /* ---- streaming-read bandwidth ------------------------------------------------- */
@@ -857,7 +903,7 @@ __attribute__((target("avx512f"))) static uint64_t read_avx512(const uint8_t *p,
     return (uint64_t)_mm512_reduce_add_epi64(a);
 }
 
-static void bandwidth(void) {
+static void bandwidth(const char *phase) {
     const size_t n = opt.bw_mb << 20;
     uint8_t *p = aligned_alloc(64, n);
     volatile uint64_t sink = 0;
@@ -866,17 +912,17 @@ static void bandwidth(void) {
     for (int isa = 0; isa < 2; isa++) {
         if (isa == 0 && !__builtin_cpu_supports("avx2")) continue;
         if (isa == 1 && !__builtin_cpu_supports("avx512f")) continue;
-        double best = 0, v[7];
-        for (int rep = 0; rep < 7; rep++) {
+        double best = 0, v[11];
+        for (int rep = 0; rep < 11; rep++) {
             double t0 = now();
             sink ^= isa ? read_avx512(p, n) : read_avx2(p, n);
             v[rep] = (double)n / (now() - t0) / 1e9;
             if (v[rep] > best) best = v[rep];
         }
-        qsort(v, 7, sizeof *v, cmp_double);
-        fprintf(f_bw, "%s\t%zu\t%.2f\t%.2f\n", isa ? "avx512" : "avx2", n, v[3], best);
-        logmsg("streaming read (%s, %zu MB, 1 thread): median %.2f GB/s, best %.2f GB/s",
-               isa ? "avx512" : "avx2", opt.bw_mb, v[3], best);
+        qsort(v, 11, sizeof *v, cmp_double);
+        fprintf(f_bw, "%s\t%s\t%zu\t%.2f\t%.2f\n", phase, isa ? "avx512" : "avx2", n, v[5], best);
+        logmsg("streaming read (%s, %s, %zu MB, 1 thread): median %.2f GB/s, best %.2f GB/s",
+               phase, isa ? "avx512" : "avx2", opt.bw_mb, v[5], best);
     }
     (void)sink;
     free(p);
@@ -894,6 +940,8 @@ static void usage(void) {
             "  --real-pdq FILE     real PDQ hashes, one hex string per line\n"
             "  --real-phash FILE   real pHash hashes, one hex string per line\n"
             "  --real-replicate N  also replicate the real sets to N with small perturbations\n"
+            "  --real-mix N,N      also byte mosaics of the real hashes of these sizes\n"
+            "  --no-real-natural   skip the real sets at their natural size\n"
             "  --queries Q         queries per set (default 300)\n"
             "  --budget S          seconds per (set, radius, kind, structure) (default 1.5)\n"
             "  --min-queries Q     queries run whatever the budget (default 15)\n"
@@ -905,7 +953,8 @@ static void usage(void) {
     exit(2);
 }
 
-static void add_real(const char *path, int type, unsigned nb, int replicate) {
+static void add_real(const char *path, int type, unsigned nb, int replicate,
+                     size_t mix_n) {
     dataset d;
     size_t n;
     memset(&d, 0, sizeof d);
@@ -936,7 +985,19 @@ static void add_real(const char *path, int type, unsigned nb, int replicate) {
         memcpy(d.qmiss + (size_t)q * nb, oth + rbelow(&r, nother) * nb, nb);
     free(oth);
     char sl[32];
-    if (!replicate) {
+    if (replicate == 2) {
+        /* mosaic: byte j of each code comes from byte j of a random real
+         * hash, so every byte keeps the real distribution (bias and the
+         * correlations within it) while codes are distinct and unrelated:
+         * real bucket skew at any size, without near-duplicate families */
+        d.kind = "realmix";
+        d.n = mix_n;
+        d.codes = xmalloc(d.n * nb);
+        for (size_t i = 0; i < d.n; i++)
+            for (unsigned b = 0; b < nb; b++)
+                d.codes[i * nb + b] = idxc[rbelow(&r, nidx) * nb + b];
+        free(idxc);
+    } else if (!replicate) {
         d.kind = "real";
         d.n = nidx;
         d.codes = idxc;
@@ -975,6 +1036,7 @@ int main(int argc, char **argv) {
     opt.bk_min_queries = 3;
     opt.saveload = 1;
     opt.bw_mb = 1024;
+    opt.real_natural = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define NEEDV() do { if (!v) usage(); i++; } while (0)
@@ -997,6 +1059,14 @@ int main(int argc, char **argv) {
         } else if (!strcmp(a, "--real-pdq")) { NEEDV(); opt.real_pdq = v; }
         else if (!strcmp(a, "--real-phash")) { NEEDV(); opt.real_phash = v; }
         else if (!strcmp(a, "--real-replicate")) { NEEDV(); opt.real_replicate = strtoull(v, NULL, 10); }
+        else if (!strcmp(a, "--real-mix")) {
+            NEEDV();
+            opt.nreal_mix = 0;
+            for (char *s2 = (char *)v; *s2 && opt.nreal_mix < 4;) {
+                opt.real_mix[opt.nreal_mix++] = strtoull(s2, &s2, 10);
+                if (*s2 == ',') s2++;
+            }
+        } else if (!strcmp(a, "--no-real-natural")) opt.real_natural = 0;
         else if (!strcmp(a, "--queries")) { NEEDV(); opt.queries = (unsigned)atoi(v); }
         else if (!strcmp(a, "--budget")) { NEEDV(); opt.budget = atof(v); }
         else if (!strcmp(a, "--min-queries")) { NEEDV(); opt.min_queries = (unsigned)atoi(v); }
@@ -1027,9 +1097,11 @@ int main(int argc, char **argv) {
             "set\tkind\ttype\tbits\tn\tunique\tstructures\tadd_s\tcommit_s\tbytes\tbytes_structures\trss_growth\tsave_s\tload_s\tfile_bytes\trss_loaded\tload_check\tmih_m\tskew_max\tskew_mean");
     OPENTSV(f_model, "c-model.tsv",
             "set\ttype\tbits\tunique\tr\tqkind\tm\tnq\tprobes\tcands_mean\tcands_med\tpred_probes\tpred_cands\tpred_mih_ms\tmih_med_ms\tscan_med_ms\tpred_scan_ms\tskew_max\tskew_mean\tgeometry_ok");
-    OPENTSV(f_bw, "c-bandwidth.tsv", "isa\tbytes\tmed_gbs\tbest_gbs");
+    OPENTSV(f_auto, "c-auto.tsv",
+            "set\tkind\ttype\tbits\tn\tr\tqkind\tvariant\tnq\tscan_ms\tmih_ms\tbk_ms\tauto_ms\tused_scan\tused_mih\tused_bk");
+    OPENTSV(f_bw, "c-bandwidth.tsv", "phase\tisa\tbytes\tmed_gbs\tbest_gbs");
 
-    if (opt.bw_mb) bandwidth();
+    if (opt.bw_mb) bandwidth("start");
 
     for (unsigned si = 0; si < opt.nsizes; si++)
         for (int kind = 0; kind < 2; kind++)
@@ -1061,18 +1133,21 @@ int main(int argc, char **argv) {
                 bench_dataset(&d);
                 free_dataset(&d);
             }
-    if (opt.real_pdq) {
-        add_real(opt.real_pdq, HM_HASH_PDQ, 32, 0);
-        if (opt.real_replicate) add_real(opt.real_pdq, HM_HASH_PDQ, 32, 1);
+    for (int t = 0; t < 2; t++) {
+        const char *f = t ? opt.real_phash : opt.real_pdq;
+        const int type = t ? HM_HASH_PHASH : HM_HASH_PDQ;
+        const unsigned nb = t ? 8 : 32;
+        if (!f) continue;
+        if (opt.real_natural) add_real(f, type, nb, 0, 0);
+        if (opt.real_replicate) add_real(f, type, nb, 1, 0);
+        for (unsigned k = 0; k < opt.nreal_mix; k++) add_real(f, type, nb, 2, opt.real_mix[k]);
     }
-    if (opt.real_phash) {
-        add_real(opt.real_phash, HM_HASH_PHASH, 8, 0);
-        if (opt.real_replicate) add_real(opt.real_phash, HM_HASH_PHASH, 8, 1);
-    }
+    if (opt.bw_mb) bandwidth("end");
     fclose(f_res);
     fclose(f_build);
     fclose(f_model);
     fclose(f_bw);
+    fclose(f_auto);
     logmsg("done");
     return 0;
 }

@@ -9,25 +9,26 @@
 #    Debian sample videos and edits of the sample photos, hashed with
 #    hashcheck; cached; skipped with a message when unavailable);
 # 3. runs bench_index (synthetic sets of 1M and 10M uniform and clustered
-#    PDQ and pHash codes, plus the real sets at their natural size and
-#    replicated to 1M), writing the data and queries to $OUT/data;
+#    PDQ and pHash codes; the real sets at their natural size, replicated
+#    to 1M with small perturbations, and as byte mosaics of 1M and 10M),
+#    writing the data and queries to $OUT/data;
 # 4. runs the Python peers (faiss-cpu, pybktree from PyPI, in a venv at
 #    $BUILD_DIR/venv; skipped with a message when PyPI is unreachable) on
 #    the same files, in the same run, pinned to the same core;
 # 5. prints the report (bench/report_index.py), also saved with the raw
 #    TSVs in $BUILD_DIR/index-results/.
-# --quick: 1M only, no replication of the real sets (about 10 minutes).
+# --quick: 1M only, no replication, 1M mosaics (about 15 minutes).
 # Environment: BUILD_DIR, PYTHON (to create the venv; default python3).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD_DIR:-$ROOT/build-bench}
 PY=${PYTHON:-python3}
-CPU=1 SIZES=1000000,10000000 REAL=1 PEERS=1 PYBK=1 BUDGET=1.0 REPL=1000000
+CPU=1 SIZES=1000000,10000000 REAL=1 PEERS=1 PYBK=1 BUDGET=1.0 REPL=1000000 MIX=1000000,10000000
 CMDLINE="bash bench/run_index.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
     case $1 in
-    --quick) SIZES=1000000; REPL=0; shift ;;
+    --quick) SIZES=1000000; REPL=0; MIX=1000000; shift ;;
     --cpu) CPU=$2; shift 2 ;;
     --sizes) SIZES=$2; shift 2 ;;
     --no-real) REAL=0; shift ;;
@@ -84,6 +85,7 @@ if [ $REAL = 1 ]; then
     if [ $rc = 0 ]; then
         REAL_ARGS=(--real-pdq "$OUT/real/real-pdq.hex" --real-phash "$OUT/real/real-phash.hex")
         [ "$REPL" = 0 ] || REAL_ARGS+=(--real-replicate "$REPL")
+        REAL_ARGS+=(--real-mix "$MIX")
     else
         log "real hashes unavailable; synthetic sets only"
     fi
