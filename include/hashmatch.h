@@ -79,7 +79,9 @@ typedef enum hm_status {
     HM_E_INTERNAL = -10,        /**< a bug in libhashmatch; please report */
     HM_E_CORRUPT = -11,         /**< an index file is corrupt, truncated or
                                      of an unknown version */
-    HM_E_NOT_FOUND = -12        /**< no such list */
+    HM_E_NOT_FOUND = -12,       /**< no such list */
+    HM_E_CANCELLED = -13        /**< the caller's interrupt callback asked
+                                     to stop */
 } hm_status;
 
 /** Static, human-readable description of a status code (never NULL). */
@@ -715,6 +717,140 @@ typedef struct hm_index_stats {
 HM_API hm_status hm_index_stats_get(hm_index *idx, hm_index_stats *out);
 /** Statistics of a given snapshot (counters are the index's). */
 HM_API hm_status hm_snapshot_stats(const hm_snapshot *s, hm_index_stats *out);
+
+/* ------------------------------------------------------------------------ */
+/* Video                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Videos are hashed frame by frame (PDQ, optionally pHash/dHash/aHash)
+ * through FFmpeg, as vPDQ does: frames converted to RGB24 at their size
+ * (or an N x N downscale) with swscale's area filter, hashed with
+ * full-resolution PDQ.  Input is local only: a path or a memory buffer;
+ * no network protocol, playlist or concat demuxer is ever opened, and only
+ * the containers and codecs listed in docs/video.md are allowed.
+ *
+ * Thread safety: an hm_video is used by one thread at a time, and so is
+ * the hasher it was opened with, until hm_video_close().
+ *
+ * FFmpeg's log level is process-wide; libhashmatch sets it to quiet when
+ * it is loaded (it never prints), unless the environment variable
+ * HM_FFMPEG_LOG is set.
+ */
+typedef struct hm_video hm_video;
+
+/** Which frames are hashed. */
+typedef enum hm_frame_mode {
+    /** vPDQ's rule: frame n (0-based, decode order) is hashed when
+     *  n % max(1, (int)(interval * fps)) == 0; timestamp = n / fps.
+     *  Every frame is decoded.  interval 0 hashes every frame. */
+    HM_FRAMES_INTERVAL = 0,
+    /** Keyframes only: non-key frames are not decoded at all, so the cost
+     *  grows with the number of keyframes.  Frames that do not decode
+     *  cleanly on their own are skipped.  `interval` is then the minimum
+     *  time between two hashed keyframes. */
+    HM_FRAMES_KEYFRAMES = 1,
+    /** Every frame (the vpdq-hash-video CLI's default). */
+    HM_FRAMES_ALL = 2
+} hm_frame_mode;
+
+/** Video options.  Initialise with hm_video_opts_init(). */
+typedef struct hm_video_opts {
+    int32_t mode;          /**< an hm_frame_mode; default HM_FRAMES_INTERVAL */
+    double interval;       /**< seconds; default 1.0 (vpdq's default) */
+    uint32_t types;        /**< HM_TYPE_BIT of pdq/phash/dhash/ahash;
+                                default PDQ */
+    int32_t downscale;     /**< 0: native size (default); N: N x N, as
+                                vpdq's -s N */
+    int32_t apply_rotation;/**< 1: turn frames upright by the stream's
+                                rotation metadata.  Default 0, as vPDQ */
+    int32_t animated_images; /**< 1: an animated GIF or WebP is read as a
+                                video; default 1 */
+    uint32_t max_frames;   /**< most frames hashed; default 100,000 */
+    uint64_t max_decoded;  /**< most frames decoded; default 2,000,000 */
+    double max_duration;   /**< longest media accepted, seconds; default
+                                14,400 (4 h); checked from the container
+                                and again from timestamps */
+    double time_budget;    /**< wall-clock seconds for open + all frames;
+                                default 600; 0: none */
+    /** Called often during decoding; return non-zero to cancel (the call
+     *  in progress returns HM_E_CANCELLED).  May be NULL. */
+    int (*interrupt)(void *user);
+    void *user;
+    uint64_t reserved[8];
+} hm_video_opts;
+
+HM_API void hm_video_opts_init(hm_video_opts *o);
+
+/** What the demuxer and decoder found. */
+typedef struct hm_video_info {
+    uint32_t width, height;   /**< coded size of the frames */
+    double fps;               /**< avg_frame_rate, else r_frame_rate */
+    double duration;          /**< seconds; 0 when the container has none */
+    int32_t rotation;         /**< degrees counter-clockwise, 0/90/180/270 */
+    int32_t partial;          /**< 1: the stream is damaged or truncated:
+                                   it ended early, packets were rejected, or
+                                   frames were concealed (see
+                                   hm_video_frame.damaged); what is missing
+                                   is missing, the rest is valid */
+    uint64_t frames_decoded;  /**< frames the decoder produced so far */
+    uint64_t frames_hashed;
+    uint64_t decode_errors;   /**< packets the decoder rejected */
+    char container[32];       /**< e.g. "mov,mp4,m4a,3gp,3g2,mj2" */
+    char codec[32];           /**< e.g. "h264" */
+    uint64_t reserved[4];
+} hm_video_info;
+
+/** One hashed frame. */
+typedef struct hm_video_frame {
+    uint64_t frame_number;  /**< 0-based in decode order (keyframe mode:
+                                 from the timestamp, round(t * fps)) */
+    double timestamp;       /**< seconds (interval/all modes: frame_number /
+                                 fps, as vPDQ; keyframe mode: the PTS) */
+    int32_t keyframe;       /**< 1 when the decoder marked it a keyframe */
+    int32_t damaged;        /**< 1: the decoder concealed errors in it */
+    int32_t nhashes;
+    hm_hash hashes[4];      /**< PDQ (with quality) first, then pHash,
+                                 dHash, aHash as requested */
+} hm_video_frame;
+
+/**
+ * Open a video for hashing with the hasher's limits (max input bytes;
+ * max pixels per frame) and `opts` (NULL for defaults).  The hasher must
+ * stay alive and unused by others until hm_video_close().
+ * Errors: HM_E_IO, HM_E_UNKNOWN_FORMAT (no allowed container or no video
+ * stream), HM_E_UNSUPPORTED (codec not allowed), HM_E_LIMIT, HM_E_DECODE,
+ * HM_E_CANCELLED, HM_E_NO_MEMORY; details in hm_hasher_errmsg().
+ */
+HM_API hm_status hm_video_open_file(hm_hasher *h, const char *path,
+                                    const hm_video_opts *opts, hm_video **out);
+/** As hm_video_open_file, from memory (not copied: keep it alive until
+ *  hm_video_close). */
+HM_API hm_status hm_video_open_memory(hm_hasher *h, const void *data,
+                                      size_t size, const hm_video_opts *opts,
+                                      hm_video **out);
+
+/**
+ * The next hashed frame: *got = 1 and `frame` filled, or *got = 0 at the
+ * end (check hm_video_get_info().partial).  Errors: HM_E_LIMIT (a limit
+ * hit: frames returned so far stay valid), HM_E_CANCELLED, HM_E_DECODE
+ * (nothing decodable at all), HM_E_NO_MEMORY.
+ */
+HM_API hm_status hm_video_next(hm_video *v, hm_video_frame *frame, int *got);
+
+HM_API hm_status hm_video_get_info(const hm_video *v, hm_video_info *info);
+
+/** Close the video (NULL is a no-op). */
+HM_API void hm_video_close(hm_video *v);
+
+/**
+ * vPDQ's text line for a frame: "frameNumber,quality,pdqhex,timestamp"
+ * with the timestamp at 3 decimals, no newline.  `cap` >= 128 suffices.
+ */
+HM_API hm_status hm_vpdq_format_line(const hm_video_frame *f, char *buf,
+                                     size_t cap);
+/** Parse a vPDQ line (a trailing newline is allowed) into `f` (PDQ only). */
+HM_API hm_status hm_vpdq_parse_line(const char *line, hm_video_frame *f);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "common/common.h"
+#include "hasher.h"
 #include "decode/decode.h"
 #include "hash/hash.h"
 #include "hash/imagehash_stream.h"
@@ -50,6 +51,10 @@ hm_status hm_hasher_create(hm_hasher **out) {
 }
 
 void hm_hasher_free(hm_hasher *h) { free(h); }
+
+hm_err *hm_hasher_err(hm_hasher *h) { return &h->err; }
+uint64_t hm_hasher_max_input(const hm_hasher *h) { return h->max_input_bytes; }
+uint64_t hm_hasher_max_pixels(const hm_hasher *h) { return h->max_pixels; }
 
 const char *hm_hasher_errmsg(const hm_hasher *h) {
     return h ? h->err.msg : "hasher is NULL";

@@ -53,6 +53,9 @@ const char *hm_strerror(int status) {
     case HM_E_TYPE_MISMATCH: return "hash types differ";
     case HM_E_UNSUPPORTED: return "not supported by this build";
     case HM_E_INTERNAL: return "internal error";
+    case HM_E_CORRUPT: return "corrupt, truncated or incompatible index file";
+    case HM_E_NOT_FOUND: return "not found";
+    case HM_E_CANCELLED: return "cancelled";
     default: return "unknown status code";
     }
 }

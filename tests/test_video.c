@@ -1,0 +1,308 @@
+/*
+ * Video hashing: vPDQ compatibility against the upstream sample hashes
+ * (frame numbers and timestamps equal, hashes within 31 bits where both
+ * frames have quality >= 50), the three frame modes against each other,
+ * memory input, rotation, animated GIF/WebP, the vPDQ line format,
+ * limits, cancellation, refused inputs, and damaged files (truncated and
+ * bit-flipped copies) that must give an error or a partial result, never
+ * a crash or a hang.
+ */
+#include <stdint.h>
+
+#include "hashmatch.h"
+#include "test_util.h"
+
+#define VID HM_TEST_DATA "/video/"
+#define VPDQ HM_TEST_DATA "/pdq-reference/threatexchange/vpdq/sample-hashes/"
+
+#define MAXF 400
+
+typedef struct frames {
+    hm_video_frame f[MAXF];
+    int n;
+    hm_status st;
+    hm_video_info info;
+} frames;
+
+/* Hash a whole video (from a file, or from memory when data != NULL). */
+static void run(const char *path, const void *data, size_t size, const hm_video_opts *o,
+                frames *out) {
+    hm_hasher *h;
+    hm_video *v;
+    int got;
+    hm_hasher_create(&h);
+    memset(out, 0, sizeof *out);
+    out->st = data || size ? hm_video_open_memory(h, data, size, o, &v)
+                           : hm_video_open_file(h, path, o, &v);
+    if (out->st == HM_OK) {
+        while (out->n < MAXF && (out->st = hm_video_next(v, &out->f[out->n], &got)) == HM_OK &&
+               got)
+            out->n++;
+        hm_video_get_info(v, &out->info);
+        hm_video_close(v);
+    }
+    hm_hasher_free(h);
+}
+
+static void opts(hm_video_opts *o, int mode, double interval) {
+    hm_video_opts_init(o);
+    o->mode = mode;
+    o->interval = interval;
+}
+
+/* Upstream vPDQ output, parsed with hm_vpdq_parse_line. */
+static int load_vpdq(const char *path, hm_video_frame *f, int max) {
+    FILE *fp = fopen(path, "r");
+    char line[256];
+    int n = 0;
+    while (fp && n < max && fgets(line, sizeof line, fp))
+        if (hm_vpdq_parse_line(line, &f[n]) == HM_OK) n++;
+    if (fp) fclose(fp);
+    return n;
+}
+
+static void against_upstream(const char *video, const char *ref, int downscale) {
+    static hm_video_frame want[MAXF];
+    static frames got;
+    hm_video_opts o;
+    opts(&o, HM_FRAMES_ALL, 0);
+    o.downscale = downscale;
+    run(video, NULL, 0, &o, &got);
+    int n = load_vpdq(ref, want, MAXF), meta = 0, within = 0, compared = 0, exact = 0;
+    CHECK_INT(got.st, HM_OK);
+    CHECK_INT(got.n, n);
+    for (int i = 0; i < n && i < got.n; i++) {
+        char a[32], b[32];
+        snprintf(a, sizeof a, "%.3f", got.f[i].timestamp);
+        snprintf(b, sizeof b, "%.3f", want[i].timestamp);
+        if (got.f[i].frame_number == want[i].frame_number && strcmp(a, b) == 0) meta++;
+        int d = hm_hash_distance(&got.f[i].hashes[0], &want[i].hashes[0]);
+        if (d == 0) exact++;
+        if (got.f[i].hashes[0].quality >= 50 && want[i].hashes[0].quality >= 50) {
+            compared++;
+            if (d <= 31) within++;
+        }
+    }
+    printf("%s (size %d): %d frames, %d compared at quality >= 50, %d exact\n",
+           strrchr(video, '/') + 1, downscale, n, compared, exact);
+    CHECK_INT(meta, n);
+    CHECK_INT(within, compared);
+    CHECK(compared > 0);
+}
+
+/* Every hashed frame of mode `m` equals the every-frame decode's hash of
+ * the same frame: interval picks exact frames; keyframes decoded alone are
+ * the same pictures, not garbage. */
+static void modes_agree(const char *video) {
+    static frames all, sel;
+    hm_video_opts o;
+    opts(&o, HM_FRAMES_ALL, 0);
+    run(video, NULL, 0, &o, &all);
+    CHECK_INT(all.st, HM_OK);
+    for (int mode = HM_FRAMES_INTERVAL; mode <= HM_FRAMES_KEYFRAMES; mode++) {
+        opts(&o, mode, mode == HM_FRAMES_INTERVAL ? 1.0 : 0);
+        run(video, NULL, 0, &o, &sel);
+        CHECK_INT(sel.st, HM_OK);
+        CHECK(sel.n > 0);
+        int bad = 0;
+        for (int i = 0; i < sel.n; i++) {
+            uint64_t k = sel.f[i].frame_number;
+            if (k >= (uint64_t)all.n ||
+                hm_hash_distance(&sel.f[i].hashes[0], &all.f[k].hashes[0]) != 0)
+                bad++;
+            if (mode == HM_FRAMES_INTERVAL && k % (uint64_t)(all.info.fps + 0.5) != 0) bad++;
+        }
+        if (bad) fprintf(stderr, "%s mode %d: %d frames differ\n", video, mode, bad);
+        CHECK_INT(bad, 0);
+        if (mode == HM_FRAMES_KEYFRAMES)
+            CHECK(sel.info.frames_decoded < all.info.frames_decoded / 4); /* key only */
+    }
+}
+
+static void formats_and_options(void) {
+    static frames a, b;
+    hm_video_opts o;
+    size_t size;
+    /* memory input gives what the file gives */
+    unsigned char *mp4 = read_all(VID "test-padded-dimensions.mp4", &size);
+    opts(&o, HM_FRAMES_INTERVAL, 0.5);
+    run(VID "test-padded-dimensions.mp4", NULL, 0, &o, &a);
+    run(NULL, mp4, size, &o, &b);
+    CHECK_INT(a.st, HM_OK);
+    CHECK_INT(b.st, HM_OK);
+    CHECK_INT(a.n, 10);
+    CHECK_INT(b.n, a.n);
+    CHECK(a.n == b.n && memcmp(a.f, b.f, sizeof a.f[0] * (size_t)a.n) == 0);
+    CHECK_STR(a.info.codec, "h264", "codec");
+    CHECK(a.info.fps > 29.9 && a.info.fps < 30.1 && a.info.duration > 4.9);
+    /* pHash/dHash on request, PDQ first */
+    opts(&o, HM_FRAMES_INTERVAL, 2);
+    o.types = HM_TYPE_BIT(HM_HASH_PDQ) | HM_TYPE_BIT(HM_HASH_PHASH) | HM_TYPE_BIT(HM_HASH_DHASH);
+    run(VID "test-padded-dimensions.mp4", NULL, 0, &o, &a);
+    CHECK(a.n == 3 && a.f[0].nhashes == 3 && a.f[0].hashes[0].type == HM_HASH_PDQ &&
+          a.f[0].hashes[1].type == HM_HASH_PHASH && a.f[0].hashes[2].type == HM_HASH_DHASH);
+    /* rotation metadata: reported; applied on request (then the frame is
+     * the original turned: far from the unrotated hash, as PDQ is not
+     * rotation-invariant) */
+    opts(&o, HM_FRAMES_INTERVAL, 1);
+    run(VID "rotated-90.mp4", NULL, 0, &o, &a);
+    run(VID "test-padded-dimensions.mp4", NULL, 0, &o, &b);
+    CHECK_INT(a.info.rotation, 90);
+    CHECK(a.n == b.n && hm_hash_distance(&a.f[1].hashes[0], &b.f[1].hashes[0]) == 0);
+    o.apply_rotation = 1;
+    run(VID "rotated-90.mp4", NULL, 0, &o, &a);
+    CHECK(a.n == b.n && hm_hash_distance(&a.f[1].hashes[0], &b.f[1].hashes[0]) > 40);
+    /* animated GIF and WebP are videos; not when asked otherwise */
+    opts(&o, HM_FRAMES_ALL, 0);
+    run(VID "anim.gif", NULL, 0, &o, &a);
+    run(VID "anim.webp", NULL, 0, &o, &b);
+    CHECK_INT(a.st, HM_OK);
+    CHECK_INT(b.st, HM_OK);
+    CHECK_INT(a.n, 10);
+    CHECK_INT(b.n, 10);
+    CHECK(b.n > 5 && b.f[5].timestamp > 0.45 && b.f[5].timestamp < 0.55);
+    /* the two encodings of the same frames stay close */
+    CHECK(a.n == b.n && hm_hash_distance(&a.f[3].hashes[0], &b.f[3].hashes[0]) <= 31);
+    o.animated_images = 0;
+    run(VID "anim.gif", NULL, 0, &o, &a);
+    CHECK_INT(a.st, HM_E_UNKNOWN_FORMAT);
+    run(VID "anim.webp", NULL, 0, &o, &a);
+    CHECK_INT(a.st, HM_E_UNKNOWN_FORMAT);
+    free(mp4);
+}
+
+static int g_calls;
+static int cancel_after_some(void *user) {
+    (void)user;
+    return ++g_calls > 50;
+}
+
+static void limits_and_refusals(void) {
+    static frames a;
+    hm_video_opts o;
+    hm_hasher *h;
+    hm_video *v;
+    /* frames, duration, decoded frames, time, cancellation */
+    opts(&o, HM_FRAMES_ALL, 0);
+    o.max_frames = 7;
+    run(VID "test-padded-dimensions.mp4", NULL, 0, &o, &a);
+    CHECK_INT(a.st, HM_E_LIMIT);
+    CHECK_INT(a.n, 7);
+    opts(&o, HM_FRAMES_ALL, 0);
+    o.max_duration = 2;
+    run(VID "test-padded-dimensions.mp4", NULL, 0, &o, &a);
+    CHECK_INT(a.st, HM_E_LIMIT);
+    opts(&o, HM_FRAMES_INTERVAL, 1);
+    o.max_decoded = 40;
+    run(VID "test-padded-dimensions.mp4", NULL, 0, &o, &a);
+    CHECK_INT(a.st, HM_E_LIMIT);
+    CHECK_INT(a.n, 2);
+    opts(&o, HM_FRAMES_ALL, 0);
+    o.time_budget = 1e-6;
+    run(VID "cockatoo.mp4", NULL, 0, &o, &a);
+    CHECK_INT(a.st, HM_E_LIMIT);
+    opts(&o, HM_FRAMES_ALL, 0);
+    o.interrupt = cancel_after_some;
+    run(VID "cockatoo.mp4", NULL, 0, &o, &a);
+    CHECK_INT(a.st, HM_E_CANCELLED);
+    /* the hasher's limits: pixels per frame, input bytes */
+    hm_hasher_create(&h);
+    hm_hasher_set(h, HM_PARAM_MAX_PIXELS, 1000 * 1000);
+    CHECK_INT(hm_video_open_file(h, VID "test-padded-dimensions.mp4", NULL, &v), HM_E_LIMIT);
+    CHECK(strstr(hm_hasher_errmsg(h), "HM_PARAM_MAX_PIXELS") != NULL);
+    hm_hasher_set(h, HM_PARAM_MAX_PIXELS, 100000000);
+    hm_hasher_set(h, HM_PARAM_MAX_INPUT_BYTES, 1000);
+    CHECK_INT(hm_video_open_file(h, VID "test-padded-dimensions.mp4", NULL, &v), HM_E_LIMIT);
+    hm_hasher_set(h, HM_PARAM_MAX_INPUT_BYTES, 1 << 28);
+    /* refused inputs: images, playlists and concat lists that would open
+     * other files, missing files, bad options */
+    CHECK_INT(hm_video_open_file(h, HM_TEST_DATA "/pdq-reference/threatexchange/pdq/data/misc-images/wee.jpg",
+                                 NULL, &v), HM_E_UNKNOWN_FORMAT);
+    const char *m3u = "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n" VID "test-padded-dimensions.mp4\n#EXT-X-ENDLIST\n";
+    CHECK_INT(hm_video_open_memory(h, m3u, strlen(m3u), NULL, &v), HM_E_UNKNOWN_FORMAT);
+    const char *concat = "ffconcat version 1.0\nfile '" VID "test-padded-dimensions.mp4'\n";
+    CHECK_INT(hm_video_open_memory(h, concat, strlen(concat), NULL, &v), HM_E_UNKNOWN_FORMAT);
+    CHECK_INT(hm_video_open_file(h, "/nonexistent.mp4", NULL, &v), HM_E_IO);
+    CHECK_INT(hm_video_open_memory(h, "", 0, NULL, &v), HM_E_DECODE);
+    opts(&o, HM_FRAMES_ALL, 0);
+    o.types = HM_TYPE_BIT(HM_HASH_MD5);
+    CHECK_INT(hm_video_open_file(h, VID "test-padded-dimensions.mp4", &o, &v), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_video_open_file(NULL, VID "test-padded-dimensions.mp4", NULL, &v),
+              HM_E_INVALID_ARGUMENT);
+    hm_video_close(NULL);
+    hm_hasher_free(h);
+}
+
+/* Truncated and bit-flipped copies: an error code or frames (flagged
+ * partial when the stream ended early), never a crash or a hang. */
+static void damaged(const char *name, int reports_damage) {
+    static frames a;
+    char path[512];
+    size_t size;
+    snprintf(path, sizeof path, VID "%s", name);
+    unsigned char *buf = read_all(path, &size), *copy = malloc(size);
+    int errors = 0, partial = 0, complete = 0, runs = 0;
+    hm_video_opts o;
+    opts(&o, HM_FRAMES_INTERVAL, 0.5);
+    o.time_budget = 20;
+    for (int k = 1; k <= 24; k++) { /* truncations */
+        size_t n = size * (size_t)k / 25;
+        run(NULL, buf, n, &o, &a);
+        runs++;
+        if (a.st != HM_OK) errors++;
+        else if (a.info.partial) partial++;
+        else complete++;
+        CHECK(a.st == HM_OK || a.st == HM_E_DECODE || a.st == HM_E_UNKNOWN_FORMAT ||
+              a.st == HM_E_UNSUPPORTED || a.st == HM_E_LIMIT);
+    }
+    for (int k = 0; k < 30; k++) { /* bit flips, a few at a time */
+        memcpy(copy, buf, size);
+        for (int f = 0; f < 1 + k % 8; f++) {
+            size_t at = (size_t)(test_rand() % size);
+            copy[at] ^= (unsigned char)(1u << (test_rand() % 8));
+        }
+        run(NULL, copy, size, &o, &a);
+        runs++;
+        if (a.st != HM_OK) errors++;
+        else if (a.info.partial) partial++;
+        else complete++;
+        CHECK(a.st != HM_E_INTERNAL && a.st != HM_E_NO_MEMORY);
+    }
+    /* H.264 reports concealed errors; lossy WebP data has no checks */
+    if (reports_damage) CHECK(partial > 0);
+    printf("%s damaged: %d runs, %d errors, %d partial, %d complete\n", name, runs, errors,
+           partial, complete);
+    free(buf);
+    free(copy);
+}
+
+static void vpdq_lines(void) {
+    hm_video_frame f;
+    char buf[160];
+    const char *line = "7,100,dadb999c25266273529cadac89cb52c22324ad3bce99726c38668d93c799f07c,0.233\n";
+    CHECK_INT(hm_vpdq_parse_line(line, &f), HM_OK);
+    CHECK_INT(f.frame_number, 7);
+    CHECK_INT(f.hashes[0].quality, 100);
+    CHECK_INT(hm_vpdq_format_line(&f, buf, sizeof buf), HM_OK);
+    CHECK(strncmp(buf, line, strlen(line) - 1) == 0 && strlen(buf) == strlen(line) - 1);
+    CHECK_INT(hm_vpdq_parse_line("7,100,dadb,0.233", &f), HM_E_PARSE);
+    CHECK_INT(hm_vpdq_parse_line("x,100,dadb999c25266273529cadac89cb52c22324ad3bce99726c38668d93c799f07c,0.2", &f), HM_E_PARSE);
+    CHECK_INT(hm_vpdq_parse_line("7,101,dadb999c25266273529cadac89cb52c22324ad3bce99726c38668d93c799f07c,0.2", &f), HM_E_PARSE);
+    CHECK_INT(hm_vpdq_parse_line("7,100,dadb999c25266273529cadac89cb52c22324ad3bce99726c38668d93c799f07c,", &f), HM_E_PARSE);
+    CHECK_INT(hm_vpdq_parse_line("7,100,dadb999c25266273529cadac89cb52c22324ad3bce99726c38668d93c799f07c,1 x", &f), HM_E_PARSE);
+    CHECK_INT(hm_vpdq_format_line(&f, buf, 10), HM_E_INVALID_ARGUMENT);
+}
+
+int main(void) {
+    against_upstream(VID "test-padded-dimensions.mp4", VPDQ "test-padded-dimensions.txt", 0);
+    against_upstream(VID "doorknob-hd-no-bar.mp4", VPDQ "doorknob-hd-no-bar.txt", 0);
+    against_upstream(VID "doorknob-hd-no-bar.mp4", VPDQ "doorknob-hd-no-bar-128x128.txt", 128);
+    modes_agree(VID "test-padded-dimensions.mp4");
+    modes_agree(VID "cockatoo.mp4");
+    formats_and_options();
+    limits_and_refusals();
+    damaged("test-padded-dimensions.mp4", 1);
+    damaged("anim.webp", 0);
+    vpdq_lines();
+    return test_summary("test_video");
+}
