@@ -637,6 +637,9 @@ typedef struct hm_match {
     const char *entry_id;  /**< results object: valid until it is reused  */
     const char *labels;    /**< or freed                                  */
     hm_hash hash;          /**< the known hash that matched */
+    double frame_time;     /**< when the known hash is a frame of a known
+                                video (hm_index_add_video): its time in
+                                seconds; -1 otherwise */
 } hm_match;
 
 /** Create a results object (reusable across queries). */
@@ -851,6 +854,79 @@ HM_API hm_status hm_vpdq_format_line(const hm_video_frame *f, char *buf,
                                      size_t cap);
 /** Parse a vPDQ line (a trailing newline is allowed) into `f` (PDQ only). */
 HM_API hm_status hm_vpdq_parse_line(const char *line, hm_video_frame *f);
+
+/* ---- video matching (vPDQ rule) ------------------------------------------ */
+
+/**
+ * Stage the frames of a known video as entries of `list`, all with the
+ * entry id `video_id` (and `labels`): PDQ hashes of quality >= 50 (as
+ * vPDQ's rule drops the others), identical hashes kept once (the first
+ * time they occur).  Each entry keeps its frame's time, so image queries
+ * that hit a frame report it (hm_match.frame_time) and video matches can
+ * report time ranges.  *n_added (may be NULL) receives the frames kept.
+ */
+HM_API hm_status hm_index_add_video(hm_index *idx, uint32_t list,
+                                    const hm_video_frame *frames, size_t n,
+                                    const char *video_id, const char *labels,
+                                    size_t *n_added);
+
+/** Options of a video match.  Initialise with hm_video_match_opts_init(). */
+typedef struct hm_video_match_opts {
+    int32_t distance;        /**< frame distance threshold; default 31 */
+    int32_t min_quality;     /**< query frames below are dropped; default 50 */
+    double query_percent;    /**< share of unique query frames that must
+                                  match; default 80 (python-threatexchange) */
+    double target_percent;   /**< share of the known video's frames that
+                                  must match; default 0 */
+    double range_gap;        /**< matched frames less than this many seconds
+                                  apart join one time range; default 2.0 */
+    int32_t include_disabled;
+    uint64_t reserved[6];
+} hm_video_match_opts;
+
+HM_API void hm_video_match_opts_init(hm_video_match_opts *o);
+
+/** A span of time, seconds. */
+typedef struct hm_time_range {
+    double start, end;
+} hm_time_range;
+
+/** One known video that matched. */
+typedef struct hm_video_match {
+    const char *video_id;     /**< these point into the snapshot held by  */
+    const char *list_name;    /**< the results: valid until they are      */
+    const char *labels;       /**< reused or freed                        */
+    uint32_t list;
+    uint32_t query_frames;    /**< unique query frames of quality >= min */
+    uint32_t query_matched;   /**< of which had a known frame within distance */
+    uint32_t target_frames;   /**< frames of the known video in the index */
+    uint32_t target_matched;  /**< of which matched some query frame */
+    double query_percent;     /**< 100 * query_matched / query_frames */
+    double target_percent;    /**< 100 * target_matched / target_frames */
+    const hm_time_range *query_ranges;  /**< where the query matched */
+    size_t n_query_ranges;
+    const hm_time_range *target_ranges; /**< where the known video matched */
+    size_t n_target_ranges;
+    uint64_t reserved[4];
+} hm_video_match;
+
+/**
+ * Match a video's frames (from hm_video_next, or parsed vPDQ lines)
+ * against the known videos in the index with vPDQ's rule: drop query
+ * frames below min_quality, keep identical hashes once, find for every
+ * unique query frame the known frames within `distance`, and report each
+ * known video whose shares of matched query frames and of matched known
+ * frames reach the thresholds.  Results replace what `res` held (read them
+ * with hm_results_video_count / hm_results_video_get), ordered by target
+ * share, then query share, descending.
+ */
+HM_API hm_status hm_index_match_video(hm_index *idx,
+                                      const hm_video_frame *frames, size_t n,
+                                      const hm_video_match_opts *opts,
+                                      hm_results *res);
+HM_API size_t hm_results_video_count(const hm_results *r);
+HM_API const hm_video_match *hm_results_video_get(const hm_results *r,
+                                                  size_t i);
 
 #ifdef __cplusplus
 }

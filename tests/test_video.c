@@ -8,6 +8,7 @@
  * a crash or a hang.
  */
 #include <stdint.h>
+#include <unistd.h>
 
 #include "hashmatch.h"
 #include "test_util.h"
@@ -293,6 +294,97 @@ static void vpdq_lines(void) {
     CHECK_INT(hm_vpdq_format_line(&f, buf, 10), HM_E_INVALID_ARGUMENT);
 }
 
+/* Known videos in an index, matched with the vPDQ rule. */
+static void video_matching(void) {
+    static frames tpd, door, cock, q;
+    hm_video_opts o;
+    hm_index *idx;
+    hm_results *res;
+    uint32_t l;
+    size_t added;
+    opts(&o, HM_FRAMES_ALL, 0);
+    run(VID "test-padded-dimensions.mp4", NULL, 0, &o, &tpd);
+    run(VID "doorknob-hd-no-bar.mp4", NULL, 0, &o, &door);
+    opts(&o, HM_FRAMES_INTERVAL, 0.5);
+    run(VID "cockatoo.mp4", NULL, 0, &o, &cock);
+    hm_index_create(&idx);
+    hm_results_create(&res);
+    hm_index_list(idx, "known-videos", &l);
+    CHECK_INT(hm_index_add_video(idx, l, tpd.f, (size_t)tpd.n, "tpd", "clip a", &added), HM_OK);
+    CHECK(added > 10 && added <= (size_t)tpd.n);
+    const size_t tpd_frames = added;
+    CHECK_INT(hm_index_add_video(idx, l, door.f, (size_t)door.n, "door", NULL, &added), HM_OK);
+    CHECK(added <= 60); /* half of doorknob's frames have quality < 50 */
+    CHECK_INT(hm_index_add_video(idx, l, cock.f, (size_t)cock.n, "cockatoo", NULL, &added), HM_OK);
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+
+    /* the same clip sampled every second: 100% of the query */
+    opts(&o, HM_FRAMES_INTERVAL, 1);
+    run(VID "rotated-90.mp4", NULL, 0, &o, &q);
+    CHECK_INT(hm_index_match_video(idx, q.f, (size_t)q.n, NULL, res), HM_OK);
+    CHECK_INT(hm_results_video_count(res), 1);
+    const hm_video_match *m = hm_results_video_get(res, 0);
+    CHECK(m && strcmp(m->video_id, "tpd") == 0 && strcmp(m->labels, "clip a") == 0 &&
+          strcmp(m->list_name, "known-videos") == 0);
+    if (m) {
+        CHECK_INT(m->query_frames, 5);
+        CHECK_INT(m->query_matched, 5);
+        CHECK(m->query_percent > 99.9);
+        CHECK_INT(m->target_frames, tpd_frames);
+        CHECK(m->target_matched >= 5 && m->target_percent > 0);
+        /* time ranges: the whole query; the known clip from start to end */
+        CHECK(m->n_query_ranges == 1 && m->query_ranges[0].start == 0 &&
+              m->query_ranges[0].end == 4.0);
+        CHECK(m->n_target_ranges >= 1 && m->target_ranges[0].start < 0.5);
+    }
+    /* a trimmed copy (the first second): all of the query, a fifth of the
+     * known clip; rejected when the known clip's share must reach 50% */
+    hm_video_match_opts mo;
+    hm_video_match_opts_init(&mo);
+    CHECK_INT(hm_index_match_video(idx, tpd.f, 30, &mo, res), HM_OK);
+    CHECK_INT(hm_results_video_count(res), 1);
+    m = hm_results_video_get(res, 0);
+    CHECK(m && m->query_percent > 99.9 && m->target_percent < 50 &&
+          m->n_query_ranges == 1 && m->query_ranges[0].end < 1.0 &&
+          m->target_ranges[0].start == 0);
+    mo.target_percent = 50;
+    CHECK_INT(hm_index_match_video(idx, tpd.f, 30, &mo, res), HM_OK);
+    CHECK_INT(hm_results_video_count(res), 0);
+    /* the GIF made from the first second, at 96x96 and 10 fps */
+    opts(&o, HM_FRAMES_ALL, 0);
+    run(VID "anim.gif", NULL, 0, &o, &q);
+    CHECK_INT(hm_index_match_video(idx, q.f, (size_t)q.n, NULL, res), HM_OK);
+    CHECK_INT(hm_results_video_count(res), 1);
+    CHECK(hm_results_video_count(res) && strcmp(hm_results_video_get(res, 0)->video_id, "tpd") == 0);
+    /* an unrelated video matches nothing */
+    CHECK_INT(hm_index_match_video(idx, cock.f, (size_t)cock.n, NULL, res), HM_OK);
+    CHECK(hm_results_video_count(res) == 1 &&
+          strcmp(hm_results_video_get(res, 0)->video_id, "cockatoo") == 0);
+    CHECK_INT(hm_index_match_video(idx, q.f, 0, NULL, res), HM_OK);
+    CHECK_INT(hm_results_video_count(res), 0);
+    /* an image query that hits a frame reports the frame's time; the time
+     * survives saving and loading */
+    hm_index_query(idx, &tpd.f[30].hashes[0], 1, NULL, res);
+    CHECK(hm_results_count(res) >= 1 && hm_results_get(res, 0)->frame_time == 1.0);
+    char path[] = "/tmp/hm_video_idx_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    CHECK_INT(hm_index_save(idx, path), HM_OK);
+    hm_index *back;
+    hm_index_create(&back);
+    CHECK_INT(hm_index_load(back, path), HM_OK);
+    hm_index_query(back, &tpd.f[30].hashes[0], 1, NULL, res);
+    CHECK(hm_results_count(res) >= 1 && hm_results_get(res, 0)->frame_time == 1.0);
+    opts(&o, HM_FRAMES_INTERVAL, 1);
+    run(VID "rotated-90.mp4", NULL, 0, &o, &q);
+    CHECK_INT(hm_index_match_video(back, q.f, (size_t)q.n, NULL, res), HM_OK);
+    CHECK_INT(hm_results_video_count(res), 1);
+    remove(path);
+    hm_index_free(back);
+    hm_results_free(res);
+    hm_index_free(idx);
+}
+
 int main(void) {
     against_upstream(VID "test-padded-dimensions.mp4", VPDQ "test-padded-dimensions.txt", 0);
     against_upstream(VID "doorknob-hd-no-bar.mp4", VPDQ "doorknob-hd-no-bar.txt", 0);
@@ -304,5 +396,6 @@ int main(void) {
     damaged("test-padded-dimensions.mp4", 1);
     damaged("anim.webp", 0);
     vpdq_lines();
+    video_matching();
     return test_summary("test_video");
 }

@@ -494,7 +494,7 @@ static int committed_has(hm_index *idx, uint32_t list, int type,
 
 int hm_ix_add_locked(hm_index *idx, uint32_t list, int type,
                      const uint8_t *bytes, const char *id, const char *labels,
-                     int *added) {
+                     uint32_t aux, int *added) {
     const unsigned nb = hm_hash_bits(type) / 8;
     int st;
     *added = 0;
@@ -536,6 +536,7 @@ int hm_ix_add_locked(hm_index *idx, uint32_t list, int type,
     e->key = key;
     e->list = list;
     e->type = (uint8_t)type;
+    e->aux = aux;
     memcpy(e->bytes, bytes, nb);
     if (arena_put(idx, id, &e->id_off) != HM_OK ||
         (labels && *labels && arena_put(idx, labels, &e->labels_off) != HM_OK))
@@ -558,7 +559,7 @@ hm_status hm_index_add(hm_index *idx, uint32_t list, const hm_hash *hash,
     if (!entry_id && hm_hash_to_string(hash, hex, sizeof hex) == HM_OK)
         entry_id = hex;
     st = hm_ix_add_locked(idx, list, hash->type, hash->bytes, entry_id, labels,
-                          &added);
+                          HM_NO_AUX, &added);
     pthread_mutex_unlock(&idx->wlock);
     return st;
 }
@@ -715,6 +716,7 @@ static int merge(hm_index *idx, hm_segment **segs, hm_tomb **tombs,
             in[k].bytes = hm_seg_entry_bytes(sg, en);
             in[k].id = hm_seg_str(sg, en->id_off);
             in[k].labels = en->labels_off ? hm_seg_str(sg, en->labels_off) : NULL;
+            in[k].aux = en->aux;
             k++;
         }
     }
@@ -757,6 +759,7 @@ int hm_ix_commit_locked(hm_index *idx) {
         in[k].bytes = e->bytes;
         in[k].id = idx->arena + e->id_off;
         in[k].labels = e->labels_off ? idx->arena + e->labels_off : NULL;
+        in[k].aux = e->aux;
         k++;
     }
     if (k) {

@@ -81,6 +81,7 @@ typedef struct hm_staged {
     uint8_t type;
     uint8_t dead;
     uint8_t bytes[32];
+    uint32_t aux;   /* see hm_seg_entry */
     size_t id_off, labels_off; /* into the arena; labels_off 0 = none */
 } hm_staged;
 
@@ -122,7 +123,7 @@ int hm_ix_list_locked(hm_index *idx, const char *name, uint32_t *id);
 /* Stage one entry; *added = 0 when it duplicates a live one. */
 int hm_ix_add_locked(hm_index *idx, uint32_t list, int type,
                      const uint8_t *bytes, const char *id, const char *labels,
-                     int *added);
+                     uint32_t aux, int *added);
 typedef struct hm_ix_mark {
     size_t nstaged, arena_len;
     uint32_t nlists;
@@ -139,5 +140,32 @@ int hm_ix_replace_locked(hm_index *idx, char **names, hm_list_rec *lists,
                          uint32_t nlists, hm_segment *seg);
 
 void hm_snapshot_stats_fill(const hm_snapshot *s, hm_index_stats *out);
+
+/* An entry hit before it becomes an hm_match. */
+typedef struct rhit {
+    uint32_t seg, entry;
+    uint16_t dist;
+    uint8_t variant;
+} rhit;
+
+struct hm_results {
+    hm_snapshot *snap; /* the matches point into it */
+    hm_match *v;
+    size_t n, cap;
+    hm_err err;
+    int structure;
+    hm_hitbuf hb;
+    rhit *raw;
+    size_t nraw, rawcap;
+    hm_video_match *vm; /* video matches */
+    size_t nvm, vmcap;
+    hm_time_range *ranges; /* their time ranges */
+    size_t nranges, rcap;
+};
+
+/* Entries that are frames of known videos within `radius` of a PDQ hash
+ * (canonical bytes), into r->raw. */
+int hm_ix_collect_frames(hm_results *r, const hm_snapshot *s, const uint8_t *pdq,
+                         unsigned radius, int include_disabled);
 
 #endif

@@ -192,7 +192,7 @@ static int put(load *L, int type, const char *hex, const char *id,
         return st;
     }
     if (!id || !*id) id = hex;
-    st = hm_ix_add_locked(L->idx, list, type, h.bytes, id, labels, &added);
+    st = hm_ix_add_locked(L->idx, list, type, h.bytes, id, labels, HM_NO_AUX, &added);
     if (st == HM_E_INVALID_ARGUMENT) return reject(L, "%s", L->idx->err.msg);
     if (st != HM_OK) return st;
     if (added) L->rep->added++;

@@ -28,7 +28,7 @@
 #define NSECTIONS 3u
 enum { SEC_LISTS = 1, SEC_STRINGS = 2, SEC_ENTRIES = 3 };
 #define LIST_REC 18u  /* u16 name_len, u8 enabled, u8 0, i16 thr[7] */
-#define ENTRY_FIXED 16u /* u32 list, id_off, labels_off; u8 type, 3 x 0 */
+#define ENTRY_FIXED 20u /* u32 list, id_off, labels_off; u8 type, 3 x 0; u32 aux */
 
 /* ---- little-endian helpers (the format is little-endian everywhere) ---- */
 
@@ -137,6 +137,7 @@ static int write_body(writer *w, const hm_snapshot *s, section *sec,
             put32(b + 8, en->labels_off ? base + en->labels_off : 0);
             b[12] = (uint8_t)type;
             b[13] = b[14] = b[15] = 0;
+            put32(b + 16, en->aux);
             memcpy(b + ENTRY_FIXED, hm_seg_entry_bytes(sg, en), nb);
             wr(w, b, ENTRY_FIXED + nb);
         }
@@ -419,6 +420,7 @@ static int parse(const uint8_t *m, uint64_t size, const char *path, parsed *p,
         x->bytes = q + ENTRY_FIXED;
         x->id = str + id;
         x->labels = lab ? str + lab : NULL;
+        x->aux = get32(q + 16);
         q += ENTRY_FIXED + nb;
     }
     if (q != end) return BAD("%s: trailing bytes in the entry section", path);

@@ -10,22 +10,6 @@
 
 #define SCAN_CHUNK 8192 /* codes per kernel call: bounds the hit buffer */
 
-typedef struct rhit {
-    uint32_t seg, entry;
-    uint16_t dist;
-    uint8_t variant;
-} rhit;
-
-struct hm_results {
-    hm_snapshot *snap;
-    hm_match *v;
-    size_t n, cap;
-    hm_err err;
-    int structure;
-    hm_hitbuf hb;
-    rhit *raw;
-    size_t nraw, rawcap;
-};
 
 /* ---- results object ---------------------------------------------------- */
 
@@ -40,6 +24,8 @@ void hm_results_free(hm_results *r) {
     hm_snapshot_release(r->snap);
     free(r->v);
     free(r->raw);
+    free(r->vm);
+    free(r->ranges);
     hm_hitbuf_free(&r->hb);
     free(r);
 }
@@ -176,6 +162,7 @@ typedef struct qctx {
     unsigned nv;
     uint64_t nd[HM_SCAN_MAX_NEEDLES * 4]; /* needles, canonical bytes */
     int knn;    /* list thresholds are not applied */
+    int frames_only; /* only frames of known videos count */
     int forced;
     size_t biggest; /* codes of the largest table searched */
 } qctx;
@@ -197,6 +184,7 @@ static int push_raw(hm_results *r, uint32_t seg, uint32_t entry, unsigned dist,
 static int entry_ok(const qctx *c, uint32_t si, uint32_t e, unsigned d) {
     const hm_snapshot *s = c->s;
     if (hm_tomb_dead(s->tombs[si], e)) return 0;
+    if (c->frames_only && s->segs[si]->entries[e].aux == HM_NO_AUX) return 0;
     const uint32_t l = s->segs[si]->entries[e].list;
     if (!c->o->include_disabled && !s->lists[l].enabled) return 0;
     if (c->knn || c->o->radius >= 0) return 1;
@@ -378,9 +366,29 @@ static int run_group(hm_results *r, qctx *c, uint32_t qi) {
         m->hash.type = c->type;
         m->hash.quality = -1;
         memcpy(m->hash.bytes, hm_seg_entry_bytes(sg, e), bits / 8);
+        m->frame_time = e->aux == HM_NO_AUX ? -1.0 : e->aux / 1000.0;
         atomic_fetch_add_explicit(&core->hits, 1, memory_order_relaxed);
     }
     return HM_OK;
+}
+
+int hm_ix_collect_frames(hm_results *r, const hm_snapshot *s, const uint8_t *pdq,
+                        unsigned radius, int include_disabled) {
+    hm_query_opts o;
+    qctx c;
+    hm_query_opts_init(&o);
+    o.radius = (int)radius;
+    o.include_disabled = include_disabled;
+    memset(&c, 0, sizeof c);
+    c.s = s;
+    c.o = &o;
+    c.type = HM_HASH_PDQ;
+    c.nv = 1;
+    c.frames_only = 1;
+    c.forced = s->default_structure;
+    memcpy(c.nd, pdq, 32);
+    r->nraw = 0;
+    return collect(r, &c, radius);
 }
 
 /* A PDQ hash followed by its 7 exact variants, as hm_hash_file returns

@@ -262,6 +262,7 @@ int hm_segment_build(const hm_seg_input *in, size_t n, const hm_seg_opts *o,
         hm_seg_entry *en = &s->entries[e];
         pos_of[order[e].val] = (uint32_t)e;
         en->list = x->list;
+        en->aux = x->aux;
         if ((st = pool_put(&pl, x->id, &en->id_off)) != HM_OK ||
             (st = pool_put_dedup(&pl, x->labels, &en->labels_off)) != HM_OK)
             goto fail;

@@ -31,7 +31,10 @@ typedef struct hm_seg_entry {
     uint32_t id_off;     /* offsets into the segment's string pool */
     uint32_t labels_off; /* 0 = no labels ("") */
     uint32_t tc;         /* type << 28 | code index within that type */
+    uint32_t aux;        /* video frames: timestamp in ms; HM_NO_AUX else */
 } hm_seg_entry;
+
+#define HM_NO_AUX 0xffffffffu
 
 #define HM_TC_TYPE(tc) ((int)((tc) >> 28))
 #define HM_TC_CODE(tc) ((tc) & ((1u << 28) - 1))
@@ -53,6 +56,7 @@ typedef struct hm_seg_input {
     const uint8_t *bytes; /* hm_hash_bits(type) / 8 bytes */
     const char *id;
     const char *labels;   /* may be NULL */
+    uint32_t aux;         /* see hm_seg_entry */
 } hm_seg_input;
 
 typedef struct hm_seg_opts {
