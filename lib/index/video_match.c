@@ -141,7 +141,7 @@ static int cmp_match(const void *a, const void *b) {
 /* Sorted times -> ranges joined across gaps below `gap`, appended to r. */
 static int add_ranges(hm_results *r, double *t, size_t n, double gap, size_t *first,
                       size_t *count) {
-    qsort(t, n, sizeof *t, cmp_double);
+    if (n > 1) qsort(t, n, sizeof *t, cmp_double);
     *first = r->nranges;
     *count = 0;
     for (size_t i = 0; i < n; i++) {
@@ -217,7 +217,7 @@ static int match(hm_results *r, const hm_snapshot *s, const hm_video_frame *fram
     }
     r->nraw = 0;
     g_snap = s;
-    qsort(hits, nh, sizeof *hits, cmp_vhit);
+    if (nh) qsort(hits, nh, sizeof *hits, cmp_vhit);
     if (!(times = malloc((nh + m + 1) * sizeof *times))) goto nomem;
     char *umatched = calloc(nu + 1, 1);
     if (!umatched || !(fkeys = malloc((nh + 1) * sizeof *fkeys))) {
@@ -297,7 +297,7 @@ static int match(hm_results *r, const hm_snapshot *s, const hm_video_frame *fram
         r->vm[i].target_ranges = r->ranges + (uintptr_t)r->vm[i].target_ranges;
         r->vm[i].query_ranges = r->ranges + (uintptr_t)r->vm[i].query_ranges;
     }
-    qsort(r->vm, r->nvm, sizeof *r->vm, cmp_match);
+    if (r->nvm > 1) qsort(r->vm, r->nvm, sizeof *r->vm, cmp_match);
     st = HM_OK;
     goto out;
 nomem:
