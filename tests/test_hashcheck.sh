@@ -76,5 +76,23 @@ ok [ $? -eq 2 ]
 ok [ $? -eq 2 ]
 "$bin" index build --help | grep -q "usage: hashcheck index build"
 ok [ $? -eq 0 ]
+
+# videos: frames as CSV or vPDQ lines; known videos in an index; matching
+vid=$2/video
+"$bin" video --mode interval --interval 1 "$vid/test-padded-dimensions.mp4" >"$tmp/out"
+ok [ $? -eq 0 ]
+ok [ "$(wc -l <"$tmp/out")" -eq 5 ]
+ok grep -qx "$vid/test-padded-dimensions.mp4,30,1.000,pdq,[0-9a-f]\{64\},100" "$tmp/out"
+"$bin" video --mode all --vpdq-out "$vid/test-padded-dimensions.mp4" >"$tmp/out"
+ok cmp -s "$tmp/out" "$2/pdq-reference/threatexchange/vpdq/sample-hashes/test-padded-dimensions.txt"
+"$bin" index build -o "$tmp/v.hmi" --video "$vid/test-padded-dimensions.mp4" \
+  --vpdq "$2/pdq-reference/threatexchange/vpdq/sample-hashes/doorknob-hd-no-bar.txt" 2>"$tmp/err"
+ok [ $? -eq 0 ]
+"$bin" match --index "$tmp/v.hmi" "$vid/rotated-90.mp4" "$vid/cockatoo.mp4" >"$tmp/out"
+ok [ $? -eq 1 ]
+ok grep -qx "$vid/rotated-90.mp4,vpdq,100.0,100.0,videos,test-padded-dimensions," "$tmp/out"
+ok [ "$(wc -l <"$tmp/out")" -eq 1 ]
+"$bin" video "$tmp/bad.jpg" >/dev/null 2>&1
+ok [ $? -eq 1 ]
 echo "test_hashcheck: $pass passed, $fail failed"
 [ $fail -eq 0 ]
