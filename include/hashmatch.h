@@ -855,6 +855,21 @@ HM_API hm_status hm_vpdq_format_line(const hm_video_frame *f, char *buf,
 /** Parse a vPDQ line (a trailing newline is allowed) into `f` (PDQ only). */
 HM_API hm_status hm_vpdq_parse_line(const char *line, hm_video_frame *f);
 
+/**
+ * python-threatexchange's compact vPDQ signal: a JSON list of
+ * "pdqhex,quality,timestamp" strings, the timestamp as Python's
+ * format(t, ".3") prints it (3 significant digits, e.g. "1.23e+02").
+ * Writes at most `cap` bytes with the NUL; HM_E_LIMIT when that is short.
+ * *len (may be NULL) receives the length.
+ */
+HM_API hm_status hm_vpdq_format_compact(const hm_video_frame *frames, size_t n,
+                                        char *buf, size_t cap, size_t *len);
+/** Parse the compact form into up to `cap` frames (frame_number is the
+ *  position in the list); HM_E_PARSE on malformed input, HM_E_LIMIT when
+ *  there are more than `cap` frames. */
+HM_API hm_status hm_vpdq_parse_compact(const char *json, hm_video_frame *frames,
+                                       size_t cap, size_t *n);
+
 /* ---- video matching (vPDQ rule) ------------------------------------------ */
 
 /**

@@ -292,6 +292,35 @@ static void vpdq_lines(void) {
     CHECK_INT(hm_vpdq_parse_line("7,100,dadb999c25266273529cadac89cb52c22324ad3bce99726c38668d93c799f07c,", &f), HM_E_PARSE);
     CHECK_INT(hm_vpdq_parse_line("7,100,dadb999c25266273529cadac89cb52c22324ad3bce99726c38668d93c799f07c,1 x", &f), HM_E_PARSE);
     CHECK_INT(hm_vpdq_format_line(&f, buf, 10), HM_E_INVALID_ARGUMENT);
+
+    /* python-threatexchange's compact form: Python's format(t, ".3") */
+    CHECK_INT(hm_vpdq_parse_line(line, &f), HM_OK);
+    static const double ts[] = {0.0, 0.033, 1.0, 10.0, 12.34, 99.95, 123.456, 0.0001};
+    static const char *py[] = {"0.0", "0.033", "1.0", "10.0", "12.3", "1e+02", "1.23e+02", "0.0001"};
+    hm_video_frame fr[8], back[8];
+    char json[2048], want[2048] = "[";
+    size_t len, n;
+    for (int i = 0; i < 8; i++) {
+        fr[i] = f;
+        fr[i].timestamp = ts[i];
+        snprintf(want + strlen(want), sizeof want - strlen(want), "%s\"%s,100,%s\"",
+                 i ? ", " : "", "dadb999c25266273529cadac89cb52c22324ad3bce99726c38668d93c799f07c", py[i]);
+    }
+    strcat(want, "]");
+    CHECK_INT(hm_vpdq_format_compact(fr, 8, json, sizeof json, &len), HM_OK);
+    CHECK_STR(json, want, "compact vPDQ");
+    CHECK_INT(len, strlen(want));
+    CHECK_INT(hm_vpdq_parse_compact(json, back, 8, &n), HM_OK);
+    CHECK_INT(n, 8);
+    CHECK(n == 8 && back[6].timestamp == 123.0 && back[7].hashes[0].quality == 100 &&
+          hm_hash_distance(&back[3].hashes[0], &f.hashes[0]) == 0);
+    CHECK_INT(hm_vpdq_parse_compact(json, back, 7, &n), HM_E_LIMIT);
+    CHECK_INT(hm_vpdq_format_compact(fr, 8, json, 100, &len), HM_E_LIMIT);
+    CHECK_INT(hm_vpdq_parse_compact(" [ ] ", back, 8, &n), HM_OK);
+    CHECK_INT(n, 0);
+    CHECK_INT(hm_vpdq_parse_compact("[\"dadb,1,2\"]", back, 8, &n), HM_E_PARSE);
+    CHECK_INT(hm_vpdq_parse_compact("[", back, 8, &n), HM_E_PARSE);
+    CHECK_INT(hm_vpdq_parse_compact("[\"x\"] junk", back, 8, &n), HM_E_PARSE);
 }
 
 /* Known videos in an index, matched with the vPDQ rule. */

@@ -1,6 +1,7 @@
 /* vPDQ's text form of a hashed frame: "frameNumber,quality,pdqhex,timestamp"
  * (vpdq/cpp io), the timestamp with 3 decimals. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,4 +45,106 @@ hm_status hm_vpdq_parse_line(const char *line, hm_video_frame *f) {
     f->nhashes = 1;
     f->hashes[0].quality = (int16_t)q;
     return HM_OK;
+}
+
+/* ---- python-threatexchange's compact form -------------------------------- */
+
+/* Python's format(x, ".3"): 3 significant digits; exponent form when the
+ * exponent is < -4 or >= 2, without trailing zeros; fixed form keeps at
+ * least one digit after the point. */
+static void py_g3(double x, char *out, size_t cap) {
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%.2e", x);
+    int e = atoi(strchr(tmp, 'e') + 1);
+    if (e < -4 || e >= 2) {
+        char *ep = strchr(tmp, 'e'), *z = ep;
+        while (z > tmp && z[-1] == '0') z--;
+        if (z > tmp && z[-1] == '.') z--;
+        snprintf(out, cap, "%.*s%s", (int)(z - tmp), tmp, ep);
+    } else {
+        snprintf(tmp, sizeof tmp, "%.*f", 2 - e, x);
+        size_t n = strlen(tmp);
+        while (n > 1 && tmp[n - 1] == '0' && tmp[n - 2] != '.') tmp[--n] = '\0';
+        snprintf(out, cap, "%s", tmp);
+    }
+}
+
+hm_status hm_vpdq_format_compact(const hm_video_frame *f, size_t n, char *buf,
+                                 size_t cap, size_t *len) {
+    size_t at = 0;
+    if ((!f && n) || !buf || !cap) return HM_E_INVALID_ARGUMENT;
+#define PUT(...)                                                        \
+    do {                                                                \
+        int k_ = snprintf(buf + at, cap - at, __VA_ARGS__);            \
+        if (k_ < 0 || (size_t)k_ >= cap - at) return HM_E_LIMIT;       \
+        at += (size_t)k_;                                              \
+    } while (0)
+    PUT("[");
+    for (size_t i = 0; i < n; i++) {
+        char hex[HM_HASH_STRING_MAX], ts[32];
+        if (f[i].nhashes < 1 || f[i].hashes[0].type != HM_HASH_PDQ ||
+            hm_hash_to_string(&f[i].hashes[0], hex, sizeof hex) != HM_OK)
+            return HM_E_INVALID_ARGUMENT;
+        py_g3(f[i].timestamp, ts, sizeof ts);
+        PUT("%s\"%s,%d,%s\"", i ? ", " : "", hex, f[i].hashes[0].quality, ts);
+    }
+    PUT("]");
+#undef PUT
+    if (len) *len = at;
+    return HM_OK;
+}
+
+hm_status hm_vpdq_parse_compact(const char *json, hm_video_frame *out, size_t cap,
+                                size_t *n) {
+    const char *p = json;
+    size_t k = 0;
+    if (!json || !n || (!out && cap)) return HM_E_INVALID_ARGUMENT;
+    *n = 0;
+#define SKIP() while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++
+    SKIP();
+    if (*p++ != '[') return HM_E_PARSE;
+    SKIP();
+    if (*p == ']') {
+        p++;
+        SKIP();
+        return *p ? HM_E_PARSE : HM_OK;
+    }
+    for (;;) {
+        char item[160], hex[65], *end;
+        SKIP();
+        if (*p++ != '"') return HM_E_PARSE;
+        const char *q = strchr(p, '"');
+        if (!q || q - p >= (ptrdiff_t)sizeof item) return HM_E_PARSE;
+        memcpy(item, p, (size_t)(q - p));
+        item[q - p] = '\0';
+        p = q + 1;
+        /* "pdqhex,quality,timestamp" */
+        if (strlen(item) < 66 || item[64] != ',') return HM_E_PARSE;
+        memcpy(hex, item, 64);
+        hex[64] = '\0';
+        if (k == cap) return HM_E_LIMIT;
+        hm_video_frame *f = &out[k];
+        memset(f, 0, sizeof *f);
+        if (hm_hash_from_string(HM_HASH_PDQ, hex, &f->hashes[0]) != HM_OK) return HM_E_PARSE;
+        long quality = strtol(item + 65, &end, 10);
+        if (end == item + 65 || *end != ',' || quality < 0 || quality > 100) return HM_E_PARSE;
+        double ts = strtod(end + 1, &end);
+        if (*end || !isfinite(ts) || ts < 0) return HM_E_PARSE;
+        f->hashes[0].quality = (int16_t)quality;
+        f->nhashes = 1;
+        f->timestamp = ts;
+        f->frame_number = k;
+        k++;
+        SKIP();
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+        if (*p++ != ']') return HM_E_PARSE;
+        SKIP();
+        if (*p) return HM_E_PARSE;
+        *n = k;
+        return HM_OK;
+    }
+#undef SKIP
 }
