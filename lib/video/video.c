@@ -431,46 +431,91 @@ static int grow(uint8_t **p, size_t *cap, size_t need) {
     return HM_OK;
 }
 
-/* Rotate a w x h RGB24 image by `deg` counter-clockwise into v->rot (when
- * the metadata asks for it), so the hash sees the picture upright. */
+/* Rotate a w x h image of `bpp` bytes per pixel by `deg` counter-clockwise
+ * into v->rot (when the metadata asks for it), so the hash sees the
+ * picture upright. */
 static const uint8_t *upright(hm_video *v, const uint8_t *src, uint32_t *w,
-                              uint32_t *h, size_t *stride) {
+                              uint32_t *h, size_t *stride, unsigned bpp) {
     const int deg = v->o.apply_rotation ? v->info.rotation : 0;
     if (!deg) return src;
     const uint32_t W = *w, H = *h, ow = deg == 180 ? W : H, oh = deg == 180 ? H : W;
-    if (grow(&v->rot, &v->rot_cap, (size_t)ow * oh * 3) != HM_OK) return NULL;
+    if (grow(&v->rot, &v->rot_cap, (size_t)ow * oh * bpp) != HM_OK) return NULL;
     for (uint32_t y = 0; y < H; y++)
         for (uint32_t x = 0; x < W; x++) {
             uint32_t nx, ny;
             if (deg == 90) { nx = y; ny = W - 1 - x; }        /* counter-clockwise */
             else if (deg == 180) { nx = W - 1 - x; ny = H - 1 - y; }
             else { nx = H - 1 - y; ny = x; }                 /* 270 */
-            memcpy(v->rot + ((size_t)ny * ow + nx) * 3, src + (size_t)y * *stride + x * 3u, 3);
+            memcpy(v->rot + ((size_t)ny * ow + nx) * bpp, src + (size_t)y * *stride + x * bpp,
+                   bpp);
         }
     *w = ow;
     *h = oh;
-    *stride = (size_t)ow * 3;
+    *stride = (size_t)ow * bpp;
     return v->rot;
 }
 
-static int hash_rgb(hm_video *v, const uint8_t *rgb, uint32_t w, uint32_t h,
-                    size_t stride, hm_video_frame *f) {
+static int hash_buf(hm_video *v, const uint8_t *px, uint32_t w, uint32_t h,
+                    size_t stride, hm_pixel_format fmt, hm_video_frame *f) {
     size_t n = 0;
-    rgb = upright(v, rgb, &w, &h, &stride);
-    if (!rgb) return hm_fail(v->err, HM_E_NO_MEMORY, "out of memory");
-    int st = hm_hash_pixels(v->h, rgb, w, h, stride, HM_PIXEL_RGB24, v->o.types,
-                            f->hashes, 4, &n);
+    px = upright(v, px, &w, &h, &stride, fmt == HM_PIXEL_GRAY8 ? 1 : 3);
+    if (!px) return hm_fail(v->err, HM_E_NO_MEMORY, "out of memory");
+    int st = hm_hash_pixels(v->h, px, w, h, stride, fmt, v->o.types, f->hashes, 4, &n);
     f->nhashes = (int32_t)n;
     return st;
+}
+
+/* 1 for 8-bit YUV formats whose first plane is the luma; *full: full range
+ * (the JPEG "J" formats, as swscale reads them). */
+static int luma_plane(enum AVPixelFormat fmt, int *full) {
+    switch (fmt) {
+    case AV_PIX_FMT_YUVJ420P: case AV_PIX_FMT_YUVJ422P: case AV_PIX_FMT_YUVJ444P:
+        *full = 1;
+        return 1;
+    case AV_PIX_FMT_YUV420P: case AV_PIX_FMT_YUV422P: case AV_PIX_FMT_YUV444P:
+    case AV_PIX_FMT_NV12: case AV_PIX_FMT_NV21:
+        *full = 0;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Keyframe mode's fast path: the luma the hashes compute from RGB
+ * (0.299 R + 0.587 G + 0.114 B) is BT.601's Y', which the decoder already
+ * holds; expand it to full range and skip the RGB conversion.  Only
+ * rounding and per-channel clipping of the RGB path differ. */
+static int hash_luma(hm_video *v, const AVFrame *fr, int full, hm_video_frame *f) {
+    if (full)
+        return hash_buf(v, fr->data[0], (uint32_t)fr->width, (uint32_t)fr->height,
+                        (size_t)fr->linesize[0], HM_PIXEL_GRAY8, f);
+    uint8_t lut[256];
+    for (int y = 0; y < 256; y++) {
+        int g = (int)lround((y - 16) * 255.0 / 219.0);
+        lut[y] = (uint8_t)(g < 0 ? 0 : g > 255 ? 255 : g);
+    }
+    const size_t W = (size_t)fr->width, H = (size_t)fr->height;
+    if (grow(&v->rgb, &v->rgb_cap, W * H + 64) != HM_OK)
+        return hm_fail(v->err, HM_E_NO_MEMORY, "out of memory");
+    for (size_t y = 0; y < H; y++) {
+        const uint8_t *src = fr->data[0] + y * (size_t)fr->linesize[0];
+        uint8_t *dst = v->rgb + y * W;
+        for (size_t x = 0; x < W; x++) dst[x] = lut[src[x]];
+    }
+    return hash_buf(v, v->rgb, (uint32_t)W, (uint32_t)H, W, HM_PIXEL_GRAY8, f);
 }
 
 /* FFmpeg frame -> RGB24 (area filter, as vPDQ), then hashes. */
 static int hash_avframe(hm_video *v, const AVFrame *fr, hm_video_frame *f) {
     const int ow = v->o.downscale ? v->o.downscale : fr->width;
     const int oh = v->o.downscale ? v->o.downscale : fr->height;
+    int full;
     if ((uint64_t)fr->width * (uint64_t)fr->height > hm_hasher_max_pixels(v->h))
         return hm_fail(v->err, HM_E_LIMIT, "video: a %dx%d frame exceeds the pixel limit",
                        fr->width, fr->height);
+    if (v->o.mode == HM_FRAMES_KEYFRAMES && !v->o.downscale && !v->o.rgb_exact &&
+        luma_plane(fr->format, &full))
+        return hash_luma(v, fr, full, f);
     v->sws = sws_getCachedContext(v->sws, fr->width, fr->height, fr->format, ow, oh,
                                   AV_PIX_FMT_RGB24, SWS_AREA, NULL, NULL, NULL);
     const size_t stride = ((size_t)ow * 3 + 63) / 64 * 64;
@@ -481,7 +526,7 @@ static int hash_avframe(hm_video *v, const AVFrame *fr, hm_video_frame *f) {
     int dst_stride[4] = {(int)stride, 0, 0, 0};
     sws_scale(v->sws, (const uint8_t *const *)fr->data, fr->linesize, 0, fr->height, dst,
               dst_stride);
-    return hash_rgb(v, v->rgb, (uint32_t)ow, (uint32_t)oh, stride, f);
+    return hash_buf(v, v->rgb, (uint32_t)ow, (uint32_t)oh, stride, HM_PIXEL_RGB24, f);
 }
 
 /* Does this decoded frame stand on its own (keyframe mode)? */
@@ -623,8 +668,8 @@ static int next_webp(hm_video *v, hm_video_frame *f, int *got) {
         if (grow(&v->rgb, &v->rgb_cap, np * 3) != HM_OK)
             return hm_fail(v->err, HM_E_NO_MEMORY, "out of memory");
         for (size_t i = 0; i < np; i++) memcpy(v->rgb + 3 * i, rgba + 4 * i, 3);
-        int st = hash_rgb(v, v->rgb, v->info.width, v->info.height,
-                          (size_t)v->info.width * 3, f);
+        int st = hash_buf(v, v->rgb, v->info.width, v->info.height,
+                          (size_t)v->info.width * 3, HM_PIXEL_RGB24, f);
         if (st != HM_OK) return st;
         *got = 1;
         return HM_OK;
