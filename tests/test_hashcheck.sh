@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# hashcheck hash end to end: CSV lines per file and type, quality column,
-# failures reported per file on stderr without stopping the batch, exit 1
-# after a failure, 2 on usage errors.
+# hashcheck end to end, the stable CSV outputs: hash (file,type,hash,quality
+# per file and type; failures reported per file on stderr without stopping
+# the batch, exit 1 after a failure, 2 on usage errors), index build, match
+# --format csv (one line per hit) and video.  The other formats, directories,
+# -j and compare: test_hashcheck_batch.sh.
 set -uo pipefail
 bin=$1 data=$2/pdq-reference/threatexchange/pdq/data
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -19,7 +21,7 @@ ok grep -qx "$data/misc-images/wee.jpg,phash,de5a3d2925256627," "$tmp/out"
 ok grep -qx "$data/misc-images/wee.jpg,md5,$(md5sum "$data/misc-images/wee.jpg" | cut -c1-32)," "$tmp/out"
 ok grep -q "^\"$tmp/we,e.jpg\",pdq,6227401f" "$tmp/out"
 ok grep -q "bad.jpg" "$tmp/err"
-ok grep -q "1 file(s) failed" "$tmp/err"
+ok grep -q "3 files, 1 failed" "$tmp/err"
 "$bin" hash --types sha256 "$data/misc-images/wee.jpg" >"$tmp/out"
 ok [ $? -eq 0 ]
 ok grep -qx "$data/misc-images/wee.jpg,sha256,$(sha256sum "$data/misc-images/wee.jpg" | cut -c1-64)," "$tmp/out"
@@ -37,22 +39,22 @@ printf 'hash_type,hash,entry_id,list,labels\nphash,de5a3d2925256627,wee-1,local,
 "$bin" index build -o "$tmp/known.hmi" "$tmp/known.txt" "$tmp/local.csv" 2>"$tmp/err"
 ok [ $? -eq 0 ]
 ok grep -q "3 entries in 2 lists" "$tmp/err"
-"$bin" match --index "$tmp/known.hmi" "$dih/bridge-1-original.jpg" "$data/bridge-mods/blur-a-lot.jpg" \
+"$bin" match --format csv --index "$tmp/known.hmi" "$dih/bridge-1-original.jpg" "$data/bridge-mods/blur-a-lot.jpg" \
   "$data/misc-images/wee.jpg" >"$tmp/out"
 ok [ $? -eq 1 ]
 ok grep -qx "$dih/bridge-1-original.jpg,md5,0,0,known,[0-9a-f]*," "$tmp/out"
 ok grep -q "^$data/bridge-mods/blur-a-lot.jpg,pdq,4,31,known," "$tmp/out"
 ok grep -qx "$data/misc-images/wee.jpg,phash,0,10,local,wee-1,\"tag a, tag b\"" "$tmp/out"
 # nothing matched: exit 0; a rotated copy matches only with --dihedral
-"$bin" match --index "$tmp/known.hmi" "$dih/bridge-2-rotate-90.jpg" >"$tmp/out"
+"$bin" match --format csv --index "$tmp/known.hmi" "$dih/bridge-2-rotate-90.jpg" >"$tmp/out"
 ok [ $? -eq 0 ]
 ok [ ! -s "$tmp/out" ]
-"$bin" match --index "$tmp/known.hmi" --dihedral "$dih/bridge-2-rotate-90.jpg" >"$tmp/out"
+"$bin" match --format csv --index "$tmp/known.hmi" --dihedral "$dih/bridge-2-rotate-90.jpg" >"$tmp/out"
 ok [ $? -eq 1 ]
 ok grep -q ",pdq,[0-9]*,31,known," "$tmp/out"
 # hashes as inputs, lists without an index file, every structure alike
 for s in auto scan mih bktree; do
-  "$bin" match --list "$tmp/known.txt" --structure $s --radius 40 \
+  "$bin" match --format csv --list "$tmp/known.txt" --structure $s --radius 40 \
     pdq:f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b2f >"$tmp/out.$s" 2>/dev/null
   ok [ $? -eq 1 ]
   ok cmp -s "$tmp/out.auto" "$tmp/out.$s"
@@ -67,10 +69,10 @@ ok grep -q "known.txt:3:" "$tmp/err"
 ok [ $? -eq 0 ]
 ok grep -q "1 rejected" "$tmp/err"
 head -c 100 "$tmp/known.hmi" >"$tmp/trunc.hmi"
-"$bin" match --index "$tmp/trunc.hmi" "$dih/bridge-1-original.jpg" >/dev/null 2>"$tmp/err"
+"$bin" match --format csv --index "$tmp/trunc.hmi" "$dih/bridge-1-original.jpg" >/dev/null 2>"$tmp/err"
 ok [ $? -eq 2 ]
 ok grep -q "trunc.hmi" "$tmp/err"
-"$bin" match --index "$tmp/known.hmi" "$tmp/bad.jpg" >/dev/null 2>&1
+"$bin" match --format csv --index "$tmp/known.hmi" "$tmp/bad.jpg" >/dev/null 2>&1
 ok [ $? -eq 2 ]
 "$bin" match "$dih/bridge-1-original.jpg" >/dev/null 2>&1
 ok [ $? -eq 2 ]
@@ -88,7 +90,7 @@ ok cmp -s "$tmp/out" "$2/pdq-reference/threatexchange/vpdq/sample-hashes/test-pa
 "$bin" index build -o "$tmp/v.hmi" --video "$vid/test-padded-dimensions.mp4" \
   --vpdq "$2/pdq-reference/threatexchange/vpdq/sample-hashes/doorknob-hd-no-bar.txt" 2>"$tmp/err"
 ok [ $? -eq 0 ]
-"$bin" match --index "$tmp/v.hmi" "$vid/rotated-90.mp4" "$vid/cockatoo.mp4" >"$tmp/out"
+"$bin" match --format csv --index "$tmp/v.hmi" "$vid/rotated-90.mp4" "$vid/cockatoo.mp4" >"$tmp/out"
 ok [ $? -eq 1 ]
 ok grep -qx "$vid/rotated-90.mp4,vpdq,100.0,100.0,videos,test-padded-dimensions," "$tmp/out"
 ok [ "$(wc -l <"$tmp/out")" -eq 1 ]

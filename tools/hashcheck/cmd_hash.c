@@ -1,0 +1,340 @@
+/* hashcheck hash: hashes of images and videos, as CSV, canonical CSV, JSON
+ * lines or text. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hc.h"
+
+enum { OUT_CSV, OUT_CANONICAL, OUT_JSON, OUT_TEXT };
+
+static void usage(FILE *f) {
+    fprintf(f,
+        "usage: hashcheck hash [options] FILE|DIR...\n"
+        "\n"
+        "Hash images and videos; the kind is detected from content. Directories\n"
+        "are walked recursively (regular files, sorted by name). A file that\n"
+        "fails is reported on stderr and the batch goes on.\n"
+        "\n"
+        "output:\n"
+        "  --format F          csv (default): file,type,hash,quality per hash\n"
+        "                      (quality empty for types without one; a video\n"
+        "                      frame's rows add frame,timestamp columns)\n"
+        "                      canonical: hash_type,hash,entry_id,list,labels with\n"
+        "                      a header: a hash list that 'index build' loads\n"
+        "                      json: one JSON object per file (JSON lines)\n"
+        "                      text: type, hash, quality, file for reading\n"
+        "  --id path|name      canonical entry id: the path as walked (default)\n"
+        "                      or the file name\n"
+        "  --list-name NAME    canonical list column (default empty: the list\n"
+        "                      file's name when it is loaded)\n"
+        "  --labels TEXT       canonical labels column\n"
+        "\n"
+        "hashing:\n"
+        "  --types LIST        comma-separated: pdq (default), phash, dhash, ahash,\n"
+        "                      md5, sha256, or all\n"
+        "  --pdq-flavour F     fullres (default; pdqhash-python, HMA, GIFCT lists)\n"
+        "                      or cpp512 (the C++ reference CLI's 512x512 prescale)\n"
+        "  --exif-orientation  apply JPEG EXIF orientation before hashing\n"
+        "  --fast              decode large JPEGs at reduced scale (approximate)\n"
+        "  --max-pixels N      refuse images over N pixels (default 100000000)\n"
+        "  --max-bytes N       refuse inputs over N bytes (default 268435456)\n"
+        "  --no-video          do not read inputs that are not images as videos\n"
+        "\n"
+        "videos (frames hashed as vPDQ does; see 'hashcheck video'):\n"
+        "  --mode M            interval (default), keyframes, all\n"
+        "  --interval S        seconds between hashed frames (default 1)\n"
+        "  --size N            hash frames scaled to N x N\n"
+        "  --apply-rotation    turn frames upright by the rotation metadata\n"
+        "\n"
+        "batch:\n"
+        "  -j, --jobs N        worker threads (default: one per CPU); the output\n"
+        "                      is the same, in the same order, for any N\n"
+        "  -L, --follow-symlinks  follow symbolic links found inside directories\n"
+        "                      (links named on the command line are always followed;\n"
+        "                      no directory is entered twice)\n"
+        "  --progress, --no-progress  progress line on stderr (default: only\n"
+        "                      when stderr is a terminal)\n"
+        "  -q, --quiet         no summary line\n"
+        "\n"
+        "Exit status: 0 every file hashed, 1 some failed, 2 usage or output error.\n");
+}
+
+typedef struct hash_ctx {
+    hc_inputs in;
+    hc_hasher_cfg hcfg;
+    hc_media_opts mo;
+    int format;
+    int id_name;
+    const char *list_name, *labels;
+} hash_ctx;
+
+static void *w_init(void *ctx) {
+    hash_ctx *c = ctx;
+    hm_hasher *h;
+    return hc_hasher_new(&c->hcfg, &h) == HM_OK ? h : NULL;
+}
+
+static void w_fini(void *state) { hm_hasher_free(state); }
+
+static void csv_row(sbuf *b, const char *path, const hm_hash *h) {
+    char hex[HM_HASH_STRING_MAX];
+    hm_hash_to_string(h, hex, sizeof hex);
+    sb_csv(b, path);
+    sb_printf(b, ",%s,%s,", hm_hash_type_name(h->type), hex);
+    if (h->quality >= 0) sb_printf(b, "%d", h->quality);
+}
+
+static void text_row(sbuf *b, const char *path, const hm_hash *h, const hm_video_frame *f) {
+    char hex[HM_HASH_STRING_MAX];
+    hm_hash_to_string(h, hex, sizeof hex);
+    sb_printf(b, "%-6s %-64s ", hm_hash_type_name(h->type), hex);
+    if (h->quality >= 0) sb_printf(b, "q%-3d ", h->quality);
+    else sb_puts(b, "-    ");
+    sb_text(b, path);
+    if (f) sb_printf(b, " @%.3fs", f->timestamp);
+    sb_putc(b, '\n');
+}
+
+/* canonical entry ids: no control characters (the loader refuses them) */
+static void canonical_id(sbuf *b, const char *path, int id_name) {
+    const char *id = path;
+    if (id_name) {
+        const char *s = strrchr(path, '/');
+        if (s && s[1]) id = s + 1;
+    }
+    sbuf t = {0};
+    for (const char *p = id; *p; p++) sb_putc(&t, (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p);
+    sb_csv(b, t.p ? t.p : "");
+    sb_free(&t);
+}
+
+static void canonical_row(sbuf *b, const hash_ctx *c, const char *path, const hm_hash *h) {
+    char hex[HM_HASH_STRING_MAX];
+    hm_hash_to_string(h, hex, sizeof hex);
+    sb_printf(b, "%s,%s,", hm_hash_type_name(h->type), hex);
+    canonical_id(b, path, c->id_name);
+    sb_putc(b, ',');
+    sb_csv(b, c->list_name);
+    sb_putc(b, ',');
+    sb_csv(b, c->labels);
+    sb_putc(b, '\n');
+}
+
+/* A video's frame hashes fit for a hash list: PDQ of quality >= 50 (as
+ * hm_index_add_video keeps them), 64-bit types all; each distinct hash
+ * once, at its first frame.  keep[k * 4 + t] says which. */
+typedef struct fh_ref {
+    const hm_hash *h;
+    size_t pos;
+} fh_ref;
+
+static int cmp_fh(const void *a, const void *b) {
+    const fh_ref *x = a, *y = b;
+    if (x->h->type != y->h->type) return x->h->type < y->h->type ? -1 : 1;
+    int c = memcmp(x->h->bytes, y->h->bytes, 32);
+    if (c) return c;
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static char *frame_hashes_kept(const hc_media *m) {
+    char *keep = calloc(m->nframes * 4 + 1, 1);
+    fh_ref *v = malloc((m->nframes * 4 + 1) * sizeof *v);
+    size_t n = 0;
+    if (!keep || !v) {
+        free(keep);
+        free(v);
+        return NULL;
+    }
+    for (size_t k = 0; k < m->nframes; k++)
+        for (int t = 0; t < m->frames[k].nhashes && t < 4; t++) {
+            const hm_hash *h = &m->frames[k].hashes[t];
+            if (h->type == HM_HASH_PDQ && h->quality >= 0 &&
+                h->quality < HM_DEFAULT_PDQ_MIN_QUALITY)
+                continue;
+            v[n++] = (fh_ref){h, k * 4 + (size_t)t};
+        }
+    if (n > 1) qsort(v, n, sizeof *v, cmp_fh);
+    for (size_t j = 0; j < n; j++)
+        if (j == 0 || v[j].h->type != v[j - 1].h->type ||
+            memcmp(v[j].h->bytes, v[j - 1].h->bytes, 32) != 0)
+            keep[v[j].pos] = 1;
+    free(v);
+    return keep;
+}
+
+static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
+    hash_ctx *c = ctx;
+    const hc_input *in = &c->in.v[i];
+    hc_media *m = &s->media;
+    if (in->err) {
+        memset(m, 0, sizeof *m);
+        m->failed = 1;
+        snprintf(m->err, sizeof m->err, "%s: %s", in->path, in->err);
+    } else {
+        hc_media_hash(state, in->path, &c->mo, m);
+    }
+    s->failed = m->failed;
+    if (m->failed) sb_printf(&s->err, "hashcheck: %s (%s)\n", m->err, hm_strerror(m->status));
+    else if (m->kind == HC_KIND_VIDEO && m->vinfo.partial)
+        sb_printf(&s->err, "hashcheck: %s: damaged or truncated; %zu frames hashed (partial)\n",
+                  in->path, m->nframes);
+    sbuf *b = &s->out;
+    switch (c->format) {
+    case OUT_JSON:
+        sb_putc(b, '{');
+        hc_json_media(b, in->path, m, 1);
+        sb_puts(b, "}\n");
+        return;
+    case OUT_CSV:
+        if (m->failed && m->kind != HC_KIND_VIDEO) return; /* as before: nothing */
+        for (size_t k = 0; k < m->nh; k++) {
+            csv_row(b, in->path, &m->h[k]);
+            sb_putc(b, '\n');
+        }
+        for (size_t k = 0; k < m->nframes; k++)
+            for (int t = 0; t < m->frames[k].nhashes; t++) {
+                csv_row(b, in->path, &m->frames[k].hashes[t]);
+                sb_printf(b, ",%llu,%.3f\n", (unsigned long long)m->frames[k].frame_number,
+                          m->frames[k].timestamp);
+            }
+        return;
+    case OUT_TEXT:
+        if (m->failed && m->kind != HC_KIND_VIDEO) return;
+        for (size_t k = 0; k < m->nh; k++) text_row(b, in->path, &m->h[k], NULL);
+        for (size_t k = 0; k < m->nframes; k++)
+            for (int t = 0; t < m->frames[k].nhashes; t++)
+                text_row(b, in->path, &m->frames[k].hashes[t], &m->frames[k]);
+        return;
+    case OUT_CANONICAL:
+        if (m->failed && m->kind != HC_KIND_VIDEO) return;
+        for (size_t k = 0; k < m->nh; k++)
+            if (m->h[k].variant == 0) canonical_row(b, c, in->path, &m->h[k]);
+        if (m->nframes) {
+            char *keep = frame_hashes_kept(m);
+            if (!keep) {
+                s->failed = 1;
+                sb_printf(&s->err, "hashcheck: %s: out of memory\n", in->path);
+                return;
+            }
+            for (size_t k = 0; k < m->nframes; k++)
+                for (int t = 0; t < m->frames[k].nhashes && t < 4; t++)
+                    if (keep[k * 4 + (size_t)t])
+                        canonical_row(b, c, in->path, &m->frames[k].hashes[t]);
+            free(keep);
+        }
+        return;
+    }
+}
+
+void hc_summary(const char *what, const hc_stats *st, const hc_inputs *in, int matching) {
+    sbuf b = {0};
+    sb_printf(&b, "hashcheck: %zu %s", st->done, st->done == 1 ? "file" : "files");
+    if (matching)
+        sb_printf(&b, ", %zu matched (%zu %s)", st->matched, st->hits,
+                  st->hits == 1 ? "hit" : "hits");
+    sb_printf(&b, ", %zu %s", st->failed, what);
+    if (in->skipped_links || in->skipped_special || in->skipped_loops) {
+        sb_puts(&b, "; skipped inside directories:");
+        if (in->skipped_links)
+            sb_printf(&b, " %zu symbolic link(s) (-L follows them)", in->skipped_links);
+        if (in->skipped_special) sb_printf(&b, " %zu special file(s)", in->skipped_special);
+        if (in->skipped_loops)
+            sb_printf(&b, " %zu directory(ies) already visited", in->skipped_loops);
+    }
+    sb_printf(&b, "; %.2f s", st->seconds);
+    if (st->seconds > 0 && st->done) sb_printf(&b, ", %.1f files/s", st->done / st->seconds);
+    fprintf(stderr, "%s\n", b.p ? b.p : "hashcheck: out of memory");
+    sb_free(&b);
+}
+
+int cmd_hash(int argc, char **argv) {
+    hash_ctx c;
+    hc_batch_cfg bc;
+    int i, npos = 0;
+    memset(&c, 0, sizeof c);
+    hc_hasher_cfg_init(&c.hcfg);
+    hc_batch_cfg_init(&bc);
+    hm_video_opts_init(&c.mo.video);
+    c.mo.types = HM_TYPE_BIT(HM_HASH_PDQ);
+    c.mo.videos = 1;
+    c.format = OUT_CSV;
+    c.list_name = c.labels = "";
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int r;
+        if (strcmp(a, "--") == 0) {
+            while (++i < argc) argv[npos++] = argv[i];
+            break;
+        } else if (hc_is_help(a)) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--types") == 0 && i + 1 < argc) {
+            if (!(c.mo.types = hc_parse_types(argv[++i]))) goto usage_error;
+        } else if (strcmp(a, "--format") == 0 && i + 1 < argc) {
+            const char *v = argv[++i];
+            if (strcmp(v, "csv") == 0) c.format = OUT_CSV;
+            else if (strcmp(v, "canonical") == 0) c.format = OUT_CANONICAL;
+            else if (strcmp(v, "json") == 0 || strcmp(v, "jsonl") == 0) c.format = OUT_JSON;
+            else if (strcmp(v, "text") == 0) c.format = OUT_TEXT;
+            else {
+                hc_err("unknown output format '%s' (csv, canonical, json, text)", v);
+                goto usage_error;
+            }
+        } else if (strcmp(a, "--id") == 0 && i + 1 < argc) {
+            const char *v = argv[++i];
+            if (strcmp(v, "path") == 0) c.id_name = 0;
+            else if (strcmp(v, "name") == 0) c.id_name = 1;
+            else {
+                hc_err("--id takes path or name");
+                goto usage_error;
+            }
+        } else if (strcmp(a, "--list-name") == 0 && i + 1 < argc) {
+            c.list_name = argv[++i];
+        } else if (strcmp(a, "--labels") == 0 && i + 1 < argc) {
+            c.labels = argv[++i];
+        } else if (strcmp(a, "--no-video") == 0) {
+            c.mo.videos = 0;
+        } else if ((r = hc_hasher_option(argc, argv, &i, &c.hcfg)) != 0 ||
+                   (r = hc_video_option(argc, argv, &i, &c.mo.video)) != 0 ||
+                   (r = hc_batch_option(argc, argv, &i, &bc)) != 0) {
+            if (r < 0) goto usage_error;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            hc_err("unknown option '%s' (hashcheck hash --help)", a);
+            goto usage_error;
+        } else {
+            argv[npos++] = argv[i]; /* operands and options may be mixed */
+        }
+    }
+    if (npos == 0) {
+        hc_err("no files given");
+        goto usage_error;
+    }
+    /* the options must be valid before the batch starts */
+    hm_hasher *probe;
+    hm_status hs = hc_hasher_new(&c.hcfg, &probe);
+    hm_hasher_free(probe);
+    if (hs != HM_OK) {
+        hc_err("bad hasher settings (%s)", hm_strerror(hs));
+        return 2;
+    }
+    if (hc_walk(&c.in, argv, npos, bc.follow, 0) != 0) {
+        hc_err("out of memory");
+        hc_inputs_free(&c.in);
+        return 2;
+    }
+    if (c.format == OUT_CANONICAL) puts("hash_type,hash,entry_id,list,labels");
+    hc_pool_fns fns = {w_init, w_fini, w_work, NULL};
+    hc_stats st;
+    int rc = hc_pool_run(c.in.n, bc.jobs, bc.quiet ? 0 : bc.progress, &fns, &c, &st);
+    if (!bc.quiet && rc == 0) hc_summary("failed", &st, &c.in, 0);
+    hc_inputs_free(&c.in);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        hc_err("error writing the output");
+        return 2;
+    }
+    if (rc != 0) return 2;
+    return st.failed ? 1 : 0;
+usage_error:
+    usage(stderr);
+    return 2;
+}

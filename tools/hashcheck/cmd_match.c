@@ -1,0 +1,478 @@
+/* hashcheck match: hash media (in parallel) and match them against an index
+ * or hash lists; one JSON line per input, a text report, or CSV hits. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hc.h"
+
+enum { OUT_JSON, OUT_TEXT, OUT_CSV };
+
+static void usage(FILE *f) {
+    fprintf(f,
+        "usage: hashcheck match (--index FILE | --list LIST...) [options] INPUT...\n"
+        "\n"
+        "Hash each input and match it against known hashes. An INPUT is an\n"
+        "image, a video, a directory (walked recursively: regular files, sorted\n"
+        "by name), or a hash written TYPE:HEX (e.g. pdq:f8f8...). Images are\n"
+        "hashed with the types the index holds; videos are matched frame by\n"
+        "frame against the known videos with the vPDQ rule; md5/sha256 entries\n"
+        "are matched by the file bytes, whatever the file is.\n"
+        "\n"
+        "output:\n"
+        "  --format F          json (default): one JSON object per input with its\n"
+        "                      hashes, quality, matches (type, distance, threshold,\n"
+        "                      list, entry_id, labels) and for videos the vPDQ\n"
+        "                      shares; text (or table): a report for reading;\n"
+        "                      csv: one line per hit,\n"
+        "                      input,type,distance,threshold,list,entry_id,labels\n"
+        "                      (videos: input,vpdq,query_percent,target_percent,\n"
+        "                      list,video_id,labels)\n"
+        "  --frames            json: also list a video's frame hashes\n"
+        "\n"
+        "known hashes:\n"
+        "  --index FILE        an index file from 'hashcheck index build'\n"
+        "  --list LIST         a hash list (repeatable), loaded as 'index build' does\n"
+        "  --list-format F, --type T, --list-name NAME, --labels TEXT, --lenient\n"
+        "                      how --list files are read ('hashcheck index build --help')\n"
+        "\n"
+        "matching:\n"
+        "  --radius R          match within R bits whatever the lists' thresholds\n"
+        "  --dihedral          PDQ: also match rotations and mirrors\n"
+        "  --min-quality Q     PDQ queries below quality Q match nothing (default 50)\n"
+        "  --types LIST        hash these types (default: the types the index holds)\n"
+        "  --query-percent P   vPDQ: share of the video's unique frames that must\n"
+        "                      match (default 80)\n"
+        "  --target-percent P  vPDQ: share of the known video's frames (default 0)\n"
+        "  --structure S       auto, scan, mih, bktree (results are identical)\n"
+        "  --mode, --interval, --size, --apply-rotation   how videos are sampled\n"
+        "  --pdq-flavour, --exif-orientation, --fast, --max-pixels, --max-bytes\n"
+        "\n"
+        "batch:\n"
+        "  -j, --jobs N        worker threads (default: one per CPU); the output is\n"
+        "                      the same, in the same order, for any N\n"
+        "  -L, --follow-symlinks  follow symbolic links found inside directories\n"
+        "  --progress, --no-progress  progress line on stderr (default: only\n"
+        "                      when stderr is a terminal)\n"
+        "  -q, --quiet         no summary line\n"
+        "\n"
+        "Exit status: 0 nothing matched, 1 something matched, 2 errors (a file\n"
+        "that could not be read or decoded is reported and the batch goes on).\n");
+}
+
+typedef struct match_ctx {
+    hc_inputs in;
+    hc_hasher_cfg hcfg;
+    hc_media_opts mo;
+    hm_index *idx;
+    hm_query_opts qo;
+    hm_video_match_opts vmo;
+    int format, with_frames;
+} match_ctx;
+
+typedef struct wstate {
+    hm_hasher *h;
+    hm_results *res, *vres;
+} wstate;
+
+static void w_fini(void *state) {
+    wstate *w = state;
+    if (!w) return;
+    hm_hasher_free(w->h);
+    hm_results_free(w->res);
+    hm_results_free(w->vres);
+    free(w);
+}
+
+static void *w_init(void *ctx) {
+    match_ctx *c = ctx;
+    wstate *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    if (hc_hasher_new(&c->hcfg, &w->h) != HM_OK || hm_results_create(&w->res) != HM_OK ||
+        hm_results_create(&w->vres) != HM_OK) {
+        w_fini(w);
+        return NULL;
+    }
+    return w;
+}
+
+static int low_quality(const hc_media *m, int min_quality) {
+    for (size_t k = 0; k < m->nh; k++)
+        if (m->h[k].type == HM_HASH_PDQ && m->h[k].variant == 0 && m->h[k].quality >= 0 &&
+            m->h[k].quality < min_quality)
+            return m->h[k].quality;
+    return -1;
+}
+
+static void json_ranges(sbuf *b, const hm_time_range *r, size_t n) {
+    sb_putc(b, '[');
+    for (size_t k = 0; k < n; k++) {
+        if (k) sb_putc(b, ',');
+        sb_putc(b, '[');
+        sb_json_num(b, r[k].start, 3);
+        sb_putc(b, ',');
+        sb_json_num(b, r[k].end, 3);
+        sb_putc(b, ']');
+    }
+    sb_putc(b, ']');
+}
+
+static void out_json(const match_ctx *c, const char *path, const hc_media *m,
+                     const hm_results *res, size_t nhit, const hm_results *vres, size_t nv,
+                     sbuf *b) {
+    sb_putc(b, '{');
+    hc_json_media(b, path, m, c->with_frames);
+    int lq = low_quality(m, c->qo.min_quality);
+    if (lq >= 0) sb_printf(b, ",\"low_quality\":true");
+    sb_printf(b, ",\"matched\":%s,\"matches\":[", nhit + nv ? "true" : "false");
+    for (size_t k = 0; k < nhit; k++) {
+        const hm_match *x = hm_results_get(res, k);
+        char hex[HM_HASH_STRING_MAX];
+        hm_hash_to_string(&x->hash, hex, sizeof hex);
+        if (k) sb_putc(b, ',');
+        sb_printf(b, "{\"type\":\"%s\",\"distance\":%d,\"threshold\":%d,\"list\":",
+                  hm_hash_type_name(x->type), x->distance, x->threshold);
+        sb_json_str(b, x->list_name);
+        sb_puts(b, ",\"entry_id\":");
+        sb_json_str(b, x->entry_id);
+        sb_puts(b, ",\"labels\":");
+        sb_json_str(b, x->labels);
+        sb_printf(b, ",\"known_hash\":\"%s\"", hex);
+        if (c->qo.flags & HM_QUERY_DIHEDRAL)
+            sb_printf(b, ",\"variant\":\"%s\"", hc_variant_name(x->variant));
+        if (x->frame_time >= 0) {
+            sb_puts(b, ",\"frame_time\":");
+            sb_json_num(b, x->frame_time, 3);
+        }
+        sb_putc(b, '}');
+    }
+    sb_putc(b, ']');
+    if (m->kind == HC_KIND_VIDEO) {
+        sb_puts(b, ",\"video_matches\":[");
+        for (size_t k = 0; k < nv; k++) {
+            const hm_video_match *v = hm_results_video_get(vres, k);
+            if (k) sb_putc(b, ',');
+            sb_puts(b, "{\"type\":\"vpdq\",\"list\":");
+            sb_json_str(b, v->list_name);
+            sb_puts(b, ",\"video_id\":");
+            sb_json_str(b, v->video_id);
+            sb_puts(b, ",\"labels\":");
+            sb_json_str(b, v->labels);
+            sb_puts(b, ",\"query_percent\":");
+            sb_json_num(b, v->query_percent, 2);
+            sb_puts(b, ",\"target_percent\":");
+            sb_json_num(b, v->target_percent, 2);
+            sb_printf(b, ",\"query_frames\":%u,\"query_matched\":%u,\"target_frames\":%u,"
+                         "\"target_matched\":%u,\"distance\":%d,\"query_ranges\":",
+                      v->query_frames, v->query_matched, v->target_frames, v->target_matched,
+                      c->vmo.distance);
+            json_ranges(b, v->query_ranges, v->n_query_ranges);
+            sb_puts(b, ",\"target_ranges\":");
+            json_ranges(b, v->target_ranges, v->n_target_ranges);
+            sb_putc(b, '}');
+        }
+        sb_putc(b, ']');
+    }
+    sb_puts(b, "}\n");
+}
+
+static void out_text(const match_ctx *c, const char *path, const hc_media *m,
+                     const hm_results *res, size_t nhit, const hm_results *vres, size_t nv,
+                     sbuf *b) {
+    if (nhit + nv) sb_puts(b, "match     ");
+    else if (m->failed) sb_puts(b, "error     ");
+    else sb_puts(b, "no match  ");
+    sb_text(b, path);
+    if (m->failed) {
+        sb_puts(b, "\n          error: ");
+        sb_text(b, m->err);
+    }
+    int lq = low_quality(m, c->qo.min_quality);
+    if (lq >= 0 && !nhit)
+        sb_printf(b, "  (PDQ quality %d < %d: not matched by PDQ)", lq, c->qo.min_quality);
+    if (m->kind == HC_KIND_VIDEO && !m->failed && m->nframes == 0 && (c->mo.types & HC_PERCEPTUAL))
+        sb_puts(b, "  (no frame hashed)");
+    sb_putc(b, '\n');
+    for (size_t k = 0; k < nhit; k++) {
+        const hm_match *x = hm_results_get(res, k);
+        sb_printf(b, "          %-6s distance %d/%d  ", hm_hash_type_name(x->type), x->distance,
+                  x->threshold);
+        sb_text(b, x->list_name);
+        sb_puts(b, " / ");
+        sb_text(b, x->entry_id);
+        if (x->labels && *x->labels) {
+            sb_puts(b, "  [");
+            sb_text(b, x->labels);
+            sb_putc(b, ']');
+        }
+        if ((c->qo.flags & HM_QUERY_DIHEDRAL) && x->variant)
+            sb_printf(b, "  (as %s)", hc_variant_name(x->variant));
+        if (x->frame_time >= 0) sb_printf(b, "  (frame at %.3f s)", x->frame_time);
+        sb_putc(b, '\n');
+    }
+    for (size_t k = 0; k < nv; k++) {
+        const hm_video_match *v = hm_results_video_get(vres, k);
+        sb_printf(b, "          vpdq   %.1f%% of the video's frames, %.1f%% of the known "
+                     "video's  ", v->query_percent, v->target_percent);
+        sb_text(b, v->list_name);
+        sb_puts(b, " / ");
+        sb_text(b, v->video_id);
+        if (v->labels && *v->labels) {
+            sb_puts(b, "  [");
+            sb_text(b, v->labels);
+            sb_putc(b, ']');
+        }
+        if (v->n_query_ranges)
+            sb_printf(b, "  (at %.1f-%.1f s)", v->query_ranges[0].start,
+                      v->query_ranges[v->n_query_ranges - 1].end);
+        sb_putc(b, '\n');
+    }
+}
+
+static void out_csv(const char *path, const hm_results *res, size_t nhit,
+                    const hm_results *vres, size_t nv, sbuf *b) {
+    for (size_t k = 0; k < nhit; k++) {
+        const hm_match *m = hm_results_get(res, k);
+        sb_csv(b, path);
+        sb_printf(b, ",%s,%d,%d,", hm_hash_type_name(m->type), m->distance, m->threshold);
+        sb_csv(b, m->list_name);
+        sb_putc(b, ',');
+        sb_csv(b, m->entry_id);
+        sb_putc(b, ',');
+        sb_csv(b, m->labels);
+        sb_putc(b, '\n');
+    }
+    for (size_t k = 0; k < nv; k++) {
+        const hm_video_match *m = hm_results_video_get(vres, k);
+        sb_csv(b, path);
+        sb_printf(b, ",vpdq,%.1f,%.1f,", m->query_percent, m->target_percent);
+        sb_csv(b, m->list_name);
+        sb_putc(b, ',');
+        sb_csv(b, m->video_id);
+        sb_putc(b, ',');
+        sb_csv(b, m->labels);
+        sb_putc(b, '\n');
+    }
+}
+
+static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
+    match_ctx *c = ctx;
+    wstate *w = state;
+    const hc_input *in = &c->in.v[i];
+    hc_media *m = &s->media;
+    size_t nhit = 0, nv = 0;
+    memset(m, 0, sizeof *m);
+    if (in->is_hash) {
+        m->kind = HC_KIND_HASH;
+        hc_parse_hash_arg(in->path, &m->h[0]);
+        m->nh = 1;
+    } else if (in->err) {
+        m->failed = 1;
+        snprintf(m->err, sizeof m->err, "%s: %s", in->path, in->err);
+    } else {
+        hc_media_hash(w->h, in->path, &c->mo, m);
+    }
+    if (m->nh) {
+        if (hm_index_query(c->idx, m->h, m->nh, &c->qo, w->res) == HM_OK) {
+            nhit = hm_results_count(w->res);
+        } else if (!m->failed) {
+            m->failed = 1;
+            snprintf(m->err, sizeof m->err, "%s: %s", in->path, hm_results_errmsg(w->res));
+        }
+    }
+    if (m->nframes) {
+        if (hm_index_match_video(c->idx, m->frames, m->nframes, &c->vmo, w->vres) == HM_OK) {
+            nv = hm_results_video_count(w->vres);
+        } else if (!m->failed) {
+            m->failed = 1;
+            snprintf(m->err, sizeof m->err, "%s: %s", in->path, hm_results_errmsg(w->vres));
+        }
+    }
+    s->failed = m->failed;
+    s->matched = nhit + nv > 0;
+    s->hits = nhit + nv;
+    if (m->failed)
+        sb_printf(&s->err, "hashcheck: %s (%s)\n", m->err,
+                  m->status ? hm_strerror(m->status) : "input error");
+    else if (m->kind == HC_KIND_VIDEO && m->vinfo.partial)
+        sb_printf(&s->err, "hashcheck: %s: damaged or truncated; %zu frames hashed (partial)\n",
+                  in->path, m->nframes);
+    switch (c->format) {
+    case OUT_JSON: out_json(c, in->path, m, w->res, nhit, w->vres, nv, &s->out); break;
+    case OUT_TEXT: out_text(c, in->path, m, w->res, nhit, w->vres, nv, &s->out); break;
+    default: out_csv(in->path, w->res, nhit, w->vres, nv, &s->out); break;
+    }
+    /* the frames are not needed any more; free them on the worker */
+    hc_media_free(m);
+}
+
+int cmd_match(int argc, char **argv) {
+    match_ctx c;
+    hc_list_args la;
+    hc_batch_cfg bc;
+    const char *index_path = NULL;
+    char **lists = calloc((size_t)argc + 1, sizeof *lists);
+    int nlists = 0, i, npos = 0, rc = 2;
+    unsigned types = 0;
+    memset(&c, 0, sizeof c);
+    hc_list_args_init(&la);
+    hc_batch_cfg_init(&bc);
+    hc_hasher_cfg_init(&c.hcfg);
+    hm_video_opts_init(&c.mo.video);
+    hm_query_opts_init(&c.qo);
+    hm_video_match_opts_init(&c.vmo);
+    c.mo.videos = 1;
+    c.mo.crypto_fallback = 1;
+    c.format = OUT_JSON;
+    if (!lists) {
+        hc_err("out of memory");
+        return 2;
+    }
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        long n;
+        int r;
+        if (strcmp(a, "--") == 0) {
+            while (++i < argc) argv[npos++] = argv[i];
+            break;
+        } else if (hc_is_help(a)) {
+            usage(stdout);
+            free(lists);
+            return 0;
+        } else if (strcmp(a, "--index") == 0 && v) {
+            index_path = argv[++i];
+        } else if (strcmp(a, "--list") == 0 && v) {
+            lists[nlists++] = argv[++i];
+        } else if (strcmp(a, "--format") == 0 && v) {
+            i++;
+            if (strcmp(v, "json") == 0 || strcmp(v, "jsonl") == 0) c.format = OUT_JSON;
+            else if (strcmp(v, "text") == 0 || strcmp(v, "table") == 0) c.format = OUT_TEXT;
+            else if (strcmp(v, "csv") == 0) c.format = OUT_CSV;
+            else {
+                hc_err("unknown output format '%s' (json, text, csv)", v);
+                goto usage_error;
+            }
+        } else if (strcmp(a, "--frames") == 0) {
+            c.with_frames = 1;
+        } else if (strcmp(a, "--radius") == 0 && v) {
+            i++;
+            if (!hc_parse_long(v, 0, 256, &n)) {
+                hc_err("--radius needs 0..256");
+                goto usage_error;
+            }
+            c.qo.radius = (int32_t)n;
+            c.vmo.distance = (int32_t)n;
+        } else if (strcmp(a, "--min-quality") == 0 && v) {
+            i++;
+            if (!hc_parse_long(v, 0, 100, &n)) {
+                hc_err("--min-quality needs 0..100");
+                goto usage_error;
+            }
+            c.qo.min_quality = (int32_t)n;
+            c.vmo.min_quality = (int32_t)n;
+        } else if (strcmp(a, "--query-percent") == 0 && v) {
+            i++;
+            if (!hc_parse_double(v, 0, 100, &c.vmo.query_percent)) {
+                hc_err("--query-percent needs 0..100");
+                goto usage_error;
+            }
+        } else if (strcmp(a, "--target-percent") == 0 && v) {
+            i++;
+            if (!hc_parse_double(v, 0, 100, &c.vmo.target_percent)) {
+                hc_err("--target-percent needs 0..100");
+                goto usage_error;
+            }
+        } else if (strcmp(a, "--types") == 0 && v) {
+            i++;
+            if (!(types = hc_parse_types(v))) goto usage_error;
+        } else if (strcmp(a, "--dihedral") == 0) {
+            c.qo.flags |= HM_QUERY_DIHEDRAL;
+        } else if (strcmp(a, "--structure") == 0 && v) {
+            static const char *names[] = {"auto", "scan", "mih", "bktree"};
+            i++;
+            c.qo.structure = -1;
+            for (int k = 0; k < 4; k++)
+                if (strcmp(v, names[k]) == 0) c.qo.structure = k;
+            if (c.qo.structure < 0) {
+                hc_err("unknown structure '%s' (auto, scan, mih, bktree)", v);
+                goto usage_error;
+            }
+        } else if ((r = hc_list_option(argc, argv, &i, &la)) != 0 ||
+                   (r = hc_video_option(argc, argv, &i, &c.mo.video)) != 0 ||
+                   (r = hc_hasher_option(argc, argv, &i, &c.hcfg)) != 0 ||
+                   (r = hc_batch_option(argc, argv, &i, &bc)) != 0) {
+            if (r < 0) goto usage_error;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            hc_err("unknown option '%s' (hashcheck match --help)", a);
+            goto usage_error;
+        } else {
+            argv[npos++] = argv[i]; /* operands and options may be mixed */
+        }
+    }
+    if ((!index_path && nlists == 0) || npos == 0) {
+        hc_err("match needs --index or --list, and inputs");
+        goto usage_error;
+    }
+    if (hm_index_create(&c.idx) != HM_OK) {
+        hc_err("out of memory");
+        goto done;
+    }
+    if (c.qo.structure == HM_STRUCT_BKTREE) la.bktree = 1;
+    if (la.bktree)
+        hm_index_set(c.idx, HM_INDEX_STRUCTURES, (1 << HM_STRUCT_MIH) | (1 << HM_STRUCT_BKTREE));
+    if (index_path && hm_index_load(c.idx, index_path) != HM_OK) {
+        hc_err("%s", hm_index_errmsg(c.idx));
+        goto done;
+    }
+    for (int k = 0; k < nlists; k++)
+        if (hc_load_list(c.idx, &la, lists[k]) != 0) goto done;
+    if (hm_index_commit(c.idx) != HM_OK) {
+        hc_err("%s", hm_index_errmsg(c.idx));
+        goto done;
+    }
+    /* hash inputs with the types the index holds (or --types) */
+    if (!types) {
+        hm_index_stats st;
+        hm_index_stats_get(c.idx, &st);
+        for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
+            if (st.entries_by_type[t]) types |= HM_TYPE_BIT(t);
+        if (!types) {
+            hc_err("warning: the index is empty; nothing can match");
+            types = HM_TYPE_BIT(HM_HASH_PDQ);
+        }
+    }
+    if ((types & HM_TYPE_BIT(HM_HASH_PDQ)) && (c.qo.flags & HM_QUERY_DIHEDRAL))
+        types |= HM_WANT_PDQ_DIHEDRAL;
+    c.mo.types = types;
+    c.mo.video_types = HM_TYPE_BIT(HM_HASH_PDQ); /* the vPDQ rule reads PDQ frames */
+    hm_hasher *probe;
+    hm_status hs = hc_hasher_new(&c.hcfg, &probe);
+    hm_hasher_free(probe);
+    if (hs != HM_OK) {
+        hc_err("bad hasher settings (%s)", hm_strerror(hs));
+        goto done;
+    }
+    if (hc_walk(&c.in, argv, npos, bc.follow, 1) != 0) {
+        hc_err("out of memory");
+        goto done;
+    }
+    hc_pool_fns fns = {w_init, w_fini, w_work, NULL};
+    hc_stats st;
+    if (hc_pool_run(c.in.n, bc.jobs, bc.quiet ? 0 : bc.progress, &fns, &c, &st) != 0)
+        goto done;
+    if (!bc.quiet) hc_summary("failed", &st, &c.in, 1);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        hc_err("error writing the output");
+        goto done;
+    }
+    rc = st.failed ? 2 : st.matched ? 1 : 0;
+done:
+    hc_inputs_free(&c.in);
+    hm_index_free(c.idx);
+    free(lists);
+    return rc;
+usage_error:
+    usage(stderr);
+    rc = 2;
+    goto done;
+}

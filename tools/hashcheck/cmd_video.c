@@ -1,0 +1,157 @@
+/* hashcheck video: the frames of videos (and animated GIF/WebP) as vPDQ
+ * hashes them, as CSV or as vPDQ's own lines. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hc.h"
+
+static void usage(FILE *f) {
+    fprintf(f,
+        "usage: hashcheck video [options] FILE|DIR...\n"
+        "\n"
+        "Hash the frames of videos (and animated GIF/WebP) as vPDQ does.\n"
+        "Prints file,frame,timestamp,type,hash,quality per frame and type,\n"
+        "or vPDQ's own lines (frame,quality,pdqhex,timestamp) with --vpdq-out.\n"
+        "Directories are walked recursively, as by 'hashcheck hash'.\n"
+        "\n"
+        "options:\n"
+        "  --mode M            interval (vPDQ's rule, default), keyframes, all\n"
+        "  --interval S        seconds between hashed frames (default 1; in\n"
+        "                      keyframe mode the least gap between keyframes)\n"
+        "  --size N            hash frames scaled to N x N (vpdq's -s)\n"
+        "  --types LIST        pdq (default), phash, dhash, ahash\n"
+        "  --apply-rotation    turn frames upright by the rotation metadata\n"
+        "  --vpdq-out          vPDQ's line format (PDQ only)\n"
+        "  --max-pixels N, --max-bytes N   limits per frame and per file\n"
+        "  -j N, -L, --progress, --no-progress, -q   as for 'hashcheck hash'\n"
+        "\n"
+        "Exit status: 0 every file hashed, 1 some failed, 2 usage error.\n");
+}
+
+typedef struct video_ctx {
+    hc_inputs in;
+    hc_hasher_cfg hcfg;
+    hm_video_opts o;
+    int vpdq_out;
+} video_ctx;
+
+static void *w_init(void *ctx) {
+    video_ctx *c = ctx;
+    hm_hasher *h;
+    return hc_hasher_new(&c->hcfg, &h) == HM_OK ? h : NULL;
+}
+
+static void w_fini(void *state) { hm_hasher_free(state); }
+
+static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
+    video_ctx *c = ctx;
+    hm_hasher *h = state;
+    const char *path = c->in.v[i].path;
+    hm_video *v;
+    hm_video_frame fr;
+    hm_status st;
+    int got;
+    size_t n = 0;
+    if (c->in.v[i].err) {
+        s->failed = 1;
+        sb_printf(&s->err, "hashcheck: %s: %s\n", path, c->in.v[i].err);
+        return;
+    }
+    if ((st = hm_video_open_file(h, path, &c->o, &v)) != HM_OK) {
+        s->failed = 1;
+        sb_printf(&s->err, "hashcheck: %s (%s)\n", hm_hasher_errmsg(h), hm_strerror(st));
+        return;
+    }
+    while ((st = hm_video_next(v, &fr, &got)) == HM_OK && got) {
+        char line[200], hex[HM_HASH_STRING_MAX];
+        n++;
+        if (c->vpdq_out) {
+            if (hm_vpdq_format_line(&fr, line, sizeof line) == HM_OK) {
+                sb_puts(&s->out, line);
+                sb_putc(&s->out, '\n');
+            }
+            continue;
+        }
+        for (int t = 0; t < fr.nhashes; t++) {
+            const hm_hash *x = &fr.hashes[t];
+            hm_hash_to_string(x, hex, sizeof hex);
+            sb_csv(&s->out, path);
+            sb_printf(&s->out, ",%llu,%.3f,%s,%s,", (unsigned long long)fr.frame_number,
+                      fr.timestamp, hm_hash_type_name(x->type), hex);
+            if (x->quality >= 0) sb_printf(&s->out, "%d", x->quality);
+            sb_putc(&s->out, '\n');
+        }
+    }
+    hm_video_info info;
+    hm_video_get_info(v, &info);
+    if (st != HM_OK) {
+        s->failed = 1;
+        sb_printf(&s->err, "hashcheck: %s: %s (%s)\n", path, hm_hasher_errmsg(h),
+                  hm_strerror(st));
+    } else if (info.partial) {
+        sb_printf(&s->err, "hashcheck: %s: damaged or truncated; %zu frames hashed (partial)\n",
+                  path, n);
+    }
+    hm_video_close(v);
+}
+
+int cmd_video(int argc, char **argv) {
+    video_ctx c;
+    hc_batch_cfg bc;
+    int i, npos = 0;
+    memset(&c, 0, sizeof c);
+    hm_video_opts_init(&c.o);
+    hc_hasher_cfg_init(&c.hcfg);
+    hc_batch_cfg_init(&bc);
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int r;
+        if (strcmp(a, "--") == 0) {
+            while (++i < argc) argv[npos++] = argv[i];
+            break;
+        } else if (hc_is_help(a)) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--types") == 0 && i + 1 < argc) {
+            if (!(c.o.types = hc_parse_types(argv[++i]))) goto usage_error;
+            if (c.o.types & ~HC_PERCEPTUAL) {
+                hc_err("video frames take pdq, phash, dhash, ahash");
+                goto usage_error;
+            }
+        } else if (strcmp(a, "--vpdq-out") == 0) {
+            c.vpdq_out = 1;
+        } else if ((r = hc_video_option(argc, argv, &i, &c.o)) != 0 ||
+                   (r = hc_hasher_option(argc, argv, &i, &c.hcfg)) != 0 ||
+                   (r = hc_batch_option(argc, argv, &i, &bc)) != 0) {
+            if (r < 0) goto usage_error;
+        } else if (a[0] == '-' && a[1]) {
+            hc_err("unknown option '%s' (hashcheck video --help)", a);
+            goto usage_error;
+        } else {
+            argv[npos++] = argv[i]; /* operands and options may be mixed */
+        }
+    }
+    if (npos == 0) {
+        hc_err("no files given");
+        goto usage_error;
+    }
+    if (hc_walk(&c.in, argv, npos, bc.follow, 0) != 0) {
+        hc_err("out of memory");
+        hc_inputs_free(&c.in);
+        return 2;
+    }
+    hc_pool_fns fns = {w_init, w_fini, w_work, NULL};
+    hc_stats st;
+    int rc = hc_pool_run(c.in.n, bc.jobs, bc.quiet ? 0 : bc.progress, &fns, &c, &st);
+    if (!bc.quiet && rc == 0) hc_summary("failed", &st, &c.in, 0);
+    hc_inputs_free(&c.in);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        hc_err("error writing the output");
+        return 2;
+    }
+    if (rc != 0) return 2;
+    return st.failed ? 1 : 0;
+usage_error:
+    usage(stderr);
+    return 2;
+}

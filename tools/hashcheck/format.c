@@ -1,0 +1,82 @@
+/* JSON pieces shared by the commands. */
+#include <string.h>
+
+#include "hc.h"
+
+void hc_json_hash(sbuf *b, const hm_hash *h) {
+    char hex[HM_HASH_STRING_MAX];
+    if (hm_hash_to_string(h, hex, sizeof hex) != HM_OK) hex[0] = '\0';
+    sb_printf(b, "{\"type\":\"%s\",\"hash\":\"%s\"", hm_hash_type_name(h->type), hex);
+    if (h->quality >= 0) sb_printf(b, ",\"quality\":%d", h->quality);
+    sb_putc(b, '}');
+}
+
+/* "hashes":[...] of the hashes without dihedral variants */
+static void json_hashes(sbuf *b, const hm_hash *h, size_t n) {
+    int first = 1;
+    sb_puts(b, "\"hashes\":[");
+    for (size_t k = 0; k < n; k++) {
+        if (h[k].type == HM_HASH_PDQ && h[k].variant != 0) continue;
+        if (!first) sb_putc(b, ',');
+        first = 0;
+        hc_json_hash(b, &h[k]);
+    }
+    sb_putc(b, ']');
+}
+
+void hc_json_file(sbuf *b, const char *path) {
+    sb_puts(b, "\"file\":");
+    sb_json_str(b, path);
+    if (!utf8_valid(path)) { /* the exact bytes, since the string is lossy */
+        sb_puts(b, ",\"file_hex\":\"");
+        for (const unsigned char *u = (const unsigned char *)path; *u; u++)
+            sb_printf(b, "%02x", *u);
+        sb_putc(b, '"');
+    }
+}
+
+void hc_json_media(sbuf *b, const char *path, const hc_media *m, int with_frames) {
+    hc_json_file(b, path);
+    sb_printf(b, ",\"kind\":\"%s\"", hc_kind_name(m->kind));
+    if (m->kind == HC_KIND_IMAGE && m->info.format) {
+        sb_printf(b, ",\"format\":\"%s\"", hm_format_name(m->info.format));
+        if (m->info.width)
+            sb_printf(b, ",\"width\":%u,\"height\":%u", m->info.width, m->info.height);
+    }
+    if (m->kind == HC_KIND_VIDEO && (m->nframes || m->vinfo.width)) {
+        const hm_video_info *v = &m->vinfo;
+        sb_puts(b, ",\"container\":");
+        sb_json_str(b, v->container);
+        sb_puts(b, ",\"codec\":");
+        sb_json_str(b, v->codec);
+        sb_printf(b, ",\"width\":%u,\"height\":%u,\"fps\":", v->width, v->height);
+        sb_json_num(b, v->fps, 3);
+        sb_puts(b, ",\"duration\":");
+        sb_json_num(b, v->duration, 3);
+        sb_printf(b, ",\"rotation\":%d,\"partial\":%s,\"frames_decoded\":%llu,"
+                     "\"frames_hashed\":%zu",
+                  v->rotation, v->partial ? "true" : "false",
+                  (unsigned long long)v->frames_decoded, m->nframes);
+    }
+    sb_putc(b, ',');
+    json_hashes(b, m->h, m->nh);
+    if (m->kind == HC_KIND_VIDEO && with_frames) {
+        sb_puts(b, ",\"frames\":[");
+        for (size_t k = 0; k < m->nframes; k++) {
+            const hm_video_frame *f = &m->frames[k];
+            if (k) sb_putc(b, ',');
+            sb_printf(b, "{\"frame\":%llu,\"timestamp\":", (unsigned long long)f->frame_number);
+            sb_json_num(b, f->timestamp, 3);
+            if (f->keyframe) sb_puts(b, ",\"keyframe\":true");
+            if (f->damaged) sb_puts(b, ",\"damaged\":true");
+            sb_putc(b, ',');
+            json_hashes(b, f->hashes, (size_t)f->nhashes);
+            sb_putc(b, '}');
+        }
+        sb_putc(b, ']');
+    }
+    if (m->failed) {
+        sb_puts(b, ",\"error\":");
+        sb_json_str(b, m->err);
+    }
+}

@@ -1,0 +1,230 @@
+/*
+ * hc.h — internal interfaces of the hashcheck tool (not installed).
+ *
+ *   util.c      strings, escaping (JSON, CSV, text), option helpers
+ *   walk.c      expanding FILE|DIR arguments into an ordered input list
+ *   media.c     hashing one input: image, video, or plain bytes
+ *   pool.c      worker threads with in-order output, progress line
+ *   cmd_*.c     the commands
+ */
+#ifndef HASHCHECK_HC_H
+#define HASHCHECK_HC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hashmatch.h"
+
+/* ---- growable strings ---------------------------------------------------- */
+
+typedef struct sbuf {
+    char *p;     /* NUL-terminated when n > 0 */
+    size_t n, cap;
+    int oom;     /* an allocation failed: the content is truncated */
+} sbuf;
+
+void sb_reset(sbuf *b);
+void sb_free(sbuf *b);
+void sb_putc(sbuf *b, char c);
+void sb_put(sbuf *b, const char *s, size_t n);
+void sb_puts(sbuf *b, const char *s);
+void sb_printf(sbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* A JSON string literal, quotes included.  Control characters, quotes and
+ * backslashes are escaped; bytes that are not valid UTF-8 become U+FFFD. */
+void sb_json_str(sbuf *b, const char *s);
+/* A JSON number with `decimals` digits after the point (0 when not finite). */
+void sb_json_num(sbuf *b, double v, int decimals);
+/* A CSV field, quoted when it holds a comma, quote or line break. */
+void sb_csv(sbuf *b, const char *s);
+/* Text for a terminal: control characters written as \n, \t, \xNN. */
+void sb_text(sbuf *b, const char *s);
+/* 1 when the string is valid UTF-8. */
+int utf8_valid(const char *s);
+
+/* ---- messages and options ------------------------------------------------- */
+
+/* "hashcheck: ..." on stderr. */
+void hc_err(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+double hc_now(void); /* monotonic seconds */
+int hc_is_help(const char *a);
+/* Comma-separated type names to a mask; 0 (message printed) on error. */
+unsigned hc_parse_types(const char *list);
+/* Integers and reals in a range; 1 on success. */
+int hc_parse_long(const char *s, long min, long max, long *out);
+int hc_parse_double(const char *s, double min, double max, double *out);
+int hc_default_jobs(void);
+/* "pdq:f8f8..." -> a hash; 0 when the argument is not of that form. */
+int hc_parse_hash_arg(const char *a, hm_hash *h);
+const char *hc_variant_name(int v);
+
+#define HC_CRYPTO (HM_TYPE_BIT(HM_HASH_MD5) | HM_TYPE_BIT(HM_HASH_SHA256))
+#define HC_PERCEPTUAL HM_TYPES_PERCEPTUAL
+
+/* Hasher settings shared by the commands that decode media. */
+typedef struct hc_hasher_cfg {
+    int64_t flavour, exif, fast, max_pixels, max_bytes; /* -1: default */
+} hc_hasher_cfg;
+void hc_hasher_cfg_init(hc_hasher_cfg *c);
+/* 1: argv[*i] was a hasher option (value consumed), -1: bad value
+ * (message printed), 0: not one. */
+int hc_hasher_option(int argc, char **argv, int *i, hc_hasher_cfg *c);
+hm_status hc_hasher_new(const hc_hasher_cfg *c, hm_hasher **out);
+
+/* Video sampling options: --mode, --interval, --size, --apply-rotation;
+ * same return convention. */
+int hc_video_option(int argc, char **argv, int *i, hm_video_opts *o);
+
+/* Options every batch command takes: -j, -L, --progress, -q. */
+typedef struct hc_batch_cfg {
+    int jobs;      /* worker threads */
+    int follow;    /* follow symbolic links met inside directories */
+    int progress;  /* -1 auto (stderr is a terminal), 0 off, 1 on */
+    int quiet;     /* no summary, no progress */
+} hc_batch_cfg;
+void hc_batch_cfg_init(hc_batch_cfg *c);
+int hc_batch_option(int argc, char **argv, int *i, hc_batch_cfg *c);
+
+/* ---- inputs ---------------------------------------------------------------- */
+
+typedef struct hc_input {
+    char *path;
+    char *err;     /* set when the walk could not read it: reported, counted */
+    int is_hash;   /* a TYPE:HEX argument (match, compare) */
+} hc_input;
+
+typedef struct hc_inputs {
+    hc_input *v;
+    size_t n, cap;
+    size_t skipped_links;   /* symbolic links inside directories, not followed */
+    size_t skipped_special; /* FIFOs, sockets, devices inside directories */
+    size_t skipped_loops;   /* directories already visited (links, bind mounts) */
+} hc_inputs;
+
+/* Expand arguments in order: a directory becomes its regular files,
+ * recursively, sorted by name (byte order), depth first; any other
+ * argument is kept as given.  Symbolic links named on the command line
+ * are followed; links met inside directories are followed only with
+ * `follow`, and a directory is never entered twice, so link loops end.
+ * `hash_args`: arguments of the form TYPE:HEX are hashes, not paths.
+ * Returns 0, or -1 when out of memory. */
+int hc_walk(hc_inputs *in, char **args, int n, int follow, int hash_args);
+void hc_inputs_free(hc_inputs *in);
+/* Append one input (path copied); -1 when out of memory. */
+int hc_inputs_add(hc_inputs *in, const char *path, const char *err, int is_hash);
+
+/* ---- hashing one input ----------------------------------------------------- */
+
+enum { HC_KIND_NONE = 0, HC_KIND_IMAGE, HC_KIND_VIDEO, HC_KIND_FILE, HC_KIND_HASH };
+const char *hc_kind_name(int kind);
+
+typedef struct hc_media_opts {
+    unsigned types;        /* HM_TYPE_BIT mask, HM_WANT_PDQ_DIHEDRAL allowed */
+    hm_video_opts video;   /* for videos */
+    unsigned video_types;  /* frame hashes; 0: the perceptual part of `types` */
+    int videos;            /* 1: inputs that are not images are tried as videos */
+    int crypto_fallback;   /* 1: an input that is neither image nor video, or
+                              does not decode, still gets its md5/sha256
+                              when those are asked for (it is still failed:
+                              kind HC_KIND_FILE, status HM_E_UNKNOWN_FORMAT,
+                              or the decoding error) */
+} hc_media_opts;
+
+typedef struct hc_media {
+    int kind;              /* HC_KIND_* */
+    int failed;            /* 1: `err` says what went wrong (what was
+                              computed before the failure is kept) */
+    hm_status status;
+    char err[768];
+    hm_image_info info;    /* images */
+    hm_hash h[24];         /* image hashes (dihedral variants included), or
+                              the file digests of a video or other file */
+    size_t nh;
+    hm_video_info vinfo;   /* videos */
+    hm_video_frame *frames;
+    size_t nframes;
+} hc_media;
+
+/* Hash `path` into `m` (zeroed first).  Never prints. */
+void hc_media_hash(hm_hasher *h, const char *path, const hc_media_opts *o, hc_media *m);
+void hc_media_free(hc_media *m);
+
+/* JSON pieces: one hash object; "file":... (with "file_hex" when the path
+ * is not UTF-8); the fields of a hashed input (no braces). */
+void hc_json_hash(sbuf *b, const hm_hash *h);
+void hc_json_file(sbuf *b, const char *path);
+void hc_json_media(sbuf *b, const char *path, const hc_media *m, int with_frames);
+
+/* ---- parallel batches with ordered output ---------------------------------- */
+
+typedef struct hc_slot {
+    sbuf out;       /* written to stdout, in input order */
+    sbuf err;       /* written to stderr, in input order */
+    int failed;
+    int matched;
+    size_t hits;
+    hc_media media; /* for commands that keep the hashes to the emit step */
+} hc_slot;
+
+typedef struct hc_pool_fns {
+    /* per worker thread state (a hasher, results); NULL is a failure */
+    void *(*init)(void *ctx);
+    void (*fini)(void *state);
+    /* runs on a worker: process input i into the slot */
+    void (*work)(void *ctx, void *state, size_t i, hc_slot *s);
+    /* runs on the calling thread, in input order, before the slot's text is
+     * written; may be NULL */
+    void (*emit)(void *ctx, size_t i, hc_slot *s);
+} hc_pool_fns;
+
+typedef struct hc_stats {
+    size_t done, failed, matched, hits;
+    double seconds;
+} hc_stats;
+
+/* Process n inputs on `jobs` threads; slots are emitted (callback, then
+ * stderr text, then stdout text) in input order whatever the thread count.
+ * `progress`: -1 auto, 0 off, 1 on.  Returns 0, or -1 when threads or
+ * memory could not be had (message printed). */
+int hc_pool_run(size_t n, int jobs, int progress, const hc_pool_fns *fns, void *ctx,
+                hc_stats *st);
+
+/* The closing summary on stderr: files, matched/hits when `matching`,
+ * failures (called `what`), what the walk skipped, time and rate. */
+void hc_summary(const char *what, const hc_stats *st, const hc_inputs *in, int matching);
+
+/* ---- commands --------------------------------------------------------------- */
+
+int cmd_hash(int argc, char **argv);
+int cmd_video(int argc, char **argv);
+int cmd_index(int argc, char **argv);
+int cmd_match(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+
+/* Shared by index build and match --list: hash-list loading options. */
+typedef struct hc_list_args {
+    hm_list_load_opts opts;
+    int bktree;
+} hc_list_args;
+void hc_list_args_init(hc_list_args *la);
+int hc_list_option(int argc, char **argv, int *i, hc_list_args *la);
+/* Load one list into idx (staged), printing its counts; 0 on success. */
+int hc_load_list(hm_index *idx, hc_list_args *la, const char *path);
+
+/* Frames of a vPDQ hash file; 0 on success, else a message in err. */
+int hc_read_vpdq(const char *path, hm_video_frame **frames, size_t *n, char *err,
+                 size_t errcap);
+/* 1 when the file's first data line is a vPDQ line. */
+int hc_is_vpdq_file(const char *path);
+/* 1 when the start of the file looks like text (a hash list). */
+int hc_is_text_file(const char *path);
+
+#endif

@@ -1,0 +1,292 @@
+/*
+ * Hashing one input: the kind is decided from content, never from the
+ * file name.  An image signature (JPEG, PNG, GIF, WebP, BMP, TIFF) makes
+ * an image; anything else is offered to the video reader (allow-listed
+ * containers and codecs); what neither accepts is not media.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hc.h"
+
+static void fail(hc_media *m, hm_status st, const char *fmt, const char *a, const char *b) {
+    m->failed = 1;
+    m->status = st;
+    snprintf(m->err, sizeof m->err, fmt, a, b ? b : "");
+}
+
+/* Where the bytes come from: a regular file, read by the library (so a
+ * large video is streamed), or the whole content of stdin ("-"), a pipe
+ * or a device, read into memory first (it can be read only once). */
+typedef struct source {
+    const char *path;
+    uint8_t *data; /* NULL: read `path` */
+    size_t size;
+} source;
+
+static void fail_lib(hc_media *m, hm_status st, hm_hasher *h, const source *s) {
+    if (s->data) fail(m, st, "%s: %s", s->path, hm_hasher_errmsg(h));
+    else fail(m, st, "%s%s", hm_hasher_errmsg(h), NULL);
+}
+
+static hm_status src_hash(hm_hasher *h, const source *s, unsigned types, hc_media *m) {
+    const size_t cap = sizeof m->h / sizeof m->h[0];
+    hm_status st = s->data ? hm_hash_memory(h, s->data, s->size, types, m->h, cap, &m->nh,
+                                            &m->info)
+                           : hm_hash_file(h, s->path, types, m->h, cap, &m->nh, &m->info);
+    if (st != HM_OK) m->nh = 0;
+    return st;
+}
+
+/* The file digests (md5/sha256): no decoding, any content. */
+static void digests(hm_hasher *h, const source *s, unsigned crypto, hc_media *m) {
+    hm_image_info keep = m->info;
+    hm_status st = src_hash(h, s, crypto, m);
+    m->info = keep;
+    if (st != HM_OK && !m->failed) fail_lib(m, st, h, s);
+}
+
+static void read_frames(hm_hasher *h, const source *s, hm_video *v, hc_media *m) {
+    size_t cap = 0;
+    hm_status st = HM_OK;
+    int got;
+    for (;;) {
+        if (m->nframes == cap) {
+            cap = cap ? 2 * cap : 64;
+            hm_video_frame *f = realloc(m->frames, cap * sizeof *f);
+            if (!f) {
+                fail(m, HM_E_NO_MEMORY, "%s: out of memory%s", s->path, NULL);
+                break;
+            }
+            m->frames = f;
+        }
+        st = hm_video_next(v, &m->frames[m->nframes], &got);
+        if (st != HM_OK) {
+            /* frames returned so far stay valid (a limit, a cancel) */
+            fail_lib(m, st, h, s);
+            break;
+        }
+        if (!got) break;
+        m->nframes++;
+    }
+    hm_video_get_info(v, &m->vinfo);
+}
+
+/* Read all of f (at most `max` bytes) into s->data; 0 on success. */
+static int slurp(FILE *f, int64_t max, source *s, hc_media *m) {
+    size_t cap = 65536, n = 0;
+    uint8_t *buf = malloc(cap);
+    for (;;) {
+        if (!buf) {
+            fail(m, HM_E_NO_MEMORY, "%s: out of memory%s", s->path, NULL);
+            return 1;
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if ((int64_t)n > max) {
+            free(buf);
+            m->failed = 1;
+            m->status = HM_E_LIMIT;
+            snprintf(m->err, sizeof m->err, "%s: input is over the limit of %lld bytes "
+                     "(--max-bytes)", s->path, (long long)max);
+            return 1;
+        }
+        if (r == 0) break;
+        if (n == cap) {
+            uint8_t *nb = realloc(buf, cap * 2);
+            if (!nb) free(buf);
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    if (ferror(f)) {
+        free(buf);
+        fail(m, HM_E_IO, "%s: %s", s->path, "read error");
+        return 1;
+    }
+    s->data = buf;
+    s->size = n;
+    return 0;
+}
+
+static void media_hash(hm_hasher *h, source *s, const hc_media_opts *o, hc_media *m);
+
+void hc_media_hash(hm_hasher *h, const char *path, const hc_media_opts *o, hc_media *m) {
+    source s = {path, NULL, 0};
+    struct stat sb;
+    memset(m, 0, sizeof *m);
+    const int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f) {
+        fail(m, HM_E_IO, "%s: %s", path, strerror(errno));
+        return;
+    }
+    if (fstat(fileno(f), &sb) != 0 || S_ISDIR(sb.st_mode)) {
+        fail(m, HM_E_IO, "%s: %s", path, S_ISDIR(sb.st_mode) ? "is a directory" : "cannot stat");
+        if (!is_stdin) fclose(f);
+        return;
+    }
+    if (is_stdin || !S_ISREG(sb.st_mode)) { /* stdin, a pipe, a device: one read */
+        int64_t max = 0;
+        hm_hasher_get(h, HM_PARAM_MAX_INPUT_BYTES, &max);
+        int r = slurp(f, max, &s, m);
+        if (!is_stdin) fclose(f);
+        if (r) return;
+    } else {
+        fclose(f);
+    }
+    media_hash(h, &s, o, m);
+    free(s.data);
+}
+
+static void media_hash(hm_hasher *h, source *s, const hc_media_opts *o, hc_media *m) {
+    const char *path = s->path;
+    const unsigned crypto = o->types & HC_CRYPTO;
+    const unsigned perc = o->types & (HC_PERCEPTUAL | HM_WANT_PDQ_DIHEDRAL);
+    unsigned char head[64];
+    size_t nhead;
+    if (!perc) { /* digests only: any content, nothing decoded */
+        hm_status st = src_hash(h, s, crypto, m);
+        if (st != HM_OK) fail_lib(m, st, h, s);
+        m->kind = m->info.format != HM_FORMAT_UNKNOWN ? HC_KIND_IMAGE : HC_KIND_FILE;
+        return;
+    }
+    if (s->data) {
+        nhead = s->size < sizeof head ? s->size : sizeof head;
+        memcpy(head, s->data, nhead);
+    } else {
+        FILE *f = fopen(path, "rb");
+        if (!f) {
+            fail(m, HM_E_IO, "%s: %s", path, strerror(errno));
+            return;
+        }
+        nhead = fread(head, 1, sizeof head, f);
+        int rerr = ferror(f);
+        fclose(f);
+        if (rerr) {
+            fail(m, HM_E_IO, "%s: %s", path, "cannot be read");
+            return;
+        }
+    }
+    if (nhead == 0) {
+        fail(m, HM_E_DECODE, "%s: %s", path, "file is empty");
+        return;
+    }
+    if (hm_detect_format(head, nhead) != HM_FORMAT_UNKNOWN) {
+        m->kind = HC_KIND_IMAGE;
+        hm_status st = src_hash(h, s, o->types, m);
+        if (st != HM_OK) {
+            fail_lib(m, st, h, s);
+            if (crypto && o->crypto_fallback) digests(h, s, crypto, m);
+        }
+        return;
+    }
+    if (o->videos) {
+        hm_video_opts vo = o->video;
+        hm_video *v;
+        vo.types = o->video_types ? o->video_types : perc & HC_PERCEPTUAL;
+        if (!vo.types) vo.types = HM_TYPE_BIT(HM_HASH_PDQ); /* dihedral only */
+        hm_status st = s->data ? hm_video_open_memory(h, s->data, s->size, &vo, &v)
+                               : hm_video_open_file(h, path, &vo, &v);
+        if (st == HM_OK) {
+            m->kind = HC_KIND_VIDEO;
+            read_frames(h, s, v, m);
+            hm_video_close(v);
+            if (crypto) digests(h, s, crypto, m);
+            return;
+        }
+        if (st != HM_E_UNKNOWN_FORMAT) {
+            m->kind = HC_KIND_VIDEO;
+            fail_lib(m, st, h, s);
+            if (crypto && o->crypto_fallback) digests(h, s, crypto, m);
+            return;
+        }
+    }
+    /* neither an image nor a video: an error, but the digests are still
+     * taken when asked for (exact lists name any kind of file) */
+    m->kind = HC_KIND_FILE;
+    fail(m, HM_E_UNKNOWN_FORMAT,
+         o->videos ? "%s: not an image (JPEG, PNG, GIF, WebP, BMP, TIFF) or a video in an "
+                     "allowed container%s"
+                   : "%s: not an image (JPEG, PNG, GIF, WebP, BMP, TIFF)%s",
+         path, NULL);
+    if (crypto && o->crypto_fallback) digests(h, s, crypto, m);
+}
+
+void hc_media_free(hc_media *m) {
+    free(m->frames);
+    m->frames = NULL;
+    m->nframes = 0;
+}
+
+/* ---- text files: hash lists and vPDQ hash files ---------------------------- */
+
+int hc_is_text_file(const char *path) {
+    unsigned char buf[4096];
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    if (n == 0) return 1; /* an empty list */
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = buf[i];
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') return 0;
+        if (c == 0x7f) return 0;
+    }
+    return 1;
+}
+
+int hc_is_vpdq_file(const char *path) {
+    char line[512];
+    FILE *f = fopen(path, "r");
+    int r = 0;
+    if (!f) return 0;
+    while (fgets(line, sizeof line, f)) {
+        const char *p = line + strspn(line, " \t");
+        if (*p == '#' || *p == '\n' || *p == '\r' || *p == '\0') continue;
+        hm_video_frame fr;
+        r = hm_vpdq_parse_line(line, &fr) == HM_OK;
+        break;
+    }
+    fclose(f);
+    return r;
+}
+
+int hc_read_vpdq(const char *path, hm_video_frame **frames, size_t *n, char *err,
+                 size_t errcap) {
+    FILE *f = fopen(path, "r");
+    char line[512];
+    size_t cap = 0, lineno = 0;
+    *frames = NULL;
+    *n = 0;
+    if (!f) {
+        snprintf(err, errcap, "%s: %s", path, strerror(errno));
+        return 1;
+    }
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        const char *p = line + strspn(line, " \t");
+        if (*p == '#' || *p == '\n' || *p == '\r' || *p == '\0') continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 64;
+            hm_video_frame *v = realloc(*frames, cap * sizeof *v);
+            if (!v) {
+                snprintf(err, errcap, "%s: out of memory", path);
+                fclose(f);
+                return 1;
+            }
+            *frames = v;
+        }
+        if (hm_vpdq_parse_line(line, &(*frames)[*n]) != HM_OK) {
+            snprintf(err, errcap, "%s:%zu: not a vPDQ line (frame,quality,pdqhex,timestamp)",
+                     path, lineno);
+            fclose(f);
+            return 1;
+        }
+        ++*n;
+    }
+    fclose(f);
+    return 0;
+}
