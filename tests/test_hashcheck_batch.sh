@@ -187,7 +187,7 @@ ok grep -q "missing.jpg: No such file" "$tmp/err"
 ok [ "$(wc -l <"$tmp/out")" -eq 2 ]
 run "$bin" match --list "$data/example/known.csv" --format text pdq:f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
 ok [ "$rc" -eq 1 ]
-ok grep -q "pdq    distance 0/31  example-known / example-bridge" "$tmp/out"
+ok grep -q "pdq    distance 0/31    example-known / example-bridge" "$tmp/out"
 # a non-media file is still matched by its digest, and still reported
 printf 'known bytes\n' >"$tmp/doc.bin"
 printf 'hash_type,hash,entry_id,list,labels\nmd5,%s,doc-1,docs,\n' "$(md5sum "$tmp/doc.bin" | cut -c1-32)" >"$tmp/docs.csv"

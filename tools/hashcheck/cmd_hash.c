@@ -228,6 +228,7 @@ static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
 
 void hc_summary(const char *what, const hc_stats *st, const hc_inputs *in, int matching) {
     sbuf b = {0};
+    fflush(stdout); /* the results first, when both go to one place */
     sb_printf(&b, "hashcheck: %zu %s", st->done, st->done == 1 ? "file" : "files");
     if (matching)
         sb_printf(&b, ", %zu matched (%zu %s)", st->matched, st->hits,

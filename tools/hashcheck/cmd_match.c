@@ -194,8 +194,9 @@ static void out_text(const match_ctx *c, const char *path, const hc_media *m,
     sb_putc(b, '\n');
     for (size_t k = 0; k < nhit; k++) {
         const hm_match *x = hm_results_get(res, k);
-        sb_printf(b, "          %-6s distance %d/%d  ", hm_hash_type_name(x->type), x->distance,
-                  x->threshold);
+        char dt[32];
+        snprintf(dt, sizeof dt, "%d/%d", x->distance, x->threshold);
+        sb_printf(b, "          %-6s distance %-7s ", hm_hash_type_name(x->type), dt);
         sb_text(b, x->list_name);
         sb_puts(b, " / ");
         sb_text(b, x->entry_id);
