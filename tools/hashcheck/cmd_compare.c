@@ -273,7 +273,8 @@ int cmd_compare(int argc, char **argv) {
     if (failed) goto done;
     /* the comparisons */
     const hc_media *A = &s[0].m, *B = &s[1].m;
-    if (A->kind == HC_KIND_VIDEO && B->kind == HC_KIND_VIDEO) {
+    if (A->kind == HC_KIND_VIDEO && B->kind == HC_KIND_VIDEO &&
+        (types & HM_TYPE_BIT(HM_HASH_PDQ))) { /* the vPDQ rule reads PDQ frames */
         memset(&rows[nrows], 0, sizeof rows[nrows]);
         if (!vpdq_compare(A, B, &vmo, &rows[nrows])) {
             hc_err("out of memory comparing videos");
