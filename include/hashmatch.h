@@ -361,8 +361,9 @@ HM_API void hm_pixels_free(hm_pixels *p);
  *    the next one.  A snapshot lives until its last reader releases it.
  *
  * Thread safety:
- *  - Query functions (hm_index_query, hm_index_acquire, hm_snapshot_*,
- *    hm_index_stats_get) may be called from any number of
+ *  - Query functions (hm_index_query, hm_index_match_video,
+ *    hm_index_acquire, hm_snapshot_*, hm_index_stats_get) may be called
+ *    from any number of
  *    threads at once, concurrently with writers.  They take no lock; a
  *    query sees exactly one snapshot.
  *  - Writer functions (hm_index_list_*, hm_index_add, hm_index_remove,
