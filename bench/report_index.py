@@ -52,6 +52,7 @@ for row in cq:
 for row in pq:
     Q[(row["set"], int(row["r"]), row["qkind"], row["structure"])] = row
 SETS = []
+KIND0 = {row["set"]: row["kind"] for row in cq}
 for row in cq:
     if row["set"] not in [s[0] for s in SETS]:
         SETS.append((row["set"], row["kind"], row["type"], int(row["bits"]), int(row["n"])))
@@ -221,7 +222,10 @@ if bad_scan or bad_best:
       "noise (separate index builds and runs; µs-scale medians).\n")
     p("| set | r | queries | variant | n | AUTO ms | scan ms | best forced ms | AUTO/scan | AUTO/best | AUTO used (scan/mih/bk) | same structure as best? |")
     p("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for w in sorted(set(bad_scan) | set(bad_best), key=lambda w: (w[2], w[3], w[4], w[5])):
+    seen = {}
+    for w in bad_scan + bad_best:
+        seen[(w[2], w[3], w[4], w[5])] = w
+    for w in sorted(seen.values(), key=lambda w: (w[2], w[3], w[4], w[5])):
         row = w[9]
         p("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s/%s/%s | %s |" % (
             w[2], w[3], w[4], w[5], row["nq"], fmt_ms(w[6]), fmt_ms(w[7]), fmt_ms(w[8]), fmt_x(w[0]),
@@ -307,16 +311,20 @@ p("### Scan bandwidth\n")
 for b in bw:
     p("- streaming read, one thread, %s loads over %.0f MB, at the %s of the run: median %s GB/s (best %s)" % (
         b["isa"], num(b["bytes"]) / 2**20, b.get("phase", "start"), b["med_gbs"], b["best_gbs"]))
+UNIQ = {row["set"]: int(row["unique"]) for row in cb if row["structures"] == "mih"}
 for s, kind, typ, bits, n in SETS:
+    if kind not in ("uniform", "clustered", "realmix"):
+        continue  # real and realx: few codes, or time dominated by building hits
     rr = sorted({k[1] for k in Q if k[0] == s})
-    vals = [med(s, r, "miss", "scan") for r in rr if not math.isnan(med(s, r, "miss", "scan"))]
-    if not vals:
-        vals = [med(s, r, "other", "scan") for r in rr if not math.isnan(med(s, r, "other", "scan"))]
+    vals = [med(s, r, qk, "scan") for r in rr for qk in ("miss", "other")
+            if not math.isnan(med(s, r, qk, "scan"))
+            and num(Q[(s, r, qk, "scan")]["mean_hits"]) <= 2]
     if not vals:
         continue
     sc = sorted(vals)[len(vals) // 2]
-    p("- scan of %s (%s MB of codes): %s ms = %.1f GB/s, %.3f ns per code" % (
-        s, "%.0f" % (n * bits / 8 / 1e6), fmt_ms(sc), n * bits / 8 / (sc / 1e3) / 1e9, sc * 1e6 / n))
+    u = UNIQ.get(s, n)
+    p("- scan of %s (%d distinct codes, %s MB): %s ms = %.1f GB/s, %.3f ns per code" % (
+        s, u, "%.0f" % (u * bits / 8 / 1e6), fmt_ms(sc), u * bits / 8 / (sc / 1e3) / 1e9, sc * 1e6 / u))
 p("")
 
 # ---- cost model ---------------------------------------------------------------------------
@@ -335,39 +343,53 @@ for row in cm:
 p("")
 
 
+def solve3(a, b):
+    """Gaussian elimination for a 3x3 system."""
+    m = [row[:] + [b[i]] for i, row in enumerate(a)]
+    for c in range(3):
+        piv = max(range(c, 3), key=lambda r: abs(m[r][c]))
+        if abs(m[piv][c]) < 1e-30:
+            return None
+        m[c], m[piv] = m[piv], m[c]
+        for r in range(3):
+            if r != c:
+                f = m[r][c] / m[c][c]
+                m[r] = [x - f * y for x, y in zip(m[r], m[c])]
+    return [m[i][3] / m[i][i] for i in range(3)]
+
+
 def fit(rows):
-    """Least squares t = a*probes + b*cands (ns), both >= 0, on mean times."""
-    sxx = sxy = syy = sxt = syt = 0.0
+    """Least squares t = c0 + a*probes + b*cands (ns)."""
+    ata = [[0.0] * 3 for _ in range(3)]
+    aty = [0.0] * 3
     for pr, ca, t in rows:
-        sxx += pr * pr
-        sxy += pr * ca
-        syy += ca * ca
-        sxt += pr * t
-        syt += ca * t
-    det = sxx * syy - sxy * sxy
-    if det <= 0:
-        return float("nan"), float("nan")
-    a = (sxt * syy - syt * sxy) / det
-    b = (syt * sxx - sxt * sxy) / det
-    if a < 0:
-        a, b = 0.0, syt / syy
-    if b < 0:
-        a, b = sxt / sxx, 0.0
-    return a, b
+        x = (1.0, pr, ca)
+        for i in range(3):
+            aty[i] += x[i] * t
+            for j in range(3):
+                ata[i][j] += x[i] * x[j]
+    return solve3(ata, aty)
 
 
+HITS = {(r["set"], r["r"], r["qkind"]): num(r["mean_hits"]) for r in cq
+        if r["structure"] == "mih" and r["variant"] == "mih-only"}
 p("### Calibration (fitted on this run)\n")
 for bits in (256, 64):
     for big in (True, False):
-        rows = [(num(r["probes"]), num(r["cands_mean"]), num(r["mih_med_ms"]) * 1e6)
+        rows = [(num(r["probes"]), num(r["cands_med"]), num(r["mih_med_ms"]) * 1e6)
                 for r in cm if int(r["bits"]) == bits and (int(r["unique"]) >= 5000000) == big
-                and r["qkind"] == "miss" and not math.isnan(num(r["mih_med_ms"]))]
-        if len(rows) < 3:
+                and KIND0.get(r["set"]) in ("uniform", "clustered", "realmix")
+                and HITS.get((r["set"], r["r"], r["qkind"]), 99) <= 2
+                and not math.isnan(num(r["mih_med_ms"]))]
+        if len(rows) < 4:
             continue
-        a, b = fit(rows)
-        p("- %d-bit, %s: MIH time ≈ %.1f ns per probe + %.2f ns per candidate (least squares over the %d "
-          "miss-query cells of the synthetic sets, where no hit is materialised)" % (
-            bits, "N ≥ 5M" if big else "N < 5M", a, b, len(rows), ))
+        c = fit(rows)
+        if not c:
+            continue
+        p("- %d-bit, %s: MIH median time ≈ %.1f µs + %.1f ns per probe + %.2f ns per candidate "
+          "(least squares over %d cells of the uniform, clustered and realmix sets with ≤ 2 hits per "
+          "query; median candidates)" % (bits, "N ≥ 5M" if big else "N < 5M", c[0] / 1e3, c[1], c[2],
+                                         len(rows)))
     for big in (True, False):
         v = []
         for s, kind, typ, b2, n in SETS:
@@ -417,3 +439,80 @@ if eff:
             p("  - %d-bit, N=%s: %s" % (bits, size_of(n), ", ".join(
                 "r=%d %s" % (r, " / ".join(v)) for r, v in sorted(by_r.items()))))
 p("")
+
+# ---- what-if: AUTO's scan/MIH choice under other cost models ---------------------
+OLD = dict(probe=50.0, c256=40.0, c64=3.5, s256=1.6, s64=0.4)
+NEW = dict(probe=30.0, c256=13.0, c64=4.0, s256=0.85, s64=0.2)
+
+
+def binom_sum(n, s):
+    tot, c = 0.0, 1.0
+    for k in range(0, s + 1):
+        if k > n:
+            break
+        tot += c
+        c = c * (n - k) / (k + 1)
+    return tot
+
+
+def uniform_cands(n, bits, m, r):
+    tot = 0.0
+    s_, a = divmod(r, m)
+    for t in range(m):
+        ln = bits // m + (1 if t < bits % m else 0)
+        s = s_ if t <= a else s_ - 1
+        if s < 0:
+            continue
+        tot += binom_sum(ln, s) * n / 2.0 ** ln
+    return tot
+
+
+AUTOQ = {(row["set"], int(row["r"]), row["qkind"]): row for row in ca if row["variant"] == "mih-only"}
+variants = [
+    ("library now (constants and skew as in lib/index)", OLD, "skew"),
+    ("suggested constants, skew as now", NEW, "skew"),
+    ("suggested constants, no skew (uniform candidates)", NEW, "uniform"),
+    ("suggested constants, exact candidate count per query (median)", NEW, "exact"),
+]
+if cm and AUTOQ:
+    p("### What-if: AUTO's scan/MIH choice under other cost models\n")
+    p("For every cell with MIH built, the structure each model would pick (MIH cost = probes x C_PROBE + "
+      "candidates x C_CAND, scan cost = N x C_SCAN), scored with the times measured for that structure on "
+      "the same queries. The first row should reproduce what AUTO did. `worst` = largest time of the pick "
+      "over the best of scan and MIH.\n")
+    p("| model | cells | AUTO would pick the slower one | of them > 1.1x the best | worst | agrees with AUTO's actual picks |")
+    p("|---|---|---|---|---|---|")
+    for label, C, mode in variants:
+        cells = slower = over = agree = 0
+        worst = (1.0, "")
+        for row in cm:
+            key = (row["set"], int(row["r"]), row["qkind"])
+            a = AUTOQ.get(key)
+            if not a:
+                continue
+            bits, n, m, r = int(row["bits"]), int(row["unique"]), int(row["m"]), int(row["r"])
+            if mode == "skew":
+                cands = num(row["pred_cands"])
+            elif mode == "uniform":
+                cands = uniform_cands(n, bits, m, r)
+            else:
+                cands = num(row["cands_med"])
+            cc = C["c256"] if bits == 256 else C["c64"]
+            mih_cost = num(row["probes"]) * C["probe"] + cands * cc
+            scan_cost = n * (C["s256"] if bits == 256 else C["s64"])
+            pick = "mih" if mih_cost < scan_cost else "scan"
+            t = {"scan": num(a["scan_ms"]), "mih": num(a["mih_ms"])}
+            best = min(t.values())
+            cells += 1
+            ratio = t[pick] / best
+            if t[pick] > best:
+                slower += 1
+            if ratio > 1.1:
+                over += 1
+            if ratio > worst[0]:
+                worst = (ratio, "%s r=%d %s" % key)
+            actual = "mih" if int(a["used_mih"] or 0) >= int(a["used_scan"] or 0) else "scan"
+            agree += actual == pick
+        p("| %s | %d | %d | %d | %s (%s) | %d of %d |" % (label, cells, slower, over, fmt_x(worst[0]),
+                                                          worst[1], agree, cells))
+    p("")
