@@ -17,7 +17,7 @@
 #    the same files, in the same run, pinned to the same core;
 # 5. prints the report (bench/report_index.py), also saved with the raw
 #    TSVs in $BUILD_DIR/index-results/.
-# --quick: 1M only, no replication, 1M mosaics (about 15 minutes).
+# --quick: 1M only, no replication, 1M mosaics (about 7 minutes).
 # Environment: BUILD_DIR, PYTHON (to create the venv; default python3).
 set -euo pipefail
 
