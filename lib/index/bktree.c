@@ -122,7 +122,7 @@ static const struct { unsigned r; double share; } kVisit64[] = {
     {8, 0.384}, {10, 0.635}, {12, 0.822}, {16, 0.972}, {64, 1.0}};
 static const struct { unsigned r; double share; } kVisit256[] = {
     {0, 1e-6}, {8, 0.041}, {16, 0.42}, {31, 0.968}, {47, 0.9998}, {256, 1.0}};
-#define C_NODE 100.0
+#define C_NODE 10.0 /* ns per node visited (bench/RESULTS.md) */
 
 double hm_bktree_cost(const hm_bktree *t, unsigned r) {
     double share = 1.0;

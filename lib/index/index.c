@@ -175,7 +175,24 @@ static int adopt_tombs(hm_index *idx, const hm_snapshot *s) {
 static void staged_clear(hm_index *idx) {
     idx->nstaged = 0;
     idx->arena_len = 1; /* offset 0 means "no labels" */
-    if (idx->midx) memset(idx->midx, 0, idx->mcap * sizeof *idx->midx);
+    if (idx->staged_cap > 65536) {
+        /* after a bulk load, give the staging memory back: it would
+         * otherwise double the resident size of a large index */
+        free(idx->staged);
+        free(idx->mkeys);
+        free(idx->midx);
+        idx->staged = NULL;
+        idx->mkeys = NULL;
+        idx->midx = NULL;
+        idx->staged_cap = idx->mcap = 0;
+        char *a = realloc(idx->arena, 4096);
+        if (a) {
+            idx->arena = a;
+            idx->arena_cap = 4096;
+        }
+    } else if (idx->midx) {
+        memset(idx->midx, 0, idx->mcap * sizeof *idx->midx);
+    }
 }
 
 hm_status hm_index_create(hm_index **out) {

@@ -2,23 +2,26 @@
 #include "mih.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../common/common.h"
 
 /*
- * Cost model constants, in nanoseconds, measured on the benchmark machine
- * (bench/RESULTS.md): a probe is a dependent random read of the offset
- * array; a 256-bit candidate a random read of its code (prefetched in
- * batches); a 64-bit candidate a sequential read inside its bucket; a
- * scanned code one streaming read.
+ * Cost model constants, in nanoseconds, fitted to the index benchmark
+ * (bench/RESULTS.md, "Cost model: calibration"): a probe is a dependent
+ * random read of the offset array; a 256-bit candidate a random read of
+ * its code (prefetched in batches); a 64-bit candidate a sequential read
+ * inside its bucket; plus a fixed cost per query.  A scanned code is one
+ * streaming read, whose cost depends on the kernel in use.
  */
-#define C_PROBE 50.0
-#define C_CAND_256 40.0
-#define C_CAND_64 3.5
-#define C_SCAN_256 1.6
-#define C_SCAN_64 0.4
+#define C_PROBE 30.0
+#define C_CAND_256 13.0
+#define C_CAND_64 4.0
+#define C_FIXED_256 3000.0
+#define C_FIXED_64 1000.0
 
 /* ---- hit buffer ------------------------------------------------------ */
 
@@ -78,29 +81,37 @@ static double binom_sum(unsigned n, int s) {
     return sum;
 }
 
-static double cost(uint32_t n, unsigned words, unsigned m,
-                   const uint16_t *len, const double *skew, unsigned r) {
+static double cands_cost(unsigned words, double cands) {
+    return cands * (words == 1 ? C_CAND_64 : C_CAND_256) +
+           (words == 1 ? C_FIXED_64 : C_FIXED_256);
+}
+
+/* Expected cost with the uniform candidate estimate.  The tables' bucket
+ * imbalance is deliberately left out: it describes queries drawn from the
+ * data and overstates the candidates of most real queries 3-8x (measured),
+ * and the query itself counts its candidates before it verifies any. */
+static double cost(uint32_t n, unsigned words, unsigned m, const uint16_t *len,
+                   unsigned r) {
     double probes = 0, cands = 0;
     for (unsigned t = 0; t < m; t++) {
         int s = table_radius(r, m, t);
         if (s < 0) continue;
         double p = binom_sum(len[t], s);
         probes += p;
-        cands += p * (double)n / ldexp(1.0, len[t]) * (skew ? skew[t] : 1.0);
+        cands += p * (double)n / ldexp(1.0, len[t]);
     }
-    return probes * C_PROBE + cands * (words == 1 ? C_CAND_64 : C_CAND_256);
+    return probes * C_PROBE + cands_cost(words, cands);
 }
 
 double hm_scan_cost(uint32_t n, unsigned words) {
-    return (double)n * (words == 1 ? C_SCAN_64 : C_SCAN_256);
+    /* ns per code of each kernel, streaming from memory (bench/RESULTS.md) */
+    static const double k256[] = {4.0, 1.2, 0.85}, k64[] = {1.0, 0.25, 0.2};
+    const hm_simd_level l = hm_scan_kernels_best()->level;
+    return (double)n * (words == 1 ? k64[l] : k256[l]);
 }
 
 double hm_mih_cost(const hm_mih *mih, unsigned r) {
-    return cost(mih->n, mih->words, mih->m, mih->len, mih->skew, r);
-}
-
-size_t hm_mih_budget(const hm_mih *mih, double ns) {
-    return (size_t)(ns / (mih->words == 1 ? C_CAND_64 : C_CAND_256)) + 1;
+    return cost(mih->n, mih->words, mih->m, mih->len, r);
 }
 
 unsigned hm_mih_choose_m(uint32_t n, unsigned bits, unsigned r) {
@@ -115,7 +126,7 @@ unsigned hm_mih_choose_m(uint32_t n, unsigned bits, unsigned r) {
         /* offset arrays may not dwarf the data: about 16 bytes per code */
         for (unsigned t = 0; t < m; t++) slots += ldexp(1.0, len[t]);
         if (slots > 4.0 * n + 65536.0 * m) continue;
-        double c = cost(n, bits / 64, m, len, NULL, r);
+        double c = cost(n, bits / 64, m, len, r);
         if (!best || c < best_cost) {
             best = m;
             best_cost = c;
@@ -146,6 +157,47 @@ void hm_mih_free(hm_mih *mih) {
     free(mih);
 }
 
+/* Build table t (counting sort of the codes by key). */
+static int build_table(hm_mih *mih, const uint64_t *codes, unsigned t) {
+    const unsigned words = mih->words, len = mih->len[t], start = mih->start[t];
+    const uint32_t n = mih->n;
+    const size_t nkeys = (size_t)1 << len;
+    uint32_t *off = calloc(nkeys + 1, sizeof *off);
+    uint32_t *ids = malloc((size_t)n * sizeof *ids + 1);
+    mih->off[t] = off;
+    mih->ids[t] = ids;
+    if (!off || !ids) return HM_E_NO_MEMORY;
+    /* stable, so each bucket lists its codes in index order */
+    for (uint32_t i = 0; i < n; i++) off[key_of(codes + (size_t)i * words, start, len) + 1]++;
+    for (size_t k = 1; k <= nkeys; k++) off[k] += off[k - 1];
+    for (uint32_t i = 0; i < n; i++) ids[off[key_of(codes + (size_t)i * words, start, len)]++] = i;
+    /* the scatter advanced each offset to its bucket's end */
+    memmove(off + 1, off, nkeys * sizeof *off);
+    off[0] = 0;
+    if (words == 1) {
+        uint64_t *bc = malloc((size_t)n * sizeof *bc + 1);
+        mih->bcodes[t] = bc;
+        if (!bc) return HM_E_NO_MEMORY;
+        for (uint32_t i = 0; i < n; i++) bc[i] = codes[ids[i]];
+    }
+    return HM_OK;
+}
+
+typedef struct build_job {
+    hm_mih *mih;
+    const uint64_t *codes;
+    unsigned first, step;
+    int st;
+} build_job;
+
+static void *build_tables(void *arg) {
+    build_job *j = arg;
+    j->st = HM_OK;
+    for (unsigned t = j->first; t < j->mih->m && j->st == HM_OK; t += j->step)
+        j->st = build_table(j->mih, j->codes, t);
+    return NULL;
+}
+
 int hm_mih_build(hm_mih **out, const uint64_t *codes, uint32_t n,
                  unsigned words, unsigned m) {
     hm_mih *mih = calloc(1, sizeof *mih);
@@ -158,45 +210,38 @@ int hm_mih_build(hm_mih **out, const uint64_t *codes, uint32_t n,
     mih->m = m;
     mih->n = n;
     split(64 * words, m, mih->start, mih->len);
-    mih->bytes = sizeof *mih;
-    for (unsigned t = 0; t < m; t++) {
-        const unsigned len = mih->len[t], start = mih->start[t];
-        const size_t nkeys = (size_t)1 << len;
-        uint32_t *off = calloc(nkeys + 1, sizeof *off);
-        uint32_t *ids = malloc((size_t)n * sizeof *ids + 1);
-        mih->off[t] = off;
-        mih->ids[t] = ids;
-        if (!off || !ids) goto nomem;
-        /* counting sort of the codes by key: stable, so each bucket lists
-         * its codes in index order */
-        for (uint32_t i = 0; i < n; i++)
-            off[key_of(codes + (size_t)i * words, start, len) + 1]++;
-        double sq = 0;
-        for (size_t k = 1; k <= nkeys; k++) {
-            sq += (double)off[k] * off[k];
-            off[k] += off[k - 1];
-        }
-        mih->skew[t] = n ? sq / ((double)n * n / (double)nkeys) : 1.0;
-        if (mih->skew[t] < 1.0) mih->skew[t] = 1.0;
-        for (uint32_t i = 0; i < n; i++)
-            ids[off[key_of(codes + (size_t)i * words, start, len)]++] = i;
-        /* the scatter advanced each offset to its bucket's end */
-        memmove(off + 1, off, nkeys * sizeof *off);
-        off[0] = 0;
-        mih->bytes += (nkeys + 1) * sizeof *off + (size_t)n * sizeof *ids;
-        if (words == 1) {
-            uint64_t *bc = malloc((size_t)n * sizeof *bc + 1);
-            mih->bcodes[t] = bc;
-            if (!bc) goto nomem;
-            for (uint32_t i = 0; i < n; i++) bc[i] = codes[ids[i]];
-            mih->bytes += (size_t)n * sizeof *bc;
-        }
+    /* The tables are independent: large builds use the cores there are
+     * (up to 4).  The threads end before this returns. */
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned nt = n >= (1u << 20) && ncpu > 1 ? (unsigned)(ncpu < 4 ? ncpu : 4) : 1;
+    if (nt > m) nt = m;
+    build_job jobs[4];
+    pthread_t th[4];
+    unsigned started = 0;
+    for (unsigned k = 0; k < nt; k++) jobs[k] = (build_job){mih, codes, k, nt, HM_OK};
+    for (unsigned k = 1; k < nt; k++) {
+        if (pthread_create(&th[k], NULL, build_tables, &jobs[k]) != 0) break;
+        started = k;
     }
+    build_tables(&jobs[0]);
+    int st = jobs[0].st;
+    for (unsigned k = 1; k <= started; k++) {
+        pthread_join(th[k], NULL);
+        if (jobs[k].st != HM_OK) st = jobs[k].st;
+    }
+    /* the share of a thread that could not start is built here */
+    for (unsigned t = 0; t < m && st == HM_OK; t++)
+        if (!mih->off[t]) st = build_table(mih, codes, t);
+    if (st != HM_OK) {
+        hm_mih_free(mih);
+        return st;
+    }
+    mih->bytes = sizeof *mih;
+    for (unsigned t = 0; t < m; t++)
+        mih->bytes += (((size_t)1 << mih->len[t]) + 1) * sizeof(uint32_t) +
+                      (size_t)n * (sizeof(uint32_t) + (words == 1 ? sizeof(uint64_t) : 0));
     *out = mih;
     return HM_OK;
-nomem:
-    hm_mih_free(mih);
-    return HM_E_NO_MEMORY;
 }
 
 /* ---- query ------------------------------------------------------------ */
@@ -233,68 +278,85 @@ static inline int first_table(const hm_mih *mih, const uint64_t *x,
 
 #define PF 8 /* prefetch distance, in probes or candidates */
 
+/* A probed bucket that is not empty: codes ids[b..e) of table t. */
+typedef struct range {
+    uint32_t b, e, t;
+} range;
+
 HM_CLONES_POPCNT
 int hm_mih_query(const hm_mih *mih, const uint64_t *codes, const uint64_t *q,
-                 unsigned r, size_t budget, unsigned needle, hm_hitbuf *out) {
+                 unsigned r, double give_up_ns, unsigned needle, hm_hitbuf *out) {
     const unsigned words = mih->words;
-    size_t seen = 0;
+    double probes = 0;
+    size_t nranges = 0, ncands = 0;
+    /* pass 1, every table: probe the keys, keep the non-empty buckets and
+     * count their codes.  Only the offsets are read, so the exact cost of
+     * verifying is known before any code is touched. */
     for (unsigned t = 0; t < mih->m; t++) {
         const int s = table_radius(r, mih->m, t);
         if (s < 0) continue;
         const unsigned len = mih->len[t];
-        const uint32_t *off = mih->off[t], *ids = mih->ids[t];
-        double np = binom_sum(len, s);
-        if (np > 1e7) return 1; /* never reasonable: let the caller scan */
-        if (grow_u32(&out->keys, &out->keys_cap, (size_t)np + 1) != HM_OK)
+        const uint32_t *off = mih->off[t];
+        const double np = binom_sum(len, s);
+        probes += np;
+        if (np > 1e7 || (give_up_ns >= 0 && probes * C_PROBE > give_up_ns))
+            return 1; /* too many probes: let the caller scan */
+        if (grow_u32(&out->keys, &out->keys_cap, (size_t)np + 1) != HM_OK ||
+            grow_u32(&out->cands, &out->cands_cap, 3 * (nranges + (size_t)np) + 3) != HM_OK)
             return HM_E_NO_MEMORY;
-        size_t nk = enumerate(key_of(q, mih->start[t], len), len, s, out->keys);
-        uint32_t *keys = out->keys;
-        /* pass 1: candidates (64-bit: verified in place, sequentially) */
-        size_t nc = 0;
+        const size_t nk = enumerate(key_of(q, mih->start[t], len), len, s, out->keys);
+        const uint32_t *keys = out->keys;
+        range *rg = (range *)out->cands;
         for (size_t i = 0; i < nk; i++) {
             if (i + PF < nk) __builtin_prefetch(off + keys[i + PF]);
             const uint32_t b = off[keys[i]], e = off[keys[i] + 1];
             if (b == e) continue;
-            seen += e - b;
-            if (seen > budget) return 1;
+            rg[nranges++] = (range){b, e, t};
+            ncands += e - b;
+        }
+    }
+    if (give_up_ns >= 0 && probes * C_PROBE + cands_cost(words, (double)ncands) > give_up_ns)
+        return 1;
+    /* pass 2: verify.  64-bit buckets hold the codes: sequential reads.
+     * 256-bit buckets hold indices: gather, then read the codes with
+     * prefetching, one table at a time (the ranges come in table order). */
+    if (words == 4 && grow_u32(&out->keys, &out->keys_cap, ncands + 1) != HM_OK)
+        return HM_E_NO_MEMORY;
+    uint32_t *cand = out->keys; /* the probe keys are no longer needed */
+    const range *rg = (const range *)out->cands;
+    for (size_t i = 0; i < nranges;) {
+        const unsigned t = rg[i].t;
+        const uint32_t *ids = mih->ids[t];
+        size_t nc = 0, j = i;
+        for (; j < nranges && rg[j].t == t; j++) {
             if (words == 1) {
                 const uint64_t *bc = mih->bcodes[t];
-                for (uint32_t p = b; p < e; p++) {
+                for (uint32_t p = rg[j].b; p < rg[j].e; p++) {
                     /* padded: key_of may read a second word */
                     uint64_t x[2] = {bc[p] ^ q[0], 0};
                     unsigned d = (unsigned)__builtin_popcountll(x[0]);
                     if (d <= r && first_table(mih, x, t, r)) {
-                        if (hm_hitbuf_reserve(out, 1) != HM_OK)
-                            return HM_E_NO_MEMORY;
-                        out->v[out->n++] = (hm_hit){ids[p], (uint16_t)d,
-                                                    (uint16_t)needle};
+                        if (hm_hitbuf_reserve(out, 1) != HM_OK) return HM_E_NO_MEMORY;
+                        out->v[out->n++] = (hm_hit){ids[p], (uint16_t)d, (uint16_t)needle};
                     }
                 }
             } else {
-                if (grow_u32(&out->cands, &out->cands_cap, nc + (e - b)) != HM_OK)
-                    return HM_E_NO_MEMORY;
-                memcpy(out->cands + nc, ids + b, (e - b) * sizeof *ids);
-                nc += e - b;
+                memcpy(cand + nc, ids + rg[j].b, (rg[j].e - rg[j].b) * sizeof *ids);
+                nc += rg[j].e - rg[j].b;
             }
         }
-        if (words == 1) continue;
-        /* pass 2 (256-bit): verify candidates, prefetching their codes */
-        const uint32_t *cands = out->cands;
-        for (size_t i = 0; i < nc; i++) {
-            if (i + PF < nc)
-                __builtin_prefetch(codes + (size_t)cands[i + PF] * 4);
-            const uint64_t *c = codes + (size_t)cands[i] * 4;
+        for (size_t k = 0; k < nc; k++) {
+            if (k + PF < nc) __builtin_prefetch(codes + (size_t)cand[k + PF] * 4);
+            const uint64_t *c = codes + (size_t)cand[k] * 4;
             uint64_t x[4] = {c[0] ^ q[0], c[1] ^ q[1], c[2] ^ q[2], c[3] ^ q[3]};
-            unsigned d = (unsigned)(__builtin_popcountll(x[0]) +
-                                    __builtin_popcountll(x[1]) +
-                                    __builtin_popcountll(x[2]) +
-                                    __builtin_popcountll(x[3]));
+            unsigned d = (unsigned)(__builtin_popcountll(x[0]) + __builtin_popcountll(x[1]) +
+                                    __builtin_popcountll(x[2]) + __builtin_popcountll(x[3]));
             if (d <= r && first_table(mih, x, t, r)) {
                 if (hm_hitbuf_reserve(out, 1) != HM_OK) return HM_E_NO_MEMORY;
-                out->v[out->n++] = (hm_hit){cands[i], (uint16_t)d,
-                                            (uint16_t)needle};
+                out->v[out->n++] = (hm_hit){cand[k], (uint16_t)d, (uint16_t)needle};
             }
         }
+        i = j;
     }
     return 0;
 }

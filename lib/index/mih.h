@@ -32,9 +32,6 @@ typedef struct hm_mih {
     /* 64-bit codes only: the codes themselves in bucket order, so that a
      * bucket verifies with sequential reads */
     uint64_t *bcodes[HM_MIH_MAX_M];
-    /* bucket imbalance of each table: E[bucket size] for a query drawn
-     * from the data, over the uniform expectation n / 2^len (>= 1) */
-    double skew[HM_MIH_MAX_M];
     size_t bytes;
 } hm_mih;
 
@@ -42,7 +39,7 @@ typedef struct hm_mih {
 typedef struct hm_hitbuf {
     hm_hit *v;
     size_t n, cap;
-    uint32_t *keys, *cands;
+    uint32_t *keys, *cands; /* query scratch (probe keys, buckets, ids) */
     size_t keys_cap, cands_cap;
 } hm_hitbuf;
 
@@ -59,21 +56,20 @@ int hm_mih_build(hm_mih **out, const uint64_t *codes, uint32_t n,
 void hm_mih_free(hm_mih *mih);
 
 /* Estimated cost in nanoseconds of one query at radius r, from the
- * probe count and the expected candidates (skew included). */
+ * probe count and the candidates expected on uniform codes. */
 double hm_mih_cost(const hm_mih *mih, unsigned r);
-/* Candidates a query may verify within `ns` nanoseconds. */
-size_t hm_mih_budget(const hm_mih *mih, double ns);
 /* Estimated cost of a linear scan of n codes of `words` words. */
 double hm_scan_cost(uint32_t n, unsigned words);
 
 /*
  * Append to `out` every code within distance r of q (idx = code index,
- * needle = `needle`).  Stops and returns 1 when more than `budget`
- * candidates would have to be verified (the caller then scans instead;
- * hits appended so far must be discarded), 0 when complete, or
- * HM_E_NO_MEMORY.
+ * needle = `needle`).  The query first probes every table and counts the
+ * candidates; when probing and verifying would cost more than
+ * `give_up_ns` (the cost of the alternative, a scan; < 0: never give up)
+ * it returns 1 before reading any code, and the caller scans instead.
+ * Returns 0 when complete, or HM_E_NO_MEMORY.
  */
 int hm_mih_query(const hm_mih *mih, const uint64_t *codes, const uint64_t *q,
-                 unsigned r, size_t budget, unsigned needle, hm_hitbuf *out);
+                 unsigned r, double give_up_ns, unsigned needle, hm_hitbuf *out);
 
 #endif

@@ -129,14 +129,15 @@ static int table_hits(hm_results *r, const hm_code_table *tab, const uint64_t *n
     const size_t mark = r->hb.n;
     int s = choose(tab, radius, nv, forced), st = HM_OK;
     if (s == HM_STRUCT_MIH) {
-        const size_t budget = forced == HM_STRUCT_MIH
-                                  ? (size_t)-1
-                                  : hm_mih_budget(tab->mih, hm_scan_cost(tab->ncodes,
-                                                                         tab->words));
+        /* each needle may cost at most its share of one scan */
+        const double give_up = forced == HM_STRUCT_MIH
+                                   ? -1.0
+                                   : hm_scan_cost(tab->ncodes, tab->words) *
+                                         (0.75 + 0.25 * nv) / nv;
         for (unsigned v = 0; v < nv && st == HM_OK; v++) {
             int ret = hm_mih_query(tab->mih, tab->codes, nd + (size_t)v * tab->words,
-                                   radius, budget, v, &r->hb);
-            if (ret == 1) { /* skewed buckets: scanning is cheaper */
+                                   radius, give_up, v, &r->hb);
+            if (ret == 1) { /* crowded buckets: scanning is cheaper */
                 r->hb.n = mark;
                 s = HM_STRUCT_SCAN;
                 break;
