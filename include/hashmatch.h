@@ -595,6 +595,11 @@ HM_API hm_status hm_index_save(hm_index *idx, const char *path);
  */
 HM_API hm_status hm_index_load(hm_index *idx, const char *path);
 
+/** As hm_index_load, from the bytes of an index file in memory (not
+ *  retained), e.g. a blob kept in a database. */
+HM_API hm_status hm_index_load_memory(hm_index *idx, const void *data,
+                                      size_t size);
+
 /* ---- queries ----------------------------------------------------------- */
 
 /** Query flags. */

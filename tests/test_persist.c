@@ -177,6 +177,19 @@ int main(void) {
     free(before);
     CHECK(strstr(hm_index_errmsg(b), "bad.hmi") != NULL);
 
+    /* the same bytes from memory load the same index */
+    if (file) {
+        hm_index *m;
+        hm_index_create(&m);
+        CHECK_INT(hm_index_load_memory(m, file, size), HM_OK);
+        got = answers(m);
+        CHECK(strcmp(want, got) == 0);
+        free(got);
+        CHECK_INT(hm_index_load_memory(m, file, size - 1), HM_E_CORRUPT);
+        CHECK_INT(hm_index_load_memory(m, file, 10), HM_E_CORRUPT);
+        hm_index_free(m);
+    }
+
     /* another version of the format: a clear message */
     if (file) {
         file[8] = 2; /* the version field */

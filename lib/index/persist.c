@@ -427,38 +427,19 @@ static int parse(const uint8_t *m, uint64_t size, const char *path, parsed *p,
     return HM_OK;
 }
 
-hm_status hm_index_load(hm_index *idx, const char *path) {
-    struct stat stt;
-    void *map = MAP_FAILED;
-    int fd = -1, st;
+/* Validate and build from bytes in memory; the caller holds wlock. */
+static int load_bytes(hm_index *idx, const uint8_t *m, uint64_t size, const char *name) {
     parsed p = {0};
     hm_segment *seg = NULL;
-    if (!idx || !path) return HM_E_INVALID_ARGUMENT;
-    pthread_mutex_lock(&idx->wlock);
-    hm_err_clear(&idx->err);
     hm_err *err = &idx->err;
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &stt) != 0) {
-        st = hm_fail(err, HM_E_IO, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(stt.st_mode)) {
-        st = hm_fail(err, HM_E_IO, "%s: not a regular file", path);
-        goto out;
-    }
-    if (stt.st_size < (off_t)HEADER_SIZE) {
-        st = BAD("%s: too short to be an index file (%lld bytes)", path,
-                 (long long)stt.st_size);
-        goto out;
-    }
-    map = mmap(NULL, (size_t)stt.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map == MAP_FAILED) {
-        st = hm_fail(err, HM_E_IO, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    if ((st = parse(map, (uint64_t)stt.st_size, path, &p, err)) != HM_OK) goto out;
+    int st;
+    if (size < HEADER_SIZE)
+        return BAD("%s: too short to be an index file (%llu bytes)", name,
+                   (unsigned long long)size);
+    if ((st = parse(m, size, name, &p, err)) != HM_OK) goto out;
     if (p.nin > idx->max_entries) {
         st = hm_fail(err, HM_E_LIMIT, "%s: %zu entries exceed HM_INDEX_MAX_ENTRIES",
-                     path, p.nin);
+                     name, p.nin);
         goto out;
     }
     {
@@ -481,8 +462,49 @@ hm_status hm_index_load(hm_index *idx, const char *path) {
 out:
     hm_segment_unref(seg);
     parsed_free(&p);
+    return st;
+}
+
+hm_status hm_index_load(hm_index *idx, const char *path) {
+    struct stat stt;
+    void *map = MAP_FAILED;
+    int fd = -1, st;
+    if (!idx || !path) return HM_E_INVALID_ARGUMENT;
+    pthread_mutex_lock(&idx->wlock);
+    hm_err_clear(&idx->err);
+    hm_err *err = &idx->err;
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &stt) != 0) {
+        st = hm_fail(err, HM_E_IO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(stt.st_mode)) {
+        st = hm_fail(err, HM_E_IO, "%s: not a regular file", path);
+        goto out;
+    }
+    if (stt.st_size < (off_t)HEADER_SIZE) {
+        st = BAD("%s: too short to be an index file (%lld bytes)", path,
+                 (long long)stt.st_size);
+        goto out;
+    }
+    map = mmap(NULL, (size_t)stt.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED) {
+        st = hm_fail(err, HM_E_IO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    st = load_bytes(idx, map, (uint64_t)stt.st_size, path);
+out:
     if (map != MAP_FAILED) munmap(map, (size_t)stt.st_size);
     if (fd >= 0) close(fd);
+    pthread_mutex_unlock(&idx->wlock);
+    return st;
+}
+
+hm_status hm_index_load_memory(hm_index *idx, const void *data, size_t size) {
+    int st;
+    if (!idx || (!data && size)) return HM_E_INVALID_ARGUMENT;
+    pthread_mutex_lock(&idx->wlock);
+    hm_err_clear(&idx->err);
+    st = load_bytes(idx, data, size, "index in memory");
     pthread_mutex_unlock(&idx->wlock);
     return st;
 }
