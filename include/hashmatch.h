@@ -863,7 +863,8 @@ HM_API void hm_video_close(hm_video *v);
  */
 HM_API hm_status hm_vpdq_format_line(const hm_video_frame *f, char *buf,
                                      size_t cap);
-/** Parse a vPDQ line (a trailing newline is allowed) into `f` (PDQ only). */
+/** Parse a vPDQ line (a trailing newline is allowed) into `f` (PDQ only).
+ *  Timestamps must lie within 0 .. 366 days. */
 HM_API hm_status hm_vpdq_parse_line(const char *line, hm_video_frame *f);
 
 /**

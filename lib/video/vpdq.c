@@ -8,6 +8,10 @@
 
 #include "../common/common.h"
 
+/* Timestamps beyond a year are not a frame of any real video; refusing them
+ * also keeps every parsed value printable in a line (found by fuzzing). */
+#define HM_VPDQ_MAX_TIME (366.0 * 86400.0)
+
 hm_status hm_vpdq_format_line(const hm_video_frame *f, char *buf, size_t cap) {
     char hex[HM_HASH_STRING_MAX];
     if (!f || !buf || f->nhashes < 1 || f->hashes[0].type != HM_HASH_PDQ ||
@@ -37,7 +41,7 @@ hm_status hm_vpdq_parse_line(const char *line, hm_video_frame *f) {
     if (hm_hash_from_string(HM_HASH_PDQ, hex, &f->hashes[0]) != HM_OK) return HM_E_PARSE;
     p = comma + 1;
     double ts = strtod(p, &end);
-    if (end == p || !isfinite(ts) || ts < 0) return HM_E_PARSE;
+    if (end == p || !(ts >= 0 && ts <= HM_VPDQ_MAX_TIME)) return HM_E_PARSE;
     while (*end == '\r' || *end == '\n') end++;
     if (*end) return HM_E_PARSE;
     f->frame_number = frame;
@@ -129,7 +133,7 @@ hm_status hm_vpdq_parse_compact(const char *json, hm_video_frame *out, size_t ca
         long quality = strtol(item + 65, &end, 10);
         if (end == item + 65 || *end != ',' || quality < 0 || quality > 100) return HM_E_PARSE;
         double ts = strtod(end + 1, &end);
-        if (*end || !isfinite(ts) || ts < 0) return HM_E_PARSE;
+        if (*end || !(ts >= 0 && ts <= HM_VPDQ_MAX_TIME)) return HM_E_PARSE;
         f->hashes[0].quality = (int16_t)quality;
         f->nhashes = 1;
         f->timestamp = ts;

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Build the libFuzzer targets (clang, ASan + UBSan) and run each for a
+# while.  Usage:
+#   bash scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
+# (default 60 s, every target).  Corpora grow in build-fuzz/corpus/<target>
+# (seeded from tests/fuzz/corpus and tests/data); crashes, leaks, timeouts
+# and out-of-memory inputs land in build-fuzz/artifacts/<target>/ and make
+# the script fail.  Copy a fixed one into tests/fuzz/regressions/<target>/
+# so that ctest replays it from then on.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-60}
+shift || true
+all=(image image_jpeg image_png image_gif image_webp image_bmp image_tiff video hashlist hashstring index_load)
+targets=("${@:-${all[@]}}")
+[ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
+cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DHM_SANITIZE=address,undefined -DHM_FUZZ=ON -DHM_BUILD_BENCH=OFF >/dev/null
+cmake --build build-fuzz -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+seeds() {
+  case $1 in
+    image*) echo tests/fuzz/corpus/image tests/data/pdq-reference/threatexchange/pdq/data/reg-test-input/labelme-subset ;;
+    video) echo tests/data/video tests/fuzz/corpus/image ;;
+    *) echo tests/fuzz/corpus/$1 ;;
+  esac
+}
+status=0
+printf '%-12s %8s %10s %8s %s\n' target seconds execs corpus result
+for t in "${targets[@]}"; do
+  corpus=build-fuzz/corpus/$t art=build-fuzz/artifacts/$t
+  mkdir -p "$corpus" "$art"
+  log=build-fuzz/$t.log
+  start=$(date +%s)
+  set +e
+  ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    build-fuzz/tests/fuzz/fuzz_$t -max_total_time="$secs" -timeout=20 -rss_limit_mb=2560 \
+      -max_len=$([ "$t" = video ] && echo 400000 || echo 200000) -print_final_stats=1 \
+      -artifact_prefix="$art/" "$corpus" $(seeds "$t") >"$log" 2>&1
+  rc=$?
+  set -e
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo ?)
+  result=ok
+  if [ $rc -ne 0 ]; then result="FAILED (see $log, $art)"; status=1; fi
+  printf '%-12s %8s %10s %8s %s\n' "$t" "$(( $(date +%s) - start ))" "$execs" \
+    "$(ls "$corpus" | wc -l)" "$result"
+done
+exit $status

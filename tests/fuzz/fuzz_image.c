@@ -1,0 +1,41 @@
+/*
+ * Fuzz target: decode and hash an image from memory, every perceptual hash
+ * plus the digests, the EXIF orientation applied and not, fast mode.
+ * Built once auto-detecting the format, and once per format
+ * (HM_FUZZ_FORMAT), where inputs of other formats are skipped so that the
+ * fuzzer stays inside one decoder.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hashmatch.h"
+
+#ifndef HM_FUZZ_FORMAT
+#define HM_FUZZ_FORMAT HM_FORMAT_UNKNOWN
+#endif
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    static hm_hasher *h[2];
+    if (HM_FUZZ_FORMAT != HM_FORMAT_UNKNOWN && hm_detect_format(data, size) != HM_FUZZ_FORMAT)
+        return 0;
+    if (!h[0]) {
+        for (int i = 0; i < 2; i++) {
+            hm_hasher_create(&h[i]);
+            /* large enough for real images, small enough to stay fast */
+            hm_hasher_set(h[i], HM_PARAM_MAX_PIXELS, 4000000);
+        }
+        hm_hasher_set(h[1], HM_PARAM_APPLY_EXIF_ORIENTATION, 1);
+        hm_hasher_set(h[1], HM_PARAM_FAST, 1);
+        hm_hasher_set(h[1], HM_PARAM_PDQ_FLAVOUR, HM_PDQ_CPP_512);
+    }
+    hm_hash out[16];
+    size_t n;
+    hm_image_info info;
+    hm_hash_memory(h[size & 1], data, size, HM_TYPES_ALL | HM_WANT_PDQ_DIHEDRAL, out, 16, &n,
+                   &info);
+    hm_pixels px;
+    if (hm_decode_memory(h[0], data, size, &px, &info) == HM_OK) hm_pixels_free(&px);
+    return 0;
+}
