@@ -195,6 +195,18 @@ static int open_ffmpeg(hm_video *v, const char *path, const char *name) {
                        "%s: not a readable video in an allowed container (%s)",
                        name, why);
     }
+    /* frame sizes the container claims, before any frame is decoded
+     * (stream probing below decodes a few) */
+    for (unsigned i = 0; i < v->fmt->nb_streams; i++) {
+        const AVCodecParameters *cp = v->fmt->streams[i]->codecpar;
+        if (cp->codec_type == AVMEDIA_TYPE_VIDEO && cp->width > 0 && cp->height > 0 &&
+            (uint64_t)cp->width * (uint64_t)cp->height > hm_hasher_max_pixels(v->h))
+            return hm_fail(v->err, HM_E_LIMIT,
+                           "%s: the container claims %dx%d frames, over the pixel limit "
+                           "of %llu (HM_PARAM_MAX_PIXELS)",
+                           name, cp->width, cp->height,
+                           (unsigned long long)hm_hasher_max_pixels(v->h));
+    }
     if ((ret = avformat_find_stream_info(v->fmt, NULL)) < 0) {
         if (stop_now(v)) return stopped_status(v);
         av_strerror(ret, why, sizeof why);

@@ -1,0 +1,219 @@
+/*
+ * Decompression bombs and resource exhaustion: small inputs that claim or
+ * expand to something huge.  Each case runs in its own child process so
+ * that its peak memory (ru_maxrss) and CPU time are its own; each must end
+ * with the expected status, quickly, in bounded memory.  The table printed
+ * is the one docs/security.md records.
+ */
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "hashmatch.h"
+#include "test_util.h"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
+#define BOMBS HM_TEST_DATA "/bombs/"
+
+static unsigned char *g_buf; /* inputs built before fork, shared read-only */
+static size_t g_len;
+
+static void put32be(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+/* A PNG chunk appended to m (type, data, CRC). */
+static size_t png_chunk(unsigned char *m, size_t at, const char *type,
+                        const unsigned char *data, uint32_t n) {
+    put32be(m + at, n);
+    memcpy(m + at + 4, type, 4);
+    if (n) memcpy(m + at + 8, data, n);
+    put32be(m + at + 8 + n, (uint32_t)crc32(crc32(0, (const Bytef *)type, 4), data, n));
+    return at + 12 + n;
+}
+
+/* A valid 8x8 grey PNG carrying a zTXt or iCCP chunk whose compressed
+ * payload inflates to `inflated` bytes. */
+static void png_with_bomb(const char *type, size_t inflated) {
+    unsigned char *zeros = calloc(1, inflated);
+    uLongf zlen = compressBound((uLong)inflated);
+    unsigned char *z = malloc(zlen + 64);
+    compress2(z + 64, &zlen, zeros, (uLong)inflated, 9);
+    free(zeros);
+    /* keyword, NUL, method 0, then the stream */
+    const char *kw = strcmp(type, "iCCP") == 0 ? "icc" : "Comment";
+    size_t kl = strlen(kw) + 2;
+    memcpy(z + 64 - kl, kw, kl - 2);
+    z[64 - 2] = 0;
+    z[64 - 1] = 0;
+    unsigned char raw[8 * 9], idat[256];
+    memset(raw, 0, sizeof raw);
+    for (int y = 0; y < 8; y++)
+        for (int x = 0; x < 8; x++) raw[y * 9 + 1 + x] = (unsigned char)(x * 30 + y);
+    uLongf il = sizeof idat;
+    compress2(idat, &il, raw, sizeof raw, 9);
+    g_buf = malloc(zlen + 512);
+    memcpy(g_buf, "\x89PNG\r\n\x1a\n", 8);
+    unsigned char ihdr[13] = {0, 0, 0, 8, 0, 0, 0, 8, 8, 0, 0, 0, 0};
+    size_t at = png_chunk(g_buf, 8, "IHDR", ihdr, 13);
+    at = png_chunk(g_buf, at, type, z + 64 - kl, (uint32_t)(zlen + kl));
+    at = png_chunk(g_buf, at, "IDAT", idat, (uint32_t)il);
+    g_len = png_chunk(g_buf, at, "IEND", NULL, 0);
+    free(z);
+}
+
+/* An animated GIF of `frames` 1x1 frames with no delay. */
+static void gif_many_frames(size_t frames) {
+    static const unsigned char head[] = "GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff"
+                                        "\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00";
+    static const unsigned char frame[] = "\x21\xf9\x04\x00\x00\x00\x00\x00"  /* GCE, delay 0 */
+                                         "\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00"
+                                         "\x02\x02\x44\x01\x00";
+    g_len = sizeof head - 1 + frames * (sizeof frame - 1) + 1;
+    g_buf = malloc(g_len);
+    memcpy(g_buf, head, sizeof head - 1);
+    size_t at = sizeof head - 1;
+    for (size_t i = 0; i < frames; i++, at += sizeof frame - 1)
+        memcpy(g_buf + at, frame, sizeof frame - 1);
+    g_buf[at] = ';';
+}
+
+typedef int (*case_fn)(void);
+
+static int video_status(const char *path, const void *mem, size_t n, uint32_t max_frames,
+                        double max_duration) {
+    hm_hasher *h;
+    hm_video *v;
+    hm_video_opts o;
+    hm_video_frame f;
+    int got, st;
+    hm_hasher_create(&h);
+    hm_video_opts_init(&o);
+    o.mode = HM_FRAMES_ALL;
+    if (max_frames) o.max_frames = max_frames;
+    if (max_duration > 0) o.max_duration = max_duration;
+    st = path ? hm_video_open_file(h, path, &o, &v) : hm_video_open_memory(h, mem, n, &o, &v);
+    if (st == HM_OK) {
+        while ((st = hm_video_next(v, &f, &got)) == HM_OK && got) {
+        }
+        hm_video_close(v);
+    }
+    printf("    %s\n", hm_hasher_errmsg(h));
+    hm_hasher_free(h);
+    return st;
+}
+
+static int c_avi_dims(void) { return video_status(BOMBS "huge-mjpeg.avi", NULL, 0, 0, 0); }
+static int c_mp4_duration(void) { return video_status(BOMBS "long-duration.mp4", NULL, 0, 0, 0); }
+static int c_avi_frames(void) { return video_status(BOMBS "many-frames.avi", NULL, 0, 0, 0); }
+static int c_gif_long(void) { return video_status(NULL, g_buf, g_len, 0, 0); }
+static int c_gif_frames(void) { return video_status(NULL, g_buf, g_len, 1000, 1e6); }
+
+static int image_status(void) {
+    hm_hasher *h;
+    hm_hash out[8];
+    size_t n;
+    hm_hasher_create(&h);
+    int st = hm_hash_memory(h, g_buf, g_len, HM_TYPES_PERCEPTUAL, out, 8, &n, NULL);
+    printf("    %s\n", st == HM_OK ? "hashed; the chunk was refused or skipped" : hm_hasher_errmsg(h));
+    hm_hasher_free(h);
+    return st;
+}
+
+static char g_list[64];
+static int c_long_line(void) {
+    hm_index *idx;
+    hm_list_load_report r;
+    hm_index_create(&idx);
+    int st = hm_index_load_list(idx, g_list, NULL, &r);
+    printf("    %s\n", hm_index_errmsg(idx));
+    hm_index_free(idx);
+    return st;
+}
+
+typedef struct bomb {
+    const char *what;
+    case_fn fn;
+    int want; /* expected status */
+    long max_kb; /* peak resident memory allowed */
+} bomb;
+
+static void run(const bomb *b) {
+    struct rusage ru;
+    int status = 0;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int st = b->fn();
+        fflush(stdout);
+        _exit(st == b->want ? 0 : 1);
+    }
+    wait4(pid, &status, 0, &ru);
+    const double cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+                       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+    printf("| %s | %s | %.0f MB | %.2f s |\n", b->what, hm_strerror(b->want),
+           ru.ru_maxrss / 1024.0, cpu);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (!SANITIZED) CHECK(ru.ru_maxrss <= b->max_kb);
+    CHECK(cpu < 20);
+}
+
+int main(void) {
+    printf("| input | outcome | peak memory (process) | CPU time |\n|---|---|---|---|\n");
+    const bomb videos[] = {
+        {"AVI/MJPEG claiming 65000x65000 frames", c_avi_dims, HM_E_LIMIT, 150 * 1024},
+        {"MP4 claiming a 50-day duration", c_mp4_duration, HM_E_LIMIT, 150 * 1024},
+        {"AVI claiming 2^31 frames", c_avi_frames, HM_E_LIMIT, 150 * 1024},
+    };
+    for (size_t i = 0; i < sizeof videos / sizeof videos[0]; i++) run(&videos[i]);
+    gif_many_frames(300000);
+    bomb gif = {"GIF of 300,000 frames (7 MB)", c_gif_long, HM_E_LIMIT, 150 * 1024};
+    run(&gif);
+    bomb gif2 = {"the same, max_duration raised: stopped by max_frames (1000)", c_gif_frames,
+                 HM_E_LIMIT, 150 * 1024};
+    run(&gif2);
+    free(g_buf);
+    /* PNG chunks that inflate to 512 MB: libpng's chunk limit (8 MiB)
+     * stops them; the image still hashes */
+    png_with_bomb("zTXt", 512u << 20);
+    bomb ztxt = {"PNG zTXt inflating to 512 MB (0.5 MB file)", image_status, HM_OK,
+                 150 * 1024};
+    run(&ztxt);
+    free(g_buf);
+    png_with_bomb("iCCP", 512u << 20);
+    bomb iccp = {"PNG iCCP inflating to 512 MB", image_status, HM_OK, 150 * 1024};
+    run(&iccp);
+    free(g_buf);
+    /* a hash list whose one line is 64 MB: the reader keeps at most
+     * HM_INDEX_MAX_LINE bytes of it */
+    snprintf(g_list, sizeof g_list, "/tmp/hm_bomb_list_XXXXXX");
+    int fd = mkstemp(g_list);
+    if (fd >= 0) {
+        char chunk[65536];
+        memset(chunk, 'a', sizeof chunk);
+        if (write(fd, "pdq ", 4) != 4) CHECK(0);
+        for (int i = 0; i < 1024; i++)
+            if (write(fd, chunk, sizeof chunk) != (ssize_t)sizeof chunk) CHECK(0);
+        close(fd);
+        bomb line = {"hash list with a 64 MB line", c_long_line, HM_E_LIMIT, 100 * 1024};
+        run(&line);
+        unlink(g_list);
+    }
+    return test_summary("test_bombs");
+}
