@@ -136,6 +136,19 @@ static int image_status(void) {
     return st;
 }
 
+static int c_jpeg(const char *path) {
+    hm_hasher *h;
+    hm_hash out[4];
+    size_t n;
+    hm_hasher_create(&h);
+    int st = hm_hash_file(h, path, HM_TYPES_PERCEPTUAL, out, 4, &n, NULL);
+    printf("    %s\n", st == HM_OK ? "hashed" : hm_hasher_errmsg(h));
+    hm_hasher_free(h);
+    return st;
+}
+static int c_jpeg_10000(void) { return c_jpeg(BOMBS "progressive-10000x10000.jpg"); }
+static int c_jpeg_2500(void) { return c_jpeg(BOMBS "progressive-2500x2500.jpg"); }
+
 static char g_list[64];
 static int c_long_line(void) {
     hm_index *idx;
@@ -182,6 +195,14 @@ int main(void) {
         {"AVI claiming 2^31 frames", c_avi_frames, HM_E_LIMIT, 150 * 1024},
     };
     for (size_t i = 0; i < sizeof videos / sizeof videos[0]; i++) run(&videos[i]);
+    /* progressive JPEGs of 13 KB claiming huge frames: libjpeg allocates
+     * coefficient buffers for the whole frame before decoding */
+    bomb j1 = {"progressive JPEG of 1.7 KB claiming 10000x10000", c_jpeg_10000, HM_E_DECODE,
+               100 * 1024};
+    run(&j1);
+    bomb j2 = {"the same claiming 2500x2500 (just plausible: decoded)", c_jpeg_2500, HM_OK,
+               400 * 1024};
+    run(&j2);
     gif_many_frames(300000);
     bomb gif = {"GIF of 300,000 frames (7 MB)", c_gif_long, HM_E_LIMIT, 150 * 1024};
     run(&gif);

@@ -112,6 +112,20 @@ int hm_decode_jpeg(const uint8_t *data, size_t size, const hm_decode_opts *o,
     *orientation = find_orientation(&d);
     st = hm_check_dims(d.image_width, d.image_height, o, "JPEG", err);
     if (st != HM_OK) goto done;
+    /* Huffman coding spends at least a bit on every 8x8 block (a DC code,
+     * or an EOB), so a file far smaller than the blocks it claims is a
+     * decompression bomb: libjpeg would allocate and decode the whole
+     * frame (for progressive files, ~6 bytes a pixel up front) from
+     * padding.  Eight times that minimum is allowed. */
+    if (!d.arith_code) {
+        const uint64_t blocks = ((uint64_t)d.image_width + 7) / 8 * (((uint64_t)d.image_height + 7) / 8);
+        if ((uint64_t)size * 64 < blocks) {
+            st = hm_fail(err, HM_E_DECODE,
+                         "JPEG: claims %ux%u pixels (%llu blocks) but holds only %zu bytes",
+                         d.image_width, d.image_height, (unsigned long long)blocks, size);
+            goto done;
+        }
+    }
 
     switch (d.jpeg_color_space) {
     case JCS_GRAYSCALE: d.out_color_space = JCS_GRAYSCALE; break;
