@@ -9,7 +9,7 @@ pkgs=(
   libxxhash-dev
   libjpeg62-turbo-dev libturbojpeg0-dev libpng-dev libwebp-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
-  ffmpeg
+  ffmpeg valgrind
   python3 python3-pip python3-venv
 )
 missing=()

@@ -4,7 +4,9 @@
 #   2. the same suite built with clang, warnings as errors;
 #   3. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   4. the threaded tests under ThreadSanitizer;
-#   5. the Python oracle tests (imagehash, pdqhash from PyPI) against
+#   5. the main tests under valgrind memcheck (leaks and invalid accesses);
+#   6. every libFuzzer target for a short while (FUZZ_SECONDS, default 30);
+#   7. the Python oracle tests (imagehash, pdqhash from PyPI) against
 #      hashcheck, skipped with a message when PyPI cannot be reached.
 # Usage: bash scripts/test-all.sh      (from the repository root)
 set -euo pipefail
@@ -40,6 +42,25 @@ build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
   -DHM_SANITIZE=thread
 TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure \
   -R "test_api|test_index_threads|test_hashcheck_batch"
+
+step "valgrind memcheck"
+# (test_video and test_index take 4-10 minutes under valgrind; they run
+# under ASan's leak checker above)
+for t in test_hashval test_api test_reference test_decode test_persist test_ingest \
+         replay_image replay_hashlist replay_hashstring replay_index_load; do
+  exe=$(find build/tests -name "$t" -type f | head -1)
+  args=()
+  case $t in
+    replay_image) args=(tests/fuzz/corpus/image tests/fuzz/regressions/image) ;;
+    replay_*) args=(tests/fuzz/corpus/${t#replay_} tests/fuzz/regressions/${t#replay_}) ;;
+  esac
+  echo "valgrind $t"
+  valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+    "$exe" "${args[@]}" >/dev/null
+done
+
+step "fuzzing each target for ${FUZZ_SECONDS:-30} s"
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 
 step "Python oracle tests (imagehash, pdqhash)"
 venv=build/venv
