@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the libFuzzer targets (clang, ASan + UBSan) and run each for a
 # while.  Usage:
-#   bash scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
+#   [FUZZ_TIMEOUT=S] bash scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 # (default 60 s, every target).  Corpora grow in build-fuzz/corpus/<target>
 # (seeded from tests/fuzz/corpus and tests/data); crashes, leaks, timeouts
 # and out-of-memory inputs land in build-fuzz/artifacts/<target>/ and make
@@ -33,7 +33,7 @@ for t in "${targets[@]}"; do
   start=$(date +%s)
   set +e
   ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    build-fuzz/tests/fuzz/fuzz_$t -max_total_time="$secs" -timeout=20 -rss_limit_mb=2560 \
+    build-fuzz/tests/fuzz/fuzz_$t -max_total_time="$secs" -timeout="${FUZZ_TIMEOUT:-20}" -rss_limit_mb=2560 \
       -max_len=$([ "$t" = video ] && echo 400000 || echo 200000) -print_final_stats=1 \
       -artifact_prefix="$art/" "$corpus" $(seeds "$t") >"$log" 2>&1
   rc=$?
