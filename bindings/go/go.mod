@@ -1,0 +1,3 @@
+module github.com/libhashmatch/libhashmatch/bindings/go
+
+go 1.19

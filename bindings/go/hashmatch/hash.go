@@ -1,0 +1,285 @@
+package hashmatch
+
+// #include <hashmatch.h>
+import "C"
+
+import (
+	"encoding/hex"
+	"math/bits"
+	"strconv"
+	"strings"
+)
+
+// HashType is a kind of hash (the C hm_hash_type). Values are fixed.
+type HashType int
+
+// Hash kinds.
+const (
+	PDQ    HashType = 1 // Meta PDQ, 256 bits, with quality 0..100
+	PHash  HashType = 2 // imagehash 4.x phash, 64 bits
+	DHash  HashType = 3 // imagehash 4.x dhash, 64 bits
+	AHash  HashType = 4 // imagehash 4.x average_hash, 64 bits
+	MD5    HashType = 5 // MD5 of the input bytes, 128 bits
+	SHA256 HashType = 6 // SHA-256 of the input bytes, 256 bits
+)
+
+// HashTypeMax is the largest HashType value.
+const HashTypeMax = 6
+
+var typeNames = [...]string{PDQ: "pdq", PHash: "phash", DHash: "dhash",
+	AHash: "ahash", MD5: "md5", SHA256: "sha256"}
+var typeBits = [...]int{PDQ: 256, PHash: 64, DHash: 64, AHash: 64, MD5: 128, SHA256: 256}
+
+func (t HashType) valid() bool { return t >= PDQ && t <= SHA256 }
+
+// String returns the short lowercase name ("pdq", "phash", ...), as the C
+// library and hash lists spell it.
+func (t HashType) String() string {
+	if t.valid() {
+		return typeNames[t]
+	}
+	return "HashType(" + strconv.Itoa(int(t)) + ")"
+}
+
+// Bits is the size of a hash of this type: 64, 128 or 256 (0 if unknown).
+func (t HashType) Bits() int {
+	if t.valid() {
+		return typeBits[t]
+	}
+	return 0
+}
+
+// Want is the request bit of the type, for Types masks.
+func (t HashType) Want() Types { return Types(1) << uint(t) }
+
+// ParseHashType returns the type of a name as String prints it (ErrParse
+// otherwise).
+func ParseHashType(name string) (HashType, error) {
+	for t := PDQ; t <= SHA256; t++ {
+		if typeNames[t] == name {
+			return t, nil
+		}
+	}
+	return 0, errorf(ErrParse, "ParseHashType", "unknown hash type "+strconv.Quote(name))
+}
+
+// Types is a request mask: which hashes a hashing call computes.
+type Types uint32
+
+// Request masks; combine them with |.
+const (
+	WantPDQ    Types = 1 << PDQ
+	WantPHash  Types = 1 << PHash
+	WantDHash  Types = 1 << DHash
+	WantAHash  Types = 1 << AHash
+	WantMD5    Types = 1 << MD5
+	WantSHA256 Types = 1 << SHA256
+	// WantPerceptual is PDQ, pHash, dHash and aHash.
+	WantPerceptual = WantPDQ | WantPHash | WantDHash | WantAHash
+	// WantAll is every hash type.
+	WantAll = WantPerceptual | WantMD5 | WantSHA256
+	// WantPDQDihedral asks, besides the PDQ hash, for its 7 dihedral
+	// variants (computed in the DCT domain, as the reference does). Implies
+	// PDQ.
+	WantPDQDihedral Types = 65536
+)
+
+// Dihedral is a PDQ dihedral variant (rotation or mirror), in
+// pdqhash-python's order.
+type Dihedral uint8
+
+// PDQ dihedral variants.
+const (
+	Original   Dihedral = 0
+	Rot90      Dihedral = 1 // rotated 90 degrees counter-clockwise
+	Rot180     Dihedral = 2
+	Rot270     Dihedral = 3 // rotated 90 degrees clockwise
+	FlipX      Dihedral = 4 // mirrored top <-> bottom
+	FlipY      Dihedral = 5 // mirrored left <-> right
+	FlipPlus1  Dihedral = 6 // transposed (main diagonal)
+	FlipMinus1 Dihedral = 7 // anti-transposed
+)
+
+var dihedralNames = [...]string{"original", "rot90", "rot180", "rot270",
+	"flipx", "flipy", "flipplus1", "flipminus1"}
+
+func (d Dihedral) String() string {
+	if int(d) < len(dihedralNames) {
+		return dihedralNames[d]
+	}
+	return "Dihedral(" + strconv.Itoa(int(d)) + ")"
+}
+
+// Hash is one hash value: plain data, copied freely. The zero Hash has no
+// type and is not a valid hash.
+//
+// Two hashes are the same value when Equal says so; == also compares
+// Quality and Variant.
+type Hash struct {
+	Type    HashType
+	Quality int      // PDQ quality 0..100; -1 when unknown or not a PDQ hash
+	Variant Dihedral // PDQ dihedral variant; Original otherwise
+	value   [32]byte // canonical order, most significant byte first
+}
+
+// NewHash makes a hash of type t from its bytes in canonical order (the
+// order of the hex string, docs/format.md); len(b) must be t.Bits()/8.
+// Quality is -1.
+func NewHash(t HashType, b []byte) (Hash, error) {
+	if !t.valid() || len(b) != t.Bits()/8 {
+		return Hash{}, errorf(ErrInvalidArgument, "NewHash",
+			"need "+strconv.Itoa(t.Bits()/8)+" bytes for "+t.String())
+	}
+	h := Hash{Type: t, Quality: -1}
+	copy(h.value[:], b)
+	return h, nil
+}
+
+// Parse reads the canonical string of a hash of type t: exactly
+// t.Bits()/4 hex digits, either case, nothing else (as
+// hm_hash_from_string). Quality is -1.
+func Parse(t HashType, s string) (Hash, error) {
+	if !t.valid() {
+		return Hash{}, errorf(ErrParse, "Parse", "unknown hash type "+strconv.Itoa(int(t)))
+	}
+	n := t.Bits() / 8
+	if len(s) != 2*n {
+		return Hash{}, errorf(ErrParse, "Parse", t.String()+" needs "+
+			strconv.Itoa(2*n)+" hex digits, got "+strconv.Itoa(len(s))+" characters")
+	}
+	h := Hash{Type: t, Quality: -1}
+	if _, err := hex.Decode(h.value[:n], []byte(s)); err != nil {
+		return Hash{}, errorf(ErrParse, "Parse", "not a hex string: "+strconv.Quote(s))
+	}
+	return h, nil
+}
+
+// MustParse is Parse that panics on error, for constants in programs and
+// tests.
+func MustParse(t HashType, s string) Hash {
+	h, err := Parse(t, s)
+	if err != nil {
+		panic(err)
+	}
+	return h
+}
+
+// ParseTyped reads "type:hex" (as hashcheck's command line and
+// MarshalText write it), e.g. "phash:aca29c1c33dc23d7".
+func ParseTyped(s string) (Hash, error) {
+	name, hx, ok := strings.Cut(s, ":")
+	if !ok {
+		return Hash{}, errorf(ErrParse, "ParseTyped", "want type:hex, got "+strconv.Quote(s))
+	}
+	t, err := ParseHashType(name)
+	if err != nil {
+		return Hash{}, err
+	}
+	return Parse(t, hx)
+}
+
+// String returns the canonical string: lowercase hex as the reference tool
+// prints it (docs/format.md). Quality is not part of it.
+func (h Hash) String() string {
+	if !h.Type.valid() {
+		return ""
+	}
+	return hex.EncodeToString(h.value[:h.Type.Bits()/8])
+}
+
+// Bytes returns the value in canonical order (a copy).
+func (h Hash) Bytes() []byte {
+	if !h.Type.valid() {
+		return nil
+	}
+	return append([]byte(nil), h.value[:h.Type.Bits()/8]...)
+}
+
+// Distance is the Hamming distance between two hashes of the same type
+// (0..Bits); ErrTypeMismatch when the types differ.
+func (h Hash) Distance(o Hash) (int, error) {
+	if h.Type != o.Type {
+		return -1, errorf(ErrTypeMismatch, "Distance", h.Type.String()+" vs "+o.Type.String())
+	}
+	if !h.Type.valid() {
+		return -1, errorf(ErrInvalidArgument, "Distance", "unknown hash type")
+	}
+	d := 0
+	for i := 0; i < h.Type.Bits()/8; i++ {
+		d += bits.OnesCount8(h.value[i] ^ o.value[i])
+	}
+	return d, nil
+}
+
+// Equal reports whether two hashes have the same type and value (quality
+// and variant aside).
+func (h Hash) Equal(o Hash) bool { return h.Type == o.Type && h.value == o.value }
+
+// MarshalText writes "type:hex" (quality and variant are not kept).
+func (h Hash) MarshalText() ([]byte, error) {
+	if !h.Type.valid() {
+		return nil, errorf(ErrInvalidArgument, "MarshalText", "zero hash")
+	}
+	return []byte(h.Type.String() + ":" + h.String()), nil
+}
+
+// UnmarshalText reads "type:hex" (ParseTyped).
+func (h *Hash) UnmarshalText(b []byte) error {
+	v, err := ParseTyped(string(b))
+	if err != nil {
+		return err
+	}
+	*h = v
+	return nil
+}
+
+// Hashes is the result of a hashing call, in ascending type order (PDQ,
+// its dihedral variants when asked, pHash, dHash, aHash, MD5, SHA-256).
+type Hashes []Hash
+
+// Get returns the first hash of type t (for PDQ: the original variant).
+func (hs Hashes) Get(t HashType) (Hash, bool) {
+	for _, h := range hs {
+		if h.Type == t {
+			return h, true
+		}
+	}
+	return Hash{}, false
+}
+
+func (h *Hash) toC(c *C.hm_hash) {
+	c._type = C.int32_t(h.Type)
+	c.quality = C.int16_t(h.Quality)
+	c.variant = C.uint8_t(h.Variant)
+	c.reserved = 0
+	for i := range h.value {
+		c.bytes[i] = C.uint8_t(h.value[i])
+	}
+}
+
+func hashFromC(c *C.hm_hash) Hash {
+	h := Hash{Type: HashType(c._type), Quality: int(c.quality), Variant: Dihedral(c.variant)}
+	for i := range h.value {
+		h.value[i] = byte(c.bytes[i])
+	}
+	return h
+}
+
+func hashesToC(hs []Hash) []C.hm_hash {
+	out := make([]C.hm_hash, len(hs))
+	for i := range hs {
+		hs[i].toC(&out[i])
+	}
+	return out
+}
+
+// Version is the version of the C library actually linked, e.g. "0.1.0".
+func Version() string { return C.GoString(C.hm_version_string()) }
+
+// VersionNumber is the linked library's version as MAJOR*10000 +
+// MINOR*100 + PATCH.
+func VersionNumber() int { return int(C.hm_version_number()) }
+
+// HeaderVersionNumber is the version of the header this package was
+// compiled against, as VersionNumber.
+const HeaderVersionNumber = C.HM_VERSION_NUMBER
