@@ -1,0 +1,5 @@
+# The metadata is in pyproject.toml; this file only hooks cffi's builder
+# (hashmatch_build.py) into setuptools.
+from setuptools import setup
+
+setup(cffi_modules=["hashmatch_build.py:ffibuilder"])

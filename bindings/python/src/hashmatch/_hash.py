@@ -1,0 +1,295 @@
+"""Hash values and the result of hashing one image."""
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping, NamedTuple, Optional, Tuple, Union
+
+from ._errors import BadHashString, raise_for
+from ._native import ffi, lib
+from ._types import Dihedral, HashType, ImageFormat
+
+__all__ = ["Hash", "ImageInfo", "HashResult"]
+
+_STRMAX = lib.HM_HASH_STRING_MAX
+
+
+class Hash:
+    """One hash value: a type, its bits and, for PDQ, a quality.
+
+    Immutable.  ``str(h)`` is the canonical string (lowercase hex, as the
+    reference tool prints it); ``Hash(type, text)`` or ``Hash.parse`` reads
+    it back.  ``a - b`` is the Hamming distance (computed by the C library;
+    ``TypeMismatchError`` when the types differ).  Two hashes are equal when
+    their types and bits are: quality and dihedral variant are metadata and
+    take no part in ``==`` or ``hash()``.  Hashes pickle.
+
+    Args:
+        type: a HashType, its name ("pdq", "phash", "dhash", "ahash", "md5",
+            "sha256") or its number.
+        value: the canonical hex string (either case, exactly the type's
+            number of digits), or the raw bytes in canonical order
+            (``bytes(h)``).
+        quality: PDQ quality 0..100, or None when unknown.
+        variant: the PDQ dihedral variant the hash stands for.
+
+    Raises:
+        BadHashString: the string is not a hash of that type.
+    """
+
+    __slots__ = ("_type", "_bytes", "_quality", "_variant", "_c", "_str")
+
+    def __init__(self, type: Union[HashType, str, int],
+                 value: Union[str, bytes, bytearray, memoryview],
+                 quality: Optional[int] = None,
+                 variant: Union[Dihedral, int] = 0) -> None:
+        t = HashType.coerce(type)
+        n = t.bits // 8
+        c = ffi.new("hm_hash *")
+        if isinstance(value, str):
+            try:
+                raw = value.encode("ascii")
+            except UnicodeEncodeError:
+                raw = b""
+            st = lib.hm_hash_from_string(t, raw, c) if raw else lib.HM_E_PARSE
+            if st != lib.HM_OK or b"\0" in raw:
+                raise BadHashString(
+                    "not a %s hash: %r (expected %d hex digits)" % (t, value, n * 2),
+                    status=lib.HM_E_PARSE)
+            b = bytes(ffi.buffer(c.bytes, n))
+        elif isinstance(value, (bytes, bytearray, memoryview)):
+            b = bytes(value)
+            if len(b) != n:
+                raise ValueError("a %s hash has %d bytes, not %d" % (t, n, len(b)))
+            c.type = t
+            ffi.memmove(c.bytes, b, n)
+        else:
+            raise TypeError("hash value must be a str or bytes, not %s" % type_name(value))
+        if quality is not None:
+            if t != HashType.PDQ:
+                raise ValueError("only PDQ hashes have a quality")
+            if not 0 <= quality <= 100:
+                raise ValueError("PDQ quality must be 0..100, not %r" % quality)
+            quality = int(quality)
+        variant = Dihedral(variant)
+        if variant and t != HashType.PDQ:
+            raise ValueError("only PDQ hashes have dihedral variants")
+        c.quality = -1 if quality is None else quality
+        c.variant = variant
+        self._type = t
+        self._bytes = b
+        self._quality = quality
+        self._variant = variant
+        self._c = c
+        self._str: Optional[str] = None
+
+    @classmethod
+    def parse(cls, type: Union[HashType, str, int], text: str) -> "Hash":
+        """Parse a canonical hash string of the given type (quality unknown)."""
+        if not isinstance(text, str):
+            raise TypeError("text must be a str")
+        return cls(type, text)
+
+    @classmethod
+    def _from_c(cls, c: Any) -> "Hash":
+        """A Hash from an hm_hash cdata (copied)."""
+        h = cls.__new__(cls)
+        t = _TYPE_OF[c.type]
+        h._type = t
+        h._bytes = ffi.buffer(c.bytes, _NBYTES[t])[:]
+        q = c.quality
+        h._quality = None if q < 0 else q
+        h._variant = _DIH_OF[c.variant]
+        h._c = None
+        h._str = None
+        return h
+
+    def _cstruct(self) -> Any:
+        """The hm_hash cdata (made on first use)."""
+        c = self._c
+        if c is None:
+            c = ffi.new("hm_hash *")
+            c.type = self._type
+            c.quality = -1 if self._quality is None else self._quality
+            c.variant = self._variant
+            ffi.memmove(c.bytes, self._bytes, len(self._bytes))
+            self._c = c
+        return c
+
+    @property
+    def type(self) -> HashType:
+        """The hash type."""
+        return self._type
+
+    @property
+    def bits(self) -> int:
+        """Number of bits (64, 128 or 256)."""
+        return self._type.bits
+
+    @property
+    def quality(self) -> Optional[int]:
+        """PDQ quality 0..100; None for other types and for parsed hashes."""
+        return self._quality
+
+    @property
+    def variant(self) -> Dihedral:
+        """The PDQ dihedral variant this hash is (ORIGINAL unless asked for)."""
+        return self._variant
+
+    def distance(self, other: "Hash") -> int:
+        """Hamming distance to a hash of the same type (same as ``self - other``)."""
+        if not isinstance(other, Hash):
+            raise TypeError("distance needs a Hash, not %s" % type_name(other))
+        d = int(lib.hm_hash_distance(self._cstruct(), other._cstruct()))
+        if d < 0:
+            raise_for(d, "cannot compare a %s hash with a %s hash" % (self._type, other._type))
+        return d
+
+    def __sub__(self, other: object) -> int:
+        if not isinstance(other, Hash):
+            return NotImplemented
+        return self.distance(other)
+
+    def __str__(self) -> str:
+        s = self._str
+        if s is None:
+            buf = ffi.new("char[]", _STRMAX)
+            st = lib.hm_hash_to_string(self._cstruct(), buf, _STRMAX)
+            if st != lib.HM_OK:
+                raise_for(st)
+            s = self._str = ffi.string(buf).decode("ascii")
+        return s
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __bytes__(self) -> bytes:
+        return self._bytes
+
+    def __repr__(self) -> str:
+        extra = ""
+        if self._quality is not None:
+            extra += ", quality=%d" % self._quality
+        if self._variant:
+            extra += ", variant=Dihedral.%s" % self._variant.name
+        return "Hash(%r, %r%s)" % (str(self._type), str(self), extra)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Hash):
+            return NotImplemented
+        return self._type == other._type and self._bytes == other._bytes
+
+    def __ne__(self, other: object) -> bool:
+        if not isinstance(other, Hash):
+            return NotImplemented
+        return not (self._type == other._type and self._bytes == other._bytes)
+
+    def __hash__(self) -> int:
+        return hash((int(self._type), self._bytes))
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (_restore, (int(self._type), self._bytes, self._quality, int(self._variant)))
+
+    def __copy__(self) -> "Hash":
+        return self
+
+    def __deepcopy__(self, memo: Any) -> "Hash":
+        return self
+
+
+_TYPE_OF = {int(t): t for t in HashType}
+_NAME_OF = {t: str(t) for t in HashType}
+_NBYTES = {t: t.bits // 8 for t in HashType}
+_DIH_OF = tuple(Dihedral)
+
+
+def _restore(t: int, b: bytes, quality: Optional[int], variant: int) -> Hash:
+    return Hash(t, b, quality, variant)
+
+
+def type_name(x: object) -> str:
+    return type(x).__name__
+
+
+class ImageInfo(NamedTuple):
+    """What the decoder found (``HashResult.info``)."""
+
+    width: int              #: as hashed (after EXIF orientation if applied)
+    height: int
+    format: ImageFormat     #: detected from content; UNKNOWN for raw pixels
+    channels: int           #: colour channels hashed: 1 (grey) or 3
+    exif_orientation: int   #: 1..8 from the file, 0 when absent
+
+    @classmethod
+    def _from_c(cls, c: Any) -> "ImageInfo":
+        return cls(c.width, c.height, _FORMAT_OF.get(c.format, ImageFormat.UNKNOWN), c.channels,
+                   c.exif_orientation)
+
+
+_FORMAT_OF = {int(f): f for f in ImageFormat}
+
+
+class HashResult(Mapping[str, Hash]):
+    """The hashes of one image.
+
+    A read-only mapping from type name to hash (``r["pdq"]``, ``r.pdq``,
+    ``HashType`` keys work too); ``r.all`` is every hash in the C library's
+    order (PDQ, its 7 dihedral variants when asked for, pHash, dHash,
+    aHash, MD5, SHA-256), which is what ``Index.query`` takes from it, so
+    that a dihedral query uses the exact variants.
+    """
+
+    __slots__ = ("_all", "_by_type", "_info")
+
+    def __init__(self, hashes: Tuple[Hash, ...], info: Optional[ImageInfo] = None) -> None:
+        self._all = tuple(hashes)
+        self._by_type = {_NAME_OF[h._type]: h for h in self._all if not h._variant}
+        self._info = info
+
+    @property
+    def all(self) -> Tuple[Hash, ...]:
+        """Every hash, dihedral variants included, in the C library's order."""
+        return self._all
+
+    @property
+    def info(self) -> Optional[ImageInfo]:
+        """Size, format, channels and EXIF orientation of the image."""
+        return self._info
+
+    @property
+    def dihedral(self) -> Tuple[Hash, ...]:
+        """The 8 PDQ variants (original first, in ``Dihedral`` order) when
+        they were asked for (``dihedral=True``), else ()."""
+        v = tuple(h for h in self._all if h.type == HashType.PDQ)
+        return v if len(v) == 8 else ()
+
+    def _get(self, t: HashType) -> Optional[Hash]:
+        return self._by_type.get(str(t))
+
+    pdq = property(lambda self: self._get(HashType.PDQ), doc="The PDQ hash, or None.")
+    phash = property(lambda self: self._get(HashType.PHASH), doc="The pHash, or None.")
+    dhash = property(lambda self: self._get(HashType.DHASH), doc="The dHash, or None.")
+    ahash = property(lambda self: self._get(HashType.AHASH), doc="The aHash, or None.")
+    md5 = property(lambda self: self._get(HashType.MD5), doc="The MD5, or None.")
+    sha256 = property(lambda self: self._get(HashType.SHA256), doc="The SHA-256, or None.")
+
+    def __getitem__(self, key: Union[str, HashType, int]) -> Hash:
+        try:
+            name = str(HashType.coerce(key))
+        except (ValueError, TypeError):
+            raise KeyError(key) from None
+        return self._by_type[name]
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            return str(HashType.coerce(key)) in self._by_type  # type: ignore[arg-type]
+        except (ValueError, TypeError):
+            return False
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_type)
+
+    def __len__(self) -> int:
+        return len(self._by_type)
+
+    def __repr__(self) -> str:
+        inner = ", ".join("%s=%r" % (k, str(v)) for k, v in self._by_type.items())
+        return "HashResult(%s)" % inner

@@ -1,0 +1,752 @@
+"""The matching index: known hashes in lists, lock-free queries."""
+from __future__ import annotations
+
+import builtins
+import os
+import threading
+from typing import (Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence,
+                    Tuple, Union)
+
+from ._errors import raise_for
+from ._handle import Handle
+from ._hash import Hash, HashResult
+from ._native import ffi, lib
+from ._types import Dihedral, HashType, ListFormat, Structure, coerce_enum
+from ._video import Frame, VideoMatch, frames_to_c
+
+__all__ = ["Index", "Snapshot", "Match", "ListInfo", "LoadReport", "IndexStats",
+           "QueryInput", "ListRef"]
+
+#: A list, by name (created when absent where that makes sense) or by id.
+ListRef = Union[str, int]
+#: What queries take: a Hash, a HashResult, or an iterable of those.
+QueryInput = Union[Hash, HashResult, Iterable[Union[Hash, HashResult]]]
+
+_ERRMSG_MAX = 1024
+
+
+def _s(p: Any) -> str:
+    """A C string as str (NULL -> ""); bytes that are not UTF-8 are kept
+    as surrogate escapes, so they round-trip through the index."""
+    if p == ffi.NULL:
+        return ""
+    return str(ffi.string(p).decode("utf-8", "surrogateescape"))
+
+
+def _b(s: Optional[str], what: str) -> Any:
+    if s is None:
+        return ffi.NULL
+    if not isinstance(s, str):
+        raise TypeError("%s must be a str, not %s" % (what, type(s).__name__))
+    b = s.encode("utf-8", "surrogateescape")
+    if b"\0" in b:
+        raise ValueError("%s must not contain NUL characters" % what)
+    return b
+
+
+def _cbuf(s: Optional[str], what: str) -> Any:
+    """A char[] cdata (or NULL) for a char * struct field."""
+    b = _b(s, what)
+    return ffi.NULL if b == ffi.NULL else ffi.new("char[]", b)
+
+
+class Match(NamedTuple):
+    """One hit of a query."""
+
+    query: int            #: index of the query hash (the group's first with dihedral)
+    type: HashType
+    distance: int
+    threshold: int        #: the threshold applied: the list's or the query radius
+    list_id: int
+    list_name: str
+    entry_id: str
+    labels: str
+    hash: Hash            #: the known hash that matched
+    variant: Dihedral     #: the query variant that matched best (ORIGINAL without dihedral)
+    frame_time: Optional[float]  #: time in its video when the known hash is a video frame
+
+
+class ListInfo(NamedTuple):
+    """A list as a snapshot sees it."""
+
+    name: str
+    id: int
+    enabled: bool
+    thresholds: Dict[str, int]  #: by type name
+    entries: int                #: live entries
+    hits: int                   #: matches reported since the index was created
+
+
+class LoadReport(NamedTuple):
+    """What ``Index.load_list`` did."""
+
+    lines: int
+    added: int
+    duplicates: int
+    rejected: int
+    unsupported: int
+    negative: int
+    format: ListFormat
+    first_bad_line: int
+    #: (source, line, message) of rejected lines, at most ``max_errors``
+    errors: List[Tuple[str, int, str]]
+
+
+class IndexStats(NamedTuple):
+    """Counters of an index (``Index.stats``)."""
+
+    entries: int
+    entries_by_type: Dict[str, int]
+    unique_hashes: int
+    bytes: int
+    bytes_structures: int
+    queries: int
+    hits: int
+    generation: int
+    lists: int
+    segments: int
+
+
+def _stats_from_c(c: Any) -> IndexStats:
+    return IndexStats(int(c.entries), {str(t): int(c.entries_by_type[t]) for t in HashType},
+                      int(c.unique_hashes), int(c.bytes), int(c.bytes_structures),
+                      int(c.queries), int(c.hits), int(c.generation), c.lists, c.segments)
+
+
+def _list_info_from_c(c: Any) -> ListInfo:
+    return ListInfo(_s(c.name), c.id, bool(c.enabled),
+                    {str(t): int(c.threshold[t]) for t in HashType},
+                    int(c.entries), int(c.hits))
+
+
+# ---- list-loading error callback -------------------------------------------
+
+class _ErrorSink:
+    __slots__ = ("items", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.items: List[Tuple[str, int, str]] = []
+        self.limit = limit
+
+
+def _list_error(user: Any, source: Any, line: int, message: Any) -> None:
+    sink = ffi.from_handle(user)
+    if len(sink.items) < sink.limit:
+        sink.items.append((_s(source), int(line), _s(message)))
+
+
+# The C side of hm_list_load_opts.on_error (extern "Python" in the cdef).
+ffi.def_extern(name="hmpy_list_error")(_list_error)
+
+
+# ---- queries (shared by Index and Snapshot) ---------------------------------
+
+def _of_result(r: HashResult, dihedral: bool) -> List[Hash]:
+    # A HashResult's dihedral variants take part only in dihedral queries
+    # (where the C library uses them as the exact variants).
+    if dihedral:
+        return builtins.list(r.all)
+    return [h for h in r.all if not h.variant]
+
+
+def _flatten(hashes: QueryInput, dihedral: bool = False) -> List[Hash]:
+    if isinstance(hashes, Hash):
+        return [hashes]
+    if isinstance(hashes, HashResult):
+        return _of_result(hashes, dihedral)
+    out: List[Hash] = []
+    for h in hashes:
+        if isinstance(h, Hash):
+            out.append(h)
+        elif isinstance(h, HashResult):
+            out.extend(_of_result(h, dihedral))
+        else:
+            raise TypeError("queries are Hash or HashResult objects, not %s"
+                            % type(h).__name__)
+    return out
+
+
+def _c_hashes(hashes: Sequence[Hash]) -> Any:
+    arr = ffi.new("hm_hash[]", max(1, len(hashes)))
+    for i, h in enumerate(hashes):
+        arr[i] = h._cstruct()[0]
+    return arr
+
+
+def _query_opts(radius: Optional[int], k: int, dihedral: bool,
+                structure: Union[Structure, str, int, None], min_quality: Optional[int],
+                include_disabled: bool) -> Any:
+    o = ffi.new("hm_query_opts *")
+    lib.hm_query_opts_init(o)
+    if radius is not None:
+        if radius < 0:
+            raise ValueError("radius must be >= 0 (None: the lists' thresholds)")
+        o.radius = radius
+    if k:
+        if k < 0:
+            raise ValueError("k must be >= 0")
+        o.k = k
+    if dihedral:
+        o.flags |= lib.HM_QUERY_DIHEDRAL
+    if structure is not None:
+        o.structure = coerce_enum(Structure, structure, "structure")
+    if min_quality is not None:
+        o.min_quality = min_quality
+    o.include_disabled = 1 if include_disabled else 0
+    return o
+
+
+def _run_query(call: Callable[[Any, int, Any, Any], int], hashes: Sequence[Hash],
+               opts: Any) -> List[Match]:
+    arr = _c_hashes(hashes)
+    rp = ffi.new("hm_results **")
+    st = lib.hm_results_create(rp)
+    if st != lib.HM_OK:
+        raise_for(st)
+    res = rp[0]
+    try:
+        st = call(arr, len(hashes), opts, res)
+        if st != lib.HM_OK:
+            raise_for(st, lib.hm_results_errmsg(res))
+        n = lib.hm_results_count(res)
+        out: List[Match] = []
+        names: Dict[int, str] = {}
+        for i in range(n):
+            m = lib.hm_results_get(res, i)
+            lid = m.list
+            name = names.get(lid)
+            if name is None:
+                name = names[lid] = _s(m.list_name)
+            ft = m.frame_time
+            out.append(Match(m.query, HashType(m.type), m.distance, m.threshold, lid, name,
+                             _s(m.entry_id), _s(m.labels), Hash._from_c(m.hash),
+                             _DIH[m.variant], None if ft < 0 else ft))
+        return out
+    finally:
+        lib.hm_results_free(res)
+
+
+_DIH = tuple(Dihedral)
+
+
+def _split_batch(groups: Iterable[QueryInput],
+                 dihedral: bool) -> Tuple[List[Hash], List[int]]:
+    flat: List[Hash] = []
+    starts: List[int] = []
+    for g in groups:
+        starts.append(len(flat))
+        flat.extend(_flatten(g, dihedral))
+    return flat, starts
+
+
+def _regroup(matches: List[Match], starts: List[int]) -> List[List[Match]]:
+    import bisect
+
+    out: List[List[Match]] = [[] for _ in starts]
+    for m in matches:
+        g = bisect.bisect_right(starts, m.query) - 1
+        out[g].append(m._replace(query=m.query - starts[g]))
+    return out
+
+
+class _Queryable:
+    """Query methods shared by Index and Snapshot."""
+
+    def _query_call(self) -> Tuple[Handle, Callable[..., int]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def query(self, hashes: QueryInput, *, radius: Optional[int] = None, k: int = 0,
+              dihedral: bool = False, structure: Union[Structure, str, int, None] = None,
+              min_quality: Optional[int] = None,
+              include_disabled: bool = False) -> List[Match]:
+        """Find the known hashes near the query hashes (one C call; the GIL is
+        released while it runs, and queries never lock the index).
+
+        Args:
+            hashes: a Hash, a HashResult (its hashes; with ``dihedral`` also
+                the variants it holds, so the exact ones are used) or an
+                iterable of those; any mix of types, each compared with
+                known hashes of its type.
+            radius: None (default): each list's threshold for the type;
+                N >= 0: every entry within N, list thresholds ignored.
+            k: 0 (default) for a range query; k > 0 for the k nearest
+                entries (within ``radius`` if given).
+            dihedral: match PDQ hashes in all 8 rotations and mirrors.
+            structure: force "scan", "mih" or "bktree" (default: the cost
+                model picks); all return the same hits.
+            min_quality: PDQ queries of known quality below this match
+                nothing (default 50; 0 disables).
+            include_disabled: include disabled lists.
+
+        Returns:
+            hits ordered by query, distance, list id, entry id.  ``query`` is
+            the position of the query hash in the flattened input.
+        """
+        flat = _flatten(hashes, dihedral)
+        opts = _query_opts(radius, k, dihedral, structure, min_quality, include_disabled)
+        handle, fn = self._query_call()
+        with handle as ptr:
+            return _run_query(lambda a, n, o, r: fn(ptr, a, n, o, r), flat, opts)
+
+    def query_batch(self, groups: Iterable[QueryInput], **options: Any) -> List[List[Match]]:
+        """Query many items at once, in one C call: ``groups`` is an iterable
+        of query inputs (one per image: a HashResult, a Hash or a list of
+        hashes).  Returns one list of hits per group; ``Match.query`` is
+        the position within the group.  Options as ``query``."""
+        flat, starts = _split_batch(groups, bool(options.get("dihedral")))
+        if not starts:
+            return []
+        hits = self.query(flat, **options)
+        return _regroup(hits, starts)
+
+
+class Snapshot(_Queryable):
+    """An immutable view of an index at one commit (``Index.snapshot()``).
+
+    Queries on one snapshot see the same content however many commits
+    happen meanwhile.  Release it with ``close()`` or a ``with`` block.
+    """
+
+    def __init__(self, ptr: Any) -> None:
+        self._handle = Handle(ptr, lib.hm_snapshot_release, "the snapshot")
+
+    def _query_call(self) -> Tuple[Handle, Callable[..., int]]:
+        return self._handle, lib.hm_snapshot_query
+
+    def lists(self) -> List[ListInfo]:
+        """Every list in this snapshot, by id."""
+        with self._handle as s:
+            return _snapshot_lists(s)
+
+    def find_list(self, name: str) -> Optional[int]:
+        """The id of the list called ``name``, or None."""
+        with self._handle as s:
+            return _snapshot_find(s, name)
+
+    def stats(self) -> IndexStats:
+        """Statistics of this snapshot (the counters are the index's)."""
+        c = ffi.new("hm_index_stats *")
+        with self._handle as s:
+            st = lib.hm_snapshot_stats(s, c)
+        if st != lib.HM_OK:
+            raise_for(st)
+        return _stats_from_c(c)
+
+    def save(self, path: Union[str, "os.PathLike[str]"]) -> None:
+        """Write this snapshot to an index file, atomically (temporary file,
+        fsync, rename)."""
+        with self._handle as s:
+            _save(s, path)
+
+    def close(self) -> None:
+        """Release the snapshot."""
+        self._handle.close()
+
+    def __enter__(self) -> "Snapshot":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _snapshot_lists(s: Any) -> List[ListInfo]:
+    n = lib.hm_snapshot_list_count(s)
+    c = ffi.new("hm_list_info *")
+    out = []
+    for i in range(n):
+        st = lib.hm_snapshot_list_info(s, i, c)
+        if st != lib.HM_OK:
+            raise_for(st)
+        out.append(_list_info_from_c(c))
+    return out
+
+
+def _snapshot_find(s: Any, name: str) -> Optional[int]:
+    lid = ffi.new("uint32_t *")
+    st = lib.hm_snapshot_list_find(s, _b(name, "list name"), lid)
+    if st == lib.HM_E_NOT_FOUND:
+        return None
+    if st != lib.HM_OK:
+        raise_for(st)
+    return int(lid[0])
+
+
+def _save(s: Any, path: Union[str, "os.PathLike[str]"]) -> None:
+    err = ffi.new("char[]", _ERRMSG_MAX)
+    st = lib.hm_snapshot_save(s, os.fsencode(path), err, _ERRMSG_MAX)
+    if st != lib.HM_OK:
+        raise_for(st, err)
+
+
+class Index(_Queryable):
+    """Known hashes, grouped in lists, matched exactly and without locks.
+
+    Changes (``add``, ``remove``, ``load_list``, list settings) are *staged*
+    and become visible together at ``commit()``; queries see the last
+    commit.  Any number of threads may query while one adds and commits
+    (queries take no lock and release the GIL); writers are serialised
+    inside the index.
+
+    Lists have a name, a distance threshold per hash type (defaults: PDQ
+    31, pHash/dHash/aHash 10, MD5/SHA-256 exact) and an enabled flag.
+    Wherever a list is named, a string is its name (the list is created
+    when it does not exist yet) and an int is its id.
+
+    Args:
+        path: an index file to load (``Index.save``), or its bytes.
+        structures: search structures to build besides the scan, e.g.
+            ("mih",) (default) or ("mih", "bktree").
+        default_structure: what queries use by default ("auto").
+        max_line: longest hash-list line accepted, bytes (default 65536).
+        max_entries: most entries accepted (default 10**9).
+    """
+
+    def __init__(self, path: Union[str, "os.PathLike[str]", bytes, None] = None, *,
+                 structures: Optional[Iterable[Union[Structure, str, int]]] = None,
+                 default_structure: Union[Structure, str, int, None] = None,
+                 max_line: Optional[int] = None, max_entries: Optional[int] = None) -> None:
+        p = ffi.new("hm_index **")
+        st = lib.hm_index_create(p)
+        if st != lib.HM_OK:
+            raise_for(st)
+        self._handle = Handle(p[0], lib.hm_index_free, "the index")
+        self._ids: Dict[str, int] = {}
+        self._ids_lock = threading.Lock()
+        if structures is not None:
+            mask = 0
+            for s in structures:
+                mask |= 1 << int(coerce_enum(Structure, s, "structure"))
+            self._set(lib.HM_INDEX_STRUCTURES, mask)
+        if default_structure is not None:
+            self._set(lib.HM_INDEX_DEFAULT_STRUCTURE,
+                      coerce_enum(Structure, default_structure, "structure"))
+        if max_line is not None:
+            self._set(lib.HM_INDEX_MAX_LINE, max_line)
+        if max_entries is not None:
+            self._set(lib.HM_INDEX_MAX_ENTRIES, max_entries)
+        if path is not None:
+            self.load(path)
+
+    # ---- plumbing -------------------------------------------------------------
+
+    def _query_call(self) -> Tuple[Handle, Callable[..., int]]:
+        return self._handle, lib.hm_index_query
+
+    def _check(self, idx: Any, st: int) -> None:
+        if st != lib.HM_OK:
+            raise_for(st, lib.hm_index_errmsg(idx))
+
+    def _set(self, p: int, v: int) -> None:
+        with self._handle as idx:
+            self._check(idx, lib.hm_index_set(idx, p, int(v)))
+
+    def _list_id(self, idx: Any, ref: ListRef, create: bool = True) -> Optional[int]:
+        if isinstance(ref, int) and not isinstance(ref, bool):
+            return ref
+        if not isinstance(ref, str):
+            raise TypeError("a list is named by a str or an int id, not %s"
+                            % type(ref).__name__)
+        lid = self._ids.get(ref)
+        if lid is not None:
+            return lid
+        if not create:
+            sp = ffi.new("hm_snapshot **")
+            self._check(idx, lib.hm_index_acquire(idx, sp))
+            try:
+                return _snapshot_find(sp[0], ref)
+            finally:
+                lib.hm_snapshot_release(sp[0])
+        out = ffi.new("uint32_t *")
+        self._check(idx, lib.hm_index_list(idx, _b(ref, "list name"), out))
+        with self._ids_lock:
+            self._ids[ref] = int(out[0])
+        return int(out[0])
+
+    def close(self) -> None:
+        """Free the index now (after queries in progress finish).  Snapshots
+        still held stay valid."""
+        self._handle.close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` was called."""
+        return self._handle.closed
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- lists ------------------------------------------------------------------
+
+    def list_id(self, name: str, *, thresholds: Optional[Dict[Union[str, HashType], Optional[int]]] = None,
+                enabled: Optional[bool] = None) -> int:
+        """The id of list ``name``, created (enabled, default thresholds) when
+        absent; optionally set its thresholds (``{"pdq": 20, "phash": 8}``;
+        None restores a default) and enabled flag.  Staged until commit."""
+        with self._handle as idx:
+            lid = self._list_id(idx, name)
+        assert lid is not None
+        for t, v in (thresholds or {}).items():
+            self.set_threshold(lid, t, v)
+        if enabled is not None:
+            self.set_enabled(lid, enabled)
+        return lid
+
+    def set_threshold(self, list: ListRef, type: Union[HashType, str, int, None],
+                      threshold: Optional[int]) -> None:
+        """Set a list's distance threshold for one hash type (``type`` None:
+        every type); ``threshold`` None restores the default.  Staged."""
+        t = 0 if type is None else int(HashType.coerce(type))
+        with self._handle as idx:
+            lid = self._list_id(idx, list)
+            self._check(idx, lib.hm_index_list_set_threshold(
+                idx, lid, t, -1 if threshold is None else int(threshold)))
+
+    def set_enabled(self, list: ListRef, enabled: bool) -> None:
+        """Enable or disable a list (disabled lists never match unless a query
+        includes them).  Staged."""
+        with self._handle as idx:
+            lid = self._list_id(idx, list)
+            self._check(idx, lib.hm_index_list_set_enabled(idx, lid, 1 if enabled else 0))
+
+    def clear(self, list: ListRef) -> int:
+        """Remove every entry of a list (the list and its settings stay).
+        Returns the number removed.  Staged."""
+        n = ffi.new("uint64_t *")
+        with self._handle as idx:
+            lid = self._list_id(idx, list)
+            self._check(idx, lib.hm_index_list_clear(idx, lid, n))
+        return int(n[0])
+
+    def lists(self) -> List[ListInfo]:
+        """Every list as of the last commit, by id."""
+        with self.snapshot() as s:
+            return s.lists()
+
+    # ---- entries ----------------------------------------------------------------
+
+    def add(self, hash: Union[Hash, HashResult], list: ListRef = "default",
+            entry_id: Optional[str] = None, labels: Optional[str] = None) -> None:
+        """Stage a known hash (or every hash of a HashResult, dihedral
+        variants excepted) in ``list`` with ``entry_id`` (default: the
+        hash's string) and ``labels``.  Visible after ``commit()``.
+        Adding an entry already present does nothing."""
+        if isinstance(hash, HashResult):
+            hashes = builtins.list(hash.values())
+        elif isinstance(hash, Hash):
+            hashes = [hash]
+        else:
+            raise TypeError("add takes a Hash or a HashResult, not %s" % type(hash).__name__)
+        eid = _b(entry_id, "entry_id")
+        lab = _b(labels, "labels")
+        with self._handle as idx:
+            lid = self._list_id(idx, list)
+            for h in hashes:
+                self._check(idx, lib.hm_index_add(idx, lid, h._cstruct(), eid, lab))
+
+    def add_many(self, entries: Iterable[Union[Hash, Tuple[Any, ...]]],
+                 list: ListRef = "default", labels: Optional[str] = None) -> int:
+        """Stage many entries: each a Hash or a tuple (hash, entry_id) or
+        (hash, entry_id, labels).  Returns the number of items staged."""
+        n = 0
+        with self._handle as idx:
+            lid = self._list_id(idx, list)
+            for e in entries:
+                if isinstance(e, Hash):
+                    h, eid, lab = e, None, labels
+                else:
+                    h, eid = e[0], e[1]
+                    lab = e[2] if len(e) > 2 else labels
+                if not isinstance(h, Hash):
+                    raise TypeError("entries hold Hash objects, not %s" % type(h).__name__)
+                self._check(idx, lib.hm_index_add(idx, lid, h._cstruct(),
+                                                  _b(eid, "entry_id"), _b(lab, "labels")))
+                n += 1
+        return n
+
+    def remove(self, entry_id: str, list: Optional[ListRef] = None) -> int:
+        """Stage the removal of every hash of ``entry_id`` in ``list`` (None:
+        in every list).  Returns how many entries that removes; an id that is
+        not there is not an error."""
+        n = ffi.new("uint64_t *")
+        with self._handle as idx:
+            if list is None:
+                lid: Optional[int] = lib.HM_ALL_LISTS
+            else:
+                lid = self._list_id(idx, list, create=False)
+                if lid is None:
+                    return 0
+            self._check(idx, lib.hm_index_remove(idx, lid, _b(entry_id, "entry_id"), n))
+        return int(n[0])
+
+    def commit(self) -> None:
+        """Publish every staged change as a new snapshot, atomically.  Queries
+        already running finish on the snapshot they started with."""
+        with self._handle as idx:
+            self._check(idx, lib.hm_index_commit(idx))
+
+    # ---- hash lists ---------------------------------------------------------------
+
+    def load_list(self, source: Union[str, "os.PathLike[str]", bytes, bytearray, memoryview],
+                  *, format: Union[ListFormat, str, int] = ListFormat.AUTO,
+                  hash_type: Union[HashType, str, int, None] = None, strict: bool = True,
+                  include_negative: bool = False, list: Optional[str] = None,
+                  labels: Optional[str] = None, name: Optional[str] = None,
+                  max_errors: int = 100) -> LoadReport:
+        """Stage every entry of a hash-list file or buffer (formats:
+        docs/hashlist-formats.md: plain, "<type> <hash>", python-threatexchange
+        CSV, canonical CSV; detected by default).
+
+        Args:
+            source: a path, or the list's content as bytes.
+            format: "auto", "plain", "typed", "pytx_csv", "canonical".
+            hash_type: type of plain lines where the length is ambiguous.
+            strict: True (default): the first bad line raises
+                ``BadHashString`` and nothing is staged; False: bad lines are
+                skipped and reported.
+            include_negative: keep pytx NEGATIVE_CLASS rows.
+            list: list for lines that name none (default: the file's base
+                name, or ``name``).
+            labels: labels for lines that carry none.
+            name: for bytes: the name used in messages and as default list.
+            max_errors: most rejected lines kept in ``report.errors``.
+
+        Returns a LoadReport.  Visible after ``commit()``.
+        """
+        o = ffi.new("hm_list_load_opts *")
+        lib.hm_list_load_opts_init(o)
+        o.format = coerce_enum(ListFormat, format, "list format")
+        if hash_type is not None:
+            o.hash_type = HashType.coerce(hash_type)
+        o.strict = 1 if strict else 0
+        o.include_negative = 1 if include_negative else 0
+        keep = [_cbuf(list, "list"), _cbuf(labels, "labels")]  # alive until the call ends
+        o.list, o.labels = keep
+        sink = _ErrorSink(max_errors)
+        handle = ffi.new_handle(sink)
+        o.on_error = ffi.addressof(lib, "hmpy_list_error")
+        o.user = handle
+        rep = ffi.new("hm_list_load_report *")
+        with self._handle as idx:
+            if isinstance(source, (str, os.PathLike)):
+                st = lib.hm_index_load_list(idx, os.fsencode(source), o, rep)
+            else:
+                buf = ffi.from_buffer(source)
+                st = lib.hm_index_load_list_memory(idx, buf, len(buf),
+                                                   _b(name or "memory", "name"), o, rep)
+            self._check(idx, st)
+        return LoadReport(int(rep.lines), int(rep.added), int(rep.duplicates),
+                          int(rep.rejected), int(rep.unsupported), int(rep.negative),
+                          ListFormat(rep.format), int(rep.first_bad_line), sink.items)
+
+    # ---- persistence ---------------------------------------------------------------
+
+    def save(self, path: Union[str, "os.PathLike[str]"]) -> None:
+        """Write the last commit to an index file, atomically (temporary file,
+        fsync, rename).  Safe while other threads query."""
+        with self.snapshot() as s:
+            s.save(path)
+
+    def load(self, source: Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]) -> None:
+        """Replace the whole content (lists, entries, staged or committed)
+        with an index file's, and publish it.  ``source`` is a path or the
+        file's bytes (e.g. a blob kept in a database).  A corrupt file
+        raises ``CorruptIndexError`` and leaves the index unchanged."""
+        with self._handle as idx:
+            if isinstance(source, (str, os.PathLike)):
+                st = lib.hm_index_load(idx, os.fsencode(source))
+            else:
+                buf = ffi.from_buffer(source)
+                st = lib.hm_index_load_memory(idx, buf, len(buf))
+            self._check(idx, st)
+            with self._ids_lock:
+                self._ids.clear()
+
+    @classmethod
+    def open(cls, source: Union[str, "os.PathLike[str]", bytes], **options: Any) -> "Index":
+        """A new index loaded from a file or its bytes (same as ``Index(source)``)."""
+        return cls(source, **options)
+
+    # ---- snapshots and statistics ----------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """The current snapshot, held until released (``with idx.snapshot() as s``)."""
+        sp = ffi.new("hm_snapshot **")
+        with self._handle as idx:
+            self._check(idx, lib.hm_index_acquire(idx, sp))
+        return Snapshot(sp[0])
+
+    def stats(self) -> IndexStats:
+        """Statistics of the current snapshot and the index's counters."""
+        c = ffi.new("hm_index_stats *")
+        with self._handle as idx:
+            self._check(idx, lib.hm_index_stats_get(idx, c))
+        return _stats_from_c(c)
+
+    def __len__(self) -> int:
+        """Live entries as of the last commit."""
+        return self.stats().entries
+
+    # ---- video -----------------------------------------------------------------------
+
+    def add_video(self, frames: Iterable[Frame], video_id: str, list: ListRef = "default",
+                  labels: Optional[str] = None) -> int:
+        """Stage the frames of a known video (from ``VideoReader`` or parsed
+        vPDQ text) as entries of ``list`` with entry id ``video_id``: PDQ
+        hashes of quality >= 50, identical hashes once, each keeping its
+        frame time.  Returns the frames kept.  Visible after ``commit()``."""
+        arr, n = frames_to_c(frames)
+        out = ffi.new("size_t *")
+        with self._handle as idx:
+            lid = self._list_id(idx, list)
+            self._check(idx, lib.hm_index_add_video(idx, lid, arr, n, _b(video_id, "video_id"),
+                                                    _b(labels, "labels"), out))
+        return int(out[0])
+
+    def match_video(self, frames: Iterable[Frame], *, distance: int = 31,
+                    min_quality: int = 50, query_percent: float = 80.0,
+                    target_percent: float = 0.0, range_gap: float = 2.0,
+                    include_disabled: bool = False) -> List[VideoMatch]:
+        """Match a video's frames against the known videos with vPDQ's rule:
+        query frames below ``min_quality`` dropped, identical hashes once;
+        a known video matches when at least ``query_percent`` % of the unique
+        query frames have a known frame within ``distance`` and at least
+        ``target_percent`` % of its own frames were matched.  Returns the
+        matches, best first, with both shares and the matched time ranges
+        (frames less than ``range_gap`` seconds apart join one range).  The
+        GIL is released while it runs."""
+        arr, n = frames_to_c(frames)
+        o = ffi.new("hm_video_match_opts *")
+        lib.hm_video_match_opts_init(o)
+        o.distance = distance
+        o.min_quality = min_quality
+        o.query_percent = query_percent
+        o.target_percent = target_percent
+        o.range_gap = range_gap
+        o.include_disabled = 1 if include_disabled else 0
+        rp = ffi.new("hm_results **")
+        st = lib.hm_results_create(rp)
+        if st != lib.HM_OK:
+            raise_for(st)
+        res = rp[0]
+        try:
+            with self._handle as idx:
+                st = lib.hm_index_match_video(idx, arr, n, o, res)
+            if st != lib.HM_OK:
+                raise_for(st, lib.hm_results_errmsg(res))
+            out: List[VideoMatch] = []
+            for i in range(lib.hm_results_video_count(res)):
+                m = lib.hm_results_video_get(res, i)
+                out.append(VideoMatch(
+                    _s(m.video_id), _s(m.list_name), _s(m.labels), m.list,
+                    m.query_frames, m.query_matched, m.target_frames, m.target_matched,
+                    m.query_percent, m.target_percent,
+                    tuple((m.query_ranges[j].start, m.query_ranges[j].end)
+                          for j in range(m.n_query_ranges)),
+                    tuple((m.target_ranges[j].start, m.target_ranges[j].end)
+                          for j in range(m.n_target_ranges))))
+            return out
+        finally:
+            lib.hm_results_free(res)

@@ -1,0 +1,186 @@
+"""Enumerations mirroring the C header, and the ``types`` argument."""
+from __future__ import annotations
+
+import enum
+from typing import Dict, FrozenSet, Iterable, List, Set, Tuple, Type, TypeVar, Union
+
+from ._native import ffi, lib
+
+__all__ = ["HashType", "Dihedral", "PdqFlavour", "Structure", "ListFormat",
+           "FrameMode", "ImageFormat", "TypesArg", "types_mask"]
+
+
+class HashType(enum.IntEnum):
+    """Hash kinds (values fixed by the C API).  ``str(t)`` is the short
+    lowercase name the C library uses ("pdq", "phash", ...)."""
+
+    PDQ = lib.HM_HASH_PDQ
+    PHASH = lib.HM_HASH_PHASH
+    DHASH = lib.HM_HASH_DHASH
+    AHASH = lib.HM_HASH_AHASH
+    MD5 = lib.HM_HASH_MD5
+    SHA256 = lib.HM_HASH_SHA256
+
+    def __str__(self) -> str:
+        return _NAMES[self]
+
+    @property
+    def bits(self) -> int:
+        """Bits in a hash of this type (64, 128 or 256)."""
+        return _BITS[self]
+
+    @classmethod
+    def coerce(cls, value: Union["HashType", int, str]) -> "HashType":
+        """A HashType from itself, its number or its name ("pdq", "PDQ")."""
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, str):
+            t = lib.hm_hash_type_from_name(value.strip().lower().encode("ascii", "replace"))
+            if t == 0:
+                raise ValueError("unknown hash type %r (expected one of %s)"
+                                 % (value, ", ".join(_NAMES.values())))
+            return cls(t)
+        if isinstance(value, int) and not isinstance(value, bool):
+            try:
+                return cls(value)
+            except ValueError:
+                raise ValueError("unknown hash type number %d" % value) from None
+        raise TypeError("hash type must be a HashType, a name or a number, not %s"
+                        % type(value).__name__)
+
+
+_NAMES = {t: str(ffi.string(lib.hm_hash_type_name(t)).decode()) for t in HashType}
+_BITS = {t: int(lib.hm_hash_bits(t)) for t in HashType}
+
+
+class Dihedral(enum.IntEnum):
+    """PDQ dihedral variants, in pdqhash-python's compute_dihedral order."""
+
+    ORIGINAL = lib.HM_DIH_ORIGINAL
+    ROT90 = lib.HM_DIH_ROT90          #: rotated 90 degrees counter-clockwise
+    ROT180 = lib.HM_DIH_ROT180
+    ROT270 = lib.HM_DIH_ROT270        #: rotated 90 degrees clockwise
+    FLIPX = lib.HM_DIH_FLIPX          #: mirrored top <-> bottom
+    FLIPY = lib.HM_DIH_FLIPY          #: mirrored left <-> right
+    FLIPPLUS1 = lib.HM_DIH_FLIPPLUS1  #: transposed (main diagonal)
+    FLIPMINUS1 = lib.HM_DIH_FLIPMINUS1  #: anti-transposed
+
+
+class PdqFlavour(enum.IntEnum):
+    """PDQ pre-scaling (``Hasher.pdq_flavour``)."""
+
+    FULLRES = lib.HM_PDQ_FULLRES  #: pdqhash-python, python-threatexchange, HMA (default)
+    CPP_512 = lib.HM_PDQ_CPP_512  #: the C++ CLI: sides over 512 squashed to 512x512
+
+
+class Structure(enum.IntEnum):
+    """Index search structures; all return exactly the same results."""
+
+    AUTO = lib.HM_STRUCT_AUTO
+    SCAN = lib.HM_STRUCT_SCAN
+    MIH = lib.HM_STRUCT_MIH
+    BKTREE = lib.HM_STRUCT_BKTREE
+
+
+class ListFormat(enum.IntEnum):
+    """Hash-list file formats (docs/hashlist-formats.md)."""
+
+    AUTO = lib.HM_LIST_AUTO
+    PLAIN = lib.HM_LIST_PLAIN
+    TYPED = lib.HM_LIST_TYPED
+    PYTX_CSV = lib.HM_LIST_PYTX_CSV
+    CANONICAL = lib.HM_LIST_CANONICAL
+
+
+class FrameMode(enum.IntEnum):
+    """Which video frames are hashed (docs/video.md)."""
+
+    INTERVAL = lib.HM_FRAMES_INTERVAL    #: vPDQ's rule, one frame per interval (default)
+    KEYFRAMES = lib.HM_FRAMES_KEYFRAMES  #: keyframes only; others never decoded
+    ALL = lib.HM_FRAMES_ALL              #: every frame
+
+
+class ImageFormat(enum.IntEnum):
+    """Image container formats, detected from content."""
+
+    UNKNOWN = lib.HM_FORMAT_UNKNOWN
+    JPEG = lib.HM_FORMAT_JPEG
+    PNG = lib.HM_FORMAT_PNG
+    GIF = lib.HM_FORMAT_GIF
+    WEBP = lib.HM_FORMAT_WEBP
+    BMP = lib.HM_FORMAT_BMP
+    TIFF = lib.HM_FORMAT_TIFF
+
+    def __str__(self) -> str:
+        return str(ffi.string(lib.hm_format_name(self)).decode())
+
+
+E = TypeVar("E", bound=enum.IntEnum)
+
+
+def coerce_enum(cls: Type[E], value: Union[E, str, int], what: str) -> E:
+    """An IntEnum member from itself, its value or its (case-insensitive) name."""
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, str):
+        key = value.strip().upper().replace("-", "_")
+        if key in cls.__members__:
+            return cls[key]
+        raise ValueError("unknown %s %r (expected one of %s)" % (
+            what, value, ", ".join(m.lower() for m in cls.__members__)))
+    try:
+        return cls(value)
+    except ValueError:
+        raise ValueError("unknown %s %r" % (what, value)) from None
+
+
+#: What ``types=`` accepts: a name ("pdq"), a comma-separated list
+#: ("pdq,phash"), "all", "perceptual", a HashType, or an iterable of those.
+TypesArg = Union[str, int, HashType, Iterable[Union[str, int, HashType]]]
+
+_PERCEPTUAL: FrozenSet[int] = frozenset((HashType.PDQ, HashType.PHASH, HashType.DHASH,
+                                         HashType.AHASH))
+
+
+_ALL: FrozenSet[int] = frozenset(HashType)
+_MASKS: Dict[Tuple[object, FrozenSet[int]], int] = {}
+
+
+def types_mask(types: TypesArg, allowed: FrozenSet[int] = _ALL) -> int:
+    """The C request mask (HM_TYPE_BIT(t) | ...) for a ``types`` argument."""
+    key = (types, allowed)
+    try:
+        return _MASKS[key]
+    except (KeyError, TypeError):  # TypeError: unhashable (a list)
+        pass
+    mask = _types_mask(types, allowed)
+    if isinstance(types, (str, int, tuple, frozenset)) and len(_MASKS) < 256:
+        _MASKS[key] = mask
+    return mask
+
+
+def _types_mask(types: TypesArg, allowed: FrozenSet[int]) -> int:
+    items: List[Union[str, int, HashType]]
+    if isinstance(types, str):
+        items = [s for s in types.replace(" ", "").split(",") if s]
+    elif isinstance(types, (int, HashType)):
+        items = [types]
+    else:
+        items = list(types)
+    mask = 0
+    for item in items:
+        chosen: Set[int]
+        if isinstance(item, str) and item.lower() == "all":
+            chosen = set(allowed)
+        elif isinstance(item, str) and item.lower() == "perceptual":
+            chosen = set(_PERCEPTUAL & allowed)
+        else:
+            t = HashType.coerce(item)
+            if t not in allowed:
+                raise ValueError("hash type %s cannot be requested here" % t)
+            chosen = {int(t)}
+        for bit in chosen:
+            mask |= 1 << bit
+    if not mask:
+        raise ValueError("no hash type requested")
+    return mask
