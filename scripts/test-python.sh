@@ -16,16 +16,17 @@
 #      the extension records build-py/prefix/lib as its run path (RUNPATH),
 #      so no LD_LIBRARY_PATH is needed;
 #   4. python -m pytest bindings/python/tests.
-# When PyPI cannot be reached, step 2 falls back to Debian's packages
-# (python3-cffi, python3-setuptools, python3-pytest, python3-numpy,
+# When PyPI cannot be reached, the environment falls back to Debian's
+# packages (python3-cffi, python3-setuptools, python3-pytest, python3-numpy,
 # python3-pil, installed with apt-get when missing) in build-py/venv-system,
 # the binding is built with --no-build-isolation, and the cross-checks
-# against imagehash and pdqhash are skipped with a message.
+# against imagehash and pdqhash are skipped with a message.  HM_PY_OUT
+# names another output directory than build-py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 jobs=$(nproc 2>/dev/null || echo 2)
-out=build-py
+out=${HM_PY_OUT:-build-py}   # output directory, relative to the repository root
 prefix=$root/$out/prefix
 
 step() { printf '\n==== %s ====\n' "$*"; }
@@ -39,22 +40,16 @@ cmake -S . -B "$out/c" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 cmake --build "$out/c" -j "$jobs"
 cmake --install "$out/c" >/dev/null
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
-echo "pkg-config: hashmatch $(pkg-config --modversion hashmatch) in $(pkg-config --variable=libdir hashmatch)"
+echo "pkg-config: hashmatch $(pkg-config --modversion hashmatch) in $(realpath "$(pkg-config --variable=libdir hashmatch)")"
 
 step "Python environment"
-pipq() { "$@" -q --disable-pip-version-check; }
-online=0
-venv=$out/venv
-if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
-if pipq "$venv/bin/pip" install -r tests/python/requirements-oracle.txt pytest mypy; then
-  online=1
-else
+pipq() { "$@" -q --disable-pip-version-check --retries 2 --timeout 30; }
+oracle=0
+use_system_python() { # PyPI unreachable: Debian's packages, no oracle
   echo "PyPI cannot be reached: using Debian's Python packages instead" >&2
-  SUDO=
+  local SUDO= p missing=()
   if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
-  want=(python3-cffi python3-setuptools python3-pytest python3-numpy python3-pil)
-  missing=()
-  for p in "${want[@]}"; do
+  for p in python3-cffi python3-setuptools python3-pytest python3-numpy python3-pil; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -63,14 +58,29 @@ else
   fi
   venv=$out/venv-system
   if [ ! -x "$venv/bin/python" ]; then /usr/bin/python3 -m venv --system-site-packages "$venv"; fi
-fi
+  py=$root/$venv/bin/python
+  oracle=0
+}
+venv=$out/venv
+if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
 py=$root/$venv/bin/python
+if pipq "$py" -m pip install -r tests/python/requirements-oracle.txt pytest; then
+  oracle=1
+  pipq "$py" -m pip install mypy || echo "mypy not installed: the type check will be skipped"
+elif ! "$py" -c "import pytest" 2>/dev/null; then
+  use_system_python
+fi
 
 step "pip install ./bindings/python"
-if [ "$online" = 1 ]; then
-  pipq "$py" -m pip install ./bindings/python
-else
-  pipq "$py" -m pip install --no-build-isolation --no-deps --no-index ./bindings/python
+if ! pipq "$py" -m pip install ./bindings/python; then
+  # pip could not fetch the build requirements (setuptools, cffi): build
+  # with the environment's own, without build isolation.
+  if ! "$py" -c "import cffi, setuptools" 2>/dev/null &&
+     ! pipq "$py" -m pip install cffi setuptools; then
+    use_system_python
+  fi
+  echo "building without build isolation, with the environment's setuptools and cffi" >&2
+  pipq "$py" -m pip install --no-build-isolation --no-deps ./bindings/python
 fi
 "$py" - <<'PY'
 import hashmatch, hashmatch._native as n
@@ -78,8 +88,8 @@ print("hashmatch %s (C library %s) from %s" % (hashmatch.__version__, hashmatch.
 PY
 
 step "Python binding tests"
-if [ "$online" = 0 ]; then
-  echo "SKIPPED: the cross-checks against imagehash and pdqhash need PyPI (tests/python/requirements-oracle.txt)"
+if [ "$oracle" = 0 ] && ! "$py" -c "import imagehash, pdqhash" 2>/dev/null; then
+  echo "SKIPPED: the cross-checks against imagehash and pdqhash (PyPI unreachable: see tests/python/requirements-oracle.txt)"
 fi
 # -rs lists every skipped test with its reason.
 "$py" -m pytest -q -rs bindings/python/tests
