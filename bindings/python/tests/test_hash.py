@@ -110,3 +110,14 @@ def test_hash_result_mapping(bridge):
     only = hm.hash(bridge, "phash")
     assert only.pdq is None and only.dihedral == () and list(only) == ["phash"]
     assert dict(only) == {"phash": only.phash}
+
+
+def test_results_pickle(bridge):
+    r = hm.hash(bridge, "all", dihedral=True)
+    r2 = pickle.loads(pickle.dumps(r))
+    assert r2 == r and r2.all == r.all and r2.info == r.info and r2.dihedral == r.dihedral
+    idx = hm.Index()
+    idx.add(r, "l", "e", "lab")
+    idx.commit()
+    hits = idx.query(r)
+    assert pickle.loads(pickle.dumps(hits)) == hits

@@ -167,15 +167,36 @@ def _flatten(hashes: QueryInput, dihedral: bool = False) -> List[Hash]:
 
 
 def _c_hashes(hashes: Sequence[Hash]) -> Any:
+    if len(hashes) == 1:
+        return hashes[0]._cstruct()  # no copy for the common single query
     arr = ffi.new("hm_hash[]", max(1, len(hashes)))
     for i, h in enumerate(hashes):
         arr[i] = h._cstruct()[0]
     return arr
 
 
+_OPTS: Dict[Tuple[Any, ...], Any] = {}
+
+
 def _query_opts(radius: Optional[int], k: int, dihedral: bool,
                 structure: Union[Structure, str, int, None], min_quality: Optional[int],
                 include_disabled: bool) -> Any:
+    """An hm_query_opts cdata; the C library only reads it, so one object
+    per combination of options is shared by every call and thread."""
+    key = (radius, k, dihedral, structure, min_quality, include_disabled)
+    try:
+        return _OPTS[key]
+    except (KeyError, TypeError):
+        pass
+    o = _make_query_opts(radius, k, dihedral, structure, min_quality, include_disabled)
+    if len(_OPTS) < 64:
+        _OPTS[key] = o
+    return o
+
+
+def _make_query_opts(radius: Optional[int], k: int, dihedral: bool,
+                     structure: Union[Structure, str, int, None], min_quality: Optional[int],
+                     include_disabled: bool) -> Any:
     o = ffi.new("hm_query_opts *")
     lib.hm_query_opts_init(o)
     if radius is not None:
@@ -196,7 +217,7 @@ def _query_opts(radius: Optional[int], k: int, dihedral: bool,
     return o
 
 
-def _run_query(call: Callable[[Any, int, Any, Any], int], hashes: Sequence[Hash],
+def _run_query(call: Callable[..., int], target: Any, hashes: Sequence[Hash],
                opts: Any) -> List[Match]:
     arr = _c_hashes(hashes)
     rp = ffi.new("hm_results **")
@@ -205,7 +226,7 @@ def _run_query(call: Callable[[Any, int, Any, Any], int], hashes: Sequence[Hash]
         raise_for(st)
     res = rp[0]
     try:
-        st = call(arr, len(hashes), opts, res)
+        st = call(target, arr, len(hashes), opts, res)
         if st != lib.HM_OK:
             raise_for(st, lib.hm_results_errmsg(res))
         n = lib.hm_results_count(res)
@@ -218,7 +239,7 @@ def _run_query(call: Callable[[Any, int, Any, Any], int], hashes: Sequence[Hash]
             if name is None:
                 name = names[lid] = _s(m.list_name)
             ft = m.frame_time
-            out.append(Match(m.query, HashType(m.type), m.distance, m.threshold, lid, name,
+            out.append(Match(m.query, _TYPE_OF[m.type], m.distance, m.threshold, lid, name,
                              _s(m.entry_id), _s(m.labels), Hash._from_c(m.hash),
                              _DIH[m.variant], None if ft < 0 else ft))
         return out
@@ -227,6 +248,7 @@ def _run_query(call: Callable[[Any, int, Any, Any], int], hashes: Sequence[Hash]
 
 
 _DIH = tuple(Dihedral)
+_TYPE_OF = {int(t): t for t in HashType}
 
 
 def _split_batch(groups: Iterable[QueryInput],
@@ -286,7 +308,7 @@ class _Queryable:
         opts = _query_opts(radius, k, dihedral, structure, min_quality, include_disabled)
         handle, fn = self._query_call()
         with handle as ptr:
-            return _run_query(lambda a, n, o, r: fn(ptr, a, n, o, r), flat, opts)
+            return _run_query(fn, ptr, flat, opts)
 
     def query_batch(self, groups: Iterable[QueryInput], **options: Any) -> List[List[Match]]:
         """Query many items at once, in one C call: ``groups`` is an iterable
