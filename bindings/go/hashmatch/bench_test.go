@@ -162,7 +162,7 @@ func BenchmarkQuery(b *testing.B) {
 		t    HashType
 		n    int
 		flip int
-	}{{PDQ, 100_000, 16}, {PDQ, 1_000_000, 16}, {PHash, 1_000_000, 4}} {
+	}{{PDQ, 1000, 16}, {PDQ, 100_000, 16}, {PDQ, 1_000_000, 16}, {PHash, 1_000_000, 4}} {
 		for _, hit := range []bool{true, false} {
 			name := c.t.String() + "/" + strconv.Itoa(c.n/1000) + "k/"
 			if hit {

@@ -90,9 +90,14 @@ func (disabledLists) applyVideo(o *C.hm_video_match_opts) { o.include_disabled =
 // VideoMatchOption).
 func WithDisabledLists() MatchOption { return disabledLists{} }
 
-func queryOpts(opts []QueryOption) C.hm_query_opts {
-	var o C.hm_query_opts
+// The C defaults, read once (a cgo call less per query).
+var defaultQueryOpts = func() (o C.hm_query_opts) {
 	C.hm_query_opts_init(&o)
+	return
+}()
+
+func queryOpts(opts []QueryOption) C.hm_query_opts {
+	o := defaultQueryOpts
 	for _, opt := range opts {
 		opt.applyQuery(&o)
 	}
