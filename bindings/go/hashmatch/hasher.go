@@ -364,6 +364,9 @@ func (h *Hasher) Decode(data []byte) (image.Image, ImageInfo, error) {
 	}
 	defer C.hm_pixels_free(&px)
 	w, ht, stride := int(px.width), int(px.height), int(px.stride)
+	if w == 0 || ht == 0 {
+		return nil, ImageInfo{}, errorf(ErrInternal, "Decode", "empty image")
+	}
 	src := unsafe.Slice((*byte)(unsafe.Pointer(px.data)), stride*(ht-1)+w*PixelFormat(px.format).bytesPerPixel())
 	var img image.Image
 	switch PixelFormat(px.format) {

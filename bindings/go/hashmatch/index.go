@@ -333,7 +333,8 @@ type LoadOptions struct {
 	Labels string
 	// OnError, when set, is called for each rejected line (lenient) or
 	// for the failing line (strict), during the load, on the calling
-	// goroutine.
+	// goroutine. It must not call the Index (its writer lock is held); a
+	// panic in it is raised again by the load call.
 	OnError func(source string, line uint64, message string)
 }
 
@@ -349,10 +350,28 @@ type LoadReport struct {
 	FirstBadLine uint64     // line number of the first rejected line
 }
 
+// listCallback carries LoadOptions.OnError through C, and a panic of it
+// back out: a panic must not unwind through C frames, so it is caught in
+// the callback, the rest of the load's lines are not reported, and it is
+// raised again once the C call has returned.
+type listCallback struct {
+	fn       func(string, uint64, string)
+	panicked bool
+	panicVal any
+}
+
 //export hmgoListError
 func hmgoListError(user C.uintptr_t, source *C.char, line C.uint64_t, message *C.char) {
-	fn := cgo.Handle(user).Value().(func(string, uint64, string))
-	fn(C.GoString(source), uint64(line), C.GoString(message))
+	cb := cgo.Handle(user).Value().(*listCallback)
+	if cb.panicked {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			cb.panicked, cb.panicVal = true, r
+		}
+	}()
+	cb.fn(C.GoString(source), uint64(line), C.GoString(message))
 }
 
 // loadList runs one hm_index_load_list* call with opts converted.
@@ -360,6 +379,7 @@ func (ix *Index) loadList(op string, opts *LoadOptions,
 	call func(p *C.hm_index, o *C.hm_list_load_opts, r *C.hm_list_load_report) C.hm_status) (LoadReport, error) {
 	var o C.hm_list_load_opts
 	C.hm_list_load_opts_init(&o)
+	var cb *listCallback
 	if opts != nil {
 		o.format = C.int32_t(opts.Format)
 		o.hash_type = C.int32_t(opts.HashType)
@@ -377,7 +397,8 @@ func (ix *Index) loadList(op string, opts *LoadOptions,
 		}
 		defer C.free(unsafe.Pointer(o.labels))
 		if opts.OnError != nil {
-			h := cgo.NewHandle(opts.OnError)
+			cb = &listCallback{fn: opts.OnError}
+			h := cgo.NewHandle(cb)
 			defer h.Delete()
 			C.hmgo_list_opts_set_callback(&o, C.uintptr_t(h))
 		}
@@ -389,6 +410,9 @@ func (ix *Index) loadList(op string, opts *LoadOptions,
 	defer done()
 	var r C.hm_list_load_report
 	st := call(p, &o, &r)
+	if cb != nil && cb.panicked {
+		panic(cb.panicVal) // the deferred calls unlock the index
+	}
 	rep := LoadReport{Lines: uint64(r.lines), Added: uint64(r.added),
 		Duplicates: uint64(r.duplicates), Rejected: uint64(r.rejected),
 		Unsupported: uint64(r.unsupported), Negative: uint64(r.negative),

@@ -267,6 +267,21 @@ func TestLoadListOptionsAndErrors(t *testing.T) {
 	if len(ms) != 1 || ms[0].ListName != "plain" || ms[0].Labels != "lbl" || ms[0].EntryID != bridgePDQ {
 		t.Errorf("loaded entry %+v", ms)
 	}
+	// A panic in the callback comes back out of the load, and the index
+	// stays usable.
+	func() {
+		defer func() {
+			if r := recover(); r != "boom" {
+				t.Errorf("recovered %v", r)
+			}
+		}()
+		ix.LoadListBytes([]byte(list), "mem", &LoadOptions{HashType: PDQ, Lenient: true,
+			OnError: func(string, uint64, string) { panic("boom") }})
+		t.Error("no panic")
+	}()
+	if _, err := ix.List("after-panic"); err != nil {
+		t.Errorf("index after a callback panic: %v", err)
+	}
 	// Duplicates counted, ambiguous plain hashes refused, missing files.
 	rep, err = ix.LoadListBytes([]byte(list), "mem", &LoadOptions{HashType: PDQ, Lenient: true, List: "plain", Labels: "lbl"})
 	if err != nil || rep.Duplicates != 2 || rep.Added != 0 {
