@@ -7,7 +7,8 @@
 #   5. the main tests under valgrind memcheck (leaks and invalid accesses);
 #   6. every libFuzzer target for a short while (FUZZ_SECONDS, default 30);
 #   7. the Python oracle tests (imagehash, pdqhash from PyPI) against
-#      hashcheck, skipped with a message when PyPI cannot be reached.
+#      hashcheck, skipped with a message when PyPI cannot be reached;
+#   8. the Go binding: go vet, go test -race (scripts/test-go.sh).
 # Usage: bash scripts/test-all.sh      (from the repository root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,3 +72,6 @@ if "$venv/bin/pip" install -q --disable-pip-version-check \
 else
   echo "SKIPPED: could not install the oracle packages from PyPI"
 fi
+
+step "Go binding (bindings/go): vet, go test -race"
+bash scripts/test-go.sh
