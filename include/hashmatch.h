@@ -652,6 +652,10 @@ typedef struct hm_match {
 HM_API hm_status hm_results_create(hm_results **out);
 /** Free results and release the snapshot they hold.  NULL is a no-op. */
 HM_API void hm_results_free(hm_results *r);
+/** Forget the last query's hits and release the snapshot they point into
+ *  (results kept between queries would otherwise keep an old snapshot
+ *  alive).  NULL is a no-op. */
+HM_API void hm_results_clear(hm_results *r);
 /** Number of hits of the last query. */
 HM_API size_t hm_results_count(const hm_results *r);
 /** Hit i (0-based), or NULL when out of range.  Hits are ordered by query,

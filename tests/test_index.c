@@ -437,6 +437,9 @@ static void lists_and_fields(void) {
     CHECK_INT(hm_index_query(NULL, &h, 1, NULL, res), HM_E_INVALID_ARGUMENT);
     CHECK_INT(hm_index_query(idx, NULL, 1, NULL, res), HM_E_INVALID_ARGUMENT);
     CHECK_INT(hm_index_query(idx, NULL, 0, NULL, res), HM_OK);
+    hm_results_clear(res);
+    CHECK_INT(hm_results_count(res), 0);
+    hm_results_clear(NULL);
     hm_results_free(res);
     hm_index_free(idx);
     hm_index_free(NULL);

@@ -30,6 +30,14 @@ void hm_results_free(hm_results *r) {
     free(r);
 }
 
+void hm_results_clear(hm_results *r) {
+    if (!r) return;
+    r->n = r->nvm = r->nranges = 0;
+    hm_snapshot_release(r->snap);
+    r->snap = NULL;
+    hm_err_clear(&r->err);
+}
+
 size_t hm_results_count(const hm_results *r) { return r ? r->n : 0; }
 
 const hm_match *hm_results_get(const hm_results *r, size_t i) {
