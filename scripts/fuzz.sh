@@ -2,21 +2,24 @@
 # Build the libFuzzer targets (clang, ASan + UBSan) and run each for a
 # while.  Usage:
 #   [FUZZ_TIMEOUT=S] bash scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
-# (default 60 s, every target).  Corpora grow in build-fuzz/corpus/<target>
+# (default 60 s, every target).  FUZZ_BUILD names the build folder (default
+# build-fuzz), so that a long campaign and CI's short run can go side by
+# side.  Corpora grow in build-fuzz/corpus/<target>
 # (seeded from tests/fuzz/corpus and tests/data); crashes, leaks, timeouts
 # and out-of-memory inputs land in build-fuzz/artifacts/<target>/ and make
 # the script fail.  Copy a fixed one into tests/fuzz/regressions/<target>/
 # so that ctest replays it from then on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+b=${FUZZ_BUILD:-build-fuzz}
 secs=${1:-60}
 shift || true
 all=(image image_jpeg image_png image_gif image_webp image_bmp image_tiff video hashlist hashstring index_load)
 targets=("${@:-${all[@]}}")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
-cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+cmake -S . -B "$b" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DHM_SANITIZE=address,undefined -DHM_FUZZ=ON -DHM_BUILD_BENCH=OFF >/dev/null
-cmake --build build-fuzz -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+cmake --build "$b" -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
 seeds() {
   case $1 in
     image*) echo tests/fuzz/corpus/image tests/data/pdq-reference/threatexchange/pdq/data/reg-test-input/labelme-subset ;;
@@ -27,13 +30,13 @@ seeds() {
 status=0
 printf '%-12s %8s %10s %8s %s\n' target seconds execs corpus result
 for t in "${targets[@]}"; do
-  corpus=build-fuzz/corpus/$t art=build-fuzz/artifacts/$t
+  corpus=$b/corpus/$t art=$b/artifacts/$t
   mkdir -p "$corpus" "$art"
-  log=build-fuzz/$t.log
+  log=$b/$t.log
   start=$(date +%s)
   set +e
   ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    build-fuzz/tests/fuzz/fuzz_$t -max_total_time="$secs" -timeout="${FUZZ_TIMEOUT:-20}" -rss_limit_mb=2560 \
+    "$b"/tests/fuzz/fuzz_$t -max_total_time="$secs" -timeout="${FUZZ_TIMEOUT:-20}" -rss_limit_mb=2560 \
       -max_len=$([ "$t" = video ] && echo 400000 || echo 200000) -print_final_stats=1 \
       -artifact_prefix="$art/" "$corpus" $(seeds "$t") >"$log" 2>&1
   rc=$?

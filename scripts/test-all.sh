@@ -8,7 +8,9 @@
 #   6. every libFuzzer target for a short while (FUZZ_SECONDS, default 30);
 #   7. the Python oracle tests (imagehash, pdqhash from PyPI) against
 #      hashcheck, skipped with a message when PyPI cannot be reached;
-#   8. the Go binding: go vet, go test -race (scripts/test-go.sh).
+#   8. the Python binding: pip install ./bindings/python, pytest
+#      (scripts/test-python.sh);
+#   9. the Go binding: go vet, go test -race (scripts/test-go.sh).
 # Usage: bash scripts/test-all.sh      (from the repository root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,6 +74,9 @@ if "$venv/bin/pip" install -q --disable-pip-version-check \
 else
   echo "SKIPPED: could not install the oracle packages from PyPI"
 fi
+
+step "Python binding (bindings/python): pip install, pytest"
+bash scripts/test-python.sh
 
 step "Go binding (bindings/go): vet, go test -race"
 bash scripts/test-go.sh
