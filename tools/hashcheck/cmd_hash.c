@@ -68,13 +68,7 @@ typedef struct hash_ctx {
     const char *list_name, *labels;
 } hash_ctx;
 
-static void *w_init(void *ctx) {
-    hash_ctx *c = ctx;
-    hm_hasher *h;
-    return hc_hasher_new(&c->hcfg, &h) == HM_OK ? h : NULL;
-}
-
-static void w_fini(void *state) { hm_hasher_free(state); }
+static void *w_init(void *ctx) { return hc_worker_hasher(&((hash_ctx *)ctx)->hcfg); }
 
 static void csv_row(sbuf *b, const char *path, const hm_hash *h) {
     char hex[HM_HASH_STRING_MAX];
@@ -311,30 +305,13 @@ int cmd_hash(int argc, char **argv) {
         goto usage_error;
     }
     /* the options must be valid before the batch starts */
-    hm_hasher *probe;
-    hm_status hs = hc_hasher_new(&c.hcfg, &probe);
-    hm_hasher_free(probe);
-    if (hs != HM_OK) {
-        hc_err("bad hasher settings (%s)", hm_strerror(hs));
-        return 2;
-    }
-    if (hc_walk(&c.in, argv, npos, bc.follow, 0) != 0) {
-        hc_err("out of memory");
-        hc_inputs_free(&c.in);
-        return 2;
-    }
+    if (hc_hasher_cfg_check(&c.hcfg) != 0) return 2;
     if (c.format == OUT_CANONICAL) puts("hash_type,hash,entry_id,list,labels");
-    hc_pool_fns fns = {w_init, w_fini, w_work, NULL};
+    hc_pool_fns fns = {w_init, hc_worker_hasher_free, w_work, NULL};
     hc_stats st;
-    int rc = hc_pool_run(c.in.n, bc.jobs, bc.quiet ? 0 : bc.progress, &fns, &c, &st);
-    if (!bc.quiet && rc == 0) hc_summary("failed", &st, &c.in, 0);
+    const int rc = hc_batch_run(&c.in, argv, npos, 0, &bc, &fns, &c, 0, &st);
     hc_inputs_free(&c.in);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        hc_err("error writing the output");
-        return 2;
-    }
-    if (rc != 0) return 2;
-    return st.failed ? 1 : 0;
+    return rc != 0 ? 2 : st.failed ? 1 : 0;
 usage_error:
     usage(stderr);
     return 2;

@@ -136,13 +136,7 @@ typedef struct build_ctx {
     size_t images, videos, files, hashes, frames, low, add_errors;
 } build_ctx;
 
-static void *w_init(void *ctx) {
-    build_ctx *c = ctx;
-    hm_hasher *h;
-    return hc_hasher_new(&c->hcfg, &h) == HM_OK ? h : NULL;
-}
-
-static void w_fini(void *state) { hm_hasher_free(state); }
+static void *w_init(void *ctx) { return hc_worker_hasher(&((build_ctx *)ctx)->hcfg); }
 
 static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
     build_ctx *c = ctx;
@@ -437,7 +431,7 @@ int cmd_index(int argc, char **argv) {
     /* 2. media, hashed in parallel and staged in input order */
     hc_stats st = {0};
     if (c.media.n) {
-        hc_pool_fns fns = {w_init, w_fini, w_work, w_emit};
+        hc_pool_fns fns = {w_init, hc_worker_hasher_free, w_work, w_emit};
         if (hc_pool_run(c.media.n, bc.jobs, bc.quiet ? 0 : bc.progress, &fns, &c, &st) != 0)
             goto done;
         if (!bc.quiet) {

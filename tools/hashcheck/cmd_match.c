@@ -446,26 +446,10 @@ int cmd_match(int argc, char **argv) {
         types |= HM_WANT_PDQ_DIHEDRAL;
     c.mo.types = types;
     c.mo.video_types = HM_TYPE_BIT(HM_HASH_PDQ); /* the vPDQ rule reads PDQ frames */
-    hm_hasher *probe;
-    hm_status hs = hc_hasher_new(&c.hcfg, &probe);
-    hm_hasher_free(probe);
-    if (hs != HM_OK) {
-        hc_err("bad hasher settings (%s)", hm_strerror(hs));
-        goto done;
-    }
-    if (hc_walk(&c.in, argv, npos, bc.follow, 1) != 0) {
-        hc_err("out of memory");
-        goto done;
-    }
+    if (hc_hasher_cfg_check(&c.hcfg) != 0) goto done;
     hc_pool_fns fns = {w_init, w_fini, w_work, NULL};
     hc_stats st;
-    if (hc_pool_run(c.in.n, bc.jobs, bc.quiet ? 0 : bc.progress, &fns, &c, &st) != 0)
-        goto done;
-    if (!bc.quiet) hc_summary("failed", &st, &c.in, 1);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        hc_err("error writing the output");
-        goto done;
-    }
+    if (hc_batch_run(&c.in, argv, npos, 1, &bc, &fns, &c, 1, &st) != 0) goto done;
     rc = st.failed ? 2 : st.matched ? 1 : 0;
 done:
     hc_inputs_free(&c.in);

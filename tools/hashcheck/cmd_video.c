@@ -35,13 +35,7 @@ typedef struct video_ctx {
     int vpdq_out;
 } video_ctx;
 
-static void *w_init(void *ctx) {
-    video_ctx *c = ctx;
-    hm_hasher *h;
-    return hc_hasher_new(&c->hcfg, &h) == HM_OK ? h : NULL;
-}
-
-static void w_fini(void *state) { hm_hasher_free(state); }
+static void *w_init(void *ctx) { return hc_worker_hasher(&((video_ctx *)ctx)->hcfg); }
 
 static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
     video_ctx *c = ctx;
@@ -135,22 +129,12 @@ int cmd_video(int argc, char **argv) {
         hc_err("no files given");
         goto usage_error;
     }
-    if (hc_walk(&c.in, argv, npos, bc.follow, 0) != 0) {
-        hc_err("out of memory");
-        hc_inputs_free(&c.in);
-        return 2;
-    }
-    hc_pool_fns fns = {w_init, w_fini, w_work, NULL};
+    if (hc_hasher_cfg_check(&c.hcfg) != 0) return 2;
+    hc_pool_fns fns = {w_init, hc_worker_hasher_free, w_work, NULL};
     hc_stats st;
-    int rc = hc_pool_run(c.in.n, bc.jobs, bc.quiet ? 0 : bc.progress, &fns, &c, &st);
-    if (!bc.quiet && rc == 0) hc_summary("failed", &st, &c.in, 0);
+    const int rc = hc_batch_run(&c.in, argv, npos, 0, &bc, &fns, &c, 0, &st);
     hc_inputs_free(&c.in);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        hc_err("error writing the output");
-        return 2;
-    }
-    if (rc != 0) return 2;
-    return st.failed ? 1 : 0;
+    return rc != 0 ? 2 : st.failed ? 1 : 0;
 usage_error:
     usage(stderr);
     return 2;

@@ -78,6 +78,13 @@ void hc_hasher_cfg_init(hc_hasher_cfg *c);
  * (message printed), 0: not one. */
 int hc_hasher_option(int argc, char **argv, int *i, hc_hasher_cfg *c);
 hm_status hc_hasher_new(const hc_hasher_cfg *c, hm_hasher **out);
+/* 0 when a hasher can be made with these settings, else -1 (message
+ * printed): checked before a batch starts. */
+int hc_hasher_cfg_check(const hc_hasher_cfg *c);
+/* Pool worker state that is a hasher made from `c` (NULL on failure), and
+ * its fini callback. */
+void *hc_worker_hasher(const hc_hasher_cfg *c);
+void hc_worker_hasher_free(void *state);
 
 /* Video sampling options: --mode, --interval, --size, --apply-rotation;
  * same return convention. */
@@ -200,6 +207,13 @@ int hc_pool_run(size_t n, int jobs, int progress, const hc_pool_fns *fns, void *
 /* The closing summary on stderr: files, matched/hits when `matching`,
  * failures (called `what`), what the walk skipped, time and rate. */
 void hc_summary(const char *what, const hc_stats *st, const hc_inputs *in, int matching);
+
+/* The common run of hash, video and match: walk the operands into `in`
+ * (hc_walk), process them on the pool, print the summary (unless -q) and
+ * flush stdout.  Returns 0, or -1 after printing why (memory, threads, a
+ * write error).  The caller frees `in`. */
+int hc_batch_run(hc_inputs *in, char **args, int n, int hash_args, const hc_batch_cfg *bc,
+                 const hc_pool_fns *fns, void *ctx, int matching, hc_stats *st);
 
 /* ---- commands --------------------------------------------------------------- */
 

@@ -224,3 +224,19 @@ int hc_pool_run(size_t n, int jobs, int progress_mode, const hc_pool_fns *fns, v
     free(tids);
     return rc;
 }
+
+int hc_batch_run(hc_inputs *in, char **args, int n, int hash_args, const hc_batch_cfg *bc,
+                 const hc_pool_fns *fns, void *ctx, int matching, hc_stats *st) {
+    if (hc_walk(in, args, n, bc->follow, hash_args) != 0) {
+        hc_err("out of memory");
+        return -1;
+    }
+    if (hc_pool_run(in->n, bc->jobs, bc->quiet ? 0 : bc->progress, fns, ctx, st) != 0)
+        return -1;
+    if (!bc->quiet) hc_summary("failed", st, in, matching);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        hc_err("error writing the output");
+        return -1;
+    }
+    return 0;
+}

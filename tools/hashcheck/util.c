@@ -327,6 +327,22 @@ hm_status hc_hasher_new(const hc_hasher_cfg *c, hm_hasher **out) {
     return st;
 }
 
+int hc_hasher_cfg_check(const hc_hasher_cfg *c) {
+    hm_hasher *h;
+    const hm_status st = hc_hasher_new(c, &h);
+    hm_hasher_free(h);
+    if (st == HM_OK) return 0;
+    hc_err("bad hasher settings (%s)", hm_strerror(st));
+    return -1;
+}
+
+void *hc_worker_hasher(const hc_hasher_cfg *c) {
+    hm_hasher *h;
+    return hc_hasher_new(c, &h) == HM_OK ? h : NULL;
+}
+
+void hc_worker_hasher_free(void *state) { hm_hasher_free(state); }
+
 int hc_video_option(int argc, char **argv, int *i, hm_video_opts *o) {
     const char *a = argv[*i];
     if (strcmp(a, "--apply-rotation") == 0) {
