@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Matching quality under real edits (issue #8): fetch the corpus, make the
+# edited copies, hash and match everything, write RESULTS.md and the plots.
+#
+#   bash bench/robustness/run.sh [--limit N]     # N: first N photos only (development)
+#
+# Cache (photos, edited copies, raw results): ${HM_CORPUS_DIR:-~/.cache/hashmatch-corpus},
+# outside the tree.  Writes bench/robustness/RESULTS.md and bench/robustness/*.png
+# (with --limit: into $cache/robustness/subset/ instead, the committed results untouched).
+# Python: build-robust/venv (pinned Pillow, numpy, matplotlib from requirements.txt) for the
+# edits and the report; for hashing, $HM_PYTHON or build-py/venv/bin/python (made by
+# `bash scripts/test-python.sh`), which must import the repository's `hashmatch` binding; when
+# neither does, the library and binding are built into build-robust/ (cmake, pip).
+# Exit status 77 (skip) when no corpus file can be had.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+here=$root/bench/robustness
+cd "$root"
+limit=0
+[ "${1:-}" = "--limit" ] && limit=${2:?--limit N}
+cache=${HM_CORPUS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/hashmatch-corpus}
+work=$cache/robustness
+jobs=${HM_JOBS:-$(nproc)}
+say() { printf '[robustness %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+mkdir -p "$work"
+
+venv=$root/build-robust/venv
+if ! "$venv/bin/python" -c 'import PIL, numpy, matplotlib' 2>/dev/null; then
+    say "creating $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q -r "$here/requirements.txt"
+fi
+
+py=${HM_PYTHON:-$root/build-py/venv/bin/python}
+if ! "$py" -c 'import hashmatch, numpy' 2>/dev/null; then
+    py=$venv/bin/python
+    if ! "$py" -c 'import hashmatch' 2>/dev/null; then
+        say "no Python with the hashmatch binding; building the library and binding into build-robust/"
+        cmake -S . -B build-robust/c -DCMAKE_BUILD_TYPE=Release \
+            -DCMAKE_INSTALL_PREFIX="$root/build-robust/prefix" -DCMAKE_INSTALL_LIBDIR=lib >/dev/null
+        cmake --build build-robust/c -j "$jobs" >/dev/null
+        cmake --install build-robust/c >/dev/null
+        PKG_CONFIG_PATH=$root/build-robust/prefix/lib/pkgconfig "$venv/bin/pip" install -q ./bindings/python
+    fi
+fi
+say "hashing with $py ($("$py" -c 'import hashmatch; print("libhashmatch", hashmatch.LIBRARY_VERSION)'))"
+
+say "corpus"
+rc=0
+python3 "$here/corpus.py" --list "$work/list.tsv" || rc=$?
+if [ $rc = 77 ]; then say "no corpus; skipping"; exit 77; fi
+
+pil=$("$venv/bin/python" -c 'import PIL; print(PIL.__version__)')
+recipe=$("$venv/bin/python" -c "import sys; sys.path.insert(0, '$here'); import make_edits; print(make_edits.RECIPE_VERSION)")
+edits=$work/edits-r$recipe-pillow$pil
+say "edited copies -> $edits"
+"$venv/bin/python" "$here/make_edits.py" "$work/list.tsv" "$edits" --jobs "$jobs" \
+    $([ "$limit" != 0 ] && echo --limit "$limit")
+
+if [ "$limit" != 0 ]; then out=$work/subset; else out=$here; fi
+json=$work/results$([ "$limit" != 0 ] && echo "-subset$limit").json
+mkdir -p "$out"
+say "hashing and matching"
+"$py" "$here/evaluate.py" "$work/list.tsv" "$edits/edits.tsv" "$json" --jobs "$jobs" \
+    $([ "$limit" != 0 ] && echo --limit "$limit")
+say "report -> $out"
+"$venv/bin/python" "$here/report.py" "$json" "$out" \
+    --command "bash bench/robustness/run.sh$([ "$limit" != 0 ] && echo " --limit $limit")"
+say "done: $out/RESULTS.md"
