@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Matching quality under real edits (issue #8): fetch the corpus, make the
 # edited copies, hash and match everything, write RESULTS.md and the plots.
+# Photos: corpus.py, make_edits.py, evaluate.py; video clips: video.py (FFmpeg CLI edits,
+# vPDQ; skipped with --limit, HM_NO_VIDEO=1 or without ffmpeg); tables and plots: report.py.
+# Takes about 20 minutes on 2 cores (HM_JOBS: threads/processes, default nproc).
 #
 #   bash bench/robustness/run.sh [--limit N]     # N: first N photos only (development)
 #
@@ -63,7 +66,18 @@ mkdir -p "$out"
 say "hashing and matching"
 "$py" "$here/evaluate.py" "$work/list.tsv" "$edits/edits.tsv" "$json" --jobs "$jobs" \
     $([ "$limit" != 0 ] && echo --limit "$limit")
+vjson=
+if [ "$limit" = 0 ] && [ "${HM_NO_VIDEO:-0}" = 0 ]; then
+    if command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null; then
+        ff=$(ffmpeg -version | head -1 | cut -d' ' -f3)
+        say "video: edited copies and vPDQ matching"
+        vjson=$work/video.json
+        "$py" "$here/video.py" "$work/list.tsv" "$work/video-edits-ffmpeg$ff" "$vjson" --jobs "$jobs" || vjson=
+    else
+        say "ffmpeg/ffprobe not found (apt-get install ffmpeg): no video part"
+    fi
+fi
 say "report -> $out"
-"$venv/bin/python" "$here/report.py" "$json" "$out" \
+"$venv/bin/python" "$here/report.py" "$json" "$out" ${vjson:+--video "$vjson"} \
     --command "bash bench/robustness/run.sh$([ "$limit" != 0 ] && echo " --limit $limit")"
 say "done: $out/RESULTS.md"
