@@ -340,7 +340,18 @@ def main() -> int:
         hard = {"photos": {"pairs": int(hn.sum()),
                            "groups": int(len({g for g in groups if groups.count(g) > 1})),
                            "hist": np.bincount(np.minimum(Dh, bitsn + 1), minlength=bitsn + 2).tolist()}}
-        modes[name] = {"kind": kind, "bits": bitsn, "n_unrelated": n_unrel,
+        # the closest unrelated pairs, to check by eye that they are really unrelated
+        Dm = np.where(unrel_mask, D, BIG)
+        flat = np.argsort(Dm, axis=None, kind="stable")[:5]
+        closest = []
+        for f in flat:
+            qi, oi = np.unravel_index(f, Dm.shape)
+            qf = photos[qi]["file"] if qi < no else edits[qi - no][2]
+            closest.append({"distance": int(Dm[qi, oi]), "query_class": q_class[qi],
+                            "query": os.path.basename(photos[q_photo[qi]]["path"]),
+                            "query_file": os.path.basename(qf),
+                            "known": os.path.basename(photos[oi]["path"])})
+        modes[name] = {"kind": kind, "bits": bitsn, "n_unrelated": n_unrel, "closest_unrelated": closest,
                        "unrelated_hist": hist_u.tolist(), "thresholds": th,
                        "classes": per_class, "hard": hard,
                        "gauss": {"mean": mu, "sd": sd}}
@@ -371,6 +382,30 @@ def main() -> int:
                     "pairs": len(ds), "hist": np.bincount(np.minimum(ds, bitsn + 1),
                                                           minlength=bitsn + 2).tolist()}
 
+    # cost of the options: hashing with and without the dihedral variants (a sample of
+    # copies, one thread), and index queries plain and dihedral (every query, threshold 31)
+    sample_files = [edits[i][2] for i in rs.choice(len(edits), size=min(150, len(edits)), replace=False)]
+    hh = hm.Hasher()
+    cost = {}
+    for label, kw in (("hash_pdq_s", {"types": "pdq"}), ("hash_pdq_dihedral_s", {"types": "pdq", "dihedral": True}),
+                      ("hash_phash_s", {"types": "phash"})):
+        t0 = time.perf_counter()
+        for f in sample_files:
+            try:
+                hh.hash(f, **kw)
+            except hm.Error:
+                pass
+        cost[label] = (time.perf_counter() - t0) / len(sample_files)
+    groups_plain = [[q_hashes[i]] for i in live]
+    groups_exact = [[hm.Hash("pdq", bytes(queries[i]["pdq"][v]), quality=queries[i]["quality"], variant=v)
+                     for v in range(8)] for i in live]
+    for label, gq, dih in (("query_plain_s", groups_plain, False), ("query_dihedral_exact_s", groups_exact, True),
+                           ("query_dihedral_bits_s", groups_plain, True)):
+        t0 = time.perf_counter()
+        idx.query_batch(gq, dihedral=dih)
+        cost[label] = (time.perf_counter() - t0) / len(gq)
+    say("cost: " + ", ".join("%s %.3f ms" % (k, 1000 * v) for k, v in cost.items()))
+
     t_hash = [h["t_hash"] for h in H_edit if "t_hash" in h]
     t_d8 = [h["t_d8"] for h in H_edit if "t_d8" in h]
     meta = {
@@ -385,7 +420,7 @@ def main() -> int:
         "index_bits_query_s": t_bits, "min_quality": MIN_QUALITY, "runtime_s": time.time() - started,
         "failed_edits": {c: int(sum(1 for qc, okk in zip(q_class, q_ok) if qc == c and not okk))
                          for c in edit_names},
-        "limit": a.limit,
+        "limit": a.limit, "cost": cost,
     }
     with open(a.out, "w") as fh:
         json.dump({"meta": meta, "modes": modes}, fh)

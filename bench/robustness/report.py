@@ -100,6 +100,15 @@ def main() -> int:
     w("| hashing | %.1f ms per image for PDQ with its 8 dihedral variants + pHash + dHash + aHash (mean, "
       "decode included, 2 threads on a shared machine); the evaluator's 8-orientation re-hash for the "
       "64-bit hashes adds %.0f ms |" % (1000 * meta["mean_hash_s"], 1000 * (meta["mean_dihedral64_extra_s"] or 0)))
+    if meta.get("cost"):
+        c = meta["cost"]
+        w("| cost of the options | hashing one copy (one thread, sample of 150): PDQ %.1f ms, PDQ + 7 dihedral "
+          "variants %.1f ms, pHash %.1f ms; index query of %d originals per query (Python batch, threshold "
+          "31): plain %.1f µs, dihedral exact %.1f µs, dihedral bits %.1f µs. A toy index: the 8 variants "
+          "cost up to 8 searches in a large one (docs/index.md) |" % (
+              1000 * c["hash_pdq_s"], 1000 * c["hash_pdq_dihedral_s"], 1000 * c["hash_phash_s"],
+              meta["photos"], 1e6 * c["query_plain_s"], 1e6 * c["query_dihedral_exact_s"],
+              1e6 * c["query_dihedral_bits_s"]))
     if meta.get("limit"):
         w("| **subset** | only the first %d photos (--limit): development run, not the full corpus |"
           % meta["limit"])
@@ -114,7 +123,9 @@ def main() -> int:
       "reported separately, never counted as unrelated.")
     w("- FPR threshold: the largest distance t at which at most a fraction f of the unrelated "
       "pairs lie (distance ≤ t). One threshold per hash kind and mode, pooled over all edit classes, "
-      "as a platform would set it.")
+      "as a platform would set it. The pairs are not independent (the ~20 copies of one photo "
+      "against one known photo are alike), so the effective sample is nearer the number of photo "
+      "pairs (%s) than the pair count: read the 1e-4 thresholds as ±1-2." % f"{meta['photos'] * (meta['photos'] - 1):,}")
     w("- PDQ queries of quality < %d match nothing (the library's default query rule); "
       "a copy the library cannot decode is a miss." % meta["min_quality"])
     w("- Modes: **PDQ dih.**: the query's 8 exact dihedral variants as `hm_hash_file` returns them "
@@ -158,6 +169,15 @@ def main() -> int:
         w("| %s | %s | %s | ≤ %d: %d (%.2g) | %.1f ± %.1f |" % (
             MODE_LABEL[m], cells[0], cells[1], dflt["t"], dflt["false"],
             dflt["false"] / M["n_unrelated"], M["gauss"]["mean"], M["gauss"]["sd"]))
+    w("")
+
+    w("Closest unrelated pairs (query photo (edit) vs known original), listed so that they can be "
+      "checked by eye for duplicates the manifest missed:\n")
+    for m in ("pdq", "phash"):
+        if m in modes:
+            w("- %s: %s" % (MODE_LABEL[m], "; ".join(
+                "%d: %s (%s) vs %s" % (c["distance"], c["query"], c["query_class"], c["known"])
+                for c in modes[m].get("closest_unrelated", []))))
     w("")
 
     # recall tables
