@@ -94,15 +94,19 @@ def hash_item(path, dihedral64):
     for k in KINDS64:
         out[k] = int.from_bytes(bytes(r[k]), "big")
     if dihedral64:
-        px = h.decode(path)
-        vals = {k: [] for k in KINDS64}
-        for a in orientations(px):
-            rr = h.hash(a, "phash,dhash,ahash")
+        try:
+            px = h.decode(path)
+            vals = {k: [] for k in KINDS64}
+            for a in orientations(px):
+                rr = h.hash(a, "phash,dhash,ahash")
+                for k in KINDS64:
+                    vals[k].append(int.from_bytes(bytes(rr[k]), "big"))
+        except hm.Error as e:  # the 8-orientation modes fall back to the plain hash
+            print(f"evaluate: 8 orientations of {path}: {e}", file=sys.stderr)
+        else:
             for k in KINDS64:
-                vals[k].append(int.from_bytes(bytes(rr[k]), "big"))
-        for k in KINDS64:
-            out[k + "_d8"] = np.array(vals[k], np.uint64)
-        out["t_d8"] = time.perf_counter() - t1
+                out[k + "_d8"] = np.array(vals[k], np.uint64)
+            out["t_d8"] = time.perf_counter() - t1
     return out
 
 
