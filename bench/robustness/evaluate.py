@@ -50,6 +50,9 @@ import numpy as np
 
 import hashmatch as hm
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import trim  # noqa: E402  (border-trimming prototype)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 LUT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 KINDS64 = ("phash", "dhash", "ahash")
@@ -79,7 +82,7 @@ def orientations(a):
     return [np.ascontiguousarray(x) for x in out]
 
 
-def hash_item(path, dihedral64):
+def hash_item(path, dihedral64, do_trim=False):
     """-> dict(pdq: 8x32 uint8, quality, phash/dhash/ahash: uint64, and with
     dihedral64 <kind>_d8: 8 uint64), or dict(error=...)."""
     h = hasher()
@@ -93,20 +96,28 @@ def hash_item(path, dihedral64):
            "quality": r.pdq.quality, "t_hash": t1 - t0}
     for k in KINDS64:
         out[k] = int.from_bytes(bytes(r[k]), "big")
-    if dihedral64:
+    if dihedral64 or do_trim:
         try:
             px = h.decode(path)
-            vals = {k: [] for k in KINDS64}
-            for a in orientations(px):
-                rr = h.hash(a, "phash,dhash,ahash")
+            if dihedral64:
+                vals = {k: [] for k in KINDS64}
+                for a in orientations(px):
+                    rr = h.hash(a, "phash,dhash,ahash")
+                    for k in KINDS64:
+                        vals[k].append(int.from_bytes(bytes(rr[k]), "big"))
                 for k in KINDS64:
-                    vals[k].append(int.from_bytes(bytes(rr[k]), "big"))
-        except hm.Error as e:  # the 8-orientation modes fall back to the plain hash
-            print(f"evaluate: 8 orientations of {path}: {e}", file=sys.stderr)
-        else:
-            for k in KINDS64:
-                out[k + "_d8"] = np.array(vals[k], np.uint64)
-            out["t_d8"] = time.perf_counter() - t1
+                    out[k + "_d8"] = np.array(vals[k], np.uint64)
+                out["t_d8"] = time.perf_counter() - t1
+            if do_trim:
+                t2 = time.perf_counter()
+                rr = h.hash(trim.trim(px), "pdq,phash,dhash,ahash")
+                out["pdq_trim"] = np.frombuffer(bytes(rr.pdq), np.uint8)
+                out["quality_trim"] = rr.pdq.quality
+                for k in KINDS64:
+                    out[k + "_trim"] = int.from_bytes(bytes(rr[k]), "big")
+                out["t_trim"] = time.perf_counter() - t2
+        except hm.Error as e:  # these modes fall back to the plain hash
+            print(f"evaluate: decoding {path} for the 8 orientations / trimming: {e}", file=sys.stderr)
     return out
 
 
@@ -173,6 +184,8 @@ def main() -> int:
     ap.add_argument("out")
     ap.add_argument("--limit", type=int, default=0, help="only the first N photos (development)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--no-trim", action="store_true",
+                    help="skip the border-trimming prototype (modes *-trim)")
     ap.add_argument("--no-dihedral64", action="store_true",
                     help="skip the 8-orientation re-hashing for the 64-bit hashes")
     a = ap.parse_args()
@@ -193,11 +206,12 @@ def main() -> int:
     edits = [(pidx[s], e, f) for s, e, f in edits if s in pidx]
     edit_names = list(dict.fromkeys(e for _, e, _ in edits))
     do_d8 = not a.no_dihedral64
+    do_trim = not a.no_trim
 
     # ---- hashing -------------------------------------------------------
     # originals are queries too: they get the 8 orientations like any upload would
-    items = [(r["file"], do_d8) for r in photos] + [(r["file"], False) for r in frames] + \
-            [(f, do_d8) for _, _, f in edits]
+    items = [(r["file"], do_d8, do_trim) for r in photos] + [(r["file"], False, False) for r in frames] + \
+            [(f, do_d8, do_trim) for _, _, f in edits]
     say(f"hashing {len(photos)} photos, {len(frames)} frames, {len(edits)} edited copies "
         f"({a.jobs} threads)")
     with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
@@ -264,6 +278,21 @@ def main() -> int:
                 d = popcount_xor(u64_bytes(q8[:, v]), Ob)
                 m = d if m is None else np.minimum(m, d)
             dist[k + "-dihedral-img"] = m
+    if do_trim:
+        # both sides trimmed: the known list would be built with the same option
+        def trimmed_pdq(hs):
+            z = np.zeros((len(hs), 32), np.uint8)
+            for i, h in enumerate(hs):
+                if "error" not in h:
+                    z[i] = h.get("pdq_trim", h["pdq"][0])
+            return z
+        dist["pdq-trim"] = popcount_xor(trimmed_pdq(queries), trimmed_pdq(H_orig))
+        q_gate_trim = np.array([h.get("quality_trim", h.get("quality", -1)) if "error" not in h else -1
+                                for h in queries]) >= MIN_QUALITY
+        for k in KINDS64:
+            def tk(hs):
+                return np.array([h.get(k + "_trim", h[k]) if "error" not in h else 0 for h in hs], np.uint64)
+            dist[k + "-trim"] = popcount_xor(u64_bytes(tk(queries)), u64_bytes(tk(H_orig)))
     say(f"numpy distances in {time.perf_counter() - t0:.1f} s")
 
     # PDQ through the index: bit-derived dihedral variants for every pair, and a
@@ -307,7 +336,9 @@ def main() -> int:
     # decode failures and the PDQ quality gate
     for name, D in dist.items():
         D[~q_ok] = BIG
-        if name.startswith("pdq"):
+        if name == "pdq-trim":
+            D[~q_gate_trim] = BIG
+        elif name.startswith("pdq"):
             D[~q_gate] = BIG
         D[:, ~o_ok] = BIG
 
@@ -335,7 +366,8 @@ def main() -> int:
             per_class[c] = {
                 "n": int(sel.sum()),
                 "failed": int((~q_ok[sel]).sum()),
-                "low_quality": int((q_ok[sel] & ~q_gate[sel]).sum()) if kind == "pdq" else 0,
+                "low_quality": int((q_ok[sel] & ~(q_gate_trim if name == "pdq-trim" else q_gate)[sel]).sum())
+                if kind == "pdq" else 0,
                 "hist": np.bincount(np.minimum(dpos, bitsn + 1), minlength=bitsn + 2).tolist(),
             }
         # hard negatives: different photos of one group (ordered pairs, originals)
@@ -412,6 +444,7 @@ def main() -> int:
 
     t_hash = [h["t_hash"] for h in H_edit if "t_hash" in h]
     t_d8 = [h["t_d8"] for h in H_edit if "t_d8" in h]
+    t_trim = [h["t_trim"] for h in H_edit if "t_trim" in h]
     meta = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{cpu_model()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}",
@@ -421,6 +454,7 @@ def main() -> int:
         "packages": sorted({r["package"] for r in photos}),
         "n_unrelated": n_unrel, "mean_hash_s": float(np.mean(t_hash)) if t_hash else None,
         "mean_dihedral64_extra_s": float(np.mean(t_d8)) if t_d8 else None,
+        "mean_trim_extra_s": float(np.mean(t_trim)) if t_trim else None,
         "index_bits_query_s": t_bits, "min_quality": MIN_QUALITY, "runtime_s": time.time() - started,
         "failed_edits": {c: int(sum(1 for qc, okk in zip(q_class, q_ok) if qc == c and not okk))
                          for c in edit_names},
