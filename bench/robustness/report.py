@@ -220,9 +220,9 @@ def main() -> int:
     w("## Hard negatives\n")
     w("Share of pairs that *match* (lower is better) at the FPR-1e-4 threshold and at the library "
       "default. Photos: ordered pairs of different photos of one group (%d groups: bursts, stereo "
-      "and calibration series, the same person). Frames: a 25 fps clip (dlib's 151 video frames), "
-      "pairs 1, 5 and 25 frames apart (0.04, 0.2, 1 s). Frames are not computed for the "
-      "bits-derived and 8-orientation modes.\n" % modes["pdq"]["hard"]["photos"]["groups"])
+      "and calibration series, the same person). Frames: dlib's object-tracking clip (151 consecutive "
+      "frames, 320×240, hand-held camera moving over a table), pairs 1, 5 and 25 frames apart. Frames "
+      "are not computed for the bits-derived, 8-orientation and trim modes.\n" % modes["pdq"]["hard"]["photos"]["groups"])
     w("| mode | set | pairs | median distance | match at FPR 1e-4 t | match at default t |")
     w("|---|---|---:|---:|---:|---:|")
     for m in order:
