@@ -93,8 +93,8 @@ static void against_upstream(const char *video, const char *ref, int downscale) 
 
 /* Every hashed frame of a mode equals the every-frame decode's hash of the
  * same frame: interval picks exact frames; keyframes decoded alone are the
- * same pictures, not garbage (exactly with RGB conversion; within a few
- * bits from the luma plane, which skips the conversion's rounding). */
+ * same pictures, not garbage (exactly by default, with the RGB conversion;
+ * within a few bits from the luma plane, which skips its rounding). */
 static void modes_agree(const char *video) {
     static frames all, sel;
     hm_video_opts o;
@@ -105,7 +105,7 @@ static void modes_agree(const char *video) {
         const int mode = pass == 0 ? HM_FRAMES_INTERVAL : HM_FRAMES_KEYFRAMES;
         const int tolerance = pass == 2 ? 4 : 0;
         opts(&o, mode, mode == HM_FRAMES_INTERVAL ? 1.0 : 0);
-        o.rgb_exact = pass == 1;
+        if (pass == 2) o.rgb_exact = 0; /* pass 1: keyframes as by default, through RGB */
         run(video, NULL, 0, &o, &sel);
         CHECK_INT(sel.st, HM_OK);
         CHECK(sel.n > 0);

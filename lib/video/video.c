@@ -94,6 +94,7 @@ void hm_video_opts_init(hm_video_opts *o) {
     o->interval = 1.0;
     o->types = HM_TYPE_BIT(HM_HASH_PDQ);
     o->animated_images = 1;
+    o->rgb_exact = 1;
     o->max_frames = 100000;
     o->max_decoded = 2000000;
     o->max_duration = 14400;
