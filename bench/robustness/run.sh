@@ -20,7 +20,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 here=$root/bench/robustness
 cd "$root"
 limit=0
-[ "${1:-}" = "--limit" ] && limit=${2:?--limit N}
+if [ "${1:-}" = "--limit" ]; then limit=${2:?--limit N}; fi
+lim=()  # passed on to make_edits.py and evaluate.py
+if [ "$limit" != 0 ]; then lim=(--limit "$limit"); fi
 cache=${HM_CORPUS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/hashmatch-corpus}
 work=$cache/robustness
 jobs=${HM_JOBS:-$(nproc)}
@@ -57,15 +59,16 @@ pil=$("$venv/bin/python" -c 'import PIL; print(PIL.__version__)')
 recipe=$("$venv/bin/python" -c "import sys; sys.path.insert(0, '$here'); import make_edits; print(make_edits.RECIPE_VERSION)")
 edits=$work/edits-r$recipe-pillow$pil
 say "edited copies -> $edits"
-"$venv/bin/python" "$here/make_edits.py" "$work/list.tsv" "$edits" --jobs "$jobs" \
-    $([ "$limit" != 0 ] && echo --limit "$limit")
+"$venv/bin/python" "$here/make_edits.py" "$work/list.tsv" "$edits" --jobs "$jobs" "${lim[@]}"
 
-if [ "$limit" != 0 ]; then out=$work/subset; else out=$here; fi
-json=$work/results$([ "$limit" != 0 ] && echo "-subset$limit").json
+if [ "$limit" != 0 ]; then
+    out=$work/subset json=$work/results-subset$limit.json cmd="bash bench/robustness/run.sh --limit $limit"
+else
+    out=$here json=$work/results.json cmd="bash bench/robustness/run.sh"
+fi
 mkdir -p "$out"
 say "hashing and matching"
-"$py" "$here/evaluate.py" "$work/list.tsv" "$edits/edits.tsv" "$json" --jobs "$jobs" \
-    $([ "$limit" != 0 ] && echo --limit "$limit")
+"$py" "$here/evaluate.py" "$work/list.tsv" "$edits/edits.tsv" "$json" --jobs "$jobs" "${lim[@]}"
 vjson=
 if [ "$limit" = 0 ] && [ "${HM_NO_VIDEO:-0}" = 0 ]; then
     if command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null; then
@@ -78,6 +81,5 @@ if [ "$limit" = 0 ] && [ "${HM_NO_VIDEO:-0}" = 0 ]; then
     fi
 fi
 say "report -> $out"
-"$venv/bin/python" "$here/report.py" "$json" "$out" ${vjson:+--video "$vjson"} \
-    --command "bash bench/robustness/run.sh$([ "$limit" != 0 ] && echo " --limit $limit")"
+"$venv/bin/python" "$here/report.py" "$json" "$out" ${vjson:+--video "$vjson"} --command "$cmd"
 say "done: $out/RESULTS.md"
