@@ -3,7 +3,8 @@
 # edited copies, hash and match everything, write RESULTS.md and the plots.
 # Photos: corpus.py, make_edits.py, evaluate.py; video clips: video.py (FFmpeg CLI edits,
 # vPDQ; skipped with --limit, HM_NO_VIDEO=1 or without ffmpeg); tables and plots: report.py.
-# Takes about 20 minutes on 2 cores (HM_JOBS: threads/processes, default nproc).
+# Takes about 13 minutes on 2 idle cores, 9 with the edited copies cached
+# (HM_JOBS: threads/processes, default nproc).
 #
 #   bash bench/robustness/run.sh [--limit N]     # N: first N photos only (development)
 #
