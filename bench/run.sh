@@ -36,23 +36,8 @@ while [ $# -gt 0 ]; do
 done
 [ "$RUNS" -ge 5 ] || echo "run.sh: warning: fewer than 5 runs" >&2
 
-# Busy time of the cores other than the pinned one, summed over the timed
-# phases only (from /proc/stat), to show whether anything else was running.
-OTHER_BUSY=0 OTHER_TOTAL=0
-cpu_snap() { awk -v c="cpu$CPU" '/^cpu[0-9]/ && $1 != c {
-    b += $2 + $3 + $4 + $7 + $8 + $9; t += $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }
-    END { print b, t }' /proc/stat; }
-timed() { # run a timed phase, accumulating the other cores' busy time
-    local a b
-    a=$(cpu_snap)
-    "$@"
-    b=$(cpu_snap)
-    read -r OTHER_BUSY OTHER_TOTAL < <(echo "$a $b $OTHER_BUSY $OTHER_TOTAL" |
-        awk '{ print $5 + $3 - $1, $6 + $4 - $2 }')
-}
 log() { printf '[run.sh %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-PIN=(taskset -c "$CPU")
-command -v taskset >/dev/null || { log "taskset not found; running unpinned"; PIN=(); }
+. "$(dirname "${BASH_SOURCE[0]}")/pin.sh"
 
 # ---- 1. build ---------------------------------------------------------------
 log "building bench programs in $BUILD"
@@ -196,9 +181,7 @@ for side in "${SIDES[@]}"; do
 done
 
 # ---- 6. report ---------------------------------------------------------------
-printf 'other_busy\t%s\n' "$(awk -v b="$OTHER_BUSY" -v t="$OTHER_TOTAL" \
-    'BEGIN { if (t > 0) printf "%.1f%%", 100 * b / t; else print "?" }')" >> "$OUT/meta.tsv"
-printf 'loadavg_end\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/meta.tsv"
+other_busy_meta "$OUT/meta.tsv"
 "$PY" "$ROOT/bench/report.py" "$OUT" > "$OUT/report.md"
 log "done; raw results and report.md in $OUT"
 cat "$OUT/report.md"
