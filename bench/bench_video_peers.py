@@ -154,7 +154,7 @@ def fmt(x, nd=1):
 
 
 MODE_NAMES = [
-    ("key", "keyframes"), ("key-rgb", "keyframes, RGB path"), ("interval", "1 s interval"),
+    ("key", "keyframes"), ("key-luma", "keyframes, luma plane"), ("interval", "1 s interval"),
     ("all", "every frame"), ("vpdq", "vpdq 1 s"), ("floor-key", "floor: key only"),
     ("floor-all", "floor: every frame"), ("ffmpeg-cli-key", "`ffmpeg -skip_frame nokey`"),
 ]
@@ -207,32 +207,33 @@ def cmd_report(a):
         P(f"| {n} | {w}x{h}, H.264 `-g {gop}` | {int(frames):,} | {keys} ({float(du) / max(1, int(keys)):.2f} s) "
           f"| {float(du):.1f} s | {mb * 8 / float(du):.2f} Mbit/s ({mb:.0f} MB) |")
     P()
+    def file_table(cols, cell):
+        """a table with a row per file and a column per mode in `cols`;
+        cell(n, m, T[(n, m)]) for the measured pairs, "–" for the others"""
+        P("| file | " + " | ".join(t for _, t in cols) + " |")
+        P("|---|" + "---|" * len(cols))
+        for n in names:
+            P(f"| {n} | " + " | ".join(cell(n, m, T[(n, m)]) if T.get((n, m)) else "–"
+                                       for m, _ in cols) + " |")
+        P()
+
+    def cpu_range(n, m, v):
+        cs = [x[1] for x in v]
+        return f"{median(cs):.3f} [{min(cs):.3f}–{max(cs):.3f}] ({wall[(n, m)] / cpu[(n, m)]:.2f})"
+
+    def frames(n, m, v):
+        if m.startswith("floor"):
+            return f"{v[0][3]:,} decoded"
+        if m == "vpdq":
+            return f"{v[0][4]:,} hashed"
+        return f"{v[0][3]:,} / {v[0][4]:,}"
+
     P("### Seconds of video hashed per CPU-second (median; higher is better)")
     P()
-    P("| file | " + " | ".join(t for _, t in modes) + " |")
-    P("|---|" + "---|" * len(modes))
-    for n in names:
-        cells = []
-        for m, _ in modes:
-            c = cpu.get((n, m))
-            cells.append(fmt(dur[n] / c, 1) if c else "–")
-        P(f"| {n} | " + " | ".join(cells) + " |")
-    P()
+    file_table(modes, lambda n, m, v: fmt(dur[n] / cpu[(n, m)], 1))
     P("CPU seconds per file (median, [min–max] of the rounds; wall/CPU):")
     P()
-    P("| file | " + " | ".join(t for _, t in modes) + " |")
-    P("|---|" + "---|" * len(modes))
-    for n in names:
-        cells = []
-        for m, _ in modes:
-            v = T.get((n, m))
-            if not v:
-                cells.append("–")
-                continue
-            cs = [x[1] for x in v]
-            cells.append(f"{median(cs):.3f} [{min(cs):.3f}–{max(cs):.3f}] ({wall[(n, m)] / cpu[(n, m)]:.2f})")
-        P(f"| {n} | " + " | ".join(cells) + " |")
-    P()
+    file_table(modes, cpu_range)
 
     def paired(n, m1, m2):
         """ratio of medians, and the range of the per-round ratios"""
@@ -262,34 +263,19 @@ def cmd_report(a):
     P("Other ratios (CPU, medians):")
     P()
     P("| file | 1 s interval / every-frame decode | vpdq / 1 s interval | every frame / every-frame decode "
-      "| keyframes RGB path / luma path |")
+      "| keyframes luma plane / RGB (default) |")
     P("|---|---|---|---|---|")
     for n in names:
         def r(m1, m2):
             g = paired(n, m1, m2)
             return f"{g[0]:.2f}x" if g else "–"
         P(f"| {n} | {r('interval', 'floor-all')} | {r('vpdq', 'interval')} | {r('all', 'floor-all')} "
-          f"| {r('key-rgb', 'key')} |")
+          f"| {r('key-luma', 'key')} |")
     P()
     P("### Frames decoded / hashed (first round)")
     P()
-    fm = [m for m in ("key", "interval", "all", "floor-key", "floor-all", "vpdq") if any((n, m) in T for n in names)]
-    P("| file | " + " | ".join(fm) + " |")
-    P("|---|" + "---|" * len(fm))
-    for n in names:
-        cells = []
-        for m in fm:
-            v = T.get((n, m))
-            if not v:
-                cells.append("–")
-            elif m.startswith("floor"):
-                cells.append(f"{v[0][3]:,} decoded")
-            elif m == "vpdq":
-                cells.append(f"{v[0][4]:,} hashed")
-            else:
-                cells.append(f"{v[0][3]:,} / {v[0][4]:,}")
-        P(f"| {n} | " + " | ".join(cells) + " |")
-    P()
+    file_table([(m, m) for m in ("key", "interval", "all", "floor-key", "floor-all", "vpdq")
+                if any((n, m) in T for n in names)], frames)
     hd = f"{d}/hashes"
     if os.path.isdir(hd):
         P("### Hashes against vpdq and against each other (first round)")
@@ -302,8 +288,8 @@ def cmd_report(a):
         for n in names:
             for fa, fb, what in (("interval", "vpdq-peer", "1 s interval vs vpdq"),
                                  ("key", "vpdq-peer", "keyframes vs vpdq (frames both hashed)"),
-                                 ("key", "all", "keyframes (luma) vs every frame (RGB), same frames"),
-                                 ("key-rgb", "all", "keyframes (RGB) vs every frame, same frames")):
+                                 ("key", "all", "keyframes vs every frame, same frames"),
+                                 ("key-luma", "all", "keyframes (luma plane) vs every frame (RGB), same frames")):
                 pa, pb = f"{hd}/{n}.{fa}.vpdq", f"{hd}/{n}.{fb}.vpdq"
                 if not (os.path.exists(pa) and os.path.exists(pb)):
                     continue

@@ -14,8 +14,8 @@
 #    the libav*-dev packages including libavdevice-dev and libavfilter-dev;
 #    skipped with a message when that fails);
 # 4. runs, pinned to one core (taskset -c C, default 1), N rounds (default
-#    5) of, on every video: libhashmatch in keyframe mode (also with the
-#    RGB conversion, rgb_exact), 1 s interval mode and every-frame mode;
+#    5) of, on every video: libhashmatch in keyframe mode (also hashing
+#    the luma plane directly, rgb_exact = 0), 1 s interval mode and every-frame mode;
 #    FFmpeg's own decode through libavcodec (key packets only with
 #    AVDISCARD_NONKEY; every frame); `ffmpeg -threads 1 -skip_frame nokey
 #    -i F -f null -`; and vpdq.computeHash(F, seconds_per_hash=1.0,
@@ -124,7 +124,7 @@ else
 fi
 
 # ---- 4. timing ----------------------------------------------------------------------
-MODES=key,key-rgb,floor-key,interval,floor-all
+MODES=key,key-luma,floor-key,interval,floor-all
 [ $ALL = 0 ] || MODES+=,all
 for n in "${NAMES[@]}"; do cat "$(path_of "$n")" > /dev/null; done # page cache
 TIMING=$OUT/timing.tsv
