@@ -680,14 +680,14 @@ def report_peers(w, peers, exact):
       "| imagehash.dhash | hm dhash | speed-up | pdqhash + 3 imagehash | hm all four "
       "| speed-up |")
     w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    def sp(t, ref, ours):
+        r, o = med(t[ref]), med(t[ours])
+        return "%s | %s | %.2fx" % (ms(r), ms(o), r / o)
     for cls, n, t in peers:
-        def sp(ref, ours):
-            r, o = med(t[ref]), med(t[ours])
-            return "%s | %s | %.2fx" % (ms(r), ms(o), r / o)
-        w("| %s | %s | %s | %s | %s |" % (cls, sp("pdqhash", "hm pdq"),
-                                          sp("imagehash phash", "hm phash"),
-                                          sp("imagehash dhash", "hm dhash"),
-                                          sp("pdqhash + imagehash x3", "hm all four")))
+        w("| %s | %s | %s | %s | %s |" % (cls, sp(t, "pdqhash", "hm pdq"),
+                                          sp(t, "imagehash phash", "hm phash"),
+                                          sp(t, "imagehash dhash", "hm dhash"),
+                                          sp(t, "pdqhash + imagehash x3", "hm all four")))
     w("")
     w("From an image already decoded (no decode in the timing; hashmatch copies a PIL "
       "image's pixels with `tobytes()`, reads a numpy array in place):")
@@ -696,11 +696,8 @@ def report_peers(w, peers, exact):
       "| imagehash.phash(PIL) | hm.hash(PIL, \"phash\") | speed-up |")
     w("|---|---|---|---|---|---|---|")
     for cls, n, t in peers:
-        def sp(ref, ours):
-            r, o = med(t[ref]), med(t[ours])
-            return "%s | %s | %.2fx" % (ms(r), ms(o), r / o)
-        w("| %s | %s | %s |" % (cls, sp("pdqhash(array)", "hm pdq(array)"),
-                               sp("imagehash phash(PIL)", "hm phash(PIL)")))
+        w("| %s | %s | %s |" % (cls, sp(t, "pdqhash(array)", "hm pdq(array)"),
+                               sp(t, "imagehash phash(PIL)", "hm phash(PIL)")))
     w("")
     w("Exactness on this corpus: %d/%d files with PDQ (hash and quality), pHash, dHash "
       "and aHash equal to pdqhash and imagehash." % exact)
