@@ -51,6 +51,14 @@ def read_manifest(path=os.path.join(HERE, "manifest.tsv")):
     return rows
 
 
+def read_list(path: str):
+    """The rows of a list written by `corpus.py --list` (TSV with a header),
+    as dicts."""
+    with open(path) as fh:
+        head = fh.readline().rstrip("\n").split("\t")
+        return [dict(zip(head, l.rstrip("\n").split("\t"))) for l in fh]
+
+
 def sha256(path: str) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:

@@ -51,6 +51,7 @@ import numpy as np
 import hashmatch as hm
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import corpus  # noqa: E402
 import trim  # noqa: E402  (border-trimming prototype)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -192,9 +193,7 @@ def main() -> int:
     started = time.time()
     say = lambda m: print(f"[evaluate {time.time() - started:6.0f}s] {m}", file=sys.stderr, flush=True)
 
-    with open(a.list) as fh:
-        head = fh.readline().rstrip("\n").split("\t")
-        rows = [dict(zip(head, l.rstrip("\n").split("\t"))) for l in fh]
+    rows = corpus.read_list(a.list)
     photos = [r for r in rows if r["role"] == "photo"]
     frames = [r for r in rows if r["role"] == "frame"]
     if a.limit:

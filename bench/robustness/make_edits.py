@@ -25,6 +25,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 from PIL import Image, ImageDraw, ImageEnhance, ImageFile, ImageFont
 
+import corpus  # bench/robustness/corpus.py, beside this file
+
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 Image.MAX_IMAGE_PIXELS = 64_000_000
 
@@ -209,9 +211,7 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=0, help="only the first N photos (development)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     a = ap.parse_args()
-    with open(a.list) as fh:
-        head = fh.readline().rstrip("\n").split("\t")
-        rows = [dict(zip(head, l.rstrip("\n").split("\t"))) for l in fh]
+    rows = corpus.read_list(a.list)
     photos = [r for r in rows if r["role"] == "photo"]
     if a.limit:
         photos = photos[:a.limit]

@@ -27,6 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import hashmatch as hm
 
+import corpus  # bench/robustness/corpus.py, beside this file
+
 H264 = ["-c:v", "libx264", "-crf", "23", "-preset", "veryfast", "-pix_fmt", "yuv420p"]
 EVEN = "scale=trunc(iw/2)*2:trunc(ih/2)*2"
 # name -> (ffmpeg output options, extension); {d} is the clip's duration in seconds
@@ -85,9 +87,7 @@ def main() -> int:
     a = ap.parse_args()
     t_start = time.time()
     say = lambda m: print(f"[video {time.time() - t_start:6.0f}s] {m}", file=sys.stderr, flush=True)
-    with open(a.list) as fh:
-        head = fh.readline().rstrip("\n").split("\t")
-        rows = [dict(zip(head, l.rstrip("\n").split("\t"))) for l in fh]
+    rows = corpus.read_list(a.list)
     clips = [r for r in rows if r["role"] == "video"]
     copies = [r for r in rows if r["role"] == "video-copy"]
     if not clips:
