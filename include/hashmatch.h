@@ -116,8 +116,40 @@ typedef enum hm_hash_type {
  * (computed in the DCT domain, as the reference does).  Implies PDQ.
  */
 #define HM_WANT_PDQ_DIHEDRAL (1u << 16)
+/**
+ * Request flag: follow every requested perceptual hash (PDQ, pHash, dHash,
+ * aHash) by its 7 dihedral variants: the hashes of the image rotated by
+ * 90, 180 and 270 degrees and mirrored four ways (hm_hash.variant says
+ * which).  They are computed from the image once: PDQ and pHash by signs
+ * and transposition in the DCT domain, aHash by moving bits, dHash from a
+ * second 8x9 downscale; each equals the hash of the rotated image up to
+ * the rounding of the downscale (docs/robustness.md gives the distances).
+ * Match them with HM_QUERY_DIHEDRAL.
+ */
+#define HM_WANT_DIHEDRAL (1u << 17)
+/**
+ * Request flag: also hash the image with uniform borders trimmed (frames,
+ * letterbox and pillarbox bars, a screenshot's flat surround; the rule is
+ * hm_find_content's).  When a border is found, each requested perceptual
+ * hash (with its dihedral variants when asked) is repeated for the
+ * trimmed image after all the others, with HM_VARIANT_TRIMMED set in
+ * hm_hash.variant; when none is found nothing is added.  Query both: the
+ * plain hashes match lists built from untrimmed originals, the trimmed
+ * ones match an original that was framed or letterboxed.  The image is
+ * then buffered whole while it is hashed (width x height x 3 bytes).
+ */
+#define HM_WANT_TRIMMED (1u << 18)
 
-/** PDQ dihedral variants, in pdqhash-python's compute_dihedral order. */
+/** hm_hash.variant bit: the hash of the image with its borders trimmed. */
+#define HM_VARIANT_TRIMMED 0x80u
+
+/** Hashes one call can return at most (every type, dihedral variants and
+ *  trimmed copies).  16 suffice without HM_WANT_DIHEDRAL and
+ *  HM_WANT_TRIMMED. */
+#define HM_HASH_RESULTS_MAX 66
+
+/** Dihedral variants (the low 3 bits of hm_hash.variant), in
+ *  pdqhash-python's compute_dihedral order. */
 typedef enum hm_dihedral {
     HM_DIH_ORIGINAL = 0,
     HM_DIH_ROT90 = 1,       /**< rotated 90 degrees counter-clockwise */
@@ -139,7 +171,8 @@ typedef enum hm_dihedral {
 typedef struct hm_hash {
     int32_t type;      /**< an hm_hash_type */
     int16_t quality;   /**< PDQ quality 0..100; -1 for types without one */
-    uint8_t variant;   /**< PDQ: an hm_dihedral; 0 otherwise */
+    uint8_t variant;   /**< an hm_dihedral, | HM_VARIANT_TRIMMED for the
+                            hash of the trimmed image; 0 for a plain hash */
     uint8_t reserved;  /**< zero */
     uint8_t bytes[32];
 } hm_hash;
@@ -270,10 +303,14 @@ typedef struct hm_image_info {
  * Decode an image file and compute the requested hashes in one pass.
  *
  * `types` is a mask of HM_TYPE_BIT(...) values, optionally with
- * HM_WANT_PDQ_DIHEDRAL.  Results are written to `out` in ascending type
- * order (PDQ first, then its dihedral variants when asked, then phash,
- * dhash, ahash, md5, sha256); `cap` is the capacity of `out` (16 always
- * suffices) and `*n_out` receives the number written.  `info` may be NULL.
+ * HM_WANT_PDQ_DIHEDRAL, HM_WANT_DIHEDRAL and HM_WANT_TRIMMED.  Results are
+ * written to `out` in ascending type order, each perceptual hash followed
+ * by its dihedral variants when asked (PDQ, phash, dhash, ahash, md5,
+ * sha256), then the trimmed image's perceptual hashes in the same order
+ * when asked and a border was found; `cap` is the capacity of `out`
+ * (HM_HASH_RESULTS_MAX always suffices, 16 without HM_WANT_DIHEDRAL and
+ * HM_WANT_TRIMMED) and `*n_out` receives the number written.  `info` may
+ * be NULL.
  *
  * When only md5 and/or sha256 are asked for, the bytes are not decoded:
  * any content is accepted and `info` reports only the detected format.
@@ -308,6 +345,27 @@ HM_API hm_status hm_hash_pixels(hm_hasher *h, const void *pixels,
                                 size_t stride, hm_pixel_format fmt,
                                 unsigned types, hm_hash *out, size_t cap,
                                 size_t *n_out);
+
+/** A rectangle of an image, in pixels from its top-left corner. */
+typedef struct hm_rect {
+    uint32_t x, y, width, height;
+} hm_rect;
+
+/**
+ * Find the content of an image inside uniform borders: the rectangle left
+ * after stripping rows from the top and the bottom, then columns from the
+ * left and the right, while they are flat (at least 90% of their pixels
+ * within 12 levels, in every channel, of the line's median colour; judged
+ * on every k-th row and column so that at most 1024 are looked at on a
+ * side).  Borders, letterbox bars and a title or status bar with a little
+ * text go; photos keep their flat sky only as far as rows stay flat.  When
+ * less than 20% of the width or the height would remain, or nothing is
+ * flat, `out` is the whole image.  This is the rule HM_WANT_TRIMMED
+ * applies.  Returns HM_E_INVALID_ARGUMENT for bad arguments.
+ */
+HM_API hm_status hm_find_content(const void *pixels, uint32_t width,
+                                 uint32_t height, size_t stride,
+                                 hm_pixel_format fmt, hm_rect *out);
 
 /**
  * Decoded pixels, as the hashes see them: 8-bit grey (HM_PIXEL_GRAY8) or
@@ -603,7 +661,7 @@ HM_API hm_status hm_index_load_memory(hm_index *idx, const void *data,
 /* ---- queries ----------------------------------------------------------- */
 
 /** Query flags. */
-#define HM_QUERY_DIHEDRAL 1u /**< PDQ: match any of the 8 rotations/mirrors */
+#define HM_QUERY_DIHEDRAL 1u /**< match any of the 8 rotations/mirrors */
 
 /** Options of a query.  Initialise with hm_query_opts_init(). */
 typedef struct hm_query_opts {
@@ -673,14 +731,17 @@ HM_API int hm_results_structure(const hm_results *r);
  * a reference to the snapshot so the strings stay valid).  `opts` may be
  * NULL for defaults.
  *
- * With HM_QUERY_DIHEDRAL, each PDQ query is matched in its 8 dihedral
- * variants and an entry is reported once, at its best distance.  If a PDQ
- * query with variant 0 is directly followed by the 7 variants that
- * hm_hash_file() returns for HM_WANT_PDQ_DIHEDRAL (variant 1..7), those
- * exact variants are used and the group counts as one query (`query`
- * names its first hash); otherwise the variants are derived from the
- * hash's bits (a transposition and sign flips in the DCT domain, which
- * lands 0-14 bits from the exact variants on the reference photos).
+ * With HM_QUERY_DIHEDRAL, each perceptual query is matched in its 8
+ * dihedral variants and an entry is reported once, at its best distance.
+ * If a query with dihedral variant 0 is directly followed by the 7
+ * variants that hm_hash_file() returns for HM_WANT_DIHEDRAL (same type,
+ * variants 1..7, the same HM_VARIANT_TRIMMED bit), those exact variants
+ * are used and the group counts as one query (`query` names its first
+ * hash).  Otherwise the variants are derived from the hash's bits: for
+ * PDQ by a transposition and sign flips in the DCT domain (0-14 bits from
+ * the exact variants on the reference photos), for aHash by moving its
+ * bits (exact).  pHash and dHash cannot be derived from their bits: such
+ * a query without its variants is matched as it is.
  *
  * Errors: HM_E_INVALID_ARGUMENT (bad type, radius > bits), HM_E_NO_MEMORY.
  */

@@ -131,7 +131,8 @@ static int pipe_begin(void *ctx, uint32_t w, uint32_t h, int channels,
     if (p->types & HM_TYPE_BIT(HM_HASH_PDQ))
         st = hm_pdq_stream_create((int)w, (int)h, p->flavour, &p->pdq);
     if (st == HM_OK && (p->types & IH_TYPES))
-        st = hm_ih_stream_create((int)w, (int)h, p->types & IH_TYPES, &p->ih);
+        st = hm_ih_stream_create((int)w, (int)h,
+                                 p->types & (IH_TYPES | HM_WANT_DIHEDRAL), &p->ih);
     if (st != HM_OK)
         return hm_fail(err, st, "out of memory preparing hashes for %ux%u", w, h);
     return HM_OK;
@@ -150,17 +151,31 @@ static void pipe_free(pipeline *p) {
     p->ih = NULL;
 }
 
-static size_t count_outputs(unsigned types) {
+static int pdq_variants(unsigned types) {
+    return (types & (HM_WANT_PDQ_DIHEDRAL | HM_WANT_DIHEDRAL)) ? 8 : 1;
+}
+
+/* Perceptual hashes of one image, dihedral variants included. */
+static size_t count_perceptual(unsigned types) {
     size_t n = 0;
-    for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
-        if (types & HM_TYPE_BIT(t)) n++;
-    if (types & HM_WANT_PDQ_DIHEDRAL) n += 7;
+    if (types & HM_TYPE_BIT(HM_HASH_PDQ)) n += (size_t)pdq_variants(types);
+    for (int t = HM_HASH_PHASH; t <= HM_HASH_AHASH; t++)
+        if (types & HM_TYPE_BIT(t)) n += (types & HM_WANT_DIHEDRAL) ? 8 : 1;
+    return n;
+}
+
+static size_t count_outputs(unsigned types) {
+    size_t n = count_perceptual(types);
+    if (types & HM_TYPE_BIT(HM_HASH_MD5)) n++;
+    if (types & HM_TYPE_BIT(HM_HASH_SHA256)) n++;
+    if (types & HM_WANT_TRIMMED) n += count_perceptual(types);
     return n;
 }
 
 static int check_request(hm_hasher *h, unsigned *types, hm_hash *out,
                          size_t cap, size_t *n_out) {
-    const unsigned known = HM_TYPES_ALL | HM_WANT_PDQ_DIHEDRAL;
+    const unsigned known =
+        HM_TYPES_ALL | HM_WANT_PDQ_DIHEDRAL | HM_WANT_DIHEDRAL | HM_WANT_TRIMMED;
     if (!out || !n_out)
         return hm_fail(&h->err, HM_E_INVALID_ARGUMENT, "out and n_out are required");
     *n_out = 0;
@@ -177,33 +192,68 @@ static int check_request(hm_hasher *h, unsigned *types, hm_hash *out,
     return HM_OK;
 }
 
-/* Collect the finished hashes in the documented order. */
-static int pipe_finish(pipeline *p, const uint8_t *bytes, size_t size,
-                       hm_hash *out, size_t *n_out, hm_err *err) {
+/* The finished perceptual hashes, in the documented order, into out;
+ * their number into *n_out. */
+static int pipe_finish(pipeline *p, hm_hash *out, size_t *n_out, hm_err *err) {
     size_t n = 0;
-    hm_hash ph, dh, ah;
     if (p->pdq) {
         hm_pdq_dct dct;
         int st = hm_pdq_stream_finish(p->pdq, &dct);
         if (st != HM_OK) return hm_fail(err, st, "PDQ pipeline failed");
-        hm_pdq_hash(&dct, HM_DIH_ORIGINAL, &out[n++]);
-        if (p->types & HM_WANT_PDQ_DIHEDRAL)
-            for (int v = 1; v < 8; v++) hm_pdq_hash(&dct, v, &out[n++]);
+        for (int v = 0; v < pdq_variants(p->types); v++)
+            hm_pdq_hash(&dct, v, &out[n++]);
     }
-    if (p->ih) {
-        hm_ih_stream_finish(p->ih, p->types, &ph, &dh, &ah);
-        if (p->types & HM_TYPE_BIT(HM_HASH_PHASH)) out[n++] = ph;
-        if (p->types & HM_TYPE_BIT(HM_HASH_DHASH)) out[n++] = dh;
-        if (p->types & HM_TYPE_BIT(HM_HASH_AHASH)) out[n++] = ah;
-    }
-    if (p->types & HM_TYPE_BIT(HM_HASH_MD5))
-        if (hm_digest_md5(bytes, size, &out[n++]) != HM_OK)
-            return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
-    if (p->types & HM_TYPE_BIT(HM_HASH_SHA256))
-        if (hm_digest_sha256(bytes, size, &out[n++]) != HM_OK)
-            return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+    if (p->ih) n += hm_ih_stream_finish(p->ih, p->types, out + n);
     *n_out = n;
     return HM_OK;
+}
+
+/* Append the digests of the encoded bytes that `types` asks for. */
+static int add_digests(unsigned types, const uint8_t *bytes, size_t size,
+                       hm_hash *out, size_t *n, hm_err *err) {
+    if (types & HM_TYPE_BIT(HM_HASH_MD5))
+        if (hm_digest_md5(bytes, size, &out[(*n)++]) != HM_OK)
+            return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+    if (types & HM_TYPE_BIT(HM_HASH_SHA256))
+        if (hm_digest_sha256(bytes, size, &out[(*n)++]) != HM_OK)
+            return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+    return HM_OK;
+}
+
+/* Perceptual hashes of a w x h image in memory. */
+static int hash_rows(const hm_hasher *h, unsigned types, const uint8_t *px,
+                     uint32_t w, uint32_t ht, size_t stride, int channels,
+                     int bpp, hm_hash *out, size_t *n, hm_err *err) {
+    pipeline p = {0};
+    hm_sink sink = {pipe_begin, pipe_row, &p};
+    int st;
+    p.types = types;
+    p.flavour = h->pdq_flavour;
+    st = hm_sink_push_image(&sink, px, w, ht, stride, channels, bpp, err);
+    if (st == HM_OK) st = pipe_finish(&p, out, n, err);
+    pipe_free(&p);
+    return st;
+}
+
+/* Under HM_WANT_TRIMMED: the perceptual hashes of the image's content
+ * inside uniform borders, marked HM_VARIANT_TRIMMED; none when there is
+ * no border. */
+static int hash_trimmed(const hm_hasher *h, unsigned types, const uint8_t *px,
+                        uint32_t w, uint32_t ht, size_t stride, int channels,
+                        int bpp, hm_hash *out, size_t *n, hm_err *err) {
+    hm_rect r;
+    size_t k = 0;
+    int st;
+    *n = 0;
+    if (!(types & HM_WANT_TRIMMED) || !(types & HM_TYPES_PERCEPTUAL))
+        return HM_OK;
+    hm_trim_rect(px, w, ht, stride, channels, bpp, &r);
+    if (r.width == w && r.height == ht) return HM_OK;
+    st = hash_rows(h, types, px + (size_t)r.y * stride + (size_t)r.x * (size_t)bpp,
+                   r.width, r.height, stride, channels, bpp, out, &k, err);
+    for (size_t i = 0; i < k; i++) out[i].variant |= HM_VARIANT_TRIMMED;
+    *n = k;
+    return st;
 }
 
 static hm_decode_opts decode_opts(const hm_hasher *h) {
@@ -234,25 +284,45 @@ static int hash_encoded(hm_hasher *h, const uint8_t *data, size_t size,
     hm_sink sink = {pipe_begin, pipe_row, &p};
     hm_decode_opts o;
     hm_image_info tmp;
-    int st;
+    hm_image img = {0};
+    hm_hash trimmed[HM_HASH_RESULTS_MAX];
+    size_t n = 0, nt = 0;
+    int st = HM_OK;
     if (!info) info = &tmp;
     memset(info, 0, sizeof *info);
     o = decode_opts(h);
     p.types = types;
     p.flavour = h->pdq_flavour;
-    if (types & HM_TYPES_PERCEPTUAL) {
+    if (!(types & HM_TYPES_PERCEPTUAL)) {
+        /* digests only: no need to decode the pixels */
+        info->format = hm_detect_format(data, size);
+    } else if (types & HM_WANT_TRIMMED) {
+        /* the border is known only once the whole image is: buffer it */
+        st = hm_decode_to_image(data, size, &o, &img, info, &h->err);
+        if (st == HM_OK) {
+            info->width = img.w;
+            info->height = img.h;
+            info->channels = img.channels;
+            st = hash_rows(h, types, img.px, img.w, img.h, img.stride,
+                           img.channels, img.bpp, out, &n, &h->err);
+        }
+        if (st == HM_OK)
+            st = hash_trimmed(h, types, img.px, img.w, img.h, img.stride,
+                              img.channels, img.bpp, trimmed, &nt, &h->err);
+        hm_image_release(&img);
+    } else {
         st = hm_decode(data, size, &o, &sink, info, &h->err);
         info->width = p.w;
         info->height = p.h;
         info->channels = p.channels;
-    } else {
-        /* digests only: no need to decode the pixels */
-        info->format = hm_detect_format(data, size);
-        st = HM_OK;
+        if (st == HM_OK) st = pipe_finish(&p, out, &n, &h->err);
     }
-    if (st == HM_OK) st = pipe_finish(&p, data, size, out, n_out, &h->err);
     pipe_free(&p);
-    return st;
+    if (st == HM_OK) st = add_digests(types, data, size, out, &n, &h->err);
+    if (st != HM_OK) return st;
+    memcpy(out + n, trimmed, nt * sizeof *trimmed);
+    *n_out = n + nt;
+    return HM_OK;
 }
 
 hm_status hm_decode_memory(hm_hasher *h, const void *data, size_t size,
@@ -393,12 +463,22 @@ hm_status hm_hash_file(hm_hasher *h, const char *path, unsigned types,
     return st;
 }
 
+/* Bytes per pixel and colour channels of a pixel format; 0 if unknown. */
+static int pixel_layout(hm_pixel_format fmt, int *bpp, int *channels) {
+    switch (fmt) {
+    case HM_PIXEL_GRAY8: *bpp = 1; *channels = 1; return 1;
+    case HM_PIXEL_RGB24: *bpp = 3; *channels = 3; return 1;
+    case HM_PIXEL_RGBA32: *bpp = 4; *channels = 3; return 1;
+    }
+    return 0;
+}
+
 hm_status hm_hash_pixels(hm_hasher *h, const void *pixels, uint32_t width,
                          uint32_t height, size_t stride, hm_pixel_format fmt,
                          unsigned types, hm_hash *out, size_t cap,
                          size_t *n_out) {
-    pipeline p = {0};
     hm_decode_opts o = {0};
+    size_t n = 0, nt = 0;
     int bpp, channels, st;
     if (!h) return HM_E_INVALID_ARGUMENT;
     hm_err_clear(&h->err);
@@ -406,14 +486,9 @@ hm_status hm_hash_pixels(hm_hasher *h, const void *pixels, uint32_t width,
     if (types & (HM_TYPE_BIT(HM_HASH_MD5) | HM_TYPE_BIT(HM_HASH_SHA256)))
         return hm_fail(&h->err, HM_E_INVALID_ARGUMENT,
                        "md5 and sha256 hash encoded bytes, not pixels");
-    switch (fmt) {
-    case HM_PIXEL_GRAY8: bpp = 1; channels = 1; break;
-    case HM_PIXEL_RGB24: bpp = 3; channels = 3; break;
-    case HM_PIXEL_RGBA32: bpp = 4; channels = 3; break;
-    default:
+    if (!pixel_layout(fmt, &bpp, &channels))
         return hm_fail(&h->err, HM_E_INVALID_ARGUMENT, "unknown pixel format %d",
                        (int)fmt);
-    }
     if (!pixels) return hm_fail(&h->err, HM_E_INVALID_ARGUMENT, "pixels is NULL");
     if (stride < (size_t)width * (size_t)bpp)
         return hm_fail(&h->err, HM_E_INVALID_ARGUMENT,
@@ -425,14 +500,21 @@ hm_status hm_hash_pixels(hm_hasher *h, const void *pixels, uint32_t width,
     o.max_pixels = h->max_pixels;
     if ((st = hm_check_dims(width, height, &o, "pixels", &h->err)) != HM_OK)
         return st;
-    p.types = types;
-    p.flavour = h->pdq_flavour;
-    {
-        hm_sink sink = {pipe_begin, pipe_row, &p};
-        st = hm_sink_push_image(&sink, pixels, width, height, stride, channels,
-                                bpp, &h->err);
-    }
-    if (st == HM_OK) st = pipe_finish(&p, NULL, 0, out, n_out, &h->err);
-    pipe_free(&p);
+    st = hash_rows(h, types, pixels, width, height, stride, channels, bpp, out,
+                   &n, &h->err);
+    if (st == HM_OK)
+        st = hash_trimmed(h, types, pixels, width, height, stride, channels,
+                          bpp, out + n, &nt, &h->err);
+    if (st == HM_OK) *n_out = n + nt;
     return st;
+}
+
+hm_status hm_find_content(const void *pixels, uint32_t width, uint32_t height,
+                          size_t stride, hm_pixel_format fmt, hm_rect *out) {
+    int bpp, channels;
+    if (!pixels || !out || !pixel_layout(fmt, &bpp, &channels) || width == 0 ||
+        height == 0 || stride < (size_t)width * (size_t)bpp)
+        return HM_E_INVALID_ARGUMENT;
+    hm_trim_rect(pixels, width, height, stride, channels, bpp, out);
+    return HM_OK;
 }

@@ -48,6 +48,11 @@ int hm_decode_to_image(const uint8_t *data, size_t size,
                        const hm_decode_opts *o, hm_image *img,
                        hm_image_info *info, hm_err *err);
 
+/* The content rectangle inside uniform borders (trim.c; the rule of
+ * hm_find_content).  The whole image when nothing is trimmed. */
+void hm_trim_rect(const uint8_t *px, uint32_t w, uint32_t h, size_t stride,
+                  int channels, int bpp, hm_rect *out);
+
 /* EXIF orientation tag from a TIFF-structured EXIF block, 0 if absent. */
 int hm_exif_orientation(const uint8_t *tiff, size_t len);
 

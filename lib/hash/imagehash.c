@@ -15,9 +15,11 @@
 
 #include "pillow.h"
 
-enum { RS_PHASH, RS_DHASH, RS_AHASH, RS_COUNT };
-static const int kOutW[RS_COUNT] = {32, 9, 8};
-static const int kOutH[RS_COUNT] = {32, 8, 8};
+/* RS_DHASH_T: the 8 wide x 9 tall downscale whose transpose is the dHash
+ * grid of the image turned by a transposing dihedral variant. */
+enum { RS_PHASH, RS_DHASH, RS_AHASH, RS_DHASH_T, RS_COUNT };
+static const int kOutW[RS_COUNT] = {32, 9, 8, 8};
+static const int kOutH[RS_COUNT] = {32, 8, 8, 9};
 
 typedef struct resize_target {
     int active, need_h, need_v;
@@ -45,7 +47,7 @@ void hm_ih_stream_free(hm_ih_stream *s) {
 int hm_ih_stream_create(int w, int h, unsigned types, hm_ih_stream **out) {
     hm_ih_stream *s = calloc(1, sizeof *s);
     static const int kType[RS_COUNT] = {HM_HASH_PHASH, HM_HASH_DHASH,
-                                        HM_HASH_AHASH};
+                                        HM_HASH_AHASH, HM_HASH_DHASH};
     *out = NULL;
     if (!s) return HM_E_NO_MEMORY;
     s->w = w;
@@ -55,6 +57,7 @@ int hm_ih_stream_create(int w, int h, unsigned types, hm_ih_stream **out) {
     for (int i = 0; i < RS_COUNT; i++) {
         resize_target *t = &s->t[i];
         if (!(types & HM_TYPE_BIT(kType[i]))) continue;
+        if (i == RS_DHASH_T && !(types & HM_WANT_DIHEDRAL)) continue;
         t->active = 1;
         t->need_h = kOutW[i] != w;
         t->need_v = kOutH[i] != h;
@@ -100,6 +103,36 @@ static void finish_target(const hm_ih_stream *s, int i, uint8_t *out) {
 /* imagehash 4.x: bit (r, c) -> byte r, bit 7 - c. */
 static void set_bit64(hm_hash *h, int r, int c) {
     h->bytes[r] |= (uint8_t)(0x80u >> c);
+}
+
+static int transposes(int v) {
+    return v == HM_DIH_ROT90 || v == HM_DIH_ROT270 || v == HM_DIH_FLIPPLUS1 ||
+           v == HM_DIH_FLIPMINUS1;
+}
+
+void hm_dihedral_src(int v, int w, int h, int y, int x, int *sy, int *sx) {
+    switch (v) {
+    case HM_DIH_ROT90: *sy = x; *sx = w - 1 - y; break;
+    case HM_DIH_ROT180: *sy = h - 1 - y; *sx = w - 1 - x; break;
+    case HM_DIH_ROT270: *sy = h - 1 - x; *sx = y; break;
+    case HM_DIH_FLIPX: *sy = h - 1 - y; *sx = x; break;
+    case HM_DIH_FLIPY: *sy = y; *sx = w - 1 - x; break;
+    case HM_DIH_FLIPPLUS1: *sy = x; *sx = y; break;
+    case HM_DIH_FLIPMINUS1: *sy = h - 1 - x; *sx = w - 1 - y; break;
+    default: *sy = y; *sx = x; break;
+    }
+}
+
+/* The w x h grid `src` turned by variant v into `dst` (h x w when v
+ * transposes). */
+static void orient(const uint8_t *src, int w, int h, int v, uint8_t *dst) {
+    const int ow = transposes(v) ? h : w, oh = transposes(v) ? w : h;
+    for (int y = 0; y < oh; y++)
+        for (int x = 0; x < ow; x++) {
+            int sy, sx;
+            hm_dihedral_src(v, w, h, y, x, &sy, &sx);
+            dst[y * ow + x] = src[sy * w + sx];
+        }
 }
 
 static void ahash(const uint8_t p[64], hm_hash *out) {
@@ -150,9 +183,9 @@ static void dct2(const double *x, int n, double *y) {
     }
 }
 
-/* Top-left 8x8 of the 2-D DCT (axis 0, then axis 1), median, bits. */
-static void phash(const uint8_t p[1024], hm_hash *out) {
-    double col[32], colout[32], t[8][32], d[64], sorted[64];
+/* Top-left 8x8 of the 2-D DCT (axis 0, then axis 1) of a 32x32 image. */
+static void phash_dct(const uint8_t p[1024], double d[8][8]) {
+    double col[32], colout[32], t[8][32];
     for (int c = 0; c < 32; c++) {
         for (int r = 0; r < 32; r++) col[r] = p[r * 32 + c];
         dct2(col, 32, colout);
@@ -160,29 +193,70 @@ static void phash(const uint8_t p[1024], hm_hash *out) {
     }
     for (int k = 0; k < 8; k++) {
         dct2(t[k], 32, colout);
-        for (int l = 0; l < 8; l++) d[k * 8 + l] = colout[l];
+        for (int l = 0; l < 8; l++) d[k][l] = colout[l];
     }
-    memcpy(sorted, d, sizeof sorted);
+}
+
+/* Coefficient (k, l) of the DCT of the image turned by variant v:
+ * turning transposes the DCT when v transposes and negates the
+ * coefficients of odd frequency along each mirrored axis (k: vertical,
+ * l: horizontal, as scipy's axis 0 and 1). */
+static double dih_coef(const double d[8][8], int v, int k, int l) {
+    const int ok = k & 1, ol = l & 1;
+    switch (v) {
+    case HM_DIH_ROT90: return ok ? -d[l][k] : d[l][k];
+    case HM_DIH_ROT180: return (ok ^ ol) ? -d[k][l] : d[k][l];
+    case HM_DIH_ROT270: return ol ? -d[l][k] : d[l][k];
+    case HM_DIH_FLIPX: return ok ? -d[k][l] : d[k][l];
+    case HM_DIH_FLIPY: return ol ? -d[k][l] : d[k][l];
+    case HM_DIH_FLIPPLUS1: return d[l][k];
+    case HM_DIH_FLIPMINUS1: return (ok ^ ol) ? -d[l][k] : d[l][k];
+    default: return d[k][l];
+    }
+}
+
+/* pHash of variant v: bits of the turned DCT against its own median. */
+static void phash(const double d[8][8], int v, hm_hash *out) {
+    double m[64], sorted[64];
+    for (int k = 0; k < 8; k++)
+        for (int l = 0; l < 8; l++) m[k * 8 + l] = dih_coef(d, v, k, l);
+    memcpy(sorted, m, sizeof sorted);
     qsort(sorted, 64, sizeof(double), cmp_double);
     const double median = (sorted[31] + sorted[32]) / 2.0;
     hm_hash_init(out, HM_HASH_PHASH);
+    out->variant = (uint8_t)v;
     for (int i = 0; i < 64; i++)
-        if (d[i] > median) set_bit64(out, i / 8, i % 8);
+        if (m[i] > median) set_bit64(out, i / 8, i % 8);
 }
 
-void hm_ih_stream_finish(hm_ih_stream *s, unsigned types, hm_hash *ph,
-                         hm_hash *dh, hm_hash *ah) {
-    uint8_t buf[1024];
+size_t hm_ih_stream_finish(hm_ih_stream *s, unsigned types, hm_hash *out) {
+    const int nv = (types & HM_WANT_DIHEDRAL) ? 8 : 1;
+    uint8_t buf[1024], turned[72];
+    size_t n = 0;
     if (types & HM_TYPE_BIT(HM_HASH_PHASH)) {
+        double d[8][8];
         finish_target(s, RS_PHASH, buf);
-        phash(buf, ph);
+        phash_dct(buf, d);
+        for (int v = 0; v < nv; v++) phash(d, v, &out[n++]);
     }
     if (types & HM_TYPE_BIT(HM_HASH_DHASH)) {
+        uint8_t tgrid[72];
         finish_target(s, RS_DHASH, buf);
-        dhash(buf, dh);
+        if (nv > 1) finish_target(s, RS_DHASH_T, tgrid);
+        for (int v = 0; v < nv; v++) {
+            if (transposes(v)) orient(tgrid, 8, 9, v, turned);
+            else orient(buf, 9, 8, v, turned);
+            dhash(turned, &out[n]);
+            out[n++].variant = (uint8_t)v;
+        }
     }
     if (types & HM_TYPE_BIT(HM_HASH_AHASH)) {
         finish_target(s, RS_AHASH, buf);
-        ahash(buf, ah);
+        for (int v = 0; v < nv; v++) {
+            orient(buf, 8, 8, v, turned);
+            ahash(turned, &out[n]);
+            out[n++].variant = (uint8_t)v;
+        }
     }
+    return n;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "index_internal.h"
+#include "../hash/hash.h"
 
 #define SCAN_CHUNK 8192 /* codes per kernel call: bounds the hit buffer */
 
@@ -91,6 +92,17 @@ static void pdq_variant_from_bits(const uint8_t *in, int v, uint8_t *out) {
             default: break;
             }
             pdq_set(out, ti, tj, a ^ neg);
+        }
+}
+
+/* aHash bits are the cells of its 8x8 grid: a variant moves them. */
+static void ahash_variant_from_bits(const uint8_t *in, int v, uint8_t *out) {
+    memset(out, 0, 8);
+    for (int y = 0; y < 8; y++)
+        for (int x = 0; x < 8; x++) {
+            int sy, sx;
+            hm_dihedral_src(v, 8, 8, y, x, &sy, &sx);
+            if (in[sy] & (0x80u >> sx)) out[y] |= (uint8_t)(0x80u >> x);
         }
 }
 
@@ -400,12 +412,14 @@ int hm_ix_collect_frames(hm_results *r, const hm_snapshot *s, const uint8_t *pdq
     return collect(r, &c, radius);
 }
 
-/* A PDQ hash followed by its 7 exact variants, as hm_hash_file returns
- * them with HM_WANT_PDQ_DIHEDRAL. */
+/* A hash of dihedral variant 0 followed by its 7 exact variants, as
+ * hm_hash_file returns them with HM_WANT_DIHEDRAL. */
 static int exact_group(const hm_hash *q, size_t i, size_t n) {
-    if (q[i].type != HM_HASH_PDQ || q[i].variant != 0 || i + 8 > n) return 0;
-    for (int v = 1; v < 8; v++)
-        if (q[i + v].type != HM_HASH_PDQ || q[i + v].variant != v) return 0;
+    const unsigned base = q[i].variant;
+    if ((base & 7u) != 0 || i + 8 > n) return 0;
+    for (unsigned v = 1; v < 8; v++)
+        if (q[i + v].type != q[i].type || q[i + v].variant != (base | v))
+            return 0;
     return 1;
 }
 
@@ -452,17 +466,24 @@ hm_status hm_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
         memset(c.nd, 0, sizeof c.nd);
         memcpy(c.nd, h->bytes, hm_hash_bits(h->type) / 8);
         c.nv = 1;
-        if ((opts->flags & HM_QUERY_DIHEDRAL) && h->type == HM_HASH_PDQ) {
+        const int exact = (opts->flags & HM_QUERY_DIHEDRAL) &&
+                          (HM_TYPE_BIT(h->type) & HM_TYPES_PERCEPTUAL) &&
+                          exact_group(q, i, n);
+        /* pHash and dHash variants cannot be derived from their bits:
+         * without the exact ones such a query is matched as it is */
+        if (exact || ((opts->flags & HM_QUERY_DIHEDRAL) &&
+                      (h->type == HM_HASH_PDQ || h->type == HM_HASH_AHASH))) {
             c.nv = 8;
-            if (exact_group(q, i, n)) {
-                for (unsigned v = 1; v < 8; v++)
-                    memcpy(c.nd + v * words, q[i + v].bytes, 32);
-                take = 8;
-            } else {
-                for (unsigned v = 1; v < 8; v++)
-                    pdq_variant_from_bits(h->bytes, (int)v,
-                                          (uint8_t *)(c.nd + v * words));
+            for (unsigned v = 1; v < 8; v++) {
+                uint8_t *dst = (uint8_t *)(c.nd + v * words);
+                if (exact)
+                    memcpy(dst, q[i + v].bytes, hm_hash_bits(h->type) / 8);
+                else if (h->type == HM_HASH_PDQ)
+                    pdq_variant_from_bits(h->bytes, (int)v, dst);
+                else
+                    ahash_variant_from_bits(h->bytes, (int)v, dst);
             }
+            if (exact) take = 8;
         }
         groups++;
         if (!(h->type == HM_HASH_PDQ && h->quality >= 0 &&
