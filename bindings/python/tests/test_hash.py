@@ -102,7 +102,7 @@ def test_hash_result_mapping(bridge):
     assert list(r) == ["pdq", "phash", "dhash", "ahash", "md5", "sha256"]
     assert r["pdq"] is r.pdq and r[hm.HashType.MD5] is r.md5 and r[1] is r.pdq
     assert "phash" in r and hm.HashType.SHA256 in r and "whash" not in r
-    assert len(r.all) == 13 and len(r.dihedral) == 8
+    assert len(r.all) == 34 and len(r.dihedral) == 8 and len(r.variants("ahash")) == 8
     assert [h.variant for h in r.dihedral] == list(hm.Dihedral)
     assert r.dihedral[0] is r.pdq
     with pytest.raises(KeyError):

@@ -4,6 +4,7 @@ import hashlib
 import io
 import os
 import pathlib
+import pickle
 
 import pytest
 
@@ -167,13 +168,42 @@ def test_pil_images():
 
 def test_dihedral_variants(bridge):
     r = hm.hash(bridge, "pdq,phash", dihedral=True)
-    assert [str(h.type) for h in r.all] == ["pdq"] * 8 + ["phash"]
+    assert [str(h.type) for h in r.all] == ["pdq"] * 8 + ["phash"] * 8
     assert len({str(h) for h in r.dihedral}) == 8
-    # dihedral implies PDQ
-    assert hm.hash(bridge, "phash", dihedral=True).pdq is not None
-    # from pixels too
+    assert [h.variant for h in r.variants("phash")] == list(hm.Dihedral)
+    assert r.variants("dhash") == () and r.phash is r.variants("phash")[0]
+    # each variant is (nearly) the hash of the turned image
     px = hm.decode(bridge)
-    assert hm.hash(px, dihedral=True).dihedral == r.dihedral
+    turned = {hm.Dihedral.ROT90: np.rot90(px), hm.Dihedral.FLIPY: px[:, ::-1],
+              hm.Dihedral.FLIPX: px[::-1], hm.Dihedral.FLIPPLUS1: px.transpose(1, 0, 2)}
+    for v, im in turned.items():
+        want = hm.hash(np.ascontiguousarray(im), "phash,dhash,ahash")
+        got = hm.hash(px, "phash,dhash,ahash", dihedral=True)
+        for t in ("phash", "dhash", "ahash"):
+            assert got.variants(t)[v] - want[t] <= 4, (v, t)
+    # from pixels too
+    assert hm.hash(px, "pdq,phash", dihedral=True).all == r.all
+
+
+def test_trim_and_find_content(bridge):
+    px = hm.decode(bridge)[100:500, 200:800]
+    framed = np.full((px.shape[0] + 80, px.shape[1] + 60, 3), 250, np.uint8)
+    framed[40:-40, 30:-30] = px
+    assert hm.find_content(framed) == (30, 40, px.shape[1], px.shape[0])
+    assert hm.find_content(px) == (0, 0, px.shape[1], px.shape[0])
+    r = hm.hash(framed, "pdq,phash", trim=True)
+    inner = hm.hash(np.ascontiguousarray(px), "pdq,phash")
+    assert r.trimmed is not None and dict(r.trimmed) == dict(inner)
+    assert all(h.trimmed for h in r.trimmed.all) and not r.pdq.trimmed
+    assert r.pdq - inner.pdq > 0 and len(r.all) == 4
+    assert hm.hash(px, "pdq", trim=True).trimmed is None
+    # trimmed hashes keep their mark through the C struct and pickling
+    h = r.trimmed.phash
+    assert "trimmed=True" in repr(h) and pickle.loads(pickle.dumps(h)).trimmed
+    with pytest.raises(ValueError):
+        hm.Hash("md5", "0" * 32, trimmed=True)
+    with pytest.raises(ValueError):
+        hm.find_content(b"abc", width=2, height=2, pixel_format="rgb")
 
 
 def test_types_argument(bridge):

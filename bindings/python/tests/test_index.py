@@ -223,6 +223,20 @@ def test_dihedral_matching():
     assert res[0][0].distance == 0 and res[0][0].variant == 0
 
 
+def test_dihedral_matching_64bit():
+    idx = hm.Index()
+    idx.add(hm.hash(DIH_FILES[0], "phash,dhash,ahash"), "known", "bridge")
+    idx.commit()
+    r = hm.hash(DIH_FILES[5], "phash,dhash,ahash", dihedral=True)   # mirrored
+    hits = idx.query(r, dihedral=True, radius=6)
+    assert [(m.type, m.query, m.variant) for m in hits] == [
+        (hm.HashType.PHASH, 0, hm.Dihedral.FLIPY), (hm.HashType.DHASH, 8, hm.Dihedral.FLIPY),
+        (hm.HashType.AHASH, 16, hm.Dihedral.FLIPY)]
+    # aHash variants come from the bits; pHash cannot and matches as it is
+    assert [m.type for m in idx.query([r.ahash, r.phash], dihedral=True, radius=6)] == [
+        hm.HashType.AHASH]
+
+
 def test_load_list_formats_and_report(tmp_path):
     idx = hm.Index()
     rep = idx.load_list(KNOWN_CSV)

@@ -10,6 +10,7 @@ from ._types import Dihedral, HashType, ImageFormat
 __all__ = ["Hash", "ImageInfo", "HashResult"]
 
 _STRMAX = lib.HM_HASH_STRING_MAX
+_PERCEPTUAL = (HashType.PDQ, HashType.PHASH, HashType.DHASH, HashType.AHASH)
 
 
 class Hash:
@@ -19,8 +20,8 @@ class Hash:
     reference tool prints it); ``Hash(type, text)`` or ``Hash.parse`` reads
     it back.  ``a - b`` is the Hamming distance (computed by the C library;
     ``TypeMismatchError`` when the types differ).  Two hashes are equal when
-    their types and bits are: quality and dihedral variant are metadata and
-    take no part in ``==`` or ``hash()``.  Hashes pickle.
+    their types and bits are: quality, dihedral variant and the trimmed mark
+    are metadata and take no part in ``==`` or ``hash()``.  Hashes pickle.
 
     Args:
         type: a HashType, its name ("pdq", "phash", "dhash", "ahash", "md5",
@@ -29,18 +30,20 @@ class Hash:
             number of digits), or the raw bytes in canonical order
             (``bytes(h)``).
         quality: PDQ quality 0..100, or None when unknown.
-        variant: the PDQ dihedral variant the hash stands for.
+        variant: the dihedral variant the hash stands for (perceptual
+            types only).
+        trimmed: the hash is of the image with its borders trimmed.
 
     Raises:
         BadHashString: the string is not a hash of that type.
     """
 
-    __slots__ = ("_type", "_bytes", "_quality", "_variant", "_c", "_str")
+    __slots__ = ("_type", "_bytes", "_quality", "_variant", "_trimmed", "_c", "_str")
 
     def __init__(self, type: Union[HashType, str, int],
                  value: Union[str, bytes, bytearray, memoryview],
                  quality: Optional[int] = None,
-                 variant: Union[Dihedral, int] = 0) -> None:
+                 variant: Union[Dihedral, int] = 0, trimmed: bool = False) -> None:
         t = HashType.coerce(type)
         n = t.bits // 8
         c = ffi.new("hm_hash *")
@@ -70,14 +73,15 @@ class Hash:
                 raise ValueError("PDQ quality must be 0..100, not %r" % quality)
             quality = int(quality)
         variant = Dihedral(variant)
-        if variant and t != HashType.PDQ:
-            raise ValueError("only PDQ hashes have dihedral variants")
+        if (variant or trimmed) and t not in _PERCEPTUAL:
+            raise ValueError("only perceptual hashes have dihedral variants or trimmed copies")
         c.quality = -1 if quality is None else quality
-        c.variant = variant
+        c.variant = variant | (lib.HM_VARIANT_TRIMMED if trimmed else 0)
         self._type = t
         self._bytes = b
         self._quality = quality
         self._variant = variant
+        self._trimmed = bool(trimmed)
         self._c = c
         self._str: Optional[str] = None
 
@@ -97,7 +101,8 @@ class Hash:
         h._bytes = ffi.buffer(c.bytes, _NBYTES[t])[:]
         q = c.quality
         h._quality = None if q < 0 else q
-        h._variant = _DIH_OF[c.variant]
+        h._variant = _DIH_OF[c.variant & 7]
+        h._trimmed = bool(c.variant & lib.HM_VARIANT_TRIMMED)
         h._c = None
         h._str = None
         return h
@@ -109,7 +114,7 @@ class Hash:
             c = ffi.new("hm_hash *")
             c.type = self._type
             c.quality = -1 if self._quality is None else self._quality
-            c.variant = self._variant
+            c.variant = self._variant | (lib.HM_VARIANT_TRIMMED if self._trimmed else 0)
             ffi.memmove(c.bytes, self._bytes, len(self._bytes))
             self._c = c
         return c
@@ -131,8 +136,13 @@ class Hash:
 
     @property
     def variant(self) -> Dihedral:
-        """The PDQ dihedral variant this hash is (ORIGINAL unless asked for)."""
+        """The dihedral variant this hash is (ORIGINAL unless asked for)."""
         return self._variant
+
+    @property
+    def trimmed(self) -> bool:
+        """True for the hash of the image with its borders trimmed."""
+        return self._trimmed
 
     def distance(self, other: "Hash") -> int:
         """Hamming distance to a hash of the same type (same as ``self - other``)."""
@@ -170,6 +180,8 @@ class Hash:
             extra += ", quality=%d" % self._quality
         if self._variant:
             extra += ", variant=Dihedral.%s" % self._variant.name
+        if self._trimmed:
+            extra += ", trimmed=True"
         return "Hash(%r, %r%s)" % (str(self._type), str(self), extra)
 
     def __eq__(self, other: object) -> bool:
@@ -186,7 +198,8 @@ class Hash:
         return hash((int(self._type), self._bytes))
 
     def __reduce__(self) -> Tuple[Any, ...]:
-        return (_restore, (int(self._type), self._bytes, self._quality, int(self._variant)))
+        return (_restore, (int(self._type), self._bytes, self._quality, int(self._variant),
+                           self._trimmed))
 
     def __copy__(self) -> "Hash":
         return self
@@ -201,8 +214,9 @@ _NBYTES = {t: t.bits // 8 for t in HashType}
 _DIH_OF = tuple(Dihedral)
 
 
-def _restore(t: int, b: bytes, quality: Optional[int], variant: int) -> Hash:
-    return Hash(t, b, quality, variant)
+def _restore(t: int, b: bytes, quality: Optional[int], variant: int,
+             trimmed: bool = False) -> Hash:
+    return Hash(t, b, quality, variant, trimmed)
 
 
 def type_name(x: object) -> str:
@@ -231,17 +245,20 @@ class HashResult(Mapping[str, Hash]):
     """The hashes of one image.
 
     A read-only mapping from type name to hash (``r["pdq"]``, ``r.pdq``,
-    ``HashType`` keys work too); ``r.all`` is every hash in the C library's
-    order (PDQ, its 7 dihedral variants when asked for, pHash, dHash,
-    aHash, MD5, SHA-256), which is what ``Index.query`` takes from it, so
-    that a dihedral query uses the exact variants.
+    ``HashType`` keys work too) of the plain hashes; ``r.all`` is every
+    hash in the C library's order (PDQ, pHash, dHash, aHash, each followed
+    by its 7 dihedral variants when asked for, MD5, SHA-256, then the
+    trimmed image's hashes when asked for and a border was found), which is
+    what ``Index.query`` takes from it, so that a dihedral query uses the
+    exact variants.
     """
 
     __slots__ = ("_all", "_by_type", "_info")
 
     def __init__(self, hashes: Tuple[Hash, ...], info: Optional[ImageInfo] = None) -> None:
         self._all = tuple(hashes)
-        self._by_type = {_NAME_OF[h._type]: h for h in self._all if not h._variant}
+        self._by_type = {_NAME_OF[h._type]: h for h in self._all
+                         if not h._variant and not h._trimmed}
         self._info = info
 
     @property
@@ -256,10 +273,27 @@ class HashResult(Mapping[str, Hash]):
 
     @property
     def dihedral(self) -> Tuple[Hash, ...]:
-        """The 8 PDQ variants (original first, in ``Dihedral`` order) when
-        they were asked for (``dihedral=True``), else ()."""
-        v = tuple(h for h in self._all if h.type == HashType.PDQ)
+        """The 8 PDQ variants (``variants("pdq")``)."""
+        return self.variants(HashType.PDQ)
+
+    def variants(self, type: Union[str, HashType, int]) -> Tuple[Hash, ...]:
+        """The 8 dihedral variants of a type (original first, in
+        ``Dihedral`` order) when they were asked for (``dihedral=True``),
+        else ()."""
+        t = HashType.coerce(type)
+        v = tuple(h for h in self._all if h.type == t and not h._trimmed)
         return v if len(v) == 8 else ()
+
+    @property
+    def trimmed(self) -> Optional["HashResult"]:
+        """The hashes of the image with its borders trimmed, when they were
+        asked for (``trim=True``) and a border was found; else None."""
+        t = tuple(h for h in self._all if h._trimmed)
+        if not t:
+            return None
+        r = HashResult(t)
+        r._by_type = {_NAME_OF[h._type]: h for h in t if not h._variant}
+        return r
 
     def _get(self, t: HashType) -> Optional[Hash]:
         return self._by_type.get(str(t))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
 
 from ._errors import raise_for
 from ._hash import Hash, HashResult, ImageInfo, type_name
@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._video import VideoReader
 
 __all__ = ["Hasher", "Source", "hash", "hash_file", "hash_bytes", "hash_pixels",
-           "decode", "default_hasher"]
+           "find_content", "decode", "default_hasher"]
 
 #: What the hashing calls accept: a path (str or os.PathLike), encoded bytes
 #: (bytes, bytearray, a 1-D buffer), a binary file object, a decoded image
@@ -25,7 +25,12 @@ __all__ = ["Hasher", "Source", "hash", "hash_file", "hash_bytes", "hash_pixels",
 Source = Any
 
 _PERCEPTUAL = frozenset(t for t in range(1, 5))
-_OUT_CAP = 16
+_OUT_CAP = lib.HM_HASH_RESULTS_MAX
+
+
+def _request(mask: int, dihedral: bool, trim: bool) -> int:
+    return (mask | (lib.HM_WANT_DIHEDRAL if dihedral else 0)
+            | (lib.HM_WANT_TRIMMED if trim else 0))
 
 
 def _is_pil_image(obj: object) -> bool:
@@ -291,7 +296,7 @@ class Hasher:
         return HashResult(hashes, ImageInfo._from_c(self._info) if with_info else None)
 
     def hash(self, source: Source, types: TypesArg = "pdq", *,
-             dihedral: bool = False) -> HashResult:
+             dihedral: bool = False, trim: bool = False) -> HashResult:
         """Decode ``source`` and compute the requested hashes in one pass.
 
         Args:
@@ -304,7 +309,12 @@ class Hasher:
                 "sha256", "perceptual", "all", a comma-separated string or
                 an iterable of names or ``HashType``.  MD5 and SHA-256 hash
                 encoded bytes and cannot be asked of decoded pixels.
-            dihedral: also return PDQ's 7 dihedral variants (implies PDQ).
+            dihedral: also return the 7 dihedral variants (rotations and
+                mirrors) of each perceptual hash asked for
+                (``r.variants("phash")``, ``r.all``).
+            trim: also hash the image with uniform borders trimmed
+                (frames, letterbox bars; ``find_content``'s rule):
+                ``r.trimmed`` holds those hashes when a border was found.
 
         Returns:
             a HashResult (``r.pdq``, ``r["phash"]``, ``r.info``, ...).
@@ -314,26 +324,26 @@ class Hasher:
             InvalidArgumentError, with the C library's message.
         """
         if isinstance(source, (str, os.PathLike)):
-            return self.hash_file(source, types, dihedral=dihedral)
+            return self.hash_file(source, types, dihedral=dihedral, trim=trim)
         if isinstance(source, (bytes, bytearray)):
-            return self.hash_bytes(source, types, dihedral=dihedral)
+            return self.hash_bytes(source, types, dihedral=dihedral, trim=trim)
         if _is_pil_image(source):
-            return self.hash_pixels(source, types, dihedral=dihedral)
+            return self.hash_pixels(source, types, dihedral=dihedral, trim=trim)
         if hasattr(source, "read"):
-            return self.hash_bytes(source.read(), types, dihedral=dihedral)
+            return self.hash_bytes(source.read(), types, dihedral=dihedral, trim=trim)
         try:
             ndim = memoryview(source).ndim
         except TypeError:
             raise TypeError("cannot hash a %s: expected a path, bytes, a file object, a "
                             "uint8 array or a PIL image" % type_name(source)) from None
         if ndim <= 1:
-            return self.hash_bytes(source, types, dihedral=dihedral)
-        return self.hash_pixels(source, types, dihedral=dihedral)
+            return self.hash_bytes(source, types, dihedral=dihedral, trim=trim)
+        return self.hash_pixels(source, types, dihedral=dihedral, trim=trim)
 
     def hash_file(self, path: Union[str, "os.PathLike[str]", bytes], types: TypesArg = "pdq",
-                  *, dihedral: bool = False) -> HashResult:
+                  *, dihedral: bool = False, trim: bool = False) -> HashResult:
         """Hash an image file (see ``hash``)."""
-        mask = types_mask(types) | (lib.HM_WANT_PDQ_DIHEDRAL if dihedral else 0)
+        mask = _request(types_mask(types), dihedral, trim)
         p = os.fsencode(path)
         with self._lock:
             st = lib.hm_hash_file(self._handle(), p, mask, self._out, _OUT_CAP,
@@ -343,10 +353,10 @@ class Hasher:
             return self._result(self._n[0], True)
 
     def hash_bytes(self, data: Any, types: TypesArg = "pdq", *,
-                   dihedral: bool = False) -> HashResult:
+                   dihedral: bool = False, trim: bool = False) -> HashResult:
         """Hash an encoded image held in memory (bytes or any contiguous
         buffer; not copied)."""
-        mask = types_mask(types) | (lib.HM_WANT_PDQ_DIHEDRAL if dihedral else 0)
+        mask = _request(types_mask(types), dihedral, trim)
         buf = ffi.from_buffer(data)
         with self._lock:
             st = lib.hm_hash_memory(self._handle(), buf, len(buf), mask, self._out,
@@ -356,6 +366,7 @@ class Hasher:
             return self._result(self._n[0], True)
 
     def hash_pixels(self, pixels: Any, types: TypesArg = "pdq", *, dihedral: bool = False,
+                    trim: bool = False,
                     width: Optional[int] = None, height: Optional[int] = None,
                     pixel_format: Optional[str] = None,
                     stride: Optional[int] = None) -> HashResult:
@@ -369,7 +380,7 @@ class Hasher:
         The pixels are hashed as given: alpha is ignored, nothing is
         rotated.  Only perceptual types can be asked for.
         """
-        mask = types_mask(types, _PERCEPTUAL) | (lib.HM_WANT_PDQ_DIHEDRAL if dihedral else 0)
+        mask = _request(types_mask(types, _PERCEPTUAL), dihedral, trim)
         if _is_pil_image(pixels):
             px = _pixels_from_pil(pixels)
         else:
@@ -440,27 +451,42 @@ def default_hasher() -> Hasher:
     return h
 
 
-def hash(source: Source, types: TypesArg = "pdq", *, dihedral: bool = False) -> HashResult:
+def hash(source: Source, types: TypesArg = "pdq", *, dihedral: bool = False,
+         trim: bool = False) -> HashResult:
     """Hash a path, bytes, file object, uint8 array or PIL image with this
     thread's default hasher.  See ``Hasher.hash``."""
-    return default_hasher().hash(source, types, dihedral=dihedral)
+    return default_hasher().hash(source, types, dihedral=dihedral, trim=trim)
 
 
 def hash_file(path: Union[str, "os.PathLike[str]", bytes], types: TypesArg = "pdq", *,
-              dihedral: bool = False) -> HashResult:
+              dihedral: bool = False, trim: bool = False) -> HashResult:
     """Hash an image file.  See ``Hasher.hash``."""
-    return default_hasher().hash_file(path, types, dihedral=dihedral)
+    return default_hasher().hash_file(path, types, dihedral=dihedral, trim=trim)
 
 
-def hash_bytes(data: Any, types: TypesArg = "pdq", *, dihedral: bool = False) -> HashResult:
+def hash_bytes(data: Any, types: TypesArg = "pdq", *, dihedral: bool = False,
+               trim: bool = False) -> HashResult:
     """Hash an encoded image in memory.  See ``Hasher.hash``."""
-    return default_hasher().hash_bytes(data, types, dihedral=dihedral)
+    return default_hasher().hash_bytes(data, types, dihedral=dihedral, trim=trim)
 
 
 def hash_pixels(pixels: Any, types: TypesArg = "pdq", *, dihedral: bool = False,
-                **layout: Any) -> HashResult:
+                trim: bool = False, **layout: Any) -> HashResult:
     """Hash decoded pixels (uint8 array or PIL image).  See ``Hasher.hash_pixels``."""
-    return default_hasher().hash_pixels(pixels, types, dihedral=dihedral, **layout)
+    return default_hasher().hash_pixels(pixels, types, dihedral=dihedral, trim=trim, **layout)
+
+
+def find_content(pixels: Any, **layout: Any) -> Tuple[int, int, int, int]:
+    """The content of a decoded image inside uniform borders, as
+    ``(x, y, width, height)``: the rectangle ``trim=True`` hashes (the whole
+    image when there is no border).  ``pixels`` as ``Hasher.hash_pixels``
+    takes them."""
+    px = _pixels_from_pil(pixels) if _is_pil_image(pixels) else _pixels_from_buffer(pixels, **layout)
+    r = ffi.new("hm_rect *")
+    st = lib.hm_find_content(px.ptr, px.width, px.height, px.stride, px.fmt, r)
+    if st != lib.HM_OK:
+        raise_for(st, "find_content: bad pixel buffer")
+    return (r.x, r.y, r.width, r.height)
 
 
 def decode(source: Source) -> "numpy.typing.NDArray[numpy.uint8]":

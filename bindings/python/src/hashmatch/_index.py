@@ -143,7 +143,8 @@ ffi.def_extern(name="hmpy_list_error")(_list_error)
 
 def _of_result(r: HashResult, dihedral: bool) -> List[Hash]:
     # A HashResult's dihedral variants take part only in dihedral queries
-    # (where the C library uses them as the exact variants).
+    # (where the C library uses them as the exact variants); its trimmed
+    # hashes always do.
     if dihedral:
         return builtins.list(r.all)
     return [h for h in r.all if not h.variant]
