@@ -82,13 +82,21 @@ const (
 	// variants (computed in the DCT domain, as the reference does). Implies
 	// PDQ.
 	WantPDQDihedral Types = 65536
+	// WantDihedral follows every perceptual hash asked for (PDQ, pHash,
+	// dHash, aHash) by its 7 dihedral variants. Match them with
+	// WithDihedral.
+	WantDihedral Types = 1 << 17
+	// WantTrimmed also hashes the image with uniform borders trimmed
+	// (FindContent's rule): when a border is found, the perceptual hashes
+	// of the trimmed image follow all the others, with Trimmed set.
+	WantTrimmed Types = 1 << 18
 )
 
-// Dihedral is a PDQ dihedral variant (rotation or mirror), in
-// pdqhash-python's order.
+// Dihedral is a dihedral variant (rotation or mirror) of a perceptual
+// hash, in pdqhash-python's order.
 type Dihedral uint8
 
-// PDQ dihedral variants.
+// Dihedral variants.
 const (
 	Original   Dihedral = 0
 	Rot90      Dihedral = 1 // rotated 90 degrees counter-clockwise
@@ -118,7 +126,8 @@ func (d Dihedral) String() string {
 type Hash struct {
 	Type    HashType
 	Quality int      // PDQ quality 0..100; -1 when unknown or not a PDQ hash
-	Variant Dihedral // PDQ dihedral variant; Original otherwise
+	Variant Dihedral // dihedral variant; Original unless asked for
+	Trimmed bool     // the hash of the image with its borders trimmed
 	value   [32]byte // canonical order, most significant byte first
 }
 
@@ -251,6 +260,9 @@ func (h *Hash) toC(c *C.hm_hash) {
 	c._type = C.int32_t(h.Type)
 	c.quality = C.int16_t(h.Quality)
 	c.variant = C.uint8_t(h.Variant)
+	if h.Trimmed {
+		c.variant |= C.HM_VARIANT_TRIMMED
+	}
 	c.reserved = 0
 	for i := range h.value {
 		c.bytes[i] = C.uint8_t(h.value[i])
@@ -258,7 +270,8 @@ func (h *Hash) toC(c *C.hm_hash) {
 }
 
 func hashFromC(c *C.hm_hash) Hash {
-	h := Hash{Type: HashType(c._type), Quality: int(c.quality), Variant: Dihedral(c.variant)}
+	h := Hash{Type: HashType(c._type), Quality: int(c.quality), Variant: Dihedral(c.variant & 7),
+		Trimmed: c.variant&C.HM_VARIANT_TRIMMED != 0}
 	for i := range h.value {
 		h.value[i] = byte(c.bytes[i])
 	}

@@ -208,9 +208,9 @@ func (h *Hasher) Options() (HasherOptions, error) {
 		PDQFlavour: PDQFlavour(v[2]), ApplyEXIFOrientation: v[3] != 0, Fast: v[4] != 0}, nil
 }
 
-// Enough for every type plus the 7 dihedral variants (the header's "16
-// always suffices").
-const maxHashes = 16
+// Enough for every type, dihedral variants and trimmed copies
+// (HM_HASH_RESULTS_MAX).
+const maxHashes = 66
 
 func hashesFromC(out *[maxHashes]C.hm_hash, n C.size_t) Hashes {
 	hs := make(Hashes, int(n))
@@ -298,18 +298,26 @@ func (f PixelFormat) bytesPerPixel() int {
 	return 0
 }
 
+// checkPixels validates a raw pixel buffer before C reads it.
+func checkPixels(op string, pix []byte, width, height, stride int, format PixelFormat) error {
+	bpp := format.bytesPerPixel()
+	if bpp == 0 || width <= 0 || height <= 0 || width > 1<<30 || height > 1<<30 ||
+		stride < width*bpp {
+		return errorf(ErrInvalidArgument, op, "bad format, size or stride")
+	}
+	// The C library reads (height-1)*stride + width*bpp bytes.
+	if need := uint64(height-1)*uint64(stride) + uint64(width*bpp); uint64(len(pix)) < need {
+		return errorf(ErrInvalidArgument, op, "pixel buffer too short")
+	}
+	return nil
+}
+
 // HashPixels hashes a raw pixel buffer: width x height pixels, rows stride
 // bytes apart. Only the perceptual types can be asked for (MD5 and SHA-256
 // hash encoded bytes). The pixel limit applies.
 func (h *Hasher) HashPixels(pix []byte, width, height, stride int, format PixelFormat, types Types) (Hashes, error) {
-	bpp := format.bytesPerPixel()
-	if bpp == 0 || width <= 0 || height <= 0 || width > 1<<30 || height > 1<<30 ||
-		stride < width*bpp {
-		return nil, errorf(ErrInvalidArgument, "HashPixels", "bad format, size or stride")
-	}
-	// The C library reads (height-1)*stride + width*bpp bytes.
-	if need := uint64(height-1)*uint64(stride) + uint64(width*bpp); uint64(len(pix)) < need {
-		return nil, errorf(ErrInvalidArgument, "HashPixels", "pixel buffer too short")
+	if err := checkPixels("HashPixels", pix, width, height, stride, format); err != nil {
+		return nil, err
 	}
 	if err := h.acquire(); err != nil {
 		return nil, err
@@ -323,6 +331,21 @@ func (h *Hasher) HashPixels(pix []byte, width, height, stride int, format PixelF
 		return nil, h.fail(st, "HashPixels")
 	}
 	return hashesFromC(&out, n), nil
+}
+
+// FindContent returns the content of a raw pixel buffer inside uniform
+// borders (frames, letterbox bars) as x, y, width, height: the rectangle
+// that WantTrimmed hashes, or the whole image when there is no border.
+func FindContent(pix []byte, width, height, stride int, format PixelFormat) (x, y, w, h int, err error) {
+	if err = checkPixels("FindContent", pix, width, height, stride, format); err != nil {
+		return
+	}
+	var r C.hm_rect
+	if st := C.hm_find_content(unsafe.Pointer(&pix[0]), C.uint32_t(width), C.uint32_t(height),
+		C.size_t(stride), C.hm_pixel_format(format), &r); st != C.HM_OK {
+		return 0, 0, 0, 0, errorf(Status(st), "FindContent", "bad pixel buffer")
+	}
+	return int(r.x), int(r.y), int(r.width), int(r.height), nil
 }
 
 // HashImage hashes a decoded image (perceptual types only). Grey, NRGBA

@@ -129,6 +129,60 @@ func TestReferenceVectors(t *testing.T) {
 	}
 }
 
+func TestDihedral64AndTrimmed(t *testing.T) {
+	h := mustHasher(t, nil)
+	data, err := os.ReadFile("testdata/bridge.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, _, err := h.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the photo in a white frame of 30 columns and 40 rows
+	const bx, by = 30, 40
+	w, ht := img.Bounds().Dx(), img.Bounds().Dy()
+	cw, ch := w+2*bx, ht+2*by
+	framed := make([]byte, cw*ch*3)
+	for i := range framed {
+		framed[i] = 250
+	}
+	plain := make([]byte, w*ht*3)
+	for y := 0; y < ht; y++ {
+		for x := 0; x < w; x++ {
+			r, g, b, _ := img.At(x, y).RGBA()
+			px := []byte{byte(r >> 8), byte(g >> 8), byte(b >> 8)}
+			copy(plain[(y*w+x)*3:], px)
+			copy(framed[((y+by)*cw+x+bx)*3:], px)
+		}
+	}
+	x, y, cw2, ch2, err := FindContent(framed, cw, ch, cw*3, RGB24)
+	if err != nil || x != bx || y != by || cw2 != w || ch2 != ht {
+		t.Fatalf("FindContent: %d %d %d %d %v", x, y, cw2, ch2, err)
+	}
+	want, err := h.HashPixels(plain, w, ht, w*3, RGB24, WantPHash|WantAHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, err := h.HashPixels(framed, cw, ch, cw*3, RGB24, WantPHash|WantAHash|WantDihedral|WantTrimmed)
+	if err != nil || len(hs) != 32 {
+		t.Fatalf("%d hashes, %v", len(hs), err)
+	}
+	for i, x := range hs {
+		if x.Variant != Dihedral(i%8) || x.Trimmed != (i >= 16) {
+			t.Errorf("hash %d: variant %v trimmed %v", i, x.Variant, x.Trimmed)
+		}
+	}
+	if !hs[16].Equal(want[0]) || !hs[24].Equal(want[1]) {
+		t.Errorf("trimmed %v %v, want %v", hs[16], hs[24], want)
+	}
+	// the trimmed mark survives the trip through C
+	idx := mustIndex(t)
+	if _, err := idx.Query(hs, WithDihedral()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestDihedralAndFlavour(t *testing.T) {
 	rows := readCSV(t, "pdq-dihedral-bridge-1-original.csv")
 	names := map[string]Dihedral{"orig": Original, "rot90": Rot90, "rot180": Rot180, "rot270": Rot270,
