@@ -7,10 +7,10 @@ with the FFmpeg CLI, hashed and matched with vPDQ through the binding.
 LIST.tsv is corpus.py's --list output: rows of role "video" are the known
 clips, rows of role "video-copy" other encodes of a known clip that its
 package ships (real transcode positives).  Edited copies go to
-OUTDIR/<sha256[:16]>/<edit>.<ext> (kept between runs).  Every copy and
-original is hashed as a query with hashmatch.hash_video (vPDQ's default: one
-frame a second).  Each mode of MODES hashes the originals its own way, adds
-them to an index (Index.add_video) and matches every query with
+OUTDIR/<sha256[:16]>/<edit>.<ext> (kept between runs).  Each mode of MODES
+hashes the originals and the queries (every copy and original) with
+hashmatch.hash_video its own way (vPDQ's default: one frame a second), adds
+the originals to an index (Index.add_video) and matches every query with
 Index.match_video and the mode's rule.  A copy is found when its own clip is
 among the matches; a false match is any other clip among them.  With a
 handful of clips there are too few unrelated clip pairs for an FPR
@@ -50,12 +50,13 @@ EDITS = {
     "fps_15": (["-vf", "fps=15," + EVEN] + H264, "mp4"),
 }
 
-# name -> (how the originals are hashed, match options); queries always keep vPDQ's 1 s default
+# name -> (how the originals are hashed, how the queries are hashed, match options)
 MODES = {
-    "default": ({}, {}),  # the library's vPDQ defaults: 1 s, distance 31, 80 % of the query frames
-    "loose": ({}, {"distance": 48, "query_percent": 50.0}),  # lists of 1 s vPDQ hashes
-    "quarter": ({"interval": 0.25}, {"distance": 48, "query_percent": 50.0}),
-    "dense": ({"mode": "all"}, {}),  # every frame of the original, default rule
+    "default": ({}, {}, {}),  # the library's vPDQ defaults: 1 s, distance 31, 80 % of the query frames
+    "loose": ({}, {}, {"distance": 48, "query_percent": 50.0}),  # lists of 1 s vPDQ hashes
+    "quarter": ({"interval": 0.25}, {}, {"distance": 48, "query_percent": 50.0}),
+    "dense": ({"mode": "all"}, {}, {}),  # every frame of the original, default rule
+    "dense-q0.5": ({"mode": "all"}, {"interval": 0.5}, {}),  # and queries every 0.5 s
 }
 POP = np.array([bin(i).count("1") for i in range(256)], np.uint16)
 
@@ -171,14 +172,25 @@ def main() -> int:
 
     # originals as queries too: unrelated pairs (and a sanity check that each finds itself)
     allq = [(i, "original", clips[i]["file"]) for i in range(len(clips))] + queries
-    allh = hash_all([q[2] for q in allq])
+    hashed = {}  # (hash options, n) -> what hash_all gave for allq[:n]
+
+    def hashed_with(opts, n=len(allq)):
+        key = json.dumps(opts, sort_keys=True)
+        if (key, len(allq)) in hashed:
+            return hashed[key, len(allq)][:n]
+        if (key, n) not in hashed:
+            hashed[key, n] = hash_all([q[2] for q in allq[:n]], **opts)
+        return hashed[key, n]
+
+    allh = hashed_with({})
     results = [{"clip": i, "class": cls, "file": os.path.basename(path), "hash_s": t, "error": err,
                 "frames": len(fr) if fr else 0, "modes": {}}
                for (i, cls, path), (fr, t, err) in zip(allq, allh)]
     modes = {}
-    for name, (hopts, mopts) in MODES.items():
-        say(f"mode {name}: originals hashed with {hopts or 'the defaults'}, rule {mopts or 'the defaults'}")
-        H_orig = allh[:len(clips)] if not hopts else hash_all([r["file"] for r in clips], **hopts)
+    for name, (hopts, qopts, mopts) in MODES.items():
+        say(f"mode {name}: originals {hopts or 'default'}, queries {qopts or 'default'}, rule {mopts or 'default'}")
+        H_orig = hashed_with(hopts, len(clips))
+        allh = hashed_with(qopts)
         idx = hm.Index()
         kept = 0
         for i, (fr, _, err) in enumerate(H_orig):
@@ -204,8 +216,10 @@ def main() -> int:
                                        [allq[k][0] for k in ok], np.concatenate(t_rows),
                                        np.repeat(np.arange(len(clips)), [len(r) for r in t_rows]),
                                        mopts.get("distance", 31)),
-                           hash_options=hopts, match_options=mopts, frames_indexed=kept,
-                           hash_originals_s=sum(t for _, t, _ in H_orig), match_s=t_match)
+                           hash_options=hopts, query_options=qopts, match_options=mopts, frames_indexed=kept,
+                           query_frames=sum(len(fr) for fr, _, _ in allh if fr),
+                           hash_originals_s=sum(t for _, t, _ in H_orig),
+                           hash_queries_s=sum(t for _, t, _ in allh[len(clips):]), match_s=t_match)
     meta = {"clips": [{"file": os.path.basename(r["file"]), "package": r["package"],
                        "size": f"{r['width']}x{r['height']}", "duration_s": round(duration(r["file"]), 1)}
                       for r in clips],
