@@ -7,15 +7,15 @@ with the FFmpeg CLI, hashed and matched with vPDQ through the binding.
 LIST.tsv is corpus.py's --list output: rows of role "video" are the known
 clips, rows of role "video-copy" other encodes of a known clip that its
 package ships (real transcode positives).  Edited copies go to
-OUTDIR/<sha256[:16]>/<edit>.<ext> (kept between runs).  Every clip and copy
-is hashed with hashmatch.hash_video (vPDQ's default frame selection), the
-originals are added to an index (Index.add_video) and every copy and
-original is matched with Index.match_video, vPDQ's rule with the library's
-defaults (frames within PDQ distance 31, >= 80 % of the query's unique
-frames of quality >= 50).  A copy is found when its own clip is among the
-matches; a false match is any other clip among them.  With a handful of
-clips there are too few unrelated pairs for an FPR threshold: the report
-gives counts.
+OUTDIR/<sha256[:16]>/<edit>.<ext> (kept between runs).  Each mode of MODES
+hashes the originals and the queries (every copy and original) with
+hashmatch.hash_video its own way (vPDQ's default: one frame a second), adds
+the originals to an index (Index.add_video) and matches every query with
+Index.match_video and the mode's rule.  A copy is found when its own clip is
+among the matches; a false match is any other clip among them.  With a
+handful of clips there are too few unrelated clip pairs for an FPR
+threshold: the report gives counts, and per mode the frame-level figures
+(query frames against the indexed frames of unrelated clips).
 """
 import argparse
 import json
@@ -26,6 +26,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import hashmatch as hm
+import numpy as np
 
 import corpus  # bench/robustness/corpus.py, beside this file
 
@@ -48,6 +49,46 @@ EDITS = {
     "mirror": (["-vf", "hflip," + EVEN] + H264, "mp4"),
     "fps_15": (["-vf", "fps=15," + EVEN] + H264, "mp4"),
 }
+
+# name -> (how the originals are hashed, how the queries are hashed, match options)
+MODES = {
+    "default": ({}, {}, {}),  # the library's vPDQ defaults: 1 s, distance 31, 80 % of the query frames
+    "loose": ({}, {}, {"distance": 48, "query_percent": 50.0}),  # lists of 1 s vPDQ hashes
+    "quarter": ({"interval": 0.25}, {}, {"distance": 48, "query_percent": 50.0}),
+    "dense": ({"mode": "all"}, {}, {}),  # every frame of the original, default rule
+    "dense-q0.5": ({"mode": "all"}, {"interval": 0.5}, {}),  # and queries every 0.5 s
+}
+POP = np.array([bin(i).count("1") for i in range(256)], np.uint16)
+
+
+def pdq_rows(frames, min_quality=50):
+    """The unique PDQ hashes of quality >= min_quality (what the index keeps
+    and the rule counts), as a uint8 array of 32-byte rows."""
+    seen = dict.fromkeys(bytes(f.pdq) for f in frames if f.pdq.quality >= min_quality)
+    return np.frombuffer(b"".join(seen), np.uint8).reshape(-1, 32)
+
+
+def frame_stats(q_rows, q_clip, t_rows, t_clip, distance):
+    """Query frames against the indexed frames of unrelated clips: frame
+    pairs, those within distance, the nearest distance, the largest distance
+    at which at most 1e-4 of the pairs fall; (query frame, clip) pairs and
+    those with a frame of the clip within distance."""
+    hist = np.zeros(257, np.int64)
+    fc_pairs = fc_within = 0
+    for rows, i in zip(q_rows, q_clip):
+        if not len(rows):
+            continue
+        d = POP[rows[:, None, :] ^ t_rows[None, :, :]].sum(2)
+        for j in set(t_clip) - {i}:
+            dj = d[:, t_clip == j]
+            hist += np.bincount(dj.ravel(), minlength=257)
+            fc_pairs += len(rows)
+            fc_within += int((dj.min(1) <= distance).sum())
+    cum = np.cumsum(hist)
+    return {"frame_pairs": int(cum[-1]), "frame_pairs_within": int(cum[distance]),
+            "nearest": int(np.argmax(hist > 0)),
+            "t_1e-4": int(np.searchsorted(cum, 1e-4 * cum[-1], side="right")) - 1,
+            "frame_clip_pairs": fc_pairs, "frame_clip_within": fc_within}
 
 
 def duration(path):
@@ -118,45 +159,71 @@ def main() -> int:
                 say(f"ffmpeg failed for {dst}: {err}")
     say("hashing (vPDQ)")
 
-    def hv(path):
+    def hv(path, **opts):
         t0 = time.perf_counter()
         try:
-            return hm.hash_video(path), time.perf_counter() - t0, None
+            return hm.hash_video(path, **opts), time.perf_counter() - t0, None
         except hm.Error as e:
             return None, time.perf_counter() - t0, f"{type(e).__name__}: {e}"
 
-    paths = [r["file"] for r in clips] + [q[2] for q in queries]
-    with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
-        hashed = list(ex.map(lambda p: hv(p) if os.path.exists(p) else (None, 0.0, "missing"), paths))
-    H_orig, H_q = hashed[:len(clips)], hashed[len(clips):]
-    idx = hm.Index()
-    for i, (fr, _, err) in enumerate(H_orig):
-        if fr is not None:
-            idx.add_video(fr, str(i), list="videos")
-    idx.commit()
-    results = []
+    def hash_all(paths, **opts):
+        with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
+            return list(ex.map(lambda p: hv(p, **opts) if os.path.exists(p) else (None, 0.0, "missing"), paths))
+
     # originals as queries too: unrelated pairs (and a sanity check that each finds itself)
     allq = [(i, "original", clips[i]["file"]) for i in range(len(clips))] + queries
-    allh = H_orig + H_q
-    for (i, cls, path), (fr, t, err) in zip(allq, allh):
-        rec = {"clip": i, "class": cls, "file": os.path.basename(path), "hash_s": t, "error": err,
-               "frames": len(fr) if fr else 0}
-        if fr is not None:
-            ms = idx.match_video(fr)
-            rec["found"] = any(m.video_id == str(i) for m in ms)
-            rec["false"] = sorted(int(m.video_id) for m in ms if m.video_id != str(i))
-            # the shares against the own clip, whether or not it passed the 80 % rule
-            own = [m for m in idx.match_video(fr, query_percent=0.0) if m.video_id == str(i)]
-            rec["own_query_percent"] = own[0].query_percent if own else 0.0
-            others = [m.query_percent for m in idx.match_video(fr, query_percent=0.0) if m.video_id != str(i)]
-            rec["max_other_query_percent"] = max(others) if others else 0.0
-        else:
-            rec["found"], rec["false"] = False, []
-        results.append(rec)
+    hashed = {}  # (hash options, n) -> what hash_all gave for allq[:n]
+
+    def hashed_with(opts, n=len(allq)):
+        key = json.dumps(opts, sort_keys=True)
+        if (key, len(allq)) in hashed:
+            return hashed[key, len(allq)][:n]
+        if (key, n) not in hashed:
+            hashed[key, n] = hash_all([q[2] for q in allq[:n]], **opts)
+        return hashed[key, n]
+
+    allh = hashed_with({})
+    results = [{"clip": i, "class": cls, "file": os.path.basename(path), "hash_s": t, "error": err,
+                "frames": len(fr) if fr else 0, "modes": {}}
+               for (i, cls, path), (fr, t, err) in zip(allq, allh)]
+    modes = {}
+    for name, (hopts, qopts, mopts) in MODES.items():
+        say(f"mode {name}: originals {hopts or 'default'}, queries {qopts or 'default'}, rule {mopts or 'default'}")
+        H_orig = hashed_with(hopts, len(clips))
+        allh = hashed_with(qopts)
+        idx = hm.Index()
+        kept = 0
+        for i, (fr, _, err) in enumerate(H_orig):
+            if fr is not None:
+                kept += idx.add_video(fr, str(i), list="videos")
+        idx.commit()
+        t_match = 0.0
+        for (i, cls, path), (fr, _, err), rec in zip(allq, allh, results):
+            if fr is None:
+                rec["modes"][name] = {"found": False, "false": []}
+                continue
+            t0 = time.perf_counter()
+            ms = idx.match_video(fr, **mopts)
+            t_match += time.perf_counter() - t0
+            # the share against the own clip, whether or not it passed the rule
+            own = [m for m in idx.match_video(fr, **dict(mopts, query_percent=0.0)) if m.video_id == str(i)]
+            rec["modes"][name] = {"found": any(m.video_id == str(i) for m in ms),
+                                  "false": sorted(int(m.video_id) for m in ms if m.video_id != str(i)),
+                                  "own_query_percent": own[0].query_percent if own else 0.0}
+        t_rows = [pdq_rows(fr) if fr else pdq_rows([]) for fr, _, _ in H_orig]
+        ok = [k for k, (fr, _, _) in enumerate(allh) if fr is not None]
+        modes[name] = dict(frame_stats([pdq_rows(allh[k][0], mopts.get("min_quality", 50)) for k in ok],
+                                       [allq[k][0] for k in ok], np.concatenate(t_rows),
+                                       np.repeat(np.arange(len(clips)), [len(r) for r in t_rows]),
+                                       mopts.get("distance", 31)),
+                           hash_options=hopts, query_options=qopts, match_options=mopts, frames_indexed=kept,
+                           query_frames=sum(len(fr) for fr, _, _ in allh if fr),
+                           hash_originals_s=sum(t for _, t, _ in H_orig),
+                           hash_queries_s=sum(t for _, t, _ in allh[len(clips):]), match_s=t_match)
     meta = {"clips": [{"file": os.path.basename(r["file"]), "package": r["package"],
                        "size": f"{r['width']}x{r['height']}", "duration_s": round(duration(r["file"]), 1)}
                       for r in clips],
-            "edit_classes": list(EDITS) + (["package_transcode"] if copies else []),
+            "edit_classes": list(EDITS) + (["package_transcode"] if copies else []), "modes": modes,
             "ffmpeg_failed": len(failed), "runtime_s": time.time() - t_start,
             "ffmpeg": subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout.split("\n")[0]}
     with open(a.out, "w") as fh:
