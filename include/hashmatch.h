@@ -974,6 +974,11 @@ typedef struct hm_video_match_opts {
     double range_gap;        /**< matched frames less than this many seconds
                                   apart join one time range; default 2.0 */
     int32_t include_disabled;
+    /** HM_QUERY_DIHEDRAL: also match the query turned each of the 7 other
+     *  dihedral ways (mirrored, rotated), its frames' variants derived from
+     *  their PDQ bits; a known video is reported once, in the orientation
+     *  with the most query frames matched (hm_video_match.variant). */
+    uint32_t flags;
     uint64_t reserved[6];
 } hm_video_match_opts;
 
@@ -994,6 +999,8 @@ typedef struct hm_video_match {
     uint32_t query_matched;   /**< of which had a known frame within distance */
     uint32_t target_frames;   /**< frames of the known video in the index */
     uint32_t target_matched;  /**< of which matched some query frame */
+    uint32_t variant;         /**< hm_dihedral of the query orientation that
+                                   matched (0 without HM_QUERY_DIHEDRAL) */
     double query_percent;     /**< 100 * query_matched / query_frames */
     double target_percent;    /**< 100 * target_matched / target_frames */
     const hm_time_range *query_ranges;  /**< where the query matched */

@@ -386,6 +386,26 @@ static void video_matching(void) {
     mo.target_percent = 50;
     CHECK_INT(hm_index_match_video(idx, tpd.f, 30, &mo, res), HM_OK);
     CHECK_INT(hm_results_video_count(res), 0);
+    /* the same clip turned upright by its rotation metadata is the known
+     * clip rotated 90 degrees counter-clockwise: found only by dihedral
+     * matching, in the orientation that turns it back (clockwise, ROT270);
+     * unturned, the original orientation wins */
+    opts(&o, HM_FRAMES_INTERVAL, 1);
+    o.apply_rotation = 1;
+    run(VID "rotated-90.mp4", NULL, 0, &o, &q);
+    hm_video_match_opts_init(&mo);
+    CHECK_INT(hm_index_match_video(idx, q.f, (size_t)q.n, &mo, res), HM_OK);
+    CHECK_INT(hm_results_video_count(res), 0);
+    mo.flags = HM_QUERY_DIHEDRAL;
+    CHECK_INT(hm_index_match_video(idx, q.f, (size_t)q.n, &mo, res), HM_OK);
+    CHECK_INT(hm_results_video_count(res), 1);
+    m = hm_results_video_get(res, 0);
+    CHECK(m && strcmp(m->video_id, "tpd") == 0 && m->query_percent > 79);
+    if (m) CHECK_INT(m->variant, HM_DIH_ROT270);
+    CHECK_INT(hm_index_match_video(idx, tpd.f, 30, &mo, res), HM_OK);
+    CHECK_INT(hm_results_video_count(res), 1);
+    if (hm_results_video_count(res)) CHECK_INT(hm_results_video_get(res, 0)->variant, 0);
+    hm_video_match_opts_init(&mo);
     /* the GIF made from the first second, at 96x96 and 10 fps */
     opts(&o, HM_FRAMES_ALL, 0);
     run(VID "anim.gif", NULL, 0, &o, &q);

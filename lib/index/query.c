@@ -76,7 +76,7 @@ static void pdq_set(uint8_t *b, int i, int j, int v) {
  * coefficient matrix; odd-frequency coefficients, at even indices, change
  * sign), applied to the bits: a sign change flips the bit, which is exact
  * except for coefficients near the median. */
-static void pdq_variant_from_bits(const uint8_t *in, int v, uint8_t *out) {
+void hm_ix_pdq_variant(const uint8_t *in, int v, uint8_t *out) {
     memset(out, 0, 32);
     for (int i = 0; i < 16; i++)
         for (int j = 0; j < 16; j++) {
@@ -479,7 +479,7 @@ hm_status hm_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
                 if (exact)
                     memcpy(dst, q[i + v].bytes, hm_hash_bits(h->type) / 8);
                 else if (h->type == HM_HASH_PDQ)
-                    pdq_variant_from_bits(h->bytes, (int)v, dst);
+                    hm_ix_pdq_variant(h->bytes, (int)v, dst);
                 else
                     ahash_variant_from_bits(h->bytes, (int)v, dst);
             }

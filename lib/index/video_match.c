@@ -178,8 +178,11 @@ static uint32_t target_frames(const hm_snapshot *s, uint32_t list, const char *i
     return n;
 }
 
+/* Append the known videos that the frames match, in orientation
+ * `variant`, to r->vm; their ranges stay offsets into r->ranges until
+ * finish() turns them into pointers. */
 static int match(hm_results *r, const hm_snapshot *s, const hm_video_frame *frames,
-                 size_t n, const hm_video_match_opts *o) {
+                 size_t n, const hm_video_match_opts *o, unsigned variant) {
     size_t *ord = malloc((n + 1) * sizeof *ord), m = 0, nu = 0, nh = 0, hcap = 0;
     uint32_t *uniq_of = malloc((n + 1) * sizeof *uniq_of); /* position -> unique */
     vhit *hits = NULL;
@@ -268,6 +271,7 @@ static int match(hm_results *r, const hm_snapshot *s, const hm_video_frame *fram
             vm->query_matched = qm;
             vm->target_frames = tf;
             vm->target_matched = tm;
+            vm->variant = variant;
             vm->query_percent = qp;
             vm->target_percent = tp;
             size_t f0, fc;
@@ -293,11 +297,6 @@ static int match(hm_results *r, const hm_snapshot *s, const hm_video_frame *fram
         a = b;
     }
     free(umatched);
-    for (size_t i = 0; i < r->nvm; i++) {
-        r->vm[i].target_ranges = r->ranges + (uintptr_t)r->vm[i].target_ranges;
-        r->vm[i].query_ranges = r->ranges + (uintptr_t)r->vm[i].query_ranges;
-    }
-    if (r->nvm > 1) qsort(r->vm, r->nvm, sizeof *r->vm, cmp_match);
     st = HM_OK;
     goto out;
 nomem:
@@ -309,6 +308,53 @@ out:
     free(times);
     free(fkeys);
     return st;
+}
+
+/* The query in its 7 other orientations; a known video found in several
+ * keeps the one with the most query frames matched (then known frames,
+ * then the lower variant).  Hit counters count each video once. */
+static int match_turned(hm_results *r, const hm_snapshot *s, const hm_video_frame *frames,
+                        size_t n, const hm_video_match_opts *o) {
+    hm_video_frame *t = malloc((n + 1) * sizeof *t);
+    int st = HM_OK;
+    if (!t) return HM_E_NO_MEMORY;
+    memcpy(t, frames, n * sizeof *t);
+    for (unsigned v = 1; v < 8 && st == HM_OK; v++) {
+        for (size_t i = 0; i < n; i++)
+            if (frames[i].nhashes >= 1 && frames[i].hashes[0].type == HM_HASH_PDQ)
+                hm_ix_pdq_variant(frames[i].hashes[0].bytes, (int)v, t[i].hashes[0].bytes);
+        st = match(r, s, t, n, o, v);
+    }
+    free(t);
+    size_t keep = 0;
+    for (size_t i = 0; i < r->nvm; i++) {
+        size_t j = 0;
+        for (; j < keep; j++)
+            if (r->vm[j].list == r->vm[i].list &&
+                strcmp(r->vm[j].video_id, r->vm[i].video_id) == 0)
+                break;
+        if (j == keep) {
+            r->vm[keep++] = r->vm[i];
+            continue;
+        }
+        atomic_fetch_sub_explicit(&hm_list_core_of(s->names, r->vm[i].list)->hits, 1,
+                                  memory_order_relaxed);
+        const hm_video_match *a = &r->vm[i], *b = &r->vm[j];
+        if (a->query_matched > b->query_matched ||
+            (a->query_matched == b->query_matched && a->target_matched > b->target_matched))
+            r->vm[j] = r->vm[i];
+    }
+    r->nvm = keep;
+    return st;
+}
+
+/* Range offsets to pointers, then the documented order. */
+static void finish(hm_results *r) {
+    for (size_t i = 0; i < r->nvm; i++) {
+        r->vm[i].target_ranges = r->ranges + (uintptr_t)r->vm[i].target_ranges;
+        r->vm[i].query_ranges = r->ranges + (uintptr_t)r->vm[i].query_ranges;
+    }
+    if (r->nvm > 1) qsort(r->vm, r->nvm, sizeof *r->vm, cmp_match);
 }
 
 hm_status hm_index_match_video(hm_index *idx, const hm_video_frame *frames, size_t n,
@@ -331,7 +377,10 @@ hm_status hm_index_match_video(hm_index *idx, const hm_video_frame *frames, size
     hm_index_acquire(idx, &s);
     hm_snapshot_release(r->snap);
     r->snap = s; /* the results keep this reference */
-    int st = match(r, s, frames, n, opts);
+    int st = match(r, s, frames, n, opts, HM_DIH_ORIGINAL);
+    if (st == HM_OK && (opts->flags & HM_QUERY_DIHEDRAL))
+        st = match_turned(r, s, frames, n, opts);
+    if (st == HM_OK) finish(r);
     atomic_fetch_add_explicit(&s->shared->queries, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&s->shared->hits, r->nvm, memory_order_relaxed);
     if (st != HM_OK) {

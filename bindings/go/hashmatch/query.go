@@ -50,14 +50,20 @@ func WithK(k int) QueryOption {
 	return queryOptFunc(func(o *C.hm_query_opts) { o.k = C.uint32_t(k) })
 }
 
-// WithDihedral matches PDQ queries in their 8 rotations and mirrors; each
+type dihedral struct{}
+
+func (dihedral) applyQuery(o *C.hm_query_opts)       { o.flags |= C.HM_QUERY_DIHEDRAL }
+func (dihedral) applyVideo(o *C.hm_video_match_opts) { o.flags |= C.HM_QUERY_DIHEDRAL }
+
+// WithDihedral matches queries in their 8 rotations and mirrors; each
 // entry is reported once, at its best distance (Match.Variant says which).
-// The exact variants are used when the query hashes come from
-// WantPDQDihedral (the original followed by its 7 variants), otherwise
-// they are derived from the hash's bits.
-func WithDihedral() QueryOption {
-	return queryOptFunc(func(o *C.hm_query_opts) { o.flags |= C.HM_QUERY_DIHEDRAL })
-}
+// The exact variants are used when the query hashes come from WantDihedral
+// or WantPDQDihedral (a hash followed by its 7 variants); otherwise PDQ
+// and aHash variants are derived from the hash's bits, and pHash and dHash
+// queries are matched as they are. For a video match, the query video is
+// matched in each orientation (frame variants from the PDQ bits) and a
+// known video is reported once, in its best one (VideoMatch.Variant).
+func WithDihedral() MatchOption { return dihedral{} }
 
 // WithStructure forces a search structure (results are the same; for
 // benchmarks and diagnostics).

@@ -447,6 +447,7 @@ type VideoMatch struct {
 	TargetPercent float64 // 100 * TargetMatched / TargetFrames
 	QueryRanges   []TimeRange
 	TargetRanges  []TimeRange
+	Variant       Dihedral // query orientation that matched (WithDihedral)
 }
 
 type videoOptFunc func(*C.hm_video_match_opts)
@@ -550,7 +551,8 @@ func (ix *Index) MatchVideo(frames []Frame, opts ...VideoMatchOption) ([]VideoMa
 			TargetFrames: int(m.target_frames), TargetMatched: int(m.target_matched),
 			QueryPercent: float64(m.query_percent), TargetPercent: float64(m.target_percent),
 			QueryRanges:  rangesFromC(m.query_ranges, m.n_query_ranges),
-			TargetRanges: rangesFromC(m.target_ranges, m.n_target_ranges)}
+			TargetRanges: rangesFromC(m.target_ranges, m.n_target_ranges),
+			Variant:      Dihedral(m.variant)}
 		if m.labels != nil {
 			vm.Labels = C.GoString(m.labels)
 		}

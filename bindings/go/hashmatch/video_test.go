@@ -301,6 +301,18 @@ func TestVideoMatching(t *testing.T) {
 		m.TargetFrames != n || len(m.QueryRanges) == 0 || len(m.TargetRanges) == 0 {
 		t.Errorf("match %+v", m)
 	}
+	// Turned upright by its metadata the clip is rotated: found only in
+	// another orientation.
+	up, _, err := HashVideoFile(ctx, dataPath(t, "video", "rotated-90.mp4"), &VideoOptions{ApplyRotation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms, _ := ix.MatchVideo(up); len(ms) != 0 {
+		t.Errorf("upright without WithDihedral: %+v", ms)
+	}
+	if ms, err := ix.MatchVideo(up, WithDihedral()); err != nil || len(ms) != 1 || ms[0].Variant != Rot270 {
+		t.Errorf("upright WithDihedral: %+v %v", ms, err)
+	}
 	// Options: require most of the known video too.
 	if ms, _ := ix.MatchVideo(q, WithTargetPercent(99.9)); len(ms) != 0 {
 		t.Errorf("target 99.9%%: %+v", ms)

@@ -168,6 +168,12 @@ def test_match_video():
         ("padded", "videos", "label", 100.0, 100.0)
     assert m.query_frames == m.query_matched == 5 and m.target_frames == 5
     assert m.query_ranges == ((0.0, 4.0),) and m.target_ranges == ((0.0, 4.0),)
+    assert m.variant == hm.Dihedral.ORIGINAL
+    # turned upright, the same clip is rotated: found only with dihedral matching
+    upright = hm.hash_video(ROTATED, apply_rotation=True)
+    assert idx.match_video(upright) == []
+    (m,) = idx.match_video(upright, dihedral=True)
+    assert m.video_id == "padded" and m.variant == hm.Dihedral.ROT270
     # every frame of the query: all of the known video's frames are matched
     (m,) = idx.match_video(hm.hash_video(PADDED, mode="all"), query_percent=0,
                            target_percent=100)

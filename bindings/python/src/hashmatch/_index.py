@@ -731,14 +731,17 @@ class Index(_Queryable):
     def match_video(self, frames: Iterable[Frame], *, distance: int = 31,
                     min_quality: int = 50, query_percent: float = 80.0,
                     target_percent: float = 0.0, range_gap: float = 2.0,
-                    include_disabled: bool = False) -> List[VideoMatch]:
+                    include_disabled: bool = False, dihedral: bool = False) -> List[VideoMatch]:
         """Match a video's frames against the known videos with vPDQ's rule:
         query frames below ``min_quality`` dropped, identical hashes once;
         a known video matches when at least ``query_percent`` % of the unique
         query frames have a known frame within ``distance`` and at least
         ``target_percent`` % of its own frames were matched.  Returns the
         matches, best first, with both shares and the matched time ranges
-        (frames less than ``range_gap`` seconds apart join one range).  The
+        (frames less than ``range_gap`` seconds apart join one range).  With
+        ``dihedral`` the query is also matched mirrored and rotated (its
+        frames' variants derived from their PDQ bits); each known video is
+        reported once, in its best orientation (``VideoMatch.variant``).  The
         GIL is released while it runs."""
         arr, n = frames_to_c(frames)
         o = ffi.new("hm_video_match_opts *")
@@ -749,6 +752,7 @@ class Index(_Queryable):
         o.target_percent = target_percent
         o.range_gap = range_gap
         o.include_disabled = 1 if include_disabled else 0
+        o.flags = lib.HM_QUERY_DIHEDRAL if dihedral else 0
         rp = ffi.new("hm_results **")
         st = lib.hm_results_create(rp)
         if st != lib.HM_OK:
@@ -769,7 +773,7 @@ class Index(_Queryable):
                     tuple((m.query_ranges[j].start, m.query_ranges[j].end)
                           for j in range(m.n_query_ranges)),
                     tuple((m.target_ranges[j].start, m.target_ranges[j].end)
-                          for j in range(m.n_target_ranges))))
+                          for j in range(m.n_target_ranges)), Dihedral(m.variant)))
             return out
         finally:
             lib.hm_results_free(res)

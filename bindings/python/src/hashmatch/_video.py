@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, List, NamedTuple, Opt
 from ._errors import raise_for
 from ._hash import Hash
 from ._native import ffi, lib
-from ._types import FrameMode, HashType, TypesArg, coerce_enum, types_mask
+from ._types import Dihedral, FrameMode, HashType, TypesArg, coerce_enum, types_mask
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._hasher import Hasher
@@ -369,3 +369,4 @@ class VideoMatch(NamedTuple):
     target_percent: float     #: 100 * target_matched / target_frames
     query_ranges: Tuple[Tuple[float, float], ...]   #: (start, end) seconds in the query
     target_ranges: Tuple[Tuple[float, float], ...]  #: (start, end) seconds in the known video
+    variant: Dihedral = Dihedral.ORIGINAL  #: the query orientation that matched (``dihedral=True``)
