@@ -22,18 +22,21 @@ copies within t of their own original.  PDQ queries of quality < 50 match
 nothing (the library's default query rule), and a copy the library cannot
 decode is a miss.
 
-Modes:
-- pdq: the hash as is;
-- pdq-dihedral: the query's 8 exact dihedral variants (hm_hash_file with
-  HM_WANT_PDQ_DIHEDRAL), best distance, as the index's HM_QUERY_DIHEDRAL
+Modes (<kind> is pdq, phash, dhash or ahash):
+- <kind>: the hash as is;
+- <kind>-dihedral: the query's 8 dihedral variants as hm_hash_file returns
+  them (HM_WANT_DIHEDRAL), best distance, as the index's HM_QUERY_DIHEDRAL
   uses them (checked against the index on a sample);
 - pdq-dihedral-bits: the index's HM_QUERY_DIHEDRAL on the bare PDQ hash,
   variants derived from the hash's bits (all distances from the index);
-- phash, dhash, ahash: as is;
-- phash-dihedral-img, ...: the library has no dihedral variants for the
-  64-bit hashes; this evaluator decodes the query, turns the pixels into the
-  8 orientations (numpy) and hashes each, best distance.  A measure of what
-  such an option would give, not a library feature.
+- <kind>-trimq: border trimming on the query side only (HM_WANT_TRIMMED):
+  the best of the query's plain and trimmed hash against the originals'
+  plain hashes, as against a list built without the option;
+- <kind>-trim: both sides (a list built with HM_WANT_TRIMMED holds both
+  hashes of each original): the best of the four pairs;
+- pdq+phash, pdq+phash-dihedral: a copy matches when its PDQ or its pHash
+  does (see COMBINE).
+Each candidate hash has its own PDQ quality gate.
 """
 import argparse
 import datetime
@@ -52,14 +55,18 @@ import hashmatch as hm
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import corpus  # noqa: E402
-import trim  # noqa: E402  (border-trimming prototype)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LUT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 KINDS64 = ("phash", "dhash", "ahash")
 MIN_QUALITY = hm.PDQ_MIN_QUALITY
+# PDQ or pHash: one score, min(PDQ distance, COMBINE x pHash distance), so that a
+# threshold t reads "PDQ <= t or pHash <= t / COMBINE"; 7 is the ratio of their
+# FPR-1e-4 thresholds on this corpus (91 and 13).
+COMBINE = 7
 DEFAULT_THRESHOLD = {"pdq": hm.PDQ_THRESHOLD, "phash": hm.THRESHOLD_64BIT,
-                     "dhash": hm.THRESHOLD_64BIT, "ahash": hm.THRESHOLD_64BIT}
+                     "dhash": hm.THRESHOLD_64BIT, "ahash": hm.THRESHOLD_64BIT,
+                     "pdq+phash": COMBINE * hm.THRESHOLD_64BIT}
 FPRS = (1e-4, 1e-6)
 FRAME_GAPS = (1, 5, 25)
 BIG = 10_000  # distance of a query that matches nothing (quality gate, decode failure)
@@ -74,51 +81,26 @@ def hasher() -> "hm.Hasher":
     return h
 
 
-def orientations(a):
-    """The 8 dihedral orientations of an H x W x C array."""
-    out = []
-    for k in range(4):
-        r = np.rot90(a, k)
-        out += [r, r[:, ::-1]]
-    return [np.ascontiguousarray(x) for x in out]
-
-
-def hash_item(path, dihedral64, do_trim=False):
-    """-> dict(pdq: 8x32 uint8, quality, phash/dhash/ahash: uint64, and with
-    dihedral64 <kind>_d8: 8 uint64), or dict(error=...)."""
-    h = hasher()
+def hash_item(path):
+    """-> dict(pdq: 8x32 uint8 (the dihedral variants), quality, <kind>: uint64,
+    <kind>_d8: 8 uint64 and, when the library found a border, pdq_trim,
+    quality_trim, <kind>_trim), or dict(error=...)."""
     t0 = time.perf_counter()
     try:
-        r = h.hash(path, "pdq,phash,dhash,ahash", dihedral=True)
+        r = hasher().hash(path, "pdq,phash,dhash,ahash", dihedral=True, trim=True)
     except hm.Error as e:
         return {"error": f"{type(e).__name__}: {e}"}
-    t1 = time.perf_counter()
     out = {"pdq": np.frombuffer(b"".join(bytes(x) for x in r.dihedral), np.uint8).reshape(8, 32),
-           "quality": r.pdq.quality, "t_hash": t1 - t0}
+           "quality": r.pdq.quality, "t_hash": time.perf_counter() - t0}
     for k in KINDS64:
         out[k] = int.from_bytes(bytes(r[k]), "big")
-    if dihedral64 or do_trim:
-        try:
-            px = h.decode(path)
-            if dihedral64:
-                vals = {k: [] for k in KINDS64}
-                for a in orientations(px):
-                    rr = h.hash(a, "phash,dhash,ahash")
-                    for k in KINDS64:
-                        vals[k].append(int.from_bytes(bytes(rr[k]), "big"))
-                for k in KINDS64:
-                    out[k + "_d8"] = np.array(vals[k], np.uint64)
-                out["t_d8"] = time.perf_counter() - t1
-            if do_trim:
-                t2 = time.perf_counter()
-                rr = h.hash(trim.trim(px), "pdq,phash,dhash,ahash")
-                out["pdq_trim"] = np.frombuffer(bytes(rr.pdq), np.uint8)
-                out["quality_trim"] = rr.pdq.quality
-                for k in KINDS64:
-                    out[k + "_trim"] = int.from_bytes(bytes(rr[k]), "big")
-                out["t_trim"] = time.perf_counter() - t2
-        except hm.Error as e:  # these modes fall back to the plain hash
-            print(f"evaluate: decoding {path} for the 8 orientations / trimming: {e}", file=sys.stderr)
+        out[k + "_d8"] = np.array([int.from_bytes(bytes(x), "big") for x in r.variants(k)], np.uint64)
+    t = r.trimmed
+    if t is not None:
+        out["pdq_trim"] = np.frombuffer(bytes(t.pdq), np.uint8)
+        out["quality_trim"] = t.pdq.quality
+        for k in KINDS64:
+            out[k + "_trim"] = int.from_bytes(bytes(t[k]), "big")
     return out
 
 
@@ -185,10 +167,6 @@ def main() -> int:
     ap.add_argument("out")
     ap.add_argument("--limit", type=int, default=0, help="only the first N photos (development)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--no-trim", action="store_true",
-                    help="skip the border-trimming prototype (modes *-trim)")
-    ap.add_argument("--no-dihedral64", action="store_true",
-                    help="skip the 8-orientation re-hashing for the 64-bit hashes")
     a = ap.parse_args()
     started = time.time()
     say = lambda m: print(f"[evaluate {time.time() - started:6.0f}s] {m}", file=sys.stderr, flush=True)
@@ -204,17 +182,14 @@ def main() -> int:
     pidx = {r["sha256"]: i for i, r in enumerate(photos)}
     edits = [(pidx[s], e, f) for s, e, f in edits if s in pidx]
     edit_names = list(dict.fromkeys(e for _, e, _ in edits))
-    do_d8 = not a.no_dihedral64
-    do_trim = not a.no_trim
 
     # ---- hashing -------------------------------------------------------
-    # originals are queries too: they get the 8 orientations like any upload would
-    items = [(r["file"], do_d8, do_trim) for r in photos] + [(r["file"], False, False) for r in frames] + \
-            [(f, do_d8, do_trim) for _, _, f in edits]
+    # originals are queries too: they get the variants like any upload would
+    items = [r["file"] for r in photos] + [r["file"] for r in frames] + [f for _, _, f in edits]
     say(f"hashing {len(photos)} photos, {len(frames)} frames, {len(edits)} edited copies "
         f"({a.jobs} threads)")
     with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
-        hashed = list(ex.map(lambda it: hash_item(*it), items, chunksize=8))
+        hashed = list(ex.map(hash_item, items, chunksize=8))
     no, nf = len(photos), len(frames)
     H_orig, H_frame, H_edit = hashed[:no], hashed[no:no + nf], hashed[no + nf:]
     bad_orig = [photos[i]["file"] for i, h in enumerate(H_orig) if "error" in h]
@@ -267,31 +242,40 @@ def main() -> int:
     for k in KINDS64:
         Ob = u64_bytes(k64(H_orig, k))
         dist[k] = popcount_xor(u64_bytes(k64(queries, k)), Ob)
-        if do_d8:
-            # only queries are turned (as the index does for PDQ); originals as stored
-            q8 = np.array([h[k + "_d8"] if ("error" not in h and k + "_d8" in h)
-                           else np.full(8, h.get(k, 0) if "error" not in h else 0, np.uint64)
-                           for h in queries], np.uint64)
-            m = None
-            for v in range(8):
-                d = popcount_xor(u64_bytes(q8[:, v]), Ob)
-                m = d if m is None else np.minimum(m, d)
-            dist[k + "-dihedral-img"] = m
-    if do_trim:
-        # both sides trimmed: the known list would be built with the same option
-        def trimmed_pdq(hs):
+        q8 = k64(queries, k, d8=True)  # only queries are turned; originals as stored
+        m = popcount_xor(u64_bytes(q8[:, 0]), Ob)
+        for v in range(1, 8):
+            np.minimum(m, popcount_xor(u64_bytes(q8[:, v]), Ob), out=m)
+        dist[k + "-dihedral"] = m
+    # border trimming: a hash without a border found is its plain hash
+    def trimmed(hs, k):
+        if k == "pdq":
             z = np.zeros((len(hs), 32), np.uint8)
             for i, h in enumerate(hs):
                 if "error" not in h:
                     z[i] = h.get("pdq_trim", h["pdq"][0])
             return z
-        dist["pdq-trim"] = popcount_xor(trimmed_pdq(queries), trimmed_pdq(H_orig))
-        q_gate_trim = np.array([h.get("quality_trim", h.get("quality", -1)) if "error" not in h else -1
-                                for h in queries]) >= MIN_QUALITY
-        for k in KINDS64:
-            def tk(hs):
-                return np.array([h.get(k + "_trim", h[k]) if "error" not in h else 0 for h in hs], np.uint64)
-            dist[k + "-trim"] = popcount_xor(u64_bytes(tk(queries)), u64_bytes(tk(H_orig)))
+        return u64_bytes(np.array([h.get(k + "_trim", h[k]) if "error" not in h else 0 for h in hs],
+                                  np.uint64))
+
+    def gate(D, ok_q):  # a candidate query hash of quality < 50 matches nothing
+        D[~ok_q] = BIG
+        return D
+
+    g_trim = np.array([h.get("quality_trim", h.get("quality", -1)) if "error" not in h else -1
+                       for h in queries]) >= MIN_QUALITY
+    q_gate_trim = q_gate | g_trim
+    for k in ("pdq",) + KINDS64:
+        pdq = k == "pdq"
+        Qp, Op = (Q_pdq[:, 0, :], O_pdq) if pdq else (u64_bytes(k64(queries, k)), u64_bytes(k64(H_orig, k)))
+        Qt, Ot = trimmed(queries, k), trimmed(H_orig, k)
+        gp = q_gate if pdq else q_ok
+        gt = g_trim if pdq else q_ok
+        # originals of quality < 50 stay in a list: the gate is the query's
+        dq = np.minimum(gate(popcount_xor(Qp, Op), gp), gate(popcount_xor(Qt, Op), gt))
+        dist[k + "-trimq"] = dq
+        dist[k + "-trim"] = np.minimum(dq, np.minimum(gate(popcount_xor(Qp, Ot), gp),
+                                                      gate(popcount_xor(Qt, Ot), gt)))
     say(f"numpy distances in {time.perf_counter() - t0:.1f} s")
 
     # PDQ through the index: bit-derived dihedral variants for every pair, and a
@@ -302,6 +286,8 @@ def main() -> int:
         if "error" not in h:
             idx.add(hm.Hash("pdq", bytes(h["pdq"][0]), quality=h["quality"]), list="originals",
                     entry_id=str(i))
+            for k in KINDS64:
+                idx.add(hm.Hash(k, int(h[k]).to_bytes(8, "big")), list="originals", entry_id=str(i))
     idx.commit()
     bits = np.full((len(queries), no), BIG, np.int32)
     q_hashes = [hm.Hash("pdq", bytes(h["pdq"][0]), quality=h["quality"]) if "error" not in h else None
@@ -322,12 +308,18 @@ def main() -> int:
     for i in sample:
         h = queries[i]
         exact = [hm.Hash("pdq", bytes(h["pdq"][v]), quality=h["quality"], variant=v) for v in range(8)]
-        for flag, name, qs in ((False, "pdq", exact[:1]), (True, "pdq-dihedral", exact)):
+        checks = [(False, "pdq", exact[:1]), (True, "pdq-dihedral", exact)]
+        for k in KINDS64:
+            v8 = [hm.Hash(k, int(x).to_bytes(8, "big"), variant=v) for v, x in enumerate(h[k + "_d8"])]
+            checks += [(False, k, v8[:1]), (True, k + "-dihedral", v8)]
+            if k == "ahash":  # variants from the bits: exact for aHash
+                checks.append((True, k + "-dihedral", v8[:1]))
+        for flag, name, qs in checks:
             got = {int(m.entry_id): m.distance for m in idx.query(qs, radius=256, dihedral=flag, min_quality=0)}
             want = dist[name][i]
             mism += sum(1 for o in range(no) if o_ok[o] and got.get(o) != want[o])
     say(f"index bit-derived dihedral queries in {t_bits:.1f} s; numpy vs index check on "
-        f"{len(sample)} queries: {mism} mismatches")
+        f"{len(sample)} queries (plain and dihedral, every kind): {mism} mismatches")
     if mism:
         say("ERROR: numpy distances disagree with the index")
         return 1
@@ -335,18 +327,20 @@ def main() -> int:
     # decode failures and the PDQ quality gate
     for name, D in dist.items():
         D[~q_ok] = BIG
-        if name == "pdq-trim":
+        if name.startswith("pdq-trim"):
             D[~q_gate_trim] = BIG
         elif name.startswith("pdq"):
             D[~q_gate] = BIG
         D[:, ~o_ok] = BIG
+    for sfx in ("", "-dihedral"):  # after the gate: pHash has none
+        dist["pdq+phash" + sfx] = np.minimum(dist["pdq" + sfx], COMBINE * dist["phash" + sfx])
 
     # ---- results -------------------------------------------------------
     own = q_photo
     modes = {}
     for name, D in dist.items():
         kind = name.split("-")[0]
-        bitsn = 256 if kind == "pdq" else 64
+        bitsn = 64 if kind in KINDS64 else 256
         U = D[unrel_mask]
         hist_u = np.bincount(np.minimum(U, bitsn + 1), minlength=bitsn + 2)[:bitsn + 1]
         th = {}
@@ -365,7 +359,8 @@ def main() -> int:
             per_class[c] = {
                 "n": int(sel.sum()),
                 "failed": int((~q_ok[sel]).sum()),
-                "low_quality": int((q_ok[sel] & ~(q_gate_trim if name == "pdq-trim" else q_gate)[sel]).sum())
+                "low_quality": int((q_ok[sel] & ~(q_gate_trim if name.startswith("pdq-trim")
+                                                  else q_gate)[sel]).sum())
                 if kind == "pdq" else 0,
                 "hist": np.bincount(np.minimum(dpos, bitsn + 1), minlength=bitsn + 2).tolist(),
             }
@@ -404,6 +399,11 @@ def main() -> int:
         for k in KINDS64:
             b = u64_bytes(k64(H_frame, k))
             fd[k] = popcount_xor(b, b)
+            b8 = k64(H_frame, k, d8=True)
+            dd = fd[k].copy()
+            for v in range(1, 8):
+                np.minimum(dd, popcount_xor(u64_bytes(b8[:, v]), b), out=dd)
+            fd[k + "-dihedral"] = dd
         order = np.argsort([r["path"] for r in frames])
         for name, D in fd.items():
             D = D.copy()
@@ -423,7 +423,10 @@ def main() -> int:
     hh = hm.Hasher()
     cost = {}
     for label, kw in (("hash_pdq_s", {"types": "pdq"}), ("hash_pdq_dihedral_s", {"types": "pdq", "dihedral": True}),
-                      ("hash_phash_s", {"types": "phash"})):
+                      ("hash_phash_s", {"types": "phash"}),
+                      ("hash_phash_dihedral_s", {"types": "phash", "dihedral": True}),
+                      ("hash_all_s", {"types": "perceptual"}),
+                      ("hash_all_trim_s", {"types": "perceptual", "trim": True})):
         t0 = time.perf_counter()
         for f in sample_files:
             try:
@@ -442,8 +445,6 @@ def main() -> int:
     say("cost: " + ", ".join("%s %.3f ms" % (k, 1000 * v) for k, v in cost.items()))
 
     t_hash = [h["t_hash"] for h in H_edit if "t_hash" in h]
-    t_d8 = [h["t_d8"] for h in H_edit if "t_d8" in h]
-    t_trim = [h["t_trim"] for h in H_edit if "t_trim" in h]
     meta = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{cpu_model()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}",
@@ -452,8 +453,8 @@ def main() -> int:
         "edit_classes": edit_names, "failed_originals": bad_orig,
         "packages": sorted({r["package"] for r in photos}),
         "n_unrelated": n_unrel, "mean_hash_s": float(np.mean(t_hash)) if t_hash else None,
-        "mean_dihedral64_extra_s": float(np.mean(t_d8)) if t_d8 else None,
-        "mean_trim_extra_s": float(np.mean(t_trim)) if t_trim else None,
+        "trimmed": {c: int(sum(1 for qc, h in zip(q_class, queries) if qc == c and "pdq_trim" in h))
+                    for c in ["original"] + edit_names},
         "index_bits_query_s": t_bits, "min_quality": MIN_QUALITY, "runtime_s": time.time() - started,
         "failed_edits": {c: int(sum(1 for qc, okk in zip(q_class, q_ok) if qc == c and not okk))
                          for c in edit_names},

@@ -17,14 +17,18 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-MODE_ORDER = ["pdq", "pdq-dihedral", "pdq-dihedral-bits", "phash", "phash-dihedral-img",
-              "dhash", "dhash-dihedral-img", "ahash", "ahash-dihedral-img",
-              "pdq-trim", "phash-trim", "dhash-trim", "ahash-trim"]
+MODE_ORDER = ["pdq", "pdq-dihedral", "pdq-dihedral-bits", "phash", "phash-dihedral",
+              "dhash", "dhash-dihedral", "ahash", "ahash-dihedral",
+              "pdq-trimq", "phash-trimq", "dhash-trimq", "ahash-trimq",
+              "pdq-trim", "phash-trim", "dhash-trim", "ahash-trim", "pdq+phash", "pdq+phash-dihedral"]
 MODE_LABEL = {
     "pdq": "PDQ", "pdq-dihedral": "PDQ dih.", "pdq-dihedral-bits": "PDQ dih. (bits)",
-    "phash": "pHash", "phash-dihedral-img": "pHash 8-orient.*", "dhash": "dHash",
-    "dhash-dihedral-img": "dHash 8-orient.*", "ahash": "aHash", "ahash-dihedral-img": "aHash 8-orient.*",
-    "pdq-trim": "PDQ trim†", "phash-trim": "pHash trim†", "dhash-trim": "dHash trim†", "ahash-trim": "aHash trim†",
+    "phash": "pHash", "phash-dihedral": "pHash dih.", "dhash": "dHash",
+    "dhash-dihedral": "dHash dih.", "ahash": "aHash", "ahash-dihedral": "aHash dih.",
+    "pdq-trimq": "PDQ trim (q)", "phash-trimq": "pHash trim (q)", "dhash-trimq": "dHash trim (q)",
+    "ahash-trimq": "aHash trim (q)",
+    "pdq-trim": "PDQ trim (both)", "phash-trim": "pHash trim (both)", "dhash-trim": "dHash trim (both)",
+    "ahash-trim": "aHash trim (both)", "pdq+phash": "PDQ or pHash", "pdq+phash-dihedral": "PDQ or pHash dih.",
 }
 CLASS_LABEL = {
     "original": "original (unchanged)", "jpeg_q10": "JPEG q10", "jpeg_q30": "JPEG q30",
@@ -40,10 +44,11 @@ GOALS = [  # (goal text, classes, modes that may meet it, target recall)
     ("colour shift", ["colour"], None, 0.99),
     ("text overlay", ["text"], None, 0.99),
     ("mirror and 90° rotation, with dihedral matching", ["mirror", "rotate_90"],
-     ["pdq-dihedral", "pdq-dihedral-bits", "phash-dihedral-img", "dhash-dihedral-img",
-      "ahash-dihedral-img"], 0.99),
+     ["pdq-dihedral", "pdq-dihedral-bits", "phash-dihedral", "dhash-dihedral", "ahash-dihedral",
+      "pdq+phash-dihedral"], 0.99),
     ("letterbox and border, with border trimming", ["screenshot", "border"],
-     ["pdq-trim", "phash-trim", "dhash-trim", "ahash-trim"], 0.90),
+     ["pdq-trimq", "phash-trimq", "dhash-trimq", "ahash-trimq",
+      "pdq-trim", "phash-trim", "dhash-trim", "ahash-trim"], 0.90),
 ]
 
 
@@ -100,18 +105,18 @@ def main() -> int:
     w("| edited copies | %d (%d classes × photos) |" % (meta["edits"], len(meta["edit_classes"])))
     w("| unrelated pairs | %s (query: an original or an edited copy; known: an original of another group) |"
       % f"{meta['n_unrelated']:,}")
-    w("| hashing | %.1f ms per image for PDQ with its 8 dihedral variants + pHash + dHash + aHash (mean, "
-      "decode included, 2 threads on a shared machine); the evaluator's 8-orientation re-hash for the "
-      "64-bit hashes adds %.0f ms, the trimming prototype (numpy) and its hashing %.0f ms |" % (
-          1000 * meta["mean_hash_s"], 1000 * (meta["mean_dihedral64_extra_s"] or 0),
-          1000 * (meta.get("mean_trim_extra_s") or 0)))
+    w("| hashing | %.1f ms per image for PDQ, pHash, dHash and aHash, each with its 8 dihedral variants, "
+      "and the same for the trimmed image when a border is found (mean, decode included, 2 threads) |"
+      % (1000 * meta["mean_hash_s"]))
     if meta.get("cost"):
         c = meta["cost"]
         w("| cost of the options | hashing one copy (one thread, sample of 150): PDQ %.1f ms, PDQ + 7 dihedral "
-          "variants %.1f ms, pHash %.1f ms; index query of %d originals per query (Python batch, threshold "
-          "31): plain %.1f µs, dihedral exact %.1f µs, dihedral bits %.1f µs. A toy index: the 8 variants "
-          "cost up to 8 searches in a large one (docs/index.md) |" % (
+          "variants %.1f ms; pHash %.1f ms, + 7 variants %.1f ms; all four %.1f ms, with trimming %.1f ms; "
+          "index query of %d originals per query (Python batch, threshold 31): plain %.1f µs, dihedral "
+          "exact %.1f µs, dihedral bits %.1f µs. A toy index: the 8 variants cost up to 8 searches in a "
+          "large one (docs/index.md) |" % (
               1000 * c["hash_pdq_s"], 1000 * c["hash_pdq_dihedral_s"], 1000 * c["hash_phash_s"],
+              1000 * c["hash_phash_dihedral_s"], 1000 * c["hash_all_s"], 1000 * c["hash_all_trim_s"],
               meta["photos"], 1e6 * c["query_plain_s"], 1e6 * c["query_dihedral_exact_s"],
               1e6 * c["query_dihedral_bits_s"]))
     if meta.get("limit"):
@@ -133,16 +138,21 @@ def main() -> int:
       "pairs (%s) than the pair count: read the 1e-4 thresholds as ±1-2." % f"{meta['photos'] * (meta['photos'] - 1):,}")
     w("- PDQ queries of quality < %d match nothing (the library's default query rule); "
       "a copy the library cannot decode is a miss." % meta["min_quality"])
-    w("- Modes: **PDQ dih.**: the query's 8 exact dihedral variants as `hm_hash_file` returns them "
-      "(`HM_WANT_PDQ_DIHEDRAL`) and the index's `HM_QUERY_DIHEDRAL`, best distance; **PDQ dih. (bits)**: "
+    w("- Modes: **dih.**: the query's 8 dihedral variants as `hm_hash_file` returns them "
+      "(`HM_WANT_DIHEDRAL`) and the index's `HM_QUERY_DIHEDRAL`, best distance; **PDQ dih. (bits)**: "
       "`HM_QUERY_DIHEDRAL` on the bare PDQ hash, variants derived from its bits (all distances from the "
-      "index). \\* **8-orient.**: the library has no dihedral option for the 64-bit hashes; the evaluator "
-      "turns the decoded query into its 8 orientations and hashes each (best distance): what such an "
-      "option would give, not a library feature. † **trim**: a border-trimming prototype in the "
-      "evaluator (`trim.py`: strip rows, then columns, that are ≥ 90% within ±12 of their median "
-      "colour), applied to the decoded query *and* original before hashing (a list built with the same "
-      "option); not a library feature yet. The numpy distances were checked against "
-      "`Index.query` on a sample of queries (plain and dihedral) in this run.")
+      "index). **trim (q)**: border trimming (`HM_WANT_TRIMMED`: rows, then columns, stripped while ≥ 90%% "
+      "of their pixels are within ±12 of their median colour) on the query only: the best of its plain "
+      "and trimmed hash against the originals' plain hashes, as against a list built without the option "
+      "(GIFCT, TCAP). **trim (both)**: a list built with the option holds both hashes of each original; "
+      "best of the four pairs. **PDQ or pHash**: a copy matches when either hash does; one score, "
+      "min(PDQ distance, 7 × pHash distance) (7: the ratio of their FPR-1e-4 thresholds), so that a "
+      "threshold t reads 'PDQ ≤ t or pHash ≤ t/7' (its 'default' 70: PDQ ≤ 70 or pHash ≤ 10). "
+      "A border was found in %s of the originals and %s of the edited copies. "
+      "The numpy distances were checked against `Index.query` on a sample of queries (plain and "
+      "dihedral, every kind; aHash also with variants from its bits) in this run." % (
+          "%d" % meta["trimmed"]["original"] if "trimmed" in meta else "?",
+          "%d" % sum(v for k, v in meta["trimmed"].items() if k != "original") if "trimmed" in meta else "?"))
     w("- Edits (Pillow, seeded; `make_edits.py`): crops remove the given share of width and of height "
       "at a random offset; rotate 5° keeps the size and fills black corners; border is 5% white on "
       "each side; letterbox puts the photo, fitted to 1366×768, in a 1920×1080 dark 'screen' with a "
@@ -222,7 +232,7 @@ def main() -> int:
       "default. Photos: ordered pairs of different photos of one group (%d groups: bursts, stereo "
       "and calibration series, the same person). Frames: dlib's object-tracking clip (151 consecutive "
       "frames, 320×240, hand-held camera moving over a table), pairs 1, 5 and 25 frames apart. Frames "
-      "are not computed for the bits-derived, 8-orientation and trim modes.\n" % modes["pdq"]["hard"]["photos"]["groups"])
+      "are not computed for the bits-derived and trim modes.\n" % modes["pdq"]["hard"]["photos"]["groups"])
     w("| mode | set | pairs | median distance | match at FPR 1e-4 t | match at default t |")
     w("|---|---|---:|---:|---:|---:|")
     for m in order:
@@ -245,11 +255,11 @@ def main() -> int:
     w("## Issue #8 goals at FPR 1e-4\n")
     w("Best mode per hash kind for the goal's classes; 'met' needs every class of the goal at or "
       "above the target.\n")
-    w("| goal | target | " + " | ".join(["PDQ", "pHash", "dHash", "aHash"]) + " | met by |")
-    w("|---|---:|---|---|---|---|---|")
+    w("| goal | target | " + " | ".join(["PDQ", "pHash", "dHash", "aHash", "PDQ or pHash"]) + " | met by |")
+    w("|---|---:|---|---|---|---|---|---|")
     for text, cls, allowed, target in GOALS:
         cells, met_by = [], []
-        for kind in ("pdq", "phash", "dhash", "ahash"):
+        for kind in ("pdq", "phash", "dhash", "ahash", "pdq+phash"):
             cand = [m for m in order if modes[m]["kind"] == kind and (allowed is None or m in allowed)]
             if allowed is None:
                 cand = [m for m in cand if m == kind]
@@ -276,8 +286,6 @@ def main() -> int:
                       for c in cls)
             note += "; %s among the PDQ queries of quality ≥ %d: %s%%" % (
                 MODE_LABEL[m0], meta["min_quality"], pct(min(1.0, adm)))
-        if "trimming" in text:
-            note += " (trimming: the evaluator's prototype, trim.py, not yet in the library)"
         w("| %s | %d%% | %s | %s |" % (text, round(100 * target), " | ".join(cells), note))
     vid = json.load(open(a.video)) if a.video and os.path.exists(a.video) else None
     if vid:
@@ -297,12 +305,12 @@ def main() -> int:
                 cells.append("%s: %d of %d (%s%%), %d false" % (m, found, len(sel), pct(found / max(1, len(sel))),
                                                                   false))
             ok = sel and score(best)[0] / len(sel) >= 0.99 and score(best)[1] == 0
-            w("| %s (vPDQ) | 99%% | %s; %d clips%s | | | | %s |" % (
+            w("| %s (vPDQ) | 99%% | %s; %d clips%s | | | | | %s |" % (
                 text, "; ".join(cells), len({r["clip"] for r in sel}), " ✔" if ok else "",
                 "vPDQ, mode %s (0 false matches in %d unrelated clip pairs: too few to show ≤ 1e-4)" % (
                     best, n_unrel) if ok else "**not met**"))
     else:
-        w("| video transcode and trim | 99% | not measured in this run | | | | **not done** |")
+        w("| video transcode and trim | 99% | not measured in this run | | | | | **not done** |")
     w("")
     if vid:
         vm = vid["meta"]
@@ -353,8 +361,8 @@ def main() -> int:
 
     # plots
     w("## Plots\n")
-    for kind, ms in (("pdq", ["pdq", "pdq-dihedral"]), ("phash", ["phash", "phash-dihedral-img"]),
-                     ("dhash", ["dhash", "dhash-dihedral-img"]), ("ahash", ["ahash", "ahash-dihedral-img"])):
+    for kind, ms in (("pdq", ["pdq", "pdq-dihedral"]), ("phash", ["phash", "phash-dihedral"]),
+                     ("dhash", ["dhash", "dhash-dihedral"]), ("ahash", ["ahash", "ahash-dihedral"])):
         ms = [m for m in ms if m in modes]
         if not ms:
             continue
@@ -397,7 +405,7 @@ def main() -> int:
         w("![%s distances](%s)\n" % (kind, fn))
 
     for m in order:
-        if m not in ("pdq", "pdq-dihedral", "pdq-trim", "phash", "phash-dihedral-img", "phash-trim",
+        if m not in ("pdq", "pdq-dihedral", "pdq-trimq", "phash", "phash-dihedral", "phash-trimq",
                      "dhash", "ahash"):
             continue
         M = modes[m]

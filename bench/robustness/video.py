@@ -57,6 +57,8 @@ MODES = {
     "quarter": ({"interval": 0.25}, {}, {"distance": 48, "query_percent": 50.0}),
     "dense": ({"mode": "all"}, {}, {}),  # every frame of the original, default rule
     "dense-q0.5": ({"mode": "all"}, {"interval": 0.5}, {}),  # and queries every 0.5 s
+    # and the query in all 8 orientations (HM_QUERY_DIHEDRAL): mirrored copies
+    "dense-q0.5-dih": ({"mode": "all"}, {"interval": 0.5}, {"dihedral": True}),
 }
 POP = np.array([bin(i).count("1") for i in range(256)], np.uint16)
 
@@ -68,17 +70,53 @@ def pdq_rows(frames, min_quality=50):
     return np.frombuffer(b"".join(seen), np.uint8).reshape(-1, 32)
 
 
-def frame_stats(q_rows, q_clip, t_rows, t_clip, distance):
-    """Query frames against the indexed frames of unrelated clips: frame
-    pairs, those within distance, the nearest distance, the largest distance
-    at which at most 1e-4 of the pairs fall; (query frame, clip) pairs and
-    those with a frame of the clip within distance."""
+def _bit(i, j):
+    """Position of PDQ bit (i, j) (word i, bit j) in np.unpackbits(hash,
+    bitorder="little"): words print high first, low byte second."""
+    return (2 * (15 - i) + (j < 8)) * 8 + (j & 7)
+
+
+def _variant_maps():
+    """For each dihedral variant: where each bit goes and whether it flips,
+    as the index derives variants from the bits (lib/index/query.c)."""
+    src = np.zeros((8, 256), np.int64)
+    neg = np.zeros((8, 256), np.uint8)
+    for v in range(8):
+        for i in range(16):
+            for j in range(16):
+                turn = v in (1, 3, 6, 7)
+                n = {1: j % 2 == 0, 2: (i + j) % 2 == 1, 3: i % 2 == 0, 4: i % 2 == 0,
+                     5: j % 2 == 0, 7: (i + j) % 2 == 1}.get(v, False)
+                out = _bit(j, i) if turn else _bit(i, j)
+                src[v, out], neg[v, out] = _bit(i, j), n
+    return src, neg
+
+
+VSRC, VNEG = _variant_maps()
+
+
+def pdq_variants(rows):
+    """(n, 32) PDQ hashes -> (8, n, 32): their dihedral variants from the bits."""
+    bits = np.unpackbits(rows, axis=1, bitorder="little")
+    return np.stack([np.packbits(bits[:, VSRC[v]] ^ VNEG[v], axis=1, bitorder="little")
+                     for v in range(8)])
+
+
+def frame_stats(q_rows, q_clip, t_rows, t_clip, distance, dihedral=False):
+    """Query frames (in their best orientation with dihedral) against the
+    indexed frames of unrelated clips: frame pairs, those within distance,
+    the nearest distance, the largest distance at which at most 1e-4 of the
+    pairs fall; (query frame, clip) pairs and those with a frame of the clip
+    within distance."""
     hist = np.zeros(257, np.int64)
     fc_pairs = fc_within = 0
     for rows, i in zip(q_rows, q_clip):
         if not len(rows):
             continue
-        d = POP[rows[:, None, :] ^ t_rows[None, :, :]].sum(2)
+        d = None
+        for r in (pdq_variants(rows) if dihedral else [rows]):
+            dv = POP[r[:, None, :] ^ t_rows[None, :, :]].sum(2, dtype=np.int64)
+            d = dv if d is None else np.minimum(d, dv)
         for j in set(t_clip) - {i}:
             dj = d[:, t_clip == j]
             hist += np.bincount(dj.ravel(), minlength=257)
@@ -215,7 +253,7 @@ def main() -> int:
         modes[name] = dict(frame_stats([pdq_rows(allh[k][0], mopts.get("min_quality", 50)) for k in ok],
                                        [allq[k][0] for k in ok], np.concatenate(t_rows),
                                        np.repeat(np.arange(len(clips)), [len(r) for r in t_rows]),
-                                       mopts.get("distance", 31)),
+                                       mopts.get("distance", 31), mopts.get("dihedral", False)),
                            hash_options=hopts, query_options=qopts, match_options=mopts, frames_indexed=kept,
                            query_frames=sum(len(fr) for fr, _, _ in allh if fr),
                            hash_originals_s=sum(t for _, t, _ in H_orig),
