@@ -140,13 +140,30 @@ typedef enum hm_hash_type {
  */
 #define HM_WANT_TRIMMED (1u << 18)
 
+/**
+ * Request flag, for building lists from known media: also hash 9 crops of
+ * the image, each 90% of its width and height, anchored at the corners,
+ * the middles of the edges and the centre (x and y offsets 0, 1/2 and 1 of
+ * the 10% removed; row by row from the top-left).  After all the other
+ * results come, for each crop in that order, its perceptual hashes (no
+ * dihedral variants), with HM_VARIANT_CROP set.  Added to a list beside
+ * the plain hashes they let copies cropped by up to about 10% match
+ * (docs/robustness.md has the measured gain and cost); queries do not
+ * need them.  The image is buffered whole, as for HM_WANT_TRIMMED.
+ */
+#define HM_WANT_CROPS (1u << 19)
+
 /** hm_hash.variant bit: the hash of the image with its borders trimmed. */
 #define HM_VARIANT_TRIMMED 0x80u
+/** hm_hash.variant bit: the hash of a crop (HM_WANT_CROPS). */
+#define HM_VARIANT_CROP 0x40u
+/** Number of crops HM_WANT_CROPS hashes. */
+#define HM_CROPS 9
 
-/** Hashes one call can return at most (every type, dihedral variants and
- *  trimmed copies).  16 suffice without HM_WANT_DIHEDRAL and
- *  HM_WANT_TRIMMED. */
-#define HM_HASH_RESULTS_MAX 66
+/** Hashes one call can return at most (every type, dihedral variants,
+ *  trimmed copies and crops).  16 suffice without HM_WANT_DIHEDRAL,
+ *  HM_WANT_TRIMMED and HM_WANT_CROPS. */
+#define HM_HASH_RESULTS_MAX 102
 
 /** Dihedral variants (the low 3 bits of hm_hash.variant), in
  *  pdqhash-python's compute_dihedral order. */
@@ -172,7 +189,8 @@ typedef struct hm_hash {
     int32_t type;      /**< an hm_hash_type */
     int16_t quality;   /**< PDQ quality 0..100; -1 for types without one */
     uint8_t variant;   /**< an hm_dihedral, | HM_VARIANT_TRIMMED for the
-                            hash of the trimmed image; 0 for a plain hash */
+                            hash of the trimmed image, | HM_VARIANT_CROP
+                            for a crop's; 0 for a plain hash */
     uint8_t reserved;  /**< zero */
     uint8_t bytes[32];
 } hm_hash;
@@ -303,14 +321,14 @@ typedef struct hm_image_info {
  * Decode an image file and compute the requested hashes in one pass.
  *
  * `types` is a mask of HM_TYPE_BIT(...) values, optionally with
- * HM_WANT_PDQ_DIHEDRAL, HM_WANT_DIHEDRAL and HM_WANT_TRIMMED.  Results are
- * written to `out` in ascending type order, each perceptual hash followed
- * by its dihedral variants when asked (PDQ, phash, dhash, ahash, md5,
- * sha256), then the trimmed image's perceptual hashes in the same order
- * when asked and a border was found; `cap` is the capacity of `out`
- * (HM_HASH_RESULTS_MAX always suffices, 16 without HM_WANT_DIHEDRAL and
- * HM_WANT_TRIMMED) and `*n_out` receives the number written.  `info` may
- * be NULL.
+ * HM_WANT_PDQ_DIHEDRAL, HM_WANT_DIHEDRAL, HM_WANT_TRIMMED and
+ * HM_WANT_CROPS.  Results are written to `out` in ascending type order,
+ * each perceptual hash followed by its dihedral variants when asked (PDQ,
+ * phash, dhash, ahash, md5, sha256), then the trimmed image's perceptual
+ * hashes in the same order when asked and a border was found, then the
+ * crops' when asked; `cap` is the capacity of `out` (HM_HASH_RESULTS_MAX
+ * always suffices, 16 without those three flags) and `*n_out` receives
+ * the number written.  `info` may be NULL.
  *
  * When only md5 and/or sha256 are asked for, the bytes are not decoded:
  * any content is accepted and `info` reports only the detected format.

@@ -169,13 +169,16 @@ static size_t count_outputs(unsigned types) {
     if (types & HM_TYPE_BIT(HM_HASH_MD5)) n++;
     if (types & HM_TYPE_BIT(HM_HASH_SHA256)) n++;
     if (types & HM_WANT_TRIMMED) n += count_perceptual(types);
+    if (types & HM_WANT_CROPS)
+        n += HM_CROPS * count_perceptual(types & HM_TYPES_PERCEPTUAL);
     return n;
 }
 
 static int check_request(hm_hasher *h, unsigned *types, hm_hash *out,
                          size_t cap, size_t *n_out) {
     const unsigned known =
-        HM_TYPES_ALL | HM_WANT_PDQ_DIHEDRAL | HM_WANT_DIHEDRAL | HM_WANT_TRIMMED;
+        HM_TYPES_ALL | HM_WANT_PDQ_DIHEDRAL | HM_WANT_DIHEDRAL | HM_WANT_TRIMMED |
+        HM_WANT_CROPS;
     if (!out || !n_out)
         return hm_fail(&h->err, HM_E_INVALID_ARGUMENT, "out and n_out are required");
     *n_out = 0;
@@ -235,24 +238,44 @@ static int hash_rows(const hm_hasher *h, unsigned types, const uint8_t *px,
     return st;
 }
 
-/* Under HM_WANT_TRIMMED: the perceptual hashes of the image's content
- * inside uniform borders, marked HM_VARIANT_TRIMMED; none when there is
- * no border. */
-static int hash_trimmed(const hm_hasher *h, unsigned types, const uint8_t *px,
-                        uint32_t w, uint32_t ht, size_t stride, int channels,
-                        int bpp, hm_hash *out, size_t *n, hm_err *err) {
-    hm_rect r;
-    size_t k = 0;
-    int st;
+static void mark(hm_hash *out, size_t n, unsigned bit) {
+    for (size_t i = 0; i < n; i++) out[i].variant |= (uint8_t)bit;
+}
+
+/* The hashes HM_WANT_TRIMMED and HM_WANT_CROPS add, from a buffered
+ * image: the perceptual hashes of its content inside uniform borders
+ * (none when there is no border), then those of each crop. */
+static int hash_extra(const hm_hasher *h, unsigned types, const uint8_t *px,
+                      uint32_t w, uint32_t ht, size_t stride, int channels,
+                      int bpp, hm_hash *out, size_t *n, hm_err *err) {
+    size_t k = 0, total = 0;
+    int st = HM_OK;
     *n = 0;
-    if (!(types & HM_WANT_TRIMMED) || !(types & HM_TYPES_PERCEPTUAL))
-        return HM_OK;
-    hm_trim_rect(px, w, ht, stride, channels, bpp, &r);
-    if (r.width == w && r.height == ht) return HM_OK;
-    st = hash_rows(h, types, px + (size_t)r.y * stride + (size_t)r.x * (size_t)bpp,
-                   r.width, r.height, stride, channels, bpp, out, &k, err);
-    for (size_t i = 0; i < k; i++) out[i].variant |= HM_VARIANT_TRIMMED;
-    *n = k;
+    if (!(types & HM_TYPES_PERCEPTUAL)) return HM_OK;
+    if (types & HM_WANT_TRIMMED) {
+        hm_rect r;
+        hm_trim_rect(px, w, ht, stride, channels, bpp, &r);
+        if (r.width != w || r.height != ht) {
+            st = hash_rows(h, types, px + (size_t)r.y * stride + (size_t)r.x * (size_t)bpp,
+                           r.width, r.height, stride, channels, bpp, out, &k, err);
+            mark(out, k, HM_VARIANT_TRIMMED);
+            total = k;
+        }
+    }
+    if (types & HM_WANT_CROPS) {
+        /* 90% of each side, rounded; offsets 0, half and all of the rest */
+        const unsigned plain = types & HM_TYPES_PERCEPTUAL;
+        const uint32_t cw = (uint32_t)(((uint64_t)w * 9 + 5) / 10);
+        const uint32_t ch = (uint32_t)(((uint64_t)ht * 9 + 5) / 10);
+        for (unsigned c = 0; c < HM_CROPS && st == HM_OK; c++) {
+            const uint32_t x = ((w - cw) * (c % 3) + 1) / 2, y = ((ht - ch) * (c / 3) + 1) / 2;
+            st = hash_rows(h, plain, px + (size_t)y * stride + (size_t)x * (size_t)bpp, cw, ch,
+                           stride, channels, bpp, out + total, &k, err);
+            mark(out + total, k, HM_VARIANT_CROP);
+            total += k;
+        }
+    }
+    *n = total;
     return st;
 }
 
@@ -285,7 +308,7 @@ static int hash_encoded(hm_hasher *h, const uint8_t *data, size_t size,
     hm_decode_opts o;
     hm_image_info tmp;
     hm_image img = {0};
-    hm_hash trimmed[HM_HASH_RESULTS_MAX];
+    hm_hash extra[HM_HASH_RESULTS_MAX];
     size_t n = 0, nt = 0;
     int st = HM_OK;
     if (!info) info = &tmp;
@@ -296,8 +319,8 @@ static int hash_encoded(hm_hasher *h, const uint8_t *data, size_t size,
     if (!(types & HM_TYPES_PERCEPTUAL)) {
         /* digests only: no need to decode the pixels */
         info->format = hm_detect_format(data, size);
-    } else if (types & HM_WANT_TRIMMED) {
-        /* the border is known only once the whole image is: buffer it */
+    } else if (types & (HM_WANT_TRIMMED | HM_WANT_CROPS)) {
+        /* borders and crops need the whole image: buffer it */
         st = hm_decode_to_image(data, size, &o, &img, info, &h->err);
         if (st == HM_OK) {
             info->width = img.w;
@@ -307,8 +330,8 @@ static int hash_encoded(hm_hasher *h, const uint8_t *data, size_t size,
                            img.channels, img.bpp, out, &n, &h->err);
         }
         if (st == HM_OK)
-            st = hash_trimmed(h, types, img.px, img.w, img.h, img.stride,
-                              img.channels, img.bpp, trimmed, &nt, &h->err);
+            st = hash_extra(h, types, img.px, img.w, img.h, img.stride,
+                            img.channels, img.bpp, extra, &nt, &h->err);
         hm_image_release(&img);
     } else {
         st = hm_decode(data, size, &o, &sink, info, &h->err);
@@ -320,7 +343,7 @@ static int hash_encoded(hm_hasher *h, const uint8_t *data, size_t size,
     pipe_free(&p);
     if (st == HM_OK) st = add_digests(types, data, size, out, &n, &h->err);
     if (st != HM_OK) return st;
-    memcpy(out + n, trimmed, nt * sizeof *trimmed);
+    memcpy(out + n, extra, nt * sizeof *extra);
     *n_out = n + nt;
     return HM_OK;
 }
@@ -503,8 +526,8 @@ hm_status hm_hash_pixels(hm_hasher *h, const void *pixels, uint32_t width,
     st = hash_rows(h, types, pixels, width, height, stride, channels, bpp, out,
                    &n, &h->err);
     if (st == HM_OK)
-        st = hash_trimmed(h, types, pixels, width, height, stride, channels,
-                          bpp, out + n, &nt, &h->err);
+        st = hash_extra(h, types, pixels, width, height, stride, channels,
+                        bpp, out + n, &nt, &h->err);
     if (st == HM_OK) *n_out = n + nt;
     return st;
 }

@@ -1,6 +1,8 @@
 /* Transforms of the image before matching: the dihedral variants of every
  * perceptual hash (HM_WANT_DIHEDRAL, HM_QUERY_DIHEDRAL) and border
  * trimming (hm_find_content, HM_WANT_TRIMMED). */
+#include <math.h>
+
 #include "hashmatch.h"
 #include "test_util.h"
 
@@ -320,6 +322,53 @@ static void trimmed_hashes(void) {
     hm_hasher_free(h);
 }
 
+/* HM_WANT_CROPS: 9 crops of 90% of each side, row by row from the
+ * top-left, each as hashing that part of the image alone. */
+static void crop_hashes(void) {
+    hm_hasher *h;
+    hm_hash out[HM_HASH_RESULTS_MAX], one[4];
+    size_t n = 0, n1 = 0;
+    hm_hasher_create(&h);
+    hm_pixels full = decode(h, DIH "bridge-1-original.jpg");
+    if (!full.data) return;
+    const hm_pixels p = middle(&full);
+    CHECK_INT(hm_hash_pixels(h, p.data, p.width, p.height, p.stride, HM_PIXEL_RGB24,
+                             HM_TYPES_PERCEPTUAL | HM_WANT_CROPS, out, 39, &n), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_hash_pixels(h, p.data, p.width, p.height, p.stride, HM_PIXEL_RGB24,
+                             HM_TYPES_PERCEPTUAL | HM_WANT_CROPS, out, 40, &n), HM_OK);
+    CHECK_INT(n, 4 + 4 * HM_CROPS);
+    const uint32_t cw = (uint32_t)lround(p.width * 0.9), ch = (uint32_t)lround(p.height * 0.9);
+    for (int c = 0; c < HM_CROPS && n == 40; c++) {
+        const uint32_t x = (uint32_t)lround((p.width - cw) * (c % 3) / 2.0);
+        const uint32_t y = (uint32_t)lround((p.height - ch) * (c / 3) / 2.0);
+        CHECK_INT(hm_hash_pixels(h, p.data + y * p.stride + x * 3, cw, ch, p.stride,
+                                 HM_PIXEL_RGB24, HM_TYPES_PERCEPTUAL, one, 4, &n1), HM_OK);
+        for (int t = 0; t < 4; t++) {
+            const hm_hash *got = &out[4 + 4 * c + t];
+            CHECK_INT(got->variant, HM_VARIANT_CROP);
+            CHECK_INT(got->type, one[t].type);
+            CHECK_INT(hm_hash_distance(got, &one[t]), 0);
+        }
+    }
+    /* every option at once fits HM_HASH_RESULTS_MAX: plain and trimmed
+     * with their variants, digests, crops without variants */
+    uint32_t fw, fh;
+    uint8_t *c = frame(&p, 30, 30, 250, &fw, &fh);
+    size_t bsize;
+    uint8_t *file = bmp(c, fw, fh, &bsize);
+    const unsigned all = HM_TYPES_ALL | HM_WANT_DIHEDRAL | HM_WANT_TRIMMED | HM_WANT_CROPS;
+    CHECK_INT(hm_hash_memory(h, file, bsize, all, out, HM_HASH_RESULTS_MAX, &n, NULL), HM_OK);
+    CHECK_INT(n, HM_HASH_RESULTS_MAX);
+    CHECK_INT(out[33].type, HM_HASH_SHA256);
+    CHECK_INT(out[34].variant, HM_VARIANT_TRIMMED);
+    CHECK_INT(out[66].variant, HM_VARIANT_CROP);
+    CHECK_INT(out[HM_HASH_RESULTS_MAX - 1].type, HM_HASH_AHASH);
+    free(file);
+    free(c);
+    hm_pixels_free(&full);
+    hm_hasher_free(h);
+}
+
 /* ---- matching with HM_QUERY_DIHEDRAL ---------------------------------------- */
 
 static void index_dihedral64(void) {
@@ -384,6 +433,7 @@ int main(void) {
     dihedral_request_layout();
     find_content();
     trimmed_hashes();
+    crop_hashes();
     index_dihedral64();
     return test_summary("test_transform");
 }

@@ -127,6 +127,7 @@ func cConstants() []struct {
 		{"WantPDQDihedral", int64(WantPDQDihedral), int64(C.HM_WANT_PDQ_DIHEDRAL)},
 		{"WantDihedral", int64(WantDihedral), int64(C.HM_WANT_DIHEDRAL)},
 		{"WantTrimmed", int64(WantTrimmed), int64(C.HM_WANT_TRIMMED)},
+		{"WantCrops", int64(WantCrops), int64(C.HM_WANT_CROPS)},
 		{"maxHashes", int64(maxHashes), int64(C.HM_HASH_RESULTS_MAX)},
 		{"Original", int64(Original), int64(C.HM_DIH_ORIGINAL)},
 		{"Rot90", int64(Rot90), int64(C.HM_DIH_ROT90)},

@@ -90,6 +90,12 @@ const (
 	// (FindContent's rule): when a border is found, the perceptual hashes
 	// of the trimmed image follow all the others, with Trimmed set.
 	WantTrimmed Types = 1 << 18
+	// WantCrops, for building lists from known media, also hashes 9 crops
+	// of 90% of each side (corners, edge middles and centre, row by row
+	// from the top-left): their perceptual hashes come last, with Cropped
+	// set. Added to a list beside the plain hashes, they let copies cropped
+	// by up to about 10% match.
+	WantCrops Types = 1 << 19
 )
 
 // Dihedral is a dihedral variant (rotation or mirror) of a perceptual
@@ -128,6 +134,7 @@ type Hash struct {
 	Quality int      // PDQ quality 0..100; -1 when unknown or not a PDQ hash
 	Variant Dihedral // dihedral variant; Original unless asked for
 	Trimmed bool     // the hash of the image with its borders trimmed
+	Cropped bool     // the hash of a crop (WantCrops)
 	value   [32]byte // canonical order, most significant byte first
 }
 
@@ -263,6 +270,9 @@ func (h *Hash) toC(c *C.hm_hash) {
 	if h.Trimmed {
 		c.variant |= C.HM_VARIANT_TRIMMED
 	}
+	if h.Cropped {
+		c.variant |= C.HM_VARIANT_CROP
+	}
 	c.reserved = 0
 	for i := range h.value {
 		c.bytes[i] = C.uint8_t(h.value[i])
@@ -271,7 +281,7 @@ func (h *Hash) toC(c *C.hm_hash) {
 
 func hashFromC(c *C.hm_hash) Hash {
 	h := Hash{Type: HashType(c._type), Quality: int(c.quality), Variant: Dihedral(c.variant & 7),
-		Trimmed: c.variant&C.HM_VARIANT_TRIMMED != 0}
+		Trimmed: c.variant&C.HM_VARIANT_TRIMMED != 0, Cropped: c.variant&C.HM_VARIANT_CROP != 0}
 	for i := range h.value {
 		h.value[i] = byte(c.bytes[i])
 	}

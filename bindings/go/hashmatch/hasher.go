@@ -208,9 +208,9 @@ func (h *Hasher) Options() (HasherOptions, error) {
 		PDQFlavour: PDQFlavour(v[2]), ApplyEXIFOrientation: v[3] != 0, Fast: v[4] != 0}, nil
 }
 
-// Enough for every type, dihedral variants and trimmed copies
+// Enough for every type, dihedral variants, trimmed copies and crops
 // (HM_HASH_RESULTS_MAX).
-const maxHashes = 66
+const maxHashes = 102
 
 func hashesFromC(out *[maxHashes]C.hm_hash, n C.size_t) Hashes {
 	hs := make(Hashes, int(n))

@@ -181,6 +181,11 @@ func TestDihedral64AndTrimmed(t *testing.T) {
 	if _, err := idx.Query(hs, WithDihedral()); err != nil {
 		t.Fatal(err)
 	}
+	// crops: 9 times the types asked, marked, after the plain hashes
+	hs, err = h.HashPixels(plain, w, ht, w*3, RGB24, WantPDQ|WantCrops)
+	if err != nil || len(hs) != 10 || hs[0].Cropped || !hs[9].Cropped {
+		t.Fatalf("crops: %v %v", hs, err)
+	}
 }
 
 func TestDihedralAndFlavour(t *testing.T) {

@@ -206,6 +206,26 @@ def test_trim_and_find_content(bridge):
         hm.find_content(b"abc", width=2, height=2, pixel_format="rgb")
 
 
+def test_crops(bridge):
+    px = hm.decode(bridge)[:400, :600]
+    r = hm.hash(px, "pdq,phash", crops=True, dihedral=True)
+    assert len(r.crops) == 9 and all(list(c) == ["pdq", "phash"] for c in r.crops)
+    assert all(h.cropped and not h.variant for c in r.crops for h in c.all)
+    assert len(r.all) == 16 + 18 and len(r.variants("pdq")) == 8
+    # crop 8: the bottom-right 90 %
+    assert r.crops[8].pdq == hm.hash(np.ascontiguousarray(px[40:, 60:])).pdq
+    assert hm.hash(px).crops == ()
+    # a list built from the crops finds a cropped copy that the plain hash misses
+    idx = hm.Index()
+    r = hm.hash(px, "pdq", crops=True)
+    idx.add(r, "known", "photo")
+    idx.commit()
+    copy = hm.hash(np.ascontiguousarray(px[8:368, 12:552]), "pdq")
+    hits = idx.query(copy, radius=256)   # one hit per hash of the entry, nearest first
+    assert len(hits) == 10 and {m.entry_id for m in hits} == {"photo"}
+    assert hits[0].distance == min(copy.pdq - c.pdq for c in r.crops) < (copy.pdq - r.pdq) - 30
+
+
 def test_types_argument(bridge):
     assert list(hm.hash(bridge, "pdq,phash")) == ["pdq", "phash"]
     assert list(hm.hash(bridge, ["ahash", hm.HashType.DHASH])) == ["dhash", "ahash"]

@@ -20,8 +20,8 @@ class Hash:
     reference tool prints it); ``Hash(type, text)`` or ``Hash.parse`` reads
     it back.  ``a - b`` is the Hamming distance (computed by the C library;
     ``TypeMismatchError`` when the types differ).  Two hashes are equal when
-    their types and bits are: quality, dihedral variant and the trimmed mark
-    are metadata and take no part in ``==`` or ``hash()``.  Hashes pickle.
+    their types and bits are: quality, dihedral variant and the trimmed and
+    crop marks are metadata and take no part in ``==`` or ``hash()``.  Hashes pickle.
 
     Args:
         type: a HashType, its name ("pdq", "phash", "dhash", "ahash", "md5",
@@ -33,17 +33,19 @@ class Hash:
         variant: the dihedral variant the hash stands for (perceptual
             types only).
         trimmed: the hash is of the image with its borders trimmed.
+        cropped: the hash is of a crop (``crops=True``).
 
     Raises:
         BadHashString: the string is not a hash of that type.
     """
 
-    __slots__ = ("_type", "_bytes", "_quality", "_variant", "_trimmed", "_c", "_str")
+    __slots__ = ("_type", "_bytes", "_quality", "_variant", "_trimmed", "_cropped", "_c", "_str")
 
     def __init__(self, type: Union[HashType, str, int],
                  value: Union[str, bytes, bytearray, memoryview],
                  quality: Optional[int] = None,
-                 variant: Union[Dihedral, int] = 0, trimmed: bool = False) -> None:
+                 variant: Union[Dihedral, int] = 0, trimmed: bool = False,
+                 cropped: bool = False) -> None:
         t = HashType.coerce(type)
         n = t.bits // 8
         c = ffi.new("hm_hash *")
@@ -73,15 +75,16 @@ class Hash:
                 raise ValueError("PDQ quality must be 0..100, not %r" % quality)
             quality = int(quality)
         variant = Dihedral(variant)
-        if (variant or trimmed) and t not in _PERCEPTUAL:
-            raise ValueError("only perceptual hashes have dihedral variants or trimmed copies")
+        if (variant or trimmed or cropped) and t not in _PERCEPTUAL:
+            raise ValueError("only perceptual hashes have dihedral variants, trimmed copies or crops")
         c.quality = -1 if quality is None else quality
-        c.variant = variant | (lib.HM_VARIANT_TRIMMED if trimmed else 0)
+        c.variant = _variant_bits(variant, trimmed, cropped)
         self._type = t
         self._bytes = b
         self._quality = quality
         self._variant = variant
         self._trimmed = bool(trimmed)
+        self._cropped = bool(cropped)
         self._c = c
         self._str: Optional[str] = None
 
@@ -103,6 +106,7 @@ class Hash:
         h._quality = None if q < 0 else q
         h._variant = _DIH_OF[c.variant & 7]
         h._trimmed = bool(c.variant & lib.HM_VARIANT_TRIMMED)
+        h._cropped = bool(c.variant & lib.HM_VARIANT_CROP)
         h._c = None
         h._str = None
         return h
@@ -114,7 +118,7 @@ class Hash:
             c = ffi.new("hm_hash *")
             c.type = self._type
             c.quality = -1 if self._quality is None else self._quality
-            c.variant = self._variant | (lib.HM_VARIANT_TRIMMED if self._trimmed else 0)
+            c.variant = _variant_bits(self._variant, self._trimmed, self._cropped)
             ffi.memmove(c.bytes, self._bytes, len(self._bytes))
             self._c = c
         return c
@@ -143,6 +147,11 @@ class Hash:
     def trimmed(self) -> bool:
         """True for the hash of the image with its borders trimmed."""
         return self._trimmed
+
+    @property
+    def cropped(self) -> bool:
+        """True for the hash of a crop of the image (``crops=True``)."""
+        return self._cropped
 
     def distance(self, other: "Hash") -> int:
         """Hamming distance to a hash of the same type (same as ``self - other``)."""
@@ -182,6 +191,8 @@ class Hash:
             extra += ", variant=Dihedral.%s" % self._variant.name
         if self._trimmed:
             extra += ", trimmed=True"
+        if self._cropped:
+            extra += ", cropped=True"
         return "Hash(%r, %r%s)" % (str(self._type), str(self), extra)
 
     def __eq__(self, other: object) -> bool:
@@ -199,7 +210,7 @@ class Hash:
 
     def __reduce__(self) -> Tuple[Any, ...]:
         return (_restore, (int(self._type), self._bytes, self._quality, int(self._variant),
-                           self._trimmed))
+                           self._trimmed, self._cropped))
 
     def __copy__(self) -> "Hash":
         return self
@@ -215,8 +226,13 @@ _DIH_OF = tuple(Dihedral)
 
 
 def _restore(t: int, b: bytes, quality: Optional[int], variant: int,
-             trimmed: bool = False) -> Hash:
-    return Hash(t, b, quality, variant, trimmed)
+             trimmed: bool = False, cropped: bool = False) -> Hash:
+    return Hash(t, b, quality, variant, trimmed, cropped)
+
+
+def _variant_bits(variant: int, trimmed: bool, cropped: bool) -> int:
+    return (int(variant) | (lib.HM_VARIANT_TRIMMED if trimmed else 0)
+            | (lib.HM_VARIANT_CROP if cropped else 0))
 
 
 def type_name(x: object) -> str:
@@ -248,9 +264,10 @@ class HashResult(Mapping[str, Hash]):
     ``HashType`` keys work too) of the plain hashes; ``r.all`` is every
     hash in the C library's order (PDQ, pHash, dHash, aHash, each followed
     by its 7 dihedral variants when asked for, MD5, SHA-256, then the
-    trimmed image's hashes when asked for and a border was found), which is
-    what ``Index.query`` takes from it, so that a dihedral query uses the
-    exact variants.
+    trimmed image's hashes when asked for and a border was found, then the
+    crops' when asked for), which is what ``Index.query`` and ``Index.add``
+    take from it, so that a dihedral query uses the exact variants and a
+    list gets the crops.
     """
 
     __slots__ = ("_all", "_by_type", "_info")
@@ -258,7 +275,7 @@ class HashResult(Mapping[str, Hash]):
     def __init__(self, hashes: Tuple[Hash, ...], info: Optional[ImageInfo] = None) -> None:
         self._all = tuple(hashes)
         self._by_type = {_NAME_OF[h._type]: h for h in self._all
-                         if not h._variant and not h._trimmed}
+                         if not (h._variant or h._trimmed or h._cropped)}
         self._info = info
 
     @property
@@ -281,7 +298,7 @@ class HashResult(Mapping[str, Hash]):
         ``Dihedral`` order) when they were asked for (``dihedral=True``),
         else ()."""
         t = HashType.coerce(type)
-        v = tuple(h for h in self._all if h.type == t and not h._trimmed)
+        v = tuple(h for h in self._all if h.type == t and not h._trimmed and not h._cropped)
         return v if len(v) == 8 else ()
 
     @property
@@ -294,6 +311,20 @@ class HashResult(Mapping[str, Hash]):
         r = HashResult(t)
         r._by_type = {_NAME_OF[h._type]: h for h in t if not h._variant}
         return r
+
+    @property
+    def crops(self) -> Tuple["HashResult", ...]:
+        """The hashes of the 9 crops (90% of each side; corners, edge
+        middles and centre, row by row from the top-left) when they were
+        asked for (``crops=True``), else ()."""
+        c = [h for h in self._all if h._cropped]
+        k = len(c) // 9
+        out = []
+        for i in range(0, len(c), max(1, k)):
+            r = HashResult(tuple(c[i:i + k]))
+            r._by_type = {_NAME_OF[h._type]: h for h in r._all}
+            out.append(r)
+        return tuple(out)
 
     def _get(self, t: HashType) -> Optional[Hash]:
         return self._by_type.get(str(t))

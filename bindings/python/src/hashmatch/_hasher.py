@@ -28,9 +28,9 @@ _PERCEPTUAL = frozenset(t for t in range(1, 5))
 _OUT_CAP = lib.HM_HASH_RESULTS_MAX
 
 
-def _request(mask: int, dihedral: bool, trim: bool) -> int:
+def _request(mask: int, dihedral: bool, trim: bool, crops: bool) -> int:
     return (mask | (lib.HM_WANT_DIHEDRAL if dihedral else 0)
-            | (lib.HM_WANT_TRIMMED if trim else 0))
+            | (lib.HM_WANT_TRIMMED if trim else 0) | (lib.HM_WANT_CROPS if crops else 0))
 
 
 def _is_pil_image(obj: object) -> bool:
@@ -296,7 +296,7 @@ class Hasher:
         return HashResult(hashes, ImageInfo._from_c(self._info) if with_info else None)
 
     def hash(self, source: Source, types: TypesArg = "pdq", *,
-             dihedral: bool = False, trim: bool = False) -> HashResult:
+             dihedral: bool = False, trim: bool = False, crops: bool = False) -> HashResult:
         """Decode ``source`` and compute the requested hashes in one pass.
 
         Args:
@@ -315,6 +315,9 @@ class Hasher:
             trim: also hash the image with uniform borders trimmed
                 (frames, letterbox bars; ``find_content``'s rule):
                 ``r.trimmed`` holds those hashes when a border was found.
+            crops: also hash 9 crops of 90% of each side (``r.crops``), to
+                add to a list beside the plain hashes so that copies
+                cropped by up to about 10% match.
 
         Returns:
             a HashResult (``r.pdq``, ``r["phash"]``, ``r.info``, ...).
@@ -324,26 +327,27 @@ class Hasher:
             InvalidArgumentError, with the C library's message.
         """
         if isinstance(source, (str, os.PathLike)):
-            return self.hash_file(source, types, dihedral=dihedral, trim=trim)
+            return self.hash_file(source, types, dihedral=dihedral, trim=trim, crops=crops)
         if isinstance(source, (bytes, bytearray)):
-            return self.hash_bytes(source, types, dihedral=dihedral, trim=trim)
+            return self.hash_bytes(source, types, dihedral=dihedral, trim=trim, crops=crops)
         if _is_pil_image(source):
-            return self.hash_pixels(source, types, dihedral=dihedral, trim=trim)
+            return self.hash_pixels(source, types, dihedral=dihedral, trim=trim, crops=crops)
         if hasattr(source, "read"):
-            return self.hash_bytes(source.read(), types, dihedral=dihedral, trim=trim)
+            return self.hash_bytes(source.read(), types, dihedral=dihedral, trim=trim, crops=crops)
         try:
             ndim = memoryview(source).ndim
         except TypeError:
             raise TypeError("cannot hash a %s: expected a path, bytes, a file object, a "
                             "uint8 array or a PIL image" % type_name(source)) from None
         if ndim <= 1:
-            return self.hash_bytes(source, types, dihedral=dihedral, trim=trim)
-        return self.hash_pixels(source, types, dihedral=dihedral, trim=trim)
+            return self.hash_bytes(source, types, dihedral=dihedral, trim=trim, crops=crops)
+        return self.hash_pixels(source, types, dihedral=dihedral, trim=trim, crops=crops)
 
     def hash_file(self, path: Union[str, "os.PathLike[str]", bytes], types: TypesArg = "pdq",
-                  *, dihedral: bool = False, trim: bool = False) -> HashResult:
+                  *, dihedral: bool = False, trim: bool = False,
+                  crops: bool = False) -> HashResult:
         """Hash an image file (see ``hash``)."""
-        mask = _request(types_mask(types), dihedral, trim)
+        mask = _request(types_mask(types), dihedral, trim, crops)
         p = os.fsencode(path)
         with self._lock:
             st = lib.hm_hash_file(self._handle(), p, mask, self._out, _OUT_CAP,
@@ -353,10 +357,11 @@ class Hasher:
             return self._result(self._n[0], True)
 
     def hash_bytes(self, data: Any, types: TypesArg = "pdq", *,
-                   dihedral: bool = False, trim: bool = False) -> HashResult:
+                   dihedral: bool = False, trim: bool = False,
+                   crops: bool = False) -> HashResult:
         """Hash an encoded image held in memory (bytes or any contiguous
         buffer; not copied)."""
-        mask = _request(types_mask(types), dihedral, trim)
+        mask = _request(types_mask(types), dihedral, trim, crops)
         buf = ffi.from_buffer(data)
         with self._lock:
             st = lib.hm_hash_memory(self._handle(), buf, len(buf), mask, self._out,
@@ -366,7 +371,7 @@ class Hasher:
             return self._result(self._n[0], True)
 
     def hash_pixels(self, pixels: Any, types: TypesArg = "pdq", *, dihedral: bool = False,
-                    trim: bool = False,
+                    trim: bool = False, crops: bool = False,
                     width: Optional[int] = None, height: Optional[int] = None,
                     pixel_format: Optional[str] = None,
                     stride: Optional[int] = None) -> HashResult:
@@ -380,7 +385,7 @@ class Hasher:
         The pixels are hashed as given: alpha is ignored, nothing is
         rotated.  Only perceptual types can be asked for.
         """
-        mask = _request(types_mask(types, _PERCEPTUAL), dihedral, trim)
+        mask = _request(types_mask(types, _PERCEPTUAL), dihedral, trim, crops)
         if _is_pil_image(pixels):
             px = _pixels_from_pil(pixels)
         else:
@@ -452,28 +457,30 @@ def default_hasher() -> Hasher:
 
 
 def hash(source: Source, types: TypesArg = "pdq", *, dihedral: bool = False,
-         trim: bool = False) -> HashResult:
+         trim: bool = False, crops: bool = False) -> HashResult:
     """Hash a path, bytes, file object, uint8 array or PIL image with this
     thread's default hasher.  See ``Hasher.hash``."""
-    return default_hasher().hash(source, types, dihedral=dihedral, trim=trim)
+    return default_hasher().hash(source, types, dihedral=dihedral, trim=trim, crops=crops)
 
 
 def hash_file(path: Union[str, "os.PathLike[str]", bytes], types: TypesArg = "pdq", *,
-              dihedral: bool = False, trim: bool = False) -> HashResult:
+              dihedral: bool = False, trim: bool = False,
+              crops: bool = False) -> HashResult:
     """Hash an image file.  See ``Hasher.hash``."""
-    return default_hasher().hash_file(path, types, dihedral=dihedral, trim=trim)
+    return default_hasher().hash_file(path, types, dihedral=dihedral, trim=trim, crops=crops)
 
 
 def hash_bytes(data: Any, types: TypesArg = "pdq", *, dihedral: bool = False,
-               trim: bool = False) -> HashResult:
+               trim: bool = False, crops: bool = False) -> HashResult:
     """Hash an encoded image in memory.  See ``Hasher.hash``."""
-    return default_hasher().hash_bytes(data, types, dihedral=dihedral, trim=trim)
+    return default_hasher().hash_bytes(data, types, dihedral=dihedral, trim=trim, crops=crops)
 
 
 def hash_pixels(pixels: Any, types: TypesArg = "pdq", *, dihedral: bool = False,
-                trim: bool = False, **layout: Any) -> HashResult:
+                trim: bool = False, crops: bool = False, **layout: Any) -> HashResult:
     """Hash decoded pixels (uint8 array or PIL image).  See ``Hasher.hash_pixels``."""
-    return default_hasher().hash_pixels(pixels, types, dihedral=dihedral, trim=trim, **layout)
+    return default_hasher().hash_pixels(pixels, types, dihedral=dihedral, trim=trim, crops=crops,
+                                        **layout)
 
 
 def find_content(pixels: Any, **layout: Any) -> Tuple[int, int, int, int]:

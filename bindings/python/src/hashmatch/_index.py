@@ -553,11 +553,11 @@ class Index(_Queryable):
     def add(self, hash: Union[Hash, HashResult], list: ListRef = "default",
             entry_id: Optional[str] = None, labels: Optional[str] = None) -> None:
         """Stage a known hash (or every hash of a HashResult, dihedral
-        variants excepted) in ``list`` with ``entry_id`` (default: the
-        hash's string) and ``labels``.  Visible after ``commit()``.
-        Adding an entry already present does nothing."""
+        variants excepted: its trimmed and crop hashes too) in ``list`` with
+        ``entry_id`` (default: the hash's string) and ``labels``.  Visible
+        after ``commit()``.  Adding an entry already present does nothing."""
         if isinstance(hash, HashResult):
-            hashes = builtins.list(hash.values())
+            hashes = [h for h in hash.all if not h.variant]
         elif isinstance(hash, Hash):
             hashes = [hash]
         else:
