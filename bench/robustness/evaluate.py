@@ -34,8 +34,10 @@ Modes (<kind> is pdq, phash, dhash or ahash):
   plain hashes, as against a list built without the option;
 - <kind>-trim: both sides (a list built with HM_WANT_TRIMMED holds both
   hashes of each original): the best of the four pairs;
-- pdq+phash, pdq+phash-dihedral: a copy matches when its PDQ or its pHash
-  does (see COMBINE).
+- <kind>-crops: the list also holds the hashes of 9 crops of each original
+  (HM_WANT_CROPS); queries as is;
+- pdq+phash, pdq+phash-dihedral, pdq+phash-crops: a copy matches when its
+  PDQ or its pHash does (see COMBINE).
 Each candidate hash has its own PDQ quality gate.
 """
 import argparse
@@ -81,13 +83,14 @@ def hasher() -> "hm.Hasher":
     return h
 
 
-def hash_item(path):
+def hash_item(path, crops=False):
     """-> dict(pdq: 8x32 uint8 (the dihedral variants), quality, <kind>: uint64,
-    <kind>_d8: 8 uint64 and, when the library found a border, pdq_trim,
-    quality_trim, <kind>_trim), or dict(error=...)."""
+    <kind>_d8: 8 uint64, when the library found a border pdq_trim,
+    quality_trim, <kind>_trim, and with crops pdq_crops: 9x32 uint8,
+    <kind>_crops: 9 uint64), or dict(error=...)."""
     t0 = time.perf_counter()
     try:
-        r = hasher().hash(path, "pdq,phash,dhash,ahash", dihedral=True, trim=True)
+        r = hasher().hash(path, "pdq,phash,dhash,ahash", dihedral=True, trim=True, crops=crops)
     except hm.Error as e:
         return {"error": f"{type(e).__name__}: {e}"}
     out = {"pdq": np.frombuffer(b"".join(bytes(x) for x in r.dihedral), np.uint8).reshape(8, 32),
@@ -95,6 +98,10 @@ def hash_item(path):
     for k in KINDS64:
         out[k] = int.from_bytes(bytes(r[k]), "big")
         out[k + "_d8"] = np.array([int.from_bytes(bytes(x), "big") for x in r.variants(k)], np.uint64)
+    if crops:
+        out["pdq_crops"] = np.frombuffer(b"".join(bytes(c.pdq) for c in r.crops), np.uint8).reshape(9, 32)
+        for k in KINDS64:
+            out[k + "_crops"] = np.array([int.from_bytes(bytes(c[k]), "big") for c in r.crops], np.uint64)
     t = r.trimmed
     if t is not None:
         out["pdq_trim"] = np.frombuffer(bytes(t.pdq), np.uint8)
@@ -185,11 +192,12 @@ def main() -> int:
 
     # ---- hashing -------------------------------------------------------
     # originals are queries too: they get the variants like any upload would
-    items = [r["file"] for r in photos] + [r["file"] for r in frames] + [f for _, _, f in edits]
+    items = [(r["file"], True) for r in photos] + [(r["file"], False) for r in frames] + \
+            [(f, False) for _, _, f in edits]
     say(f"hashing {len(photos)} photos, {len(frames)} frames, {len(edits)} edited copies "
         f"({a.jobs} threads)")
     with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
-        hashed = list(ex.map(hash_item, items, chunksize=8))
+        hashed = list(ex.map(lambda it: hash_item(*it), items, chunksize=8))
     no, nf = len(photos), len(frames)
     H_orig, H_frame, H_edit = hashed[:no], hashed[no:no + nf], hashed[no + nf:]
     bad_orig = [photos[i]["file"] for i, h in enumerate(H_orig) if "error" in h]
@@ -276,6 +284,19 @@ def main() -> int:
         dist[k + "-trimq"] = dq
         dist[k + "-trim"] = np.minimum(dq, np.minimum(gate(popcount_xor(Qp, Ot), gp),
                                                       gate(popcount_xor(Qt, Ot), gt)))
+    # crops of the originals in the list (an original that failed has none: its row is BIG anyway)
+    for k in ("pdq",) + KINDS64:
+        Q = Q_pdq[:, 0, :] if k == "pdq" else u64_bytes(k64(queries, k))
+        d = dist[k].copy()
+        for c in range(9):
+            if k == "pdq":
+                Oc = np.array([h["pdq_crops"][c] if "error" not in h else np.zeros(32, np.uint8)
+                               for h in H_orig])
+            else:
+                Oc = u64_bytes(np.array([h[k + "_crops"][c] if "error" not in h else 0 for h in H_orig],
+                                        np.uint64))
+            np.minimum(d, popcount_xor(Q, Oc), out=d)
+        dist[k + "-crops"] = d
     say(f"numpy distances in {time.perf_counter() - t0:.1f} s")
 
     # PDQ through the index: bit-derived dihedral variants for every pair, and a
@@ -332,7 +353,7 @@ def main() -> int:
         elif name.startswith("pdq"):
             D[~q_gate] = BIG
         D[:, ~o_ok] = BIG
-    for sfx in ("", "-dihedral"):  # after the gate: pHash has none
+    for sfx in ("", "-dihedral", "-crops"):  # after the gate: pHash has none
         dist["pdq+phash" + sfx] = np.minimum(dist["pdq" + sfx], COMBINE * dist["phash" + sfx])
 
     # ---- results -------------------------------------------------------
@@ -426,7 +447,8 @@ def main() -> int:
                       ("hash_phash_s", {"types": "phash"}),
                       ("hash_phash_dihedral_s", {"types": "phash", "dihedral": True}),
                       ("hash_all_s", {"types": "perceptual"}),
-                      ("hash_all_trim_s", {"types": "perceptual", "trim": True})):
+                      ("hash_all_trim_s", {"types": "perceptual", "trim": True}),
+                      ("hash_all_crops_s", {"types": "perceptual", "crops": True})):
         t0 = time.perf_counter()
         for f in sample_files:
             try:

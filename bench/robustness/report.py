@@ -20,7 +20,9 @@ import numpy as np  # noqa: E402
 MODE_ORDER = ["pdq", "pdq-dihedral", "pdq-dihedral-bits", "phash", "phash-dihedral",
               "dhash", "dhash-dihedral", "ahash", "ahash-dihedral",
               "pdq-trimq", "phash-trimq", "dhash-trimq", "ahash-trimq",
-              "pdq-trim", "phash-trim", "dhash-trim", "ahash-trim", "pdq+phash", "pdq+phash-dihedral"]
+              "pdq-trim", "phash-trim", "dhash-trim", "ahash-trim",
+              "pdq-crops", "phash-crops", "dhash-crops", "ahash-crops",
+              "pdq+phash", "pdq+phash-dihedral", "pdq+phash-crops"]
 MODE_LABEL = {
     "pdq": "PDQ", "pdq-dihedral": "PDQ dih.", "pdq-dihedral-bits": "PDQ dih. (bits)",
     "phash": "pHash", "phash-dihedral": "pHash dih.", "dhash": "dHash",
@@ -28,7 +30,10 @@ MODE_LABEL = {
     "pdq-trimq": "PDQ trim (q)", "phash-trimq": "pHash trim (q)", "dhash-trimq": "dHash trim (q)",
     "ahash-trimq": "aHash trim (q)",
     "pdq-trim": "PDQ trim (both)", "phash-trim": "pHash trim (both)", "dhash-trim": "dHash trim (both)",
-    "ahash-trim": "aHash trim (both)", "pdq+phash": "PDQ or pHash", "pdq+phash-dihedral": "PDQ or pHash dih.",
+    "ahash-trim": "aHash trim (both)",
+    "pdq-crops": "PDQ crops", "phash-crops": "pHash crops", "dhash-crops": "dHash crops",
+    "ahash-crops": "aHash crops",
+    "pdq+phash": "PDQ or pHash", "pdq+phash-dihedral": "PDQ or pHash dih.", "pdq+phash-crops": "PDQ or pHash crops",
 }
 CLASS_LABEL = {
     "original": "original (unchanged)", "jpeg_q10": "JPEG q10", "jpeg_q30": "JPEG q30",
@@ -111,12 +116,14 @@ def main() -> int:
     if meta.get("cost"):
         c = meta["cost"]
         w("| cost of the options | hashing one copy (one thread, sample of 150): PDQ %.1f ms, PDQ + 7 dihedral "
-          "variants %.1f ms; pHash %.1f ms, + 7 variants %.1f ms; all four %.1f ms, with trimming %.1f ms; "
+          "variants %.1f ms; pHash %.1f ms, + 7 variants %.1f ms; all four %.1f ms, with trimming %.1f ms, "
+          "with the 9 crops %.1f ms; "
           "index query of %d originals per query (Python batch, threshold 31): plain %.1f µs, dihedral "
           "exact %.1f µs, dihedral bits %.1f µs. A toy index: the 8 variants cost up to 8 searches in a "
           "large one (docs/index.md) |" % (
               1000 * c["hash_pdq_s"], 1000 * c["hash_pdq_dihedral_s"], 1000 * c["hash_phash_s"],
               1000 * c["hash_phash_dihedral_s"], 1000 * c["hash_all_s"], 1000 * c["hash_all_trim_s"],
+              1000 * c["hash_all_crops_s"],
               meta["photos"], 1e6 * c["query_plain_s"], 1e6 * c["query_dihedral_exact_s"],
               1e6 * c["query_dihedral_bits_s"]))
     if meta.get("limit"):
@@ -145,7 +152,9 @@ def main() -> int:
       "of their pixels are within ±12 of their median colour) on the query only: the best of its plain "
       "and trimmed hash against the originals' plain hashes, as against a list built without the option "
       "(GIFCT, TCAP). **trim (both)**: a list built with the option holds both hashes of each original; "
-      "best of the four pairs. **PDQ or pHash**: a copy matches when either hash does; one score, "
+      "best of the four pairs. **crops**: the list also holds the hashes of 9 crops of each original "
+      "(`HM_WANT_CROPS`: 90%% of each side, anchored at the corners, edge middles and centre); queries "
+      "as they are. **PDQ or pHash**: a copy matches when either hash does; one score, "
       "min(PDQ distance, 7 × pHash distance) (7: the ratio of their FPR-1e-4 thresholds), so that a "
       "threshold t reads 'PDQ ≤ t or pHash ≤ t/7' (its 'default' 70: PDQ ≤ 70 or pHash ≤ 10). "
       "A border was found in %s of the originals and %s of the edited copies. "
