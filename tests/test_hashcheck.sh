@@ -52,6 +52,22 @@ ok [ ! -s "$tmp/out" ]
 "$bin" match --format csv --index "$tmp/known.hmi" --dihedral "$dih/bridge-2-rotate-90.jpg" >"$tmp/out"
 ok [ $? -eq 1 ]
 ok grep -q ",pdq,[0-9]*,31,known," "$tmp/out"
+# a framed copy matches only with --trim; a 10 % crop only against an index
+# built with --crops (pHash: PDQ's default threshold is stricter)
+edits=$2/edits
+"$bin" index build -o "$tmp/bridge.hmi" --types pdq,phash "$dih/bridge-1-original.jpg" 2>/dev/null
+"$bin" match --format csv --index "$tmp/bridge.hmi" "$edits/bridge-framed.jpg" >"$tmp/out"
+ok [ $? -eq 0 ]
+"$bin" match --index "$tmp/bridge.hmi" --trim "$edits/bridge-framed.jpg" >"$tmp/out"
+ok [ $? -eq 1 ]
+ok grep -q '"type":"pdq","distance":[0-9],"threshold":31,.*"trimmed":true' "$tmp/out"
+"$bin" match --format csv --index "$tmp/bridge.hmi" "$edits/bridge-crop10.jpg" >"$tmp/out"
+ok [ $? -eq 0 ]
+"$bin" index build -o "$tmp/crops.hmi" --types pdq,phash --crops "$dih/bridge-1-original.jpg" 2>"$tmp/err"
+ok grep -q "20 entries in 1 lists" "$tmp/err"
+"$bin" match --format csv --index "$tmp/crops.hmi" "$edits/bridge-crop10.jpg" >"$tmp/out"
+ok [ $? -eq 1 ]
+ok grep -q ",phash,[0-9],10,media," "$tmp/out"
 # hashes as inputs, lists without an index file, every structure alike
 for s in auto scan mih bktree; do
   "$bin" match --format csv --list "$tmp/known.txt" --structure $s --radius 40 \

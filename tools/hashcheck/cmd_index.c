@@ -32,6 +32,10 @@ static void usage(FILE *f) {
         "                      are also taken of videos and of other files)\n"
         "  --keep-low-quality  keep PDQ hashes of quality < 50 (skipped by default:\n"
         "                      queries of such quality match nothing)\n"
+        "  --trim              media images: also add the hashes of the image with\n"
+        "                      uniform borders trimmed (frames, letterbox bars)\n"
+        "  --crops             media images: also add the hashes of 9 crops of 90%%\n"
+        "                      of each side, so that copies cropped up to ~10%% match\n"
         "  --list-format F     auto (default), plain, typed, pytx-csv, canonical\n"
         "                      (--format F is the same)\n"
         "  --type T            hash type of plain lines (pdq, phash, ...)\n"
@@ -191,7 +195,7 @@ static void w_emit(void *ctx, size_t i, hc_slot *s) {
     }
     for (size_t k = 0; k < m->nh; k++) {
         const hm_hash *h = &m->h[k];
-        if (h->type == HM_HASH_PDQ && h->variant != 0) continue;
+        if (h->variant & 7) continue; /* dihedral variants are for queries */
         if (h->type == HM_HASH_PDQ && h->quality >= 0 &&
             h->quality < HM_DEFAULT_PDQ_MIN_QUALITY && !c->keep_low) {
             c->low++;
@@ -315,6 +319,7 @@ int cmd_index(int argc, char **argv) {
     char **videos = calloc((size_t)argc + 1, sizeof *videos);
     char **vpdqs = calloc((size_t)argc + 1, sizeof *vpdqs);
     int nv = 0, nq = 0, i, npos = 0, rc = 2;
+    unsigned extra = 0; /* HM_WANT_TRIMMED, HM_WANT_CROPS */
     memset(&c, 0, sizeof c);
     hc_list_args_init(&la);
     hc_batch_cfg_init(&bc);
@@ -373,6 +378,10 @@ int cmd_index(int argc, char **argv) {
             }
         } else if (strcmp(a, "--keep-low-quality") == 0) {
             c.keep_low = 1;
+        } else if (strcmp(a, "--trim") == 0) {
+            extra |= HM_WANT_TRIMMED;
+        } else if (strcmp(a, "--crops") == 0) {
+            extra |= HM_WANT_CROPS;
         } else if ((r = hc_list_option(argc, argv, &i, &la)) != 0 ||
                    (r = hc_video_option(argc, argv, &i, &c.mo.video)) != 0 ||
                    (r = hc_hasher_option(argc, argv, &i, &c.hcfg)) != 0 ||
@@ -389,6 +398,7 @@ int cmd_index(int argc, char **argv) {
         hc_err("index build needs -o OUT and at least one list, media file or video");
         goto usage_error;
     }
+    c.mo.types |= extra;
     rc = 1;
     if (hm_index_create(&c.idx) != HM_OK) {
         hc_err("out of memory");

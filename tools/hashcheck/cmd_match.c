@@ -37,7 +37,10 @@ static void usage(FILE *f) {
         "\n"
         "matching:\n"
         "  --radius R          match within R bits whatever the lists' thresholds\n"
-        "  --dihedral          PDQ: also match rotations and mirrors\n"
+        "  --dihedral          also match rotations and mirrors (images: every\n"
+        "                      perceptual type; videos: the whole clip turned)\n"
+        "  --trim              also match the image with uniform borders trimmed\n"
+        "                      (frames, letterbox bars)\n"
         "  --min-quality Q     PDQ queries below quality Q match nothing (default 50)\n"
         "  --types LIST        hash these types (default: the types the index holds)\n"
         "  --query-percent P   vPDQ: share of the video's unique frames that must\n"
@@ -139,6 +142,8 @@ static void out_json(const match_ctx *c, const char *path, const hc_media *m,
         sb_printf(b, ",\"known_hash\":\"%s\"", hex);
         if (c->qo.flags & HM_QUERY_DIHEDRAL)
             sb_printf(b, ",\"variant\":\"%s\"", hc_variant_name(x->variant));
+        if (x->query < m->nh && (m->h[x->query].variant & HM_VARIANT_TRIMMED))
+            sb_puts(b, ",\"trimmed\":true");
         if (x->frame_time >= 0) {
             sb_puts(b, ",\"frame_time\":");
             sb_json_num(b, x->frame_time, 3);
@@ -168,6 +173,8 @@ static void out_json(const match_ctx *c, const char *path, const hc_media *m,
             json_ranges(b, v->query_ranges, v->n_query_ranges);
             sb_puts(b, ",\"target_ranges\":");
             json_ranges(b, v->target_ranges, v->n_target_ranges);
+            if (c->vmo.flags & HM_QUERY_DIHEDRAL)
+                sb_printf(b, ",\"variant\":\"%s\"", hc_variant_name((int)v->variant));
             sb_putc(b, '}');
         }
         sb_putc(b, ']');
@@ -207,6 +214,8 @@ static void out_text(const match_ctx *c, const char *path, const hc_media *m,
         }
         if ((c->qo.flags & HM_QUERY_DIHEDRAL) && x->variant)
             sb_printf(b, "  (as %s)", hc_variant_name(x->variant));
+        if (x->query < m->nh && (m->h[x->query].variant & HM_VARIANT_TRIMMED))
+            sb_puts(b, "  (borders trimmed)");
         if (x->frame_time >= 0) sb_printf(b, "  (frame at %.3f s)", x->frame_time);
         sb_putc(b, '\n');
     }
@@ -225,6 +234,7 @@ static void out_text(const match_ctx *c, const char *path, const hc_media *m,
         if (v->n_query_ranges)
             sb_printf(b, "  (at %.1f-%.1f s)", v->query_ranges[0].start,
                       v->query_ranges[v->n_query_ranges - 1].end);
+        if (v->variant) sb_printf(b, "  (as %s)", hc_variant_name((int)v->variant));
         sb_putc(b, '\n');
     }
 }
@@ -314,6 +324,7 @@ int cmd_match(int argc, char **argv) {
     char **lists = calloc((size_t)argc + 1, sizeof *lists);
     int nlists = 0, i, npos = 0, rc = 2;
     unsigned types = 0;
+    int trim = 0;
     memset(&c, 0, sizeof c);
     hc_list_args_init(&la);
     hc_batch_cfg_init(&bc);
@@ -388,6 +399,9 @@ int cmd_match(int argc, char **argv) {
             if (!(types = hc_parse_types(v))) goto usage_error;
         } else if (strcmp(a, "--dihedral") == 0) {
             c.qo.flags |= HM_QUERY_DIHEDRAL;
+            c.vmo.flags |= HM_QUERY_DIHEDRAL;
+        } else if (strcmp(a, "--trim") == 0) {
+            trim = 1;
         } else if (strcmp(a, "--structure") == 0 && v) {
             static const char *names[] = {"auto", "scan", "mih", "bktree"};
             i++;
@@ -442,8 +456,8 @@ int cmd_match(int argc, char **argv) {
             types = HM_TYPE_BIT(HM_HASH_PDQ);
         }
     }
-    if ((types & HM_TYPE_BIT(HM_HASH_PDQ)) && (c.qo.flags & HM_QUERY_DIHEDRAL))
-        types |= HM_WANT_PDQ_DIHEDRAL;
+    if (c.qo.flags & HM_QUERY_DIHEDRAL) types |= HM_WANT_DIHEDRAL;
+    if (trim) types |= HM_WANT_TRIMMED;
     c.mo.types = types;
     c.mo.video_types = HM_TYPE_BIT(HM_HASH_PDQ); /* the vPDQ rule reads PDQ frames */
     if (hc_hasher_cfg_check(&c.hcfg) != 0) goto done;

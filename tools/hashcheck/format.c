@@ -8,15 +8,18 @@ void hc_json_hash(sbuf *b, const hm_hash *h) {
     if (hm_hash_to_string(h, hex, sizeof hex) != HM_OK) hex[0] = '\0';
     sb_printf(b, "{\"type\":\"%s\",\"hash\":\"%s\"", hm_hash_type_name(h->type), hex);
     if (h->quality >= 0) sb_printf(b, ",\"quality\":%d", h->quality);
+    if (h->variant & HM_VARIANT_TRIMMED) sb_puts(b, ",\"trimmed\":true");
+    if (h->variant & HM_VARIANT_CROP) sb_puts(b, ",\"crop\":true");
     sb_putc(b, '}');
 }
 
-/* "hashes":[...] of the hashes without dihedral variants */
+/* "hashes":[...] of the hashes without dihedral variants (trimmed and crop
+ * hashes are marked) */
 static void json_hashes(sbuf *b, const hm_hash *h, size_t n) {
     int first = 1;
     sb_puts(b, "\"hashes\":[");
     for (size_t k = 0; k < n; k++) {
-        if (h[k].type == HM_HASH_PDQ && h[k].variant != 0) continue;
+        if (h[k].variant & 7) continue;
         if (!first) sb_putc(b, ',');
         first = 0;
         hc_json_hash(b, &h[k]);

@@ -152,8 +152,9 @@ typedef struct hc_media {
     hm_status status;
     char err[768];
     hm_image_info info;    /* images */
-    hm_hash h[24];         /* image hashes (dihedral variants included), or
-                              the file digests of a video or other file */
+    hm_hash h[HM_HASH_RESULTS_MAX]; /* image hashes (dihedral variants,
+                              trimmed and crop hashes included), or the
+                              file digests of a video or other file */
     size_t nh;
     hm_video_info vinfo;   /* videos */
     hm_video_frame *frames;
