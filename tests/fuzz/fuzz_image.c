@@ -1,6 +1,8 @@
 /*
  * Fuzz target: decode and hash an image from memory, every perceptual hash
- * plus the digests, the EXIF orientation applied and not, fast mode.
+ * plus the digests, the EXIF orientation applied and not, fast mode; with
+ * the second hasher also the dihedral variants, the trimmed image and the
+ * crops (the full-image buffer path), and hm_find_content on the pixels.
  * Built once auto-detecting the format, and once per format
  * (HM_FUZZ_FORMAT), where inputs of other formats are skipped so that the
  * fuzzer stays inside one decoder.
@@ -30,12 +32,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         hm_hasher_set(h[1], HM_PARAM_FAST, 1);
         hm_hasher_set(h[1], HM_PARAM_PDQ_FLAVOUR, HM_PDQ_CPP_512);
     }
-    hm_hash out[16];
+    hm_hash out[HM_HASH_RESULTS_MAX];
     size_t n;
     hm_image_info info;
-    hm_hash_memory(h[size & 1], data, size, HM_TYPES_ALL | HM_WANT_PDQ_DIHEDRAL, out, 16, &n,
-                   &info);
+    const unsigned types = (size & 1) ? HM_TYPES_ALL | HM_WANT_DIHEDRAL | HM_WANT_TRIMMED |
+                                            HM_WANT_CROPS
+                                      : HM_TYPES_ALL | HM_WANT_PDQ_DIHEDRAL;
+    hm_hash_memory(h[size & 1], data, size, types, out, HM_HASH_RESULTS_MAX, &n, &info);
     hm_pixels px;
-    if (hm_decode_memory(h[0], data, size, &px, &info) == HM_OK) hm_pixels_free(&px);
+    if (hm_decode_memory(h[0], data, size, &px, &info) == HM_OK) {
+        hm_rect r;
+        hm_find_content(px.data, px.width, px.height, px.stride, (hm_pixel_format)px.format, &r);
+        hm_pixels_free(&px);
+    }
     return 0;
 }
