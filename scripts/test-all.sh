@@ -49,7 +49,7 @@ TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure \
 step "valgrind memcheck"
 # (test_video and test_index take 4-10 minutes under valgrind; they run
 # under ASan's leak checker above)
-for t in test_hashval test_api test_reference test_decode test_persist test_ingest \
+for t in test_hashval test_api test_reference test_decode test_transform test_persist test_ingest \
          replay_image replay_hashlist replay_hashstring replay_index_load; do
   exe=$(find build/tests -name "$t" -type f | head -1)
   args=()
