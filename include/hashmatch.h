@@ -665,6 +665,26 @@ HM_API hm_status hm_snapshot_save(hm_snapshot *snap, const char *path,
 HM_API hm_status hm_index_save(hm_index *idx, const char *path);
 
 /**
+ * Save a snapshot into memory, in the file format (for a database blob or
+ * a network copy; hm_index_load_memory reads it back).  On success *data
+ * is a new buffer of *size bytes, released with hm_free(); on failure
+ * *data is NULL and a detail message goes to `errbuf` (may be NULL).
+ * Safe while other threads query the snapshot.
+ */
+HM_API hm_status hm_snapshot_save_memory(hm_snapshot *snap, void **data,
+                                         size_t *size, char *errbuf,
+                                         size_t errbuf_size);
+
+/** Save the index's current snapshot into memory (as
+ *  hm_snapshot_save_memory; details in hm_index_errmsg()). */
+HM_API hm_status hm_index_save_memory(hm_index *idx, void **data,
+                                      size_t *size);
+
+/** Release memory the library returned (hm_*_save_memory).  NULL is a
+ *  no-op. */
+HM_API void hm_free(void *p);
+
+/**
  * Replace the whole content of the index (lists and entries, staged or
  * committed) with the file's, and publish it.  A corrupt, truncated or
  * unknown-version file gives HM_E_CORRUPT and leaves the index unchanged.
@@ -1042,6 +1062,11 @@ HM_API hm_status hm_index_match_video(hm_index *idx,
                                       const hm_video_frame *frames, size_t n,
                                       const hm_video_match_opts *opts,
                                       hm_results *res);
+/** As hm_index_match_video, on a given snapshot (hm_index_acquire). */
+HM_API hm_status hm_snapshot_match_video(hm_snapshot *snap,
+                                         const hm_video_frame *frames, size_t n,
+                                         const hm_video_match_opts *opts,
+                                         hm_results *res);
 HM_API size_t hm_results_video_count(const hm_results *r);
 HM_API const hm_video_match *hm_results_video_get(const hm_results *r,
                                                   size_t i);

@@ -187,6 +187,28 @@ int main(void) {
         free(got);
         CHECK_INT(hm_index_load_memory(m, file, size - 1), HM_E_CORRUPT);
         CHECK_INT(hm_index_load_memory(m, file, 10), HM_E_CORRUPT);
+        /* saved into memory: the file's bytes exactly, from the index and
+         * from a snapshot */
+        void *mem = NULL;
+        size_t msize = 0;
+        CHECK_INT(hm_index_save_memory(a, &mem, &msize), HM_OK);
+        CHECK(mem && msize == size && memcmp(mem, file, size) == 0);
+        hm_free(mem);
+        hm_snapshot *snap;
+        char err[128];
+        CHECK_INT(hm_index_acquire(a, &snap), HM_OK);
+        CHECK_INT(hm_snapshot_save_memory(snap, &mem, &msize, err, sizeof err), HM_OK);
+        CHECK(mem && msize == size && memcmp(mem, file, size) == 0);
+        hm_free(mem);
+        CHECK_INT(hm_snapshot_save_memory(snap, NULL, &msize, err, sizeof err),
+                  HM_E_INVALID_ARGUMENT);
+        CHECK(err[0] != '\0');
+        mem = &msize;
+        CHECK_INT(hm_snapshot_save_memory(NULL, &mem, &msize, NULL, 0), HM_E_INVALID_ARGUMENT);
+        CHECK(mem == NULL && msize == 0);
+        hm_snapshot_release(snap);
+        CHECK_INT(hm_index_save_memory(NULL, &mem, &msize), HM_E_INVALID_ARGUMENT);
+        hm_free(NULL);
         hm_index_free(m);
     }
 

@@ -406,6 +406,29 @@ static void video_matching(void) {
     CHECK_INT(hm_results_video_count(res), 1);
     if (hm_results_video_count(res)) CHECK_INT(hm_results_video_get(res, 0)->variant, 0);
     hm_video_match_opts_init(&mo);
+    /* on a snapshot: the same answer, and still after the index changes */
+    {
+        hm_snapshot *snap;
+        CHECK_INT(hm_index_acquire(idx, &snap), HM_OK);
+        CHECK_INT(hm_snapshot_match_video(snap, tpd.f, 30, &mo, res), HM_OK);
+        CHECK_INT(hm_results_video_count(res), 1);
+        uint64_t gone = 0;
+        CHECK_INT(hm_index_remove(idx, l, "tpd", &gone), HM_OK);
+        CHECK(gone > 0);
+        CHECK_INT(hm_index_commit(idx), HM_OK);
+        CHECK_INT(hm_index_match_video(idx, tpd.f, 30, &mo, res), HM_OK);
+        CHECK_INT(hm_results_video_count(res), 0);
+        CHECK_INT(hm_snapshot_match_video(snap, tpd.f, 30, &mo, res), HM_OK);
+        CHECK_INT(hm_results_video_count(res), 1);
+        CHECK(hm_results_video_count(res) &&
+              strcmp(hm_results_video_get(res, 0)->video_id, "tpd") == 0);
+        hm_snapshot_release(snap); /* the results keep it alive */
+        CHECK(hm_results_video_count(res) &&
+              strcmp(hm_results_video_get(res, 0)->labels, "clip a") == 0);
+        CHECK_INT(hm_snapshot_match_video(NULL, tpd.f, 30, &mo, res), HM_E_INVALID_ARGUMENT);
+        CHECK_INT(hm_index_add_video(idx, l, tpd.f, (size_t)tpd.n, "tpd", "clip a", NULL), HM_OK);
+        CHECK_INT(hm_index_commit(idx), HM_OK);
+    }
     /* the GIF made from the first second, at 96x96 and 10 fps */
     opts(&o, HM_FRAMES_ALL, 0);
     run(VID "anim.gif", NULL, 0, &o, &q);

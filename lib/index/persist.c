@@ -147,9 +147,13 @@ static int write_body(writer *w, const hm_snapshot *s, section *sec,
     return HM_OK;
 }
 
-static int write_head(writer *w, const hm_snapshot *s, const section *sec) {
-    uint8_t h[HEADER_SIZE], t[NSECTIONS * SECTION_SIZE + 8];
-    memset(h, 0, sizeof h);
+/* The header and section table, written last over their placeholder. */
+enum { HEAD_BYTES = HEADER_SIZE + NSECTIONS * SECTION_SIZE + 8 };
+
+static void make_head(const writer *w, const hm_snapshot *s, const section *sec,
+                      uint8_t out[HEAD_BYTES]) {
+    uint8_t *h = out, *t = out + HEADER_SIZE;
+    memset(out, 0, HEAD_BYTES);
     memcpy(h, MAGIC, 8);
     put32(h + 8, VERSION);
     put32(h + 12, HEADER_SIZE);
@@ -157,7 +161,6 @@ static int write_head(writer *w, const hm_snapshot *s, const section *sec) {
     put32(h + 24, NSECTIONS);
     put64(h + 32, s->generation);
     put64(h + 56, XXH3_64bits(h, 56));
-    memset(t, 0, sizeof t);
     for (unsigned i = 0; i < NSECTIONS; i++) {
         uint8_t *r = t + i * SECTION_SIZE;
         put32(r, sec[i].kind);
@@ -166,19 +169,37 @@ static int write_head(writer *w, const hm_snapshot *s, const section *sec) {
         put64(r + 24, sec[i].sum);
     }
     put64(t + NSECTIONS * SECTION_SIZE, XXH3_64bits(t, NSECTIONS * SECTION_SIZE));
-    if (fseek(w->f, 0, SEEK_SET) != 0 || fwrite(h, 1, sizeof h, w->f) != sizeof h ||
-        fwrite(t, 1, sizeof t, w->f) != sizeof t)
-        return errno ? errno : EIO;
-    return 0;
+}
+
+/* The file into w->f but its header and table (zeros in their place,
+ * filled into `head` for the caller to write over them).  Returns an
+ * hm_status; an I/O failure gives HM_E_IO with its errno in *e. */
+static int write_all(writer *w, const hm_snapshot *s, uint8_t head[HEAD_BYTES], char *err,
+                     size_t errcap, int *e) {
+    section sec[NSECTIONS];
+    int st;
+    static const uint8_t zero[HEAD_BYTES];
+    *e = 0;
+    if (!(w->xx = XXH3_createState()) || XXH3_64bits_reset(w->xx) != XXH_OK) {
+        snprintf(err, errcap, "out of memory");
+        return HM_E_NO_MEMORY;
+    }
+    wr(w, zero, sizeof zero);
+    if ((st = write_body(w, s, sec, err, errcap)) != HM_OK) return st;
+    if (w->failed) {
+        *e = w->failed;
+        return HM_E_IO;
+    }
+    make_head(w, s, sec, head);
+    return HM_OK;
 }
 
 static int save(const hm_snapshot *s, const char *path, char *err, size_t errcap) {
     char *tmp = malloc(strlen(path) + 16), *dirbuf = strdup(path);
+    uint8_t head[HEAD_BYTES];
     writer w = {0};
-    section sec[NSECTIONS];
     int fd = -1, st = HM_E_IO, e = 0;
-    if (!tmp || !dirbuf || !(w.xx = XXH3_createState()) ||
-        XXH3_64bits_reset(w.xx) != XXH_OK) {
+    if (!tmp || !dirbuf) {
         snprintf(err, errcap, "out of memory");
         st = HM_E_NO_MEMORY;
         goto out;
@@ -199,16 +220,12 @@ static int save(const hm_snapshot *s, const char *path, char *err, size_t errcap
         close(fd);
         goto io;
     }
-    {
-        static const uint8_t zero[HEADER_SIZE + NSECTIONS * SECTION_SIZE + 8];
-        wr(&w, zero, sizeof zero); /* header and table come last */
-    }
-    if ((st = write_body(&w, s, sec, err, errcap)) != HM_OK) goto cleanup;
-    if (w.failed) {
-        e = w.failed;
+    if ((st = write_all(&w, s, head, err, errcap, &e)) == HM_E_IO) goto io;
+    if (st != HM_OK) goto cleanup;
+    if (fseek(w.f, 0, SEEK_SET) != 0 || fwrite(head, 1, HEAD_BYTES, w.f) != HEAD_BYTES) {
+        e = errno;
         goto io;
     }
-    if ((e = write_head(&w, s, sec)) != 0) goto io;
     if (fflush(w.f) != 0 || fsync(fileno(w.f)) != 0) {
         e = errno;
         goto io;
@@ -244,14 +261,19 @@ out:
     return st;
 }
 
+/* errbuf may be NULL: point it at a scratch buffer; start it empty. */
+static void errbuf_init(char **errbuf, size_t *cap, char *dummy, size_t dummy_cap) {
+    if (!*errbuf || !*cap) {
+        *errbuf = dummy;
+        *cap = dummy_cap;
+    }
+    (*errbuf)[0] = '\0';
+}
+
 hm_status hm_snapshot_save(hm_snapshot *s, const char *path, char *errbuf,
                            size_t errbuf_size) {
     char dummy[8];
-    if (!errbuf || !errbuf_size) {
-        errbuf = dummy;
-        errbuf_size = sizeof dummy;
-    }
-    errbuf[0] = '\0';
+    errbuf_init(&errbuf, &errbuf_size, dummy, sizeof dummy);
     if (!s || !path || !*path) {
         snprintf(errbuf, errbuf_size, "NULL snapshot or empty path");
         return HM_E_INVALID_ARGUMENT;
@@ -259,17 +281,64 @@ hm_status hm_snapshot_save(hm_snapshot *s, const char *path, char *errbuf,
     return save(s, path, errbuf, errbuf_size);
 }
 
-hm_status hm_index_save(hm_index *idx, const char *path) {
+hm_status hm_snapshot_save_memory(hm_snapshot *s, void **data, size_t *size,
+                                  char *errbuf, size_t errbuf_size) {
+    char dummy[8], *buf = NULL;
+    size_t len = 0;
+    uint8_t head[HEAD_BYTES];
+    writer w = {0};
+    int e = 0, st;
+    errbuf_init(&errbuf, &errbuf_size, dummy, sizeof dummy);
+    if (data) *data = NULL;
+    if (size) *size = 0;
+    if (!s || !data || !size) {
+        snprintf(errbuf, errbuf_size, "NULL snapshot, data or size");
+        return HM_E_INVALID_ARGUMENT;
+    }
+    /* a memory stream, written in order; the header goes into the buffer */
+    if (!(w.f = open_memstream(&buf, &len))) {
+        snprintf(errbuf, errbuf_size, "out of memory");
+        return HM_E_NO_MEMORY;
+    }
+    st = write_all(&w, s, head, errbuf, errbuf_size, &e);
+    if (fclose(w.f) != 0 && st == HM_OK) st = HM_E_NO_MEMORY;
+    if (w.xx) XXH3_freeState(w.xx);
+    if (st == HM_OK && len != w.pos) st = HM_E_NO_MEMORY; /* a write was lost */
+    if (st != HM_OK) {
+        if (!errbuf[0]) snprintf(errbuf, errbuf_size, "out of memory");
+        free(buf);
+        return st == HM_E_IO ? HM_E_NO_MEMORY : st; /* only memory can fail here */
+    }
+    memcpy(buf, head, HEAD_BYTES);
+    *data = buf;
+    *size = len;
+    return HM_OK;
+}
+
+void hm_free(void *p) { free(p); }
+
+/* Save the index's current snapshot to `path`, or into memory when path
+ * is NULL, under the writer lock; the detail goes to the index's error. */
+static hm_status save_current(hm_index *idx, const char *path, void **data, size_t *size) {
     hm_snapshot *s;
     int st;
     if (!idx) return HM_E_INVALID_ARGUMENT;
     pthread_mutex_lock(&idx->wlock);
     hm_err_clear(&idx->err);
     hm_index_acquire(idx, &s);
-    st = hm_snapshot_save(s, path, idx->err.msg, sizeof idx->err.msg);
+    st = path ? hm_snapshot_save(s, path, idx->err.msg, sizeof idx->err.msg)
+              : hm_snapshot_save_memory(s, data, size, idx->err.msg, sizeof idx->err.msg);
     hm_snapshot_release(s);
     pthread_mutex_unlock(&idx->wlock);
     return st;
+}
+
+hm_status hm_index_save(hm_index *idx, const char *path) {
+    return save_current(idx, path ? path : "", NULL, NULL); /* "" is refused with a message */
+}
+
+hm_status hm_index_save_memory(hm_index *idx, void **data, size_t *size) {
+    return save_current(idx, NULL, data, size);
 }
 
 /* ---- load ------------------------------------------------------------------ */

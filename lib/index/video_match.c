@@ -357,15 +357,14 @@ static void finish(hm_results *r) {
     if (r->nvm > 1) qsort(r->vm, r->nvm, sizeof *r->vm, cmp_match);
 }
 
-hm_status hm_index_match_video(hm_index *idx, const hm_video_frame *frames, size_t n,
-                               const hm_video_match_opts *opts, hm_results *r) {
+hm_status hm_snapshot_match_video(hm_snapshot *s, const hm_video_frame *frames, size_t n,
+                                  const hm_video_match_opts *opts, hm_results *r) {
     hm_video_match_opts defaults;
-    hm_snapshot *s;
     if (!r) return HM_E_INVALID_ARGUMENT;
     hm_err_clear(&r->err);
     r->n = r->nvm = r->nranges = 0;
-    if (!idx || (!frames && n))
-        return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "NULL index or frames");
+    if (!s || (!frames && n))
+        return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "NULL snapshot or frames");
     if (!opts) {
         hm_video_match_opts_init(&defaults);
         opts = &defaults;
@@ -374,9 +373,10 @@ hm_status hm_index_match_video(hm_index *idx, const hm_video_frame *frames, size
         opts->query_percent > 100 || opts->target_percent < 0 || opts->target_percent > 100 ||
         !(opts->range_gap >= 0))
         return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "bad video match options");
-    hm_index_acquire(idx, &s);
+    /* the results keep a reference to the snapshot their strings point into */
+    atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
     hm_snapshot_release(r->snap);
-    r->snap = s; /* the results keep this reference */
+    r->snap = s;
     int st = match(r, s, frames, n, opts, HM_DIH_ORIGINAL);
     if (st == HM_OK && (opts->flags & HM_QUERY_DIHEDRAL))
         st = match_turned(r, s, frames, n, opts);
@@ -388,6 +388,21 @@ hm_status hm_index_match_video(hm_index *idx, const hm_video_frame *frames, size
         return hm_fail(&r->err, st, "out of memory matching a video");
     }
     return HM_OK;
+}
+
+hm_status hm_index_match_video(hm_index *idx, const hm_video_frame *frames, size_t n,
+                               const hm_video_match_opts *opts, hm_results *r) {
+    hm_snapshot *s;
+    if (!r) return HM_E_INVALID_ARGUMENT;
+    if (!idx) {
+        hm_err_clear(&r->err);
+        r->n = r->nvm = r->nranges = 0;
+        return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "NULL index or frames");
+    }
+    hm_index_acquire(idx, &s);
+    int st = hm_snapshot_match_video(s, frames, n, opts, r);
+    hm_snapshot_release(s); /* the results keep their own reference */
+    return st;
 }
 
 size_t hm_results_video_count(const hm_results *r) { return r ? r->nvm : 0; }

@@ -469,6 +469,17 @@ func (ix *Index) Save(path string) error {
 	return err
 }
 
+// SaveBytes returns the current snapshot in the index file format, the
+// bytes Save would write. Safe while other goroutines query.
+func (ix *Index) SaveBytes() ([]byte, error) {
+	s, err := ix.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return s.SaveBytes()
+}
+
 // Load replaces the whole content of the index (lists and entries, staged
 // or committed) with an index file's and publishes it. A corrupt,
 // truncated or unknown-version file gives ErrCorrupt and leaves the index

@@ -1,6 +1,7 @@
 package hashmatch
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math/rand"
@@ -329,6 +330,12 @@ func TestSaveLoad(t *testing.T) {
 		if a[i] != b[i] {
 			t.Errorf("match %d: %+v vs %+v", i, a[i], b[i])
 		}
+	}
+	// In memory: the file's bytes exactly.
+	saved, err := ix.SaveBytes()
+	file, _ := os.ReadFile(path)
+	if err != nil || !bytes.Equal(saved, file) {
+		t.Errorf("SaveBytes: %d bytes, file %d, %v", len(saved), len(file), err)
 	}
 	// Corrupt files are refused and leave the index as it was.
 	data, _ := os.ReadFile(path)

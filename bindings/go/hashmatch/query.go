@@ -398,6 +398,24 @@ func (s *Snapshot) Save(path string) error {
 	return nil
 }
 
+// SaveBytes returns the snapshot in the index file format (for a database
+// blob; Index.LoadBytes reads it back).
+func (s *Snapshot) SaveBytes() ([]byte, error) {
+	p, err := s.read()
+	if err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	var buf [512]C.char
+	var data unsafe.Pointer
+	var size C.size_t
+	if st := C.hm_snapshot_save_memory(p, &data, &size, &buf[0], C.size_t(len(buf))); st != C.HM_OK {
+		return nil, newError(st, "SaveBytes", &buf[0])
+	}
+	defer C.hm_free(data)
+	return C.GoBytes(data, C.int(size)), nil
+}
+
 func listInfoFromC(li *C.hm_list_info) ListInfo {
 	out := ListInfo{ID: ListID(li.id), Name: C.GoString(li.name), Enabled: li.enabled != 0,
 		Entries: uint64(li.entries), Hits: uint64(li.hits)}

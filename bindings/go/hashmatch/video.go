@@ -516,6 +516,30 @@ func (ix *Index) AddVideo(list ListID, frames []Frame, videoID, labels string) (
 // known videos that matched, by target share then query share,
 // descending.
 func (ix *Index) MatchVideo(frames []Frame, opts ...VideoMatchOption) ([]VideoMatch, error) {
+	p, done, err := ix.read()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return matchVideo(frames, opts, func(fp *C.hm_video_frame, n C.size_t, o *C.hm_video_match_opts, r *C.hm_results) C.hm_status {
+		return C.hm_index_match_video(p, fp, n, o, r)
+	})
+}
+
+// MatchVideo is Index.MatchVideo on this snapshot.
+func (s *Snapshot) MatchVideo(frames []Frame, opts ...VideoMatchOption) ([]VideoMatch, error) {
+	p, err := s.read()
+	if err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	return matchVideo(frames, opts, func(fp *C.hm_video_frame, n C.size_t, o *C.hm_video_match_opts, r *C.hm_results) C.hm_status {
+		return C.hm_snapshot_match_video(p, fp, n, o, r)
+	})
+}
+
+func matchVideo(frames []Frame, opts []VideoMatchOption,
+	call func(*C.hm_video_frame, C.size_t, *C.hm_video_match_opts, *C.hm_results) C.hm_status) ([]VideoMatch, error) {
 	cf, err := framesToC("MatchVideo", frames)
 	if err != nil {
 		return nil, err
@@ -525,11 +549,6 @@ func (ix *Index) MatchVideo(frames []Frame, opts ...VideoMatchOption) ([]VideoMa
 	for _, opt := range opts {
 		opt.applyVideo(&o)
 	}
-	p, done, err := ix.read()
-	if err != nil {
-		return nil, err
-	}
-	defer done()
 	res, err := newResults("MatchVideo")
 	if err != nil {
 		return nil, err
@@ -539,7 +558,7 @@ func (ix *Index) MatchVideo(frames []Frame, opts ...VideoMatchOption) ([]VideoMa
 	if len(cf) > 0 {
 		fp = &cf[0]
 	}
-	if st := C.hm_index_match_video(p, fp, C.size_t(len(cf)), &o, res.p); st != C.HM_OK {
+	if st := call(fp, C.size_t(len(cf)), &o, res.p); st != C.HM_OK {
 		return nil, newError(st, "MatchVideo", C.hm_results_errmsg(res.p))
 	}
 	n := int(C.hm_results_video_count(res.p))

@@ -301,6 +301,18 @@ func TestVideoMatching(t *testing.T) {
 		m.TargetFrames != n || len(m.QueryRanges) == 0 || len(m.TargetRanges) == 0 {
 		t.Errorf("match %+v", m)
 	}
+	// A snapshot matches what it saw.
+	snap, err := ix.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms, err := snap.MatchVideo(q); err != nil || len(ms) != 1 || ms[0].VideoID != "padded" {
+		t.Errorf("Snapshot.MatchVideo: %+v %v", ms, err)
+	}
+	snap.Close()
+	if _, err := snap.MatchVideo(q); err != ErrClosed {
+		t.Errorf("closed snapshot: %v", err)
+	}
 	// Turned upright by its metadata the clip is rotated: found only in
 	// another orientation.
 	up, _, err := HashVideoFile(ctx, dataPath(t, "video", "rotated-90.mp4"), &VideoOptions{ApplyRotation: true})

@@ -298,6 +298,12 @@ def test_save_load_round_trip(tmp_path):
     from_bytes = hm.Index(path.read_bytes())
     assert [li._replace(hits=0) for li in from_bytes.lists()] == \
         [li._replace(hits=0) for li in again.lists()]
+    # in memory: the file's bytes, from the index and from a snapshot
+    assert idx.to_bytes() == path.read_bytes()
+    with idx.snapshot() as snap:
+        idx.add(hs[0], "later")
+        idx.commit()
+        assert snap.to_bytes() == path.read_bytes() != idx.to_bytes()
     assert from_bytes.query(q) == again.query(q)
     with pytest.raises(hm.FileIOError):
         hm.Index.open(tmp_path / "missing.hmi")

@@ -169,6 +169,14 @@ def test_match_video():
     assert m.query_frames == m.query_matched == 5 and m.target_frames == 5
     assert m.query_ranges == ((0.0, 4.0),) and m.target_ranges == ((0.0, 4.0),)
     assert m.variant == hm.Dihedral.ORIGINAL
+    # a snapshot keeps matching what it saw
+    with idx.snapshot() as snap:
+        idx.remove("padded")
+        idx.commit()
+        assert idx.match_video(hm.hash_video(ROTATED)) == []
+        assert [m.video_id for m in snap.match_video(hm.hash_video(ROTATED))] == ["padded"]
+    idx.add_video(padded, "padded", "videos", "label")
+    idx.commit()
     # turned upright, the same clip is rotated: found only with dihedral matching
     upright = hm.hash_video(ROTATED, apply_rotation=True)
     assert idx.match_video(upright) == []

@@ -278,6 +278,9 @@ class _Queryable:
     def _query_call(self) -> Tuple[Handle, Callable[..., int]]:  # pragma: no cover
         raise NotImplementedError
 
+    def _video_call(self) -> Tuple[Handle, Callable[..., int]]:  # pragma: no cover
+        raise NotImplementedError
+
     def query(self, hashes: QueryInput, *, radius: Optional[int] = None, k: int = 0,
               dihedral: bool = False, structure: Union[Structure, str, int, None] = None,
               min_quality: Optional[int] = None,
@@ -322,6 +325,57 @@ class _Queryable:
         hits = self.query(flat, **options)
         return _regroup(hits, starts)
 
+    def match_video(self, frames: Iterable[Frame], *, distance: int = 31,
+                    min_quality: int = 50, query_percent: float = 80.0,
+                    target_percent: float = 0.0, range_gap: float = 2.0,
+                    include_disabled: bool = False, dihedral: bool = False) -> List[VideoMatch]:
+        """Match a video's frames against the known videos with vPDQ's rule:
+        query frames below ``min_quality`` dropped, identical hashes once;
+        a known video matches when at least ``query_percent`` % of the unique
+        query frames have a known frame within ``distance`` and at least
+        ``target_percent`` % of its own frames were matched.  Returns the
+        matches, best first, with both shares and the matched time ranges
+        (frames less than ``range_gap`` seconds apart join one range).  With
+        ``dihedral`` the query is also matched mirrored and rotated (its
+        frames' variants derived from their PDQ bits); each known video is
+        reported once, in its best orientation (``VideoMatch.variant``).  The
+        GIL is released while it runs."""
+        arr, n = frames_to_c(frames)
+        o = ffi.new("hm_video_match_opts *")
+        lib.hm_video_match_opts_init(o)
+        o.distance = distance
+        o.min_quality = min_quality
+        o.query_percent = query_percent
+        o.target_percent = target_percent
+        o.range_gap = range_gap
+        o.include_disabled = 1 if include_disabled else 0
+        o.flags = lib.HM_QUERY_DIHEDRAL if dihedral else 0
+        rp = ffi.new("hm_results **")
+        st = lib.hm_results_create(rp)
+        if st != lib.HM_OK:
+            raise_for(st)
+        res = rp[0]
+        handle, fn = self._video_call()
+        try:
+            with handle as target:
+                st = fn(target, arr, n, o, res)
+            if st != lib.HM_OK:
+                raise_for(st, lib.hm_results_errmsg(res))
+            out: List[VideoMatch] = []
+            for i in range(lib.hm_results_video_count(res)):
+                m = lib.hm_results_video_get(res, i)
+                out.append(VideoMatch(
+                    _s(m.video_id), _s(m.list_name), _s(m.labels), m.list,
+                    m.query_frames, m.query_matched, m.target_frames, m.target_matched,
+                    m.query_percent, m.target_percent,
+                    tuple((m.query_ranges[j].start, m.query_ranges[j].end)
+                          for j in range(m.n_query_ranges)),
+                    tuple((m.target_ranges[j].start, m.target_ranges[j].end)
+                          for j in range(m.n_target_ranges)), Dihedral(m.variant)))
+            return out
+        finally:
+            lib.hm_results_free(res)
+
 
 class Snapshot(_Queryable):
     """An immutable view of an index at one commit (``Index.snapshot()``).
@@ -335,6 +389,9 @@ class Snapshot(_Queryable):
 
     def _query_call(self) -> Tuple[Handle, Callable[..., int]]:
         return self._handle, lib.hm_snapshot_query
+
+    def _video_call(self) -> Tuple[Handle, Callable[..., int]]:
+        return self._handle, lib.hm_snapshot_match_video
 
     def lists(self) -> List[ListInfo]:
         """Every list in this snapshot, by id."""
@@ -360,6 +417,12 @@ class Snapshot(_Queryable):
         fsync, rename)."""
         with self._handle as s:
             _save(s, path)
+
+    def to_bytes(self) -> bytes:
+        """This snapshot in the index file format, as bytes (``Index.load``
+        and ``Index(bytes)`` read them back)."""
+        with self._handle as s:
+            return _save_bytes(s)
 
     def close(self) -> None:
         """Release the snapshot."""
@@ -399,6 +462,20 @@ def _save(s: Any, path: Union[str, "os.PathLike[str]"]) -> None:
     st = lib.hm_snapshot_save(s, os.fsencode(path), err, _ERRMSG_MAX)
     if st != lib.HM_OK:
         raise_for(st, err)
+
+
+def _save_bytes(s: Any) -> bytes:
+    err = ffi.new("char[]", _ERRMSG_MAX)
+    data = ffi.new("void **")
+    size = ffi.new("size_t *")
+    st = lib.hm_snapshot_save_memory(s, data, size, err, _ERRMSG_MAX)
+    if st != lib.HM_OK:
+        raise_for(st, err)
+    try:
+        out: bytes = ffi.buffer(data[0], size[0])[:]
+        return out
+    finally:
+        lib.hm_free(data[0])
 
 
 class Index(_Queryable):
@@ -454,6 +531,9 @@ class Index(_Queryable):
 
     def _query_call(self) -> Tuple[Handle, Callable[..., int]]:
         return self._handle, lib.hm_index_query
+
+    def _video_call(self) -> Tuple[Handle, Callable[..., int]]:
+        return self._handle, lib.hm_index_match_video
 
     def _check(self, idx: Any, st: int) -> None:
         if st != lib.HM_OK:
@@ -672,6 +752,12 @@ class Index(_Queryable):
         with self.snapshot() as s:
             s.save(path)
 
+    def to_bytes(self) -> bytes:
+        """The last commit in the index file format, as bytes (for a
+        database blob; ``load`` reads them back)."""
+        with self.snapshot() as s:
+            return s.to_bytes()
+
     def load(self, source: Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]) -> None:
         """Replace the whole content (lists, entries, staged or committed)
         with an index file's, and publish it.  ``source`` is a path or the
@@ -728,52 +814,3 @@ class Index(_Queryable):
                                                     _b(labels, "labels"), out))
         return int(out[0])
 
-    def match_video(self, frames: Iterable[Frame], *, distance: int = 31,
-                    min_quality: int = 50, query_percent: float = 80.0,
-                    target_percent: float = 0.0, range_gap: float = 2.0,
-                    include_disabled: bool = False, dihedral: bool = False) -> List[VideoMatch]:
-        """Match a video's frames against the known videos with vPDQ's rule:
-        query frames below ``min_quality`` dropped, identical hashes once;
-        a known video matches when at least ``query_percent`` % of the unique
-        query frames have a known frame within ``distance`` and at least
-        ``target_percent`` % of its own frames were matched.  Returns the
-        matches, best first, with both shares and the matched time ranges
-        (frames less than ``range_gap`` seconds apart join one range).  With
-        ``dihedral`` the query is also matched mirrored and rotated (its
-        frames' variants derived from their PDQ bits); each known video is
-        reported once, in its best orientation (``VideoMatch.variant``).  The
-        GIL is released while it runs."""
-        arr, n = frames_to_c(frames)
-        o = ffi.new("hm_video_match_opts *")
-        lib.hm_video_match_opts_init(o)
-        o.distance = distance
-        o.min_quality = min_quality
-        o.query_percent = query_percent
-        o.target_percent = target_percent
-        o.range_gap = range_gap
-        o.include_disabled = 1 if include_disabled else 0
-        o.flags = lib.HM_QUERY_DIHEDRAL if dihedral else 0
-        rp = ffi.new("hm_results **")
-        st = lib.hm_results_create(rp)
-        if st != lib.HM_OK:
-            raise_for(st)
-        res = rp[0]
-        try:
-            with self._handle as idx:
-                st = lib.hm_index_match_video(idx, arr, n, o, res)
-            if st != lib.HM_OK:
-                raise_for(st, lib.hm_results_errmsg(res))
-            out: List[VideoMatch] = []
-            for i in range(lib.hm_results_video_count(res)):
-                m = lib.hm_results_video_get(res, i)
-                out.append(VideoMatch(
-                    _s(m.video_id), _s(m.list_name), _s(m.labels), m.list,
-                    m.query_frames, m.query_matched, m.target_frames, m.target_matched,
-                    m.query_percent, m.target_percent,
-                    tuple((m.query_ranges[j].start, m.query_ranges[j].end)
-                          for j in range(m.n_query_ranges)),
-                    tuple((m.target_ranges[j].start, m.target_ranges[j].end)
-                          for j in range(m.n_target_ranges)), Dihedral(m.variant)))
-            return out
-        finally:
-            lib.hm_results_free(res)
