@@ -895,7 +895,12 @@ typedef struct hm_video_opts {
      *  in progress returns HM_E_CANCELLED).  May be NULL. */
     int (*interrupt)(void *user);
     void *user;
-    uint64_t reserved[8];
+    /** 1: hash each frame's content inside uniform borders (letterbox and
+     *  pillarbox bars; hm_find_content's rule, frame by frame) instead of
+     *  the whole frame.  Default 0, as vPDQ. */
+    int32_t trim_borders;
+    int32_t reserved0;
+    uint64_t reserved[7];
 } hm_video_opts;
 
 HM_API void hm_video_opts_init(hm_video_opts *o);

@@ -406,6 +406,38 @@ static void video_matching(void) {
     CHECK_INT(hm_results_video_count(res), 1);
     if (hm_results_video_count(res)) CHECK_INT(hm_results_video_get(res, 0)->variant, 0);
     hm_video_match_opts_init(&mo);
+    /* the first 2 s pillarboxed into 16:9 at a third of the size (the clip
+     * has bars of its own): found when both sides hash each frame inside
+     * its borders (its frames are then 16-36 bits from the known ones,
+     * 74-86 untrimmed; distance 40) */
+    {
+        static frames known_trimmed;
+        hm_index *ti;
+        uint32_t tl;
+        hm_index_create(&ti);
+        hm_index_list(ti, "known-videos", &tl);
+        opts(&o, HM_FRAMES_ALL, 0);
+        o.trim_borders = 1;
+        run(VID "test-padded-dimensions.mp4", NULL, 0, &o, &known_trimmed);
+        CHECK_INT(hm_index_add_video(ti, tl, tpd.f, (size_t)tpd.n, "tpd", NULL, NULL), HM_OK);
+        CHECK_INT(hm_index_add_video(ti, tl, known_trimmed.f, (size_t)known_trimmed.n,
+                                     "tpd-trimmed", NULL, NULL), HM_OK);
+        CHECK_INT(hm_index_commit(ti), HM_OK);
+        opts(&o, HM_FRAMES_INTERVAL, 0.5);
+        run(VID "pillarbox.mp4", NULL, 0, &o, &q);
+        CHECK_INT(q.n, 4);
+        mo.distance = 40;
+        CHECK_INT(hm_index_match_video(ti, q.f, (size_t)q.n, &mo, res), HM_OK);
+        CHECK_INT(hm_results_video_count(res), 0);
+        o.trim_borders = 1;
+        run(VID "pillarbox.mp4", NULL, 0, &o, &q);
+        CHECK_INT(hm_index_match_video(ti, q.f, (size_t)q.n, &mo, res), HM_OK);
+        CHECK_INT(hm_results_video_count(res), 1);
+        CHECK(hm_results_video_count(res) && hm_results_video_get(res, 0)->query_percent > 99.9 &&
+              strcmp(hm_results_video_get(res, 0)->video_id, "tpd-trimmed") == 0);
+        hm_video_match_opts_init(&mo);
+        hm_index_free(ti);
+    }
     /* on a snapshot: the same answer, and still after the index changes */
     {
         hm_snapshot *snap;

@@ -473,6 +473,13 @@ static int hash_buf(hm_video *v, const uint8_t *px, uint32_t w, uint32_t h,
     size_t n = 0;
     px = upright(v, px, &w, &h, &stride, fmt == HM_PIXEL_GRAY8 ? 1 : 3);
     if (!px) return hm_fail(v->err, HM_E_NO_MEMORY, "out of memory");
+    if (v->o.trim_borders) {
+        hm_rect r;
+        hm_find_content(px, w, h, stride, fmt, &r);
+        px += (size_t)r.y * stride + (size_t)r.x * (fmt == HM_PIXEL_GRAY8 ? 1 : 3);
+        w = r.width;
+        h = r.height;
+    }
     int st = hm_hash_pixels(v->h, px, w, h, stride, fmt, v->o.types, f->hashes, 4, &n);
     f->nhashes = (int32_t)n;
     return st;

@@ -53,6 +53,9 @@ type VideoOptions struct {
 	// instead of converting to RGB as the other modes do (hashes 0-10 bits
 	// apart from vPDQ's for the same frames; measured no faster).
 	LumaPlane bool
+	// TrimBorders hashes each frame inside its uniform borders (letterbox
+	// and pillarbox bars; FindContent's rule) instead of the whole frame.
+	TrimBorders bool
 	// MaxFrames is the most frames hashed; 0: 100,000.
 	MaxFrames uint32
 	// MaxDecoded is the most frames decoded; 0: 2,000,000.
@@ -83,6 +86,7 @@ func videoOptsToC(opts *VideoOptions) C.hm_video_opts {
 	o.apply_rotation = C.int32_t(b2i64(opts.ApplyRotation))
 	o.animated_images = C.int32_t(1 - b2i64(opts.NoAnimatedImages))
 	o.rgb_exact = C.int32_t(1 - b2i64(opts.LumaPlane))
+	o.trim_borders = C.int32_t(b2i64(opts.TrimBorders))
 	if opts.MaxFrames != 0 {
 		o.max_frames = C.uint32_t(opts.MaxFrames)
 	}

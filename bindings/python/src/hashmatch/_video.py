@@ -141,6 +141,9 @@ class VideoReader(Iterator[Frame]):
             do, so its hashes equal vPDQ's for the same frames (default
             True); False hashes the decoder's luma plane directly (0-10 bits
             apart; measured no faster).
+        trim_borders: hash each frame inside its uniform borders
+            (letterbox and pillarbox bars; ``find_content``'s rule) instead
+            of the whole frame (default False, as vPDQ).
         max_frames, max_decoded, max_duration, time_budget: limits (defaults
             100,000 hashed frames, 2,000,000 decoded, 4 h, 600 s of wall
             time; time_budget 0 means none).
@@ -154,7 +157,8 @@ class VideoReader(Iterator[Frame]):
                  mode: Union[FrameMode, str, int] = FrameMode.INTERVAL,
                  interval: float = 1.0, types: TypesArg = "pdq", downscale: int = 0,
                  apply_rotation: bool = False, animated_images: bool = True,
-                 rgb_exact: bool = True, max_frames: Optional[int] = None,
+                 rgb_exact: bool = True, trim_borders: bool = False,
+                 max_frames: Optional[int] = None,
                  max_decoded: Optional[int] = None, max_duration: Optional[float] = None,
                  time_budget: Optional[float] = None, _own_hasher: bool = False) -> None:
         self._hasher: Optional["Hasher"] = hasher
@@ -171,6 +175,7 @@ class VideoReader(Iterator[Frame]):
         o.apply_rotation = 1 if apply_rotation else 0
         o.animated_images = 1 if animated_images else 0
         o.rgb_exact = 1 if rgb_exact else 0
+        o.trim_borders = 1 if trim_borders else 0
         if max_frames is not None:
             o.max_frames = int(max_frames)
         if max_decoded is not None:
