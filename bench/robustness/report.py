@@ -326,7 +326,8 @@ def main() -> int:
         w("## Video (vPDQ)\n")
         w("%d clips (%s), %s. Edited copies made with the FFmpeg CLI (`video.py`; "
           "codecs at low-to-middle quality, trims of the middle half and of 3 s, half size, a 90%% centre "
-          "crop, mirror, 15 fps) plus the other encodes that the packages ship (movie-hello as AVI, "
+          "crop, mirror, 15 fps, black bars of 1/8 of the height or width: letterbox, pillarbox) plus the "
+          "other encodes that the packages ship (movie-hello as AVI, "
           "MPEG-2 and Theora; Megamind_bugy, Megamind's frames re-timed from 23.976 to 30 fps): real "
           "transcodes. Matched with `Index.match_video`. Unrelated pairs: every copy and original against "
           "every other clip — %d pairs per mode, too few for an FPR threshold, so counts are given. "
