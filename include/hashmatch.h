@@ -376,7 +376,8 @@ typedef struct hm_rect {
  * within 12 levels, in every channel, of the line's median colour; judged
  * on every k-th row and column so that at most 1024 are looked at on a
  * side).  Borders, letterbox bars and a title or status bar with a little
- * text go; photos keep their flat sky only as far as rows stay flat.  When
+ * text go, and so does a photo's own flat margin (a plain sky, a studio
+ * backdrop) as far as its lines pass the test.  When
  * less than 20% of the width or the height would remain, or nothing is
  * flat, `out` is the whole image.  This is the rule HM_WANT_TRIMMED
  * applies.  Returns HM_E_INVALID_ARGUMENT for bad arguments.
