@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int hm_fail(hm_err *err, int status, const char *fmt, ...) {
     if (err) {
@@ -58,4 +59,35 @@ const char *hm_strerror(int status) {
     case HM_E_CANCELLED: return "cancelled";
     default: return "unknown status code";
     }
+}
+
+int hm_dihedral_transposes(int v) {
+    return v == HM_DIH_ROT90 || v == HM_DIH_ROT270 || v == HM_DIH_FLIPPLUS1 ||
+           v == HM_DIH_FLIPMINUS1;
+}
+
+void hm_dihedral_src(int v, int w, int h, int y, int x, int *sy, int *sx) {
+    switch (v) {
+    case HM_DIH_ROT90: *sy = x; *sx = w - 1 - y; break;
+    case HM_DIH_ROT180: *sy = h - 1 - y; *sx = w - 1 - x; break;
+    case HM_DIH_ROT270: *sy = h - 1 - x; *sx = y; break;
+    case HM_DIH_FLIPX: *sy = h - 1 - y; *sx = x; break;
+    case HM_DIH_FLIPY: *sy = y; *sx = w - 1 - x; break;
+    case HM_DIH_FLIPPLUS1: *sy = x; *sx = y; break;
+    case HM_DIH_FLIPMINUS1: *sy = h - 1 - x; *sx = w - 1 - y; break;
+    default: *sy = y; *sx = x; break;
+    }
+}
+
+void hm_turn_image(const uint8_t *src, uint32_t w, uint32_t h, size_t stride,
+                   int bpp, int v, uint8_t *dst) {
+    const uint32_t ow = hm_dihedral_transposes(v) ? h : w;
+    const uint32_t oh = hm_dihedral_transposes(v) ? w : h;
+    for (uint32_t y = 0; y < oh; y++)
+        for (uint32_t x = 0; x < ow; x++) {
+            int sy, sx;
+            hm_dihedral_src(v, (int)w, (int)h, (int)y, (int)x, &sy, &sx);
+            memcpy(dst + ((size_t)y * ow + x) * (size_t)bpp,
+                   src + (size_t)sy * stride + (size_t)sx * (size_t)bpp, (size_t)bpp);
+        }
 }

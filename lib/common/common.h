@@ -42,6 +42,17 @@ int hm_image_alloc(hm_image *img, uint32_t w, uint32_t h, int channels,
                    int bpp);
 void hm_image_release(hm_image *img);
 
+/* Turning an image by a dihedral variant (an hm_dihedral): EXIF
+ * orientation, video rotation metadata and the hashes' variants share it.
+ * Pixel (y, x) of the turned image comes from (*sy, *sx) of the w x h
+ * source; the turned image is h x w (wide x tall) when v transposes. */
+int hm_dihedral_transposes(int v);
+void hm_dihedral_src(int v, int w, int h, int y, int x, int *sy, int *sx);
+/* The w x h source (`bpp` bytes per pixel, rows `stride` apart) turned by
+ * v into dst, rows packed (turned width x bpp bytes apart). */
+void hm_turn_image(const uint8_t *src, uint32_t w, uint32_t h, size_t stride,
+                   int bpp, int v, uint8_t *dst);
+
 /* Hot loops written to vectorise get an AVX2 clone chosen at load time
  * (GCC's target_clones); the portable version is the default.  Loops
  * that count bits get a POPCNT clone the same way. */

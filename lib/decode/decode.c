@@ -114,11 +114,16 @@ static void collect_row(void *ctx, const uint8_t *row) {
            c->img.stride);
 }
 
-/* Push `img` displayed upright for EXIF orientation `o` (2..8). */
+/* Push `img` displayed upright for EXIF orientation `o` (2..8): the
+ * dihedral variant that turns the stored image upright, row by row. */
 static int push_oriented(const hm_image *img, int o, const hm_sink *sink,
                          hm_err *err) {
-    const int swap = o >= 5;
-    const uint32_t ow = swap ? img->h : img->w, oh = swap ? img->w : img->h;
+    static const int kVariant[9] = {0, 0, HM_DIH_FLIPY, HM_DIH_ROT180, HM_DIH_FLIPX,
+                                    HM_DIH_FLIPPLUS1, HM_DIH_ROT270, HM_DIH_FLIPMINUS1,
+                                    HM_DIH_ROT90};
+    const int v = kVariant[o];
+    const uint32_t ow = hm_dihedral_transposes(v) ? img->h : img->w;
+    const uint32_t oh = hm_dihedral_transposes(v) ? img->w : img->h;
     const int bpp = img->bpp;
     uint8_t *row = malloc((size_t)ow * (size_t)bpp);
     int st;
@@ -126,16 +131,8 @@ static int push_oriented(const hm_image *img, int o, const hm_sink *sink,
     st = sink->begin(sink->ctx, ow, oh, img->channels, bpp, err);
     for (uint32_t y = 0; st == HM_OK && y < oh; y++) {
         for (uint32_t x = 0; x < ow; x++) {
-            uint32_t sx, sy;
-            switch (o) {
-            case 2: sx = img->w - 1 - x; sy = y; break;
-            case 3: sx = img->w - 1 - x; sy = img->h - 1 - y; break;
-            case 4: sx = x; sy = img->h - 1 - y; break;
-            case 5: sx = y; sy = x; break;
-            case 6: sx = y; sy = img->h - 1 - x; break;
-            case 7: sx = img->w - 1 - y; sy = img->h - 1 - x; break;
-            default: sx = img->w - 1 - y; sy = x; break; /* 8 */
-            }
+            int sy, sx;
+            hm_dihedral_src(v, (int)img->w, (int)img->h, (int)y, (int)x, &sy, &sx);
             memcpy(row + (size_t)x * bpp,
                    img->px + (size_t)sy * img->stride + (size_t)sx * bpp,
                    (size_t)bpp);

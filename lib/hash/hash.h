@@ -14,11 +14,6 @@ typedef struct hm_pdq_dct {
 /* Hash bits of dihedral variant `variant` (an hm_dihedral) of a PDQ DCT. */
 void hm_pdq_hash(const hm_pdq_dct *d, int variant, hm_hash *out);
 
-/* Where pixel (y, x) of a w x h grid turned by dihedral variant `v` (an
- * hm_dihedral) comes from in the grid: (*sy, *sx).  The turned grid is
- * h x w (wide x tall) when v transposes. */
-void hm_dihedral_src(int v, int w, int h, int y, int x, int *sy, int *sx);
-
 /* MD5 / SHA-256 of a byte buffer (libavutil). */
 int hm_digest_md5(const void *data, size_t size, hm_hash *out);
 int hm_digest_sha256(const void *data, size_t size, hm_hash *out);

@@ -105,36 +105,6 @@ static void set_bit64(hm_hash *h, int r, int c) {
     h->bytes[r] |= (uint8_t)(0x80u >> c);
 }
 
-static int transposes(int v) {
-    return v == HM_DIH_ROT90 || v == HM_DIH_ROT270 || v == HM_DIH_FLIPPLUS1 ||
-           v == HM_DIH_FLIPMINUS1;
-}
-
-void hm_dihedral_src(int v, int w, int h, int y, int x, int *sy, int *sx) {
-    switch (v) {
-    case HM_DIH_ROT90: *sy = x; *sx = w - 1 - y; break;
-    case HM_DIH_ROT180: *sy = h - 1 - y; *sx = w - 1 - x; break;
-    case HM_DIH_ROT270: *sy = h - 1 - x; *sx = y; break;
-    case HM_DIH_FLIPX: *sy = h - 1 - y; *sx = x; break;
-    case HM_DIH_FLIPY: *sy = y; *sx = w - 1 - x; break;
-    case HM_DIH_FLIPPLUS1: *sy = x; *sx = y; break;
-    case HM_DIH_FLIPMINUS1: *sy = h - 1 - x; *sx = w - 1 - y; break;
-    default: *sy = y; *sx = x; break;
-    }
-}
-
-/* The w x h grid `src` turned by variant v into `dst` (h x w when v
- * transposes). */
-static void orient(const uint8_t *src, int w, int h, int v, uint8_t *dst) {
-    const int ow = transposes(v) ? h : w, oh = transposes(v) ? w : h;
-    for (int y = 0; y < oh; y++)
-        for (int x = 0; x < ow; x++) {
-            int sy, sx;
-            hm_dihedral_src(v, w, h, y, x, &sy, &sx);
-            dst[y * ow + x] = src[sy * w + sx];
-        }
-}
-
 static void ahash(const uint8_t p[64], hm_hash *out) {
     unsigned sum = 0;
     hm_hash_init(out, HM_HASH_AHASH);
@@ -244,8 +214,8 @@ size_t hm_ih_stream_finish(hm_ih_stream *s, unsigned types, hm_hash *out) {
         finish_target(s, RS_DHASH, buf);
         if (nv > 1) finish_target(s, RS_DHASH_T, tgrid);
         for (int v = 0; v < nv; v++) {
-            if (transposes(v)) orient(tgrid, 8, 9, v, turned);
-            else orient(buf, 9, 8, v, turned);
+            if (hm_dihedral_transposes(v)) hm_turn_image(tgrid, 8, 9, 8, 1, v, turned);
+            else hm_turn_image(buf, 9, 8, 9, 1, v, turned);
             dhash(turned, &out[n]);
             out[n++].variant = (uint8_t)v;
         }
@@ -253,7 +223,7 @@ size_t hm_ih_stream_finish(hm_ih_stream *s, unsigned types, hm_hash *out) {
     if (types & HM_TYPE_BIT(HM_HASH_AHASH)) {
         finish_target(s, RS_AHASH, buf);
         for (int v = 0; v < nv; v++) {
-            orient(buf, 8, 8, v, turned);
+            hm_turn_image(buf, 8, 8, 8, 1, v, turned);
             ahash(turned, &out[n]);
             out[n++].variant = (uint8_t)v;
         }

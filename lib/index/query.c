@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "index_internal.h"
-#include "../hash/hash.h"
 
 #define SCAN_CHUNK 8192 /* codes per kernel call: bounds the hit buffer */
 

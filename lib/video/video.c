@@ -444,39 +444,35 @@ static int grow(uint8_t **p, size_t *cap, size_t need) {
     return HM_OK;
 }
 
-/* Rotate a w x h image of `bpp` bytes per pixel by `deg` counter-clockwise
- * into v->rot (when the metadata asks for it), so the hash sees the
- * picture upright. */
+/* Rotate a w x h image of `bpp` bytes per pixel by the metadata's
+ * degrees counter-clockwise into v->rot (when asked for), so the hash
+ * sees the picture upright. */
 static const uint8_t *upright(hm_video *v, const uint8_t *src, uint32_t *w,
                               uint32_t *h, size_t *stride, unsigned bpp) {
     const int deg = v->o.apply_rotation ? v->info.rotation : 0;
     if (!deg) return src;
-    const uint32_t W = *w, H = *h, ow = deg == 180 ? W : H, oh = deg == 180 ? H : W;
-    if (grow(&v->rot, &v->rot_cap, (size_t)ow * oh * bpp) != HM_OK) return NULL;
-    for (uint32_t y = 0; y < H; y++)
-        for (uint32_t x = 0; x < W; x++) {
-            uint32_t nx, ny;
-            if (deg == 90) { nx = y; ny = W - 1 - x; }        /* counter-clockwise */
-            else if (deg == 180) { nx = W - 1 - x; ny = H - 1 - y; }
-            else { nx = H - 1 - y; ny = x; }                 /* 270 */
-            memcpy(v->rot + ((size_t)ny * ow + nx) * bpp, src + (size_t)y * *stride + x * bpp,
-                   bpp);
-        }
-    *w = ow;
-    *h = oh;
-    *stride = (size_t)ow * bpp;
+    const int var = deg == 90 ? HM_DIH_ROT90 : deg == 180 ? HM_DIH_ROT180 : HM_DIH_ROT270;
+    if (grow(&v->rot, &v->rot_cap, (size_t)*w * *h * bpp) != HM_OK) return NULL;
+    hm_turn_image(src, *w, *h, *stride, (int)bpp, var, v->rot);
+    if (deg != 180) {
+        const uint32_t t = *w;
+        *w = *h;
+        *h = t;
+    }
+    *stride = (size_t)*w * bpp;
     return v->rot;
 }
 
 static int hash_buf(hm_video *v, const uint8_t *px, uint32_t w, uint32_t h,
                     size_t stride, hm_pixel_format fmt, hm_video_frame *f) {
+    const unsigned bpp = fmt == HM_PIXEL_GRAY8 ? 1 : 3;
     size_t n = 0;
-    px = upright(v, px, &w, &h, &stride, fmt == HM_PIXEL_GRAY8 ? 1 : 3);
+    px = upright(v, px, &w, &h, &stride, bpp);
     if (!px) return hm_fail(v->err, HM_E_NO_MEMORY, "out of memory");
     if (v->o.trim_borders) {
         hm_rect r;
         hm_find_content(px, w, h, stride, fmt, &r);
-        px += (size_t)r.y * stride + (size_t)r.x * (fmt == HM_PIXEL_GRAY8 ? 1 : 3);
+        px += (size_t)r.y * stride + (size_t)r.x * bpp;
         w = r.width;
         h = r.height;
     }
