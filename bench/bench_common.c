@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Helpers shared by the benchmark programs; see bench_common.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_common.h"

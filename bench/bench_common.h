@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Helpers shared by the benchmark programs: clock, file loading, and the
  * plain libjpeg-turbo / libpng decodes that are the floor of the timings.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_fast: how far fast-mode hashes are from the exact ones.
  *

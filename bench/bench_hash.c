@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_hash: single-thread time per image of a plain decode (libjpeg-turbo
  * or libpng: the floor) and of libhashmatch hashing the same in-memory

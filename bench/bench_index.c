@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_index: the matching-index benchmark of issue #3 (run it through
  * bench/run_index.sh, which also runs the Python peers on the same data).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Peers of the matching-index benchmark (issue #3): faiss-cpu and pybktree
 on exactly the data and queries that bench_index wrote (OUT/data/*).
 

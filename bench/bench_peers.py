@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Time the Python reference tools on the same in-memory files as bench_hash.
 
     bench_peers.py [-r RUNS] [-t MIN_SAMPLE_S] [-c CLASS] [-H HASHES.tsv] [-o OUT.tsv] FILE...

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Benchmark of the Python binding (issue #6).
 
     python bench/bench_python.py [-r RUNS] [-t MIN_SAMPLE_S] [--cpu C]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Video hashing benchmark (issue #4); run it through bench/run_video.sh.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """The vpdq peer of the video benchmark (issue #4); run it through
 bench/run_video.sh.
 

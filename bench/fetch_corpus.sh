@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Fetch the benchmark corpus (real photos from Debian packages) into a cache
 # outside the source tree and verify it against bench/corpus/manifest.tsv.
 #

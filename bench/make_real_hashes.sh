@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Real PDQ and pHash hashes for the matching-index benchmark (issue #3):
 #
 #   bash bench/make_real_hashes.sh HASHCHECK OUTDIR

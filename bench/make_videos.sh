@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # HD H.264 test videos for the video benchmark (issue #4), made from real
 # photos and clips of Debian packages (../shared/docs/test-media.md):
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Turn the raw outputs of bench/run.sh into a markdown report (stdout).
 
     report.py RESULTS_DIR

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Markdown report of the matching-index benchmark (bench/run_index.sh).
 
     python3 bench/report_index.py OUT > report.md

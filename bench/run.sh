@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The image-hashing benchmark, end to end:
 #   bash bench/run.sh [--runs N] [--min-sample S] [--cpu C] [--fast-side N]...
 #

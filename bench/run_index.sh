@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The matching-index benchmark of issue #3, end to end:
 #   bash bench/run_index.sh [--quick] [--cpu C] [--sizes N,N] [--no-real]
 #                           [--no-peers] [--no-pybktree] [--budget S]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The video-hashing benchmark of issue #4, end to end:
 #   bash bench/run_video.sh [--runs N] [--cpu C] [--no-all] [--no-peers]
 #                           [--no-perf]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * hashmatch.h — the public API of libhashmatch.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* What stages after hashing need from a hasher: its error context and
  * limits (the struct itself stays private to hashmatch.c). */
 #ifndef HM_HASHER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The public API glue: a hasher object owns options and the last error,
  * and runs decode -> hash as one streaming pipeline (the decoder pushes

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Set up everything and run the main job on the bundled example media:
 #   1. install the build dependencies (apt-get) and build libhashmatch and
 #      hashcheck;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Build the libFuzzer targets (clang, ASan + UBSan) and run each for a
 # while.  Usage:
 #   [FUZZ_TIMEOUT=S] bash scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]

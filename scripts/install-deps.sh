@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Install what libhashmatch needs to build and test on Debian 12 (bookworm)
 # or a derivative.  Runs apt-get as root (or through sudo when available).
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Set up everything and run every test:
 #   1. the C suite (ctest) with gcc, warnings as errors;
 #   2. the same suite built with clang, warnings as errors;

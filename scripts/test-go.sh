@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Build and install libhashmatch into build/prefix-go, then check the Go
 # binding (bindings/go) against it:
 #   1. go vet ./... and gofmt;

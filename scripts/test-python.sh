@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Build the C library, install the Python binding (bindings/python) against
 # it in a virtual environment, and run the binding's test suite.
 #

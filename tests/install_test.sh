@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Install the built library into a temporary prefix and build a tiny
 # consumer against it twice: through find_package(hashmatch) and through
 # pkg-config.  Also checks the shared library's SONAME and that it exports

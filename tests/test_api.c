@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Public API contract: argument validation, parameters, versions,
  * status strings, and concurrent use of separate hashers (run under
  * ThreadSanitizer in CI). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Decompression bombs and resource exhaustion: small inputs that claim or
  * expand to something huge.  Each case runs in its own child process so

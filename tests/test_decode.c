@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Decoding: every format and PNG variant decodes to the pixels it holds;
  * bad input (empty, truncated, corrupt, wrong magic, absurd or zero sizes)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Scan kernels (lib/index/hamming.c): every SIMD level the CPU has must
  * return exactly what the portable kernel returns, for 64- and 256-bit

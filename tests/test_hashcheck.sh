@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # hashcheck end to end, the stable CSV outputs: hash (file,type,hash,quality
 # per file and type; failures reported per file on stderr without stopping
 # the batch, exit 1 after a failure, 2 on usage errors), index build, match

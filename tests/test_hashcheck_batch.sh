@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # hashcheck batch features end to end, over real files in tests/data:
 # every output format of hash and match parses (CSV with Python's csv
 # module, JSON lines with Python's json module), directories are walked

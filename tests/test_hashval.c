@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Hash values: canonical strings, parsing, distance, and bit orientation. */
 #include "hashmatch.h"
 #include "test_util.h"

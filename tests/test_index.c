@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Matching index: every structure (scan at each SIMD level, MIH, BK-tree,
  * automatic choice) against brute force on uniform and clustered codes;

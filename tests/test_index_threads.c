@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Concurrency of the index (run under ThreadSanitizer in CI): reader
  * threads query while a writer keeps changing the index and publishing

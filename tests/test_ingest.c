@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Hash-list ingest: each format (plain, typed, python-threatexchange CSV,
  * canonical CSV), detection, comments/CRLF/BOM, strict and lenient modes

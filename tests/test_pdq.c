@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * PDQ kernel sets: every set this CPU runs (portable, AVX2, AVX-512F) must
  * give exactly the portable set's 16x16 DCT and quality (compared bit for

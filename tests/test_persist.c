@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Index files: a saved snapshot loads back to the same lists and the same
  * answers; every flipped byte and every truncation is rejected with

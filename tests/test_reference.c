@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Reference vectors: every image of the reference set that is in
  * tests/data must hash exactly as the reference tools did (the expected

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Transforms of the image before matching: the dihedral variants of every
  * perceptual hash (HM_WANT_DIHEDRAL, HM_QUERY_DIHEDRAL) and border
  * trimming (hm_find_content, HM_WANT_TRIMMED). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Minimal test harness: CHECK macros and a summary line per program. */
 #ifndef HM_TEST_UTIL_H
 #define HM_TEST_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Video hashing: vPDQ compatibility against the upstream sample hashes
  * (frame numbers and timestamps equal, hashes within 31 bits where both

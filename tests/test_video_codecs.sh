@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Every codec Debian's FFmpeg decodes, odd frame sizes and a variable frame
 # rate: the sample clip is re-encoded with the ffmpeg tool into each codec
 # and container, hashed frame by frame with hashcheck, and every frame of

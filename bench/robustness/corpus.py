@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Fetch the robustness corpus (bench/robustness/manifest.tsv) into the cache.
 
     python3 bench/robustness/corpus.py [--list OUT.tsv]

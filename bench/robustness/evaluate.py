@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Hash the robustness corpus and its edited copies with libhashmatch and
 measure recall and false matches.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Make the edited copies of every photo of the robustness corpus.
 
     python bench/robustness/make_edits.py LIST.tsv OUTDIR [--limit N] [--jobs J]

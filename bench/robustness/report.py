@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Write RESULTS.md and the PNG plots from evaluate.py's JSON.
 
     python bench/robustness/report.py RESULTS.json OUTDIR [--command CMD]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Matching quality under real edits (issue #8): fetch the corpus, make the
 # edited copies, hash and match everything, write RESULTS.md and the plots.
 # Photos: corpus.py, make_edits.py, evaluate.py; video clips: video.py (FFmpeg CLI edits,

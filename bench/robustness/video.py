@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Video part of the robustness evaluation: edited copies of real clips made
 with the FFmpeg CLI, hashed and matched with vPDQ through the binding.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """cffi builder for hashmatch._native (API mode, out of line).
 
 Run by setuptools through ``cffi_modules`` in setup.py.  It finds the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Internal helpers shared by every stage: error context, image buffers. */
 #ifndef HM_COMMON_H
 #define HM_COMMON_H

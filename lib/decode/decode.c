@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Format detection, dispatch, and EXIF orientation for the decode stage. */
 #include "decode.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Internal interface of the decode stage: encoded bytes -> pixel rows. */
 #ifndef HM_DECODE_H
 #define HM_DECODE_H

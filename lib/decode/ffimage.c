@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * GIF (first frame), BMP and TIFF through FFmpeg's decoders.  The whole
  * file is one packet; the decoder parses its own container header.  The

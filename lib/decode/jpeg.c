@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * JPEG through libjpeg-turbo's libjpeg API, with the defaults the
  * reference tools use (accurate integer IDCT, fancy upsampling, no DCT

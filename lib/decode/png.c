@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * PNG through libpng: 1/2/4/8/16-bit grey, palette, RGB, with or without
  * alpha, interlaced or not.  Output is 8-bit grey or RGB: palettes are

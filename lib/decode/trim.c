@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Border trimming: the content rectangle of an image inside uniform
  * borders (frames, letterbox bars, a screenshot's flat surround).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * WebP through libwebp (the reference decoder, also what Pillow uses):
  * still images with WebPDecodeRGBInto, animated ones by their first

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Exact-match digests of the input bytes, through libavutil. */
 #include <libavutil/md5.h>
 #include <libavutil/mem.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Internal interface of the hash stage: pixel rows / bytes -> hash values. */
 #ifndef HM_HASH_H
 #define HM_HASH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Hash values: names, canonical strings, parsing and Hamming distance. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * imagehash 4.x average_hash, dhash and phash (hash_size 8), exact to the
  * Python package with Pillow >= 7: grey "L" conversion, LANCZOS resize to

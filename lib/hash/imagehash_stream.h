@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Streaming imagehash aHash/dHash/pHash: rows in, hashes out. */
 #ifndef HM_IMAGEHASH_STREAM_H
 #define HM_IMAGEHASH_STREAM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * PDQ, computed bit-for-bit as Meta's reference does (ThreatExchange
  * pdq/cpp), from facts in docs/format.md.  Written from the algorithm's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Streaming PDQ: rows in, 16x16 DCT and quality out (see pdq.c). */
 #ifndef HM_PDQ_STREAM_H
 #define HM_PDQ_STREAM_H

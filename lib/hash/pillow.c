@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Pillow's grey conversion and LANCZOS resize, reproduced exactly so that
  * aHash/dHash/pHash equal Python imagehash's (facts: docs/format.md).

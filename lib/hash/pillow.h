@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Pillow-exact grey conversion and LANCZOS resampling (see pillow.c). */
 #ifndef HM_PILLOW_H
 #define HM_PILLOW_H

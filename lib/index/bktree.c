@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* BK-tree: bulk breadth-first build and iterative range query. */
 #include "bktree.h"
 

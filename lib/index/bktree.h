@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * BK-tree over unique codes (Burkhard & Keller 1973): every child of a node
  * is keyed by its exact distance to the node, so a query at radius r

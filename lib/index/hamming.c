@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Linear-scan kernels: portable, AVX2 and AVX-512 VPOPCNTDQ, chosen once
  * at load time.  A single-query scan of a large array is bound by memory

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Hamming-distance kernels for the index: linear scans of packed codes
  * (64-bit codes as one uint64_t, 256-bit codes as four) against one query

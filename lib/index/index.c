@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The index object: lists, staged changes, commit, and the lock-free
  * publication of snapshots (see index_internal.h for the protocol).

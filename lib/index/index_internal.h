@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Internals of the index: snapshots (what readers see), the writer's
  * staged state, and the shared counters.

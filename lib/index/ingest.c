@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Hash-list ingest: the line formats users have (docs/hashlist-formats.md)
  * turned into staged entries.  Lines are read with a length limit, so a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Multi-index hashing: build, cost model and exact range query. */
 #include "mih.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Exact multi-index hashing (Norouzi, Punjani, Fleet, "Fast Exact Search
  * in Hamming Space with Multi-Index Hashing", TPAMI 2014) over flat arrays.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Saving and loading snapshots: the format of docs/index-format.md.
  *

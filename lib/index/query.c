@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Queries on a snapshot: per query (or dihedral group), per segment, pick
  * a structure, collect the codes within the radius, expand them to their

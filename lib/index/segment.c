@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Segments: build from entries, lookups, tombstones. */
 #include "segment.h"
 

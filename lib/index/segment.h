@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A segment: an immutable set of entries with their search structures.
  * A snapshot is a list of segments plus, per segment, a bitmap of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Known videos in the index, and matching a video against them with
  * vPDQ's rule (vpdq/README.md, python-threatexchange vpdq_util): frames of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Video: demux and decode with FFmpeg (local input only, allow-listed
  * containers and codecs, probing and time limits, an interrupt callback),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* vPDQ's text form of a hashed frame: "frameNumber,quality,pdqhex,timestamp"
  * (vpdq/cpp io), the timestamp with 3 decimals. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A minimal program using an installed libhashmatch: prints the PDQ hash
  * of the file given as argument. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Fuzz target: hash-list ingest.  The first byte picks the format, strict
  * or lenient mode and the plain-line type; the rest is the list.  The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Fuzz target: every parser of hash text: canonical strings of each type,
  * vPDQ lines and python-threatexchange's compact vPDQ JSON.  Whatever

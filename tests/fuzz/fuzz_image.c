@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Fuzz target: decode and hash an image from memory, every perceptual hash
  * plus the digests, the EXIF orientation applied and not, fast mode; with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Fuzz target: loading an index file from hostile bytes.  Whatever loads
  * must answer queries.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Fuzz target: open a video (or animated GIF/WebP) from memory and hash its
  * frames in the three selection modes, under tight limits so that every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Runs a fuzz target without libFuzzer: feeds it every file named on the
  * command line (directories are read recursively).  Used by ctest to

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Support for test_oracle.py: collects the differences the oracle test
 accepted because the reference's own coefficients tie at the median within
 rounding error, and prints them after the run so they stay visible."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Oracle tests: libhashmatch (through the hashcheck CLI) against the
 reference Python packages, on the repository's reference images and on a
 few hundred generated ones (PNG in modes RGB/L/RGBA/LA/P/1, JPEG at several

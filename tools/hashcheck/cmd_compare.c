@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* hashcheck compare: distances between two files or two hashes, per hash
  * type, with the default thresholds' verdict. */
 #include <stdlib.h>

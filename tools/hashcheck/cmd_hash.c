@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* hashcheck hash: hashes of images and videos, as CSV, canonical CSV, JSON
  * lines or text. */
 #include <stdlib.h>

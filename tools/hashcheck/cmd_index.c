@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* hashcheck index build: an index file from hash lists and from media. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* hashcheck match: hash media (in parallel) and match them against an index
  * or hash lists; one JSON line per input, a text report, or CSV hits. */
 #include <stdlib.h>

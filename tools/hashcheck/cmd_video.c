@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* hashcheck video: the frames of videos (and animated GIF/WebP) as vPDQ
  * hashes them, as CSV or as vPDQ's own lines. */
 #include <stdlib.h>

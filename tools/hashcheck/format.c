@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* JSON pieces shared by the commands. */
 #include <string.h>
 

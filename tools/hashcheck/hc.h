@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * hc.h — internal interfaces of the hashcheck tool (not installed).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * hashcheck — command-line front end of libhashmatch.
  *

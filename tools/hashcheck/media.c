@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Hashing one input: the kind is decided from content, never from the
  * file name.  An image signature (JPEG, PNG, GIF, WebP, BMP, TIFF) makes

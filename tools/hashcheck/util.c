@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Strings, escaping and option helpers of hashcheck. */
 #include <errno.h>
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Expanding FILE|DIR arguments into an ordered list of inputs.
  *

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 package hashmatch
 
 // The C library's own hash helpers, for the tests to check the Go

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 // Package hashmatch is the Go binding of libhashmatch: it decodes
 // untrusted images and videos, computes the perceptual and cryptographic
 // hashes that hash-sharing programmes exchange (PDQ, vPDQ, imagehash

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 //go:build !hashmatch_nopkgconfig
 
 package hashmatch

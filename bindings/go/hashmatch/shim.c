@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "shim.h"
 
 #include "_cgo_export.h"

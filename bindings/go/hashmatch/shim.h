@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* C helpers of the Go binding: callbacks and flags that C keeps, which
  * must live in C memory (cgo pointer rules). */
 #ifndef HMGO_SHIM_H

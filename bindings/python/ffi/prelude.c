@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* C prelude of the cffi module hashmatch._native (API mode). */
 #include <hashmatch.h>
 

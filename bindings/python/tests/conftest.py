@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Shared paths and fixtures of the hashmatch binding's tests.
 
 The tests read the repository's reference data (tests/data); run them from

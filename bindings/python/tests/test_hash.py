@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Hash values: strings, parsing, distance, equality, hashing, pickling."""
 import copy
 import pickle

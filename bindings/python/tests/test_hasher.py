@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Hashing from every kind of source; parameters; errors."""
 import csv
 import hashlib

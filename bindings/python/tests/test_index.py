@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The index: add/remove/commit, queries, lists and thresholds, dihedral,
 hash lists, save/load, snapshots."""
 import csv

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The binding covers the whole C API, is typed and documented."""
 import inspect
 import pathlib

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Cross-checks against the reference Python packages, through the binding:
 imagehash 4.3.2 (with Pillow 9.4.0) and pdqhash 0.2.8 (pdqhash-python:
 full-resolution PDQ, the flavour of python-threatexchange and HMA), on the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The README's quick start runs as written (against copies of the
 repository's test media under the names it uses)."""
 import contextlib

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The GIL is released while the C library decodes, hashes and queries, so
 threads run in parallel; objects shared between threads stay consistent.
 

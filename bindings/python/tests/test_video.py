@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Video hashing as an iterator of frames, vPDQ formats, video matching."""
 import threading
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """hashmatch: Python binding of libhashmatch.
 
 Recognise known images and videos when they are uploaded again: decode

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Exceptions: one class per hm_status code, in a small hierarchy."""
 from __future__ import annotations
 

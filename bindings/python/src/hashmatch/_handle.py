@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Lifetime guard for C handles shared between threads."""
 from __future__ import annotations
 

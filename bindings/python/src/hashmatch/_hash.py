@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Hash values and the result of hashing one image."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Decoding and hashing: the Hasher and the module-level shortcuts."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The matching index: known hashes in lists, lock-free queries."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Enumerations mirroring the C header, and the ``types`` argument."""
 from __future__ import annotations
 

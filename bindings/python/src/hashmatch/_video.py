@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Video hashing (vPDQ-compatible), frames, and the vPDQ text formats."""
 from __future__ import annotations
 
