@@ -1,37 +1,62 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Install the built library into a temporary prefix and build a tiny
-# consumer against it twice: through find_package(hashmatch) and through
-# pkg-config.  Also checks the shared library's SONAME and that it exports
-# only hm_* symbols.
+# Install the built library into a temporary prefix, outside the loader's
+# paths, and use it as a newcomer would, every program started with an
+# empty environment (env -i: no LD_LIBRARY_PATH):
+#   - the installed hashcheck (relative runpath $ORIGIN/../lib);
+#   - a consumer built through find_package(hashmatch), shared and static
+#     (hashmatch::hashmatch, hashmatch::hashmatch_static);
+#   - the same consumer built through pkg-config (hashmatch.pc's runpath).
+# Also checks the shared library's SONAME, that it exports only hm_*
+# symbols, and that the licence is installed and named.
 set -euo pipefail
 build=$1 src=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 img="$src/tests/data/pdq-reference/threatexchange/pdq/data/misc-images/wee.jpg"
 want="6227401f601ff4ccafcc9fad4b0d95d371a2eb7265a3285234d228ca94deeb2d 100"
+pass=0
+ok() { pass=$((pass + 1)); }
 
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 lib=$(ls "$tmp"/prefix/lib*/libhashmatch.so.1 2>/dev/null || ls "$tmp"/prefix/lib/*/libhashmatch.so.1)
 libdir=$(dirname "$lib")
 test -f "$tmp/prefix/include/hashmatch.h"
 test -f "$libdir/libhashmatch.a"
+grep -q '^BSD 3-Clause License' "$tmp/prefix/share/doc/hashmatch/LICENSE"
+grep -q '^License: BSD-3-Clause$' "$libdir/pkgconfig/hashmatch.pc"
 
 soname=$(objdump -p "$lib" | awk '/SONAME/ {print $2}')
 [ "$soname" = "libhashmatch.so.1" ] || { echo "SONAME is '$soname'"; exit 1; }
 bad=$(nm -D --defined-only "$lib" | awk '{print $3}' | grep -v '^hm_' | grep -v '^HASHMATCH_1$' || true)
 [ -z "$bad" ] || { echo "unexpected exported symbols:"; echo "$bad"; exit 1; }
 
-# find_package
+# the installed tool, when it was built
+if [ -x "$tmp/prefix/bin/hashcheck" ]; then
+  got=$(env -i "$tmp/prefix/bin/hashcheck" hash --types pdq --format csv "$img" | tail -n 1)
+  case "$got" in
+    *",pdq,6227401f601ff4ccafcc9fad4b0d95d371a2eb7265a3285234d228ca94deeb2d,100") ok ;;
+    *) echo "installed hashcheck printed '$got'"; exit 1 ;;
+  esac
+fi
+
+# find_package, shared and static
 cmake -S "$src/tests/consumer" -B "$tmp/cm" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
 cmake --build "$tmp/cm" >/dev/null
-got=$(LD_LIBRARY_PATH="$libdir" "$tmp/cm/consumer" "$img")
-[ "$got" = "$want" ] || { echo "find_package consumer printed '$got'"; exit 1; }
+for prog in consumer consumer_static; do
+  got=$(env -i "$tmp/cm/$prog" "$img")
+  [ "$got" = "$want" ] || { echo "find_package $prog printed '$got'"; exit 1; }
+  ok
+done
+# the static consumer does not need libhashmatch.so at all
+if readelf -d "$tmp/cm/consumer_static" | grep -q 'libhashmatch'; then
+  echo "consumer_static links libhashmatch.so"; exit 1
+fi
 
-# pkg-config
-export PKG_CONFIG_PATH="$libdir/pkgconfig"
+# pkg-config: no flags beyond what hashmatch.pc gives
 cc -std=c11 -Wall -Werror "$src/tests/consumer/main.c" -o "$tmp/pc" \
-   $(pkg-config --cflags --libs hashmatch)
-got=$(LD_LIBRARY_PATH="$libdir" "$tmp/pc" "$img")
+   $(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs hashmatch)
+got=$(env -i "$tmp/pc" "$img")
 [ "$got" = "$want" ] || { echo "pkg-config consumer printed '$got'"; exit 1; }
-echo "install_test: 2 passed, 0 failed"
+ok
+echo "install_test: $pass passed, 0 failed"
