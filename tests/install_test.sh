@@ -6,7 +6,9 @@
 #   - the installed hashcheck (relative runpath $ORIGIN/../lib);
 #   - a consumer built through find_package(hashmatch), shared and static
 #     (hashmatch::hashmatch, hashmatch::hashmatch_static);
-#   - the same consumer built through pkg-config (hashmatch.pc's runpath).
+#   - the same consumer built through pkg-config (hashmatch.pc's runpath);
+#   - the README's C programs, through pkg-config and find_package, printing
+#     what the README says (tests/readme_run.py).
 # Also checks the shared library's SONAME, that it exports only hm_*
 # symbols, and that the licence is installed and named.
 set -euo pipefail
@@ -59,4 +61,10 @@ cc -std=c11 -Wall -Werror "$src/tests/consumer/main.c" -o "$tmp/pc" \
 got=$(env -i "$tmp/pc" "$img")
 [ "$got" = "$want" ] || { echo "pkg-config consumer printed '$got'"; exit 1; }
 ok
+
+# the README's C programs, built both ways, print what the README says
+for mode in pkg-config cmake; do
+  python3 "$src/tests/readme_run.py" "$src/README.md" --prefix "$tmp/prefix" --mode "$mode"
+  ok
+done
 echo "install_test: $pass passed, 0 failed"
