@@ -1,62 +1,38 @@
-#!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Build and install libhashmatch into build/prefix-go, then check the Go
-# binding (bindings/go) against it:
-#   1. go vet ./... and gofmt;
-#   2. go test -race ./... against the installed library (pkg-config,
-#      runtime path through -Wl,-rpath in CGO_LDFLAGS);
-#   3. go test ./... against the CMake build tree (build tag
-#      hashmatch_nopkgconfig, flags in CGO_CFLAGS / CGO_LDFLAGS).
-# The Go toolchain: $GO if set, else `go` on PATH, else /usr/local/go/bin/go,
-# else Debian's golang-go is installed with apt-get (Go 1.19 on Debian 12,
-# which the binding supports).
+# Check the Go binding (bindings/go):
+#   1. scripts/build-go.sh: the README's one command (libhashmatch built in
+#      build-go/, installed into build/prefix-go, go build, go vet);
+#   2. gofmt;
+#   3. go test -race ./... against the installed library, found through
+#      pkg-config alone (hashmatch.pc's runpath: no CGO_LDFLAGS, no
+#      LD_LIBRARY_PATH);
+#   4. the repository README's Go example built as a program of a module of
+#      its own (require + replace) and run with an empty environment: it
+#      must start and print the output the example claims;
+#   5. go test ./... with libhashmatch linked statically, as
+#      bindings/go/README.md documents (tag hashmatch_nopkgconfig,
+#      libhashmatch.a, dependencies shared): the tests pass and the test
+#      binary does not need libhashmatch.so.
 # Usage: bash scripts/test-go.sh      (from the repository root or anywhere)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-jobs=$(nproc 2>/dev/null || echo 2)
 
 step() { printf '\n==== %s ====\n' "$*"; }
 
-bash scripts/install-deps.sh
-
-GO=${GO:-}
-if [ -z "$GO" ]; then
-  if command -v go >/dev/null 2>&1; then
-    GO=$(command -v go)
-  elif [ -x /usr/local/go/bin/go ]; then
-    GO=/usr/local/go/bin/go
-  else
-    echo "go not found: installing Debian's golang-go"
-    SUDO=
-    if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends golang-go
-    GO=$(command -v go)
-  fi
-fi
-# Never download another toolchain: the module needs Go 1.19.
-export GOTOOLCHAIN=local
-"$GO" version
-
-step "libhashmatch: build (build-go/) and install (build/prefix-go/)"
-cmake -S . -B build-go -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DHM_BUILD_TESTS=OFF -DHM_BUILD_TOOLS=OFF -DHM_BUILD_BENCH=OFF >/dev/null
-cmake --build build-go -j "$jobs"
 prefix=$root/build/prefix-go
 rm -rf "$prefix"
-cmake --install build-go --prefix "$prefix" >/dev/null
+step "scripts/build-go.sh $prefix"
+bash scripts/build-go.sh "$prefix"
+source scripts/go-env.sh
 pc=$(find "$prefix" -name hashmatch.pc | head -n 1)
-pcdir=$(dirname "$pc")     # <prefix>/lib/pkgconfig (lib64, lib/<triplet> elsewhere)
+pcdir=$(dirname "$pc")
 libdir=$(dirname "$pcdir")
-
+export PKG_CONFIG_PATH="$pcdir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 cd bindings/go
 gofmt=$(dirname "$GO")/gofmt
 
-step "Go: vet and gofmt"
-export PKG_CONFIG_PATH="$pcdir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
-export CGO_LDFLAGS="-Wl,-rpath,$libdir${CGO_LDFLAGS:+ $CGO_LDFLAGS}"
-"$GO" vet ./...
+step "Go: gofmt"
 if [ -x "$gofmt" ]; then
   unformatted=$("$gofmt" -l .)
   if [ -n "$unformatted" ]; then
@@ -68,7 +44,21 @@ fi
 step "Go: go test -race against the installed library ($prefix)"
 "$GO" test -race -count=1 ./...
 
-step "Go: go test against the build tree (-tags hashmatch_nopkgconfig)"
-CGO_CFLAGS="-I$root/include" \
-CGO_LDFLAGS="-L$root/build-go -Wl,-rpath,$root/build-go" \
-  "$GO" test -count=1 -tags hashmatch_nopkgconfig ./...
+step "Go: the README's example as a program, run with an empty environment"
+ex=$(mktemp -d)
+trap 'rm -rf "$ex"' EXIT
+GO=$GO bash "$root/tests/readme_go_example.sh" "$root"
+
+step "Go: go test with libhashmatch linked statically (-tags hashmatch_nopkgconfig)"
+static=$ex/static
+mkdir -p "$static"
+cp "$libdir/libhashmatch.a" "$static/"
+CGO_CFLAGS="-I$prefix/include" \
+CGO_LDFLAGS="-L$static -lhashmatch $(pkg-config --libs libjpeg libpng libwebp libwebpdemux \
+  libavcodec libavformat libavutil libswscale libxxhash) -lm -pthread" \
+  "$GO" test -count=1 -tags hashmatch_nopkgconfig -o "$ex/static.test" -c ./hashmatch
+if readelf -d "$ex/static.test" | grep -q libhashmatch; then
+  echo "the statically linked test binary still needs libhashmatch.so"; exit 1
+fi
+(cd hashmatch && env -i "$ex/static.test" -test.count=1 >/dev/null)
+echo "static link: tests pass, no libhashmatch.so needed"
