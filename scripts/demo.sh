@@ -16,8 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD:-build}
-bash scripts/install-deps.sh
-cmake -S . -B "$build" -G Ninja -DHM_BUILD_BENCH=OFF >/dev/null
+bash scripts/install-deps.sh build
+cmake -S . -B "$build" -G Ninja -DHM_BUILD_TESTS=OFF -DHM_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
 hc=$build/tools/hashcheck
 photos=tests/data/pdq-reference/threatexchange/pdq/data

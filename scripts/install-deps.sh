@@ -1,23 +1,46 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Install what libhashmatch needs to build and test on Debian 12 (bookworm)
-# or a derivative.  Runs apt-get as root (or through sudo when available).
+# Install what libhashmatch needs on Debian 12 (bookworm) or a derivative,
+# by group, with apt-get as root (or through sudo when available):
+#
+#   bash scripts/install-deps.sh [GROUP...]      (default: build)
+#
+#   build    compiler, cmake, ninja, pkg-config and the -dev packages of the
+#            libraries libhashmatch links (libjpeg-turbo, libpng, libwebp,
+#            FFmpeg, xxHash): enough to build and install the library and
+#            hashcheck, and to run the demo;
+#   python   python3 with venv and pip: the Python binding;
+#   test     what the test suites add: clang and its sanitizer runtimes,
+#            valgrind, the ffmpeg program (test clips), zlib;
+#   all      every group.
+# Only missing packages are installed.
 set -euo pipefail
-SUDO=
-if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
-pkgs=(
-  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
-  libxxhash-dev
-  libjpeg62-turbo-dev libturbojpeg0-dev libpng-dev libwebp-dev
-  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
-  ffmpeg valgrind
-  python3 python3-pip python3-venv
+declare -A group=(
+  [build]="build-essential cmake ninja-build pkg-config
+           libjpeg62-turbo-dev libturbojpeg0-dev libpng-dev libwebp-dev
+           libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libxxhash-dev"
+  [python]="python3 python3-pip python3-venv"
+  [test]="clang libclang-rt-14-dev valgrind ffmpeg zlib1g-dev"
 )
+want=("${@:-build}")
+[ ${#want[@]} -gt 0 ] || want=(build)
+pkgs=()
+for g in "${want[@]}"; do
+  if [ "$g" = all ]; then
+    for k in build python test; do read -r -a p <<<"${group[$k]//$'\n'/ }"; pkgs+=("${p[@]}"); done
+  elif [ -n "${group[$g]:-}" ]; then
+    read -r -a p <<<"${group[$g]//$'\n'/ }"; pkgs+=("${p[@]}")
+  else
+    echo "install-deps.sh: unknown group '$g' (build, python, test, all)" >&2; exit 2
+  fi
+done
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=
+  if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
   echo "installing: ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
