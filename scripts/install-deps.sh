@@ -11,7 +11,8 @@
 #            hashcheck, and to run the demo;
 #   python   python3 with venv and pip: the Python binding;
 #   test     what the test suites add: clang and its sanitizer runtimes,
-#            valgrind, the ffmpeg program (test clips), zlib;
+#            valgrind, the ffmpeg program (test clips), zlib, and a
+#            comma-decimal locale (de_DE.UTF-8, for test_locale);
 #   all      every group.
 # Only missing packages are installed.
 set -euo pipefail
@@ -20,7 +21,7 @@ declare -A group=(
            libjpeg62-turbo-dev libturbojpeg0-dev libpng-dev libwebp-dev
            libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libxxhash-dev"
   [python]="python3 python3-pip python3-venv"
-  [test]="clang libclang-rt-14-dev valgrind ffmpeg zlib1g-dev"
+  [test]="clang libclang-rt-14-dev valgrind ffmpeg zlib1g-dev locales"
 )
 want=("${@:-build}")
 [ ${#want[@]} -gt 0 ] || want=(build)
@@ -45,3 +46,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+# test_locale needs a locale whose decimal separator is a comma
+case " ${pkgs[*]} " in
+  *" locales "*)
+    if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then
+      SUDO=
+      if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+      echo "generating the de_DE.UTF-8 locale"
+      $SUDO localedef -i de_DE -f UTF-8 de_DE.UTF-8
+    fi ;;
+esac

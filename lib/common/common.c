@@ -1,16 +1,58 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "common.h"
 
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- numbers in the "C" locale ------------------------------------------- */
+
+/* The "C" locale is built into the C library (glibc and musl return a
+ * static object for it, without allocating), so taking it per call costs
+ * little and keeps no state between calls.  When it cannot be had, the
+ * process's locale is used: the caller still gets a number, and the
+ * default locale of a program that never called setlocale is "C". */
+static locale_t c_locale_enter(locale_t *prev) {
+    locale_t c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    *prev = c ? uselocale(c) : (locale_t)0;
+    return c;
+}
+
+static void c_locale_leave(locale_t c, locale_t prev) {
+    if (!c) return;
+    uselocale(prev);
+    freelocale(c);
+}
+
+static int vsnprintf_c(char *buf, size_t cap, const char *fmt, va_list ap) {
+    locale_t prev, c = c_locale_enter(&prev);
+    int n = vsnprintf(buf, cap, fmt, ap);
+    c_locale_leave(c, prev);
+    return n;
+}
+
+int hm_snprintf_c(char *buf, size_t cap, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf_c(buf, cap, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+double hm_strtod_c(const char *s, char **end) {
+    locale_t prev, c = c_locale_enter(&prev);
+    double v = strtod(s, end);
+    c_locale_leave(c, prev);
+    return v;
+}
+
 int hm_fail(hm_err *err, int status, const char *fmt, ...) {
     if (err) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        vsnprintf_c(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
     }
     return status;

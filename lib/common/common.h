@@ -26,6 +26,17 @@ int hm_fail(hm_err *err, int status, const char *fmt, ...)
 
 static inline void hm_err_clear(hm_err *err) { err->msg[0] = '\0'; }
 
+/* Numbers in text, whatever the process's locale (LC_NUMERIC may make
+ * printf write "1,5" and strtod stop at "1.5"'s point): every number the
+ * library prints or parses goes through these, which work in the "C"
+ * locale for the calling thread only (uselocale), for the one call. */
+int hm_snprintf_c(char *buf, size_t cap, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+double hm_strtod_c(const char *s, char **end);
+
 /* An 8-bit image: `channels` colour channels (1 grey, 3 RGB) stored with
  * `bpp` bytes per pixel (4 = RGBA/RGBX, the 4th byte ignored). */
 typedef struct hm_image {

@@ -18,7 +18,7 @@ hm_status hm_vpdq_format_line(const hm_video_frame *f, char *buf, size_t cap) {
     if (!f || !buf || f->nhashes < 1 || f->hashes[0].type != HM_HASH_PDQ ||
         hm_hash_to_string(&f->hashes[0], hex, sizeof hex) != HM_OK)
         return HM_E_INVALID_ARGUMENT;
-    int n = snprintf(buf, cap, "%llu,%d,%s,%.3f", (unsigned long long)f->frame_number,
+    int n = hm_snprintf_c(buf, cap, "%llu,%d,%s,%.3f", (unsigned long long)f->frame_number,
                      f->hashes[0].quality, hex, f->timestamp);
     return n > 0 && (size_t)n < cap ? HM_OK : HM_E_INVALID_ARGUMENT;
 }
@@ -41,7 +41,7 @@ hm_status hm_vpdq_parse_line(const char *line, hm_video_frame *f) {
     hex[64] = '\0';
     if (hm_hash_from_string(HM_HASH_PDQ, hex, &f->hashes[0]) != HM_OK) return HM_E_PARSE;
     p = comma + 1;
-    double ts = strtod(p, &end);
+    double ts = hm_strtod_c(p, &end);
     if (end == p || !(ts >= 0 && ts <= HM_VPDQ_MAX_TIME)) return HM_E_PARSE;
     while (*end == '\r' || *end == '\n') end++;
     if (*end) return HM_E_PARSE;
@@ -59,7 +59,7 @@ hm_status hm_vpdq_parse_line(const char *line, hm_video_frame *f) {
  * least one digit after the point. */
 static void py_g3(double x, char *out, size_t cap) {
     char tmp[64];
-    snprintf(tmp, sizeof tmp, "%.2e", x);
+    hm_snprintf_c(tmp, sizeof tmp, "%.2e", x);
     int e = atoi(strchr(tmp, 'e') + 1);
     if (e < -4 || e >= 2) {
         char *ep = strchr(tmp, 'e'), *z = ep;
@@ -67,7 +67,7 @@ static void py_g3(double x, char *out, size_t cap) {
         if (z > tmp && z[-1] == '.') z--;
         snprintf(out, cap, "%.*s%s", (int)(z - tmp), tmp, ep);
     } else {
-        snprintf(tmp, sizeof tmp, "%.*f", 2 - e, x);
+        hm_snprintf_c(tmp, sizeof tmp, "%.*f", 2 - e, x);
         size_t n = strlen(tmp);
         while (n > 1 && tmp[n - 1] == '0' && tmp[n - 2] != '.') tmp[--n] = '\0';
         snprintf(out, cap, "%s", tmp);
@@ -80,7 +80,7 @@ hm_status hm_vpdq_format_compact(const hm_video_frame *f, size_t n, char *buf,
     if ((!f && n) || !buf || !cap) return HM_E_INVALID_ARGUMENT;
 #define PUT(...)                                                        \
     do {                                                                \
-        int k_ = snprintf(buf + at, cap - at, __VA_ARGS__);            \
+        int k_ = hm_snprintf_c(buf + at, cap - at, __VA_ARGS__);            \
         if (k_ < 0 || (size_t)k_ >= cap - at) return HM_E_LIMIT;       \
         at += (size_t)k_;                                              \
     } while (0)
@@ -133,7 +133,7 @@ hm_status hm_vpdq_parse_compact(const char *json, hm_video_frame *out, size_t ca
         if (hm_hash_from_string(HM_HASH_PDQ, hex, &f->hashes[0]) != HM_OK) return HM_E_PARSE;
         long quality = strtol(item + 65, &end, 10);
         if (end == item + 65 || *end != ',' || quality < 0 || quality > 100) return HM_E_PARSE;
-        double ts = strtod(end + 1, &end);
+        double ts = hm_strtod_c(end + 1, &end);
         if (*end || !(ts >= 0 && ts <= HM_VPDQ_MAX_TIME)) return HM_E_PARSE;
         f->hashes[0].quality = (int16_t)quality;
         f->nhashes = 1;
