@@ -6,12 +6,24 @@
 
 #include "hash.h"
 
+/* FFmpeg 4.x takes the length of av_md5_update as an int and that of
+ * av_sha_update as an unsigned int (size_t from FFmpeg 5 on): both are fed
+ * in chunks that fit either, so buffers over 2 GiB are hashed whole. */
+#define DIGEST_CHUNK ((size_t)1 << 30)
+
+static size_t next_chunk(size_t left) { return left > DIGEST_CHUNK ? DIGEST_CHUNK : left; }
+
 int hm_digest_md5(const void *data, size_t size, hm_hash *out) {
     struct AVMD5 *ctx = av_md5_alloc();
     if (!ctx) return HM_E_NO_MEMORY;
     hm_hash_init(out, HM_HASH_MD5);
     av_md5_init(ctx);
-    av_md5_update(ctx, data, size);
+    for (const uint8_t *p = data; size > 0;) {
+        size_t n = next_chunk(size);
+        av_md5_update(ctx, p, (int)n);
+        p += n;
+        size -= n;
+    }
     av_md5_final(ctx, out->bytes);
     av_free(ctx);
     return HM_OK;
@@ -25,12 +37,9 @@ int hm_digest_sha256(const void *data, size_t size, hm_hash *out) {
         av_free(ctx);
         return HM_E_INTERNAL;
     }
-    /* av_sha_update takes an unsigned int length in FFmpeg 4.x: feed in
-     * chunks so buffers over 4 GiB are hashed whole. */
-    const uint8_t *p = data;
-    while (size > 0) {
-        unsigned n = size > (1u << 30) ? (1u << 30) : (unsigned)size;
-        av_sha_update(ctx, p, n);
+    for (const uint8_t *p = data; size > 0;) {
+        size_t n = next_chunk(size);
+        av_sha_update(ctx, p, (unsigned)n);
         p += n;
         size -= n;
     }
