@@ -11,7 +11,7 @@ pkgs=(
   libjpeg62-turbo-dev libturbojpeg0-dev libpng-dev libwebp-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
   ffmpeg valgrind
-  python3 python3-pip python3-venv
+  python3 python3-dev python3-pip python3-venv
 )
 missing=()
 for p in "${pkgs[@]}"; do
