@@ -7,8 +7,10 @@
 #      extension module built the old way (linked to build-py/prefix/lib by
 #      its runpath) in bindings/python/build/ and in src/hashmatch/, and
 #      PKG_CONFIG_PATH pointing at build-py/prefix.  `pip install
-#      ./bindings/python` from that tree into a fresh venv; `python -m build`
-#      there (sdist, and a wheel built from the sdist); then every build
+#      ./bindings/python` from that tree into a fresh venv must name no path
+#      of it; with HASHMATCH_SYSTEM_LIBRARY=ON the package must load the
+#      library of build-py/prefix and carry none; `python -m build` there
+#      (sdist, and a wheel built from the sdist); then every build
 #      folder of the copy is deleted, and the installed package must import,
 #      load the libhashmatch inside itself and hash an image as the PDQ
 #      reference does;
@@ -21,7 +23,8 @@
 #      examples run there from outside the source tree
 #      (bindings/python/tests/test_readme.py).
 # The C library is built three times (the install from the tree, the wheel
-# from the sdist, the install of the sdist) plus once for the leftovers.
+# from the sdist, the install of the sdist) plus once for the leftovers;
+# the HASHMATCH_SYSTEM_LIBRARY install builds the extension only.
 # Needs PyPI (build, pytest, and the build requirements scikit-build-core
 # and cffi); without it the checks are skipped with a message.  Copies of
 # the sdist and the wheel are left in build-pkg/dist.
@@ -198,8 +201,10 @@ pipq "$venv_sdist" -m pip install pytest
   >"$work/sdist-install.log" 2>&1 ||
   { tail -n 40 "$work/sdist-install.log"; exit 1; }
 echo "sdist install: $((SECONDS - t0)) s (venv and pytest included)"
-check "the sdist built the C library from its own copy" \
-  grep -q "hashmatch: building libhashmatch from .*/libhashmatch\$" "$work/sdist-install.log"
+built_from=$(sed -n 's/.*hashmatch: building libhashmatch from //p' "$work/sdist-install.log")
+echo "sdist: libhashmatch built from $built_from"
+check "the sdist built the C library from its own copy, not from the checkout" \
+  bash -c '[[ "$1" == */libhashmatch && "$1" != "$2"/* ]]' _ "$built_from" "$root"
 for v in "$venv_wheel" "$venv_sdist"; do
   kind=$(basename "$(dirname "$(dirname "$v")")")
   check "$kind: imports its own copy, hashes as the reference" \
