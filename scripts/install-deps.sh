@@ -9,7 +9,7 @@
 #            libraries libhashmatch links (libjpeg-turbo, libpng, libwebp,
 #            FFmpeg, xxHash): enough to build and install the library and
 #            hashcheck, and to run the demo;
-#   python   python3 with venv and pip: the Python binding;
+#   python   python3 with its headers, venv and pip: the Python binding;
 #   test     what the test suites add: clang and its sanitizer runtimes,
 #            valgrind, the ffmpeg program (test clips), zlib, and a
 #            comma-decimal locale (de_DE.UTF-8, for test_locale);
@@ -20,7 +20,7 @@ declare -A group=(
   [build]="build-essential cmake ninja-build pkg-config
            libjpeg62-turbo-dev libturbojpeg0-dev libpng-dev libwebp-dev
            libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libxxhash-dev"
-  [python]="python3 python3-pip python3-venv"
+  [python]="python3 python3-dev python3-pip python3-venv"
   [test]="clang libclang-rt-14-dev valgrind ffmpeg zlib1g-dev locales"
 )
 want=("${@:-build}")

@@ -1,47 +1,39 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Build the C library, install the Python binding (bindings/python) against
-# it in a virtual environment, and run the binding's test suite.
+# Install the Python binding (bindings/python) in a virtual environment, the
+# way its README says, and run the binding's test suite.
 #
 #   bash scripts/test-python.sh        (from anywhere in a checkout)
 #
 # Steps (everything under build-py/, nothing installed system-wide except
 # the build dependencies, through scripts/install-deps.sh):
-#   1. the C library, RelWithDebInfo, installed into build-py/prefix
-#      (cmake --install; hashmatch.pc in build-py/prefix/lib/pkgconfig);
-#   2. a virtual environment build-py/venv with the test dependencies from
+#   1. a virtual environment build-py/venv with the test dependencies from
 #      PyPI: pytest, mypy, and tests/python/requirements-oracle.txt
 #      (Pillow 9.4.0, numpy 1.26.4, scipy, imagehash 4.3.2, pdqhash 0.2.8);
-#   3. PKG_CONFIG_PATH=build-py/prefix/lib/pkgconfig pip install ./bindings/python
-#      (the README's command: pip fetches setuptools and cffi to build it);
-#      the extension records build-py/prefix/lib as its run path (RUNPATH),
-#      so no LD_LIBRARY_PATH is needed;
-#   4. python -m pytest bindings/python/tests.
+#   2. pip install ./bindings/python: one step, no PKG_CONFIG_PATH; pip
+#      fetches the build requirements (scikit-build-core, cffi), which build
+#      the C library from this checkout in a temporary folder and put
+#      libhashmatch.so.1 inside the package, beside the extension
+#      (docs/python.md);
+#   3. python -m pytest bindings/python/tests.
 # When PyPI cannot be reached, the environment falls back to Debian's
-# packages (python3-cffi, python3-setuptools, python3-pytest, python3-numpy,
-# python3-pil, installed with apt-get when missing) in build-py/venv-system,
-# the binding is built with --no-build-isolation, and the cross-checks
-# against imagehash and pdqhash are skipped with a message.  HM_PY_OUT
-# names another output directory than build-py.
+# packages (python3-cffi, python3-pytest, python3-numpy, python3-pil,
+# installed with apt-get when missing) in build-py/venv-system, and the
+# cross-checks against imagehash and pdqhash are skipped with a message.
+# The binding is then built without build isolation, which needs
+# scikit-build-core in that environment: Debian 12 does not package it, so
+# the script stops with a message unless it was installed there before.
+# scripts/test-python-packaging.sh checks the packaging itself (sdist,
+# wheel, leftovers of earlier builds).  HM_PY_OUT names another output
+# directory than build-py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-jobs=$(nproc 2>/dev/null || echo 2)
 out=${HM_PY_OUT:-build-py}   # output directory, relative to the repository root
-prefix=$root/$out/prefix
 
 step() { printf '\n==== %s ====\n' "$*"; }
 
-bash scripts/install-deps.sh
-
-step "C library -> $out/prefix"
-cmake -S . -B "$out/c" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DHM_BUILD_TESTS=OFF -DHM_BUILD_TOOLS=OFF -DHM_BUILD_BENCH=OFF \
-  -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_INSTALL_LIBDIR=lib >/dev/null
-cmake --build "$out/c" -j "$jobs"
-cmake --install "$out/c" >/dev/null
-export PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
-echo "pkg-config: hashmatch $(pkg-config --modversion hashmatch) in $(realpath "$(pkg-config --variable=libdir hashmatch)")"
+bash scripts/install-deps.sh build python
 
 step "Python environment"
 pipq() { "$@" -q --disable-pip-version-check --retries 2 --timeout 30; }
@@ -50,7 +42,7 @@ use_system_python() { # PyPI unreachable: Debian's packages, no oracle
   echo "PyPI cannot be reached: using Debian's Python packages instead" >&2
   local SUDO= p missing=()
   if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
-  for p in python3-cffi python3-setuptools python3-pytest python3-numpy python3-pil; do
+  for p in python3-cffi python3-pytest python3-numpy python3-pil; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -74,13 +66,18 @@ fi
 
 step "pip install ./bindings/python"
 if ! pipq "$py" -m pip install ./bindings/python; then
-  # pip could not fetch the build requirements (setuptools, cffi): build
-  # with the environment's own, without build isolation.
-  if ! "$py" -c "import cffi, setuptools" 2>/dev/null &&
-     ! pipq "$py" -m pip install cffi setuptools; then
+  # pip could not fetch the build requirements (scikit-build-core, cffi):
+  # build with the environment's own, without build isolation.
+  if ! "$py" -c "import scikit_build_core, cffi" 2>/dev/null &&
+     ! pipq "$py" -m pip install scikit-build-core cffi; then
     use_system_python
   fi
-  echo "building without build isolation, with the environment's setuptools and cffi" >&2
+  if ! "$py" -c "import scikit_build_core" 2>/dev/null; then
+    echo "FAILED: the binding cannot be built: scikit-build-core is neither installed" \
+         "in $venv nor reachable on PyPI (Debian 12 does not package it)" >&2
+    exit 1
+  fi
+  echo "building without build isolation, with the environment's scikit-build-core and cffi" >&2
   pipq "$py" -m pip install --no-build-isolation --no-deps ./bindings/python
 fi
 "$py" - <<'PY'

@@ -7,6 +7,9 @@ set -euo pipefail
 src=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$src"
 grep -q '^BSD 3-Clause License' LICENSE || { echo "LICENSE is not the BSD 3-Clause text"; exit 1; }
+# The Python package's copy (PEP 639 wants it inside bindings/python).
+cmp -s LICENSE bindings/python/LICENSE ||
+  { echo "bindings/python/LICENSE differs from LICENSE: copy it again"; exit 1; }
 missing=$(find lib include tools bindings tests bench scripts cmake .ci CMakeLists.txt \
     -type d \( -name data -path 'tests/data' -o -name corpus -o -name regressions \
                -o -name testdata -o -name build -o -name '*.egg-info' -o -name __pycache__ \
