@@ -2,6 +2,7 @@
 """The README's quick start runs as written (against copies of the
 repository's test media under the names it uses)."""
 import contextlib
+import importlib.util
 import io
 import os
 import pathlib
@@ -42,16 +43,11 @@ def test_quick_start(tmp_path):
 
 
 def test_repository_readme_python_quick_start():
-    text = (ROOT / "README.md").read_text()
-    section = text.split("## Python quick start", 1)[1].split("\n## ", 1)[0]
-    (code,) = re.findall(r"```python\n(.*?)```", section, re.S)
-    expected = [line[2:] for line in code.splitlines() if line.startswith("# ")]
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    out = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out):
-            exec(compile(code, "README.md", "exec"), {})
-    finally:
-        os.chdir(cwd)
-    assert out.getvalue().splitlines() == expected
+    # the same check scripts/test-newcomer.sh runs on an installed sdist
+    spec = importlib.util.spec_from_file_location("readme_python", ROOT / "tests" / "readme_python.py")
+    assert spec and spec.loader
+    readme_python = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(readme_python)
+    got, expected = readme_python.run(ROOT / "README.md")
+    assert expected, "the README's Python quick start shows no output"
+    assert got == expected
