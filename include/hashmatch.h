@@ -513,7 +513,8 @@ HM_API const char *hm_index_errmsg(hm_index *idx);
 /**
  * Find the list called `name`, creating it (enabled, default thresholds)
  * when it does not exist, and write its id to *list.  Names are 1 to
- * HM_MAX_NAME bytes of UTF-8 without control characters.
+ * HM_MAX_NAME bytes of UTF-8 without control characters (others:
+ * HM_E_INVALID_ARGUMENT).
  */
 HM_API hm_status hm_index_list(hm_index *idx, const char *name,
                                uint32_t *list);
