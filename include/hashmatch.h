@@ -513,7 +513,8 @@ HM_API const char *hm_index_errmsg(hm_index *idx);
 /**
  * Find the list called `name`, creating it (enabled, default thresholds)
  * when it does not exist, and write its id to *list.  Names are 1 to
- * HM_MAX_NAME bytes of UTF-8 without control characters.
+ * HM_MAX_NAME bytes of UTF-8 without control characters (others:
+ * HM_E_INVALID_ARGUMENT).
  */
 HM_API hm_status hm_index_list(hm_index *idx, const char *name,
                                uint32_t *list);
@@ -600,16 +601,19 @@ typedef void (*hm_list_error_fn)(void *user, const char *source,
 typedef struct hm_list_load_opts {
     int32_t format;        /**< an hm_list_format; default HM_LIST_AUTO */
     int32_t hash_type;     /**< type of plain lines; 0: from the length
-                                (32 hex digits: md5; others are ambiguous
-                                and need this field) */
+                                (32 hex digits: md5; 16 and 64 digits are
+                                ambiguous: the load fails with
+                                HM_E_INVALID_ARGUMENT without this field) */
     int32_t strict;        /**< 1: the first bad line fails the load and
                                 nothing of the file is staged (default);
                                 0: bad lines are skipped and counted */
     int32_t include_negative; /**< pytx CSV: 1 keeps NEGATIVE_CLASS rows
                                    (default 0: skipped and counted) */
     const char *list;      /**< list for lines that name none; default:
-                                the file's base name (or "default") */
-    const char *labels;    /**< labels for lines that carry none */
+                                the file's base name without extension
+                                (bytes that are not UTF-8 text written as
+                                U+FFFD), or "default" */
+    const char *labels;    /**< labels for lines that carry none (UTF-8) */
     hm_list_error_fn on_error; /**< may be NULL */
     void *user;
     uint64_t reserved[6];
@@ -617,27 +621,48 @@ typedef struct hm_list_load_opts {
 
 HM_API void hm_list_load_opts_init(hm_list_load_opts *o);
 
-/** What a load did. */
+/** What a load did.  Filled in on failure too (counts up to the failing
+ *  line; `added` is then 0, as nothing stays staged). */
 typedef struct hm_list_load_report {
     uint64_t lines;        /**< lines read, comments and blanks included */
     uint64_t added;        /**< entries staged */
     uint64_t duplicates;   /**< entries already present (nothing staged) */
-    uint64_t rejected;     /**< malformed lines (lenient mode) */
-    uint64_t unsupported;  /**< well-formed lines of a hash type this
-                                library does not index (e.g. pytx "url") */
+    uint64_t rejected;     /**< bad lines skipped (lenient mode) */
+    uint64_t unsupported;  /**< well-formed lines of a python-threatexchange
+                                signal type this library does not index
+                                (url, raw_text, ...: the list in
+                                docs/hashlist-formats.md) */
     uint64_t negative;     /**< pytx NEGATIVE_CLASS rows skipped */
     int32_t format;        /**< the format used (after detection) */
     int32_t reserved0;
     uint64_t first_bad_line; /**< line number of the first rejected line */
-    uint64_t reserved[4];
+    uint64_t unknown_type; /**< of the rejected lines, those naming a hash
+                                type nobody knows (a typo such as "pdg") */
+    uint64_t reserved[3];
 } hm_list_load_report;
 
 /**
- * Stage every entry of a hash-list file (formats above; lines starting
- * with '#' and blank lines are skipped; CRLF accepted).  Errors name the
- * file and line in hm_index_errmsg().  `report` may be NULL.
- * Errors: HM_E_IO, HM_E_PARSE (strict mode), HM_E_LIMIT (line too long,
- * too many entries), HM_E_NO_MEMORY.
+ * Stage every entry of a hash-list file (formats above and in
+ * docs/hashlist-formats.md).  Lines starting with '#' and blank lines are
+ * skipped; CRLF and a UTF-8 byte-order mark are accepted.  Every line must
+ * be UTF-8 text: a NUL byte or a malformed UTF-8 sequence makes the line
+ * bad, as does a type name that is neither indexed nor a known signal type.
+ * A bad line fails the load in strict mode and is skipped and counted in
+ * lenient mode.  Errors name the file and line in hm_index_errmsg().
+ * `report` may be NULL.
+ *
+ * A file with content (lines other than blanks, comments and a header)
+ * from which nothing loads fails in either mode with HM_E_UNKNOWN_FORMAT:
+ * every line was rejected, or every line is of a type not indexed.
+ * Reloading a file whose entries are all present already (duplicates) and
+ * a file of only skipped NEGATIVE_CLASS rows are not failures; an empty or
+ * comment-only file loads nothing and succeeds.
+ *
+ * Errors: HM_E_IO; HM_E_PARSE (a bad line, strict mode);
+ * HM_E_UNKNOWN_FORMAT (nothing loaded, above); HM_E_INVALID_ARGUMENT (bad
+ * options, or bare hashes of a length several types share, such as 64
+ * hex digits, without `hash_type`); HM_E_LIMIT (a line longer than
+ * HM_INDEX_MAX_LINE in strict mode, too many entries); HM_E_NO_MEMORY.
  */
 HM_API hm_status hm_index_load_list(hm_index *idx, const char *path,
                                     const hm_list_load_opts *opts,

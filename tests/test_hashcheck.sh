@@ -84,7 +84,7 @@ ok [ $? -eq 1 ]
 ok grep -q "known.txt:3:" "$tmp/err"
 "$bin" index build --lenient -o "$tmp/k2.hmi" "$tmp/known.txt" 2>"$tmp/err"
 ok [ $? -eq 0 ]
-ok grep -q "1 rejected" "$tmp/err"
+ok grep -q "known.txt: 2 entries added, 1 line rejected$" "$tmp/err"
 head -c 100 "$tmp/known.hmi" >"$tmp/trunc.hmi"
 "$bin" match --format csv --index "$tmp/trunc.hmi" "$dih/bridge-1-original.jpg" >/dev/null 2>"$tmp/err"
 ok [ $? -eq 2 ]
@@ -95,6 +95,88 @@ ok [ $? -eq 2 ]
 ok [ $? -eq 2 ]
 "$bin" index build --help | grep -q "usage: hashcheck index build"
 ok [ $? -eq 0 ]
+
+# hash lists that used to load silently wrong (issues #14, #15).  A
+# 1000-line canonical CSV with one control byte in its first 4 KB is still
+# a list (not media), with or without --list-format, and the bad line is
+# named; -q silences the load report, whose counts are plural-correct
+{ echo 'hash_type,hash,entry_id,list,labels'
+  for i in $(seq 1000); do printf 'pdq,%064x,id-%d,gifct,x\n' "$i" "$i"; done; } >"$tmp/c.csv"
+{ head -n 9 "$tmp/c.csv"; printf 'pdq,%064x,id-9,gifct,x\001y\n' 9; tail -n +11 "$tmp/c.csv"; } \
+  >"$tmp/ctl.csv"
+{ head -n 19 "$tmp/c.csv"; printf 'pdq,%064x,id\0-19,other,x\n' 19; tail -n +21 "$tmp/c.csv"; } \
+  >"$tmp/nul.csv"
+ok [ "$(wc -l <"$tmp/ctl.csv")" -eq 1001 ]
+ok [ "$(wc -l <"$tmp/nul.csv")" -eq 1001 ]
+for f in ctl nul; do
+  line=$([ $f = ctl ] && echo 10 || echo 20)
+  for lf in "" "--list-format canonical"; do
+    rm -f "$tmp/l.hmi"
+    "$bin" index build $lf -o "$tmp/l.hmi" "$tmp/$f.csv" 2>"$tmp/err"
+    ok [ $? -eq 1 ]
+    ok grep -q "$f.csv:$line: " "$tmp/err"
+    ok grep -q "nothing written" "$tmp/err"
+    ok [ ! -e "$tmp/l.hmi" ]
+  done
+  "$bin" index build --lenient -o "$tmp/l.hmi" "$tmp/$f.csv" 2>"$tmp/err"
+  ok [ $? -eq 0 ]
+  ok grep -q "$f.csv:$line: .*(skipped)$" "$tmp/err"
+  ok grep -q "$f.csv: 999 entries added, 1 line rejected$" "$tmp/err"
+  ok grep -q "wrote .*: 999 entries" "$tmp/err"
+done
+ok grep -q "NUL byte" "$tmp/err"
+"$bin" index build -q -o "$tmp/l.hmi" "$tmp/c.csv" 2>"$tmp/err"
+ok [ $? -eq 0 ]
+ok [ "$(grep -c "added" "$tmp/err")" -eq 0 ]
+"$bin" index build -o "$tmp/l.hmi" "$tmp/c.csv" 2>"$tmp/err"
+ok grep -q "c.csv: 1000 entries added$" "$tmp/err"
+printf 'pdq,%064x\nmd5,%032x\nmd5,%032x\nurl,https://example.com/\n' 1 1 1 >"$tmp/one.csv"
+"$bin" match -q --format csv --list "$tmp/one.csv" --list "$tmp/c.csv" "pdq:$(printf %064x 1)" \
+  >/dev/null 2>"$tmp/err"
+ok [ "$(grep -c "added" "$tmp/err")" -eq 0 ]
+"$bin" match --format csv --list "$tmp/one.csv" "pdq:$(printf %064x 1)" >/dev/null 2>"$tmp/err"
+ok grep -q "one.csv: 2 entries added, 1 duplicate, 1 line of a signal type not indexed$" "$tmp/err"
+# a mistyped type name fails (strict) or is a counted skip (lenient); a
+# file of nothing but bad lines fails even in lenient mode
+printf 'pdg,f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22\n' >"$tmp/pdg.csv"
+"$bin" index build -o "$tmp/l.hmi" "$tmp/pdg.csv" 2>"$tmp/err"
+ok [ $? -eq 1 ]
+ok grep -q 'pdg.csv:1: unknown hash type "pdg"' "$tmp/err"
+"$bin" index build --list-format canonical --lenient -o "$tmp/l.hmi" "$tmp/pdg.csv" 2>"$tmp/err"
+ok [ $? -eq 1 ]
+ok grep -q "pdg.csv: nothing loaded from 1 line of content" "$tmp/err"
+cat "$tmp/pdg.csv" "$tmp/one.csv" >"$tmp/pdg2.csv"
+"$bin" index build --lenient -o "$tmp/l.hmi" "$tmp/pdg2.csv" 2>"$tmp/err"
+ok [ $? -eq 0 ]
+ok grep -q "pdg2.csv: 2 entries added, 1 duplicate, 1 line rejected (1 with an unknown hash type), 1 line of a signal type not indexed$" "$tmp/err"
+printf 'hello world\nthis is no hash list\n' >"$tmp/words.txt"
+"$bin" index build --lenient -o "$tmp/l.hmi" "$tmp/words.txt" 2>"$tmp/err"
+ok [ $? -eq 1 ]
+ok grep -q "words.txt: nothing loaded from 2 lines" "$tmp/err"
+# many rejected lines: the first 10 are shown, the rest counted
+{ for i in $(seq 15); do echo "pdg $i"; done; echo "md5 $(printf %032x 5)"; } >"$tmp/many.txt"
+"$bin" index build --lenient -o "$tmp/l.hmi" "$tmp/many.txt" 2>"$tmp/err"
+ok [ $? -eq 0 ]
+ok [ "$(grep -c "(skipped)$" "$tmp/err")" -eq 10 ]
+ok grep -q "many.txt: 5 more rejected lines not shown" "$tmp/err"
+ok grep -q "many.txt: 1 entry added, 15 lines rejected (15 with an unknown hash type)$" "$tmp/err"
+# a bare 64-digit hash needs its type: the message names --type
+printf '%064x\n' 7 >"$tmp/bare.txt"
+"$bin" index build -o "$tmp/l.hmi" "$tmp/bare.txt" 2>"$tmp/err"
+ok [ $? -eq 1 ]
+ok grep -q "bare.txt:1: a bare hash of 64 hex digits may be pdq or sha256" "$tmp/err"
+ok grep -q -- "--type" "$tmp/err"
+"$bin" index build --type pdq -o "$tmp/l.hmi" "$tmp/bare.txt" 2>"$tmp/err"
+ok [ $? -eq 0 ]
+# binary content that is not media: known by its digests, unless
+# --list-format says the file arguments are lists
+head -c 3000 "$data/misc-images/wee.jpg" | tail -c 2000 >"$tmp/blob.bin"
+"$bin" index build -o "$tmp/l.hmi" "$tmp/blob.bin" 2>"$tmp/err"
+ok [ $? -eq 0 ]
+ok grep -q "blob.bin: not an image or video: digests only" "$tmp/err"
+"$bin" index build --list-format canonical -o "$tmp/l.hmi" "$tmp/blob.bin" 2>"$tmp/err"
+ok [ $? -eq 1 ]
+ok grep -q "blob.bin:1: " "$tmp/err"
 
 # videos: frames as CSV or vPDQ lines; known videos in an index; matching
 vid=$2/video

@@ -117,7 +117,7 @@ ok [ "$(wc -l <"$tmp/out")" -eq 16 ]    # header + 5 images x 3 types
 cp "$tmp/out" "$tmp/photos.csv"
 run "$bin" index build -o "$tmp/photos.hmi" "$tmp/photos.csv"
 ok [ "$rc" -eq 0 ]
-ok grep -q "15 added, 0 duplicates, 0 rejected" "$tmp/err"
+ok grep -q "photos.csv: 15 entries added$" "$tmp/err"
 run "$bin" match --index "$tmp/photos.hmi" "$up/photos"
 ok [ "$rc" -eq 1 ]
 ok py '
@@ -215,7 +215,7 @@ run "$bin" index build -o "$tmp/mixed.hmi" --lenient --id name "$tmp/typed.txt" 
   "$data/pdq-reference/threatexchange/vpdq/sample-hashes/doorknob-hd-no-bar.txt" "$up/misc/wee.jpg"
 ok [ "$rc" -eq 0 ]
 ok grep -q "typed.txt:2: .*(skipped)" "$tmp/err"
-ok grep -q "typed.txt: 1 added, 0 duplicates, 1 rejected" "$tmp/err"
+ok grep -q "typed.txt: 1 entry added, 1 line rejected$" "$tmp/err"
 ok grep -q "doorknob-hd-no-bar.txt: vPDQ hashes of a video" "$tmp/err"
 run "$bin" match --index "$tmp/mixed.hmi" --format csv "$up/misc/wee.jpg" "$vid/doorknob-hd-no-bar.mp4"
 ok grep -q ",md5,0,0,media,wee.jpg," "$tmp/out"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "index_internal.h"
+#include "../common/utf8.h"
 
 #define DEFAULT_MAX_LINE 65536
 #define DEFAULT_MAX_ENTRIES 1000000000ull
@@ -310,7 +311,7 @@ hm_status hm_index_get(hm_index *idx, hm_index_param p, int64_t *v) {
 
 /* ---- lists ---------------------------------------------------------------- */
 
-static int valid_text(const char *s, size_t max, int allow_empty) {
+int hm_ix_valid_text(const char *s, size_t max, int allow_empty) {
     size_t n = 0;
     for (; s[n]; n++) {
         unsigned char c = (unsigned char)s[n];
@@ -319,10 +320,15 @@ static int valid_text(const char *s, size_t max, int allow_empty) {
     return allow_empty || n > 0;
 }
 
+int hm_ix_valid_list_name(const char *name) {
+    return hm_ix_valid_text(name, HM_MAX_NAME, 0) &&
+           hm_utf8_invalid_at(name, strlen(name)) == strlen(name);
+}
+
 int hm_ix_list_locked(hm_index *idx, const char *name, uint32_t *id) {
-    if (!name || !valid_text(name, HM_MAX_NAME, 0))
+    if (!name || !hm_ix_valid_list_name(name))
         return hm_fail(&idx->err, HM_E_INVALID_ARGUMENT,
-                       "list names are 1 to %d bytes without control "
+                       "list names are 1 to %d bytes of UTF-8 without control "
                        "characters",
                        HM_MAX_NAME);
     for (uint32_t l = 0; l < idx->nlists; l++)
@@ -518,11 +524,11 @@ int hm_ix_add_locked(hm_index *idx, uint32_t list, int type,
     *added = 0;
     if (!nb) return hm_fail(&idx->err, HM_E_INVALID_ARGUMENT, "unknown hash type %d", type);
     if ((st = check_list(idx, list)) != HM_OK) return st;
-    if (!id || !valid_text(id, HM_MAX_ENTRY_ID, 0))
+    if (!id || !hm_ix_valid_text(id, HM_MAX_ENTRY_ID, 0))
         return hm_fail(&idx->err, HM_E_INVALID_ARGUMENT,
                        "entry ids are 1 to %d bytes without control characters",
                        HM_MAX_ENTRY_ID);
-    if (labels && !valid_text(labels, HM_MAX_LABELS, 1))
+    if (labels && !hm_ix_valid_text(labels, HM_MAX_LABELS, 1))
         return hm_fail(&idx->err, HM_E_INVALID_ARGUMENT,
                        "labels are at most %d bytes without control characters",
                        HM_MAX_LABELS);

@@ -118,6 +118,12 @@ struct hm_index {
     uint64_t generation;
 };
 
+/* The text rules of hm_index_list and hm_index_add: entry ids and labels
+ * are at most `max` bytes (at least 1 unless allow_empty) without control
+ * characters; list names are 1 to HM_MAX_NAME such bytes and UTF-8. */
+int hm_ix_valid_text(const char *s, size_t max, int allow_empty);
+int hm_ix_valid_list_name(const char *name);
+
 /* Writer internals shared by index.c, ingest.c and persist.c.  The caller
  * holds wlock. */
 int hm_ix_list_locked(hm_index *idx, const char *name, uint32_t *id);

@@ -3,8 +3,10 @@
  * Hash-list ingest: the line formats users have (docs/hashlist-formats.md)
  * turned into staged entries.  Lines are read with a length limit, so a
  * hostile list cannot make us buffer more than HM_INDEX_MAX_LINE bytes.
- * Strict loads are all-or-nothing: a bad line rolls back everything the
- * file staged.
+ * Every line must be UTF-8 without NUL bytes.  Strict loads are
+ * all-or-nothing: a bad line rolls back everything the file staged.  A
+ * file with content of which nothing loads fails in either mode, so that
+ * a mistyped or garbage file is never a silent empty list.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "index_internal.h"
+#include "../common/utf8.h"
 
 #define MAX_FIELDS 16
 
@@ -123,25 +126,56 @@ static int split_csv(char *line, char **f, int maxf) {
     }
 }
 
-/* Hash type from a list's type name: ours, and python-threatexchange's. */
-static int type_from_name(const char *name, int *unsupported) {
-    static const struct { const char *name; int type; } alias[] = {
-        {"video_md5", HM_HASH_MD5}, {"photo_md5", HM_HASH_MD5},
-        {"video_sha256", HM_HASH_SHA256}, {"photo_sha256", HM_HASH_SHA256},
-        {"pdq_hash", HM_HASH_PDQ}, {"HASH_PDQ", HM_HASH_PDQ},
-        {"HASH_MD5", HM_HASH_MD5}, {"HASH_SHA256", HM_HASH_SHA256}};
+/* ---- type names -------------------------------------------------------------- */
+
+/* Type names a list may give besides ours (hm_hash_type_name): the
+ * python-threatexchange and ThreatExchange names of the types we index. */
+static const struct {
+    const char *name;
+    int type;
+} kAlias[] = {{"video_md5", HM_HASH_MD5},       {"photo_md5", HM_HASH_MD5},
+              {"video_sha256", HM_HASH_SHA256}, {"photo_sha256", HM_HASH_SHA256},
+              {"pdq_hash", HM_HASH_PDQ},        {"HASH_PDQ", HM_HASH_PDQ},
+              {"HASH_MD5", HM_HASH_MD5},        {"HASH_SHA256", HM_HASH_SHA256}};
+
+/* python-threatexchange's signal types (SignalType.get_name(), built in
+ * and in its extensions) that libhashmatch does not index.  A line of one
+ * of these is well formed and counted as unsupported; any other name that
+ * is not a type above is an error.  Its indexed types, pdq, video_md5 and
+ * video_sha256, are names above. */
+static const char *const kUnindexed[] = {
+    "raw_text",   "text_md5", "url",     "url_md5",   "trend_query", "video_tmk_pdqf",
+    "video_vpdq", "tlsh",     "text_tlsh", "pdq_ocr", "clip",        "sscd"};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The hash type a list's type name stands for, or 0: then *unindexed says
+ * whether the name is a known signal type that we do not index. */
+static int type_from_name(const char *name, int *unindexed) {
     int t = hm_hash_type_from_name(name);
-    *unsupported = 0;
+    *unindexed = 0;
     if (t) return t;
-    for (size_t i = 0; i < sizeof alias / sizeof alias[0]; i++)
-        if (strcmp(alias[i].name, name) == 0) return alias[i].type;
-    /* a plausible signal-type name that we do not index (url, text, tmk) */
-    *unsupported = 1;
-    for (const char *p = name; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-              (*p >= '0' && *p <= '9') || *p == '_'))
-            *unsupported = 0;
+    for (size_t i = 0; i < COUNT(kAlias); i++)
+        if (strcmp(kAlias[i].name, name) == 0) return kAlias[i].type;
+    for (size_t i = 0; i < COUNT(kUnindexed); i++)
+        if (strcmp(kUnindexed[i], name) == 0) *unindexed = 1;
     return 0;
+}
+
+/* Could `s` be meant as a type name (known or mistyped), rather than a
+ * hash?  A letter, then letters, digits, '_' or '-', not all hex digits. */
+static int name_like(const char *s) {
+    int hex = 1;
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))) return 0;
+    for (const char *p = s; *p; p++) {
+        const char c = *p;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-'))
+            return 0;
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+            hex = 0;
+    }
+    return !hex;
 }
 
 /* ---- the load ------------------------------------------------------------------- */
@@ -153,6 +187,7 @@ typedef struct load {
     const char *source;
     const char *default_list;
     uint64_t line;
+    uint64_t headers; /* header lines read (not content) */
     int format;
     int col[5]; /* pytx CSV: signal_type, signal_str, collab, category, tags */
     char msg[HM_ERRMSG_MAX];
@@ -178,7 +213,21 @@ static int reject(load *L, const char *fmt, ...) {
     return HM_OK;
 }
 
-/* Stage one entry from strings; rejects the line when the hash is bad. */
+/* A type name that is neither indexed nor a known signal type. */
+static int reject_type(load *L, const char *name) {
+    char known[200];
+    size_t n = 0;
+    known[0] = '\0';
+    for (int t = 1; t <= HM_HASH_TYPE_MAX && n < sizeof known; t++)
+        n += (size_t)snprintf(known + n, sizeof known - n, "%s, ", hm_hash_type_name(t));
+    for (size_t i = 0; i < COUNT(kAlias) && n < sizeof known; i++)
+        n += (size_t)snprintf(known + n, sizeof known - n, "%s%s", kAlias[i].name,
+                              i + 1 < COUNT(kAlias) ? ", " : "");
+    L->rep->unknown_type++;
+    return reject(L, "unknown hash type \"%.40s\" (known: %s)", name, known);
+}
+
+/* Stage one entry from strings; rejects the line when a field is bad. */
 static int put(load *L, int type, const char *hex, const char *id,
                const char *list_name, const char *labels) {
     hm_hash h;
@@ -188,10 +237,9 @@ static int put(load *L, int type, const char *hex, const char *id,
         return reject(L, "bad %s hash \"%.80s\" (expected %u hex digits)",
                       hm_hash_type_name(type), hex, hm_hash_bits(type) / 4);
     if (!list_name || !*list_name) list_name = L->default_list;
-    if ((st = hm_ix_list_locked(L->idx, list_name, &list)) != HM_OK) {
-        if (st == HM_E_INVALID_ARGUMENT) return reject(L, "bad list name");
-        return st;
-    }
+    st = hm_ix_list_locked(L->idx, list_name, &list);
+    if (st == HM_E_INVALID_ARGUMENT) return reject(L, "%s", L->idx->err.msg);
+    if (st != HM_OK) return st;
     if (!id || !*id) id = hex;
     st = hm_ix_add_locked(L->idx, list, type, h.bytes, id, labels, HM_NO_AUX, &added);
     if (st == HM_E_INVALID_ARGUMENT) return reject(L, "%s", L->idx->err.msg);
@@ -201,39 +249,50 @@ static int put(load *L, int type, const char *hex, const char *id,
     return HM_OK;
 }
 
+/* The type of a bare hash: from the options, else the one type of its
+ * length.  A length that several types share fails the load (strict or
+ * not): the list's type must be given. */
 static int plain_type(load *L, const char *hex, int *type) {
+    const size_t n = strlen(hex);
+    char names[64] = "";
+    int found = 0, len = 0;
+    *type = 0;
     if (L->o->hash_type) {
         *type = L->o->hash_type;
         return HM_OK;
     }
-    if (strlen(hex) == 32) {
-        *type = HM_HASH_MD5;
-        return HM_OK;
-    }
+    for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
+        if (hm_hash_bits(t) / 4 == n) {
+            *type = t;
+            found++;
+        }
+    if (found == 1) return HM_OK;
+    if (!found) return reject(L, "no hash type has %zu hex digits", n);
+    for (int t = 1, k = 0; t <= HM_HASH_TYPE_MAX; t++)
+        if (hm_hash_bits(t) / 4 == n)
+            len += snprintf(names + len, sizeof names - (size_t)len, "%s%s",
+                            k++ ? (k == found ? " or " : ", ") : "", hm_hash_type_name(t));
     snprintf(L->msg, sizeof L->msg,
-             "%s:%llu: a hash of %zu hex digits could be of several types: "
-             "set the hash type of this list",
-             L->source, (unsigned long long)L->line, strlen(hex));
+             "%s:%llu: a bare hash of %zu hex digits may be %s: the list's hash "
+             "type must be given (hash_type in hm_list_load_opts)",
+             L->source, (unsigned long long)L->line, n, names);
     return HM_E_INVALID_ARGUMENT;
 }
 
-static int detect(load *L, char *line) {
+static int detect(char *line) {
     char copy[512], *f[MAX_FIELDS];
     snprintf(copy, sizeof copy, "%s", line);
     if (strchr(line, ',')) {
-        int n = split_csv(copy, f, MAX_FIELDS), unsup;
+        int n = split_csv(copy, f, MAX_FIELDS);
         for (int i = 0; i < n; i++) {
             const char *x = trim(f[i]);
             if (strcmp(x, "signal_type") == 0) return HM_LIST_PYTX_CSV;
             if (strcmp(x, "hash_type") == 0) return HM_LIST_CANONICAL;
         }
-        return n > 0 && type_from_name(trim(f[0]), &unsup) ? HM_LIST_CANONICAL
-                                                          : HM_LIST_PLAIN;
+        return n > 1 && name_like(trim(f[0])) ? HM_LIST_CANONICAL : HM_LIST_PLAIN;
     }
     char *save, *tok = strtok_r(copy, " \t", &save), *second = strtok_r(NULL, " \t", &save);
-    int unsup;
-    if (tok && second && (type_from_name(tok, &unsup) || unsup)) return HM_LIST_TYPED;
-    return HM_LIST_PLAIN;
+    return tok && second && name_like(tok) ? HM_LIST_TYPED : HM_LIST_PLAIN;
 }
 
 static int pytx_header(load *L, char *line) {
@@ -252,6 +311,7 @@ static int pytx_header(load *L, char *line) {
                  L->source, (unsigned long long)L->line);
         return HM_E_PARSE;
     }
+    L->headers++;
     return HM_OK;
 }
 
@@ -263,8 +323,10 @@ static int one_line(load *L, char *line, int *header_done) {
         char *hex = trim(line);
         if (strpbrk(hex, " \t,"))
             return reject(L, "expected one hash per line");
+        if (hex[strspn(hex, "0123456789abcdefABCDEF")])
+            return reject(L, "expected a hash of hex digits, found \"%.40s\"", hex);
         int st = plain_type(L, hex, &type);
-        if (st != HM_OK) return st;
+        if (st != HM_OK || !type) return st; /* !type: rejected (lenient) */
         return put(L, type, hex, NULL, NULL, L->o->labels);
     }
     case HM_LIST_TYPED: {
@@ -274,7 +336,7 @@ static int one_line(load *L, char *line, int *header_done) {
                 L->rep->unsupported++;
                 return HM_OK;
             }
-            return reject(L, "unknown hash type \"%.40s\"", name);
+            return reject_type(L, name);
         }
         char *hex = name ? strtok_r(NULL, " \t", &save) : NULL;
         if (!hex || strtok_r(NULL, " \t", &save))
@@ -295,7 +357,7 @@ static int one_line(load *L, char *line, int *header_done) {
                 L->rep->unsupported++;
                 return HM_OK;
             }
-            return reject(L, "unknown signal type \"%.40s\"", stype);
+            return reject_type(L, stype);
         }
         const char *category = COL(3);
         if (category && strcmp(category, "NEGATIVE_CLASS") == 0 &&
@@ -311,7 +373,10 @@ static int one_line(load *L, char *line, int *header_done) {
         if ((n = split_csv(line, f, MAX_FIELDS)) < 0) return reject(L, "unclosed quote");
         if (!*header_done) {
             *header_done = 1;
-            if (strcmp(trim(f[0]), "hash_type") == 0) return HM_OK;
+            if (strcmp(trim(f[0]), "hash_type") == 0) {
+                L->headers++;
+                return HM_OK;
+            }
         }
         if (n < 2 || n > 5)
             return reject(L, "expected hash_type,hash,entry_id,list,labels");
@@ -320,13 +385,60 @@ static int one_line(load *L, char *line, int *header_done) {
                 L->rep->unsupported++;
                 return HM_OK;
             }
-            return reject(L, "unknown hash type \"%.40s\"", trim(f[0]));
+            return reject_type(L, trim(f[0]));
         }
         return put(L, type, trim(f[1]), n > 2 ? trim(f[2]) : NULL,
                    n > 3 ? trim(f[3]) : NULL,
                    n > 4 && *trim(f[4]) ? trim(f[4]) : L->o->labels);
     }
     return HM_E_INTERNAL;
+}
+
+/* Is the line not UTF-8 text (a NUL byte, a malformed sequence)?  Then
+ * it is rejected, with the status in *st. */
+static int bad_text(load *L, const char *line, size_t len, int *st) {
+    const unsigned char *u = (const unsigned char *)line;
+    const char *nul = memchr(line, '\0', len);
+    const size_t bad = hm_utf8_invalid_at(line, len);
+    if (L->line == 1 && len >= 2 &&
+        ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff)))
+        *st = reject(L, "the file is UTF-16 (it starts with a UTF-16 byte-order mark): "
+                        "hash lists are UTF-8 text");
+    else if (nul && (size_t)(nul - line) <= bad)
+        *st = reject(L, "NUL byte at byte %zu of the line (hash lists are UTF-8 text)",
+                     (size_t)(nul - line) + 1);
+    else if (bad < len)
+        *st = reject(L, "not UTF-8: byte 0x%02x at byte %zu of the line (hash lists are "
+                        "UTF-8 text)", u[bad], bad + 1);
+    else
+        return 0;
+    return 1;
+}
+
+/* Nothing loaded from a file with content: the load fails.  Skipped
+ * NEGATIVE_CLASS rows count as loaded (the file was read right and the
+ * options skipped them); lines of types we do not index do not. */
+static int nothing_loaded(load *L, uint64_t content) {
+    static const char *fmt_name[] = {"", "one hash per line", "\"<type> <hash>\" lines",
+                                     "python-threatexchange CSV", "canonical CSV"};
+    const hm_list_load_report *r = L->rep;
+    char why[HM_ERRMSG_MAX - 64];
+    int n = 0;
+    if (r->rejected)
+        n = snprintf(why, sizeof why, "%llu rejected (the first at line %llu)%s",
+                     (unsigned long long)r->rejected, (unsigned long long)r->first_bad_line,
+                     r->unsupported ? ", " : "");
+    if (r->unsupported)
+        snprintf(why + n, sizeof why - (size_t)n,
+                 "%llu of signal types libhashmatch does not index (url, raw_text, ...)",
+                 (unsigned long long)r->unsupported);
+    return hm_fail(&L->idx->err, HM_E_UNKNOWN_FORMAT,
+                   "%s: nothing loaded from %llu %s of content%s%s: %s "
+                   "(docs/hashlist-formats.md)",
+                   L->source, (unsigned long long)content, content == 1 ? "line" : "lines",
+                   r->format ? " read as " : "",
+                   r->format > 0 && r->format <= HM_LIST_CANONICAL ? fmt_name[r->format] : "",
+                   why);
 }
 
 static int run(hm_index *idx, source *src, const char *name,
@@ -337,6 +449,7 @@ static int run(hm_index *idx, source *src, const char *name,
     load L;
     hm_ix_mark mark;
     int st = HM_OK, header_done = 0, r;
+    uint64_t content = 0; /* lines that are not blank, comments or headers */
     size_t len;
     if (!opts) {
         hm_list_load_opts_init(&defaults);
@@ -347,6 +460,16 @@ static int run(hm_index *idx, source *src, const char *name,
     if (opts->format < HM_LIST_AUTO || opts->format > HM_LIST_CANONICAL ||
         (opts->hash_type && !hm_hash_bits(opts->hash_type)))
         return hm_fail(&idx->err, HM_E_INVALID_ARGUMENT, "bad list-load options");
+    if (opts->list && !hm_ix_valid_list_name(opts->list))
+        return hm_fail(&idx->err, HM_E_INVALID_ARGUMENT,
+                       "bad list-load options: list names are 1 to %d bytes of UTF-8 "
+                       "without control characters", HM_MAX_NAME);
+    if (opts->labels && (!hm_ix_valid_text(opts->labels, HM_MAX_LABELS, 1) ||
+                         hm_utf8_invalid_at(opts->labels, strlen(opts->labels)) !=
+                             strlen(opts->labels)))
+        return hm_fail(&idx->err, HM_E_INVALID_ARGUMENT,
+                       "bad list-load options: labels are at most %d bytes of UTF-8 "
+                       "without control characters", HM_MAX_LABELS);
     memset(&L, 0, sizeof L);
     L.idx = idx;
     L.o = opts;
@@ -363,6 +486,7 @@ static int run(hm_index *idx, source *src, const char *name,
             break;
         }
         if (r == -1) {
+            content++;
             if (opts->strict) {
                 st = hm_fail(&idx->err, HM_E_LIMIT,
                              "%s:%llu: line longer than %llu bytes "
@@ -377,19 +501,30 @@ static int run(hm_index *idx, source *src, const char *name,
             continue;
         }
         char *line = src->buf;
-        if (L.line == 1 && (unsigned char)line[0] == 0xef &&
-            (unsigned char)line[1] == 0xbb && (unsigned char)line[2] == 0xbf)
+        if (L.line == 1 && len >= 3 && (unsigned char)line[0] == 0xef &&
+            (unsigned char)line[1] == 0xbb && (unsigned char)line[2] == 0xbf) {
             line += 3; /* UTF-8 byte-order mark */
-        char *t = trim(line);
-        if (!*t || *t == '#') continue;
-        if (L.format == HM_LIST_AUTO) L.format = detect(&L, t);
-        report->format = L.format;
-        if ((st = one_line(&L, t, &header_done)) != HM_OK) {
+            len -= 3;
+        }
+        /* before anything reads it as a C string, which a NUL would cut */
+        const uint64_t headers = L.headers;
+        if (!bad_text(&L, line, len, &st)) {
+            char *t = trim(line);
+            if (!*t || *t == '#') continue;
+            if (L.format == HM_LIST_AUTO) L.format = detect(t);
+            report->format = L.format;
+            st = one_line(&L, t, &header_done);
+        }
+        if (L.headers == headers) content++;
+        if (st != HM_OK) {
             if (!idx->err.msg[0] || st == HM_E_PARSE || st == HM_E_INVALID_ARGUMENT)
                 hm_fail(&idx->err, st, "%s", L.msg);
             break;
         }
     }
+    if (st == HM_OK && content &&
+        report->added + report->duplicates + report->negative == 0)
+        st = nothing_loaded(&L, content);
     if (st != HM_OK) {
         hm_ix_rollback(idx, &mark);
         report->added = 0;
@@ -399,13 +534,32 @@ static int run(hm_index *idx, source *src, const char *name,
     return st;
 }
 
-/* Default list name: the file's base name without its extension. */
-static void base_name(const char *path, char *out, size_t cap) {
-    const char *b = strrchr(path, '/');
+/* The default list name: the file's base name without its extension, with
+ * bytes that are not UTF-8 text (control characters included) written as
+ * U+FFFD and cut to HM_MAX_NAME bytes at a character boundary. */
+static void default_list(const char *path, char out[HM_MAX_NAME + 1]) {
+    const char *b = strrchr(path, '/'), *dot;
+    size_t n, o = 0;
     b = b ? b + 1 : path;
-    snprintf(out, cap, "%s", *b ? b : "default");
-    char *dot = strrchr(out, '.');
-    if (dot && dot != out) *dot = '\0';
+    dot = strrchr(b, '.');
+    n = dot && dot != b ? (size_t)(dot - b) : strlen(b);
+    for (size_t i = 0; i < n;) {
+        const unsigned char *u = (const unsigned char *)b + i;
+        size_t k = hm_utf8_seq(u, n - i);
+        const char *piece = (const char *)u;
+        size_t plen = k;
+        if (!k || *u < 0x20 || *u == 0x7f) {
+            piece = "\xef\xbf\xbd";
+            plen = 3;
+            k = 1;
+        }
+        if (o + plen > HM_MAX_NAME) break;
+        memcpy(out + o, piece, plen);
+        o += plen;
+        i += k;
+    }
+    if (o) out[o] = '\0';
+    else snprintf(out, HM_MAX_NAME + 1, "default");
 }
 
 hm_status hm_index_load_list(hm_index *idx, const char *path,
@@ -420,7 +574,7 @@ hm_status hm_index_load_list(hm_index *idx, const char *path,
     if (!(src.f = fopen(path, "rb"))) {
         st = hm_fail(&idx->err, HM_E_IO, "%s: %s", path, strerror(errno));
     } else {
-        base_name(path, list, sizeof list);
+        default_list(path, list);
         st = run(idx, &src, path, list, opts, report);
         fclose(src.f);
     }
@@ -439,7 +593,7 @@ hm_status hm_index_load_list_memory(hm_index *idx, const void *data,
     char list[HM_MAX_NAME + 1];
     src.mem = data;
     src.size = size;
-    base_name(name ? name : "default", list, sizeof list);
+    default_list(name ? name : "default", list);
     pthread_mutex_lock(&idx->wlock);
     hm_err_clear(&idx->err);
     st = run(idx, &src, name ? name : "(memory)", list, opts, report);

@@ -346,13 +346,6 @@ hm_status hm_index_save_memory(hm_index *idx, void **data, size_t *size) {
 
 #define BAD(...) (hm_fail(err, HM_E_CORRUPT, __VA_ARGS__))
 
-static int valid_str(const char *s, size_t max, int allow_empty) {
-    size_t n = 0;
-    for (; s[n]; n++)
-        if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f || n >= max) return 0;
-    return allow_empty || n > 0;
-}
-
 typedef struct parsed {
     uint32_t nlists;
     hm_list_rec *lists;
@@ -452,7 +445,9 @@ static int parse(const uint8_t *m, uint64_t size, const char *path, parsed *p,
             return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
         memcpy(p->names[l], q + LIST_REC, nl);
         p->names[l][nl] = '\0';
-        if (strlen(p->names[l]) != nl || !valid_str(p->names[l], HM_MAX_NAME, 0))
+        /* not held to UTF-8 (hm_ix_valid_list_name): files written before
+         * list names had to be UTF-8 stay readable */
+        if (strlen(p->names[l]) != nl || !hm_ix_valid_text(p->names[l], HM_MAX_NAME, 0))
             return BAD("%s: list %u has an invalid name", path, l);
         for (uint32_t o = 0; o < l; o++)
             if (strcmp(p->names[o], p->names[l]) == 0)
@@ -481,8 +476,8 @@ static int parse(const uint8_t *m, uint64_t size, const char *path, parsed *p,
         const unsigned nb = hm_hash_bits(type) / 8;
         if (!nb || q[13] || q[14] || q[15] || list >= p->nlists || id >= slen ||
             lab >= slen || end - q - (ptrdiff_t)ENTRY_FIXED < (ptrdiff_t)nb ||
-            !valid_str(str + id, HM_MAX_ENTRY_ID, 0) ||
-            !valid_str(str + lab, HM_MAX_LABELS, 1))
+            !hm_ix_valid_text(str + id, HM_MAX_ENTRY_ID, 0) ||
+            !hm_ix_valid_text(str + lab, HM_MAX_LABELS, 1))
             return BAD("%s: entry %llu is malformed", path, (unsigned long long)i);
         hm_seg_input *x = &p->in[p->nin++];
         x->list = list;

@@ -12,8 +12,8 @@ static void usage(FILE *f) {
         "\n"
         "Build an index file from hash lists and from known media.\n"
         "\n"
-        "Each argument is, by its content:\n"
-        "  a hash list (a text file): one hash per line, \"<type> <hash>\" lines,\n"
+        "Each argument is, by its content (never its name):\n"
+        "  a hash list (text, stray bytes included): one hash per line, \"<type> <hash>\" lines,\n"
         "    python-threatexchange dataset CSV, or hash_type,hash,entry_id,list,labels\n"
         "    CSV (docs/hashlist-formats.md); rejected lines are reported;\n"
         "  a vPDQ hash file (frame,quality,pdqhex,timestamp lines): a known video;\n"
@@ -38,7 +38,8 @@ static void usage(FILE *f) {
         "  --crops             media images: also add the hashes of 9 crops of 90%%\n"
         "                      of each side, so that copies cropped up to ~10%% match\n"
         "  --list-format F     auto (default), plain, typed, pytx-csv, canonical\n"
-        "                      (--format F is the same)\n"
+        "                      (--format F is the same); given, every file that is not\n"
+        "                      an image or a video is read as a hash list\n"
         "  --type T            hash type of plain lines (pdq, phash, ...)\n"
         "  --lenient           skip malformed list lines (reported) instead of failing\n"
         "  --bktree            also build the BK-tree (for benchmarks)\n"
@@ -50,10 +51,11 @@ static void usage(FILE *f) {
         "  --pdq-flavour, --exif-orientation, --fast, --max-pixels, --max-bytes\n"
         "                      image decoding ('hashcheck hash --help')\n"
         "  -j N, -L, --progress, --no-progress, -q   as for 'hashcheck hash'\n"
+        "                      (-q: no per-list counts either)\n"
         "\n"
-        "Exit status: 0 success; 1 an input failed (a hash list in strict mode:\n"
-        "nothing is written; a media file: reported, skipped, the index is\n"
-        "written); 2 usage error.\n");
+        "Exit status: 0 success; 1 an input failed (a hash list: a bad line in\n"
+        "strict mode, or nothing loaded from it; nothing is written; a media file:\n"
+        "reported, skipped, the index is written); 2 usage error.\n");
 }
 
 /* ---- hash lists (shared with match --list) --------------------------------- */
@@ -103,27 +105,56 @@ int hc_list_option(int argc, char **argv, int *i, hc_list_args *la) {
     return 1;
 }
 
+/* Rejected lines shown per list; the rest are counted in the report. */
+#define SHOWN_REJECTS 10
+
+typedef struct rejects {
+    uint64_t seen;
+} rejects;
+
 static void print_line_error(void *user, const char *source, uint64_t line,
                              const char *msg) {
-    (void)user;
-    fprintf(stderr, "hashcheck: %s:%llu: %s (skipped)\n", source, (unsigned long long)line,
-            msg);
+    rejects *rj = user;
+    if (rj->seen++ < SHOWN_REJECTS)
+        fprintf(stderr, "hashcheck: %s:%llu: %s (skipped)\n", source, (unsigned long long)line,
+                msg);
+}
+
+/* ", N thing(s)" when N is not 0 (always for `always`). */
+static void count(sbuf *b, uint64_t n, const char *one, const char *many, int always) {
+    if (n || always)
+        sb_printf(b, "%s%llu %s", b->n ? ", " : "", (unsigned long long)n, n == 1 ? one : many);
 }
 
 int hc_load_list(hm_index *idx, hc_list_args *la, const char *path) {
     hm_list_load_report r;
+    rejects rj = {0};
     la->opts.on_error = la->opts.strict ? NULL : print_line_error;
+    la->opts.user = &rj;
     hm_status st = hm_index_load_list(idx, path, &la->opts, &r);
+    if (rj.seen > SHOWN_REJECTS)
+        hc_err("%s: %llu more rejected lines not shown", path,
+               (unsigned long long)(rj.seen - SHOWN_REJECTS));
     if (st != HM_OK) {
-        hc_err("%s (%s)", hm_index_errmsg(idx), hm_strerror(st));
+        hc_err("%s", hm_index_errmsg(idx));
+        if (st == HM_E_INVALID_ARGUMENT && r.format == HM_LIST_PLAIN && !la->opts.hash_type)
+            hc_err("give the hash type of a list of bare hashes with --type (pdq, phash, "
+                   "dhash, ahash, md5, sha256)");
         return 1;
     }
-    fprintf(stderr,
-            "hashcheck: %s: %llu added, %llu duplicates, %llu rejected, "
-            "%llu unsupported, %llu negative\n",
-            path, (unsigned long long)r.added, (unsigned long long)r.duplicates,
-            (unsigned long long)r.rejected, (unsigned long long)r.unsupported,
-            (unsigned long long)r.negative);
+    if (!la->quiet) {
+        sbuf b = {0};
+        count(&b, r.added, "entry added", "entries added", 1);
+        count(&b, r.duplicates, "duplicate", "duplicates", 0);
+        count(&b, r.rejected, "line rejected", "lines rejected", 0);
+        if (r.unknown_type)
+            sb_printf(&b, " (%llu with an unknown hash type)", (unsigned long long)r.unknown_type);
+        count(&b, r.unsupported, "line of a signal type not indexed",
+              "lines of signal types not indexed", 0);
+        count(&b, r.negative, "negative row skipped", "negative rows skipped", 0);
+        if (!b.oom) hc_err("%s: %s", path, b.p);
+        sb_free(&b);
+    }
     return 0;
 }
 
@@ -408,13 +439,19 @@ int cmd_index(int argc, char **argv) {
     if (la.bktree)
         hm_index_set(c.idx, HM_INDEX_STRUCTURES, (1 << HM_STRUCT_MIH) | (1 << HM_STRUCT_BKTREE));
     c.labels = la.opts.labels;
-    /* 1. hash lists and vPDQ files, in argument order; media are collected */
+    /* 1. hash lists and vPDQ files, in argument order; media are collected.
+     * With an explicit --list-format, a file that is neither an image nor
+     * a video is a list, however binary it looks. */
     int list_failed = 0, media_list_made = 0;
+    la.quiet = bc.quiet;
     for (int k = 0; k < npos && !list_failed; k++) {
         struct stat sb;
         const char *p = argv[k];
-        int is_file = stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
-        if (is_file && hc_is_text_file(p) && !hc_is_vpdq_file(p)) {
+        const int is_file = stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+        const hc_file_kind kind = is_file ? hc_file_kind_of(p) : HC_FILE_BINARY;
+        if (kind == HC_FILE_LIST ||
+            (is_file && kind == HC_FILE_BINARY && la.opts.format != HM_LIST_AUTO &&
+             !hc_is_video_file(&c.hcfg, &c.mo.video, p))) {
             list_failed = hc_load_list(c.idx, &la, p);
             continue;
         }
@@ -427,7 +464,7 @@ int cmd_index(int argc, char **argv) {
             }
             media_list_made = 1;
         }
-        if (is_file && hc_is_text_file(p)) {
+        if (kind == HC_FILE_VPDQ) {
             list_failed = add_vpdq_arg(&c, p);
         } else if (hc_walk(&c.media, &argv[k], 1, bc.follow, 0) != 0) {
             hc_err("out of memory");

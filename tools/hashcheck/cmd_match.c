@@ -440,6 +440,7 @@ int cmd_match(int argc, char **argv) {
         hc_err("%s", hm_index_errmsg(c.idx));
         goto done;
     }
+    la.quiet = bc.quiet;
     for (int k = 0; k < nlists; k++)
         if (hc_load_list(c.idx, &la, lists[k]) != 0) goto done;
     if (hm_index_commit(c.idx) != HM_OK) {

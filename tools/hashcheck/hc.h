@@ -229,6 +229,7 @@ int cmd_compare(int argc, char **argv);
 typedef struct hc_list_args {
     hm_list_load_opts opts;
     int bktree;
+    int quiet; /* -q: no load report (rejected lines are still shown) */
 } hc_list_args;
 void hc_list_args_init(hc_list_args *la);
 int hc_list_option(int argc, char **argv, int *i, hc_list_args *la);
@@ -240,7 +241,20 @@ int hc_read_vpdq(const char *path, hm_video_frame **frames, size_t *n, char *err
                  size_t errcap);
 /* 1 when the file's first data line is a vPDQ line. */
 int hc_is_vpdq_file(const char *path);
-/* 1 when the start of the file looks like text (a hash list). */
-int hc_is_text_file(const char *path);
+/* What a file argument of index build is, from its first 4 KB (never its
+ * name), by rules a stray byte cannot flip: an image signature; text
+ * whose first data line is a vPDQ line; binary (more than 1 byte in 32
+ * NUL or a control character that text does not use, and more than one
+ * such byte): a video or a file known by its digests; anything else,
+ * UTF-16 text included, is a hash list. */
+typedef enum hc_file_kind {
+    HC_FILE_LIST,
+    HC_FILE_VPDQ,
+    HC_FILE_IMAGE,
+    HC_FILE_BINARY
+} hc_file_kind;
+hc_file_kind hc_file_kind_of(const char *path);
+/* 1 when the video reader opens the file (an allowed container and codec). */
+int hc_is_video_file(const hc_hasher_cfg *cfg, const hm_video_opts *opts, const char *path);
 
 #endif

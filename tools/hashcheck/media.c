@@ -224,19 +224,39 @@ void hc_media_free(hc_media *m) {
 
 /* ---- text files: hash lists and vPDQ hash files ---------------------------- */
 
-int hc_is_text_file(const char *path) {
+hc_file_kind hc_file_kind_of(const char *path) {
     unsigned char buf[4096];
+    size_t bad = 0;
     FILE *f = fopen(path, "rb");
-    if (!f) return 0;
-    size_t n = fread(buf, 1, sizeof buf, f);
+    if (!f) return HC_FILE_BINARY; /* the media reader reports why */
+    const size_t n = fread(buf, 1, sizeof buf, f);
     fclose(f);
-    if (n == 0) return 1; /* an empty list */
+    if (n == 0) return HC_FILE_LIST; /* an empty list */
+    if (hm_detect_format(buf, n) != HM_FORMAT_UNKNOWN) return HC_FILE_IMAGE;
+    /* UTF-16 text: a list, which the library refuses saying why */
+    if (n >= 2 && ((buf[0] == 0xff && buf[1] == 0xfe) || (buf[0] == 0xfe && buf[1] == 0xff)))
+        return HC_FILE_LIST;
+    if (hc_is_vpdq_file(path)) return HC_FILE_VPDQ;
     for (size_t i = 0; i < n; i++) {
-        unsigned c = buf[i];
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') return 0;
-        if (c == 0x7f) return 0;
+        const unsigned c = buf[i];
+        bad += (c < 0x20 && !(c >= '\t' && c <= '\r')) || c == 0x7f;
     }
-    return 1;
+    /* binary when more than 1 byte in 32 (and more than one byte) is NUL
+     * or a control character that text does not use: media and other
+     * binary files have far more, a list with a stray byte far fewer */
+    return bad >= 2 && bad * 32 > n ? HC_FILE_BINARY : HC_FILE_LIST;
+}
+
+int hc_is_video_file(const hc_hasher_cfg *cfg, const hm_video_opts *opts, const char *path) {
+    hm_hasher *h;
+    hm_video *v;
+    hm_video_opts vo = *opts;
+    if (hc_hasher_new(cfg, &h) != HM_OK) return 0;
+    vo.types = HM_TYPE_BIT(HM_HASH_PDQ);
+    const int yes = hm_video_open_file(h, path, &vo, &v) == HM_OK;
+    if (yes) hm_video_close(v);
+    hm_hasher_free(h);
+    return yes;
 }
 
 int hc_is_vpdq_file(const char *path) {

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/utf8.h"
 #include "hc.h"
 
 /* ---- growable strings ---------------------------------------------------- */
@@ -73,44 +74,19 @@ void sb_printf(sbuf *b, const char *fmt, ...) {
     b->n += (size_t)n;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s) {
-    unsigned c = s[0];
-    if (c < 0x80) return 1;
-    if (c >= 0xc2 && c <= 0xdf) return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-    if (c >= 0xe0 && c <= 0xef) {
-        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80) return 0;
-        if (c == 0xe0 && s[1] < 0xa0) return 0; /* overlong */
-        if (c == 0xed && s[1] >= 0xa0) return 0; /* surrogates */
-        return 3;
-    }
-    if (c >= 0xf0 && c <= 0xf4) {
-        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
-            return 0;
-        if (c == 0xf0 && s[1] < 0x90) return 0;
-        if (c == 0xf4 && s[1] >= 0x90) return 0;
-        return 4;
-    }
-    return 0;
-}
-
 int utf8_valid(const char *s) {
-    const unsigned char *u = (const unsigned char *)s;
-    while (*u) {
-        size_t k = utf8_seq(u);
-        if (!k) return 0;
-        u += k;
-    }
-    return 1;
+    const size_t n = strlen(s);
+    return hm_utf8_invalid_at(s, n) == n;
 }
 
 void sb_json_str(sbuf *b, const char *s) {
     const unsigned char *u = (const unsigned char *)(s ? s : "");
+    const unsigned char *end = u + strlen((const char *)u);
     sb_putc(b, '"');
     while (*u) {
         unsigned c = *u;
         if (c >= 0x80) {
-            size_t k = utf8_seq(u);
+            size_t k = hm_utf8_seq(u, (size_t)(end - u));
             if (k) {
                 sb_put(b, (const char *)u, k);
                 u += k;

@@ -321,10 +321,12 @@ const (
 type LoadOptions struct {
 	Format ListFormat
 	// HashType of plain lines; 0: from the length (32 hex digits: MD5;
-	// other lengths are ambiguous and need this field).
+	// 16 and 64 digits are ambiguous: the load fails with
+	// ErrInvalidArgument without this field).
 	HashType HashType
-	// Lenient skips and counts bad lines; by default the first bad line
-	// fails the load and nothing of the file is staged.
+	// Lenient skips and counts bad lines (a malformed hash, an unknown
+	// type name, a NUL byte, bytes that are not UTF-8); by default the
+	// first bad line fails the load and nothing of the file is staged.
 	Lenient bool
 	// IncludeNegative keeps python-threatexchange NEGATIVE_CLASS rows.
 	IncludeNegative bool
@@ -345,11 +347,12 @@ type LoadReport struct {
 	Lines        uint64     // lines read, comments and blanks included
 	Added        uint64     // entries staged
 	Duplicates   uint64     // entries already present
-	Rejected     uint64     // malformed lines (lenient mode)
-	Unsupported  uint64     // well-formed lines of a type not indexed (e.g. pytx "url")
+	Rejected     uint64     // bad lines skipped (lenient mode)
+	Unsupported  uint64     // well-formed lines of a pytx signal type not indexed (url, raw_text, ...)
 	Negative     uint64     // pytx NEGATIVE_CLASS rows skipped
 	Format       ListFormat // the format used (after detection)
 	FirstBadLine uint64     // line number of the first rejected line
+	UnknownType  uint64     // of the rejected lines, those naming an unknown hash type ("pdg")
 }
 
 // listCallback carries LoadOptions.OnError through C, and a panic of it
@@ -418,7 +421,8 @@ func (ix *Index) loadList(op string, opts *LoadOptions,
 	rep := LoadReport{Lines: uint64(r.lines), Added: uint64(r.added),
 		Duplicates: uint64(r.duplicates), Rejected: uint64(r.rejected),
 		Unsupported: uint64(r.unsupported), Negative: uint64(r.negative),
-		Format: ListFormat(r.format), FirstBadLine: uint64(r.first_bad_line)}
+		Format: ListFormat(r.format), FirstBadLine: uint64(r.first_bad_line),
+		UnknownType: uint64(r.unknown_type)}
 	if st != C.HM_OK {
 		return rep, ix.fail(st, op)
 	}
@@ -426,9 +430,13 @@ func (ix *Index) loadList(op string, opts *LoadOptions,
 }
 
 // LoadList stages every entry of a hash-list file (formats:
-// docs/hashlist-formats.md). opts may be nil. Errors (ErrIO, ErrParse in
-// strict mode, ErrLimit, ErrNoMemory) name the file and line; the report
-// is filled as far as the load went.
+// docs/hashlist-formats.md). opts may be nil. Errors name the file and
+// line: ErrIO; ErrParse (a bad line, strict mode); ErrUnknownFormat
+// (nothing loaded from a file with content: every line rejected, or of
+// types not indexed, in either mode); ErrInvalidArgument (bare hashes of
+// an ambiguous length without HashType, a List or Labels that is not
+// UTF-8 text); ErrLimit; ErrNoMemory. The report is filled as far as the
+// load went.
 func (ix *Index) LoadList(path string, opts *LoadOptions) (LoadReport, error) {
 	cpath, err := cString("LoadList", "path", path)
 	if err != nil {

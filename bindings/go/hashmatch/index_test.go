@@ -310,6 +310,56 @@ func TestLoadListOptionsAndErrors(t *testing.T) {
 	}
 }
 
+func TestLoadListMistypedTypeAndGarbage(t *testing.T) {
+	ix := mustIndex(t)
+	// A mistyped type name: an error naming the line and the name ...
+	_, err := ix.LoadListBytes([]byte("pdg,"+bridgePDQ+"\n"), "typo.csv", nil)
+	wantStatus(t, err, ErrParse)
+	if !strings.Contains(err.Error(), `typo.csv:1: unknown hash type "pdg"`) {
+		t.Errorf("error %q", err)
+	}
+	// ... or, lenient, a counted skip.
+	rep, err := ix.LoadListBytes([]byte("pdq,"+bridgePDQ+",a\npdg,"+bridgePDQ+",b\n"), "t",
+		&LoadOptions{Lenient: true})
+	if err != nil || rep.Added != 1 || rep.Rejected != 1 || rep.UnknownType != 1 || rep.FirstBadLine != 2 {
+		t.Errorf("lenient: %+v %v", rep, err)
+	}
+	// Nothing loaded from a file with content fails in both modes.
+	for _, lenient := range []bool{false, true} {
+		rep, err = ix.LoadListBytes([]byte("url https://example.com/\nraw_text some words\n"), "u",
+			&LoadOptions{Lenient: lenient})
+		wantStatus(t, err, ErrUnknownFormat)
+		if rep.Unsupported != 2 || !strings.Contains(err.Error(), "u: nothing loaded from 2 lines") {
+			t.Errorf("unsupported only: %+v %v", rep, err)
+		}
+	}
+	// Garbage: bytes of every value, NULs included.
+	garbage := make([]byte, 5000)
+	for i := range garbage {
+		garbage[i] = byte(i*7919 + i/13)
+	}
+	_, err = ix.LoadListBytes(garbage, "garbage", nil)
+	wantStatus(t, err, ErrParse)
+	_, err = ix.LoadListBytes(garbage, "garbage", &LoadOptions{Lenient: true})
+	wantStatus(t, err, ErrUnknownFormat)
+	// NUL bytes and malformed UTF-8 are bad lines.
+	_, err = ix.LoadListBytes([]byte("pdq,"+bridgePDQ+",id\x00,other\n"), "n", nil)
+	wantStatus(t, err, ErrParse)
+	if !strings.Contains(err.Error(), "n:1: NUL byte") {
+		t.Errorf("error %q", err)
+	}
+	_, err = ix.LoadListBytes([]byte("pdq,"+bridgePDQ+",id,list,caf\xe9\n"), "l", nil)
+	wantStatus(t, err, ErrParse)
+	_, err = ix.List("caf\xe9")
+	wantStatus(t, err, ErrInvalidArgument)
+	if err := ix.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := ix.Stats(); st.Entries != 1 || st.Lists != 1 {
+		t.Errorf("staged %d entries in %d lists, want 1 in 1", st.Entries, st.Lists)
+	}
+}
+
 func TestSaveLoad(t *testing.T) {
 	ix := loadKnown(t)
 	dir := t.TempDir()

@@ -248,7 +248,7 @@ def test_load_list_formats_and_report(tmp_path):
     plain = ("%s\n" % ("c" * 16)).encode()
     with pytest.raises(hm.InvalidArgumentError) as e:  # 16 digits: ambiguous without a type
         idx.load_list(plain, name="p")
-    assert "p:1" in str(e.value) and "several types" in str(e.value)
+    assert "p:1: a bare hash of 16 hex digits may be phash, dhash or ahash" in str(e.value)
     rep = idx.load_list(plain, name="p", hash_type="dhash", list="dh", labels="L")
     assert rep.added == 1
     idx.commit()
@@ -276,6 +276,47 @@ def test_load_list_strict_and_lenient(tmp_path):
     assert len(rep.errors) == 1 and rep.duplicates == 2
     with pytest.raises(hm.FileIOError):
         idx.load_list(tmp_path / "missing.txt")
+
+
+def test_load_list_mistyped_type_and_garbage(tmp_path):
+    pdq = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+    idx = hm.Index()
+    # a mistyped type name: an error naming the line and the name ...
+    with pytest.raises(hm.BadHashString) as e:
+        idx.load_list(("pdg,%s\n" % pdq).encode(), name="typo.csv")
+    assert 'typo.csv:1: unknown hash type "pdg"' in str(e.value)
+    assert e.value.status == -7
+    # ... or, lenient, a counted skip
+    rep = idx.load_list(("pdq,%s,a\npdg,%s,b\n" % (pdq, pdq)).encode(), name="t", strict=False)
+    assert (rep.added, rep.rejected, rep.unknown_type, rep.first_bad_line) == (1, 1, 1, 2)
+    assert [ln for _, ln, _ in rep.errors] == [2]
+    # a file from which nothing loads fails in both modes, staging nothing
+    for strict in (True, False):
+        with pytest.raises(hm.UnknownFormatError) as e:
+            idx.load_list(b"url https://example.com/\nraw_text some words\n", name="u",
+                          strict=strict)
+        assert "u: nothing loaded from 2 lines" in str(e.value) and e.value.status == -4
+    with pytest.raises(hm.UnknownFormatError) as e:
+        idx.load_list(("pdg,%s\n" % pdq).encode(), name="typo.csv", strict=False)
+    # garbage: random bytes, NULs included
+    rng = random.Random(3)
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(bytes(rng.getrandbits(8) for _ in range(5000)))
+    with pytest.raises(hm.BadHashString):
+        idx.load_list(garbage)
+    with pytest.raises(hm.UnknownFormatError):
+        idx.load_list(garbage, strict=False)
+    # NUL bytes and malformed UTF-8 are bad lines, not cut or accepted
+    with pytest.raises(hm.BadHashString) as e:
+        idx.load_list(("pdq,%s,id\0,other\n" % pdq).encode(), name="n")
+    assert "n:1: NUL byte" in str(e.value)
+    with pytest.raises(hm.BadHashString) as e:
+        idx.load_list(("pdq,%s,id,list,caf" % pdq).encode() + b"\xe9\n", name="l")
+    assert "l:1: not UTF-8: byte 0xe9" in str(e.value)
+    with pytest.raises(hm.InvalidArgumentError):
+        idx.list_id("caf\udce9")  # not UTF-8 once encoded
+    idx.commit()
+    assert len(idx) == 1 and [li.name for li in idx.lists()] == ["t"]
 
 
 def test_save_load_round_trip(tmp_path):

@@ -38,7 +38,8 @@ class DecodeError(Error):
 
 
 class UnknownFormatError(DecodeError):
-    """The content matches no supported format (``HM_E_UNKNOWN_FORMAT``)."""
+    """The content matches no supported format (``HM_E_UNKNOWN_FORMAT``):
+    media that no decoder takes, or a hash list from which nothing loads."""
 
 
 class UnsupportedError(Error):

@@ -84,13 +84,17 @@ class LoadReport(NamedTuple):
     lines: int
     added: int
     duplicates: int
+    #: bad lines skipped (lenient mode)
     rejected: int
+    #: lines of python-threatexchange signal types not indexed (url, ...)
     unsupported: int
     negative: int
     format: ListFormat
     first_bad_line: int
     #: (source, line, message) of rejected lines, at most ``max_errors``
     errors: List[Tuple[str, int, str]]
+    #: of the rejected lines, those naming an unknown hash type ("pdg")
+    unknown_type: int
 
 
 class IndexStats(NamedTuple):
@@ -707,9 +711,10 @@ class Index(_Queryable):
             source: a path, or the list's content as bytes.
             format: "auto", "plain", "typed", "pytx_csv", "canonical".
             hash_type: type of plain lines where the length is ambiguous.
-            strict: True (default): the first bad line raises
-                ``BadHashString`` and nothing is staged; False: bad lines are
-                skipped and reported.
+            strict: True (default): the first bad line (a malformed hash,
+                an unknown type name, a NUL byte or bytes that are not
+                UTF-8) raises ``BadHashString`` and nothing is staged;
+                False: bad lines are skipped and reported.
             include_negative: keep pytx NEGATIVE_CLASS rows.
             list: list for lines that name none (default: the file's base
                 name, or ``name``).
@@ -718,6 +723,16 @@ class Index(_Queryable):
             max_errors: most rejected lines kept in ``report.errors``.
 
         Returns a LoadReport.  Visible after ``commit()``.
+
+        Raises:
+            BadHashString: a bad line (strict mode).
+            UnknownFormatError: nothing loaded from a source with content
+                (every line rejected, or of types not indexed), in either
+                mode; nothing is staged.
+            InvalidArgumentError: bare hashes of a length several types
+                share (16 or 64 hex digits) without ``hash_type``; a list
+                name or labels that are not UTF-8 text.
+            FileIOError: the file cannot be read.
         """
         o = ffi.new("hm_list_load_opts *")
         lib.hm_list_load_opts_init(o)
@@ -743,7 +758,8 @@ class Index(_Queryable):
             self._check(idx, st)
         return LoadReport(int(rep.lines), int(rep.added), int(rep.duplicates),
                           int(rep.rejected), int(rep.unsupported), int(rep.negative),
-                          ListFormat(rep.format), int(rep.first_bad_line), sink.items)
+                          ListFormat(rep.format), int(rep.first_bad_line), sink.items,
+                          int(rep.unknown_type))
 
     # ---- persistence ---------------------------------------------------------------
 
