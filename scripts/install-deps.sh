@@ -12,6 +12,7 @@ pkgs=(
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
   ffmpeg valgrind
   python3 python3-pip python3-venv
+  go-md2man python3-jsonschema   # hashcheck's man page; its JSON schema test
 )
 missing=()
 for p in "${pkgs[@]}"; do
