@@ -55,9 +55,7 @@ typedef struct cmp_row {
     int variant;   /* --dihedral: the orientation of B that compared best */
     double time;   /* frame time in the video side, -1 none */
     const char *note;
-    /* vpdq */
-    double qp, tp;
-    uint32_t qf, qm, tf, tm;
+    hm_video_match v; /* vpdq: the figures (no strings, no ranges) */
 } cmp_row;
 
 typedef struct side {
@@ -285,18 +283,17 @@ static int vpdq_compare(const hc_media *a, const hc_media *b, const hm_video_mat
     r->distance = r->qa = r->qb = -1;
     r->time = -1;
     if (hm_results_video_count(res)) {
-        const hm_video_match *m = hm_results_video_get(res, 0);
-        r->qp = m->query_percent;
-        r->tp = m->target_percent;
-        r->qf = m->query_frames;
-        r->qm = m->query_matched;
-        r->tf = m->target_frames;
-        r->tm = m->target_matched;
-        r->variant = (int)m->variant;
+        r->v = *hm_results_video_get(res, 0);
+        r->v.video_id = r->v.list_name = r->v.labels = NULL; /* freed with res */
+        r->v.query_ranges = r->v.target_ranges = NULL;
+        r->v.n_query_ranges = r->v.n_target_ranges = 0;
+        r->variant = (int)r->v.variant;
     }
-    r->alike = r->qf && r->tf && r->qp + 1e-9 >= vo->query_percent &&
-               r->tp + 1e-9 >= vo->target_percent;
-    if (!r->tf || !r->qf) r->note = "no frame of quality >= 50 on one side";
+    const hm_video_match *v = &r->v;
+    r->alike = v->query_frames && v->target_frames &&
+               v->query_percent + 1e-9 >= vo->query_percent &&
+               v->target_percent + 1e-9 >= vo->target_percent;
+    if (!v->query_frames || !v->target_frames) r->note = "no frame of quality >= 50 on one side";
 out:
     hm_results_free(res);
     hm_index_free(idx);
@@ -372,7 +369,6 @@ static void json_side(sbuf *b, const char *key, const side *s) {
 static void render_json(sbuf *b, const cmp_cfg *c, const side *s, const cmp_row *rows,
                         int nrows, int alike) {
     hc_json_begin(b);
-    sb_putc(b, ',');
     json_side(b, "a", &s[0]);
     sb_putc(b, ',');
     json_side(b, "b", &s[1]);
@@ -381,13 +377,9 @@ static void render_json(sbuf *b, const cmp_cfg *c, const side *s, const cmp_row 
         const cmp_row *r = &rows[k];
         if (k) sb_putc(b, ',');
         if (r->type == 0) {
-            sb_puts(b, "{\"type\":\"vpdq\",\"query_percent\":");
-            sb_json_num(b, r->qp, 2);
-            sb_puts(b, ",\"target_percent\":");
-            sb_json_num(b, r->tp, 2);
-            sb_printf(b, ",\"query_frames\":%u,\"query_matched\":%u,\"target_frames\":%u,"
-                         "\"target_matched\":%u,\"frame_threshold\":%d,\"alike\":%s",
-                      r->qf, r->qm, r->tf, r->tm, r->threshold, r->alike ? "true" : "false");
+            sb_puts(b, "{\"type\":\"vpdq\"");
+            hc_json_vpdq(b, &r->v, r->threshold);
+            sb_printf(b, ",\"alike\":%s", r->alike ? "true" : "false");
         } else {
             sb_printf(b, "{\"type\":\"%s\",\"bits\":%u,", hm_hash_type_name(r->type),
                       hm_hash_bits(r->type));
@@ -434,8 +426,9 @@ static void render_text(sbuf *b, const side *s, const cmp_row *rows, int nrows, 
         if (r->type == 0) {
             sb_printf(b, "%-7s %9s %9d  %s: %.1f%% of B's frames (%u/%u) and %.1f%% of "
                          "A's (%u/%u) match",
-                      "vpdq", "-", r->threshold, r->alike ? "alike" : "different", r->qp,
-                      r->qm, r->qf, r->tp, r->tm, r->tf);
+                      "vpdq", "-", r->threshold, r->alike ? "alike" : "different",
+                      r->v.query_percent, r->v.query_matched, r->v.query_frames,
+                      r->v.target_percent, r->v.target_matched, r->v.target_frames);
         } else {
             char dist[32];
             if (r->distance >= 0) snprintf(dist, sizeof dist, "%d", r->distance);

@@ -186,7 +186,6 @@ static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
     switch (c->format) {
     case OUT_JSON:
         hc_json_begin(b);
-        sb_putc(b, ',');
         hc_json_media(b, in->path, m, 1);
         sb_puts(b, "}\n");
         return;

@@ -138,7 +138,6 @@ static void out_json(const match_ctx *c, const char *path, const hc_media *m,
                      const hm_results *res, size_t nhit, const hm_results *vres, size_t nv,
                      sbuf *b) {
     hc_json_begin(b);
-    sb_putc(b, ',');
     hc_json_media(b, path, m, c->with_frames);
     int lq = low_quality(m, c->qo.min_quality);
     if (lq >= 0) sb_printf(b, ",\"low_quality\":true");
@@ -178,14 +177,8 @@ static void out_json(const match_ctx *c, const char *path, const hc_media *m,
             sb_json_str(b, v->video_id);
             sb_puts(b, ",\"labels\":");
             sb_json_str(b, v->labels);
-            sb_puts(b, ",\"query_percent\":");
-            sb_json_num(b, v->query_percent, 2);
-            sb_puts(b, ",\"target_percent\":");
-            sb_json_num(b, v->target_percent, 2);
-            sb_printf(b, ",\"query_frames\":%u,\"query_matched\":%u,\"target_frames\":%u,"
-                         "\"target_matched\":%u,\"frame_threshold\":%d,\"query_ranges\":",
-                      v->query_frames, v->query_matched, v->target_frames, v->target_matched,
-                      c->vmo.distance);
+            hc_json_vpdq(b, v, c->vmo.distance);
+            sb_puts(b, ",\"query_ranges\":");
             json_ranges(b, v->query_ranges, v->n_query_ranges);
             sb_puts(b, ",\"target_ranges\":");
             json_ranges(b, v->target_ranges, v->n_target_ranges);

@@ -195,13 +195,17 @@ void hc_media_free(hc_media *m);
  * the "schema_version" field; docs/hashcheck.schema.json describes them and
  * docs/hashcheck.md says when the version changes. */
 #define HC_JSON_SCHEMA_VERSION 1
-/* The opening of a JSON record: {"schema_version":N */
+/* The opening of a JSON record, its other fields to follow:
+ * {"schema_version":N, */
 void hc_json_begin(sbuf *b);
 /* JSON pieces: one hash object; "file":... (with "file_hex" when the path
  * is not UTF-8); the fields of a hashed input (no braces). */
 void hc_json_hash(sbuf *b, const hm_hash *h);
 void hc_json_file(sbuf *b, const char *path);
 void hc_json_media(sbuf *b, const char *path, const hc_media *m, int with_frames);
+/* The vPDQ figures of a video match, query_percent to frame_threshold (the
+ * distance within which two frames match), as JSON fields after a comma. */
+void hc_json_vpdq(sbuf *b, const hm_video_match *v, int frame_threshold);
 /* The line on a damaged or truncated video whose frames were partly read. */
 void hc_partial_note(sbuf *b, const char *path, size_t nframes);
 
