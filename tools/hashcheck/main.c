@@ -37,7 +37,8 @@ static void usage(void) {
         "Exit status of match: 0 nothing matched, 1 something matched, 2 some\n"
         "inputs failed and nothing matched, 3 something matched and some inputs\n"
         "failed, 4 the run could not be completed (index or list unreadable).\n"
-        "Every command: 64 usage error. Manual: man hashcheck, docs/hashcheck.md.\n");
+        "Every command: 64 usage error; the others' statuses: their --help.\n"
+        "Manual: man hashcheck, docs/hashcheck.md.\n");
 }
 
 int main(int argc, char **argv) {
