@@ -64,9 +64,9 @@ const char *hc_plural(size_t n, const char *one, const char *many);
  * success, HC_EXIT_USAGE for a bad command line (nothing done).  match:
  * the bits HC_EXIT_MATCHED (something matched) and HC_EXIT_INPUT_ERRORS
  * (some inputs failed), or HC_EXIT_MATCH_FATAL when the run could not be
- * completed.  hash, video, index build: 1 some inputs
- * failed, 2 the run could not be completed.  compare: 1 different, 2 an
- * error. */
+ * completed.  hash, video, index build: 1 some inputs failed,
+ * HC_EXIT_FATAL the run could not be completed.  compare: 1 different,
+ * HC_EXIT_FATAL an error. */
 enum {
     HC_EXIT_MATCHED = 1,
     HC_EXIT_INPUT_ERRORS = 2,
@@ -167,7 +167,9 @@ typedef struct hc_media_opts {
     int skip_non_media;    /* 1: an input that is neither image nor video
                               (an empty file included) is not a failure:
                               kind HC_KIND_FILE, not_media set, its
-                              md5/sha256 taken when asked for */
+                              md5/sha256 taken when asked for (not of an
+                              empty file: the library hashes no empty
+                              input) */
 } hc_media_opts;
 
 typedef struct hc_media {
