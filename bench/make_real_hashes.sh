@@ -12,8 +12,9 @@
 # 70% top-left crop, 160 px thumbnail, rotated 2 degrees), makes 12 crops,
 # scales and edits of each photo, and hashes everything with
 # `HASHCHECK hash --types pdq,phash`.  Writes OUTDIR/real.csv (hashcheck's
-# file,type,hash,quality), OUTDIR/real-pdq.hex and OUTDIR/real-phash.hex
-# (one hash per line, grouped by source), and OUTDIR/real-sources.tsv.
+# CSV rows without header: xargs may run it more than once),
+# OUTDIR/real-pdq.hex and OUTDIR/real-phash.hex (one hash per line,
+# grouped by source), and OUTDIR/real-sources.tsv.
 # The hash files are cached beside the media: a second run only re-reads them.
 # Exit status 77 (skip) when neither media nor ffmpeg can be had.
 set -u -o pipefail
@@ -106,7 +107,7 @@ else
         printf 'p%d\t%s\t12 edits\n' "$j" "$p" >> "$cache/real-sources.tsv.tmp"
     done < "$cache/photos.txt"
     say "hashing $(find "$fr" -name '*.jpg' | wc -l) frames and edits"
-    find "$fr" -name '*.jpg' | sort | xargs -r "$HC" hash --types pdq,phash > "$cache/real.csv.tmp" 2> "$cache/hash.log"
+    find "$fr" -name '*.jpg' | sort | xargs -r "$HC" hash --no-header --types pdq,phash > "$cache/real.csv.tmp" 2> "$cache/hash.log"
     mv "$cache/real.csv.tmp" "$cache/real.csv"
     mv "$cache/real-sources.tsv.tmp" "$cache/real-sources.tsv"
     rm -rf "$fr"

@@ -7,21 +7,23 @@
 #
 #   build    compiler, cmake, ninja, pkg-config and the -dev packages of the
 #            libraries libhashmatch links (libjpeg-turbo, libpng, libwebp,
-#            FFmpeg, xxHash): enough to build and install the library and
-#            hashcheck, and to run the demo;
+#            FFmpeg, xxHash) and go-md2man (hashcheck's man page): enough to
+#            build and install the library and hashcheck, and to run the demo;
 #   python   python3 with its headers, venv and pip: the Python binding;
 #   test     what the test suites add: clang and its sanitizer runtimes,
 #            valgrind, the ffmpeg program (test clips), zlib, and a
-#            comma-decimal locale (de_DE.UTF-8, for test_locale);
+#            comma-decimal locale (de_DE.UTF-8, for test_locale), and
+#            python3-jsonschema (hashcheck's JSON schema test);
 #   all      every group.
 # Only missing packages are installed.
 set -euo pipefail
 declare -A group=(
   [build]="build-essential cmake ninja-build pkg-config
            libjpeg62-turbo-dev libturbojpeg0-dev libpng-dev libwebp-dev
-           libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libxxhash-dev"
+           libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libxxhash-dev
+           go-md2man"
   [python]="python3 python3-dev python3-pip python3-venv"
-  [test]="clang libclang-rt-14-dev valgrind ffmpeg zlib1g-dev locales"
+  [test]="clang libclang-rt-14-dev valgrind ffmpeg zlib1g-dev locales python3-jsonschema"
 )
 want=("${@:-build}")
 [ ${#want[@]} -gt 0 ] || want=(build)

@@ -10,7 +10,10 @@
 #   - the README's C programs, through pkg-config and find_package, printing
 #     what the README says (tests/readme_run.py).
 # Also checks the shared library's SONAME, that it exports exactly the
-# header's HM_API functions, and that the licence is installed and named.
+# header's HM_API functions, that the licence is installed and named, and
+# with hashcheck its manual (docs/hashcheck.md and its JSON schema, and the
+# man page hashcheck.1 when the build made one: it must render with NAME
+# and SYNOPSIS sections).
 set -euo pipefail
 build=$1 src=$2
 tmp=$(mktemp -d)
@@ -52,9 +55,30 @@ ok
 if [ -x "$tmp/prefix/bin/hashcheck" ]; then
   got=$(env -i "$tmp/prefix/bin/hashcheck" hash --types pdq --format csv "$img" | tail -n 1)
   case "$got" in
-    *",pdq,6227401f601ff4ccafcc9fad4b0d95d371a2eb7265a3285234d228ca94deeb2d,100") ok ;;
+    *",pdq,6227401f601ff4ccafcc9fad4b0d95d371a2eb7265a3285234d228ca94deeb2d,100,,") ok ;;
     *) echo "installed hashcheck printed '$got'"; exit 1 ;;
   esac
+  doc=$tmp/prefix/share/doc/hashmatch
+  cmp -s "$doc/hashcheck.md" "$src/docs/hashcheck.md" || { echo "hashcheck.md not installed"; exit 1; }
+  cmp -s "$doc/hashcheck.schema.json" "$src/docs/hashcheck.schema.json" ||
+    { echo "hashcheck.schema.json not installed"; exit 1; }
+  ok
+  if [ -f "$build/tools/hashcheck.1" ]; then
+    page=$tmp/prefix/share/man/man1/hashcheck.1
+    [ -s "$page" ] || { echo "the man page is not installed as $page"; exit 1; }
+    # rendered by whichever formatter is there; at least its sections
+    if command -v groff >/dev/null; then text=$(groff -man -Tutf8 "$page" 2>/dev/null)
+    elif command -v mandoc >/dev/null; then text=$(mandoc -Tutf8 "$page")
+    elif command -v man >/dev/null; then text=$(MANWIDTH=80 man -l "$page" 2>/dev/null)
+    else text=$(sed 's/^\.SH //; s/\\-/-/g' "$page"); fi   # no formatter: the roff itself
+    text=$(printf '%s\n' "$text" | sed 's/.\x08//g')   # no overstrike
+    for sect in '^NAME$' '^ *hashcheck  *-  *hash  *images' '^SYNOPSIS$' '^ *hashcheck match ' \
+                '^EXIT STATUS$' '^SEE ALSO$'; do
+      printf '%s\n' "$text" | grep -q "$sect" ||
+        { echo "the installed man page does not render '$sect'"; exit 1; }
+    done
+    ok
+  fi
 fi
 
 # find_package, shared and static

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# hashcheck end to end, the stable CSV outputs: hash (file,type,hash,quality
-# per file and type; failures reported per file on stderr without stopping
-# the batch, exit 1 after a failure, 2 on usage errors), index build, match
-# --format csv (one line per hit) and video.  The other formats, directories,
-# -j and compare: test_hashcheck_batch.sh.
+# hashcheck end to end, the CSV outputs: hash (a header, then
+# file,type,hash,quality,frame,timestamp per file and type; failures
+# reported per file on stderr without stopping the batch, exit 1 after a
+# failure, 64 on usage errors), index build, match --format csv (a header,
+# then one line per hit) and video.  The other formats, directories, -j,
+# exit statuses and compare: test_hashcheck_batch.sh.  Every JSON output is
+# validated against docs/hashcheck.schema.json at the end.
 set -uo pipefail
-bin=$1 data=$2/pdq-reference/threatexchange/pdq/data
+data=$2/pdq-reference/threatexchange/pdq/data
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+export HC_REAL=$1 HC_JSON_DIR=$tmp/json
+mkdir "$HC_JSON_DIR"
+bin=$(dirname "$0")/hashcheck_keep_json.sh   # hashcheck, keeping its JSON outputs
 pass=0 fail=0
 ok() { if "$@"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAILED: $*" >&2; fi; }
 
@@ -16,26 +21,27 @@ cp "$data/misc-images/wee.jpg" "$tmp/we,e.jpg"
 "$bin" hash --types pdq,phash,md5 "$data/misc-images/wee.jpg" "$tmp/bad.jpg" "$tmp/we,e.jpg" \
   >"$tmp/out" 2>"$tmp/err"
 ok [ $? -eq 1 ]
-ok [ "$(wc -l <"$tmp/out")" -eq 6 ]
-ok grep -qx "$data/misc-images/wee.jpg,pdq,6227401f601ff4ccafcc9fad4b0d95d371a2eb7265a3285234d228ca94deeb2d,100" "$tmp/out"
-ok grep -qx "$data/misc-images/wee.jpg,phash,de5a3d2925256627," "$tmp/out"
-ok grep -qx "$data/misc-images/wee.jpg,md5,$(md5sum "$data/misc-images/wee.jpg" | cut -c1-32)," "$tmp/out"
+ok [ "$(wc -l <"$tmp/out")" -eq 7 ]
+ok [ "$(head -1 "$tmp/out")" = "file,type,hash,quality,frame,timestamp" ]
+ok grep -qx "$data/misc-images/wee.jpg,pdq,6227401f601ff4ccafcc9fad4b0d95d371a2eb7265a3285234d228ca94deeb2d,100,," "$tmp/out"
+ok grep -qx "$data/misc-images/wee.jpg,phash,de5a3d2925256627,,," "$tmp/out"
+ok grep -qx "$data/misc-images/wee.jpg,md5,$(md5sum "$data/misc-images/wee.jpg" | cut -c1-32),,," "$tmp/out"
 ok grep -q "^\"$tmp/we,e.jpg\",pdq,6227401f" "$tmp/out"
 ok grep -q "bad.jpg" "$tmp/err"
 ok grep -q "3 files, 1 failed" "$tmp/err"
-"$bin" hash --types sha256 "$data/misc-images/wee.jpg" >"$tmp/out"
+"$bin" hash --types sha256 --no-header "$data/misc-images/wee.jpg" >"$tmp/out"
 ok [ $? -eq 0 ]
-ok grep -qx "$data/misc-images/wee.jpg,sha256,$(sha256sum "$data/misc-images/wee.jpg" | cut -c1-64)," "$tmp/out"
+ok [ "$(cat "$tmp/out")" = "$data/misc-images/wee.jpg,sha256,$(sha256sum "$data/misc-images/wee.jpg" | cut -c1-64),,," ]
 "$bin" hash --types nope "$data/misc-images/wee.jpg" >/dev/null 2>&1
-ok [ $? -eq 2 ]
+ok [ $? -eq 64 ]
 "$bin" hash >/dev/null 2>&1
-ok [ $? -eq 2 ]
+ok [ $? -eq 64 ]
 "$bin" hash --help | grep -q "usage: hashcheck hash"
 ok [ $? -eq 0 ]
 
 # index build and match
 dih=$data/reg-test-input/dih
-"$bin" hash --types pdq,md5 "$dih/bridge-1-original.jpg" | awk -F, '{print $2" "$3}' >"$tmp/known.txt"
+"$bin" hash --no-header --types pdq,md5 "$dih/bridge-1-original.jpg" | awk -F, '{print $2" "$3}' >"$tmp/known.txt"
 printf 'hash_type,hash,entry_id,list,labels\nphash,de5a3d2925256627,wee-1,local,"tag a, tag b"\n' >"$tmp/local.csv"
 "$bin" index build -o "$tmp/known.hmi" "$tmp/known.txt" "$tmp/local.csv" 2>"$tmp/err"
 ok [ $? -eq 0 ]
@@ -43,12 +49,16 @@ ok grep -q "3 entries in 2 lists" "$tmp/err"
 "$bin" match --format csv --index "$tmp/known.hmi" "$dih/bridge-1-original.jpg" "$data/bridge-mods/blur-a-lot.jpg" \
   "$data/misc-images/wee.jpg" >"$tmp/out"
 ok [ $? -eq 1 ]
-ok grep -qx "$dih/bridge-1-original.jpg,md5,0,0,known,[0-9a-f]*," "$tmp/out"
+ok [ "$(head -1 "$tmp/out")" = "file,type,distance,threshold,list,entry_id,labels,query_percent,target_percent" ]
+ok grep -qx "$dih/bridge-1-original.jpg,md5,0,0,known,[0-9a-f]*,,," "$tmp/out"
 ok grep -q "^$data/bridge-mods/blur-a-lot.jpg,pdq,4,31,known," "$tmp/out"
-ok grep -qx "$data/misc-images/wee.jpg,phash,0,10,local,wee-1,\"tag a, tag b\"" "$tmp/out"
-# nothing matched: exit 0; a rotated copy matches only with --dihedral
+ok grep -qx "$data/misc-images/wee.jpg,phash,0,10,local,wee-1,\"tag a, tag b\",," "$tmp/out"
+# nothing matched: exit 0, the header alone; a rotated copy matches only
+# with --dihedral
 "$bin" match --format csv --index "$tmp/known.hmi" "$dih/bridge-2-rotate-90.jpg" >"$tmp/out"
 ok [ $? -eq 0 ]
+ok [ "$(wc -l <"$tmp/out")" -eq 1 ]
+"$bin" match --format csv --no-header --index "$tmp/known.hmi" "$dih/bridge-2-rotate-90.jpg" >"$tmp/out"
 ok [ ! -s "$tmp/out" ]
 "$bin" match --format csv --index "$tmp/known.hmi" --dihedral "$dih/bridge-2-rotate-90.jpg" >"$tmp/out"
 ok [ $? -eq 1 ]
@@ -65,7 +75,7 @@ ok grep -q '"type":"pdq","distance":[0-9],"threshold":31,.*"trimmed":true' "$tmp
 "$bin" match --format csv --index "$tmp/bridge.hmi" "$edits/bridge-crop10.jpg" >"$tmp/out"
 ok [ $? -eq 0 ]
 "$bin" index build -o "$tmp/crops.hmi" --types pdq,phash --crops "$dih/bridge-1-original.jpg" 2>"$tmp/err"
-ok grep -q "20 entries in 1 lists" "$tmp/err"
+ok grep -q "20 entries in 1 list$" "$tmp/err"
 "$bin" match --format csv --index "$tmp/crops.hmi" "$edits/bridge-crop10.jpg" >"$tmp/out"
 ok [ $? -eq 1 ]
 ok grep -q ",phash,[0-9],10,media," "$tmp/out"
@@ -77,7 +87,8 @@ for s in auto scan mih bktree; do
   ok cmp -s "$tmp/out.auto" "$tmp/out.$s"
 done
 # errors: a bad list line fails the build (strict) and names the line;
-# --lenient skips it; a corrupt index and a bad input give exit 2
+# --lenient skips it; a corrupt index gives exit 4 (the run could not be
+# done), a bad input 2 (errors, nothing matched), no index 64 (usage)
 printf 'pdq 1234\n' >>"$tmp/known.txt"
 "$bin" index build -o "$tmp/k2.hmi" "$tmp/known.txt" 2>"$tmp/err"
 ok [ $? -eq 1 ]
@@ -87,12 +98,12 @@ ok [ $? -eq 0 ]
 ok grep -q "known.txt: 2 entries added, 1 line rejected$" "$tmp/err"
 head -c 100 "$tmp/known.hmi" >"$tmp/trunc.hmi"
 "$bin" match --format csv --index "$tmp/trunc.hmi" "$dih/bridge-1-original.jpg" >/dev/null 2>"$tmp/err"
-ok [ $? -eq 2 ]
+ok [ $? -eq 4 ]
 ok grep -q "trunc.hmi" "$tmp/err"
 "$bin" match --format csv --index "$tmp/known.hmi" "$tmp/bad.jpg" >/dev/null 2>&1
 ok [ $? -eq 2 ]
 "$bin" match "$dih/bridge-1-original.jpg" >/dev/null 2>&1
-ok [ $? -eq 2 ]
+ok [ $? -eq 64 ]
 "$bin" index build --help | grep -q "usage: hashcheck index build"
 ok [ $? -eq 0 ]
 
@@ -182,7 +193,8 @@ ok grep -q "blob.bin:1: " "$tmp/err"
 vid=$2/video
 "$bin" video --mode interval --interval 1 "$vid/test-padded-dimensions.mp4" >"$tmp/out"
 ok [ $? -eq 0 ]
-ok [ "$(wc -l <"$tmp/out")" -eq 5 ]
+ok [ "$(wc -l <"$tmp/out")" -eq 6 ]
+ok [ "$(head -1 "$tmp/out")" = "file,frame,timestamp,type,hash,quality" ]
 ok grep -qx "$vid/test-padded-dimensions.mp4,30,1.000,pdq,[0-9a-f]\{64\},100" "$tmp/out"
 "$bin" video --mode all --vpdq-out "$vid/test-padded-dimensions.mp4" >"$tmp/out"
 ok cmp -s "$tmp/out" "$2/pdq-reference/threatexchange/vpdq/sample-hashes/test-padded-dimensions.txt"
@@ -191,9 +203,14 @@ ok cmp -s "$tmp/out" "$2/pdq-reference/threatexchange/vpdq/sample-hashes/test-pa
 ok [ $? -eq 0 ]
 "$bin" match --format csv --index "$tmp/v.hmi" "$vid/rotated-90.mp4" "$vid/cockatoo.mp4" >"$tmp/out"
 ok [ $? -eq 1 ]
-ok grep -qx "$vid/rotated-90.mp4,vpdq,100.0,100.0,videos,test-padded-dimensions," "$tmp/out"
-ok [ "$(wc -l <"$tmp/out")" -eq 1 ]
+ok grep -qx "$vid/rotated-90.mp4,vpdq,,,videos,test-padded-dimensions,,100.0,100.0" "$tmp/out"
+ok [ "$(wc -l <"$tmp/out")" -eq 2 ]
+"$bin" match --index "$tmp/v.hmi" "$vid/rotated-90.mp4" >"$tmp/out"
+ok grep -q '"video_matches":\[{"type":"vpdq",.*"frame_threshold":31,' "$tmp/out"
 "$bin" video "$tmp/bad.jpg" >/dev/null 2>&1
 ok [ $? -eq 1 ]
+
+# every JSON output above against docs/hashcheck.schema.json
+ok python3 "$(dirname "$0")/hashcheck_schema.py" "$(dirname "$0")/../docs/hashcheck.schema.json" "$HC_JSON_DIR" match
 echo "test_hashcheck: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -79,9 +79,8 @@ def run_hashcheck(paths, batch=150):
                              capture_output=True, text=True, check=False)
         assert out.returncode in (0, 1), "hashcheck crashed (%d):\n%s" % (
             out.returncode, out.stderr)
-        for row in csv.reader(io.StringIO(out.stdout)):
-            f, t, h, q = row
-            res.setdefault(f, {})[t] = (h, q)
+        for row in csv.DictReader(io.StringIO(out.stdout)):
+            res.setdefault(row["file"], {})[row["type"]] = (row["hash"], row["quality"])
         for f in chunk:
             if set(res.get(f, {})) != set(TYPES):
                 res[f] = {"error": [l for l in out.stderr.splitlines()

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* hashcheck compare: distances between two files or two hashes, per hash
- * type, with the default thresholds' verdict. */
+ * type, with the default thresholds' verdict.  parse_args reads the
+ * command line, compare_rows computes, render_json / render_text print. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "hc.h"
 
-static void usage(FILE *f) {
-    fprintf(f,
+static void usage(void) {
+    printf(
         "usage: hashcheck compare [options] A B\n"
         "\n"
         "Distances between two inputs, per hash type. A and B are each a file\n"
@@ -21,17 +22,29 @@ static void usage(FILE *f) {
         "query share >= 80%%.\n"
         "\n"
         "options:\n"
-        "  --format F          text (default) or json (one JSON object)\n"
+        "  --format F          text (default) or json (one JSON object;\n"
+        "                      docs/hashcheck.schema.json)\n"
         "  --types LIST        types to compare (default: all: pdq,phash,dhash,\n"
         "                      ahash,md5,sha256)\n"
-        "  --dihedral          PDQ: the best of the 8 rotations and mirrors\n"
+        "  --dihedral          also compare rotations and mirrors, as match does:\n"
+        "                      every perceptual type at the best of B's 8\n"
+        "                      orientations (named), videos with the clip turned\n"
         "  --radius R          one threshold for every type instead of the defaults\n"
         "  --query-percent P, --target-percent P   vPDQ shares needed (80, 0)\n"
         "  --mode, --interval, --size, --apply-rotation   video sampling\n"
         "  --pdq-flavour, --exif-orientation, --fast, --max-pixels, --max-bytes\n"
         "\n"
-        "Exit status (as cmp): 0 alike by some type, 1 different, 2 errors.\n");
+        "Exit status (as cmp): 0 alike by some type, 1 different, 2 an input\n"
+        "could not be read or compared, 64 usage error.\n");
 }
+
+typedef struct cmp_cfg {
+    hc_hasher_cfg hcfg;
+    hc_media_opts mo;
+    hm_video_match_opts vmo;
+    unsigned types;
+    int json, dihedral, radius;
+} cmp_cfg;
 
 typedef struct cmp_row {
     int type;      /* hash type, or 0 for vpdq */
@@ -39,18 +52,94 @@ typedef struct cmp_row {
     int threshold;
     int alike;
     int qa, qb;    /* PDQ qualities (-1 unknown) */
-    int variant;   /* dihedral variant of the best match */
+    int variant;   /* --dihedral: the orientation of B that compared best */
     double time;   /* frame time in the video side, -1 none */
     const char *note;
-    /* vpdq */
-    double qp, tp;
-    uint32_t qf, qm, tf, tm;
+    hm_video_match v; /* vpdq: the figures (no strings, no ranges) */
 } cmp_row;
 
 typedef struct side {
     const char *arg;
     hc_media m;
 } side;
+
+/* ---- command line ------------------------------------------------------------ */
+
+/* 0: parsed (the operands moved to argv[0..*npos)), 1: help shown, -1: a
+ * usage error (message printed). */
+static int parse_args(int argc, char **argv, cmp_cfg *c, int *npos) {
+    memset(c, 0, sizeof *c);
+    hc_hasher_cfg_init(&c->hcfg);
+    hm_video_opts_init(&c->mo.video);
+    hm_video_match_opts_init(&c->vmo);
+    c->mo.videos = 1;
+    c->mo.crypto_fallback = 1;
+    c->types = HM_TYPES_ALL;
+    c->radius = -1;
+    *npos = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        long n;
+        int r;
+        if (strcmp(a, "--") == 0) {
+            while (++i < argc) argv[(*npos)++] = argv[i];
+            break;
+        } else if (hc_is_help(a)) {
+            usage();
+            return 1;
+        } else if (strcmp(a, "--format") == 0 && v) {
+            i++;
+            if (strcmp(v, "json") == 0) c->json = 1;
+            else if (strcmp(v, "text") == 0) c->json = 0;
+            else {
+                hc_err("unknown output format '%s' (text, json)", v);
+                return -1;
+            }
+        } else if (strcmp(a, "--types") == 0 && v) {
+            i++;
+            if (!(c->types = hc_parse_types(v))) return -1;
+        } else if (strcmp(a, "--dihedral") == 0) {
+            c->dihedral = 1;
+            c->vmo.flags |= HM_QUERY_DIHEDRAL;
+        } else if (strcmp(a, "--radius") == 0 && v) {
+            i++;
+            if (!hc_parse_long(v, 0, 256, &n)) {
+                hc_err("--radius needs 0..256");
+                return -1;
+            }
+            c->radius = (int)n;
+            c->vmo.distance = (int32_t)n;
+        } else if (strcmp(a, "--query-percent") == 0 && v) {
+            i++;
+            if (!hc_parse_double(v, 0, 100, &c->vmo.query_percent)) {
+                hc_err("--query-percent needs 0..100");
+                return -1;
+            }
+        } else if (strcmp(a, "--target-percent") == 0 && v) {
+            i++;
+            if (!hc_parse_double(v, 0, 100, &c->vmo.target_percent)) {
+                hc_err("--target-percent needs 0..100");
+                return -1;
+            }
+        } else if ((r = hc_video_option(argc, argv, &i, &c->mo.video)) != 0 ||
+                   (r = hc_hasher_option(argc, argv, &i, &c->hcfg)) != 0) {
+            if (r < 0) return -1;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            hc_err("unknown option '%s'", a);
+            return -1;
+        } else {
+            argv[(*npos)++] = argv[i]; /* operands and options may be mixed */
+        }
+    }
+    if (*npos != 2) {
+        hc_err("compare needs exactly two inputs");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- comparisons ---------------------------------------------------------- */
 
 static int threshold_of(int type, int radius) {
     if (radius >= 0) return radius;
@@ -59,43 +148,62 @@ static int threshold_of(int type, int radius) {
     return HM_DEFAULT_64BIT_THRESHOLD;
 }
 
-static const hm_hash *find_type(const hc_media *m, int type) {
-    for (size_t k = 0; k < m->nh; k++)
-        if (m->h[k].type == type && m->h[k].variant == 0) return &m->h[k];
+static int quality_ok(int q) { return q < 0 || q >= HM_DEFAULT_PDQ_MIN_QUALITY; }
+
+/* The plain hash of type t of an image or hash argument, and how many
+ * hashes its group holds: 8 when the 7 dihedral variants follow it (as
+ * HM_WANT_DIHEDRAL returns them), else 1.  NULL when there is none. */
+static const hm_hash *plain_hash(const hc_media *m, int type, size_t *ngroup) {
+    for (size_t k = 0; k < m->nh; k++) {
+        if (m->h[k].type != type || m->h[k].variant != 0) continue;
+        size_t n = 1;
+        while (n < 8 && k + n < m->nh && m->h[k + n].type == type &&
+               m->h[k + n].variant == n)
+            n++;
+        *ngroup = n == 8 ? 8 : 1;
+        return &m->h[k];
+    }
     return NULL;
 }
 
-static int quality_ok(int q) { return q < 0 || q >= HM_DEFAULT_PDQ_MIN_QUALITY; }
+/* The inverse of a dihedral turning: 90 degrees one way undoes the other;
+ * mirrors and 180 degrees undo themselves. */
+static int dihedral_inverse(int v) {
+    return v == HM_DIH_ROT90 ? HM_DIH_ROT270 : v == HM_DIH_ROT270 ? HM_DIH_ROT90 : v;
+}
 
-/* PDQ over the 8 dihedral variants: a one-entry index queried with
- * HM_QUERY_DIHEDRAL (exact variants when B came from a file). */
-static int dihedral_distance(const hc_media *a, const hm_hash *ha, const hc_media *b,
-                             int *variant) {
+/* The known hash nearest to the query (with HM_QUERY_DIHEDRAL: in any of
+ * its 8 orientations, its exact variants when the group holds them), found
+ * by the library's own query on a one-list index of the known hashes.
+ * Returns the distance (-1 when nothing could be compared, or on a
+ * failure); *which is the known hash's position, *variant the query's
+ * orientation. */
+static int nearest(const hm_hash *known, size_t nknown, const hm_hash *query, size_t nquery,
+                   int dihedral, size_t *which, int *variant) {
     hm_index *idx = NULL;
     hm_results *res = NULL;
     uint32_t list;
     int d = -1;
-    (void)a;
-    if (hm_index_create(&idx) != HM_OK || hm_results_create(&res) != HM_OK) goto out;
-    if (hm_index_list(idx, "a", &list) != HM_OK || hm_index_add(idx, list, ha, "a", NULL) ||
-        hm_index_commit(idx) != HM_OK)
+    if (hm_index_create(&idx) != HM_OK || hm_results_create(&res) != HM_OK ||
+        hm_index_list(idx, "known", &list) != HM_OK)
         goto out;
+    for (size_t k = 0; k < nknown; k++) {
+        char id[24];
+        snprintf(id, sizeof id, "%012zu", k); /* ties: the earliest, by id order */
+        if (hm_index_add(idx, list, &known[k], id, NULL) != HM_OK) goto out;
+    }
+    if (hm_index_commit(idx) != HM_OK) goto out;
     hm_query_opts qo;
     hm_query_opts_init(&qo);
-    qo.radius = 256;
-    qo.min_quality = 0;
-    qo.flags = HM_QUERY_DIHEDRAL;
-    const hm_hash *hb = NULL;
-    size_t nb = 0;
-    for (size_t k = 0; k < b->nh; k++)
-        if (b->h[k].type == HM_HASH_PDQ) {
-            if (!hb) hb = &b->h[k];
-            nb++;
-        }
-    if (hb && hm_index_query(idx, hb, nb, &qo, res) == HM_OK && hm_results_count(res)) {
+    qo.radius = (int32_t)hm_hash_bits(query->type);
+    qo.k = 1;
+    qo.min_quality = 0; /* the verdict weighs quality itself */
+    qo.flags = dihedral ? HM_QUERY_DIHEDRAL : 0;
+    if (hm_index_query(idx, query, nquery, &qo, res) == HM_OK && hm_results_count(res)) {
         const hm_match *m = hm_results_get(res, 0);
         d = m->distance;
         *variant = m->variant;
+        *which = (size_t)strtoull(m->entry_id, NULL, 10);
     }
 out:
     hm_results_free(res);
@@ -103,22 +211,56 @@ out:
     return d;
 }
 
-/* The frame of video v closest to hash h; -1 when none has the type. */
-static int closest_frame(const hc_media *v, const hm_hash *h, double *time, int *quality) {
-    int best = -1;
-    for (size_t k = 0; k < v->nframes; k++)
-        for (int t = 0; t < v->frames[k].nhashes; t++) {
-            const hm_hash *f = &v->frames[k].hashes[t];
-            if (f->type != h->type) continue;
-            if (f->type == HM_HASH_PDQ && !quality_ok(f->quality)) continue;
-            int d = hm_hash_distance(h, f);
-            if (d >= 0 && (best < 0 || d < best)) {
-                best = d;
-                *time = v->frames[k].timestamp;
-                *quality = f->quality;
-            }
+/* The hash group h (of an image or hash argument) against the frames of
+ * video `vid`: the closest frame (of quality >= 50 for PDQ).  `img_is_b`:
+ * the image is B (its orientation is the one reported), else A (the
+ * orientation is turned back to B's).  0, or -1 when out of memory. */
+static int image_vs_video(const hm_hash *h, size_t ngroup, const hc_media *vid, int img_is_b,
+                          int dihedral, cmp_row *r) {
+    hm_hash *fh = malloc((vid->nframes * 4 + 1) * sizeof *fh);
+    size_t *fr = malloc((vid->nframes * 4 + 1) * sizeof *fr);
+    size_t n = 0, which = 0;
+    int rc = -1;
+    if (!fh || !fr) goto out;
+    for (size_t k = 0; k < vid->nframes; k++)
+        for (int t = 0; t < vid->frames[k].nhashes && t < 4; t++) {
+            const hm_hash *f = &vid->frames[k].hashes[t];
+            if (f->type != h->type || (f->type == HM_HASH_PDQ && !quality_ok(f->quality)))
+                continue;
+            fh[n] = *f;
+            fr[n++] = k;
         }
-    return best;
+    if (n) r->distance = nearest(fh, n, h, ngroup, dihedral, &which, &r->variant);
+    if (r->distance >= 0) {
+        const int q = fh[which].quality;
+        r->time = vid->frames[fr[which]].timestamp;
+        if (img_is_b) r->qa = q, r->qb = h->quality;
+        else r->qa = h->quality, r->qb = q, r->variant = dihedral_inverse(r->variant);
+    }
+    r->note = img_is_b ? "closest frame of A" : "closest frame of B";
+    rc = 0;
+out:
+    free(fh);
+    free(fr);
+    return rc;
+}
+
+/* Two images or hashes: B in its orientations against A, or A against B
+ * (turned back) when only A has its exact dihedral variants. */
+static void image_vs_image(const hm_hash *ha, size_t na, const hm_hash *hb, size_t nb,
+                           int dihedral, cmp_row *r) {
+    size_t which;
+    r->qa = ha->quality;
+    r->qb = hb->quality;
+    if (dihedral && nb == 1 && na == 8) {
+        r->distance = nearest(hb, 1, ha, na, 1, &which, &r->variant);
+        r->variant = dihedral_inverse(r->variant);
+    } else {
+        r->distance = nearest(ha, 1, hb, nb, dihedral, &which, &r->variant);
+        if (dihedral && na == 1 && nb == 1 &&
+            (ha->type == HM_HASH_PHASH || ha->type == HM_HASH_DHASH))
+            r->note = "two bare hashes: their orientations cannot be derived, compared as given";
+    }
 }
 
 static int vpdq_compare(const hc_media *a, const hc_media *b, const hm_video_match_opts *vo,
@@ -138,184 +280,68 @@ static int vpdq_compare(const hc_media *a, const hc_media *b, const hm_video_mat
     ok = 1;
     r->type = 0;
     r->threshold = vo->distance;
+    r->distance = r->qa = r->qb = -1;
+    r->time = -1;
     if (hm_results_video_count(res)) {
-        const hm_video_match *m = hm_results_video_get(res, 0);
-        r->qp = m->query_percent;
-        r->tp = m->target_percent;
-        r->qf = m->query_frames;
-        r->qm = m->query_matched;
-        r->tf = m->target_frames;
-        r->tm = m->target_matched;
+        r->v = *hm_results_video_get(res, 0);
+        r->v.video_id = r->v.list_name = r->v.labels = NULL; /* freed with res */
+        r->v.query_ranges = r->v.target_ranges = NULL;
+        r->v.n_query_ranges = r->v.n_target_ranges = 0;
+        r->variant = (int)r->v.variant;
     }
-    r->alike = r->qf && r->tf && r->qp + 1e-9 >= vo->query_percent &&
-               r->tp + 1e-9 >= vo->target_percent;
-    if (!r->tf || !r->qf) r->note = "no frame of quality >= 50 on one side";
+    const hm_video_match *v = &r->v;
+    r->alike = v->query_frames && v->target_frames &&
+               v->query_percent + 1e-9 >= vo->query_percent &&
+               v->target_percent + 1e-9 >= vo->target_percent;
+    if (!v->query_frames || !v->target_frames) r->note = "no frame of quality >= 50 on one side";
 out:
     hm_results_free(res);
     hm_index_free(idx);
     return ok;
 }
 
-static void json_side(sbuf *b, const char *key, const side *s) {
-    sb_printf(b, "\"%s\":{", key);
-    hc_json_media(b, s->arg, &s->m, 0);
-    sb_putc(b, '}');
-}
-
-int cmd_compare(int argc, char **argv) {
-    hc_hasher_cfg hcfg;
-    hc_media_opts mo;
-    hm_video_match_opts vmo;
-    unsigned types = HM_TYPES_ALL;
-    int json = 0, dihedral = 0, radius = -1, i, npos = 0, rc = 2;
-    side s[2];
-    cmp_row rows[HM_HASH_TYPE_MAX + 1];
+/* The rows of the comparison: vPDQ for two videos, then one per type.
+ * Returns the row count, -1 on a failure (message printed). */
+static int compare_rows(const cmp_cfg *c, const hc_media *A, const hc_media *B,
+                        cmp_row *rows) {
     int nrows = 0;
-    hm_hasher *h = NULL;
-    memset(s, 0, sizeof s);
-    hc_hasher_cfg_init(&hcfg);
-    memset(&mo, 0, sizeof mo);
-    hm_video_opts_init(&mo.video);
-    hm_video_match_opts_init(&vmo);
-    mo.videos = 1;
-    mo.crypto_fallback = 1;
-    for (i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        long n;
-        int r;
-        if (strcmp(a, "--") == 0) {
-            while (++i < argc) argv[npos++] = argv[i];
-            break;
-        } else if (hc_is_help(a)) {
-            usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--format") == 0 && v) {
-            i++;
-            if (strcmp(v, "json") == 0) json = 1;
-            else if (strcmp(v, "text") == 0) json = 0;
-            else {
-                hc_err("unknown output format '%s' (text, json)", v);
-                goto usage_error;
-            }
-        } else if (strcmp(a, "--types") == 0 && v) {
-            i++;
-            if (!(types = hc_parse_types(v))) goto usage_error;
-        } else if (strcmp(a, "--dihedral") == 0) {
-            dihedral = 1;
-        } else if (strcmp(a, "--radius") == 0 && v) {
-            i++;
-            if (!hc_parse_long(v, 0, 256, &n)) {
-                hc_err("--radius needs 0..256");
-                goto usage_error;
-            }
-            radius = (int)n;
-            vmo.distance = (int32_t)n;
-        } else if (strcmp(a, "--query-percent") == 0 && v) {
-            i++;
-            if (!hc_parse_double(v, 0, 100, &vmo.query_percent)) {
-                hc_err("--query-percent needs 0..100");
-                goto usage_error;
-            }
-        } else if (strcmp(a, "--target-percent") == 0 && v) {
-            i++;
-            if (!hc_parse_double(v, 0, 100, &vmo.target_percent)) {
-                hc_err("--target-percent needs 0..100");
-                goto usage_error;
-            }
-        } else if ((r = hc_video_option(argc, argv, &i, &mo.video)) != 0 ||
-                   (r = hc_hasher_option(argc, argv, &i, &hcfg)) != 0) {
-            if (r < 0) goto usage_error;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            hc_err("unknown option '%s' (hashcheck compare --help)", a);
-            goto usage_error;
-        } else {
-            argv[npos++] = argv[i]; /* operands and options may be mixed */
-        }
-    }
-    if (npos != 2) {
-        hc_err("compare needs exactly two inputs");
-        goto usage_error;
-    }
-    s[0].arg = argv[0];
-    s[1].arg = argv[1];
-    if (hc_hasher_new(&hcfg, &h) != HM_OK) {
-        hc_err("bad hasher settings");
-        return 2;
-    }
-    /* a hash on either side restricts the types to its own */
-    for (int k = 0; k < 2; k++) {
-        hm_hash x;
-        if (hc_parse_hash_arg(s[k].arg, &x)) {
-            types &= HM_TYPE_BIT(x.type);
-            if (!types) {
-                hc_err("%s: its type is not among the types compared", s[k].arg);
-                goto done;
-            }
-        }
-    }
-    mo.types = types | (dihedral && (types & HM_TYPE_BIT(HM_HASH_PDQ)) ? HM_WANT_PDQ_DIHEDRAL : 0);
-    int failed = 0;
-    for (int k = 0; k < 2; k++) {
-        hc_media *m = &s[k].m;
-        if (hc_parse_hash_arg(s[k].arg, &m->h[0])) {
-            memset(m, 0, sizeof *m);
-            hc_parse_hash_arg(s[k].arg, &m->h[0]);
-            m->kind = HC_KIND_HASH;
-            m->nh = 1;
-        } else {
-            hc_media_hash(h, s[k].arg, &mo, m);
-        }
-        if (m->failed) {
-            hc_err("%s (%s)", m->err, hm_strerror(m->status));
-            failed = 1;
-        }
-    }
-    if (failed) goto done;
-    /* the comparisons */
-    const hc_media *A = &s[0].m, *B = &s[1].m;
     if (A->kind == HC_KIND_VIDEO && B->kind == HC_KIND_VIDEO &&
-        (types & HM_TYPE_BIT(HM_HASH_PDQ))) { /* the vPDQ rule reads PDQ frames */
+        (c->types & HM_TYPE_BIT(HM_HASH_PDQ))) { /* the vPDQ rule reads PDQ frames */
         memset(&rows[nrows], 0, sizeof rows[nrows]);
-        if (!vpdq_compare(A, B, &vmo, &rows[nrows])) {
+        if (!vpdq_compare(A, B, &c->vmo, &rows[nrows])) {
             hc_err("out of memory comparing videos");
-            goto done;
+            return -1;
         }
         nrows++;
     }
     for (int t = 1; t <= HM_HASH_TYPE_MAX; t++) {
-        if (!(types & HM_TYPE_BIT(t))) continue;
-        const hm_hash *ha = find_type(A, t), *hb = find_type(B, t);
+        if (!(c->types & HM_TYPE_BIT(t))) continue;
+        size_t na = 0, nb = 0;
+        const hm_hash *ha = plain_hash(A, t, &na), *hb = plain_hash(B, t, &nb);
+        const int digest = t == HM_HASH_MD5 || t == HM_HASH_SHA256;
         cmp_row *r = &rows[nrows];
         memset(r, 0, sizeof *r);
         r->type = t;
-        r->threshold = threshold_of(t, radius);
+        r->threshold = threshold_of(t, c->radius);
         r->qa = r->qb = -1;
         r->time = -1;
         r->distance = -1;
-        if (ha && hb) {
-            r->qa = ha->quality;
-            r->qb = hb->quality;
-            if (t == HM_HASH_PDQ && dihedral) {
-                r->distance = dihedral_distance(A, ha, B, &r->variant);
-                if (r->distance < 0) r->distance = hm_hash_distance(ha, hb);
-            } else {
-                r->distance = hm_hash_distance(ha, hb);
-            }
-        } else if ((t == HM_HASH_MD5 || t == HM_HASH_SHA256)) {
+        if (ha && hb && digest) {
+            r->distance = hm_hash_distance(ha, hb);
+        } else if (ha && hb) {
+            image_vs_image(ha, na, hb, nb, c->dihedral, r);
+        } else if (digest) {
             continue; /* digests of one side only (a hash on the other) */
-        } else if (ha && B->kind == HC_KIND_VIDEO) {
-            r->qa = ha->quality;
-            r->distance = closest_frame(B, ha, &r->time, &r->qb);
-            r->note = "closest frame of B";
-        } else if (hb && A->kind == HC_KIND_VIDEO) {
-            r->qb = hb->quality;
-            r->distance = closest_frame(A, hb, &r->time, &r->qa);
-            r->note = "closest frame of A";
+        } else if ((ha && B->kind == HC_KIND_VIDEO) || (hb && A->kind == HC_KIND_VIDEO)) {
+            if ((ha ? image_vs_video(ha, na, B, 0, c->dihedral, r)
+                    : image_vs_video(hb, nb, A, 1, c->dihedral, r)) != 0) {
+                hc_err("out of memory");
+                return -1;
+            }
         } else {
             continue;
         }
-        if (r->distance > 0 && (t == HM_HASH_MD5 || t == HM_HASH_SHA256)) {
+        if (r->distance > 0 && digest) {
             r->distance = -1; /* digests are equal or not: no distance */
             r->note = "digests differ";
         } else if (r->distance < 0) {
@@ -329,6 +355,154 @@ int cmd_compare(int argc, char **argv) {
         }
         nrows++;
     }
+    return nrows;
+}
+
+/* ---- output ----------------------------------------------------------------- */
+
+static void json_side(sbuf *b, const char *key, const side *s) {
+    sb_printf(b, "\"%s\":{", key);
+    hc_json_media(b, s->arg, &s->m, 0);
+    sb_putc(b, '}');
+}
+
+static void render_json(sbuf *b, const cmp_cfg *c, const side *s, const cmp_row *rows,
+                        int nrows, int alike) {
+    hc_json_begin(b);
+    json_side(b, "a", &s[0]);
+    sb_putc(b, ',');
+    json_side(b, "b", &s[1]);
+    sb_puts(b, ",\"comparisons\":[");
+    for (int k = 0; k < nrows; k++) {
+        const cmp_row *r = &rows[k];
+        if (k) sb_putc(b, ',');
+        if (r->type == 0) {
+            sb_puts(b, "{\"type\":\"vpdq\"");
+            hc_json_vpdq(b, &r->v, r->threshold);
+            sb_printf(b, ",\"alike\":%s", r->alike ? "true" : "false");
+        } else {
+            sb_printf(b, "{\"type\":\"%s\",\"bits\":%u,", hm_hash_type_name(r->type),
+                      hm_hash_bits(r->type));
+            if (r->distance >= 0) sb_printf(b, "\"distance\":%d,", r->distance);
+            else sb_puts(b, "\"distance\":null,");
+            sb_printf(b, "\"threshold\":%d,\"alike\":%s", r->threshold,
+                      r->alike ? "true" : "false");
+            if (r->qa >= 0) sb_printf(b, ",\"quality_a\":%d", r->qa);
+            if (r->qb >= 0) sb_printf(b, ",\"quality_b\":%d", r->qb);
+            if (r->time >= 0) {
+                sb_puts(b, ",\"frame_time\":");
+                sb_json_num(b, r->time, 3);
+            }
+        }
+        const int digest = r->type == HM_HASH_MD5 || r->type == HM_HASH_SHA256;
+        if (c->dihedral && !digest && (r->type == 0 || r->distance >= 0))
+            sb_printf(b, ",\"variant\":\"%s\"", hc_variant_name(r->variant));
+        if (r->note) {
+            sb_puts(b, ",\"note\":");
+            sb_json_str(b, r->note);
+        }
+        sb_putc(b, '}');
+    }
+    sb_printf(b, "],\"alike\":%s}\n", alike ? "true" : "false");
+}
+
+static void render_text(sbuf *b, const side *s, const cmp_row *rows, int nrows, int alike) {
+    for (int k = 0; k < 2; k++) {
+        const hc_media *m = &s[k].m;
+        sb_printf(b, "%c: ", 'A' + k);
+        sb_text(b, s[k].arg);
+        sb_printf(b, " (%s", hc_kind_name(m->kind));
+        if (m->kind == HC_KIND_IMAGE && m->info.width)
+            sb_printf(b, ", %s %ux%u", hm_format_name(m->info.format), m->info.width,
+                      m->info.height);
+        if (m->kind == HC_KIND_VIDEO)
+            sb_printf(b, ", %s %ux%u, %zu %s hashed", m->vinfo.codec, m->vinfo.width,
+                      m->vinfo.height, m->nframes, hc_plural(m->nframes, "frame", "frames"));
+        sb_puts(b, ")\n");
+    }
+    sb_printf(b, "%-7s %9s %9s  %s\n", "type", "distance", "threshold", "result");
+    for (int k = 0; k < nrows; k++) {
+        const cmp_row *r = &rows[k];
+        if (r->type == 0) {
+            sb_printf(b, "%-7s %9s %9d  %s: %.1f%% of B's frames (%u/%u) and %.1f%% of "
+                         "A's (%u/%u) match",
+                      "vpdq", "-", r->threshold, r->alike ? "alike" : "different",
+                      r->v.query_percent, r->v.query_matched, r->v.query_frames,
+                      r->v.target_percent, r->v.target_matched, r->v.target_frames);
+        } else {
+            char dist[32];
+            if (r->distance >= 0) snprintf(dist, sizeof dist, "%d", r->distance);
+            else snprintf(dist, sizeof dist, "-");
+            sb_printf(b, "%-7s %9s %9d  %s", hm_hash_type_name(r->type), dist, r->threshold,
+                      r->alike ? "alike" : "different");
+            if (r->qa >= 0 || r->qb >= 0) {
+                sb_puts(b, " (quality ");
+                if (r->qa >= 0) sb_printf(b, "%d", r->qa);
+                else sb_putc(b, '-');
+                sb_puts(b, " / ");
+                if (r->qb >= 0) sb_printf(b, "%d", r->qb);
+                else sb_putc(b, '-');
+                sb_putc(b, ')');
+            }
+        }
+        if (r->variant) sb_printf(b, " as %s", hc_variant_name(r->variant));
+        if (r->time >= 0) sb_printf(b, " at %.3f s", r->time);
+        if (r->note && (r->distance < 0 || r->type == 0 || !r->alike || r->time >= 0))
+            sb_printf(b, "; %s", r->note);
+        sb_putc(b, '\n');
+    }
+    sb_printf(b, "%s\n", alike ? "alike" : "different");
+}
+
+/* ---- the command --------------------------------------------------------------- */
+
+int cmd_compare(int argc, char **argv) {
+    cmp_cfg c;
+    side s[2];
+    cmp_row rows[HM_HASH_TYPE_MAX + 1];
+    hm_hasher *h = NULL;
+    int npos, rc = HC_EXIT_FATAL;
+    const int pr = parse_args(argc, argv, &c, &npos);
+    if (pr > 0) return 0;
+    if (pr < 0 || hc_hasher_cfg_check(&c.hcfg) != 0) return hc_usage_error("compare");
+    memset(s, 0, sizeof s);
+    s[0].arg = argv[0];
+    s[1].arg = argv[1];
+    /* a hash on either side restricts the types to its own */
+    for (int k = 0; k < 2; k++) {
+        hm_hash x;
+        if (hc_parse_hash_arg(s[k].arg, &x)) {
+            c.types &= HM_TYPE_BIT(x.type);
+            if (!c.types) {
+                hc_err("%s: its type is not among the types compared", s[k].arg);
+                return rc;
+            }
+        }
+    }
+    if (hc_hasher_new(&c.hcfg, &h) != HM_OK) {
+        hc_err("out of memory");
+        return rc;
+    }
+    c.mo.types = c.types | (c.dihedral && (c.types & HC_PERCEPTUAL) ? HM_WANT_DIHEDRAL : 0);
+    int failed = 0;
+    for (int k = 0; k < 2; k++) {
+        hc_media *m = &s[k].m;
+        if (hc_parse_hash_arg(s[k].arg, &m->h[0])) {
+            memset(m, 0, sizeof *m);
+            hc_parse_hash_arg(s[k].arg, &m->h[0]);
+            m->kind = HC_KIND_HASH;
+            m->nh = 1;
+        } else {
+            hc_media_hash(h, s[k].arg, &c.mo, m);
+        }
+        if (m->failed) {
+            hc_err("%s (%s)", m->err, hm_strerror(m->status));
+            failed = 1;
+        }
+    }
+    if (failed) goto done;
+    const int nrows = compare_rows(&c, &s[0].m, &s[1].m, rows);
+    if (nrows < 0) goto done;
     if (nrows == 0) {
         hc_err("nothing to compare: %s and %s have no hash type in common", s[0].arg,
                s[1].arg);
@@ -337,93 +511,8 @@ int cmd_compare(int argc, char **argv) {
     int alike = 0;
     for (int k = 0; k < nrows; k++) alike |= rows[k].alike;
     sbuf b = {0};
-    if (json) {
-        sb_putc(&b, '{');
-        json_side(&b, "a", &s[0]);
-        sb_putc(&b, ',');
-        json_side(&b, "b", &s[1]);
-        sb_puts(&b, ",\"comparisons\":[");
-        for (int k = 0; k < nrows; k++) {
-            const cmp_row *r = &rows[k];
-            if (k) sb_putc(&b, ',');
-            if (r->type == 0) {
-                sb_puts(&b, "{\"type\":\"vpdq\",\"query_percent\":");
-                sb_json_num(&b, r->qp, 2);
-                sb_puts(&b, ",\"target_percent\":");
-                sb_json_num(&b, r->tp, 2);
-                sb_printf(&b, ",\"query_frames\":%u,\"query_matched\":%u,\"target_frames\":%u,"
-                              "\"target_matched\":%u,\"distance_threshold\":%d,\"alike\":%s}",
-                          r->qf, r->qm, r->tf, r->tm, r->threshold, r->alike ? "true" : "false");
-                continue;
-            }
-            sb_printf(&b, "{\"type\":\"%s\",\"bits\":%u,", hm_hash_type_name(r->type),
-                      hm_hash_bits(r->type));
-            if (r->distance >= 0) sb_printf(&b, "\"distance\":%d,", r->distance);
-            else sb_puts(&b, "\"distance\":null,");
-            sb_printf(&b, "\"threshold\":%d,\"alike\":%s", r->threshold,
-                      r->alike ? "true" : "false");
-            if (r->qa >= 0) sb_printf(&b, ",\"quality_a\":%d", r->qa);
-            if (r->qb >= 0) sb_printf(&b, ",\"quality_b\":%d", r->qb);
-            if (r->type == HM_HASH_PDQ && dihedral)
-                sb_printf(&b, ",\"variant\":\"%s\"", hc_variant_name(r->variant));
-            if (r->time >= 0) {
-                sb_puts(&b, ",\"frame_time\":");
-                sb_json_num(&b, r->time, 3);
-            }
-            if (r->note) {
-                sb_puts(&b, ",\"note\":");
-                sb_json_str(&b, r->note);
-            }
-            sb_putc(&b, '}');
-        }
-        sb_printf(&b, "],\"alike\":%s}\n", alike ? "true" : "false");
-    } else {
-        for (int k = 0; k < 2; k++) {
-            const hc_media *m = &s[k].m;
-            sb_printf(&b, "%c: ", 'A' + k);
-            sb_text(&b, s[k].arg);
-            sb_printf(&b, " (%s", hc_kind_name(m->kind));
-            if (m->kind == HC_KIND_IMAGE && m->info.width)
-                sb_printf(&b, ", %s %ux%u", hm_format_name(m->info.format), m->info.width,
-                          m->info.height);
-            if (m->kind == HC_KIND_VIDEO)
-                sb_printf(&b, ", %s %ux%u, %zu frames hashed", m->vinfo.codec, m->vinfo.width,
-                          m->vinfo.height, m->nframes);
-            sb_puts(&b, ")\n");
-        }
-        sb_printf(&b, "%-7s %9s %9s  %s\n", "type", "distance", "threshold", "result");
-        for (int k = 0; k < nrows; k++) {
-            const cmp_row *r = &rows[k];
-            if (r->type == 0) {
-                sb_printf(&b, "%-7s %9s %9d  %s: %.1f%% of B's frames (%u/%u) and %.1f%% of "
-                              "A's (%u/%u) match",
-                          "vpdq", "-", r->threshold, r->alike ? "alike" : "different", r->qp,
-                          r->qm, r->qf, r->tp, r->tm, r->tf);
-            } else {
-                char dist[32];
-                if (r->distance >= 0) snprintf(dist, sizeof dist, "%d", r->distance);
-                else snprintf(dist, sizeof dist, "-");
-                sb_printf(&b, "%-7s %9s %9d  %s", hm_hash_type_name(r->type), dist,
-                          r->threshold, r->alike ? "alike" : "different");
-                if (r->qa >= 0 || r->qb >= 0) {
-                    sb_puts(&b, " (quality ");
-                    if (r->qa >= 0) sb_printf(&b, "%d", r->qa);
-                    else sb_putc(&b, '-');
-                    sb_puts(&b, " / ");
-                    if (r->qb >= 0) sb_printf(&b, "%d", r->qb);
-                    else sb_putc(&b, '-');
-                    sb_putc(&b, ')');
-                }
-                if (r->type == HM_HASH_PDQ && dihedral && r->variant)
-                    sb_printf(&b, " as %s", hc_variant_name(r->variant));
-                if (r->time >= 0) sb_printf(&b, " at %.3f s", r->time);
-            }
-            if (r->note && (r->distance < 0 || r->type == 0 || !r->alike || r->time >= 0))
-                sb_printf(&b, "; %s", r->note);
-            sb_putc(&b, '\n');
-        }
-        sb_printf(&b, "%s\n", alike ? "alike" : "different");
-    }
+    if (c.json) render_json(&b, &c, s, rows, nrows, alike);
+    else render_text(&b, s, rows, nrows, alike);
     if (b.oom) {
         hc_err("out of memory");
         sb_free(&b);
@@ -441,7 +530,4 @@ done:
     hc_media_free(&s[1].m);
     hm_hasher_free(h);
     return rc;
-usage_error:
-    usage(stderr);
-    return 2;
 }

@@ -17,13 +17,16 @@ static void usage(FILE *f) {
         "fails is reported on stderr and the batch goes on.\n"
         "\n"
         "output:\n"
-        "  --format F          csv (default): file,type,hash,quality per hash\n"
-        "                      (quality empty for types without one; a video\n"
-        "                      frame's rows add frame,timestamp columns)\n"
+        "  --format F          csv (default): a header, then\n"
+        "                      file,type,hash,quality,frame,timestamp per hash\n"
+        "                      (quality empty for types without one; frame and\n"
+        "                      timestamp only for a video's frame hashes)\n"
         "                      canonical: hash_type,hash,entry_id,list,labels with\n"
         "                      a header: a hash list that 'index build' loads\n"
-        "                      json: one JSON object per file (JSON lines)\n"
+        "                      json: one JSON object per file (JSON lines;\n"
+        "                      docs/hashcheck.schema.json)\n"
         "                      text: type, hash, quality, file for reading\n"
+        "  --no-header         csv, canonical: no header line (to append)\n"
         "  --id path|name      canonical entry id: the path as walked (default)\n"
         "                      or the file name\n"
         "  --list-name NAME    canonical list column (default empty: the list\n"
@@ -40,6 +43,8 @@ static void usage(FILE *f) {
         "  --max-pixels N      refuse images over N pixels (default 100000000)\n"
         "  --max-bytes N       refuse inputs over N bytes (default 268435456)\n"
         "  --no-video          do not read inputs that are not images as videos\n"
+        "  --skip-non-media    a file that is neither image nor video is skipped\n"
+        "                      (counted), not a failure; md5/sha256 still hash it\n"
         "\n"
         "videos (frames hashed as vPDQ does; see 'hashcheck video'):\n"
         "  --mode M            interval (default), keyframes, all\n"
@@ -57,7 +62,8 @@ static void usage(FILE *f) {
         "                      when stderr is a terminal)\n"
         "  -q, --quiet         no summary line\n"
         "\n"
-        "Exit status: 0 every file hashed, 1 some failed, 2 usage or output error.\n");
+        "Exit status: 0 every file hashed (or skipped), 1 some failed, 2 the run\n"
+        "could not be completed (output error, out of memory), 64 usage error.\n");
 }
 
 typedef struct hash_ctx {
@@ -65,18 +71,21 @@ typedef struct hash_ctx {
     hc_hasher_cfg hcfg;
     hc_media_opts mo;
     int format;
-    int id_name;
+    int id_name, header;
     const char *list_name, *labels;
 } hash_ctx;
 
 static void *w_init(void *ctx) { return hc_worker_hasher(&((hash_ctx *)ctx)->hcfg); }
 
-static void csv_row(sbuf *b, const char *path, const hm_hash *h) {
+/* file,type,hash,quality,frame,timestamp (the last two for frames) */
+static void csv_row(sbuf *b, const char *path, const hm_hash *h, const hm_video_frame *f) {
     char hex[HM_HASH_STRING_MAX];
     hm_hash_to_string(h, hex, sizeof hex);
     sb_csv(b, path);
     sb_printf(b, ",%s,%s,", hm_hash_type_name(h->type), hex);
     if (h->quality >= 0) sb_printf(b, "%d", h->quality);
+    if (f) sb_printf(b, ",%llu,%.3f\n", (unsigned long long)f->frame_number, f->timestamp);
+    else sb_puts(b, ",,\n");
 }
 
 static void text_row(sbuf *b, const char *path, const hm_hash *h, const hm_video_frame *f) {
@@ -169,29 +178,23 @@ static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
         hc_media_hash(state, in->path, &c->mo, m);
     }
     s->failed = m->failed;
+    s->skipped = m->not_media;
     if (m->failed) sb_printf(&s->err, "hashcheck: %s (%s)\n", m->err, hm_strerror(m->status));
     else if (m->kind == HC_KIND_VIDEO && m->vinfo.partial)
-        sb_printf(&s->err, "hashcheck: %s: damaged or truncated; %zu frames hashed (partial)\n",
-                  in->path, m->nframes);
+        hc_partial_note(&s->err, in->path, m->nframes);
     sbuf *b = &s->out;
     switch (c->format) {
     case OUT_JSON:
-        sb_putc(b, '{');
+        hc_json_begin(b);
         hc_json_media(b, in->path, m, 1);
         sb_puts(b, "}\n");
         return;
     case OUT_CSV:
         if (m->failed && m->kind != HC_KIND_VIDEO) return; /* as before: nothing */
-        for (size_t k = 0; k < m->nh; k++) {
-            csv_row(b, in->path, &m->h[k]);
-            sb_putc(b, '\n');
-        }
+        for (size_t k = 0; k < m->nh; k++) csv_row(b, in->path, &m->h[k], NULL);
         for (size_t k = 0; k < m->nframes; k++)
-            for (int t = 0; t < m->frames[k].nhashes; t++) {
-                csv_row(b, in->path, &m->frames[k].hashes[t]);
-                sb_printf(b, ",%llu,%.3f\n", (unsigned long long)m->frames[k].frame_number,
-                          m->frames[k].timestamp);
-            }
+            for (int t = 0; t < m->frames[k].nhashes; t++)
+                csv_row(b, in->path, &m->frames[k].hashes[t], &m->frames[k]);
         return;
     case OUT_TEXT:
         if (m->failed && m->kind != HC_KIND_VIDEO) return;
@@ -224,21 +227,31 @@ static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
 void hc_summary(const char *what, const hc_stats *st, const hc_inputs *in, int matching) {
     sbuf b = {0};
     fflush(stdout); /* the results first, when both go to one place */
-    sb_printf(&b, "hashcheck: %zu %s", st->done, st->done == 1 ? "file" : "files");
+    sb_printf(&b, "hashcheck: %zu %s", st->done, hc_plural(st->done, "file", "files"));
     if (matching)
         sb_printf(&b, ", %zu matched (%zu %s)", st->matched, st->hits,
-                  st->hits == 1 ? "hit" : "hits");
+                  hc_plural(st->hits, "hit", "hits"));
     sb_printf(&b, ", %zu %s", st->failed, what);
+    if (st->skipped) sb_printf(&b, ", %zu skipped as not media", st->skipped);
     if (in->skipped_links || in->skipped_special || in->skipped_loops) {
-        sb_puts(&b, "; skipped inside directories:");
-        if (in->skipped_links)
-            sb_printf(&b, " %zu symbolic link(s) (-L follows them)", in->skipped_links);
-        if (in->skipped_special) sb_printf(&b, " %zu special file(s)", in->skipped_special);
+        const char *sep = "; skipped inside directories: ";
+        if (in->skipped_links) {
+            sb_printf(&b, "%s%zu %s (-L follows them)", sep, in->skipped_links,
+                      hc_plural(in->skipped_links, "symbolic link", "symbolic links"));
+            sep = ", ";
+        }
+        if (in->skipped_special) {
+            sb_printf(&b, "%s%zu %s", sep, in->skipped_special,
+                      hc_plural(in->skipped_special, "special file", "special files"));
+            sep = ", ";
+        }
         if (in->skipped_loops)
-            sb_printf(&b, " %zu directory(ies) already visited", in->skipped_loops);
+            sb_printf(&b, "%s%zu %s already visited", sep, in->skipped_loops,
+                      hc_plural(in->skipped_loops, "directory", "directories"));
     }
     sb_printf(&b, "; %.2f s", st->seconds);
-    if (st->seconds > 0 && st->done) sb_printf(&b, ", %.1f files/s", st->done / st->seconds);
+    /* a rate measured over less than 0.1 s says nothing */
+    if (st->seconds >= 0.1 && st->done) sb_printf(&b, ", %.1f files/s", st->done / st->seconds);
     fprintf(stderr, "%s\n", b.p ? b.p : "hashcheck: out of memory");
     sb_free(&b);
 }
@@ -255,6 +268,7 @@ int cmd_hash(int argc, char **argv) {
     c.mo.videos = 1;
     c.format = OUT_CSV;
     c.list_name = c.labels = "";
+    c.header = 1;
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
         int r;
@@ -290,12 +304,16 @@ int cmd_hash(int argc, char **argv) {
             c.labels = argv[++i];
         } else if (strcmp(a, "--no-video") == 0) {
             c.mo.videos = 0;
+        } else if (strcmp(a, "--skip-non-media") == 0) {
+            c.mo.skip_non_media = 1;
+        } else if (strcmp(a, "--no-header") == 0) {
+            c.header = 0;
         } else if ((r = hc_hasher_option(argc, argv, &i, &c.hcfg)) != 0 ||
                    (r = hc_video_option(argc, argv, &i, &c.mo.video)) != 0 ||
                    (r = hc_batch_option(argc, argv, &i, &bc)) != 0) {
             if (r < 0) goto usage_error;
         } else if (a[0] == '-' && a[1] != '\0') {
-            hc_err("unknown option '%s' (hashcheck hash --help)", a);
+            hc_err("unknown option '%s'", a);
             goto usage_error;
         } else {
             argv[npos++] = argv[i]; /* operands and options may be mixed */
@@ -306,14 +324,14 @@ int cmd_hash(int argc, char **argv) {
         goto usage_error;
     }
     /* the options must be valid before the batch starts */
-    if (hc_hasher_cfg_check(&c.hcfg) != 0) return 2;
-    if (c.format == OUT_CANONICAL) puts("hash_type,hash,entry_id,list,labels");
+    if (hc_hasher_cfg_check(&c.hcfg) != 0) goto usage_error;
+    if (c.header && c.format == OUT_CANONICAL) puts("hash_type,hash,entry_id,list,labels");
+    if (c.header && c.format == OUT_CSV) puts("file,type,hash,quality,frame,timestamp");
     hc_pool_fns fns = {w_init, hc_worker_hasher_free, w_work, NULL};
     hc_stats st;
     const int rc = hc_batch_run(&c.in, argv, npos, 0, &bc, &fns, &c, 0, &st);
     hc_inputs_free(&c.in);
-    return rc != 0 ? 2 : st.failed ? 1 : 0;
+    return rc != 0 ? HC_EXIT_FATAL : st.failed ? 1 : 0;
 usage_error:
-    usage(stderr);
-    return 2;
+    return hc_usage_error("hash");
 }

@@ -6,8 +6,8 @@
 
 #include "hc.h"
 
-static void usage(FILE *f) {
-    fprintf(f,
+static void usage(void) {
+    printf(
         "usage: hashcheck index build -o OUT.hmi [options] LIST|MEDIA|DIR...\n"
         "\n"
         "Build an index file from hash lists and from known media.\n"
@@ -54,8 +54,9 @@ static void usage(FILE *f) {
         "                      (-q: no per-list counts either)\n"
         "\n"
         "Exit status: 0 success; 1 an input failed (a hash list: a bad line in\n"
-        "strict mode, or nothing loaded from it; nothing is written; a media file:\n"
-        "reported, skipped, the index is written); 2 usage error.\n");
+        "strict mode, or nothing loaded from it: nothing is written; a media file:\n"
+        "reported, skipped, the index is written); 2 the index could not be\n"
+        "written (or out of memory); 64 usage error.\n");
 }
 
 /* ---- hash lists (shared with match --list) --------------------------------- */
@@ -123,7 +124,7 @@ static void print_line_error(void *user, const char *source, uint64_t line,
 /* ", N thing(s)" when N is not 0 (always for `always`). */
 static void count(sbuf *b, uint64_t n, const char *one, const char *many, int always) {
     if (n || always)
-        sb_printf(b, "%s%llu %s", b->n ? ", " : "", (unsigned long long)n, n == 1 ? one : many);
+        sb_printf(b, "%s%llu %s", b->n ? ", " : "", (unsigned long long)n, hc_plural(n, one, many));
 }
 
 int hc_load_list(hm_index *idx, hc_list_args *la, const char *path) {
@@ -218,9 +219,7 @@ static void w_emit(void *ctx, size_t i, hc_slot *s) {
         }
         c->videos++;
         c->frames += added;
-        if (m->vinfo.partial)
-            sb_printf(&s->err, "hashcheck: %s: damaged or truncated; %zu frames hashed "
-                               "(partial)\n", path, m->nframes);
+        if (m->vinfo.partial) hc_partial_note(&s->err, path, m->nframes);
         if (added == 0)
             sb_printf(&s->err, "hashcheck: %s: no frame of quality >= 50: the video cannot "
                                "match by the vPDQ rule\n", path);
@@ -313,8 +312,8 @@ static int add_named_videos(build_ctx *c, const char *list_name, char **videos, 
             rc = 1;
         }
         if (!rc)
-            fprintf(stderr, "hashcheck: %s: video %s, %zu frames kept of %zu\n", path, id,
-                    added, n);
+            fprintf(stderr, "hashcheck: %s: video %s, %zu of %zu %s kept\n", path, id, added,
+                    n, hc_plural(n, "frame", "frames"));
         free(fr);
     }
     hm_hasher_free(h);
@@ -336,8 +335,8 @@ static int add_vpdq_arg(build_ctx *c, const char *path) {
         hc_err("%s: %s", path, hm_index_errmsg(c->idx));
         rc = 1;
     } else {
-        fprintf(stderr, "hashcheck: %s: vPDQ hashes of a video, %zu frames kept of %zu\n",
-                path, added, n);
+        fprintf(stderr, "hashcheck: %s: vPDQ hashes of a video, %zu of %zu %s kept\n", path,
+                added, n, hc_plural(n, "frame", "frames"));
     }
     free(fr);
     return rc;
@@ -350,7 +349,7 @@ int cmd_index(int argc, char **argv) {
     const char *out = NULL, *video_list = "videos";
     char **videos = calloc((size_t)argc + 1, sizeof *videos);
     char **vpdqs = calloc((size_t)argc + 1, sizeof *vpdqs);
-    int nv = 0, nq = 0, i, npos = 0, rc = 2;
+    int nv = 0, nq = 0, i, npos = 0, rc = HC_EXIT_FATAL;
     unsigned extra = 0; /* HM_WANT_TRIMMED, HM_WANT_CROPS */
     memset(&c, 0, sizeof c);
     hc_list_args_init(&la);
@@ -366,7 +365,7 @@ int cmd_index(int argc, char **argv) {
     }
     if (argc < 1 || strcmp(argv[0], "build") != 0) {
         if (argc >= 1 && hc_is_help(argv[0])) {
-            usage(stdout);
+            usage();
             rc = 0;
             goto done;
         }
@@ -380,7 +379,7 @@ int cmd_index(int argc, char **argv) {
             while (++i < argc) argv[npos++] = argv[i];
             break;
         } else if (hc_is_help(a)) {
-            usage(stdout);
+            usage();
             rc = 0;
             goto done;
         } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && i + 1 < argc) {
@@ -420,7 +419,7 @@ int cmd_index(int argc, char **argv) {
                    (r = hc_batch_option(argc, argv, &i, &bc)) != 0) {
             if (r < 0) goto usage_error;
         } else if (a[0] == '-' && a[1] != '\0') {
-            hc_err("unknown option '%s' (hashcheck index build --help)", a);
+            hc_err("unknown option '%s'", a);
             goto usage_error;
         } else {
             argv[npos++] = argv[i]; /* operands and options may be mixed */
@@ -431,7 +430,6 @@ int cmd_index(int argc, char **argv) {
         goto usage_error;
     }
     c.mo.types |= extra;
-    rc = 1;
     if (hm_index_create(&c.idx) != HM_OK) {
         hc_err("out of memory");
         goto done;
@@ -474,6 +472,7 @@ int cmd_index(int argc, char **argv) {
     if (!list_failed) list_failed = add_named_videos(&c, video_list, videos, nv, vpdqs, nq);
     if (list_failed) {
         hc_err("nothing written");
+        rc = 1;
         goto done;
     }
     /* 2. media, hashed in parallel and staged in input order */
@@ -484,11 +483,15 @@ int cmd_index(int argc, char **argv) {
             goto done;
         if (!bc.quiet) {
             hc_summary("failed", &st, &c.media, 0);
-            fprintf(stderr,
-                    "hashcheck: media: %zu images and %zu other files (%zu hashes), "
-                    "%zu videos (%zu frames)",
-                    c.images, c.files, c.hashes, c.videos, c.frames);
-            if (c.low) fprintf(stderr, ", %zu low-quality PDQ hashes skipped", c.low);
+            fprintf(stderr, "hashcheck: media: %zu %s and %zu other %s (%zu %s), %zu %s (%zu %s)",
+                    c.images, hc_plural(c.images, "image", "images"), c.files,
+                    hc_plural(c.files, "file", "files"), c.hashes,
+                    hc_plural(c.hashes, "hash", "hashes"), c.videos,
+                    hc_plural(c.videos, "video", "videos"), c.frames,
+                    hc_plural(c.frames, "frame", "frames"));
+            if (c.low)
+                fprintf(stderr, ", %zu low-quality PDQ %s skipped", c.low,
+                        hc_plural(c.low, "hash", "hashes"));
             fputc('\n', stderr);
         }
     }
@@ -502,8 +505,9 @@ int cmd_index(int argc, char **argv) {
     }
     hm_index_stats is;
     hm_index_stats_get(c.idx, &is);
-    fprintf(stderr, "hashcheck: wrote %s: %llu entries in %u lists\n", out,
-            (unsigned long long)is.entries, is.lists);
+    fprintf(stderr, "hashcheck: wrote %s: %llu %s in %u %s\n", out,
+            (unsigned long long)is.entries, hc_plural(is.entries, "entry", "entries"), is.lists,
+            hc_plural(is.lists, "list", "lists"));
     rc = st.failed ? 1 : 0;
 done:
     hm_index_free(c.idx);
@@ -512,7 +516,6 @@ done:
     free(vpdqs);
     return rc;
 usage_error:
-    usage(stderr);
-    rc = 2;
+    rc = hc_usage_error("index build");
     goto done;
 }

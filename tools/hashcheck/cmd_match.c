@@ -8,8 +8,8 @@
 
 enum { OUT_JSON, OUT_TEXT, OUT_CSV };
 
-static void usage(FILE *f) {
-    fprintf(f,
+static void usage(void) {
+    printf(
         "usage: hashcheck match (--index FILE | --list LIST...) [options] INPUT...\n"
         "\n"
         "Hash each input and match it against known hashes. An INPUT is an\n"
@@ -23,12 +23,14 @@ static void usage(FILE *f) {
         "  --format F          json (default): one JSON object per input with its\n"
         "                      hashes, quality, matches (type, distance, threshold,\n"
         "                      list, entry_id, labels) and for videos the vPDQ\n"
-        "                      shares; text (or table): a report for reading;\n"
-        "                      csv: one line per hit,\n"
-        "                      input,type,distance,threshold,list,entry_id,labels\n"
-        "                      (videos: input,vpdq,query_percent,target_percent,\n"
-        "                      list,video_id,labels)\n"
+        "                      shares (docs/hashcheck.schema.json);\n"
+        "                      text (or table): a report for reading;\n"
+        "                      csv: a header, then one line per hit,\n"
+        "                      file,type,distance,threshold,list,entry_id,labels,\n"
+        "                      query_percent,target_percent (a video hit: type\n"
+        "                      vpdq, the known video's id, the vPDQ shares)\n"
         "  --frames            json: also list a video's frame hashes\n"
+        "  --no-header         csv: no header line (to append)\n"
         "\n"
         "known hashes:\n"
         "  --index FILE        an index file from 'hashcheck index build'\n"
@@ -51,6 +53,11 @@ static void usage(FILE *f) {
         "  --mode, --interval, --size, --apply-rotation   how videos are sampled\n"
         "  --pdq-flavour, --exif-orientation, --fast, --max-pixels, --max-bytes\n"
         "\n"
+        "inputs:\n"
+        "  --skip-non-media    a file that is neither image nor video (a README) is\n"
+        "                      skipped (counted), not an error; md5/sha256 entries\n"
+        "                      still match it by its bytes\n"
+        "\n"
         "batch:\n"
         "  -j, --jobs N        worker threads (default: one per CPU); the output is\n"
         "                      the same, in the same order, for any N\n"
@@ -59,8 +66,15 @@ static void usage(FILE *f) {
         "                      when stderr is a terminal)\n"
         "  -q, --quiet         no summary line\n"
         "\n"
-        "Exit status: 0 nothing matched, 1 something matched, 2 errors (a file\n"
-        "that could not be read or decoded is reported and the batch goes on).\n");
+        "Exit status (a file that cannot be read or decoded is reported and the\n"
+        "batch goes on):\n"
+        "  0  nothing matched, no error\n"
+        "  1  something matched, no error\n"
+        "  2  some inputs failed, nothing matched in the others\n"
+        "  3  something matched, and some inputs failed\n"
+        "  4  the run could not be completed: the index or a list could not be\n"
+        "     loaded, out of memory, an output error\n"
+        "  64 usage error\n");
 }
 
 typedef struct match_ctx {
@@ -70,7 +84,7 @@ typedef struct match_ctx {
     hm_index *idx;
     hm_query_opts qo;
     hm_video_match_opts vmo;
-    int format, with_frames;
+    int format, with_frames, header;
 } match_ctx;
 
 typedef struct wstate {
@@ -123,7 +137,7 @@ static void json_ranges(sbuf *b, const hm_time_range *r, size_t n) {
 static void out_json(const match_ctx *c, const char *path, const hc_media *m,
                      const hm_results *res, size_t nhit, const hm_results *vres, size_t nv,
                      sbuf *b) {
-    sb_putc(b, '{');
+    hc_json_begin(b);
     hc_json_media(b, path, m, c->with_frames);
     int lq = low_quality(m, c->qo.min_quality);
     if (lq >= 0) sb_printf(b, ",\"low_quality\":true");
@@ -163,14 +177,8 @@ static void out_json(const match_ctx *c, const char *path, const hc_media *m,
             sb_json_str(b, v->video_id);
             sb_puts(b, ",\"labels\":");
             sb_json_str(b, v->labels);
-            sb_puts(b, ",\"query_percent\":");
-            sb_json_num(b, v->query_percent, 2);
-            sb_puts(b, ",\"target_percent\":");
-            sb_json_num(b, v->target_percent, 2);
-            sb_printf(b, ",\"query_frames\":%u,\"query_matched\":%u,\"target_frames\":%u,"
-                         "\"target_matched\":%u,\"distance\":%d,\"query_ranges\":",
-                      v->query_frames, v->query_matched, v->target_frames, v->target_matched,
-                      c->vmo.distance);
+            hc_json_vpdq(b, v, c->vmo.distance);
+            sb_puts(b, ",\"query_ranges\":");
             json_ranges(b, v->query_ranges, v->n_query_ranges);
             sb_puts(b, ",\"target_ranges\":");
             json_ranges(b, v->target_ranges, v->n_target_ranges);
@@ -190,6 +198,7 @@ static void out_text(const match_ctx *c, const char *path, const hc_media *m,
     else if (m->failed) sb_puts(b, "error     ");
     else sb_puts(b, "no match  ");
     sb_text(b, path);
+    if (m->not_media) sb_puts(b, "  (not media)");
     if (m->failed) {
         sb_puts(b, "\n          error: ");
         sb_text(b, m->err);
@@ -240,29 +249,32 @@ static void out_text(const match_ctx *c, const char *path, const hc_media *m,
     }
 }
 
+#define CSV_HEADER "file,type,distance,threshold,list,entry_id,labels,query_percent,target_percent"
+
+/* list,entry_id,labels of a hit */
+static void csv_known(sbuf *b, const char *list, const char *id, const char *labels) {
+    sb_csv(b, list);
+    sb_putc(b, ',');
+    sb_csv(b, id);
+    sb_putc(b, ',');
+    sb_csv(b, labels);
+}
+
 static void out_csv(const char *path, const hm_results *res, size_t nhit,
                     const hm_results *vres, size_t nv, sbuf *b) {
     for (size_t k = 0; k < nhit; k++) {
         const hm_match *m = hm_results_get(res, k);
         sb_csv(b, path);
         sb_printf(b, ",%s,%d,%d,", hm_hash_type_name(m->type), m->distance, m->threshold);
-        sb_csv(b, m->list_name);
-        sb_putc(b, ',');
-        sb_csv(b, m->entry_id);
-        sb_putc(b, ',');
-        sb_csv(b, m->labels);
-        sb_putc(b, '\n');
+        csv_known(b, m->list_name, m->entry_id, m->labels);
+        sb_puts(b, ",,\n");
     }
     for (size_t k = 0; k < nv; k++) {
         const hm_video_match *m = hm_results_video_get(vres, k);
         sb_csv(b, path);
-        sb_printf(b, ",vpdq,%.1f,%.1f,", m->query_percent, m->target_percent);
-        sb_csv(b, m->list_name);
-        sb_putc(b, ',');
-        sb_csv(b, m->video_id);
-        sb_putc(b, ',');
-        sb_csv(b, m->labels);
-        sb_putc(b, '\n');
+        sb_puts(b, ",vpdq,,,");
+        csv_known(b, m->list_name, m->video_id, m->labels);
+        sb_printf(b, ",%.1f,%.1f\n", m->query_percent, m->target_percent);
     }
 }
 
@@ -300,14 +312,14 @@ static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
         }
     }
     s->failed = m->failed;
+    s->skipped = m->not_media;
     s->matched = nhit + nv > 0;
     s->hits = nhit + nv;
     if (m->failed)
         sb_printf(&s->err, "hashcheck: %s (%s)\n", m->err,
                   m->status ? hm_strerror(m->status) : "input error");
     else if (m->kind == HC_KIND_VIDEO && m->vinfo.partial)
-        sb_printf(&s->err, "hashcheck: %s: damaged or truncated; %zu frames hashed (partial)\n",
-                  in->path, m->nframes);
+        hc_partial_note(&s->err, in->path, m->nframes);
     switch (c->format) {
     case OUT_JSON: out_json(c, in->path, m, w->res, nhit, w->vres, nv, &s->out); break;
     case OUT_TEXT: out_text(c, in->path, m, w->res, nhit, w->vres, nv, &s->out); break;
@@ -323,7 +335,7 @@ int cmd_match(int argc, char **argv) {
     hc_batch_cfg bc;
     const char *index_path = NULL;
     char **lists = calloc((size_t)argc + 1, sizeof *lists);
-    int nlists = 0, i, npos = 0, rc = 2;
+    int nlists = 0, i, npos = 0, rc = HC_EXIT_MATCH_FATAL;
     unsigned types = 0;
     int trim = 0;
     memset(&c, 0, sizeof c);
@@ -336,9 +348,10 @@ int cmd_match(int argc, char **argv) {
     c.mo.videos = 1;
     c.mo.crypto_fallback = 1;
     c.format = OUT_JSON;
+    c.header = 1;
     if (!lists) {
         hc_err("out of memory");
-        return 2;
+        return HC_EXIT_MATCH_FATAL;
     }
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -349,7 +362,7 @@ int cmd_match(int argc, char **argv) {
             while (++i < argc) argv[npos++] = argv[i];
             break;
         } else if (hc_is_help(a)) {
-            usage(stdout);
+            usage();
             free(lists);
             return 0;
         } else if (strcmp(a, "--index") == 0 && v) {
@@ -367,6 +380,10 @@ int cmd_match(int argc, char **argv) {
             }
         } else if (strcmp(a, "--frames") == 0) {
             c.with_frames = 1;
+        } else if (strcmp(a, "--no-header") == 0) {
+            c.header = 0;
+        } else if (strcmp(a, "--skip-non-media") == 0) {
+            c.mo.skip_non_media = 1;
         } else if (strcmp(a, "--radius") == 0 && v) {
             i++;
             if (!hc_parse_long(v, 0, 256, &n)) {
@@ -419,7 +436,7 @@ int cmd_match(int argc, char **argv) {
                    (r = hc_batch_option(argc, argv, &i, &bc)) != 0) {
             if (r < 0) goto usage_error;
         } else if (a[0] == '-' && a[1] != '\0') {
-            hc_err("unknown option '%s' (hashcheck match --help)", a);
+            hc_err("unknown option '%s'", a);
             goto usage_error;
         } else {
             argv[npos++] = argv[i]; /* operands and options may be mixed */
@@ -462,18 +479,18 @@ int cmd_match(int argc, char **argv) {
     if (trim) types |= HM_WANT_TRIMMED;
     c.mo.types = types;
     c.mo.video_types = HM_TYPE_BIT(HM_HASH_PDQ); /* the vPDQ rule reads PDQ frames */
-    if (hc_hasher_cfg_check(&c.hcfg) != 0) goto done;
+    if (hc_hasher_cfg_check(&c.hcfg) != 0) goto usage_error;
+    if (c.header && c.format == OUT_CSV) puts(CSV_HEADER);
     hc_pool_fns fns = {w_init, w_fini, w_work, NULL};
     hc_stats st;
     if (hc_batch_run(&c.in, argv, npos, 1, &bc, &fns, &c, 1, &st) != 0) goto done;
-    rc = st.failed ? 2 : st.matched ? 1 : 0;
+    rc = (st.matched ? HC_EXIT_MATCHED : 0) | (st.failed ? HC_EXIT_INPUT_ERRORS : 0);
 done:
     hc_inputs_free(&c.in);
     hm_index_free(c.idx);
     free(lists);
     return rc;
 usage_error:
-    usage(stderr);
-    rc = 2;
+    rc = hc_usage_error("match");
     goto done;
 }

@@ -11,8 +11,9 @@ static void usage(FILE *f) {
         "usage: hashcheck video [options] FILE|DIR...\n"
         "\n"
         "Hash the frames of videos (and animated GIF/WebP) as vPDQ does.\n"
-        "Prints file,frame,timestamp,type,hash,quality per frame and type,\n"
-        "or vPDQ's own lines (frame,quality,pdqhex,timestamp) with --vpdq-out.\n"
+        "Prints a CSV header, then file,frame,timestamp,type,hash,quality per\n"
+        "frame and type, or vPDQ's own lines (frame,quality,pdqhex,timestamp)\n"
+        "with --vpdq-out.\n"
         "Directories are walked recursively, as by 'hashcheck hash'.\n"
         "\n"
         "options:\n"
@@ -23,17 +24,19 @@ static void usage(FILE *f) {
         "  --types LIST        pdq (default), phash, dhash, ahash\n"
         "  --apply-rotation    turn frames upright by the rotation metadata\n"
         "  --vpdq-out          vPDQ's line format (PDQ only)\n"
+        "  --no-header         no CSV header line (to append)\n"
         "  --max-pixels N, --max-bytes N   limits per frame and per file\n"
         "  -j N, -L, --progress, --no-progress, -q   as for 'hashcheck hash'\n"
         "\n"
-        "Exit status: 0 every file hashed, 1 some failed, 2 usage error.\n");
+        "Exit status: 0 every file hashed, 1 some failed, 2 the run could not be\n"
+        "completed (output error, out of memory), 64 usage error.\n");
 }
 
 typedef struct video_ctx {
     hc_inputs in;
     hc_hasher_cfg hcfg;
     hm_video_opts o;
-    int vpdq_out;
+    int vpdq_out, header;
 } video_ctx;
 
 static void *w_init(void *ctx) { return hc_worker_hasher(&((video_ctx *)ctx)->hcfg); }
@@ -84,8 +87,7 @@ static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
         sb_printf(&s->err, "hashcheck: %s: %s (%s)\n", path, hm_hasher_errmsg(h),
                   hm_strerror(st));
     } else if (info.partial) {
-        sb_printf(&s->err, "hashcheck: %s: damaged or truncated; %zu frames hashed (partial)\n",
-                  path, n);
+        hc_partial_note(&s->err, path, n);
     }
     hm_video_close(v);
 }
@@ -98,6 +100,7 @@ int cmd_video(int argc, char **argv) {
     hm_video_opts_init(&c.o);
     hc_hasher_cfg_init(&c.hcfg);
     hc_batch_cfg_init(&bc);
+    c.header = 1;
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
         int r;
@@ -115,12 +118,14 @@ int cmd_video(int argc, char **argv) {
             }
         } else if (strcmp(a, "--vpdq-out") == 0) {
             c.vpdq_out = 1;
+        } else if (strcmp(a, "--no-header") == 0) {
+            c.header = 0;
         } else if ((r = hc_video_option(argc, argv, &i, &c.o)) != 0 ||
                    (r = hc_hasher_option(argc, argv, &i, &c.hcfg)) != 0 ||
                    (r = hc_batch_option(argc, argv, &i, &bc)) != 0) {
             if (r < 0) goto usage_error;
         } else if (a[0] == '-' && a[1]) {
-            hc_err("unknown option '%s' (hashcheck video --help)", a);
+            hc_err("unknown option '%s'", a);
             goto usage_error;
         } else {
             argv[npos++] = argv[i]; /* operands and options may be mixed */
@@ -130,13 +135,13 @@ int cmd_video(int argc, char **argv) {
         hc_err("no files given");
         goto usage_error;
     }
-    if (hc_hasher_cfg_check(&c.hcfg) != 0) return 2;
+    if (hc_hasher_cfg_check(&c.hcfg) != 0) goto usage_error;
+    if (c.header && !c.vpdq_out) puts("file,frame,timestamp,type,hash,quality");
     hc_pool_fns fns = {w_init, hc_worker_hasher_free, w_work, NULL};
     hc_stats st;
     const int rc = hc_batch_run(&c.in, argv, npos, 0, &bc, &fns, &c, 0, &st);
     hc_inputs_free(&c.in);
-    return rc != 0 ? 2 : st.failed ? 1 : 0;
+    return rc != 0 ? HC_EXIT_FATAL : st.failed ? 1 : 0;
 usage_error:
-    usage(stderr);
-    return 2;
+    return hc_usage_error("video");
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* JSON pieces shared by the commands. */
+/* JSON pieces and messages shared by the commands. */
 #include <string.h>
 
 #include "hc.h"
+
+void hc_json_begin(sbuf *b) { sb_printf(b, "{\"schema_version\":%d,", HC_JSON_SCHEMA_VERSION); }
 
 void hc_json_hash(sbuf *b, const hm_hash *h) {
     char hex[HM_HASH_STRING_MAX];
@@ -83,4 +85,20 @@ void hc_json_media(sbuf *b, const char *path, const hc_media *m, int with_frames
         sb_puts(b, ",\"error\":");
         sb_json_str(b, m->err);
     }
+}
+
+void hc_json_vpdq(sbuf *b, const hm_video_match *v, int frame_threshold) {
+    sb_puts(b, ",\"query_percent\":");
+    sb_json_num(b, v->query_percent, 2);
+    sb_puts(b, ",\"target_percent\":");
+    sb_json_num(b, v->target_percent, 2);
+    sb_printf(b, ",\"query_frames\":%u,\"query_matched\":%u,\"target_frames\":%u,"
+                 "\"target_matched\":%u,\"frame_threshold\":%d",
+              v->query_frames, v->query_matched, v->target_frames, v->target_matched,
+              frame_threshold);
+}
+
+void hc_partial_note(sbuf *b, const char *path, size_t nframes) {
+    sb_printf(b, "hashcheck: %s: damaged or truncated; %zu %s hashed (partial)\n", path,
+              nframes, hc_plural(nframes, "frame", "frames"));
 }

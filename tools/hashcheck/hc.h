@@ -57,6 +57,26 @@ void hc_err(const char *fmt, ...)
     ;
 double hc_now(void); /* monotonic seconds */
 int hc_is_help(const char *a);
+/* `one` when n is 1, else `many`: "%zu %s" counts in messages. */
+const char *hc_plural(size_t n, const char *one, const char *many);
+
+/* Exit statuses (docs/hashcheck.md, "EXIT STATUS").  Every command: 0
+ * success, HC_EXIT_USAGE for a bad command line (nothing done).  match:
+ * the bits HC_EXIT_MATCHED (something matched) and HC_EXIT_INPUT_ERRORS
+ * (some inputs failed), or HC_EXIT_MATCH_FATAL when the run could not be
+ * completed.  hash, video, index build: 1 some inputs failed,
+ * HC_EXIT_FATAL the run could not be completed.  compare: 1 different,
+ * HC_EXIT_FATAL an error. */
+enum {
+    HC_EXIT_MATCHED = 1,
+    HC_EXIT_INPUT_ERRORS = 2,
+    HC_EXIT_MATCH_FATAL = 4,
+    HC_EXIT_FATAL = 2,
+    HC_EXIT_USAGE = 64 /* as sysexits.h's EX_USAGE */
+};
+/* After the message of a usage error: a pointer to `hashcheck CMD --help`
+ * on stderr; returns HC_EXIT_USAGE. */
+int hc_usage_error(const char *cmd);
 /* Comma-separated type names to a mask; 0 (message printed) on error. */
 unsigned hc_parse_types(const char *list);
 /* Integers and reals in a range; 1 on success. */
@@ -144,12 +164,19 @@ typedef struct hc_media_opts {
                               when those are asked for (it is still failed:
                               kind HC_KIND_FILE, status HM_E_UNKNOWN_FORMAT,
                               or the decoding error) */
+    int skip_non_media;    /* 1: an input that is neither image nor video
+                              (an empty file included) is not a failure:
+                              kind HC_KIND_FILE, not_media set, its
+                              md5/sha256 taken when asked for (not of an
+                              empty file: the library hashes no empty
+                              input) */
 } hc_media_opts;
 
 typedef struct hc_media {
     int kind;              /* HC_KIND_* */
     int failed;            /* 1: `err` says what went wrong (what was
                               computed before the failure is kept) */
+    int not_media;         /* 1: skipped as not media (skip_non_media) */
     hm_status status;
     char err[768];
     hm_image_info info;    /* images */
@@ -166,11 +193,23 @@ typedef struct hc_media {
 void hc_media_hash(hm_hasher *h, const char *path, const hc_media_opts *o, hc_media *m);
 void hc_media_free(hc_media *m);
 
+/* Version of the JSON records hashcheck prints (hash, match, compare),
+ * the "schema_version" field; docs/hashcheck.schema.json describes them and
+ * docs/hashcheck.md says when the version changes. */
+#define HC_JSON_SCHEMA_VERSION 1
+/* The opening of a JSON record, its other fields to follow:
+ * {"schema_version":N, */
+void hc_json_begin(sbuf *b);
 /* JSON pieces: one hash object; "file":... (with "file_hex" when the path
  * is not UTF-8); the fields of a hashed input (no braces). */
 void hc_json_hash(sbuf *b, const hm_hash *h);
 void hc_json_file(sbuf *b, const char *path);
 void hc_json_media(sbuf *b, const char *path, const hc_media *m, int with_frames);
+/* The vPDQ figures of a video match, query_percent to frame_threshold (the
+ * distance within which two frames match), as JSON fields after a comma. */
+void hc_json_vpdq(sbuf *b, const hm_video_match *v, int frame_threshold);
+/* The line on a damaged or truncated video whose frames were partly read. */
+void hc_partial_note(sbuf *b, const char *path, size_t nframes);
 
 /* ---- parallel batches with ordered output ---------------------------------- */
 
@@ -179,6 +218,7 @@ typedef struct hc_slot {
     sbuf err;       /* written to stderr, in input order */
     int failed;
     int matched;
+    int skipped;    /* not media, skipped (--skip-non-media) */
     size_t hits;
     hc_media media; /* for commands that keep the hashes to the emit step */
 } hc_slot;
@@ -195,7 +235,7 @@ typedef struct hc_pool_fns {
 } hc_pool_fns;
 
 typedef struct hc_stats {
-    size_t done, failed, matched, hits;
+    size_t done, failed, matched, hits, skipped;
     double seconds;
 } hc_stats;
 
@@ -207,7 +247,8 @@ int hc_pool_run(size_t n, int jobs, int progress, const hc_pool_fns *fns, void *
                 hc_stats *st);
 
 /* The closing summary on stderr: files, matched/hits when `matching`,
- * failures (called `what`), what the walk skipped, time and rate. */
+ * failures (called `what`), files skipped as not media, what the walk
+ * skipped, time, and the rate of runs that took 0.1 s or more. */
 void hc_summary(const char *what, const hc_stats *st, const hc_inputs *in, int matching);
 
 /* The common run of hash, video and match: walk the operands into `in`

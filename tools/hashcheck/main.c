@@ -14,8 +14,8 @@
 
 #include "hc.h"
 
-static void usage(FILE *f) {
-    fprintf(f,
+static void usage(void) {
+    printf(
         "usage: hashcheck COMMAND [options] ...\n"
         "\n"
         "commands:\n"
@@ -25,15 +25,20 @@ static void usage(FILE *f) {
         "  index build -o OUT.hmi LIST|MEDIA|DIR...\n"
         "                              an index file from hash lists and known media\n"
         "  match (--index F | --list L...) FILE|DIR|TYPE:HEX...\n"
-        "                              hash and match media in parallel; exit 0 nothing\n"
-        "                              matched, 1 something matched, 2 errors\n"
+        "                              hash and match media in parallel\n"
         "  compare A B                 distances between two files or hashes\n"
         "\n"
         "  hashcheck COMMAND --help    options of a command\n"
         "  hashcheck --version         the library version\n"
         "\n"
         "Directories are walked recursively; a file that fails is reported on\n"
-        "stderr and the batch goes on. Manual: docs/hashcheck.md.\n");
+        "stderr and the batch goes on.\n"
+        "\n"
+        "Exit status of match: 0 nothing matched, 1 something matched, 2 some\n"
+        "inputs failed and nothing matched, 3 something matched and some inputs\n"
+        "failed, 4 the run could not be completed (index or list unreadable).\n"
+        "Every command: 64 usage error; the others' statuses: their --help.\n"
+        "Manual: man hashcheck, docs/hashcheck.md.\n");
 }
 
 int main(int argc, char **argv) {
@@ -42,7 +47,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (argc >= 2 && (hc_is_help(argv[1]) || strcmp(argv[1], "help") == 0)) {
-        usage(stdout);
+        usage();
         return 0;
     }
     if (argc >= 2) {
@@ -53,7 +58,8 @@ int main(int argc, char **argv) {
         if (strcmp(c, "match") == 0) return cmd_match(argc - 2, argv + 2);
         if (strcmp(c, "compare") == 0) return cmd_compare(argc - 2, argv + 2);
         hc_err("unknown command '%s'", c);
+    } else {
+        hc_err("no command given (hash, video, index build, match, compare)");
     }
-    usage(stderr);
-    return 2;
+    return hc_usage_error(NULL);
 }

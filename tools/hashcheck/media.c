@@ -114,6 +114,13 @@ static int slurp(FILE *f, int64_t max, source *s, hc_media *m) {
 
 static void media_hash(hm_hasher *h, source *s, const hc_media_opts *o, hc_media *m);
 
+/* Not media, and skipped as such: no failure, the digests when asked for. */
+static void skip(hm_hasher *h, const source *s, unsigned crypto, hc_media *m) {
+    m->kind = HC_KIND_FILE;
+    m->not_media = 1;
+    if (crypto) digests(h, s, crypto, m);
+}
+
 void hc_media_hash(hm_hasher *h, const char *path, const hc_media_opts *o, hc_media *m) {
     source s = {path, NULL, 0};
     struct stat sb;
@@ -172,7 +179,8 @@ static void media_hash(hm_hasher *h, source *s, const hc_media_opts *o, hc_media
         }
     }
     if (nhead == 0) {
-        fail(m, HM_E_DECODE, "%s: %s", path, "file is empty");
+        if (o->skip_non_media) skip(h, s, 0, m); /* (no digest of nothing) */
+        else fail(m, HM_E_DECODE, "%s: %s", path, "file is empty");
         return;
     }
     if (hm_detect_format(head, nhead) != HM_FORMAT_UNKNOWN) {
@@ -205,8 +213,12 @@ static void media_hash(hm_hasher *h, source *s, const hc_media_opts *o, hc_media
             return;
         }
     }
-    /* neither an image nor a video: an error, but the digests are still
-     * taken when asked for (exact lists name any kind of file) */
+    /* neither an image nor a video: an error (or skipped), but the digests
+     * are still taken when asked for (exact lists name any kind of file) */
+    if (o->skip_non_media) {
+        skip(h, s, crypto, m);
+        return;
+    }
     m->kind = HC_KIND_FILE;
     fail(m, HM_E_UNKNOWN_FORMAT,
          o->videos ? "%s: not an image (JPEG, PNG, GIF, WebP, BMP, TIFF) or a video in an "

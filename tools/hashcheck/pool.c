@@ -49,8 +49,9 @@ static void progress_draw(progress *p, size_t done, int force) {
     double el = now - p->t0, rate = el > 0 ? done / el : 0;
     char eta[32];
     fmt_eta(eta, sizeof eta, rate > 0 ? (p->total - done) / rate : -1);
-    fprintf(stderr, "\r\033[Khashcheck: %zu/%zu files (%.0f%%), %.1f files/s, ETA %s", done,
-            p->total, p->total ? 100.0 * done / p->total : 100.0, rate, eta);
+    fprintf(stderr, "\r\033[Khashcheck: %zu/%zu %s (%.0f%%), %.1f files/s, ETA %s", done,
+            p->total, hc_plural(p->total, "file", "files"),
+            p->total ? 100.0 * done / p->total : 100.0, rate, eta);
     fflush(stderr);
     p->shown = 1;
 }
@@ -111,7 +112,7 @@ static void slot_clear(hc_slot *s) {
     sb_reset(&s->err);
     hc_media_free(&s->media);
     memset(&s->media, 0, sizeof s->media);
-    s->failed = s->matched = 0;
+    s->failed = s->matched = s->skipped = 0;
     s->hits = 0;
 }
 
@@ -186,6 +187,7 @@ int hc_pool_run(size_t n, int jobs, int progress_mode, const hc_pool_fns *fns, v
         st->done++;
         st->failed += s->failed != 0;
         st->matched += s->matched != 0;
+        st->skipped += s->skipped != 0;
         st->hits += s->hits;
         if (s->err.n || s->out.n) {
             progress_clear(&pg);

@@ -161,6 +161,16 @@ double hc_now(void) {
 
 int hc_is_help(const char *a) { return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0; }
 
+const char *hc_plural(size_t n, const char *one, const char *many) {
+    return n == 1 ? one : many;
+}
+
+int hc_usage_error(const char *cmd) {
+    fprintf(stderr, "Try 'hashcheck %s%s--help' for the options.\n", cmd ? cmd : "",
+            cmd ? " " : "");
+    return HC_EXIT_USAGE;
+}
+
 unsigned hc_parse_types(const char *list) {
     unsigned mask = 0;
     const char *p = list;
