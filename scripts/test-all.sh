@@ -123,7 +123,9 @@ for s in "${suites[@]}"; do
     "$SKIP") verdict=SKIP ;;
     *) verdict=FAIL; failed=$((failed + 1)) ;;
   esac
-  summary+=("$(printf '%-4s  %-9s %4dm%02ds' "$verdict" "$s" $((t / 60)) $((t % 60)))$([ "$verdict" = FAIL ] && echo "  (exit $rc)")")
+  line=$(printf '%-4s  %-10s %4dm%02ds' "$verdict" "$s" $((t / 60)) $((t % 60)))
+  if [ "$verdict" = FAIL ]; then line+="  (exit $rc)"; fi
+  summary+=("$line")
 done
 
 printf '\n==== summary ====\n'
