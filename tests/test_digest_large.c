@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* MD5 and SHA-256 of a buffer longer than INT_MAX bytes are the digests of
- * all of it (FFmpeg 4.x's av_md5_update takes an int length: the library
- * must feed it in chunks).  The buffer is 2 GiB + 7 zero bytes of
+ * all of it (no length may be truncated to an int or an unsigned on the
+ * way: the message length in bits needs 64).  The buffer is 2 GiB + 7 zero bytes of
  * anonymous memory that is never written, so it costs no RAM; the expected
  * digests come from coreutils:
  *   head -c 2147483655 /dev/zero | md5sum     (and sha256sum)
