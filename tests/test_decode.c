@@ -267,6 +267,35 @@ static void other_formats(hm_hasher *h) {
 
     check_lossless(h, make_bmp(w, hgt, rgb), HM_FORMAT_BMP, rgb, w, hgt);
     check_lossless(h, make_tiff(w, hgt, rgb), HM_FORMAT_TIFF, rgb, w, hgt);
+    /* FFmpeg's formats at exactly the pixel limit decode, and one pixel
+     * less is HM_E_LIMIT: FFmpeg checks the width rounded up to its
+     * stride alignment (45 -> 64), which once made these "corrupt" */
+    {
+        membuf bmp = make_bmp(w, hgt, rgb), tiff = make_tiff(w, hgt, rgb);
+        size_t gif_n = 0;
+        unsigned char *gif = read_all(HM_TEST_DATA "/video/anim.gif", &gif_n); /* 96 x 96 */
+        const struct { const unsigned char *p; size_t n; uint64_t pixels; } at[] = {
+            {bmp.p, bmp.n, (uint64_t)w * hgt}, {tiff.p, tiff.n, (uint64_t)w * hgt},
+            {gif, gif_n, 96 * 96}};
+        hm_hasher *lim = NULL;
+        hm_hash out[4];
+        size_t no = 0;
+        hm_hasher_create(&lim);
+        CHECK(gif != NULL);
+        for (size_t i = 0; i < sizeof at / sizeof at[0] && gif; i++) {
+            hm_hasher_set(lim, HM_PARAM_MAX_PIXELS, (int64_t)at[i].pixels);
+            CHECK_INT(hm_hash_memory(lim, at[i].p, at[i].n, HM_TYPES_PERCEPTUAL, out, 4, &no,
+                                     NULL), HM_OK);
+            hm_hasher_set(lim, HM_PARAM_MAX_PIXELS, (int64_t)at[i].pixels - 1);
+            CHECK_INT(hm_hash_memory(lim, at[i].p, at[i].n, HM_TYPES_PERCEPTUAL, out, 4, &no,
+                                     NULL), HM_E_LIMIT);
+            CHECK(strstr(hm_hasher_errmsg(lim), "HM_PARAM_MAX_PIXELS") != NULL);
+        }
+        hm_hasher_free(lim);
+        free(gif);
+        free(bmp.p);
+        free(tiff.p);
+    }
 
     webp_n = WebPEncodeLosslessRGB(rgb, w, hgt, w * 3, &webp);
     CHECK(webp_n > 0);
