@@ -5,7 +5,7 @@
  * interrupt callback), the decoder under the guard (pixel limit, picture
  * memory: lib/decode/ffguard.h), frames picked by vPDQ's interval rule,
  * as keyframes or all, and converted to RGB24 as vPDQ does (swscale, area
- * filter).
+ * filter).  Built only with FFmpeg (HM_WITH_FFMPEG).
  */
 #include <math.h>
 #include <pthread.h>
