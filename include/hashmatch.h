@@ -932,7 +932,7 @@ typedef struct hm_video_opts {
     /** Most pixels of work: every decoded frame counts its width x height
      *  and every hashed frame its hashed size once more (the decoding and
      *  hashing work, whatever the machine; HM_E_LIMIT when over).  Default
-     *  5 x 10^10: 13 minutes of 1080p30 in interval mode (about 60 s of
+     *  5 x 10^10: 13 minutes of 1080p30 in interval mode (about 100 s of
      *  one core, docs/security.md), 3 minutes of 4K30; 0: the default. */
     uint64_t max_work_pixels;
     uint64_t reserved[5];
