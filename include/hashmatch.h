@@ -13,10 +13,17 @@
  *    Codes are fixed forever; new ones are only appended.  hm_strerror()
  *    gives a static description; objects that carry state also keep a detail
  *    message for their last failure (hm_hasher_errmsg()).
- *  - Handles are opaque, created by *_create and released by *_free;
- *    *_free(NULL) is a no-op.
+ *  - Handles are opaque, each released by its own function: *_create and
+ *    *_free (hasher, index, results), hm_index_acquire and
+ *    hm_snapshot_release, hm_video_open_* and hm_video_close; buffers the
+ *    library returns by hm_pixels_free and hm_free.  Releasing NULL is a
+ *    no-op.
  *  - The library never prints, never calls exit() or abort(), and keeps no
- *    global mutable state.
+ *    global mutable state of its own.  It changes one process-wide setting
+ *    of a library beneath it: FFmpeg's log level, set to quiet when the
+ *    first video is opened (never at load time), and only while the
+ *    application has left it at FFmpeg's default and the environment
+ *    variable HM_FFMPEG_LOG is unset.
  *
  * Thread safety (per object):
  *  - Functions that take no handle (hm_strerror, hm_version*, hm_hash_*
@@ -872,9 +879,17 @@ HM_API hm_status hm_snapshot_stats(const hm_snapshot *s, hm_index_stats *out);
  * Thread safety: an hm_video is used by one thread at a time, and so is
  * the hasher it was opened with, until hm_video_close().
  *
- * FFmpeg's log level is process-wide; libhashmatch sets it to quiet when
- * it is loaded (it never prints), unless the environment variable
- * HM_FFMPEG_LOG is set.
+ * Memory and work: the decoder's pictures are capped by max_memory (its
+ * reference and reordering frames, checked from what the stream declares
+ * before the first picture and at every picture), each frame by the
+ * hasher's HM_PARAM_MAX_PIXELS, the work by max_work_pixels and the
+ * time_budget; docs/security.md gives measured peaks.
+ *
+ * FFmpeg's demuxers log damaged input through FFmpeg's process-wide log
+ * level: libhashmatch sets it to quiet when the first video is opened,
+ * unless the application has chosen a level of its own (anything but
+ * FFmpeg's default, AV_LOG_INFO) or HM_FFMPEG_LOG is set.  Decoders are
+ * silenced per context and never touch it.
  */
 typedef struct hm_video hm_video;
 
@@ -917,7 +932,9 @@ typedef struct hm_video_opts {
                                 14,400 (4 h); checked from the container
                                 and again from timestamps */
     double time_budget;    /**< wall-clock seconds for open + all frames;
-                                default 600; 0: none */
+                                default 120 (an upload path: about 16 min
+                                of 1080p30 H.264 on one core, measured in
+                                docs/security.md); 0: none */
     /** Called often during decoding; return non-zero to cancel (the call
      *  in progress returns HM_E_CANCELLED).  May be NULL. */
     int (*interrupt)(void *user);
@@ -927,7 +944,23 @@ typedef struct hm_video_opts {
      *  the whole frame.  Default 0, as vPDQ. */
     int32_t trim_borders;
     int32_t reserved0;
-    uint64_t reserved[7];
+    /** Most bytes of decoded pictures the decoder may hold at once (its
+     *  reference and reordering frames).  Checked at the first picture
+     *  from what the stream declares (frame size and format, H.264's
+     *  reference frames and reorder delay), then at every picture the
+     *  decoder allocates; HM_E_LIMIT when over.  Default 512 MiB (3
+     *  pictures at the default pixel limit; 4K 10-bit with 16 references);
+     *  0: the default; UINT64_MAX: none.  The process also holds one RGB
+     *  copy of the frame being hashed (3 bytes per pixel) and the hashes'
+     *  work buffers: docs/security.md gives measured totals. */
+    uint64_t max_memory;
+    /** Most pixels of work: every decoded frame counts its width x height
+     *  and every hashed frame its hashed size once more (the decoding and
+     *  hashing work, whatever the machine; HM_E_LIMIT when over).  Default
+     *  5 x 10^10: 13 minutes of 1080p30 in interval mode (about 100 s of
+     *  one core, docs/security.md), 3 minutes of 4K30; 0: the default. */
+    uint64_t max_work_pixels;
+    uint64_t reserved[5];
 } hm_video_opts;
 
 HM_API void hm_video_opts_init(hm_video_opts *o);

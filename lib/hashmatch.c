@@ -522,7 +522,7 @@ hm_status hm_hash_pixels(hm_hasher *h, const void *pixels, uint32_t width,
         return hm_fail(&h->err, HM_E_INVALID_ARGUMENT, "image has zero size (%ux%u)",
                        width, height);
     o.max_pixels = h->max_pixels;
-    if ((st = hm_check_dims(width, height, &o, "pixels", &h->err)) != HM_OK)
+    if ((st = hm_check_dims(width, height, &o, "the image", &h->err)) != HM_OK)
         return st;
     st = hash_rows(h, types, pixels, width, height, stride, channels, bpp, out,
                    &n, &h->err);

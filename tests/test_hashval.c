@@ -164,6 +164,62 @@ static void digests(void) {
     hm_hash_to_string(&out[1], hex, sizeof hex);
     CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
               "sha256(abc)");
+    /* the rest of the RFC 1321 suite (but "": empty input is refused as
+     * undecodable before any digest), FIPS 180-2's two-block message, a
+     * million 'a', and the lengths around the padding's block boundary
+     * (bytes i * 7 mod 256); expected values from Python's hashlib */
+    static const struct { const char *msg; int pattern; const char *md5, *sha256; } v[] = {
+        {"a", 0, "0cc175b9c0f1b6a831c399e269772661",
+         "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"},
+        {"message digest", 0, "f96b697d7cb7938d525a2f31aaf161d0",
+         "f7846f55cf23e14eebeab5b4e1550cad5b509e3348fbc4efa3a1413d393cb650"},
+        {"abcdefghijklmnopqrstuvwxyz", 0, "c3fcd3d76192e4007dfb496cca67e13b",
+         "71c480df93d6ae2f1efad1447c66c9525e316218cf51fc8d9ed832f2daf18b73"},
+        {"1234567890123456789012345678901234567890123456789012345678901234567890123456"
+         "7890", 0, "57edf4a22be3c955ac49da2e2107b67a",
+         "f371bc4a311f2b009eef952dd83ca80e2b60026c8e935592d0f9c308453c813e"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 0,
+         "8215ef0796a20bcaaae116d3876c664a",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+        {NULL, 55, "8d24280288a696559fd8d5aa1b6d8c6e",
+         "576a1bf8d4478657e6dc4af9398544765c2a92cde28478b019235cfed315fc09"},
+        {NULL, 56, "ef2c72b7254c92459e498eddd4ace573",
+         "9b20501dfd1d99161c257950f3444f3e49230c351c5c8e0943ef369f85f5205d"},
+        {NULL, 63, "c4c8c6d513f4e1604eb18508a1769364",
+         "30b345906b493f06f69444b6521113511c242f30e29840462950035043682f1e"},
+        {NULL, 64, "a2fcb39a253b9b785b1f97518fa37683",
+         "d8bc63b4fc1156e5e7d95a418b9bf54cd3174bedbc2db40f74895349b229b3c0"},
+        {NULL, 119, "1640deea49ebb258ec6ede18d4b2d2d7",
+         "7a6589821178918ca8d9edaba5abfc1e9b2669564f4469b66885379c1530b2c8"},
+        {NULL, 120, "05f879f7b542a7ebf0605adff67d4423",
+         "655250427d56b1b0eeb8497d21428704273458a01772d6881b65c0abac0f8a98"},
+        {NULL, -1, "7707d6ae4e027c70eea2a935c2296f21",
+         "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"},
+    };
+    unsigned char *buf = malloc(1000000);
+    for (size_t i = 0; buf && i < sizeof v / sizeof v[0]; i++) {
+        size_t len;
+        if (v[i].msg) {
+            len = strlen(v[i].msg);
+            memcpy(buf, v[i].msg, len);
+        } else if (v[i].pattern > 0) {
+            len = (size_t)v[i].pattern;
+            for (size_t k = 0; k < len; k++) buf[k] = (unsigned char)(k * 7);
+        } else {
+            len = 1000000;
+            memset(buf, 'a', len);
+        }
+        CHECK_INT(hm_hash_memory(h, buf, len,
+                                 HM_TYPE_BIT(HM_HASH_MD5) | HM_TYPE_BIT(HM_HASH_SHA256), out, 2,
+                                 &n, NULL),
+                  HM_OK);
+        hm_hash_to_string(&out[0], hex, sizeof hex);
+        CHECK_STR(hex, v[i].md5, "md5");
+        hm_hash_to_string(&out[1], hex, sizeof hex);
+        CHECK_STR(hex, v[i].sha256, "sha256");
+    }
+    CHECK(buf != NULL);
+    free(buf);
     hm_hasher_free(h);
 }
 

@@ -10,6 +10,19 @@
 
 #include "hashmatch.h"
 
+/* 1 in a build under AddressSanitizer or ThreadSanitizer (the library is
+ * built the same way): memory figures and speeds are not the real ones. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
 static int g_pass, g_fail;
 
 #define CHECK(cond)                                                        \

@@ -9,7 +9,10 @@
  * a crash or a hang.
  */
 #include <stdint.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <libavutil/log.h>
 
 #include "hashmatch.h"
 #include "test_util.h"
@@ -24,15 +27,18 @@ typedef struct frames {
     int n;
     hm_status st;
     hm_video_info info;
+    char msg[512]; /* the hasher's message at the end */
 } frames;
 
-/* Hash a whole video (from a file, or from memory when data != NULL). */
-static void run(const char *path, const void *data, size_t size, const hm_video_opts *o,
-                frames *out) {
+/* Hash a whole video (from a file, or from memory when data != NULL)
+ * with a hasher whose pixel limit is max_pixels (0: the default). */
+static void run_px(const char *path, const void *data, size_t size, const hm_video_opts *o,
+                   int64_t max_pixels, frames *out) {
     hm_hasher *h;
     hm_video *v;
     int got;
     hm_hasher_create(&h);
+    if (max_pixels) hm_hasher_set(h, HM_PARAM_MAX_PIXELS, max_pixels);
     memset(out, 0, sizeof *out);
     out->st = data || size ? hm_video_open_memory(h, data, size, o, &v)
                            : hm_video_open_file(h, path, o, &v);
@@ -43,7 +49,13 @@ static void run(const char *path, const void *data, size_t size, const hm_video_
         hm_video_get_info(v, &out->info);
         hm_video_close(v);
     }
+    snprintf(out->msg, sizeof out->msg, "%s", hm_hasher_errmsg(h));
     hm_hasher_free(h);
+}
+
+static void run(const char *path, const void *data, size_t size, const hm_video_opts *o,
+                frames *out) {
+    run_px(path, data, size, o, 0, out);
 }
 
 static void opts(hm_video_opts *o, int mode, double interval) {
@@ -240,6 +252,103 @@ static void limits_and_refusals(void) {
               HM_E_INVALID_ARGUMENT);
     hm_video_close(NULL);
     hm_hasher_free(h);
+}
+
+/* The limits of issue #15: frames at exactly the pixel limit decode
+ * (FFmpeg checks the width rounded up to its stride alignment, which
+ * once refused them as undecodable), the decoder's picture memory, the
+ * decoding work in pixels, and their defaults. */
+static void limits_at_the_edge(void) {
+    static frames a, b;
+    hm_video_opts o;
+    const int64_t px = 1080 * 1080; /* test-padded-dimensions.mp4; 1080 -> 1088 aligned */
+    opts(&o, HM_FRAMES_INTERVAL, 1);
+    run(VID "test-padded-dimensions.mp4", NULL, 0, &o, &b);
+    CHECK_INT(b.st, HM_OK);
+    run_px(VID "test-padded-dimensions.mp4", NULL, 0, &o, px, &a);
+    CHECK_INT(a.st, HM_OK);
+    CHECK(a.n == b.n && b.n > 0 && memcmp(a.f, b.f, sizeof a.f[0] * (size_t)a.n) == 0);
+    run_px(VID "test-padded-dimensions.mp4", NULL, 0, &o, px - 1, &a);
+    CHECK_INT(a.st, HM_E_LIMIT);
+    CHECK(strstr(a.msg, "HM_PARAM_MAX_PIXELS") != NULL);
+    /* the same for GIF (96 -> 128 aligned) */
+    opts(&o, HM_FRAMES_ALL, 0);
+    run_px(VID "anim.gif", NULL, 0, &o, 96 * 96, &a);
+    CHECK_INT(a.st, HM_OK);
+    CHECK_INT(a.n, 10);
+    run_px(VID "anim.gif", NULL, 0, &o, 96 * 96 - 1, &a);
+    CHECK_INT(a.st, HM_E_LIMIT);
+    /* work in pixels: 150 frames of 1080 x 1080 decoded, 5 of them hashed */
+    opts(&o, HM_FRAMES_INTERVAL, 1);
+    o.max_work_pixels = 155 * (uint64_t)px;
+    run(VID "test-padded-dimensions.mp4", NULL, 0, &o, &a);
+    CHECK_INT(a.st, HM_OK);
+    CHECK_INT(a.info.frames_decoded, 150);
+    o.max_work_pixels = 155 * (uint64_t)px - 1;
+    run(VID "test-padded-dimensions.mp4", NULL, 0, &o, &a);
+    CHECK_INT(a.st, HM_E_LIMIT); /* the 150th frame decoded, after the 5th hash */
+    CHECK_INT(a.n, 5);
+    o.max_work_pixels = 40 * (uint64_t)px;
+    run(VID "test-padded-dimensions.mp4", NULL, 0, &o, &a);
+    CHECK_INT(a.st, HM_E_LIMIT);
+    CHECK_INT(a.n, 2); /* frames 0 and 30 hashed; frame 38 decoded was one too many */
+    CHECK_INT(a.info.frames_decoded, 39);
+    CHECK(strstr(a.msg, "max_work_pixels") != NULL);
+    /* the decoder's picture memory: 1 byte refuses the first picture, from
+     * what the stream declares; a cap that fits lets the video through */
+    opts(&o, HM_FRAMES_INTERVAL, 1);
+    o.max_memory = 1;
+    run(VID "cockatoo.mp4", NULL, 0, &o, &a);
+    CHECK_INT(a.st, HM_E_LIMIT);
+    CHECK_INT(a.n, 0);
+    CHECK(strstr(a.msg, "max_memory") != NULL && strstr(a.msg, "reference") != NULL);
+    o.max_memory = 64u << 20;
+    run(VID "cockatoo.mp4", NULL, 0, &o, &a);
+    CHECK_INT(a.st, HM_OK);
+    CHECK_INT(a.n, 14);
+    /* defaults; and 0 in the fields older callers left reserved is the
+     * default, not "nothing" */
+    hm_video_opts_init(&o);
+    CHECK(o.time_budget == 120);
+    CHECK(o.max_memory == (uint64_t)512 << 20);
+    CHECK(o.max_work_pixels == UINT64_C(50000000000));
+    o.max_memory = 0;
+    o.max_work_pixels = 0;
+    run(VID "cockatoo.mp4", NULL, 0, &o, &a);
+    CHECK_INT(a.st, HM_OK);
+    CHECK_INT(a.n, 14);
+}
+
+/* FFmpeg's process-wide log level after opening a video in a fresh
+ * process, which first sets it to `preset` (0: leaves it) and
+ * HM_FFMPEG_LOG to `env` (NULL: unset). */
+static int log_level_after_open(int preset, const char *env) {
+    int status = 0;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        hm_hasher *h;
+        hm_video *v;
+        if (env) setenv("HM_FFMPEG_LOG", env, 1);
+        else unsetenv("HM_FFMPEG_LOG");
+        if (preset) av_log_set_level(preset);
+        hm_hasher_create(&h);
+        if (hm_video_open_file(h, VID "anim.gif", NULL, &v) == HM_OK) hm_video_close(v);
+        hm_hasher_free(h);
+        _exit(av_log_get_level() - AV_LOG_QUIET); /* levels from -8 up: 0.. */
+    }
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) + AV_LOG_QUIET : -100;
+}
+
+/* The library never prints: FFmpeg's log level is set to quiet when the
+ * first video is opened, not when the library is loaded, and only when
+ * the application left it at FFmpeg's default and HM_FFMPEG_LOG is unset. */
+static void ffmpeg_log_level(int level_at_start) {
+    CHECK_INT(level_at_start, AV_LOG_INFO);
+    CHECK_INT(log_level_after_open(0, NULL), AV_LOG_QUIET);
+    CHECK_INT(log_level_after_open(AV_LOG_ERROR, NULL), AV_LOG_ERROR);
+    CHECK_INT(log_level_after_open(0, "1"), AV_LOG_INFO);
 }
 
 /* Truncated and bit-flipped copies: an error code or frames (flagged
@@ -498,6 +607,8 @@ static void video_matching(void) {
 }
 
 int main(void) {
+    const int level_at_start = av_log_get_level(); /* before anything is opened */
+    ffmpeg_log_level(level_at_start);
     against_upstream(VID "test-padded-dimensions.mp4", VPDQ "test-padded-dimensions.txt", 0);
     against_upstream(VID "doorknob-hd-no-bar.mp4", VPDQ "doorknob-hd-no-bar.txt", 0);
     against_upstream(VID "doorknob-hd-no-bar.mp4", VPDQ "doorknob-hd-no-bar-128x128.txt", 128);
@@ -505,6 +616,7 @@ int main(void) {
     modes_agree(VID "cockatoo.mp4");
     formats_and_options();
     limits_and_refusals();
+    limits_at_the_edge();
     damaged("test-padded-dimensions.mp4", 1);
     damaged("anim.webp", 0);
     vpdq_lines();

@@ -26,6 +26,10 @@ int hm_fail(hm_err *err, int status, const char *fmt, ...)
 
 static inline void hm_err_clear(hm_err *err) { err->msg[0] = '\0'; }
 
+/* Why GIF, BMP, TIFF and videos other than animated WebP are
+ * HM_E_UNSUPPORTED in a library built without FFmpeg. */
+#define HM_NO_FFMPEG "this libhashmatch was built without FFmpeg (HM_WITH_FFMPEG=OFF)"
+
 /* Numbers in text, whatever the process's locale (LC_NUMERIC may make
  * printf write "1,5" and strtod stop at "1.5"'s point): every number the
  * library prints or parses goes through these, which work in the "C"

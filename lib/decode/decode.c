@@ -36,12 +36,12 @@ const char *hm_format_name(int f) {
 int hm_check_dims(uint64_t w, uint64_t h, const hm_decode_opts *o,
                   const char *what, hm_err *err) {
     if (w == 0 || h == 0)
-        return hm_fail(err, HM_E_DECODE, "%s: image has zero size (%llux%llu)",
+        return hm_fail(err, HM_E_DECODE, "%s has zero size (%llux%llu)",
                        what, (unsigned long long)w, (unsigned long long)h);
     if (w > UINT32_MAX / 4 || h > UINT32_MAX / 4 || w * h > o->max_pixels)
         return hm_fail(err, HM_E_LIMIT,
-                       "%s: image is %llux%llu pixels, over the limit of %llu "
-                       "pixels (HM_PARAM_MAX_PIXELS)",
+                       "%s of %llux%llu pixels is over the limit of %llu pixels "
+                       "(HM_PARAM_MAX_PIXELS)",
                        what, (unsigned long long)w, (unsigned long long)h,
                        (unsigned long long)o->max_pixels);
     return HM_OK;
@@ -68,7 +68,10 @@ static uint32_t rd32(const uint8_t *p, int le) {
                     (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
-int hm_exif_orientation(const uint8_t *t, size_t len) {
+/* The value of `tag` in the first IFD of a TIFF structure (EXIF blocks,
+ * TIFF files), a SHORT or a LONG held in the entry itself: 1 and *value
+ * set, or 0 when absent or of another type. */
+static int ifd0_value(const uint8_t *t, size_t len, unsigned tag, uint32_t *value) {
     int le;
     uint32_t ifd;
     unsigned n;
@@ -83,13 +86,29 @@ int hm_exif_orientation(const uint8_t *t, size_t len) {
     for (unsigned i = 0; i < n; i++) {
         size_t e = (size_t)ifd + 2 + (size_t)i * 12;
         if (e + 12 > len) return 0;
-        if (rd16(t + e, le) == 0x0112) {
-            unsigned type = rd16(t + e + 2, le), v = rd16(t + e + 8, le);
-            if (type != 3 || v < 1 || v > 8) return 0;
-            return (int)v;
-        }
+        if (rd16(t + e, le) != tag) continue;
+        const unsigned type = rd16(t + e + 2, le);
+        if (type == 3) *value = rd16(t + e + 8, le);
+        else if (type == 4) *value = rd32(t + e + 8, le);
+        else return 0;
+        return 1;
     }
     return 0;
+}
+
+int hm_exif_orientation(const uint8_t *t, size_t len) {
+    uint32_t v;
+    if (!ifd0_value(t, len, 0x0112, &v) || v < 1 || v > 8) return 0;
+    return (int)v;
+}
+
+void hm_tiff_dims(const uint8_t *t, size_t len, uint64_t *w, uint64_t *h) {
+    uint32_t a, b;
+    *w = *h = 0;
+    if (ifd0_value(t, len, 0x0100, &a) && ifd0_value(t, len, 0x0101, &b)) {
+        *w = a;
+        *h = b;
+    }
 }
 
 /* ---- orientation through a full-image buffer ---------------------- */

@@ -57,7 +57,12 @@ void hm_trim_rect(const uint8_t *px, uint32_t w, uint32_t h, size_t stride,
 /* EXIF orientation tag from a TIFF-structured EXIF block, 0 if absent. */
 int hm_exif_orientation(const uint8_t *tiff, size_t len);
 
-/* The pixel-limit check every decoder runs on header dimensions. */
+/* Image width and length from a TIFF file's first IFD; 0 x 0 if absent. */
+void hm_tiff_dims(const uint8_t *tiff, size_t len, uint64_t *w, uint64_t *h);
+
+/* The pixel limit, the one rule for every image and video frame: w x h
+ * over o->max_pixels is HM_E_LIMIT, a zero side HM_E_DECODE.  `what`
+ * names the thing in the message ("JPEG", "x.mp4: a frame"). */
 int hm_check_dims(uint64_t w, uint64_t h, const hm_decode_opts *o,
                   const char *what, hm_err *err);
 

@@ -3,8 +3,8 @@
  * GIF (first frame), BMP and TIFF through FFmpeg's decoders.  The whole
  * file is one packet; the decoder parses its own container header.  The
  * pixel limit is checked from the header where it is cheap to read, and
- * FFmpeg's own max_pixels guard backs it up inside the decoder.  The
- * frame is converted to 8-bit grey or RGB by libswscale.
+ * the guard (ffguard.h) applies it again to the picture the decoder
+ * allocates.  The frame is converted to 8-bit grey or RGB by libswscale.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +15,9 @@
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
-#include "decode.h"
+#include "ffguard.h"
 
-/* Dimensions from the header, 0 when this format's header is not read. */
+/* Dimensions from the header, 0 when they cannot be read there. */
 static void header_dims(const uint8_t *p, size_t n, hm_format fmt,
                         uint64_t *w, uint64_t *h) {
     *w = *h = 0;
@@ -38,6 +38,8 @@ static void header_dims(const uint8_t *p, size_t n, hm_format fmt,
             *w = sw < 0 ? (uint64_t)(-(int64_t)sw) : (uint64_t)sw;
             *h = sh < 0 ? (uint64_t)(-(int64_t)sh) : (uint64_t)sh;
         }
+    } else if (fmt == HM_FORMAT_TIFF) {
+        hm_tiff_dims(p, n, w, h); /* the first IFD, the image FFmpeg decodes */
     }
 }
 
@@ -101,6 +103,7 @@ int hm_decode_ffmpeg(const uint8_t *data, size_t size, hm_format fmt,
     uint8_t *row = NULL;
     AVDictionary *opts = NULL;
     uint64_t hw, hh;
+    hm_ffguard guard = {.o = *o, .name = name, .err = err}; /* no memory cap: one picture */
     int st = HM_OK, ret;
 
     if (size > INT32_MAX - AV_INPUT_BUFFER_PADDING_SIZE)
@@ -118,11 +121,8 @@ int hm_decode_ffmpeg(const uint8_t *data, size_t size, hm_format fmt,
         st = hm_fail(err, HM_E_NO_MEMORY, "%s: out of memory", name);
         goto done;
     }
-    ctx->max_pixels = (int64_t)o->max_pixels;
     ctx->thread_count = 1;
-    /* Keep the decoder's messages out of the host's log (a per-context
-     * offset; the global log level is the application's to set). */
-    ctx->log_level_offset = 64;
+    if ((st = hm_ffguard_attach(&guard, ctx)) != HM_OK) goto done;
     if (fmt == HM_FORMAT_GIF) {
         long rgb = gif_transparent_rgb(data, size);
         if (rgb >= 0) av_dict_set_int(&opts, "trans_color", rgb, 0);
@@ -143,16 +143,14 @@ int hm_decode_ffmpeg(const uint8_t *data, size_t size, hm_format fmt,
         avcodec_send_packet(ctx, NULL); /* flush: one image only */
         ret = avcodec_receive_frame(ctx, frame);
     }
+    if (guard.refused) {
+        st = guard.refused;
+        goto done;
+    }
     if (ret < 0) {
         char e[AV_ERROR_MAX_STRING_SIZE] = {0};
         av_strerror(ret, e, sizeof e);
-        if (ctx->width > 0 && ctx->height > 0 &&
-            (uint64_t)ctx->width * (uint64_t)ctx->height > o->max_pixels)
-            st = hm_check_dims((uint64_t)ctx->width, (uint64_t)ctx->height, o,
-                               name, err);
-        else
-            st = hm_fail(err, HM_E_DECODE, "%s: corrupt or truncated (%s)",
-                         name, e);
+        st = hm_fail(err, HM_E_DECODE, "%s: corrupt or truncated (%s)", name, e);
         goto done;
     }
     if ((st = hm_check_dims((uint64_t)frame->width, (uint64_t)frame->height, o,

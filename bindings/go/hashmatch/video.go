@@ -64,9 +64,18 @@ type VideoOptions struct {
 	MaxDecoded uint64
 	// MaxDuration is the longest media accepted; 0: 4 hours.
 	MaxDuration time.Duration
-	// TimeBudget is the wall-clock time for open and all frames; 0: 600 s;
+	// TimeBudget is the wall-clock time for open and all frames; 0: 120 s;
 	// negative: none. A context deadline works as well.
 	TimeBudget time.Duration
+	// MaxMemory is the most bytes of decoded pictures the decoder may hold
+	// at once (its reference and reordering frames), checked from what the
+	// stream declares before the first picture and at every picture;
+	// 0: 512 MiB.
+	MaxMemory uint64
+	// MaxWorkPixels is the most pixels of work: every decoded frame counts
+	// its size and every hashed frame its hashed size once more (the
+	// decoding and hashing work, whatever the machine); 0: 5e10.
+	MaxWorkPixels uint64
 }
 
 func videoOptsToC(opts *VideoOptions) C.hm_video_opts {
@@ -97,6 +106,12 @@ func videoOptsToC(opts *VideoOptions) C.hm_video_opts {
 	}
 	if opts.MaxDuration != 0 {
 		o.max_duration = C.double(opts.MaxDuration.Seconds())
+	}
+	if opts.MaxMemory != 0 {
+		o.max_memory = C.uint64_t(opts.MaxMemory)
+	}
+	if opts.MaxWorkPixels != 0 {
+		o.max_work_pixels = C.uint64_t(opts.MaxWorkPixels)
 	}
 	if opts.TimeBudget < 0 {
 		o.time_budget = 0

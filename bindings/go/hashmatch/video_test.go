@@ -118,6 +118,34 @@ func TestVideoOptionsAndMemory(t *testing.T) {
 	}
 	_, err = h.OpenVideo(ctx, "testdata/video.mp4", &VideoOptions{MaxDuration: time.Second})
 	wantStatus(t, err, ErrLimit)
+	// The decoder's picture memory and the work (150 frames of 1080 x 1080
+	// decoded, 5 hashed).
+	const px = 1080 * 1080
+	for _, c := range []struct {
+		opts   VideoOptions
+		frames int
+		msg    string
+	}{
+		{VideoOptions{MaxMemory: 1}, 0, "max_memory"},
+		{VideoOptions{MaxMemory: 64 << 20}, 5, ""},
+		{VideoOptions{MaxWorkPixels: 155 * px}, 5, ""},
+		{VideoOptions{MaxWorkPixels: 155*px - 1}, 5, "max_work_pixels"},
+		{VideoOptions{MaxWorkPixels: 40 * px}, 2, "max_work_pixels"},
+	} {
+		v, err := h.OpenVideo(ctx, "testdata/video.mp4", &c.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := v.ReadAll()
+		v.Close()
+		if len(got) != c.frames || (c.msg == "") != (err == nil) ||
+			(err != nil && !strings.Contains(err.Error(), c.msg)) {
+			t.Errorf("%+v: %d frames, %v", c.opts, len(got), err)
+		}
+		if c.msg != "" {
+			wantStatus(t, err, ErrLimit)
+		}
+	}
 	// Errors.
 	_, err = h.OpenVideo(ctx, "testdata/missing.mp4", nil)
 	wantStatus(t, err, ErrIO)

@@ -110,6 +110,30 @@ def test_video_errors(tmp_path):
         hm.hash_video(PADDED, max_pixels=1000)
 
 
+def test_decoder_memory_and_work_limits():
+    """max_memory caps the decoder's pictures, max_work_pixels the work
+    (pixels decoded, plus pixels hashed)."""
+    with pytest.raises(hm.LimitExceeded) as e:
+        hm.hash_video(PADDED, max_memory=1)
+    assert "max_memory" in e.value.message
+    assert len(hm.hash_video(PADDED, max_memory=64 << 20)) == 5
+    px = 1080 * 1080                    # 150 frames of 1080 x 1080, 5 hashed
+    assert len(hm.hash_video(PADDED, max_work_pixels=155 * px)) == 5
+    with pytest.raises(hm.LimitExceeded):
+        hm.hash_video(PADDED, max_work_pixels=155 * px - 1)
+    frames = []
+    with pytest.raises(hm.LimitExceeded) as e:
+        for f in hm.video_frames(PADDED, max_work_pixels=40 * px):
+            frames.append(f)
+    assert "max_work_pixels" in e.value.message
+    assert [f.frame_number for f in frames] == [0, 30]
+    for bad in (0, -1, 2**64):
+        with pytest.raises(ValueError):
+            hm.hash_video(PADDED, max_memory=bad)
+        with pytest.raises(ValueError):
+            hm.hash_video(PADDED, max_work_pixels=bad)
+
+
 def test_cancel_and_busy_hasher():
     h = hm.Hasher()
     v = h.video(PADDED, mode="all")

@@ -146,8 +146,16 @@ class VideoReader(Iterator[Frame]):
             (letterbox and pillarbox bars; ``find_content``'s rule) instead
             of the whole frame (default False, as vPDQ).
         max_frames, max_decoded, max_duration, time_budget: limits (defaults
-            100,000 hashed frames, 2,000,000 decoded, 4 h, 600 s of wall
+            100,000 hashed frames, 2,000,000 decoded, 4 h, 120 s of wall
             time; time_budget 0 means none).
+        max_memory: bytes of decoded pictures the decoder may hold at once
+            (its reference and reordering frames; default 512 MiB), checked
+            from what the stream declares before the first picture and at
+            every picture.
+        max_work_pixels: pixels of work: every decoded frame counts its
+            size, every hashed frame its hashed size once more (default
+            5 * 10**10): the decoding and hashing work, whatever the
+            machine.
 
     Raises (on open or on ``next``): FileIOError, UnknownFormatError,
     UnsupportedError, DecodeError, LimitExceeded (the frames returned so
@@ -161,7 +169,8 @@ class VideoReader(Iterator[Frame]):
                  rgb_exact: bool = True, trim_borders: bool = False,
                  max_frames: Optional[int] = None,
                  max_decoded: Optional[int] = None, max_duration: Optional[float] = None,
-                 time_budget: Optional[float] = None, _own_hasher: bool = False) -> None:
+                 time_budget: Optional[float] = None, max_memory: Optional[int] = None,
+                 max_work_pixels: Optional[int] = None, _own_hasher: bool = False) -> None:
         self._hasher: Optional["Hasher"] = hasher
         self._own = _own_hasher
         self._v: Any = None
@@ -185,6 +194,11 @@ class VideoReader(Iterator[Frame]):
             o.max_duration = float(max_duration)
         if time_budget is not None:
             o.time_budget = float(time_budget)
+        for name, value in (("max_memory", max_memory), ("max_work_pixels", max_work_pixels)):
+            if value is not None:
+                if not 0 < int(value) < 2**64:
+                    raise ValueError(f"{name} must be between 1 and 2**64 - 1, not {value!r}")
+                setattr(o, name, int(value))
         o.interrupt = ffi.addressof(lib, "hmpy_interrupt")
         o.user = self._flag
         self._opts = o

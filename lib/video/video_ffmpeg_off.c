@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The FFmpeg source of videos in a library built without FFmpeg
+ * (HM_WITH_FFMPEG=OFF): every video but animated WebP (libwebp, video.c)
+ * is HM_E_UNSUPPORTED. */
+#include "video_internal.h"
+
+int hm_video_ff_open(hm_video *v, const char *path, const char *name) {
+    (void)path;
+    return hm_fail(v->err, HM_E_UNSUPPORTED, "%s: %s; only animated WebP is read as video",
+                   name, HM_NO_FFMPEG);
+}
+
+int hm_video_ff_next(hm_video *v, hm_video_frame *f, int *got) {
+    (void)f;
+    *got = 0;
+    return hm_fail(v->err, HM_E_INTERNAL, "video: no FFmpeg source is open");
+}
+
+void hm_video_ff_close(hm_video *v) { (void)v; }

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Internal interface of the video stage: the hm_video shared by the
+ * frame pump (video.c) and the FFmpeg source (video_ffmpeg.c, or
+ * video_noffmpeg.c when the library is built without FFmpeg). */
+#ifndef HM_VIDEO_INTERNAL_H
+#define HM_VIDEO_INTERNAL_H
+
+#include <webp/demux.h>
+
+#include "../decode/decode.h"
+#include "../hasher.h"
+
+typedef struct hm_ffsrc hm_ffsrc; /* the FFmpeg source's state */
+
+struct hm_video {
+    hm_hasher *h;
+    hm_err *err;
+    hm_video_opts o;
+    hm_video_info info;
+    hm_decode_opts px; /* the hasher's pixel limit */
+    double deadline;   /* CLOCK_MONOTONIC seconds; 0 = none */
+    int cancelled, timed_out;
+    const uint8_t *mem; /* the input in memory (a file is read by FFmpeg) */
+    size_t mem_size;
+    int64_t frame_mod; /* interval mode: every frame_mod-th frame */
+    int done;
+    hm_ffsrc *ff; /* FFmpeg source */
+    /* libwebp source (animated WebP) */
+    WebPAnimDecoder *webp;
+    int webp_prev_ts;
+    /* RGB24 frame to hash (and its rotated copy) */
+    uint8_t *rgb, *rot;
+    size_t rgb_cap, rot_cap;
+    uint8_t *owned; /* the file's bytes, when libwebp reads them */
+    double last_key_ts;
+    uint64_t work_pixels; /* pixels decoded and hashed so far (max_work_pixels) */
+};
+
+/* Polled while decoding: 1 when the caller's interrupt or the time budget
+ * says stop (then hm_video_stopped gives the status and message). */
+int hm_video_stop_now(hm_video *v);
+int hm_video_stopped(hm_video *v);
+/* One more decoded frame of `pixels`, against max_decoded and
+ * max_work_pixels (call after counting it in info.frames_decoded;
+ * hm_video_hash_buf counts the hashing). */
+int hm_video_count_decoded(hm_video *v, uint64_t pixels);
+/* Grow *p to `need` bytes (HM_OK or HM_E_NO_MEMORY). */
+int hm_video_grow(uint8_t **p, size_t *cap, size_t need);
+/* Hash one frame of 8-bit pixels into f (upright and trimmed as asked). */
+int hm_video_hash_buf(hm_video *v, const uint8_t *px, uint32_t w, uint32_t h, size_t stride,
+                      hm_pixel_format fmt, hm_video_frame *f);
+
+/* The FFmpeg source: open (v->o, v->px, v->mem set; fills v->info and
+ * v->ff), next frame, close (NULL v->ff is a no-op). */
+int hm_video_ff_open(hm_video *v, const char *path, const char *name);
+int hm_video_ff_next(hm_video *v, hm_video_frame *f, int *got);
+void hm_video_ff_close(hm_video *v);
+
+#endif
