@@ -15,7 +15,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # a pkg-config search path holding only the non-FFmpeg modules
 pcdir=$(mktemp -d)
 trap 'rm -rf "$pcdir"' EXIT
-for m in libjpeg libpng libwebp libwebpdemux libsharpyuv libxxhash zlib; do
+for m in libjpeg libpng libwebp libwebpdemux libsharpyuv libxxhash libcrypto zlib; do
   if p=$(pkg-config --path "$m" 2>/dev/null); then ln -s "$p" "$pcdir/"; fi
 done
 PKG_CONFIG_LIBDIR=$pcdir PKG_CONFIG_PATH= \
