@@ -5,6 +5,8 @@
 #   clang        the same suite built with clang, warnings as errors;
 #   asan         the same suite under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   tsan         the threaded tests under ThreadSanitizer;
+#   noffmpeg     the build without FFmpeg (-DHM_WITH_FFMPEG=OFF) and its suite
+#                (scripts/test-no-ffmpeg.sh);
 #   valgrind     the main tests under valgrind memcheck (leaks, invalid accesses);
 #   fuzz         every libFuzzer target for a short while (FUZZ_SECONDS, default 30);
 #   oracle       the Python oracle tests (imagehash, pdqhash from PyPI) against
@@ -59,6 +61,8 @@ suite_tsan() {
     -R "test_api|test_index_threads|test_hashcheck_batch"
 }
 
+suite_noffmpeg() { bash scripts/test-no-ffmpeg.sh; }
+
 suite_valgrind() {
   # (test_video and test_index take 4-10 minutes under valgrind; they run
   # under ASan's leak checker above)  Uses the gcc build.
@@ -99,7 +103,7 @@ suite_packaging() { bash scripts/test-python-packaging.sh; }
 suite_go() { bash scripts/test-go.sh; }
 suite_newcomer() { bash scripts/test-newcomer.sh; }
 
-all=(gcc clang asan tsan valgrind fuzz oracle python packaging go newcomer)
+all=(gcc clang asan tsan noffmpeg valgrind fuzz oracle python packaging go newcomer)
 suites=("${@:-${all[@]}}")
 [ ${#suites[@]} -gt 0 ] || suites=("${all[@]}")
 for s in "${suites[@]}"; do
