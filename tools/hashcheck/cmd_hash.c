@@ -285,38 +285,6 @@ static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
     }
 }
 
-void hc_summary(const char *what, const hc_stats *st, const hc_inputs *in, int matching) {
-    sbuf b = {0};
-    fflush(stdout); /* the results first, when both go to one place */
-    sb_printf(&b, "hashcheck: %zu %s", st->done, hc_plural(st->done, "file", "files"));
-    if (matching)
-        sb_printf(&b, ", %zu matched (%zu %s)", st->matched, st->hits,
-                  hc_plural(st->hits, "hit", "hits"));
-    sb_printf(&b, ", %zu %s", st->failed, what);
-    if (st->skipped) sb_printf(&b, ", %zu skipped as not media", st->skipped);
-    if (in->skipped_links || in->skipped_special || in->skipped_loops) {
-        const char *sep = "; skipped inside directories: ";
-        if (in->skipped_links) {
-            sb_printf(&b, "%s%zu %s (-L follows them)", sep, in->skipped_links,
-                      hc_plural(in->skipped_links, "symbolic link", "symbolic links"));
-            sep = ", ";
-        }
-        if (in->skipped_special) {
-            sb_printf(&b, "%s%zu %s", sep, in->skipped_special,
-                      hc_plural(in->skipped_special, "special file", "special files"));
-            sep = ", ";
-        }
-        if (in->skipped_loops)
-            sb_printf(&b, "%s%zu %s already visited", sep, in->skipped_loops,
-                      hc_plural(in->skipped_loops, "directory", "directories"));
-    }
-    sb_printf(&b, "; %.2f s", st->seconds);
-    /* a rate measured over less than 0.1 s says nothing */
-    if (st->seconds >= 0.1 && st->done) sb_printf(&b, ", %.1f files/s", st->done / st->seconds);
-    fprintf(stderr, "%s\n", b.p ? b.p : "hashcheck: out of memory");
-    sb_free(&b);
-}
-
 int cmd_hash(int argc, char **argv) {
     hash_ctx c;
     int npos;

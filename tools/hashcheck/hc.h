@@ -7,7 +7,7 @@
  *               groups the commands share
  *   walk.c      expanding FILE|DIR arguments into an ordered input list
  *   media.c     hashing one input: image, video, or plain bytes
- *   pool.c      worker threads with in-order output, progress line
+ *   pool.c      worker threads with in-order output, progress line, summary
  *   cmd_*.c     the commands
  */
 #ifndef HASHCHECK_HC_H
