@@ -53,6 +53,7 @@ static const char usage[] =
         "                      match (default 80)\n"
         "  --target-percent P  vPDQ: share of the known video's frames (default 0)\n"
         "  --structure S       auto, scan, mih, bktree (results are identical)\n"
+        "  --bktree            build the BK-tree even without --structure bktree\n"
         "  --mode, --interval, --size, --apply-rotation   how videos are sampled\n"
         "  --pdq-flavour, --exif-orientation, --fast, --max-pixels, --max-bytes\n"
         "\n"

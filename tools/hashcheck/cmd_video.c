@@ -26,7 +26,11 @@ static const char usage[] =
         "  --vpdq-out          vPDQ's line format (PDQ only)\n"
         "  --no-header         no CSV header line (to append)\n"
         "  --max-pixels N, --max-bytes N   limits per frame and per file\n"
-        "  -j N, -L, --progress, --no-progress, -q   as for 'hashcheck hash'\n"
+        "  --pdq-flavour F     fullres (default) or cpp512, as for 'hashcheck hash'\n"
+        "  --exif-orientation, --fast   taken as by 'hashcheck hash'; no effect\n"
+        "                      on video frames\n"
+        "  -j, --jobs N, -L, --follow-symlinks, -q, --quiet, --progress, --no-progress\n"
+        "                      as for 'hashcheck hash'\n"
         "\n"
         "Exit status: 0 every file hashed, 1 some failed, 2 the run could not be\n"
         "completed (output error, out of memory), 64 usage error.\n";
