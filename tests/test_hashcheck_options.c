@@ -43,10 +43,19 @@ static int mentions(const char *text, const char *name) {
     return 0;
 }
 
+/* Table k of cmd: its own rows, then its groups'; NULL after the last. */
+static const hc_option *table(const hc_command *cmd, int k) {
+    if (k == 0) return cmd->own;
+    for (const hc_optgroup *g = cmd->groups; g->set; g++)
+        if (--k == 0) return g->set->rows;
+    return NULL;
+}
+
 /* The row of cmd spelt `tok` (a long name, an alias or -x), or NULL. */
 static const hc_option *row_of(const hc_command *cmd, const char *tok) {
-    for (const hc_optgroup *g = cmd->groups; g->opts; g++)
-        for (const hc_option *o = g->opts; o->name; o++)
+    const hc_option *rows;
+    for (int k = 0; (rows = table(cmd, k)) != NULL; k++)
+        for (const hc_option *o = rows; o->name; o++)
             if (strcmp(tok, o->name) == 0 || (o->alias && strcmp(tok, o->alias) == 0) ||
                 (o->short_name && tok[0] == '-' && tok[1] == o->short_name && !tok[2]))
                 return o;
@@ -55,8 +64,9 @@ static const hc_option *row_of(const hc_command *cmd, const char *tok) {
 
 /* Every spelling of every row: unique in the command, documented. */
 static void check_rows(const hc_command *cmd, const char *manual) {
-    for (const hc_optgroup *g = cmd->groups; g->opts; g++)
-        for (const hc_option *o = g->opts; o->name; o++) {
+    const hc_option *rows;
+    for (int t = 0; (rows = table(cmd, t)) != NULL; t++)
+        for (const hc_option *o = rows; o->name; o++) {
             char sh[3] = {'-', o->short_name, '\0'};
             const char *names[3] = {o->name, o->alias, o->short_name ? sh : NULL};
             expect(strncmp(o->name, "--", 2) == 0 && o->set != NULL,

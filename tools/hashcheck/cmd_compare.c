@@ -74,21 +74,18 @@ static const hc_option options[] = {
     {"--types", .arg = HC_ARG_TYPES, .set = set_types},
     {0}};
 
-static const hc_optgroup groups[] = {{options, 0},
-                                     {hc_match_options, offsetof(cmp_cfg, m)},
-                                     {hc_video_options, offsetof(cmp_cfg, mo.video)},
-                                     {hc_hasher_options, offsetof(cmp_cfg, hcfg)},
-                                     {NULL, 0}};
+static const hc_optgroup groups[] = {
+    {&hc_match_options, offsetof(cmp_cfg, m)},
+    {&hc_video_options, offsetof(cmp_cfg, mo.video)},
+    {&hc_hasher_options, offsetof(cmp_cfg, hcfg)},
+    {NULL, 0}};
 
-const hc_command hc_cmd_compare = {"compare", usage, groups};
+const hc_command hc_cmd_compare = {"compare", usage, options, groups};
 
 /* The command line into c, the operands moved to argv[0..*npos);
  * HC_PARSED, HC_HELP or HC_USAGE_ERROR (message printed). */
 static int parse_args(int argc, char **argv, cmp_cfg *c, int *npos) {
     memset(c, 0, sizeof *c);
-    hc_hasher_cfg_init(&c->hcfg);
-    hm_video_opts_init(&c->mo.video);
-    hc_match_cfg_init(&c->m);
     c->mo.videos = 1;
     c->mo.crypto_fallback = 1;
     c->types = HM_TYPES_ALL;

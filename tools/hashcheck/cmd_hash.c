@@ -104,21 +104,18 @@ static const hc_option options[] = {
     {"--skip-non-media", .set = set_skip},
     {0}};
 
-static const hc_optgroup groups[] = {{options, 0},
-                                     {hc_hasher_options, offsetof(hash_ctx, hcfg)},
-                                     {hc_video_options, offsetof(hash_ctx, mo.video)},
-                                     {hc_batch_options, offsetof(hash_ctx, batch)},
-                                     {NULL, 0}};
+static const hc_optgroup groups[] = {
+    {&hc_hasher_options, offsetof(hash_ctx, hcfg)},
+    {&hc_video_options, offsetof(hash_ctx, mo.video)},
+    {&hc_batch_options, offsetof(hash_ctx, batch)},
+    {NULL, 0}};
 
-const hc_command hc_cmd_hash = {"hash", usage, groups};
+const hc_command hc_cmd_hash = {"hash", usage, options, groups};
 
 /* The command line into c, the operands moved to argv[0..*npos);
  * HC_PARSED, HC_HELP or HC_USAGE_ERROR (message printed). */
 static int parse_args(int argc, char **argv, hash_ctx *c, int *npos) {
     memset(c, 0, sizeof *c);
-    hc_hasher_cfg_init(&c->hcfg);
-    hc_batch_cfg_init(&c->batch);
-    hm_video_opts_init(&c->mo.video);
     c->mo.types = HM_TYPE_BIT(HM_HASH_PDQ);
     c->mo.videos = 1;
     c->format = OUT_CSV;

@@ -170,15 +170,15 @@ static const hc_option options[] = {
     {"--video-list", .arg = HC_ARG_STRING, .set = set_video_list},
     {0}};
 
-static const hc_optgroup groups[] = {{options, 0},
-                                     {hc_list_options, offsetof(build_ctx, la)},
-                                     {hc_list_format_alias, offsetof(build_ctx, la)},
-                                     {hc_video_options, offsetof(build_ctx, mo.video)},
-                                     {hc_hasher_options, offsetof(build_ctx, hcfg)},
-                                     {hc_batch_options, offsetof(build_ctx, batch)},
-                                     {NULL, 0}};
+static const hc_optgroup groups[] = {
+    {&hc_list_options, offsetof(build_ctx, la)},
+    {&hc_list_format_alias, offsetof(build_ctx, la)},
+    {&hc_video_options, offsetof(build_ctx, mo.video)},
+    {&hc_hasher_options, offsetof(build_ctx, hcfg)},
+    {&hc_batch_options, offsetof(build_ctx, batch)},
+    {NULL, 0}};
 
-const hc_command hc_cmd_index = {"index build", usage, groups};
+const hc_command hc_cmd_index = {"index build", usage, options, groups};
 
 /* The command line after "build" into c, the operands moved to
  * argv[0..*npos), the --video and --vpdq values to `named` and `vpdqs`
@@ -190,10 +190,6 @@ static int parse_args(int argc, char **argv, const char **named, const char **vp
     c->named_videos = named;
     c->vpdqs = vpdqs;
     c->video_list = "videos";
-    hc_list_args_init(&c->la);
-    hc_batch_cfg_init(&c->batch);
-    hc_hasher_cfg_init(&c->hcfg);
-    hm_video_opts_init(&c->mo.video);
     c->mo.types = HM_TYPE_BIT(HM_HASH_PDQ) | HM_TYPE_BIT(HM_HASH_MD5);
     c->mo.videos = 1;
     c->mo.crypto_fallback = 1;

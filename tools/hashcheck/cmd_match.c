@@ -143,15 +143,15 @@ static const hc_option options[] = {
     {"--skip-non-media", .set = set_skip},
     {0}};
 
-static const hc_optgroup groups[] = {{options, 0},
-                                     {hc_match_options, offsetof(match_ctx, m)},
-                                     {hc_list_options, offsetof(match_ctx, la)},
-                                     {hc_video_options, offsetof(match_ctx, mo.video)},
-                                     {hc_hasher_options, offsetof(match_ctx, hcfg)},
-                                     {hc_batch_options, offsetof(match_ctx, batch)},
-                                     {NULL, 0}};
+static const hc_optgroup groups[] = {
+    {&hc_match_options, offsetof(match_ctx, m)},
+    {&hc_list_options, offsetof(match_ctx, la)},
+    {&hc_video_options, offsetof(match_ctx, mo.video)},
+    {&hc_hasher_options, offsetof(match_ctx, hcfg)},
+    {&hc_batch_options, offsetof(match_ctx, batch)},
+    {NULL, 0}};
 
-const hc_command hc_cmd_match = {"match", usage, groups};
+const hc_command hc_cmd_match = {"match", usage, options, groups};
 
 /* The command line into c, the operands moved to argv[0..*npos), the
  * --list values to `lists` (argc slots); HC_PARSED, HC_HELP or
@@ -159,11 +159,6 @@ const hc_command hc_cmd_match = {"match", usage, groups};
 static int parse_args(int argc, char **argv, const char **lists, match_ctx *c, int *npos) {
     memset(c, 0, sizeof *c);
     c->lists = lists;
-    hc_list_args_init(&c->la);
-    hc_batch_cfg_init(&c->batch);
-    hc_hasher_cfg_init(&c->hcfg);
-    hm_video_opts_init(&c->mo.video);
-    hc_match_cfg_init(&c->m);
     c->mo.videos = 1;
     c->mo.crypto_fallback = 1;
     c->format = OUT_JSON;

@@ -56,21 +56,18 @@ static const hc_option options[] = {
     {"--no-header", .set = set_no_header},
     {0}};
 
-static const hc_optgroup groups[] = {{options, 0},
-                                     {hc_video_options, offsetof(video_ctx, o)},
-                                     {hc_hasher_options, offsetof(video_ctx, hcfg)},
-                                     {hc_batch_options, offsetof(video_ctx, batch)},
-                                     {NULL, 0}};
+static const hc_optgroup groups[] = {
+    {&hc_video_options, offsetof(video_ctx, o)},
+    {&hc_hasher_options, offsetof(video_ctx, hcfg)},
+    {&hc_batch_options, offsetof(video_ctx, batch)},
+    {NULL, 0}};
 
-const hc_command hc_cmd_video = {"video", usage, groups};
+const hc_command hc_cmd_video = {"video", usage, options, groups};
 
 /* The command line into c, the operands moved to argv[0..*npos);
  * HC_PARSED, HC_HELP or HC_USAGE_ERROR (message printed). */
 static int parse_args(int argc, char **argv, video_ctx *c, int *npos) {
     memset(c, 0, sizeof *c);
-    hm_video_opts_init(&c->o);
-    hc_hasher_cfg_init(&c->hcfg);
-    hc_batch_cfg_init(&c->batch);
     c->header = 1;
     const int pr = hc_parse_options(&hc_cmd_video, c, argc, argv, npos);
     if (pr != HC_PARSED) return pr;

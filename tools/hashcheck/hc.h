@@ -84,9 +84,11 @@ const char *hc_variant_name(int v);
 
 /* ---- the command line (options.c) ------------------------------------------- */
 
-/* Every command's options are a table of hc_option rows, in groups: the
- * command's own, then the groups several commands share (hc_hasher_options,
- * hc_video_options, hc_batch_options, hc_list_options).  One parser,
+/* Every command's options are tables of hc_option rows: the command's own,
+ * into its settings, then the groups several commands share
+ * (hc_hasher_options, hc_video_options, hc_batch_options,
+ * hc_list_options, hc_match_options), each into its own kind of settings
+ * inside the command's, whose defaults the group sets.  One parser,
  * hc_parse_options, reads them all the same way:
  *   --name VALUE, and for a row with a short name -x VALUE or -xVALUE;
  *   flags stand alone (--fast, -q; -qL is no option);
@@ -145,26 +147,33 @@ typedef struct hc_option {
     void (*set)(void *dst, const hc_optval *v);
 } hc_option;
 
+/* Rows that several commands share, and the defaults of their settings. */
+typedef struct hc_optset {
+    const hc_option *rows;
+    void (*init)(void *dst); /* sets the defaults before the parse, or NULL */
+} hc_optset;
+
 typedef struct hc_optgroup {
-    const hc_option *opts; /* NULL ends a command's groups */
-    size_t offset;         /* of the group's settings in the command's */
+    const hc_optset *set; /* NULL ends a command's groups */
+    size_t offset;        /* of the group's settings in the command's */
 } hc_optgroup;
 
 typedef struct hc_command {
-    const char *name;           /* "hash", "index build" */
-    const char *usage;          /* the --help text */
-    const hc_optgroup *groups;  /* the command's own options first */
+    const char *name;          /* "hash", "index build" */
+    const char *usage;         /* the --help text */
+    const hc_option *own;      /* the command's own rows, into its settings */
+    const hc_optgroup *groups; /* the shared groups it takes */
 } hc_command;
 
 extern const hc_command hc_cmd_hash, hc_cmd_video, hc_cmd_index, hc_cmd_match,
     hc_cmd_compare;
 
 enum { HC_PARSED = 0, HC_HELP = 1, HC_USAGE_ERROR = -1 };
-/* Parse argv by cmd's tables into the settings at `cfg` (defaults set by
- * the caller).  HC_PARSED: the operands are moved, in order, to
- * argv[0..*npos).  HC_HELP: the usage was printed on stdout.
- * HC_USAGE_ERROR: the error was printed (hc_usage_error adds the pointer
- * to --help). */
+/* Parse argv by cmd's tables into the settings at `cfg`: the shared
+ * groups' defaults are set first, the command's own are the caller's.
+ * HC_PARSED: the operands are moved, in order, to argv[0..*npos).
+ * HC_HELP: the usage was printed on stdout.  HC_USAGE_ERROR: the error
+ * was printed (hc_usage_error adds the pointer to --help). */
 int hc_parse_options(const hc_command *cmd, void *cfg, int argc, char **argv, int *npos);
 /* The exit status after a command line that did not parse (HC_HELP: 0;
  * HC_USAGE_ERROR: the pointer to --help is printed, HC_EXIT_USAGE). */
@@ -181,8 +190,7 @@ int hc_default_jobs(void);
 typedef struct hc_hasher_cfg {
     int64_t flavour, exif, fast, max_pixels, max_bytes; /* -1: default */
 } hc_hasher_cfg;
-void hc_hasher_cfg_init(hc_hasher_cfg *c);
-extern const hc_option hc_hasher_options[];
+extern const hc_optset hc_hasher_options;
 hm_status hc_hasher_new(const hc_hasher_cfg *c, hm_hasher **out);
 /* 0 when a hasher can be made with these settings, else -1 (message
  * printed): checked before a batch starts. */
@@ -194,7 +202,7 @@ void hc_worker_hasher_free(void *state);
 
 /* Video sampling, into an hm_video_opts: hc_video_options (--mode,
  * --interval, --size, --apply-rotation). */
-extern const hc_option hc_video_options[];
+extern const hc_optset hc_video_options;
 
 /* Options every batch command takes: hc_batch_options (-j, -L, --progress,
  * --no-progress, -q). */
@@ -204,8 +212,7 @@ typedef struct hc_batch_cfg {
     int progress;  /* -1 auto (stderr is a terminal), 0 off, 1 on */
     int quiet;     /* no summary, no progress */
 } hc_batch_cfg;
-void hc_batch_cfg_init(hc_batch_cfg *c);
-extern const hc_option hc_batch_options[];
+extern const hc_optset hc_batch_options;
 
 /* Matching settings shared by match and compare: hc_match_options
  * (--radius, --dihedral, --query-percent, --target-percent). */
@@ -215,8 +222,7 @@ typedef struct hc_match_cfg {
     hm_video_match_opts vmo; /* the same as distance and flags; the vPDQ
                                 shares */
 } hc_match_cfg;
-void hc_match_cfg_init(hc_match_cfg *c);
-extern const hc_option hc_match_options[];
+extern const hc_optset hc_match_options;
 
 /* How hash lists are loaded (index build, match --list): hc_list_options
  * (--list-format, --type, --list-name, --labels, --lenient, --bktree). */
@@ -225,10 +231,9 @@ typedef struct hc_list_args {
     int bktree;
     int quiet; /* -q: no load report (rejected lines are still shown) */
 } hc_list_args;
-void hc_list_args_init(hc_list_args *la);
-extern const hc_option hc_list_options[];
+extern const hc_optset hc_list_options;
 /* --format, index build's older name of --list-format */
-extern const hc_option hc_list_format_alias[];
+extern const hc_optset hc_list_format_alias;
 /* --id path|name of hash and index build: 1 for name */
 extern const hc_choices hc_id_choices;
 

@@ -151,21 +151,28 @@ int hc_parse_exit(const hc_command *cmd, int parsed) {
     return parsed == HC_HELP ? 0 : hc_usage_error(cmd->name);
 }
 
-/* The row argument `a` names, and its group's settings; *attached: the
+/* The row of `rows` that argument `a` names, or NULL; *attached: the
  * value written in the same argument (-j8), else NULL. */
+static const hc_option *find_row(const hc_option *rows, const char *a, const char **attached) {
+    const int is_short = a[0] == '-' && a[1] != '-' && a[1] != '\0';
+    for (const hc_option *o = rows; o->name; o++) {
+        if (is_short ? o->short_name != a[1] || (a[2] && o->arg == HC_ARG_NONE)
+                     : strcmp(a, o->name) != 0 && !(o->alias && strcmp(a, o->alias) == 0))
+            continue;
+        *attached = is_short && a[2] ? a + 2 : NULL;
+        return o;
+    }
+    return NULL;
+}
+
+/* The row of cmd that argument `a` names, and the settings it sets. */
 static const hc_option *find_option(const hc_command *cmd, void *cfg, const char *a,
                                     void **dst, const char **attached) {
-    const int is_short = a[0] == '-' && a[1] != '-' && a[1] != '\0';
-    for (const hc_optgroup *g = cmd->groups; g->opts; g++)
-        for (const hc_option *o = g->opts; o->name; o++) {
-            if (is_short ? o->short_name != a[1] || (a[2] && o->arg == HC_ARG_NONE)
-                         : strcmp(a, o->name) != 0 && !(o->alias && strcmp(a, o->alias) == 0))
-                continue;
-            *dst = (char *)cfg + g->offset;
-            *attached = is_short && a[2] ? a + 2 : NULL;
-            return o;
-        }
-    return NULL;
+    const hc_option *o = find_row(cmd->own, a, attached);
+    *dst = cfg;
+    for (const hc_optgroup *g = cmd->groups; !o && g->set; g++)
+        if ((o = find_row(g->set->rows, a, attached)) != NULL) *dst = (char *)cfg + g->offset;
+    return o;
 }
 
 static void unknown_option(const hc_command *cmd, void *cfg, const char *a) {
@@ -187,6 +194,8 @@ static void unknown_option(const hc_command *cmd, void *cfg, const char *a) {
 
 int hc_parse_options(const hc_command *cmd, void *cfg, int argc, char **argv, int *npos) {
     *npos = 0;
+    for (const hc_optgroup *g = cmd->groups; g->set; g++)
+        if (g->set->init) g->set->init((char *)cfg + g->offset);
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--") == 0) {
@@ -230,7 +239,8 @@ int hc_parse_options(const hc_command *cmd, void *cfg, int argc, char **argv, in
 
 /* ---- hasher settings: hash, video, index build, match, compare ---------------- */
 
-void hc_hasher_cfg_init(hc_hasher_cfg *c) {
+static void hasher_init(void *d) {
+    hc_hasher_cfg *c = d;
     c->flavour = c->exif = c->fast = c->max_pixels = c->max_bytes = -1;
 }
 
@@ -245,7 +255,7 @@ static void set_max_bytes(void *d, const hc_optval *v) { ((hc_hasher_cfg *)d)->m
 static const hc_choices pdq_flavours = {
     "PDQ flavour", {{"fullres", HM_PDQ_FULLRES, 0}, {"cpp512", HM_PDQ_CPP_512, 0}}};
 
-const hc_option hc_hasher_options[] = {
+static const hc_option hasher_rows[] = {
     {"--pdq-flavour", "--pdq-flavor", .arg = HC_ARG_CHOICE, .choices = &pdq_flavours,
      .set = set_flavour},
     {"--exif-orientation", .set = set_exif},
@@ -253,6 +263,7 @@ const hc_option hc_hasher_options[] = {
     {"--max-pixels", .arg = HC_ARG_POSITIVE, .set = set_max_pixels},
     {"--max-bytes", .arg = HC_ARG_POSITIVE, .set = set_max_bytes},
     {0}};
+const hc_optset hc_hasher_options = {hasher_rows, hasher_init};
 
 /* ---- video sampling: hash, video, index build, match, compare ------------------- */
 
@@ -268,17 +279,21 @@ static const hc_choices frame_modes = {"frame mode",
                                         {"keyframes", HM_FRAMES_KEYFRAMES, 0},
                                         {"all", HM_FRAMES_ALL, 0}}};
 
-const hc_option hc_video_options[] = {
+static void video_init(void *d) { hm_video_opts_init(d); }
+
+static const hc_option video_rows[] = {
     {"--mode", .arg = HC_ARG_CHOICE, .choices = &frame_modes, .set = set_mode},
     {"--interval", .arg = HC_ARG_DOUBLE, .min = 0, .max = 86400, .what = "seconds",
      .set = set_interval},
     {"--size", .arg = HC_ARG_LONG, .min = 0, .max = 4096, .set = set_size},
     {"--apply-rotation", .set = set_rotation},
     {0}};
+const hc_optset hc_video_options = {video_rows, video_init};
 
 /* ---- batches: hash, video, index build, match --------------------------------- */
 
-void hc_batch_cfg_init(hc_batch_cfg *c) {
+static void batch_init(void *d) {
+    hc_batch_cfg *c = d;
     c->jobs = hc_default_jobs();
     c->follow = 0;
     c->progress = -1;
@@ -293,7 +308,7 @@ static void set_progress(void *d, const hc_optval *v) { ((hc_batch_cfg *)d)->pro
 static void set_no_progress(void *d, const hc_optval *v) { ((hc_batch_cfg *)d)->progress = 0; }
 static void set_quiet(void *d, const hc_optval *v) { ((hc_batch_cfg *)d)->quiet = 1; }
 
-const hc_option hc_batch_options[] = {
+static const hc_option batch_rows[] = {
     {"--jobs", .short_name = 'j', .arg = HC_ARG_LONG, .min = 0, .max = 256,
      .what = "a thread count", .note = "0: one per CPU", .set = set_jobs},
     {"--follow-symlinks", .short_name = 'L', .set = set_follow},
@@ -301,10 +316,12 @@ const hc_option hc_batch_options[] = {
     {"--no-progress", .set = set_no_progress},
     {"--quiet", .short_name = 'q', .set = set_quiet},
     {0}};
+const hc_optset hc_batch_options = {batch_rows, batch_init};
 
 /* ---- matching: match, compare -------------------------------------------------- */
 
-void hc_match_cfg_init(hc_match_cfg *c) {
+static void match_init(void *d) {
+    hc_match_cfg *c = d;
     hm_query_opts_init(&c->qo);
     hm_video_match_opts_init(&c->vmo);
 }
@@ -325,17 +342,19 @@ static void set_target_percent(void *d, const hc_optval *v) {
     ((hc_match_cfg *)d)->vmo.target_percent = v->real;
 }
 
-const hc_option hc_match_options[] = {
+static const hc_option match_rows[] = {
     {"--radius", .arg = HC_ARG_LONG, .min = 0, .max = 256, .set = set_radius},
     {"--dihedral", .set = set_dihedral},
     {"--query-percent", .arg = HC_ARG_DOUBLE, .min = 0, .max = 100, .set = set_query_percent},
     {"--target-percent", .arg = HC_ARG_DOUBLE, .min = 0, .max = 100,
      .set = set_target_percent},
     {0}};
+const hc_optset hc_match_options = {match_rows, match_init};
 
 /* ---- hash lists: index build, match --list ------------------------------------ */
 
-void hc_list_args_init(hc_list_args *la) {
+static void list_init(void *d) {
+    hc_list_args *la = d;
     memset(la, 0, sizeof *la);
     hm_list_load_opts_init(&la->opts);
 }
@@ -360,7 +379,7 @@ static const hc_choices list_formats = {"list format",
                                          {"pytx-csv", HM_LIST_PYTX_CSV, 0},
                                          {"canonical", HM_LIST_CANONICAL, 0}}};
 
-const hc_option hc_list_options[] = {
+static const hc_option list_rows[] = {
     {"--list-format", .arg = HC_ARG_CHOICE, .choices = &list_formats, .set = set_list_format},
     {"--type", .arg = HC_ARG_TYPE, .set = set_list_type},
     {"--list-name", .arg = HC_ARG_STRING, .set = set_list_name},
@@ -368,9 +387,12 @@ const hc_option hc_list_options[] = {
     {"--lenient", .set = set_lenient},
     {"--bktree", .set = set_bktree},
     {0}};
+const hc_optset hc_list_options = {list_rows, list_init};
 
-const hc_option hc_list_format_alias[] = {
+static const hc_option list_format_alias_rows[] = {
     {"--format", .arg = HC_ARG_CHOICE, .choices = &list_formats, .set = set_list_format},
     {0}};
+/* (its settings are hc_list_options', which sets their defaults) */
+const hc_optset hc_list_format_alias = {list_format_alias_rows, NULL};
 
 const hc_choices hc_id_choices = {"--id value", {{"path", 0, 0}, {"name", 1, 0}}};
