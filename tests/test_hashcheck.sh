@@ -210,6 +210,90 @@ ok grep -q '"video_matches":\[{"type":"vpdq",.*"frame_threshold":31,' "$tmp/out"
 "$bin" video "$tmp/bad.jpg" >/dev/null 2>&1
 ok [ $? -eq 1 ]
 
+# the command line: one parser for every command (tools/hashcheck/options.c).
+# A usage error is exit 64, nothing on stdout, and two lines on stderr:
+# the error, then the pointer to --help.
+usage_error() { # FIRST-LINE ARGS...
+  local want=$1; shift
+  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+  ok [ $? -eq 64 ]
+  ok [ ! -s "$tmp/out" ]
+  ok [ "$(head -1 "$tmp/err")" = "hashcheck: $want" ]
+  ok [ "$(wc -l <"$tmp/err")" -eq 2 ]
+}
+wee=$data/misc-images/wee.jpg
+# an option without its value says so, whatever the command
+usage_error "--index needs a value" match --index
+usage_error "--list needs a value" match --index "$tmp/known.hmi" --list
+usage_error "--types needs a value" hash "$wee" --types
+usage_error "-j needs a value" video "$wee" -j
+usage_error "--jobs needs a value" hash "$wee" --jobs
+usage_error "-o needs a value" index build "$tmp/known.txt" -o
+ok grep -qx "Try 'hashcheck index build --help' for the options." "$tmp/err"
+usage_error "--format needs a value" compare "$wee" "$wee" --format
+# unknown options; --name=VALUE is not read, and the message says how to
+# write it; flags stand alone (-qL is no option)
+usage_error "unknown option '--bogus'" hash --bogus "$wee"
+usage_error "unknown option '--types=pdq' (write '--types pdq')" hash --types=pdq "$wee"
+usage_error "unknown option '--fast=1' (--fast takes no value)" hash --fast=1 "$wee"
+usage_error "unknown option '-qL'" hash -qL "$wee"
+usage_error "unknown option '-j'" compare -j 2 "$wee" "$wee"   # compare runs no batch
+usage_error "unknown option '--radius'" hash --radius 3 "$wee" # an option of another command
+# values out of range or not among the names, each named with what it takes
+usage_error "--radius needs 0..256" match --index "$tmp/known.hmi" --radius 257 "$wee"
+usage_error "--min-quality needs 0..100" match --index "$tmp/known.hmi" --min-quality -1 "$wee"
+usage_error "--query-percent needs 0..100" compare --query-percent 100.5 "$wee" "$wee"
+usage_error "-j needs a thread count 0..256 (0: one per CPU)" hash -j 0x "$wee"
+usage_error "-j needs a thread count 0..256 (0: one per CPU)" hash -j257 "$wee"
+usage_error "--interval needs seconds 0..86400" video --interval -1 "$wee"
+usage_error "--size needs 0..4096" hash --size 4097 "$wee"
+usage_error "--max-pixels needs a positive integer" hash --max-pixels 0 "$wee"
+usage_error "unknown output format 'jsn' (json, text, csv)" match --list "$tmp/known.txt" --format jsn "$wee"
+usage_error "unknown PDQ flavour 'full' (fullres, cpp512)" compare --pdq-flavor full "$wee" "$wee"
+usage_error "unknown --id value 'base' (path, name)" index build -o "$tmp/x.hmi" --id base "$wee"
+usage_error "unknown hash type 'pdg' (pdq, phash, dhash, ahash, md5, sha256, all)" hash --types pdq,pdg "$wee"
+usage_error "unknown hash type 'pgd' (pdq, phash, dhash, ahash, md5, sha256)" index build -o "$tmp/x.hmi" --type pgd "$tmp/known.txt"
+usage_error "video frames take pdq, phash, dhash, ahash" video --types pdq,md5 "$wee"
+ok [ ! -e "$tmp/x.hmi" ]
+# a value is the next argument whatever it looks like; -h anywhere is help
+"$bin" hash --format canonical --labels -q "$wee" >"$tmp/out" 2>"$tmp/err"
+ok [ $? -eq 0 ]
+ok grep -q ",-q$" "$tmp/out"
+ok grep -q "1 file, 0 failed" "$tmp/err"   # -q was the label, not --quiet
+"$bin" hash --types pdq "$wee" -h >"$tmp/out" 2>"$tmp/err"
+ok [ $? -eq 0 ]
+ok grep -q "^usage: hashcheck hash " "$tmp/out"
+ok [ ! -s "$tmp/err" ]
+# a one-letter option's value may be attached: -j2, -oFILE
+"$bin" index build -q -j2 "-o$tmp/att.hmi" "$tmp/local.csv" 2>/dev/null
+ok [ $? -eq 0 ]
+ok [ -s "$tmp/att.hmi" ]
+# `--` ends the options: what follows is an operand even if it starts with -
+mkdir "$tmp/dash" && cp "$wee" "$tmp/dash/-w.jpg"
+in_dash() { (b=$(realpath "$bin"); HC_REAL=$(realpath "$HC_REAL"); cd "$tmp/dash" && "$b" "$@"); }
+in_dash hash -q -- -w.jpg >"$tmp/out" 2>"$tmp/err"
+ok [ $? -eq 0 ]
+ok grep -q "^-w.jpg,pdq,6227401f" "$tmp/out"
+in_dash hash -q -w.jpg >/dev/null 2>"$tmp/err"
+ok [ $? -eq 64 ]
+ok grep -qx "hashcheck: unknown option '-w.jpg'" "$tmp/err"
+in_dash hash -q -- --help >"$tmp/out" 2>"$tmp/err"
+ok [ $? -eq 1 ]                                         # a file named --help, missing
+ok grep -q "^hashcheck: --help: " "$tmp/err"
+# a repeated option counts as given last; --list and --video collect
+"$bin" hash --types md5 --format json --types sha256 --format csv "$wee" >"$tmp/out"
+ok [ "$(head -1 "$tmp/out")" = "file,type,hash,quality,frame,timestamp" ]
+ok [ "$(grep -c ",sha256," "$tmp/out")" -eq 1 ]
+ok [ "$(grep -c ",md5," "$tmp/out")" -eq 0 ]
+"$bin" match --format csv --no-header --list "$tmp/local.csv" --list "$2/example/known.csv" \
+  --radius 5 --radius 0 "$wee" "$data/bridge-mods/blur-a-lot.jpg" "$dih/bridge-1-original.jpg" \
+  >"$tmp/out" 2>/dev/null
+ok [ $? -eq 1 ]
+ok grep -q "wee.jpg,phash,0,0,local,wee-1," "$tmp/out"                     # the first list
+ok grep -q "bridge-1-original.jpg,md5,0,0,example-known,example-bridge," "$tmp/out" # the second
+ok grep -q "blur-a-lot.jpg,phash,0,0," "$tmp/out"
+ok [ "$(grep -c "blur-a-lot.jpg,pdq," "$tmp/out")" -eq 0 ] # radius 0, not 5: PDQ distance 4 no hit
+
 # every JSON output above against docs/hashcheck.schema.json
 ok python3 "$(dirname "$0")/hashcheck_schema.py" "$(dirname "$0")/../docs/hashcheck.schema.json" "$HC_JSON_DIR" match
 echo "test_hashcheck: $pass passed, $fail failed"

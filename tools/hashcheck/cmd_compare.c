@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* hashcheck compare: distances between two files or two hashes, per hash
  * type, with the default thresholds' verdict.  parse_args reads the
- * command line, compare_rows computes, render_json / render_text print. */
+ * command line, hash_sides hashes A and B, compare_rows computes,
+ * render_json / render_text write what print_rows prints. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hc.h"
 
-static void usage(void) {
-    printf(
+static const char usage[] =
         "usage: hashcheck compare [options] A B\n"
         "\n"
         "Distances between two inputs, per hash type. A and B are each a file\n"
@@ -19,7 +20,7 @@ static void usage(void) {
         "    video (shares of B's and of A's frames that match).\n"
         "Verdicts use the default thresholds: PDQ distance <= 31 with both\n"
         "qualities >= 50; pHash/dHash/aHash <= 10; md5/sha256 equal; vPDQ\n"
-        "query share >= 80%%.\n"
+        "query share >= 80%.\n"
         "\n"
         "options:\n"
         "  --format F          text (default) or json (one JSON object;\n"
@@ -35,15 +36,14 @@ static void usage(void) {
         "  --pdq-flavour, --exif-orientation, --fast, --max-pixels, --max-bytes\n"
         "\n"
         "Exit status (as cmp): 0 alike by some type, 1 different, 2 an input\n"
-        "could not be read or compared, 64 usage error.\n");
-}
+        "could not be read or compared, 64 usage error.\n";
 
 typedef struct cmp_cfg {
     hc_hasher_cfg hcfg;
     hc_media_opts mo;
-    hm_video_match_opts vmo;
+    hc_match_cfg m; /* --radius (-1: the default thresholds), --dihedral */
     unsigned types;
-    int json, dihedral, radius;
+    int json;
 } cmp_cfg;
 
 typedef struct cmp_row {
@@ -65,81 +65,42 @@ typedef struct side {
 
 /* ---- command line ------------------------------------------------------------ */
 
-/* 0: parsed (the operands moved to argv[0..*npos)), 1: help shown, -1: a
- * usage error (message printed). */
+static void set_format(void *d, const hc_optval *v) { ((cmp_cfg *)d)->json = (int)v->num; }
+static void set_types(void *d, const hc_optval *v) { ((cmp_cfg *)d)->types = v->types; }
+static const hc_choices formats = {"output format", {{"text", 0, 0}, {"json", 1, 0}}};
+
+static const hc_option options[] = {
+    {"--format", .arg = HC_ARG_CHOICE, .choices = &formats, .set = set_format},
+    {"--types", .arg = HC_ARG_TYPES, .set = set_types},
+    {0}};
+
+static const hc_optgroup groups[] = {
+    {&hc_match_options, offsetof(cmp_cfg, m)},
+    {&hc_video_options, offsetof(cmp_cfg, mo.video)},
+    {&hc_hasher_options, offsetof(cmp_cfg, hcfg)},
+    {NULL, 0}};
+
+const hc_command hc_cmd_compare = {"compare", usage, options, groups};
+
+/* The command line into c, the operands moved to argv[0..*npos);
+ * HC_PARSED, HC_HELP or HC_USAGE_ERROR (message printed). */
 static int parse_args(int argc, char **argv, cmp_cfg *c, int *npos) {
     memset(c, 0, sizeof *c);
-    hc_hasher_cfg_init(&c->hcfg);
-    hm_video_opts_init(&c->mo.video);
-    hm_video_match_opts_init(&c->vmo);
     c->mo.videos = 1;
     c->mo.crypto_fallback = 1;
     c->types = HM_TYPES_ALL;
-    c->radius = -1;
-    *npos = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        long n;
-        int r;
-        if (strcmp(a, "--") == 0) {
-            while (++i < argc) argv[(*npos)++] = argv[i];
-            break;
-        } else if (hc_is_help(a)) {
-            usage();
-            return 1;
-        } else if (strcmp(a, "--format") == 0 && v) {
-            i++;
-            if (strcmp(v, "json") == 0) c->json = 1;
-            else if (strcmp(v, "text") == 0) c->json = 0;
-            else {
-                hc_err("unknown output format '%s' (text, json)", v);
-                return -1;
-            }
-        } else if (strcmp(a, "--types") == 0 && v) {
-            i++;
-            if (!(c->types = hc_parse_types(v))) return -1;
-        } else if (strcmp(a, "--dihedral") == 0) {
-            c->dihedral = 1;
-            c->vmo.flags |= HM_QUERY_DIHEDRAL;
-        } else if (strcmp(a, "--radius") == 0 && v) {
-            i++;
-            if (!hc_parse_long(v, 0, 256, &n)) {
-                hc_err("--radius needs 0..256");
-                return -1;
-            }
-            c->radius = (int)n;
-            c->vmo.distance = (int32_t)n;
-        } else if (strcmp(a, "--query-percent") == 0 && v) {
-            i++;
-            if (!hc_parse_double(v, 0, 100, &c->vmo.query_percent)) {
-                hc_err("--query-percent needs 0..100");
-                return -1;
-            }
-        } else if (strcmp(a, "--target-percent") == 0 && v) {
-            i++;
-            if (!hc_parse_double(v, 0, 100, &c->vmo.target_percent)) {
-                hc_err("--target-percent needs 0..100");
-                return -1;
-            }
-        } else if ((r = hc_video_option(argc, argv, &i, &c->mo.video)) != 0 ||
-                   (r = hc_hasher_option(argc, argv, &i, &c->hcfg)) != 0) {
-            if (r < 0) return -1;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            hc_err("unknown option '%s'", a);
-            return -1;
-        } else {
-            argv[(*npos)++] = argv[i]; /* operands and options may be mixed */
-        }
-    }
+    const int pr = hc_parse_options(&hc_cmd_compare, c, argc, argv, npos);
+    if (pr != HC_PARSED) return pr;
     if (*npos != 2) {
         hc_err("compare needs exactly two inputs");
-        return -1;
+        return HC_USAGE_ERROR;
     }
-    return 0;
+    return hc_hasher_cfg_check(&c->hcfg) == 0 ? HC_PARSED : HC_USAGE_ERROR;
 }
 
 /* ---- comparisons ---------------------------------------------------------- */
+
+static int is_dihedral(const cmp_cfg *c) { return (c->m.qo.flags & HM_QUERY_DIHEDRAL) != 0; }
 
 static int threshold_of(int type, int radius) {
     if (radius >= 0) return radius;
@@ -308,7 +269,7 @@ static int compare_rows(const cmp_cfg *c, const hc_media *A, const hc_media *B,
     if (A->kind == HC_KIND_VIDEO && B->kind == HC_KIND_VIDEO &&
         (c->types & HM_TYPE_BIT(HM_HASH_PDQ))) { /* the vPDQ rule reads PDQ frames */
         memset(&rows[nrows], 0, sizeof rows[nrows]);
-        if (!vpdq_compare(A, B, &c->vmo, &rows[nrows])) {
+        if (!vpdq_compare(A, B, &c->m.vmo, &rows[nrows])) {
             hc_err("out of memory comparing videos");
             return -1;
         }
@@ -322,19 +283,19 @@ static int compare_rows(const cmp_cfg *c, const hc_media *A, const hc_media *B,
         cmp_row *r = &rows[nrows];
         memset(r, 0, sizeof *r);
         r->type = t;
-        r->threshold = threshold_of(t, c->radius);
+        r->threshold = threshold_of(t, c->m.qo.radius);
         r->qa = r->qb = -1;
         r->time = -1;
         r->distance = -1;
         if (ha && hb && digest) {
             r->distance = hm_hash_distance(ha, hb);
         } else if (ha && hb) {
-            image_vs_image(ha, na, hb, nb, c->dihedral, r);
+            image_vs_image(ha, na, hb, nb, is_dihedral(c), r);
         } else if (digest) {
             continue; /* digests of one side only (a hash on the other) */
         } else if ((ha && B->kind == HC_KIND_VIDEO) || (hb && A->kind == HC_KIND_VIDEO)) {
-            if ((ha ? image_vs_video(ha, na, B, 0, c->dihedral, r)
-                    : image_vs_video(hb, nb, A, 1, c->dihedral, r)) != 0) {
+            if ((ha ? image_vs_video(ha, na, B, 0, is_dihedral(c), r)
+                    : image_vs_video(hb, nb, A, 1, is_dihedral(c), r)) != 0) {
                 hc_err("out of memory");
                 return -1;
             }
@@ -395,7 +356,7 @@ static void render_json(sbuf *b, const cmp_cfg *c, const side *s, const cmp_row 
             }
         }
         const int digest = r->type == HM_HASH_MD5 || r->type == HM_HASH_SHA256;
-        if (c->dihedral && !digest && (r->type == 0 || r->distance >= 0))
+        if (is_dihedral(c) && !digest && (r->type == 0 || r->distance >= 0))
             sb_printf(b, ",\"variant\":\"%s\"", hc_variant_name(r->variant));
         if (r->note) {
             sb_puts(b, ",\"note\":");
@@ -456,51 +417,69 @@ static void render_text(sbuf *b, const side *s, const cmp_row *rows, int nrows, 
 
 /* ---- the command --------------------------------------------------------------- */
 
-int cmd_compare(int argc, char **argv) {
-    cmp_cfg c;
-    side s[2];
-    cmp_row rows[HM_HASH_TYPE_MAX + 1];
+/* Both sides hashed into s[k].m (a TYPE:HEX side is its hash, and keeps
+ * only its own type among the types compared); 0, or -1 after printing
+ * why. */
+static int hash_sides(cmp_cfg *c, side *s) {
     hm_hasher *h = NULL;
-    int npos, rc = HC_EXIT_FATAL;
-    const int pr = parse_args(argc, argv, &c, &npos);
-    if (pr > 0) return 0;
-    if (pr < 0 || hc_hasher_cfg_check(&c.hcfg) != 0) return hc_usage_error("compare");
-    memset(s, 0, sizeof s);
-    s[0].arg = argv[0];
-    s[1].arg = argv[1];
-    /* a hash on either side restricts the types to its own */
-    for (int k = 0; k < 2; k++) {
-        hm_hash x;
-        if (hc_parse_hash_arg(s[k].arg, &x)) {
-            c.types &= HM_TYPE_BIT(x.type);
-            if (!c.types) {
-                hc_err("%s: its type is not among the types compared", s[k].arg);
-                return rc;
-            }
-        }
-    }
-    if (hc_hasher_new(&c.hcfg, &h) != HM_OK) {
-        hc_err("out of memory");
-        return rc;
-    }
-    c.mo.types = c.types | (c.dihedral && (c.types & HC_PERCEPTUAL) ? HM_WANT_DIHEDRAL : 0);
+    hm_hash x;
     int failed = 0;
+    for (int k = 0; k < 2; k++)
+        if (hc_parse_hash_arg(s[k].arg, &x) && !(c->types &= HM_TYPE_BIT(x.type))) {
+            hc_err("%s: its type is not among the types compared", s[k].arg);
+            return -1;
+        }
+    if (hc_hasher_new(&c->hcfg, &h) != HM_OK) {
+        hc_err("out of memory");
+        return -1;
+    }
+    c->mo.types =
+        c->types | (is_dihedral(c) && (c->types & HC_PERCEPTUAL) ? HM_WANT_DIHEDRAL : 0);
     for (int k = 0; k < 2; k++) {
         hc_media *m = &s[k].m;
-        if (hc_parse_hash_arg(s[k].arg, &m->h[0])) {
+        if (hc_parse_hash_arg(s[k].arg, &x)) {
             memset(m, 0, sizeof *m);
-            hc_parse_hash_arg(s[k].arg, &m->h[0]);
             m->kind = HC_KIND_HASH;
+            m->h[0] = x;
             m->nh = 1;
         } else {
-            hc_media_hash(h, s[k].arg, &c.mo, m);
+            hc_media_hash(h, s[k].arg, &c->mo, m);
         }
         if (m->failed) {
             hc_err("%s (%s)", m->err, hm_strerror(m->status));
             failed = 1;
         }
     }
-    if (failed) goto done;
+    hm_hasher_free(h);
+    return failed ? -1 : 0;
+}
+
+/* The comparison as JSON or text on stdout; 0, or -1 after printing why. */
+static int print_rows(const cmp_cfg *c, const side *s, const cmp_row *rows, int nrows,
+                      int alike) {
+    sbuf b = {0};
+    int rc = -1;
+    if (c->json) render_json(&b, c, s, rows, nrows, alike);
+    else render_text(&b, s, rows, nrows, alike);
+    if (b.oom) hc_err("out of memory");
+    else if (fwrite(b.p, 1, b.n, stdout) != b.n || fflush(stdout) != 0)
+        hc_err("error writing the output");
+    else rc = 0;
+    sb_free(&b);
+    return rc;
+}
+
+int cmd_compare(int argc, char **argv) {
+    cmp_cfg c;
+    side s[2];
+    cmp_row rows[HM_HASH_TYPE_MAX + 1];
+    int npos, rc = HC_EXIT_FATAL;
+    const int pr = parse_args(argc, argv, &c, &npos);
+    if (pr != HC_PARSED) return hc_parse_exit(&hc_cmd_compare, pr);
+    memset(s, 0, sizeof s);
+    s[0].arg = argv[0];
+    s[1].arg = argv[1];
+    if (hash_sides(&c, s) != 0) goto done;
     const int nrows = compare_rows(&c, &s[0].m, &s[1].m, rows);
     if (nrows < 0) goto done;
     if (nrows == 0) {
@@ -510,24 +489,9 @@ int cmd_compare(int argc, char **argv) {
     }
     int alike = 0;
     for (int k = 0; k < nrows; k++) alike |= rows[k].alike;
-    sbuf b = {0};
-    if (c.json) render_json(&b, &c, s, rows, nrows, alike);
-    else render_text(&b, s, rows, nrows, alike);
-    if (b.oom) {
-        hc_err("out of memory");
-        sb_free(&b);
-        goto done;
-    }
-    fwrite(b.p, 1, b.n, stdout);
-    sb_free(&b);
-    if (fflush(stdout) != 0) {
-        hc_err("error writing the output");
-        goto done;
-    }
-    rc = alike ? 0 : 1;
+    if (print_rows(&c, s, rows, nrows, alike) == 0) rc = alike ? 0 : 1;
 done:
     hc_media_free(&s[0].m);
     hc_media_free(&s[1].m);
-    hm_hasher_free(h);
     return rc;
 }

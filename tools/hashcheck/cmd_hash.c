@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* hashcheck hash: hashes of images and videos, as CSV, canonical CSV, JSON
  * lines or text. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,8 +9,7 @@
 
 enum { OUT_CSV, OUT_CANONICAL, OUT_JSON, OUT_TEXT };
 
-static void usage(FILE *f) {
-    fprintf(f,
+static const char usage[] =
         "usage: hashcheck hash [options] FILE|DIR...\n"
         "\n"
         "Hash images and videos; the kind is detected from content. Directories\n"
@@ -63,17 +63,75 @@ static void usage(FILE *f) {
         "  -q, --quiet         no summary line\n"
         "\n"
         "Exit status: 0 every file hashed (or skipped), 1 some failed, 2 the run\n"
-        "could not be completed (output error, out of memory), 64 usage error.\n");
-}
+        "could not be completed (output error, out of memory), 64 usage error.\n";
 
 typedef struct hash_ctx {
     hc_inputs in;
     hc_hasher_cfg hcfg;
     hc_media_opts mo;
+    hc_batch_cfg batch;
     int format;
     int id_name, header;
     const char *list_name, *labels;
 } hash_ctx;
+
+/* ---- command line ------------------------------------------------------------ */
+
+static void set_format(void *d, const hc_optval *v) { ((hash_ctx *)d)->format = (int)v->num; }
+static void set_no_header(void *d, const hc_optval *v) { ((hash_ctx *)d)->header = 0; }
+static void set_id(void *d, const hc_optval *v) { ((hash_ctx *)d)->id_name = (int)v->num; }
+static void set_list_name(void *d, const hc_optval *v) { ((hash_ctx *)d)->list_name = v->str; }
+static void set_labels(void *d, const hc_optval *v) { ((hash_ctx *)d)->labels = v->str; }
+static void set_types(void *d, const hc_optval *v) { ((hash_ctx *)d)->mo.types = v->types; }
+static void set_no_video(void *d, const hc_optval *v) { ((hash_ctx *)d)->mo.videos = 0; }
+static void set_skip(void *d, const hc_optval *v) { ((hash_ctx *)d)->mo.skip_non_media = 1; }
+
+static const hc_choices formats = {"output format",
+                                   {{"csv", OUT_CSV, 0},
+                                    {"canonical", OUT_CANONICAL, 0},
+                                    {"json", OUT_JSON, 0},
+                                    {"jsonl", OUT_JSON, 1},
+                                    {"text", OUT_TEXT, 0}}};
+
+static const hc_option options[] = {
+    {"--format", .arg = HC_ARG_CHOICE, .choices = &formats, .set = set_format},
+    {"--no-header", .set = set_no_header},
+    {"--id", .arg = HC_ARG_CHOICE, .choices = &hc_id_choices, .set = set_id},
+    {"--list-name", .arg = HC_ARG_STRING, .set = set_list_name},
+    {"--labels", .arg = HC_ARG_STRING, .set = set_labels},
+    {"--types", .arg = HC_ARG_TYPES, .set = set_types},
+    {"--no-video", .set = set_no_video},
+    {"--skip-non-media", .set = set_skip},
+    {0}};
+
+static const hc_optgroup groups[] = {
+    {&hc_hasher_options, offsetof(hash_ctx, hcfg)},
+    {&hc_video_options, offsetof(hash_ctx, mo.video)},
+    {&hc_batch_options, offsetof(hash_ctx, batch)},
+    {NULL, 0}};
+
+const hc_command hc_cmd_hash = {"hash", usage, options, groups};
+
+/* The command line into c, the operands moved to argv[0..*npos);
+ * HC_PARSED, HC_HELP or HC_USAGE_ERROR (message printed). */
+static int parse_args(int argc, char **argv, hash_ctx *c, int *npos) {
+    memset(c, 0, sizeof *c);
+    c->mo.types = HM_TYPE_BIT(HM_HASH_PDQ);
+    c->mo.videos = 1;
+    c->format = OUT_CSV;
+    c->list_name = c->labels = "";
+    c->header = 1;
+    const int pr = hc_parse_options(&hc_cmd_hash, c, argc, argv, npos);
+    if (pr != HC_PARSED) return pr;
+    if (*npos == 0) {
+        hc_err("no files given");
+        return HC_USAGE_ERROR;
+    }
+    /* the options must be valid before the batch starts */
+    return hc_hasher_cfg_check(&c->hcfg) == 0 ? HC_PARSED : HC_USAGE_ERROR;
+}
+
+/* ---- hashing and output --------------------------------------------------------- */
 
 static void *w_init(void *ctx) { return hc_worker_hasher(&((hash_ctx *)ctx)->hcfg); }
 
@@ -224,114 +282,16 @@ static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
     }
 }
 
-void hc_summary(const char *what, const hc_stats *st, const hc_inputs *in, int matching) {
-    sbuf b = {0};
-    fflush(stdout); /* the results first, when both go to one place */
-    sb_printf(&b, "hashcheck: %zu %s", st->done, hc_plural(st->done, "file", "files"));
-    if (matching)
-        sb_printf(&b, ", %zu matched (%zu %s)", st->matched, st->hits,
-                  hc_plural(st->hits, "hit", "hits"));
-    sb_printf(&b, ", %zu %s", st->failed, what);
-    if (st->skipped) sb_printf(&b, ", %zu skipped as not media", st->skipped);
-    if (in->skipped_links || in->skipped_special || in->skipped_loops) {
-        const char *sep = "; skipped inside directories: ";
-        if (in->skipped_links) {
-            sb_printf(&b, "%s%zu %s (-L follows them)", sep, in->skipped_links,
-                      hc_plural(in->skipped_links, "symbolic link", "symbolic links"));
-            sep = ", ";
-        }
-        if (in->skipped_special) {
-            sb_printf(&b, "%s%zu %s", sep, in->skipped_special,
-                      hc_plural(in->skipped_special, "special file", "special files"));
-            sep = ", ";
-        }
-        if (in->skipped_loops)
-            sb_printf(&b, "%s%zu %s already visited", sep, in->skipped_loops,
-                      hc_plural(in->skipped_loops, "directory", "directories"));
-    }
-    sb_printf(&b, "; %.2f s", st->seconds);
-    /* a rate measured over less than 0.1 s says nothing */
-    if (st->seconds >= 0.1 && st->done) sb_printf(&b, ", %.1f files/s", st->done / st->seconds);
-    fprintf(stderr, "%s\n", b.p ? b.p : "hashcheck: out of memory");
-    sb_free(&b);
-}
-
 int cmd_hash(int argc, char **argv) {
     hash_ctx c;
-    hc_batch_cfg bc;
-    int i, npos = 0;
-    memset(&c, 0, sizeof c);
-    hc_hasher_cfg_init(&c.hcfg);
-    hc_batch_cfg_init(&bc);
-    hm_video_opts_init(&c.mo.video);
-    c.mo.types = HM_TYPE_BIT(HM_HASH_PDQ);
-    c.mo.videos = 1;
-    c.format = OUT_CSV;
-    c.list_name = c.labels = "";
-    c.header = 1;
-    for (i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        int r;
-        if (strcmp(a, "--") == 0) {
-            while (++i < argc) argv[npos++] = argv[i];
-            break;
-        } else if (hc_is_help(a)) {
-            usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--types") == 0 && i + 1 < argc) {
-            if (!(c.mo.types = hc_parse_types(argv[++i]))) goto usage_error;
-        } else if (strcmp(a, "--format") == 0 && i + 1 < argc) {
-            const char *v = argv[++i];
-            if (strcmp(v, "csv") == 0) c.format = OUT_CSV;
-            else if (strcmp(v, "canonical") == 0) c.format = OUT_CANONICAL;
-            else if (strcmp(v, "json") == 0 || strcmp(v, "jsonl") == 0) c.format = OUT_JSON;
-            else if (strcmp(v, "text") == 0) c.format = OUT_TEXT;
-            else {
-                hc_err("unknown output format '%s' (csv, canonical, json, text)", v);
-                goto usage_error;
-            }
-        } else if (strcmp(a, "--id") == 0 && i + 1 < argc) {
-            const char *v = argv[++i];
-            if (strcmp(v, "path") == 0) c.id_name = 0;
-            else if (strcmp(v, "name") == 0) c.id_name = 1;
-            else {
-                hc_err("--id takes path or name");
-                goto usage_error;
-            }
-        } else if (strcmp(a, "--list-name") == 0 && i + 1 < argc) {
-            c.list_name = argv[++i];
-        } else if (strcmp(a, "--labels") == 0 && i + 1 < argc) {
-            c.labels = argv[++i];
-        } else if (strcmp(a, "--no-video") == 0) {
-            c.mo.videos = 0;
-        } else if (strcmp(a, "--skip-non-media") == 0) {
-            c.mo.skip_non_media = 1;
-        } else if (strcmp(a, "--no-header") == 0) {
-            c.header = 0;
-        } else if ((r = hc_hasher_option(argc, argv, &i, &c.hcfg)) != 0 ||
-                   (r = hc_video_option(argc, argv, &i, &c.mo.video)) != 0 ||
-                   (r = hc_batch_option(argc, argv, &i, &bc)) != 0) {
-            if (r < 0) goto usage_error;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            hc_err("unknown option '%s'", a);
-            goto usage_error;
-        } else {
-            argv[npos++] = argv[i]; /* operands and options may be mixed */
-        }
-    }
-    if (npos == 0) {
-        hc_err("no files given");
-        goto usage_error;
-    }
-    /* the options must be valid before the batch starts */
-    if (hc_hasher_cfg_check(&c.hcfg) != 0) goto usage_error;
+    int npos;
+    const int pr = parse_args(argc, argv, &c, &npos);
+    if (pr != HC_PARSED) return hc_parse_exit(&hc_cmd_hash, pr);
     if (c.header && c.format == OUT_CANONICAL) puts("hash_type,hash,entry_id,list,labels");
     if (c.header && c.format == OUT_CSV) puts("file,type,hash,quality,frame,timestamp");
     hc_pool_fns fns = {w_init, hc_worker_hasher_free, w_work, NULL};
     hc_stats st;
-    const int rc = hc_batch_run(&c.in, argv, npos, 0, &bc, &fns, &c, 0, &st);
+    const int rc = hc_batch_run(&c.in, argv, npos, 0, &c.batch, &fns, &c, 0, &st);
     hc_inputs_free(&c.in);
     return rc != 0 ? HC_EXIT_FATAL : st.failed ? 1 : 0;
-usage_error:
-    return hc_usage_error("hash");
 }

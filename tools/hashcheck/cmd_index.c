@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* hashcheck index build: an index file from hash lists and from media. */
+/* hashcheck index build: an index file from hash lists and from media.
+ * parse_args reads the command line; load_arguments loads the hash lists
+ * and vPDQ files named, add_named_videos the --video and --vpdq ones,
+ * add_media hashes the media on the workers and stages their entries
+ * (w_emit), write_index saves.  Also hc_load_list, which match --list
+ * shares. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "hc.h"
 
-static void usage(void) {
-    printf(
+static const char usage[] =
         "usage: hashcheck index build -o OUT.hmi [options] LIST|MEDIA|DIR...\n"
         "\n"
         "Build an index file from hash lists and from known media.\n"
@@ -35,8 +40,8 @@ static void usage(void) {
         "                      queries of such quality match nothing)\n"
         "  --trim              media images: also add the hashes of the image with\n"
         "                      uniform borders trimmed (frames, letterbox bars)\n"
-        "  --crops             media images: also add the hashes of 9 crops of 90%%\n"
-        "                      of each side, so that copies cropped up to ~10%% match\n"
+        "  --crops             media images: also add the hashes of 9 crops of 90%\n"
+        "                      of each side, so that copies cropped up to ~10% match\n"
         "  --list-format F     auto (default), plain, typed, pytx-csv, canonical\n"
         "                      (--format F is the same); given, every file that is not\n"
         "                      an image or a video is read as a hash list\n"
@@ -50,61 +55,16 @@ static void usage(void) {
         "                      ('hashcheck video --help')\n"
         "  --pdq-flavour, --exif-orientation, --fast, --max-pixels, --max-bytes\n"
         "                      image decoding ('hashcheck hash --help')\n"
-        "  -j N, -L, --progress, --no-progress, -q   as for 'hashcheck hash'\n"
+        "  -j, --jobs N, -L, --follow-symlinks, -q, --quiet, --progress, --no-progress\n"
+        "                      as for 'hashcheck hash'\n"
         "                      (-q: no per-list counts either)\n"
         "\n"
         "Exit status: 0 success; 1 an input failed (a hash list: a bad line in\n"
         "strict mode, or nothing loaded from it: nothing is written; a media file:\n"
         "reported, skipped, the index is written); 2 the index could not be\n"
-        "written (or out of memory); 64 usage error.\n");
-}
+        "written (or out of memory); 64 usage error.\n";
 
 /* ---- hash lists (shared with match --list) --------------------------------- */
-
-static int list_format(const char *s) {
-    static const char *names[] = {"auto", "plain", "typed", "pytx-csv", "canonical"};
-    for (int i = 0; i < 5; i++)
-        if (strcmp(s, names[i]) == 0) return i;
-    return -1;
-}
-
-void hc_list_args_init(hc_list_args *la) {
-    memset(la, 0, sizeof *la);
-    hm_list_load_opts_init(&la->opts);
-}
-
-int hc_list_option(int argc, char **argv, int *i, hc_list_args *la) {
-    const char *a = argv[*i];
-    if (strcmp(a, "--lenient") == 0) {
-        la->opts.strict = 0;
-        return 1;
-    }
-    if (strcmp(a, "--bktree") == 0) {
-        la->bktree = 1;
-        return 1;
-    }
-    if (*i + 1 >= argc) return 0;
-    const char *v = argv[*i + 1];
-    if (strcmp(a, "--list-format") == 0) {
-        if ((la->opts.format = list_format(v)) < 0) {
-            hc_err("unknown list format '%s' (auto, plain, typed, pytx-csv, canonical)", v);
-            return -1;
-        }
-    } else if (strcmp(a, "--type") == 0) {
-        if (!(la->opts.hash_type = hm_hash_type_from_name(v))) {
-            hc_err("unknown hash type '%s'", v);
-            return -1;
-        }
-    } else if (strcmp(a, "--labels") == 0) {
-        la->opts.labels = v;
-    } else if (strcmp(a, "--list-name") == 0) {
-        la->opts.list = v;
-    } else {
-        return 0;
-    }
-    ++*i;
-    return 1;
-}
 
 /* Rejected lines shown per list; the rest are counted in the report. */
 #define SHOWN_REJECTS 10
@@ -171,7 +131,81 @@ typedef struct build_ctx {
     int id_name, keep_low;
     /* counts */
     size_t images, videos, files, hashes, frames, low, add_errors;
+    /* the rest of the command line */
+    hc_list_args la;
+    hc_batch_cfg batch;
+    const char *out, *video_list;
+    const char **named_videos, **vpdqs; /* --video, --vpdq, in order */
+    int nv, nq;
+    unsigned extra; /* --trim, --crops: HM_WANT_TRIMMED, HM_WANT_CROPS */
 } build_ctx;
+
+/* ---- command line ------------------------------------------------------------ */
+
+static void set_output(void *d, const hc_optval *v) { ((build_ctx *)d)->out = v->str; }
+static void add_video(void *d, const hc_optval *v) {
+    build_ctx *c = d;
+    c->named_videos[c->nv++] = v->str;
+}
+static void add_vpdq(void *d, const hc_optval *v) {
+    build_ctx *c = d;
+    c->vpdqs[c->nq++] = v->str;
+}
+static void set_video_list(void *d, const hc_optval *v) { ((build_ctx *)d)->video_list = v->str; }
+static void set_types(void *d, const hc_optval *v) { ((build_ctx *)d)->mo.types = v->types; }
+static void set_id(void *d, const hc_optval *v) { ((build_ctx *)d)->id_name = (int)v->num; }
+static void set_keep_low(void *d, const hc_optval *v) { ((build_ctx *)d)->keep_low = 1; }
+static void set_trim(void *d, const hc_optval *v) { ((build_ctx *)d)->extra |= HM_WANT_TRIMMED; }
+static void set_crops(void *d, const hc_optval *v) { ((build_ctx *)d)->extra |= HM_WANT_CROPS; }
+
+static const hc_option options[] = {
+    {"--output", .short_name = 'o', .arg = HC_ARG_STRING, .set = set_output},
+    {"--id", .arg = HC_ARG_CHOICE, .choices = &hc_id_choices, .set = set_id},
+    {"--types", .arg = HC_ARG_TYPES, .set = set_types},
+    {"--keep-low-quality", .set = set_keep_low},
+    {"--trim", .set = set_trim},
+    {"--crops", .set = set_crops},
+    {"--video", .arg = HC_ARG_STRING, .set = add_video},
+    {"--vpdq", .arg = HC_ARG_STRING, .set = add_vpdq},
+    {"--video-list", .arg = HC_ARG_STRING, .set = set_video_list},
+    {0}};
+
+static const hc_optgroup groups[] = {
+    {&hc_list_options, offsetof(build_ctx, la)},
+    {&hc_list_format_alias, offsetof(build_ctx, la)},
+    {&hc_video_options, offsetof(build_ctx, mo.video)},
+    {&hc_hasher_options, offsetof(build_ctx, hcfg)},
+    {&hc_batch_options, offsetof(build_ctx, batch)},
+    {NULL, 0}};
+
+const hc_command hc_cmd_index = {"index build", usage, options, groups};
+
+/* The command line after "build" into c, the operands moved to
+ * argv[0..*npos), the --video and --vpdq values to `named` and `vpdqs`
+ * (argc slots each); HC_PARSED, HC_HELP or HC_USAGE_ERROR (message
+ * printed). */
+static int parse_args(int argc, char **argv, const char **named, const char **vpdqs,
+                      build_ctx *c, int *npos) {
+    memset(c, 0, sizeof *c);
+    c->named_videos = named;
+    c->vpdqs = vpdqs;
+    c->video_list = "videos";
+    c->mo.types = HM_TYPE_BIT(HM_HASH_PDQ) | HM_TYPE_BIT(HM_HASH_MD5);
+    c->mo.videos = 1;
+    c->mo.crypto_fallback = 1;
+    const int pr = hc_parse_options(&hc_cmd_index, c, argc, argv, npos);
+    if (pr != HC_PARSED) return pr;
+    if (!c->out || (*npos == 0 && !c->nv && !c->nq)) {
+        hc_err("index build needs -o OUT and at least one list, media file or video");
+        return HC_USAGE_ERROR;
+    }
+    c->mo.types |= c->extra;
+    c->labels = c->la.opts.labels;
+    c->la.quiet = c->batch.quiet;
+    return HC_PARSED;
+}
+
+/* ---- media ------------------------------------------------------------------- */
 
 static void *w_init(void *ctx) { return hc_worker_hasher(&((build_ctx *)ctx)->hcfg); }
 
@@ -249,14 +283,51 @@ static void w_emit(void *ctx, size_t i, hc_slot *s) {
     }
 }
 
-/* Known videos given with --video / --vpdq; 0 on success. */
-static int add_named_videos(build_ctx *c, const char *list_name, char **videos, int nv,
-                            char **vpdqs, int nq) {
+/* The PDQ frames of the video at `path` into *fr (*n of them, freed by the
+ * caller); 0, or 1 after printing why. */
+static int read_video(hm_hasher *h, const hm_video_opts *opts, const char *path,
+                      hm_video_frame **fr, size_t *n) {
+    hm_video_opts vo = *opts;
+    hm_video *v;
+    size_t cap = 0;
+    int got;
+    vo.types = HM_TYPE_BIT(HM_HASH_PDQ);
+    *fr = NULL;
+    *n = 0;
+    hm_status st = hm_video_open_file(h, path, &vo, &v);
+    if (st != HM_OK) {
+        hc_err("%s (%s)", hm_hasher_errmsg(h), hm_strerror(st));
+        return 1;
+    }
+    for (;;) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 64;
+            hm_video_frame *x = realloc(*fr, cap * sizeof *x);
+            if (!x) {
+                st = HM_E_NO_MEMORY;
+                break;
+            }
+            *fr = x;
+        }
+        if ((st = hm_video_next(v, &(*fr)[*n], &got)) != HM_OK || !got) break;
+        ++*n;
+    }
+    hm_video_close(v);
+    if (st == HM_OK) return 0;
+    hc_err("%s: %s (%s)", path, hm_hasher_errmsg(h), hm_strerror(st));
+    return 1;
+}
+
+/* Known videos given with --video / --vpdq, with their base names (no
+ * extension) as ids, in the list --video-list; 0, or 1 after printing
+ * why. */
+static int add_named_videos(build_ctx *c) {
+    const int nv = c->nv, nq = c->nq;
     hm_hasher *h = NULL;
     uint32_t list;
     int rc = 0;
     if (!nv && !nq) return 0;
-    if (hm_index_list(c->idx, list_name, &list) != HM_OK) {
+    if (hm_index_list(c->idx, c->video_list, &list) != HM_OK) {
         hc_err("%s", hm_index_errmsg(c->idx));
         return 1;
     }
@@ -265,7 +336,7 @@ static int add_named_videos(build_ctx *c, const char *list_name, char **videos, 
         return 1;
     }
     for (int k = 0; k < nv + nq && !rc; k++) {
-        const char *path = k < nv ? videos[k] : vpdqs[k - nv];
+        const char *path = k < nv ? c->named_videos[k] : c->vpdqs[k - nv];
         hm_video_frame *fr = NULL;
         size_t n = 0, added = 0;
         char id[256], err[600];
@@ -274,35 +345,7 @@ static int add_named_videos(build_ctx *c, const char *list_name, char **videos, 
         char *dot = strrchr(id, '.');
         if (dot && dot != id) *dot = '\0';
         if (k < nv) {
-            hm_video_opts vo = c->mo.video;
-            hm_video *v;
-            vo.types = HM_TYPE_BIT(HM_HASH_PDQ);
-            hm_status st = hm_video_open_file(h, path, &vo, &v);
-            if (st != HM_OK) {
-                hc_err("%s (%s)", hm_hasher_errmsg(h), hm_strerror(st));
-                rc = 1;
-                break;
-            }
-            size_t cap = 0;
-            int got;
-            for (;;) {
-                if (n == cap) {
-                    cap = cap ? 2 * cap : 64;
-                    hm_video_frame *x = realloc(fr, cap * sizeof *x);
-                    if (!x) {
-                        st = HM_E_NO_MEMORY;
-                        break;
-                    }
-                    fr = x;
-                }
-                if ((st = hm_video_next(v, &fr[n], &got)) != HM_OK || !got) break;
-                n++;
-            }
-            hm_video_close(v);
-            if (st != HM_OK) {
-                hc_err("%s: %s (%s)", path, hm_hasher_errmsg(h), hm_strerror(st));
-                rc = 1;
-            }
+            rc = read_video(h, &c->mo.video, path, &fr, &n);
         } else if (hc_read_vpdq(path, &fr, &n, err, sizeof err) != 0) {
             hc_err("%s", err);
             rc = 1;
@@ -342,180 +385,124 @@ static int add_vpdq_arg(build_ctx *c, const char *path) {
     return rc;
 }
 
-int cmd_index(int argc, char **argv) {
-    build_ctx c;
-    hc_list_args la;
-    hc_batch_cfg bc;
-    const char *out = NULL, *video_list = "videos";
-    char **videos = calloc((size_t)argc + 1, sizeof *videos);
-    char **vpdqs = calloc((size_t)argc + 1, sizeof *vpdqs);
-    int nv = 0, nq = 0, i, npos = 0, rc = HC_EXIT_FATAL;
-    unsigned extra = 0; /* HM_WANT_TRIMMED, HM_WANT_CROPS */
-    memset(&c, 0, sizeof c);
-    hc_list_args_init(&la);
-    hc_batch_cfg_init(&bc);
-    hc_hasher_cfg_init(&c.hcfg);
-    hm_video_opts_init(&c.mo.video);
-    c.mo.types = HM_TYPE_BIT(HM_HASH_PDQ) | HM_TYPE_BIT(HM_HASH_MD5);
-    c.mo.videos = 1;
-    c.mo.crypto_fallback = 1;
-    if (!videos || !vpdqs) {
-        hc_err("out of memory");
-        goto done;
-    }
-    if (argc < 1 || strcmp(argv[0], "build") != 0) {
-        if (argc >= 1 && hc_is_help(argv[0])) {
-            usage();
-            rc = 0;
-            goto done;
-        }
-        hc_err("the index command is 'hashcheck index build'");
-        goto usage_error;
-    }
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r;
-        if (strcmp(a, "--") == 0) {
-            while (++i < argc) argv[npos++] = argv[i];
-            break;
-        } else if (hc_is_help(a)) {
-            usage();
-            rc = 0;
-            goto done;
-        } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && i + 1 < argc) {
-            out = argv[++i];
-        } else if (strcmp(a, "--video") == 0 && i + 1 < argc) {
-            videos[nv++] = argv[++i];
-        } else if (strcmp(a, "--vpdq") == 0 && i + 1 < argc) {
-            vpdqs[nq++] = argv[++i];
-        } else if (strcmp(a, "--video-list") == 0 && i + 1 < argc) {
-            video_list = argv[++i];
-        } else if (strcmp(a, "--format") == 0 && i + 1 < argc) {
-            /* the older name of --list-format */
-            if ((la.opts.format = list_format(argv[++i])) < 0) {
-                hc_err("unknown list format '%s' (auto, plain, typed, pytx-csv, canonical)",
-                       argv[i]);
-                goto usage_error;
-            }
-        } else if (strcmp(a, "--types") == 0 && i + 1 < argc) {
-            if (!(c.mo.types = hc_parse_types(argv[++i]))) goto usage_error;
-        } else if (strcmp(a, "--id") == 0 && i + 1 < argc) {
-            const char *v = argv[++i];
-            if (strcmp(v, "path") == 0) c.id_name = 0;
-            else if (strcmp(v, "name") == 0) c.id_name = 1;
-            else {
-                hc_err("--id takes path or name");
-                goto usage_error;
-            }
-        } else if (strcmp(a, "--keep-low-quality") == 0) {
-            c.keep_low = 1;
-        } else if (strcmp(a, "--trim") == 0) {
-            extra |= HM_WANT_TRIMMED;
-        } else if (strcmp(a, "--crops") == 0) {
-            extra |= HM_WANT_CROPS;
-        } else if ((r = hc_list_option(argc, argv, &i, &la)) != 0 ||
-                   (r = hc_video_option(argc, argv, &i, &c.mo.video)) != 0 ||
-                   (r = hc_hasher_option(argc, argv, &i, &c.hcfg)) != 0 ||
-                   (r = hc_batch_option(argc, argv, &i, &bc)) != 0) {
-            if (r < 0) goto usage_error;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            hc_err("unknown option '%s'", a);
-            goto usage_error;
-        } else {
-            argv[npos++] = argv[i]; /* operands and options may be mixed */
-        }
-    }
-    if (!out || (npos == 0 && !nv && !nq)) {
-        hc_err("index build needs -o OUT and at least one list, media file or video");
-        goto usage_error;
-    }
-    c.mo.types |= extra;
-    if (hm_index_create(&c.idx) != HM_OK) {
-        hc_err("out of memory");
-        goto done;
-    }
-    if (la.bktree)
-        hm_index_set(c.idx, HM_INDEX_STRUCTURES, (1 << HM_STRUCT_MIH) | (1 << HM_STRUCT_BKTREE));
-    c.labels = la.opts.labels;
-    /* 1. hash lists and vPDQ files, in argument order; media are collected.
-     * With an explicit --list-format, a file that is neither an image nor
-     * a video is a list, however binary it looks. */
-    int list_failed = 0, media_list_made = 0;
-    la.quiet = bc.quiet;
-    for (int k = 0; k < npos && !list_failed; k++) {
+/* The file arguments, in order: hash lists and vPDQ files are loaded,
+ * media (files and directories) collected in c->media.  With an explicit
+ * --list-format, a file that is neither an image nor a video is a list,
+ * however binary it looks.  0, or 1 after printing why. */
+static int load_arguments(build_ctx *c, char **args, int n) {
+    int media_list_made = 0;
+    for (int k = 0; k < n; k++) {
         struct stat sb;
-        const char *p = argv[k];
+        const char *p = args[k];
         const int is_file = stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
         const hc_file_kind kind = is_file ? hc_file_kind_of(p) : HC_FILE_BINARY;
         if (kind == HC_FILE_LIST ||
-            (is_file && kind == HC_FILE_BINARY && la.opts.format != HM_LIST_AUTO &&
-             !hc_is_video_file(&c.hcfg, &c.mo.video, p))) {
-            list_failed = hc_load_list(c.idx, &la, p);
+            (is_file && kind == HC_FILE_BINARY && c->la.opts.format != HM_LIST_AUTO &&
+             !hc_is_video_file(&c->hcfg, &c->mo.video, p))) {
+            if (hc_load_list(c->idx, &c->la, p) != 0) return 1;
             continue;
         }
         if (!media_list_made) { /* media and vPDQ files share one list */
-            const char *ln = la.opts.list ? la.opts.list : "media";
-            if (hm_index_list(c.idx, ln, &c.list) != HM_OK) {
-                hc_err("%s", hm_index_errmsg(c.idx));
-                list_failed = 1;
-                break;
+            const char *ln = c->la.opts.list ? c->la.opts.list : "media";
+            if (hm_index_list(c->idx, ln, &c->list) != HM_OK) {
+                hc_err("%s", hm_index_errmsg(c->idx));
+                return 1;
             }
             media_list_made = 1;
         }
         if (kind == HC_FILE_VPDQ) {
-            list_failed = add_vpdq_arg(&c, p);
-        } else if (hc_walk(&c.media, &argv[k], 1, bc.follow, 0) != 0) {
+            if (add_vpdq_arg(c, p) != 0) return 1;
+        } else if (hc_walk(&c->media, &args[k], 1, c->batch.follow, 0) != 0) {
             hc_err("out of memory");
-            list_failed = 1;
+            return 1;
         }
     }
-    if (!list_failed) list_failed = add_named_videos(&c, video_list, videos, nv, vpdqs, nq);
-    if (list_failed) {
+    return 0;
+}
+
+/* The media, hashed in parallel and staged in input order; then their
+ * summary (unless -q).  0, or -1 after printing why. */
+static int add_media(build_ctx *c, hc_stats *st) {
+    hc_pool_fns fns = {w_init, hc_worker_hasher_free, w_work, w_emit};
+    if (!c->media.n) return 0;
+    if (hc_pool_run(c->media.n, c->batch.jobs, c->batch.quiet ? 0 : c->batch.progress, &fns, c,
+                    st) != 0)
+        return -1;
+    if (c->batch.quiet) return 0;
+    hc_summary("failed", st, &c->media, 0);
+    fprintf(stderr, "hashcheck: media: %zu %s and %zu other %s (%zu %s), %zu %s (%zu %s)",
+            c->images, hc_plural(c->images, "image", "images"), c->files,
+            hc_plural(c->files, "file", "files"), c->hashes,
+            hc_plural(c->hashes, "hash", "hashes"), c->videos,
+            hc_plural(c->videos, "video", "videos"), c->frames,
+            hc_plural(c->frames, "frame", "frames"));
+    if (c->low)
+        fprintf(stderr, ", %zu low-quality PDQ %s skipped", c->low,
+                hc_plural(c->low, "hash", "hashes"));
+    fputc('\n', stderr);
+    return 0;
+}
+
+/* The staged entries, committed and saved to --output; 0, or -1 after
+ * printing why. */
+static int write_index(build_ctx *c) {
+    if (hm_index_commit(c->idx) != HM_OK || hm_index_save(c->idx, c->out) != HM_OK) {
+        hc_err("%s", hm_index_errmsg(c->idx));
+        return -1;
+    }
+    hm_index_stats is;
+    hm_index_stats_get(c->idx, &is);
+    fprintf(stderr, "hashcheck: wrote %s: %llu %s in %u %s\n", c->out,
+            (unsigned long long)is.entries, hc_plural(is.entries, "entry", "entries"), is.lists,
+            hc_plural(is.lists, "list", "lists"));
+    return 0;
+}
+
+/* ---- the command --------------------------------------------------------------- */
+
+int cmd_index(int argc, char **argv) {
+    if (argc < 1 || strcmp(argv[0], "build") != 0) {
+        if (argc >= 1 && hc_is_help(argv[0])) {
+            fputs(hc_cmd_index.usage, stdout);
+            return 0;
+        }
+        hc_err("the index command is 'hashcheck index build'");
+        return hc_usage_error(hc_cmd_index.name);
+    }
+    build_ctx c;
+    int npos, rc = HC_EXIT_FATAL;
+    const char **named = calloc((size_t)argc, sizeof *named);
+    const char **vpdqs = calloc((size_t)argc, sizeof *vpdqs);
+    if (!named || !vpdqs) {
+        hc_err("out of memory");
+        free(named);
+        free(vpdqs);
+        return rc;
+    }
+    const int pr = parse_args(argc - 1, argv + 1, named, vpdqs, &c, &npos);
+    if (pr != HC_PARSED) {
+        rc = hc_parse_exit(&hc_cmd_index, pr);
+        goto done;
+    }
+    if (hm_index_create(&c.idx) != HM_OK) {
+        hc_err("out of memory");
+        goto done;
+    }
+    if (c.la.bktree)
+        hm_index_set(c.idx, HM_INDEX_STRUCTURES, (1 << HM_STRUCT_MIH) | (1 << HM_STRUCT_BKTREE));
+    /* hash lists and vPDQ files first: a bad list writes nothing */
+    if (load_arguments(&c, argv + 1, npos) != 0 || add_named_videos(&c) != 0) {
         hc_err("nothing written");
         rc = 1;
         goto done;
     }
-    /* 2. media, hashed in parallel and staged in input order */
     hc_stats st = {0};
-    if (c.media.n) {
-        hc_pool_fns fns = {w_init, hc_worker_hasher_free, w_work, w_emit};
-        if (hc_pool_run(c.media.n, bc.jobs, bc.quiet ? 0 : bc.progress, &fns, &c, &st) != 0)
-            goto done;
-        if (!bc.quiet) {
-            hc_summary("failed", &st, &c.media, 0);
-            fprintf(stderr, "hashcheck: media: %zu %s and %zu other %s (%zu %s), %zu %s (%zu %s)",
-                    c.images, hc_plural(c.images, "image", "images"), c.files,
-                    hc_plural(c.files, "file", "files"), c.hashes,
-                    hc_plural(c.hashes, "hash", "hashes"), c.videos,
-                    hc_plural(c.videos, "video", "videos"), c.frames,
-                    hc_plural(c.frames, "frame", "frames"));
-            if (c.low)
-                fprintf(stderr, ", %zu low-quality PDQ %s skipped", c.low,
-                        hc_plural(c.low, "hash", "hashes"));
-            fputc('\n', stderr);
-        }
-    }
-    if (hm_index_commit(c.idx) != HM_OK) {
-        hc_err("%s", hm_index_errmsg(c.idx));
-        goto done;
-    }
-    if (hm_index_save(c.idx, out) != HM_OK) {
-        hc_err("%s", hm_index_errmsg(c.idx));
-        goto done;
-    }
-    hm_index_stats is;
-    hm_index_stats_get(c.idx, &is);
-    fprintf(stderr, "hashcheck: wrote %s: %llu %s in %u %s\n", out,
-            (unsigned long long)is.entries, hc_plural(is.entries, "entry", "entries"), is.lists,
-            hc_plural(is.lists, "list", "lists"));
+    if (add_media(&c, &st) != 0 || write_index(&c) != 0) goto done;
     rc = st.failed ? 1 : 0;
 done:
     hm_index_free(c.idx);
     hc_inputs_free(&c.media);
-    free(videos);
+    free(named);
     free(vpdqs);
     return rc;
-usage_error:
-    rc = hc_usage_error("index build");
-    goto done;
 }

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* hashcheck match: hash media (in parallel) and match them against an index
- * or hash lists; one JSON line per input, a text report, or CSV hits. */
+ * or hash lists; one JSON line per input, a text report, or CSV hits.
+ * parse_args reads the command line, load_known the index and lists; on
+ * the workers match_input hashes and matches each input and
+ * render_json / render_text / render_csv write its record. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,8 +12,7 @@
 
 enum { OUT_JSON, OUT_TEXT, OUT_CSV };
 
-static void usage(void) {
-    printf(
+static const char usage[] =
         "usage: hashcheck match (--index FILE | --list LIST...) [options] INPUT...\n"
         "\n"
         "Hash each input and match it against known hashes. An INPUT is an\n"
@@ -50,6 +53,7 @@ static void usage(void) {
         "                      match (default 80)\n"
         "  --target-percent P  vPDQ: share of the known video's frames (default 0)\n"
         "  --structure S       auto, scan, mih, bktree (results are identical)\n"
+        "  --bktree            build the BK-tree even without --structure bktree\n"
         "  --mode, --interval, --size, --apply-rotation   how videos are sampled\n"
         "  --pdq-flavour, --exif-orientation, --fast, --max-pixels, --max-bytes\n"
         "\n"
@@ -74,44 +78,101 @@ static void usage(void) {
         "  3  something matched, and some inputs failed\n"
         "  4  the run could not be completed: the index or a list could not be\n"
         "     loaded, out of memory, an output error\n"
-        "  64 usage error\n");
-}
+        "  64 usage error\n";
 
 typedef struct match_ctx {
     hc_inputs in;
     hc_hasher_cfg hcfg;
     hc_media_opts mo;
+    hc_match_cfg m; /* query and vPDQ options */
     hm_index *idx;
-    hm_query_opts qo;
-    hm_video_match_opts vmo;
     int format, with_frames, header;
+    /* the rest of the command line */
+    hc_list_args la;
+    hc_batch_cfg batch;
+    const char *index_path;
+    const char **lists; /* --list, in order (argc slots) */
+    int nlists;
+    unsigned types; /* --types; 0: the types the index holds */
+    int trim;
 } match_ctx;
 
-typedef struct wstate {
-    hm_hasher *h;
-    hm_results *res, *vres;
-} wstate;
+/* ---- command line ------------------------------------------------------------ */
 
-static void w_fini(void *state) {
-    wstate *w = state;
-    if (!w) return;
-    hm_hasher_free(w->h);
-    hm_results_free(w->res);
-    hm_results_free(w->vres);
-    free(w);
+static void set_index(void *d, const hc_optval *v) { ((match_ctx *)d)->index_path = v->str; }
+static void add_list(void *d, const hc_optval *v) {
+    match_ctx *c = d;
+    c->lists[c->nlists++] = v->str;
+}
+static void set_format(void *d, const hc_optval *v) { ((match_ctx *)d)->format = (int)v->num; }
+static void set_frames(void *d, const hc_optval *v) { ((match_ctx *)d)->with_frames = 1; }
+static void set_no_header(void *d, const hc_optval *v) { ((match_ctx *)d)->header = 0; }
+static void set_skip(void *d, const hc_optval *v) { ((match_ctx *)d)->mo.skip_non_media = 1; }
+static void set_min_quality(void *d, const hc_optval *v) {
+    match_ctx *c = d;
+    c->m.qo.min_quality = c->m.vmo.min_quality = (int32_t)v->num;
+}
+static void set_types(void *d, const hc_optval *v) { ((match_ctx *)d)->types = v->types; }
+static void set_trim(void *d, const hc_optval *v) { ((match_ctx *)d)->trim = 1; }
+static void set_structure(void *d, const hc_optval *v) {
+    ((match_ctx *)d)->m.qo.structure = (int32_t)v->num;
 }
 
-static void *w_init(void *ctx) {
-    match_ctx *c = ctx;
-    wstate *w = calloc(1, sizeof *w);
-    if (!w) return NULL;
-    if (hc_hasher_new(&c->hcfg, &w->h) != HM_OK || hm_results_create(&w->res) != HM_OK ||
-        hm_results_create(&w->vres) != HM_OK) {
-        w_fini(w);
-        return NULL;
+static const hc_choices formats = {"output format",
+                                   {{"json", OUT_JSON, 0},
+                                    {"jsonl", OUT_JSON, 1},
+                                    {"text", OUT_TEXT, 0},
+                                    {"table", OUT_TEXT, 1},
+                                    {"csv", OUT_CSV, 0}}};
+static const hc_choices structures = {"structure",
+                                      {{"auto", HM_STRUCT_AUTO, 0},
+                                       {"scan", HM_STRUCT_SCAN, 0},
+                                       {"mih", HM_STRUCT_MIH, 0},
+                                       {"bktree", HM_STRUCT_BKTREE, 0}}};
+
+static const hc_option options[] = {
+    {"--format", .arg = HC_ARG_CHOICE, .choices = &formats, .set = set_format},
+    {"--frames", .set = set_frames},
+    {"--no-header", .set = set_no_header},
+    {"--index", .arg = HC_ARG_STRING, .set = set_index},
+    {"--list", .arg = HC_ARG_STRING, .set = add_list},
+    {"--trim", .set = set_trim},
+    {"--min-quality", .arg = HC_ARG_LONG, .min = 0, .max = 100, .set = set_min_quality},
+    {"--types", .arg = HC_ARG_TYPES, .set = set_types},
+    {"--structure", .arg = HC_ARG_CHOICE, .choices = &structures, .set = set_structure},
+    {"--skip-non-media", .set = set_skip},
+    {0}};
+
+static const hc_optgroup groups[] = {
+    {&hc_match_options, offsetof(match_ctx, m)},
+    {&hc_list_options, offsetof(match_ctx, la)},
+    {&hc_video_options, offsetof(match_ctx, mo.video)},
+    {&hc_hasher_options, offsetof(match_ctx, hcfg)},
+    {&hc_batch_options, offsetof(match_ctx, batch)},
+    {NULL, 0}};
+
+const hc_command hc_cmd_match = {"match", usage, options, groups};
+
+/* The command line into c, the operands moved to argv[0..*npos), the
+ * --list values to `lists` (argc slots); HC_PARSED, HC_HELP or
+ * HC_USAGE_ERROR (message printed). */
+static int parse_args(int argc, char **argv, const char **lists, match_ctx *c, int *npos) {
+    memset(c, 0, sizeof *c);
+    c->lists = lists;
+    c->mo.videos = 1;
+    c->mo.crypto_fallback = 1;
+    c->format = OUT_JSON;
+    c->header = 1;
+    const int pr = hc_parse_options(&hc_cmd_match, c, argc, argv, npos);
+    if (pr != HC_PARSED) return pr;
+    if ((!c->index_path && c->nlists == 0) || *npos == 0) {
+        hc_err("match needs --index or --list, and inputs");
+        return HC_USAGE_ERROR;
     }
-    return w;
+    return hc_hasher_cfg_check(&c->hcfg) == 0 ? HC_PARSED : HC_USAGE_ERROR;
 }
+
+/* ---- output: the record of one input -------------------------------------------- */
 
 static int low_quality(const hc_media *m, int min_quality) {
     for (size_t k = 0; k < m->nh; k++)
@@ -134,12 +195,12 @@ static void json_ranges(sbuf *b, const hm_time_range *r, size_t n) {
     sb_putc(b, ']');
 }
 
-static void out_json(const match_ctx *c, const char *path, const hc_media *m,
-                     const hm_results *res, size_t nhit, const hm_results *vres, size_t nv,
-                     sbuf *b) {
+static void render_json(const match_ctx *c, const char *path, const hc_media *m,
+                        const hm_results *res, size_t nhit, const hm_results *vres, size_t nv,
+                        sbuf *b) {
     hc_json_begin(b);
     hc_json_media(b, path, m, c->with_frames);
-    int lq = low_quality(m, c->qo.min_quality);
+    int lq = low_quality(m, c->m.qo.min_quality);
     if (lq >= 0) sb_printf(b, ",\"low_quality\":true");
     sb_printf(b, ",\"matched\":%s,\"matches\":[", nhit + nv ? "true" : "false");
     for (size_t k = 0; k < nhit; k++) {
@@ -155,7 +216,7 @@ static void out_json(const match_ctx *c, const char *path, const hc_media *m,
         sb_puts(b, ",\"labels\":");
         sb_json_str(b, x->labels);
         sb_printf(b, ",\"known_hash\":\"%s\"", hex);
-        if (c->qo.flags & HM_QUERY_DIHEDRAL)
+        if (c->m.qo.flags & HM_QUERY_DIHEDRAL)
             sb_printf(b, ",\"variant\":\"%s\"", hc_variant_name(x->variant));
         if (x->query < m->nh && (m->h[x->query].variant & HM_VARIANT_TRIMMED))
             sb_puts(b, ",\"trimmed\":true");
@@ -177,12 +238,12 @@ static void out_json(const match_ctx *c, const char *path, const hc_media *m,
             sb_json_str(b, v->video_id);
             sb_puts(b, ",\"labels\":");
             sb_json_str(b, v->labels);
-            hc_json_vpdq(b, v, c->vmo.distance);
+            hc_json_vpdq(b, v, c->m.vmo.distance);
             sb_puts(b, ",\"query_ranges\":");
             json_ranges(b, v->query_ranges, v->n_query_ranges);
             sb_puts(b, ",\"target_ranges\":");
             json_ranges(b, v->target_ranges, v->n_target_ranges);
-            if (c->vmo.flags & HM_QUERY_DIHEDRAL)
+            if (c->m.vmo.flags & HM_QUERY_DIHEDRAL)
                 sb_printf(b, ",\"variant\":\"%s\"", hc_variant_name((int)v->variant));
             sb_putc(b, '}');
         }
@@ -191,9 +252,9 @@ static void out_json(const match_ctx *c, const char *path, const hc_media *m,
     sb_puts(b, "}\n");
 }
 
-static void out_text(const match_ctx *c, const char *path, const hc_media *m,
-                     const hm_results *res, size_t nhit, const hm_results *vres, size_t nv,
-                     sbuf *b) {
+static void render_text(const match_ctx *c, const char *path, const hc_media *m,
+                        const hm_results *res, size_t nhit, const hm_results *vres, size_t nv,
+                        sbuf *b) {
     if (nhit + nv) sb_puts(b, "match     ");
     else if (m->failed) sb_puts(b, "error     ");
     else sb_puts(b, "no match  ");
@@ -203,9 +264,9 @@ static void out_text(const match_ctx *c, const char *path, const hc_media *m,
         sb_puts(b, "\n          error: ");
         sb_text(b, m->err);
     }
-    int lq = low_quality(m, c->qo.min_quality);
+    int lq = low_quality(m, c->m.qo.min_quality);
     if (lq >= 0 && !nhit)
-        sb_printf(b, "  (PDQ quality %d < %d: not matched by PDQ)", lq, c->qo.min_quality);
+        sb_printf(b, "  (PDQ quality %d < %d: not matched by PDQ)", lq, c->m.qo.min_quality);
     if (m->kind == HC_KIND_VIDEO && !m->failed && m->nframes == 0 && (c->mo.types & HC_PERCEPTUAL))
         sb_puts(b, "  (no frame hashed)");
     sb_putc(b, '\n');
@@ -222,7 +283,7 @@ static void out_text(const match_ctx *c, const char *path, const hc_media *m,
             sb_text(b, x->labels);
             sb_putc(b, ']');
         }
-        if ((c->qo.flags & HM_QUERY_DIHEDRAL) && x->variant)
+        if ((c->m.qo.flags & HM_QUERY_DIHEDRAL) && x->variant)
             sb_printf(b, "  (as %s)", hc_variant_name(x->variant));
         if (x->query < m->nh && (m->h[x->query].variant & HM_VARIANT_TRIMMED))
             sb_puts(b, "  (borders trimmed)");
@@ -260,8 +321,8 @@ static void csv_known(sbuf *b, const char *list, const char *id, const char *lab
     sb_csv(b, labels);
 }
 
-static void out_csv(const char *path, const hm_results *res, size_t nhit,
-                    const hm_results *vres, size_t nv, sbuf *b) {
+static void render_csv(const char *path, const hm_results *res, size_t nhit,
+                       const hm_results *vres, size_t nv, sbuf *b) {
     for (size_t k = 0; k < nhit; k++) {
         const hm_match *m = hm_results_get(res, k);
         sb_csv(b, path);
@@ -278,12 +339,40 @@ static void out_csv(const char *path, const hm_results *res, size_t nhit,
     }
 }
 
-static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
-    match_ctx *c = ctx;
+/* ---- matching, on the workers ---------------------------------------------------- */
+
+typedef struct wstate {
+    hm_hasher *h;
+    hm_results *res, *vres;
+} wstate;
+
+static void w_fini(void *state) {
     wstate *w = state;
-    const hc_input *in = &c->in.v[i];
-    hc_media *m = &s->media;
-    size_t nhit = 0, nv = 0;
+    if (!w) return;
+    hm_hasher_free(w->h);
+    hm_results_free(w->res);
+    hm_results_free(w->vres);
+    free(w);
+}
+
+static void *w_init(void *ctx) {
+    match_ctx *c = ctx;
+    wstate *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    if (hc_hasher_new(&c->hcfg, &w->h) != HM_OK || hm_results_create(&w->res) != HM_OK ||
+        hm_results_create(&w->vres) != HM_OK) {
+        w_fini(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* Input `in` hashed into m (a TYPE:HEX input is its hash) and matched:
+ * *nhit hits in w->res, *nv video matches in w->vres.  A failure is told
+ * in m (failed, err). */
+static void match_input(const match_ctx *c, wstate *w, const hc_input *in, hc_media *m,
+                        size_t *nhit, size_t *nv) {
+    *nhit = *nv = 0;
     memset(m, 0, sizeof *m);
     if (in->is_hash) {
         m->kind = HC_KIND_HASH;
@@ -296,21 +385,32 @@ static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
         hc_media_hash(w->h, in->path, &c->mo, m);
     }
     if (m->nh) {
-        if (hm_index_query(c->idx, m->h, m->nh, &c->qo, w->res) == HM_OK) {
-            nhit = hm_results_count(w->res);
+        if (hm_index_query(c->idx, m->h, m->nh, &c->m.qo, w->res) == HM_OK) {
+            *nhit = hm_results_count(w->res);
         } else if (!m->failed) {
             m->failed = 1;
             snprintf(m->err, sizeof m->err, "%s: %s", in->path, hm_results_errmsg(w->res));
         }
     }
     if (m->nframes) {
-        if (hm_index_match_video(c->idx, m->frames, m->nframes, &c->vmo, w->vres) == HM_OK) {
-            nv = hm_results_video_count(w->vres);
+        if (hm_index_match_video(c->idx, m->frames, m->nframes, &c->m.vmo, w->vres) == HM_OK) {
+            *nv = hm_results_video_count(w->vres);
         } else if (!m->failed) {
             m->failed = 1;
             snprintf(m->err, sizeof m->err, "%s: %s", in->path, hm_results_errmsg(w->vres));
         }
     }
+}
+
+/* On a worker: input i matched, its record (by --format) and messages
+ * into the slot. */
+static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
+    const match_ctx *c = ctx;
+    wstate *w = state;
+    const hc_input *in = &c->in.v[i];
+    hc_media *m = &s->media;
+    size_t nhit, nv;
+    match_input(c, w, in, m, &nhit, &nv);
     s->failed = m->failed;
     s->skipped = m->not_media;
     s->matched = nhit + nv > 0;
@@ -321,153 +421,47 @@ static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
     else if (m->kind == HC_KIND_VIDEO && m->vinfo.partial)
         hc_partial_note(&s->err, in->path, m->nframes);
     switch (c->format) {
-    case OUT_JSON: out_json(c, in->path, m, w->res, nhit, w->vres, nv, &s->out); break;
-    case OUT_TEXT: out_text(c, in->path, m, w->res, nhit, w->vres, nv, &s->out); break;
-    default: out_csv(in->path, w->res, nhit, w->vres, nv, &s->out); break;
+    case OUT_JSON: render_json(c, in->path, m, w->res, nhit, w->vres, nv, &s->out); break;
+    case OUT_TEXT: render_text(c, in->path, m, w->res, nhit, w->vres, nv, &s->out); break;
+    default: render_csv(in->path, w->res, nhit, w->vres, nv, &s->out); break;
     }
     /* the frames are not needed any more; free them on the worker */
     hc_media_free(m);
 }
 
-int cmd_match(int argc, char **argv) {
-    match_ctx c;
-    hc_list_args la;
-    hc_batch_cfg bc;
-    const char *index_path = NULL;
-    char **lists = calloc((size_t)argc + 1, sizeof *lists);
-    int nlists = 0, i, npos = 0, rc = HC_EXIT_MATCH_FATAL;
-    unsigned types = 0;
-    int trim = 0;
-    memset(&c, 0, sizeof c);
-    hc_list_args_init(&la);
-    hc_batch_cfg_init(&bc);
-    hc_hasher_cfg_init(&c.hcfg);
-    hm_video_opts_init(&c.mo.video);
-    hm_query_opts_init(&c.qo);
-    hm_video_match_opts_init(&c.vmo);
-    c.mo.videos = 1;
-    c.mo.crypto_fallback = 1;
-    c.format = OUT_JSON;
-    c.header = 1;
-    if (!lists) {
+/* ---- the command --------------------------------------------------------------- */
+
+/* The known hashes: the index file and the lists, committed; the types
+ * to hash the inputs with.  0, or -1 after printing why. */
+static int load_known(match_ctx *c) {
+    if (hm_index_create(&c->idx) != HM_OK) {
         hc_err("out of memory");
-        return HC_EXIT_MATCH_FATAL;
+        return -1;
     }
-    for (i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        long n;
-        int r;
-        if (strcmp(a, "--") == 0) {
-            while (++i < argc) argv[npos++] = argv[i];
-            break;
-        } else if (hc_is_help(a)) {
-            usage();
-            free(lists);
-            return 0;
-        } else if (strcmp(a, "--index") == 0 && v) {
-            index_path = argv[++i];
-        } else if (strcmp(a, "--list") == 0 && v) {
-            lists[nlists++] = argv[++i];
-        } else if (strcmp(a, "--format") == 0 && v) {
-            i++;
-            if (strcmp(v, "json") == 0 || strcmp(v, "jsonl") == 0) c.format = OUT_JSON;
-            else if (strcmp(v, "text") == 0 || strcmp(v, "table") == 0) c.format = OUT_TEXT;
-            else if (strcmp(v, "csv") == 0) c.format = OUT_CSV;
-            else {
-                hc_err("unknown output format '%s' (json, text, csv)", v);
-                goto usage_error;
-            }
-        } else if (strcmp(a, "--frames") == 0) {
-            c.with_frames = 1;
-        } else if (strcmp(a, "--no-header") == 0) {
-            c.header = 0;
-        } else if (strcmp(a, "--skip-non-media") == 0) {
-            c.mo.skip_non_media = 1;
-        } else if (strcmp(a, "--radius") == 0 && v) {
-            i++;
-            if (!hc_parse_long(v, 0, 256, &n)) {
-                hc_err("--radius needs 0..256");
-                goto usage_error;
-            }
-            c.qo.radius = (int32_t)n;
-            c.vmo.distance = (int32_t)n;
-        } else if (strcmp(a, "--min-quality") == 0 && v) {
-            i++;
-            if (!hc_parse_long(v, 0, 100, &n)) {
-                hc_err("--min-quality needs 0..100");
-                goto usage_error;
-            }
-            c.qo.min_quality = (int32_t)n;
-            c.vmo.min_quality = (int32_t)n;
-        } else if (strcmp(a, "--query-percent") == 0 && v) {
-            i++;
-            if (!hc_parse_double(v, 0, 100, &c.vmo.query_percent)) {
-                hc_err("--query-percent needs 0..100");
-                goto usage_error;
-            }
-        } else if (strcmp(a, "--target-percent") == 0 && v) {
-            i++;
-            if (!hc_parse_double(v, 0, 100, &c.vmo.target_percent)) {
-                hc_err("--target-percent needs 0..100");
-                goto usage_error;
-            }
-        } else if (strcmp(a, "--types") == 0 && v) {
-            i++;
-            if (!(types = hc_parse_types(v))) goto usage_error;
-        } else if (strcmp(a, "--dihedral") == 0) {
-            c.qo.flags |= HM_QUERY_DIHEDRAL;
-            c.vmo.flags |= HM_QUERY_DIHEDRAL;
-        } else if (strcmp(a, "--trim") == 0) {
-            trim = 1;
-        } else if (strcmp(a, "--structure") == 0 && v) {
-            static const char *names[] = {"auto", "scan", "mih", "bktree"};
-            i++;
-            c.qo.structure = -1;
-            for (int k = 0; k < 4; k++)
-                if (strcmp(v, names[k]) == 0) c.qo.structure = k;
-            if (c.qo.structure < 0) {
-                hc_err("unknown structure '%s' (auto, scan, mih, bktree)", v);
-                goto usage_error;
-            }
-        } else if ((r = hc_list_option(argc, argv, &i, &la)) != 0 ||
-                   (r = hc_video_option(argc, argv, &i, &c.mo.video)) != 0 ||
-                   (r = hc_hasher_option(argc, argv, &i, &c.hcfg)) != 0 ||
-                   (r = hc_batch_option(argc, argv, &i, &bc)) != 0) {
-            if (r < 0) goto usage_error;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            hc_err("unknown option '%s'", a);
-            goto usage_error;
-        } else {
-            argv[npos++] = argv[i]; /* operands and options may be mixed */
-        }
+    if (c->m.qo.structure == HM_STRUCT_BKTREE) c->la.bktree = 1;
+    if (c->la.bktree)
+        hm_index_set(c->idx, HM_INDEX_STRUCTURES, (1 << HM_STRUCT_MIH) | (1 << HM_STRUCT_BKTREE));
+    if (c->index_path && hm_index_load(c->idx, c->index_path) != HM_OK) {
+        hc_err("%s", hm_index_errmsg(c->idx));
+        return -1;
     }
-    if ((!index_path && nlists == 0) || npos == 0) {
-        hc_err("match needs --index or --list, and inputs");
-        goto usage_error;
+    c->la.quiet = c->batch.quiet;
+    for (int k = 0; k < c->nlists; k++)
+        if (hc_load_list(c->idx, &c->la, c->lists[k]) != 0) return -1;
+    if (hm_index_commit(c->idx) != HM_OK) {
+        hc_err("%s", hm_index_errmsg(c->idx));
+        return -1;
     }
-    if (hm_index_create(&c.idx) != HM_OK) {
-        hc_err("out of memory");
-        goto done;
-    }
-    if (c.qo.structure == HM_STRUCT_BKTREE) la.bktree = 1;
-    if (la.bktree)
-        hm_index_set(c.idx, HM_INDEX_STRUCTURES, (1 << HM_STRUCT_MIH) | (1 << HM_STRUCT_BKTREE));
-    if (index_path && hm_index_load(c.idx, index_path) != HM_OK) {
-        hc_err("%s", hm_index_errmsg(c.idx));
-        goto done;
-    }
-    la.quiet = bc.quiet;
-    for (int k = 0; k < nlists; k++)
-        if (hc_load_list(c.idx, &la, lists[k]) != 0) goto done;
-    if (hm_index_commit(c.idx) != HM_OK) {
-        hc_err("%s", hm_index_errmsg(c.idx));
-        goto done;
-    }
-    /* hash inputs with the types the index holds (or --types) */
+    return 0;
+}
+
+/* What the inputs are hashed with: --types, else the types the index
+ * holds; dihedral and trimmed variants as the options ask. */
+static unsigned query_types(const match_ctx *c) {
+    unsigned types = c->types;
     if (!types) {
         hm_index_stats st;
-        hm_index_stats_get(c.idx, &st);
+        hm_index_stats_get(c->idx, &st);
         for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
             if (st.entries_by_type[t]) types |= HM_TYPE_BIT(t);
         if (!types) {
@@ -475,22 +469,32 @@ int cmd_match(int argc, char **argv) {
             types = HM_TYPE_BIT(HM_HASH_PDQ);
         }
     }
-    if (c.qo.flags & HM_QUERY_DIHEDRAL) types |= HM_WANT_DIHEDRAL;
-    if (trim) types |= HM_WANT_TRIMMED;
-    c.mo.types = types;
+    if (c->m.qo.flags & HM_QUERY_DIHEDRAL) types |= HM_WANT_DIHEDRAL;
+    if (c->trim) types |= HM_WANT_TRIMMED;
+    return types;
+}
+
+int cmd_match(int argc, char **argv) {
+    match_ctx c;
+    int npos, rc = HC_EXIT_MATCH_FATAL;
+    const char **lists = calloc((size_t)argc + 1, sizeof *lists);
+    if (!lists) {
+        hc_err("out of memory");
+        return rc;
+    }
+    const int pr = parse_args(argc, argv, lists, &c, &npos);
+    if (pr != HC_PARSED) rc = hc_parse_exit(&hc_cmd_match, pr);
+    if (pr != HC_PARSED || load_known(&c) != 0) goto done;
+    c.mo.types = query_types(&c);
     c.mo.video_types = HM_TYPE_BIT(HM_HASH_PDQ); /* the vPDQ rule reads PDQ frames */
-    if (hc_hasher_cfg_check(&c.hcfg) != 0) goto usage_error;
     if (c.header && c.format == OUT_CSV) puts(CSV_HEADER);
     hc_pool_fns fns = {w_init, w_fini, w_work, NULL};
     hc_stats st;
-    if (hc_batch_run(&c.in, argv, npos, 1, &bc, &fns, &c, 1, &st) != 0) goto done;
+    if (hc_batch_run(&c.in, argv, npos, 1, &c.batch, &fns, &c, 1, &st) != 0) goto done;
     rc = (st.matched ? HC_EXIT_MATCHED : 0) | (st.failed ? HC_EXIT_INPUT_ERRORS : 0);
 done:
     hc_inputs_free(&c.in);
     hm_index_free(c.idx);
     free(lists);
     return rc;
-usage_error:
-    rc = hc_usage_error("match");
-    goto done;
 }

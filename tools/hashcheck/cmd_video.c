@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* hashcheck video: the frames of videos (and animated GIF/WebP) as vPDQ
  * hashes them, as CSV or as vPDQ's own lines. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hc.h"
 
-static void usage(FILE *f) {
-    fprintf(f,
+static const char usage[] =
         "usage: hashcheck video [options] FILE|DIR...\n"
         "\n"
         "Hash the frames of videos (and animated GIF/WebP) as vPDQ does.\n"
@@ -26,18 +26,59 @@ static void usage(FILE *f) {
         "  --vpdq-out          vPDQ's line format (PDQ only)\n"
         "  --no-header         no CSV header line (to append)\n"
         "  --max-pixels N, --max-bytes N   limits per frame and per file\n"
-        "  -j N, -L, --progress, --no-progress, -q   as for 'hashcheck hash'\n"
+        "  --pdq-flavour F     fullres (default) or cpp512, as for 'hashcheck hash'\n"
+        "  --exif-orientation, --fast   taken as by 'hashcheck hash'; no effect\n"
+        "                      on video frames\n"
+        "  -j, --jobs N, -L, --follow-symlinks, -q, --quiet, --progress, --no-progress\n"
+        "                      as for 'hashcheck hash'\n"
         "\n"
         "Exit status: 0 every file hashed, 1 some failed, 2 the run could not be\n"
-        "completed (output error, out of memory), 64 usage error.\n");
-}
+        "completed (output error, out of memory), 64 usage error.\n";
 
 typedef struct video_ctx {
     hc_inputs in;
     hc_hasher_cfg hcfg;
     hm_video_opts o;
+    hc_batch_cfg batch;
     int vpdq_out, header;
 } video_ctx;
+
+/* ---- command line ------------------------------------------------------------ */
+
+static void set_types(void *d, const hc_optval *v) { ((video_ctx *)d)->o.types = v->types; }
+static void set_vpdq_out(void *d, const hc_optval *v) { ((video_ctx *)d)->vpdq_out = 1; }
+static void set_no_header(void *d, const hc_optval *v) { ((video_ctx *)d)->header = 0; }
+
+static const hc_option options[] = {
+    {"--types", .arg = HC_ARG_TYPES, .allowed = HC_PERCEPTUAL, .what = "video frames",
+     .set = set_types},
+    {"--vpdq-out", .set = set_vpdq_out},
+    {"--no-header", .set = set_no_header},
+    {0}};
+
+static const hc_optgroup groups[] = {
+    {&hc_video_options, offsetof(video_ctx, o)},
+    {&hc_hasher_options, offsetof(video_ctx, hcfg)},
+    {&hc_batch_options, offsetof(video_ctx, batch)},
+    {NULL, 0}};
+
+const hc_command hc_cmd_video = {"video", usage, options, groups};
+
+/* The command line into c, the operands moved to argv[0..*npos);
+ * HC_PARSED, HC_HELP or HC_USAGE_ERROR (message printed). */
+static int parse_args(int argc, char **argv, video_ctx *c, int *npos) {
+    memset(c, 0, sizeof *c);
+    c->header = 1;
+    const int pr = hc_parse_options(&hc_cmd_video, c, argc, argv, npos);
+    if (pr != HC_PARSED) return pr;
+    if (*npos == 0) {
+        hc_err("no files given");
+        return HC_USAGE_ERROR;
+    }
+    return hc_hasher_cfg_check(&c->hcfg) == 0 ? HC_PARSED : HC_USAGE_ERROR;
+}
+
+/* ---- hashing and output --------------------------------------------------------- */
 
 static void *w_init(void *ctx) { return hc_worker_hasher(&((video_ctx *)ctx)->hcfg); }
 
@@ -94,54 +135,13 @@ static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
 
 int cmd_video(int argc, char **argv) {
     video_ctx c;
-    hc_batch_cfg bc;
-    int i, npos = 0;
-    memset(&c, 0, sizeof c);
-    hm_video_opts_init(&c.o);
-    hc_hasher_cfg_init(&c.hcfg);
-    hc_batch_cfg_init(&bc);
-    c.header = 1;
-    for (i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        int r;
-        if (strcmp(a, "--") == 0) {
-            while (++i < argc) argv[npos++] = argv[i];
-            break;
-        } else if (hc_is_help(a)) {
-            usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--types") == 0 && i + 1 < argc) {
-            if (!(c.o.types = hc_parse_types(argv[++i]))) goto usage_error;
-            if (c.o.types & ~HC_PERCEPTUAL) {
-                hc_err("video frames take pdq, phash, dhash, ahash");
-                goto usage_error;
-            }
-        } else if (strcmp(a, "--vpdq-out") == 0) {
-            c.vpdq_out = 1;
-        } else if (strcmp(a, "--no-header") == 0) {
-            c.header = 0;
-        } else if ((r = hc_video_option(argc, argv, &i, &c.o)) != 0 ||
-                   (r = hc_hasher_option(argc, argv, &i, &c.hcfg)) != 0 ||
-                   (r = hc_batch_option(argc, argv, &i, &bc)) != 0) {
-            if (r < 0) goto usage_error;
-        } else if (a[0] == '-' && a[1]) {
-            hc_err("unknown option '%s'", a);
-            goto usage_error;
-        } else {
-            argv[npos++] = argv[i]; /* operands and options may be mixed */
-        }
-    }
-    if (npos == 0) {
-        hc_err("no files given");
-        goto usage_error;
-    }
-    if (hc_hasher_cfg_check(&c.hcfg) != 0) goto usage_error;
+    int npos;
+    const int pr = parse_args(argc, argv, &c, &npos);
+    if (pr != HC_PARSED) return hc_parse_exit(&hc_cmd_video, pr);
     if (c.header && !c.vpdq_out) puts("file,frame,timestamp,type,hash,quality");
     hc_pool_fns fns = {w_init, hc_worker_hasher_free, w_work, NULL};
     hc_stats st;
-    const int rc = hc_batch_run(&c.in, argv, npos, 0, &bc, &fns, &c, 0, &st);
+    const int rc = hc_batch_run(&c.in, argv, npos, 0, &c.batch, &fns, &c, 0, &st);
     hc_inputs_free(&c.in);
     return rc != 0 ? HC_EXIT_FATAL : st.failed ? 1 : 0;
-usage_error:
-    return hc_usage_error("video");
 }

@@ -2,10 +2,12 @@
 /*
  * hc.h — internal interfaces of the hashcheck tool (not installed).
  *
- *   util.c      strings, escaping (JSON, CSV, text), option helpers
+ *   util.c      strings, escaping (JSON, CSV, text), messages, hashers
+ *   options.c   the command line: the one option parser and the option
+ *               groups the commands share
  *   walk.c      expanding FILE|DIR arguments into an ordered input list
  *   media.c     hashing one input: image, video, or plain bytes
- *   pool.c      worker threads with in-order output, progress line
+ *   pool.c      worker threads with in-order output, progress line, summary
  *   cmd_*.c     the commands
  */
 #ifndef HASHCHECK_HC_H
@@ -47,7 +49,7 @@ void sb_text(sbuf *b, const char *s);
 /* 1 when the string is valid UTF-8. */
 int utf8_valid(const char *s);
 
-/* ---- messages and options ------------------------------------------------- */
+/* ---- messages ---------------------------------------------------------------- */
 
 /* "hashcheck: ..." on stderr. */
 void hc_err(const char *fmt, ...)
@@ -56,7 +58,6 @@ void hc_err(const char *fmt, ...)
 #endif
     ;
 double hc_now(void); /* monotonic seconds */
-int hc_is_help(const char *a);
 /* `one` when n is 1, else `many`: "%zu %s" counts in messages. */
 const char *hc_plural(size_t n, const char *one, const char *many);
 
@@ -74,15 +75,6 @@ enum {
     HC_EXIT_FATAL = 2,
     HC_EXIT_USAGE = 64 /* as sysexits.h's EX_USAGE */
 };
-/* After the message of a usage error: a pointer to `hashcheck CMD --help`
- * on stderr; returns HC_EXIT_USAGE. */
-int hc_usage_error(const char *cmd);
-/* Comma-separated type names to a mask; 0 (message printed) on error. */
-unsigned hc_parse_types(const char *list);
-/* Integers and reals in a range; 1 on success. */
-int hc_parse_long(const char *s, long min, long max, long *out);
-int hc_parse_double(const char *s, double min, double max, double *out);
-int hc_default_jobs(void);
 /* "pdq:f8f8..." -> a hash; 0 when the argument is not of that form. */
 int hc_parse_hash_arg(const char *a, hm_hash *h);
 const char *hc_variant_name(int v);
@@ -90,14 +82,115 @@ const char *hc_variant_name(int v);
 #define HC_CRYPTO (HM_TYPE_BIT(HM_HASH_MD5) | HM_TYPE_BIT(HM_HASH_SHA256))
 #define HC_PERCEPTUAL HM_TYPES_PERCEPTUAL
 
-/* Hasher settings shared by the commands that decode media. */
+/* ---- the command line (options.c) ------------------------------------------- */
+
+/* Every command's options are tables of hc_option rows: the command's own,
+ * into its settings, then the groups several commands share
+ * (hc_hasher_options, hc_video_options, hc_batch_options,
+ * hc_list_options, hc_match_options), each into its own kind of settings
+ * inside the command's, whose defaults the group sets.  One parser,
+ * hc_parse_options, reads them all the same way:
+ *   --name VALUE, and for a row with a short name -x VALUE or -xVALUE;
+ *   flags stand alone (--fast, -q; -qL is no option);
+ *   options and operands may be mixed; `--` ends the options;
+ *   -h or --help prints the command's usage;
+ *   a later option overrides an earlier one (rows that collect, such as
+ *   match --list, add to a list);
+ *   the first error stops the parse: an unknown option, a missing value,
+ *   a value that fails its row's check (the message names the option and
+ *   what it takes).
+ * The parser checks each value by its row's kind before the row's setter
+ * stores it: the setters never see a bad value. */
+typedef enum hc_arg {
+    HC_ARG_NONE,     /* a flag */
+    HC_ARG_STRING,   /* any text */
+    HC_ARG_LONG,     /* an integer in min..max: v->num */
+    HC_ARG_DOUBLE,   /* a number in min..max: v->real */
+    HC_ARG_POSITIVE, /* a 64-bit integer > 0: v->num */
+    HC_ARG_CHOICE,   /* one of the row's choices: v->num is its value */
+    HC_ARG_TYPE,     /* one hash type name: v->num (an hm_hash_type) */
+    HC_ARG_TYPES     /* comma-separated hash type names or "all": v->types */
+} hc_arg;
+
+/* The names an HC_ARG_CHOICE value may take. */
+typedef struct hc_choice {
+    const char *name;
+    int value;
+    int hidden; /* another spelling, not listed in the message */
+} hc_choice;
+typedef struct hc_choices {
+    const char *noun;   /* "output format": unknown output format 'x' (csv, ...) */
+    hc_choice v[8];     /* ends at the first NULL name */
+} hc_choices;
+
+typedef struct hc_optval {
+    const char *str; /* the value as given; NULL for a flag */
+    long long num;
+    double real;
+    unsigned types;
+} hc_optval;
+
+typedef struct hc_option {
+    const char *name;  /* "--types"; a zero row ({0}) ends a table */
+    const char *alias; /* another long spelling accepted, or NULL */
+    char short_name;   /* 'j': -j VALUE, -jVALUE (a flag: -q alone); 0 none */
+    hc_arg arg;
+    double min, max;   /* HC_ARG_LONG, HC_ARG_DOUBLE */
+    /* HC_ARG_LONG, HC_ARG_DOUBLE: what the value is, and a note, in the
+     * message: "-j needs a thread count 0..256 (0: one per CPU)".
+     * HC_ARG_TYPES with `allowed`: what takes only those types: "video
+     * frames take pdq, phash, dhash, ahash". */
+    const char *what, *note;
+    const hc_choices *choices; /* HC_ARG_CHOICE */
+    unsigned allowed;          /* HC_ARG_TYPES: 0 any, else the types taken */
+    /* Stores the checked value into the group's settings. */
+    void (*set)(void *dst, const hc_optval *v);
+} hc_option;
+
+/* Rows that several commands share, and the defaults of their settings. */
+typedef struct hc_optset {
+    const hc_option *rows;
+    void (*init)(void *dst); /* sets the defaults before the parse, or NULL */
+} hc_optset;
+
+typedef struct hc_optgroup {
+    const hc_optset *set; /* NULL ends a command's groups */
+    size_t offset;        /* of the group's settings in the command's */
+} hc_optgroup;
+
+typedef struct hc_command {
+    const char *name;          /* "hash", "index build" */
+    const char *usage;         /* the --help text */
+    const hc_option *own;      /* the command's own rows, into its settings */
+    const hc_optgroup *groups; /* the shared groups it takes */
+} hc_command;
+
+extern const hc_command hc_cmd_hash, hc_cmd_video, hc_cmd_index, hc_cmd_match,
+    hc_cmd_compare;
+
+enum { HC_PARSED = 0, HC_HELP = 1, HC_USAGE_ERROR = -1 };
+/* Parse argv by cmd's tables into the settings at `cfg`: the shared
+ * groups' defaults are set first, the command's own are the caller's.
+ * HC_PARSED: the operands are moved, in order, to argv[0..*npos).
+ * HC_HELP: the usage was printed on stdout.  HC_USAGE_ERROR: the error
+ * was printed (hc_usage_error adds the pointer to --help). */
+int hc_parse_options(const hc_command *cmd, void *cfg, int argc, char **argv, int *npos);
+/* The exit status after a command line that did not parse (HC_HELP: 0;
+ * HC_USAGE_ERROR: the pointer to --help is printed, HC_EXIT_USAGE). */
+int hc_parse_exit(const hc_command *cmd, int parsed);
+int hc_is_help(const char *a);
+/* After the message of a usage error: a pointer to `hashcheck CMD --help`
+ * on stderr; returns HC_EXIT_USAGE. */
+int hc_usage_error(const char *cmd);
+int hc_default_jobs(void);
+
+/* Hasher settings shared by the commands that decode media:
+ * hc_hasher_options (--pdq-flavour, --exif-orientation, --fast,
+ * --max-pixels, --max-bytes). */
 typedef struct hc_hasher_cfg {
     int64_t flavour, exif, fast, max_pixels, max_bytes; /* -1: default */
 } hc_hasher_cfg;
-void hc_hasher_cfg_init(hc_hasher_cfg *c);
-/* 1: argv[*i] was a hasher option (value consumed), -1: bad value
- * (message printed), 0: not one. */
-int hc_hasher_option(int argc, char **argv, int *i, hc_hasher_cfg *c);
+extern const hc_optset hc_hasher_options;
 hm_status hc_hasher_new(const hc_hasher_cfg *c, hm_hasher **out);
 /* 0 when a hasher can be made with these settings, else -1 (message
  * printed): checked before a batch starts. */
@@ -107,19 +200,42 @@ int hc_hasher_cfg_check(const hc_hasher_cfg *c);
 void *hc_worker_hasher(const hc_hasher_cfg *c);
 void hc_worker_hasher_free(void *state);
 
-/* Video sampling options: --mode, --interval, --size, --apply-rotation;
- * same return convention. */
-int hc_video_option(int argc, char **argv, int *i, hm_video_opts *o);
+/* Video sampling, into an hm_video_opts: hc_video_options (--mode,
+ * --interval, --size, --apply-rotation). */
+extern const hc_optset hc_video_options;
 
-/* Options every batch command takes: -j, -L, --progress, -q. */
+/* Options every batch command takes: hc_batch_options (-j, -L, --progress,
+ * --no-progress, -q). */
 typedef struct hc_batch_cfg {
     int jobs;      /* worker threads */
     int follow;    /* follow symbolic links met inside directories */
     int progress;  /* -1 auto (stderr is a terminal), 0 off, 1 on */
     int quiet;     /* no summary, no progress */
 } hc_batch_cfg;
-void hc_batch_cfg_init(hc_batch_cfg *c);
-int hc_batch_option(int argc, char **argv, int *i, hc_batch_cfg *c);
+extern const hc_optset hc_batch_options;
+
+/* Matching settings shared by match and compare: hc_match_options
+ * (--radius, --dihedral, --query-percent, --target-percent). */
+typedef struct hc_match_cfg {
+    hm_query_opts qo;        /* radius (-1: the thresholds of the lists, or
+                                compare's defaults), HM_QUERY_DIHEDRAL */
+    hm_video_match_opts vmo; /* the same as distance and flags; the vPDQ
+                                shares */
+} hc_match_cfg;
+extern const hc_optset hc_match_options;
+
+/* How hash lists are loaded (index build, match --list): hc_list_options
+ * (--list-format, --type, --list-name, --labels, --lenient, --bktree). */
+typedef struct hc_list_args {
+    hm_list_load_opts opts;
+    int bktree;
+    int quiet; /* -q: no load report (rejected lines are still shown) */
+} hc_list_args;
+extern const hc_optset hc_list_options;
+/* --format, index build's older name of --list-format */
+extern const hc_optset hc_list_format_alias;
+/* --id path|name of hash and index build: 1 for name */
+extern const hc_choices hc_id_choices;
 
 /* ---- inputs ---------------------------------------------------------------- */
 
@@ -266,14 +382,6 @@ int cmd_index(int argc, char **argv);
 int cmd_match(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 
-/* Shared by index build and match --list: hash-list loading options. */
-typedef struct hc_list_args {
-    hm_list_load_opts opts;
-    int bktree;
-    int quiet; /* -q: no load report (rejected lines are still shown) */
-} hc_list_args;
-void hc_list_args_init(hc_list_args *la);
-int hc_list_option(int argc, char **argv, int *i, hc_list_args *la);
 /* Load one list into idx (staged), printing its counts; 0 on success. */
 int hc_load_list(hm_index *idx, hc_list_args *la, const char *path);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Worker threads with in-order output, and the progress line.
+ * Worker threads with in-order output, the progress line, the closing
+ * summary, and the common run of the batch commands (hc_batch_run).
  *
  * Workers take inputs in order from a shared counter and write each
  * result into a slot of a ring of `window` slots; the calling thread
@@ -226,6 +227,38 @@ int hc_pool_run(size_t n, int jobs, int progress_mode, const hc_pool_fns *fns, v
     free(p.ready);
     free(tids);
     return rc;
+}
+
+void hc_summary(const char *what, const hc_stats *st, const hc_inputs *in, int matching) {
+    sbuf b = {0};
+    fflush(stdout); /* the results first, when both go to one place */
+    sb_printf(&b, "hashcheck: %zu %s", st->done, hc_plural(st->done, "file", "files"));
+    if (matching)
+        sb_printf(&b, ", %zu matched (%zu %s)", st->matched, st->hits,
+                  hc_plural(st->hits, "hit", "hits"));
+    sb_printf(&b, ", %zu %s", st->failed, what);
+    if (st->skipped) sb_printf(&b, ", %zu skipped as not media", st->skipped);
+    if (in->skipped_links || in->skipped_special || in->skipped_loops) {
+        const char *sep = "; skipped inside directories: ";
+        if (in->skipped_links) {
+            sb_printf(&b, "%s%zu %s (-L follows them)", sep, in->skipped_links,
+                      hc_plural(in->skipped_links, "symbolic link", "symbolic links"));
+            sep = ", ";
+        }
+        if (in->skipped_special) {
+            sb_printf(&b, "%s%zu %s", sep, in->skipped_special,
+                      hc_plural(in->skipped_special, "special file", "special files"));
+            sep = ", ";
+        }
+        if (in->skipped_loops)
+            sb_printf(&b, "%s%zu %s already visited", sep, in->skipped_loops,
+                      hc_plural(in->skipped_loops, "directory", "directories"));
+    }
+    sb_printf(&b, "; %.2f s", st->seconds);
+    /* a rate measured over less than 0.1 s says nothing */
+    if (st->seconds >= 0.1 && st->done) sb_printf(&b, ", %.1f files/s", st->done / st->seconds);
+    fprintf(stderr, "%s\n", b.p ? b.p : "hashcheck: out of memory");
+    sb_free(&b);
 }
 
 int hc_batch_run(hc_inputs *in, char **args, int n, int hash_args, const hc_batch_cfg *bc,

@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Strings, escaping and option helpers of hashcheck. */
-#include <errno.h>
+/* Strings, escaping, messages and hashers of hashcheck. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "common/utf8.h"
 #include "hc.h"
@@ -142,7 +140,7 @@ void sb_text(sbuf *b, const char *s) {
     }
 }
 
-/* ---- messages and options ------------------------------------------------- */
+/* ---- messages, names, hashers ---------------------------------------------- */
 
 void hc_err(const char *fmt, ...) {
     va_list ap;
@@ -159,71 +157,8 @@ double hc_now(void) {
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int hc_is_help(const char *a) { return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0; }
-
 const char *hc_plural(size_t n, const char *one, const char *many) {
     return n == 1 ? one : many;
-}
-
-int hc_usage_error(const char *cmd) {
-    fprintf(stderr, "Try 'hashcheck %s%s--help' for the options.\n", cmd ? cmd : "",
-            cmd ? " " : "");
-    return HC_EXIT_USAGE;
-}
-
-unsigned hc_parse_types(const char *list) {
-    unsigned mask = 0;
-    const char *p = list;
-    while (*p) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        char name[32];
-        if (len == 0 || len >= sizeof name) {
-            hc_err("bad hash type list '%s'", list);
-            return 0;
-        }
-        memcpy(name, p, len);
-        name[len] = '\0';
-        int type = hm_hash_type_from_name(name);
-        if (strcmp(name, "all") == 0) {
-            mask |= HM_TYPES_ALL;
-        } else if (!type) {
-            hc_err("unknown hash type '%s' (pdq, phash, dhash, ahash, md5, sha256, all)",
-                   name);
-            return 0;
-        } else {
-            mask |= HM_TYPE_BIT(type);
-        }
-        p += len;
-        if (*p == ',') p++;
-    }
-    if (!mask) hc_err("empty hash type list");
-    return mask;
-}
-
-int hc_parse_long(const char *s, long min, long max, long *out) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || errno || v < min || v > max) return 0;
-    *out = v;
-    return 1;
-}
-
-int hc_parse_double(const char *s, double min, double max, double *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (*s == '\0' || *end != '\0' || errno || !(v >= min && v <= max)) return 0;
-    *out = v;
-    return 1;
-}
-
-int hc_default_jobs(void) {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    if (n < 1) n = 1;
-    if (n > 64) n = 64;
-    return (int)n;
 }
 
 int hc_parse_hash_arg(const char *a, hm_hash *h) {
@@ -250,50 +185,6 @@ const char *hc_kind_name(int kind) {
     case HC_KIND_HASH: return "hash";
     default: return "unknown";
     }
-}
-
-void hc_hasher_cfg_init(hc_hasher_cfg *c) {
-    c->flavour = c->exif = c->fast = c->max_pixels = c->max_bytes = -1;
-}
-
-static int parse_limit(const char *arg, int64_t *out) {
-    char *end;
-    errno = 0;
-    long long v = strtoll(arg, &end, 10);
-    if (*arg == '\0' || *end != '\0' || errno || v <= 0) return 0;
-    *out = v;
-    return 1;
-}
-
-int hc_hasher_option(int argc, char **argv, int *i, hc_hasher_cfg *c) {
-    const char *a = argv[*i];
-    if (strcmp(a, "--exif-orientation") == 0) {
-        c->exif = 1;
-        return 1;
-    }
-    if (strcmp(a, "--fast") == 0) {
-        c->fast = 1;
-        return 1;
-    }
-    if (*i + 1 >= argc) return 0;
-    const char *v = argv[*i + 1];
-    if (strcmp(a, "--pdq-flavour") == 0 || strcmp(a, "--pdq-flavor") == 0) {
-        if (strcmp(v, "fullres") == 0) c->flavour = HM_PDQ_FULLRES;
-        else if (strcmp(v, "cpp512") == 0) c->flavour = HM_PDQ_CPP_512;
-        else {
-            hc_err("unknown PDQ flavour '%s' (fullres, cpp512)", v);
-            return -1;
-        }
-    } else if (strcmp(a, "--max-pixels") == 0 || strcmp(a, "--max-bytes") == 0) {
-        if (!parse_limit(v, a[6] == 'p' ? &c->max_pixels : &c->max_bytes)) {
-            hc_err("%s needs a positive integer", a);
-            return -1;
-        }
-    } else {
-        return 0;
-    }
-    ++*i;
-    return 1;
 }
 
 hm_status hc_hasher_new(const hc_hasher_cfg *c, hm_hasher **out) {
@@ -329,81 +220,3 @@ void *hc_worker_hasher(const hc_hasher_cfg *c) {
 }
 
 void hc_worker_hasher_free(void *state) { hm_hasher_free(state); }
-
-int hc_video_option(int argc, char **argv, int *i, hm_video_opts *o) {
-    const char *a = argv[*i];
-    if (strcmp(a, "--apply-rotation") == 0) {
-        o->apply_rotation = 1;
-        return 1;
-    }
-    if (*i + 1 >= argc) return 0;
-    const char *v = argv[*i + 1];
-    if (strcmp(a, "--mode") == 0) {
-        if (strcmp(v, "interval") == 0) o->mode = HM_FRAMES_INTERVAL;
-        else if (strcmp(v, "keyframes") == 0) o->mode = HM_FRAMES_KEYFRAMES;
-        else if (strcmp(v, "all") == 0) o->mode = HM_FRAMES_ALL;
-        else {
-            hc_err("unknown frame mode '%s' (interval, keyframes, all)", v);
-            return -1;
-        }
-    } else if (strcmp(a, "--interval") == 0) {
-        if (!hc_parse_double(v, 0, 86400, &o->interval)) {
-            hc_err("--interval needs seconds >= 0");
-            return -1;
-        }
-    } else if (strcmp(a, "--size") == 0) {
-        long n;
-        if (!hc_parse_long(v, 0, 4096, &n)) {
-            hc_err("--size needs 0..4096");
-            return -1;
-        }
-        o->downscale = (int32_t)n;
-    } else {
-        return 0;
-    }
-    ++*i;
-    return 1;
-}
-
-void hc_batch_cfg_init(hc_batch_cfg *c) {
-    c->jobs = hc_default_jobs();
-    c->follow = 0;
-    c->progress = -1;
-    c->quiet = 0;
-}
-
-int hc_batch_option(int argc, char **argv, int *i, hc_batch_cfg *c) {
-    const char *a = argv[*i];
-    if (strcmp(a, "-L") == 0 || strcmp(a, "--follow-symlinks") == 0) {
-        c->follow = 1;
-        return 1;
-    }
-    if (strcmp(a, "--progress") == 0) {
-        c->progress = 1;
-        return 1;
-    }
-    if (strcmp(a, "--no-progress") == 0) {
-        c->progress = 0;
-        return 1;
-    }
-    if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-        c->quiet = 1;
-        return 1;
-    }
-    const char *v = NULL;
-    if (strncmp(a, "-j", 2) == 0 && a[2]) {
-        v = a + 2; /* -j8 */
-    } else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) {
-        if (*i + 1 >= argc) return 0;
-        v = argv[++*i];
-    } else {
-        return 0;
-    }
-    long n;
-    if (!hc_parse_long(v, 0, 256, &n)) {
-        hc_err("-j needs a thread count 1..256 (0: one per CPU)");
-        return -1;
-    }
-    c->jobs = n ? (int)n : hc_default_jobs();
-    return 1;
-}
