@@ -15,6 +15,8 @@
 # man page hashcheck.1 when the build made one: it must render with NAME
 # and SYNOPSIS sections).
 set -euo pipefail
+# a failing step names itself (a bare grep -q or test would fail silently)
+trap 'echo "install_test: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 build=$1 src=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
