@@ -731,7 +731,8 @@ HM_API hm_status hm_index_load_memory(hm_index *idx, const void *data,
 /** Options of a query.  Initialise with hm_query_opts_init(). */
 typedef struct hm_query_opts {
     /** -1 (default): each list's own threshold for the hash type.
-     *  >= 0: every entry within this distance, list thresholds ignored. */
+     *  0 to the bits of each query's type: every entry within this
+     *  distance, list thresholds ignored. */
     int32_t radius;
     /** 0 (default): range query.  k > 0: the k nearest entries (within
      *  `radius` when it is >= 0, at any distance otherwise). */
@@ -771,7 +772,10 @@ typedef struct hm_match {
                                 seconds; -1 otherwise */
 } hm_match;
 
-/** Create a results object (reusable across queries). */
+/** Create a results object (reusable across queries).  Every query and
+ *  video match on it replaces everything it held (hits, video matches and
+ *  the snapshot they point into), also when the call fails: it is then
+ *  empty. */
 HM_API hm_status hm_results_create(hm_results **out);
 /** Free results and release the snapshot they hold.  NULL is a no-op. */
 HM_API void hm_results_free(hm_results *r);
@@ -808,7 +812,8 @@ HM_API int hm_results_structure(const hm_results *r);
  * bits (exact).  pHash and dHash cannot be derived from their bits: such
  * a query without its variants is matched as it is.
  *
- * Errors: HM_E_INVALID_ARGUMENT (bad type, radius > bits), HM_E_NO_MEMORY.
+ * Errors: HM_E_INVALID_ARGUMENT (an unknown type; a radius above the bits
+ * of a query's type, e.g. 65 for a 64-bit hash), HM_E_NO_MEMORY.
  */
 HM_API hm_status hm_index_query(hm_index *idx, const hm_hash *queries,
                                 size_t n, const hm_query_opts *opts,

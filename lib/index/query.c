@@ -31,9 +31,13 @@ void hm_results_free(hm_results *r) {
     free(r);
 }
 
+/* Also the start of every query and video match: whatever the results
+ * held before goes, so nothing can point into a snapshot they no longer
+ * hold. */
 void hm_results_clear(hm_results *r) {
     if (!r) return;
-    r->n = r->nvm = r->nranges = 0;
+    r->n = r->nvm = r->nranges = r->nraw = 0;
+    r->structure = HM_STRUCT_AUTO;
     hm_snapshot_release(r->snap);
     r->snap = NULL;
     hm_err_clear(&r->err);
@@ -330,11 +334,9 @@ static int run_group(hm_results *r, qctx *c, uint32_t qi) {
                      : o->include_disabled ? s->max_thr_all[c->type]
                                            : s->max_thr[c->type];
         if (radius < 0) return HM_OK; /* no list could match */
-        if ((unsigned)radius > bits) radius = (int)bits;
         if ((st = collect(r, c, exact ? 0 : (unsigned)radius)) != HM_OK) return st;
     } else {
-        const unsigned limit = o->radius >= 0 && (unsigned)o->radius < bits
-                                   ? (unsigned)o->radius : bits;
+        const unsigned limit = o->radius >= 0 ? (unsigned)o->radius : bits;
         unsigned radius = exact ? 0 : c->type == HM_HASH_PDQ ? HM_DEFAULT_PDQ_THRESHOLD
                                                              : HM_DEFAULT_64BIT_THRESHOLD;
         if (radius > limit) radius = limit;
@@ -429,9 +431,7 @@ hm_status hm_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
     uint64_t groups = 0;
     int st = HM_OK;
     if (!r) return HM_E_INVALID_ARGUMENT;
-    hm_err_clear(&r->err);
-    r->n = 0;
-    r->structure = HM_STRUCT_AUTO;
+    hm_results_clear(r);
     if (!s || (!q && n))
         return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "NULL snapshot or queries");
     if (!opts) {
@@ -444,10 +444,16 @@ hm_status hm_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
     if (opts->structure < HM_STRUCT_AUTO || opts->structure > HM_STRUCT_BKTREE)
         return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "unknown structure %d",
                        opts->structure);
-    for (size_t i = 0; i < n; i++)
-        if (!hm_hash_bits(q[i].type))
+    for (size_t i = 0; i < n; i++) {
+        const unsigned bits = hm_hash_bits(q[i].type);
+        if (!bits)
             return hm_fail(&r->err, HM_E_INVALID_ARGUMENT,
                            "query %zu has unknown hash type %d", i, (int)q[i].type);
+        if (opts->radius > (int)bits)
+            return hm_fail(&r->err, HM_E_INVALID_ARGUMENT,
+                           "radius %d is above the %u bits of query %zu (%s)",
+                           opts->radius, bits, i, hm_hash_type_name(q[i].type));
+    }
     /* the results now point into this snapshot */
     atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
     hm_snapshot_release(r->snap);
@@ -503,8 +509,12 @@ hm_status hm_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
 hm_status hm_index_query(hm_index *idx, const hm_hash *q, size_t n,
                          const hm_query_opts *opts, hm_results *r) {
     hm_snapshot *s;
-    if (!idx || !r) return HM_E_INVALID_ARGUMENT;
-    if (hm_index_acquire(idx, &s) != HM_OK) return HM_E_INVALID_ARGUMENT;
+    if (!r) return HM_E_INVALID_ARGUMENT;
+    if (!idx) {
+        hm_results_clear(r);
+        return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "NULL index");
+    }
+    hm_index_acquire(idx, &s);
     int st = hm_snapshot_query(s, q, n, opts, r);
     hm_snapshot_release(s); /* the results keep their own reference */
     return st;

@@ -362,8 +362,7 @@ hm_status hm_snapshot_match_video(hm_snapshot *s, const hm_video_frame *frames, 
                                   const hm_video_match_opts *opts, hm_results *r) {
     hm_video_match_opts defaults;
     if (!r) return HM_E_INVALID_ARGUMENT;
-    hm_err_clear(&r->err);
-    r->n = r->nvm = r->nranges = 0;
+    hm_results_clear(r);
     if (!s || (!frames && n))
         return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "NULL snapshot or frames");
     if (!opts) {
@@ -396,8 +395,7 @@ hm_status hm_index_match_video(hm_index *idx, const hm_video_frame *frames, size
     hm_snapshot *s;
     if (!r) return HM_E_INVALID_ARGUMENT;
     if (!idx) {
-        hm_err_clear(&r->err);
-        r->n = r->nvm = r->nranges = 0;
+        hm_results_clear(r);
         return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "NULL index or frames");
     }
     hm_index_acquire(idx, &s);
