@@ -60,13 +60,7 @@ static int next_line(source *s, size_t max, size_t *len) {
             over = 1;
             continue;
         }
-        if (n + 1 >= s->cap) {
-            size_t cap = s->cap ? 2 * s->cap : 256;
-            char *b = realloc(s->buf, cap);
-            if (!b) return -3;
-            s->buf = b;
-            s->cap = cap;
-        }
+        if (HM_RESERVE(s->buf, s->cap, n + 2, 256) != HM_OK) return -3;
         s->buf[n++] = (char)c;
     }
     if (!got) return 0;

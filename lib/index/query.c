@@ -194,13 +194,7 @@ typedef struct qctx {
 
 static int push_raw(hm_results *r, uint32_t seg, uint32_t entry, unsigned dist,
                     unsigned variant) {
-    if (r->nraw == r->rawcap) {
-        size_t cap = r->rawcap ? 2 * r->rawcap : 256;
-        rhit *v = realloc(r->raw, cap * sizeof *v);
-        if (!v) return HM_E_NO_MEMORY;
-        r->raw = v;
-        r->rawcap = cap;
-    }
+    if (HM_RESERVE(r->raw, r->rawcap, r->nraw + 1, 256) != HM_OK) return HM_E_NO_MEMORY;
     r->raw[r->nraw++] = (rhit){seg, entry, (uint16_t)dist, (uint8_t)variant};
     return HM_OK;
 }
@@ -362,14 +356,7 @@ static int run_group(hm_results *r, qctx *c, uint32_t qi) {
     g_snap = s;
     if (r->nraw > 1) qsort(r->raw, r->nraw, sizeof *r->raw, cmp_raw_rank);
     if (o->k && r->nraw > o->k) r->nraw = o->k;
-    if (r->n + r->nraw > r->cap) {
-        size_t cap = r->cap ? r->cap : 64;
-        while (cap < r->n + r->nraw) cap *= 2;
-        hm_match *v = realloc(r->v, cap * sizeof *v);
-        if (!v) return HM_E_NO_MEMORY;
-        r->v = v;
-        r->cap = cap;
-    }
+    if (HM_RESERVE(r->v, r->cap, r->n + r->nraw, 64) != HM_OK) return HM_E_NO_MEMORY;
     for (size_t i = 0; i < r->nraw; i++) {
         const rhit *h = &r->raw[i];
         const hm_segment *sg = s->segs[h->seg];

@@ -150,13 +150,8 @@ static int add_ranges(hm_results *r, double *t, size_t n, double gap, size_t *fi
             r->ranges[r->nranges - 1].end = t[i];
             continue;
         }
-        if (r->nranges == r->rcap) {
-            size_t cap = r->rcap ? 2 * r->rcap : 64;
-            hm_time_range *v = realloc(r->ranges, cap * sizeof *v);
-            if (!v) return HM_E_NO_MEMORY;
-            r->ranges = v;
-            r->rcap = cap;
-        }
+        if (HM_RESERVE(r->ranges, r->rcap, r->nranges + 1, 64) != HM_OK)
+            return HM_E_NO_MEMORY;
         r->ranges[r->nranges++] = (hm_time_range){t[i], t[i]};
         ++*count;
     }
@@ -207,12 +202,7 @@ static int match(hm_results *r, const hm_snapshot *s, const hm_video_frame *fram
                                        o->include_disabled)) != HM_OK)
             goto out;
         for (size_t j = 0; j < r->nraw; j++) {
-            if (nh == hcap) {
-                hcap = hcap ? 2 * hcap : 256;
-                vhit *v = realloc(hits, hcap * sizeof *v);
-                if (!v) goto nomem;
-                hits = v;
-            }
+            if (HM_RESERVE(hits, hcap, nh + 1, 256) != HM_OK) goto nomem;
             const hm_segment *sg = s->segs[r->raw[j].seg];
             const hm_seg_entry *e = &sg->entries[r->raw[j].entry];
             hits[nh++] = (vhit){hm_seg_id_key(e->list, hm_seg_str(sg, e->id_off)),
@@ -252,15 +242,9 @@ static int match(hm_results *r, const hm_snapshot *s, const hm_video_frame *fram
         const double qp = nu ? 100.0 * qm / (double)nu : 0;
         const double tp = tf ? 100.0 * tm / (double)tf : 0;
         if (qp + 1e-9 >= o->query_percent && tp + 1e-9 >= o->target_percent) {
-            if (r->nvm == r->vmcap) {
-                size_t cap = r->vmcap ? 2 * r->vmcap : 16;
-                hm_video_match *v = realloc(r->vm, cap * sizeof *v);
-                if (!v) {
-                    free(umatched);
-                    goto nomem;
-                }
-                r->vm = v;
-                r->vmcap = cap;
+            if (HM_RESERVE(r->vm, r->vmcap, r->nvm + 1, 16) != HM_OK) {
+                free(umatched);
+                goto nomem;
             }
             hm_video_match *vm = &r->vm[r->nvm++];
             memset(vm, 0, sizeof *vm);
