@@ -170,9 +170,6 @@ struct hm_results {
     size_t nranges, rcap;
 };
 
-/* PDQ dihedral variant v derived from a hash's bits (query.c). */
-void hm_ix_pdq_variant(const uint8_t *in, int v, uint8_t *out);
-
 /* Entries that are frames of known videos within `radius` of a PDQ hash
  * (canonical bytes), into r->raw. */
 int hm_ix_collect_frames(hm_results *r, const hm_snapshot *s, const uint8_t *pdq,

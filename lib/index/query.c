@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "index_internal.h"
+#include "../hash/hash.h"
 
 #define SCAN_CHUNK 8192 /* codes per kernel call: bounds the hit buffer */
 
@@ -61,53 +62,6 @@ void hm_query_opts_init(hm_query_opts *o) {
     o->radius = -1;
     o->structure = HM_STRUCT_AUTO;
     o->min_quality = HM_DEFAULT_PDQ_MIN_QUALITY;
-}
-
-/* ---- PDQ dihedral variants from the hash bits ---------------------------- */
-
-/* Bit k = 16i + j of a PDQ hash is DCT coefficient (i, j) > median; word i
- * is bytes 2(15-i) .. 2(15-i)+1 of the canonical form. */
-static int pdq_bit(const uint8_t *b, int i, int j) {
-    unsigned w = (unsigned)b[2 * (15 - i)] << 8 | b[2 * (15 - i) + 1];
-    return (w >> j) & 1;
-}
-
-static void pdq_set(uint8_t *b, int i, int j, int v) {
-    if (v) b[2 * (15 - i) + (j < 8)] |= (uint8_t)(1u << (j & 7));
-}
-
-/* The DCT-domain transforms of the reference (rotations transpose the
- * coefficient matrix; odd-frequency coefficients, at even indices, change
- * sign), applied to the bits: a sign change flips the bit, which is exact
- * except for coefficients near the median. */
-void hm_ix_pdq_variant(const uint8_t *in, int v, uint8_t *out) {
-    memset(out, 0, 32);
-    for (int i = 0; i < 16; i++)
-        for (int j = 0; j < 16; j++) {
-            int a = pdq_bit(in, i, j), ti = i, tj = j, neg = 0;
-            switch (v) {
-            case HM_DIH_ROT90: ti = j; tj = i; neg = j % 2 == 0; break;
-            case HM_DIH_ROT180: neg = (i + j) % 2 == 1; break;
-            case HM_DIH_ROT270: ti = j; tj = i; neg = i % 2 == 0; break;
-            case HM_DIH_FLIPX: neg = i % 2 == 0; break;
-            case HM_DIH_FLIPY: neg = j % 2 == 0; break;
-            case HM_DIH_FLIPPLUS1: ti = j; tj = i; break;
-            case HM_DIH_FLIPMINUS1: ti = j; tj = i; neg = (i + j) % 2 == 1; break;
-            default: break;
-            }
-            pdq_set(out, ti, tj, a ^ neg);
-        }
-}
-
-/* aHash bits are the cells of its 8x8 grid: a variant moves them. */
-static void ahash_variant_from_bits(const uint8_t *in, int v, uint8_t *out) {
-    memset(out, 0, 8);
-    for (int y = 0; y < 8; y++)
-        for (int x = 0; x < 8; x++) {
-            int sy, sx;
-            hm_dihedral_src(v, 8, 8, y, x, &sy, &sx);
-            if (in[sy] & (0x80u >> sx)) out[y] |= (uint8_t)(0x80u >> x);
-        }
 }
 
 /* ---- structures ------------------------------------------------------------ */
@@ -464,17 +418,13 @@ hm_status hm_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
                           exact_group(q, i, n);
         /* pHash and dHash variants cannot be derived from their bits:
          * without the exact ones such a query is matched as it is */
-        if (exact || ((opts->flags & HM_QUERY_DIHEDRAL) &&
-                      (h->type == HM_HASH_PDQ || h->type == HM_HASH_AHASH))) {
+        if (exact ||
+            ((opts->flags & HM_QUERY_DIHEDRAL) && hm_variant_derivable(h->type))) {
             c.nv = 8;
             for (unsigned v = 1; v < 8; v++) {
                 uint8_t *dst = (uint8_t *)(c.nd + v * words);
-                if (exact)
-                    memcpy(dst, q[i + v].bytes, hm_hash_bits(h->type) / 8);
-                else if (h->type == HM_HASH_PDQ)
-                    hm_ix_pdq_variant(h->bytes, (int)v, dst);
-                else
-                    ahash_variant_from_bits(h->bytes, (int)v, dst);
+                if (exact) memcpy(dst, q[i + v].bytes, hm_hash_bits(h->type) / 8);
+                else hm_variant_from_bits(h->type, h->bytes, (int)v, dst);
             }
             if (exact) take = 8;
         }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "index_internal.h"
+#include "../hash/hash.h"
 
 void hm_video_match_opts_init(hm_video_match_opts *o) {
     if (!o) return;
@@ -307,7 +308,8 @@ static int match_turned(hm_results *r, const hm_snapshot *s, const hm_video_fram
     for (unsigned v = 1; v < 8 && st == HM_OK; v++) {
         for (size_t i = 0; i < n; i++)
             if (frames[i].nhashes >= 1 && frames[i].hashes[0].type == HM_HASH_PDQ)
-                hm_ix_pdq_variant(frames[i].hashes[0].bytes, (int)v, t[i].hashes[0].bytes);
+                hm_variant_from_bits(HM_HASH_PDQ, frames[i].hashes[0].bytes, (int)v,
+                                     t[i].hashes[0].bytes);
         st = match(r, s, t, n, o, v);
     }
     free(t);
