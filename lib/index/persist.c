@@ -522,7 +522,7 @@ static int load_bytes(hm_index *idx, const uint8_t *m, uint64_t size, const char
         if (p.nin && (st = hm_segment_build(p.in, p.nin, &o, &seg, err)) != HM_OK)
             goto out;
     }
-    st = hm_ix_replace_locked(idx, p.names, p.lists, p.nlists, seg);
+    st = hm_ix_replace_locked(idx, p.names, p.lists, p.nlists, seg, err);
     if (st == HM_OK) p.lists = NULL; /* now the index's */
 out:
     hm_segment_unref(seg);

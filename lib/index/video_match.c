@@ -40,30 +40,20 @@ static int usable(const hm_video_frame *f, int min_quality) {
            (f->hashes[0].quality < 0 || f->hashes[0].quality >= min_quality);
 }
 
-hm_status hm_index_add_video(hm_index *idx, uint32_t list,
-                             const hm_video_frame *frames, size_t n,
-                             const char *video_id, const char *labels,
-                             size_t *n_added) {
-    size_t *ord = NULL, m = 0, added = 0;
+static int add_video(hm_writer *w, uint32_t list, const hm_video_frame *frames, size_t n,
+                     const char *video_id, const char *labels, size_t *n_added) {
+    size_t *ord, m = 0, added = 0;
+    hm_ix_mark mark;
     int st = HM_OK;
-    if (n_added) *n_added = 0;
-    if (!idx || (!frames && n)) return HM_E_INVALID_ARGUMENT;
-    pthread_mutex_lock(&idx->wlock);
-    hm_err_clear(&idx->err);
-    if (!video_id) {
-        st = hm_fail(&idx->err, HM_E_INVALID_ARGUMENT, "a video needs an id");
-        goto out;
-    }
-    if (!(ord = malloc((n + 1) * sizeof *ord))) {
-        st = hm_fail(&idx->err, HM_E_NO_MEMORY, "out of memory");
-        goto out;
-    }
+    if (!frames && n) return hm_fail(w->err, HM_E_INVALID_ARGUMENT, "NULL frames");
+    if (!video_id) return hm_fail(w->err, HM_E_INVALID_ARGUMENT, "a video needs an id");
+    if (!(ord = malloc((n + 1) * sizeof *ord)))
+        return hm_fail(w->err, HM_E_NO_MEMORY, "out of memory");
     for (size_t i = 0; i < n; i++)
         if (usable(&frames[i], HM_DEFAULT_PDQ_MIN_QUALITY)) ord[m++] = i;
     g_frames = frames;
     qsort(ord, m, sizeof *ord, cmp_frame);
-    hm_ix_mark mark;
-    hm_ix_mark_take(idx, &mark);
+    hm_ix_mark_take(w, &mark);
     for (size_t k = 0; k < m && st == HM_OK; k++) {
         const hm_video_frame *f = &frames[ord[k]];
         if (k && memcmp(f->hashes[0].bytes, frames[ord[k - 1]].hashes[0].bytes, 32) == 0)
@@ -72,19 +62,40 @@ hm_status hm_index_add_video(hm_index *idx, uint32_t list,
         uint32_t aux = !(ms >= 0) ? 0 : ms >= (double)(HM_NO_AUX - 1) ? HM_NO_AUX - 1
                                                                     : (uint32_t)llround(ms);
         int a;
-        st = hm_ix_add_locked(idx, list, HM_HASH_PDQ, f->hashes[0].bytes, video_id, labels,
-                              aux, &a);
+        st = hm_ix_add_locked(w, list, HM_HASH_PDQ, f->hashes[0].bytes, video_id, labels, aux,
+                              &a);
         added += (size_t)a;
     }
     if (st != HM_OK) { /* all frames or none */
-        hm_ix_rollback(idx, &mark);
+        hm_ix_rollback(w, &mark);
         added = 0;
     }
-out:
-    pthread_mutex_unlock(&idx->wlock);
     free(ord);
-    if (n_added) *n_added = added;
+    *n_added = added;
     return st;
+}
+
+hm_status hm_index_add_video(hm_index *idx, uint32_t list, const hm_video_frame *frames,
+                             size_t n, const char *video_id, const char *labels,
+                             size_t *n_added) {
+    hm_writer w;
+    size_t dummy;
+    int st;
+    if (!n_added) n_added = &dummy;
+    *n_added = 0;
+    if ((st = hm_ix_write_index(idx, &w)) != HM_OK) return st;
+    return hm_ix_write_end(&w, add_video(&w, list, frames, n, video_id, labels, n_added));
+}
+
+hm_status hm_txn_add_video(hm_txn *txn, uint32_t list, const hm_video_frame *frames, size_t n,
+                           const char *video_id, const char *labels, size_t *n_added) {
+    hm_writer w;
+    size_t dummy;
+    int st;
+    if (!n_added) n_added = &dummy;
+    *n_added = 0;
+    if ((st = hm_ix_write_txn(txn, &w)) != HM_OK) return st;
+    return hm_ix_write_end(&w, add_video(&w, list, frames, n, video_id, labels, n_added));
 }
 
 /* ---- matching ------------------------------------------------------------ */

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Faults inside the index, injected where they hurt: the library is linked
+ * statically with malloc, calloc and realloc wrapped (-Wl,--wrap=...), so
+ * this program decides when they fail.
+ *
+ *  - Allocation failures: every allocation of a strict hash-list load
+ *    that fails on its last line, of a video add, of a commit, of a
+ *    change set's commit and of a load is made to fail in turn; whatever
+ *    fails, the index must afterwards hold exactly what it should (a
+ *    failed load or add leaves nothing staged, a failed commit leaves
+ *    its changes staged).  Before the fix, a failed allocation while a
+ *    strict load rolled back left the staging map pointing at dropped
+ *    entries, and re-adding them was silently taken as a duplicate.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hashmatch.h"
+#include "test_util.h"
+
+/* ---- the wrapped calls ------------------------------------------------------- */
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t m);
+void *__wrap_realloc(void *p, size_t n);
+
+/* Allocation n (counted from arming) fails; 0: none does.  Only the
+ * thread that armed it counts. */
+static _Thread_local long g_fail_at, g_allocs;
+static _Thread_local int g_failed;
+
+static int alloc_fails(void) {
+    if (!g_fail_at) return 0;
+    if (++g_allocs != g_fail_at) return 0;
+    g_failed = 1;
+    return 1;
+}
+
+void *__wrap_malloc(size_t n) { return alloc_fails() ? NULL : __real_malloc(n); }
+void *__wrap_calloc(size_t n, size_t m) { return alloc_fails() ? NULL : __real_calloc(n, m); }
+void *__wrap_realloc(void *p, size_t n) {
+    return alloc_fails() ? NULL : __real_realloc(p, n);
+}
+
+static void arm(long n) {
+    g_fail_at = n;
+    g_allocs = 0;
+    g_failed = 0;
+}
+
+/* ---- helpers ----------------------------------------------------------------- */
+
+#define NLINES 1500
+
+static hm_hash g_hashes[NLINES];
+static char g_list_text[NLINES * 120];
+
+static void make_data(void) {
+    size_t len = 0;
+    for (int i = 0; i < NLINES; i++) {
+        char hex[HM_HASH_STRING_MAX];
+        test_random_hash(&g_hashes[i], i % 2 ? HM_HASH_PDQ : HM_HASH_PHASH);
+        hm_hash_to_string(&g_hashes[i], hex, sizeof hex);
+        len += (size_t)snprintf(g_list_text + len, sizeof g_list_text - len,
+                                "%s,%s,id%d,%s,lab%d\n", hm_hash_type_name(g_hashes[i].type),
+                                hex, i, i % 3 ? "fresh" : "other", i % 4);
+    }
+}
+
+/* An index with committed entries in list "old" (two segments, removals). */
+static hm_index *base_index(void) {
+    hm_index *idx;
+    uint32_t l;
+    if (hm_index_create(&idx) != HM_OK) return NULL;
+    hm_index_list(idx, "old", &l);
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 40; i++) {
+            hm_hash h;
+            char id[16];
+            test_random_hash(&h, HM_HASH_PDQ);
+            snprintf(id, sizeof id, "o%d-%d", round, i);
+            hm_index_add(idx, l, &h, id, NULL);
+        }
+        hm_index_remove(idx, l, "o0-3", NULL);
+        hm_index_commit(idx);
+    }
+    return idx;
+}
+
+/* How many of the first n test hashes the index finds (radius 0). */
+static int found(hm_index *idx, int n) {
+    hm_results *res;
+    hm_query_opts o;
+    int k = 0;
+    hm_results_create(&res);
+    hm_query_opts_init(&o);
+    o.radius = 0;
+    for (int i = 0; i < n; i++)
+        if (hm_index_query(idx, &g_hashes[i], 1, &o, res) == HM_OK && hm_results_count(res) == 1)
+            k++;
+    hm_results_free(res);
+    return k;
+}
+
+static uint64_t entries(hm_index *idx) {
+    hm_index_stats st;
+    hm_index_stats_get(idx, &st);
+    return st.entries;
+}
+
+/* ---- allocation failures ---------------------------------------------------- */
+
+/* A strict load whose last line is bad fails and must stage nothing,
+ * whichever allocation fails on the way (the rollback included); the
+ * same lines then load and commit in full. */
+static void faults_strict_load(void) {
+    char text[sizeof g_list_text + 64];
+    int bad = 0, runs = 0;
+    snprintf(text, sizeof text, "%spdq,not-a-hash,x,fresh\n", g_list_text);
+    for (long n = 1;; n++) {
+        hm_index *idx = base_index();
+        const uint64_t before = entries(idx);
+        hm_list_load_opts o;
+        hm_list_load_report rep;
+        hm_list_load_opts_init(&o);
+        arm(n);
+        int st = hm_index_load_list_memory(idx, text, strlen(text), "t", &o, &rep);
+        const int injected = g_failed;
+        arm(0);
+        runs++;
+        if (st == HM_OK) bad++;
+        /* nothing stayed staged: the same lines load in full */
+        st = hm_index_load_list_memory(idx, g_list_text, strlen(g_list_text), "t", &o, &rep);
+        if (st != HM_OK || rep.added != NLINES) {
+            fprintf(stderr, "allocation %ld failed: reload added %llu of %d (%s)\n", n,
+                    (unsigned long long)rep.added, NLINES, hm_index_errmsg(idx));
+            bad++;
+        }
+        hm_index_commit(idx);
+        if (found(idx, NLINES) != NLINES || entries(idx) != before + NLINES) bad++;
+        hm_index_free(idx);
+        if (!injected) break; /* every allocation of the load has failed once */
+    }
+    printf("strict load: %d allocation failures injected\n", runs - 1);
+    CHECK(runs > 2);
+    CHECK_INT(bad, 0);
+}
+
+/* A video add fails whole or not at all. */
+static void faults_video_add(void) {
+    enum { NF = 1400, DISTINCT = NLINES / 2 }; /* every other test hash is a PDQ */
+    hm_video_frame *fr = calloc(NF, sizeof *fr);
+    int bad = 0, runs = 0;
+    for (int i = 0; fr && i < NF; i++) {
+        fr[i].nhashes = 1;
+        fr[i].timestamp = i;
+        fr[i].hashes[0] = g_hashes[2 * (i % DISTINCT) + 1];
+        fr[i].hashes[0].quality = 90;
+    }
+    for (long n = 1;; n++) {
+        hm_index *idx = base_index();
+        const uint64_t before = entries(idx);
+        uint32_t l;
+        size_t added = 99;
+        hm_index_list(idx, "videos", &l);
+        arm(n);
+        int st = hm_index_add_video(idx, l, fr, NF, "clip", NULL, &added);
+        const int injected = g_failed;
+        arm(0);
+        runs++;
+        hm_index_commit(idx);
+        const uint64_t got = entries(idx) - before, want = st == HM_OK ? DISTINCT : 0;
+        if (added != want || got != want) bad++;
+        hm_index_free(idx);
+        if (!injected) break;
+    }
+    printf("video add: %d allocation failures injected\n", runs - 1);
+    CHECK(runs > 2);
+    CHECK_INT(bad, 0);
+    free(fr);
+}
+
+/* A failed commit publishes nothing and keeps the changes staged; the
+ * next commit publishes them.  The same for a change set, and for a load
+ * of an index file (the index keeps its content). */
+static void faults_commit_and_load(void) {
+    int bad = 0, runs = 0;
+    void *file = NULL;
+    size_t fsize = 0;
+    {
+        hm_index *src = base_index();
+        hm_list_load_opts o;
+        hm_list_load_opts_init(&o);
+        hm_index_load_list_memory(src, g_list_text, strlen(g_list_text), "t", &o, NULL);
+        hm_index_commit(src);
+        hm_index_save_memory(src, &file, &fsize);
+        hm_index_free(src);
+    }
+    for (long n = 1;; n++) {
+        hm_index *idx = base_index();
+        const uint64_t before = entries(idx);
+        hm_list_load_opts o;
+        uint64_t removed = 0;
+        hm_list_load_opts_init(&o);
+        hm_index_load_list_memory(idx, g_list_text, strlen(g_list_text), "t", &o, NULL);
+        uint32_t old;
+        hm_index_list(idx, "old", &old);
+        hm_index_remove(idx, old, "o1-5", &removed);
+        arm(n);
+        int st = hm_index_commit(idx);
+        int injected = g_failed;
+        arm(0);
+        if (st != HM_OK && (entries(idx) != before || found(idx, NLINES) != 0)) bad++;
+        if (hm_index_commit(idx) != HM_OK || found(idx, NLINES) != NLINES ||
+            entries(idx) != before + NLINES - removed)
+            bad++;
+        /* loading a file: all or nothing */
+        const uint64_t now = entries(idx);
+        arm(n);
+        st = hm_index_load_memory(idx, file, fsize);
+        injected |= g_failed;
+        arm(0);
+        if (entries(idx) != (st == HM_OK ? before + NLINES : now)) bad++;
+        runs++;
+        hm_index_free(idx);
+        if (!injected) break;
+    }
+    printf("commit and load: %d allocation failures injected\n", runs - 1);
+    CHECK_INT(bad, 0);
+    hm_free(file);
+}
+
+int main(void) {
+    char dir[] = "/tmp/hm_faults_XXXXXX";
+    if (!mkdtemp(dir)) return 1;
+    make_data();
+    faults_strict_load();
+    faults_video_add();
+    faults_commit_and_load();
+    rmdir(dir);
+    return test_summary("test_index_faults");
+}
