@@ -758,16 +758,22 @@ HM_API hm_status hm_txn_load_list_memory(hm_txn *txn, const void *data,
 
 /**
  * Save a snapshot to `path` (format: docs/index-format.md; versioned, with
- * checksums).  Atomic: the data goes to a temporary file in the same
- * directory, which is fsync'ed and renamed over `path`, and the directory
- * is fsync'ed; a crash leaves either the old file or the new one.
- * Safe while other threads query the snapshot.  On failure a detail
- * message goes to `errbuf` (may be NULL).
+ * checksums).  Atomic: the data goes to a new file in the same directory
+ * (unnamed until complete where the file system allows), which is
+ * fsync'ed, renamed over `path` as PATH.tmp.XXXXXX, and the directory is
+ * fsync'ed; a crash leaves either the old file or the new one.  Each save
+ * first removes the temporaries of `path` that writers killed during a
+ * save left (docs/index-format.md gives the rule: only unlocked ones, of
+ * this user, with the index magic).  Safe while other threads query the
+ * snapshot.  On failure a detail message goes to `errbuf` (may be NULL).
  */
 HM_API hm_status hm_snapshot_save(hm_snapshot *snap, const char *path,
                                   char *errbuf, size_t errbuf_size);
 
-/** Save the index's current snapshot (as hm_snapshot_save). */
+/** Save the index's current snapshot (as hm_snapshot_save), without
+ *  taking the writer lock: writers and commits go on meanwhile.  Saves of
+ *  one index run one at a time, each of the snapshot current when it
+ *  starts writing. */
 HM_API hm_status hm_index_save(hm_index *idx, const char *path);
 
 /**
@@ -794,6 +800,10 @@ HM_API void hm_free(void *p);
  * Replace the whole content of the index (lists and entries, staged or
  * committed) with the file's, and publish it.  A corrupt, truncated or
  * unknown-version file gives HM_E_CORRUPT and leaves the index unchanged.
+ * The file is read, not mapped: a file cut or changed while it is read
+ * gives HM_E_CORRUPT and a read error HM_E_IO, never a signal.  Reading
+ * and building take no lock; writers wait only for the final swap.
+ * Change sets (hm_txn) begun before cannot commit afterwards.
  */
 HM_API hm_status hm_index_load(hm_index *idx, const char *path);
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Faults inside the index, injected where they hurt: the library is linked
- * statically with malloc, calloc and realloc wrapped (-Wl,--wrap=...), so
- * this program decides when they fail.
+ * statically with malloc, calloc, realloc, fsync and fstat wrapped
+ * (-Wl,--wrap=...), so this program decides when they fail or wait.
  *
  *  - Allocation failures: every allocation of a strict hash-list load
  *    that fails on its last line, of a video add, of a commit, of a
@@ -12,6 +12,10 @@
  *    its changes staged).  Before the fix, a failed allocation while a
  *    strict load rolled back left the staging map pointing at dropped
  *    entries, and re-adding them was silently taken as a duplicate.
+ *  - A save waiting in fsync must not stall other writers (issue #15:
+ *    hm_index_save held the writer lock through write and fsync).
+ *  - A file truncated while it is being loaded gives an error, never a
+ *    signal (issue #15: the mapped file raised SIGBUS).
  */
 #include <pthread.h>
 #include <signal.h>
@@ -29,9 +33,13 @@
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t m);
 void *__real_realloc(void *p, size_t n);
+int __real_fsync(int fd);
+int __real_fstat(int fd, struct stat *st);
 void *__wrap_malloc(size_t n);
 void *__wrap_calloc(size_t n, size_t m);
 void *__wrap_realloc(void *p, size_t n);
+int __wrap_fsync(int fd);
+int __wrap_fstat(int fd, struct stat *st);
 
 /* Allocation n (counted from arming) fails; 0: none does.  Only the
  * thread that armed it counts. */
@@ -55,6 +63,28 @@ static void arm(long n) {
     g_fail_at = n;
     g_allocs = 0;
     g_failed = 0;
+}
+
+/* fsync waits while g_hold_fsync is set, saying so in g_in_fsync. */
+static atomic_int g_hold_fsync, g_in_fsync;
+
+int __wrap_fsync(int fd) {
+    if (atomic_load(&g_hold_fsync)) {
+        atomic_store(&g_in_fsync, 1);
+        while (atomic_load(&g_hold_fsync)) usleep(1000);
+    }
+    return __real_fsync(fd);
+}
+
+/* fstat cuts the file g_truncate names to a third, as if someone did
+ * right after the loader looked at its size. */
+static const char *g_truncate;
+
+int __wrap_fstat(int fd, struct stat *st) {
+    int r = __real_fstat(fd, st);
+    if (r == 0 && g_truncate && S_ISREG(st->st_mode) && truncate(g_truncate, st->st_size / 3) != 0)
+        perror("truncate");
+    return r;
 }
 
 /* ---- helpers ----------------------------------------------------------------- */
@@ -239,6 +269,86 @@ static void faults_commit_and_load(void) {
     hm_free(file);
 }
 
+/* ---- a save does not stall writers -------------------------------------------- */
+
+typedef struct saver {
+    hm_index *idx;
+    const char *path;
+    int st;
+} saver;
+
+static void *save_thread(void *arg) {
+    saver *s = arg;
+    s->st = hm_index_save(s->idx, s->path);
+    return NULL;
+}
+
+static atomic_int g_writer_done;
+
+static void *writer_thread(void *arg) {
+    hm_index *idx = arg;
+    uint32_t l;
+    hm_index_list(idx, "during-save", &l);
+    hm_index_add(idx, l, &g_hashes[0], "w", NULL);
+    hm_index_commit(idx);
+    atomic_store(&g_writer_done, 1);
+    return NULL;
+}
+
+static void save_without_stall(const char *dir) {
+    char path[256];
+    pthread_t ts, tw;
+    saver s;
+    snprintf(path, sizeof path, "%s/stall.hmi", dir);
+    s.idx = base_index();
+    s.path = path;
+    atomic_store(&g_hold_fsync, 1);
+    atomic_store(&g_in_fsync, 0);
+    pthread_create(&ts, NULL, save_thread, &s);
+    while (!atomic_load(&g_in_fsync)) usleep(1000);
+    /* the save waits in fsync: a writer must get through meanwhile */
+    pthread_create(&tw, NULL, writer_thread, s.idx);
+    for (int i = 0; i < 5000 && !atomic_load(&g_writer_done); i++) usleep(1000);
+    CHECK(atomic_load(&g_writer_done)); /* before the fix: blocked on the lock */
+    atomic_store(&g_hold_fsync, 0);
+    pthread_join(ts, NULL);
+    pthread_join(tw, NULL);
+    CHECK_INT(s.st, HM_OK);
+    if (s.st) fprintf(stderr, "save: %s\n", hm_index_errmsg(s.idx));
+    CHECK_INT(found(s.idx, 1), 1); /* the writer's commit is there */
+    /* the file holds the snapshot the save started from: without it */
+    hm_index *back;
+    hm_index_create(&back);
+    CHECK_INT(hm_index_load(back, path), HM_OK);
+    CHECK_INT(entries(back), entries(s.idx) - 1);
+    hm_index_free(back);
+    hm_index_free(s.idx);
+    unlink(path);
+}
+
+/* ---- a file cut while it loads -------------------------------------------------- */
+
+static void truncated_while_loading(const char *dir) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/cut.hmi", dir);
+    hm_index *idx = base_index();
+    CHECK_INT(hm_index_save(idx, path), HM_OK);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) { /* the load may kill this process: it runs alone */
+        g_truncate = path;
+        int st = hm_index_load(idx, path);
+        g_truncate = NULL;
+        _exit(st == HM_E_CORRUPT || st == HM_E_IO ? 0 : 10 + (st < 0 ? -st : st));
+    }
+    int ws = 0;
+    CHECK(pid > 0 && waitpid(pid, &ws, 0) == pid);
+    if (WIFSIGNALED(ws)) fprintf(stderr, "the load died of signal %d\n", WTERMSIG(ws));
+    CHECK(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+    hm_index_free(idx);
+    unlink(path);
+}
+
 int main(void) {
     char dir[] = "/tmp/hm_faults_XXXXXX";
     if (!mkdtemp(dir)) return 1;
@@ -246,6 +356,8 @@ int main(void) {
     faults_strict_load();
     faults_video_add();
     faults_commit_and_load();
+    save_without_stall(dir);
+    truncated_while_loading(dir);
     rmdir(dir);
     return test_summary("test_index_faults");
 }

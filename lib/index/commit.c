@@ -169,9 +169,9 @@ static int new_entries(const hm_writer *w, const hm_snapshot *cur, const work *w
 
 /* ---- merge policy ----------------------------------------------------------------- */
 
-static hm_seg_opts seg_opts(const hm_index *idx, const hm_list_rec *lists, uint32_t nlists) {
+hm_seg_opts hm_ix_seg_opts(unsigned structures, const hm_list_rec *lists, uint32_t nlists) {
     hm_seg_opts o;
-    o.structures = idx->structures;
+    o.structures = structures;
     for (int t = 0; t <= HM_HASH_TYPE_MAX; t++) {
         o.radius[t] = t ? hm_ix_default_threshold(t) : 0;
         for (uint32_t l = 0; l < nlists; l++)
@@ -263,7 +263,7 @@ int hm_ix_commit_locked(hm_writer *w) {
         st = hm_fail(w->err, HM_E_NO_MEMORY, "out of memory committing");
         goto out;
     }
-    const hm_seg_opts o = seg_opts(idx, lists, idx->nlists);
+    const hm_seg_opts o = hm_ix_seg_opts(idx->structures, lists, idx->nlists);
     if (nin) {
         if ((st = hm_segment_build(in, nin, &o, &wk.segs[wk.n], w->err)) != HM_OK) goto out;
         wk.tombs[wk.n++] = NULL;

@@ -247,6 +247,9 @@ void hm_ix_rollback(hm_writer *w, const hm_ix_mark *m);
 
 /* ---- commit (commit.c) ------------------------------------------------------------ */
 
+/* How segments over these lists are built: the structures asked for, MIH
+ * tuned for the largest threshold of each type. */
+hm_seg_opts hm_ix_seg_opts(unsigned structures, const hm_list_rec *lists, uint32_t nlists);
 /* Apply the writer's change set to the current snapshot and publish. */
 int hm_ix_commit_locked(hm_writer *w);
 /* Replace everything (the registry, the shared change set, what is
