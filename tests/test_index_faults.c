@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Faults inside the index, injected where they hurt: the library is linked
- * statically with malloc, calloc, realloc, fsync and fstat wrapped
+ * statically with malloc, calloc, realloc, fsync, fstat and open wrapped
  * (-Wl,--wrap=...), so this program decides when they fail or wait.
  *
  *  - Allocation failures: every allocation of a strict hash-list load
@@ -16,8 +16,17 @@
  *    hm_index_save held the writer lock through write and fsync).
  *  - A file truncated while it is being loaded gives an error, never a
  *    signal (issue #15: the mapped file raised SIGBUS).
+ *  - Where there are no unnamed files (open with O_TMPFILE fails), saves
+ *    use named temporaries: those of writers killed with SIGKILL go at
+ *    the next save, and concurrent saves to one path never take each
+ *    other's.
  */
+#define _GNU_SOURCE /* O_TMPFILE */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
@@ -35,11 +44,13 @@ void *__real_calloc(size_t n, size_t m);
 void *__real_realloc(void *p, size_t n);
 int __real_fsync(int fd);
 int __real_fstat(int fd, struct stat *st);
+int __real_open(const char *path, int flags, ...);
 void *__wrap_malloc(size_t n);
 void *__wrap_calloc(size_t n, size_t m);
 void *__wrap_realloc(void *p, size_t n);
 int __wrap_fsync(int fd);
 int __wrap_fstat(int fd, struct stat *st);
+int __wrap_open(const char *path, int flags, ...);
 
 /* Allocation n (counted from arming) fails; 0: none does.  Only the
  * thread that armed it counts. */
@@ -85,6 +96,25 @@ int __wrap_fstat(int fd, struct stat *st) {
     if (r == 0 && g_truncate && S_ISREG(st->st_mode) && truncate(g_truncate, st->st_size / 3) != 0)
         perror("truncate");
     return r;
+}
+
+/* open fails for unnamed files (O_TMPFILE) while g_no_tmpfile is set, as
+ * on a file system without them. */
+static atomic_int g_no_tmpfile;
+
+int __wrap_open(const char *path, int flags, ...) {
+    mode_t mode = 0;
+    if (flags & (O_CREAT | O_TMPFILE)) {
+        va_list ap;
+        va_start(ap, flags);
+        mode = (mode_t)va_arg(ap, int);
+        va_end(ap);
+    }
+    if ((flags & O_TMPFILE) == O_TMPFILE && atomic_load(&g_no_tmpfile)) {
+        errno = EOPNOTSUPP;
+        return -1;
+    }
+    return __real_open(path, flags, mode);
 }
 
 /* ---- helpers ----------------------------------------------------------------- */
@@ -349,6 +379,77 @@ static void truncated_while_loading(const char *dir) {
     unlink(path);
 }
 
+/* ---- named temporaries ---------------------------------------------------------------- */
+
+static int temporaries(const char *dir) {
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    while (d && (e = readdir(d)))
+        if (strstr(e->d_name, ".tmp.")) n++;
+    if (d) closedir(d);
+    return n;
+}
+
+typedef struct looper {
+    hm_index *idx;
+    const char *path;
+    int failed;
+} looper;
+
+static void *save_loop(void *arg) {
+    looper *l = arg;
+    for (int i = 0; i < 30; i++)
+        if (hm_index_save(l->idx, l->path) != HM_OK) {
+            fprintf(stderr, "concurrent save: %s\n", hm_index_errmsg(l->idx));
+            l->failed++;
+        }
+    return NULL;
+}
+
+static void named_temporaries(const char *dir) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/named.hmi", dir);
+    atomic_store(&g_no_tmpfile, 1);
+    hm_index *a = base_index(), *b = base_index();
+    hm_list_load_opts o;
+    hm_list_load_opts_init(&o);
+    hm_index_load_list_memory(b, g_list_text, strlen(g_list_text), "t", &o, NULL);
+    hm_index_commit(b); /* a much larger file than a's */
+    CHECK_INT(hm_index_save(a, path), HM_OK);
+    CHECK_INT(temporaries(dir), 0);
+    /* writers killed at random moments leave named temporaries... */
+    int left = 0;
+    for (int k = 0; k < 12; k++) {
+        fflush(NULL);
+        const pid_t pid = fork();
+        if (pid == 0)
+            for (;;) hm_index_save(b, path);
+        usleep((useconds_t)(test_rand() % 20000));
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        left += temporaries(dir);
+    }
+    /* ...which the next save removes */
+    CHECK_INT(hm_index_save(a, path), HM_OK);
+    printf("named temporaries: %d seen after 12 kills, %d after the next save\n", left,
+           temporaries(dir));
+    CHECK_INT(temporaries(dir), 0);
+    /* two writers of one path: neither takes the other's temporary */
+    pthread_t t1, t2;
+    looper la = {a, path, 0}, lb = {b, path, 0};
+    pthread_create(&t1, NULL, save_loop, &la);
+    pthread_create(&t2, NULL, save_loop, &lb);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    CHECK_INT(la.failed + lb.failed, 0);
+    CHECK_INT(temporaries(dir), 0);
+    atomic_store(&g_no_tmpfile, 0);
+    hm_index_free(a);
+    hm_index_free(b);
+    unlink(path);
+}
+
 int main(void) {
     char dir[] = "/tmp/hm_faults_XXXXXX";
     if (!mkdtemp(dir)) return 1;
@@ -358,6 +459,7 @@ int main(void) {
     faults_commit_and_load();
     save_without_stall(dir);
     truncated_while_loading(dir);
+    named_temporaries(dir);
     rmdir(dir);
     return test_summary("test_index_faults");
 }
