@@ -462,9 +462,9 @@ HM_API void hm_pixels_free(hm_pixels *p);
  *    writers and commits go on while a save writes and syncs its file.
  *  - An hm_results object, and an hm_txn, is used by one thread at a
  *    time.
- *  - hm_index_free() must not race with any other call on the index, and
- *    comes after hm_txn_free() of its change sets; snapshots and results
- *    still held stay valid after it.
+ *  - hm_index_free() must not race with any other call on the index or
+ *    its change sets; snapshots and results still held stay valid after
+ *    it, and a change set may still be freed (hm_txn_free), nothing else.
  */
 typedef struct hm_index hm_index;
 /** An immutable view of an index.  Reference-counted. */
@@ -713,7 +713,8 @@ HM_API hm_status hm_index_load_list_memory(hm_index *idx, const void *data,
  * An hm_txn is used by one thread at a time; staging and committing take
  * the index's writer lock.  After hm_index_load() replaced the index's
  * content, the calls on a change set begun before return
- * HM_E_CANCELLED.  Free change sets before their index.
+ * HM_E_CANCELLED.  hm_txn_free() may come before or after hm_index_free();
+ * any other call on a change set needs its index.
  */
 typedef struct hm_txn hm_txn;
 

@@ -276,11 +276,29 @@ static void bad_arguments(void) {
     hm_index_free(idx);
 }
 
+/* A change set may be freed after its index (the bindings' collectors
+ * free in any order): it holds only its own memory and a snapshot. */
+static void freed_after_index(void) {
+    hm_index *idx;
+    hm_txn *t;
+    uint32_t l;
+    hm_index_create(&idx);
+    hm_index_list(idx, "l", &l);
+    hm_index_add(idx, l, &g_h[0], "x", NULL);
+    hm_index_commit(idx);
+    hm_txn_begin(idx, &t);
+    CHECK_INT(hm_txn_remove(t, l, "x", NULL), HM_OK); /* holds its base snapshot */
+    CHECK_INT(hm_txn_add(t, l, &g_h[1], "y", "labels"), HM_OK);
+    hm_index_free(idx);
+    hm_txn_free(t); /* ASan: nothing of the index is touched */
+}
+
 int main(void) {
     for (int i = 0; i < 8; i++) test_random_hash(&g_h[i], HM_HASH_PDQ);
     basics();
     interleaved();
     lists_videos_load();
     bad_arguments();
+    freed_after_index();
     return test_summary("test_txn");
 }
