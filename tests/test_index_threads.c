@@ -32,7 +32,7 @@
 #define NFLIP 40
 #define READERS 4
 #define ROUNDS 150
-#define REPLACES 300
+#define REPLACES 100
 
 static hm_index *g_idx;
 static hm_hash g_stable[NSTABLE], g_flip[NFLIP];
@@ -153,7 +153,8 @@ static void replacement(void) {
     hm_txn *txn;
     CHECK_INT(hm_txn_begin(g_idx, &txn), HM_OK);
     int failed = 0;
-    for (int i = 1; i <= REPLACES; i++) {
+    int i = 1;
+    for (; i <= REPLACES || atomic_load(&g_rep_checked) < 100000; i++) {
         if (shared) {
             hm_index_remove(g_idx, list, "r", NULL);
             sched_yield(); /* a commit of the other writer may come here */
@@ -174,7 +175,7 @@ static void replacement(void) {
     CHECK_INT(failed, 0);
     CHECK(atomic_load(&g_rep_checked) > 0);
     printf("replacements%s: %d, reader checks: %ld, entry missing or doubled: %ld\n",
-           shared ? " in the shared change set" : " in a change set", REPLACES,
+           shared ? " in the shared change set" : " in a change set", i - 1,
            atomic_load(&g_rep_checked), atomic_load(&g_rep_bad));
     if (!shared) CHECK_INT(atomic_load(&g_rep_bad), 0);
     hm_index_free(g_idx);
