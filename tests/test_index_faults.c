@@ -22,7 +22,6 @@
  *    other's.
  */
 #define _GNU_SOURCE /* O_TMPFILE */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -171,11 +170,7 @@ static int found(hm_index *idx, int n) {
     return k;
 }
 
-static uint64_t entries(hm_index *idx) {
-    hm_index_stats st;
-    hm_index_stats_get(idx, &st);
-    return st.entries;
-}
+static uint64_t entries(hm_index *idx) { return test_stats(idx).entries; }
 
 /* ---- allocation failures ---------------------------------------------------- */
 
@@ -381,15 +376,7 @@ static void truncated_while_loading(const char *dir) {
 
 /* ---- named temporaries ---------------------------------------------------------------- */
 
-static int temporaries(const char *dir) {
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-    while (d && (e = readdir(d)))
-        if (strstr(e->d_name, ".tmp.")) n++;
-    if (d) closedir(d);
-    return n;
-}
+static int temporaries(const char *dir) { return test_count_files(dir, ".tmp."); }
 
 typedef struct looper {
     hm_index *idx;

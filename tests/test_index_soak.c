@@ -16,7 +16,6 @@
  *
  * The 1,000-commit soak with checked answers is test_index_threads 1000.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -60,15 +59,7 @@ static unsigned char *bytes_of(hm_index *idx, size_t *n) {
     return p;
 }
 
-static int count_temporaries(const char *dir) {
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-    while (d && (e = readdir(d)))
-        if (strstr(e->d_name, ".tmp.")) n++;
-    if (d) closedir(d);
-    return n;
-}
+static int count_temporaries(const char *dir) { return test_count_files(dir, ".tmp."); }
 
 /* Does the file hold exactly one of the two byte strings? */
 static int is_one_of(const char *path, const unsigned char *a, size_t na,

@@ -7,7 +7,6 @@
  * removes the temporaries that dead writers left, and only those; every
  * field the format documents as checked is checked.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -103,15 +102,7 @@ static int write_file(const char *path, const unsigned char *b, size_t n) {
     return fclose(f) == 0 && ok;
 }
 
-static int count_tmp_files(const char *dir) {
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-    while (d && (e = readdir(d)))
-        if (strstr(e->d_name, ".tmp.")) n++;
-    if (d) closedir(d);
-    return n;
-}
+static int count_tmp_files(const char *dir) { return test_count_files(dir, ".tmp."); }
 
 static int exists(const char *dir, const char *name) {
     char p[512];

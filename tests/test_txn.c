@@ -29,17 +29,20 @@ static const char *hits(hm_index *idx, const hm_hash *h, char *buf, size_t cap) 
     return buf;
 }
 
-static uint64_t entries(hm_index *idx) {
-    hm_index_stats st;
-    hm_index_stats_get(idx, &st);
-    return st.entries;
+static uint64_t entries(hm_index *idx) { return test_stats(idx).entries; }
+
+/* List l as the current snapshot sees it. */
+static hm_list_info list_info(hm_index *idx, uint32_t l) {
+    hm_snapshot *s;
+    hm_list_info li;
+    memset(&li, 0, sizeof li);
+    hm_index_acquire(idx, &s);
+    hm_snapshot_list_info(s, l, &li);
+    hm_snapshot_release(s); /* li.name dangles: not used */
+    return li;
 }
 
-static uint64_t generation(hm_index *idx) {
-    hm_index_stats st;
-    hm_index_stats_get(idx, &st);
-    return st.generation;
-}
+static uint64_t generation(hm_index *idx) { return test_stats(idx).generation; }
 
 /* Staged in a change set: invisible until its commit, then all at once;
  * the index's shared set is not touched. */
@@ -76,16 +79,12 @@ static void basics(void) {
     CHECK_STR(hits(idx, &g_h[2], buf, sizeof buf), "a:x", "new x after");
     CHECK_STR(hits(idx, &g_h[3], buf, sizeof buf), "b:z", "z after");
     CHECK_INT(entries(idx), 4);
-    hm_snapshot *s;
-    hm_list_info li;
-    hm_index_acquire(idx, &s);
-    hm_snapshot_list_info(s, a, &li);
+    hm_list_info li = list_info(idx, a);
     CHECK_INT(li.threshold[HM_HASH_PDQ], 7);
     CHECK_INT(li.entries, 3);
-    hm_snapshot_list_info(s, b, &li);
+    li = list_info(idx, b);
     CHECK_INT(li.enabled, 0);
     CHECK_INT(li.entries, 1);
-    hm_snapshot_release(s);
     /* the set is empty again and reusable; committing it empty publishes
      * nothing */
     CHECK_INT(hm_txn_commit(t), HM_OK);
@@ -172,13 +171,9 @@ static void interleaved(void) {
     hm_txn_list_set_enabled(t2, a, 0);
     CHECK_INT(hm_txn_commit(t1), HM_OK);
     CHECK_INT(hm_txn_commit(t2), HM_OK);
-    hm_snapshot *s;
-    hm_list_info li;
-    hm_index_acquire(idx, &s);
-    hm_snapshot_list_info(s, a, &li);
+    const hm_list_info li = list_info(idx, a);
     CHECK_INT(li.threshold[HM_HASH_PDQ], 12);
     CHECK_INT(li.enabled, 0);
-    hm_snapshot_release(s);
     hm_txn_free(t1);
     hm_txn_free(t2);
     hm_index_free(idx);
