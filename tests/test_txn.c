@@ -125,6 +125,14 @@ static void interleaved(void) {
     CHECK_STR(hits(idx, &g_h[2], buf, sizeof buf), "a:z", "added twice, once there");
     CHECK_INT(entries(idx), 3);
 
+    /* adding what is there publishes nothing */
+    const uint64_t g = generation(idx);
+    hm_txn_add(t1, a, &g_h[0], "x", NULL);
+    CHECK_INT(hm_txn_commit(t1), HM_OK);
+    hm_index_add(idx, a, &g_h[0], "x", NULL);
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    CHECK_INT(generation(idx), g);
+
     /* t1 adds x, present when staged; t2 removes x and commits first: x
      * is back after t1 */
     hm_txn_add(t1, a, &g_h[0], "x", NULL);

@@ -237,8 +237,7 @@ int hm_ix_add_locked(hm_writer *w, uint32_t list, int type, const uint8_t *bytes
         if (HM_RESERVE(cs->dups, cs->dups_cap, cs->ndups + 1, 1024) != HM_OK)
             return hm_fail(w->err, HM_E_NO_MEMORY, "out of memory");
         cs->dups[cs->ndups++] = (hm_dup){seg, entry};
-        cs->dirty = 1;
-        return HM_OK; /* present already */
+        return HM_OK; /* present already: a change only if someone removes it */
     }
     if (cs->live >= w->idx->max_entries)
         return hm_fail(w->err, HM_E_LIMIT,

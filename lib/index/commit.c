@@ -255,7 +255,10 @@ int hm_ix_commit_locked(hm_writer *w) {
     size_t nin = 0;
     work wk;
     int st;
-    if (!w->cs->dirty && idx->nlists == cur->nlists) return HM_OK;
+    if (!w->cs->dirty && !(w->cs->ndups && w->cs->base != cur) && idx->nlists == cur->nlists) {
+        hm_ix_changes_reset(w->cs); /* nothing that changes what is current */
+        return HM_OK;
+    }
     if ((st = work_start(&wk, cur)) != HM_OK)
         return hm_fail(w->err, st, "out of memory committing");
     if (!(lists = next_lists(w, cur)) || (st = apply_removals(w, &wk)) != HM_OK ||

@@ -196,7 +196,7 @@ typedef struct hm_changes {
     char *arena;    /* entry ids and labels; offset 0 is "" */
     size_t arena_len, arena_cap;
     uint64_t live;  /* entries the index would hold (the entry limit's count) */
-    int dirty;
+    int dirty;      /* staged something besides duplicates */
 } hm_changes;
 
 struct hm_txn {
