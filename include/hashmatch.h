@@ -438,9 +438,13 @@ HM_API void hm_pixels_free(hm_pixels *p);
  *    free string.  One entry id may carry several hashes (say a PDQ and an
  *    MD5).  Adding an entry equal in list, id, type and hash to one already
  *    present does nothing.
- *  - Changes (add, remove, list settings, loading lists) are staged and
- *    become visible together at hm_index_commit(), which publishes a new
- *    *snapshot*.
+ *  - Changes (add, remove, list settings, loading lists) are staged in a
+ *    *change set* and become visible together when it is committed, which
+ *    publishes a new *snapshot*.  The hm_index_* writer calls stage into
+ *    the index's own change set, which all threads share, and
+ *    hm_index_commit() publishes it; a writer that needs its changes to
+ *    appear together and alone (replacing an entry, reloading a list)
+ *    stages them in a change set of its own, an hm_txn (below).
  *  - A snapshot is immutable.  Queries run on a snapshot without locks;
  *    any number of threads may query while a writer builds and publishes
  *    the next one.  A snapshot lives until its last reader releases it.
@@ -451,14 +455,23 @@ HM_API void hm_pixels_free(hm_pixels *p);
  *    from any number of
  *    threads at once, concurrently with writers.  They take no lock; a
  *    query sees exactly one snapshot.
- *  - Writer functions (hm_index_list_*, hm_index_add, hm_index_remove,
- *    hm_index_load_list*, hm_index_commit, hm_index_load, hm_index_set) are
- *    serialised by a mutex inside the index, so any thread may call them.
- *    hm_index_errmsg() reports the last failed writer call: when several
- *    threads write, its text may belong to another thread's call.
- *  - An hm_results object is used by one thread at a time.
- *  - hm_index_free() must not race with any other call on the index;
- *    snapshots and results still held stay valid after it.
+ *  - Writer functions (hm_index_list*, hm_index_add, hm_index_remove,
+ *    hm_index_load_list*, hm_index_commit, hm_index_load, hm_index_set and
+ *    the hm_txn_* calls) are serialised by a mutex inside the index, so
+ *    any thread may call them.  Staging into the index's own change set
+ *    is shared: hm_index_commit() from any thread publishes what every
+ *    thread staged there, also another thread's half-done series of
+ *    calls.  Changes staged in an hm_txn are its own until
+ *    hm_txn_commit().  hm_index_errmsg() reports the last failed
+ *    hm_index_* writer call: when several threads write, its text may
+ *    belong to another thread's call (an hm_txn has its own message).
+ *  - Saving (hm_index_save*, hm_snapshot_save*) takes no writer lock:
+ *    writers and commits go on while a save writes and syncs its file.
+ *  - An hm_results object, and an hm_txn, is used by one thread at a
+ *    time.
+ *  - hm_index_free() must not race with any other call on the index or
+ *    its change sets; snapshots and results still held stay valid after
+ *    it, and a change set may still be freed (hm_txn_free), nothing else.
  */
 typedef struct hm_index hm_index;
 /** An immutable view of an index.  Reference-counted. */
@@ -521,7 +534,9 @@ HM_API const char *hm_index_errmsg(hm_index *idx);
  * Find the list called `name`, creating it (enabled, default thresholds)
  * when it does not exist, and write its id to *list.  Names are 1 to
  * HM_MAX_NAME bytes of UTF-8 without control characters (others:
- * HM_E_INVALID_ARGUMENT).
+ * HM_E_INVALID_ARGUMENT).  A new list's id is fixed at once and is the
+ * same for every change set; the list, empty, appears in the next
+ * snapshot that any commit publishes.
  */
 HM_API hm_status hm_index_list(hm_index *idx, const char *name,
                                uint32_t *list);
@@ -682,20 +697,91 @@ HM_API hm_status hm_index_load_list_memory(hm_index *idx, const void *data,
                                            const hm_list_load_opts *opts,
                                            hm_list_load_report *report);
 
+/* ---- change sets (transactions) ------------------------------------------ */
+
+/**
+ * A change set of one writer: changes staged privately and published
+ * together by hm_txn_commit(), in one snapshot, without any other
+ * writer's changes mixed in (e.g. the removal of an entry and the add of
+ * its replacement, or clearing a list and loading its new file).
+ *
+ * The calls below stage as their hm_index_* counterparts do (same
+ * arguments, rules and errors), into the change set instead of the
+ * index's shared one.  Lists are named with hm_index_list(), whose ids all
+ * change sets share.  Staging checks duplicates and counts removals
+ * against the snapshot current at the set's first change; hm_txn_commit()
+ * applies the changes, in the order they were made, to the snapshot
+ * current at commit: whatever other writers committed meanwhile stays,
+ * changed only where this set changes it, and the counts reported while
+ * staging may then differ from what the commit does (an entry another
+ * writer added meanwhile is not added twice; one this set found present
+ * that another writer removed meanwhile is added back).
+ *
+ * An hm_txn is used by one thread at a time; staging and committing take
+ * the index's writer lock.  After hm_index_load() replaced the index's
+ * content, the calls on a change set begun before return
+ * HM_E_CANCELLED.  hm_txn_free() may come before or after hm_index_free();
+ * any other call on a change set needs its index.
+ */
+typedef struct hm_txn hm_txn;
+
+/** Begin an empty change set on `idx`.  Free it with hm_txn_free(). */
+HM_API hm_status hm_txn_begin(hm_index *idx, hm_txn **out);
+/** Discard what is staged in the change set and free it (NULL is a
+ *  no-op). */
+HM_API void hm_txn_free(hm_txn *txn);
+/** Publish the set's changes as a new snapshot (atomically, as
+ *  hm_index_commit).  The set is then empty and may be used again; on
+ *  failure nothing is published and its changes stay staged. */
+HM_API hm_status hm_txn_commit(hm_txn *txn);
+/** Detail message of the last failed call on this change set. */
+HM_API const char *hm_txn_errmsg(const hm_txn *txn);
+/** As hm_index_add, into the change set. */
+HM_API hm_status hm_txn_add(hm_txn *txn, uint32_t list, const hm_hash *hash,
+                            const char *entry_id, const char *labels);
+/** As hm_index_remove, into the change set (HM_ALL_LISTS also removes the
+ *  id from lists named before the commit). */
+HM_API hm_status hm_txn_remove(hm_txn *txn, uint32_t list,
+                               const char *entry_id, uint64_t *n_removed);
+/** As hm_index_list_clear, into the change set. */
+HM_API hm_status hm_txn_list_clear(hm_txn *txn, uint32_t list,
+                                   uint64_t *n_removed);
+/** As hm_index_list_set_threshold, into the change set. */
+HM_API hm_status hm_txn_list_set_threshold(hm_txn *txn, uint32_t list,
+                                           int type, int threshold);
+/** As hm_index_list_set_enabled, into the change set. */
+HM_API hm_status hm_txn_list_set_enabled(hm_txn *txn, uint32_t list,
+                                         int enabled);
+/** As hm_index_load_list, into the change set. */
+HM_API hm_status hm_txn_load_list(hm_txn *txn, const char *path,
+                                  const hm_list_load_opts *opts,
+                                  hm_list_load_report *report);
+/** As hm_index_load_list_memory, into the change set. */
+HM_API hm_status hm_txn_load_list_memory(hm_txn *txn, const void *data,
+                                         size_t size, const char *name,
+                                         const hm_list_load_opts *opts,
+                                         hm_list_load_report *report);
+
 /* ---- persistence ------------------------------------------------------- */
 
 /**
  * Save a snapshot to `path` (format: docs/index-format.md; versioned, with
- * checksums).  Atomic: the data goes to a temporary file in the same
- * directory, which is fsync'ed and renamed over `path`, and the directory
- * is fsync'ed; a crash leaves either the old file or the new one.
- * Safe while other threads query the snapshot.  On failure a detail
- * message goes to `errbuf` (may be NULL).
+ * checksums).  Atomic: the data goes to a new file in the same directory
+ * (unnamed until complete where the file system allows), which is
+ * fsync'ed, renamed over `path` as PATH.tmp.XXXXXX, and the directory is
+ * fsync'ed; a crash leaves either the old file or the new one.  Each save
+ * first removes the temporaries of `path` that writers killed during a
+ * save left (docs/index-format.md gives the rule: only unlocked ones, of
+ * this user, with the index magic).  Safe while other threads query the
+ * snapshot.  On failure a detail message goes to `errbuf` (may be NULL).
  */
 HM_API hm_status hm_snapshot_save(hm_snapshot *snap, const char *path,
                                   char *errbuf, size_t errbuf_size);
 
-/** Save the index's current snapshot (as hm_snapshot_save). */
+/** Save the index's current snapshot (as hm_snapshot_save), without
+ *  taking the writer lock: writers and commits go on meanwhile.  Saves of
+ *  one index run one at a time, each of the snapshot current when it
+ *  starts writing. */
 HM_API hm_status hm_index_save(hm_index *idx, const char *path);
 
 /**
@@ -722,6 +808,10 @@ HM_API void hm_free(void *p);
  * Replace the whole content of the index (lists and entries, staged or
  * committed) with the file's, and publish it.  A corrupt, truncated or
  * unknown-version file gives HM_E_CORRUPT and leaves the index unchanged.
+ * The file is read, not mapped: a file cut or changed while it is read
+ * gives HM_E_CORRUPT and a read error HM_E_IO, never a signal.  Reading
+ * and building take no lock; writers wait only for the final swap.
+ * Change sets (hm_txn) begun before cannot commit afterwards.
  */
 HM_API hm_status hm_index_load(hm_index *idx, const char *path);
 
@@ -738,7 +828,8 @@ HM_API hm_status hm_index_load_memory(hm_index *idx, const void *data,
 /** Options of a query.  Initialise with hm_query_opts_init(). */
 typedef struct hm_query_opts {
     /** -1 (default): each list's own threshold for the hash type.
-     *  >= 0: every entry within this distance, list thresholds ignored. */
+     *  0 to the bits of each query's type: every entry within this
+     *  distance, list thresholds ignored. */
     int32_t radius;
     /** 0 (default): range query.  k > 0: the k nearest entries (within
      *  `radius` when it is >= 0, at any distance otherwise). */
@@ -778,7 +869,10 @@ typedef struct hm_match {
                                 seconds; -1 otherwise */
 } hm_match;
 
-/** Create a results object (reusable across queries). */
+/** Create a results object (reusable across queries).  Every query and
+ *  video match on it replaces everything it held (hits, video matches and
+ *  the snapshot they point into), also when the call fails: it is then
+ *  empty. */
 HM_API hm_status hm_results_create(hm_results **out);
 /** Free results and release the snapshot they hold.  NULL is a no-op. */
 HM_API void hm_results_free(hm_results *r);
@@ -815,7 +909,8 @@ HM_API int hm_results_structure(const hm_results *r);
  * bits (exact).  pHash and dHash cannot be derived from their bits: such
  * a query without its variants is matched as it is.
  *
- * Errors: HM_E_INVALID_ARGUMENT (bad type, radius > bits), HM_E_NO_MEMORY.
+ * Errors: HM_E_INVALID_ARGUMENT (an unknown type; a radius above the bits
+ * of a query's type, e.g. 65 for a 64-bit hash), HM_E_NO_MEMORY.
  */
 HM_API hm_status hm_index_query(hm_index *idx, const hm_hash *queries,
                                 size_t n, const hm_query_opts *opts,
@@ -1065,6 +1160,12 @@ HM_API hm_status hm_index_add_video(hm_index *idx, uint32_t list,
                                     const hm_video_frame *frames, size_t n,
                                     const char *video_id, const char *labels,
                                     size_t *n_added);
+
+/** As hm_index_add_video, into a change set (hm_txn). */
+HM_API hm_status hm_txn_add_video(hm_txn *txn, uint32_t list,
+                                  const hm_video_frame *frames, size_t n,
+                                  const char *video_id, const char *labels,
+                                  size_t *n_added);
 
 /** Options of a video match.  Initialise with hm_video_match_opts_init(). */
 typedef struct hm_video_match_opts {

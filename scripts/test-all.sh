@@ -58,7 +58,7 @@ suite_tsan() {
   build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
     -DHM_SANITIZE=thread
   TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure \
-    -R "test_api|test_index_threads|test_hashcheck_batch"
+    -R "test_api|test_index_threads|test_index_faults|test_hashcheck_batch"
 }
 
 suite_noffmpeg() { bash scripts/test-no-ffmpeg.sh; }
@@ -68,7 +68,7 @@ suite_valgrind() {
   # under ASan's leak checker above)  Uses the gcc build.
   [ -x build/tests/test_api ] || build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=gcc
   local t exe args
-  for t in test_hashval test_api test_reference test_decode test_transform test_persist test_ingest \
+  for t in test_hashval test_api test_reference test_decode test_transform test_persist test_ingest test_txn \
            replay_image replay_hashlist replay_hashstring replay_index_load; do
     exe=$(find build/tests -name "$t" -type f | head -1)
     args=()

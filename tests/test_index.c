@@ -648,6 +648,83 @@ static void churn(void) {
     free(live);
 }
 
+/* ---- a results object replaced whole by every query ------------------------------- */
+
+/* After a video match, any query on the same results must drop the video
+ * matches with the snapshot they point into: a commit that drops the
+ * video then frees that snapshot (issue #15: heap-use-after-free). */
+static void results_reuse(void) {
+    hm_index *idx;
+    hm_results *res;
+    uint32_t l;
+    hm_video_frame fr[6];
+    hm_hash q;
+    hm_index_create(&idx);
+    hm_results_create(&res);
+    hm_index_list(idx, "videos", &l);
+    memset(fr, 0, sizeof fr);
+    for (int i = 0; i < 6; i++) {
+        fr[i].nhashes = 1;
+        fr[i].timestamp = i;
+        test_random_hash(&fr[i].hashes[0], HM_HASH_PDQ);
+        fr[i].hashes[0].quality = 100;
+    }
+    CHECK_INT(hm_index_add_video(idx, l, fr, 6, "clip-1", "tag", NULL), HM_OK);
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    CHECK_INT(hm_index_match_video(idx, fr, 6, NULL, res), HM_OK);
+    CHECK_INT(hm_results_video_count(res), 1);
+    CHECK_INT(hm_index_remove(idx, l, "clip-1", NULL), HM_OK);
+    CHECK_INT(hm_index_commit(idx), HM_OK); /* the old snapshot: only res holds it */
+    test_random_hash(&q, HM_HASH_PDQ);
+    CHECK_INT(hm_index_query(idx, &q, 1, NULL, res), HM_OK);
+    CHECK_INT(hm_results_count(res), 0);
+    CHECK_INT(hm_results_video_count(res), 0);
+    CHECK(hm_results_video_get(res, 0) == NULL);
+    /* a failed query empties the results too */
+    CHECK_INT(hm_index_match_video(idx, fr, 6, NULL, res), HM_OK);
+    q.type = 42;
+    CHECK_INT(hm_index_query(idx, &q, 1, NULL, res), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_results_count(res), 0);
+    CHECK_INT(hm_results_video_count(res), 0);
+    hm_results_free(res);
+    hm_index_free(idx);
+}
+
+/* ---- the radius: 0 to the query type's bits ----------------------------------------- */
+
+static void radius_range(void) {
+    hm_index *idx;
+    hm_results *res;
+    uint32_t l;
+    hm_hash h64, pdq;
+    hm_query_opts o;
+    hm_index_create(&idx);
+    hm_results_create(&res);
+    hm_index_list(idx, "l", &l);
+    test_random_hash(&h64, HM_HASH_PHASH);
+    test_random_hash(&pdq, HM_HASH_PDQ);
+    hm_index_add(idx, l, &h64, "a", NULL);
+    hm_index_add(idx, l, &pdq, "b", NULL);
+    hm_index_commit(idx);
+    hm_query_opts_init(&o);
+    for (int k = 0; k <= 1; k++) {
+        o.k = (uint32_t)k;
+        o.radius = 64;
+        CHECK_INT(hm_index_query(idx, &h64, 1, &o, res), HM_OK);
+        CHECK_INT(hm_results_count(res), 1);
+        o.radius = 65; /* above a 64-bit hash's bits: documented as an error */
+        CHECK_INT(hm_index_query(idx, &h64, 1, &o, res), HM_E_INVALID_ARGUMENT);
+        CHECK(strstr(hm_results_errmsg(res), "65") != NULL);
+        CHECK_INT(hm_results_count(res), 0);
+        CHECK_INT(hm_index_query(idx, &pdq, 1, &o, res), HM_OK); /* 256 bits */
+        CHECK_INT(hm_results_count(res), 1);
+        o.radius = 257;
+        CHECK_INT(hm_index_query(idx, &pdq, 1, &o, res), HM_E_INVALID_ARGUMENT);
+    }
+    hm_results_free(res);
+    hm_index_free(idx);
+}
+
 int main(void) {
     properties();
     real_hashes();
@@ -657,5 +734,7 @@ int main(void) {
     knn();
     dihedral();
     churn();
+    results_reuse();
+    radius_range();
     return test_summary("test_index");
 }

@@ -3,6 +3,7 @@
 #ifndef HM_TEST_UTIL_H
 #define HM_TEST_UTIL_H
 
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,25 @@ static inline void test_random_hash(hm_hash *h, int type) {
     h->type = type;
     h->quality = -1;
     for (unsigned i = 0; i < hm_hash_bits(type) / 8; i++) h->bytes[i] = (uint8_t)test_rand();
+}
+
+/* The statistics of an index's current snapshot. */
+static inline hm_index_stats test_stats(hm_index *idx) {
+    hm_index_stats st;
+    memset(&st, 0, sizeof st);
+    hm_index_stats_get(idx, &st);
+    return st;
+}
+
+/* Files of `dir` whose names contain `part` (".tmp.": index temporaries). */
+static inline int test_count_files(const char *dir, const char *part) {
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    while (d && (e = readdir(d)))
+        if (strstr(e->d_name, part)) n++;
+    if (d) closedir(d);
+    return n;
 }
 
 /* Whole file into memory (test data), NULL on failure. */

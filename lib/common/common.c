@@ -58,6 +58,23 @@ int hm_fail(hm_err *err, int status, const char *fmt, ...) {
     return status;
 }
 
+int hm_reserve(void *parr, size_t *cap, size_t need, size_t elem, size_t first) {
+    size_t c = *cap ? *cap : (first ? first : 1), bytes;
+    void *old, *p;
+    if (need <= *cap) return HM_OK;
+    while (c < need) {
+        if (c > SIZE_MAX / 2) return HM_E_NO_MEMORY;
+        c *= 2;
+    }
+    if (!hm_mul_ok(c, elem, &bytes)) return HM_E_NO_MEMORY;
+    /* the array pointer is a T *: copied in and out as bytes */
+    memcpy(&old, parr, sizeof old);
+    if (!(p = realloc(old, bytes))) return HM_E_NO_MEMORY;
+    memcpy(parr, &p, sizeof p);
+    *cap = c;
+    return HM_OK;
+}
+
 int hm_image_alloc(hm_image *img, uint32_t w, uint32_t h, int channels,
                    int bpp) {
     size_t row, total;

@@ -87,4 +87,13 @@ static inline int hm_mul_ok(size_t a, size_t b, size_t *out) {
     return 1;
 }
 
+/* Growable arrays: make room for `need` elements of `elem` bytes in the
+ * array whose address is `parr` (a T **) and whose capacity is *cap,
+ * growing the capacity from `first` by doubling.  HM_OK, or
+ * HM_E_NO_MEMORY with the array and *cap unchanged.  HM_RESERVE takes
+ * the array itself: HM_RESERVE(v, cap, n + 1, 64). */
+int hm_reserve(void *parr, size_t *cap, size_t need, size_t elem, size_t first);
+#define HM_RESERVE(arr, cap, need, first) \
+    hm_reserve(&(arr), &(cap), (need), sizeof *(arr), (first))
+
 #endif

@@ -15,6 +15,30 @@ typedef struct hm_pdq_dct {
 /* Hash bits of dihedral variant `variant` (an hm_dihedral) of a PDQ DCT. */
 void hm_pdq_hash(const hm_pdq_dct *d, int variant, hm_hash *out);
 
+/* Where hash bits live in the canonical bytes.  PDQ: bit k = 16i + j is
+ * coefficient (i, j); word i is bytes 2(15 - i) and 2(15 - i) + 1, high
+ * byte first.  pHash, dHash, aHash (imagehash 4.x): cell (r, c) of the
+ * 8x8 grid is byte r, bit 7 - c. */
+static inline int hm_pdq_byte(int i, int j) { return 2 * (15 - i) + (j < 8); }
+static inline uint8_t hm_pdq_mask(int j) { return (uint8_t)(1u << (j & 7)); }
+static inline uint8_t hm_grid64_mask(int c) { return (uint8_t)(0x80u >> c); }
+
+/* Dihedral variant v (an hm_dihedral) of a DCT-based hash: coefficient
+ * (i, j) of the turned image's DCT is coefficient (*si, *sj) of the
+ * original's, negated when this returns 1.  Turning transposes the
+ * coefficients when v transposes and negates those of odd frequency along
+ * each mirrored axis.  odd_at_even: 1 for PDQ, whose rows start at
+ * frequency 1 (odd frequencies at even indices), 0 for pHash. */
+int hm_dct_dihedral(int v, int i, int j, int odd_at_even, int *si, int *sj);
+
+/* Can a type's dihedral variants be derived from its bits?  PDQ's and
+ * aHash's can; pHash's and dHash's cannot (their bits compare values the
+ * turn mixes), nor can the digests'. */
+int hm_variant_derivable(int type);
+/* Dihedral variant v of a hash of a derivable type from its bits alone
+ * (`out` gets the type's bytes). */
+void hm_variant_from_bits(int type, const uint8_t *in, int v, uint8_t *out);
+
 /* MD5 / SHA-256 of a byte buffer (libavutil). */
 int hm_digest_md5(const void *data, size_t size, hm_hash *out);
 int hm_digest_sha256(const void *data, size_t size, hm_hash *out);

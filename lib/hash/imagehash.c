@@ -101,10 +101,7 @@ static void finish_target(const hm_ih_stream *s, int i, uint8_t *out) {
         memcpy(out, t->tmp, (size_t)kOutW[i] * (size_t)kOutH[i]);
 }
 
-/* imagehash 4.x: bit (r, c) -> byte r, bit 7 - c. */
-static void set_bit64(hm_hash *h, int r, int c) {
-    h->bytes[r] |= (uint8_t)(0x80u >> c);
-}
+static void set_bit64(hm_hash *h, int r, int c) { h->bytes[r] |= hm_grid64_mask(c); }
 
 static void ahash(const uint8_t p[64], hm_hash *out) {
     unsigned sum = 0;
@@ -168,22 +165,12 @@ static void phash_dct(const uint8_t p[1024], double d[8][8]) {
     }
 }
 
-/* Coefficient (k, l) of the DCT of the image turned by variant v:
- * turning transposes the DCT when v transposes and negates the
- * coefficients of odd frequency along each mirrored axis (k: vertical,
- * l: horizontal, as scipy's axis 0 and 1). */
+/* Coefficient (k, l) of the DCT of the image turned by variant v (k:
+ * vertical, l: horizontal frequency, as scipy's axis 0 and 1). */
 static double dih_coef(const double d[8][8], int v, int k, int l) {
-    const int ok = k & 1, ol = l & 1;
-    switch (v) {
-    case HM_DIH_ROT90: return ok ? -d[l][k] : d[l][k];
-    case HM_DIH_ROT180: return (ok ^ ol) ? -d[k][l] : d[k][l];
-    case HM_DIH_ROT270: return ol ? -d[l][k] : d[l][k];
-    case HM_DIH_FLIPX: return ok ? -d[k][l] : d[k][l];
-    case HM_DIH_FLIPY: return ol ? -d[k][l] : d[k][l];
-    case HM_DIH_FLIPPLUS1: return d[l][k];
-    case HM_DIH_FLIPMINUS1: return (ok ^ ol) ? -d[l][k] : d[l][k];
-    default: return d[k][l];
-    }
+    int sk, sl;
+    const int neg = hm_dct_dihedral(v, k, l, 0, &sk, &sl);
+    return neg ? -d[sk][sl] : d[sk][sl];
 }
 
 /* pHash of variant v: bits of the turned DCT against its own median. */

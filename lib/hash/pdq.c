@@ -881,24 +881,11 @@ static float select_kth(float *a, int n, int k) {
     return a[k];
 }
 
-/* Dihedral variants act on the DCT: transpose and/or negate entries
- * according to the parity of their frequencies (index even = odd
- * frequency, antisymmetric under the matching flip). */
+/* Value (i, j) of the coefficients of variant `variant`. */
 static float dih_value(const float a[16][16], int variant, int i, int j) {
-    /* value of variant matrix at (i, j) */
-    switch (variant) {
-    case HM_DIH_ORIGINAL: return a[i][j];
-    case HM_DIH_ROT90: /* B[j][i] = A[i][j], negated where j even */
-        return (i & 1) ? a[j][i] : -a[j][i];
-    case HM_DIH_ROT180: return ((i + j) & 1) ? -a[i][j] : a[i][j];
-    case HM_DIH_ROT270: /* B[j][i] = A[i][j], negated where i even */
-        return (j & 1) ? a[j][i] : -a[j][i];
-    case HM_DIH_FLIPX: return (i & 1) ? a[i][j] : -a[i][j];
-    case HM_DIH_FLIPY: return (j & 1) ? a[i][j] : -a[i][j];
-    case HM_DIH_FLIPPLUS1: return a[j][i];
-    default: /* HM_DIH_FLIPMINUS1 */
-        return ((i + j) & 1) ? -a[j][i] : a[j][i];
-    }
+    int si, sj;
+    const int neg = hm_dct_dihedral(variant, i, j, 1, &si, &sj);
+    return neg ? -a[si][sj] : a[si][sj];
 }
 
 void hm_pdq_hash(const hm_pdq_dct *d, int variant, hm_hash *out) {
@@ -914,9 +901,5 @@ void hm_pdq_hash(const hm_pdq_dct *d, int variant, hm_hash *out) {
     const float median = select_kth(sorted, 256, 127);
     for (int i = 0; i < 16; i++)
         for (int j = 0; j < 16; j++)
-            if (m[i][j] > median) {
-                /* bit k = 16i + j lives in word i; words print high first */
-                const int byte = 2 * (15 - i) + (j < 8 ? 1 : 0);
-                out->bytes[byte] |= (uint8_t)(1u << (j & 7));
-            }
+            if (m[i][j] > median) out->bytes[hm_pdq_byte(i, j)] |= hm_pdq_mask(j);
 }

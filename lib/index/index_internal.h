@@ -1,7 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Internals of the index: snapshots (what readers see), the writer's
- * staged state, and the shared counters.
+ * Internals of the index.  Where each rule is decided:
+ *
+ *  - snapshot.c: what readers see (immutable snapshots), their lock-free
+ *    publication, list information and statistics;
+ *  - lists.c: the list registry (names, ids), list settings' defaults and
+ *    ranges, the text rules of names, ids and labels;
+ *  - changes.c: change sets (the index's shared one and hm_txn), what
+ *    staging an add, a removal or a setting records, and its rollback;
+ *  - commit.c: applying a change set to the current snapshot (tombstones,
+ *    duplicates, the new segment), the merge policy, and load's wholesale
+ *    replacement;
+ *  - index.c: the index object and its parameters;
+ *  - segment.c, query.c, video_match.c, ingest.c, persist.c: segments,
+ *    queries, videos, hash-list files, index files.
  *
  * Concurrency: a snapshot is immutable once published.  Readers take a
  * reference with hm_index_acquire(), which is lock-free: the index keeps
@@ -12,6 +24,8 @@
  * between loading the old pointer and referencing it, by flipping the
  * epoch and draining each parity in turn, before it drops its own
  * reference.  Whoever drops the last reference frees the snapshot.
+ * Writers (staging, commits, list creation, loads) hold the index's
+ * writer lock; saves hold only a lock of their own.
  */
 #ifndef HM_INDEX_INTERNAL_H
 #define HM_INDEX_INTERNAL_H
@@ -23,6 +37,8 @@
 
 #define HM_LIST_CHUNK 256
 
+/* ---- lists (lists.c) --------------------------------------------------------- */
+
 /* What never changes about a list, shared by every snapshot: its name and
  * its hit counter. */
 typedef struct hm_list_core {
@@ -30,16 +46,9 @@ typedef struct hm_list_core {
     atomic_uint_least64_t hits;
 } hm_list_core;
 
-/* The index's counters, shared by it and all its snapshots; freed with
- * the last of them. */
-typedef struct hm_shared {
-    atomic_uint refs;
-    atomic_uint_least64_t queries, hits;
-} hm_shared;
-
-/* Names and hit counters of a set of lists.  Chunks are allocated by the
- * writer before a snapshot naming their lists is published, and never
- * move; hm_index_load() starts a new set. */
+/* Names and hit counters of a set of lists (the registry).  Chunks are
+ * allocated by a writer before a snapshot naming their lists is
+ * published, and never move; hm_index_load() starts a new set. */
 typedef struct hm_names {
     atomic_uint refs;
     hm_list_core *chunks[(HM_MAX_LISTS + HM_LIST_CHUNK) / HM_LIST_CHUNK];
@@ -49,6 +58,9 @@ static inline hm_list_core *hm_list_core_of(hm_names *nm, uint32_t id) {
     return &nm->chunks[id / HM_LIST_CHUNK][id % HM_LIST_CHUNK];
 }
 
+hm_names *hm_ix_names_new(void);
+void hm_ix_names_unref(hm_names *nm);
+
 /* A list as one snapshot sees it. */
 typedef struct hm_list_rec {
     int16_t thr[HM_HASH_TYPE_MAX + 1]; /* effective thresholds */
@@ -56,6 +68,35 @@ typedef struct hm_list_rec {
     int32_t enabled;
     uint64_t entries;
 } hm_list_rec;
+
+/* The default threshold of a hash type: the one home of the defaults. */
+int hm_ix_default_threshold(int type);
+/* Is `threshold` one a list may have for `type`: -1 (the default) or 0 to
+ * the type's bits, only 0 for the exact types (digests)? */
+int hm_ix_threshold_ok(int type, int threshold);
+/* A new list's settings: enabled, default thresholds. */
+void hm_ix_list_rec_init(hm_list_rec *rec);
+/* The effective thresholds from those set. */
+void hm_ix_list_rec_settle(hm_list_rec *rec);
+
+/* The text rules: entry ids and labels are at most `max` bytes (at least
+ * 1 unless allow_empty) without control characters; list names are 1 to
+ * HM_MAX_NAME such bytes and UTF-8; so are the labels a list load gives
+ * (hm_ix_valid_utf8_text). */
+int hm_ix_valid_text(const char *s, size_t max, int allow_empty);
+int hm_ix_valid_utf8_text(const char *s, size_t max, int allow_empty);
+int hm_ix_valid_list_name(const char *name);
+
+/* ---- snapshots (snapshot.c) ------------------------------------------------------ */
+
+/* The index's counters, shared by it and all its snapshots; freed with
+ * the last of them. */
+typedef struct hm_shared {
+    atomic_uint refs;
+    atomic_uint_least64_t queries, hits;
+} hm_shared;
+
+void hm_ix_shared_unref(hm_shared *sh);
 
 struct hm_snapshot {
     atomic_uint refs;
@@ -75,6 +116,33 @@ struct hm_snapshot {
     size_t bytes, bytes_structures;
 };
 
+/* A new snapshot of the next generation over these lists (copied; their
+ * entry counts are computed) and segments (references taken). */
+int hm_ix_snapshot_make(hm_index *idx, const hm_list_rec *lists, uint32_t nlists,
+                        hm_segment **segs, hm_tomb **tombs, uint32_t nsegs,
+                        hm_snapshot **out);
+/* A reference to the current snapshot (lock-free). */
+hm_snapshot *hm_ix_acquire(hm_index *idx);
+/* Make s current (the caller's reference passes to the index) and drop
+ * the index's reference to the previous one.  The caller holds wlock. */
+void hm_ix_publish(hm_index *idx, hm_snapshot *s);
+void hm_snapshot_stats_fill(const hm_snapshot *s, hm_index_stats *out);
+
+/* The live entry (list, type, bytes, id) of snapshot s under tombstones
+ * `tombs` (one per segment): 1 with its place, or 0. */
+int hm_ix_find_live(const hm_snapshot *s, hm_tomb *const *tombs, uint32_t list, int type,
+                    const uint8_t *bytes, const char *id, uint32_t *seg, uint32_t *entry);
+
+/* ---- change sets (changes.c) ------------------------------------------------------ */
+
+/* A key -> indices multimap over 64-bit keys: open addressing, linear
+ * probing, one slot per value (equal keys in successive slots). */
+typedef struct hm_keymap {
+    uint64_t *keys;
+    uint32_t *vals; /* index + 1; 0 = empty slot */
+    size_t cap;     /* a power of two, at least twice the values */
+} hm_keymap;
+
 /* An entry staged for the next commit. */
 typedef struct hm_staged {
     uint64_t key;   /* hm_seg_id_key(list, id) */
@@ -86,67 +154,134 @@ typedef struct hm_staged {
     size_t id_off, labels_off; /* into the arena; labels_off 0 = none */
 } hm_staged;
 
+/* A staged removal of an entry id from one list, or from every list
+ * (list HM_ALL_LISTS). */
+typedef struct hm_removal {
+    uint64_t key; /* hm_seg_id_key(list, id) */
+    uint32_t list;
+    size_t id_off;
+} hm_removal;
+
+/* An add of an entry the base snapshot held already: nothing to build
+ * unless someone else's commit removes it before this set's. */
+typedef struct hm_dup {
+    uint32_t seg, entry; /* in the base snapshot */
+} hm_dup;
+
+/* Settings a change set gives a list; HM_KEEP: left as they are. */
+#define HM_KEEP (-2)
+typedef struct hm_list_change {
+    int16_t thr_set[HM_HASH_TYPE_MAX + 1];
+    int8_t enabled;
+    uint8_t cleared; /* every entry the base held is removed */
+} hm_list_change;
+
+/* A change set: changes staged against a base snapshot, applied to the
+ * snapshot current at commit (docs/index.md, "Updates and snapshots").
+ * The index has one that its hm_index_* writer calls share; every hm_txn
+ * has its own. */
+typedef struct hm_changes {
+    hm_snapshot *base; /* NULL until something is staged */
+    uint64_t loads;    /* the index's load count when the set began */
+    hm_list_change *lists;
+    size_t nlists, lists_cap;
+    hm_staged *staged;
+    size_t nstaged, staged_cap;
+    hm_keymap smap; /* key -> staged */
+    hm_removal *rm;
+    size_t nrm, rm_cap;
+    hm_keymap rmap; /* key -> rm */
+    hm_dup *dups;
+    size_t ndups, dups_cap;
+    char *arena;    /* entry ids and labels; offset 0 is "" */
+    size_t arena_len, arena_cap;
+    uint64_t live;  /* entries the index would hold (the entry limit's count) */
+    int dirty;      /* staged something besides duplicates */
+} hm_changes;
+
+struct hm_txn {
+    hm_index *idx;
+    hm_changes cs;
+    hm_err err;
+};
+
+/* A writer call: the index (locked), the change set it stages into and
+ * where its error message goes. */
+typedef struct hm_writer {
+    hm_index *idx;
+    hm_changes *cs;
+    hm_err *err;
+} hm_writer;
+
+/* Start a writer call on the index's shared change set or on a change set
+ * of its own: takes the writer lock.  On failure (NULL, or a change set
+ * begun before hm_index_load) the lock is not held. */
+int hm_ix_write_index(hm_index *idx, hm_writer *w);
+int hm_ix_write_txn(hm_txn *t, hm_writer *w);
+/* End it: releases the lock, returns st. */
+int hm_ix_write_end(hm_writer *w, int st);
+
+void hm_ix_changes_init(hm_changes *cs, uint64_t loads);
+/* Drop everything staged (and the base). */
+void hm_ix_changes_reset(hm_changes *cs);
+void hm_ix_changes_free(hm_changes *cs);
+/* Has the set removed every entry (list, id) of its base? */
+int hm_ix_changes_gone(const hm_changes *cs, uint32_t list, const char *id);
+
+/* Find or create the list called `name` (lists.c). */
+int hm_ix_list_locked(hm_writer *w, const char *name, uint32_t *id);
+/* Stage one entry; *added = 0 when it duplicates one present. */
+int hm_ix_add_locked(hm_writer *w, uint32_t list, int type, const uint8_t *bytes,
+                     const char *id, const char *labels, uint32_t aux, int *added);
+
+/* Loads of hash lists and video adds are all or nothing: a mark before,
+ * and a rollback of every add and list creation since (it cannot fail). */
+typedef struct hm_ix_mark {
+    size_t nstaged, ndups, arena_len;
+    uint32_t nlists;
+    uint64_t live;
+    int dirty, had_base;
+} hm_ix_mark;
+void hm_ix_mark_take(const hm_writer *w, hm_ix_mark *m);
+void hm_ix_rollback(hm_writer *w, const hm_ix_mark *m);
+
+/* ---- commit (commit.c) ------------------------------------------------------------ */
+
+/* How segments over these lists are built: the structures asked for, MIH
+ * tuned for the largest threshold of each type. */
+hm_seg_opts hm_ix_seg_opts(unsigned structures, const hm_list_rec *lists, uint32_t nlists);
+/* Apply the writer's change set to the current snapshot and publish. */
+int hm_ix_commit_locked(hm_writer *w);
+/* Replace everything (the registry, the shared change set, what is
+ * committed) with these lists and one segment (may be NULL), and publish
+ * it; change sets begun before can no longer commit.  Takes the `lists`
+ * array and the name strings (names[l] set to NULL) on success. */
+int hm_ix_replace_locked(hm_index *idx, char **names, hm_list_rec *lists,
+                         uint32_t nlists, hm_segment *seg, hm_err *err);
+
+/* ---- the index (index.c) ------------------------------------------------------------ */
+
 struct hm_index {
-    pthread_mutex_t wlock;
+    pthread_mutex_t wlock;     /* writers */
+    pthread_mutex_t save_lock; /* hm_index_save*: one at a time, in order */
     _Atomic(hm_snapshot *) current;
     atomic_uint epoch;
     atomic_long readers[2];
     hm_shared *shared;
-    hm_names *names; /* of the staged lists */
+    hm_names *names; /* the registry: every list's name */
+    uint32_t nlists; /* lists in the registry (some perhaps not yet published) */
+    hm_changes cs;   /* the change set of the hm_index_* writer calls */
+    uint64_t loads;  /* hm_index_load* calls that replaced the content */
+    uint64_t generation;
     hm_err err;
     /* parameters */
     unsigned structures;
     int default_structure;
     uint64_t max_line;
     uint64_t max_entries;
-    /* staged state, guarded by wlock */
-    uint32_t nlists, lists_cap;
-    hm_list_rec *wlists;
-    hm_tomb **wtombs;   /* per segment of the current snapshot (own refs) */
-    uint8_t *wowned;    /* 1: wtombs[i] is a private copy */
-    uint64_t wlive;     /* live entries after the staged changes */
-    hm_staged *staged;
-    size_t nstaged, staged_cap;
-    char *arena;
-    size_t arena_len, arena_cap;
-    /* (list, id) key -> staged entries: open addressing, linear probing,
-     * one slot per staged entry (equal keys in successive slots) */
-    uint64_t *mkeys;
-    uint32_t *midx; /* staged index + 1; 0 = empty slot */
-    size_t mcap;
-    int dirty;
-    uint64_t generation;
 };
 
-/* The text rules of hm_index_list and hm_index_add: entry ids and labels
- * are at most `max` bytes (at least 1 unless allow_empty) without control
- * characters; list names are 1 to HM_MAX_NAME such bytes and UTF-8. */
-int hm_ix_valid_text(const char *s, size_t max, int allow_empty);
-int hm_ix_valid_list_name(const char *name);
-
-/* Writer internals shared by index.c, ingest.c and persist.c.  The caller
- * holds wlock. */
-int hm_ix_list_locked(hm_index *idx, const char *name, uint32_t *id);
-/* Stage one entry; *added = 0 when it duplicates a live one. */
-int hm_ix_add_locked(hm_index *idx, uint32_t list, int type,
-                     const uint8_t *bytes, const char *id, const char *labels,
-                     uint32_t aux, int *added);
-typedef struct hm_ix_mark {
-    size_t nstaged, arena_len;
-    uint32_t nlists;
-    uint64_t wlive;
-} hm_ix_mark;
-void hm_ix_mark_take(const hm_index *idx, hm_ix_mark *m);
-/* Undo every add and list creation since the mark (strict loads). */
-void hm_ix_rollback(hm_index *idx, const hm_ix_mark *m);
-int hm_ix_commit_locked(hm_index *idx);
-/* Replace everything (staged and committed) with these lists and one
- * segment (may be NULL), and publish it.  Takes the `lists` array and the
- * name strings (names[l] set to NULL) on success. */
-int hm_ix_replace_locked(hm_index *idx, char **names, hm_list_rec *lists,
-                         uint32_t nlists, hm_segment *seg);
-
-void hm_snapshot_stats_fill(const hm_snapshot *s, hm_index_stats *out);
+/* ---- queries (query.c, video_match.c) ------------------------------------------------ */
 
 /* An entry hit before it becomes an hm_match. */
 typedef struct rhit {
@@ -169,9 +304,6 @@ struct hm_results {
     hm_time_range *ranges; /* their time ranges */
     size_t nranges, rcap;
 };
-
-/* PDQ dihedral variant v derived from a hash's bits (query.c). */
-void hm_ix_pdq_variant(const uint8_t *in, int v, uint8_t *out);
 
 /* Entries that are frames of known videos within `radius` of a PDQ hash
  * (canonical bytes), into r->raw. */

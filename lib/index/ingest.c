@@ -60,13 +60,7 @@ static int next_line(source *s, size_t max, size_t *len) {
             over = 1;
             continue;
         }
-        if (n + 1 >= s->cap) {
-            size_t cap = s->cap ? 2 * s->cap : 256;
-            char *b = realloc(s->buf, cap);
-            if (!b) return -3;
-            s->buf = b;
-            s->cap = cap;
-        }
+        if (HM_RESERVE(s->buf, s->cap, n + 2, 256) != HM_OK) return -3;
         s->buf[n++] = (char)c;
     }
     if (!got) return 0;
@@ -181,7 +175,7 @@ static int name_like(const char *s) {
 /* ---- the load ------------------------------------------------------------------- */
 
 typedef struct load {
-    hm_index *idx;
+    hm_writer *w;
     const hm_list_load_opts *o;
     hm_list_load_report *rep;
     const char *source;
@@ -237,12 +231,12 @@ static int put(load *L, int type, const char *hex, const char *id,
         return reject(L, "bad %s hash \"%.80s\" (expected %u hex digits)",
                       hm_hash_type_name(type), hex, hm_hash_bits(type) / 4);
     if (!list_name || !*list_name) list_name = L->default_list;
-    st = hm_ix_list_locked(L->idx, list_name, &list);
-    if (st == HM_E_INVALID_ARGUMENT) return reject(L, "%s", L->idx->err.msg);
+    st = hm_ix_list_locked(L->w, list_name, &list);
+    if (st == HM_E_INVALID_ARGUMENT) return reject(L, "%s", L->w->err->msg);
     if (st != HM_OK) return st;
     if (!id || !*id) id = hex;
-    st = hm_ix_add_locked(L->idx, list, type, h.bytes, id, labels, HM_NO_AUX, &added);
-    if (st == HM_E_INVALID_ARGUMENT) return reject(L, "%s", L->idx->err.msg);
+    st = hm_ix_add_locked(L->w, list, type, h.bytes, id, labels, HM_NO_AUX, &added);
+    if (st == HM_E_INVALID_ARGUMENT) return reject(L, "%s", L->w->err->msg);
     if (st != HM_OK) return st;
     if (added) L->rep->added++;
     else L->rep->duplicates++;
@@ -432,7 +426,7 @@ static int nothing_loaded(load *L, uint64_t content) {
         snprintf(why + n, sizeof why - (size_t)n,
                  "%llu of signal types libhashmatch does not index (url, raw_text, ...)",
                  (unsigned long long)r->unsupported);
-    return hm_fail(&L->idx->err, HM_E_UNKNOWN_FORMAT,
+    return hm_fail(L->w->err, HM_E_UNKNOWN_FORMAT,
                    "%s: nothing loaded from %llu %s of content%s%s: %s "
                    "(docs/hashlist-formats.md)",
                    L->source, (unsigned long long)content, content == 1 ? "line" : "lines",
@@ -441,7 +435,7 @@ static int nothing_loaded(load *L, uint64_t content) {
                    why);
 }
 
-static int run(hm_index *idx, source *src, const char *name,
+static int run(hm_writer *w, source *src, const char *name,
                const char *default_list, const hm_list_load_opts *opts,
                hm_list_load_report *report) {
     hm_list_load_opts defaults;
@@ -459,44 +453,42 @@ static int run(hm_index *idx, source *src, const char *name,
     memset(report, 0, sizeof *report);
     if (opts->format < HM_LIST_AUTO || opts->format > HM_LIST_CANONICAL ||
         (opts->hash_type && !hm_hash_bits(opts->hash_type)))
-        return hm_fail(&idx->err, HM_E_INVALID_ARGUMENT, "bad list-load options");
+        return hm_fail(w->err, HM_E_INVALID_ARGUMENT, "bad list-load options");
     if (opts->list && !hm_ix_valid_list_name(opts->list))
-        return hm_fail(&idx->err, HM_E_INVALID_ARGUMENT,
+        return hm_fail(w->err, HM_E_INVALID_ARGUMENT,
                        "bad list-load options: list names are 1 to %d bytes of UTF-8 "
                        "without control characters", HM_MAX_NAME);
-    if (opts->labels && (!hm_ix_valid_text(opts->labels, HM_MAX_LABELS, 1) ||
-                         hm_utf8_invalid_at(opts->labels, strlen(opts->labels)) !=
-                             strlen(opts->labels)))
-        return hm_fail(&idx->err, HM_E_INVALID_ARGUMENT,
+    if (opts->labels && !hm_ix_valid_utf8_text(opts->labels, HM_MAX_LABELS, 1))
+        return hm_fail(w->err, HM_E_INVALID_ARGUMENT,
                        "bad list-load options: labels are at most %d bytes of UTF-8 "
                        "without control characters", HM_MAX_LABELS);
     memset(&L, 0, sizeof L);
-    L.idx = idx;
+    L.w = w;
     L.o = opts;
     L.rep = report;
     L.source = name;
     L.default_list = opts->list ? opts->list : default_list;
     L.format = opts->format;
-    hm_ix_mark_take(idx, &mark);
-    while ((r = next_line(src, idx->max_line, &len)) != 0) {
+    hm_ix_mark_take(w, &mark);
+    while ((r = next_line(src, w->idx->max_line, &len)) != 0) {
         L.line = ++report->lines;
         if (r == -2 || r == -3) {
-            st = r == -2 ? hm_fail(&idx->err, HM_E_IO, "%s: read error", name)
-                         : hm_fail(&idx->err, HM_E_NO_MEMORY, "out of memory");
+            st = r == -2 ? hm_fail(w->err, HM_E_IO, "%s: read error", name)
+                         : hm_fail(w->err, HM_E_NO_MEMORY, "out of memory");
             break;
         }
         if (r == -1) {
             content++;
             if (opts->strict) {
-                st = hm_fail(&idx->err, HM_E_LIMIT,
+                st = hm_fail(w->err, HM_E_LIMIT,
                              "%s:%llu: line longer than %llu bytes "
                              "(HM_INDEX_MAX_LINE)",
                              name, (unsigned long long)L.line,
-                             (unsigned long long)idx->max_line);
+                             (unsigned long long)w->idx->max_line);
                 break;
             }
             if ((st = reject(&L, "line longer than %llu bytes",
-                             (unsigned long long)idx->max_line)) != HM_OK)
+                             (unsigned long long)w->idx->max_line)) != HM_OK)
                 break;
             continue;
         }
@@ -517,8 +509,8 @@ static int run(hm_index *idx, source *src, const char *name,
         }
         if (L.headers == headers) content++;
         if (st != HM_OK) {
-            if (!idx->err.msg[0] || st == HM_E_PARSE || st == HM_E_INVALID_ARGUMENT)
-                hm_fail(&idx->err, st, "%s", L.msg);
+            if (!w->err->msg[0] || st == HM_E_PARSE || st == HM_E_INVALID_ARGUMENT)
+                hm_fail(w->err, st, "%s", L.msg);
             break;
         }
     }
@@ -526,10 +518,10 @@ static int run(hm_index *idx, source *src, const char *name,
         report->added + report->duplicates + report->negative == 0)
         st = nothing_loaded(&L, content);
     if (st != HM_OK) {
-        hm_ix_rollback(idx, &mark);
+        hm_ix_rollback(w, &mark);
         report->added = 0;
     } else {
-        hm_err_clear(&idx->err); /* lenient: rejected lines are not a failure */
+        hm_err_clear(w->err); /* lenient: rejected lines are not a failure */
     }
     return st;
 }
@@ -562,42 +554,61 @@ static void default_list(const char *path, char out[HM_MAX_NAME + 1]) {
     else snprintf(out, HM_MAX_NAME + 1, "default");
 }
 
-hm_status hm_index_load_list(hm_index *idx, const char *path,
-                             const hm_list_load_opts *opts,
-                             hm_list_load_report *report) {
+static int load_file(hm_writer *w, const char *path, const hm_list_load_opts *opts,
+                     hm_list_load_report *report) {
     source src = {0};
     char list[HM_MAX_NAME + 1];
     int st;
-    if (!idx || !path) return HM_E_INVALID_ARGUMENT;
-    pthread_mutex_lock(&idx->wlock);
-    hm_err_clear(&idx->err);
-    if (!(src.f = fopen(path, "rb"))) {
-        st = hm_fail(&idx->err, HM_E_IO, "%s: %s", path, strerror(errno));
-    } else {
-        default_list(path, list);
-        st = run(idx, &src, path, list, opts, report);
-        fclose(src.f);
-    }
+    if (report) memset(report, 0, sizeof *report);
+    if (!path) return hm_fail(w->err, HM_E_INVALID_ARGUMENT, "NULL path");
+    if (!(src.f = fopen(path, "rb"))) return hm_fail(w->err, HM_E_IO, "%s: %s", path, strerror(errno));
+    default_list(path, list);
+    st = run(w, &src, path, list, opts, report);
+    fclose(src.f);
     free(src.buf);
-    pthread_mutex_unlock(&idx->wlock);
     return st;
 }
 
-hm_status hm_index_load_list_memory(hm_index *idx, const void *data,
-                                    size_t size, const char *name,
-                                    const hm_list_load_opts *opts,
-                                    hm_list_load_report *report) {
+static int load_memory(hm_writer *w, const void *data, size_t size, const char *name,
+                       const hm_list_load_opts *opts, hm_list_load_report *report) {
     source src = {0};
-    int st;
-    if (!idx || (!data && size)) return HM_E_INVALID_ARGUMENT;
     char list[HM_MAX_NAME + 1];
+    int st;
+    if (report) memset(report, 0, sizeof *report);
+    if (!data && size) return hm_fail(w->err, HM_E_INVALID_ARGUMENT, "NULL data");
     src.mem = data;
     src.size = size;
     default_list(name ? name : "default", list);
-    pthread_mutex_lock(&idx->wlock);
-    hm_err_clear(&idx->err);
-    st = run(idx, &src, name ? name : "(memory)", list, opts, report);
+    st = run(w, &src, name ? name : "(memory)", list, opts, report);
     free(src.buf);
-    pthread_mutex_unlock(&idx->wlock);
     return st;
+}
+
+hm_status hm_index_load_list(hm_index *idx, const char *path, const hm_list_load_opts *opts,
+                             hm_list_load_report *report) {
+    hm_writer w;
+    int st = hm_ix_write_index(idx, &w);
+    return st ? st : hm_ix_write_end(&w, load_file(&w, path, opts, report));
+}
+
+hm_status hm_txn_load_list(hm_txn *txn, const char *path, const hm_list_load_opts *opts,
+                           hm_list_load_report *report) {
+    hm_writer w;
+    int st = hm_ix_write_txn(txn, &w);
+    return st ? st : hm_ix_write_end(&w, load_file(&w, path, opts, report));
+}
+
+hm_status hm_index_load_list_memory(hm_index *idx, const void *data, size_t size,
+                                    const char *name, const hm_list_load_opts *opts,
+                                    hm_list_load_report *report) {
+    hm_writer w;
+    int st = hm_ix_write_index(idx, &w);
+    return st ? st : hm_ix_write_end(&w, load_memory(&w, data, size, name, opts, report));
+}
+
+hm_status hm_txn_load_list_memory(hm_txn *txn, const void *data, size_t size, const char *name,
+                                  const hm_list_load_opts *opts, hm_list_load_report *report) {
+    hm_writer w;
+    int st = hm_ix_write_txn(txn, &w);
+    return st ? st : hm_ix_write_end(&w, load_memory(&w, data, size, name, opts, report));
 }

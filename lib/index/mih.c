@@ -27,25 +27,7 @@
 /* ---- hit buffer ------------------------------------------------------ */
 
 int hm_hitbuf_reserve(hm_hitbuf *b, size_t extra) {
-    if (b->n + extra <= b->cap) return HM_OK;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->n + extra) cap *= 2;
-    hm_hit *v = realloc(b->v, cap * sizeof *v);
-    if (!v) return HM_E_NO_MEMORY;
-    b->v = v;
-    b->cap = cap;
-    return HM_OK;
-}
-
-static int grow_u32(uint32_t **p, size_t *cap, size_t need) {
-    if (need <= *cap) return HM_OK;
-    size_t c = *cap ? *cap : 1024;
-    while (c < need) c *= 2;
-    uint32_t *v = realloc(*p, c * sizeof *v);
-    if (!v) return HM_E_NO_MEMORY;
-    *p = v;
-    *cap = c;
-    return HM_OK;
+    return HM_RESERVE(b->v, b->cap, b->n + extra, 256);
 }
 
 void hm_hitbuf_free(hm_hitbuf *b) {
@@ -302,8 +284,8 @@ int hm_mih_query(const hm_mih *mih, const uint64_t *codes, const uint64_t *q,
         probes += np;
         if (np > 1e7 || (give_up_ns >= 0 && probes * C_PROBE > give_up_ns))
             return 1; /* too many probes: let the caller scan */
-        if (grow_u32(&out->keys, &out->keys_cap, (size_t)np + 1) != HM_OK ||
-            grow_u32(&out->cands, &out->cands_cap, 3 * (nranges + (size_t)np) + 3) != HM_OK)
+        if (HM_RESERVE(out->keys, out->keys_cap, (size_t)np + 1, 1024) != HM_OK ||
+            HM_RESERVE(out->cands, out->cands_cap, 3 * (nranges + (size_t)np) + 3, 1024) != HM_OK)
             return HM_E_NO_MEMORY;
         const size_t nk = enumerate(key_of(q, mih->start[t], len), len, s, out->keys);
         const uint32_t *keys = out->keys;
@@ -321,7 +303,7 @@ int hm_mih_query(const hm_mih *mih, const uint64_t *codes, const uint64_t *q,
     /* pass 2: verify.  64-bit buckets hold the codes: sequential reads.
      * 256-bit buckets hold indices: gather, then read the codes with
      * prefetching, one table at a time (the ranges come in table order). */
-    if (words == 4 && grow_u32(&out->keys, &out->keys_cap, ncands + 1) != HM_OK)
+    if (words == 4 && HM_RESERVE(out->keys, out->keys_cap, ncands + 1, 1024) != HM_OK)
         return HM_E_NO_MEMORY;
     uint32_t *cand = out->keys; /* the probe keys are no longer needed */
     const range *rg = (const range *)out->cands;

@@ -10,19 +10,17 @@
  * HM_E_CORRUPT and leaves the index as it was.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "file_io.h"
 #include "index_internal.h"
 
-#define MAGIC "HMINDEX"
+#define MAGIC "HMINDEX" /* and its NUL: 8 bytes */
+#define MAGIC_LEN 8u
 #define VERSION 1u
 #define HEADER_SIZE 64u
 #define SECTION_SIZE 32u
@@ -54,18 +52,51 @@ static uint64_t get64(const uint8_t *p) {
 
 /* ---- save ----------------------------------------------------------------- */
 
+/* Output: to a file (fd >= 0) through a buffer of WRITE_BUF bytes, or
+ * into memory (fd < 0), where the buffer grows to hold the whole file. */
+#define WRITE_BUF (1u << 20)
+
 typedef struct writer {
-    FILE *f;
+    int fd;
+    uint8_t *buf;
+    size_t len, cap;
     XXH3_state_t *xx;
     uint64_t pos;
-    int failed;
+    int failed; /* an errno */
 } writer;
+
+static void write_fd(writer *w, const uint8_t *p, size_t n) {
+    while (n && !w->failed) {
+        const ssize_t k = write(w->fd, p, n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) w->failed = k < 0 && errno ? errno : EIO;
+        else {
+            p += k;
+            n -= (size_t)k;
+        }
+    }
+}
+
+static void flush(writer *w) {
+    if (w->fd >= 0 && w->len) write_fd(w, w->buf, w->len);
+    if (w->fd >= 0) w->len = 0;
+}
 
 static void wr(writer *w, const void *p, size_t n) {
     if (w->failed || !n) return;
-    if (fwrite(p, 1, n, w->f) != n) w->failed = errno ? errno : EIO;
     XXH3_64bits_update(w->xx, p, n);
     w->pos += n;
+    if (w->fd >= 0 && w->len + n > WRITE_BUF) flush(w);
+    if (w->fd >= 0 && n > WRITE_BUF) {
+        write_fd(w, p, n);
+        return;
+    }
+    if (HM_RESERVE(w->buf, w->cap, w->len + n, w->fd >= 0 ? WRITE_BUF : 65536) != HM_OK) {
+        w->failed = ENOMEM;
+        return;
+    }
+    memcpy(w->buf + w->len, p, n);
+    w->len += n;
 }
 
 static void pad8(writer *w) {
@@ -90,8 +121,7 @@ static void sec_end(writer *w, section *s) {
     s->sum = XXH3_64bits_digest(w->xx);
 }
 
-static int write_body(writer *w, const hm_snapshot *s, section *sec,
-                      char *err, size_t errcap) {
+static int write_body(writer *w, const hm_snapshot *s, section *sec, hm_err *err) {
     uint8_t b[64];
     /* lists */
     sec_begin(w, &sec[0], SEC_LISTS);
@@ -113,8 +143,7 @@ static int write_body(writer *w, const hm_snapshot *s, section *sec,
     uint64_t total = 0;
     for (uint32_t i = 0; i < s->nsegs; i++) total += s->segs[i]->strings_len;
     if (total >= UINT32_MAX) {
-        snprintf(err, errcap, "entry ids and labels exceed 4 GiB");
-        return HM_E_LIMIT;
+        return hm_fail(err, HM_E_LIMIT, "entry ids and labels exceed 4 GiB");
     }
     sec_begin(w, &sec[1], SEC_STRINGS);
     wr(w, "", 1); /* offset 0: the empty string, whatever the segments */
@@ -172,165 +201,121 @@ static void make_head(const writer *w, const hm_snapshot *s, const section *sec,
     put64(t + NSECTIONS * SECTION_SIZE, XXH3_64bits(t, NSECTIONS * SECTION_SIZE));
 }
 
-/* The file into w->f but its header and table (zeros in their place,
- * filled into `head` for the caller to write over them).  Returns an
- * hm_status; an I/O failure gives HM_E_IO with its errno in *e. */
-static int write_all(writer *w, const hm_snapshot *s, uint8_t head[HEAD_BYTES], char *err,
-                     size_t errcap, int *e) {
+/* The file into w but its header and table (a placeholder in their place
+ * that starts with the magic, so that a temporary file is known for ours
+ * from its first bytes); they are filled into `head` for the caller to
+ * write over the placeholder.  An output failure is left in w->failed. */
+static int write_all(writer *w, const hm_snapshot *s, uint8_t head[HEAD_BYTES], hm_err *err) {
     section sec[NSECTIONS];
+    uint8_t placeholder[HEAD_BYTES] = {0};
     int st;
-    static const uint8_t zero[HEAD_BYTES];
-    *e = 0;
-    if (!(w->xx = XXH3_createState()) || XXH3_64bits_reset(w->xx) != XXH_OK) {
-        snprintf(err, errcap, "out of memory");
-        return HM_E_NO_MEMORY;
-    }
-    wr(w, zero, sizeof zero);
-    if ((st = write_body(w, s, sec, err, errcap)) != HM_OK) return st;
-    if (w->failed) {
-        *e = w->failed;
-        return HM_E_IO;
-    }
+    if (!(w->xx = XXH3_createState()) || XXH3_64bits_reset(w->xx) != XXH_OK)
+        return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+    memcpy(placeholder, MAGIC, MAGIC_LEN);
+    wr(w, placeholder, sizeof placeholder);
+    if ((st = write_body(w, s, sec, err)) != HM_OK) return st;
     make_head(w, s, sec, head);
     return HM_OK;
 }
 
-static int save(const hm_snapshot *s, const char *path, char *err, size_t errcap) {
-    char *tmp = malloc(strlen(path) + 16), *dirbuf = strdup(path);
-    uint8_t head[HEAD_BYTES];
+static void writer_free(writer *w) {
+    if (w->xx) XXH3_freeState(w->xx);
+    free(w->buf);
+}
+
+static int save_file(const hm_snapshot *s, const char *path, hm_err *err) {
+    hm_newfile nf;
     writer w = {0};
-    int fd = -1, st = HM_E_IO, e = 0;
-    if (!tmp || !dirbuf) {
-        snprintf(err, errcap, "out of memory");
-        st = HM_E_NO_MEMORY;
-        goto out;
+    uint8_t head[HEAD_BYTES];
+    int st;
+    if ((st = hm_newfile_open(&nf, path, MAGIC, MAGIC_LEN, err)) != HM_OK) return st;
+    w.fd = nf.fd;
+    st = write_all(&w, s, head, err);
+    flush(&w);
+    if (st == HM_OK && !w.failed) {
+        if (lseek(w.fd, 0, SEEK_SET) != 0) w.failed = errno;
+        write_fd(&w, head, HEAD_BYTES);
     }
-    /* a temporary file beside the target, so that rename is atomic */
-    sprintf(tmp, "%s.tmp.XXXXXX", path);
-    if ((fd = mkstemp(tmp)) < 0) {
-        snprintf(err, errcap, "%s: cannot create a temporary file: %s", path,
-                 strerror(errno));
-        goto out;
-    }
-    {   /* the permissions of the file it replaces, else rw-r--r-- */
-        struct stat old;
-        fchmod(fd, stat(path, &old) == 0 ? (old.st_mode & 0777) : 0644);
-    }
-    if (!(w.f = fdopen(fd, "wb"))) {
-        e = errno;
-        close(fd);
-        goto io;
-    }
-    if ((st = write_all(&w, s, head, err, errcap, &e)) == HM_E_IO) goto io;
-    if (st != HM_OK) goto cleanup;
-    if (fseek(w.f, 0, SEEK_SET) != 0 || fwrite(head, 1, HEAD_BYTES, w.f) != HEAD_BYTES) {
-        e = errno;
-        goto io;
-    }
-    if (fflush(w.f) != 0 || fsync(fileno(w.f)) != 0) {
-        e = errno;
-        goto io;
-    }
-    if (fclose(w.f) != 0) {
-        w.f = NULL;
-        e = errno;
-        goto io;
-    }
-    w.f = NULL;
-    if (rename(tmp, path) != 0) {
-        e = errno;
-        goto io;
-    }
-    /* make the rename itself durable */
-    int dfd = open(dirname(dirbuf), O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    st = HM_OK;
-    goto out;
-io:
-    snprintf(err, errcap, "%s: write failed: %s", path, strerror(e ? e : EIO));
-    st = HM_E_IO;
-cleanup:
-    if (w.f) fclose(w.f);
-    unlink(tmp);
-out:
-    if (w.xx) XXH3_freeState(w.xx);
-    free(tmp);
-    free(dirbuf);
+    if (st == HM_OK && w.failed)
+        st = hm_fail(err, HM_E_IO, "%s: write failed: %s", path, strerror(w.failed));
+    if (st == HM_OK) st = hm_newfile_commit(&nf, err);
+    else hm_newfile_abort(&nf);
+    writer_free(&w);
     return st;
 }
 
-/* errbuf may be NULL: point it at a scratch buffer; start it empty. */
-static void errbuf_init(char **errbuf, size_t *cap, char *dummy, size_t dummy_cap) {
-    if (!*errbuf || !*cap) {
-        *errbuf = dummy;
-        *cap = dummy_cap;
-    }
-    (*errbuf)[0] = '\0';
-}
-
-hm_status hm_snapshot_save(hm_snapshot *s, const char *path, char *errbuf,
-                           size_t errbuf_size) {
-    char dummy[8];
-    errbuf_init(&errbuf, &errbuf_size, dummy, sizeof dummy);
-    if (!s || !path || !*path) {
-        snprintf(errbuf, errbuf_size, "NULL snapshot or empty path");
-        return HM_E_INVALID_ARGUMENT;
-    }
-    return save(s, path, errbuf, errbuf_size);
-}
-
-hm_status hm_snapshot_save_memory(hm_snapshot *s, void **data, size_t *size,
-                                  char *errbuf, size_t errbuf_size) {
-    char dummy[8], *buf = NULL;
-    size_t len = 0;
-    uint8_t head[HEAD_BYTES];
+static int save_memory(const hm_snapshot *s, void **data, size_t *size, hm_err *err) {
     writer w = {0};
-    int e = 0, st;
-    errbuf_init(&errbuf, &errbuf_size, dummy, sizeof dummy);
+    uint8_t head[HEAD_BYTES];
+    int st;
+    w.fd = -1;
+    st = write_all(&w, s, head, err);
+    if (st == HM_OK && w.failed) st = hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+    if (st == HM_OK) {
+        memcpy(w.buf, head, HEAD_BYTES);
+        *data = w.buf;
+        *size = w.len;
+        w.buf = NULL;
+    }
+    writer_free(&w);
+    return st;
+}
+
+/* The detail of a snapshot save into the caller's buffer (may be NULL). */
+static int to_errbuf(int st, const hm_err *e, char *errbuf, size_t cap) {
+    if (errbuf && cap) snprintf(errbuf, cap, "%s", st == HM_OK ? "" : e->msg);
+    return st;
+}
+
+hm_status hm_snapshot_save(hm_snapshot *s, const char *path, char *errbuf, size_t errbuf_size) {
+    hm_err e;
+    hm_err_clear(&e);
+    if (!s || !path || !*path)
+        return to_errbuf(hm_fail(&e, HM_E_INVALID_ARGUMENT, "NULL snapshot or empty path"), &e,
+                         errbuf, errbuf_size);
+    return to_errbuf(save_file(s, path, &e), &e, errbuf, errbuf_size);
+}
+
+hm_status hm_snapshot_save_memory(hm_snapshot *s, void **data, size_t *size, char *errbuf,
+                                  size_t errbuf_size) {
+    hm_err e;
+    hm_err_clear(&e);
     if (data) *data = NULL;
     if (size) *size = 0;
-    if (!s || !data || !size) {
-        snprintf(errbuf, errbuf_size, "NULL snapshot, data or size");
-        return HM_E_INVALID_ARGUMENT;
-    }
-    /* a memory stream, written in order; the header goes into the buffer */
-    if (!(w.f = open_memstream(&buf, &len))) {
-        snprintf(errbuf, errbuf_size, "out of memory");
-        return HM_E_NO_MEMORY;
-    }
-    st = write_all(&w, s, head, errbuf, errbuf_size, &e);
-    if (fclose(w.f) != 0 && st == HM_OK) st = HM_E_NO_MEMORY;
-    if (w.xx) XXH3_freeState(w.xx);
-    if (st == HM_OK && len != w.pos) st = HM_E_NO_MEMORY; /* a write was lost */
-    if (st != HM_OK) {
-        if (!errbuf[0]) snprintf(errbuf, errbuf_size, "out of memory");
-        free(buf);
-        return st == HM_E_IO ? HM_E_NO_MEMORY : st; /* only memory can fail here */
-    }
-    memcpy(buf, head, HEAD_BYTES);
-    *data = buf;
-    *size = len;
-    return HM_OK;
+    if (!s || !data || !size)
+        return to_errbuf(hm_fail(&e, HM_E_INVALID_ARGUMENT, "NULL snapshot, data or size"), &e,
+                         errbuf, errbuf_size);
+    return to_errbuf(save_memory(s, data, size, &e), &e, errbuf, errbuf_size);
 }
 
 void hm_free(void *p) { free(p); }
 
+/* The index's last error becomes e (under the writer lock, which guards
+ * it). */
+static void set_index_err(hm_index *idx, const hm_err *e) {
+    pthread_mutex_lock(&idx->wlock);
+    idx->err = *e;
+    pthread_mutex_unlock(&idx->wlock);
+}
+
 /* Save the index's current snapshot to `path`, or into memory when path
- * is NULL, under the writer lock; the detail goes to the index's error. */
+ * is NULL.  Saves take their own lock, not the writer lock: writers go on
+ * while a save writes and syncs; saves follow one another, each of the
+ * snapshot current when its turn came, so a file never goes back to an
+ * older snapshot. */
 static hm_status save_current(hm_index *idx, const char *path, void **data, size_t *size) {
-    hm_snapshot *s;
+    hm_err e;
     int st;
     if (!idx) return HM_E_INVALID_ARGUMENT;
-    pthread_mutex_lock(&idx->wlock);
-    hm_err_clear(&idx->err);
-    hm_index_acquire(idx, &s);
-    st = path ? hm_snapshot_save(s, path, idx->err.msg, sizeof idx->err.msg)
-              : hm_snapshot_save_memory(s, data, size, idx->err.msg, sizeof idx->err.msg);
+    hm_err_clear(&e);
+    pthread_mutex_lock(&idx->save_lock);
+    hm_snapshot *s = hm_ix_acquire(idx);
+    if (path && !*path) st = hm_fail(&e, HM_E_INVALID_ARGUMENT, "NULL or empty path");
+    else if (!path && (!data || !size)) st = hm_fail(&e, HM_E_INVALID_ARGUMENT, "NULL data or size");
+    else st = path ? save_file(s, path, &e) : save_memory(s, data, size, &e);
     hm_snapshot_release(s);
-    pthread_mutex_unlock(&idx->wlock);
+    set_index_err(idx, &e);
+    pthread_mutex_unlock(&idx->save_lock);
     return st;
 }
 
@@ -339,6 +324,8 @@ hm_status hm_index_save(hm_index *idx, const char *path) {
 }
 
 hm_status hm_index_save_memory(hm_index *idx, void **data, size_t *size) {
+    if (data) *data = NULL;
+    if (size) *size = 0;
     return save_current(idx, NULL, data, size);
 }
 
@@ -377,6 +364,10 @@ static int parse(const uint8_t *m, uint64_t size, const char *path, parsed *p,
     if (get64(m + 56) != XXH3_64bits(m, 56))
         return BAD("%s: header checksum mismatch", path);
     if (get32(m + 12) != HEADER_SIZE) return BAD("%s: bad header size", path);
+    if (get32(m + 28) != 0)
+        return BAD("%s: unknown header flags 0x%x", path, (unsigned)get32(m + 28));
+    for (unsigned b = 40; b < 56; b++)
+        if (m[b]) return BAD("%s: non-zero reserved byte %u in the header", path, b);
     if (get64(m + 16) != size)
         return BAD("%s: truncated or extended: %llu bytes, header says %llu",
                    path, (unsigned long long)size,
@@ -393,6 +384,8 @@ static int parse(const uint8_t *m, uint64_t size, const char *path, parsed *p,
         uint64_t off = get64(r + 8), n = get64(r + 16);
         if (kind < 1 || kind > NSECTIONS || sec[kind])
             return BAD("%s: unknown or repeated section kind %u", path, kind);
+        if (get32(r + 4) != 0)
+            return BAD("%s: non-zero reserved word in the row of section %u", path, kind);
         if (off < tend || off > size || n > size - off)
             return BAD("%s: section %u lies outside the file", path, kind);
         if (get64(r + 24) != XXH3_64bits(m + off, n))
@@ -432,10 +425,12 @@ static int parse(const uint8_t *m, uint64_t size, const char *path, parsed *p,
             end - q - (ptrdiff_t)LIST_REC < nl)
             return BAD("%s: list %u is malformed", path, l);
         rec->enabled = enabled;
+        if ((int16_t)get16(q + 4) != -1)
+            return BAD("%s: list %u: threshold slot 0 is %d, not -1", path, l,
+                       (int16_t)get16(q + 4));
         for (int t = 1; t <= HM_HASH_TYPE_MAX; t++) {
             int16_t v = (int16_t)get16(q + 4 + 2 * t);
-            const int exact = t == HM_HASH_MD5 || t == HM_HASH_SHA256;
-            if (v < -1 || v > (int)hm_hash_bits(t) || (exact && v > 0))
+            if (!hm_ix_threshold_ok(t, v))
                 return BAD("%s: list %u: threshold %d out of range for %s", path,
                            l, v, hm_hash_type_name(t));
             rec->thr_set[t] = v;
@@ -454,6 +449,7 @@ static int parse(const uint8_t *m, uint64_t size, const char *path, parsed *p,
                 return BAD("%s: list name \"%s\" repeated", path, p->names[l]);
         q += LIST_REC + nl;
     }
+    if (q != end) return BAD("%s: trailing bytes in the list section", path);
     /* strings: NUL first and last, so every offset starts a terminated string */
     const char *str = (const char *)sec[SEC_STRINGS];
     const uint64_t slen = len[SEC_STRINGS];
@@ -492,84 +488,60 @@ static int parse(const uint8_t *m, uint64_t size, const char *path, parsed *p,
     return HM_OK;
 }
 
-/* Validate and build from bytes in memory; the caller holds wlock. */
-static int load_bytes(hm_index *idx, const uint8_t *m, uint64_t size, const char *name) {
+/* Validate and build from bytes in memory, then replace the index's
+ * content with them.  Reading and building take no lock: writers and
+ * queries go on meanwhile; the replacement takes the writer lock.  The
+ * index's error message becomes the load's. */
+static int load_bytes(hm_index *idx, const uint8_t *m, uint64_t size, const char *name,
+                      hm_err *err) {
     parsed p = {0};
     hm_segment *seg = NULL;
-    hm_err *err = &idx->err;
+    unsigned structures;
+    uint64_t max_entries;
     int st;
-    if (size < HEADER_SIZE)
-        return BAD("%s: too short to be an index file (%llu bytes)", name,
-                   (unsigned long long)size);
-    if ((st = parse(m, size, name, &p, err)) != HM_OK) goto out;
-    if (p.nin > idx->max_entries) {
-        st = hm_fail(err, HM_E_LIMIT, "%s: %zu entries exceed HM_INDEX_MAX_ENTRIES",
-                     name, p.nin);
+    pthread_mutex_lock(&idx->wlock);
+    structures = idx->structures;
+    max_entries = idx->max_entries;
+    pthread_mutex_unlock(&idx->wlock);
+    if (size < HEADER_SIZE) {
+        st = BAD("%s: too short to be an index file (%llu bytes)", name, (unsigned long long)size);
         goto out;
     }
-    {
-        hm_seg_opts o;
-        o.structures = idx->structures;
-        for (int t = 0; t <= HM_HASH_TYPE_MAX; t++) o.radius[t] = 0;
-        for (uint32_t l = 0; l < p.nlists; l++)
-            for (int t = 1; t <= HM_HASH_TYPE_MAX; t++) {
-                int v = p.lists[l].thr_set[t] >= 0 ? p.lists[l].thr_set[t]
-                        : t == HM_HASH_PDQ        ? HM_DEFAULT_PDQ_THRESHOLD
-                        : t <= HM_HASH_AHASH      ? HM_DEFAULT_64BIT_THRESHOLD
-                                                  : 0;
-                if (v > o.radius[t]) o.radius[t] = v;
-            }
-        if (p.nin && (st = hm_segment_build(p.in, p.nin, &o, &seg, err)) != HM_OK)
-            goto out;
+    if ((st = parse(m, size, name, &p, err)) != HM_OK) goto out;
+    if (p.nin > max_entries) {
+        st = hm_fail(err, HM_E_LIMIT, "%s: %zu entries exceed HM_INDEX_MAX_ENTRIES", name, p.nin);
+        goto out;
     }
-    st = hm_ix_replace_locked(idx, p.names, p.lists, p.nlists, seg);
-    if (st == HM_OK) p.lists = NULL; /* now the index's */
+    for (uint32_t l = 0; l < p.nlists; l++) hm_ix_list_rec_settle(&p.lists[l]);
+    const hm_seg_opts o = hm_ix_seg_opts(structures, p.lists, p.nlists);
+    if (p.nin && (st = hm_segment_build(p.in, p.nin, &o, &seg, err)) != HM_OK) goto out;
 out:
+    pthread_mutex_lock(&idx->wlock);
+    if (st == HM_OK) st = hm_ix_replace_locked(idx, p.names, p.lists, p.nlists, seg, err);
+    if (st == HM_OK) p.lists = NULL; /* now the index's */
+    idx->err = *err;
+    pthread_mutex_unlock(&idx->wlock);
     hm_segment_unref(seg);
     parsed_free(&p);
     return st;
 }
 
 hm_status hm_index_load(hm_index *idx, const char *path) {
-    struct stat stt;
-    void *map = MAP_FAILED;
-    int fd = -1, st;
+    uint8_t *data = NULL;
+    uint64_t size = 0;
+    hm_err e;
+    int st;
     if (!idx || !path) return HM_E_INVALID_ARGUMENT;
-    pthread_mutex_lock(&idx->wlock);
-    hm_err_clear(&idx->err);
-    hm_err *err = &idx->err;
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &stt) != 0) {
-        st = hm_fail(err, HM_E_IO, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(stt.st_mode)) {
-        st = hm_fail(err, HM_E_IO, "%s: not a regular file", path);
-        goto out;
-    }
-    if (stt.st_size < (off_t)HEADER_SIZE) {
-        st = BAD("%s: too short to be an index file (%lld bytes)", path,
-                 (long long)stt.st_size);
-        goto out;
-    }
-    map = mmap(NULL, (size_t)stt.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map == MAP_FAILED) {
-        st = hm_fail(err, HM_E_IO, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    st = load_bytes(idx, map, (uint64_t)stt.st_size, path);
-out:
-    if (map != MAP_FAILED) munmap(map, (size_t)stt.st_size);
-    if (fd >= 0) close(fd);
-    pthread_mutex_unlock(&idx->wlock);
+    hm_err_clear(&e);
+    if ((st = hm_file_read(path, &data, &size, &e)) != HM_OK) set_index_err(idx, &e);
+    else st = load_bytes(idx, data, size, path, &e);
+    free(data);
     return st;
 }
 
 hm_status hm_index_load_memory(hm_index *idx, const void *data, size_t size) {
-    int st;
+    hm_err e;
     if (!idx || (!data && size)) return HM_E_INVALID_ARGUMENT;
-    pthread_mutex_lock(&idx->wlock);
-    hm_err_clear(&idx->err);
-    st = load_bytes(idx, data, size, "index in memory");
-    pthread_mutex_unlock(&idx->wlock);
-    return st;
+    hm_err_clear(&e);
+    return load_bytes(idx, data, size, "index in memory", &e);
 }

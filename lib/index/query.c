@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "index_internal.h"
+#include "../hash/hash.h"
 
 #define SCAN_CHUNK 8192 /* codes per kernel call: bounds the hit buffer */
 
@@ -31,9 +32,13 @@ void hm_results_free(hm_results *r) {
     free(r);
 }
 
+/* Also the start of every query and video match: whatever the results
+ * held before goes, so nothing can point into a snapshot they no longer
+ * hold. */
 void hm_results_clear(hm_results *r) {
     if (!r) return;
-    r->n = r->nvm = r->nranges = 0;
+    r->n = r->nvm = r->nranges = r->nraw = 0;
+    r->structure = HM_STRUCT_AUTO;
     hm_snapshot_release(r->snap);
     r->snap = NULL;
     hm_err_clear(&r->err);
@@ -57,53 +62,6 @@ void hm_query_opts_init(hm_query_opts *o) {
     o->radius = -1;
     o->structure = HM_STRUCT_AUTO;
     o->min_quality = HM_DEFAULT_PDQ_MIN_QUALITY;
-}
-
-/* ---- PDQ dihedral variants from the hash bits ---------------------------- */
-
-/* Bit k = 16i + j of a PDQ hash is DCT coefficient (i, j) > median; word i
- * is bytes 2(15-i) .. 2(15-i)+1 of the canonical form. */
-static int pdq_bit(const uint8_t *b, int i, int j) {
-    unsigned w = (unsigned)b[2 * (15 - i)] << 8 | b[2 * (15 - i) + 1];
-    return (w >> j) & 1;
-}
-
-static void pdq_set(uint8_t *b, int i, int j, int v) {
-    if (v) b[2 * (15 - i) + (j < 8)] |= (uint8_t)(1u << (j & 7));
-}
-
-/* The DCT-domain transforms of the reference (rotations transpose the
- * coefficient matrix; odd-frequency coefficients, at even indices, change
- * sign), applied to the bits: a sign change flips the bit, which is exact
- * except for coefficients near the median. */
-void hm_ix_pdq_variant(const uint8_t *in, int v, uint8_t *out) {
-    memset(out, 0, 32);
-    for (int i = 0; i < 16; i++)
-        for (int j = 0; j < 16; j++) {
-            int a = pdq_bit(in, i, j), ti = i, tj = j, neg = 0;
-            switch (v) {
-            case HM_DIH_ROT90: ti = j; tj = i; neg = j % 2 == 0; break;
-            case HM_DIH_ROT180: neg = (i + j) % 2 == 1; break;
-            case HM_DIH_ROT270: ti = j; tj = i; neg = i % 2 == 0; break;
-            case HM_DIH_FLIPX: neg = i % 2 == 0; break;
-            case HM_DIH_FLIPY: neg = j % 2 == 0; break;
-            case HM_DIH_FLIPPLUS1: ti = j; tj = i; break;
-            case HM_DIH_FLIPMINUS1: ti = j; tj = i; neg = (i + j) % 2 == 1; break;
-            default: break;
-            }
-            pdq_set(out, ti, tj, a ^ neg);
-        }
-}
-
-/* aHash bits are the cells of its 8x8 grid: a variant moves them. */
-static void ahash_variant_from_bits(const uint8_t *in, int v, uint8_t *out) {
-    memset(out, 0, 8);
-    for (int y = 0; y < 8; y++)
-        for (int x = 0; x < 8; x++) {
-            int sy, sx;
-            hm_dihedral_src(v, 8, 8, y, x, &sy, &sx);
-            if (in[sy] & (0x80u >> sx)) out[y] |= (uint8_t)(0x80u >> x);
-        }
 }
 
 /* ---- structures ------------------------------------------------------------ */
@@ -190,13 +148,7 @@ typedef struct qctx {
 
 static int push_raw(hm_results *r, uint32_t seg, uint32_t entry, unsigned dist,
                     unsigned variant) {
-    if (r->nraw == r->rawcap) {
-        size_t cap = r->rawcap ? 2 * r->rawcap : 256;
-        rhit *v = realloc(r->raw, cap * sizeof *v);
-        if (!v) return HM_E_NO_MEMORY;
-        r->raw = v;
-        r->rawcap = cap;
-    }
+    if (HM_RESERVE(r->raw, r->rawcap, r->nraw + 1, 256) != HM_OK) return HM_E_NO_MEMORY;
     r->raw[r->nraw++] = (rhit){seg, entry, (uint16_t)dist, (uint8_t)variant};
     return HM_OK;
 }
@@ -330,13 +282,10 @@ static int run_group(hm_results *r, qctx *c, uint32_t qi) {
                      : o->include_disabled ? s->max_thr_all[c->type]
                                            : s->max_thr[c->type];
         if (radius < 0) return HM_OK; /* no list could match */
-        if ((unsigned)radius > bits) radius = (int)bits;
         if ((st = collect(r, c, exact ? 0 : (unsigned)radius)) != HM_OK) return st;
     } else {
-        const unsigned limit = o->radius >= 0 && (unsigned)o->radius < bits
-                                   ? (unsigned)o->radius : bits;
-        unsigned radius = exact ? 0 : c->type == HM_HASH_PDQ ? HM_DEFAULT_PDQ_THRESHOLD
-                                                             : HM_DEFAULT_64BIT_THRESHOLD;
+        const unsigned limit = o->radius >= 0 ? (unsigned)o->radius : bits;
+        unsigned radius = (unsigned)hm_ix_default_threshold(c->type); /* 0 for digests */
         if (radius > limit) radius = limit;
         c->knn = 1;
         for (;;) {
@@ -360,14 +309,7 @@ static int run_group(hm_results *r, qctx *c, uint32_t qi) {
     g_snap = s;
     if (r->nraw > 1) qsort(r->raw, r->nraw, sizeof *r->raw, cmp_raw_rank);
     if (o->k && r->nraw > o->k) r->nraw = o->k;
-    if (r->n + r->nraw > r->cap) {
-        size_t cap = r->cap ? r->cap : 64;
-        while (cap < r->n + r->nraw) cap *= 2;
-        hm_match *v = realloc(r->v, cap * sizeof *v);
-        if (!v) return HM_E_NO_MEMORY;
-        r->v = v;
-        r->cap = cap;
-    }
+    if (HM_RESERVE(r->v, r->cap, r->n + r->nraw, 64) != HM_OK) return HM_E_NO_MEMORY;
     for (size_t i = 0; i < r->nraw; i++) {
         const rhit *h = &r->raw[i];
         const hm_segment *sg = s->segs[h->seg];
@@ -429,9 +371,7 @@ hm_status hm_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
     uint64_t groups = 0;
     int st = HM_OK;
     if (!r) return HM_E_INVALID_ARGUMENT;
-    hm_err_clear(&r->err);
-    r->n = 0;
-    r->structure = HM_STRUCT_AUTO;
+    hm_results_clear(r);
     if (!s || (!q && n))
         return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "NULL snapshot or queries");
     if (!opts) {
@@ -444,10 +384,16 @@ hm_status hm_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
     if (opts->structure < HM_STRUCT_AUTO || opts->structure > HM_STRUCT_BKTREE)
         return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "unknown structure %d",
                        opts->structure);
-    for (size_t i = 0; i < n; i++)
-        if (!hm_hash_bits(q[i].type))
+    for (size_t i = 0; i < n; i++) {
+        const unsigned bits = hm_hash_bits(q[i].type);
+        if (!bits)
             return hm_fail(&r->err, HM_E_INVALID_ARGUMENT,
                            "query %zu has unknown hash type %d", i, (int)q[i].type);
+        if (opts->radius > (int)bits)
+            return hm_fail(&r->err, HM_E_INVALID_ARGUMENT,
+                           "radius %d is above the %u bits of query %zu (%s)",
+                           opts->radius, bits, i, hm_hash_type_name(q[i].type));
+    }
     /* the results now point into this snapshot */
     atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
     hm_snapshot_release(r->snap);
@@ -471,17 +417,13 @@ hm_status hm_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
                           exact_group(q, i, n);
         /* pHash and dHash variants cannot be derived from their bits:
          * without the exact ones such a query is matched as it is */
-        if (exact || ((opts->flags & HM_QUERY_DIHEDRAL) &&
-                      (h->type == HM_HASH_PDQ || h->type == HM_HASH_AHASH))) {
+        if (exact ||
+            ((opts->flags & HM_QUERY_DIHEDRAL) && hm_variant_derivable(h->type))) {
             c.nv = 8;
             for (unsigned v = 1; v < 8; v++) {
                 uint8_t *dst = (uint8_t *)(c.nd + v * words);
-                if (exact)
-                    memcpy(dst, q[i + v].bytes, hm_hash_bits(h->type) / 8);
-                else if (h->type == HM_HASH_PDQ)
-                    hm_ix_pdq_variant(h->bytes, (int)v, dst);
-                else
-                    ahash_variant_from_bits(h->bytes, (int)v, dst);
+                if (exact) memcpy(dst, q[i + v].bytes, hm_hash_bits(h->type) / 8);
+                else hm_variant_from_bits(h->type, h->bytes, (int)v, dst);
             }
             if (exact) take = 8;
         }
@@ -503,8 +445,12 @@ hm_status hm_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
 hm_status hm_index_query(hm_index *idx, const hm_hash *q, size_t n,
                          const hm_query_opts *opts, hm_results *r) {
     hm_snapshot *s;
-    if (!idx || !r) return HM_E_INVALID_ARGUMENT;
-    if (hm_index_acquire(idx, &s) != HM_OK) return HM_E_INVALID_ARGUMENT;
+    if (!r) return HM_E_INVALID_ARGUMENT;
+    if (!idx) {
+        hm_results_clear(r);
+        return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "NULL index");
+    }
+    hm_index_acquire(idx, &s);
     int st = hm_snapshot_query(s, q, n, opts, r);
     hm_snapshot_release(s); /* the results keep their own reference */
     return st;

@@ -97,14 +97,7 @@ typedef struct pool {
 static int pool_put(pool *pl, const char *s, uint32_t *off) {
     size_t n = strlen(s) + 1;
     if (pl->len + n > UINT32_MAX) return HM_E_LIMIT;
-    if (pl->len + n > pl->cap) {
-        size_t cap = pl->cap ? pl->cap : 4096;
-        while (cap < pl->len + n) cap *= 2;
-        char *p = realloc(pl->p, cap);
-        if (!p) return HM_E_NO_MEMORY;
-        pl->p = p;
-        pl->cap = cap;
-    }
+    if (HM_RESERVE(pl->p, pl->cap, pl->len + n, 4096) != HM_OK) return HM_E_NO_MEMORY;
     memcpy(pl->p + pl->len, s, n);
     *off = (uint32_t)pl->len;
     pl->len += n;

@@ -11,11 +11,12 @@
 #include <string.h>
 
 #include "index_internal.h"
+#include "../hash/hash.h"
 
 void hm_video_match_opts_init(hm_video_match_opts *o) {
     if (!o) return;
     memset(o, 0, sizeof *o);
-    o->distance = HM_DEFAULT_PDQ_THRESHOLD;
+    o->distance = hm_ix_default_threshold(HM_HASH_PDQ);
     o->min_quality = HM_DEFAULT_PDQ_MIN_QUALITY;
     o->query_percent = 80.0;
     o->target_percent = 0.0;
@@ -39,30 +40,20 @@ static int usable(const hm_video_frame *f, int min_quality) {
            (f->hashes[0].quality < 0 || f->hashes[0].quality >= min_quality);
 }
 
-hm_status hm_index_add_video(hm_index *idx, uint32_t list,
-                             const hm_video_frame *frames, size_t n,
-                             const char *video_id, const char *labels,
-                             size_t *n_added) {
-    size_t *ord = NULL, m = 0, added = 0;
+static int add_video(hm_writer *w, uint32_t list, const hm_video_frame *frames, size_t n,
+                     const char *video_id, const char *labels, size_t *n_added) {
+    size_t *ord, m = 0, added = 0;
+    hm_ix_mark mark;
     int st = HM_OK;
-    if (n_added) *n_added = 0;
-    if (!idx || (!frames && n)) return HM_E_INVALID_ARGUMENT;
-    pthread_mutex_lock(&idx->wlock);
-    hm_err_clear(&idx->err);
-    if (!video_id) {
-        st = hm_fail(&idx->err, HM_E_INVALID_ARGUMENT, "a video needs an id");
-        goto out;
-    }
-    if (!(ord = malloc((n + 1) * sizeof *ord))) {
-        st = hm_fail(&idx->err, HM_E_NO_MEMORY, "out of memory");
-        goto out;
-    }
+    if (!frames && n) return hm_fail(w->err, HM_E_INVALID_ARGUMENT, "NULL frames");
+    if (!video_id) return hm_fail(w->err, HM_E_INVALID_ARGUMENT, "a video needs an id");
+    if (!(ord = malloc((n + 1) * sizeof *ord)))
+        return hm_fail(w->err, HM_E_NO_MEMORY, "out of memory");
     for (size_t i = 0; i < n; i++)
         if (usable(&frames[i], HM_DEFAULT_PDQ_MIN_QUALITY)) ord[m++] = i;
     g_frames = frames;
     qsort(ord, m, sizeof *ord, cmp_frame);
-    hm_ix_mark mark;
-    hm_ix_mark_take(idx, &mark);
+    hm_ix_mark_take(w, &mark);
     for (size_t k = 0; k < m && st == HM_OK; k++) {
         const hm_video_frame *f = &frames[ord[k]];
         if (k && memcmp(f->hashes[0].bytes, frames[ord[k - 1]].hashes[0].bytes, 32) == 0)
@@ -71,19 +62,40 @@ hm_status hm_index_add_video(hm_index *idx, uint32_t list,
         uint32_t aux = !(ms >= 0) ? 0 : ms >= (double)(HM_NO_AUX - 1) ? HM_NO_AUX - 1
                                                                     : (uint32_t)llround(ms);
         int a;
-        st = hm_ix_add_locked(idx, list, HM_HASH_PDQ, f->hashes[0].bytes, video_id, labels,
-                              aux, &a);
+        st = hm_ix_add_locked(w, list, HM_HASH_PDQ, f->hashes[0].bytes, video_id, labels, aux,
+                              &a);
         added += (size_t)a;
     }
     if (st != HM_OK) { /* all frames or none */
-        hm_ix_rollback(idx, &mark);
+        hm_ix_rollback(w, &mark);
         added = 0;
     }
-out:
-    pthread_mutex_unlock(&idx->wlock);
     free(ord);
-    if (n_added) *n_added = added;
+    *n_added = added;
     return st;
+}
+
+hm_status hm_index_add_video(hm_index *idx, uint32_t list, const hm_video_frame *frames,
+                             size_t n, const char *video_id, const char *labels,
+                             size_t *n_added) {
+    hm_writer w;
+    size_t dummy;
+    int st;
+    if (!n_added) n_added = &dummy;
+    *n_added = 0;
+    if ((st = hm_ix_write_index(idx, &w)) != HM_OK) return st;
+    return hm_ix_write_end(&w, add_video(&w, list, frames, n, video_id, labels, n_added));
+}
+
+hm_status hm_txn_add_video(hm_txn *txn, uint32_t list, const hm_video_frame *frames, size_t n,
+                           const char *video_id, const char *labels, size_t *n_added) {
+    hm_writer w;
+    size_t dummy;
+    int st;
+    if (!n_added) n_added = &dummy;
+    *n_added = 0;
+    if ((st = hm_ix_write_txn(txn, &w)) != HM_OK) return st;
+    return hm_ix_write_end(&w, add_video(&w, list, frames, n, video_id, labels, n_added));
 }
 
 /* ---- matching ------------------------------------------------------------ */
@@ -150,13 +162,8 @@ static int add_ranges(hm_results *r, double *t, size_t n, double gap, size_t *fi
             r->ranges[r->nranges - 1].end = t[i];
             continue;
         }
-        if (r->nranges == r->rcap) {
-            size_t cap = r->rcap ? 2 * r->rcap : 64;
-            hm_time_range *v = realloc(r->ranges, cap * sizeof *v);
-            if (!v) return HM_E_NO_MEMORY;
-            r->ranges = v;
-            r->rcap = cap;
-        }
+        if (HM_RESERVE(r->ranges, r->rcap, r->nranges + 1, 64) != HM_OK)
+            return HM_E_NO_MEMORY;
         r->ranges[r->nranges++] = (hm_time_range){t[i], t[i]};
         ++*count;
     }
@@ -207,12 +214,7 @@ static int match(hm_results *r, const hm_snapshot *s, const hm_video_frame *fram
                                        o->include_disabled)) != HM_OK)
             goto out;
         for (size_t j = 0; j < r->nraw; j++) {
-            if (nh == hcap) {
-                hcap = hcap ? 2 * hcap : 256;
-                vhit *v = realloc(hits, hcap * sizeof *v);
-                if (!v) goto nomem;
-                hits = v;
-            }
+            if (HM_RESERVE(hits, hcap, nh + 1, 256) != HM_OK) goto nomem;
             const hm_segment *sg = s->segs[r->raw[j].seg];
             const hm_seg_entry *e = &sg->entries[r->raw[j].entry];
             hits[nh++] = (vhit){hm_seg_id_key(e->list, hm_seg_str(sg, e->id_off)),
@@ -252,15 +254,9 @@ static int match(hm_results *r, const hm_snapshot *s, const hm_video_frame *fram
         const double qp = nu ? 100.0 * qm / (double)nu : 0;
         const double tp = tf ? 100.0 * tm / (double)tf : 0;
         if (qp + 1e-9 >= o->query_percent && tp + 1e-9 >= o->target_percent) {
-            if (r->nvm == r->vmcap) {
-                size_t cap = r->vmcap ? 2 * r->vmcap : 16;
-                hm_video_match *v = realloc(r->vm, cap * sizeof *v);
-                if (!v) {
-                    free(umatched);
-                    goto nomem;
-                }
-                r->vm = v;
-                r->vmcap = cap;
+            if (HM_RESERVE(r->vm, r->vmcap, r->nvm + 1, 16) != HM_OK) {
+                free(umatched);
+                goto nomem;
             }
             hm_video_match *vm = &r->vm[r->nvm++];
             memset(vm, 0, sizeof *vm);
@@ -323,7 +319,8 @@ static int match_turned(hm_results *r, const hm_snapshot *s, const hm_video_fram
     for (unsigned v = 1; v < 8 && st == HM_OK; v++) {
         for (size_t i = 0; i < n; i++)
             if (frames[i].nhashes >= 1 && frames[i].hashes[0].type == HM_HASH_PDQ)
-                hm_ix_pdq_variant(frames[i].hashes[0].bytes, (int)v, t[i].hashes[0].bytes);
+                hm_variant_from_bits(HM_HASH_PDQ, frames[i].hashes[0].bytes, (int)v,
+                                     t[i].hashes[0].bytes);
         st = match(r, s, t, n, o, v);
     }
     free(t);
@@ -362,8 +359,7 @@ hm_status hm_snapshot_match_video(hm_snapshot *s, const hm_video_frame *frames, 
                                   const hm_video_match_opts *opts, hm_results *r) {
     hm_video_match_opts defaults;
     if (!r) return HM_E_INVALID_ARGUMENT;
-    hm_err_clear(&r->err);
-    r->n = r->nvm = r->nranges = 0;
+    hm_results_clear(r);
     if (!s || (!frames && n))
         return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "NULL snapshot or frames");
     if (!opts) {
@@ -396,8 +392,7 @@ hm_status hm_index_match_video(hm_index *idx, const hm_video_frame *frames, size
     hm_snapshot *s;
     if (!r) return HM_E_INVALID_ARGUMENT;
     if (!idx) {
-        hm_err_clear(&r->err);
-        r->n = r->nvm = r->nranges = 0;
+        hm_results_clear(r);
         return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "NULL index or frames");
     }
     hm_index_acquire(idx, &s);

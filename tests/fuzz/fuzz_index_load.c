@@ -14,36 +14,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
+#include "../index_file.h"
 #include "hashmatch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* format constants, from docs/index-format.md */
-enum { HEADER = 64, SECTION = 32, NSECTIONS = 3 };
-
-static uint64_t get64(const uint8_t *p) {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
-    return v;
-}
-static void put64(uint8_t *p, uint64_t v) {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void fix_checksums(uint8_t *m, size_t size) {
-    const size_t tend = HEADER + NSECTIONS * SECTION + 8;
-    if (size < tend) return;
-    put64(m + 16, size);
-    put64(m + 56, XXH3_64bits(m, 56));
-    for (int i = 0; i < NSECTIONS; i++) {
-        uint8_t *r = m + HEADER + i * SECTION;
-        const uint64_t off = get64(r + 8), n = get64(r + 16);
-        if (off <= size && n <= size - off) put64(r + 24, XXH3_64bits(m + off, n));
-    }
-    put64(m + tend - 8, XXH3_64bits(m + HEADER, tend - 8 - HEADER));
-}
 
 static void load_and_query(hm_index *idx, hm_results *res, const uint8_t *data,
                            size_t size) {
@@ -71,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint8_t *copy = malloc(size ? size : 1);
     if (!copy) return 0;
     memcpy(copy, data, size);
-    fix_checksums(copy, size);
+    ixf_fix_checksums(copy, size);
     load_and_query(idx, res, copy, size);
     free(copy);
     return 0;

@@ -71,7 +71,9 @@ const (
 // MatchVideo, Snapshot, Stats, Lists) run without locks in the C library
 // on immutable snapshots, from any number of goroutines, while writers
 // (lists, Add, Remove, LoadList, Load, Commit, Set) are serialised.
-// Changes are staged and become visible together at Commit.
+// Changes are staged and become visible together at Commit. The Index's
+// change set is shared by all goroutines; a Txn (Begin) is one writer's
+// own.
 //
 // Close frees the index; it waits for calls in progress. Snapshots and
 // match results taken before stay valid.
@@ -200,44 +202,19 @@ func (ix *Index) List(name string) (ListID, error) {
 // t.Bits(); -1 restores the default), or for every type when t is 0.
 // Staged until Commit.
 func (ix *Index) SetThreshold(list ListID, t HashType, threshold int) error {
-	p, done, err := ix.write()
-	if err != nil {
-		return err
-	}
-	defer done()
-	if st := C.hm_index_list_set_threshold(p, C.uint32_t(list), C.int(t), C.int(threshold)); st != C.HM_OK {
-		return ix.fail(st, "SetThreshold")
-	}
-	return nil
+	return stageThreshold(ix, list, t, threshold)
 }
 
 // SetEnabled enables or disables a list (disabled lists never match
 // unless a query asks for them). Staged until Commit.
 func (ix *Index) SetEnabled(list ListID, enabled bool) error {
-	p, done, err := ix.write()
-	if err != nil {
-		return err
-	}
-	defer done()
-	if st := C.hm_index_list_set_enabled(p, C.uint32_t(list), C.int(b2i64(enabled))); st != C.HM_OK {
-		return ix.fail(st, "SetEnabled")
-	}
-	return nil
+	return stageEnabled(ix, list, enabled)
 }
 
 // ClearList stages the removal of every entry of a list (the list, its
 // settings and counters stay) and returns how many.
 func (ix *Index) ClearList(list ListID) (uint64, error) {
-	p, done, err := ix.write()
-	if err != nil {
-		return 0, err
-	}
-	defer done()
-	var n C.uint64_t
-	if st := C.hm_index_list_clear(p, C.uint32_t(list), &n); st != C.HM_OK {
-		return 0, ix.fail(st, "ClearList")
-	}
-	return uint64(n), nil
+	return stageClear(ix, list)
 }
 
 // Add stages one entry: h (any type) in list, with an entry id (1 to
@@ -245,6 +222,81 @@ func (ix *Index) ClearList(list ListID) (uint64, error) {
 // for none). The hash's quality and variant are not stored. Adding an
 // entry equal to one present does nothing.
 func (ix *Index) Add(list ListID, h Hash, entryID, labels string) error {
+	return stageAdd(ix, list, h, entryID, labels)
+}
+
+// Remove stages the removal of every hash of entryID in list (or in every
+// list with AllLists), committed or staged, and returns how many. An id
+// that is not there is not an error.
+func (ix *Index) Remove(list ListID, entryID string) (uint64, error) {
+	return stageRemove(ix, list, entryID)
+}
+
+// Commit publishes the changes staged in the index's own change set as a
+// new snapshot, atomically: queries that start afterwards see all of
+// them, queries already running finish on the snapshot they started with.
+// The index's change set is shared by every goroutine that calls its
+// writer methods, so Commit publishes what any of them staged there; a
+// writer whose changes must appear together and alone uses a Txn
+// (Begin).
+func (ix *Index) Commit() error {
+	return commit(ix)
+}
+
+// writer is where staging calls go: the Index's own change set, shared by
+// every goroutine, or a Txn's.
+type writer interface {
+	// begin starts a writer call: the C target stays valid until done.
+	begin() (t C.hmgo_target, done func(), err error)
+}
+
+func (ix *Index) begin() (C.hmgo_target, func(), error) {
+	p, done, err := ix.write()
+	return C.hmgo_target{idx: p}, done, err
+}
+
+func failed(t C.hmgo_target, st C.hm_status, op string) error {
+	return newError(st, op, C.hmgo_errmsg(t))
+}
+
+func stageThreshold(w writer, list ListID, ht HashType, threshold int) error {
+	t, done, err := w.begin()
+	if err != nil {
+		return err
+	}
+	defer done()
+	if st := C.hmgo_set_threshold(t, C.uint32_t(list), C.int(ht), C.int(threshold)); st != C.HM_OK {
+		return failed(t, st, "SetThreshold")
+	}
+	return nil
+}
+
+func stageEnabled(w writer, list ListID, enabled bool) error {
+	t, done, err := w.begin()
+	if err != nil {
+		return err
+	}
+	defer done()
+	if st := C.hmgo_set_enabled(t, C.uint32_t(list), C.int(b2i64(enabled))); st != C.HM_OK {
+		return failed(t, st, "SetEnabled")
+	}
+	return nil
+}
+
+func stageClear(w writer, list ListID) (uint64, error) {
+	t, done, err := w.begin()
+	if err != nil {
+		return 0, err
+	}
+	defer done()
+	var n C.uint64_t
+	if st := C.hmgo_list_clear(t, C.uint32_t(list), &n); st != C.HM_OK {
+		return 0, failed(t, st, "ClearList")
+	}
+	return uint64(n), nil
+}
+
+func stageAdd(w writer, list ListID, h Hash, entryID, labels string) error {
 	cid, err := cStringOrNil("Add", "entry id", entryID)
 	if err != nil {
 		return err
@@ -255,51 +307,45 @@ func (ix *Index) Add(list ListID, h Hash, entryID, labels string) error {
 		return err
 	}
 	defer C.free(unsafe.Pointer(clab))
-	p, done, err := ix.write()
+	t, done, err := w.begin()
 	if err != nil {
 		return err
 	}
 	defer done()
 	var ch C.hm_hash
 	h.toC(&ch)
-	if st := C.hm_index_add(p, C.uint32_t(list), &ch, cid, clab); st != C.HM_OK {
-		return ix.fail(st, "Add")
+	if st := C.hmgo_add(t, C.uint32_t(list), &ch, cid, clab); st != C.HM_OK {
+		return failed(t, st, "Add")
 	}
 	return nil
 }
 
-// Remove stages the removal of every hash of entryID in list (or in every
-// list with AllLists), committed or staged, and returns how many. An id
-// that is not there is not an error.
-func (ix *Index) Remove(list ListID, entryID string) (uint64, error) {
+func stageRemove(w writer, list ListID, entryID string) (uint64, error) {
 	cid, err := cString("Remove", "entry id", entryID)
 	if err != nil {
 		return 0, err
 	}
 	defer C.free(unsafe.Pointer(cid))
-	p, done, err := ix.write()
+	t, done, err := w.begin()
 	if err != nil {
 		return 0, err
 	}
 	defer done()
 	var n C.uint64_t
-	if st := C.hm_index_remove(p, C.uint32_t(list), cid, &n); st != C.HM_OK {
-		return 0, ix.fail(st, "Remove")
+	if st := C.hmgo_remove(t, C.uint32_t(list), cid, &n); st != C.HM_OK {
+		return 0, failed(t, st, "Remove")
 	}
 	return uint64(n), nil
 }
 
-// Commit publishes the staged changes as a new snapshot, atomically:
-// queries that start afterwards see all of them, queries already running
-// finish on the snapshot they started with.
-func (ix *Index) Commit() error {
-	p, done, err := ix.write()
+func commit(w writer) error {
+	t, done, err := w.begin()
 	if err != nil {
 		return err
 	}
 	defer done()
-	if st := C.hm_index_commit(p); st != C.HM_OK {
-		return ix.fail(st, "Commit")
+	if st := C.hmgo_commit(t); st != C.HM_OK {
+		return failed(t, st, "Commit")
 	}
 	return nil
 }
@@ -379,9 +425,9 @@ func hmgoListError(user C.uintptr_t, source *C.char, line C.uint64_t, message *C
 	cb.fn(C.GoString(source), uint64(line), C.GoString(message))
 }
 
-// loadList runs one hm_index_load_list* call with opts converted.
-func (ix *Index) loadList(op string, opts *LoadOptions,
-	call func(p *C.hm_index, o *C.hm_list_load_opts, r *C.hm_list_load_report) C.hm_status) (LoadReport, error) {
+// loadList runs one hm_*_load_list* call with opts converted.
+func loadList(w writer, op string, opts *LoadOptions,
+	call func(t C.hmgo_target, o *C.hm_list_load_opts, r *C.hm_list_load_report) C.hm_status) (LoadReport, error) {
 	var o C.hm_list_load_opts
 	C.hm_list_load_opts_init(&o)
 	var cb *listCallback
@@ -408,13 +454,13 @@ func (ix *Index) loadList(op string, opts *LoadOptions,
 			C.hmgo_list_opts_set_callback(&o, C.uintptr_t(h))
 		}
 	}
-	p, done, err := ix.write()
+	t, done, err := w.begin()
 	if err != nil {
 		return LoadReport{}, err
 	}
 	defer done()
 	var r C.hm_list_load_report
-	st := call(p, &o, &r)
+	st := call(t, &o, &r)
 	if cb != nil && cb.panicked {
 		panic(cb.panicVal) // the deferred calls unlock the index
 	}
@@ -424,7 +470,7 @@ func (ix *Index) loadList(op string, opts *LoadOptions,
 		Format: ListFormat(r.format), FirstBadLine: uint64(r.first_bad_line),
 		UnknownType: uint64(r.unknown_type)}
 	if st != C.HM_OK {
-		return rep, ix.fail(st, op)
+		return rep, failed(t, st, op)
 	}
 	return rep, nil
 }
@@ -438,19 +484,27 @@ func (ix *Index) loadList(op string, opts *LoadOptions,
 // UTF-8 text); ErrLimit; ErrNoMemory. The report is filled as far as the
 // load went.
 func (ix *Index) LoadList(path string, opts *LoadOptions) (LoadReport, error) {
+	return stageListFile(ix, path, opts)
+}
+
+func stageListFile(w writer, path string, opts *LoadOptions) (LoadReport, error) {
 	cpath, err := cString("LoadList", "path", path)
 	if err != nil {
 		return LoadReport{}, err
 	}
 	defer C.free(unsafe.Pointer(cpath))
-	return ix.loadList("LoadList", opts, func(p *C.hm_index, o *C.hm_list_load_opts, r *C.hm_list_load_report) C.hm_status {
-		return C.hm_index_load_list(p, cpath, o, r)
+	return loadList(w, "LoadList", opts, func(t C.hmgo_target, o *C.hm_list_load_opts, r *C.hm_list_load_report) C.hm_status {
+		return C.hmgo_load_list(t, cpath, o, r)
 	})
 }
 
 // LoadListBytes is LoadList for a list in memory; name is used in
 // messages and as the default list name.
 func (ix *Index) LoadListBytes(data []byte, name string, opts *LoadOptions) (LoadReport, error) {
+	return stageListBytes(ix, data, name, opts)
+}
+
+func stageListBytes(w writer, data []byte, name string, opts *LoadOptions) (LoadReport, error) {
 	cname, err := cString("LoadListBytes", "name", name)
 	if err != nil {
 		return LoadReport{}, err
@@ -458,8 +512,8 @@ func (ix *Index) LoadListBytes(data []byte, name string, opts *LoadOptions) (Loa
 	defer C.free(unsafe.Pointer(cname))
 	// The C call may keep nothing, so Go memory is fine; C copies what it
 	// stages.
-	return ix.loadList("LoadListBytes", opts, func(p *C.hm_index, o *C.hm_list_load_opts, r *C.hm_list_load_report) C.hm_status {
-		return C.hm_index_load_list_memory(p, bytesPtr(data), C.size_t(len(data)), cname, o, r)
+	return loadList(w, "LoadListBytes", opts, func(t C.hmgo_target, o *C.hm_list_load_opts, r *C.hm_list_load_report) C.hm_status {
+		return C.hmgo_load_list_memory(t, bytesPtr(data), C.size_t(len(data)), cname, o, r)
 	})
 }
 

@@ -502,6 +502,10 @@ func WithRangeGap(seconds float64) VideoMatchOption {
 // with entry id videoID and labels: PDQ hashes of quality >= 50, identical
 // hashes once. Each keeps its frame's time. It returns the frames kept.
 func (ix *Index) AddVideo(list ListID, frames []Frame, videoID, labels string) (int, error) {
+	return stageVideo(ix, list, frames, videoID, labels)
+}
+
+func stageVideo(w writer, list ListID, frames []Frame, videoID, labels string) (int, error) {
 	cf, err := framesToC("AddVideo", frames)
 	if err != nil {
 		return 0, err
@@ -516,7 +520,7 @@ func (ix *Index) AddVideo(list ListID, frames []Frame, videoID, labels string) (
 		return 0, err
 	}
 	defer C.free(unsafe.Pointer(clab))
-	p, done, err := ix.write()
+	t, done, err := w.begin()
 	if err != nil {
 		return 0, err
 	}
@@ -526,8 +530,8 @@ func (ix *Index) AddVideo(list ListID, frames []Frame, videoID, labels string) (
 		fp = &cf[0]
 	}
 	var n C.size_t
-	if st := C.hm_index_add_video(p, C.uint32_t(list), fp, C.size_t(len(cf)), cid, clab, &n); st != C.HM_OK {
-		return 0, ix.fail(st, "AddVideo")
+	if st := C.hmgo_add_video(t, C.uint32_t(list), fp, C.size_t(len(cf)), cid, clab, &n); st != C.HM_OK {
+		return 0, failed(t, st, "AddVideo")
 	}
 	return int(n), nil
 }

@@ -412,3 +412,72 @@ def test_closed_index():
     with hm.Index() as idx2:
         idx2.commit()
     assert idx2.closed
+
+
+def test_transaction_publishes_together_and_alone():
+    rng = random.Random(21)
+    old, new, other = rand_hash(rng), rand_hash(rng), rand_hash(rng)
+    idx = hm.Index()
+    idx.add(old, "known", "e1", "v1")
+    idx.commit()
+    gen = idx.stats().generation
+    with idx.transaction() as tx:
+        assert tx.remove("e1", "known") == 1
+        tx.add(new, "known", "e1", "v2")
+        tx.set_threshold("known", "pdq", 12)
+        # the Index's own change set is another one: its commit publishes
+        # none of the transaction's changes
+        idx.add(other, "known", "e2")
+        idx.commit()
+        assert [m.entry_id for m in idx.query(old, radius=0)] == ["e1"]
+        assert idx.query(new, radius=0) == []
+    assert idx.stats().generation == gen + 2  # the shared commit, then the transaction's
+    assert idx.query(old, radius=0) == []
+    (m,) = idx.query(new)
+    assert (m.entry_id, m.labels, m.threshold) == ("e1", "v2", 12)
+    assert tx.closed
+
+
+def test_transaction_discarded_on_exception_and_close(tmp_path):
+    rng = random.Random(22)
+    h = rand_hash(rng)
+    idx = hm.Index()
+    with pytest.raises(RuntimeError):
+        with idx.transaction() as tx:
+            tx.add(h, "l", "x")
+            raise RuntimeError("give up")
+    idx.commit()
+    assert idx.query(h) == [] and len(idx) == 0
+    tx = idx.transaction()
+    assert tx.load_list(("pdq %s\n" % h).encode(), name="feed").added == 1
+    frames = [hm.Frame(i, float(i), (hm.Hash("pdq", bytes(rand_hash(rng)), quality=90),))
+              for i in range(3)]
+    assert tx.add_video(frames, "clip", "videos") == 3
+    assert tx.clear("feed") == 1  # the staged entry of the list
+    tx.commit()
+    assert len(idx) == 3 and idx.query(h) == []
+    # an index file loaded over the content cancels older transactions
+    tx.add(h, "l", "y")
+    path = tmp_path / "i.hmi"
+    idx.save(path)
+    idx.load(path)
+    with pytest.raises(hm.CancelledError, match="hm_index_load"):
+        tx.commit()
+    tx.close()
+    with pytest.raises(ValueError, match="closed"):
+        tx.add(h, "l", "z")
+    # closing the index closes its transactions
+    tx2 = idx.transaction()
+    idx.close()
+    assert tx2.closed
+
+
+def test_transaction_errors_are_its_own():
+    idx = hm.Index()
+    tx = idx.transaction()
+    with pytest.raises(hm.InvalidArgumentError, match="threshold 70 out of range"):
+        tx.set_threshold("l", "phash", 70)
+    with pytest.raises(hm.BadHashString, match="mem:1"):
+        tx.load_list(b"pdq zz\n", name="mem")
+    assert idx.stats().entries == 0
+    tx.close()

@@ -263,6 +263,47 @@ def test_queries_while_writing():
     assert len(idx) == 6000
 
 
+def test_transaction_replaces_atomically():
+    """An entry replaced in a transaction is never seen missing or doubled,
+    while another thread stages and commits through the Index's own change
+    set."""
+    rng = random.Random(14)
+    versions = [hm.Hash("pdq", "%064x" % rng.getrandbits(256)) for _ in range(2)]
+    noise = [hm.Hash("pdq", "%064x" % rng.getrandbits(256)) for _ in range(32)]
+    idx = hm.Index()
+    idx.add(versions[0], "l", "r")
+    idx.commit()
+    stop = threading.Event()
+    bad = []
+    checked = [0]
+
+    def reader():
+        while not stop.is_set():
+            hits = idx.query(versions, radius=0)
+            checked[0] += 1
+            if len(hits) != 1:
+                bad.append(len(hits))
+
+    def other_writer():
+        i = 0
+        while not stop.is_set():
+            idx.add(noise[i % 32], "l", "n%d" % (i % 32))
+            idx.commit()
+            i += 1
+
+    ts = [threading.Thread(target=reader) for _ in range(2)] + [threading.Thread(target=other_writer)]
+    for t in ts:
+        t.start()
+    for i in range(1, 150):
+        with idx.transaction() as tx:
+            assert tx.remove("r", "l") == 1
+            tx.add(versions[i % 2], "l", "r")
+    stop.set()
+    for t in ts:
+        t.join()
+    assert checked[0] > 0 and not bad
+
+
 def test_close_while_querying(big_index):
     """Closing an index that other threads are querying waits for them."""
     rng = random.Random(13)

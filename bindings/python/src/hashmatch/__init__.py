@@ -34,7 +34,8 @@ from ._errors import (BadHashString, CancelledError, CorruptIndexError, DecodeEr
 from ._hash import Hash, HashResult, ImageInfo  # noqa: E402
 from ._hasher import (Hasher, decode, default_hasher, find_content, hash, hash_bytes,  # noqa: E402
                       hash_file, hash_pixels)
-from ._index import (Index, IndexStats, ListInfo, LoadReport, Match, Snapshot)  # noqa: E402
+from ._index import (Index, IndexStats, ListInfo, LoadReport, Match, Snapshot,  # noqa: E402
+                     Transaction)
 from ._types import (Dihedral, FrameMode, HashType, ImageFormat, ListFormat,  # noqa: E402
                      PdqFlavour, Structure)
 from ._video import (Frame, VideoInfo, VideoMatch, VideoReader, format_vpdq,  # noqa: E402
@@ -58,7 +59,8 @@ __all__ = [
     "Hasher", "Hash", "HashResult", "ImageInfo", "HashType", "Dihedral", "PdqFlavour",
     "ImageFormat",
     # index
-    "Index", "Snapshot", "Match", "ListInfo", "LoadReport", "IndexStats", "Structure",
+    "Index", "Snapshot", "Transaction", "Match", "ListInfo", "LoadReport", "IndexStats",
+    "Structure",
     "ListFormat",
     # video
     "video_frames", "hash_video", "VideoReader", "Frame", "VideoInfo", "VideoMatch",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import builtins
+import contextlib
 import os
 import threading
-from typing import (Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence,
-                    Tuple, Union)
+import weakref
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional,
+                    Sequence, Tuple, Union)
 
 from ._errors import raise_for
 from ._handle import Handle
@@ -15,8 +17,8 @@ from ._native import ffi, lib
 from ._types import Dihedral, HashType, ListFormat, Structure, coerce_enum
 from ._video import Frame, VideoMatch, frames_to_c
 
-__all__ = ["Index", "Snapshot", "Match", "ListInfo", "LoadReport", "IndexStats",
-           "QueryInput", "ListRef"]
+__all__ = ["Index", "Snapshot", "Transaction", "Match", "ListInfo", "LoadReport",
+           "IndexStats", "QueryInput", "ListRef"]
 
 #: A list, by name (created when absent where that makes sense) or by id.
 ListRef = Union[str, int]
@@ -483,108 +485,48 @@ def _save_bytes(s: Any) -> bytes:
         lib.hm_free(data[0])
 
 
-class Index(_Queryable):
-    """Known hashes, grouped in lists, matched exactly and without locks.
+class _Calls(NamedTuple):
+    """The C calls of one kind of change set: the Index's shared one or a
+    Transaction's."""
 
-    Changes (``add``, ``remove``, ``load_list``, list settings) are *staged*
-    and become visible together at ``commit()``; queries see the last
-    commit.  Any number of threads may query while one adds and commits
-    (queries take no lock and release the GIL); writers are serialised
-    inside the index.
+    set_threshold: Callable[..., int]
+    set_enabled: Callable[..., int]
+    clear: Callable[..., int]
+    add: Callable[..., int]
+    remove: Callable[..., int]
+    commit: Callable[..., int]
+    load_list: Callable[..., int]
+    load_list_memory: Callable[..., int]
+    add_video: Callable[..., int]
+    errmsg: Callable[..., Any]
 
-    Lists have a name, a distance threshold per hash type (defaults: PDQ
-    31, pHash/dHash/aHash 10, MD5/SHA-256 exact) and an enabled flag.
-    Wherever a list is named, a string is its name (the list is created
-    when it does not exist yet) and an int is its id.
 
-    Args:
-        path: an index file to load (``Index.save``), or its bytes.
-        structures: search structures to build besides the scan, e.g.
-            ("mih",) (default) or ("mih", "bktree").
-        default_structure: what queries use by default ("auto").
-        max_line: longest hash-list line accepted, bytes (default 65536).
-        max_entries: most entries accepted (default 10**9).
-    """
+_INDEX_CALLS = _Calls(lib.hm_index_list_set_threshold, lib.hm_index_list_set_enabled,
+                      lib.hm_index_list_clear, lib.hm_index_add, lib.hm_index_remove,
+                      lib.hm_index_commit, lib.hm_index_load_list, lib.hm_index_load_list_memory,
+                      lib.hm_index_add_video, lib.hm_index_errmsg)
+_TXN_CALLS = _Calls(lib.hm_txn_list_set_threshold, lib.hm_txn_list_set_enabled,
+                    lib.hm_txn_list_clear, lib.hm_txn_add, lib.hm_txn_remove, lib.hm_txn_commit,
+                    lib.hm_txn_load_list, lib.hm_txn_load_list_memory, lib.hm_txn_add_video,
+                    lib.hm_txn_errmsg)
 
-    def __init__(self, path: Union[str, "os.PathLike[str]", bytes, None] = None, *,
-                 structures: Optional[Iterable[Union[Structure, str, int]]] = None,
-                 default_structure: Union[Structure, str, int, None] = None,
-                 max_line: Optional[int] = None, max_entries: Optional[int] = None) -> None:
-        p = ffi.new("hm_index **")
-        st = lib.hm_index_create(p)
+
+class _Writer:
+    """Staging methods, shared by Index (its change set, which every thread
+    shares) and Transaction (a change set of its own)."""
+
+    _calls: _Calls
+
+    def _index(self) -> "Index":  # pragma: no cover
+        raise NotImplementedError
+
+    def _writing(self) -> "contextlib.AbstractContextManager[Tuple[Any, Any]]":  # pragma: no cover
+        """Enter the index and the change set: (index pointer, target pointer)."""
+        raise NotImplementedError
+
+    def _check(self, target: Any, st: int) -> None:
         if st != lib.HM_OK:
-            raise_for(st)
-        self._handle = Handle(p[0], lib.hm_index_free, "the index")
-        self._ids: Dict[str, int] = {}
-        self._ids_lock = threading.Lock()
-        if structures is not None:
-            mask = 0
-            for s in structures:
-                mask |= 1 << int(coerce_enum(Structure, s, "structure"))
-            self._set(lib.HM_INDEX_STRUCTURES, mask)
-        if default_structure is not None:
-            self._set(lib.HM_INDEX_DEFAULT_STRUCTURE,
-                      coerce_enum(Structure, default_structure, "structure"))
-        if max_line is not None:
-            self._set(lib.HM_INDEX_MAX_LINE, max_line)
-        if max_entries is not None:
-            self._set(lib.HM_INDEX_MAX_ENTRIES, max_entries)
-        if path is not None:
-            self.load(path)
-
-    # ---- plumbing -------------------------------------------------------------
-
-    def _query_call(self) -> Tuple[Handle, Callable[..., int]]:
-        return self._handle, lib.hm_index_query
-
-    def _video_call(self) -> Tuple[Handle, Callable[..., int]]:
-        return self._handle, lib.hm_index_match_video
-
-    def _check(self, idx: Any, st: int) -> None:
-        if st != lib.HM_OK:
-            raise_for(st, lib.hm_index_errmsg(idx))
-
-    def _set(self, p: int, v: int) -> None:
-        with self._handle as idx:
-            self._check(idx, lib.hm_index_set(idx, p, int(v)))
-
-    def _list_id(self, idx: Any, ref: ListRef, create: bool = True) -> Optional[int]:
-        if isinstance(ref, int) and not isinstance(ref, bool):
-            return ref
-        if not isinstance(ref, str):
-            raise TypeError("a list is named by a str or an int id, not %s"
-                            % type(ref).__name__)
-        lid = self._ids.get(ref)
-        if lid is not None:
-            return lid
-        if not create:
-            sp = ffi.new("hm_snapshot **")
-            self._check(idx, lib.hm_index_acquire(idx, sp))
-            try:
-                return _snapshot_find(sp[0], ref)
-            finally:
-                lib.hm_snapshot_release(sp[0])
-        out = ffi.new("uint32_t *")
-        self._check(idx, lib.hm_index_list(idx, _b(ref, "list name"), out))
-        with self._ids_lock:
-            self._ids[ref] = int(out[0])
-        return int(out[0])
-
-    def close(self) -> None:
-        """Free the index now (after queries in progress finish).  Snapshots
-        still held stay valid."""
-        self._handle.close()
-
-    @property
-    def closed(self) -> bool:
-        """Whether ``close()`` was called."""
-        return self._handle.closed
-
-    def __enter__(self) -> "Index":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+            raise_for(st, self._calls.errmsg(target))
 
     # ---- lists ------------------------------------------------------------------
 
@@ -593,8 +535,8 @@ class Index(_Queryable):
         """The id of list ``name``, created (enabled, default thresholds) when
         absent; optionally set its thresholds (``{"pdq": 20, "phash": 8}``;
         None restores a default) and enabled flag.  Staged until commit."""
-        with self._handle as idx:
-            lid = self._list_id(idx, name)
+        with self._writing() as (idx, _):
+            lid = self._index()._list_id(idx, name)
         assert lid is not None
         for t, v in (thresholds or {}).items():
             self.set_threshold(lid, t, v)
@@ -607,31 +549,26 @@ class Index(_Queryable):
         """Set a list's distance threshold for one hash type (``type`` None:
         every type); ``threshold`` None restores the default.  Staged."""
         t = 0 if type is None else int(HashType.coerce(type))
-        with self._handle as idx:
-            lid = self._list_id(idx, list)
-            self._check(idx, lib.hm_index_list_set_threshold(
-                idx, lid, t, -1 if threshold is None else int(threshold)))
+        with self._writing() as (idx, w):
+            lid = self._index()._list_id(idx, list)
+            self._check(w, self._calls.set_threshold(
+                w, lid, t, -1 if threshold is None else int(threshold)))
 
     def set_enabled(self, list: ListRef, enabled: bool) -> None:
         """Enable or disable a list (disabled lists never match unless a query
         includes them).  Staged."""
-        with self._handle as idx:
-            lid = self._list_id(idx, list)
-            self._check(idx, lib.hm_index_list_set_enabled(idx, lid, 1 if enabled else 0))
+        with self._writing() as (idx, w):
+            lid = self._index()._list_id(idx, list)
+            self._check(w, self._calls.set_enabled(w, lid, 1 if enabled else 0))
 
     def clear(self, list: ListRef) -> int:
         """Remove every entry of a list (the list and its settings stay).
         Returns the number removed.  Staged."""
         n = ffi.new("uint64_t *")
-        with self._handle as idx:
-            lid = self._list_id(idx, list)
-            self._check(idx, lib.hm_index_list_clear(idx, lid, n))
+        with self._writing() as (idx, w):
+            lid = self._index()._list_id(idx, list)
+            self._check(w, self._calls.clear(w, lid, n))
         return int(n[0])
-
-    def lists(self) -> List[ListInfo]:
-        """Every list as of the last commit, by id."""
-        with self.snapshot() as s:
-            return s.lists()
 
     # ---- entries ----------------------------------------------------------------
 
@@ -649,18 +586,18 @@ class Index(_Queryable):
             raise TypeError("add takes a Hash or a HashResult, not %s" % type(hash).__name__)
         eid = _b(entry_id, "entry_id")
         lab = _b(labels, "labels")
-        with self._handle as idx:
-            lid = self._list_id(idx, list)
+        with self._writing() as (idx, w):
+            lid = self._index()._list_id(idx, list)
             for h in hashes:
-                self._check(idx, lib.hm_index_add(idx, lid, h._cstruct(), eid, lab))
+                self._check(w, self._calls.add(w, lid, h._cstruct(), eid, lab))
 
     def add_many(self, entries: Iterable[Union[Hash, Tuple[Any, ...]]],
                  list: ListRef = "default", labels: Optional[str] = None) -> int:
         """Stage many entries: each a Hash or a tuple (hash, entry_id) or
         (hash, entry_id, labels).  Returns the number of items staged."""
         n = 0
-        with self._handle as idx:
-            lid = self._list_id(idx, list)
+        with self._writing() as (idx, w):
+            lid = self._index()._list_id(idx, list)
             for e in entries:
                 if isinstance(e, Hash):
                     h, eid, lab = e, None, labels
@@ -669,8 +606,8 @@ class Index(_Queryable):
                     lab = e[2] if len(e) > 2 else labels
                 if not isinstance(h, Hash):
                     raise TypeError("entries hold Hash objects, not %s" % type(h).__name__)
-                self._check(idx, lib.hm_index_add(idx, lid, h._cstruct(),
-                                                  _b(eid, "entry_id"), _b(lab, "labels")))
+                self._check(w, self._calls.add(w, lid, h._cstruct(), _b(eid, "entry_id"),
+                                               _b(lab, "labels")))
                 n += 1
         return n
 
@@ -679,21 +616,21 @@ class Index(_Queryable):
         in every list).  Returns how many entries that removes; an id that is
         not there is not an error."""
         n = ffi.new("uint64_t *")
-        with self._handle as idx:
+        with self._writing() as (idx, w):
             if list is None:
                 lid: Optional[int] = lib.HM_ALL_LISTS
             else:
-                lid = self._list_id(idx, list, create=False)
+                lid = self._index()._list_id(idx, list, create=False)
                 if lid is None:
                     return 0
-            self._check(idx, lib.hm_index_remove(idx, lid, _b(entry_id, "entry_id"), n))
+            self._check(w, self._calls.remove(w, lid, _b(entry_id, "entry_id"), n))
         return int(n[0])
 
     def commit(self) -> None:
         """Publish every staged change as a new snapshot, atomically.  Queries
         already running finish on the snapshot they started with."""
-        with self._handle as idx:
-            self._check(idx, lib.hm_index_commit(idx))
+        with self._writing() as (_, w):
+            self._check(w, self._calls.commit(w))
 
     # ---- hash lists ---------------------------------------------------------------
 
@@ -748,18 +685,175 @@ class Index(_Queryable):
         o.on_error = ffi.addressof(lib, "hmpy_list_error")
         o.user = handle
         rep = ffi.new("hm_list_load_report *")
-        with self._handle as idx:
+        with self._writing() as (_, w):
             if isinstance(source, (str, os.PathLike)):
-                st = lib.hm_index_load_list(idx, os.fsencode(source), o, rep)
+                st = self._calls.load_list(w, os.fsencode(source), o, rep)
             else:
                 buf = ffi.from_buffer(source)
-                st = lib.hm_index_load_list_memory(idx, buf, len(buf),
-                                                   _b(name or "memory", "name"), o, rep)
-            self._check(idx, st)
+                st = self._calls.load_list_memory(w, buf, len(buf),
+                                                  _b(name or "memory", "name"), o, rep)
+            self._check(w, st)
         return LoadReport(int(rep.lines), int(rep.added), int(rep.duplicates),
                           int(rep.rejected), int(rep.unsupported), int(rep.negative),
                           ListFormat(rep.format), int(rep.first_bad_line), sink.items,
                           int(rep.unknown_type))
+
+    # ---- video -----------------------------------------------------------------------
+
+    def add_video(self, frames: Iterable[Frame], video_id: str, list: ListRef = "default",
+                  labels: Optional[str] = None) -> int:
+        """Stage the frames of a known video (from ``VideoReader`` or parsed
+        vPDQ text) as entries of ``list`` with entry id ``video_id``: PDQ
+        hashes of quality >= 50, identical hashes once, each keeping its
+        frame time.  Returns the frames kept.  Visible after ``commit()``."""
+        arr, n = frames_to_c(frames)
+        out = ffi.new("size_t *")
+        with self._writing() as (idx, w):
+            lid = self._index()._list_id(idx, list)
+            self._check(w, self._calls.add_video(w, lid, arr, n, _b(video_id, "video_id"),
+                                                 _b(labels, "labels"), out))
+        return int(out[0])
+
+
+class Index(_Queryable, _Writer):
+    """Known hashes, grouped in lists, matched exactly and without locks.
+
+    Changes (``add``, ``remove``, ``load_list``, list settings) are *staged*
+    and become visible together at ``commit()``; queries see the last
+    commit.  Any number of threads may query while one adds and commits
+    (queries take no lock and release the GIL); writers are serialised
+    inside the index.  The Index's staging methods share one change set
+    among all threads, so ``commit()`` publishes whatever any thread
+    staged; a writer whose changes must appear together and alone uses a
+    ``transaction()``.
+
+    Lists have a name, a distance threshold per hash type (defaults: PDQ
+    31, pHash/dHash/aHash 10, MD5/SHA-256 exact) and an enabled flag.
+    Wherever a list is named, a string is its name (the list is created
+    when it does not exist yet) and an int is its id.
+
+    Args:
+        path: an index file to load (``Index.save``), or its bytes.
+        structures: search structures to build besides the scan, e.g.
+            ("mih",) (default) or ("mih", "bktree").
+        default_structure: what queries use by default ("auto").
+        max_line: longest hash-list line accepted, bytes (default 65536).
+        max_entries: most entries accepted (default 10**9).
+    """
+
+    _calls = _INDEX_CALLS
+
+    def __init__(self, path: Union[str, "os.PathLike[str]", bytes, None] = None, *,
+                 structures: Optional[Iterable[Union[Structure, str, int]]] = None,
+                 default_structure: Union[Structure, str, int, None] = None,
+                 max_line: Optional[int] = None, max_entries: Optional[int] = None) -> None:
+        p = ffi.new("hm_index **")
+        st = lib.hm_index_create(p)
+        if st != lib.HM_OK:
+            raise_for(st)
+        self._handle = Handle(p[0], lib.hm_index_free, "the index")
+        self._ids: Dict[str, int] = {}
+        self._ids_lock = threading.Lock()
+        self._txns: "weakref.WeakSet[Transaction]" = weakref.WeakSet()
+        self._txns_lock = threading.Lock()
+        if structures is not None:
+            mask = 0
+            for s in structures:
+                mask |= 1 << int(coerce_enum(Structure, s, "structure"))
+            self._set(lib.HM_INDEX_STRUCTURES, mask)
+        if default_structure is not None:
+            self._set(lib.HM_INDEX_DEFAULT_STRUCTURE,
+                      coerce_enum(Structure, default_structure, "structure"))
+        if max_line is not None:
+            self._set(lib.HM_INDEX_MAX_LINE, max_line)
+        if max_entries is not None:
+            self._set(lib.HM_INDEX_MAX_ENTRIES, max_entries)
+        if path is not None:
+            self.load(path)
+
+    # ---- plumbing -------------------------------------------------------------
+
+    def _query_call(self) -> Tuple[Handle, Callable[..., int]]:
+        return self._handle, lib.hm_index_query
+
+    def _video_call(self) -> Tuple[Handle, Callable[..., int]]:
+        return self._handle, lib.hm_index_match_video
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[Tuple[Any, Any]]:
+        with self._handle as idx:
+            yield idx, idx
+
+    def _set(self, p: int, v: int) -> None:
+        with self._handle as idx:
+            self._check(idx, lib.hm_index_set(idx, p, int(v)))
+
+    def _list_id(self, idx: Any, ref: ListRef, create: bool = True) -> Optional[int]:
+        if isinstance(ref, int) and not isinstance(ref, bool):
+            return ref
+        if not isinstance(ref, str):
+            raise TypeError("a list is named by a str or an int id, not %s"
+                            % type(ref).__name__)
+        lid = self._ids.get(ref)
+        if lid is not None:
+            return lid
+        if not create:
+            sp = ffi.new("hm_snapshot **")
+            self._check(idx, lib.hm_index_acquire(idx, sp))
+            try:
+                return _snapshot_find(sp[0], ref)
+            finally:
+                lib.hm_snapshot_release(sp[0])
+        out = ffi.new("uint32_t *")
+        self._check(idx, lib.hm_index_list(idx, _b(ref, "list name"), out))
+        with self._ids_lock:
+            self._ids[ref] = int(out[0])
+        return int(out[0])
+
+    def _index(self) -> "Index":
+        return self
+
+    def close(self) -> None:
+        """Free the index now (after queries in progress finish).  Snapshots
+        still held stay valid; its open transactions are discarded."""
+        with self._txns_lock:
+            txns = builtins.list(self._txns)
+        for tx in txns:
+            tx.close()
+        self._handle.close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` was called."""
+        return self._handle.closed
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def lists(self) -> List[ListInfo]:
+        """Every list as of the last commit, by id."""
+        with self.snapshot() as s:
+            return s.lists()
+
+    def transaction(self) -> "Transaction":
+        """A change set of this writer's own: what it stages is published by
+        its ``commit()`` alone, in one snapshot, never half done by another
+        thread's commit (the Index's own methods share one change set among
+        all threads).  As a context manager it commits when the block ends
+        normally and discards its changes when it raises::
+
+            with idx.transaction() as tx:
+                tx.remove("e1", "known")
+                tx.add(new_hash, "known", "e1")
+
+        It must be used by one thread at a time."""
+        tx = Transaction(self)
+        with self._txns_lock:
+            self._txns.add(tx)
+        return tx
 
     # ---- persistence ---------------------------------------------------------------
 
@@ -815,19 +909,57 @@ class Index(_Queryable):
         """Live entries as of the last commit."""
         return self.stats().entries
 
-    # ---- video -----------------------------------------------------------------------
 
-    def add_video(self, frames: Iterable[Frame], video_id: str, list: ListRef = "default",
-                  labels: Optional[str] = None) -> int:
-        """Stage the frames of a known video (from ``VideoReader`` or parsed
-        vPDQ text) as entries of ``list`` with entry id ``video_id``: PDQ
-        hashes of quality >= 50, identical hashes once, each keeping its
-        frame time.  Returns the frames kept.  Visible after ``commit()``."""
-        arr, n = frames_to_c(frames)
-        out = ffi.new("size_t *")
-        with self._handle as idx:
-            lid = self._list_id(idx, list)
-            self._check(idx, lib.hm_index_add_video(idx, lid, arr, n, _b(video_id, "video_id"),
-                                                    _b(labels, "labels"), out))
-        return int(out[0])
+class Transaction(_Writer):
+    """A change set of one writer (``Index.transaction()``): ``add``,
+    ``remove``, ``clear``, ``load_list``, ``add_video`` and the list
+    settings stage into it, as the Index's methods of the same names do
+    into the Index's shared change set; ``commit()`` publishes them together
+    in one snapshot, without any other writer's changes mixed in.
 
+    Staging checks duplicates and counts removals against the snapshot
+    current at the first change; the commit applies the changes, in order,
+    to whatever is current then (what other writers committed meanwhile
+    stays).  After ``commit()`` the transaction is empty and may be used
+    again; ``close()`` (or leaving a ``with`` block by an exception)
+    discards what is staged.  After ``Index.load()`` a transaction begun
+    before raises ``CancelledError``.
+    """
+
+    _calls = _TXN_CALLS
+
+    def __init__(self, index: Index) -> None:
+        self._idx = index
+        p = ffi.new("hm_txn **")
+        with index._handle as idx:
+            st = lib.hm_txn_begin(idx, p)
+        if st != lib.HM_OK:
+            raise_for(st)
+        self._handle = Handle(p[0], lib.hm_txn_free, "the transaction")
+
+    def _index(self) -> Index:
+        return self._idx
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[Tuple[Any, Any]]:
+        with self._idx._handle as idx, self._handle as txn:
+            yield idx, txn
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` was called."""
+        return self._handle.closed
+
+    def close(self) -> None:
+        """Discard what is staged and free the transaction."""
+        self._handle.close()
+
+    def __enter__(self) -> "Transaction":
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        try:
+            if exc_type is None:
+                self.commit()
+        finally:
+            self.close()

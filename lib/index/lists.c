@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Lists: the registry of names and ids, the defaults and ranges of their
+ * settings, and the text rules of list names, entry ids and labels.
+ *
+ * A list gets its id when it is first named (hm_index_list, or a line of a
+ * hash list) and keeps it; it appears, empty and with default settings,
+ * in the next snapshot any commit publishes.  Its settings and entries are
+ * changed through change sets (changes.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "index_internal.h"
+#include "../common/utf8.h"
+
+/* ---- settings ----------------------------------------------------------------- */
+
+int hm_ix_default_threshold(int type) {
+    switch (type) {
+    case HM_HASH_PDQ: return HM_DEFAULT_PDQ_THRESHOLD;
+    case HM_HASH_PHASH:
+    case HM_HASH_DHASH:
+    case HM_HASH_AHASH: return HM_DEFAULT_64BIT_THRESHOLD;
+    default: return 0; /* digests match exactly */
+    }
+}
+
+int hm_ix_threshold_ok(int type, int threshold) {
+    const int exact = type == HM_HASH_MD5 || type == HM_HASH_SHA256;
+    return threshold >= -1 && threshold <= (exact ? 0 : (int)hm_hash_bits(type));
+}
+
+void hm_ix_list_rec_settle(hm_list_rec *rec) {
+    rec->thr[0] = rec->thr_set[0] = -1;
+    for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
+        rec->thr[t] = (int16_t)(rec->thr_set[t] < 0 ? hm_ix_default_threshold(t)
+                                                    : rec->thr_set[t]);
+}
+
+void hm_ix_list_rec_init(hm_list_rec *rec) {
+    memset(rec, 0, sizeof *rec);
+    rec->enabled = 1;
+    for (int t = 0; t <= HM_HASH_TYPE_MAX; t++) rec->thr_set[t] = -1;
+    hm_ix_list_rec_settle(rec);
+}
+
+/* ---- text rules ------------------------------------------------------------------ */
+
+int hm_ix_valid_text(const char *s, size_t max, int allow_empty) {
+    size_t n = 0;
+    for (; s[n]; n++) {
+        unsigned char c = (unsigned char)s[n];
+        if (c < 0x20 || c == 0x7f || n >= max) return 0;
+    }
+    return allow_empty || n > 0;
+}
+
+int hm_ix_valid_utf8_text(const char *s, size_t max, int allow_empty) {
+    return hm_ix_valid_text(s, max, allow_empty) &&
+           hm_utf8_invalid_at(s, strlen(s)) == strlen(s);
+}
+
+int hm_ix_valid_list_name(const char *name) {
+    return hm_ix_valid_utf8_text(name, HM_MAX_NAME, 0);
+}
+
+/* ---- the registry ------------------------------------------------------------------ */
+
+hm_names *hm_ix_names_new(void) {
+    hm_names *nm = calloc(1, sizeof *nm);
+    if (nm) atomic_init(&nm->refs, 1);
+    return nm;
+}
+
+void hm_ix_names_unref(hm_names *nm) {
+    if (!nm || atomic_fetch_sub_explicit(&nm->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    for (size_t c = 0; c < sizeof nm->chunks / sizeof nm->chunks[0]; c++) {
+        if (!nm->chunks[c]) continue;
+        for (int i = 0; i < HM_LIST_CHUNK; i++) free(nm->chunks[c][i].name);
+        free(nm->chunks[c]);
+    }
+    free(nm);
+}
+
+int hm_ix_list_locked(hm_writer *w, const char *name, uint32_t *id) {
+    hm_index *idx = w->idx;
+    if (!name || !hm_ix_valid_list_name(name))
+        return hm_fail(w->err, HM_E_INVALID_ARGUMENT,
+                       "list names are 1 to %d bytes of UTF-8 without control "
+                       "characters",
+                       HM_MAX_NAME);
+    for (uint32_t l = 0; l < idx->nlists; l++)
+        if (strcmp(hm_list_core_of(idx->names, l)->name, name) == 0) {
+            *id = l;
+            return HM_OK;
+        }
+    if (idx->nlists >= HM_MAX_LISTS)
+        return hm_fail(w->err, HM_E_LIMIT, "too many lists (at most %d)", HM_MAX_LISTS);
+    const uint32_t l = idx->nlists;
+    hm_list_core **chunk = &idx->names->chunks[l / HM_LIST_CHUNK];
+    if (!*chunk && !(*chunk = calloc(HM_LIST_CHUNK, sizeof **chunk)))
+        return hm_fail(w->err, HM_E_NO_MEMORY, "out of memory");
+    hm_list_core *core = &(*chunk)[l % HM_LIST_CHUNK];
+    char *copy = strdup(name);
+    if (!copy) return hm_fail(w->err, HM_E_NO_MEMORY, "out of memory");
+    free(core->name); /* left by a rolled-back load */
+    core->name = copy;
+    atomic_store_explicit(&core->hits, 0, memory_order_relaxed);
+    idx->nlists++;
+    *id = l;
+    return HM_OK;
+}
+
+hm_status hm_index_list(hm_index *idx, const char *name, uint32_t *list) {
+    hm_writer w;
+    int st;
+    if (!list) return HM_E_INVALID_ARGUMENT;
+    if ((st = hm_ix_write_index(idx, &w)) != HM_OK) return st;
+    return hm_ix_write_end(&w, hm_ix_list_locked(&w, name, list));
+}
