@@ -20,7 +20,7 @@
 #include "hashmatch.h"
 #include "test_util.h"
 
-static const char *const kIsaName[HM_PDQ_ISA_COUNT] = {"portable", "avx2",
+static const char *const kIsaName[HM_ISA_COUNT] = {"portable", "avx2",
                                                        "avx512"};
 
 typedef struct image {
@@ -52,8 +52,8 @@ static int same(const hm_pdq_dct *a, const hm_pdq_dct *b) {
 static int compare_sets(const char *what, const image *im, int flavour,
                         hm_pdq_dct *ref) {
     int sets = 1;
-    CHECK(run(HM_PDQ_ISA_PORTABLE, im, flavour, ref));
-    for (int isa = 1; isa < HM_PDQ_ISA_COUNT; isa++) {
+    CHECK(run(HM_ISA_PORTABLE, im, flavour, ref));
+    for (int isa = 1; isa < HM_ISA_COUNT; isa++) {
         hm_pdq_dct got;
         if (!hm_pdq_isa_available(isa)) continue;
         sets++;
@@ -166,12 +166,12 @@ int main(int argc, char **argv) {
     const char *root = argc > 1 ? argv[1] : HM_TEST_DATA "/pdq-reference";
     hm_hasher *h = NULL;
     int sets = 0;
-    for (int isa = 0; isa < HM_PDQ_ISA_COUNT; isa++)
+    for (int isa = 0; isa < HM_ISA_COUNT; isa++)
         if (hm_pdq_isa_available(isa)) {
             printf("kernel set available: %s\n", kIsaName[isa]);
             sets++;
         }
-    CHECK(hm_pdq_isa_available(HM_PDQ_ISA_PORTABLE));
+    CHECK(hm_pdq_isa_available(HM_ISA_PORTABLE));
     CHECK_INT(hm_hasher_create(&h), HM_OK);
     reference_dir(h, root);
     hm_hasher_free(h);

@@ -151,3 +151,14 @@ void hm_turn_image(const uint8_t *src, uint32_t w, uint32_t h, size_t stride,
                    src + (size_t)sy * stride + (size_t)sx * (size_t)bpp, (size_t)bpp);
         }
 }
+
+/* ---- instruction sets ---------------------------------------------------- */
+
+int hm_isa_best(void) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return HM_ISA_AVX512;
+    if (__builtin_cpu_supports("avx2")) return HM_ISA_AVX2;
+#endif
+    return HM_ISA_PORTABLE;
+}

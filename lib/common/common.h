@@ -80,6 +80,15 @@ void hm_turn_image(const uint8_t *src, uint32_t w, uint32_t h, size_t stride,
 #define HM_CLONES_POPCNT
 #endif
 
+/* Hand-vectorised float kernels (PDQ's filter, TMK's scores) are written
+ * once and compiled per instruction set; every set gives the same bits.
+ * HM_INLINE marks the bodies inlined into each set's wrapper, so that
+ * they are compiled for that set. */
+#define HM_INLINE static inline __attribute__((always_inline))
+enum { HM_ISA_PORTABLE, HM_ISA_AVX2, HM_ISA_AVX512 /* AVX-512F */, HM_ISA_COUNT };
+/* The best set this build and CPU run. */
+int hm_isa_best(void);
+
 /* Overflow-checked size_t multiplication: returns 0 on overflow. */
 static inline int hm_mul_ok(size_t a, size_t b, size_t *out) {
     if (a != 0 && b > SIZE_MAX / a) return 0;

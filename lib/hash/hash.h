@@ -12,6 +12,11 @@ typedef struct hm_pdq_dct {
     int degenerate; /* image side < 5: all-zero hash, quality 0 */
 } hm_pdq_dct;
 
+/* PDQF, TMK's frame feature: the 16x16 DCT of a 64x64 RGB24 image's
+ * float luma, as PDQ computes it for an image already 64x64 (no filter,
+ * no quality).  Rows `stride` bytes apart. */
+void hm_pdqf(const uint8_t *rgb, size_t stride, float out[16][16]);
+
 /* Hash bits of dihedral variant `variant` (an hm_dihedral) of a PDQ DCT. */
 void hm_pdq_hash(const hm_pdq_dct *d, int variant, hm_hash *out);
 

@@ -50,9 +50,6 @@ static int g_isa_best; /* the best kernel set this CPU runs */
 #define LANES 16
 typedef float vlane __attribute__((vector_size(LANES * sizeof(float))));
 
-/* Functions that must be inlined into each instruction-set wrapper, so
- * that they are compiled for that set. */
-#define HM_INLINE static inline __attribute__((always_inline))
 
 static int round_up(int n, int m) { return (n + m - 1) / m * m; }
 
@@ -495,11 +492,11 @@ PDQ_LUMA(avx2, HM_AVX2)
 PDQ_KERNELS(avx512, HM_AVX512)
 #endif
 
-static const pdq_isa kIsa[HM_PDQ_ISA_COUNT] = {
-    [HM_PDQ_ISA_PORTABLE] = PDQ_ISA(c),
+static const pdq_isa kIsa[HM_ISA_COUNT] = {
+    [HM_ISA_PORTABLE] = PDQ_ISA(c),
 #ifdef PDQ_X86
-    [HM_PDQ_ISA_AVX2] = PDQ_ISA(avx2),
-    [HM_PDQ_ISA_AVX512] = PDQ_ISA(avx512),
+    [HM_ISA_AVX2] = PDQ_ISA(avx2),
+    [HM_ISA_AVX512] = PDQ_ISA(avx512),
 #endif
 };
 
@@ -514,11 +511,7 @@ __attribute__((constructor)) static void hm_pdq_init(void) {
             g_dct[i][j] = g_dct_t[j][i] =
                 (float)(scale * cos((M_PI / 2 / 64.0) * (i + 1) * (2 * j + 1)));
     g_dct_ready = 1;
-#ifdef PDQ_X86
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) g_isa_best = HM_PDQ_ISA_AVX512;
-    else if (__builtin_cpu_supports("avx2")) g_isa_best = HM_PDQ_ISA_AVX2;
-#endif
+    g_isa_best = hm_isa_best();
 }
 
 /* ---- row and column passes -------------------------------------------- */
@@ -859,6 +852,13 @@ int hm_pdq_stream_finish(hm_pdq_stream *s, hm_pdq_dct *out) {
     out->quality = quality_metric((const float(*)[64])s->buf64);
     s->isa->dct((const float(*)[64])s->buf64, out->c);
     return HM_OK;
+}
+
+void hm_pdqf(const uint8_t *rgb, size_t stride, float out[16][16]) {
+    const pdq_isa *isa = &kIsa[g_isa_best];
+    _Alignas(64) float luma[64][64];
+    for (int y = 0; y < 64; y++) isa->luma(rgb + (size_t)y * stride, 64, luma[y]);
+    isa->dct((const float(*)[64])luma, out);
 }
 
 /* The k-th smallest of a[0..n-1] (reordered), the value sorting would

@@ -12,15 +12,8 @@ typedef struct hm_pdq_stream hm_pdq_stream;
 int hm_pdq_stream_create(int in_w, int in_h, int flavour,
                          hm_pdq_stream **out);
 
-/* Kernel sets (instruction sets) of the filter; every one gives the same
- * bits.  Internal, for tests that compare them: not exported. */
-enum {
-    HM_PDQ_ISA_PORTABLE,
-    HM_PDQ_ISA_AVX2,
-    HM_PDQ_ISA_AVX512, /* AVX-512F */
-    HM_PDQ_ISA_COUNT
-};
-/* 1 when this build and CPU run kernel set `isa`. */
+/* 1 when this build and CPU run kernel set `isa` (an HM_ISA_*: every
+ * one gives the same bits; for tests that compare them). */
 int hm_pdq_isa_available(int isa);
 /* As hm_pdq_stream_create, with kernel set `isa` (HM_E_INVALID_ARGUMENT
  * when it is not available). */
