@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TMK+PDQF video hashes (internal interface), computed, stored and scored
+ * bit for bit as Meta's reference tools do (facebook/ThreatExchange tmk/;
+ * facts in docs/tmk.md):
+ *  - tmk.c: the frame feature (PDQF) and the aggregation over frames;
+ *  - tmk_file.c: the .tmk file, read and written, and its base64 form;
+ *  - tmk_score.c: level-1 and level-2 scores;
+ *  - tmk_video.c: a video to its TMK (frames as the ffmpeg tool makes
+ *    them: lib/video/cli_frames.c).
+ */
+#ifndef HM_TMK_H
+#define HM_TMK_H
+
+#include "../common/common.h"
+
+/* The one set of parameters TMK+PDQF files use (the reference's Poullot
+ * periods and Fourier coefficients, 15 frames per second, 64x64 frames,
+ * PDQ's 256 DCT coefficients per frame). */
+#define HM_TMK_FPS 15
+#define HM_TMK_FRAME_SIDE 64
+#define HM_TMK_DIM 256
+#define HM_TMK_PERIODS 4
+#define HM_TMK_COEFFS 32
+extern const int32_t hm_tmk_periods[HM_TMK_PERIODS];
+extern const float hm_tmk_coeffs[HM_TMK_COEFFS];
+
+/* The .tmk file: a 32-byte header, the periods, the coefficients, the
+ * pure-average feature (level 1 needs the file up to there), then the
+ * cosine and sine features (level 2).  Little-endian int32 and float32. */
+#define HM_TMK_HEADER_SIZE 32
+#define HM_TMK_LEVEL1_SIZE \
+    (HM_TMK_HEADER_SIZE + 4 * (HM_TMK_PERIODS + HM_TMK_COEFFS + HM_TMK_DIM)) /* 1,200 */
+#define HM_TMK_FILE_SIZE \
+    (HM_TMK_LEVEL1_SIZE + 2 * 4 * HM_TMK_PERIODS * HM_TMK_COEFFS * HM_TMK_DIM) /* 263,344 */
+
+/* A TMK+PDQF hash: what a .tmk file holds beyond its fixed parameters. */
+typedef struct hm_tmk {
+    int32_t frames;                                      /* frame features aggregated */
+    float avg[HM_TMK_DIM];                               /* pure average */
+    float cos[HM_TMK_PERIODS][HM_TMK_COEFFS][HM_TMK_DIM]; /* [period][j] */
+    float sin[HM_TMK_PERIODS][HM_TMK_COEFFS][HM_TMK_DIM];
+} hm_tmk;
+
+/* ---- computing (tmk.c) -------------------------------------------------- */
+
+/* Start aggregating into t (zeroed). */
+void hm_tmk_begin(hm_tmk *t);
+/* One more frame: its PDQF feature from a packed 64x64 RGB24 frame. */
+void hm_tmk_add_frame(hm_tmk *t, const uint8_t *rgb);
+/* One more frame feature (frame number t->frames). */
+void hm_tmk_add_feature(hm_tmk *t, const float f[HM_TMK_DIM]);
+/* After the last frame: the average and the normalisations. */
+void hm_tmk_finish(hm_tmk *t);
+
+/* ---- files (tmk_file.c) ------------------------------------------------- */
+
+/* The .tmk bytes of t (HM_TMK_FILE_SIZE of them). */
+void hm_tmk_write(const hm_tmk *t, uint8_t *out);
+/* Read a .tmk file of `size` bytes, checked field by field: exactly
+ * HM_TMK_FILE_SIZE bytes, the magics, the parameters above, a frame
+ * count >= 0, every float finite, the average within what 8-bit frames
+ * can give and each cosine and sine feature of the norm the aggregation
+ * gives it (0 or the square root of its coefficient).  HM_OK, or
+ * HM_E_PARSE with the first fault in err. */
+int hm_tmk_read(const void *buf, size_t size, hm_tmk *t, hm_err *err);
+/* The level-1 part only: the first HM_TMK_LEVEL1_SIZE bytes (`size` may
+ * be larger, the rest is not read), the same checks. */
+int hm_tmk_read_level1(const void *buf, size_t size, int32_t *frames, float avg[HM_TMK_DIM],
+                       hm_err *err);
+/* Base64 of the file (TCAP's form): hm_tmk_base64_len() characters and a
+ * NUL into out; and back (`len` characters), checked as hm_tmk_read does.
+ * HM_E_NO_MEMORY when the file's bytes cannot be had. */
+size_t hm_tmk_base64_len(void);
+int hm_tmk_write_base64(const hm_tmk *t, char *out, hm_err *err);
+int hm_tmk_read_base64(const char *text, size_t len, hm_tmk *t, hm_err *err);
+
+/* ---- scores (tmk_score.c) ----------------------------------------------- */
+
+/* Level 1: cosine similarity of the pure averages, as the reference's
+ * float arithmetic gives it (0 when either is all zero: the reference
+ * gives 0 when both are and NaN when one is). */
+float hm_tmk_level1(const float a[HM_TMK_DIM], const float b[HM_TMK_DIM]);
+/* Level 2: the best time-shift match over every offset of every period,
+ * normalised so that a hash scores 1 against itself. */
+float hm_tmk_level2(const hm_tmk *a, const hm_tmk *b);
+/* Level 2 with a kernel set (0 portable, 1 AVX2, 2 AVX-512F); -1 when
+ * this CPU lacks it.  For the tests, which compare the sets. */
+float hm_tmk_level2_isa(const hm_tmk *a, const hm_tmk *b, int isa);
+
+/* ---- videos (tmk_video.c) ----------------------------------------------- */
+
+/* The TMK of a video (a file when path is set, else `size` bytes at
+ * data), under the video limits of opts (NULL: the defaults; mode, types
+ * and the frame options are ignored: TMK reads every frame as the ffmpeg
+ * tool prints them at 15 fps and 64x64).  Errors as hm_video_open_file's
+ * and hm_video_next's, messages in the hasher.  HM_E_DECODE when the
+ * video gives no frame at all. */
+int hm_tmk_hash_video(hm_hasher *h, const char *path, const void *data, size_t size,
+                      const hm_video_opts *opts, hm_tmk *out);
+
+#endif
