@@ -11,7 +11,7 @@
  * incremental recurrence in float from alpha = 2 sin^2(delta / 2) and
  * beta = sin(delta) (double sines of the float delta, rounded to float).
  * Those two depend only on the offset and the period, so they are
- * tabulated once (31,542 offsets, 250 KB); the sweep then runs LANES
+ * tabulated once (31,542 offsets, 250 KB); the sweep then runs 16 to 128
  * offsets at once, one per vector lane, each lane doing the reference's
  * float operations in its order, so every K is the reference's to the
  * bit, as is their maximum.  The kernel is written once with vector
@@ -23,9 +23,8 @@
 
 #include "tmk.h"
 
-#define LANES 16
-typedef float vf __attribute__((vector_size(LANES * sizeof(float))));
-typedef int32_t vi __attribute__((vector_size(LANES * sizeof(int32_t))));
+/* Offsets per block of the widest kernel. */
+#define LANES 128
 
 static const double kPi = 3.14159265358979323846;
 
@@ -76,52 +75,51 @@ float hm_tmk_level1(const float a[HM_TMK_DIM], const float b[HM_TMK_DIM]) {
 
 /* The best K over the n offsets of one period (tables from alpha, beta);
  * k0 is K's start (the j = 0 product), x[j], y[j] the weights of
- * cos(j delta) and sin(j delta). */
-HM_INLINE float sweep_body(const float *alpha, const float *beta, int n, float k0,
-                           const float *x, const float *y) {
-    const vf zero = {0};
-    vf best = zero - INFINITY, a, b;
-    for (int o = 0; o < n; o += LANES) {
-        memcpy(&a, alpha + o, sizeof a);
-        memcpy(&b, beta + o, sizeof b);
-        vf c = zero + 1.0f, s = zero, k = zero + k0;
-        for (int j = 1; j < HM_TMK_COEFFS; j++) {
-            const vf nc = a * c + b * s;
-            const vf ns = a * s - b * c;
-            c = c - nc;
-            s = s - ns;
-            k = k + c * x[j];
-            k = k + s * y[j];
-        }
-        const vi more = (vi)(k > best);
-        best = (vf)(((vi)k & more) | ((vi)best & ~more));
-    }
-    float m = best[0];
-    for (int l = 1; l < LANES; l++)
-        if (best[l] > m) m = best[l];
-    return m;
-}
-
+ * cos(j delta) and sin(j delta).  SWEEP(name, W, U, attributes) defines
+ * the kernel for vectors of W floats, U of them at once (independent
+ * chains, so that the recurrence's latency overlaps); W * U divides
+ * LANES. */
 typedef float (*sweep_fn)(const float *, const float *, int, float, const float *,
                           const float *);
+#define SWEEP(NAME, W, U, ATTR)                                                              \
+    typedef float NAME##_v __attribute__((vector_size((W) * sizeof(float))));              \
+    typedef int32_t NAME##_m __attribute__((vector_size((W) * sizeof(int32_t))));          \
+    ATTR static float NAME(const float *alpha, const float *beta, int n, float k0,           \
+                           const float *x, const float *y) {                                \
+        const NAME##_v zero = {0};                                                           \
+        NAME##_v best = zero - INFINITY, a[U], b[U], c[U], s[U], k[U];                     \
+        for (int o = 0; o < n; o += (W) * (U)) {                                            \
+            for (int u = 0; u < (U); u++) {                                                 \
+                memcpy(&a[u], alpha + o + u * (W), sizeof a[u]);                            \
+                memcpy(&b[u], beta + o + u * (W), sizeof b[u]);                             \
+                c[u] = zero + 1.0f;                                                         \
+                s[u] = zero;                                                                \
+                k[u] = zero + k0;                                                           \
+            }                                                                               \
+            for (int j = 1; j < HM_TMK_COEFFS; j++)                                         \
+                for (int u = 0; u < (U); u++) {                                             \
+                    const NAME##_v nc = a[u] * c[u] + b[u] * s[u];                          \
+                    const NAME##_v ns = a[u] * s[u] - b[u] * c[u];                          \
+                    c[u] = c[u] - nc;                                                       \
+                    s[u] = s[u] - ns;                                                       \
+                    k[u] = k[u] + c[u] * x[j];                                              \
+                    k[u] = k[u] + s[u] * y[j];                                              \
+                }                                                                           \
+            for (int u = 0; u < (U); u++) {                                                 \
+                const NAME##_m more = (NAME##_m)(k[u] > best);                              \
+                best = (NAME##_v)(((NAME##_m)k[u] & more) | ((NAME##_m)best & ~more));      \
+            }                                                                               \
+        }                                                                                   \
+        float m = best[0];                                                                  \
+        for (int l = 1; l < (W); l++)                                                       \
+            if (best[l] > m) m = best[l];                                                   \
+        return m;                                                                           \
+    }
 
-static float sweep_c(const float *alpha, const float *beta, int n, float k0, const float *x,
-                     const float *y) {
-    return sweep_body(alpha, beta, n, k0, x, y);
-}
-
+SWEEP(sweep_c, 4, 4, )
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-__attribute__((target("avx2"))) static float sweep_avx2(const float *alpha, const float *beta,
-                                                        int n, float k0, const float *x,
-                                                        const float *y) {
-    return sweep_body(alpha, beta, n, k0, x, y);
-}
-__attribute__((target("avx512f"))) static float sweep_avx512(const float *alpha,
-                                                             const float *beta, int n,
-                                                             float k0, const float *x,
-                                                             const float *y) {
-    return sweep_body(alpha, beta, n, k0, x, y);
-}
+SWEEP(sweep_avx2, 8, 4, __attribute__((target("avx2"))))
+SWEEP(sweep_avx512, 16, 8, __attribute__((target("avx512f"))))
 static const sweep_fn kSweep[HM_ISA_COUNT] = {sweep_c, sweep_avx2, sweep_avx512};
 #else
 static const sweep_fn kSweep[HM_ISA_COUNT] = {sweep_c, NULL, NULL};
