@@ -15,7 +15,9 @@
  *    autorotation picks them), then the scale filter to WxH with the
  *    tool's default scaler flags (none given: swscale's bicubic), then
  *    the format filter to rgb24.  libavfilter and libswscale do all of
- *    it, one thread per graph.
+ *    it, one thread per graph.  These filters keep no state between
+ *    frames, so a frame the output rate drops is not scaled at all (the
+ *    tool scales every frame), unless the next frame repeats it.
  *  - the output rate: -r with the rawvideo muxer (which has no
  *    timestamps but no variable frame rate either) means the tool's
  *    constant-rate video sync ("cfr"; "vscfr", which does not fill an
@@ -148,6 +150,8 @@ typedef struct cli_src {
     cli_rate rate;
     uint8_t *cur, *prev; /* packed RGB24 of the frame and the one before */
     int have_prev;
+    AVFrame *dropped; /* the frame before, when the rate dropped it (unscaled) */
+    int have_dropped;
 } cli_src;
 
 static int graph_fail(cli_src *s, int ret, const char *what) {
@@ -237,18 +241,64 @@ static int emit(cli_src *s, const uint8_t *rgb) {
     return st == HM_OK ? s->fn(s->user, rgb) : st;
 }
 
-/* A filtered frame (NULL at the end) through the output rate. */
-static int rate_out(cli_src *s, const AVFrame *fr) {
+/* The display matrix the tool turns a frame by: the frame's, else the
+ * stream's (NULL: none). */
+static const int32_t *matrix_of(const cli_src *s, const AVFrame *fr) {
+    const AVFrameSideData *sd = av_frame_get_side_data(fr, AV_FRAME_DATA_DISPLAYMATRIX);
+    if (sd && sd->size >= 9 * sizeof(int32_t)) return (const int32_t *)sd->data;
+    size_t size = 0;
+    const uint8_t *m = av_stream_get_side_data(s->v->ff->fmt->streams[s->v->ff->stream],
+                                               AV_PKT_DATA_DISPLAYMATRIX, &size);
+    return m && size >= 9 * sizeof(int32_t) ? (const int32_t *)m : NULL;
+}
+
+/* A decoded frame through the graph into dst (packed RGB24).  The graph
+ * is (re)built for the frame's geometry and display matrix, as the tool
+ * does when they change; its filters keep no state from frame to frame,
+ * so frames the output rate drops need not pass through it. */
+static int scale_into(cli_src *s, AVFrame *fr, uint8_t *dst) {
+    const int32_t *m = matrix_of(s, fr);
+    int ret;
+    if (!s->graph || fr->width != s->w || fr->height != s->h || fr->format != s->format ||
+        !m != !s->has_matrix || (m && memcmp(m, s->matrix, sizeof s->matrix))) {
+        if ((ret = build_graph(s, fr, m)) != HM_OK) return ret;
+    }
+    ret = av_buffersrc_add_frame_flags(s->in, fr, AV_BUFFERSRC_FLAG_KEEP_REF);
+    if (ret >= 0) ret = av_buffersink_get_frame(s->out, s->filtered);
+    if (ret < 0) return graph_fail(s, ret, "scale a frame");
+    const size_t row = (size_t)s->side_w * 3;
+    for (int y = 0; y < s->side_h; y++)
+        memcpy(dst + (size_t)y * row,
+               s->filtered->data[0] + (size_t)y * (size_t)s->filtered->linesize[0], row);
+    av_frame_unref(s->filtered);
+    return HM_OK;
+}
+
+/* A decoded frame (NULL at the end) through the output rate: written as
+ * often as the rate says, after the copies of the frame before it asks
+ * for.  A frame written no time is kept unscaled (s->dropped) until the
+ * next one shows whether it is repeated. */
+static int rate_out(cli_src *s, AVFrame *fr) {
     int64_t copies, prev;
     int skip, st;
     rate_plan(&s->rate, fr, &copies, &prev, &skip);
-    if (skip) return HM_OK;
-    if (fr) {
-        const size_t row = (size_t)s->side_w * 3;
-        for (int y = 0; y < s->side_h; y++)
-            memcpy(s->cur + (size_t)y * row, fr->data[0] + (size_t)y * (size_t)fr->linesize[0],
-                   row);
+    if (skip) return HM_OK; /* neither written nor kept as the frame before */
+    if (prev > 0 && s->have_dropped) { /* the frame before is repeated: scale it now */
+        if ((st = scale_into(s, s->dropped, s->prev)) != HM_OK) return st;
+        s->have_prev = 1;
     }
+    if (s->have_dropped) {
+        av_frame_unref(s->dropped);
+        s->have_dropped = 0;
+    }
+    if (fr && copies == 0) { /* dropped, unless the next frame repeats it */
+        if (av_frame_ref(s->dropped, fr) < 0)
+            return hm_fail(s->v->err, HM_E_NO_MEMORY, "out of memory");
+        s->have_dropped = 1;
+        s->have_prev = 0;
+        return HM_OK;
+    }
+    if (fr && (st = scale_into(s, fr, s->cur)) != HM_OK) return st;
     for (int64_t i = 0; i < copies; i++) {
         const uint8_t *px = i < prev && s->have_prev ? s->prev : fr ? s->cur : NULL;
         if (!px) return HM_OK;
@@ -265,41 +315,13 @@ static int rate_out(cli_src *s, const AVFrame *fr) {
     return HM_OK;
 }
 
-/* Everything the graph has ready. */
-static int drain(cli_src *s) {
-    for (;;) {
-        int ret = av_buffersink_get_frame(s->out, s->filtered);
-        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return HM_OK;
-        if (ret < 0) return graph_fail(s, ret, "scale a frame");
-        ret = rate_out(s, s->filtered);
-        av_frame_unref(s->filtered);
-        if (ret != HM_OK) return ret;
-    }
-}
-
-/* A decoded frame into the graph (rebuilt when the frame's geometry or
- * display matrix changes, as the tool does). */
+/* A decoded frame, with the tool's timestamp and aspect ratio. */
 static int push(cli_src *s, AVFrame *fr) {
     const AVStream *st = s->v->ff->fmt->streams[s->v->ff->stream];
-    const AVFrameSideData *sd = av_frame_get_side_data(fr, AV_FRAME_DATA_DISPLAYMATRIX);
-    const int32_t *m = sd && sd->size >= 9 * sizeof(int32_t) ? (const int32_t *)sd->data : NULL;
-    if (!m) {
-        size_t size = 0;
-        const uint8_t *sm = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &size);
-        if (sm && size >= 9 * sizeof(int32_t)) m = (const int32_t *)sm;
-    }
-    int ret;
     if (fr->best_effort_timestamp != AV_NOPTS_VALUE) fr->pts = fr->best_effort_timestamp;
     if (fr->pts != AV_NOPTS_VALUE) fr->pts += s->ts_offset;
     if (st->sample_aspect_ratio.num) fr->sample_aspect_ratio = st->sample_aspect_ratio;
-    if (!s->graph || fr->width != s->w || fr->height != s->h || fr->format != s->format ||
-        !m != !s->has_matrix || (m && memcmp(m, s->matrix, sizeof s->matrix))) {
-        if (s->graph && (ret = drain(s)) != HM_OK) return ret;
-        if ((ret = build_graph(s, fr, m)) != HM_OK) return ret;
-    }
-    ret = av_buffersrc_add_frame_flags(s->in, fr, AV_BUFFERSRC_FLAG_KEEP_REF);
-    if (ret < 0) return graph_fail(s, ret, "scale a frame");
-    return drain(s);
+    return rate_out(s, fr);
 }
 
 /* What the tool subtracts from every timestamp, in the stream's base. */
@@ -341,7 +363,8 @@ int hm_video_cli_frames(hm_video *v, int w, int h, int fps, hm_cli_frame_fn fn, 
     s.cur = malloc(bytes);
     s.prev = malloc(bytes);
     s.filtered = av_frame_alloc();
-    if (!s.cur || !s.prev || !s.filtered) {
+    s.dropped = av_frame_alloc();
+    if (!s.cur || !s.prev || !s.filtered || !s.dropped) {
         st = hm_fail(v->err, HM_E_NO_MEMORY, "out of memory");
         goto done;
     }
@@ -351,19 +374,11 @@ int hm_video_cli_frames(hm_video *v, int w, int h, int fps, hm_cli_frame_fn fn, 
         av_frame_unref(v->ff->frame);
         if (st != HM_OK) goto done;
     }
-    if (st != HM_OK) goto done;
-    if (s.graph) { /* the end: what the graph holds, then the rate's own */
-        int ret = av_buffersrc_add_frame_flags(s.in, NULL, 0);
-        if (ret < 0) {
-            st = graph_fail(&s, ret, "scale a frame");
-            goto done;
-        }
-        if ((st = drain(&s)) != HM_OK) goto done;
-        st = rate_out(&s, NULL);
-    }
+    if (st == HM_OK && v->info.frames_decoded) st = rate_out(&s, NULL); /* the end */
 done:
     avfilter_graph_free(&s.graph);
     av_frame_free(&s.filtered);
+    av_frame_free(&s.dropped);
     free(s.cur);
     free(s.prev);
     return st;
