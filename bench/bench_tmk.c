@@ -80,7 +80,7 @@ static int cmd_hash(int argc, char **argv) {
         for (int i = optind; i < argc; i++) {
             const double secs = duration_of(h, argv[i]);
             double c0 = cpu_seconds();
-            int st = hm_tmk_hash_video(h, argv[i], NULL, 0, NULL, t);
+            int st = hm_tmk_hash_video(h, argv[i], NULL, 0, NULL, t, NULL);
             double c1 = cpu_seconds();
             if (st != HM_OK) {
                 fprintf(stderr, "%s: %s\n", argv[i], hm_hasher_errmsg(h));

@@ -184,16 +184,21 @@ static void test_hash_video(hm_hasher *h) {
     unsigned char *want = expected_tmk(name, &size);
     unsigned char *video = read_all(video_path(name, path, sizeof path), &vsize);
     CHECK(want && video);
-    CHECK_INT(hm_tmk_hash_video(h, path, NULL, 0, NULL, &t), HM_OK);
+    hm_video_info info;
+    CHECK_INT(hm_tmk_hash_video(h, path, NULL, 0, NULL, &t, &info), HM_OK);
     hm_tmk_write(&t, bytes);
     CHECK(want && memcmp(bytes, want, HM_TMK_FILE_SIZE) == 0);
+    CHECK_INT(info.frames_decoded, 150); /* 5 s at 30 fps */
+    CHECK_INT(info.frames_hashed, 77);
+    CHECK_INT(info.partial, 0);
+    CHECK_INT(info.width, 1080);
     memset(&t, 0x55, sizeof t);
-    CHECK_INT(hm_tmk_hash_video(h, NULL, video, vsize, NULL, &t), HM_OK);
+    CHECK_INT(hm_tmk_hash_video(h, NULL, video, vsize, NULL, &t, NULL), HM_OK);
     hm_tmk_write(&t, bytes);
     CHECK(want && memcmp(bytes, want, HM_TMK_FILE_SIZE) == 0);
-    CHECK_INT(hm_tmk_hash_video(NULL, path, NULL, 0, NULL, &t), HM_E_INVALID_ARGUMENT);
-    CHECK_INT(hm_tmk_hash_video(h, NULL, NULL, 0, NULL, &t), HM_E_INVALID_ARGUMENT);
-    CHECK_INT(hm_tmk_hash_video(h, path, NULL, 0, NULL, NULL), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_tmk_hash_video(NULL, path, NULL, 0, NULL, &t, NULL), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_tmk_hash_video(h, NULL, NULL, 0, NULL, &t, NULL), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_tmk_hash_video(h, path, NULL, 0, NULL, NULL, NULL), HM_E_INVALID_ARGUMENT);
     free(want);
     free(video);
 }
@@ -477,7 +482,7 @@ static int stop_now(void *user) {
 static void expect(hm_hasher *h, const char *path, const hm_video_opts *o, int status,
                    const char *word) {
     static hm_tmk t;
-    const int st = hm_tmk_hash_video(h, path, NULL, 0, o, &t);
+    const int st = hm_tmk_hash_video(h, path, NULL, 0, o, &t, NULL);
     CHECK_INT(st, status);
     if (word && !strstr(hm_hasher_errmsg(h), word))
         fprintf(stderr, "%s: message '%s' lacks '%s'\n", path, hm_hasher_errmsg(h), word);
@@ -493,7 +498,7 @@ static void test_limits(hm_hasher *h) {
     snprintf(ten, sizeof ten, "%s/tmk/limits/ten-hours.mkv", HM_TEST_DATA);
     video_path("chair-19-sd-bar", ref, sizeof ref);
     /* one frame: a hash of one frame, as the tool prints one */
-    CHECK_INT(hm_tmk_hash_video(h, one, NULL, 0, NULL, &t), HM_OK);
+    CHECK_INT(hm_tmk_hash_video(h, one, NULL, 0, NULL, &t, NULL), HM_OK);
     CHECK_INT(t.frames, 1);
     CHECK_INT(compare_with_tool(h, "one-frame.mp4", one, NULL), 1);
     /* one frame (t = 0) leaves every sine feature zero: against itself,
@@ -557,7 +562,7 @@ int main(void) {
         static hm_tmk t;
         char path[1024];
         CHECK_INT(hm_tmk_hash_video(h, video_path("chair-19-sd-bar", path, sizeof path), NULL, 0,
-                                    NULL, &t),
+                                    NULL, &t, NULL),
                   HM_E_UNSUPPORTED);
         hm_hasher_free(h);
         return test_summary("test_tmk");

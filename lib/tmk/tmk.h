@@ -95,8 +95,10 @@ float hm_tmk_level2_isa(const hm_tmk *a, const hm_tmk *b, int isa);
  * and the frame options are ignored: TMK reads every frame as the ffmpeg
  * tool prints them at 15 fps and 64x64).  Errors as hm_video_open_file's
  * and hm_video_next's, messages in the hasher.  HM_E_DECODE when the
- * video gives no frame at all. */
+ * video gives no frame at all.  info (may be NULL) gets the video's
+ * hm_video_info (frames_hashed: the frame features; partial: damaged
+ * packets or concealed frames), also on failure after the open. */
 int hm_tmk_hash_video(hm_hasher *h, const char *path, const void *data, size_t size,
-                      const hm_video_opts *opts, hm_tmk *out);
+                      const hm_video_opts *opts, hm_tmk *out, hm_video_info *info);
 
 #endif

@@ -3,6 +3,7 @@
  * fps and 64x64 (lib/video/cli_frames.c), under the video stage's limits,
  * aggregated as tmk.c does. */
 #include <stdint.h>
+#include <string.h>
 
 #include "../video/video_internal.h"
 #include "tmk.h"
@@ -21,9 +22,10 @@ static int add_frame(void *user, const uint8_t *rgb) {
 }
 
 int hm_tmk_hash_video(hm_hasher *h, const char *path, const void *data, size_t size,
-                      const hm_video_opts *opts, hm_tmk *out) {
+                      const hm_video_opts *opts, hm_tmk *out, hm_video_info *info) {
     hm_video_opts o;
     hm_video *v;
+    if (info) memset(info, 0, sizeof *info);
     if (!h || !out || (!path && !data)) return HM_E_INVALID_ARGUMENT;
     if (opts) o = *opts;
     else hm_video_opts_init(&o);
@@ -41,6 +43,7 @@ int hm_tmk_hash_video(hm_hasher *h, const char *path, const void *data, size_t s
     if (st == HM_OK && out->frames == 0)
         st = hm_fail(hm_hasher_err(h), HM_E_DECODE,
                      "video: no frame falls at a 15 fps output time (nothing to hash)");
+    if (info) hm_video_get_info(v, info);
     hm_video_close(v);
     if (st != HM_OK) return st;
     hm_tmk_finish(out);

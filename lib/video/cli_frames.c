@@ -321,6 +321,8 @@ static int push(cli_src *s, AVFrame *fr) {
     if (fr->best_effort_timestamp != AV_NOPTS_VALUE) fr->pts = fr->best_effort_timestamp;
     if (fr->pts != AV_NOPTS_VALUE) fr->pts += s->ts_offset;
     if (st->sample_aspect_ratio.num) fr->sample_aspect_ratio = st->sample_aspect_ratio;
+    if ((fr->flags & AV_FRAME_FLAG_CORRUPT) || fr->decode_error_flags)
+        s->v->info.partial = 1; /* concealed: used, as the tool uses it */
     return rate_out(s, fr);
 }
 
