@@ -6,9 +6,9 @@
 # 1. builds bench_tmk with the project's CMake (build dir $BUILD_DIR,
 #    default build-tbench/, RelWithDebInfo);
 # 2. builds the reference tools (tmk-hash-video, tmk-two-level-score) from
-#    ../shared/peers/threatexchange-tmk/build.sh beside the repository
-#    (Meta's C++, g++ -O2), into $BUILD_DIR/tmk-peer; when that is absent
-#    the peer's columns are skipped with a message;
+#    ../shared/peers/threatexchange-tmk/build.sh beside the checkout (or
+#    $TMK_PEER_SRC) (Meta's C++, g++ -O2), into $BUILD_DIR/tmk-peer; when
+#    that is absent the peer's columns are skipped with a message;
 # 3. hashing, pinned to one core (taskset -c C, default 1), N rounds
 #    (default 5) interleaved, on the 14 reference videos (tests/data/tmk)
 #    and, with --hd, the 720p and 1080p files of bench/make_videos.sh:
@@ -59,16 +59,22 @@ rm -rf "$OUT"
 mkdir -p "$OUT/tmk"
 
 # ---- 2. the peer ---------------------------------------------------------------
-PEER_SRC=$ROOT/../shared/peers/threatexchange-tmk
+# the shared folder beside the checkout (a worktree sits one level deeper)
+PEER_SRC=${TMK_PEER_SRC:-}
+for d in "$ROOT/../shared" "$ROOT/../../shared"; do
+    [ -n "$PEER_SRC" ] || [ ! -f "$d/peers/threatexchange-tmk/build.sh" ] ||
+        PEER_SRC=$(cd "$d/peers/threatexchange-tmk" && pwd)
+done
 PEER=
-if [ -x "$PEER_SRC/build.sh" ]; then
+if [ -n "$PEER_SRC" ] && [ -f "$PEER_SRC/build.sh" ]; then
     if [ ! -x "$BUILD/tmk-peer/tmk/cpp/tmk-two-level-score" ]; then
         log "building the reference tools from $PEER_SRC"
         "${PIN[@]}" bash "$PEER_SRC/build.sh" "$BUILD/tmk-peer" >/dev/null
     fi
     PEER=$BUILD/tmk-peer/tmk/cpp
 else
-    log "no reference tools ($PEER_SRC/build.sh absent): their columns are skipped"
+    log "no reference tools (../shared/peers/threatexchange-tmk/build.sh not found beside the" \
+        "checkout; TMK_PEER_SRC names another place): their columns are skipped"
 fi
 
 # ---- videos ----------------------------------------------------------------------
@@ -208,7 +214,7 @@ label = {'hashmatch-isa0': 'hashmatch level 2, portable', 'hashmatch-isa1': 'has
          'hashmatch-isa2': 'hashmatch level 2, AVX-512F', 'hashmatch-level1': 'hashmatch level 1',
          'reference': 'tmk-two-level-score (level 1 + 2, with file reading)'}
 for w, v in rate.items():
-    vs = f"{v / rate['reference']:.1f}x" if 'reference' in rate else '-'
+    vs = f"{v / rate['reference']:.1f}x" if 'reference' in rate and w != 'hashmatch-level1' else '-'
     print(f"| {label.get(w, w)} | {v:,.0f} | {vs} |")
 EOF
 log "done; raw results and report.md in $OUT"
