@@ -28,6 +28,13 @@ static const char kMagic[12] = {'T', 'M', 'K', '1', 'F', 'V', 'E', 'C', 'P', 'D'
 /* Relative tolerance on the norms of the cosine and sine features. */
 #define NORM_TOL 1e-3f
 
+/* Where the fields start. */
+#define AT_PARAMS 12 /* fps, P, m, d */
+#define AT_COUNT 28
+#define AT_PERIODS 32
+#define AT_COEFFS (AT_PERIODS + 4 * HM_TMK_PERIODS)
+#define AT_AVG (AT_COEFFS + 4 * HM_TMK_COEFFS)
+
 static void put_u32(uint8_t *p, uint32_t v) {
     p[0] = (uint8_t)v;
     p[1] = (uint8_t)(v >> 8);
@@ -80,28 +87,27 @@ static int read_head(const uint8_t *b, int32_t *frames, float *avg, hm_err *err)
     if (memcmp(b, kMagic, 8) != 0)
         return hm_fail(err, HM_E_PARSE, "TMK: not a .tmk feature-vector file (no TMK1FVEC magic)");
     if (memcmp(b + 8, kMagic + 8, 4) != 0)
-        return hm_fail(err, HM_E_PARSE,
-                       "TMK: frame features of another algorithm than PDQF (magic %.4s)",
-                       (const char *)b + 8);
+        return hm_fail(err, HM_E_PARSE, "TMK: frame features of another algorithm than PDQF");
     for (int i = 0; i < 4; i++) {
-        const int32_t v = (int32_t)get_u32(b + 12 + 4 * i);
+        const int32_t v = (int32_t)get_u32(b + AT_PARAMS + 4 * i);
         if (v != want[i])
             return hm_fail(err, HM_E_PARSE, "TMK: %s %d, not %d: incompatible with TMK+PDQF",
                            kField[i], (int)v, (int)want[i]);
     }
-    *frames = (int32_t)get_u32(b + 28);
+    *frames = (int32_t)get_u32(b + AT_COUNT);
     if (*frames < 0)
         return hm_fail(err, HM_E_PARSE, "TMK: negative frame count %d", (int)*frames);
     for (int i = 0; i < HM_TMK_PERIODS; i++)
-        if ((int32_t)get_u32(b + 32 + 4 * i) != hm_tmk_periods[i])
+        if ((int32_t)get_u32(b + AT_PERIODS + 4 * i) != hm_tmk_periods[i])
             return hm_fail(err, HM_E_PARSE, "TMK: period %d is %d, not %d: incompatible", i,
-                           (int)(int32_t)get_u32(b + 32 + 4 * i), (int)hm_tmk_periods[i]);
+                           (int)(int32_t)get_u32(b + AT_PERIODS + 4 * i),
+                           (int)hm_tmk_periods[i]);
     float c[HM_TMK_COEFFS];
-    get_floats(b + 48, c, HM_TMK_COEFFS);
+    get_floats(b + AT_COEFFS, c, HM_TMK_COEFFS);
     if (memcmp(c, hm_tmk_coeffs, sizeof c) != 0)
         return hm_fail(err, HM_E_PARSE,
                        "TMK: Fourier coefficients other than the reference's: incompatible");
-    get_floats(b + 48 + 4 * HM_TMK_COEFFS, avg, HM_TMK_DIM);
+    get_floats(b + AT_AVG, avg, HM_TMK_DIM);
     for (int k = 0; k < HM_TMK_DIM; k++)
         if (!(fabsf(avg[k]) <= AVG_MAX))
             return hm_fail(err, HM_E_PARSE,
