@@ -20,8 +20,6 @@
 #include "hashmatch.h"
 #include "test_util.h"
 
-static const char *const kIsaName[HM_PDQ_ISA_COUNT] = {"portable", "avx2",
-                                                       "avx512"};
 
 typedef struct image {
     const uint8_t *px;
@@ -29,7 +27,7 @@ typedef struct image {
     size_t stride;
 } image;
 
-static int run(int isa, const image *im, int flavour, hm_pdq_dct *out) {
+static int run(hm_simd_level isa, const image *im, int flavour, hm_pdq_dct *out) {
     hm_pdq_stream *s;
     int st;
     if (hm_pdq_stream_create_isa(im->w, im->h, flavour, isa, &s) != HM_OK)
@@ -52,8 +50,8 @@ static int same(const hm_pdq_dct *a, const hm_pdq_dct *b) {
 static int compare_sets(const char *what, const image *im, int flavour,
                         hm_pdq_dct *ref) {
     int sets = 1;
-    CHECK(run(HM_PDQ_ISA_PORTABLE, im, flavour, ref));
-    for (int isa = 1; isa < HM_PDQ_ISA_COUNT; isa++) {
+    CHECK(run(HM_SIMD_PORTABLE, im, flavour, ref));
+    for (hm_simd_level isa = 1; isa < HM_SIMD_LEVELS; isa++) {
         hm_pdq_dct got;
         if (!hm_pdq_isa_available(isa)) continue;
         sets++;
@@ -61,7 +59,7 @@ static int compare_sets(const char *what, const image *im, int flavour,
         if (!same(&got, ref)) {
             CHECK(0);
             fprintf(stderr, "%s (%dx%d, %d bpp, flavour %d): %s differs\n",
-                    what, im->w, im->h, im->bpp, flavour, kIsaName[isa]);
+                    what, im->w, im->h, im->bpp, flavour, hm_simd_name(isa));
         }
     }
     return sets;
@@ -166,12 +164,12 @@ int main(int argc, char **argv) {
     const char *root = argc > 1 ? argv[1] : HM_TEST_DATA "/pdq-reference";
     hm_hasher *h = NULL;
     int sets = 0;
-    for (int isa = 0; isa < HM_PDQ_ISA_COUNT; isa++)
+    for (hm_simd_level isa = 0; isa < HM_SIMD_LEVELS; isa++)
         if (hm_pdq_isa_available(isa)) {
-            printf("kernel set available: %s\n", kIsaName[isa]);
+            printf("kernel set available: %s\n", hm_simd_name(isa));
             sets++;
         }
-    CHECK(hm_pdq_isa_available(HM_PDQ_ISA_PORTABLE));
+    CHECK(hm_pdq_isa_available(HM_SIMD_PORTABLE));
     CHECK_INT(hm_hasher_create(&h), HM_OK);
     reference_dir(h, root);
     hm_hasher_free(h);

@@ -19,9 +19,11 @@
  * transposed into a small ring; a column pass runs 16 columns per vector.
  * The pass loops are written once with GCC vector extensions and compiled
  * for each instruction set (portable, AVX2, AVX-512F); only the transposes
- * are written per set.  The best set the CPU has is picked at load.
+ * are written per set.  The best set the CPU runs and HM_SIMD allows is
+ * picked for each stream (lib/common/simd.h).
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,12 +37,11 @@ static const float kLumaR = 0.299f;
 static const float kLumaG = 0.587f;
 static const float kLumaB = 0.114f;
 
-/* Written once at load (hm_pdq_init, a constructor), before any thread
- * can call in. */
+/* Written once, when the first stream is created (dct_once), then only
+ * read. */
+static pthread_once_t g_dct_once = PTHREAD_ONCE_INIT;
 static float g_dct[16][64];
 static float g_dct_t[64][16]; /* transposed */
-static int g_dct_ready;
-static int g_isa_best; /* the best kernel set this CPU runs */
 
 /* ---- lanes ----------------------------------------------------------- */
 
@@ -49,10 +50,6 @@ static int g_isa_best; /* the best kernel set this CPU runs */
  * of LANES floats so whole vectors can be read and written. */
 #define LANES 16
 typedef float vlane __attribute__((vector_size(LANES * sizeof(float))));
-
-/* Functions that must be inlined into each instruction-set wrapper, so
- * that they are compiled for that set. */
-#define HM_INLINE static inline __attribute__((always_inline))
 
 static int round_up(int n, int m) { return (n + m - 1) / m * m; }
 
@@ -261,10 +258,11 @@ HM_INLINE void dct_body(const float (*a)[64], float (*out)[16]) {
     }
 }
 
-/* What differs per instruction set.  tout writes obuf's first n columns
+/* One instruction set's kernels.  tout writes obuf's first n columns
  * (and possibly up to the next multiple of LANES) back to the rows from
  * column x0 on. */
 typedef struct pdq_isa {
+    unsigned need; /* the HM_CPU_* features the set uses */
     tin_fn tin;
     void (*tincol)(const rowsrc *src, int x0, int x1, float *ring,
                    unsigned mask);
@@ -317,10 +315,11 @@ typedef struct pdq_isa {
     attr static void luma_##sfx(const uint8_t *row, int n, float *out) {    \
         luma_body(row, n, out);                                              \
     }
-#define PDQ_ISA(sfx)                                                         \
-    {tin_##sfx,          tincol_##sfx,           tout_##sfx,                 \
-     rowsteps_##sfx,     rowsteps_full_##sfx,    rowsteps_sampled_##sfx,     \
-     colstep_##sfx,      luma_##sfx,             dct_##sfx}
+#define PDQ_ISA(sfx, need)                                                   \
+    {need,           tin_##sfx,          tincol_##sfx,                       \
+     tout_##sfx,     rowsteps_##sfx,     rowsteps_full_##sfx,                \
+     rowsteps_sampled_##sfx,             colstep_##sfx,                      \
+     luma_##sfx,     dct_##sfx}
 
 /* Portable transposes. */
 static void tin_c(const float *const *rows, int rx, int x0, int x1,
@@ -495,27 +494,22 @@ PDQ_LUMA(avx2, HM_AVX2)
 PDQ_KERNELS(avx512, HM_AVX512)
 #endif
 
-static const pdq_isa kIsa[HM_PDQ_ISA_COUNT] = {
-    [HM_PDQ_ISA_PORTABLE] = PDQ_ISA(c),
+/* Indexed by level; `need` is what HM_AVX2 and HM_AVX512 target. */
+static const pdq_isa kIsa[HM_SIMD_LEVELS] = {
+    [HM_SIMD_PORTABLE] = PDQ_ISA(c, 0),
 #ifdef PDQ_X86
-    [HM_PDQ_ISA_AVX2] = PDQ_ISA(avx2),
-    [HM_PDQ_ISA_AVX512] = PDQ_ISA(avx512),
+    [HM_SIMD_AVX2] = PDQ_ISA(avx2, HM_CPU_AVX2),
+    [HM_SIMD_AVX512] = PDQ_ISA(avx512, HM_CPU_AVX512F),
 #endif
 };
 
-/* The DCT matrix and the kernel set, at load, so no lazy init races. */
-__attribute__((constructor)) static void hm_pdq_init(void) {
+/* The DCT matrix (see g_dct). */
+static void dct_once(void) {
     const double scale = sqrt(2.0 / 64.0);
     for (int i = 0; i < 16; i++)
         for (int j = 0; j < 64; j++)
             g_dct[i][j] = g_dct_t[j][i] =
                 (float)(scale * cos((M_PI / 2 / 64.0) * (i + 1) * (2 * j + 1)));
-    g_dct_ready = 1;
-#ifdef PDQ_X86
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) g_isa_best = HM_PDQ_ISA_AVX512;
-    else if (__builtin_cpu_supports("avx2")) g_isa_best = HM_PDQ_ISA_AVX2;
-#endif
 }
 
 /* ---- row and column passes -------------------------------------------- */
@@ -632,8 +626,9 @@ static int dim_index(int k, int n) {
 
 void hm_pdq_stream_free(hm_pdq_stream *s) { free(s); }
 
-int hm_pdq_isa_available(int isa) {
-    return isa >= 0 && isa <= g_isa_best && kIsa[isa].tin != NULL;
+int hm_pdq_isa_available(hm_simd_level isa) {
+    return (unsigned)isa < HM_SIMD_LEVELS && kIsa[isa].tin &&
+           hm_simd_usable(isa, kIsa[isa].need);
 }
 
 /* Every buffer of a stream whose dimensions are set (see arena). */
@@ -661,12 +656,13 @@ static void stream_layout(hm_pdq_stream *s, arena *a) {
     colpass_layout(&s->cb2, 64, s->h, a);
 }
 
-int hm_pdq_stream_create_isa(int in_w, int in_h, int flavour, int isa,
-                             hm_pdq_stream **out) {
+int hm_pdq_stream_create_isa(int in_w, int in_h, int flavour,
+                             hm_simd_level isa, hm_pdq_stream **out) {
     hm_pdq_stream d = {0}, *s;
     arena a = {NULL, 0};
     *out = NULL;
     if (!hm_pdq_isa_available(isa)) return HM_E_INVALID_ARGUMENT;
+    pthread_once(&g_dct_once, dct_once);
     d.isa = &kIsa[isa];
     d.flavour = flavour;
     d.in_w = d.w = in_w;
@@ -694,7 +690,10 @@ int hm_pdq_stream_create_isa(int in_w, int in_h, int flavour, int isa,
 
 int hm_pdq_stream_create(int in_w, int in_h, int flavour,
                          hm_pdq_stream **out) {
-    return hm_pdq_stream_create_isa(in_w, in_h, flavour, g_isa_best, out);
+    int isa = HM_SIMD_LEVELS - 1;
+    while (!hm_pdq_isa_available((hm_simd_level)isa)) isa--; /* portable: always */
+    return hm_pdq_stream_create_isa(in_w, in_h, flavour, (hm_simd_level)isa,
+                                    out);
 }
 
 /* Second column pass: run the steps its rows allow, keeping sampled rows. */
@@ -846,7 +845,7 @@ int hm_pdq_stream_finish(hm_pdq_stream *s, hm_pdq_dct *out) {
         out->degenerate = 1;
         return HM_OK;
     }
-    if (s->in_row != s->in_h || !g_dct_ready) return HM_E_INTERNAL;
+    if (s->in_row != s->in_h) return HM_E_INTERNAL;
     if (s->direct) s->next_y = 64;
     else {
         do flush_luma(s); /* the last rows, then the remaining steps */

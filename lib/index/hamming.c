@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Linear-scan kernels: portable, AVX2 and AVX-512 VPOPCNTDQ, chosen once
- * at load time.  A single-query scan of a large array is bound by memory
+ * Linear-scan kernels: portable, AVX2 and AVX-512 VPOPCNTDQ, the highest
+ * usable level taken per query (lib/common/simd.h).  A single-query scan of a large array is bound by memory
  * bandwidth, so the SIMD kernels aim to keep the loads streaming; the
  * multi-needle kernels (several queries, e.g. the 8 dihedral variants of a
  * PDQ hash, in one pass) trade ALU work for reading the array once.
  */
 #include "hamming.h"
-
-#include <stdlib.h>
-#include <string.h>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define HM_X86 1
@@ -50,7 +47,7 @@ static size_t scan256_portable(const uint64_t *codes, size_t n,
     return scan_portable(codes, n, nd, r, nq, base, out, 4);
 }
 
-static const hm_scan_kernels k_portable = {HM_SIMD_PORTABLE, "portable",
+static const hm_scan_kernels k_portable = {HM_SIMD_PORTABLE, 0,
                                            scan64_portable, scan256_portable};
 
 #ifdef HM_X86
@@ -195,8 +192,8 @@ AVX2 static size_t scan256_avx2(const uint64_t *codes, size_t n,
                                 base + (uint32_t)i, out + k);
 }
 
-static const hm_scan_kernels k_avx2 = {HM_SIMD_AVX2, "avx2", scan64_avx2,
-                                       scan256_avx2};
+static const hm_scan_kernels k_avx2 = {
+    HM_SIMD_AVX2, HM_CPU_AVX2 | HM_CPU_POPCNT, scan64_avx2, scan256_avx2};
 
 /* ---- AVX-512 VPOPCNTDQ --------------------------------------------- */
 
@@ -307,48 +304,28 @@ AVX512 static size_t scan256_avx512(const uint64_t *codes, size_t n,
                                 base + (uint32_t)i, out + k);
 }
 
-static const hm_scan_kernels k_avx512 = {HM_SIMD_AVX512, "avx512",
-                                         scan64_avx512, scan256_avx512};
+static const hm_scan_kernels k_avx512 = {
+    HM_SIMD_AVX512, HM_CPU_AVX512F | HM_CPU_AVX512VPOPCNTDQ | HM_CPU_POPCNT,
+    scan64_avx512, scan256_avx512};
 
-static int cpu_has(hm_simd_level l) {
-    __builtin_cpu_init();
-    if (l == HM_SIMD_AVX2) return __builtin_cpu_supports("avx2") &&
-                                  __builtin_cpu_supports("popcnt");
-    if (l == HM_SIMD_AVX512)
-        return __builtin_cpu_supports("avx512f") &&
-               __builtin_cpu_supports("avx512vpopcntdq");
-    return 1;
-}
 #endif /* HM_X86 */
 
-const hm_scan_kernels *hm_scan_kernels_level(hm_simd_level level) {
-    switch (level) {
-    case HM_SIMD_PORTABLE: return &k_portable;
+static const hm_scan_kernels *const kLevels[HM_SIMD_LEVELS] = {
+    [HM_SIMD_PORTABLE] = &k_portable,
 #ifdef HM_X86
-    case HM_SIMD_AVX2: return cpu_has(level) ? &k_avx2 : NULL;
-    case HM_SIMD_AVX512: return cpu_has(level) ? &k_avx512 : NULL;
-#else
-    default: break;
+    [HM_SIMD_AVX2] = &k_avx2,
+    [HM_SIMD_AVX512] = &k_avx512,
 #endif
-    }
-    return NULL;
+};
+
+const hm_scan_kernels *hm_scan_kernels_level(hm_simd_level level) {
+    const hm_scan_kernels *k =
+        (unsigned)level < HM_SIMD_LEVELS ? kLevels[level] : NULL;
+    return k && hm_simd_usable(level, k->need) ? k : NULL;
 }
 
-static const hm_scan_kernels *g_best = &k_portable;
-
-/* Chosen before any thread can call in; read-only afterwards. */
-__attribute__((constructor)) static void hm_scan_init(void) {
-    hm_simd_level cap = HM_SIMD_AVX512;
-    const char *env = getenv("HM_SIMD");
-    if (env && strcmp(env, "portable") == 0) cap = HM_SIMD_PORTABLE;
-    else if (env && strcmp(env, "avx2") == 0) cap = HM_SIMD_AVX2;
-    for (int l = (int)cap; l >= 0; l--) {
-        const hm_scan_kernels *k = hm_scan_kernels_level((hm_simd_level)l);
-        if (k) {
-            g_best = k;
-            break;
-        }
-    }
+const hm_scan_kernels *hm_scan_kernels_best(void) {
+    int l = HM_SIMD_LEVELS - 1;
+    while (!hm_scan_kernels_level((hm_simd_level)l)) l--; /* portable: always */
+    return kLevels[l];
 }
-
-const hm_scan_kernels *hm_scan_kernels_best(void) { return g_best; }
