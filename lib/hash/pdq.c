@@ -17,10 +17,12 @@
  * Speed comes from vector lanes without changing any lane's arithmetic: a
  * row pass runs 16 rows at once, one per lane, over their columns
  * transposed into a small ring; a column pass runs 16 columns per vector.
- * The pass loops are written once with GCC vector extensions and compiled
- * for each instruction set (portable, AVX2, AVX-512F); only the transposes
- * are written per set.  The best set the CPU runs and HM_SIMD allows is
- * picked for each stream (lib/common/simd.h).
+ * The pass loops and the transposes' loops are written once (GCC vector
+ * extensions, PDQ_KERNELS and PDQ_TRANSPOSES) and compiled for each
+ * instruction set (portable, AVX2, AVX-512F); only the in-register
+ * transposes, and AVX-512's luma, are written per set with intrinsics.
+ * The best set the CPU runs and HM_SIMD allows is picked for each stream
+ * (lib/common/simd.h).
  */
 #include <math.h>
 #include <pthread.h>
@@ -315,26 +317,45 @@ typedef struct pdq_isa {
     attr static void luma_##sfx(const uint8_t *row, int n, float *out) {    \
         luma_body(row, n, out);                                              \
     }
+/* tin and tout of one instruction set: columns B at a time, as LANES / B
+ * blocks of B x B floats, each loaded as B vectors (LD: B floats into a
+ * VT), turned in registers by the set's own transpose TR, and stored (ST).
+ * The portable set moves 1 x 1 blocks. */
+#define PDQ_TRANSPOSES(sfx, attr, B, VT, LD, ST, TR)                         \
+    attr static void tin_##sfx(const float *const *rows, int rx, int x0,    \
+                               int x1, float *ring, unsigned mask) {        \
+        for (int x = x0; x < x1; x += B)                                     \
+            for (int h = 0; h < LANES; h += B) {                             \
+                VT r[B];                                                     \
+                for (int i = 0; i < B; i++)                                  \
+                    r[i] = LD(rows[h + i] + rx + (x - x0));                  \
+                TR(r);                                                       \
+                for (int j = 0; j < B; j++)                                  \
+                    ST(ring + ((unsigned)(x + j) & mask) * LANES + h, r[j]); \
+            }                                                                \
+    }                                                                        \
+    attr static void tout_##sfx(const float *obuf, int n, float *const *rows, \
+                                int x0) {                                    \
+        for (int j0 = 0; j0 < n; j0 += B)                                    \
+            for (int h = 0; h < LANES; h += B) {                             \
+                VT r[B];                                                     \
+                for (int i = 0; i < B; i++)                                  \
+                    r[i] = LD(obuf + (size_t)(j0 + i) * LANES + h);          \
+                TR(r);                                                       \
+                for (int g = 0; g < B; g++) ST(rows[h + g] + x0 + j0, r[g]); \
+            }                                                                \
+    }
 #define PDQ_ISA(sfx, need)                                                   \
     {need,           tin_##sfx,          tincol_##sfx,                       \
      tout_##sfx,     rowsteps_##sfx,     rowsteps_full_##sfx,                \
      rowsteps_sampled_##sfx,             colstep_##sfx,                      \
      luma_##sfx,     dct_##sfx}
 
-/* Portable transposes. */
-static void tin_c(const float *const *rows, int rx, int x0, int x1,
-                  float *ring, unsigned mask) {
-    for (int x = x0; x < x1; x++) {
-        float *d = ring + ((unsigned)x & mask) * LANES;
-        for (int g = 0; g < LANES; g++) d[g] = rows[g][rx + x - x0];
-    }
-}
-
-static void tout_c(const float *obuf, int n, float *const *rows, int x0) {
-    for (int j = 0; j < n; j++)
-        for (int g = 0; g < LANES; g++) rows[g][x0 + j] = obuf[j * LANES + g];
-}
-
+/* Portable: 1 x 1 blocks, nothing to turn. */
+#define LD_C(p) (*(p))
+#define ST_C(p, v) (*(p) = (v))
+#define TR_C(r) (void)(r)
+PDQ_TRANSPOSES(c, , 1, float, LD_C, ST_C, TR_C)
 PDQ_KERNELS(c, )
 PDQ_LUMA(c, )
 
@@ -350,7 +371,11 @@ PDQ_LUMA(c, )
 #define HM_AVX512 __attribute__((target("avx512f,prefer-vector-width=512")))
 #endif
 
-/* 8x8 transpose of r[0..7] in place (three shuffle stages). */
+/* The in-register transposes are each set's own: AVX-512's 16x16 starts
+ * with the same two in-lane stages as AVX2's 8x8, but on other types and
+ * intrinsics, and crosses 128-bit lanes differently (no common form).
+ *
+ * 8x8 transpose of r[0..7] in place (three shuffle stages). */
 HM_AVX2 HM_INLINE void transpose8(__m256 r[8]) {
     __m256 t[8], u[8];
     for (int i = 0; i < 4; i++) {
@@ -371,32 +396,8 @@ HM_AVX2 HM_INLINE void transpose8(__m256 r[8]) {
 }
 
 /* AVX2 moves 8 columns at a time, as two 8x8 blocks (rows 0-7, 8-15). */
-HM_AVX2 static void tin_avx2(const float *const *rows, int rx, int x0,
-                             int x1, float *ring, unsigned mask) {
-    for (int x = x0; x < x1; x += 8)
-        for (int h = 0; h < LANES; h += 8) {
-            __m256 r[8];
-            for (int i = 0; i < 8; i++)
-                r[i] = _mm256_loadu_ps(rows[h + i] + rx + (x - x0));
-            transpose8(r);
-            for (int j = 0; j < 8; j++)
-                _mm256_storeu_ps(ring + ((unsigned)(x + j) & mask) * LANES + h,
-                                 r[j]);
-        }
-}
-
-HM_AVX2 static void tout_avx2(const float *obuf, int n, float *const *rows,
-                              int x0) {
-    for (int j0 = 0; j0 < n; j0 += 8)
-        for (int h = 0; h < LANES; h += 8) {
-            __m256 r[8];
-            for (int i = 0; i < 8; i++)
-                r[i] = _mm256_loadu_ps(obuf + (size_t)(j0 + i) * LANES + h);
-            transpose8(r);
-            for (int g = 0; g < 8; g++)
-                _mm256_storeu_ps(rows[h + g] + x0 + j0, r[g]);
-        }
-}
+PDQ_TRANSPOSES(avx2, HM_AVX2, 8, __m256, _mm256_loadu_ps, _mm256_storeu_ps,
+               transpose8)
 
 /* 16x16 transpose of r[0..15] in place: the 8x8 scheme's two in-lane
  * stages, then a 4x4 transpose of 128-bit lanes in two stages. */
@@ -426,28 +427,8 @@ HM_AVX512 HM_INLINE void transpose16(__m512 r[16]) {
     }
 }
 
-HM_AVX512 static void tin_avx512(const float *const *rows, int rx, int x0,
-                                 int x1, float *ring, unsigned mask) {
-    for (int x = x0; x < x1; x += LANES) {
-        __m512 r[16];
-        float *d = ring + ((unsigned)x & mask) * LANES;
-        for (int g = 0; g < 16; g++)
-            r[g] = _mm512_loadu_ps(rows[g] + rx + (x - x0));
-        transpose16(r);
-        for (int j = 0; j < 16; j++) _mm512_store_ps(d + j * LANES, r[j]);
-    }
-}
-
-HM_AVX512 static void tout_avx512(const float *obuf, int n, float *const *rows,
-                                  int x0) {
-    for (int j0 = 0; j0 < n; j0 += LANES) {
-        __m512 r[16];
-        for (int j = 0; j < 16; j++)
-            r[j] = _mm512_loadu_ps(obuf + (size_t)(j0 + j) * LANES);
-        transpose16(r);
-        for (int g = 0; g < 16; g++) _mm512_storeu_ps(rows[g] + x0 + j0, r[g]);
-    }
-}
+PDQ_TRANSPOSES(avx512, HM_AVX512, 16, __m512, _mm512_loadu_ps,
+               _mm512_storeu_ps, transpose16)
 
 /* Packed RGB, 16 pixels at a time: the compilers' own vectorisation of
  * the stride-3 loads is slow here.  Bytes are widened to 32 bits and the
