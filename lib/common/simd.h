@@ -10,7 +10,8 @@
  * HM_SIMD=portable, avx2 or avx512 caps the level, so that the library
  * behaves as on a CPU without the levels above (other values are
  * ignored).  It is for diagnosis and benchmarks, and for the tests, which
- * run each level in turn (tests/CMakeLists.txt).
+ * run each level in turn and check that a level the machine cannot run is
+ * reported as skipped (tests/CMakeLists.txt).
  *
  * Where the choice is made: the CPU's features and HM_SIMD are read once,
  * at the first call of hm_simd_usable (pthread_once), never at load time;
