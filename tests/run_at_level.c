@@ -15,10 +15,6 @@
 #include "index/hamming.h"
 #include "test_simd.h"
 
-static int scan_usable(hm_simd_level l) {
-    return hm_scan_kernels_level(l) != NULL;
-}
-
 int main(int argc, char **argv) {
     hm_simd_level level;
     if (argc < 3) {
@@ -26,7 +22,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     const char *slash = strrchr(argv[2], '/');
-    test_simd_levels(slash ? slash + 1 : argv[2], argv[1], scan_usable, &level);
+    test_simd_levels(slash ? slash + 1 : argv[2], argv[1], hm_scan_usable, &level);
     if (setenv("HM_SIMD", hm_simd_name(level), 1) != 0) {
         perror("run_at_level: setenv");
         return 1;

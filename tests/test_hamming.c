@@ -13,10 +13,6 @@
 #include "test_simd.h"
 #include "test_util.h"
 
-static int scan_usable(hm_simd_level l) {
-    return hm_scan_kernels_level(l) != NULL;
-}
-
 /* The oracle: every needle against every code, in code order. */
 static size_t brute(const uint64_t *codes, size_t n, unsigned words,
                     const uint64_t *nd, const unsigned *r, unsigned nq,
@@ -44,7 +40,7 @@ static int same(const hm_hit *a, size_t na, const hm_hit *b, size_t nb) {
 int main(int argc, char **argv) {
     hm_simd_level levels[HM_SIMD_LEVELS];
     const int nlevels = test_simd_levels("test_hamming", argc > 1 ? argv[1] : NULL,
-                                         scan_usable, levels);
+                                         hm_scan_usable, levels);
     const size_t n = 1000;
     uint64_t *codes = malloc(n * 4 * sizeof *codes);
     hm_hit *want = malloc(n * 8 * sizeof *want), *got = malloc(n * 8 * sizeof *got);

@@ -16,15 +16,12 @@
 
 #define TEST_SKIP 77 /* ctest's SKIP_RETURN_CODE */
 
-/* Whether a level's kernel set of the code under test is usable. */
-typedef int (*test_usable_fn)(hm_simd_level level);
-
 /* The levels to test, into levels[HM_SIMD_LEVELS]; returns how many.
  * With `name` (argv[1]), that level: an unknown name exits 2, a level
  * `usable` refuses prints why and exits TEST_SKIP.  Without, every level
  * `usable` accepts. */
 static inline int test_simd_levels(const char *prog, const char *name,
-                                   test_usable_fn usable,
+                                   hm_simd_usable_fn usable,
                                    hm_simd_level *levels) {
     int n = 0;
     if (!name) {

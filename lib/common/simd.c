@@ -37,6 +37,12 @@ hm_simd_level hm_simd_cap(void) {
     return g_cap;
 }
 
+hm_simd_level hm_simd_best(hm_simd_usable_fn usable) {
+    int l = HM_SIMD_LEVELS - 1;
+    while (l > HM_SIMD_PORTABLE && !usable((hm_simd_level)l)) l--;
+    return (hm_simd_level)l;
+}
+
 const char *hm_simd_name(int level) {
     return level >= 0 && level < HM_SIMD_LEVELS ? kNames[level] : NULL;
 }

@@ -43,6 +43,12 @@ enum {
  * level.  Whether this build has the set is the caller's to check.
  * Thread-safe. */
 int hm_simd_usable(hm_simd_level level, unsigned need);
+/* Whether a kernel user's set of a level is usable (hm_scan_usable,
+ * hm_pdq_isa_available). */
+typedef int (*hm_simd_usable_fn)(hm_simd_level level);
+/* The highest level whose set `usable` accepts (the portable one always
+ * is).  Thread-safe. */
+hm_simd_level hm_simd_best(hm_simd_usable_fn usable);
 /* The level HM_SIMD allows at most (HM_SIMD_LEVELS - 1 when unset). */
 hm_simd_level hm_simd_cap(void);
 /* "portable", "avx2", "avx512" (the values of HM_SIMD); NULL for others. */

@@ -671,10 +671,8 @@ int hm_pdq_stream_create_isa(int in_w, int in_h, int flavour,
 
 int hm_pdq_stream_create(int in_w, int in_h, int flavour,
                          hm_pdq_stream **out) {
-    int isa = HM_SIMD_LEVELS - 1;
-    while (!hm_pdq_isa_available((hm_simd_level)isa)) isa--; /* portable: always */
-    return hm_pdq_stream_create_isa(in_w, in_h, flavour, (hm_simd_level)isa,
-                                    out);
+    return hm_pdq_stream_create_isa(in_w, in_h, flavour,
+                                    hm_simd_best(hm_pdq_isa_available), out);
 }
 
 /* Second column pass: run the steps its rows allow, keeping sampled rows. */

@@ -231,8 +231,10 @@ const hm_scan_kernels *hm_scan_kernels_level(hm_simd_level level) {
     return k && hm_simd_usable(level, k->need) ? k : NULL;
 }
 
+int hm_scan_usable(hm_simd_level level) {
+    return hm_scan_kernels_level(level) != NULL;
+}
+
 const hm_scan_kernels *hm_scan_kernels_best(void) {
-    int l = HM_SIMD_LEVELS - 1;
-    while (!hm_scan_kernels_level((hm_simd_level)l)) l--; /* portable: always */
-    return kLevels[l];
+    return kLevels[hm_simd_best(hm_scan_usable)];
 }

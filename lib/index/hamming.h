@@ -46,6 +46,8 @@ typedef struct hm_scan_kernels {
 
 /* The kernels of the highest usable level.  Thread-safe. */
 const hm_scan_kernels *hm_scan_kernels_best(void);
+/* 1 when the kernels of `level` are usable (hm_scan_kernels_level). */
+int hm_scan_usable(hm_simd_level level);
 /* The kernels of a given level, or NULL when they are not usable (the
  * build or the CPU lacks them, or HM_SIMD caps the level below).  Used by
  * tests and benchmarks. */
