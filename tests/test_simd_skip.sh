@@ -46,6 +46,8 @@ for ((l = 1; l < ${#levels[@]}; l++)); do
         fail=1
     fi
 done
+# capped sets are refused by the library too (test_pdq checks that)
+expect 0 "test_pdq: [0-9]+ passed, 0 failed" env HM_SIMD=portable "$pdq" portable
 # run_at_level hands the level over in HM_SIMD
 expect 0 '^portable$' "$gate" portable /bin/sh -c 'echo "$HM_SIMD"'
 # a misspelt level fails; it is not skipped
