@@ -19,15 +19,25 @@
  * last whole vector go to the scalar loop, compiled here for the target.
  */
 
-/* Scan n codes of `words` words (1 or 4, a constant after inlining); the
- * contract is hm_scan_fn's. */
+/* The scalar loop for the last codes, out of line so that it takes no
+ * registers from the vector loops. */
+TARGET __attribute__((noinline)) static size_t T(tail)(
+    const uint64_t *codes, size_t n, const uint64_t *nd, const unsigned *r,
+    unsigned nq, uint32_t base, hm_hit *out, unsigned words) {
+    return scan_scalar(codes, n, nd, r, nq, base, out, words);
+}
+
+/* Scan n codes of `words` words (1 or 4, a constant after inlining) for
+ * one needle (`multi` 0) or several; the contract is hm_scan_fn's.  Each
+ * (words, multi) gets its own function (T(scan64) below), so that each
+ * loop has the registers to itself. */
 TARGET HM_INLINE size_t T(scan)(const uint64_t *codes, size_t n,
                                 const uint64_t *nd, const unsigned *r,
                                 unsigned nq, uint32_t base, hm_hit *out,
-                                const unsigned words) {
+                                const unsigned words, const int multi) {
     size_t k = 0, i = 0;
     uint64_t dist[W];
-    if (nq == 1) {
+    if (!multi) {
         /* W codes per step: 64-bit codes one per lane; 256-bit ones
          * W / 4 per vector, their lane counts summed by T(sum4) */
         const T(vec) q = words == 1 ? T(set1)(nd[0]) : T(load4)(nd);
@@ -86,20 +96,32 @@ TARGET HM_INLINE size_t T(scan)(const uint64_t *codes, size_t n,
             }
         }
     }
-    return k + scan_scalar(codes + (size_t)words * i, n - i, nd, r, nq,
-                           base + (uint32_t)i, out + k, words);
+    return k + T(tail)(codes + (size_t)words * i, n - i, nd, r, nq,
+                       base + (uint32_t)i, out + k, words);
 }
 
-TARGET static size_t T(scan64)(const uint64_t *codes, size_t n,
-                               const uint64_t *nd, const unsigned *r,
-                               unsigned nq, uint32_t base, hm_hit *out) {
-    return T(scan)(codes, n, nd, r, nq, base, out, 1);
+#define SCAN_FN(name, words, multi)                                          \
+    TARGET __attribute__((noinline)) static size_t T(name)(                 \
+        const uint64_t *codes, size_t n, const uint64_t *nd,                \
+        const unsigned *r, unsigned nq, uint32_t base, hm_hit *out) {       \
+        return T(scan)(codes, n, nd, r, nq, base, out, words, multi);       \
+    }
+SCAN_FN(one64, 1, 0)
+SCAN_FN(multi64, 1, 1)
+SCAN_FN(one256, 4, 0)
+SCAN_FN(multi256, 4, 1)
+#undef SCAN_FN
+
+static size_t T(scan64)(const uint64_t *codes, size_t n, const uint64_t *nd,
+                        const unsigned *r, unsigned nq, uint32_t base,
+                        hm_hit *out) {
+    return (nq == 1 ? T(one64) : T(multi64))(codes, n, nd, r, nq, base, out);
 }
 
-TARGET static size_t T(scan256)(const uint64_t *codes, size_t n,
-                                const uint64_t *nd, const unsigned *r,
-                                unsigned nq, uint32_t base, hm_hit *out) {
-    return T(scan)(codes, n, nd, r, nq, base, out, 4);
+static size_t T(scan256)(const uint64_t *codes, size_t n, const uint64_t *nd,
+                         const unsigned *r, unsigned nq, uint32_t base,
+                         hm_hit *out) {
+    return (nq == 1 ? T(one256) : T(multi256))(codes, n, nd, r, nq, base, out);
 }
 
 static const hm_scan_kernels T(kernels) = {LEVEL, NEED, T(scan64),
