@@ -44,12 +44,14 @@ TARGET HM_INLINE size_t T(scan)(const uint64_t *codes, size_t n,
         const T(vec) rr = T(set1)(r[0]);
         for (; i + W <= n; i += W) {
             const uint64_t *p = codes + (size_t)words * i;
-            const T(vec) d =
-                words == 1 ? T(popcnt)(T(load)(p) ^ q)
-                           : T(sum4)(T(popcnt)(T(load)(p) ^ q),
-                                     T(popcnt)(T(load)(p + W) ^ q),
-                                     T(popcnt)(T(load)(p + 2 * W) ^ q),
-                                     T(popcnt)(T(load)(p + 3 * W) ^ q));
+            T(vec) d = T(popcnt)(T(load)(p) ^ q);
+            if (words == 4) {
+                /* (loads in memory order, one statement each) */
+                const T(vec) d1 = T(popcnt)(T(load)(p + W) ^ q);
+                const T(vec) d2 = T(popcnt)(T(load)(p + 2 * W) ^ q);
+                const T(vec) d3 = T(popcnt)(T(load)(p + 3 * W) ^ q);
+                d = T(sum4)(d, d1, d2, d3);
+            }
             const unsigned m = T(le_mask)(d, rr);
             if (m) {
                 T(store)(dist, d);
@@ -96,6 +98,7 @@ TARGET HM_INLINE size_t T(scan)(const uint64_t *codes, size_t n,
             }
         }
     }
+    if (i == n) return k;
     return k + T(tail)(codes + (size_t)words * i, n - i, nd, r, nq,
                        base + (uint32_t)i, out + k, words);
 }
@@ -115,13 +118,15 @@ SCAN_FN(multi256, 4, 1)
 static size_t T(scan64)(const uint64_t *codes, size_t n, const uint64_t *nd,
                         const unsigned *r, unsigned nq, uint32_t base,
                         hm_hit *out) {
-    return (nq == 1 ? T(one64) : T(multi64))(codes, n, nd, r, nq, base, out);
+    if (nq == 1) return T(one64)(codes, n, nd, r, nq, base, out);
+    return T(multi64)(codes, n, nd, r, nq, base, out);
 }
 
 static size_t T(scan256)(const uint64_t *codes, size_t n, const uint64_t *nd,
                          const unsigned *r, unsigned nq, uint32_t base,
                          hm_hit *out) {
-    return (nq == 1 ? T(one256) : T(multi256))(codes, n, nd, r, nq, base, out);
+    if (nq == 1) return T(one256)(codes, n, nd, r, nq, base, out);
+    return T(multi256)(codes, n, nd, r, nq, base, out);
 }
 
 static const hm_scan_kernels T(kernels) = {LEVEL, NEED, T(scan64),
