@@ -83,7 +83,7 @@ TARGET HM_INLINE size_t T(scan)(const uint64_t *codes, size_t n,
             for (unsigned w = 0; w < words; w++) cw[w] = T(set1)(c[w]);
 #pragma GCC unroll 8
             for (int g = 0; g < G; g++) {
-                if (!live[g]) continue;
+                if (g > 0 && !live[g]) continue; /* (group 0 holds needle 0) */
                 T(vec) d;
                 if (words == 1) d = T(popcnt)(cw[0] ^ q[g][0]);
                 else
