@@ -38,7 +38,7 @@ static unsigned pick_denom(unsigned w, unsigned h, unsigned side) {
 }
 
 static void die(hm_hasher *h, const char *what, const char *path) {
-    fprintf(stderr, "bench_fast: %s %s: %s\n", what, path, h ? hm_hasher_errmsg(h) : "");
+    fprintf(stderr, "bench_fast: %s %s: %s\n", what, path, h ? hm_last_error() : "");
     exit(1);
 }
 

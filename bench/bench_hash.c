@@ -74,7 +74,7 @@ static size_t g_nfiles;
 static hm_hasher *g_h;
 
 static void die_hm(const char *what, const char *path) {
-    fprintf(stderr, "bench_hash: %s %s: %s\n", what, path, hm_hasher_errmsg(g_h));
+    fprintf(stderr, "bench_hash: %s %s: %s\n", what, path, hm_last_error());
     exit(1);
 }
 

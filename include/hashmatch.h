@@ -11,23 +11,28 @@
  *
  *  - Every fallible call returns an hm_status: HM_OK (0) or a negative code.
  *    Codes are fixed forever; new ones are only appended.  hm_strerror()
- *    gives a static description; objects that carry state also keep a detail
- *    message for their last failure (hm_hasher_errmsg()).
+ *    gives a static description of a code, and hm_last_error() the detail
+ *    message of the calling thread's last call (which file, which line,
+ *    which limit), as errno and dlerror() do: see "Status codes".
  *  - Handles are opaque, each released by its own function: *_create and
  *    *_free (hasher, index, results), hm_index_acquire and
  *    hm_snapshot_release, hm_video_open_* and hm_video_close; buffers the
  *    library returns by hm_pixels_free and hm_free.  Releasing NULL is a
  *    no-op.
  *  - The library never prints, never calls exit() or abort(), and keeps no
- *    global mutable state of its own.  It changes one process-wide setting
+ *    global mutable state of its own.  Its one piece of per-thread state is
+ *    the calling thread's error message (hm_last_error()), which lives in
+ *    thread-local storage and goes with its thread.  It changes one
+ *    process-wide setting
  *    of a library beneath it: FFmpeg's log level, set to quiet when the
  *    first video is opened (never at load time), and only while the
  *    application has left it at FFmpeg's default and the environment
  *    variable HM_FFMPEG_LOG is unset.
  *
  * Thread safety (per object):
- *  - Functions that take no handle (hm_strerror, hm_version*, hm_hash_*
- *    helpers) are safe to call from any thread at any time.
+ *  - Functions that take no handle (hm_strerror, hm_last_error,
+ *    hm_version*, hm_hash_* helpers) are safe to call from any thread at
+ *    any time.
  *  - An hm_hasher is used by one thread at a time.  Different hashers may be
  *    used concurrently from different threads without locking.  A hasher may
  *    move between threads as long as calls do not overlap.
@@ -94,6 +99,28 @@ typedef enum hm_status {
 
 /** Static, human-readable description of a status code (never NULL). */
 HM_API const char *hm_strerror(int status);
+
+/**
+ * The detail message of the last libhashmatch call that the calling
+ * thread made: which file, which line, which limit, what the decoder said.
+ * Every function that returns an hm_status (and hm_hash_distance) sets
+ * it: empty ("") when the call succeeded, a message (never empty) when it
+ * failed, hm_strerror()'s text when there is nothing more to say.
+ * Functions that return nothing, a count, a pointer or a name
+ * (hm_*_free, hm_results_count, hm_strerror, ...) leave it as it is, so
+ * cleaning up after a failure keeps its message.
+ *
+ * The message is the calling thread's own: calls made by other threads at
+ * the same time, on the same objects or not, never change it.  The pointer
+ * stays valid, and the text unchanged, until the thread's next call that
+ * sets it; it is never NULL.  Bindings whose code can move between OS
+ * threads (Go's goroutines) read it on the thread that made the call.
+ *
+ * A callback the library calls (hm_list_error_fn, the video interrupt)
+ * may call libhashmatch; the call in progress sets its own message when it
+ * returns.
+ */
+HM_API const char *hm_last_error(void);
 
 /* ------------------------------------------------------------------------ */
 /* Hash values                                                              */
@@ -241,7 +268,7 @@ HM_API int hm_hash_distance(const hm_hash *a, const hm_hash *b);
 /* Hasher: decode and hash                                                  */
 /* ------------------------------------------------------------------------ */
 
-/** Opaque.  Holds options, limits, scratch memory and the last error. */
+/** Opaque.  Holds options and limits. */
 typedef struct hm_hasher hm_hasher;
 
 /** Settable parameters of a hasher (hm_hasher_set / hm_hasher_get). */
@@ -291,13 +318,6 @@ HM_API hm_status hm_hasher_set(hm_hasher *h, hm_param param, int64_t value);
 HM_API hm_status hm_hasher_get(const hm_hasher *h, hm_param param,
                                int64_t *value);
 
-/**
- * Detail message of the hasher's last failed call (which file, which limit,
- * what the decoder said).  Empty string after a successful call.  The
- * pointer stays valid until the next call on the same hasher.
- */
-HM_API const char *hm_hasher_errmsg(const hm_hasher *h);
-
 /** Image container formats, detected from content (never the file name). */
 typedef enum hm_format {
     HM_FORMAT_UNKNOWN = 0,
@@ -342,7 +362,7 @@ typedef struct hm_image_info {
  * any content is accepted and `info` reports only the detected format.
  *
  * Errors: HM_E_IO, HM_E_UNKNOWN_FORMAT, HM_E_DECODE, HM_E_LIMIT,
- * HM_E_NO_MEMORY, HM_E_INVALID_ARGUMENT; details in hm_hasher_errmsg().
+ * HM_E_NO_MEMORY, HM_E_INVALID_ARGUMENT; details in hm_last_error().
  */
 HM_API hm_status hm_hash_file(hm_hasher *h, const char *path, unsigned types,
                               hm_hash *out, size_t cap, size_t *n_out,
@@ -462,9 +482,8 @@ HM_API void hm_pixels_free(hm_pixels *p);
  *    is shared: hm_index_commit() from any thread publishes what every
  *    thread staged there, also another thread's half-done series of
  *    calls.  Changes staged in an hm_txn are its own until
- *    hm_txn_commit().  hm_index_errmsg() reports the last failed
- *    hm_index_* writer call: when several threads write, its text may
- *    belong to another thread's call (an hm_txn has its own message).
+ *    hm_txn_commit().  Each thread reads its own calls' messages with
+ *    hm_last_error(), however many threads write.
  *  - Saving (hm_index_save*, hm_snapshot_save*) takes no writer lock:
  *    writers and commits go on while a save writes and syncs its file.
  *  - An hm_results object, and an hm_txn, is used by one thread at a
@@ -511,9 +530,6 @@ HM_API void hm_index_free(hm_index *idx);
 
 HM_API hm_status hm_index_set(hm_index *idx, hm_index_param p, int64_t v);
 HM_API hm_status hm_index_get(hm_index *idx, hm_index_param p, int64_t *v);
-
-/** Detail message of the last failed writer call (see thread safety). */
-HM_API const char *hm_index_errmsg(hm_index *idx);
 
 /* ---- lists (staged until hm_index_commit) ------------------------------ */
 
@@ -670,7 +686,7 @@ typedef struct hm_list_load_report {
  * be UTF-8 text: a NUL byte or a malformed UTF-8 sequence makes the line
  * bad, as does a type name that is neither indexed nor a known signal type.
  * A bad line fails the load in strict mode and is skipped and counted in
- * lenient mode.  Errors name the file and line in hm_index_errmsg().
+ * lenient mode.  Errors name the file and line in hm_last_error().
  * `report` may be NULL.
  *
  * A file with content (lines other than blanks, comments and a header)
@@ -734,8 +750,6 @@ HM_API void hm_txn_free(hm_txn *txn);
  *  hm_index_commit).  The set is then empty and may be used again; on
  *  failure nothing is published and its changes stay staged. */
 HM_API hm_status hm_txn_commit(hm_txn *txn);
-/** Detail message of the last failed call on this change set. */
-HM_API const char *hm_txn_errmsg(const hm_txn *txn);
 /** As hm_index_add, into the change set. */
 HM_API hm_status hm_txn_add(hm_txn *txn, uint32_t list, const hm_hash *hash,
                             const char *entry_id, const char *labels);
@@ -773,10 +787,9 @@ HM_API hm_status hm_txn_load_list_memory(hm_txn *txn, const void *data,
  * first removes the temporaries of `path` that writers killed during a
  * save left (docs/index-format.md gives the rule: only unlocked ones, of
  * this user, with the index magic).  Safe while other threads query the
- * snapshot.  On failure a detail message goes to `errbuf` (may be NULL).
+ * snapshot.
  */
-HM_API hm_status hm_snapshot_save(hm_snapshot *snap, const char *path,
-                                  char *errbuf, size_t errbuf_size);
+HM_API hm_status hm_snapshot_save(hm_snapshot *snap, const char *path);
 
 /** Save the index's current snapshot (as hm_snapshot_save), without
  *  taking the writer lock: writers and commits go on meanwhile.  Saves of
@@ -788,15 +801,13 @@ HM_API hm_status hm_index_save(hm_index *idx, const char *path);
  * Save a snapshot into memory, in the file format (for a database blob or
  * a network copy; hm_index_load_memory reads it back).  On success *data
  * is a new buffer of *size bytes, released with hm_free(); on failure
- * *data is NULL and a detail message goes to `errbuf` (may be NULL).
- * Safe while other threads query the snapshot.
+ * *data is NULL.  Safe while other threads query the snapshot.
  */
 HM_API hm_status hm_snapshot_save_memory(hm_snapshot *snap, void **data,
-                                         size_t *size, char *errbuf,
-                                         size_t errbuf_size);
+                                         size_t *size);
 
 /** Save the index's current snapshot into memory (as
- *  hm_snapshot_save_memory; details in hm_index_errmsg()). */
+ *  hm_snapshot_save_memory). */
 HM_API hm_status hm_index_save_memory(hm_index *idx, void **data,
                                       size_t *size);
 
@@ -885,8 +896,6 @@ HM_API size_t hm_results_count(const hm_results *r);
 /** Hit i (0-based), or NULL when out of range.  Hits are ordered by query,
  *  then distance, then list id, then entry id. */
 HM_API const hm_match *hm_results_get(const hm_results *r, size_t i);
-/** Detail message of the last failed query on these results. */
-HM_API const char *hm_results_errmsg(const hm_results *r);
 /** The structure the last query used for its largest share of work (an
  *  hm_structure), for diagnostics and benchmarks. */
 HM_API int hm_results_structure(const hm_results *r);
@@ -1098,7 +1107,7 @@ typedef struct hm_video_frame {
  * stay alive and unused by others until hm_video_close().
  * Errors: HM_E_IO, HM_E_UNKNOWN_FORMAT (no allowed container or no video
  * stream), HM_E_UNSUPPORTED (codec not allowed), HM_E_LIMIT, HM_E_DECODE,
- * HM_E_CANCELLED, HM_E_NO_MEMORY; details in hm_hasher_errmsg().
+ * HM_E_CANCELLED, HM_E_NO_MEMORY; details in hm_last_error().
  */
 HM_API hm_status hm_video_open_file(hm_hasher *h, const char *path,
                                     const hm_video_opts *opts, hm_video **out);

@@ -42,7 +42,7 @@ static void parameters(void) {
     CHECK_INT(hm_hasher_get(h, HM_PARAM_APPLY_EXIF_ORIENTATION, &v), HM_OK);
     CHECK_INT(v, 0);
     CHECK_INT(hm_hasher_set(h, HM_PARAM_MAX_PIXELS, 0), HM_E_INVALID_ARGUMENT);
-    CHECK(hm_hasher_errmsg(h)[0] != '\0');
+    CHECK(hm_last_error()[0] != '\0');
     CHECK_INT(hm_hasher_set(h, HM_PARAM_MAX_PIXELS, -5), HM_E_INVALID_ARGUMENT);
     CHECK_INT(hm_hasher_set(h, HM_PARAM_PDQ_FLAVOUR, 7), HM_E_INVALID_ARGUMENT);
     CHECK_INT(hm_hasher_set(h, HM_PARAM_FAST, 2), HM_E_INVALID_ARGUMENT);
@@ -51,10 +51,10 @@ static void parameters(void) {
     CHECK_INT(hm_hasher_get(h, HM_PARAM_FAST, NULL), HM_E_INVALID_ARGUMENT);
     CHECK_INT(hm_hasher_set(NULL, HM_PARAM_FAST, 1), HM_E_INVALID_ARGUMENT);
     CHECK_INT(hm_hasher_set(h, HM_PARAM_MAX_PIXELS, 12345), HM_OK);
-    CHECK(hm_hasher_errmsg(h)[0] == '\0');
+    CHECK(hm_last_error()[0] == '\0');
     CHECK_INT(hm_hasher_get(h, HM_PARAM_MAX_PIXELS, &v), HM_OK);
     CHECK_INT(v, 12345);
-    CHECK(hm_hasher_errmsg(NULL) != NULL);
+    CHECK(hm_last_error() != NULL);
     hm_hasher_free(h);
     hm_hasher_free(NULL);
     hm_pixels_free(NULL);
@@ -76,7 +76,7 @@ static void request_validation(void) {
     CHECK_INT(hm_hash_file(h, BRIDGE, 1u << 20, out, 16, &n, NULL), HM_E_INVALID_ARGUMENT);
     CHECK_INT(hm_hash_file(h, BRIDGE, HM_TYPE_BIT(0), out, 16, &n, NULL), HM_E_INVALID_ARGUMENT);
     CHECK_INT(hm_hash_file(h, BRIDGE, HM_TYPES_ALL, out, 5, &n, NULL), HM_E_INVALID_ARGUMENT);
-    CHECK(strstr(hm_hasher_errmsg(h), "capacity") != NULL);
+    CHECK(strstr(hm_last_error(), "capacity") != NULL);
     CHECK_INT(hm_hash_file(h, BRIDGE, HM_WANT_PDQ_DIHEDRAL, out, 7, &n, NULL),
               HM_E_INVALID_ARGUMENT);
     /* every type at once: documented order, 13 values */

@@ -432,7 +432,7 @@ static void lists_and_fields(void) {
     hm_hash bad = h;
     bad.type = 42;
     CHECK_INT(hm_index_query(idx, &bad, 1, NULL, res), HM_E_INVALID_ARGUMENT);
-    CHECK(strlen(hm_results_errmsg(res)) > 0);
+    CHECK(strlen(hm_last_error()) > 0);
     o.radius = 999;
     CHECK_INT(hm_index_query(idx, &h, 1, &o, res), HM_E_INVALID_ARGUMENT);
     CHECK_INT(hm_index_query(NULL, &h, 1, NULL, res), HM_E_INVALID_ARGUMENT);
@@ -714,7 +714,7 @@ static void radius_range(void) {
         CHECK_INT(hm_results_count(res), 1);
         o.radius = 65; /* above a 64-bit hash's bits: documented as an error */
         CHECK_INT(hm_index_query(idx, &h64, 1, &o, res), HM_E_INVALID_ARGUMENT);
-        CHECK(strstr(hm_results_errmsg(res), "65") != NULL);
+        CHECK(strstr(hm_last_error(), "65") != NULL);
         CHECK_INT(hm_results_count(res), 0);
         CHECK_INT(hm_index_query(idx, &pdq, 1, &o, res), HM_OK); /* 256 bits */
         CHECK_INT(hm_results_count(res), 1);

@@ -48,7 +48,7 @@ static FILE *open_expected(const char *name) {
 static int hash_one(hm_hasher *h, const char *path, int type, hm_hash *out) {
     size_t n = 0;
     hm_status st = hm_hash_file(h, path, HM_TYPE_BIT(type), out, 1, &n, NULL);
-    if (st != HM_OK) fprintf(stderr, "%s\n", hm_hasher_errmsg(h));
+    if (st != HM_OK) fprintf(stderr, "%s\n", hm_last_error());
     return st == HM_OK && n == 1;
 }
 

@@ -320,7 +320,7 @@ static void trimmed_hashes(void) {
     CHECK_INT(n, 1);
     /* a corrupt file fails the same way with trimming */
     CHECK(hm_hash_memory(h, file, 60, types, out, 8, &n, NULL) < 0);
-    CHECK(hm_hasher_errmsg(h)[0] != '\0');
+    CHECK(hm_last_error()[0] != '\0');
     free(file);
 #endif
     free(c);

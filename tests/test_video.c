@@ -46,10 +46,12 @@ static void run_px(const char *path, const void *data, size_t size, const hm_vid
         while (out->n < MAXF && (out->st = hm_video_next(v, &out->f[out->n], &got)) == HM_OK &&
                got)
             out->n++;
+        snprintf(out->msg, sizeof out->msg, "%s", hm_last_error()); /* before the next call */
         hm_video_get_info(v, &out->info);
         hm_video_close(v);
+    } else {
+        snprintf(out->msg, sizeof out->msg, "%s", hm_last_error());
     }
-    snprintf(out->msg, sizeof out->msg, "%s", hm_hasher_errmsg(h));
     hm_hasher_free(h);
 }
 
@@ -230,7 +232,7 @@ static void limits_and_refusals(void) {
     hm_hasher_create(&h);
     hm_hasher_set(h, HM_PARAM_MAX_PIXELS, 1000 * 1000);
     CHECK_INT(hm_video_open_file(h, VID "test-padded-dimensions.mp4", NULL, &v), HM_E_LIMIT);
-    CHECK(strstr(hm_hasher_errmsg(h), "HM_PARAM_MAX_PIXELS") != NULL);
+    CHECK(strstr(hm_last_error(), "HM_PARAM_MAX_PIXELS") != NULL);
     hm_hasher_set(h, HM_PARAM_MAX_PIXELS, 100000000);
     hm_hasher_set(h, HM_PARAM_MAX_INPUT_BYTES, 1000);
     CHECK_INT(hm_video_open_file(h, VID "test-padded-dimensions.mp4", NULL, &v), HM_E_LIMIT);

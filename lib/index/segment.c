@@ -206,7 +206,7 @@ static int build_table(hm_segment *s, int type, const hm_seg_input *in,
 }
 
 int hm_segment_build(const hm_seg_input *in, size_t n, const hm_seg_opts *o,
-                     hm_segment **out, hm_err *err) {
+                     hm_segment **out) {
     hm_segment *s = NULL;
     kv *order = NULL, *sel = NULL, *tmp = NULL;
     uint32_t *pos_of = NULL; /* input index -> entry position */
@@ -214,7 +214,7 @@ int hm_segment_build(const hm_seg_input *in, size_t n, const hm_seg_opts *o,
     int st = HM_E_NO_MEMORY;
     *out = NULL;
     if (n > HM_SEG_MAX_ENTRIES)
-        return hm_fail(err, HM_E_LIMIT, "too many entries in one segment "
+        return hm_fail(HM_E_LIMIT, "too many entries in one segment "
                                         "(%zu; the limit is %u)",
                        n, HM_SEG_MAX_ENTRIES);
     s = calloc(1, sizeof *s);
@@ -340,8 +340,8 @@ fail:
     free(pos_of);
     if (s) segment_free(s);
     if (st == HM_E_LIMIT)
-        return hm_fail(err, st, "segment strings exceed 4 GiB");
-    return hm_fail(err, HM_E_NO_MEMORY, "out of memory building an index "
+        return hm_fail(st, "segment strings exceed 4 GiB");
+    return hm_fail(HM_E_NO_MEMORY, "out of memory building an index "
                                         "segment of %zu entries", n);
 }
 

@@ -45,10 +45,10 @@ static int add_video(hm_writer *w, uint32_t list, const hm_video_frame *frames, 
     size_t *ord, m = 0, added = 0;
     hm_ix_mark mark;
     int st = HM_OK;
-    if (!frames && n) return hm_fail(w->err, HM_E_INVALID_ARGUMENT, "NULL frames");
-    if (!video_id) return hm_fail(w->err, HM_E_INVALID_ARGUMENT, "a video needs an id");
+    if (!frames && n) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL frames");
+    if (!video_id) return hm_fail(HM_E_INVALID_ARGUMENT, "a video needs an id");
     if (!(ord = malloc((n + 1) * sizeof *ord)))
-        return hm_fail(w->err, HM_E_NO_MEMORY, "out of memory");
+        return hm_fail(HM_E_NO_MEMORY, "out of memory");
     for (size_t i = 0; i < n; i++)
         if (usable(&frames[i], HM_DEFAULT_PDQ_MIN_QUALITY)) ord[m++] = i;
     g_frames = frames;
@@ -355,13 +355,13 @@ static void finish(hm_results *r) {
     if (r->nvm > 1) qsort(r->vm, r->nvm, sizeof *r->vm, cmp_match);
 }
 
-hm_status hm_snapshot_match_video(hm_snapshot *s, const hm_video_frame *frames, size_t n,
-                                  const hm_video_match_opts *opts, hm_results *r) {
+static int snapshot_match_video(hm_snapshot *s, const hm_video_frame *frames, size_t n,
+                                const hm_video_match_opts *opts, hm_results *r) {
     hm_video_match_opts defaults;
-    if (!r) return HM_E_INVALID_ARGUMENT;
+    if (!r) return hm_fail(HM_E_INVALID_ARGUMENT, "results is NULL");
     hm_results_clear(r);
     if (!s || (!frames && n))
-        return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "NULL snapshot or frames");
+        return hm_fail(HM_E_INVALID_ARGUMENT, "NULL snapshot or frames");
     if (!opts) {
         hm_video_match_opts_init(&defaults);
         opts = &defaults;
@@ -369,7 +369,7 @@ hm_status hm_snapshot_match_video(hm_snapshot *s, const hm_video_frame *frames, 
     if (opts->distance < 0 || opts->distance > 256 || opts->query_percent < 0 ||
         opts->query_percent > 100 || opts->target_percent < 0 || opts->target_percent > 100 ||
         !(opts->range_gap >= 0))
-        return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "bad video match options");
+        return hm_fail(HM_E_INVALID_ARGUMENT, "bad video match options");
     /* the results keep a reference to the snapshot their strings point into */
     atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
     hm_snapshot_release(r->snap);
@@ -382,23 +382,32 @@ hm_status hm_snapshot_match_video(hm_snapshot *s, const hm_video_frame *frames, 
     atomic_fetch_add_explicit(&s->shared->hits, r->nvm, memory_order_relaxed);
     if (st != HM_OK) {
         r->nvm = 0;
-        return hm_fail(&r->err, st, "out of memory matching a video");
+        return hm_fail(st, "out of memory matching a video");
     }
     return HM_OK;
 }
 
-hm_status hm_index_match_video(hm_index *idx, const hm_video_frame *frames, size_t n,
-                               const hm_video_match_opts *opts, hm_results *r) {
-    hm_snapshot *s;
-    if (!r) return HM_E_INVALID_ARGUMENT;
+hm_status hm_snapshot_match_video(hm_snapshot *s, const hm_video_frame *frames, size_t n,
+                                  const hm_video_match_opts *opts, hm_results *r) {
+    return HM_CALL(snapshot_match_video(s, frames, n, opts, r));
+}
+
+static int index_match_video(hm_index *idx, const hm_video_frame *frames, size_t n,
+                             const hm_video_match_opts *opts, hm_results *r) {
+    if (!r) return hm_fail(HM_E_INVALID_ARGUMENT, "results is NULL");
     if (!idx) {
         hm_results_clear(r);
-        return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "NULL index or frames");
+        return hm_fail(HM_E_INVALID_ARGUMENT, "index is NULL");
     }
-    hm_index_acquire(idx, &s);
-    int st = hm_snapshot_match_video(s, frames, n, opts, r);
+    hm_snapshot *s = hm_ix_acquire(idx);
+    int st = snapshot_match_video(s, frames, n, opts, r);
     hm_snapshot_release(s); /* the results keep their own reference */
     return st;
+}
+
+hm_status hm_index_match_video(hm_index *idx, const hm_video_frame *frames, size_t n,
+                               const hm_video_match_opts *opts, hm_results *r) {
+    return HM_CALL(index_match_video(idx, frames, n, opts, r));
 }
 
 size_t hm_results_video_count(const hm_results *r) { return r ? r->nvm : 0; }

@@ -14,7 +14,6 @@ typedef struct hm_ffsrc hm_ffsrc; /* the FFmpeg source's state */
 
 struct hm_video {
     hm_hasher *h;
-    hm_err *err;
     hm_video_opts o;
     hm_video_info info;
     hm_decode_opts px; /* the hasher's pixel limit */

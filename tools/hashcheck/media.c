@@ -27,9 +27,11 @@ typedef struct source {
     size_t size;
 } source;
 
-static void fail_lib(hc_media *m, hm_status st, hm_hasher *h, const source *s) {
-    if (s->data) fail(m, st, "%s: %s", s->path, hm_hasher_errmsg(h));
-    else fail(m, st, "%s%s", hm_hasher_errmsg(h), NULL);
+/* The failure of the library call just made (its message is this
+ * thread's hm_last_error()). */
+static void fail_lib(hc_media *m, hm_status st, const source *s) {
+    if (s->data) fail(m, st, "%s: %s", s->path, hm_last_error());
+    else fail(m, st, "%s%s", hm_last_error(), NULL);
 }
 
 static hm_status src_hash(hm_hasher *h, const source *s, unsigned types, hc_media *m) {
@@ -46,7 +48,7 @@ static void digests(hm_hasher *h, const source *s, unsigned crypto, hc_media *m)
     hm_image_info keep = m->info;
     hm_status st = src_hash(h, s, crypto, m);
     m->info = keep;
-    if (st != HM_OK && !m->failed) fail_lib(m, st, h, s);
+    if (st != HM_OK && !m->failed) fail_lib(m, st, s);
 }
 
 static void read_frames(hm_hasher *h, const source *s, hm_video *v, hc_media *m) {
@@ -66,7 +68,7 @@ static void read_frames(hm_hasher *h, const source *s, hm_video *v, hc_media *m)
         st = hm_video_next(v, &m->frames[m->nframes], &got);
         if (st != HM_OK) {
             /* frames returned so far stay valid (a limit, a cancel) */
-            fail_lib(m, st, h, s);
+            fail_lib(m, st, s);
             break;
         }
         if (!got) break;
@@ -157,7 +159,7 @@ static void media_hash(hm_hasher *h, source *s, const hc_media_opts *o, hc_media
     size_t nhead;
     if (!perc) { /* digests only: any content, nothing decoded */
         hm_status st = src_hash(h, s, crypto, m);
-        if (st != HM_OK) fail_lib(m, st, h, s);
+        if (st != HM_OK) fail_lib(m, st, s);
         m->kind = m->info.format != HM_FORMAT_UNKNOWN ? HC_KIND_IMAGE : HC_KIND_FILE;
         return;
     }
@@ -187,7 +189,7 @@ static void media_hash(hm_hasher *h, source *s, const hc_media_opts *o, hc_media
         m->kind = HC_KIND_IMAGE;
         hm_status st = src_hash(h, s, o->types, m);
         if (st != HM_OK) {
-            fail_lib(m, st, h, s);
+            fail_lib(m, st, s);
             if (crypto && o->crypto_fallback) digests(h, s, crypto, m);
         }
         return;
@@ -208,7 +210,7 @@ static void media_hash(hm_hasher *h, source *s, const hc_media_opts *o, hc_media
         }
         if (st != HM_E_UNKNOWN_FORMAT) {
             m->kind = HC_KIND_VIDEO;
-            fail_lib(m, st, h, s);
+            fail_lib(m, st, s);
             if (crypto && o->crypto_fallback) digests(h, s, crypto, m);
             return;
         }

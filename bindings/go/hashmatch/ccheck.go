@@ -76,6 +76,27 @@ func cHashTypeName(t HashType) string {
 	return C.GoString(p)
 }
 
+// cBenchCalls makes iters calls of hm_hash_distance on a and a (distance
+// 0, so HM_OK), the cheapest call of the library, from Go: through call
+// (the goroutine locked to its OS thread, the status checked) when
+// checked is set, else bare, as the binding made calls before the library
+// kept its messages per thread. It returns the failures.
+func cBenchCalls(a Hash, iters int, checked bool) int {
+	var ca C.hm_hash
+	a.toC(&ca)
+	bad := 0
+	for i := 0; i < iters; i++ {
+		if checked {
+			if call("Distance", func() C.hm_status { return C.hm_status(C.hm_hash_distance(&ca, &ca)) }) != nil {
+				bad++
+			}
+		} else if C.hm_hash_distance(&ca, &ca) != 0 {
+			bad++
+		}
+	}
+	return bad
+}
+
 // cBenchHashMemory runs hm_hash_memory iters times in a C loop.
 func cBenchHashMemory(h *Hasher, data []byte, types Types, iters int) bool {
 	h.mu.Lock()

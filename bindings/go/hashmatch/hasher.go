@@ -91,8 +91,7 @@ func infoFromC(c *C.hm_image_info) ImageInfo {
 		Channels: int(c.channels), EXIFOrientation: int(c.exif_orientation)}
 }
 
-// Hasher decodes images and computes hashes. It holds options, limits,
-// scratch memory and the C library's last error message.
+// Hasher decodes images and computes hashes. It holds options and limits.
 //
 // A C hasher serves one thread at a time; this wrapper serialises its
 // calls with a mutex, so a Hasher may be shared, but calls on it never run
@@ -111,8 +110,8 @@ type Hasher struct {
 // when done.
 func NewHasher(opts *HasherOptions) (*Hasher, error) {
 	var p *C.hm_hasher
-	if st := C.hm_hasher_create(&p); st != C.HM_OK {
-		return nil, newError(st, "NewHasher", nil)
+	if err := call("NewHasher", func() C.hm_status { return C.hm_hasher_create(&p) }); err != nil {
+		return nil, err
 	}
 	h := &Hasher{p: p}
 	h.net = armLeakNet(h, func(p *C.hm_hasher) { C.hm_hasher_free(p) }, p)
@@ -156,10 +155,6 @@ func (h *Hasher) acquire() error {
 	return nil
 }
 
-func (h *Hasher) fail(st C.hm_status, op string) error {
-	return newError(st, op, C.hm_hasher_errmsg(h.p))
-}
-
 // SetOptions changes the hasher's settings (all of them: zero fields
 // restore the defaults).
 func (h *Hasher) SetOptions(o HasherOptions) error {
@@ -185,8 +180,10 @@ func (h *Hasher) SetOptions(o HasherOptions) error {
 		{C.HM_PARAM_FAST, b2i64(o.Fast)},
 	}
 	for _, s := range set {
-		if st := C.hm_hasher_set(h.p, s.p, C.int64_t(s.v)); st != C.HM_OK {
-			return h.fail(st, "SetOptions")
+		if err := call("SetOptions", func() C.hm_status {
+			return C.hm_hasher_set(h.p, s.p, C.int64_t(s.v))
+		}); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -202,8 +199,8 @@ func (h *Hasher) Options() (HasherOptions, error) {
 	params := [5]C.hm_param{C.HM_PARAM_MAX_INPUT_BYTES, C.HM_PARAM_MAX_PIXELS,
 		C.HM_PARAM_PDQ_FLAVOUR, C.HM_PARAM_APPLY_EXIF_ORIENTATION, C.HM_PARAM_FAST}
 	for i, p := range params {
-		if st := C.hm_hasher_get(h.p, p, &v[i]); st != C.HM_OK {
-			return HasherOptions{}, h.fail(st, "Options")
+		if err := call("Options", func() C.hm_status { return C.hm_hasher_get(h.p, p, &v[i]) }); err != nil {
+			return HasherOptions{}, err
 		}
 	}
 	return HasherOptions{MaxInputBytes: int64(v[0]), MaxPixels: int64(v[1]),
@@ -247,9 +244,10 @@ func (h *Hasher) HashFileInfo(path string, types Types) (Hashes, ImageInfo, erro
 	var out [maxHashes]C.hm_hash
 	var n C.size_t
 	var info C.hm_image_info
-	st := C.hm_hash_file(h.p, cpath, C.uint(types), &out[0], maxHashes, &n, &info)
-	if st != C.HM_OK {
-		return nil, ImageInfo{}, h.fail(st, "HashFile")
+	if err := call("HashFile", func() C.hm_status {
+		return C.hm_hash_file(h.p, cpath, C.uint(types), &out[0], maxHashes, &n, &info)
+	}); err != nil {
+		return nil, ImageInfo{}, err
 	}
 	return hashesFromC(&out, n), infoFromC(&info), nil
 }
@@ -270,10 +268,11 @@ func (h *Hasher) HashBytesInfo(data []byte, types Types) (Hashes, ImageInfo, err
 	var out [maxHashes]C.hm_hash
 	var n C.size_t
 	var info C.hm_image_info
-	st := C.hm_hash_memory(h.p, bytesPtr(data), C.size_t(len(data)), C.uint(types),
-		&out[0], maxHashes, &n, &info)
-	if st != C.HM_OK {
-		return nil, ImageInfo{}, h.fail(st, "HashBytes")
+	if err := call("HashBytes", func() C.hm_status {
+		return C.hm_hash_memory(h.p, bytesPtr(data), C.size_t(len(data)), C.uint(types),
+			&out[0], maxHashes, &n, &info)
+	}); err != nil {
+		return nil, ImageInfo{}, err
 	}
 	return hashesFromC(&out, n), infoFromC(&info), nil
 }
@@ -327,10 +326,11 @@ func (h *Hasher) HashPixels(pix []byte, width, height, stride int, format PixelF
 	defer h.mu.Unlock()
 	var out [maxHashes]C.hm_hash
 	var n C.size_t
-	st := C.hm_hash_pixels(h.p, unsafe.Pointer(&pix[0]), C.uint32_t(width), C.uint32_t(height),
-		C.size_t(stride), C.hm_pixel_format(format), C.uint(types), &out[0], maxHashes, &n)
-	if st != C.HM_OK {
-		return nil, h.fail(st, "HashPixels")
+	if err := call("HashPixels", func() C.hm_status {
+		return C.hm_hash_pixels(h.p, unsafe.Pointer(&pix[0]), C.uint32_t(width), C.uint32_t(height),
+			C.size_t(stride), C.hm_pixel_format(format), C.uint(types), &out[0], maxHashes, &n)
+	}); err != nil {
+		return nil, err
 	}
 	return hashesFromC(&out, n), nil
 }
@@ -343,9 +343,11 @@ func FindContent(pix []byte, width, height, stride int, format PixelFormat) (x, 
 		return
 	}
 	var r C.hm_rect
-	if st := C.hm_find_content(unsafe.Pointer(&pix[0]), C.uint32_t(width), C.uint32_t(height),
-		C.size_t(stride), C.hm_pixel_format(format), &r); st != C.HM_OK {
-		return 0, 0, 0, 0, errorf(Status(st), "FindContent", "bad pixel buffer")
+	if err = call("FindContent", func() C.hm_status {
+		return C.hm_find_content(unsafe.Pointer(&pix[0]), C.uint32_t(width), C.uint32_t(height),
+			C.size_t(stride), C.hm_pixel_format(format), &r)
+	}); err != nil {
+		return 0, 0, 0, 0, err
 	}
 	return int(r.x), int(r.y), int(r.width), int(r.height), nil
 }
@@ -384,8 +386,10 @@ func (h *Hasher) Decode(data []byte) (image.Image, ImageInfo, error) {
 	defer h.mu.Unlock()
 	var px C.hm_pixels
 	var info C.hm_image_info
-	if st := C.hm_decode_memory(h.p, bytesPtr(data), C.size_t(len(data)), &px, &info); st != C.HM_OK {
-		return nil, ImageInfo{}, h.fail(st, "Decode")
+	if err := call("Decode", func() C.hm_status {
+		return C.hm_decode_memory(h.p, bytesPtr(data), C.size_t(len(data)), &px, &info)
+	}); err != nil {
+		return nil, ImageInfo{}, err
 	}
 	defer C.hm_pixels_free(&px)
 	w, ht, stride := int(px.width), int(px.height), int(px.stride)

@@ -226,7 +226,7 @@ class Hasher:
         return h
 
     def _fail(self, st: int) -> None:
-        raise_for(st, lib.hm_hasher_errmsg(self._h))
+        raise_for(st)
 
     # ---- parameters --------------------------------------------------------
 
@@ -493,7 +493,7 @@ def find_content(pixels: Any, **layout: Any) -> Tuple[int, int, int, int]:
     r = ffi.new("hm_rect *")
     st = lib.hm_find_content(px.ptr, px.width, px.height, px.stride, px.fmt, r)
     if st != lib.HM_OK:
-        raise_for(st, "find_content: bad pixel buffer")
+        raise_for(st)
     return (r.x, r.y, r.width, r.height)
 
 

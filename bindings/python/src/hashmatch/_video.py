@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
 
-from ._errors import raise_for
+from ._errors import last_error, raise_for
 from ._hash import Hash
 from ._native import ffi, lib
 from ._types import Dihedral, FrameMode, HashType, TypesArg, coerce_enum, types_mask
@@ -63,7 +63,7 @@ class Frame(NamedTuple):
         c = ffi.new("hm_video_frame *")
         st = lib.hm_vpdq_parse_line(line.encode("utf-8"), c)
         if st != lib.HM_OK:
-            raise_for(st, "not a vPDQ line: %r" % (line[:200],))
+            raise_for(st, "%s: %r" % (last_error(), line[:200]))
         return frame_from_c(c)
 
 
@@ -221,7 +221,7 @@ class VideoReader(Iterator[Frame]):
                 else:
                     st = lib.hm_video_open_memory(h, self._data, len(self._data), o, out)
                 if st != lib.HM_OK:
-                    raise_for(st, lib.hm_hasher_errmsg(h))
+                    raise_for(st)
                 self._v = out[0]
                 hasher._video = self
         except BaseException:
@@ -245,7 +245,7 @@ class VideoReader(Iterator[Frame]):
                 raise StopIteration
             st = lib.hm_video_next(self._v, self._frame, self._got)
             if st != lib.HM_OK:
-                err = ffi.string(lib.hm_hasher_errmsg(hasher._h)).decode("utf-8", "replace")
+                err = last_error()  # before closing
                 self._close_locked()
                 raise_for(st, err)
             if not self._got[0]:
@@ -370,7 +370,7 @@ def parse_vpdq_compact(text: str) -> List[Frame]:
     n = ffi.new("size_t *")
     st = lib.hm_vpdq_parse_compact(raw, arr, cap, n)
     if st != lib.HM_OK:
-        raise_for(st, "not a compact vPDQ signal: %r" % (text[:200],))
+        raise_for(st, "%s: %r" % (last_error(), text[:200]))
     return [frame_from_c(arr[i]) for i in range(n[0])]
 
 
