@@ -126,7 +126,8 @@ HM_API const char *hm_last_error(void);
 /* Hash values                                                              */
 /* ------------------------------------------------------------------------ */
 
-/** Hash kinds.  Values are fixed forever. */
+/** Hash kinds.  Values are fixed forever; new kinds take the next free
+ *  number, always below HM_HASH_TYPE_SLOTS. */
 typedef enum hm_hash_type {
     HM_HASH_PDQ = 1,    /**< Meta PDQ, 256 bits, with quality 0..100 */
     HM_HASH_PHASH = 2,  /**< imagehash 4.x phash, 64 bits */
@@ -136,7 +137,19 @@ typedef enum hm_hash_type {
     HM_HASH_SHA256 = 6  /**< SHA-256 of the input bytes, 256 bits */
 } hm_hash_type;
 
+/** The highest hash type this header knows.  It grows when a type is
+ *  added: loop with it, never size a stored or exchanged array with it. */
 #define HM_HASH_TYPE_MAX 6
+
+/**
+ * Room for hash types, fixed forever: types are numbered 1 to
+ * HM_HASH_TYPE_SLOTS - 1 (so that HM_TYPE_BIT(t) fits bits 0 to 15 of a
+ * request mask, below the request flags from bit 16), and the arrays of
+ * the public structs that hold a value per type (hm_list_info.threshold,
+ * hm_index_stats.entries_by_type) have this many slots, indexed by type,
+ * so that their layout never changes when a type is added.
+ */
+#define HM_HASH_TYPE_SLOTS 16
 
 /** Bit for a type in a request mask: HM_TYPE_BIT(HM_HASH_PDQ) | ... */
 #define HM_TYPE_BIT(t) (1u << (unsigned)(t))
@@ -214,11 +227,14 @@ typedef enum hm_dihedral {
 } hm_dihedral;
 
 /**
- * One hash value.  Plain data.
+ * One hash value.  Plain data, 40 bytes, fixed forever.
  *
  * `bytes` holds the value in canonical order: the order of the canonical
  * hex string, most significant byte first (see docs/format.md).  Only the
- * first hm_hash_bits(type)/8 bytes are used; the rest are zero.
+ * first hm_hash_bits(type)/8 bytes are used; the rest are zero.  Every
+ * type carried in an hm_hash has at most HM_HASH_BYTES_MAX bytes (256
+ * bits); signatures that are longer or not bit strings (TMK's vectors)
+ * will have their own value type and calls, never a larger hm_hash.
  */
 typedef struct hm_hash {
     int32_t type;      /**< an hm_hash_type */
@@ -227,8 +243,11 @@ typedef struct hm_hash {
                             hash of the trimmed image, | HM_VARIANT_CROP
                             for a crop's; 0 for a plain hash */
     uint8_t reserved;  /**< zero */
-    uint8_t bytes[32];
+    uint8_t bytes[32]; /**< HM_HASH_BYTES_MAX */
 } hm_hash;
+
+/** Bytes of hm_hash.bytes: the longest hash an hm_hash holds. */
+#define HM_HASH_BYTES_MAX 32
 
 /** Maximum length of a canonical hash string, including the NUL. */
 #define HM_HASH_STRING_MAX 65
@@ -576,7 +595,10 @@ typedef struct hm_list_info {
     const char *name;      /**< valid while the snapshot is held */
     uint32_t id;
     int32_t enabled;
-    int16_t threshold[HM_HASH_TYPE_MAX + 1]; /**< by hm_hash_type; [0] unused */
+    int16_t threshold[HM_HASH_TYPE_SLOTS]; /**< by hm_hash_type; -1 in the
+                                                slots of no type ([0] and
+                                                those above
+                                                HM_HASH_TYPE_MAX) */
     uint64_t entries;      /**< live entries */
     uint64_t hits;         /**< matches reported since the index was created
                                 (shared by all snapshots) */
@@ -859,7 +881,8 @@ typedef struct hm_query_opts {
 
 HM_API void hm_query_opts_init(hm_query_opts *o);
 
-/** One hit. */
+/** One hit.  The library allocates hits (reach each with hm_results_get,
+ *  never by indexing from another: the struct may grow at its end). */
 typedef struct hm_match {
     uint32_t query;        /**< index of the query hash in the call; with
                                 HM_QUERY_DIHEDRAL, of the group's original */
@@ -878,6 +901,7 @@ typedef struct hm_match {
     double frame_time;     /**< when the known hash is a frame of a known
                                 video (hm_index_add_video): its time in
                                 seconds; -1 otherwise */
+    uint64_t reserved2[2];
 } hm_match;
 
 /** Create a results object (reusable across queries).  Every query and
@@ -948,7 +972,9 @@ HM_API hm_status hm_snapshot_list_find(const hm_snapshot *s,
 /** Counters pulled from an index. */
 typedef struct hm_index_stats {
     uint64_t entries;                      /**< live entries, all types */
-    uint64_t entries_by_type[HM_HASH_TYPE_MAX + 1];
+    uint64_t entries_by_type[HM_HASH_TYPE_SLOTS]; /**< by hm_hash_type
+                                                (0 in the slots of no
+                                                type) */
     uint64_t unique_hashes;                /**< distinct (type, hash) codes,
                                                 summed over segments */
     uint64_t bytes;                        /**< memory of the snapshot */
@@ -1088,7 +1114,18 @@ typedef struct hm_video_info {
     uint64_t reserved[4];
 } hm_video_info;
 
-/** One hashed frame. */
+/** Hashes one hm_video_frame holds at most: the 4 per-frame types of
+ *  today (PDQ, pHash, dHash, aHash) and room for more.  Fixed forever. */
+#define HM_FRAME_HASHES 8
+
+/**
+ * One hashed frame.  Callers allocate arrays of them, so the layout is
+ * fixed (384 bytes); what later versions add goes into the reserved
+ * fields.  A frame the caller fills in itself (to add or match frames it
+ * did not get from hm_video_next or the vPDQ parsers, which fill every
+ * field) must be zeroed whole first (memset, or = {0}): the reserved
+ * fields must be zero, and so must the hashes past nhashes.
+ */
 typedef struct hm_video_frame {
     uint64_t frame_number;  /**< 0-based in decode order (keyframe mode:
                                  from the timestamp, round(t * fps)) */
@@ -1096,9 +1133,11 @@ typedef struct hm_video_frame {
                                  fps, as vPDQ; keyframe mode: the PTS) */
     int32_t keyframe;       /**< 1 when the decoder marked it a keyframe */
     int32_t damaged;        /**< 1: the decoder concealed errors in it */
-    int32_t nhashes;
-    hm_hash hashes[4];      /**< PDQ (with quality) first, then pHash,
-                                 dHash, aHash as requested */
+    int32_t nhashes;        /**< hashes used, 0 to HM_FRAME_HASHES */
+    int32_t reserved0;      /**< zero */
+    hm_hash hashes[HM_FRAME_HASHES]; /**< PDQ (with quality) first, then
+                                 pHash, dHash, aHash as requested */
+    uint64_t reserved[4];   /**< zero */
 } hm_video_frame;
 
 /**
@@ -1202,7 +1241,8 @@ typedef struct hm_time_range {
     double start, end;
 } hm_time_range;
 
-/** One known video that matched. */
+/** One known video that matched.  Allocated by the library, as hm_match
+ *  (reach each with hm_results_video_get). */
 typedef struct hm_video_match {
     const char *video_id;     /**< these point into the snapshot held by  */
     const char *list_name;    /**< the results: valid until they are      */

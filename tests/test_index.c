@@ -378,6 +378,9 @@ static void lists_and_fields(void) {
     CHECK_STR(li.name, "local", "list info name");
     CHECK_INT(li.threshold[HM_HASH_PDQ], 16);
     CHECK_INT(li.threshold[HM_HASH_PHASH], 10);
+    /* the slots of no type (HM_HASH_TYPE_SLOTS, fixed) hold -1 */
+    CHECK_INT(li.threshold[0], -1);
+    for (int t = HM_HASH_TYPE_MAX + 1; t < HM_HASH_TYPE_SLOTS; t++) CHECK_INT(li.threshold[t], -1);
     CHECK_INT(li.entries, 1);
     CHECK(li.hits >= 1);
     CHECK_INT(hm_snapshot_list_find(snap, "gifct", &found), HM_OK);
@@ -486,6 +489,9 @@ static void exact_and_batch(void) {
     CHECK_INT(hm_index_stats_get(idx, &st), HM_OK);
     CHECK_INT(st.entries, 3003);
     CHECK_INT(st.entries_by_type[HM_HASH_MD5], 3001);
+    uint64_t by_type = 0;
+    for (int t = 0; t < HM_HASH_TYPE_SLOTS; t++) by_type += st.entries_by_type[t];
+    CHECK_INT(by_type, st.entries); /* nothing in the slots of no type */
     CHECK_INT(st.lists, 1);
     CHECK_INT(st.queries, 4);
     CHECK_INT(st.hits, 2);

@@ -164,6 +164,13 @@ static void formats_and_options(void) {
     run(VID "test-padded-dimensions.mp4", NULL, 0, &o, &a);
     CHECK(a.n == 3 && a.f[0].nhashes == 3 && a.f[0].hashes[0].type == HM_HASH_PDQ &&
           a.f[0].hashes[1].type == HM_HASH_PHASH && a.f[0].hashes[2].type == HM_HASH_DHASH);
+    /* the rest of the frame (reserved fields, unused hash slots) is zero */
+    {
+        static const hm_hash zero_hash;
+        CHECK(a.f[0].reserved0 == 0 && a.f[0].reserved[0] == 0 && a.f[0].reserved[3] == 0);
+        for (int i = 3; i < HM_FRAME_HASHES; i++)
+            CHECK(memcmp(&a.f[0].hashes[i], &zero_hash, sizeof zero_hash) == 0);
+    }
     /* rotation metadata: reported; applied on request (then the frame is
      * the original turned: far from the unrotated hash, as PDQ is not
      * rotation-invariant) */

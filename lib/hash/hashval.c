@@ -4,6 +4,9 @@
 
 #include "hash.h"
 
+_Static_assert(HM_HASH_TYPE_MAX < HM_HASH_TYPE_SLOTS, "hash types fit HM_HASH_TYPE_SLOTS");
+_Static_assert(sizeof(hm_hash) == 40, "hm_hash's layout is fixed");
+
 static const char *const kNames[HM_HASH_TYPE_MAX + 1] = {
     NULL, "pdq", "phash", "dhash", "ahash", "md5", "sha256"};
 static const unsigned kBits[HM_HASH_TYPE_MAX + 1] = {0,  256, 64, 64,

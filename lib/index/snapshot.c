@@ -158,8 +158,8 @@ static int list_info(const hm_snapshot *s, uint32_t list, hm_list_info *out) {
     out->name = core->name;
     out->id = list;
     out->enabled = s->lists[list].enabled;
-    memcpy(out->threshold, s->lists[list].thr, sizeof out->threshold);
-    out->threshold[0] = -1;
+    for (int t = 0; t < HM_HASH_TYPE_SLOTS; t++)
+        out->threshold[t] = t >= 1 && t <= HM_HASH_TYPE_MAX ? s->lists[list].thr[t] : -1;
     out->entries = s->lists[list].entries;
     out->hits = atomic_load_explicit(&core->hits, memory_order_relaxed);
     return HM_OK;
@@ -186,7 +186,7 @@ hm_status hm_snapshot_list_find(const hm_snapshot *s, const char *name, uint32_t
 void hm_snapshot_stats_fill(const hm_snapshot *s, hm_index_stats *out) {
     memset(out, 0, sizeof *out);
     out->entries = s->live;
-    memcpy(out->entries_by_type, s->live_by_type, sizeof out->entries_by_type);
+    memcpy(out->entries_by_type, s->live_by_type, sizeof s->live_by_type);
     for (uint32_t i = 0; i < s->nsegs; i++)
         for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
             out->unique_hashes += s->segs[i]->tab[t].ncodes;

@@ -17,6 +17,8 @@
 
 #include "video_internal.h"
 
+_Static_assert(sizeof(hm_video_frame) == 384, "hm_video_frame's layout is fixed (callers allocate it)");
+
 /* Defaults of hm_video_opts (hashmatch.h says why). */
 #define DEFAULT_MAX_MEMORY ((uint64_t)512 << 20)
 #define DEFAULT_MAX_WORK_PIXELS UINT64_C(50000000000)
@@ -282,7 +284,7 @@ int hm_video_hash_buf(hm_video *v, const uint8_t *px, uint32_t w, uint32_t h,
         w = r.width;
         h = r.height;
     }
-    st = hm_hash_pixels(v->h, px, w, h, stride, fmt, v->o.types, f->hashes, 4, &n);
+    st = hm_hash_pixels(v->h, px, w, h, stride, fmt, v->o.types, f->hashes, HM_FRAME_HASHES, &n);
     f->nhashes = (int32_t)n;
     return st;
 }

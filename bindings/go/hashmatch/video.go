@@ -9,6 +9,7 @@ import "C"
 import (
 	"context"
 	"io"
+	"strconv"
 	"sync"
 	"time"
 	"unsafe"
@@ -168,7 +169,7 @@ func frameFromC(c *C.hm_video_frame) Frame {
 
 func (f *Frame) toC(op string, c *C.hm_video_frame) error {
 	if len(f.Hashes) > len(c.hashes) {
-		return errorf(ErrInvalidArgument, op, "a frame holds at most 4 hashes")
+		return errorf(ErrInvalidArgument, op, "a frame holds at most "+strconv.Itoa(len(c.hashes))+" hashes")
 	}
 	c.frame_number = C.uint64_t(f.Number)
 	c.timestamp = C.double(f.Timestamp)

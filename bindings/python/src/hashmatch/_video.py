@@ -80,8 +80,8 @@ def frames_to_c(frames: Iterable[Frame]) -> Tuple[Any, int]:
     for i, f in enumerate(fl):
         if not isinstance(f, Frame):
             raise TypeError("expected Frame objects, got %s" % type(f).__name__)
-        if len(f.hashes) > 4:
-            raise ValueError("a frame holds at most 4 hashes")
+        if len(f.hashes) > lib.HM_FRAME_HASHES:
+            raise ValueError("a frame holds at most %d hashes" % lib.HM_FRAME_HASHES)
         c = arr[i]
         c.frame_number = f.frame_number
         c.timestamp = f.timestamp
