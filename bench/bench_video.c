@@ -219,7 +219,7 @@ int main(int argc, char **argv) {
     }
     hm_hasher *h = NULL;
     if (hm_hasher_create(&h) != HM_OK) return 1;
-    hm_hasher_set(h, HM_PARAM_MAX_INPUT_BYTES, (int64_t)4 << 30);
+    hm_hasher_set(h, HM_HASHER_MAX_INPUT_BYTES, (int64_t)4 << 30);
 
     for (int r = 0; r < runs; r++) {
         for (int k = 0; k < nmodes; k++) {

@@ -11,23 +11,44 @@
  *
  *  - Every fallible call returns an hm_status: HM_OK (0) or a negative code.
  *    Codes are fixed forever; new ones are only appended.  hm_strerror()
- *    gives a static description of a code, and hm_last_error() the detail
- *    message of the calling thread's last call (which file, which line,
- *    which limit), as errno and dlerror() do: see "Status codes".
- *  - Handles are opaque, each released by its own function: *_create and
- *    *_free (hasher, index, results), hm_index_acquire and
- *    hm_snapshot_release, hm_video_open_* and hm_video_close; buffers the
- *    library returns by hm_pixels_free and hm_free.  Releasing NULL is a
- *    no-op.
+ *    gives a static description of a code, hm_status_name() its name, and
+ *    hm_last_error() the detail message of the calling thread's last call
+ *    (which file, which line, which limit), as errno and dlerror() do: see
+ *    "Status codes".
+ *  - Names: functions are hm_<object>_<action> (hm_index_add); the
+ *    parameters that an object's set and get functions take are
+ *    HM_<OBJECT>_<NAME> (HM_HASHER_MAX_PIXELS, HM_INDEX_MAX_LINE).
+ *    Functions that only read an object take it const.
+ *  - Values the library does not know: passed in (a value outside its
+ *    enum, a parameter, a flag bit or a type bit it does not define) they
+ *    are HM_E_INVALID_ARGUMENT.  Asked for by name: *_name() functions
+ *    return NULL for a value outside their enum; *_from_name() functions
+ *    return 0, which is never a valid value; hm_hash_bits() returns 0;
+ *    hm_strerror() never returns NULL ("unknown status code").
+ *  - Output buffers: a function that writes into a caller's buffer or
+ *    array takes its capacity; when what it must write does not fit, it
+ *    returns HM_E_LIMIT (and the buffer's content is unspecified).  A NULL
+ *    buffer is HM_E_INVALID_ARGUMENT.
+ *  - Handles are opaque, each released by its own function:
+ *    hm_hasher_create / hm_hasher_free, hm_index_create / hm_index_free,
+ *    hm_results_create / hm_results_free, hm_txn_begin / hm_txn_free,
+ *    hm_index_acquire / hm_snapshot_release, hm_video_open_* /
+ *    hm_video_close; memory the library returns by hm_pixels_free and
+ *    hm_free.  Releasing NULL is a no-op.
+ *  - Binary compatibility: libhashmatch.so.1 only grows.  Public structs
+ *    never change layout: options structs are filled by their *_init
+ *    function and carry reserved fields (zero) for what later versions
+ *    add; arrays indexed by hash type have HM_HASH_TYPE_SLOTS slots;
+ *    hm_match and hm_video_match are allocated by the library and reached
+ *    through their getters.
  *  - The library never prints, never calls exit() or abort(), and keeps no
  *    global mutable state of its own.  Its one piece of per-thread state is
  *    the calling thread's error message (hm_last_error()), which lives in
  *    thread-local storage and goes with its thread.  It changes one
- *    process-wide setting
- *    of a library beneath it: FFmpeg's log level, set to quiet when the
- *    first video is opened (never at load time), and only while the
- *    application has left it at FFmpeg's default and the environment
- *    variable HM_FFMPEG_LOG is unset.
+ *    process-wide setting of a library beneath it: FFmpeg's log level, set
+ *    to quiet when the first video is opened (never at load time), and only
+ *    while the application has left it at FFmpeg's default and the
+ *    environment variable HM_FFMPEG_LOG is unset.
  *
  * Thread safety (per object):
  *  - Functions that take no handle (hm_strerror, hm_last_error,
@@ -80,13 +101,17 @@ HM_API const char *hm_version_string(void);
 
 typedef enum hm_status {
     HM_OK = 0,
-    HM_E_INVALID_ARGUMENT = -1, /**< NULL pointer, bad size, bad enum value */
+    HM_E_INVALID_ARGUMENT = -1, /**< NULL pointer, bad size, a value the
+                                     library does not know */
     HM_E_NO_MEMORY = -2,        /**< an allocation failed */
     HM_E_IO = -3,               /**< a file could not be opened or read */
     HM_E_UNKNOWN_FORMAT = -4,   /**< content matches no supported format */
     HM_E_DECODE = -5,           /**< corrupt, truncated or unsupported media */
-    HM_E_LIMIT = -6,            /**< a configured limit was exceeded */
-    HM_E_PARSE = -7,            /**< a malformed hash string */
+    HM_E_LIMIT = -6,            /**< a limit was exceeded: a configured one
+                                     (input size, pixels, entries, ...) or
+                                     the capacity of an output buffer */
+    HM_E_PARSE = -7,            /**< malformed text: a hash string, a
+                                     hash-list line, vPDQ */
     HM_E_TYPE_MISMATCH = -8,    /**< hashes of different types compared */
     HM_E_UNSUPPORTED = -9,      /**< valid request this build cannot serve */
     HM_E_INTERNAL = -10,        /**< a bug in libhashmatch; please report */
@@ -94,11 +119,17 @@ typedef enum hm_status {
                                      of an unknown version */
     HM_E_NOT_FOUND = -12,       /**< no such list */
     HM_E_CANCELLED = -13        /**< the caller's interrupt callback asked
-                                     to stop */
+                                     to stop, or a change set outlived the
+                                     content it was begun on */
 } hm_status;
 
-/** Static, human-readable description of a status code (never NULL). */
+/** Static, human-readable description of a status code (never NULL:
+ *  "unknown status code" for a value that is none). */
 HM_API const char *hm_strerror(int status);
+
+/** The name of a status code, as in this header ("HM_E_LIMIT"), or NULL
+ *  for a value that is no code.  Static string. */
+HM_API const char *hm_status_name(int status);
 
 /**
  * The detail message of the last libhashmatch call that the calling
@@ -159,11 +190,20 @@ typedef enum hm_hash_type {
 #define HM_TYPES_ALL                                                 \
     (HM_TYPES_PERCEPTUAL | HM_TYPE_BIT(HM_HASH_MD5) |                \
      HM_TYPE_BIT(HM_HASH_SHA256))
+#if defined(__GNUC__) || defined(__clang__)
+#define HM_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#else
+#define HM_DEPRECATED(msg)
+#endif
 /**
- * Request flag: besides the PDQ hash, return its 7 dihedral variants
- * (computed in the DCT domain, as the reference does).  Implies PDQ.
+ * Deprecated request flag (bit 16, never reused): the PDQ hash and its 7
+ * dihedral variants.  Use HM_TYPE_BIT(HM_HASH_PDQ) | HM_WANT_DIHEDRAL,
+ * which gives the same hashes (and, unlike this flag, turns the other
+ * perceptual types asked for too).  Still accepted; using it warns.
  */
-#define HM_WANT_PDQ_DIHEDRAL (1u << 16)
+enum { hm_want_pdq_dihedral_ HM_DEPRECATED("use HM_TYPE_BIT(HM_HASH_PDQ) | HM_WANT_DIHEDRAL") =
+           1 << 16 };
+#define HM_WANT_PDQ_DIHEDRAL ((unsigned)hm_want_pdq_dihedral_)
 /**
  * Request flag: follow every requested perceptual hash (PDQ, pHash, dHash,
  * aHash) by its 7 dihedral variants: the hashes of the image rotated by
@@ -263,9 +303,10 @@ HM_API int hm_hash_type_from_name(const char *name);
 
 /**
  * Write the canonical string of `h` into `buf` (capacity `cap`, at least
- * HM_HASH_STRING_MAX to fit any type): lowercase hex, as the reference tool
- * prints it (PDQ: 64 digits; phash/dhash/ahash: 16 digits as imagehash 4.x
- * prints them; md5: 32; sha256: 64).  Quality is not part of the string.
+ * HM_HASH_STRING_MAX to fit any type; HM_E_LIMIT when it is short for the
+ * type): lowercase hex, as the reference tool prints it (PDQ: 64 digits;
+ * phash/dhash/ahash: 16 digits as imagehash 4.x prints them; md5: 32;
+ * sha256: 64).  Quality is not part of the string.
  */
 HM_API hm_status hm_hash_to_string(const hm_hash *h, char *buf, size_t cap);
 
@@ -291,24 +332,24 @@ HM_API int hm_hash_distance(const hm_hash *a, const hm_hash *b);
 typedef struct hm_hasher hm_hasher;
 
 /** Settable parameters of a hasher (hm_hasher_set / hm_hasher_get). */
-typedef enum hm_param {
+typedef enum hm_hasher_param {
     /** Largest input accepted, in bytes.  Default 256 MiB. */
-    HM_PARAM_MAX_INPUT_BYTES = 1,
+    HM_HASHER_MAX_INPUT_BYTES = 1,
     /** Largest image accepted, in pixels (width * height), checked from the
      *  header before pixel memory is allocated.  Default 100,000,000. */
-    HM_PARAM_MAX_PIXELS = 2,
+    HM_HASHER_MAX_PIXELS = 2,
     /** PDQ flavour, an hm_pdq_flavour.  Default HM_PDQ_FULLRES. */
-    HM_PARAM_PDQ_FLAVOUR = 3,
+    HM_HASHER_PDQ_FLAVOUR = 3,
     /** 1: apply the EXIF orientation of JPEG files before hashing.
      *  Default 0, as every reference tool does. */
-    HM_PARAM_APPLY_EXIF_ORIENTATION = 4,
+    HM_HASHER_APPLY_EXIF_ORIENTATION = 4,
     /** 1: fast mode.  Large JPEGs are decoded at a reduced DCT scale
      *  (1/2, 1/4 or 1/8, keeping the short side >= HM_FAST_MIN_SIDE;
      *  JPEGs with a short side under 2 * HM_FAST_MIN_SIDE are decoded exactly).
      *  Hashes then differ slightly from the exact ones; see docs/format.md
      *  for measured distances.  Default 0 (exact). */
-    HM_PARAM_FAST = 5
-} hm_param;
+    HM_HASHER_FAST = 5
+} hm_hasher_param;
 
 /** PDQ pre-scaling flavours. */
 typedef enum hm_pdq_flavour {
@@ -331,10 +372,11 @@ HM_API void hm_hasher_free(hm_hasher *h);
 
 /** Set a parameter; HM_E_INVALID_ARGUMENT for an unknown one or a value
  *  out of range (limits must be > 0). */
-HM_API hm_status hm_hasher_set(hm_hasher *h, hm_param param, int64_t value);
+HM_API hm_status hm_hasher_set(hm_hasher *h, hm_hasher_param param,
+                               int64_t value);
 
 /** Read a parameter into *value. */
-HM_API hm_status hm_hasher_get(const hm_hasher *h, hm_param param,
+HM_API hm_status hm_hasher_get(const hm_hasher *h, hm_hasher_param param,
                                int64_t *value);
 
 /** Image container formats, detected from content (never the file name). */
@@ -351,7 +393,8 @@ typedef enum hm_format {
 /** Detect the format of a buffer from its first bytes. */
 HM_API hm_format hm_detect_format(const void *data, size_t size);
 
-/** Short name of a format ("jpeg", ...); "unknown" for anything else. */
+/** Short name of a format ("jpeg", ..., "unknown" for HM_FORMAT_UNKNOWN),
+ *  or NULL for a value outside hm_format. */
 HM_API const char *hm_format_name(int format);
 
 /** What the decoder found; filled by the hashing calls when non-NULL. */
@@ -368,13 +411,13 @@ typedef struct hm_image_info {
  * Decode an image file and compute the requested hashes in one pass.
  *
  * `types` is a mask of HM_TYPE_BIT(...) values, optionally with
- * HM_WANT_PDQ_DIHEDRAL, HM_WANT_DIHEDRAL, HM_WANT_TRIMMED and
- * HM_WANT_CROPS.  Results are written to `out` in ascending type order,
+ * HM_WANT_DIHEDRAL, HM_WANT_TRIMMED and HM_WANT_CROPS.  Results are written to `out` in ascending type order,
  * each perceptual hash followed by its dihedral variants when asked (PDQ,
  * phash, dhash, ahash, md5, sha256), then the trimmed image's perceptual
  * hashes in the same order when asked and a border was found, then the
  * crops' when asked; `cap` is the capacity of `out` (HM_HASH_RESULTS_MAX
- * always suffices, 16 without those three flags) and `*n_out` receives
+ * always suffices, 16 without those three flags; HM_E_LIMIT when it is
+ * less than the most hashes the request can give) and `*n_out` receives
  * the number written.  `info` may be NULL.
  *
  * When only md5 and/or sha256 are asked for, the bytes are not decoded:
@@ -548,7 +591,8 @@ HM_API hm_status hm_index_create(hm_index **out);
 HM_API void hm_index_free(hm_index *idx);
 
 HM_API hm_status hm_index_set(hm_index *idx, hm_index_param p, int64_t v);
-HM_API hm_status hm_index_get(hm_index *idx, hm_index_param p, int64_t *v);
+HM_API hm_status hm_index_get(const hm_index *idx, hm_index_param p,
+                              int64_t *v);
 
 /* ---- lists (staged until hm_index_commit) ------------------------------ */
 
@@ -1012,7 +1056,7 @@ HM_API hm_status hm_snapshot_stats(const hm_snapshot *s, hm_index_stats *out);
  * Memory and work: the decoder's pictures are capped by max_memory (its
  * reference and reordering frames, checked from what the stream declares
  * before the first picture and at every picture), each frame by the
- * hasher's HM_PARAM_MAX_PIXELS, the work by max_work_pixels and the
+ * hasher's HM_HASHER_MAX_PIXELS, the work by max_work_pixels and the
  * time_budget; docs/security.md gives measured peaks.
  *
  * FFmpeg's demuxers log damaged input through FFmpeg's process-wide log
@@ -1171,7 +1215,8 @@ HM_API void hm_video_close(hm_video *v);
 
 /**
  * vPDQ's text line for a frame: "frameNumber,quality,pdqhex,timestamp"
- * with the timestamp at 3 decimals, no newline.  `cap` >= 128 suffices.
+ * with the timestamp at 3 decimals, no newline.  `cap` >= 128 suffices;
+ * HM_E_LIMIT when the line does not fit.
  */
 HM_API hm_status hm_vpdq_format_line(const hm_video_frame *f, char *buf,
                                      size_t cap);
@@ -1184,7 +1229,8 @@ HM_API hm_status hm_vpdq_parse_line(const char *line, hm_video_frame *f);
  * "pdqhex,quality,timestamp" strings, the timestamp as Python's
  * format(t, ".3") prints it (3 significant digits, e.g. "1.23e+02").
  * Writes at most `cap` bytes with the NUL; HM_E_LIMIT when that is short.
- * *len (may be NULL) receives the length.
+ * *len (may be NULL) receives the length without the NUL: of what was
+ * written, or on HM_E_LIMIT of what the buffer must hold (less one).
  */
 HM_API hm_status hm_vpdq_format_compact(const hm_video_frame *frames, size_t n,
                                         char *buf, size_t cap, size_t *len);

@@ -57,30 +57,30 @@ void hm_hasher_free(hm_hasher *h) { free(h); }
 uint64_t hm_hasher_max_input(const hm_hasher *h) { return h->max_input_bytes; }
 uint64_t hm_hasher_max_pixels(const hm_hasher *h) { return h->max_pixels; }
 
-static int hasher_set(hm_hasher *h, hm_param p, int64_t v) {
+static int hasher_set(hm_hasher *h, hm_hasher_param p, int64_t v) {
     if (!h) return hm_fail(HM_E_INVALID_ARGUMENT, "hasher is NULL");
     switch (p) {
-    case HM_PARAM_MAX_INPUT_BYTES:
-    case HM_PARAM_MAX_PIXELS:
+    case HM_HASHER_MAX_INPUT_BYTES:
+    case HM_HASHER_MAX_PIXELS:
         if (v <= 0)
             return hm_fail(HM_E_INVALID_ARGUMENT,
                            "limits must be positive (got %lld)", (long long)v);
-        if (p == HM_PARAM_MAX_INPUT_BYTES) h->max_input_bytes = (uint64_t)v;
+        if (p == HM_HASHER_MAX_INPUT_BYTES) h->max_input_bytes = (uint64_t)v;
         else h->max_pixels = (uint64_t)v;
         return HM_OK;
-    case HM_PARAM_PDQ_FLAVOUR:
+    case HM_HASHER_PDQ_FLAVOUR:
         if (v != HM_PDQ_FULLRES && v != HM_PDQ_CPP_512)
             return hm_fail(HM_E_INVALID_ARGUMENT,
                            "unknown PDQ flavour %lld", (long long)v);
         h->pdq_flavour = (int)v;
         return HM_OK;
-    case HM_PARAM_APPLY_EXIF_ORIENTATION:
-    case HM_PARAM_FAST:
+    case HM_HASHER_APPLY_EXIF_ORIENTATION:
+    case HM_HASHER_FAST:
         if (v != 0 && v != 1)
             return hm_fail(HM_E_INVALID_ARGUMENT,
                            "boolean parameter must be 0 or 1 (got %lld)",
                            (long long)v);
-        if (p == HM_PARAM_FAST) h->fast = (int)v;
+        if (p == HM_HASHER_FAST) h->fast = (int)v;
         else h->apply_exif = (int)v;
         return HM_OK;
     }
@@ -88,23 +88,23 @@ static int hasher_set(hm_hasher *h, hm_param p, int64_t v) {
                    (int)p);
 }
 
-hm_status hm_hasher_set(hm_hasher *h, hm_param p, int64_t v) {
+hm_status hm_hasher_set(hm_hasher *h, hm_hasher_param p, int64_t v) {
     return HM_CALL(hasher_set(h, p, v));
 }
 
-static int hasher_get(const hm_hasher *h, hm_param p, int64_t *v) {
+static int hasher_get(const hm_hasher *h, hm_hasher_param p, int64_t *v) {
     if (!h || !v) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL hasher or value");
     switch (p) {
-    case HM_PARAM_MAX_INPUT_BYTES: *v = (int64_t)h->max_input_bytes; return HM_OK;
-    case HM_PARAM_MAX_PIXELS: *v = (int64_t)h->max_pixels; return HM_OK;
-    case HM_PARAM_PDQ_FLAVOUR: *v = h->pdq_flavour; return HM_OK;
-    case HM_PARAM_APPLY_EXIF_ORIENTATION: *v = h->apply_exif; return HM_OK;
-    case HM_PARAM_FAST: *v = h->fast; return HM_OK;
+    case HM_HASHER_MAX_INPUT_BYTES: *v = (int64_t)h->max_input_bytes; return HM_OK;
+    case HM_HASHER_MAX_PIXELS: *v = (int64_t)h->max_pixels; return HM_OK;
+    case HM_HASHER_PDQ_FLAVOUR: *v = h->pdq_flavour; return HM_OK;
+    case HM_HASHER_APPLY_EXIF_ORIENTATION: *v = h->apply_exif; return HM_OK;
+    case HM_HASHER_FAST: *v = h->fast; return HM_OK;
     }
     return hm_fail(HM_E_INVALID_ARGUMENT, "unknown parameter %d", (int)p);
 }
 
-hm_status hm_hasher_get(const hm_hasher *h, hm_param p, int64_t *v) {
+hm_status hm_hasher_get(const hm_hasher *h, hm_hasher_param p, int64_t *v) {
     return HM_CALL(hasher_get(h, p, v));
 }
 
@@ -155,8 +155,15 @@ static void pipe_free(pipeline *p) {
     p->ih = NULL;
 }
 
+/* HM_WANT_PDQ_DIHEDRAL is deprecated but still accepted: named here
+ * without the warning its users get. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static const unsigned kWantPdqDihedral = HM_WANT_PDQ_DIHEDRAL;
+#pragma GCC diagnostic pop
+
 static int pdq_variants(unsigned types) {
-    return (types & (HM_WANT_PDQ_DIHEDRAL | HM_WANT_DIHEDRAL)) ? 8 : 1;
+    return (types & (kWantPdqDihedral | HM_WANT_DIHEDRAL)) ? 8 : 1;
 }
 
 /* Perceptual hashes of one image, dihedral variants included. */
@@ -181,7 +188,7 @@ static size_t count_outputs(unsigned types) {
 static int check_request(hm_hasher *h, unsigned *types, hm_hash *out,
                          size_t cap, size_t *n_out) {
     const unsigned known =
-        HM_TYPES_ALL | HM_WANT_PDQ_DIHEDRAL | HM_WANT_DIHEDRAL | HM_WANT_TRIMMED |
+        HM_TYPES_ALL | kWantPdqDihedral | HM_WANT_DIHEDRAL | HM_WANT_TRIMMED |
         HM_WANT_CROPS;
     if (!out || !n_out)
         return hm_fail(HM_E_INVALID_ARGUMENT, "out and n_out are required");
@@ -189,12 +196,11 @@ static int check_request(hm_hasher *h, unsigned *types, hm_hash *out,
     if (*types & ~known)
         return hm_fail(HM_E_INVALID_ARGUMENT,
                        "unknown bits in type mask 0x%x", *types & ~known);
-    if (*types & HM_WANT_PDQ_DIHEDRAL) *types |= HM_TYPE_BIT(HM_HASH_PDQ);
+    if (*types & kWantPdqDihedral) *types |= HM_TYPE_BIT(HM_HASH_PDQ);
     if (!(*types & HM_TYPES_ALL))
         return hm_fail(HM_E_INVALID_ARGUMENT, "no hash type requested");
     if (cap < count_outputs(*types))
-        return hm_fail(HM_E_INVALID_ARGUMENT,
-                       "output capacity %zu is less than the %zu hashes requested",
+        return hm_fail(HM_E_LIMIT, "output capacity %zu is less than the %zu hashes requested",
                        cap, count_outputs(*types));
     return HM_OK;
 }
@@ -299,7 +305,7 @@ static int check_input(hm_hasher *h, const void *data, size_t size) {
     if (size > h->max_input_bytes)
         return hm_fail(HM_E_LIMIT,
                        "input is %zu bytes, over the limit of %llu bytes "
-                       "(HM_PARAM_MAX_INPUT_BYTES)",
+                       "(HM_HASHER_MAX_INPUT_BYTES)",
                        size, (unsigned long long)h->max_input_bytes);
     return HM_OK;
 }
@@ -429,7 +435,7 @@ static int read_file(const char *path, uint64_t max, uint8_t **data,
         fclose(f);
         return hm_fail(HM_E_LIMIT,
                        "file is %lld bytes, over the limit of %llu bytes "
-                       "(HM_PARAM_MAX_INPUT_BYTES)",
+                       "(HM_HASHER_MAX_INPUT_BYTES)",
                        (long long)sb.st_size, (unsigned long long)max);
     }
     cap = S_ISREG(sb.st_mode) && sb.st_size > 0 ? (size_t)sb.st_size + 1 : 65536;
@@ -446,7 +452,7 @@ static int read_file(const char *path, uint64_t max, uint8_t **data,
             fclose(f);
             return hm_fail(HM_E_LIMIT,
                            "input is over the limit of %llu bytes "
-                           "(HM_PARAM_MAX_INPUT_BYTES)",
+                           "(HM_HASHER_MAX_INPUT_BYTES)",
                            (unsigned long long)max);
         }
         if (r == 0) break;

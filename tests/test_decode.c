@@ -292,13 +292,13 @@ static void other_formats(hm_hasher *h) {
         hm_hasher_create(&lim);
         CHECK(gif != NULL);
         for (size_t i = 0; i < sizeof at / sizeof at[0] && gif; i++) {
-            hm_hasher_set(lim, HM_PARAM_MAX_PIXELS, (int64_t)at[i].pixels);
+            hm_hasher_set(lim, HM_HASHER_MAX_PIXELS, (int64_t)at[i].pixels);
             CHECK_INT(hm_hash_memory(lim, at[i].p, at[i].n, HM_TYPES_PERCEPTUAL, out, 4, &no,
                                      NULL), FF(HM_OK));
-            hm_hasher_set(lim, HM_PARAM_MAX_PIXELS, (int64_t)at[i].pixels - 1);
+            hm_hasher_set(lim, HM_HASHER_MAX_PIXELS, (int64_t)at[i].pixels - 1);
             CHECK_INT(hm_hash_memory(lim, at[i].p, at[i].n, HM_TYPES_PERCEPTUAL, out, 4, &no,
                                      NULL), FF(HM_E_LIMIT));
-            CHECK(strstr(hm_last_error(), HM_TEST_WITH_FFMPEG ? "HM_PARAM_MAX_PIXELS"
+            CHECK(strstr(hm_last_error(), HM_TEST_WITH_FFMPEG ? "HM_HASHER_MAX_PIXELS"
                                                                     : "HM_WITH_FFMPEG=OFF"));
         }
         hm_hasher_free(lim);
@@ -410,7 +410,7 @@ static void size_bombs(hm_hasher *h) {
             c[i + 5] = 0xFD; c[i + 6] = 0xE8; /* height 65000 */
             c[i + 7] = 0xFD; c[i + 8] = 0xE8; /* width 65000 */
             CHECK_INT(hm_hash_memory(h, c, n, t, out, 4, &no, NULL), HM_E_LIMIT);
-            CHECK(strstr(hm_last_error(), "HM_PARAM_MAX_PIXELS") != NULL);
+            CHECK(strstr(hm_last_error(), "HM_HASHER_MAX_PIXELS") != NULL);
             c[i + 7] = 0; c[i + 8] = 0; /* width 0 */
             CHECK_INT(hm_hash_memory(h, c, n, t, out, 4, &no, NULL), HM_E_DECODE);
             free(c);
@@ -459,19 +459,19 @@ static void size_bombs(hm_hasher *h) {
     {
         hm_hasher *small = NULL;
         hm_hasher_create(&small);
-        hm_hasher_set(small, HM_PARAM_MAX_PIXELS, 1000);
+        hm_hasher_set(small, HM_HASHER_MAX_PIXELS, 1000);
         CHECK_INT(hm_hash_file(small, DATA "misc-images/wee.jpg", t, out, 4, &no, NULL),
                   HM_E_LIMIT); /* wee.jpg is 34 x 42 = 1428 pixels */
-        hm_hasher_set(small, HM_PARAM_MAX_PIXELS, 1427);
+        hm_hasher_set(small, HM_HASHER_MAX_PIXELS, 1427);
         CHECK_INT(hm_hash_file(small, DATA "misc-images/wee.jpg", t, out, 4, &no, NULL),
                   HM_E_LIMIT);
-        hm_hasher_set(small, HM_PARAM_MAX_PIXELS, 1428);
+        hm_hasher_set(small, HM_HASHER_MAX_PIXELS, 1428);
         CHECK_INT(hm_hash_file(small, DATA "misc-images/wee.jpg", t, out, 4, &no, NULL),
                   HM_OK);
-        hm_hasher_set(small, HM_PARAM_MAX_INPUT_BYTES, 100);
+        hm_hasher_set(small, HM_HASHER_MAX_INPUT_BYTES, 100);
         CHECK_INT(hm_hash_file(small, DATA "misc-images/wee.jpg", t, out, 4, &no, NULL),
                   HM_E_LIMIT);
-        CHECK(strstr(hm_last_error(), "HM_PARAM_MAX_INPUT_BYTES") != NULL);
+        CHECK(strstr(hm_last_error(), "HM_HASHER_MAX_INPUT_BYTES") != NULL);
         CHECK_INT(hm_hash_memory(small, "0123456789abcdef0123456789abcdef0123456789abcdef"
                                         "0123456789abcdef0123456789abcdef0123456789abcdef"
                                         "0123456789abcdef", 112, t, out, 4, &no, NULL),
@@ -538,7 +538,7 @@ static void exif_orientation(void) {
     if (!jpg) return;
     hm_hasher_create(&plain);
     hm_hasher_create(&oriented);
-    CHECK_INT(hm_hasher_set(oriented, HM_PARAM_APPLY_EXIF_ORIENTATION, 1), HM_OK);
+    CHECK_INT(hm_hasher_set(oriented, HM_HASHER_APPLY_EXIF_ORIENTATION, 1), HM_OK);
     CHECK_INT(hm_decode_memory(plain, jpg, n, &base, NULL), HM_OK);
     for (int o = 1; o <= 8; o++) {
         membuf m = with_orientation(jpg, n, o);

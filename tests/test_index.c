@@ -438,6 +438,14 @@ static void lists_and_fields(void) {
     CHECK(strlen(hm_last_error()) > 0);
     o.radius = 999;
     CHECK_INT(hm_index_query(idx, &h, 1, &o, res), HM_E_INVALID_ARGUMENT);
+    hm_query_opts_init(&o);
+    o.flags = 2; /* a flag bit no version defines */
+    CHECK_INT(hm_index_query(idx, &h, 1, &o, res), HM_E_INVALID_ARGUMENT);
+    CHECK(strstr(hm_last_error(), "unknown query flags 0x2") != NULL);
+    hm_video_match_opts vo;
+    hm_video_match_opts_init(&vo);
+    vo.flags = 1u << 31;
+    CHECK_INT(hm_index_match_video(idx, NULL, 0, &vo, res), HM_E_INVALID_ARGUMENT);
     CHECK_INT(hm_index_query(NULL, &h, 1, NULL, res), HM_E_INVALID_ARGUMENT);
     CHECK_INT(hm_index_query(idx, NULL, 1, NULL, res), HM_E_INVALID_ARGUMENT);
     CHECK_INT(hm_index_query(idx, NULL, 0, NULL, res), HM_OK);
@@ -589,7 +597,7 @@ static void dihedral(void) {
             CHECK(hm_results_get(res, 0)->variant != 0);
         }
         /* and with the exact DCT-domain variants of the file */
-        CHECK_INT(hm_hash_file(hs, path, HM_WANT_PDQ_DIHEDRAL, out, 8, &n, NULL), HM_OK);
+        CHECK_INT(hm_hash_file(hs, path, HM_TYPE_BIT(HM_HASH_PDQ) | HM_WANT_DIHEDRAL, out, 8, &n, NULL), HM_OK);
         CHECK_INT(n, 8);
         hm_index_query(idx, out, n, &o, res);
         CHECK_INT(hm_results_count(res), 1);

@@ -80,10 +80,10 @@ static void every_function(void) {
 
     FAILS(hm_hasher_create, hm_hasher_create(NULL));
     SUCCEEDS(hm_hasher_create, hm_hasher_create(&h));
-    FAILS(hm_hasher_set, hm_hasher_set(h, HM_PARAM_MAX_PIXELS, 0));
-    SUCCEEDS(hm_hasher_set, hm_hasher_set(h, HM_PARAM_MAX_PIXELS, 100000000));
-    FAILS(hm_hasher_get, hm_hasher_get(h, (hm_param)99, &value));
-    SUCCEEDS(hm_hasher_get, hm_hasher_get(h, HM_PARAM_MAX_PIXELS, &value));
+    FAILS(hm_hasher_set, hm_hasher_set(h, HM_HASHER_MAX_PIXELS, 0));
+    SUCCEEDS(hm_hasher_set, hm_hasher_set(h, HM_HASHER_MAX_PIXELS, 100000000));
+    FAILS(hm_hasher_get, hm_hasher_get(h, (hm_hasher_param)99, &value));
+    SUCCEEDS(hm_hasher_get, hm_hasher_get(h, HM_HASHER_MAX_PIXELS, &value));
     FAILS(hm_hash_file, hm_hash_file(h, "/nonexistent.jpg", HM_TYPE_BIT(HM_HASH_PDQ), out,
                                      HM_HASH_RESULTS_MAX, &n, NULL));
     SUCCEEDS(hm_hash_file, hm_hash_file(h, BRIDGE, HM_TYPE_BIT(HM_HASH_PDQ), out,

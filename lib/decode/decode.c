@@ -29,7 +29,8 @@ const char *hm_format_name(int f) {
     case HM_FORMAT_WEBP: return "webp";
     case HM_FORMAT_BMP: return "bmp";
     case HM_FORMAT_TIFF: return "tiff";
-    default: return "unknown";
+    case HM_FORMAT_UNKNOWN: return "unknown";
+    default: return NULL;
     }
 }
 
@@ -41,7 +42,7 @@ int hm_check_dims(uint64_t w, uint64_t h, const hm_decode_opts *o,
     if (w > UINT32_MAX / 4 || h > UINT32_MAX / 4 || w * h > o->max_pixels)
         return hm_fail(HM_E_LIMIT,
                        "%s of %llux%llu pixels is over the limit of %llu pixels "
-                       "(HM_PARAM_MAX_PIXELS)",
+                       "(HM_HASHER_MAX_PIXELS)",
                        what, (unsigned long long)w, (unsigned long long)h,
                        (unsigned long long)o->max_pixels);
     return HM_OK;

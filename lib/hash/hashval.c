@@ -40,7 +40,7 @@ static int to_string(const hm_hash *h, char *buf, size_t cap) {
     bits = hm_hash_bits(h->type);
     if (bits == 0) return hm_fail(HM_E_INVALID_ARGUMENT, "unknown hash type %d", (int)h->type);
     if (cap < bits / 4 + 1)
-        return hm_fail(HM_E_INVALID_ARGUMENT, "a %s string needs %u bytes, the buffer has %zu",
+        return hm_fail(HM_E_LIMIT, "a %s string needs %u bytes, the buffer has %zu",
                        hm_hash_type_name(h->type), bits / 4 + 1, cap);
     /* bytes are stored in string order, most significant first */
     for (unsigned i = 0; i < bits / 8; i++) {

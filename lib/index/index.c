@@ -95,10 +95,14 @@ hm_status hm_index_set(hm_index *idx, hm_index_param p, int64_t v) {
     return st ? st : hm_ix_write_end(&w, set_param(&w, p, v));
 }
 
-static int index_get(hm_index *idx, hm_index_param p, int64_t *v) {
+static int index_get(const hm_index *idx, hm_index_param p, int64_t *v) {
+    pthread_mutex_t *wlock;
     int st = HM_OK;
     if (!idx || !v) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL index or value");
-    pthread_mutex_lock(&idx->wlock);
+    /* the writer lock guards the parameters; taking it changes nothing the
+     * caller can see, so the index is const to the caller */
+    wlock = (pthread_mutex_t *)&idx->wlock;
+    pthread_mutex_lock(wlock);
     switch (p) {
     case HM_INDEX_STRUCTURES: *v = idx->structures; break;
     case HM_INDEX_DEFAULT_STRUCTURE: *v = idx->default_structure; break;
@@ -106,10 +110,10 @@ static int index_get(hm_index *idx, hm_index_param p, int64_t *v) {
     case HM_INDEX_MAX_ENTRIES: *v = (int64_t)idx->max_entries; break;
     default: st = hm_fail(HM_E_INVALID_ARGUMENT, "unknown parameter %d", (int)p);
     }
-    pthread_mutex_unlock(&idx->wlock);
+    pthread_mutex_unlock(wlock);
     return st;
 }
 
-hm_status hm_index_get(hm_index *idx, hm_index_param p, int64_t *v) {
+hm_status hm_index_get(const hm_index *idx, hm_index_param p, int64_t *v) {
     return HM_CALL(index_get(idx, p, v));
 }

@@ -381,6 +381,9 @@ static int snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n, const hm_q
     if (opts->structure < HM_STRUCT_AUTO || opts->structure > HM_STRUCT_BKTREE)
         return hm_fail(HM_E_INVALID_ARGUMENT, "unknown structure %d",
                        opts->structure);
+    if (opts->flags & ~HM_QUERY_DIHEDRAL)
+        return hm_fail(HM_E_INVALID_ARGUMENT, "unknown query flags 0x%x",
+                       opts->flags & ~HM_QUERY_DIHEDRAL);
     for (size_t i = 0; i < n; i++) {
         const unsigned bits = hm_hash_bits(q[i].type);
         if (!bits)

@@ -370,6 +370,9 @@ static int snapshot_match_video(hm_snapshot *s, const hm_video_frame *frames, si
         opts->query_percent > 100 || opts->target_percent < 0 || opts->target_percent > 100 ||
         !(opts->range_gap >= 0))
         return hm_fail(HM_E_INVALID_ARGUMENT, "bad video match options");
+    if (opts->flags & ~HM_QUERY_DIHEDRAL)
+        return hm_fail(HM_E_INVALID_ARGUMENT, "unknown video match flags 0x%x",
+                       opts->flags & ~HM_QUERY_DIHEDRAL);
     /* the results keep a reference to the snapshot their strings point into */
     atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
     hm_snapshot_release(r->snap);

@@ -129,7 +129,7 @@ static int open_common(hm_hasher *h, const char *path, const uint8_t *data,
     }
     if (size > hm_hasher_max_input(h)) {
         st = hm_fail(HM_E_LIMIT,
-                     "%s: %zu bytes, over the limit of %llu bytes (HM_PARAM_MAX_INPUT_BYTES)",
+                     "%s: %zu bytes, over the limit of %llu bytes (HM_HASHER_MAX_INPUT_BYTES)",
                      name, size, (unsigned long long)hm_hasher_max_input(h));
         goto fail;
     }

@@ -29,8 +29,7 @@ static int format_line(const hm_video_frame *f, char *buf, size_t cap) {
     int n = hm_snprintf_c(buf, cap, "%llu,%d,%s,%.3f", (unsigned long long)f->frame_number,
                      f->hashes[0].quality, hex, f->timestamp);
     if (n > 0 && (size_t)n < cap) return HM_OK;
-    return hm_fail(HM_E_INVALID_ARGUMENT, "the line needs %d bytes, the buffer has %zu", n + 1,
-                   cap);
+    return hm_fail(HM_E_LIMIT, "the line needs %d bytes, the buffer has %zu", n + 1, cap);
 }
 
 hm_status hm_vpdq_format_line(const hm_video_frame *f, char *buf, size_t cap) {
@@ -101,15 +100,15 @@ static void py_g3(double x, char *out, size_t cap) {
 static int format_compact(const hm_video_frame *f, size_t n, char *buf, size_t cap,
                           size_t *len) {
     size_t at = 0;
-    int st;
+    int st, over = 0; /* once over the capacity, only count */
     if ((!f && n) || !buf || !cap)
         return hm_fail(HM_E_INVALID_ARGUMENT, "NULL frames or buffer, or no capacity");
-#define PUT(...)                                                                            \
-    do {                                                                                    \
-        int k_ = hm_snprintf_c(buf + at, cap - at, __VA_ARGS__);                            \
-        if (k_ < 0 || (size_t)k_ >= cap - at)                                               \
-            return hm_fail(HM_E_LIMIT, "the compact form does not fit in %zu bytes", cap); \
-        at += (size_t)k_;                                                                   \
+#define PUT(...)                                                                       \
+    do {                                                                               \
+        int k_ = hm_snprintf_c(over ? NULL : buf + at, over ? 0 : cap - at, __VA_ARGS__); \
+        if (k_ < 0) return hm_fail(HM_E_INTERNAL, "cannot format a frame");           \
+        if (!over && (size_t)k_ >= cap - at) over = 1;                                 \
+        at += (size_t)k_;                                                              \
     } while (0)
     PUT("[");
     for (size_t i = 0; i < n; i++) {
@@ -121,6 +120,9 @@ static int format_compact(const hm_video_frame *f, size_t n, char *buf, size_t c
     PUT("]");
 #undef PUT
     if (len) *len = at;
+    if (over)
+        return hm_fail(HM_E_LIMIT, "the compact form needs %zu bytes with its NUL, the buffer "
+                       "has %zu", at + 1, cap);
     return HM_OK;
 }
 

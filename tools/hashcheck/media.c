@@ -140,7 +140,7 @@ void hc_media_hash(hm_hasher *h, const char *path, const hc_media_opts *o, hc_me
     }
     if (is_stdin || !S_ISREG(sb.st_mode)) { /* stdin, a pipe, a device: one read */
         int64_t max = 0;
-        hm_hasher_get(h, HM_PARAM_MAX_INPUT_BYTES, &max);
+        hm_hasher_get(h, HM_HASHER_MAX_INPUT_BYTES, &max);
         int r = slurp(f, max, &s, m);
         if (!is_stdin) fclose(f);
         if (r) return;
@@ -154,7 +154,7 @@ void hc_media_hash(hm_hasher *h, const char *path, const hc_media_opts *o, hc_me
 static void media_hash(hm_hasher *h, source *s, const hc_media_opts *o, hc_media *m) {
     const char *path = s->path;
     const unsigned crypto = o->types & HC_CRYPTO;
-    const unsigned perc = o->types & (HC_PERCEPTUAL | HM_WANT_PDQ_DIHEDRAL);
+    const unsigned perc = o->types & HC_PERCEPTUAL;
     unsigned char head[64];
     size_t nhead;
     if (!perc) { /* digests only: any content, nothing decoded */
@@ -197,8 +197,7 @@ static void media_hash(hm_hasher *h, source *s, const hc_media_opts *o, hc_media
     if (o->videos) {
         hm_video_opts vo = o->video;
         hm_video *v;
-        vo.types = o->video_types ? o->video_types : perc & HC_PERCEPTUAL;
-        if (!vo.types) vo.types = HM_TYPE_BIT(HM_HASH_PDQ); /* dihedral only */
+        vo.types = o->video_types ? o->video_types : perc;
         hm_status st = s->data ? hm_video_open_memory(h, s->data, s->size, &vo, &v)
                                : hm_video_open_file(h, path, &vo, &v);
         if (st == HM_OK) {

@@ -43,6 +43,15 @@ func (s Status) Error() string {
 	return C.GoString(C.hm_strerror(C.int(s)))
 }
 
+// Name returns the code's C name ("HM_E_LIMIT"), or "" for a value that is
+// no code.
+func (s Status) Name() string {
+	if p := C.hm_status_name(C.int(s)); p != nil {
+		return C.GoString(p)
+	}
+	return ""
+}
+
 // Errors of the Go binding itself (no C status behind them).
 var (
 	// ErrClosed: a method was called on an object after its Close.

@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"image"
+	"strconv"
 	"strings"
 	"sync"
 	"unsafe"
@@ -70,8 +71,14 @@ const (
 	FormatTIFF    Format = 6
 )
 
-// String returns the short name ("jpeg", ...; "unknown").
-func (f Format) String() string { return C.GoString(C.hm_format_name(C.int(f))) }
+// String returns the short name ("jpeg", ..., "unknown" for
+// FormatUnknown), or "Format(N)" for a value that is no format.
+func (f Format) String() string {
+	if p := C.hm_format_name(C.int(f)); p != nil {
+		return C.GoString(p)
+	}
+	return "Format(" + strconv.Itoa(int(f)) + ")"
+}
 
 // DetectFormat detects the format of encoded bytes from their first bytes.
 func DetectFormat(data []byte) Format {
@@ -170,14 +177,14 @@ func (h *Hasher) SetOptions(o HasherOptions) error {
 		maxPix = DefaultMaxPixels
 	}
 	set := []struct {
-		p C.hm_param
+		p C.hm_hasher_param
 		v int64
 	}{
-		{C.HM_PARAM_MAX_INPUT_BYTES, maxIn},
-		{C.HM_PARAM_MAX_PIXELS, maxPix},
-		{C.HM_PARAM_PDQ_FLAVOUR, int64(o.PDQFlavour)},
-		{C.HM_PARAM_APPLY_EXIF_ORIENTATION, b2i64(o.ApplyEXIFOrientation)},
-		{C.HM_PARAM_FAST, b2i64(o.Fast)},
+		{C.HM_HASHER_MAX_INPUT_BYTES, maxIn},
+		{C.HM_HASHER_MAX_PIXELS, maxPix},
+		{C.HM_HASHER_PDQ_FLAVOUR, int64(o.PDQFlavour)},
+		{C.HM_HASHER_APPLY_EXIF_ORIENTATION, b2i64(o.ApplyEXIFOrientation)},
+		{C.HM_HASHER_FAST, b2i64(o.Fast)},
 	}
 	for _, s := range set {
 		if err := call("SetOptions", func() C.hm_status {
@@ -196,8 +203,8 @@ func (h *Hasher) Options() (HasherOptions, error) {
 	}
 	defer h.mu.Unlock()
 	var v [5]C.int64_t
-	params := [5]C.hm_param{C.HM_PARAM_MAX_INPUT_BYTES, C.HM_PARAM_MAX_PIXELS,
-		C.HM_PARAM_PDQ_FLAVOUR, C.HM_PARAM_APPLY_EXIF_ORIENTATION, C.HM_PARAM_FAST}
+	params := [5]C.hm_hasher_param{C.HM_HASHER_MAX_INPUT_BYTES, C.HM_HASHER_MAX_PIXELS,
+		C.HM_HASHER_PDQ_FLAVOUR, C.HM_HASHER_APPLY_EXIF_ORIENTATION, C.HM_HASHER_FAST}
 	for i, p := range params {
 		if err := call("Options", func() C.hm_status { return C.hm_hasher_get(h.p, p, &v[i]) }); err != nil {
 			return HasherOptions{}, err

@@ -60,7 +60,7 @@ func (dihedral) applyVideo(o *C.hm_video_match_opts) { o.flags |= C.HM_QUERY_DIH
 // WithDihedral matches queries in their 8 rotations and mirrors; each
 // entry is reported once, at its best distance (Match.Variant says which).
 // The exact variants are used when the query hashes come from WantDihedral
-// or WantPDQDihedral (a hash followed by its 7 variants); otherwise PDQ
+// (a hash followed by its 7 variants); otherwise PDQ
 // and aHash variants are derived from the hash's bits, and pHash and dHash
 // queries are matched as they are. For a video match, the query video is
 // matched in each orientation (frame variants from the PDQ bits) and a

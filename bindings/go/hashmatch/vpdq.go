@@ -97,12 +97,12 @@ func FormatVPDQCompact(frames []Frame) (string, error) {
 	if len(cf) > 0 {
 		fp = &cf[0]
 	}
-	size := 96*len(frames) + 16
-	for {
-		buf := (*C.char)(C.malloc(C.size_t(size)))
+	size := C.size_t(96*len(frames) + 16)
+	for try := 0; ; try++ {
+		buf := (*C.char)(C.malloc(size))
 		var n C.size_t
 		err := call("FormatVPDQCompact", func() C.hm_status {
-			return C.hm_vpdq_format_compact(fp, C.size_t(len(cf)), buf, C.size_t(size), &n)
+			return C.hm_vpdq_format_compact(fp, C.size_t(len(cf)), buf, size, &n)
 		})
 		if err == nil {
 			s := C.GoStringN(buf, C.int(n))
@@ -110,10 +110,10 @@ func FormatVPDQCompact(frames []Frame) (string, error) {
 			return s, nil
 		}
 		C.free(unsafe.Pointer(buf))
-		if !errors.Is(err, ErrLimit) || size > 1<<30 {
+		if !errors.Is(err, ErrLimit) || try > 0 {
 			return "", err
 		}
-		size *= 2
+		size = n + 1 // on ErrLimit, n is what the buffer must hold less its NUL
 	}
 }
 

@@ -24,6 +24,11 @@ class Error(Exception):
             has none.
     """
 
+    @property
+    def status_name(self) -> str:
+        """The C name of the status ("HM_E_LIMIT"), "" for no known code."""
+        return _cstr(lib.hm_status_name(self.status))
+
     status: int
     message: str
 
@@ -108,13 +113,13 @@ _CLASS_OF = {
 _STATUS_OF = {cls: st for st, cls in _CLASS_OF.items()}
 
 
+def _cstr(p: object) -> str:
+    return "" if p == ffi.NULL else str(ffi.string(p).decode("utf-8", "replace"))
+
+
 def strerror(status: int) -> str:
     """The C library's static description of a status code."""
     return str(ffi.string(lib.hm_strerror(status)).decode("utf-8", "replace"))
-
-
-def _cstr(p: object) -> str:
-    return "" if p == ffi.NULL else str(ffi.string(p).decode("utf-8", "replace"))
 
 
 def last_error() -> str:

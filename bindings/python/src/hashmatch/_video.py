@@ -348,17 +348,17 @@ def format_vpdq_compact(frames: Iterable[Frame]) -> str:
     """python-threatexchange's compact vPDQ signal: a JSON list of
     "pdqhex,quality,timestamp" strings."""
     arr, n = frames_to_c(frames)
-    cap = 128 * n + 64
+    cap = 96 * n + 16
     length = ffi.new("size_t *")
-    while True:
+    buf = ffi.new("char[]", cap)
+    st = lib.hm_vpdq_format_compact(arr, n, buf, cap, length)
+    if st == lib.HM_E_LIMIT:  # *length: what the buffer must hold, less its NUL
+        cap = length[0] + 1
         buf = ffi.new("char[]", cap)
         st = lib.hm_vpdq_format_compact(arr, n, buf, cap, length)
-        if st == lib.HM_E_LIMIT and cap < (1 << 30):
-            cap *= 4
-            continue
-        if st != lib.HM_OK:
-            raise_for(st)
-        return str(ffi.buffer(buf, length[0])[:].decode("ascii"))
+    if st != lib.HM_OK:
+        raise_for(st)
+    return str(ffi.buffer(buf, length[0])[:].decode("ascii"))
 
 
 def parse_vpdq_compact(text: str) -> List[Frame]:
