@@ -120,4 +120,12 @@ int hm_reserve(void *parr, size_t *cap, size_t need, size_t elem, size_t first);
 #define HM_RESERVE(arr, cap, need, first) \
     hm_reserve(&(arr), &(cap), (need), sizeof *(arr), (first))
 
+/* Sorting with a context: hm_sort orders base[0..n) (elements of `size`
+ * bytes) by cmp, which gets `ctx` as its third argument (sort.c: an
+ * introsort, O(n log n) at worst, in place, not stable, the same on every
+ * C library).  Comparators that need state take it from ctx, never from
+ * a global. */
+typedef int (*hm_cmp_fn)(const void *a, const void *b, void *ctx);
+void hm_sort(void *base, size_t n, size_t size, hm_cmp_fn cmp, void *ctx);
+
 #endif

@@ -205,12 +205,12 @@ static int cmp_raw_entry(const void *a, const void *b) {
     return (int)x->variant - (int)y->variant;
 }
 
-static _Thread_local const hm_snapshot *g_snap;
-
-static int cmp_raw_rank(const void *a, const void *b) {
+/* The documented order of hits; ctx: the snapshot they are in. */
+static int cmp_raw_rank(const void *a, const void *b, void *ctx) {
+    const hm_snapshot *s = ctx;
     const rhit *x = a, *y = b;
     if (x->dist != y->dist) return x->dist < y->dist ? -1 : 1;
-    const hm_segment *sx = g_snap->segs[x->seg], *sy = g_snap->segs[y->seg];
+    const hm_segment *sx = s->segs[x->seg], *sy = s->segs[y->seg];
     const hm_seg_entry *ex = &sx->entries[x->entry], *ey = &sy->entries[y->entry];
     if (ex->list != ey->list) return ex->list < ey->list ? -1 : 1;
     int c = strcmp(hm_seg_str(sx, ex->id_off), hm_seg_str(sy, ey->id_off));
@@ -303,8 +303,7 @@ static int run_group(hm_results *r, qctx *c, uint32_t qi) {
         }
     }
     dedupe_raw(r, c);
-    g_snap = s;
-    if (r->nraw > 1) qsort(r->raw, r->nraw, sizeof *r->raw, cmp_raw_rank);
+    hm_sort(r->raw, r->nraw, sizeof *r->raw, cmp_raw_rank, (void *)s);
     if (o->k && r->nraw > o->k) r->nraw = o->k;
     if (HM_RESERVE(r->v, r->cap, r->n + r->nraw, 64) != HM_OK) return HM_E_NO_MEMORY;
     for (size_t i = 0; i < r->nraw; i++) {
