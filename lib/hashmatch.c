@@ -421,8 +421,8 @@ static int read_file(const char *path, uint64_t max, uint8_t **data,
                      size_t *size) {
     FILE *f = fopen(path, "rb");
     struct stat sb;
-    size_t cap, n = 0;
-    uint8_t *buf;
+    size_t cap = 0, n = 0, first;
+    uint8_t *buf = NULL;
     *data = NULL;
     *size = 0;
     if (!f) return hm_fail(HM_E_IO, "%s", strerror(errno));
@@ -438,13 +438,14 @@ static int read_file(const char *path, uint64_t max, uint8_t **data,
                        "(HM_HASHER_MAX_INPUT_BYTES)",
                        (long long)sb.st_size, (unsigned long long)max);
     }
-    cap = S_ISREG(sb.st_mode) && sb.st_size > 0 ? (size_t)sb.st_size + 1 : 65536;
-    buf = malloc(cap);
-    if (!buf) {
-        fclose(f);
-        return hm_fail(HM_E_NO_MEMORY, "out of memory");
-    }
+    /* a regular file's size and one byte more, to see its end in one read */
+    first = S_ISREG(sb.st_mode) && sb.st_size > 0 ? (size_t)sb.st_size + 1 : 65536;
     for (;;) {
+        if (HM_RESERVE(buf, cap, n + 1, first) != HM_OK) {
+            free(buf);
+            fclose(f);
+            return hm_fail(HM_E_NO_MEMORY, "out of memory");
+        }
         size_t r = fread(buf + n, 1, cap - n, f);
         n += r;
         if (n > max) {
@@ -456,16 +457,6 @@ static int read_file(const char *path, uint64_t max, uint8_t **data,
                            (unsigned long long)max);
         }
         if (r == 0) break;
-        if (n == cap) {
-            uint8_t *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return hm_fail(HM_E_NO_MEMORY, "out of memory");
-            }
-            buf = nb;
-            cap *= 2;
-        }
     }
     if (ferror(f)) {
         free(buf);

@@ -241,15 +241,6 @@ static int add_work(hm_video *v, uint64_t pixels) {
 
 /* ---- frames ------------------------------------------------------------- */
 
-int hm_video_grow(uint8_t **p, size_t *cap, size_t need) {
-    if (need <= *cap) return HM_OK;
-    uint8_t *n = realloc(*p, need);
-    if (!n) return HM_E_NO_MEMORY;
-    *p = n;
-    *cap = need;
-    return HM_OK;
-}
-
 /* Rotate a w x h image of `bpp` bytes per pixel by the metadata's
  * degrees counter-clockwise into v->rot (when asked for), so the hash
  * sees the picture upright. */
@@ -258,7 +249,8 @@ static const uint8_t *upright(hm_video *v, const uint8_t *src, uint32_t *w,
     const int deg = v->o.apply_rotation ? v->info.rotation : 0;
     if (!deg) return src;
     const int var = deg == 90 ? HM_DIH_ROT90 : deg == 180 ? HM_DIH_ROT180 : HM_DIH_ROT270;
-    if (hm_video_grow(&v->rot, &v->rot_cap, (size_t)*w * *h * bpp) != HM_OK) return NULL;
+    const size_t need = (size_t)*w * *h * bpp;
+    if (HM_RESERVE(v->rot, v->rot_cap, need, need) != HM_OK) return NULL;
     hm_turn_image(src, *w, *h, *stride, (int)bpp, var, v->rot);
     if (deg != 180) {
         const uint32_t t = *w;
@@ -330,7 +322,7 @@ static int next_webp(hm_video *v, hm_video_frame *f, int *got) {
         f->keyframe = 1;
         /* RGBA -> RGB: alpha is ignored, as for still images */
         const size_t np = (size_t)v->info.width * v->info.height;
-        if (hm_video_grow(&v->rgb, &v->rgb_cap, np * 3) != HM_OK)
+        if (HM_RESERVE(v->rgb, v->rgb_cap, np * 3, np * 3) != HM_OK)
             return hm_fail(HM_E_NO_MEMORY, "out of memory");
         for (size_t i = 0; i < np; i++) memcpy(v->rgb + 3 * i, rgba + 4 * i, 3);
         st = hm_video_hash_buf(v, v->rgb, v->info.width, v->info.height,

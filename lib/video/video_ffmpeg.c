@@ -302,7 +302,7 @@ static int hash_luma(hm_video *v, const AVFrame *fr, int full, hm_video_frame *f
         lut[y] = (uint8_t)(g < 0 ? 0 : g > 255 ? 255 : g);
     }
     const size_t W = (size_t)fr->width, H = (size_t)fr->height;
-    if (hm_video_grow(&v->rgb, &v->rgb_cap, W * H + 64) != HM_OK)
+    if (HM_RESERVE(v->rgb, v->rgb_cap, W * H + 64, W * H + 64) != HM_OK)
         return hm_fail(HM_E_NO_MEMORY, "out of memory");
     for (size_t y = 0; y < H; y++) {
         const uint8_t *src = fr->data[0] + y * (size_t)fr->linesize[0];
@@ -326,7 +326,8 @@ static int hash_avframe(hm_video *v, const AVFrame *fr, hm_video_frame *f) {
     v->ff->sws = sws_getCachedContext(v->ff->sws, fr->width, fr->height, fr->format, ow, oh,
                                       AV_PIX_FMT_RGB24, SWS_AREA, NULL, NULL, NULL);
     const size_t stride = ((size_t)ow * 3 + 63) / 64 * 64;
-    if (!v->ff->sws || hm_video_grow(&v->rgb, &v->rgb_cap, stride * (size_t)oh + 64) != HM_OK)
+    const size_t need = stride * (size_t)oh + 64;
+    if (!v->ff->sws || HM_RESERVE(v->rgb, v->rgb_cap, need, need) != HM_OK)
         return hm_fail(HM_E_NO_MEMORY, "video: cannot convert %s frames",
                        av_get_pix_fmt_name(fr->format) ? av_get_pix_fmt_name(fr->format) : "?");
     uint8_t *dst[4] = {v->rgb, NULL, NULL, NULL};
