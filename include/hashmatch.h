@@ -40,7 +40,8 @@
  *    function and carry reserved fields (zero) for what later versions
  *    add; arrays indexed by hash type have HM_HASH_TYPE_SLOTS slots;
  *    hm_match and hm_video_match are allocated by the library and reached
- *    through their getters.
+ *    through their getters.  scripts/check-abi.sh checks every change
+ *    against the stored baseline (abi/libhashmatch.so.1.xml).
  *  - The library never prints, never calls exit() or abort(), and keeps no
  *    global mutable state of its own.  Its one piece of per-thread state is
  *    the calling thread's error message (hm_last_error()), which lives in
