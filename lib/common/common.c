@@ -52,22 +52,17 @@ double hm_strtod_c(const char *s, char **end) {
 
 /* Per thread, as errno: no lock, no race between threads, nothing to free
  * (thread-local storage goes with its thread). */
-static _Thread_local char t_msg[HM_ERRMSG_MAX];
+_Thread_local char hm_t_msg[HM_ERRMSG_MAX];
 
-const char *hm_last_error(void) { return t_msg; }
-const char *hm_err_msg(void) { return t_msg; }
-void hm_err_clear(void) { t_msg[0] = '\0'; }
+const char *hm_last_error(void) { return hm_t_msg; }
+const char *hm_err_msg(void) { return hm_t_msg; }
 
-int hm_err_done(int status) {
-    if (status >= 0) t_msg[0] = '\0'; /* HM_OK, or a count (hm_hash_distance) */
-    else if (!t_msg[0]) snprintf(t_msg, sizeof t_msg, "%s", hm_strerror(status));
-    return status;
-}
+void hm_err_default(int status) { snprintf(hm_t_msg, sizeof hm_t_msg, "%s", hm_strerror(status)); }
 
 void hm_err_set(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf_c(t_msg, sizeof t_msg, fmt, ap);
+    vsnprintf_c(hm_t_msg, sizeof hm_t_msg, fmt, ap);
     va_end(ap);
 }
 
@@ -75,12 +70,12 @@ int hm_fail_prefix(int status, const char *fmt, ...) {
     char rest[HM_ERRMSG_MAX];
     size_t n;
     va_list ap;
-    snprintf(rest, sizeof rest, "%s", t_msg[0] ? t_msg : hm_strerror(status));
+    snprintf(rest, sizeof rest, "%s", hm_t_msg[0] ? hm_t_msg : hm_strerror(status));
     va_start(ap, fmt);
-    vsnprintf_c(t_msg, sizeof t_msg, fmt, ap);
+    vsnprintf_c(hm_t_msg, sizeof hm_t_msg, fmt, ap);
     va_end(ap);
-    n = strlen(t_msg);
-    snprintf(t_msg + n, sizeof t_msg - n, "%s", rest);
+    n = strlen(hm_t_msg);
+    snprintf(hm_t_msg + n, sizeof hm_t_msg - n, "%s", rest);
     return status;
 }
 

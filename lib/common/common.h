@@ -25,8 +25,21 @@
  * which sets the message; a failure that sets none gets hm_strerror's
  * text from hm_err_done, so the message is never empty after a failure
  * and always empty after success. */
-void hm_err_clear(void);
-int hm_err_done(int status);
+#if defined(__GNUC__) || defined(__clang__)
+#define HM_HIDDEN __attribute__((visibility("hidden")))
+#else
+#define HM_HIDDEN
+#endif
+/* The message itself (common.c); inline access, so that a public call
+ * costs one look-up of the thread's storage, not two calls. */
+extern HM_HIDDEN _Thread_local char hm_t_msg[HM_ERRMSG_MAX];
+void hm_err_default(int status); /* hm_strerror's text */
+static inline void hm_err_clear(void) { hm_t_msg[0] = '\0'; }
+static inline int hm_err_done(int status) {
+    if (status >= 0) hm_t_msg[0] = '\0'; /* HM_OK, or a count (hm_hash_distance) */
+    else if (!hm_t_msg[0]) hm_err_default(status);
+    return status;
+}
 #define HM_CALL(expr) (hm_err_clear(), hm_err_done(expr))
 
 /* Set the calling thread's message.  hm_fail(status, fmt, ...) sets it
