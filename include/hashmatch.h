@@ -251,7 +251,8 @@ enum { hm_want_pdq_dihedral_ HM_DEPRECATED("use HM_TYPE_BIT(HM_HASH_PDQ) | HM_WA
 
 /** Hashes one call can return at most (every type, dihedral variants,
  *  trimmed copies and crops).  16 suffice without HM_WANT_DIHEDRAL,
- *  HM_WANT_TRIMMED and HM_WANT_CROPS. */
+ *  HM_WANT_TRIMMED and HM_WANT_CROPS.  It grows when a type is added, but
+ *  a request for the types of this header never needs more. */
 #define HM_HASH_RESULTS_MAX 102
 
 /** Dihedral variants (the low 3 bits of hm_hash.variant), in
@@ -412,8 +413,8 @@ typedef struct hm_image_info {
  * Decode an image file and compute the requested hashes in one pass.
  *
  * `types` is a mask of HM_TYPE_BIT(...) values, optionally with
- * HM_WANT_DIHEDRAL, HM_WANT_TRIMMED and HM_WANT_CROPS.  Results are written to `out` in ascending type order,
- * each perceptual hash followed by its dihedral variants when asked (PDQ,
+ * HM_WANT_DIHEDRAL, HM_WANT_TRIMMED and HM_WANT_CROPS.  Results are
+ * written to `out` in ascending type order, each perceptual hash followed by its dihedral variants when asked (PDQ,
  * phash, dhash, ahash, md5, sha256), then the trimmed image's perceptual
  * hashes in the same order when asked and a border was found, then the
  * crops' when asked; `cap` is the capacity of `out` (HM_HASH_RESULTS_MAX

@@ -23,37 +23,31 @@
 
 /* ---- every function ------------------------------------------------------ */
 
-static char g_tried[4096]; /* " name name ... " */
+static char g_tried[16384]; /* " name name ... " */
+static hm_hash g_junk;
+
+/* Record that `name` was tried and check the message its call left: a
+ * failure (st < 0) with a message, or a success (st >= 0) with none. */
+static void tried(const char *name, const char *call, int line, int st, int must_fail) {
+    const int ok = must_fail ? st < 0 && hm_last_error()[0] != '\0'
+                             : st >= 0 && hm_last_error()[0] == '\0';
+    strcat(g_tried, " ");
+    strcat(g_tried, name);
+    strcat(g_tried, " ");
+    if (ok) g_pass++;
+    else {
+        g_fail++;
+        fprintf(stderr, "%s:%d: %s: status %d, message \"%s\"\n", __FILE__, line, call, st,
+                hm_last_error());
+    }
+}
 
 /* A call that must fail: a negative status and a message. */
-#define FAILS(name, call)                                                         \
-    do {                                                                          \
-        int st_ = (call);                                                         \
-        strcat(g_tried, " " #name " ");                                           \
-        if (st_ < 0 && hm_last_error()[0] != '\0') g_pass++;                      \
-        else {                                                                    \
-            g_fail++;                                                             \
-            fprintf(stderr, "%s:%d: %s: status %d, message \"%s\"\n", __FILE__,  \
-                    __LINE__, #call, st_, hm_last_error());                       \
-        }                                                                         \
-    } while (0)
-
-/* A call that must succeed: status >= 0 and an empty message (after a
- * failure, so that the clearing shows). */
-#define SUCCEEDS(name, call)                                                      \
-    do {                                                                          \
-        hm_hash_from_string(HM_HASH_PDQ, "xyz", &g_junk);                         \
-        int st_ = (call);                                                         \
-        strcat(g_tried, " " #name " ");                                           \
-        if (st_ >= 0 && hm_last_error()[0] == '\0') g_pass++;                     \
-        else {                                                                    \
-            g_fail++;                                                             \
-            fprintf(stderr, "%s:%d: %s: status %d, message \"%s\"\n", __FILE__,  \
-                    __LINE__, #call, st_, hm_last_error());                       \
-        }                                                                         \
-    } while (0)
-
-static hm_hash g_junk;
+#define FAILS(name, call) tried(#name, #call, __LINE__, (call), 1)
+/* A call that must succeed: status >= 0 and an empty message, after a
+ * failure, so that the clearing shows. */
+#define SUCCEEDS(name, call) \
+    (hm_hash_from_string(HM_HASH_PDQ, "xyz", &g_junk), tried(#name, #call, __LINE__, (call), 0))
 
 static void every_function(void) {
     hm_hasher *h = NULL;
@@ -257,7 +251,8 @@ typedef struct worker {
     int id;
     hm_index *idx;
     uint32_t list;
-    int bad; /* messages that were not this thread's own */
+    hm_hash q;  /* a hash of its own (made before the threads start) */
+    int bad;    /* messages that were not this thread's own */
 } worker;
 
 /* Each thread fails its own calls on the shared index (a threshold out of
@@ -268,11 +263,11 @@ typedef struct worker {
 static void *fail_own(void *arg) {
     worker *w = arg;
     hm_hasher *h = NULL;
-    hm_hash out[4], q;
+    hm_hash out[4];
+    const hm_hash q = w->q;
     size_t n;
     char want[128], path[64], id[32];
     hm_hasher_create(&h);
-    test_random_hash(&q, HM_HASH_PDQ);
     for (int r = 0; r < ROUNDS; r++) {
         const int bad_thr = 1000 + w->id * ROUNDS + r;
         const uint32_t bad_list = 100000u + (uint32_t)(w->id * ROUNDS + r);
@@ -311,9 +306,8 @@ static void *fail_own(void *arg) {
 static void *succeed(void *arg) {
     worker *w = arg;
     hm_results *res = NULL;
-    hm_hash q;
+    const hm_hash q = w->q;
     hm_results_create(&res);
-    test_random_hash(&q, HM_HASH_PDQ);
     for (int r = 0; r < ROUNDS; r++) {
         if (hm_index_commit(w->idx) != HM_OK || hm_last_error()[0]) w->bad++;
         if (hm_index_query(w->idx, &q, 1, NULL, res) != HM_OK || hm_last_error()[0]) w->bad++;
@@ -330,7 +324,8 @@ static void threads(void) {
     CHECK_INT(hm_index_create(&idx), HM_OK);
     CHECK_INT(hm_index_list(idx, "shared", &list), HM_OK);
     for (int i = 0; i <= THREADS; i++) {
-        w[i] = (worker){i, idx, list, 0};
+        w[i] = (worker){i, idx, list, {0}, 0};
+        test_random_hash(&w[i].q, HM_HASH_PDQ);
         CHECK_INT(pthread_create(&t[i], NULL, i < THREADS ? fail_own : succeed, &w[i]), 0);
     }
     for (int i = 0; i <= THREADS; i++) {

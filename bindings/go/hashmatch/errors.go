@@ -28,7 +28,7 @@ const (
 	ErrIO              Status = -3  // a file could not be opened or read
 	ErrUnknownFormat   Status = -4  // content matches no supported format
 	ErrDecode          Status = -5  // corrupt, truncated or unsupported media
-	ErrLimit           Status = -6  // a configured limit was exceeded
+	ErrLimit           Status = -6  // a limit was exceeded (configured, or an output capacity)
 	ErrParse           Status = -7  // a malformed hash string or list line
 	ErrTypeMismatch    Status = -8  // hashes of different types compared
 	ErrUnsupported     Status = -9  // a valid request this build cannot serve
