@@ -18,7 +18,10 @@
  *  - Names: functions are hm_<object>_<action> (hm_index_add); the
  *    parameters that an object's set and get functions take are
  *    HM_<OBJECT>_<NAME> (HM_HASHER_MAX_PIXELS, HM_INDEX_MAX_LINE).
- *    Functions that only read an object take it const.
+ *    Getters take their object const (hm_hasher_get, hm_index_get,
+ *    hm_snapshot_list_info, hm_results_get, ...); calls that take a
+ *    reference or count a use (queries, hm_index_acquire, statistics,
+ *    saves) take it as it is.
  *  - Values the library does not know: passed in (a value outside its
  *    enum, a parameter, a flag bit or a type bit it does not define) they
  *    are HM_E_INVALID_ARGUMENT.  Asked for by name: *_name() functions
