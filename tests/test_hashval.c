@@ -44,7 +44,7 @@ static void parsing(void) {
               HM_E_INVALID_ARGUMENT);
     /* output buffer too small */
     hm_hash_from_string(HM_HASH_PHASH, "ba8c84536bd3c366", &h);
-    CHECK_INT(hm_hash_to_string(&h, buf, 16), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_hash_to_string(&h, buf, 16), HM_E_LIMIT);
     CHECK_INT(hm_hash_to_string(&h, buf, 17), HM_OK);
     CHECK_INT(hm_hash_to_string(NULL, buf, 17), HM_E_INVALID_ARGUMENT);
 }

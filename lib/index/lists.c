@@ -87,7 +87,7 @@ void hm_ix_names_unref(hm_names *nm) {
 int hm_ix_list_locked(hm_writer *w, const char *name, uint32_t *id) {
     hm_index *idx = w->idx;
     if (!name || !hm_ix_valid_list_name(name))
-        return hm_fail(w->err, HM_E_INVALID_ARGUMENT,
+        return hm_fail(HM_E_INVALID_ARGUMENT,
                        "list names are 1 to %d bytes of UTF-8 without control "
                        "characters",
                        HM_MAX_NAME);
@@ -97,14 +97,14 @@ int hm_ix_list_locked(hm_writer *w, const char *name, uint32_t *id) {
             return HM_OK;
         }
     if (idx->nlists >= HM_MAX_LISTS)
-        return hm_fail(w->err, HM_E_LIMIT, "too many lists (at most %d)", HM_MAX_LISTS);
+        return hm_fail(HM_E_LIMIT, "too many lists (at most %d)", HM_MAX_LISTS);
     const uint32_t l = idx->nlists;
     hm_list_core **chunk = &idx->names->chunks[l / HM_LIST_CHUNK];
     if (!*chunk && !(*chunk = calloc(HM_LIST_CHUNK, sizeof **chunk)))
-        return hm_fail(w->err, HM_E_NO_MEMORY, "out of memory");
+        return hm_fail(HM_E_NO_MEMORY, "out of memory");
     hm_list_core *core = &(*chunk)[l % HM_LIST_CHUNK];
     char *copy = strdup(name);
-    if (!copy) return hm_fail(w->err, HM_E_NO_MEMORY, "out of memory");
+    if (!copy) return hm_fail(HM_E_NO_MEMORY, "out of memory");
     free(core->name); /* left by a rolled-back load */
     core->name = copy;
     atomic_store_explicit(&core->hits, 0, memory_order_relaxed);
@@ -116,7 +116,7 @@ int hm_ix_list_locked(hm_writer *w, const char *name, uint32_t *id) {
 hm_status hm_index_list(hm_index *idx, const char *name, uint32_t *list) {
     hm_writer w;
     int st;
-    if (!list) return HM_E_INVALID_ARGUMENT;
     if ((st = hm_ix_write_index(idx, &w)) != HM_OK) return st;
+    if (!list) return hm_ix_write_end(&w, hm_fail(HM_E_INVALID_ARGUMENT, "list is NULL"));
     return hm_ix_write_end(&w, hm_ix_list_locked(&w, name, list));
 }

@@ -389,7 +389,7 @@ static void match_input(const match_ctx *c, wstate *w, const hc_input *in, hc_me
             *nhit = hm_results_count(w->res);
         } else if (!m->failed) {
             m->failed = 1;
-            snprintf(m->err, sizeof m->err, "%s: %s", in->path, hm_results_errmsg(w->res));
+            snprintf(m->err, sizeof m->err, "%s: %s", in->path, hm_last_error());
         }
     }
     if (m->nframes) {
@@ -397,7 +397,7 @@ static void match_input(const match_ctx *c, wstate *w, const hc_input *in, hc_me
             *nv = hm_results_video_count(w->vres);
         } else if (!m->failed) {
             m->failed = 1;
-            snprintf(m->err, sizeof m->err, "%s: %s", in->path, hm_results_errmsg(w->vres));
+            snprintf(m->err, sizeof m->err, "%s: %s", in->path, hm_last_error());
         }
     }
 }
@@ -442,14 +442,14 @@ static int load_known(match_ctx *c) {
     if (c->la.bktree)
         hm_index_set(c->idx, HM_INDEX_STRUCTURES, (1 << HM_STRUCT_MIH) | (1 << HM_STRUCT_BKTREE));
     if (c->index_path && hm_index_load(c->idx, c->index_path) != HM_OK) {
-        hc_err("%s", hm_index_errmsg(c->idx));
+        hc_err("%s", hm_last_error());
         return -1;
     }
     c->la.quiet = c->batch.quiet;
     for (int k = 0; k < c->nlists; k++)
         if (hc_load_list(c->idx, &c->la, c->lists[k]) != 0) return -1;
     if (hm_index_commit(c->idx) != HM_OK) {
-        hc_err("%s", hm_index_errmsg(c->idx));
+        hc_err("%s", hm_last_error());
         return -1;
     }
     return 0;

@@ -81,9 +81,12 @@ const (
 	// WantAll is every hash type.
 	WantAll = WantPerceptual | WantMD5 | WantSHA256
 	// WantPDQDihedral asks, besides the PDQ hash, for its 7 dihedral
-	// variants (computed in the DCT domain, as the reference does). Implies
-	// PDQ.
-	WantPDQDihedral Types = 65536
+	// variants. Implies PDQ.
+	//
+	// Deprecated: use WantPDQ|WantDihedral, which gives the same hashes
+	// (and turns the other perceptual types asked for too), as the C
+	// library deprecated HM_WANT_PDQ_DIHEDRAL.
+	WantPDQDihedral Types = 1 << 16
 	// WantDihedral follows every perceptual hash asked for (PDQ, pHash,
 	// dHash, aHash) by its 7 dihedral variants. Match them with
 	// WithDihedral.
