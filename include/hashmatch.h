@@ -608,9 +608,18 @@ HM_API hm_status hm_index_get(const hm_index *idx, hm_index_param p,
 #define HM_MAX_ENTRY_ID 1024
 #define HM_MAX_LABELS 4096
 
-/** Default distance thresholds. */
+/** Default distance thresholds (hm_default_threshold() gives a type's). */
 #define HM_DEFAULT_PDQ_THRESHOLD 31
 #define HM_DEFAULT_64BIT_THRESHOLD 10
+
+/**
+ * The default distance threshold of a hash type, the one a new list
+ * starts with: HM_DEFAULT_PDQ_THRESHOLD for PDQ, HM_DEFAULT_64BIT_THRESHOLD
+ * for pHash, dHash and aHash, 0 (exact) for MD5 and SHA-256; -1 for a value
+ * that is no hash type.  The one place this rule lives: the index, the
+ * tools and the bindings ask here.
+ */
+HM_API int hm_default_threshold(int type);
 /** Default minimum PDQ quality of a query hash (see hm_query_opts). */
 #define HM_DEFAULT_PDQ_MIN_QUALITY 50
 

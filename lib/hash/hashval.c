@@ -16,6 +16,18 @@ unsigned hm_hash_bits(int type) {
     return (type >= 1 && type <= HM_HASH_TYPE_MAX) ? kBits[type] : 0;
 }
 
+int hm_default_threshold(int type) {
+    switch (type) {
+    case HM_HASH_PDQ: return HM_DEFAULT_PDQ_THRESHOLD;
+    case HM_HASH_PHASH:
+    case HM_HASH_DHASH:
+    case HM_HASH_AHASH: return HM_DEFAULT_64BIT_THRESHOLD;
+    case HM_HASH_MD5:
+    case HM_HASH_SHA256: return 0; /* digests match exactly */
+    default: return -1;
+    }
+}
+
 const char *hm_hash_type_name(int type) {
     return (type >= 1 && type <= HM_HASH_TYPE_MAX) ? kNames[type] : NULL;
 }

@@ -173,7 +173,7 @@ hm_seg_opts hm_ix_seg_opts(unsigned structures, const hm_list_rec *lists, uint32
     hm_seg_opts o;
     o.structures = structures;
     for (int t = 0; t <= HM_HASH_TYPE_MAX; t++) {
-        o.radius[t] = t ? hm_ix_default_threshold(t) : 0;
+        o.radius[t] = t ? hm_default_threshold(t) : 0;
         for (uint32_t l = 0; l < nlists; l++)
             if (lists[l].thr[t] > o.radius[t]) o.radius[t] = lists[l].thr[t];
     }

@@ -69,8 +69,6 @@ typedef struct hm_list_rec {
     uint64_t entries;
 } hm_list_rec;
 
-/* The default threshold of a hash type: the one home of the defaults. */
-int hm_ix_default_threshold(int type);
 /* Is `threshold` one a list may have for `type`: -1 (the default) or 0 to
  * the type's bits, only 0 for the exact types (digests)? */
 int hm_ix_threshold_ok(int type, int threshold);

@@ -16,16 +16,6 @@
 
 /* ---- settings ----------------------------------------------------------------- */
 
-int hm_ix_default_threshold(int type) {
-    switch (type) {
-    case HM_HASH_PDQ: return HM_DEFAULT_PDQ_THRESHOLD;
-    case HM_HASH_PHASH:
-    case HM_HASH_DHASH:
-    case HM_HASH_AHASH: return HM_DEFAULT_64BIT_THRESHOLD;
-    default: return 0; /* digests match exactly */
-    }
-}
-
 int hm_ix_threshold_ok(int type, int threshold) {
     const int exact = type == HM_HASH_MD5 || type == HM_HASH_SHA256;
     return threshold >= -1 && threshold <= (exact ? 0 : (int)hm_hash_bits(type));
@@ -34,7 +24,7 @@ int hm_ix_threshold_ok(int type, int threshold) {
 void hm_ix_list_rec_settle(hm_list_rec *rec) {
     rec->thr[0] = rec->thr_set[0] = -1;
     for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
-        rec->thr[t] = (int16_t)(rec->thr_set[t] < 0 ? hm_ix_default_threshold(t)
+        rec->thr[t] = (int16_t)(rec->thr_set[t] < 0 ? hm_default_threshold(t)
                                                     : rec->thr_set[t]);
 }
 

@@ -282,7 +282,7 @@ static int run_group(hm_results *r, qctx *c, uint32_t qi) {
         if ((st = collect(r, c, exact ? 0 : (unsigned)radius)) != HM_OK) return st;
     } else {
         const unsigned limit = o->radius >= 0 ? (unsigned)o->radius : bits;
-        unsigned radius = (unsigned)hm_ix_default_threshold(c->type); /* 0 for digests */
+        unsigned radius = (unsigned)hm_default_threshold(c->type); /* 0 for digests */
         if (radius > limit) radius = limit;
         c->knn = 1;
         for (;;) {

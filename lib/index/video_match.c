@@ -16,7 +16,7 @@
 void hm_video_match_opts_init(hm_video_match_opts *o) {
     if (!o) return;
     memset(o, 0, sizeof *o);
-    o->distance = hm_ix_default_threshold(HM_HASH_PDQ);
+    o->distance = hm_default_threshold(HM_HASH_PDQ);
     o->min_quality = HM_DEFAULT_PDQ_MIN_QUALITY;
     o->query_percent = 80.0;
     o->target_percent = 0.0;

@@ -103,10 +103,7 @@ static int parse_args(int argc, char **argv, cmp_cfg *c, int *npos) {
 static int is_dihedral(const cmp_cfg *c) { return (c->m.qo.flags & HM_QUERY_DIHEDRAL) != 0; }
 
 static int threshold_of(int type, int radius) {
-    if (radius >= 0) return radius;
-    if (type == HM_HASH_PDQ) return HM_DEFAULT_PDQ_THRESHOLD;
-    if (type == HM_HASH_MD5 || type == HM_HASH_SHA256) return 0;
-    return HM_DEFAULT_64BIT_THRESHOLD;
+    return radius >= 0 ? radius : hm_default_threshold(type);
 }
 
 static int quality_ok(int q) { return q < 0 || q >= HM_DEFAULT_PDQ_MIN_QUALITY; }

@@ -474,6 +474,19 @@ static unsigned query_types(const match_ctx *c) {
     return types;
 }
 
+/* --radius may not exceed the bits of a type the inputs are hashed with
+ * (the library refuses such a query): said once, before any input. */
+static int radius_too_wide(const match_ctx *c) {
+    for (int t = 1; t <= HM_HASH_TYPE_MAX; t++) {
+        if (!(c->mo.types & HM_TYPE_BIT(t)) || c->m.qo.radius <= (int32_t)hm_hash_bits(t))
+            continue;
+        hc_err("--radius %d is more than the %u bits of %s, which the inputs are "
+               "hashed with (--types)", (int)c->m.qo.radius, hm_hash_bits(t), hm_hash_type_name(t));
+        return 1;
+    }
+    return 0;
+}
+
 int cmd_match(int argc, char **argv) {
     match_ctx c;
     int npos, rc = HC_EXIT_MATCH_FATAL;
@@ -486,6 +499,10 @@ int cmd_match(int argc, char **argv) {
     if (pr != HC_PARSED) rc = hc_parse_exit(&hc_cmd_match, pr);
     if (pr != HC_PARSED || load_known(&c) != 0) goto done;
     c.mo.types = query_types(&c);
+    if (radius_too_wide(&c)) {
+        rc = hc_usage_error(hc_cmd_match.name);
+        goto done;
+    }
     c.mo.video_types = HM_TYPE_BIT(HM_HASH_PDQ); /* the vPDQ rule reads PDQ frames */
     if (c.header && c.format == OUT_CSV) puts(CSV_HEADER);
     hc_pool_fns fns = {w_init, w_fini, w_work, NULL};

@@ -51,6 +51,13 @@ func (t HashType) Bits() int {
 	return 0
 }
 
+// DefaultThreshold is the distance threshold a new list starts with for
+// this type (PDQ 31, pHash/dHash/aHash 10, MD5/SHA-256 0: exact), or -1 if
+// the type is unknown: the C library's hm_default_threshold.
+func (t HashType) DefaultThreshold() int {
+	return int(C.hm_default_threshold(C.int(t)))
+}
+
 // Want is the request bit of the type, for Types masks.
 func (t HashType) Want() Types { return Types(1) << uint(t) }
 
