@@ -228,8 +228,9 @@ static void every_function(void) {
         if (sscanf(line, "HM_API hm_status %127[a-z0-9_](", name) != 1 &&
             sscanf(line, "HM_API int %127[a-z0-9_](", name) != 1)
             continue;
-        if (strcmp(name, "hm_hash_type_from_name") == 0 || strcmp(name, "hm_results_structure") == 0)
-            continue; /* a type and a structure, not statuses */
+        if (strcmp(name, "hm_hash_type_from_name") == 0 || strcmp(name, "hm_results_structure") == 0 ||
+            strcmp(name, "hm_default_threshold") == 0)
+            continue; /* a type, a structure and a threshold, not statuses */
         seen++;
         snprintf(key, sizeof key, " %s ", name);
         if (!strstr(g_tried, key)) {
