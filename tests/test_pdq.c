@@ -88,7 +88,7 @@ static void reference_file(hm_hasher *h, const char *path) {
             char a[HM_HASH_STRING_MAX], b[HM_HASH_STRING_MAX];
             compare_sets(path, &im, flavour, &ref);
             hm_pdq_hash(&ref, HM_DIH_ORIGINAL, &mine);
-            CHECK_INT(hm_hasher_set(h, HM_PARAM_PDQ_FLAVOUR, flavour), HM_OK);
+            CHECK_INT(hm_hasher_set(h, HM_HASHER_PDQ_FLAVOUR, flavour), HM_OK);
             CHECK_INT(hm_hash_memory(h, data, size, HM_TYPE_BIT(HM_HASH_PDQ),
                                      &api, 1, &n, NULL),
                       HM_OK);
@@ -97,7 +97,7 @@ static void reference_file(hm_hasher *h, const char *path) {
             CHECK_STR(a, b, path);
             CHECK_INT(mine.quality, api.quality);
         }
-        CHECK_INT(hm_hasher_set(h, HM_PARAM_PDQ_FLAVOUR, HM_PDQ_FULLRES), HM_OK);
+        CHECK_INT(hm_hasher_set(h, HM_HASHER_PDQ_FLAVOUR, HM_PDQ_FULLRES), HM_OK);
         hm_pixels_free(&px);
         g_images++;
     }
