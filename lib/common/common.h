@@ -107,8 +107,10 @@ void hm_turn_image(const uint8_t *src, uint32_t w, uint32_t h, size_t stride,
                    int bpp, int v, uint8_t *dst);
 
 /* Hot loops written to vectorise get an AVX2 clone chosen at load time
- * (GCC's target_clones); the portable version is the default.  Loops
- * that count bits get a POPCNT clone the same way. */
+ * (GCC's target_clones, resolved by the dynamic loader from the CPU; the
+ * HM_SIMD cap of simd.h does not apply); the portable version is the
+ * default.  Loops that count bits get a POPCNT clone the same way.  The
+ * hand-vectorised kernels use simd.h instead. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define HM_CLONES __attribute__((target_clones("avx2", "default")))
 #define HM_CLONES_POPCNT __attribute__((target_clones("popcnt", "default")))
