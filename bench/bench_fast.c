@@ -5,7 +5,7 @@
  *   bench_fast [-s SIDE,SIDE,...] FILE...
  *
  * For every file, the Hamming distances between the exact hashes and
- *  - the library's fast mode (HM_PARAM_FAST, short side kept >=
+ *  - the library's fast mode (HM_HASHER_FAST, short side kept >=
  *    HM_FAST_MIN_SIDE), mode "lib";
  *  - for each SIDE given with -s (default 256,384,512,768,1024,1536), the same
  *    reduced-scale decode done here with libjpeg-turbo at the scale fast
@@ -38,7 +38,7 @@ static unsigned pick_denom(unsigned w, unsigned h, unsigned side) {
 }
 
 static void die(hm_hasher *h, const char *what, const char *path) {
-    fprintf(stderr, "bench_fast: %s %s: %s\n", what, path, h ? hm_hasher_errmsg(h) : "");
+    fprintf(stderr, "bench_fast: %s %s: %s\n", what, path, h ? hm_last_error() : "");
     exit(1);
 }
 
@@ -71,10 +71,10 @@ int main(int argc, char **argv) {
         hm_image_info ie, ifast;
         size_t n;
         bench_load(&f, argv[a]);
-        hm_hasher_set(h, HM_PARAM_FAST, 0);
+        hm_hasher_set(h, HM_HASHER_FAST, 0);
         if (hm_hash_memory(h, f.data, f.size, HM_TYPES_PERCEPTUAL, exact, 16, &n, &ie) != HM_OK)
             die(h, "hash", f.path);
-        hm_hasher_set(h, HM_PARAM_FAST, 1);
+        hm_hasher_set(h, HM_HASHER_FAST, 1);
         if (hm_hash_memory(h, f.data, f.size, HM_TYPES_PERCEPTUAL, fast, 16, &n, &ifast) != HM_OK)
             die(h, "hash", f.path);
         print_row(f.path, "lib", HM_FAST_MIN_SIDE,

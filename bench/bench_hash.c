@@ -74,7 +74,7 @@ static size_t g_nfiles;
 static hm_hasher *g_h;
 
 static void die_hm(const char *what, const char *path) {
-    fprintf(stderr, "bench_hash: %s %s: %s\n", what, path, hm_hasher_errmsg(g_h));
+    fprintf(stderr, "bench_hash: %s %s: %s\n", what, path, hm_last_error());
     exit(1);
 }
 
@@ -114,7 +114,7 @@ static void run_one(const method *m, size_t i) {
 /* One sample: `passes` passes over every file; seconds per image. */
 static double sample(const method *m, int passes) {
     double t0;
-    hm_hasher_set(g_h, HM_PARAM_FAST, m->fast);
+    hm_hasher_set(g_h, HM_HASHER_FAST, m->fast);
     t0 = bench_now();
     for (int p = 0; p < passes; p++)
         for (size_t i = 0; i < g_nfiles; i++) run_one(m, i);
@@ -129,7 +129,7 @@ static void write_hashes(const char *out_path) {
     }
     fprintf(o, "path\tmode\twidth\theight\tpdq\tquality\tphash\tdhash\tahash\n");
     for (int fast = 0; fast <= 1; fast++) {
-        hm_hasher_set(g_h, HM_PARAM_FAST, fast);
+        hm_hasher_set(g_h, HM_HASHER_FAST, fast);
         for (size_t i = 0; i < g_nfiles; i++) {
             hm_hash out[16];
             hm_image_info info;
@@ -202,12 +202,12 @@ int main(int argc, char **argv) {
             hm_hash out[16];
             hm_image_info info;
             size_t n;
-            hm_hasher_set(g_h, HM_PARAM_FAST, 1);
+            hm_hasher_set(g_h, HM_HASHER_FAST, 1);
             if (hm_hash_memory(g_h, g_files[i].data, g_files[i].size, PDQ, out, 16,
                                &n, &info) != HM_OK || info.width == 0)
                 die_hm("hash", g_files[i].path);
             g_fast_denom[i] = (g_pixels[i].width + info.width / 2) / info.width;
-            hm_hasher_set(g_h, HM_PARAM_FAST, 0);
+            hm_hasher_set(g_h, HM_HASHER_FAST, 0);
         }
     }
     if (hashes) write_hashes(hashes);

@@ -511,7 +511,7 @@ static hm_index *build_index(const dataset *d, int with_bk, double *t_add,
     if (hm_index_create(&idx) != HM_OK) die("hm_index_create");
     if (with_bk &&
         hm_index_set(idx, HM_INDEX_STRUCTURES, (1 << HM_STRUCT_MIH) | (1 << HM_STRUCT_BKTREE)) != HM_OK)
-        die("hm_index_set: %s", hm_index_errmsg(idx));
+        die("hm_index_set: %s", hm_last_error());
     if (hm_index_list(idx, "bench", &list) != HM_OK) die("hm_index_list");
     uint64_t rss0 = rss_trimmed();
     double t0 = now();
@@ -522,11 +522,11 @@ static hm_index *build_index(const dataset *d, int with_bk, double *t_add,
         memcpy(h.bytes, d->codes + i * d->nb, d->nb);
         snprintf(id, sizeof id, "%zu", i);
         int st = hm_index_add(idx, list, &h, id, NULL);
-        if (st != HM_OK) die("hm_index_add: %s", hm_index_errmsg(idx));
+        if (st != HM_OK) die("hm_index_add: %s", hm_last_error());
     }
     double t1 = now();
     int st = hm_index_commit(idx);
-    if (st != HM_OK) die("hm_index_commit: %s", hm_index_errmsg(idx));
+    if (st != HM_OK) die("hm_index_commit: %s", hm_last_error());
     double t2 = now();
     *t_add = t1 - t0;
     *t_commit = t2 - t1;
@@ -606,7 +606,7 @@ static void run_queries(hm_snapshot *snap, hm_results *res, const dataset *d,
     /* warm-up (allocations): one query that is not in the set, untimed */
     for (unsigned b = 0; b < d->nb; b++) h.bytes[b] = (uint8_t)~qs[b];
     if (hm_snapshot_query(snap, &h, 1, &o, res) != HM_OK)
-        die("query: %s", hm_results_errmsg(res));
+        die("query: %s", hm_last_error());
     evict_caches();
     double start = now(), sum = 0, hsum = 0;
     unsigned q = 0;
@@ -616,7 +616,7 @@ static void run_queries(hm_snapshot *snap, hm_results *res, const dataset *d,
         double t0 = now();
         int st = hm_snapshot_query(snap, &h, 1, &o, res);
         double t1 = now();
-        if (st != HM_OK) die("query: %s", hm_results_errmsg(res));
+        if (st != HM_OK) die("query: %s", hm_last_error());
         ms[q] = 1e3 * (t1 - t0);
         sum += ms[q];
         out->hits[q] = (uint32_t)hm_results_count(res);
@@ -727,7 +727,7 @@ static void bench_dataset(dataset *d) {
         struct stat sb;
         snprintf(path, sizeof path, "%s/index.hmi", opt.out);
         double t0 = now();
-        if (hm_index_save(idx, path) != HM_OK) die("save: %s", hm_index_errmsg(idx));
+        if (hm_index_save(idx, path) != HM_OK) die("save: %s", hm_last_error());
         t_save = now() - t0;
         if (stat(path, &sb) == 0) file_bytes = (uint64_t)sb.st_size;
         /* drop the file from the page cache? No: a load right after a save
@@ -736,7 +736,7 @@ static void bench_dataset(dataset *d) {
         if (hm_index_create(&idx2) != HM_OK) die("create");
         uint64_t r0 = rss_trimmed();
         t0 = now();
-        if (hm_index_load(idx2, path) != HM_OK) die("load: %s", hm_index_errmsg(idx2));
+        if (hm_index_load(idx2, path) != HM_OK) die("load: %s", hm_last_error());
         t_load = now() - t0;
         uint64_t r1 = rss_trimmed();
         rss_loaded = r1 > r0 ? r1 - r0 : 0;

@@ -59,7 +59,7 @@ static void *writer(void *arg) {
         snprintf(id, sizeof id, "w%u", i);
         const double t0 = now();
         if (hm_index_add(g_idx, list, &h, id, NULL) != HM_OK || hm_index_commit(g_idx) != HM_OK) {
-            fprintf(stderr, "writer: %s\n", hm_index_errmsg(g_idx));
+            fprintf(stderr, "writer: %s\n", hm_last_error());
             break;
         }
         if (g_nlat == g_cap) {
@@ -97,14 +97,14 @@ int main(int argc, char **argv) {
         hm_index_add(g_idx, list, &h, id, NULL);
     }
     if (hm_index_commit(g_idx) != HM_OK) {
-        fprintf(stderr, "commit: %s\n", hm_index_errmsg(g_idx));
+        fprintf(stderr, "commit: %s\n", hm_last_error());
         return 1;
     }
     printf("built %zu entries in %.1f s\n", n, now() - t0);
     /* one save alone, then the writer starts */
     t0 = now();
     if (hm_index_save(g_idx, path) != HM_OK) {
-        fprintf(stderr, "save: %s\n", hm_index_errmsg(g_idx));
+        fprintf(stderr, "save: %s\n", hm_last_error());
         return 1;
     }
     struct stat st;
@@ -125,7 +125,7 @@ int main(int argc, char **argv) {
     double save_total = 0;
     for (int s = 0; s < saves; s++) {
         t0 = now();
-        if (hm_index_save(g_idx, path) != HM_OK) fprintf(stderr, "save: %s\n", hm_index_errmsg(g_idx));
+        if (hm_index_save(g_idx, path) != HM_OK) fprintf(stderr, "save: %s\n", hm_last_error());
         const double d = now() - t0;
         save_total += d;
         printf("save %d while writing: %.2f s\n", s + 1, d);

@@ -8,11 +8,12 @@
  *       per video and round: name, seconds of video, frames hashed, CPU
  *       seconds (user + system) of hm_tmk_hash_video; and with -f, the
  *       same for the frames alone (decode, scale, output rate: no PDQF);
- *   bench_tmk score [-t SECONDS] [-i ISA] TMK...
+ *   bench_tmk score [-t SECONDS] [-l LEVEL] TMK...
  *       level-2 scores of every pair (i < j) of the files, repeated for at
  *       least SECONDS of CPU (default 3): pairs, CPU seconds, pairs per
- *       CPU second; the same for level 1.  -i: kernel set (0 portable,
- *       1 AVX2, 2 AVX-512F; default the best).
+ *       CPU second; the same for level 1.  -l: the SIMD level of the
+ *       sweep (portable, avx2, avx512; default the highest usable);
+ *       exit 3 when it is not usable here.
  * Output: TSV on stdout.
  */
 #include <stdio.h>
@@ -83,7 +84,7 @@ static int cmd_hash(int argc, char **argv) {
             int st = hm_tmk_hash_video(h, argv[i], NULL, 0, NULL, t, NULL);
             double c1 = cpu_seconds();
             if (st != HM_OK) {
-                fprintf(stderr, "%s: %s\n", argv[i], hm_hasher_errmsg(h));
+                fprintf(stderr, "%s: %s\n", argv[i], hm_last_error());
                 return 1;
             }
             printf("%s\t%.3f\t%d\t%d\ttmk\t%.4f\n", base(argv[i]), secs, t->frames, r, c1 - c0);
@@ -102,11 +103,15 @@ static int cmd_hash(int argc, char **argv) {
 
 static int cmd_score(int argc, char **argv) {
     double min_s = 3;
-    int isa = -1, opt;
-    while ((opt = getopt(argc, argv, "t:i:")) != -1) {
+    int level = hm_simd_best(hm_tmk_level2_usable), opt;
+    while ((opt = getopt(argc, argv, "t:l:")) != -1) {
         if (opt == 't') min_s = atof(optarg);
-        else if (opt == 'i') isa = atoi(optarg);
-        else return 2;
+        else if (opt == 'l' && (level = hm_simd_parse(optarg)) < 0) return 2;
+        else if (opt != 'l') return 2;
+    }
+    if (!hm_tmk_level2_usable((hm_simd_level)level)) {
+        fprintf(stderr, "bench_tmk: level %s is not usable here\n", hm_simd_name(level));
+        return 3;
     }
     const int n = argc - optind;
     hm_tmk *t = malloc((size_t)(n > 0 ? n : 1) * sizeof *t);
@@ -115,10 +120,9 @@ static int cmd_score(int argc, char **argv) {
         FILE *f = fopen(argv[optind + i], "rb");
         static uint8_t b[HM_TMK_FILE_SIZE + 1];
         size_t got = f ? fread(b, 1, sizeof b, f) : 0;
-        hm_err err;
         if (f) fclose(f);
-        if (hm_tmk_read(b, got, &t[i], &err) != HM_OK) {
-            fprintf(stderr, "%s: %s\n", argv[optind + i], err.msg);
+        if (hm_tmk_read(b, got, &t[i]) != HM_OK) {
+            fprintf(stderr, "%s: %s\n", argv[optind + i], hm_err_msg());
             return 1;
         }
     }
@@ -128,7 +132,7 @@ static int cmd_score(int argc, char **argv) {
     do {
         for (int i = 0; i < n; i++)
             for (int j = i + 1; j < n; j++, pairs++)
-                sink += isa < 0 ? hm_tmk_level2(&t[i], &t[j]) : hm_tmk_level2_isa(&t[i], &t[j], isa);
+                sink += hm_tmk_level2_at(&t[i], &t[j], (hm_simd_level)level);
     } while ((c1 = cpu_seconds()) - c0 < min_s);
     printf("what\tpairs\tcpu_s\tpairs_per_s\n");
     printf("level2\t%ld\t%.4f\t%.1f\n", pairs, c1 - c0, (double)pairs / (c1 - c0));
@@ -148,6 +152,6 @@ int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "hash") == 0) return cmd_hash(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "score") == 0) return cmd_score(argc - 1, argv + 1);
     fprintf(stderr, "usage: bench_tmk hash [-r ROUNDS] [-f] VIDEO... | "
-                    "bench_tmk score [-t SECONDS] [-i ISA] TMK...\n");
+                    "bench_tmk score [-t SECONDS] [-l LEVEL] TMK...\n");
     return 2;
 }

@@ -147,14 +147,14 @@ static void hash_video(hm_hasher *h, const char *path, int mode, int luma,
     hm_status st = hm_video_open_file(h, path, &o, &v);
     if (st != HM_OK) {
         fprintf(stderr, "bench_video: %s: %s (%s)\n", path, hm_strerror(st),
-                hm_hasher_errmsg(h));
+                hm_last_error());
         exit(1);
     }
     for (;;) {
         st = hm_video_next(v, &f, &got);
         if (st != HM_OK) {
             fprintf(stderr, "bench_video: %s: %s (%s)\n", path, hm_strerror(st),
-                    hm_hasher_errmsg(h));
+                    hm_last_error());
             exit(1);
         }
         if (!got) break;
@@ -219,7 +219,7 @@ int main(int argc, char **argv) {
     }
     hm_hasher *h = NULL;
     if (hm_hasher_create(&h) != HM_OK) return 1;
-    hm_hasher_set(h, HM_PARAM_MAX_INPUT_BYTES, (int64_t)4 << 30);
+    hm_hasher_set(h, HM_HASHER_MAX_INPUT_BYTES, (int64_t)4 << 30);
 
     for (int r = 0; r < runs; r++) {
         for (int k = 0; k < nmodes; k++) {

@@ -151,10 +151,10 @@ SCORE=$OUT/score.tsv
 printf 'what\tround\tpairs\tcpu_s\n' > "$SCORE"
 for ((r = 0; r < RUNS; r++)); do
     log "round $((r + 1))/$RUNS: scores"
-    for isa in 0 1 2; do
-        "${PIN[@]}" "$BIN" score -t 2 -i $isa "$SC"/*.tmk > "$OUT/s.tsv" || continue
-        awk -F'\t' -v OFS='\t' -v r=$r -v i=$isa '$1 == "level2" { print "hashmatch-isa" i, r, $2, $3 }
-            $1 == "level1" && i == 2 { print "hashmatch-level1", r, $2, $3 }' "$OUT/s.tsv" >> "$SCORE"
+    for level in portable avx2 avx512; do
+        "${PIN[@]}" "$BIN" score -t 2 -l $level "$SC"/*.tmk > "$OUT/s.tsv" || continue
+        awk -F'\t' -v OFS='\t' -v r=$r -v l=$level '$1 == "level2" { print "hashmatch-" l, r, $2, $3 }
+            $1 == "level1" && l == "portable" { print "hashmatch-level1", r, $2, $3 }' "$OUT/s.tsv" >> "$SCORE"
     done
     if [ -n "$PEER" ]; then
         c=$(cpu_of "${PIN[@]}" "$PEER/tmk-two-level-score" --c1 -1 --c2 -1 "$SC"/*.tmk)
@@ -210,8 +210,8 @@ print('|---|---:|---:|')
 rate = {}
 for w in dict.fromkeys(r['what'] for r in srows):
     rate[w] = statistics.median(int(r['pairs']) / float(r['cpu_s']) for r in srows if r['what'] == w)
-label = {'hashmatch-isa0': 'hashmatch level 2, portable', 'hashmatch-isa1': 'hashmatch level 2, AVX2',
-         'hashmatch-isa2': 'hashmatch level 2, AVX-512F', 'hashmatch-level1': 'hashmatch level 1',
+label = {'hashmatch-portable': 'hashmatch level 2, portable', 'hashmatch-avx2': 'hashmatch level 2, AVX2',
+         'hashmatch-avx512': 'hashmatch level 2, AVX-512F', 'hashmatch-level1': 'hashmatch level 1',
          'reference': 'tmk-two-level-score (level 1 + 2, with file reading)'}
 for w, v in rate.items():
     vs = f"{v / rate['reference']:.1f}x" if 'reference' in rate and w != 'hashmatch-level1' else '-'

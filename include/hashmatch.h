@@ -11,23 +11,53 @@
  *
  *  - Every fallible call returns an hm_status: HM_OK (0) or a negative code.
  *    Codes are fixed forever; new ones are only appended.  hm_strerror()
- *    gives a static description; objects that carry state also keep a detail
- *    message for their last failure (hm_hasher_errmsg()).
- *  - Handles are opaque, each released by its own function: *_create and
- *    *_free (hasher, index, results), hm_index_acquire and
- *    hm_snapshot_release, hm_video_open_* and hm_video_close; buffers the
- *    library returns by hm_pixels_free and hm_free.  Releasing NULL is a
- *    no-op.
+ *    gives a static description of a code, hm_status_name() its name, and
+ *    hm_last_error() the detail message of the calling thread's last call
+ *    (which file, which line, which limit), as errno and dlerror() do: see
+ *    "Status codes".
+ *  - Names: functions are hm_<object>_<action> (hm_index_add); the
+ *    parameters that an object's set and get functions take are
+ *    HM_<OBJECT>_<NAME> (HM_HASHER_MAX_PIXELS, HM_INDEX_MAX_LINE).
+ *    Getters take their object const (hm_hasher_get, hm_index_get,
+ *    hm_snapshot_list_info, hm_results_get, ...); calls that take a
+ *    reference or count a use (queries, hm_index_acquire, statistics,
+ *    saves) take it as it is.
+ *  - Values the library does not know: passed in (a value outside its
+ *    enum, a parameter, a flag bit or a type bit it does not define) they
+ *    are HM_E_INVALID_ARGUMENT.  Asked for by name: *_name() functions
+ *    return NULL for a value outside their enum; *_from_name() functions
+ *    return 0, which is never a valid value; hm_hash_bits() returns 0;
+ *    hm_strerror() never returns NULL ("unknown status code").
+ *  - Output buffers: a function that writes into a caller's buffer or
+ *    array takes its capacity; when what it must write does not fit, it
+ *    returns HM_E_LIMIT (and the buffer's content is unspecified).  A NULL
+ *    buffer is HM_E_INVALID_ARGUMENT.
+ *  - Handles are opaque, each released by its own function:
+ *    hm_hasher_create / hm_hasher_free, hm_index_create / hm_index_free,
+ *    hm_results_create / hm_results_free, hm_txn_begin / hm_txn_free,
+ *    hm_index_acquire / hm_snapshot_release, hm_video_open_* /
+ *    hm_video_close; memory the library returns by hm_pixels_free and
+ *    hm_free.  Releasing NULL is a no-op.
+ *  - Binary compatibility: libhashmatch.so.1 only grows.  Public structs
+ *    never change layout: options structs are filled by their *_init
+ *    function and carry reserved fields (zero) for what later versions
+ *    add; arrays indexed by hash type have HM_HASH_TYPE_SLOTS slots;
+ *    hm_match and hm_video_match are allocated by the library and reached
+ *    through their getters.  scripts/check-abi.sh checks every change
+ *    against the stored baseline (abi/libhashmatch.so.1.xml).
  *  - The library never prints, never calls exit() or abort(), and keeps no
- *    global mutable state of its own.  It changes one process-wide setting
- *    of a library beneath it: FFmpeg's log level, set to quiet when the
- *    first video is opened (never at load time), and only while the
- *    application has left it at FFmpeg's default and the environment
- *    variable HM_FFMPEG_LOG is unset.
+ *    global mutable state of its own.  Its one piece of per-thread state is
+ *    the calling thread's error message (hm_last_error()), which lives in
+ *    thread-local storage and goes with its thread.  It changes one
+ *    process-wide setting of a library beneath it: FFmpeg's log level, set
+ *    to quiet when the first video is opened (never at load time), and only
+ *    while the application has left it at FFmpeg's default and the
+ *    environment variable HM_FFMPEG_LOG is unset.
  *
  * Thread safety (per object):
- *  - Functions that take no handle (hm_strerror, hm_version*, hm_hash_*
- *    helpers) are safe to call from any thread at any time.
+ *  - Functions that take no handle (hm_strerror, hm_last_error,
+ *    hm_version*, hm_hash_* helpers) are safe to call from any thread at
+ *    any time.
  *  - An hm_hasher is used by one thread at a time.  Different hashers may be
  *    used concurrently from different threads without locking.  A hasher may
  *    move between threads as long as calls do not overlap.
@@ -75,13 +105,17 @@ HM_API const char *hm_version_string(void);
 
 typedef enum hm_status {
     HM_OK = 0,
-    HM_E_INVALID_ARGUMENT = -1, /**< NULL pointer, bad size, bad enum value */
+    HM_E_INVALID_ARGUMENT = -1, /**< NULL pointer, bad size, a value the
+                                     library does not know */
     HM_E_NO_MEMORY = -2,        /**< an allocation failed */
     HM_E_IO = -3,               /**< a file could not be opened or read */
     HM_E_UNKNOWN_FORMAT = -4,   /**< content matches no supported format */
     HM_E_DECODE = -5,           /**< corrupt, truncated or unsupported media */
-    HM_E_LIMIT = -6,            /**< a configured limit was exceeded */
-    HM_E_PARSE = -7,            /**< a malformed hash string */
+    HM_E_LIMIT = -6,            /**< a limit was exceeded: a configured one
+                                     (input size, pixels, entries, ...) or
+                                     the capacity of an output buffer */
+    HM_E_PARSE = -7,            /**< malformed text: a hash string, a
+                                     hash-list line, vPDQ */
     HM_E_TYPE_MISMATCH = -8,    /**< hashes of different types compared */
     HM_E_UNSUPPORTED = -9,      /**< valid request this build cannot serve */
     HM_E_INTERNAL = -10,        /**< a bug in libhashmatch; please report */
@@ -89,17 +123,46 @@ typedef enum hm_status {
                                      of an unknown version */
     HM_E_NOT_FOUND = -12,       /**< no such list */
     HM_E_CANCELLED = -13        /**< the caller's interrupt callback asked
-                                     to stop */
+                                     to stop, or a change set outlived the
+                                     content it was begun on */
 } hm_status;
 
-/** Static, human-readable description of a status code (never NULL). */
+/** Static, human-readable description of a status code (never NULL:
+ *  "unknown status code" for a value that is none). */
 HM_API const char *hm_strerror(int status);
+
+/** The name of a status code, as in this header ("HM_E_LIMIT"), or NULL
+ *  for a value that is no code.  Static string. */
+HM_API const char *hm_status_name(int status);
+
+/**
+ * The detail message of the last libhashmatch call that the calling
+ * thread made: which file, which line, which limit, what the decoder said.
+ * Every function that returns an hm_status (and hm_hash_distance) sets
+ * it: empty ("") when the call succeeded, a message (never empty) when it
+ * failed, hm_strerror()'s text when there is nothing more to say.
+ * Functions that return nothing, a count, a pointer or a name
+ * (hm_*_free, hm_results_count, hm_strerror, ...) leave it as it is, so
+ * cleaning up after a failure keeps its message.
+ *
+ * The message is the calling thread's own: calls made by other threads at
+ * the same time, on the same objects or not, never change it.  The pointer
+ * stays valid, and the text unchanged, until the thread's next call that
+ * sets it; it is never NULL.  Bindings whose code can move between OS
+ * threads (Go's goroutines) read it on the thread that made the call.
+ *
+ * A callback the library calls (hm_list_error_fn, the video interrupt)
+ * may call libhashmatch; the call in progress sets its own message when it
+ * returns.
+ */
+HM_API const char *hm_last_error(void);
 
 /* ------------------------------------------------------------------------ */
 /* Hash values                                                              */
 /* ------------------------------------------------------------------------ */
 
-/** Hash kinds.  Values are fixed forever. */
+/** Hash kinds.  Values are fixed forever; new kinds take the next free
+ *  number, always below HM_HASH_TYPE_SLOTS. */
 typedef enum hm_hash_type {
     HM_HASH_PDQ = 1,    /**< Meta PDQ, 256 bits, with quality 0..100 */
     HM_HASH_PHASH = 2,  /**< imagehash 4.x phash, 64 bits */
@@ -109,7 +172,19 @@ typedef enum hm_hash_type {
     HM_HASH_SHA256 = 6  /**< SHA-256 of the input bytes, 256 bits */
 } hm_hash_type;
 
+/** The highest hash type this header knows.  It grows when a type is
+ *  added: loop with it, never size a stored or exchanged array with it. */
 #define HM_HASH_TYPE_MAX 6
+
+/**
+ * Room for hash types, fixed forever: types are numbered 1 to
+ * HM_HASH_TYPE_SLOTS - 1 (so that HM_TYPE_BIT(t) fits bits 0 to 15 of a
+ * request mask, below the request flags from bit 16), and the arrays of
+ * the public structs that hold a value per type (hm_list_info.threshold,
+ * hm_index_stats.entries_by_type) have this many slots, indexed by type,
+ * so that their layout never changes when a type is added.
+ */
+#define HM_HASH_TYPE_SLOTS 16
 
 /** Bit for a type in a request mask: HM_TYPE_BIT(HM_HASH_PDQ) | ... */
 #define HM_TYPE_BIT(t) (1u << (unsigned)(t))
@@ -119,11 +194,20 @@ typedef enum hm_hash_type {
 #define HM_TYPES_ALL                                                 \
     (HM_TYPES_PERCEPTUAL | HM_TYPE_BIT(HM_HASH_MD5) |                \
      HM_TYPE_BIT(HM_HASH_SHA256))
+#if defined(__GNUC__) || defined(__clang__)
+#define HM_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#else
+#define HM_DEPRECATED(msg)
+#endif
 /**
- * Request flag: besides the PDQ hash, return its 7 dihedral variants
- * (computed in the DCT domain, as the reference does).  Implies PDQ.
+ * Deprecated request flag (bit 16, never reused): the PDQ hash and its 7
+ * dihedral variants.  Use HM_TYPE_BIT(HM_HASH_PDQ) | HM_WANT_DIHEDRAL,
+ * which gives the same hashes (and, unlike this flag, turns the other
+ * perceptual types asked for too).  Still accepted; using it warns.
  */
-#define HM_WANT_PDQ_DIHEDRAL (1u << 16)
+enum { hm_want_pdq_dihedral_ HM_DEPRECATED("use HM_TYPE_BIT(HM_HASH_PDQ) | HM_WANT_DIHEDRAL") =
+           1 << 16 };
+#define HM_WANT_PDQ_DIHEDRAL ((unsigned)hm_want_pdq_dihedral_)
 /**
  * Request flag: follow every requested perceptual hash (PDQ, pHash, dHash,
  * aHash) by its 7 dihedral variants: the hashes of the image rotated by
@@ -170,7 +254,8 @@ typedef enum hm_hash_type {
 
 /** Hashes one call can return at most (every type, dihedral variants,
  *  trimmed copies and crops).  16 suffice without HM_WANT_DIHEDRAL,
- *  HM_WANT_TRIMMED and HM_WANT_CROPS. */
+ *  HM_WANT_TRIMMED and HM_WANT_CROPS.  It grows when a type is added, but
+ *  a request for the types of this header never needs more. */
 #define HM_HASH_RESULTS_MAX 102
 
 /** Dihedral variants (the low 3 bits of hm_hash.variant), in
@@ -187,11 +272,14 @@ typedef enum hm_dihedral {
 } hm_dihedral;
 
 /**
- * One hash value.  Plain data.
+ * One hash value.  Plain data, 40 bytes, fixed forever.
  *
  * `bytes` holds the value in canonical order: the order of the canonical
  * hex string, most significant byte first (see docs/format.md).  Only the
- * first hm_hash_bits(type)/8 bytes are used; the rest are zero.
+ * first hm_hash_bits(type)/8 bytes are used; the rest are zero.  Every
+ * type carried in an hm_hash has at most HM_HASH_BYTES_MAX bytes (256
+ * bits); signatures that are longer or not bit strings (TMK's vectors)
+ * will have their own value type and calls, never a larger hm_hash.
  */
 typedef struct hm_hash {
     int32_t type;      /**< an hm_hash_type */
@@ -200,8 +288,11 @@ typedef struct hm_hash {
                             hash of the trimmed image, | HM_VARIANT_CROP
                             for a crop's; 0 for a plain hash */
     uint8_t reserved;  /**< zero */
-    uint8_t bytes[32];
+    uint8_t bytes[32]; /**< HM_HASH_BYTES_MAX */
 } hm_hash;
+
+/** Bytes of hm_hash.bytes: the longest hash an hm_hash holds. */
+#define HM_HASH_BYTES_MAX 32
 
 /** Maximum length of a canonical hash string, including the NUL. */
 #define HM_HASH_STRING_MAX 65
@@ -217,9 +308,10 @@ HM_API int hm_hash_type_from_name(const char *name);
 
 /**
  * Write the canonical string of `h` into `buf` (capacity `cap`, at least
- * HM_HASH_STRING_MAX to fit any type): lowercase hex, as the reference tool
- * prints it (PDQ: 64 digits; phash/dhash/ahash: 16 digits as imagehash 4.x
- * prints them; md5: 32; sha256: 64).  Quality is not part of the string.
+ * HM_HASH_STRING_MAX to fit any type; HM_E_LIMIT when it is short for the
+ * type): lowercase hex, as the reference tool prints it (PDQ: 64 digits;
+ * phash/dhash/ahash: 16 digits as imagehash 4.x prints them; md5: 32;
+ * sha256: 64).  Quality is not part of the string.
  */
 HM_API hm_status hm_hash_to_string(const hm_hash *h, char *buf, size_t cap);
 
@@ -241,28 +333,28 @@ HM_API int hm_hash_distance(const hm_hash *a, const hm_hash *b);
 /* Hasher: decode and hash                                                  */
 /* ------------------------------------------------------------------------ */
 
-/** Opaque.  Holds options, limits, scratch memory and the last error. */
+/** Opaque.  Holds options and limits. */
 typedef struct hm_hasher hm_hasher;
 
 /** Settable parameters of a hasher (hm_hasher_set / hm_hasher_get). */
-typedef enum hm_param {
+typedef enum hm_hasher_param {
     /** Largest input accepted, in bytes.  Default 256 MiB. */
-    HM_PARAM_MAX_INPUT_BYTES = 1,
+    HM_HASHER_MAX_INPUT_BYTES = 1,
     /** Largest image accepted, in pixels (width * height), checked from the
      *  header before pixel memory is allocated.  Default 100,000,000. */
-    HM_PARAM_MAX_PIXELS = 2,
+    HM_HASHER_MAX_PIXELS = 2,
     /** PDQ flavour, an hm_pdq_flavour.  Default HM_PDQ_FULLRES. */
-    HM_PARAM_PDQ_FLAVOUR = 3,
+    HM_HASHER_PDQ_FLAVOUR = 3,
     /** 1: apply the EXIF orientation of JPEG files before hashing.
      *  Default 0, as every reference tool does. */
-    HM_PARAM_APPLY_EXIF_ORIENTATION = 4,
+    HM_HASHER_APPLY_EXIF_ORIENTATION = 4,
     /** 1: fast mode.  Large JPEGs are decoded at a reduced DCT scale
      *  (1/2, 1/4 or 1/8, keeping the short side >= HM_FAST_MIN_SIDE;
      *  JPEGs with a short side under 2 * HM_FAST_MIN_SIDE are decoded exactly).
      *  Hashes then differ slightly from the exact ones; see docs/format.md
      *  for measured distances.  Default 0 (exact). */
-    HM_PARAM_FAST = 5
-} hm_param;
+    HM_HASHER_FAST = 5
+} hm_hasher_param;
 
 /** PDQ pre-scaling flavours. */
 typedef enum hm_pdq_flavour {
@@ -285,18 +377,12 @@ HM_API void hm_hasher_free(hm_hasher *h);
 
 /** Set a parameter; HM_E_INVALID_ARGUMENT for an unknown one or a value
  *  out of range (limits must be > 0). */
-HM_API hm_status hm_hasher_set(hm_hasher *h, hm_param param, int64_t value);
+HM_API hm_status hm_hasher_set(hm_hasher *h, hm_hasher_param param,
+                               int64_t value);
 
 /** Read a parameter into *value. */
-HM_API hm_status hm_hasher_get(const hm_hasher *h, hm_param param,
+HM_API hm_status hm_hasher_get(const hm_hasher *h, hm_hasher_param param,
                                int64_t *value);
-
-/**
- * Detail message of the hasher's last failed call (which file, which limit,
- * what the decoder said).  Empty string after a successful call.  The
- * pointer stays valid until the next call on the same hasher.
- */
-HM_API const char *hm_hasher_errmsg(const hm_hasher *h);
 
 /** Image container formats, detected from content (never the file name). */
 typedef enum hm_format {
@@ -312,7 +398,8 @@ typedef enum hm_format {
 /** Detect the format of a buffer from its first bytes. */
 HM_API hm_format hm_detect_format(const void *data, size_t size);
 
-/** Short name of a format ("jpeg", ...); "unknown" for anything else. */
+/** Short name of a format ("jpeg", ..., "unknown" for HM_FORMAT_UNKNOWN),
+ *  or NULL for a value outside hm_format. */
 HM_API const char *hm_format_name(int format);
 
 /** What the decoder found; filled by the hashing calls when non-NULL. */
@@ -329,20 +416,20 @@ typedef struct hm_image_info {
  * Decode an image file and compute the requested hashes in one pass.
  *
  * `types` is a mask of HM_TYPE_BIT(...) values, optionally with
- * HM_WANT_PDQ_DIHEDRAL, HM_WANT_DIHEDRAL, HM_WANT_TRIMMED and
- * HM_WANT_CROPS.  Results are written to `out` in ascending type order,
- * each perceptual hash followed by its dihedral variants when asked (PDQ,
+ * HM_WANT_DIHEDRAL, HM_WANT_TRIMMED and HM_WANT_CROPS.  Results are
+ * written to `out` in ascending type order, each perceptual hash followed by its dihedral variants when asked (PDQ,
  * phash, dhash, ahash, md5, sha256), then the trimmed image's perceptual
  * hashes in the same order when asked and a border was found, then the
  * crops' when asked; `cap` is the capacity of `out` (HM_HASH_RESULTS_MAX
- * always suffices, 16 without those three flags) and `*n_out` receives
+ * always suffices, 16 without those three flags; HM_E_LIMIT when it is
+ * less than the most hashes the request can give) and `*n_out` receives
  * the number written.  `info` may be NULL.
  *
  * When only md5 and/or sha256 are asked for, the bytes are not decoded:
  * any content is accepted and `info` reports only the detected format.
  *
  * Errors: HM_E_IO, HM_E_UNKNOWN_FORMAT, HM_E_DECODE, HM_E_LIMIT,
- * HM_E_NO_MEMORY, HM_E_INVALID_ARGUMENT; details in hm_hasher_errmsg().
+ * HM_E_NO_MEMORY, HM_E_INVALID_ARGUMENT; details in hm_last_error().
  */
 HM_API hm_status hm_hash_file(hm_hasher *h, const char *path, unsigned types,
                               hm_hash *out, size_t cap, size_t *n_out,
@@ -462,9 +549,8 @@ HM_API void hm_pixels_free(hm_pixels *p);
  *    is shared: hm_index_commit() from any thread publishes what every
  *    thread staged there, also another thread's half-done series of
  *    calls.  Changes staged in an hm_txn are its own until
- *    hm_txn_commit().  hm_index_errmsg() reports the last failed
- *    hm_index_* writer call: when several threads write, its text may
- *    belong to another thread's call (an hm_txn has its own message).
+ *    hm_txn_commit().  Each thread reads its own calls' messages with
+ *    hm_last_error(), however many threads write.
  *  - Saving (hm_index_save*, hm_snapshot_save*) takes no writer lock:
  *    writers and commits go on while a save writes and syncs its file.
  *  - An hm_results object, and an hm_txn, is used by one thread at a
@@ -510,10 +596,8 @@ HM_API hm_status hm_index_create(hm_index **out);
 HM_API void hm_index_free(hm_index *idx);
 
 HM_API hm_status hm_index_set(hm_index *idx, hm_index_param p, int64_t v);
-HM_API hm_status hm_index_get(hm_index *idx, hm_index_param p, int64_t *v);
-
-/** Detail message of the last failed writer call (see thread safety). */
-HM_API const char *hm_index_errmsg(hm_index *idx);
+HM_API hm_status hm_index_get(const hm_index *idx, hm_index_param p,
+                              int64_t *v);
 
 /* ---- lists (staged until hm_index_commit) ------------------------------ */
 
@@ -524,9 +608,18 @@ HM_API const char *hm_index_errmsg(hm_index *idx);
 #define HM_MAX_ENTRY_ID 1024
 #define HM_MAX_LABELS 4096
 
-/** Default distance thresholds. */
+/** Default distance thresholds (hm_default_threshold() gives a type's). */
 #define HM_DEFAULT_PDQ_THRESHOLD 31
 #define HM_DEFAULT_64BIT_THRESHOLD 10
+
+/**
+ * The default distance threshold of a hash type, the one a new list
+ * starts with: HM_DEFAULT_PDQ_THRESHOLD for PDQ, HM_DEFAULT_64BIT_THRESHOLD
+ * for pHash, dHash and aHash, 0 (exact) for MD5 and SHA-256; -1 for a value
+ * that is no hash type.  The one place this rule lives: the index, the
+ * tools and the bindings ask here.
+ */
+HM_API int hm_default_threshold(int type);
 /** Default minimum PDQ quality of a query hash (see hm_query_opts). */
 #define HM_DEFAULT_PDQ_MIN_QUALITY 50
 
@@ -560,7 +653,10 @@ typedef struct hm_list_info {
     const char *name;      /**< valid while the snapshot is held */
     uint32_t id;
     int32_t enabled;
-    int16_t threshold[HM_HASH_TYPE_MAX + 1]; /**< by hm_hash_type; [0] unused */
+    int16_t threshold[HM_HASH_TYPE_SLOTS]; /**< by hm_hash_type; -1 in the
+                                                slots of no type ([0] and
+                                                those above
+                                                HM_HASH_TYPE_MAX) */
     uint64_t entries;      /**< live entries */
     uint64_t hits;         /**< matches reported since the index was created
                                 (shared by all snapshots) */
@@ -670,7 +766,7 @@ typedef struct hm_list_load_report {
  * be UTF-8 text: a NUL byte or a malformed UTF-8 sequence makes the line
  * bad, as does a type name that is neither indexed nor a known signal type.
  * A bad line fails the load in strict mode and is skipped and counted in
- * lenient mode.  Errors name the file and line in hm_index_errmsg().
+ * lenient mode.  Errors name the file and line in hm_last_error().
  * `report` may be NULL.
  *
  * A file with content (lines other than blanks, comments and a header)
@@ -734,8 +830,6 @@ HM_API void hm_txn_free(hm_txn *txn);
  *  hm_index_commit).  The set is then empty and may be used again; on
  *  failure nothing is published and its changes stay staged. */
 HM_API hm_status hm_txn_commit(hm_txn *txn);
-/** Detail message of the last failed call on this change set. */
-HM_API const char *hm_txn_errmsg(const hm_txn *txn);
 /** As hm_index_add, into the change set. */
 HM_API hm_status hm_txn_add(hm_txn *txn, uint32_t list, const hm_hash *hash,
                             const char *entry_id, const char *labels);
@@ -773,10 +867,9 @@ HM_API hm_status hm_txn_load_list_memory(hm_txn *txn, const void *data,
  * first removes the temporaries of `path` that writers killed during a
  * save left (docs/index-format.md gives the rule: only unlocked ones, of
  * this user, with the index magic).  Safe while other threads query the
- * snapshot.  On failure a detail message goes to `errbuf` (may be NULL).
+ * snapshot.
  */
-HM_API hm_status hm_snapshot_save(hm_snapshot *snap, const char *path,
-                                  char *errbuf, size_t errbuf_size);
+HM_API hm_status hm_snapshot_save(hm_snapshot *snap, const char *path);
 
 /** Save the index's current snapshot (as hm_snapshot_save), without
  *  taking the writer lock: writers and commits go on meanwhile.  Saves of
@@ -788,15 +881,13 @@ HM_API hm_status hm_index_save(hm_index *idx, const char *path);
  * Save a snapshot into memory, in the file format (for a database blob or
  * a network copy; hm_index_load_memory reads it back).  On success *data
  * is a new buffer of *size bytes, released with hm_free(); on failure
- * *data is NULL and a detail message goes to `errbuf` (may be NULL).
- * Safe while other threads query the snapshot.
+ * *data is NULL.  Safe while other threads query the snapshot.
  */
 HM_API hm_status hm_snapshot_save_memory(hm_snapshot *snap, void **data,
-                                         size_t *size, char *errbuf,
-                                         size_t errbuf_size);
+                                         size_t *size);
 
 /** Save the index's current snapshot into memory (as
- *  hm_snapshot_save_memory; details in hm_index_errmsg()). */
+ *  hm_snapshot_save_memory). */
 HM_API hm_status hm_index_save_memory(hm_index *idx, void **data,
                                       size_t *size);
 
@@ -848,7 +939,8 @@ typedef struct hm_query_opts {
 
 HM_API void hm_query_opts_init(hm_query_opts *o);
 
-/** One hit. */
+/** One hit.  The library allocates hits (reach each with hm_results_get,
+ *  never by indexing from another: the struct may grow at its end). */
 typedef struct hm_match {
     uint32_t query;        /**< index of the query hash in the call; with
                                 HM_QUERY_DIHEDRAL, of the group's original */
@@ -867,6 +959,7 @@ typedef struct hm_match {
     double frame_time;     /**< when the known hash is a frame of a known
                                 video (hm_index_add_video): its time in
                                 seconds; -1 otherwise */
+    uint64_t reserved2[2];
 } hm_match;
 
 /** Create a results object (reusable across queries).  Every query and
@@ -885,8 +978,6 @@ HM_API size_t hm_results_count(const hm_results *r);
 /** Hit i (0-based), or NULL when out of range.  Hits are ordered by query,
  *  then distance, then list id, then entry id. */
 HM_API const hm_match *hm_results_get(const hm_results *r, size_t i);
-/** Detail message of the last failed query on these results. */
-HM_API const char *hm_results_errmsg(const hm_results *r);
 /** The structure the last query used for its largest share of work (an
  *  hm_structure), for diagnostics and benchmarks. */
 HM_API int hm_results_structure(const hm_results *r);
@@ -939,7 +1030,9 @@ HM_API hm_status hm_snapshot_list_find(const hm_snapshot *s,
 /** Counters pulled from an index. */
 typedef struct hm_index_stats {
     uint64_t entries;                      /**< live entries, all types */
-    uint64_t entries_by_type[HM_HASH_TYPE_MAX + 1];
+    uint64_t entries_by_type[HM_HASH_TYPE_SLOTS]; /**< by hm_hash_type
+                                                (0 in the slots of no
+                                                type) */
     uint64_t unique_hashes;                /**< distinct (type, hash) codes,
                                                 summed over segments */
     uint64_t bytes;                        /**< memory of the snapshot */
@@ -977,7 +1070,7 @@ HM_API hm_status hm_snapshot_stats(const hm_snapshot *s, hm_index_stats *out);
  * Memory and work: the decoder's pictures are capped by max_memory (its
  * reference and reordering frames, checked from what the stream declares
  * before the first picture and at every picture), each frame by the
- * hasher's HM_PARAM_MAX_PIXELS, the work by max_work_pixels and the
+ * hasher's HM_HASHER_MAX_PIXELS, the work by max_work_pixels and the
  * time_budget; docs/security.md gives measured peaks.
  *
  * FFmpeg's demuxers log damaged input through FFmpeg's process-wide log
@@ -1079,7 +1172,18 @@ typedef struct hm_video_info {
     uint64_t reserved[4];
 } hm_video_info;
 
-/** One hashed frame. */
+/** Hashes one hm_video_frame holds at most: the 4 per-frame types of
+ *  today (PDQ, pHash, dHash, aHash) and room for more.  Fixed forever. */
+#define HM_FRAME_HASHES 8
+
+/**
+ * One hashed frame.  Callers allocate arrays of them, so the layout is
+ * fixed (384 bytes); what later versions add goes into the reserved
+ * fields.  A frame the caller fills in itself (to add or match frames it
+ * did not get from hm_video_next or the vPDQ parsers, which fill every
+ * field) must be zeroed whole first (memset, or = {0}): the reserved
+ * fields must be zero, and so must the hashes past nhashes.
+ */
 typedef struct hm_video_frame {
     uint64_t frame_number;  /**< 0-based in decode order (keyframe mode:
                                  from the timestamp, round(t * fps)) */
@@ -1087,9 +1191,11 @@ typedef struct hm_video_frame {
                                  fps, as vPDQ; keyframe mode: the PTS) */
     int32_t keyframe;       /**< 1 when the decoder marked it a keyframe */
     int32_t damaged;        /**< 1: the decoder concealed errors in it */
-    int32_t nhashes;
-    hm_hash hashes[4];      /**< PDQ (with quality) first, then pHash,
-                                 dHash, aHash as requested */
+    int32_t nhashes;        /**< hashes used, 0 to HM_FRAME_HASHES */
+    int32_t reserved0;      /**< zero */
+    hm_hash hashes[HM_FRAME_HASHES]; /**< PDQ (with quality) first, then
+                                 pHash, dHash, aHash as requested */
+    uint64_t reserved[4];   /**< zero */
 } hm_video_frame;
 
 /**
@@ -1098,7 +1204,7 @@ typedef struct hm_video_frame {
  * stay alive and unused by others until hm_video_close().
  * Errors: HM_E_IO, HM_E_UNKNOWN_FORMAT (no allowed container or no video
  * stream), HM_E_UNSUPPORTED (codec not allowed), HM_E_LIMIT, HM_E_DECODE,
- * HM_E_CANCELLED, HM_E_NO_MEMORY; details in hm_hasher_errmsg().
+ * HM_E_CANCELLED, HM_E_NO_MEMORY; details in hm_last_error().
  */
 HM_API hm_status hm_video_open_file(hm_hasher *h, const char *path,
                                     const hm_video_opts *opts, hm_video **out);
@@ -1123,7 +1229,8 @@ HM_API void hm_video_close(hm_video *v);
 
 /**
  * vPDQ's text line for a frame: "frameNumber,quality,pdqhex,timestamp"
- * with the timestamp at 3 decimals, no newline.  `cap` >= 128 suffices.
+ * with the timestamp at 3 decimals, no newline.  `cap` >= 128 suffices;
+ * HM_E_LIMIT when the line does not fit.
  */
 HM_API hm_status hm_vpdq_format_line(const hm_video_frame *f, char *buf,
                                      size_t cap);
@@ -1136,7 +1243,8 @@ HM_API hm_status hm_vpdq_parse_line(const char *line, hm_video_frame *f);
  * "pdqhex,quality,timestamp" strings, the timestamp as Python's
  * format(t, ".3") prints it (3 significant digits, e.g. "1.23e+02").
  * Writes at most `cap` bytes with the NUL; HM_E_LIMIT when that is short.
- * *len (may be NULL) receives the length.
+ * *len (may be NULL) receives the length without the NUL: of what was
+ * written, or on HM_E_LIMIT of what the buffer must hold (less one).
  */
 HM_API hm_status hm_vpdq_format_compact(const hm_video_frame *frames, size_t n,
                                         char *buf, size_t cap, size_t *len);
@@ -1193,7 +1301,8 @@ typedef struct hm_time_range {
     double start, end;
 } hm_time_range;
 
-/** One known video that matched. */
+/** One known video that matched.  Allocated by the library, as hm_match
+ *  (reach each with hm_results_video_get). */
 typedef struct hm_video_match {
     const char *video_id;     /**< these point into the snapshot held by  */
     const char *list_name;    /**< the results: valid until they are      */

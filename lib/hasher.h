@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* What stages after hashing need from a hasher: its error context and
- * limits (the struct itself stays private to hashmatch.c). */
+/* What stages after hashing need from a hasher: its limits (the struct itself stays private to hashmatch.c). */
 #ifndef HM_HASHER_H
 #define HM_HASHER_H
 
 #include "common/common.h"
 
-hm_err *hm_hasher_err(hm_hasher *h);
 uint64_t hm_hasher_max_input(const hm_hasher *h);
 uint64_t hm_hasher_max_pixels(const hm_hasher *h);
 

@@ -12,8 +12,9 @@
 #   python   python3 with its headers, venv and pip: the Python binding;
 #   test     what the test suites add: clang and its sanitizer runtimes,
 #            valgrind, the ffmpeg program (test clips), zlib, and a
-#            comma-decimal locale (de_DE.UTF-8, for test_locale), and
-#            python3-jsonschema (hashcheck's JSON schema test);
+#            comma-decimal locale (de_DE.UTF-8, for test_locale),
+#            python3-jsonschema (hashcheck's JSON schema test), and
+#            abigail-tools (abidw/abidiff: scripts/check-abi.sh);
 #   all      every group.
 # Only missing packages are installed.
 set -euo pipefail
@@ -24,7 +25,8 @@ declare -A group=(
            libxxhash-dev libssl-dev
            go-md2man"
   [python]="python3 python3-dev python3-pip python3-venv"
-  [test]="clang libclang-rt-14-dev valgrind ffmpeg zlib1g-dev locales python3-jsonschema"
+  [test]="clang libclang-rt-14-dev valgrind ffmpeg zlib1g-dev locales python3-jsonschema
+          abigail-tools"
 )
 want=("${@:-build}")
 [ ${#want[@]} -gt 0 ] || want=(build)

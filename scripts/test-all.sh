@@ -5,6 +5,9 @@
 #   clang        the same suite built with clang, warnings as errors;
 #   asan         the same suite under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   tsan         the threaded tests under ThreadSanitizer;
+#   abi          the public ABI of libhashmatch.so.1 against its stored
+#                baseline abi/libhashmatch.so.1.xml (scripts/check-abi.sh:
+#                only additions pass);
 #   noffmpeg     the build without FFmpeg (-DHM_WITH_FFMPEG=OFF) and its suite
 #                (scripts/test-no-ffmpeg.sh);
 #   valgrind     the main tests under valgrind memcheck (leaks, invalid accesses);
@@ -58,8 +61,10 @@ suite_tsan() {
   build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
     -DHM_SANITIZE=thread
   TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure \
-    -R "test_api|test_index_threads|test_index_faults|test_hashcheck_batch"
+    -R "test_api|test_last_error|test_index_threads|test_index_faults|test_hashcheck_batch|test_simd_init"
 }
+
+suite_abi() { bash scripts/check-abi.sh; }
 
 suite_noffmpeg() { bash scripts/test-no-ffmpeg.sh; }
 
@@ -103,7 +108,7 @@ suite_packaging() { bash scripts/test-python-packaging.sh; }
 suite_go() { bash scripts/test-go.sh; }
 suite_newcomer() { bash scripts/test-newcomer.sh; }
 
-all=(gcc clang asan tsan noffmpeg valgrind fuzz oracle python packaging go newcomer)
+all=(gcc clang asan tsan abi noffmpeg valgrind fuzz oracle python packaging go newcomer)
 suites=("${@:-${all[@]}}")
 [ ${#suites[@]} -gt 0 ] || suites=("${all[@]}")
 for s in "${suites[@]}"; do

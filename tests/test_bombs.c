@@ -82,7 +82,7 @@ static int image_status(void) {
     size_t n;
     hm_hasher_create(&h);
     int st = hm_hash_memory(h, g_buf, g_len, HM_TYPES_PERCEPTUAL, out, 8, &n, NULL);
-    printf("    %s\n", st == HM_OK ? "hashed; the chunk was refused or skipped" : hm_hasher_errmsg(h));
+    printf("    %s\n", st == HM_OK ? "hashed; the chunk was refused or skipped" : hm_last_error());
     hm_hasher_free(h);
     return st;
 }
@@ -93,7 +93,7 @@ static int c_jpeg(const char *path) {
     size_t n;
     hm_hasher_create(&h);
     int st = hm_hash_file(h, path, HM_TYPES_PERCEPTUAL, out, 4, &n, NULL);
-    printf("    %s\n", st == HM_OK ? "hashed" : hm_hasher_errmsg(h));
+    printf("    %s\n", st == HM_OK ? "hashed" : hm_last_error());
     hm_hasher_free(h);
     return st;
 }
@@ -106,7 +106,7 @@ static int c_long_line(void) {
     hm_list_load_report r;
     hm_index_create(&idx);
     int st = hm_index_load_list(idx, g_list, NULL, &r);
-    printf("    %s\n", hm_index_errmsg(idx));
+    printf("    %s\n", hm_last_error());
     hm_index_free(idx);
     return st;
 }
@@ -187,7 +187,7 @@ static int video_status(const char *path) {
                (unsigned long long)info.frames_hashed);
         hm_video_close(v);
     }
-    printf("    %s\n", hm_hasher_errmsg(h));
+    printf("    %s\n", hm_last_error());
     hm_hasher_free(h);
     return st;
 }

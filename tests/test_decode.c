@@ -259,7 +259,7 @@ static void check_lossless(hm_hasher *h, membuf m, int fmt,
               memcmp(px.data, rgb, (size_t)w * hgt * 3) == 0);
         hm_pixels_free(&px);
     } else {
-        CHECK(strstr(hm_hasher_errmsg(h), "HM_WITH_FFMPEG=OFF") != NULL);
+        CHECK(strstr(hm_last_error(), "HM_WITH_FFMPEG=OFF") != NULL);
     }
     free(m.p);
 }
@@ -292,13 +292,13 @@ static void other_formats(hm_hasher *h) {
         hm_hasher_create(&lim);
         CHECK(gif != NULL);
         for (size_t i = 0; i < sizeof at / sizeof at[0] && gif; i++) {
-            hm_hasher_set(lim, HM_PARAM_MAX_PIXELS, (int64_t)at[i].pixels);
+            hm_hasher_set(lim, HM_HASHER_MAX_PIXELS, (int64_t)at[i].pixels);
             CHECK_INT(hm_hash_memory(lim, at[i].p, at[i].n, HM_TYPES_PERCEPTUAL, out, 4, &no,
                                      NULL), FF(HM_OK));
-            hm_hasher_set(lim, HM_PARAM_MAX_PIXELS, (int64_t)at[i].pixels - 1);
+            hm_hasher_set(lim, HM_HASHER_MAX_PIXELS, (int64_t)at[i].pixels - 1);
             CHECK_INT(hm_hash_memory(lim, at[i].p, at[i].n, HM_TYPES_PERCEPTUAL, out, 4, &no,
                                      NULL), FF(HM_E_LIMIT));
-            CHECK(strstr(hm_hasher_errmsg(lim), HM_TEST_WITH_FFMPEG ? "HM_PARAM_MAX_PIXELS"
+            CHECK(strstr(hm_last_error(), HM_TEST_WITH_FFMPEG ? "HM_HASHER_MAX_PIXELS"
                                                                     : "HM_WITH_FFMPEG=OFF"));
         }
         hm_hasher_free(lim);
@@ -354,7 +354,7 @@ static void truncation_and_corruption(hm_hasher *h, const char *path) {
             for (size_t i = 0; i < no; i++) CHECK_INT(hm_hash_distance(&out[i], &full[i]), 0);
         } else {
             CHECK(is_error_code(st));
-            CHECK(hm_hasher_errmsg(h)[0] != '\0');
+            CHECK(hm_last_error()[0] != '\0');
         }
     }
     /* bit flips: any outcome but a crash, leak or invalid status */
@@ -378,7 +378,7 @@ static void bad_inputs(hm_hasher *h) {
     CHECK_INT(hm_hash_memory(h, NULL, 10, t, out, 4, &no, NULL), HM_E_INVALID_ARGUMENT);
     CHECK_INT(hm_hash_memory(h, "hello, world", 12, t, out, 4, &no, NULL),
               HM_E_UNKNOWN_FORMAT);
-    CHECK(strstr(hm_hasher_errmsg(h), "signature") != NULL);
+    CHECK(strstr(hm_last_error(), "signature") != NULL);
     /* magic bytes alone */
     CHECK_INT(hm_hash_memory(h, "\xff\xd8\xff", 3, t, out, 4, &no, NULL), HM_E_DECODE);
     CHECK_INT(hm_hash_memory(h, "\x89PNG\r\n\x1a\n", 8, t, out, 4, &no, NULL), HM_E_DECODE);
@@ -386,7 +386,7 @@ static void bad_inputs(hm_hasher *h) {
     CHECK_INT(hm_hash_memory(h, "RIFF\0\0\0\0WEBP", 12, t, out, 4, &no, NULL), HM_E_DECODE);
     CHECK_INT(hm_hash_file(h, HM_TEST_DATA "/does-not-exist.jpg", t, out, 4, &no, NULL),
               HM_E_IO);
-    CHECK(strstr(hm_hasher_errmsg(h), "does-not-exist.jpg") != NULL);
+    CHECK(strstr(hm_last_error(), "does-not-exist.jpg") != NULL);
     CHECK_INT(hm_hash_file(h, HM_TEST_DATA, t, out, 4, &no, NULL), HM_E_IO);
     truncation_and_corruption(h, DATA "misc-images/wee.jpg");
     truncation_and_corruption(h, DATA "bridge-mods/shrink-a-lot.jpg");
@@ -410,7 +410,7 @@ static void size_bombs(hm_hasher *h) {
             c[i + 5] = 0xFD; c[i + 6] = 0xE8; /* height 65000 */
             c[i + 7] = 0xFD; c[i + 8] = 0xE8; /* width 65000 */
             CHECK_INT(hm_hash_memory(h, c, n, t, out, 4, &no, NULL), HM_E_LIMIT);
-            CHECK(strstr(hm_hasher_errmsg(h), "HM_PARAM_MAX_PIXELS") != NULL);
+            CHECK(strstr(hm_last_error(), "HM_HASHER_MAX_PIXELS") != NULL);
             c[i + 7] = 0; c[i + 8] = 0; /* width 0 */
             CHECK_INT(hm_hash_memory(h, c, n, t, out, 4, &no, NULL), HM_E_DECODE);
             free(c);
@@ -426,7 +426,7 @@ static void size_bombs(hm_hasher *h) {
         put32be(d + 20, 100000);
         put32be(d + 29, crc32_of(d + 12, 17));
         CHECK_INT(hm_hash_memory(h, d, n, t, out, 4, &no, NULL), HM_E_LIMIT);
-        CHECK(strstr(hm_hasher_errmsg(h), "100000x100000") != NULL);
+        CHECK(strstr(hm_last_error(), "100000x100000") != NULL);
         put32be(d + 16, 0);
         put32be(d + 29, crc32_of(d + 12, 17));
         CHECK_INT(hm_hash_memory(h, d, n, t, out, 4, &no, NULL), HM_E_DECODE);
@@ -459,19 +459,19 @@ static void size_bombs(hm_hasher *h) {
     {
         hm_hasher *small = NULL;
         hm_hasher_create(&small);
-        hm_hasher_set(small, HM_PARAM_MAX_PIXELS, 1000);
+        hm_hasher_set(small, HM_HASHER_MAX_PIXELS, 1000);
         CHECK_INT(hm_hash_file(small, DATA "misc-images/wee.jpg", t, out, 4, &no, NULL),
                   HM_E_LIMIT); /* wee.jpg is 34 x 42 = 1428 pixels */
-        hm_hasher_set(small, HM_PARAM_MAX_PIXELS, 1427);
+        hm_hasher_set(small, HM_HASHER_MAX_PIXELS, 1427);
         CHECK_INT(hm_hash_file(small, DATA "misc-images/wee.jpg", t, out, 4, &no, NULL),
                   HM_E_LIMIT);
-        hm_hasher_set(small, HM_PARAM_MAX_PIXELS, 1428);
+        hm_hasher_set(small, HM_HASHER_MAX_PIXELS, 1428);
         CHECK_INT(hm_hash_file(small, DATA "misc-images/wee.jpg", t, out, 4, &no, NULL),
                   HM_OK);
-        hm_hasher_set(small, HM_PARAM_MAX_INPUT_BYTES, 100);
+        hm_hasher_set(small, HM_HASHER_MAX_INPUT_BYTES, 100);
         CHECK_INT(hm_hash_file(small, DATA "misc-images/wee.jpg", t, out, 4, &no, NULL),
                   HM_E_LIMIT);
-        CHECK(strstr(hm_hasher_errmsg(small), "HM_PARAM_MAX_INPUT_BYTES") != NULL);
+        CHECK(strstr(hm_last_error(), "HM_HASHER_MAX_INPUT_BYTES") != NULL);
         CHECK_INT(hm_hash_memory(small, "0123456789abcdef0123456789abcdef0123456789abcdef"
                                         "0123456789abcdef0123456789abcdef0123456789abcdef"
                                         "0123456789abcdef", 112, t, out, 4, &no, NULL),
@@ -538,7 +538,7 @@ static void exif_orientation(void) {
     if (!jpg) return;
     hm_hasher_create(&plain);
     hm_hasher_create(&oriented);
-    CHECK_INT(hm_hasher_set(oriented, HM_PARAM_APPLY_EXIF_ORIENTATION, 1), HM_OK);
+    CHECK_INT(hm_hasher_set(oriented, HM_HASHER_APPLY_EXIF_ORIENTATION, 1), HM_OK);
     CHECK_INT(hm_decode_memory(plain, jpg, n, &base, NULL), HM_OK);
     for (int o = 1; o <= 8; o++) {
         membuf m = with_orientation(jpg, n, o);

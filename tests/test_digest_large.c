@@ -23,7 +23,7 @@ int main(void) {
     size_t n = 0;
     char hex[HM_HASH_STRING_MAX];
     CHECK(hm_hasher_create(&h) == HM_OK);
-    CHECK(hm_hasher_set(h, HM_PARAM_MAX_INPUT_BYTES, (int64_t)size) == HM_OK);
+    CHECK(hm_hasher_set(h, HM_HASHER_MAX_INPUT_BYTES, (int64_t)size) == HM_OK);
     CHECK(hm_hash_memory(h, zeros, size, HM_TYPE_BIT(HM_HASH_MD5) | HM_TYPE_BIT(HM_HASH_SHA256),
                          out, 2, &n, NULL) == HM_OK);
     CHECK_INT(n, 2);

@@ -241,6 +241,9 @@ usage_error "unknown option '-j'" compare -j 2 "$wee" "$wee"   # compare runs no
 usage_error "unknown option '--radius'" hash --radius 3 "$wee" # an option of another command
 # values out of range or not among the names, each named with what it takes
 usage_error "--radius needs 0..256" match --index "$tmp/known.hmi" --radius 257 "$wee"
+# a radius wider than a hashed type's bits (the library refuses such a query)
+usage_error "--radius 100 is more than the 64 bits of phash, which the inputs are hashed with (--types)" \
+  match --index "$tmp/known.hmi" --types pdq,phash --radius 100 "$wee"
 usage_error "--min-quality needs 0..100" match --index "$tmp/known.hmi" --min-quality -1 "$wee"
 usage_error "--query-percent needs 0..100" compare --query-percent 100.5 "$wee" "$wee"
 usage_error "-j needs a thread count 0..256 (0: one per CPU)" hash -j 0x "$wee"

@@ -44,7 +44,7 @@ static void parsing(void) {
               HM_E_INVALID_ARGUMENT);
     /* output buffer too small */
     hm_hash_from_string(HM_HASH_PHASH, "ba8c84536bd3c366", &h);
-    CHECK_INT(hm_hash_to_string(&h, buf, 16), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_hash_to_string(&h, buf, 16), HM_E_LIMIT);
     CHECK_INT(hm_hash_to_string(&h, buf, 17), HM_OK);
     CHECK_INT(hm_hash_to_string(NULL, buf, 17), HM_E_INVALID_ARGUMENT);
 }
@@ -223,8 +223,34 @@ static void digests(void) {
     hm_hasher_free(h);
 }
 
+/* hm_default_threshold is what a new list of the index starts with, for
+ * every type, and -1 for a value that is no type. */
+static void default_thresholds(void) {
+    hm_index *idx = NULL;
+    hm_snapshot *s = NULL;
+    hm_list_info info;
+    uint32_t list;
+    CHECK_INT(hm_default_threshold(HM_HASH_PDQ), HM_DEFAULT_PDQ_THRESHOLD);
+    CHECK_INT(hm_default_threshold(HM_HASH_PHASH), HM_DEFAULT_64BIT_THRESHOLD);
+    CHECK_INT(hm_default_threshold(HM_HASH_SHA256), 0);
+    CHECK_INT(hm_default_threshold(0), -1);
+    CHECK_INT(hm_default_threshold(HM_HASH_TYPE_MAX + 1), -1);
+    CHECK(hm_index_create(&idx) == HM_OK);
+    CHECK(hm_index_list(idx, "fresh", &list) == HM_OK);
+    CHECK(hm_index_commit(idx) == HM_OK);
+    CHECK(hm_index_acquire(idx, &s) == HM_OK);
+    CHECK(hm_snapshot_list_info(s, list, &info) == HM_OK);
+    for (int t = 1; t <= HM_HASH_TYPE_MAX; t++) {
+        CHECK(hm_default_threshold(t) >= 0);
+        CHECK_INT(info.threshold[t], hm_default_threshold(t));
+    }
+    hm_snapshot_release(s);
+    hm_index_free(idx);
+}
+
 int main(void) {
     parsing();
+    default_thresholds();
     distance();
     pdq_word_order();
     imagehash_orientation();

@@ -378,6 +378,9 @@ static void lists_and_fields(void) {
     CHECK_STR(li.name, "local", "list info name");
     CHECK_INT(li.threshold[HM_HASH_PDQ], 16);
     CHECK_INT(li.threshold[HM_HASH_PHASH], 10);
+    /* the slots of no type (HM_HASH_TYPE_SLOTS, fixed) hold -1 */
+    CHECK_INT(li.threshold[0], -1);
+    for (int t = HM_HASH_TYPE_MAX + 1; t < HM_HASH_TYPE_SLOTS; t++) CHECK_INT(li.threshold[t], -1);
     CHECK_INT(li.entries, 1);
     CHECK(li.hits >= 1);
     CHECK_INT(hm_snapshot_list_find(snap, "gifct", &found), HM_OK);
@@ -432,9 +435,17 @@ static void lists_and_fields(void) {
     hm_hash bad = h;
     bad.type = 42;
     CHECK_INT(hm_index_query(idx, &bad, 1, NULL, res), HM_E_INVALID_ARGUMENT);
-    CHECK(strlen(hm_results_errmsg(res)) > 0);
+    CHECK(strlen(hm_last_error()) > 0);
     o.radius = 999;
     CHECK_INT(hm_index_query(idx, &h, 1, &o, res), HM_E_INVALID_ARGUMENT);
+    hm_query_opts_init(&o);
+    o.flags = 2; /* a flag bit no version defines */
+    CHECK_INT(hm_index_query(idx, &h, 1, &o, res), HM_E_INVALID_ARGUMENT);
+    CHECK(strstr(hm_last_error(), "unknown query flags 0x2") != NULL);
+    hm_video_match_opts vo;
+    hm_video_match_opts_init(&vo);
+    vo.flags = 1u << 31;
+    CHECK_INT(hm_index_match_video(idx, NULL, 0, &vo, res), HM_E_INVALID_ARGUMENT);
     CHECK_INT(hm_index_query(NULL, &h, 1, NULL, res), HM_E_INVALID_ARGUMENT);
     CHECK_INT(hm_index_query(idx, NULL, 1, NULL, res), HM_E_INVALID_ARGUMENT);
     CHECK_INT(hm_index_query(idx, NULL, 0, NULL, res), HM_OK);
@@ -486,6 +497,9 @@ static void exact_and_batch(void) {
     CHECK_INT(hm_index_stats_get(idx, &st), HM_OK);
     CHECK_INT(st.entries, 3003);
     CHECK_INT(st.entries_by_type[HM_HASH_MD5], 3001);
+    uint64_t by_type = 0;
+    for (int t = 0; t < HM_HASH_TYPE_SLOTS; t++) by_type += st.entries_by_type[t];
+    CHECK_INT(by_type, st.entries); /* nothing in the slots of no type */
     CHECK_INT(st.lists, 1);
     CHECK_INT(st.queries, 4);
     CHECK_INT(st.hits, 2);
@@ -583,7 +597,7 @@ static void dihedral(void) {
             CHECK(hm_results_get(res, 0)->variant != 0);
         }
         /* and with the exact DCT-domain variants of the file */
-        CHECK_INT(hm_hash_file(hs, path, HM_WANT_PDQ_DIHEDRAL, out, 8, &n, NULL), HM_OK);
+        CHECK_INT(hm_hash_file(hs, path, HM_TYPE_BIT(HM_HASH_PDQ) | HM_WANT_DIHEDRAL, out, 8, &n, NULL), HM_OK);
         CHECK_INT(n, 8);
         hm_index_query(idx, out, n, &o, res);
         CHECK_INT(hm_results_count(res), 1);
@@ -714,7 +728,7 @@ static void radius_range(void) {
         CHECK_INT(hm_results_count(res), 1);
         o.radius = 65; /* above a 64-bit hash's bits: documented as an error */
         CHECK_INT(hm_index_query(idx, &h64, 1, &o, res), HM_E_INVALID_ARGUMENT);
-        CHECK(strstr(hm_results_errmsg(res), "65") != NULL);
+        CHECK(strstr(hm_last_error(), "65") != NULL);
         CHECK_INT(hm_results_count(res), 0);
         CHECK_INT(hm_index_query(idx, &pdq, 1, &o, res), HM_OK); /* 256 bits */
         CHECK_INT(hm_results_count(res), 1);

@@ -197,7 +197,7 @@ static void faults_strict_load(void) {
         st = hm_index_load_list_memory(idx, g_list_text, strlen(g_list_text), "t", &o, &rep);
         if (st != HM_OK || rep.added != NLINES) {
             fprintf(stderr, "allocation %ld failed: reload added %llu of %d (%s)\n", n,
-                    (unsigned long long)rep.added, NLINES, hm_index_errmsg(idx));
+                    (unsigned long long)rep.added, NLINES, hm_last_error());
             bad++;
         }
         hm_index_commit(idx);
@@ -339,7 +339,7 @@ static void save_without_stall(const char *dir) {
     pthread_join(ts, NULL);
     pthread_join(tw, NULL);
     CHECK_INT(s.st, HM_OK);
-    if (s.st) fprintf(stderr, "save: %s\n", hm_index_errmsg(s.idx));
+    if (s.st) fprintf(stderr, "save: %s\n", hm_last_error());
     CHECK_INT(found(s.idx, 1), 1); /* the writer's commit is there */
     /* the file holds the snapshot the save started from: without it */
     hm_index *back;
@@ -388,7 +388,7 @@ static void *save_loop(void *arg) {
     looper *l = arg;
     for (int i = 0; i < 30; i++)
         if (hm_index_save(l->idx, l->path) != HM_OK) {
-            fprintf(stderr, "concurrent save: %s\n", hm_index_errmsg(l->idx));
+            fprintf(stderr, "concurrent save: %s\n", hm_last_error());
             l->failed++;
         }
     return NULL;

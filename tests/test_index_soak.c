@@ -131,10 +131,10 @@ static int full_fs(const char *dir) {
     unsigned char *ba = bytes_of(small, &na);
     CHECK_INT(hm_index_save(small, path), HM_OK);
     const int st = hm_index_save(big, path);
-    printf("save onto a full file system: status %d, \"%s\"\n", st, hm_index_errmsg(big));
+    printf("save onto a full file system: status %d, \"%s\"\n", st, hm_last_error());
     CHECK_INT(st, HM_E_IO);
-    CHECK(strstr(hm_index_errmsg(big), strerror(ENOSPC)) != NULL);
-    CHECK(strstr(hm_index_errmsg(big), "full.hmi") != NULL);
+    CHECK(strstr(hm_last_error(), strerror(ENOSPC)) != NULL);
+    CHECK(strstr(hm_last_error(), "full.hmi") != NULL);
     CHECK(is_one_of(path, ba, na, ba, na)); /* the old file, intact */
     CHECK_INT(count_temporaries(dir), 0);
     /* and the space is back: a small save still fits */

@@ -76,20 +76,20 @@ static void test_type_names(void) {
     /* "pdg,<hash>" (the typo) is read as canonical CSV and fails */
     CHECK_INT(load(idx, "pdq," PDQ2 "\npdg," PDQ1 "\n", &o, &r), HM_E_PARSE);
     CHECK_INT(r.format, HM_LIST_CANONICAL);
-    CHECK(has(hm_index_errmsg(idx), "mem.txt:2: unknown hash type \"pdg\""));
-    CHECK(has(hm_index_errmsg(idx), "known: pdq, phash, dhash, ahash, md5, sha256"));
+    CHECK(has(hm_last_error(), "mem.txt:2: unknown hash type \"pdg\""));
+    CHECK(has(hm_last_error(), "known: pdq, phash, dhash, ahash, md5, sha256"));
     CHECK_INT(r.unknown_type, 1);
     CHECK_INT(r.added, 0);
     CHECK_INT(r.unsupported, 0);
     /* alone on the first line too (detection must not make it "plain") */
     CHECK_INT(load(idx, "pdg," PDQ1 "\n", &o, &r), HM_E_PARSE);
-    CHECK(has(hm_index_errmsg(idx), "mem.txt:1: unknown hash type \"pdg\""));
+    CHECK(has(hm_last_error(), "mem.txt:1: unknown hash type \"pdg\""));
     /* typed lines, pytx CSV, and explicit formats */
     CHECK_INT(load(idx, "pdg " PDQ1 "\n", &o, &r), HM_E_PARSE);
     CHECK_INT(r.format, HM_LIST_TYPED);
-    CHECK(has(hm_index_errmsg(idx), "unknown hash type \"pdg\""));
+    CHECK(has(hm_last_error(), "unknown hash type \"pdg\""));
     CHECK_INT(load(idx, "signal_type,signal_str\npdg," PDQ1 "\n", &o, &r), HM_E_PARSE);
-    CHECK(has(hm_index_errmsg(idx), "mem.txt:2: unknown hash type \"pdg\""));
+    CHECK(has(hm_last_error(), "mem.txt:2: unknown hash type \"pdg\""));
     o.format = HM_LIST_CANONICAL;
     CHECK_INT(load(idx, "PDQ," PDQ1 "\n", &o, &r), HM_E_PARSE); /* names are exact */
     CHECK_INT(load(idx, "tmk," PDQ1 "\n", &o, &r), HM_E_PARSE); /* not a pytx name */
@@ -152,8 +152,8 @@ static void test_type_names(void) {
     CHECK_INT(load(idx, "url https://example.com/a\nraw_text some words\n", &o, &r),
               HM_E_UNKNOWN_FORMAT);
     CHECK_INT(r.unsupported, 2);
-    CHECK(has(hm_index_errmsg(idx), "mem.txt: nothing loaded from 2 lines"));
-    CHECK(has(hm_index_errmsg(idx), "2 of signal types libhashmatch does not index"));
+    CHECK(has(hm_last_error(), "mem.txt: nothing loaded from 2 lines"));
+    CHECK(has(hm_last_error(), "2 of signal types libhashmatch does not index"));
     hm_index_free(idx);
 }
 
@@ -165,15 +165,15 @@ static void test_plain(void) {
     hm_index_create(&idx);
     hm_list_load_opts_init(&o);
     CHECK_INT(load(idx, PDQ1 "\n", &o, &r), HM_E_INVALID_ARGUMENT);
-    CHECK(has(hm_index_errmsg(idx), "mem.txt:1: a bare hash of 64 hex digits may be pdq or "
+    CHECK(has(hm_last_error(), "mem.txt:1: a bare hash of 64 hex digits may be pdq or "
                                     "sha256"));
     CHECK_INT(r.format, HM_LIST_PLAIN);
     CHECK_INT(load(idx, PH1 "\n", &o, &r), HM_E_INVALID_ARGUMENT);
-    CHECK(has(hm_index_errmsg(idx), "may be phash, dhash or ahash"));
+    CHECK(has(hm_last_error(), "may be phash, dhash or ahash"));
     CHECK_INT(load(idx, "0123456789abcdef0123\n", &o, &r), HM_E_PARSE);
-    CHECK(has(hm_index_errmsg(idx), "no hash type has 20 hex digits"));
+    CHECK(has(hm_last_error(), "no hash type has 20 hex digits"));
     CHECK_INT(load(idx, "garbage\n", &o, &r), HM_E_PARSE);
-    CHECK(has(hm_index_errmsg(idx), "expected a hash of hex digits, found \"garbage\""));
+    CHECK(has(hm_last_error(), "expected a hash of hex digits, found \"garbage\""));
     o.hash_type = HM_HASH_SHA256;
     CHECK_INT(load(idx, PDQ1 "\n", &o, &r), HM_OK);
     CHECK_INT(r.added, 1);
@@ -189,12 +189,12 @@ static void test_garbage(void) {
     hm_list_load_opts_init(&o);
     const char *words = "hello world\nthis is not a hash list\n";
     CHECK_INT(load(idx, words, &o, &r), HM_E_PARSE);
-    CHECK(has(hm_index_errmsg(idx), "mem.txt:1: unknown hash type \"hello\""));
+    CHECK(has(hm_last_error(), "mem.txt:1: unknown hash type \"hello\""));
     CHECK_INT(r.unsupported, 0);
     o.strict = 0;
     CHECK_INT(load(idx, words, &o, &r), HM_E_UNKNOWN_FORMAT);
     CHECK_INT(r.rejected, 2);
-    CHECK(has(hm_index_errmsg(idx), "nothing loaded from 2 lines of content read as "
+    CHECK(has(hm_last_error(), "nothing loaded from 2 lines of content read as "
                                     "\"<type> <hash>\" lines: 2 rejected (the first at "
                                     "line 1)"));
     /* bytes of every value, NULs included */
@@ -238,11 +238,11 @@ static void test_text(void) {
     static const char nul[] = "pdq," PDQ2 ",te-2,local\n"
                               "pdq," PDQ1 ",te-1,gifct\0,ignored\n";
     CHECK_INT(loadn(idx, nul, sizeof nul - 1, &o, &r), HM_E_PARSE);
-    CHECK(has(hm_index_errmsg(idx), "mem.txt:2: NUL byte at byte 80 of the line"));
+    CHECK(has(hm_last_error(), "mem.txt:2: NUL byte at byte 80 of the line"));
     static const char nul_only[] = "\0\0\0\n" PDQ1 "\n";
     o.hash_type = HM_HASH_PDQ;
     CHECK_INT(loadn(idx, nul_only, sizeof nul_only - 1, &o, &r), HM_E_PARSE);
-    CHECK(has(hm_index_errmsg(idx), "mem.txt:1: NUL byte at byte 1"));
+    CHECK(has(hm_last_error(), "mem.txt:1: NUL byte at byte 1"));
     o.hash_type = 0;
     o.strict = 0;
     o.on_error = on_error;
@@ -268,18 +268,18 @@ static void test_text(void) {
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         hm_list_load_opts_init(&o);
         CHECK_INT(load(idx, bad[i], &o, &r), HM_E_PARSE);
-        CHECK(has(hm_index_errmsg(idx), "not UTF-8: byte 0x"));
-        CHECK(has(hm_index_errmsg(idx), i == 6 || i == 7 ? "mem.txt:2:" : "mem.txt:1:"));
+        CHECK(has(hm_last_error(), "not UTF-8: byte 0x"));
+        CHECK(has(hm_last_error(), i == 6 || i == 7 ? "mem.txt:2:" : "mem.txt:1:"));
         o.strict = 0;
         CHECK_INT(load(idx, bad[i], &o, &r), HM_E_UNKNOWN_FORMAT); /* its only entry */
         CHECK_INT(r.rejected, 1);
     }
     hm_list_load_opts_init(&o);
     CHECK_INT(load(idx, "pdq," PDQ1 ",te-1,gifct,caf\xe9\n", &o, &r), HM_E_PARSE);
-    CHECK(has(hm_index_errmsg(idx), "byte 0xe9 at byte 84 of the line"));
+    CHECK(has(hm_last_error(), "byte 0xe9 at byte 84 of the line"));
     static const char utf16[] = "\xff\xfeh\0a\0s\0h\0";
     CHECK_INT(loadn(idx, utf16, sizeof utf16 - 1, &o, &r), HM_E_PARSE);
-    CHECK(has(hm_index_errmsg(idx), "mem.txt:1: the file is UTF-16"));
+    CHECK(has(hm_last_error(), "mem.txt:1: the file is UTF-16"));
     /* well-formed UTF-8 is kept byte for byte */
     CHECK_INT(load(idx, "pdq," PDQ1 ",\xe2\x80\x94id,caf\xc3\xa9,\xf0\x9f\x90\x88 cat\n", &o, &r),
               HM_OK);
@@ -294,7 +294,7 @@ static void test_text(void) {
     hm_list_load_opts_init(&o);
     o.list = "bad\xff";
     CHECK_INT(load(idx, "pdq " PDQ1 "\n", &o, &r), HM_E_INVALID_ARGUMENT);
-    CHECK(has(hm_index_errmsg(idx), "bad list-load options"));
+    CHECK(has(hm_last_error(), "bad list-load options"));
     o.list = NULL;
     o.labels = "caf\xe9";
     CHECK_INT(load(idx, "pdq " PDQ1 "\n", &o, &r), HM_E_INVALID_ARGUMENT);
@@ -373,7 +373,7 @@ int main(void) {
     CHECK_INT(load(idx, MD5A "\n", &o, &r), HM_OK);
     CHECK_INT(r.added, 1);
     CHECK_INT(load(idx, PDQ1 "\n", &o, &r), HM_E_INVALID_ARGUMENT);
-    CHECK(strstr(hm_index_errmsg(idx), "mem.txt:1") != NULL);
+    CHECK(strstr(hm_last_error(), "mem.txt:1") != NULL);
     hm_index_commit(idx);
     CHECK_INT(find(idx, HM_HASH_MD5, MD5A, &m, res), 1);
     CHECK_STR(m ? m->list_name : NULL, "mem", "default list: base name");
@@ -446,7 +446,7 @@ int main(void) {
     const char *broken = "pdq " PDQ1 "\nmd5 " MD5A "\nphash " PH1 "\n"
                          "phash zz8c84536bd3c366\npdq " PDQ2 "\n";
     CHECK_INT(load(idx, broken, &o, &r), HM_E_PARSE);
-    CHECK(strstr(hm_index_errmsg(idx), "mem.txt:4:") != NULL);
+    CHECK(strstr(hm_last_error(), "mem.txt:4:") != NULL);
     CHECK_INT(r.added, 0);
     hm_index_commit(idx);
     hm_index_stats st;
@@ -464,7 +464,7 @@ int main(void) {
     CHECK_INT(r.first_bad_line, 4);
     CHECK_INT(log.n, 1);
     CHECK_INT(log.lines[0], 4);
-    CHECK_STR(hm_index_errmsg(idx), "", "no error after a lenient load");
+    CHECK_STR(hm_last_error(), "", "no error after a lenient load");
     hm_index_commit(idx);
     hm_index_stats_get(idx, &st);
     CHECK_INT(st.entries, 4);
@@ -494,7 +494,7 @@ int main(void) {
         hm_list_load_opts_init(&o);
         o.hash_type = HM_HASH_PDQ;
         CHECK_INT(load(idx, big, &o, &r), HM_E_LIMIT);
-        CHECK(strstr(hm_index_errmsg(idx), "HM_INDEX_MAX_LINE") != NULL);
+        CHECK(strstr(hm_last_error(), "HM_INDEX_MAX_LINE") != NULL);
         o.strict = 0;
         /* lenient: skipped; with nothing else in the file nothing loads */
         CHECK_INT(load(idx, big, &o, &r), HM_E_UNKNOWN_FORMAT);

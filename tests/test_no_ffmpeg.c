@@ -21,7 +21,7 @@ int main(void) {
     CHECK_INT(hm_hasher_create(&h), HM_OK);
     /* videos through FFmpeg: refused, from a file and from memory */
     CHECK_INT(hm_video_open_file(h, VID "test-padded-dimensions.mp4", NULL, &v), HM_E_UNSUPPORTED);
-    CHECK(strstr(hm_hasher_errmsg(h), "HM_WITH_FFMPEG=OFF") != NULL);
+    CHECK(strstr(hm_last_error(), "HM_WITH_FFMPEG=OFF") != NULL);
     CHECK(v == NULL);
     unsigned char *mp4 = read_all(VID "test-padded-dimensions.mp4", &size);
     CHECK(mp4 != NULL);
@@ -44,7 +44,7 @@ int main(void) {
     CHECK_INT(n, 6);
     CHECK_INT(hm_hash_file(h, VID "anim.gif", HM_TYPES_PERCEPTUAL, out, 8, &n, NULL),
               HM_E_UNSUPPORTED);
-    CHECK(strstr(hm_hasher_errmsg(h), "gif") && strstr(hm_hasher_errmsg(h), "HM_WITH_FFMPEG=OFF"));
+    CHECK(strstr(hm_last_error(), "gif") && strstr(hm_last_error(), "HM_WITH_FFMPEG=OFF"));
     CHECK_INT(hm_hash_file(h, VID "anim.gif", HM_TYPE_BIT(HM_HASH_MD5), out, 8, &n, NULL), HM_OK);
     hm_hasher_free(h);
     return test_summary("test_no_ffmpeg");

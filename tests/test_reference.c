@@ -48,7 +48,7 @@ static FILE *open_expected(const char *name) {
 static int hash_one(hm_hasher *h, const char *path, int type, hm_hash *out) {
     size_t n = 0;
     hm_status st = hm_hash_file(h, path, HM_TYPE_BIT(type), out, 1, &n, NULL);
-    if (st != HM_OK) fprintf(stderr, "%s\n", hm_hasher_errmsg(h));
+    if (st != HM_OK) fprintf(stderr, "%s\n", hm_last_error());
     return st == HM_OK && n == 1;
 }
 
@@ -61,7 +61,7 @@ static void pdq_csv(const char *name, int flavour) {
     CHECK(csv != NULL);
     if (!csv) return;
     CHECK_INT(hm_hasher_create(&h), HM_OK);
-    CHECK_INT(hm_hasher_set(h, HM_PARAM_PDQ_FLAVOUR, flavour), HM_OK);
+    CHECK_INT(hm_hasher_set(h, HM_HASHER_PDQ_FLAVOUR, flavour), HM_OK);
     if (!fgets(line, sizeof line, csv)) line[0] = '\0'; /* header */
     while (fgets(line, sizeof line, csv)) {
         hm_hash out;
@@ -160,8 +160,8 @@ static void dihedral_csv(void) {
             if (strcmp(f[1], kNames[v]) == 0) variant = v;
         CHECK(variant >= 0);
         if (variant < 0) continue;
-        hm_hasher_set(h, HM_PARAM_PDQ_FLAVOUR, flavour);
-        CHECK_INT(hm_hash_file(h, path, HM_WANT_PDQ_DIHEDRAL, out, 8, &n, NULL),
+        hm_hasher_set(h, HM_HASHER_PDQ_FLAVOUR, flavour);
+        CHECK_INT(hm_hash_file(h, path, HM_TYPE_BIT(HM_HASH_PDQ) | HM_WANT_DIHEDRAL, out, 8, &n, NULL),
                   HM_OK);
         CHECK_INT(n, 8);
         CHECK_INT(out[variant].variant, variant);

@@ -142,7 +142,7 @@ static void dihedral_request_layout(void) {
     const unsigned all = HM_TYPES_PERCEPTUAL | HM_TYPE_BIT(HM_HASH_MD5);
     hm_hasher_create(&h);
     CHECK_INT(hm_hash_file(h, DIH "bridge-1-original.jpg", all | HM_WANT_DIHEDRAL, out, 32,
-                           &n, NULL), HM_E_INVALID_ARGUMENT);
+                           &n, NULL), HM_E_LIMIT);
     CHECK_INT(hm_hash_file(h, DIH "bridge-1-original.jpg", all | HM_WANT_DIHEDRAL, out, 33,
                            &n, NULL), HM_OK);
     CHECK_INT(n, 33);
@@ -154,10 +154,18 @@ static void dihedral_request_layout(void) {
         if (i % 8 == 0) CHECK_INT(hm_hash_distance(&out[i], &plain[i / 8]), 0);
     }
     CHECK_INT(out[32].type, HM_HASH_MD5);
-    /* the PDQ-only flag is unchanged: 8 PDQ hashes, plain 64-bit ones */
+    /* the deprecated PDQ-only flag still works (binaries built with it):
+     * 8 PDQ hashes, plain 64-bit ones, and the PDQ ones equal to
+     * HM_WANT_DIHEDRAL's */
+    hm_hash old[11];
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
     CHECK_INT(hm_hash_file(h, DIH "bridge-1-original.jpg",
-                           HM_WANT_PDQ_DIHEDRAL | PERCEPTUAL64, out, 11, &n, NULL), HM_OK);
+                           HM_WANT_PDQ_DIHEDRAL | PERCEPTUAL64, old, 11, &n, NULL), HM_OK);
+#pragma GCC diagnostic pop
     CHECK_INT(n, 11);
+    for (size_t i = 0; i < 8 && n == 11; i++) CHECK(memcmp(&old[i], &out[i], sizeof old[i]) == 0);
+    CHECK(old[8].type == HM_HASH_PHASH && old[8].variant == 0 && old[10].type == HM_HASH_AHASH);
     hm_hasher_free(h);
 }
 
@@ -276,7 +284,7 @@ static void trimmed_hashes(void) {
     CHECK_INT(hm_hash_pixels(h, p.data, p.width, p.height, p.stride, HM_PIXEL_RGB24,
                              HM_TYPES_PERCEPTUAL, inner, 4, &ni), HM_OK);
     CHECK_INT(hm_hash_pixels(h, c, cw, ch, (size_t)cw * 3, HM_PIXEL_RGB24, types, out, 7, &n),
-              HM_E_INVALID_ARGUMENT);
+              HM_E_LIMIT);
     CHECK_INT(hm_hash_pixels(h, c, cw, ch, (size_t)cw * 3, HM_PIXEL_RGB24, types, out, 8, &n),
               HM_OK);
     CHECK_INT(n, 8);
@@ -320,7 +328,7 @@ static void trimmed_hashes(void) {
     CHECK_INT(n, 1);
     /* a corrupt file fails the same way with trimming */
     CHECK(hm_hash_memory(h, file, 60, types, out, 8, &n, NULL) < 0);
-    CHECK(hm_hasher_errmsg(h)[0] != '\0');
+    CHECK(hm_last_error()[0] != '\0');
     free(file);
 #endif
     free(c);
@@ -339,7 +347,7 @@ static void crop_hashes(void) {
     if (!full.data) return;
     const hm_pixels p = middle(&full);
     CHECK_INT(hm_hash_pixels(h, p.data, p.width, p.height, p.stride, HM_PIXEL_RGB24,
-                             HM_TYPES_PERCEPTUAL | HM_WANT_CROPS, out, 39, &n), HM_E_INVALID_ARGUMENT);
+                             HM_TYPES_PERCEPTUAL | HM_WANT_CROPS, out, 39, &n), HM_E_LIMIT);
     CHECK_INT(hm_hash_pixels(h, p.data, p.width, p.height, p.stride, HM_PIXEL_RGB24,
                              HM_TYPES_PERCEPTUAL | HM_WANT_CROPS, out, 40, &n), HM_OK);
     CHECK_INT(n, 4 + 4 * HM_CROPS);

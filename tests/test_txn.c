@@ -205,8 +205,10 @@ static void lists_videos_load(void) {
     /* a strict load that fails stages nothing of its file */
     snprintf(text, sizeof text, "pdq,%s,e2,feed\npdq,zz,e3,feed\n", hex);
     CHECK_INT(hm_txn_load_list_memory(t, text, strlen(text), "feed.csv", &o, &rep), HM_E_PARSE);
-    CHECK(strstr(hm_txn_errmsg(t), "feed.csv:2") != NULL);
-    CHECK(strlen(hm_index_errmsg(idx)) == 0); /* the set's own message */
+    CHECK(strstr(hm_last_error(), "feed.csv:2") != NULL);
+    hm_index_stats stats;
+    CHECK_INT(hm_index_stats_get(idx, &stats), HM_OK);
+    CHECK_STR(hm_last_error(), "", "a call that succeeds clears the message");
     hm_video_frame fr[3];
     memset(fr, 0, sizeof fr);
     for (int i = 0; i < 3; i++) {
@@ -231,7 +233,7 @@ static void lists_videos_load(void) {
     CHECK_INT(hm_index_save_memory(idx, &file, &size), HM_OK);
     CHECK_INT(hm_index_load_memory(idx, file, size), HM_OK);
     CHECK_INT(hm_txn_commit(t), HM_E_CANCELLED);
-    CHECK(strstr(hm_txn_errmsg(t), "hm_index_load") != NULL);
+    CHECK(strstr(hm_last_error(), "hm_index_load") != NULL);
     CHECK_INT(hm_txn_add(t, v, &g_h[1], "other", NULL), HM_E_CANCELLED);
     hm_txn_free(t);
     CHECK_INT(hm_txn_begin(idx, &t), HM_OK); /* a new one works */
@@ -258,11 +260,11 @@ static void bad_arguments(void) {
     CHECK_INT(hm_txn_commit(NULL), HM_E_INVALID_ARGUMENT);
     CHECK_INT(hm_txn_add_video(NULL, 0, NULL, 0, "v", NULL, &added), HM_E_INVALID_ARGUMENT);
     CHECK_INT(added, 0);
-    CHECK(strlen(hm_txn_errmsg(NULL)) > 0);
+    CHECK(strlen(hm_last_error()) > 0);
     hm_txn_free(NULL);
     hm_txn_begin(idx, &t);
     CHECK_INT(hm_txn_add(t, 3, &g_h[0], "x", NULL), HM_E_NOT_FOUND);
-    CHECK(strstr(hm_txn_errmsg(t), "no list") != NULL);
+    CHECK(strstr(hm_last_error(), "no list") != NULL);
     uint32_t l;
     hm_index_list(idx, "l", &l);
     CHECK_INT(hm_txn_add(t, l, NULL, "x", NULL), HM_E_INVALID_ARGUMENT);

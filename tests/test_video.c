@@ -38,7 +38,7 @@ static void run_px(const char *path, const void *data, size_t size, const hm_vid
     hm_video *v;
     int got;
     hm_hasher_create(&h);
-    if (max_pixels) hm_hasher_set(h, HM_PARAM_MAX_PIXELS, max_pixels);
+    if (max_pixels) hm_hasher_set(h, HM_HASHER_MAX_PIXELS, max_pixels);
     memset(out, 0, sizeof *out);
     out->st = data || size ? hm_video_open_memory(h, data, size, o, &v)
                            : hm_video_open_file(h, path, o, &v);
@@ -46,10 +46,12 @@ static void run_px(const char *path, const void *data, size_t size, const hm_vid
         while (out->n < MAXF && (out->st = hm_video_next(v, &out->f[out->n], &got)) == HM_OK &&
                got)
             out->n++;
+        snprintf(out->msg, sizeof out->msg, "%s", hm_last_error()); /* before the next call */
         hm_video_get_info(v, &out->info);
         hm_video_close(v);
+    } else {
+        snprintf(out->msg, sizeof out->msg, "%s", hm_last_error());
     }
-    snprintf(out->msg, sizeof out->msg, "%s", hm_hasher_errmsg(h));
     hm_hasher_free(h);
 }
 
@@ -162,6 +164,13 @@ static void formats_and_options(void) {
     run(VID "test-padded-dimensions.mp4", NULL, 0, &o, &a);
     CHECK(a.n == 3 && a.f[0].nhashes == 3 && a.f[0].hashes[0].type == HM_HASH_PDQ &&
           a.f[0].hashes[1].type == HM_HASH_PHASH && a.f[0].hashes[2].type == HM_HASH_DHASH);
+    /* the rest of the frame (reserved fields, unused hash slots) is zero */
+    {
+        static const hm_hash zero_hash;
+        CHECK(a.f[0].reserved0 == 0 && a.f[0].reserved[0] == 0 && a.f[0].reserved[3] == 0);
+        for (int i = 3; i < HM_FRAME_HASHES; i++)
+            CHECK(memcmp(&a.f[0].hashes[i], &zero_hash, sizeof zero_hash) == 0);
+    }
     /* rotation metadata: reported; applied on request (then the frame is
      * the original turned: far from the unrotated hash, as PDQ is not
      * rotation-invariant) */
@@ -228,13 +237,13 @@ static void limits_and_refusals(void) {
     CHECK_INT(a.st, HM_E_CANCELLED);
     /* the hasher's limits: pixels per frame, input bytes */
     hm_hasher_create(&h);
-    hm_hasher_set(h, HM_PARAM_MAX_PIXELS, 1000 * 1000);
+    hm_hasher_set(h, HM_HASHER_MAX_PIXELS, 1000 * 1000);
     CHECK_INT(hm_video_open_file(h, VID "test-padded-dimensions.mp4", NULL, &v), HM_E_LIMIT);
-    CHECK(strstr(hm_hasher_errmsg(h), "HM_PARAM_MAX_PIXELS") != NULL);
-    hm_hasher_set(h, HM_PARAM_MAX_PIXELS, 100000000);
-    hm_hasher_set(h, HM_PARAM_MAX_INPUT_BYTES, 1000);
+    CHECK(strstr(hm_last_error(), "HM_HASHER_MAX_PIXELS") != NULL);
+    hm_hasher_set(h, HM_HASHER_MAX_PIXELS, 100000000);
+    hm_hasher_set(h, HM_HASHER_MAX_INPUT_BYTES, 1000);
     CHECK_INT(hm_video_open_file(h, VID "test-padded-dimensions.mp4", NULL, &v), HM_E_LIMIT);
-    hm_hasher_set(h, HM_PARAM_MAX_INPUT_BYTES, 1 << 28);
+    hm_hasher_set(h, HM_HASHER_MAX_INPUT_BYTES, 1 << 28);
     /* refused inputs: images, playlists and concat lists that would open
      * other files, missing files, bad options */
     CHECK_INT(hm_video_open_file(h, HM_TEST_DATA "/pdq-reference/threatexchange/pdq/data/misc-images/wee.jpg",
@@ -270,7 +279,7 @@ static void limits_at_the_edge(void) {
     CHECK(a.n == b.n && b.n > 0 && memcmp(a.f, b.f, sizeof a.f[0] * (size_t)a.n) == 0);
     run_px(VID "test-padded-dimensions.mp4", NULL, 0, &o, px - 1, &a);
     CHECK_INT(a.st, HM_E_LIMIT);
-    CHECK(strstr(a.msg, "HM_PARAM_MAX_PIXELS") != NULL);
+    CHECK(strstr(a.msg, "HM_HASHER_MAX_PIXELS") != NULL);
     /* the same for GIF (96 -> 128 aligned) */
     opts(&o, HM_FRAMES_ALL, 0);
     run_px(VID "anim.gif", NULL, 0, &o, 96 * 96, &a);
@@ -408,7 +417,9 @@ static void vpdq_lines(void) {
     CHECK_INT(hm_vpdq_parse_line("7,101,dadb999c25266273529cadac89cb52c22324ad3bce99726c38668d93c799f07c,0.2", &f), HM_E_PARSE);
     CHECK_INT(hm_vpdq_parse_line("7,100,dadb999c25266273529cadac89cb52c22324ad3bce99726c38668d93c799f07c,", &f), HM_E_PARSE);
     CHECK_INT(hm_vpdq_parse_line("7,100,dadb999c25266273529cadac89cb52c22324ad3bce99726c38668d93c799f07c,1 x", &f), HM_E_PARSE);
-    CHECK_INT(hm_vpdq_format_line(&f, buf, 10), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_vpdq_format_line(&f, buf, sizeof buf), HM_E_INVALID_ARGUMENT); /* zeroed */
+    CHECK_INT(hm_vpdq_parse_line(line, &f), HM_OK);
+    CHECK_INT(hm_vpdq_format_line(&f, buf, 10), HM_E_LIMIT); /* as every short output buffer */
 
     /* python-threatexchange's compact form: Python's format(t, ".3") */
     CHECK_INT(hm_vpdq_parse_line(line, &f), HM_OK);
@@ -432,7 +443,14 @@ static void vpdq_lines(void) {
     CHECK(n == 8 && back[6].timestamp == 123.0 && back[7].hashes[0].quality == 100 &&
           hm_hash_distance(&back[3].hashes[0], &f.hashes[0]) == 0);
     CHECK_INT(hm_vpdq_parse_compact(json, back, 7, &n), HM_E_LIMIT);
+    /* a short buffer: HM_E_LIMIT, and the length it must hold (less the
+     * NUL); that much and one more is enough */
+    len = 0;
     CHECK_INT(hm_vpdq_format_compact(fr, 8, json, 100, &len), HM_E_LIMIT);
+    CHECK_INT(len, strlen(want));
+    CHECK_INT(hm_vpdq_format_compact(fr, 8, json, len, &len), HM_E_LIMIT);
+    CHECK_INT(hm_vpdq_format_compact(fr, 8, json, len + 1, &len), HM_OK);
+    CHECK_STR(json, want, "compact vPDQ in a buffer of exactly its size");
     CHECK_INT(hm_vpdq_parse_compact(" [ ] ", back, 8, &n), HM_OK);
     CHECK_INT(n, 0);
     CHECK_INT(hm_vpdq_parse_compact("[\"dadb,1,2\"]", back, 8, &n), HM_E_PARSE);

@@ -48,13 +48,34 @@ double hm_strtod_c(const char *s, char **end) {
     return v;
 }
 
-int hm_fail(hm_err *err, int status, const char *fmt, ...) {
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf_c(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
+/* ---- the calling thread's error message ----------------------------------- */
+
+/* Per thread, as errno: no lock, no race between threads, nothing to free
+ * (thread-local storage goes with its thread). */
+_Thread_local char hm_t_msg[HM_ERRMSG_MAX];
+
+const char *hm_last_error(void) { return hm_t_msg; }
+const char *hm_err_msg(void) { return hm_t_msg; }
+
+void hm_err_default(int status) { snprintf(hm_t_msg, sizeof hm_t_msg, "%s", hm_strerror(status)); }
+
+void hm_err_set(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf_c(hm_t_msg, sizeof hm_t_msg, fmt, ap);
+    va_end(ap);
+}
+
+int hm_fail_prefix(int status, const char *fmt, ...) {
+    char rest[HM_ERRMSG_MAX];
+    size_t n;
+    va_list ap;
+    snprintf(rest, sizeof rest, "%s", hm_t_msg[0] ? hm_t_msg : hm_strerror(status));
+    va_start(ap, fmt);
+    vsnprintf_c(hm_t_msg, sizeof hm_t_msg, fmt, ap);
+    va_end(ap);
+    n = strlen(hm_t_msg);
+    snprintf(hm_t_msg + n, sizeof hm_t_msg - n, "%s", rest);
     return status;
 }
 
@@ -101,24 +122,37 @@ void hm_image_release(hm_image *img) {
     img->px = NULL;
 }
 
+/* Every status code: its name and its description, in one table. */
+static const struct {
+    int status;
+    const char *name, *text;
+} kStatus[] = {
+    {HM_OK, "HM_OK", "success"},
+    {HM_E_INVALID_ARGUMENT, "HM_E_INVALID_ARGUMENT", "invalid argument"},
+    {HM_E_NO_MEMORY, "HM_E_NO_MEMORY", "out of memory"},
+    {HM_E_IO, "HM_E_IO", "I/O error"},
+    {HM_E_UNKNOWN_FORMAT, "HM_E_UNKNOWN_FORMAT", "unknown or unsupported media format"},
+    {HM_E_DECODE, "HM_E_DECODE", "corrupt, truncated or undecodable media"},
+    {HM_E_LIMIT, "HM_E_LIMIT", "a limit was exceeded (a configured one, or an output's capacity)"},
+    {HM_E_PARSE, "HM_E_PARSE", "malformed text (a hash string, a list line, vPDQ)"},
+    {HM_E_TYPE_MISMATCH, "HM_E_TYPE_MISMATCH", "hash types differ"},
+    {HM_E_UNSUPPORTED, "HM_E_UNSUPPORTED", "not supported by this build"},
+    {HM_E_INTERNAL, "HM_E_INTERNAL", "internal error"},
+    {HM_E_CORRUPT, "HM_E_CORRUPT", "corrupt, truncated or incompatible index file"},
+    {HM_E_NOT_FOUND, "HM_E_NOT_FOUND", "not found"},
+    {HM_E_CANCELLED, "HM_E_CANCELLED", "cancelled"},
+};
+
 const char *hm_strerror(int status) {
-    switch (status) {
-    case HM_OK: return "success";
-    case HM_E_INVALID_ARGUMENT: return "invalid argument";
-    case HM_E_NO_MEMORY: return "out of memory";
-    case HM_E_IO: return "I/O error";
-    case HM_E_UNKNOWN_FORMAT: return "unknown or unsupported media format";
-    case HM_E_DECODE: return "corrupt, truncated or undecodable media";
-    case HM_E_LIMIT: return "a configured limit was exceeded";
-    case HM_E_PARSE: return "malformed hash string";
-    case HM_E_TYPE_MISMATCH: return "hash types differ";
-    case HM_E_UNSUPPORTED: return "not supported by this build";
-    case HM_E_INTERNAL: return "internal error";
-    case HM_E_CORRUPT: return "corrupt, truncated or incompatible index file";
-    case HM_E_NOT_FOUND: return "not found";
-    case HM_E_CANCELLED: return "cancelled";
-    default: return "unknown status code";
-    }
+    for (size_t i = 0; i < sizeof kStatus / sizeof kStatus[0]; i++)
+        if (kStatus[i].status == status) return kStatus[i].text;
+    return "unknown status code";
+}
+
+const char *hm_status_name(int status) {
+    for (size_t i = 0; i < sizeof kStatus / sizeof kStatus[0]; i++)
+        if (kStatus[i].status == status) return kStatus[i].name;
+    return NULL;
 }
 
 int hm_dihedral_transposes(int v) {
@@ -150,15 +184,4 @@ void hm_turn_image(const uint8_t *src, uint32_t w, uint32_t h, size_t stride,
             memcpy(dst + ((size_t)y * ow + x) * (size_t)bpp,
                    src + (size_t)sy * stride + (size_t)sx * (size_t)bpp, (size_t)bpp);
         }
-}
-
-/* ---- instruction sets ---------------------------------------------------- */
-
-int hm_isa_best(void) {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return HM_ISA_AVX512;
-    if (__builtin_cpu_supports("avx2")) return HM_ISA_AVX2;
-#endif
-    return HM_ISA_PORTABLE;
 }

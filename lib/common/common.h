@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Internal helpers shared by every stage: error context, image buffers. */
+/* Internal helpers shared by every stage: the error message, numbers in
+ * text, image buffers, growable arrays, sorting. */
 #ifndef HM_COMMON_H
 #define HM_COMMON_H
 
@@ -8,23 +9,59 @@
 
 #include "hashmatch.h"
 
-#define HM_ERRMSG_MAX 512
+/* ---- the calling thread's error message (hm_last_error) ---------------- */
 
-/* Detail message for the last failure of one operation.  Owned by the
- * caller's handle; nothing here is global. */
-typedef struct hm_err {
-    char msg[HM_ERRMSG_MAX];
-} hm_err;
+/* Longest detail message, NUL included (longer ones are cut). */
+#define HM_ERRMSG_MAX 1024
 
-/* Record a detail message and return `status`, so callers can write
- * `return hm_fail(err, HM_E_DECODE, "...", ...)`. */
-int hm_fail(hm_err *err, int status, const char *fmt, ...)
+/* The library's one piece of per-thread state: the detail message of the
+ * last public call the thread made.  Every public function that returns
+ * an hm_status clears it at entry (hm_err_clear) and ends through
+ * hm_err_done, directly or as HM_CALL does:
+ *
+ *     hm_status hm_x(...) { return HM_CALL(x(...)); }
+ *
+ * Internal code reports a failure with `return hm_fail(st, "...", ...)`,
+ * which sets the message; a failure that sets none gets hm_strerror's
+ * text from hm_err_done, so the message is never empty after a failure
+ * and always empty after success. */
 #if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 3, 4)))
+#define HM_HIDDEN __attribute__((visibility("hidden")))
+#else
+#define HM_HIDDEN
+#endif
+/* The message itself (common.c); inline access, so that a public call
+ * costs one look-up of the thread's storage, not two calls. */
+extern HM_HIDDEN _Thread_local char hm_t_msg[HM_ERRMSG_MAX];
+void hm_err_default(int status); /* hm_strerror's text */
+static inline void hm_err_clear(void) { hm_t_msg[0] = '\0'; }
+static inline int hm_err_done(int status) {
+    if (status >= 0) hm_t_msg[0] = '\0'; /* HM_OK, or a count (hm_hash_distance) */
+    else if (!hm_t_msg[0]) hm_err_default(status);
+    return status;
+}
+#define HM_CALL(expr) (hm_err_clear(), hm_err_done(expr))
+
+/* Set the calling thread's message.  hm_fail(status, fmt, ...) sets it
+ * and is `status` (a macro, so that the compiler sees which). */
+void hm_err_set(const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+#define hm_fail(status, ...) (hm_err_set(__VA_ARGS__), (status))
+
+/* Put context before the message set so far (e.g. a file name:
+ * hm_fail_prefix(st, "%s: ", path)); hm_strerror's text stands in for a
+ * message not set.  Returns `status`. */
+int hm_fail_prefix(int status, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
 #endif
     ;
 
-static inline void hm_err_clear(hm_err *err) { err->msg[0] = '\0'; }
+/* The message as it stands (what hm_last_error returns). */
+const char *hm_err_msg(void);
 
 /* Why GIF, BMP, TIFF and videos other than animated WebP are
  * HM_E_UNSUPPORTED in a library built without FFmpeg. */
@@ -70,8 +107,10 @@ void hm_turn_image(const uint8_t *src, uint32_t w, uint32_t h, size_t stride,
                    int bpp, int v, uint8_t *dst);
 
 /* Hot loops written to vectorise get an AVX2 clone chosen at load time
- * (GCC's target_clones); the portable version is the default.  Loops
- * that count bits get a POPCNT clone the same way. */
+ * (GCC's target_clones, resolved by the dynamic loader from the CPU; the
+ * HM_SIMD cap of simd.h does not apply); the portable version is the
+ * default.  Loops that count bits get a POPCNT clone the same way.  The
+ * hand-vectorised kernels use simd.h instead. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define HM_CLONES __attribute__((target_clones("avx2", "default")))
 #define HM_CLONES_POPCNT __attribute__((target_clones("popcnt", "default")))
@@ -79,15 +118,6 @@ void hm_turn_image(const uint8_t *src, uint32_t w, uint32_t h, size_t stride,
 #define HM_CLONES
 #define HM_CLONES_POPCNT
 #endif
-
-/* Hand-vectorised float kernels (PDQ's filter, TMK's scores) are written
- * once and compiled per instruction set; every set gives the same bits.
- * HM_INLINE marks the bodies inlined into each set's wrapper, so that
- * they are compiled for that set. */
-#define HM_INLINE static inline __attribute__((always_inline))
-enum { HM_ISA_PORTABLE, HM_ISA_AVX2, HM_ISA_AVX512 /* AVX-512F */, HM_ISA_COUNT };
-/* The best set this build and CPU run. */
-int hm_isa_best(void);
 
 /* Overflow-checked size_t multiplication: returns 0 on overflow. */
 static inline int hm_mul_ok(size_t a, size_t b, size_t *out) {
@@ -104,5 +134,13 @@ static inline int hm_mul_ok(size_t a, size_t b, size_t *out) {
 int hm_reserve(void *parr, size_t *cap, size_t need, size_t elem, size_t first);
 #define HM_RESERVE(arr, cap, need, first) \
     hm_reserve(&(arr), &(cap), (need), sizeof *(arr), (first))
+
+/* Sorting with a context: hm_sort orders base[0..n) (elements of `size`
+ * bytes) by cmp, which gets `ctx` as its third argument (sort.c: an
+ * introsort, O(n log n) at worst, in place, not stable, the same on every
+ * C library).  Comparators that need state take it from ctx, never from
+ * a global. */
+typedef int (*hm_cmp_fn)(const void *a, const void *b, void *ctx);
+void hm_sort(void *base, size_t n, size_t size, hm_cmp_fn cmp, void *ctx);
 
 #endif

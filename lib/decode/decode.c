@@ -29,28 +29,28 @@ const char *hm_format_name(int f) {
     case HM_FORMAT_WEBP: return "webp";
     case HM_FORMAT_BMP: return "bmp";
     case HM_FORMAT_TIFF: return "tiff";
-    default: return "unknown";
+    case HM_FORMAT_UNKNOWN: return "unknown";
+    default: return NULL;
     }
 }
 
 int hm_check_dims(uint64_t w, uint64_t h, const hm_decode_opts *o,
-                  const char *what, hm_err *err) {
+                  const char *what) {
     if (w == 0 || h == 0)
-        return hm_fail(err, HM_E_DECODE, "%s has zero size (%llux%llu)",
+        return hm_fail(HM_E_DECODE, "%s has zero size (%llux%llu)",
                        what, (unsigned long long)w, (unsigned long long)h);
     if (w > UINT32_MAX / 4 || h > UINT32_MAX / 4 || w * h > o->max_pixels)
-        return hm_fail(err, HM_E_LIMIT,
+        return hm_fail(HM_E_LIMIT,
                        "%s of %llux%llu pixels is over the limit of %llu pixels "
-                       "(HM_PARAM_MAX_PIXELS)",
+                       "(HM_HASHER_MAX_PIXELS)",
                        what, (unsigned long long)w, (unsigned long long)h,
                        (unsigned long long)o->max_pixels);
     return HM_OK;
 }
 
 int hm_sink_push_image(const hm_sink *sink, const uint8_t *px, uint32_t w,
-                       uint32_t h, size_t stride, int channels, int bpp,
-                       hm_err *err) {
-    int st = sink->begin(sink->ctx, w, h, channels, bpp, err);
+                       uint32_t h, size_t stride, int channels, int bpp) {
+    int st = sink->begin(sink->ctx, w, h, channels, bpp);
     for (uint32_t y = 0; st == HM_OK && y < h; y++)
         sink->row(sink->ctx, px + (size_t)y * stride);
     return st;
@@ -119,11 +119,10 @@ typedef struct collect {
     const hm_decode_opts *o;
 } collect;
 
-static int collect_begin(void *ctx, uint32_t w, uint32_t h, int ch, int bpp,
-                         hm_err *err) {
+static int collect_begin(void *ctx, uint32_t w, uint32_t h, int ch, int bpp) {
     collect *c = ctx;
     if (hm_image_alloc(&c->img, w, h, ch, bpp) != HM_OK)
-        return hm_fail(err, HM_E_NO_MEMORY, "out of memory for %ux%u image",
+        return hm_fail(HM_E_NO_MEMORY, "out of memory for %ux%u image",
                        w, h);
     return HM_OK;
 }
@@ -136,8 +135,7 @@ static void collect_row(void *ctx, const uint8_t *row) {
 
 /* Push `img` displayed upright for EXIF orientation `o` (2..8): the
  * dihedral variant that turns the stored image upright, row by row. */
-static int push_oriented(const hm_image *img, int o, const hm_sink *sink,
-                         hm_err *err) {
+static int push_oriented(const hm_image *img, int o, const hm_sink *sink) {
     static const int kVariant[9] = {0, 0, HM_DIH_FLIPY, HM_DIH_ROT180, HM_DIH_FLIPX,
                                     HM_DIH_FLIPPLUS1, HM_DIH_ROT270, HM_DIH_FLIPMINUS1,
                                     HM_DIH_ROT90};
@@ -147,8 +145,8 @@ static int push_oriented(const hm_image *img, int o, const hm_sink *sink,
     const int bpp = img->bpp;
     uint8_t *row = malloc((size_t)ow * (size_t)bpp);
     int st;
-    if (!row) return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
-    st = sink->begin(sink->ctx, ow, oh, img->channels, bpp, err);
+    if (!row) return hm_fail(HM_E_NO_MEMORY, "out of memory");
+    st = sink->begin(sink->ctx, ow, oh, img->channels, bpp);
     for (uint32_t y = 0; st == HM_OK && y < oh; y++) {
         for (uint32_t x = 0; x < ow; x++) {
             int sy, sx;
@@ -164,7 +162,7 @@ static int push_oriented(const hm_image *img, int o, const hm_sink *sink,
 }
 
 int hm_decode(const uint8_t *data, size_t size, const hm_decode_opts *o,
-              const hm_sink *sink, hm_image_info *info, hm_err *err) {
+              const hm_sink *sink, hm_image_info *info) {
     const hm_format fmt = hm_detect_format(data, size);
     int st, orientation = 0;
     if (info) info->format = fmt;
@@ -175,29 +173,29 @@ int hm_decode(const uint8_t *data, size_t size, const hm_decode_opts *o,
              * buffer and rotate when it says so. */
             collect c = {0};
             hm_sink cs = {collect_begin, collect_row, &c};
-            st = hm_decode_jpeg(data, size, o, &cs, &orientation, err);
+            st = hm_decode_jpeg(data, size, o, &cs, &orientation);
             if (st == HM_OK) {
                 if (orientation >= 2)
-                    st = push_oriented(&c.img, orientation, sink, err);
+                    st = push_oriented(&c.img, orientation, sink);
                 else
                     st = hm_sink_push_image(sink, c.img.px, c.img.w, c.img.h,
                                             c.img.stride, c.img.channels,
-                                            c.img.bpp, err);
+                                            c.img.bpp);
             }
             hm_image_release(&c.img);
         } else {
-            st = hm_decode_jpeg(data, size, o, sink, &orientation, err);
+            st = hm_decode_jpeg(data, size, o, sink, &orientation);
         }
         break;
-    case HM_FORMAT_PNG: st = hm_decode_png(data, size, o, sink, err); break;
-    case HM_FORMAT_WEBP: st = hm_decode_webp(data, size, o, sink, err); break;
+    case HM_FORMAT_PNG: st = hm_decode_png(data, size, o, sink); break;
+    case HM_FORMAT_WEBP: st = hm_decode_webp(data, size, o, sink); break;
     case HM_FORMAT_GIF:
     case HM_FORMAT_BMP:
     case HM_FORMAT_TIFF:
-        st = hm_decode_ffmpeg(data, size, fmt, o, sink, err);
+        st = hm_decode_ffmpeg(data, size, fmt, o, sink);
         break;
     default:
-        return hm_fail(err, HM_E_UNKNOWN_FORMAT,
+        return hm_fail(HM_E_UNKNOWN_FORMAT,
                        "content is not JPEG, PNG, GIF, WebP, BMP or TIFF "
                        "(first bytes do not match any signature)");
     }
@@ -207,10 +205,10 @@ int hm_decode(const uint8_t *data, size_t size, const hm_decode_opts *o,
 
 int hm_decode_to_image(const uint8_t *data, size_t size,
                        const hm_decode_opts *o, hm_image *img,
-                       hm_image_info *info, hm_err *err) {
+                       hm_image_info *info) {
     collect c = {0};
     hm_sink cs = {collect_begin, collect_row, &c};
-    int st = hm_decode(data, size, o, &cs, info, err);
+    int st = hm_decode(data, size, o, &cs, info);
     if (st != HM_OK) {
         hm_image_release(&c.img);
         return st;

@@ -47,7 +47,7 @@ static int check_declared(hm_ffguard *g, int w, int h, enum AVPixelFormat fmt, i
     if (per <= 0 || (uint64_t)per * (uint64_t)n <= g->max_bytes) return HM_OK;
     const char *name = av_get_pix_fmt_name(fmt);
     g->refused = HM_E_LIMIT;
-    return hm_fail(g->err, HM_E_LIMIT,
+    return hm_fail(HM_E_LIMIT,
                    "%s: the decoder would hold %d pictures of %dx%d %s (%d reference, %d "
                    "reordering) = %.1f MB, over the limit of %.1f MB (max_memory)",
                    g->name, n, w, h, name ? name : "yuv420p", refs, delay,
@@ -61,7 +61,7 @@ static int guard_get_buffer(AVCodecContext *c, AVFrame *f, int flags) {
     const uint64_t h = (uint64_t)(c->height > 0 ? c->height : f->height);
     char what[64];
     snprintf(what, sizeof what, "%s: a frame", g->name);
-    if (hm_check_dims(w, h, &g->o, what, g->err) != HM_OK) return refuse(g);
+    if (hm_check_dims(w, h, &g->o, what) != HM_OK) return refuse(g);
     /* H.264 sets `refs` from its sequence parameter set before the first
      * picture; other decoders leave FFmpeg's default of 1 */
     if (!g->started && check_declared(g, f->width, f->height, f->format, c->refs > 0 ? c->refs : 1,
@@ -74,10 +74,9 @@ static int guard_get_buffer(AVCodecContext *c, AVFrame *f, int flags) {
     for (int i = 0; i < AV_NUM_DATA_POINTERS && f->buf[i]; i++) add += f->buf[i]->size;
     if (g->max_bytes && g->held + add > g->max_bytes) {
         av_frame_unref(f);
-        hm_fail(g->err, HM_E_LIMIT,
-                "%s: the decoder's pictures would take more than %.1f MB (max_memory; "
-                "%.1f MB held, %.1f MB more asked)",
-                g->name, (double)g->max_bytes / MB, (double)g->held / MB, (double)add / MB);
+        hm_err_set("%s: the decoder's pictures would take more than %.1f MB (max_memory; "
+                   "%.1f MB held, %.1f MB more asked)",
+                   g->name, (double)g->max_bytes / MB, (double)g->held / MB, (double)add / MB);
         return refuse(g);
     }
     for (int i = 0; i < AV_NUM_DATA_POINTERS && f->buf[i]; i++) {

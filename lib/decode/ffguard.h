@@ -25,7 +25,6 @@ typedef struct hm_ffguard {
     hm_decode_opts o;   /* max_pixels */
     uint64_t max_bytes; /* cap on the pictures held; 0: none */
     const char *name;   /* the input, for messages */
-    hm_err *err;
     uint64_t held;      /* bytes of pictures the decoder holds now */
     int started;        /* the first picture was checked */
     int refused;        /* HM_E_LIMIT once a picture was refused, else 0 */
@@ -35,7 +34,9 @@ typedef struct hm_ffguard {
  * the guard `g`, which must stay alive until the decoder and every frame
  * it returned are freed.  A decoder whose pictures bypass get_buffer2
  * (libdav1d) gets the exact pixel limit and the memory cap checked here,
- * from the stream's size: HM_E_LIMIT (message in g->err) when over. */
+ * from the stream's size: HM_E_LIMIT (with its message) when over.
+ * FFmpeg calls the guard on the thread that decodes (decoders run with
+ * thread_count = 1), so its messages are the calling thread's. */
 int hm_ffguard_attach(hm_ffguard *g, AVCodecContext *c);
 
 /* FFmpeg's max_pixels for a library pixel limit: FFmpeg compares the

@@ -89,8 +89,7 @@ static int is_gray(enum AVPixelFormat f) {
 }
 
 int hm_decode_ffmpeg(const uint8_t *data, size_t size, hm_format fmt,
-                     const hm_decode_opts *o, const hm_sink *sink,
-                     hm_err *err) {
+                     const hm_decode_opts *o, const hm_sink *sink) {
     const char *name = hm_format_name(fmt);
     enum AVCodecID id = fmt == HM_FORMAT_GIF   ? AV_CODEC_ID_GIF
                         : fmt == HM_FORMAT_BMP ? AV_CODEC_ID_BMP
@@ -103,22 +102,22 @@ int hm_decode_ffmpeg(const uint8_t *data, size_t size, hm_format fmt,
     uint8_t *row = NULL;
     AVDictionary *opts = NULL;
     uint64_t hw, hh;
-    hm_ffguard guard = {.o = *o, .name = name, .err = err}; /* no memory cap: one picture */
+    hm_ffguard guard = {.o = *o, .name = name}; /* no memory cap: one picture */
     int st = HM_OK, ret;
 
     if (size > INT32_MAX - AV_INPUT_BUFFER_PADDING_SIZE)
-        return hm_fail(err, HM_E_LIMIT, "%s: input too large", name);
+        return hm_fail(HM_E_LIMIT, "%s: input too large", name);
     header_dims(data, size, fmt, &hw, &hh);
-    if (hw && hh && (st = hm_check_dims(hw, hh, o, name, err)) != HM_OK)
+    if (hw && hh && (st = hm_check_dims(hw, hh, o, name)) != HM_OK)
         return st;
     if (!codec)
-        return hm_fail(err, HM_E_UNSUPPORTED,
+        return hm_fail(HM_E_UNSUPPORTED,
                        "%s: this FFmpeg has no decoder for it", name);
     ctx = avcodec_alloc_context3(codec);
     pkt = av_packet_alloc();
     frame = av_frame_alloc();
     if (!ctx || !pkt || !frame) {
-        st = hm_fail(err, HM_E_NO_MEMORY, "%s: out of memory", name);
+        st = hm_fail(HM_E_NO_MEMORY, "%s: out of memory", name);
         goto done;
     }
     ctx->thread_count = 1;
@@ -130,11 +129,11 @@ int hm_decode_ffmpeg(const uint8_t *data, size_t size, hm_format fmt,
     ret = avcodec_open2(ctx, codec, &opts);
     av_dict_free(&opts);
     if (ret < 0) {
-        st = hm_fail(err, HM_E_INTERNAL, "%s: cannot open decoder", name);
+        st = hm_fail(HM_E_INTERNAL, "%s: cannot open decoder", name);
         goto done;
     }
     if (av_new_packet(pkt, (int)size) < 0) {
-        st = hm_fail(err, HM_E_NO_MEMORY, "%s: out of memory", name);
+        st = hm_fail(HM_E_NO_MEMORY, "%s: out of memory", name);
         goto done;
     }
     memcpy(pkt->data, data, size);
@@ -150,11 +149,11 @@ int hm_decode_ffmpeg(const uint8_t *data, size_t size, hm_format fmt,
     if (ret < 0) {
         char e[AV_ERROR_MAX_STRING_SIZE] = {0};
         av_strerror(ret, e, sizeof e);
-        st = hm_fail(err, HM_E_DECODE, "%s: corrupt or truncated (%s)", name, e);
+        st = hm_fail(HM_E_DECODE, "%s: corrupt or truncated (%s)", name, e);
         goto done;
     }
     if ((st = hm_check_dims((uint64_t)frame->width, (uint64_t)frame->height, o,
-                            name, err)) != HM_OK)
+                            name)) != HM_OK)
         goto done;
     {
         const int gray = is_gray((enum AVPixelFormat)frame->format);
@@ -172,7 +171,7 @@ int hm_decode_ffmpeg(const uint8_t *data, size_t size, hm_format fmt,
          * vertically subsampled chroma */
         row = malloc((size_t)frame->width * (size_t)ch * (size_t)frame->height);
         if (!sws || !row) {
-            st = hm_fail(err, HM_E_NO_MEMORY, "%s: cannot convert pixels", name);
+            st = hm_fail(HM_E_NO_MEMORY, "%s: cannot convert pixels", name);
             goto done;
         }
         dst[0] = row;
@@ -181,7 +180,7 @@ int hm_decode_ffmpeg(const uint8_t *data, size_t size, hm_format fmt,
                   frame->height, dst, dst_stride);
         st = hm_sink_push_image(sink, row, (uint32_t)frame->width,
                                 (uint32_t)frame->height, (size_t)dst_stride[0],
-                                ch, ch, err);
+                                ch, ch);
     }
 done:
     sws_freeContext(sws);

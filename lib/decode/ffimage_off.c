@@ -4,7 +4,7 @@
 #include "decode.h"
 
 int hm_decode_ffmpeg(const uint8_t *data, size_t size, hm_format fmt,
-                     const hm_decode_opts *o, const hm_sink *sink, hm_err *err) {
+                     const hm_decode_opts *o, const hm_sink *sink) {
     (void)data, (void)size, (void)o, (void)sink;
-    return hm_fail(err, HM_E_UNSUPPORTED, "%s: %s", hm_format_name(fmt), HM_NO_FFMPEG);
+    return hm_fail(HM_E_UNSUPPORTED, "%s: %s", hm_format_name(fmt), HM_NO_FFMPEG);
 }

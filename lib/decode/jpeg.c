@@ -80,7 +80,7 @@ static void cmyk_to_rgb(const uint8_t *in, uint8_t *out, JDIMENSION n) {
 }
 
 int hm_decode_jpeg(const uint8_t *data, size_t size, const hm_decode_opts *o,
-                   const hm_sink *sink, int *orientation, hm_err *err) {
+                   const hm_sink *sink, int *orientation) {
     struct jpeg_decompress_struct d;
     struct jpeg_progress_mgr prog;
     jerr e;
@@ -91,7 +91,7 @@ int hm_decode_jpeg(const uint8_t *data, size_t size, const hm_decode_opts *o,
 
     *orientation = 0;
     if (size > (size_t)(unsigned long)-1)
-        return hm_fail(err, HM_E_LIMIT, "JPEG: input too large");
+        return hm_fail(HM_E_LIMIT, "JPEG: input too large");
     memset(&d, 0, sizeof d);
     d.err = jpeg_std_error(&e.mgr);
     e.mgr.error_exit = on_error;
@@ -101,7 +101,7 @@ int hm_decode_jpeg(const uint8_t *data, size_t size, const hm_decode_opts *o,
     e.msg[0] = '\0';
     if (setjmp(e.jmp)) {
         st = e.status;
-        hm_fail(err, st, "JPEG: %s", e.msg);
+        hm_err_set("JPEG: %s", e.msg);
         goto done;
     }
     jpeg_create_decompress(&d);
@@ -111,7 +111,7 @@ int hm_decode_jpeg(const uint8_t *data, size_t size, const hm_decode_opts *o,
     jpeg_save_markers(&d, JPEG_APP0 + 1, 0xFFFF);
     jpeg_read_header(&d, TRUE);
     *orientation = find_orientation(&d);
-    st = hm_check_dims(d.image_width, d.image_height, o, "JPEG", err);
+    st = hm_check_dims(d.image_width, d.image_height, o, "JPEG");
     if (st != HM_OK) goto done;
     /* Huffman coding spends at least a bit on every 8x8 block (a DC code,
      * or an EOB), so a file far smaller than the blocks it claims is a
@@ -121,7 +121,7 @@ int hm_decode_jpeg(const uint8_t *data, size_t size, const hm_decode_opts *o,
     if (!d.arith_code) {
         const uint64_t blocks = ((uint64_t)d.image_width + 7) / 8 * (((uint64_t)d.image_height + 7) / 8);
         if ((uint64_t)size * 64 < blocks) {
-            st = hm_fail(err, HM_E_DECODE,
+            st = hm_fail(HM_E_DECODE,
                          "JPEG: claims %ux%u pixels (%llu blocks) but holds only %zu bytes",
                          d.image_width, d.image_height, (unsigned long long)blocks, size);
             goto done;
@@ -153,10 +153,10 @@ int hm_decode_jpeg(const uint8_t *data, size_t size, const hm_decode_opts *o,
         row = malloc((size_t)w * (size_t)comps);
         if (comps == 4) rgb = malloc((size_t)w * 3);
         if (!row || (comps == 4 && !rgb)) {
-            st = hm_fail(err, HM_E_NO_MEMORY, "JPEG: out of memory");
+            st = hm_fail(HM_E_NO_MEMORY, "JPEG: out of memory");
             goto done;
         }
-        st = sink->begin(sink->ctx, w, h, channels, channels, err);
+        st = sink->begin(sink->ctx, w, h, channels, channels);
         if (st != HM_OK) goto done;
         while (d.output_scanline < h) {
             JSAMPROW rp = row;

@@ -43,7 +43,7 @@ static void on_warning(png_structp png, png_const_charp msg) {
 }
 
 int hm_decode_png(const uint8_t *data, size_t size, const hm_decode_opts *o,
-                  const hm_sink *sink, hm_err *err) {
+                  const hm_sink *sink) {
     png_src src = {data, size, 0, {0}};
     png_structp png;
     png_infop info = NULL;
@@ -52,14 +52,14 @@ int hm_decode_png(const uint8_t *data, size_t size, const hm_decode_opts *o,
 
     png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, on_error,
                                  on_warning);
-    if (!png) return hm_fail(err, HM_E_NO_MEMORY, "PNG: out of memory");
+    if (!png) return hm_fail(HM_E_NO_MEMORY, "PNG: out of memory");
     info = png_create_info_struct(png);
     if (!info) {
         png_destroy_read_struct(&png, NULL, NULL);
-        return hm_fail(err, HM_E_NO_MEMORY, "PNG: out of memory");
+        return hm_fail(HM_E_NO_MEMORY, "PNG: out of memory");
     }
     if (setjmp(png_jmpbuf(png))) {
-        if (st == HM_OK) st = hm_fail(err, HM_E_DECODE, "PNG: %s", src.msg);
+        if (st == HM_OK) st = hm_fail(HM_E_DECODE, "PNG: %s", src.msg);
         goto done;
     }
     png_set_read_fn(png, &src, on_read);
@@ -75,7 +75,7 @@ int hm_decode_png(const uint8_t *data, size_t size, const hm_decode_opts *o,
         int passes, channels;
         size_t rowbytes;
 
-        st = hm_check_dims(w, h, o, "PNG", err);
+        st = hm_check_dims(w, h, o, "PNG");
         if (st != HM_OK) goto done;
         if (ctype == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
         if (ctype == PNG_COLOR_TYPE_GRAY && depth < 8)
@@ -87,13 +87,13 @@ int hm_decode_png(const uint8_t *data, size_t size, const hm_decode_opts *o,
         channels = png_get_channels(png, info);
         rowbytes = png_get_rowbytes(png, info);
         if ((channels != 1 && channels != 3) || rowbytes != (size_t)w * channels) {
-            st = hm_fail(err, HM_E_INTERNAL, "PNG: unexpected layout");
+            st = hm_fail(HM_E_INTERNAL, "PNG: unexpected layout");
             goto done;
         }
         /* Interlaced images need every row before the first is final. */
         buf = malloc(passes > 1 ? rowbytes * h : rowbytes);
         if (!buf) {
-            st = hm_fail(err, HM_E_NO_MEMORY, "PNG: out of memory for %ux%u",
+            st = hm_fail(HM_E_NO_MEMORY, "PNG: out of memory for %ux%u",
                          (unsigned)w, (unsigned)h);
             goto done;
         }
@@ -102,10 +102,10 @@ int hm_decode_png(const uint8_t *data, size_t size, const hm_decode_opts *o,
                 for (png_uint_32 y = 0; y < h; y++)
                     png_read_row(png, buf + rowbytes * y, NULL);
             st = hm_sink_push_image(sink, buf, w, h, rowbytes, channels,
-                                    channels, err);
+                                    channels);
             goto done;
         }
-        st = sink->begin(sink->ctx, w, h, channels, channels, err);
+        st = sink->begin(sink->ctx, w, h, channels, channels);
         if (st != HM_OK) goto done;
         for (png_uint_32 y = 0; y < h; y++) {
             png_read_row(png, buf, NULL);

@@ -13,7 +13,7 @@
 #include "decode.h"
 
 static int decode_animated(const uint8_t *data, size_t size,
-                           const hm_sink *sink, hm_err *err) {
+                           const hm_sink *sink) {
     WebPData wd = {data, size};
     WebPAnimDecoderOptions opt;
     WebPAnimDecoder *dec;
@@ -21,43 +21,43 @@ static int decode_animated(const uint8_t *data, size_t size,
     uint8_t *frame;
     int ts, st;
     if (!WebPAnimDecoderOptionsInit(&opt))
-        return hm_fail(err, HM_E_INTERNAL, "WebP: libwebp version mismatch");
+        return hm_fail(HM_E_INTERNAL, "WebP: libwebp version mismatch");
     opt.color_mode = MODE_RGBA;
     opt.use_threads = 0;
     dec = WebPAnimDecoderNew(&wd, &opt);
-    if (!dec) return hm_fail(err, HM_E_DECODE, "WebP: invalid animation");
+    if (!dec) return hm_fail(HM_E_DECODE, "WebP: invalid animation");
     if (!WebPAnimDecoderGetInfo(dec, &ai) ||
         !WebPAnimDecoderGetNext(dec, &frame, &ts)) {
         WebPAnimDecoderDelete(dec);
-        return hm_fail(err, HM_E_DECODE, "WebP: cannot decode first frame");
+        return hm_fail(HM_E_DECODE, "WebP: cannot decode first frame");
     }
     st = hm_sink_push_image(sink, frame, ai.canvas_width, ai.canvas_height,
-                            (size_t)ai.canvas_width * 4, 3, 4, err);
+                            (size_t)ai.canvas_width * 4, 3, 4);
     WebPAnimDecoderDelete(dec);
     return st;
 }
 
 int hm_decode_webp(const uint8_t *data, size_t size, const hm_decode_opts *o,
-                   const hm_sink *sink, hm_err *err) {
+                   const hm_sink *sink) {
     WebPBitstreamFeatures f;
     uint8_t *px;
     size_t stride, total;
     int st;
     if (WebPGetFeatures(data, size, &f) != VP8_STATUS_OK)
-        return hm_fail(err, HM_E_DECODE, "WebP: invalid or truncated header");
-    st = hm_check_dims((uint64_t)f.width, (uint64_t)f.height, o, "WebP", err);
+        return hm_fail(HM_E_DECODE, "WebP: invalid or truncated header");
+    st = hm_check_dims((uint64_t)f.width, (uint64_t)f.height, o, "WebP");
     if (st != HM_OK) return st;
-    if (f.has_animation) return decode_animated(data, size, sink, err);
+    if (f.has_animation) return decode_animated(data, size, sink);
     stride = (size_t)f.width * 3;
     total = stride * (size_t)f.height;
     px = malloc(total);
-    if (!px) return hm_fail(err, HM_E_NO_MEMORY, "WebP: out of memory");
+    if (!px) return hm_fail(HM_E_NO_MEMORY, "WebP: out of memory");
     if (!WebPDecodeRGBInto(data, size, px, total, (int)stride)) {
         free(px);
-        return hm_fail(err, HM_E_DECODE, "WebP: corrupt or truncated data");
+        return hm_fail(HM_E_DECODE, "WebP: corrupt or truncated data");
     }
     st = hm_sink_push_image(sink, px, (uint32_t)f.width, (uint32_t)f.height,
-                            stride, 3, 3, err);
+                            stride, 3, 3);
     free(px);
     return st;
 }

@@ -17,11 +17,15 @@
  * Speed comes from vector lanes without changing any lane's arithmetic: a
  * row pass runs 16 rows at once, one per lane, over their columns
  * transposed into a small ring; a column pass runs 16 columns per vector.
- * The pass loops are written once with GCC vector extensions and compiled
- * for each instruction set (portable, AVX2, AVX-512F); only the transposes
- * are written per set.  The best set the CPU has is picked at load.
+ * The pass loops and the transposes' loops are written once (GCC vector
+ * extensions, PDQ_KERNELS and PDQ_TRANSPOSES) and compiled for each
+ * instruction set (portable, AVX2, AVX-512F); only the in-register
+ * transposes, and AVX-512's luma, are written per set with intrinsics.
+ * The best set the CPU runs and HM_SIMD allows is picked for each stream
+ * (lib/common/simd.h).
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,12 +39,11 @@ static const float kLumaR = 0.299f;
 static const float kLumaG = 0.587f;
 static const float kLumaB = 0.114f;
 
-/* Written once at load (hm_pdq_init, a constructor), before any thread
- * can call in. */
+/* Written once, when the first stream is created or PDQF computed
+ * (dct_once), then only read. */
+static pthread_once_t g_dct_once = PTHREAD_ONCE_INIT;
 static float g_dct[16][64];
 static float g_dct_t[64][16]; /* transposed */
-static int g_dct_ready;
-static int g_isa_best; /* the best kernel set this CPU runs */
 
 /* ---- lanes ----------------------------------------------------------- */
 
@@ -49,7 +52,6 @@ static int g_isa_best; /* the best kernel set this CPU runs */
  * of LANES floats so whole vectors can be read and written. */
 #define LANES 16
 typedef float vlane __attribute__((vector_size(LANES * sizeof(float))));
-
 
 static int round_up(int n, int m) { return (n + m - 1) / m * m; }
 
@@ -258,10 +260,11 @@ HM_INLINE void dct_body(const float (*a)[64], float (*out)[16]) {
     }
 }
 
-/* What differs per instruction set.  tout writes obuf's first n columns
+/* One instruction set's kernels.  tout writes obuf's first n columns
  * (and possibly up to the next multiple of LANES) back to the rows from
  * column x0 on. */
 typedef struct pdq_isa {
+    unsigned need; /* the HM_CPU_* features the set uses */
     tin_fn tin;
     void (*tincol)(const rowsrc *src, int x0, int x1, float *ring,
                    unsigned mask);
@@ -314,25 +317,45 @@ typedef struct pdq_isa {
     attr static void luma_##sfx(const uint8_t *row, int n, float *out) {    \
         luma_body(row, n, out);                                              \
     }
-#define PDQ_ISA(sfx)                                                         \
-    {tin_##sfx,          tincol_##sfx,           tout_##sfx,                 \
-     rowsteps_##sfx,     rowsteps_full_##sfx,    rowsteps_sampled_##sfx,     \
-     colstep_##sfx,      luma_##sfx,             dct_##sfx}
-
-/* Portable transposes. */
-static void tin_c(const float *const *rows, int rx, int x0, int x1,
-                  float *ring, unsigned mask) {
-    for (int x = x0; x < x1; x++) {
-        float *d = ring + ((unsigned)x & mask) * LANES;
-        for (int g = 0; g < LANES; g++) d[g] = rows[g][rx + x - x0];
+/* tin and tout of one instruction set: columns B at a time, as LANES / B
+ * blocks of B x B floats, each loaded as B vectors (LD: B floats into a
+ * VT), turned in registers by the set's own transpose TR, and stored (ST).
+ * The portable set moves 1 x 1 blocks. */
+#define PDQ_TRANSPOSES(sfx, attr, B, VT, LD, ST, TR)                         \
+    attr static void tin_##sfx(const float *const *rows, int rx, int x0,    \
+                               int x1, float *ring, unsigned mask) {        \
+        for (int x = x0; x < x1; x += B)                                     \
+            for (int h = 0; h < LANES; h += B) {                             \
+                VT r[B];                                                     \
+                for (int i = 0; i < B; i++)                                  \
+                    r[i] = LD(rows[h + i] + rx + (x - x0));                  \
+                TR(r);                                                       \
+                for (int j = 0; j < B; j++)                                  \
+                    ST(ring + ((unsigned)(x + j) & mask) * LANES + h, r[j]); \
+            }                                                                \
+    }                                                                        \
+    attr static void tout_##sfx(const float *obuf, int n, float *const *rows, \
+                                int x0) {                                    \
+        for (int j0 = 0; j0 < n; j0 += B)                                    \
+            for (int h = 0; h < LANES; h += B) {                             \
+                VT r[B];                                                     \
+                for (int i = 0; i < B; i++)                                  \
+                    r[i] = LD(obuf + (size_t)(j0 + i) * LANES + h);          \
+                TR(r);                                                       \
+                for (int g = 0; g < B; g++) ST(rows[h + g] + x0 + j0, r[g]); \
+            }                                                                \
     }
-}
+#define PDQ_ISA(sfx, need)                                                   \
+    {need,           tin_##sfx,          tincol_##sfx,                       \
+     tout_##sfx,     rowsteps_##sfx,     rowsteps_full_##sfx,                \
+     rowsteps_sampled_##sfx,             colstep_##sfx,                      \
+     luma_##sfx,     dct_##sfx}
 
-static void tout_c(const float *obuf, int n, float *const *rows, int x0) {
-    for (int j = 0; j < n; j++)
-        for (int g = 0; g < LANES; g++) rows[g][x0 + j] = obuf[j * LANES + g];
-}
-
+/* Portable: 1 x 1 blocks, nothing to turn. */
+#define LD_C(p) (*(p))
+#define ST_C(p, v) (*(p) = (v))
+#define TR_C(r) (void)(r)
+PDQ_TRANSPOSES(c, , 1, float, LD_C, ST_C, TR_C)
 PDQ_KERNELS(c, )
 PDQ_LUMA(c, )
 
@@ -348,7 +371,11 @@ PDQ_LUMA(c, )
 #define HM_AVX512 __attribute__((target("avx512f,prefer-vector-width=512")))
 #endif
 
-/* 8x8 transpose of r[0..7] in place (three shuffle stages). */
+/* The in-register transposes are each set's own: AVX-512's 16x16 starts
+ * with the same two in-lane stages as AVX2's 8x8, but on other types and
+ * intrinsics, and crosses 128-bit lanes differently (no common form).
+ *
+ * 8x8 transpose of r[0..7] in place (three shuffle stages). */
 HM_AVX2 HM_INLINE void transpose8(__m256 r[8]) {
     __m256 t[8], u[8];
     for (int i = 0; i < 4; i++) {
@@ -369,32 +396,8 @@ HM_AVX2 HM_INLINE void transpose8(__m256 r[8]) {
 }
 
 /* AVX2 moves 8 columns at a time, as two 8x8 blocks (rows 0-7, 8-15). */
-HM_AVX2 static void tin_avx2(const float *const *rows, int rx, int x0,
-                             int x1, float *ring, unsigned mask) {
-    for (int x = x0; x < x1; x += 8)
-        for (int h = 0; h < LANES; h += 8) {
-            __m256 r[8];
-            for (int i = 0; i < 8; i++)
-                r[i] = _mm256_loadu_ps(rows[h + i] + rx + (x - x0));
-            transpose8(r);
-            for (int j = 0; j < 8; j++)
-                _mm256_storeu_ps(ring + ((unsigned)(x + j) & mask) * LANES + h,
-                                 r[j]);
-        }
-}
-
-HM_AVX2 static void tout_avx2(const float *obuf, int n, float *const *rows,
-                              int x0) {
-    for (int j0 = 0; j0 < n; j0 += 8)
-        for (int h = 0; h < LANES; h += 8) {
-            __m256 r[8];
-            for (int i = 0; i < 8; i++)
-                r[i] = _mm256_loadu_ps(obuf + (size_t)(j0 + i) * LANES + h);
-            transpose8(r);
-            for (int g = 0; g < 8; g++)
-                _mm256_storeu_ps(rows[h + g] + x0 + j0, r[g]);
-        }
-}
+PDQ_TRANSPOSES(avx2, HM_AVX2, 8, __m256, _mm256_loadu_ps, _mm256_storeu_ps,
+               transpose8)
 
 /* 16x16 transpose of r[0..15] in place: the 8x8 scheme's two in-lane
  * stages, then a 4x4 transpose of 128-bit lanes in two stages. */
@@ -424,28 +427,8 @@ HM_AVX512 HM_INLINE void transpose16(__m512 r[16]) {
     }
 }
 
-HM_AVX512 static void tin_avx512(const float *const *rows, int rx, int x0,
-                                 int x1, float *ring, unsigned mask) {
-    for (int x = x0; x < x1; x += LANES) {
-        __m512 r[16];
-        float *d = ring + ((unsigned)x & mask) * LANES;
-        for (int g = 0; g < 16; g++)
-            r[g] = _mm512_loadu_ps(rows[g] + rx + (x - x0));
-        transpose16(r);
-        for (int j = 0; j < 16; j++) _mm512_store_ps(d + j * LANES, r[j]);
-    }
-}
-
-HM_AVX512 static void tout_avx512(const float *obuf, int n, float *const *rows,
-                                  int x0) {
-    for (int j0 = 0; j0 < n; j0 += LANES) {
-        __m512 r[16];
-        for (int j = 0; j < 16; j++)
-            r[j] = _mm512_loadu_ps(obuf + (size_t)(j0 + j) * LANES);
-        transpose16(r);
-        for (int g = 0; g < 16; g++) _mm512_storeu_ps(rows[g] + x0 + j0, r[g]);
-    }
-}
+PDQ_TRANSPOSES(avx512, HM_AVX512, 16, __m512, _mm512_loadu_ps,
+               _mm512_storeu_ps, transpose16)
 
 /* Packed RGB, 16 pixels at a time: the compilers' own vectorisation of
  * the stride-3 loads is slow here.  Bytes are widened to 32 bits and the
@@ -492,16 +475,17 @@ PDQ_LUMA(avx2, HM_AVX2)
 PDQ_KERNELS(avx512, HM_AVX512)
 #endif
 
-static const pdq_isa kIsa[HM_ISA_COUNT] = {
-    [HM_ISA_PORTABLE] = PDQ_ISA(c),
+/* Indexed by level; `need` is what HM_AVX2 and HM_AVX512 target. */
+static const pdq_isa kIsa[HM_SIMD_LEVELS] = {
+    [HM_SIMD_PORTABLE] = PDQ_ISA(c, 0),
 #ifdef PDQ_X86
-    [HM_ISA_AVX2] = PDQ_ISA(avx2),
-    [HM_ISA_AVX512] = PDQ_ISA(avx512),
+    [HM_SIMD_AVX2] = PDQ_ISA(avx2, HM_CPU_AVX2),
+    [HM_SIMD_AVX512] = PDQ_ISA(avx512, HM_CPU_AVX512F),
 #endif
 };
 
-/* The DCT matrix and the kernel set, at load, so no lazy init races. */
-__attribute__((constructor)) static void hm_pdq_init(void) {
+/* The DCT matrix (see g_dct). */
+static void dct_once(void) {
     /* the reference keeps the scale in a float (then multiplies it, made
      * double again, by the double cosine): 112 of the 1,024 entries
      * differ in their last bit from a double scale */
@@ -510,8 +494,6 @@ __attribute__((constructor)) static void hm_pdq_init(void) {
         for (int j = 0; j < 64; j++)
             g_dct[i][j] = g_dct_t[j][i] =
                 (float)(scale * cos((M_PI / 2 / 64.0) * (i + 1) * (2 * j + 1)));
-    g_dct_ready = 1;
-    g_isa_best = hm_isa_best();
 }
 
 /* ---- row and column passes -------------------------------------------- */
@@ -628,8 +610,9 @@ static int dim_index(int k, int n) {
 
 void hm_pdq_stream_free(hm_pdq_stream *s) { free(s); }
 
-int hm_pdq_isa_available(int isa) {
-    return isa >= 0 && isa <= g_isa_best && kIsa[isa].tin != NULL;
+int hm_pdq_isa_available(hm_simd_level isa) {
+    return (unsigned)isa < HM_SIMD_LEVELS && kIsa[isa].tin &&
+           hm_simd_usable(isa, kIsa[isa].need);
 }
 
 /* Every buffer of a stream whose dimensions are set (see arena). */
@@ -657,12 +640,13 @@ static void stream_layout(hm_pdq_stream *s, arena *a) {
     colpass_layout(&s->cb2, 64, s->h, a);
 }
 
-int hm_pdq_stream_create_isa(int in_w, int in_h, int flavour, int isa,
-                             hm_pdq_stream **out) {
+int hm_pdq_stream_create_isa(int in_w, int in_h, int flavour,
+                             hm_simd_level isa, hm_pdq_stream **out) {
     hm_pdq_stream d = {0}, *s;
     arena a = {NULL, 0};
     *out = NULL;
     if (!hm_pdq_isa_available(isa)) return HM_E_INVALID_ARGUMENT;
+    pthread_once(&g_dct_once, dct_once);
     d.isa = &kIsa[isa];
     d.flavour = flavour;
     d.in_w = d.w = in_w;
@@ -690,7 +674,8 @@ int hm_pdq_stream_create_isa(int in_w, int in_h, int flavour, int isa,
 
 int hm_pdq_stream_create(int in_w, int in_h, int flavour,
                          hm_pdq_stream **out) {
-    return hm_pdq_stream_create_isa(in_w, in_h, flavour, g_isa_best, out);
+    return hm_pdq_stream_create_isa(in_w, in_h, flavour,
+                                    hm_simd_best(hm_pdq_isa_available), out);
 }
 
 /* Second column pass: run the steps its rows allow, keeping sampled rows. */
@@ -842,7 +827,7 @@ int hm_pdq_stream_finish(hm_pdq_stream *s, hm_pdq_dct *out) {
         out->degenerate = 1;
         return HM_OK;
     }
-    if (s->in_row != s->in_h || !g_dct_ready) return HM_E_INTERNAL;
+    if (s->in_row != s->in_h) return HM_E_INTERNAL;
     if (s->direct) s->next_y = 64;
     else {
         do flush_luma(s); /* the last rows, then the remaining steps */
@@ -854,8 +839,9 @@ int hm_pdq_stream_finish(hm_pdq_stream *s, hm_pdq_dct *out) {
     return HM_OK;
 }
 
-void hm_pdqf(const uint8_t *rgb, size_t stride, float out[16][16]) {
-    const pdq_isa *isa = &kIsa[g_isa_best];
+void hm_pdqf(hm_simd_level level, const uint8_t *rgb, size_t stride, float out[16][16]) {
+    const pdq_isa *isa = &kIsa[level];
+    pthread_once(&g_dct_once, dct_once);
     _Alignas(64) float luma[64][64];
     for (int y = 0; y < 64; y++) isa->luma(rgb + (size_t)y * stride, 64, luma[y]);
     isa->dct((const float(*)[64])luma, out);

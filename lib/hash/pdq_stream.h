@@ -3,22 +3,26 @@
 #ifndef HM_PDQ_STREAM_H
 #define HM_PDQ_STREAM_H
 
+#include "../common/simd.h"
 #include "hash.h"
 
 typedef struct hm_pdq_stream hm_pdq_stream;
 
-/* Prepare to receive `in_h` rows of `in_w` pixels, with the fastest
- * kernel set the CPU runs. */
+/* Prepare to receive `in_h` rows of `in_w` pixels, with the kernel set of
+ * the highest usable SIMD level (lib/common/simd.h). */
 int hm_pdq_stream_create(int in_w, int in_h, int flavour,
                          hm_pdq_stream **out);
 
-/* 1 when this build and CPU run kernel set `isa` (an HM_ISA_*: every
- * one gives the same bits; for tests that compare them). */
-int hm_pdq_isa_available(int isa);
-/* As hm_pdq_stream_create, with kernel set `isa` (HM_E_INVALID_ARGUMENT
- * when it is not available). */
-int hm_pdq_stream_create_isa(int in_w, int in_h, int flavour, int isa,
-                             hm_pdq_stream **out);
+/* The filter has a kernel set (instruction set) per SIMD level: portable,
+ * AVX2, AVX-512F; every one gives the same bits.  Internal, for tests
+ * that compare them: not exported. */
+/* 1 when the set of level `isa` is usable: this build and the CPU have
+ * it, and HM_SIMD allows the level. */
+int hm_pdq_isa_available(hm_simd_level isa);
+/* As hm_pdq_stream_create, with the set of level `isa`
+ * (HM_E_INVALID_ARGUMENT when it is not usable). */
+int hm_pdq_stream_create_isa(int in_w, int in_h, int flavour,
+                             hm_simd_level isa, hm_pdq_stream **out);
 /* Push the next row (8-bit, `bpp` bytes per pixel, 1 or 3 channels). */
 void hm_pdq_stream_push(hm_pdq_stream *s, const uint8_t *row, int bpp,
                         int channels);

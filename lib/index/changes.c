@@ -167,25 +167,23 @@ int hm_ix_changes_gone(const hm_changes *cs, uint32_t list, const char *id) {
 /* ---- writer calls ----------------------------------------------------------------- */
 
 int hm_ix_write_index(hm_index *idx, hm_writer *w) {
-    if (!idx) return HM_E_INVALID_ARGUMENT;
+    hm_err_clear();
+    if (!idx) return hm_fail(HM_E_INVALID_ARGUMENT, "index is NULL");
     pthread_mutex_lock(&idx->wlock);
     w->idx = idx;
     w->cs = &idx->cs;
-    w->err = &idx->err;
-    hm_err_clear(w->err);
     return HM_OK;
 }
 
 int hm_ix_write_txn(hm_txn *t, hm_writer *w) {
-    if (!t) return HM_E_INVALID_ARGUMENT;
+    hm_err_clear();
+    if (!t) return hm_fail(HM_E_INVALID_ARGUMENT, "change set is NULL");
     pthread_mutex_lock(&t->idx->wlock);
     w->idx = t->idx;
     w->cs = &t->cs;
-    w->err = &t->err;
-    hm_err_clear(w->err);
     if (t->cs.loads != t->idx->loads) {
         pthread_mutex_unlock(&t->idx->wlock);
-        return hm_fail(&t->err, HM_E_CANCELLED,
+        return hm_fail(HM_E_CANCELLED,
                        "the index was replaced by hm_index_load after this change set "
                        "began: its changes cannot apply");
     }
@@ -194,12 +192,12 @@ int hm_ix_write_txn(hm_txn *t, hm_writer *w) {
 
 int hm_ix_write_end(hm_writer *w, int st) {
     pthread_mutex_unlock(&w->idx->wlock);
-    return st;
+    return hm_err_done(st);
 }
 
 static int check_list(hm_writer *w, uint32_t list) {
     if (list >= w->idx->nlists)
-        return hm_fail(w->err, HM_E_NOT_FOUND, "no list with id %u (%u lists)", list,
+        return hm_fail(HM_E_NOT_FOUND, "no list with id %u (%u lists)", list,
                        w->idx->nlists);
     return HM_OK;
 }
@@ -214,14 +212,14 @@ int hm_ix_add_locked(hm_writer *w, uint32_t list, int type, const uint8_t *bytes
     size_t i;
     int st;
     *added = 0;
-    if (!nb) return hm_fail(w->err, HM_E_INVALID_ARGUMENT, "unknown hash type %d", type);
+    if (!nb) return hm_fail(HM_E_INVALID_ARGUMENT, "unknown hash type %d", type);
     if ((st = check_list(w, list)) != HM_OK) return st;
     if (!id || !hm_ix_valid_text(id, HM_MAX_ENTRY_ID, 0))
-        return hm_fail(w->err, HM_E_INVALID_ARGUMENT,
+        return hm_fail(HM_E_INVALID_ARGUMENT,
                        "entry ids are 1 to %d bytes without control characters",
                        HM_MAX_ENTRY_ID);
     if (labels && !hm_ix_valid_text(labels, HM_MAX_LABELS, 1))
-        return hm_fail(w->err, HM_E_INVALID_ARGUMENT,
+        return hm_fail(HM_E_INVALID_ARGUMENT,
                        "labels are at most %d bytes without control characters",
                        HM_MAX_LABELS);
     begin(w);
@@ -235,19 +233,19 @@ int hm_ix_add_locked(hm_writer *w, uint32_t list, int type, const uint8_t *bytes
     if (!hm_ix_changes_gone(cs, list, id) &&
         hm_ix_find_live(cs->base, cs->base->tombs, list, type, bytes, id, &seg, &entry)) {
         if (HM_RESERVE(cs->dups, cs->dups_cap, cs->ndups + 1, 1024) != HM_OK)
-            return hm_fail(w->err, HM_E_NO_MEMORY, "out of memory");
+            return hm_fail(HM_E_NO_MEMORY, "out of memory");
         cs->dups[cs->ndups++] = (hm_dup){seg, entry};
         return HM_OK; /* present already: a change only if someone removes it */
     }
     if (cs->live >= w->idx->max_entries)
-        return hm_fail(w->err, HM_E_LIMIT,
+        return hm_fail(HM_E_LIMIT,
                        "the index holds its maximum of %llu entries "
                        "(HM_INDEX_MAX_ENTRIES)",
                        (unsigned long long)w->idx->max_entries);
     hm_staged *e;
     if (HM_RESERVE(cs->staged, cs->staged_cap, cs->nstaged + 1, 1024) != HM_OK ||
         keymap_reserve(&cs->smap, cs->nstaged + 1) != HM_OK)
-        return hm_fail(w->err, HM_E_NO_MEMORY, "out of memory");
+        return hm_fail(HM_E_NO_MEMORY, "out of memory");
     e = &cs->staged[cs->nstaged];
     memset(e, 0, sizeof *e);
     e->key = key;
@@ -257,7 +255,7 @@ int hm_ix_add_locked(hm_writer *w, uint32_t list, int type, const uint8_t *bytes
     memcpy(e->bytes, bytes, nb);
     if (arena_put(cs, id, &e->id_off) != HM_OK ||
         (labels && *labels && arena_put(cs, labels, &e->labels_off) != HM_OK))
-        return hm_fail(w->err, HM_E_NO_MEMORY, "out of memory");
+        return hm_fail(HM_E_NO_MEMORY, "out of memory");
     keymap_put(&cs->smap, key, (uint32_t)cs->nstaged++);
     cs->live++;
     cs->dirty = 1;
@@ -269,7 +267,7 @@ static int stage_add(hm_writer *w, uint32_t list, const hm_hash *hash, const cha
                      const char *labels) {
     char hex[HM_HASH_STRING_MAX];
     int added;
-    if (!hash) return hm_fail(w->err, HM_E_INVALID_ARGUMENT, "NULL hash");
+    if (!hash) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL hash");
     if (!id && hm_hash_to_string(hash, hex, sizeof hex) == HM_OK) id = hex;
     return hm_ix_add_locked(w, list, hash->type, hash->bytes, id, labels, HM_NO_AUX, &added);
 }
@@ -366,7 +364,7 @@ static void remove_counted(hm_writer *w, uint32_t list, const char *id, uint64_t
 static int stage_remove(hm_writer *w, uint32_t list, const char *id, uint64_t *n_removed) {
     uint64_t n = 0;
     int st;
-    if (!id) return hm_fail(w->err, HM_E_INVALID_ARGUMENT, "NULL entry id");
+    if (!id) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL entry id");
     if (list != HM_ALL_LISTS && (st = check_list(w, list)) != HM_OK) return st;
     begin(w);
     if (list != HM_ALL_LISTS) {
@@ -380,7 +378,7 @@ static int stage_remove(hm_writer *w, uint32_t list, const char *id, uint64_t *n
     }
     if (n) w->cs->dirty = 1;
     if (n_removed) *n_removed = n;
-    return st ? hm_fail(w->err, st, "out of memory") : HM_OK;
+    return st ? hm_fail(st, "out of memory") : HM_OK;
 }
 
 hm_status hm_index_remove(hm_index *idx, uint32_t list, const char *entry_id,
@@ -407,7 +405,7 @@ static int stage_clear(hm_writer *w, uint32_t list, uint64_t *n_removed) {
     uint64_t n = 0;
     int st;
     if ((st = check_list(w, list)) != HM_OK) return st;
-    if (!(c = list_change(w, list))) return hm_fail(w->err, HM_E_NO_MEMORY, "out of memory");
+    if (!(c = list_change(w, list))) return hm_fail(HM_E_NO_MEMORY, "out of memory");
     begin(w);
     for (size_t i = 0; i < cs->nstaged; i++) {
         hm_staged *e = &cs->staged[i];
@@ -461,14 +459,14 @@ static int stage_threshold(hm_writer *w, uint32_t list, int type, int threshold)
     int st;
     if ((st = check_list(w, list)) != HM_OK) return st;
     if (type != 0 && !hm_hash_bits(type))
-        return hm_fail(w->err, HM_E_INVALID_ARGUMENT, "unknown hash type %d", type);
+        return hm_fail(HM_E_INVALID_ARGUMENT, "unknown hash type %d", type);
     for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
         if (threshold_applies(type, t) && !hm_ix_threshold_ok(t, threshold))
-            return hm_fail(w->err, HM_E_INVALID_ARGUMENT,
+            return hm_fail(HM_E_INVALID_ARGUMENT,
                            "threshold %d out of range for %s (-1 for the default, 0..%u%s)",
                            threshold, hm_hash_type_name(t), is_exact(t) ? 0 : hm_hash_bits(t),
                            is_exact(t) ? "; digests match exactly" : "");
-    if (!(c = list_change(w, list))) return hm_fail(w->err, HM_E_NO_MEMORY, "out of memory");
+    if (!(c = list_change(w, list))) return hm_fail(HM_E_NO_MEMORY, "out of memory");
     for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
         if (threshold_applies(type, t)) c->thr_set[t] = (int16_t)threshold;
     w->cs->dirty = 1;
@@ -492,9 +490,9 @@ static int stage_enabled(hm_writer *w, uint32_t list, int enabled) {
     int st;
     if ((st = check_list(w, list)) != HM_OK) return st;
     if (enabled != 0 && enabled != 1)
-        return hm_fail(w->err, HM_E_INVALID_ARGUMENT, "enabled must be 0 or 1 (got %d)",
+        return hm_fail(HM_E_INVALID_ARGUMENT, "enabled must be 0 or 1 (got %d)",
                        enabled);
-    if (!(c = list_change(w, list))) return hm_fail(w->err, HM_E_NO_MEMORY, "out of memory");
+    if (!(c = list_change(w, list))) return hm_fail(HM_E_NO_MEMORY, "out of memory");
     c->enabled = (int8_t)enabled;
     w->cs->dirty = 1;
     return HM_OK;
@@ -514,12 +512,12 @@ hm_status hm_txn_list_set_enabled(hm_txn *txn, uint32_t list, int enabled) {
 
 /* ---- hm_txn ---------------------------------------------------------------------------- */
 
-hm_status hm_txn_begin(hm_index *idx, hm_txn **out) {
+static int txn_begin(hm_index *idx, hm_txn **out) {
     hm_txn *t;
-    if (!out) return HM_E_INVALID_ARGUMENT;
+    if (!out) return hm_fail(HM_E_INVALID_ARGUMENT, "out is NULL");
     *out = NULL;
-    if (!idx) return HM_E_INVALID_ARGUMENT;
-    if (!(t = calloc(1, sizeof *t))) return HM_E_NO_MEMORY;
+    if (!idx) return hm_fail(HM_E_INVALID_ARGUMENT, "index is NULL");
+    if (!(t = calloc(1, sizeof *t))) return hm_fail(HM_E_NO_MEMORY, "out of memory");
     t->idx = idx;
     pthread_mutex_lock(&idx->wlock);
     hm_ix_changes_init(&t->cs, idx->loads);
@@ -528,12 +526,11 @@ hm_status hm_txn_begin(hm_index *idx, hm_txn **out) {
     return HM_OK;
 }
 
+hm_status hm_txn_begin(hm_index *idx, hm_txn **out) { return HM_CALL(txn_begin(idx, out)); }
+
 void hm_txn_free(hm_txn *txn) {
     if (!txn) return;
     hm_ix_changes_free(&txn->cs);
     free(txn);
 }
 
-const char *hm_txn_errmsg(const hm_txn *txn) {
-    return txn ? txn->err.msg : "change set is NULL";
-}

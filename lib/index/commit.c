@@ -173,7 +173,7 @@ hm_seg_opts hm_ix_seg_opts(unsigned structures, const hm_list_rec *lists, uint32
     hm_seg_opts o;
     o.structures = structures;
     for (int t = 0; t <= HM_HASH_TYPE_MAX; t++) {
-        o.radius[t] = t ? hm_ix_default_threshold(t) : 0;
+        o.radius[t] = t ? hm_default_threshold(t) : 0;
         for (uint32_t l = 0; l < nlists; l++)
             if (lists[l].thr[t] > o.radius[t]) o.radius[t] = lists[l].thr[t];
     }
@@ -186,18 +186,18 @@ static uint64_t seg_live(const hm_segment *s, const hm_tomb *t) {
 
 /* Merge segments [from, to) (live entries only) into one, in their
  * place. */
-static int merge(work *wk, uint32_t from, uint32_t to, const hm_seg_opts *o, hm_err *err) {
+static int merge(work *wk, uint32_t from, uint32_t to, const hm_seg_opts *o) {
     size_t total = 0, k = 0;
     hm_segment *m;
     for (uint32_t i = from; i < to; i++) total += seg_live(wk->segs[i], wk->tombs[i]);
     hm_seg_input *in = malloc(total * sizeof *in + 1);
-    if (!in) return hm_fail(err, HM_E_NO_MEMORY, "out of memory merging segments");
+    if (!in) return hm_fail(HM_E_NO_MEMORY, "out of memory merging segments");
     for (uint32_t i = from; i < to; i++) {
         const hm_segment *sg = wk->segs[i];
         for (uint32_t e = 0; e < sg->nentries; e++)
             if (!hm_tomb_dead(wk->tombs[i], e)) input_of(&in[k++], sg, &sg->entries[e]);
     }
-    int st = k ? hm_segment_build(in, k, o, &m, err) : HM_E_INTERNAL;
+    int st = k ? hm_segment_build(in, k, o, &m) : HM_E_INTERNAL;
     free(in);
     if (st != HM_OK) return st;
     for (uint32_t i = from; i < to; i++) {
@@ -220,7 +220,7 @@ static int merge(work *wk, uint32_t from, uint32_t to, const hm_seg_opts *o, hm_
  * tombstones; then merge the newest into its predecessor while it is at
  * least half as large (sizes then fall geometrically, so there are
  * O(log n) segments), or while there are more than MAX_SEGMENTS. */
-static int settle_segments(work *wk, const hm_seg_opts *o, hm_err *err) {
+static int settle_segments(work *wk, const hm_seg_opts *o) {
     int st;
     for (uint32_t i = 0; i < wk->n;) {
         if (seg_live(wk->segs[i], wk->tombs[i])) {
@@ -236,12 +236,12 @@ static int settle_segments(work *wk, const hm_seg_opts *o, hm_err *err) {
     }
     for (uint32_t i = 0; i < wk->n; i++)
         if (wk->tombs[i] && 2 * wk->tombs[i]->ndead > wk->segs[i]->nentries &&
-            (st = merge(wk, i, i + 1, o, err)) != HM_OK)
+            (st = merge(wk, i, i + 1, o)) != HM_OK)
             return st;
     while (wk->n >= 2 && (2 * seg_live(wk->segs[wk->n - 1], wk->tombs[wk->n - 1]) >=
                               seg_live(wk->segs[wk->n - 2], wk->tombs[wk->n - 2]) ||
                           wk->n > MAX_SEGMENTS))
-        if ((st = merge(wk, wk->n - 2, wk->n, o, err)) != HM_OK) return st;
+        if ((st = merge(wk, wk->n - 2, wk->n, o)) != HM_OK) return st;
     return HM_OK;
 }
 
@@ -260,21 +260,21 @@ int hm_ix_commit_locked(hm_writer *w) {
         return HM_OK;
     }
     if ((st = work_start(&wk, cur)) != HM_OK)
-        return hm_fail(w->err, st, "out of memory committing");
+        return hm_fail(st, "out of memory committing");
     if (!(lists = next_lists(w, cur)) || (st = apply_removals(w, &wk)) != HM_OK ||
         (st = new_entries(w, cur, &wk, &in, &nin)) != HM_OK) {
-        st = hm_fail(w->err, HM_E_NO_MEMORY, "out of memory committing");
+        st = hm_fail(HM_E_NO_MEMORY, "out of memory committing");
         goto out;
     }
     const hm_seg_opts o = hm_ix_seg_opts(idx->structures, lists, idx->nlists);
     if (nin) {
-        if ((st = hm_segment_build(in, nin, &o, &wk.segs[wk.n], w->err)) != HM_OK) goto out;
+        if ((st = hm_segment_build(in, nin, &o, &wk.segs[wk.n])) != HM_OK) goto out;
         wk.tombs[wk.n++] = NULL;
     }
-    if ((st = settle_segments(&wk, &o, w->err)) != HM_OK) goto out;
+    if ((st = settle_segments(&wk, &o)) != HM_OK) goto out;
     if (hm_ix_snapshot_make(idx, lists, idx->nlists, wk.segs, wk.tombs, wk.n, &snap) !=
         HM_OK) {
-        st = hm_fail(w->err, HM_E_NO_MEMORY, "out of memory committing");
+        st = hm_fail(HM_E_NO_MEMORY, "out of memory committing");
         goto out;
     }
     hm_ix_publish(idx, snap);
@@ -301,16 +301,16 @@ hm_status hm_txn_commit(hm_txn *txn) {
 /* ---- load: everything replaced ----------------------------------------------------------- */
 
 int hm_ix_replace_locked(hm_index *idx, char **names, hm_list_rec *lists, uint32_t nlists,
-                         hm_segment *seg, hm_err *err) {
+                         hm_segment *seg) {
     hm_names *nm = hm_ix_names_new(), *old_names = idx->names;
     hm_snapshot *snap = NULL;
     hm_tomb *none = NULL;
-    if (!nm) return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+    if (!nm) return hm_fail(HM_E_NO_MEMORY, "out of memory");
     for (uint32_t l = 0; l < nlists; l++) {
         hm_list_core **chunk = &nm->chunks[l / HM_LIST_CHUNK];
         if (!*chunk && !(*chunk = calloc(HM_LIST_CHUNK, sizeof **chunk))) {
             hm_ix_names_unref(nm);
-            return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+            return hm_fail(HM_E_NO_MEMORY, "out of memory");
         }
     }
     for (uint32_t l = 0; l < nlists; l++) hm_ix_list_rec_settle(&lists[l]);
@@ -318,7 +318,7 @@ int hm_ix_replace_locked(hm_index *idx, char **names, hm_list_rec *lists, uint32
     if (hm_ix_snapshot_make(idx, lists, nlists, &seg, &none, seg ? 1 : 0, &snap) != HM_OK) {
         idx->names = old_names;
         hm_ix_names_unref(nm);
-        return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+        return hm_fail(HM_E_NO_MEMORY, "out of memory");
     }
     for (uint32_t l = 0; l < nlists; l++) {
         nm->chunks[l / HM_LIST_CHUNK][l % HM_LIST_CHUNK].name = names[l];

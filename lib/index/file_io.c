@@ -131,8 +131,7 @@ static int open_named(hm_newfile *nf) {
     return -1;
 }
 
-int hm_newfile_open(hm_newfile *nf, const char *path, const char *magic, size_t magic_len,
-                    hm_err *err) {
+int hm_newfile_open(hm_newfile *nf, const char *path, const char *magic, size_t magic_len) {
     const char *base;
     struct stat old;
     memset(nf, 0, sizeof *nf);
@@ -142,7 +141,7 @@ int hm_newfile_open(hm_newfile *nf, const char *path, const char *magic, size_t 
     nf->dir = dir_of(path, &base);
     if (!nf->path || !nf->tmp || !nf->dir) {
         hm_newfile_abort(nf);
-        return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+        return hm_fail(HM_E_NO_MEMORY, "out of memory");
     }
     hm_newfile_clean(path, magic, magic_len);
 #ifdef O_TMPFILE
@@ -157,13 +156,13 @@ int hm_newfile_open(hm_newfile *nf, const char *path, const char *magic, size_t 
     if (nf->fd < 0) {
         const int e = errno;
         hm_newfile_abort(nf);
-        return hm_fail(err, HM_E_IO, "%s: cannot create a temporary file: %s", path, strerror(e));
+        return hm_fail(HM_E_IO, "%s: cannot create a temporary file: %s", path, strerror(e));
     }
     /* the permissions of the file it replaces, else rw-r--r-- */
     if (fchmod(nf->fd, stat(path, &old) == 0 ? (old.st_mode & 0777) : 0644) != 0) {
         const int e = errno;
         hm_newfile_abort(nf);
-        return hm_fail(err, HM_E_IO, "%s: %s", path, strerror(e));
+        return hm_fail(HM_E_IO, "%s: %s", path, strerror(e));
     }
     return HM_OK;
 }
@@ -183,13 +182,13 @@ static int link_named(hm_newfile *nf) {
     return -1;
 }
 
-int hm_newfile_commit(hm_newfile *nf, hm_err *err) {
+int hm_newfile_commit(hm_newfile *nf) {
     const char *what = NULL;
     if (fsync(nf->fd) != 0) what = "sync";
     else if (!nf->named && link_named(nf) != 0) what = "link";
     else if (rename(nf->tmp, nf->path) != 0) what = "rename";
     if (what) {
-        const int st = hm_fail(err, HM_E_IO, "%s: %s failed: %s", nf->path, what, strerror(errno));
+        const int st = hm_fail(HM_E_IO, "%s: %s failed: %s", nf->path, what, strerror(errno));
         hm_newfile_abort(nf);
         return st;
     }
@@ -216,7 +215,7 @@ void hm_newfile_abort(hm_newfile *nf) {
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
-int hm_file_read(const char *path, uint8_t **data, uint64_t *size, hm_err *err) {
+int hm_file_read(const char *path, uint8_t **data, uint64_t *size) {
     struct stat st;
     uint8_t *buf = NULL;
     uint64_t got = 0;
@@ -225,15 +224,15 @@ int hm_file_read(const char *path, uint8_t **data, uint64_t *size, hm_err *err) 
     *size = 0;
     const int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &st) != 0) {
-        st_code = hm_fail(err, HM_E_IO, "%s: %s", path, strerror(errno));
+        st_code = hm_fail(HM_E_IO, "%s: %s", path, strerror(errno));
         goto out;
     }
     if (!S_ISREG(st.st_mode)) {
-        st_code = hm_fail(err, HM_E_IO, "%s: not a regular file", path);
+        st_code = hm_fail(HM_E_IO, "%s: not a regular file", path);
         goto out;
     }
     if ((uint64_t)st.st_size >= SIZE_MAX || !(buf = malloc((size_t)st.st_size + 1))) {
-        st_code = hm_fail(err, HM_E_NO_MEMORY, "%s: out of memory for %lld bytes", path,
+        st_code = hm_fail(HM_E_NO_MEMORY, "%s: out of memory for %lld bytes", path,
                           (long long)st.st_size);
         goto out;
     }
@@ -243,12 +242,12 @@ int hm_file_read(const char *path, uint8_t **data, uint64_t *size, hm_err *err) 
         const ssize_t r = pread(fd, buf + got, want, (off_t)got);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) {
-            st_code = hm_fail(err, HM_E_IO, "%s: read failed at byte %llu: %s", path,
+            st_code = hm_fail(HM_E_IO, "%s: read failed at byte %llu: %s", path,
                               (unsigned long long)got, strerror(errno));
             goto out;
         }
         if (r == 0) {
-            st_code = hm_fail(err, HM_E_CORRUPT,
+            st_code = hm_fail(HM_E_CORRUPT,
                               "%s: the file changed while it was read: it ended at byte %llu "
                               "of %lld",
                               path, (unsigned long long)got, (long long)st.st_size);

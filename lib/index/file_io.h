@@ -26,12 +26,11 @@ typedef struct hm_newfile {
  * long as it is open, with the permissions of the file it replaces, else
  * rw-r--r--.  Stale temporaries of `path` are removed first
  * (hm_newfile_clean).  HM_OK, HM_E_IO or HM_E_NO_MEMORY. */
-int hm_newfile_open(hm_newfile *nf, const char *path, const char *magic, size_t magic_len,
-                    hm_err *err);
+int hm_newfile_open(hm_newfile *nf, const char *path, const char *magic, size_t magic_len);
 /* Sync it, put it in place of the target (rename) and sync the directory;
  * then close it.  On failure the target is untouched and the temporary
  * gone. */
-int hm_newfile_commit(hm_newfile *nf, hm_err *err);
+int hm_newfile_commit(hm_newfile *nf);
 /* Give it up: the temporary is removed and closed. */
 void hm_newfile_abort(hm_newfile *nf);
 
@@ -46,6 +45,6 @@ int hm_newfile_clean(const char *path, const char *magic, size_t magic_len);
  * with pread: a file cut or changed while it is read, or a failing disk,
  * is an error (HM_E_CORRUPT when it ended early, HM_E_IO), never a
  * signal as a mapping gives. */
-int hm_file_read(const char *path, uint8_t **data, uint64_t *size, hm_err *err);
+int hm_file_read(const char *path, uint8_t **data, uint64_t *size);
 
 #endif

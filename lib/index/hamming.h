@@ -5,16 +5,17 @@
  * or up to HM_SCAN_MAX_NEEDLES queries at once.
  *
  * Each kernel exists as portable C, AVX2 (vpshufb nibble counts + vpsadbw)
- * and AVX-512 VPOPCNTDQ; hm_scan_kernels() returns the best set for this
- * CPU, chosen once at load time.  The environment variable HM_SIMD
- * (portable, avx2, avx512) caps the level, for diagnosis and for the tests
- * that compare every variant with the portable one.
+ * and AVX-512 VPOPCNTDQ; hm_scan_kernels_best() returns the best set this
+ * CPU runs and HM_SIMD allows (lib/common/simd.h: where and when the level
+ * is chosen, and the HM_SIMD cap).
  */
 #ifndef HM_INDEX_HAMMING_H
 #define HM_INDEX_HAMMING_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "../common/simd.h"
 
 #define HM_SCAN_MAX_NEEDLES 8
 
@@ -25,12 +26,6 @@ typedef struct hm_hit {
     uint16_t dist;
     uint16_t needle;
 } hm_hit;
-
-typedef enum hm_simd_level {
-    HM_SIMD_PORTABLE = 0,
-    HM_SIMD_AVX2 = 1,
-    HM_SIMD_AVX512 = 2
-} hm_simd_level;
 
 /*
  * Scan `n` codes of `words` uint64_t each (1 or 4) and write every code
@@ -44,15 +39,18 @@ typedef size_t (*hm_scan_fn)(const uint64_t *codes, size_t n,
 
 typedef struct hm_scan_kernels {
     hm_simd_level level;
-    const char *name;
+    unsigned need;      /* HM_CPU_* features the kernels use */
     hm_scan_fn scan64;  /* 1 word per code */
     hm_scan_fn scan256; /* 4 words per code */
 } hm_scan_kernels;
 
-/* The kernels chosen for this CPU (and HM_SIMD). */
+/* The kernels of the highest usable level.  Thread-safe. */
 const hm_scan_kernels *hm_scan_kernels_best(void);
-/* The kernels of a given level, or NULL when the CPU or the build lacks
- * it.  Used by tests and benchmarks. */
+/* 1 when the kernels of `level` are usable (hm_scan_kernels_level). */
+int hm_scan_usable(hm_simd_level level);
+/* The kernels of a given level, or NULL when they are not usable (the
+ * build or the CPU lacks them, or HM_SIMD caps the level below).  Used by
+ * tests and benchmarks. */
 const hm_scan_kernels *hm_scan_kernels_level(hm_simd_level level);
 
 /* Distance of two codes of `words` words. */

@@ -69,8 +69,6 @@ typedef struct hm_list_rec {
     uint64_t entries;
 } hm_list_rec;
 
-/* The default threshold of a hash type: the one home of the defaults. */
-int hm_ix_default_threshold(int type);
 /* Is `threshold` one a list may have for `type`: -1 (the default) or 0 to
  * the type's bits, only 0 for the exact types (digests)? */
 int hm_ix_threshold_ok(int type, int threshold);
@@ -202,23 +200,22 @@ typedef struct hm_changes {
 struct hm_txn {
     hm_index *idx;
     hm_changes cs;
-    hm_err err;
 };
 
-/* A writer call: the index (locked), the change set it stages into and
- * where its error message goes. */
+/* A writer call: the index (locked) and the change set it stages into. */
 typedef struct hm_writer {
     hm_index *idx;
     hm_changes *cs;
-    hm_err *err;
 } hm_writer;
 
 /* Start a writer call on the index's shared change set or on a change set
- * of its own: takes the writer lock.  On failure (NULL, or a change set
- * begun before hm_index_load) the lock is not held. */
+ * of its own: clears the calling thread's message (the call's entry, as
+ * HM_CALL's) and takes the writer lock.  On failure (NULL, or a change
+ * set begun before hm_index_load) the lock is not held and the message is
+ * set. */
 int hm_ix_write_index(hm_index *idx, hm_writer *w);
 int hm_ix_write_txn(hm_txn *t, hm_writer *w);
-/* End it: releases the lock, returns st. */
+/* End it: releases the lock and returns st through hm_err_done. */
 int hm_ix_write_end(hm_writer *w, int st);
 
 void hm_ix_changes_init(hm_changes *cs, uint64_t loads);
@@ -257,7 +254,7 @@ int hm_ix_commit_locked(hm_writer *w);
  * it; change sets begun before can no longer commit.  Takes the `lists`
  * array and the name strings (names[l] set to NULL) on success. */
 int hm_ix_replace_locked(hm_index *idx, char **names, hm_list_rec *lists,
-                         uint32_t nlists, hm_segment *seg, hm_err *err);
+                         uint32_t nlists, hm_segment *seg);
 
 /* ---- the index (index.c) ------------------------------------------------------------ */
 
@@ -273,7 +270,6 @@ struct hm_index {
     hm_changes cs;   /* the change set of the hm_index_* writer calls */
     uint64_t loads;  /* hm_index_load* calls that replaced the content */
     uint64_t generation;
-    hm_err err;
     /* parameters */
     unsigned structures;
     int default_structure;
@@ -294,7 +290,6 @@ struct hm_results {
     hm_snapshot *snap; /* the matches point into it */
     hm_match *v;
     size_t n, cap;
-    hm_err err;
     int structure;
     hm_hitbuf hb;
     rhit *raw;

@@ -232,11 +232,11 @@ static int put(load *L, int type, const char *hex, const char *id,
                       hm_hash_type_name(type), hex, hm_hash_bits(type) / 4);
     if (!list_name || !*list_name) list_name = L->default_list;
     st = hm_ix_list_locked(L->w, list_name, &list);
-    if (st == HM_E_INVALID_ARGUMENT) return reject(L, "%s", L->w->err->msg);
+    if (st == HM_E_INVALID_ARGUMENT) return reject(L, "%s", hm_err_msg());
     if (st != HM_OK) return st;
     if (!id || !*id) id = hex;
     st = hm_ix_add_locked(L->w, list, type, h.bytes, id, labels, HM_NO_AUX, &added);
-    if (st == HM_E_INVALID_ARGUMENT) return reject(L, "%s", L->w->err->msg);
+    if (st == HM_E_INVALID_ARGUMENT) return reject(L, "%s", hm_err_msg());
     if (st != HM_OK) return st;
     if (added) L->rep->added++;
     else L->rep->duplicates++;
@@ -426,7 +426,7 @@ static int nothing_loaded(load *L, uint64_t content) {
         snprintf(why + n, sizeof why - (size_t)n,
                  "%llu of signal types libhashmatch does not index (url, raw_text, ...)",
                  (unsigned long long)r->unsupported);
-    return hm_fail(L->w->err, HM_E_UNKNOWN_FORMAT,
+    return hm_fail(HM_E_UNKNOWN_FORMAT,
                    "%s: nothing loaded from %llu %s of content%s%s: %s "
                    "(docs/hashlist-formats.md)",
                    L->source, (unsigned long long)content, content == 1 ? "line" : "lines",
@@ -453,13 +453,13 @@ static int run(hm_writer *w, source *src, const char *name,
     memset(report, 0, sizeof *report);
     if (opts->format < HM_LIST_AUTO || opts->format > HM_LIST_CANONICAL ||
         (opts->hash_type && !hm_hash_bits(opts->hash_type)))
-        return hm_fail(w->err, HM_E_INVALID_ARGUMENT, "bad list-load options");
+        return hm_fail(HM_E_INVALID_ARGUMENT, "bad list-load options");
     if (opts->list && !hm_ix_valid_list_name(opts->list))
-        return hm_fail(w->err, HM_E_INVALID_ARGUMENT,
+        return hm_fail(HM_E_INVALID_ARGUMENT,
                        "bad list-load options: list names are 1 to %d bytes of UTF-8 "
                        "without control characters", HM_MAX_NAME);
     if (opts->labels && !hm_ix_valid_utf8_text(opts->labels, HM_MAX_LABELS, 1))
-        return hm_fail(w->err, HM_E_INVALID_ARGUMENT,
+        return hm_fail(HM_E_INVALID_ARGUMENT,
                        "bad list-load options: labels are at most %d bytes of UTF-8 "
                        "without control characters", HM_MAX_LABELS);
     memset(&L, 0, sizeof L);
@@ -473,14 +473,14 @@ static int run(hm_writer *w, source *src, const char *name,
     while ((r = next_line(src, w->idx->max_line, &len)) != 0) {
         L.line = ++report->lines;
         if (r == -2 || r == -3) {
-            st = r == -2 ? hm_fail(w->err, HM_E_IO, "%s: read error", name)
-                         : hm_fail(w->err, HM_E_NO_MEMORY, "out of memory");
+            st = r == -2 ? hm_fail(HM_E_IO, "%s: read error", name)
+                         : hm_fail(HM_E_NO_MEMORY, "out of memory");
             break;
         }
         if (r == -1) {
             content++;
             if (opts->strict) {
-                st = hm_fail(w->err, HM_E_LIMIT,
+                st = hm_fail(HM_E_LIMIT,
                              "%s:%llu: line longer than %llu bytes "
                              "(HM_INDEX_MAX_LINE)",
                              name, (unsigned long long)L.line,
@@ -509,8 +509,10 @@ static int run(hm_writer *w, source *src, const char *name,
         }
         if (L.headers == headers) content++;
         if (st != HM_OK) {
-            if (!w->err->msg[0] || st == HM_E_PARSE || st == HM_E_INVALID_ARGUMENT)
-                hm_fail(w->err, st, "%s", L.msg);
+            /* (after any on_error callback, which may have called the
+             * library and so changed the thread's message) */
+            if (!hm_err_msg()[0] || st == HM_E_PARSE || st == HM_E_INVALID_ARGUMENT)
+                hm_err_set("%s", L.msg);
             break;
         }
     }
@@ -520,10 +522,8 @@ static int run(hm_writer *w, source *src, const char *name,
     if (st != HM_OK) {
         hm_ix_rollback(w, &mark);
         report->added = 0;
-    } else {
-        hm_err_clear(w->err); /* lenient: rejected lines are not a failure */
     }
-    return st;
+    return st; /* lenient: rejected lines are not a failure, hm_ix_write_end clears them */
 }
 
 /* The default list name: the file's base name without its extension, with
@@ -560,8 +560,8 @@ static int load_file(hm_writer *w, const char *path, const hm_list_load_opts *op
     char list[HM_MAX_NAME + 1];
     int st;
     if (report) memset(report, 0, sizeof *report);
-    if (!path) return hm_fail(w->err, HM_E_INVALID_ARGUMENT, "NULL path");
-    if (!(src.f = fopen(path, "rb"))) return hm_fail(w->err, HM_E_IO, "%s: %s", path, strerror(errno));
+    if (!path) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL path");
+    if (!(src.f = fopen(path, "rb"))) return hm_fail(HM_E_IO, "%s: %s", path, strerror(errno));
     default_list(path, list);
     st = run(w, &src, path, list, opts, report);
     fclose(src.f);
@@ -575,7 +575,7 @@ static int load_memory(hm_writer *w, const void *data, size_t size, const char *
     char list[HM_MAX_NAME + 1];
     int st;
     if (report) memset(report, 0, sizeof *report);
-    if (!data && size) return hm_fail(w->err, HM_E_INVALID_ARGUMENT, "NULL data");
+    if (!data && size) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL data");
     src.mem = data;
     src.size = size;
     default_list(name ? name : "default", list);

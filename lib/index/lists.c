@@ -16,16 +16,6 @@
 
 /* ---- settings ----------------------------------------------------------------- */
 
-int hm_ix_default_threshold(int type) {
-    switch (type) {
-    case HM_HASH_PDQ: return HM_DEFAULT_PDQ_THRESHOLD;
-    case HM_HASH_PHASH:
-    case HM_HASH_DHASH:
-    case HM_HASH_AHASH: return HM_DEFAULT_64BIT_THRESHOLD;
-    default: return 0; /* digests match exactly */
-    }
-}
-
 int hm_ix_threshold_ok(int type, int threshold) {
     const int exact = type == HM_HASH_MD5 || type == HM_HASH_SHA256;
     return threshold >= -1 && threshold <= (exact ? 0 : (int)hm_hash_bits(type));
@@ -34,7 +24,7 @@ int hm_ix_threshold_ok(int type, int threshold) {
 void hm_ix_list_rec_settle(hm_list_rec *rec) {
     rec->thr[0] = rec->thr_set[0] = -1;
     for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
-        rec->thr[t] = (int16_t)(rec->thr_set[t] < 0 ? hm_ix_default_threshold(t)
+        rec->thr[t] = (int16_t)(rec->thr_set[t] < 0 ? hm_default_threshold(t)
                                                     : rec->thr_set[t]);
 }
 
@@ -87,7 +77,7 @@ void hm_ix_names_unref(hm_names *nm) {
 int hm_ix_list_locked(hm_writer *w, const char *name, uint32_t *id) {
     hm_index *idx = w->idx;
     if (!name || !hm_ix_valid_list_name(name))
-        return hm_fail(w->err, HM_E_INVALID_ARGUMENT,
+        return hm_fail(HM_E_INVALID_ARGUMENT,
                        "list names are 1 to %d bytes of UTF-8 without control "
                        "characters",
                        HM_MAX_NAME);
@@ -97,14 +87,14 @@ int hm_ix_list_locked(hm_writer *w, const char *name, uint32_t *id) {
             return HM_OK;
         }
     if (idx->nlists >= HM_MAX_LISTS)
-        return hm_fail(w->err, HM_E_LIMIT, "too many lists (at most %d)", HM_MAX_LISTS);
+        return hm_fail(HM_E_LIMIT, "too many lists (at most %d)", HM_MAX_LISTS);
     const uint32_t l = idx->nlists;
     hm_list_core **chunk = &idx->names->chunks[l / HM_LIST_CHUNK];
     if (!*chunk && !(*chunk = calloc(HM_LIST_CHUNK, sizeof **chunk)))
-        return hm_fail(w->err, HM_E_NO_MEMORY, "out of memory");
+        return hm_fail(HM_E_NO_MEMORY, "out of memory");
     hm_list_core *core = &(*chunk)[l % HM_LIST_CHUNK];
     char *copy = strdup(name);
-    if (!copy) return hm_fail(w->err, HM_E_NO_MEMORY, "out of memory");
+    if (!copy) return hm_fail(HM_E_NO_MEMORY, "out of memory");
     free(core->name); /* left by a rolled-back load */
     core->name = copy;
     atomic_store_explicit(&core->hits, 0, memory_order_relaxed);
@@ -116,7 +106,7 @@ int hm_ix_list_locked(hm_writer *w, const char *name, uint32_t *id) {
 hm_status hm_index_list(hm_index *idx, const char *name, uint32_t *list) {
     hm_writer w;
     int st;
-    if (!list) return HM_E_INVALID_ARGUMENT;
     if ((st = hm_ix_write_index(idx, &w)) != HM_OK) return st;
+    if (!list) return hm_ix_write_end(&w, hm_fail(HM_E_INVALID_ARGUMENT, "list is NULL"));
     return hm_ix_write_end(&w, hm_ix_list_locked(&w, name, list));
 }

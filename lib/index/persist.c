@@ -121,7 +121,7 @@ static void sec_end(writer *w, section *s) {
     s->sum = XXH3_64bits_digest(w->xx);
 }
 
-static int write_body(writer *w, const hm_snapshot *s, section *sec, hm_err *err) {
+static int write_body(writer *w, const hm_snapshot *s, section *sec) {
     uint8_t b[64];
     /* lists */
     sec_begin(w, &sec[0], SEC_LISTS);
@@ -143,7 +143,7 @@ static int write_body(writer *w, const hm_snapshot *s, section *sec, hm_err *err
     uint64_t total = 0;
     for (uint32_t i = 0; i < s->nsegs; i++) total += s->segs[i]->strings_len;
     if (total >= UINT32_MAX) {
-        return hm_fail(err, HM_E_LIMIT, "entry ids and labels exceed 4 GiB");
+        return hm_fail(HM_E_LIMIT, "entry ids and labels exceed 4 GiB");
     }
     sec_begin(w, &sec[1], SEC_STRINGS);
     wr(w, "", 1); /* offset 0: the empty string, whatever the segments */
@@ -205,15 +205,15 @@ static void make_head(const writer *w, const hm_snapshot *s, const section *sec,
  * that starts with the magic, so that a temporary file is known for ours
  * from its first bytes); they are filled into `head` for the caller to
  * write over the placeholder.  An output failure is left in w->failed. */
-static int write_all(writer *w, const hm_snapshot *s, uint8_t head[HEAD_BYTES], hm_err *err) {
+static int write_all(writer *w, const hm_snapshot *s, uint8_t head[HEAD_BYTES]) {
     section sec[NSECTIONS];
     uint8_t placeholder[HEAD_BYTES] = {0};
     int st;
     if (!(w->xx = XXH3_createState()) || XXH3_64bits_reset(w->xx) != XXH_OK)
-        return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+        return hm_fail(HM_E_NO_MEMORY, "out of memory");
     memcpy(placeholder, MAGIC, MAGIC_LEN);
     wr(w, placeholder, sizeof placeholder);
-    if ((st = write_body(w, s, sec, err)) != HM_OK) return st;
+    if ((st = write_body(w, s, sec)) != HM_OK) return st;
     make_head(w, s, sec, head);
     return HM_OK;
 }
@@ -223,34 +223,34 @@ static void writer_free(writer *w) {
     free(w->buf);
 }
 
-static int save_file(const hm_snapshot *s, const char *path, hm_err *err) {
+static int save_file(const hm_snapshot *s, const char *path) {
     hm_newfile nf;
     writer w = {0};
     uint8_t head[HEAD_BYTES];
     int st;
-    if ((st = hm_newfile_open(&nf, path, MAGIC, MAGIC_LEN, err)) != HM_OK) return st;
+    if ((st = hm_newfile_open(&nf, path, MAGIC, MAGIC_LEN)) != HM_OK) return st;
     w.fd = nf.fd;
-    st = write_all(&w, s, head, err);
+    st = write_all(&w, s, head);
     flush(&w);
     if (st == HM_OK && !w.failed) {
         if (lseek(w.fd, 0, SEEK_SET) != 0) w.failed = errno;
         write_fd(&w, head, HEAD_BYTES);
     }
     if (st == HM_OK && w.failed)
-        st = hm_fail(err, HM_E_IO, "%s: write failed: %s", path, strerror(w.failed));
-    if (st == HM_OK) st = hm_newfile_commit(&nf, err);
+        st = hm_fail(HM_E_IO, "%s: write failed: %s", path, strerror(w.failed));
+    if (st == HM_OK) st = hm_newfile_commit(&nf);
     else hm_newfile_abort(&nf);
     writer_free(&w);
     return st;
 }
 
-static int save_memory(const hm_snapshot *s, void **data, size_t *size, hm_err *err) {
+static int save_memory(const hm_snapshot *s, void **data, size_t *size) {
     writer w = {0};
     uint8_t head[HEAD_BYTES];
     int st;
     w.fd = -1;
-    st = write_all(&w, s, head, err);
-    if (st == HM_OK && w.failed) st = hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+    st = write_all(&w, s, head);
+    if (st == HM_OK && w.failed) st = hm_fail(HM_E_NO_MEMORY, "out of memory");
     if (st == HM_OK) {
         memcpy(w.buf, head, HEAD_BYTES);
         *data = w.buf;
@@ -261,77 +261,61 @@ static int save_memory(const hm_snapshot *s, void **data, size_t *size, hm_err *
     return st;
 }
 
-/* The detail of a snapshot save into the caller's buffer (may be NULL). */
-static int to_errbuf(int st, const hm_err *e, char *errbuf, size_t cap) {
-    if (errbuf && cap) snprintf(errbuf, cap, "%s", st == HM_OK ? "" : e->msg);
-    return st;
+static int snapshot_save(hm_snapshot *s, const char *path) {
+    if (!s || !path || !*path) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL snapshot or empty path");
+    return save_file(s, path);
 }
 
-hm_status hm_snapshot_save(hm_snapshot *s, const char *path, char *errbuf, size_t errbuf_size) {
-    hm_err e;
-    hm_err_clear(&e);
-    if (!s || !path || !*path)
-        return to_errbuf(hm_fail(&e, HM_E_INVALID_ARGUMENT, "NULL snapshot or empty path"), &e,
-                         errbuf, errbuf_size);
-    return to_errbuf(save_file(s, path, &e), &e, errbuf, errbuf_size);
+hm_status hm_snapshot_save(hm_snapshot *s, const char *path) {
+    return HM_CALL(snapshot_save(s, path));
 }
 
-hm_status hm_snapshot_save_memory(hm_snapshot *s, void **data, size_t *size, char *errbuf,
-                                  size_t errbuf_size) {
-    hm_err e;
-    hm_err_clear(&e);
+static int snapshot_save_memory(hm_snapshot *s, void **data, size_t *size) {
     if (data) *data = NULL;
     if (size) *size = 0;
     if (!s || !data || !size)
-        return to_errbuf(hm_fail(&e, HM_E_INVALID_ARGUMENT, "NULL snapshot, data or size"), &e,
-                         errbuf, errbuf_size);
-    return to_errbuf(save_memory(s, data, size, &e), &e, errbuf, errbuf_size);
+        return hm_fail(HM_E_INVALID_ARGUMENT, "NULL snapshot, data or size");
+    return save_memory(s, data, size);
+}
+
+hm_status hm_snapshot_save_memory(hm_snapshot *s, void **data, size_t *size) {
+    return HM_CALL(snapshot_save_memory(s, data, size));
 }
 
 void hm_free(void *p) { free(p); }
-
-/* The index's last error becomes e (under the writer lock, which guards
- * it). */
-static void set_index_err(hm_index *idx, const hm_err *e) {
-    pthread_mutex_lock(&idx->wlock);
-    idx->err = *e;
-    pthread_mutex_unlock(&idx->wlock);
-}
 
 /* Save the index's current snapshot to `path`, or into memory when path
  * is NULL.  Saves take their own lock, not the writer lock: writers go on
  * while a save writes and syncs; saves follow one another, each of the
  * snapshot current when its turn came, so a file never goes back to an
  * older snapshot. */
-static hm_status save_current(hm_index *idx, const char *path, void **data, size_t *size) {
-    hm_err e;
+static int save_current(hm_index *idx, const char *path, void **data, size_t *size) {
     int st;
-    if (!idx) return HM_E_INVALID_ARGUMENT;
-    hm_err_clear(&e);
+    if (!idx) return hm_fail(HM_E_INVALID_ARGUMENT, "index is NULL");
     pthread_mutex_lock(&idx->save_lock);
     hm_snapshot *s = hm_ix_acquire(idx);
-    if (path && !*path) st = hm_fail(&e, HM_E_INVALID_ARGUMENT, "NULL or empty path");
-    else if (!path && (!data || !size)) st = hm_fail(&e, HM_E_INVALID_ARGUMENT, "NULL data or size");
-    else st = path ? save_file(s, path, &e) : save_memory(s, data, size, &e);
+    if (path && !*path) st = hm_fail(HM_E_INVALID_ARGUMENT, "NULL or empty path");
+    else if (!path && (!data || !size)) st = hm_fail(HM_E_INVALID_ARGUMENT, "NULL data or size");
+    else st = path ? save_file(s, path) : save_memory(s, data, size);
     hm_snapshot_release(s);
-    set_index_err(idx, &e);
     pthread_mutex_unlock(&idx->save_lock);
     return st;
 }
 
 hm_status hm_index_save(hm_index *idx, const char *path) {
-    return save_current(idx, path ? path : "", NULL, NULL); /* "" is refused with a message */
+    /* "" is refused with a message */
+    return HM_CALL(save_current(idx, path ? path : "", NULL, NULL));
 }
 
 hm_status hm_index_save_memory(hm_index *idx, void **data, size_t *size) {
     if (data) *data = NULL;
     if (size) *size = 0;
-    return save_current(idx, NULL, data, size);
+    return HM_CALL(save_current(idx, NULL, data, size));
 }
 
 /* ---- load ------------------------------------------------------------------ */
 
-#define BAD(...) (hm_fail(err, HM_E_CORRUPT, __VA_ARGS__))
+#define BAD(...) (hm_fail(HM_E_CORRUPT, __VA_ARGS__))
 
 typedef struct parsed {
     uint32_t nlists;
@@ -348,8 +332,7 @@ static void parsed_free(parsed *p) {
     free(p->in);
 }
 
-static int parse(const uint8_t *m, uint64_t size, const char *path, parsed *p,
-                 hm_err *err) {
+static int parse(const uint8_t *m, uint64_t size, const char *path, parsed *p) {
     const uint8_t *sec[NSECTIONS + 1] = {0};
     uint64_t len[NSECTIONS + 1] = {0};
     memset(p, 0, sizeof *p);
@@ -415,7 +398,7 @@ static int parse(const uint8_t *m, uint64_t size, const char *path, parsed *p,
         return BAD("%s: bad list count %u", path, p->nlists);
     p->lists = calloc((size_t)p->nlists + 1, sizeof *p->lists);
     p->names = calloc((size_t)p->nlists + 1, sizeof *p->names);
-    if (!p->lists || !p->names) return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+    if (!p->lists || !p->names) return hm_fail(HM_E_NO_MEMORY, "out of memory");
     for (uint32_t l = 0; l < p->nlists; l++) {
         if (end - q < (ptrdiff_t)LIST_REC) return BAD("%s: list %u truncated", path, l);
         const uint16_t nl = get16(q);
@@ -437,7 +420,7 @@ static int parse(const uint8_t *m, uint64_t size, const char *path, parsed *p,
         }
         rec->thr_set[0] = -1;
         if (!(p->names[l] = malloc(nl + 1u)))
-            return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+            return hm_fail(HM_E_NO_MEMORY, "out of memory");
         memcpy(p->names[l], q + LIST_REC, nl);
         p->names[l][nl] = '\0';
         /* not held to UTF-8 (hm_ix_valid_list_name): files written before
@@ -464,7 +447,7 @@ static int parse(const uint8_t *m, uint64_t size, const char *path, parsed *p,
     if (count > (uint64_t)(end - q) / (ENTRY_FIXED + 8))
         return BAD("%s: bad entry count %llu", path, (unsigned long long)count);
     p->in = malloc((size_t)count * sizeof *p->in + 1);
-    if (!p->in) return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+    if (!p->in) return hm_fail(HM_E_NO_MEMORY, "out of memory");
     for (uint64_t i = 0; i < count; i++) {
         if (end - q < (ptrdiff_t)ENTRY_FIXED) return BAD("%s: entry %llu truncated", path, (unsigned long long)i);
         const uint32_t list = get32(q), id = get32(q + 4), lab = get32(q + 8);
@@ -490,10 +473,8 @@ static int parse(const uint8_t *m, uint64_t size, const char *path, parsed *p,
 
 /* Validate and build from bytes in memory, then replace the index's
  * content with them.  Reading and building take no lock: writers and
- * queries go on meanwhile; the replacement takes the writer lock.  The
- * index's error message becomes the load's. */
-static int load_bytes(hm_index *idx, const uint8_t *m, uint64_t size, const char *name,
-                      hm_err *err) {
+ * queries go on meanwhile; the replacement takes the writer lock. */
+static int load_bytes(hm_index *idx, const uint8_t *m, uint64_t size, const char *name) {
     parsed p = {0};
     hm_segment *seg = NULL;
     unsigned structures;
@@ -507,41 +488,41 @@ static int load_bytes(hm_index *idx, const uint8_t *m, uint64_t size, const char
         st = BAD("%s: too short to be an index file (%llu bytes)", name, (unsigned long long)size);
         goto out;
     }
-    if ((st = parse(m, size, name, &p, err)) != HM_OK) goto out;
+    if ((st = parse(m, size, name, &p)) != HM_OK) goto out;
     if (p.nin > max_entries) {
-        st = hm_fail(err, HM_E_LIMIT, "%s: %zu entries exceed HM_INDEX_MAX_ENTRIES", name, p.nin);
+        st = hm_fail(HM_E_LIMIT, "%s: %zu entries exceed HM_INDEX_MAX_ENTRIES", name, p.nin);
         goto out;
     }
     for (uint32_t l = 0; l < p.nlists; l++) hm_ix_list_rec_settle(&p.lists[l]);
     const hm_seg_opts o = hm_ix_seg_opts(structures, p.lists, p.nlists);
-    if (p.nin && (st = hm_segment_build(p.in, p.nin, &o, &seg, err)) != HM_OK) goto out;
+    if (p.nin && (st = hm_segment_build(p.in, p.nin, &o, &seg)) != HM_OK) goto out;
 out:
     pthread_mutex_lock(&idx->wlock);
-    if (st == HM_OK) st = hm_ix_replace_locked(idx, p.names, p.lists, p.nlists, seg, err);
+    if (st == HM_OK) st = hm_ix_replace_locked(idx, p.names, p.lists, p.nlists, seg);
     if (st == HM_OK) p.lists = NULL; /* now the index's */
-    idx->err = *err;
     pthread_mutex_unlock(&idx->wlock);
     hm_segment_unref(seg);
     parsed_free(&p);
     return st;
 }
 
-hm_status hm_index_load(hm_index *idx, const char *path) {
+static int index_load(hm_index *idx, const char *path) {
     uint8_t *data = NULL;
     uint64_t size = 0;
-    hm_err e;
     int st;
-    if (!idx || !path) return HM_E_INVALID_ARGUMENT;
-    hm_err_clear(&e);
-    if ((st = hm_file_read(path, &data, &size, &e)) != HM_OK) set_index_err(idx, &e);
-    else st = load_bytes(idx, data, size, path, &e);
+    if (!idx || !path) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL index or path");
+    if ((st = hm_file_read(path, &data, &size)) == HM_OK) st = load_bytes(idx, data, size, path);
     free(data);
     return st;
 }
 
+hm_status hm_index_load(hm_index *idx, const char *path) { return HM_CALL(index_load(idx, path)); }
+
+static int index_load_memory(hm_index *idx, const void *data, size_t size) {
+    if (!idx || (!data && size)) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL index or data");
+    return load_bytes(idx, data, size, "index in memory");
+}
+
 hm_status hm_index_load_memory(hm_index *idx, const void *data, size_t size) {
-    hm_err e;
-    if (!idx || (!data && size)) return HM_E_INVALID_ARGUMENT;
-    hm_err_clear(&e);
-    return load_bytes(idx, data, size, "index in memory", &e);
+    return HM_CALL(index_load_memory(idx, data, size));
 }

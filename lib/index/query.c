@@ -15,11 +15,13 @@
 
 /* ---- results object ---------------------------------------------------- */
 
-hm_status hm_results_create(hm_results **out) {
-    if (!out) return HM_E_INVALID_ARGUMENT;
+static int results_create(hm_results **out) {
+    if (!out) return hm_fail(HM_E_INVALID_ARGUMENT, "out is NULL");
     *out = calloc(1, sizeof **out);
-    return *out ? HM_OK : HM_E_NO_MEMORY;
+    return *out ? HM_OK : hm_fail(HM_E_NO_MEMORY, "out of memory");
 }
+
+hm_status hm_results_create(hm_results **out) { return HM_CALL(results_create(out)); }
 
 void hm_results_free(hm_results *r) {
     if (!r) return;
@@ -41,17 +43,12 @@ void hm_results_clear(hm_results *r) {
     r->structure = HM_STRUCT_AUTO;
     hm_snapshot_release(r->snap);
     r->snap = NULL;
-    hm_err_clear(&r->err);
 }
 
 size_t hm_results_count(const hm_results *r) { return r ? r->n : 0; }
 
 const hm_match *hm_results_get(const hm_results *r, size_t i) {
     return r && i < r->n ? &r->v[i] : NULL;
-}
-
-const char *hm_results_errmsg(const hm_results *r) {
-    return r ? r->err.msg : "results is NULL";
 }
 
 int hm_results_structure(const hm_results *r) { return r ? r->structure : 0; }
@@ -208,12 +205,12 @@ static int cmp_raw_entry(const void *a, const void *b) {
     return (int)x->variant - (int)y->variant;
 }
 
-static _Thread_local const hm_snapshot *g_snap;
-
-static int cmp_raw_rank(const void *a, const void *b) {
+/* The documented order of hits; ctx: the snapshot they are in. */
+static int cmp_raw_rank(const void *a, const void *b, void *ctx) {
+    const hm_snapshot *s = ctx;
     const rhit *x = a, *y = b;
     if (x->dist != y->dist) return x->dist < y->dist ? -1 : 1;
-    const hm_segment *sx = g_snap->segs[x->seg], *sy = g_snap->segs[y->seg];
+    const hm_segment *sx = s->segs[x->seg], *sy = s->segs[y->seg];
     const hm_seg_entry *ex = &sx->entries[x->entry], *ey = &sy->entries[y->entry];
     if (ex->list != ey->list) return ex->list < ey->list ? -1 : 1;
     int c = strcmp(hm_seg_str(sx, ex->id_off), hm_seg_str(sy, ey->id_off));
@@ -285,7 +282,7 @@ static int run_group(hm_results *r, qctx *c, uint32_t qi) {
         if ((st = collect(r, c, exact ? 0 : (unsigned)radius)) != HM_OK) return st;
     } else {
         const unsigned limit = o->radius >= 0 ? (unsigned)o->radius : bits;
-        unsigned radius = (unsigned)hm_ix_default_threshold(c->type); /* 0 for digests */
+        unsigned radius = (unsigned)hm_default_threshold(c->type); /* 0 for digests */
         if (radius > limit) radius = limit;
         c->knn = 1;
         for (;;) {
@@ -306,8 +303,7 @@ static int run_group(hm_results *r, qctx *c, uint32_t qi) {
         }
     }
     dedupe_raw(r, c);
-    g_snap = s;
-    if (r->nraw > 1) qsort(r->raw, r->nraw, sizeof *r->raw, cmp_raw_rank);
+    hm_sort(r->raw, r->nraw, sizeof *r->raw, cmp_raw_rank, (void *)s);
     if (o->k && r->nraw > o->k) r->nraw = o->k;
     if (HM_RESERVE(r->v, r->cap, r->n + r->nraw, 64) != HM_OK) return HM_E_NO_MEMORY;
     for (size_t i = 0; i < r->nraw; i++) {
@@ -365,32 +361,35 @@ static int exact_group(const hm_hash *q, size_t i, size_t n) {
     return 1;
 }
 
-hm_status hm_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
-                            const hm_query_opts *opts, hm_results *r) {
+static int snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n, const hm_query_opts *opts,
+                          hm_results *r) {
     hm_query_opts defaults;
     uint64_t groups = 0;
     int st = HM_OK;
-    if (!r) return HM_E_INVALID_ARGUMENT;
+    if (!r) return hm_fail(HM_E_INVALID_ARGUMENT, "results is NULL");
     hm_results_clear(r);
     if (!s || (!q && n))
-        return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "NULL snapshot or queries");
+        return hm_fail(HM_E_INVALID_ARGUMENT, "NULL snapshot or queries");
     if (!opts) {
         hm_query_opts_init(&defaults);
         opts = &defaults;
     }
     if (opts->radius < -1 || opts->radius > 256)
-        return hm_fail(&r->err, HM_E_INVALID_ARGUMENT,
+        return hm_fail(HM_E_INVALID_ARGUMENT,
                        "radius %d out of range (-1 or 0..256)", opts->radius);
     if (opts->structure < HM_STRUCT_AUTO || opts->structure > HM_STRUCT_BKTREE)
-        return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "unknown structure %d",
+        return hm_fail(HM_E_INVALID_ARGUMENT, "unknown structure %d",
                        opts->structure);
+    if (opts->flags & ~HM_QUERY_DIHEDRAL)
+        return hm_fail(HM_E_INVALID_ARGUMENT, "unknown query flags 0x%x",
+                       opts->flags & ~HM_QUERY_DIHEDRAL);
     for (size_t i = 0; i < n; i++) {
         const unsigned bits = hm_hash_bits(q[i].type);
         if (!bits)
-            return hm_fail(&r->err, HM_E_INVALID_ARGUMENT,
+            return hm_fail(HM_E_INVALID_ARGUMENT,
                            "query %zu has unknown hash type %d", i, (int)q[i].type);
         if (opts->radius > (int)bits)
-            return hm_fail(&r->err, HM_E_INVALID_ARGUMENT,
+            return hm_fail(HM_E_INVALID_ARGUMENT,
                            "radius %d is above the %u bits of query %zu (%s)",
                            opts->radius, bits, i, hm_hash_type_name(q[i].type));
     }
@@ -437,21 +436,30 @@ hm_status hm_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
     atomic_fetch_add_explicit(&s->shared->hits, r->n, memory_order_relaxed);
     if (st != HM_OK) {
         r->n = 0;
-        return hm_fail(&r->err, st, "out of memory during the query");
+        return hm_fail(st, "out of memory during the query");
     }
     return HM_OK;
 }
 
-hm_status hm_index_query(hm_index *idx, const hm_hash *q, size_t n,
-                         const hm_query_opts *opts, hm_results *r) {
-    hm_snapshot *s;
-    if (!r) return HM_E_INVALID_ARGUMENT;
+hm_status hm_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
+                            const hm_query_opts *opts, hm_results *r) {
+    return HM_CALL(snapshot_query(s, q, n, opts, r));
+}
+
+static int index_query(hm_index *idx, const hm_hash *q, size_t n, const hm_query_opts *opts,
+                       hm_results *r) {
+    if (!r) return hm_fail(HM_E_INVALID_ARGUMENT, "results is NULL");
     if (!idx) {
         hm_results_clear(r);
-        return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "NULL index");
+        return hm_fail(HM_E_INVALID_ARGUMENT, "index is NULL");
     }
-    hm_index_acquire(idx, &s);
-    int st = hm_snapshot_query(s, q, n, opts, r);
+    hm_snapshot *s = hm_ix_acquire(idx);
+    int st = snapshot_query(s, q, n, opts, r);
     hm_snapshot_release(s); /* the results keep their own reference */
     return st;
+}
+
+hm_status hm_index_query(hm_index *idx, const hm_hash *q, size_t n,
+                         const hm_query_opts *opts, hm_results *r) {
+    return HM_CALL(index_query(idx, q, n, opts, r));
 }

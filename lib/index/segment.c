@@ -40,16 +40,17 @@ static int radix_sort(kv *a, kv *tmp, size_t n) {
     return HM_OK;
 }
 
-/* qsort context (no qsort_r in C11): set before each qsort of a run.
- * Segment builds run under the index's writer lock, one at a time, but
- * loading into separate indexes may run concurrently, so the context is
- * thread-local. */
-static _Thread_local const hm_seg_input *g_in;
-static _Thread_local unsigned g_nbytes;
+/* What the comparators of a segment build compare: the inputs that the
+ * kv values index, and the code length of the type being sorted. */
+typedef struct sort_ctx {
+    const hm_seg_input *in;
+    unsigned nbytes;
+} sort_ctx;
 
-static int cmp_entry(const void *pa, const void *pb) {
-    const hm_seg_input *a = &g_in[((const kv *)pa)->val];
-    const hm_seg_input *b = &g_in[((const kv *)pb)->val];
+static int cmp_entry(const void *pa, const void *pb, void *ctx) {
+    const hm_seg_input *in = ((const sort_ctx *)ctx)->in;
+    const hm_seg_input *a = &in[((const kv *)pa)->val];
+    const hm_seg_input *b = &in[((const kv *)pb)->val];
     int c;
     if (a->list != b->list) return a->list < b->list ? -1 : 1;
     if ((c = strcmp(a->id, b->id))) return c;
@@ -58,19 +59,20 @@ static int cmp_entry(const void *pa, const void *pb) {
     return 0;
 }
 
-static int cmp_code(const void *pa, const void *pb) {
+static int cmp_code(const void *pa, const void *pb, void *ctx) {
+    const sort_ctx *x = ctx;
     const kv *a = pa, *b = pb;
-    int c = memcmp(g_in[a->val].bytes, g_in[b->val].bytes, g_nbytes);
+    int c = memcmp(x->in[a->val].bytes, x->in[b->val].bytes, x->nbytes);
     if (c) return c;
     return a->val < b->val ? -1 : a->val > b->val;
 }
 
 /* Sort runs of equal keys with `cmp`. */
-static void sort_runs(kv *a, size_t n, int (*cmp)(const void *, const void *)) {
+static void sort_runs(kv *a, size_t n, hm_cmp_fn cmp, sort_ctx *ctx) {
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && a[j].key == a[i].key) j++;
-        if (j - i > 1) qsort(a + i, j - i, sizeof *a, cmp);
+        hm_sort(a + i, j - i, sizeof *a, cmp, ctx);
         i = j;
     }
 }
@@ -188,10 +190,9 @@ static int build_table(hm_segment *s, int type, const hm_seg_input *in,
     int st;
     tab->words = (nbytes + 7) / 8;
     if (!n) return HM_OK;
-    g_in = in;
-    g_nbytes = nbytes;
+    sort_ctx ctx = {in, nbytes};
     if ((st = radix_sort(sel, tmp, n)) != HM_OK) return st;
-    sort_runs(sel, n, cmp_code);
+    sort_runs(sel, n, cmp_code, &ctx);
     uint32_t ncodes = 0;
     for (size_t i = 0; i < n; i++)
         if (new_code(in, sel, i, nbytes)) ncodes++;
@@ -206,7 +207,7 @@ static int build_table(hm_segment *s, int type, const hm_seg_input *in,
 }
 
 int hm_segment_build(const hm_seg_input *in, size_t n, const hm_seg_opts *o,
-                     hm_segment **out, hm_err *err) {
+                     hm_segment **out) {
     hm_segment *s = NULL;
     kv *order = NULL, *sel = NULL, *tmp = NULL;
     uint32_t *pos_of = NULL; /* input index -> entry position */
@@ -214,7 +215,7 @@ int hm_segment_build(const hm_seg_input *in, size_t n, const hm_seg_opts *o,
     int st = HM_E_NO_MEMORY;
     *out = NULL;
     if (n > HM_SEG_MAX_ENTRIES)
-        return hm_fail(err, HM_E_LIMIT, "too many entries in one segment "
+        return hm_fail(HM_E_LIMIT, "too many entries in one segment "
                                         "(%zu; the limit is %u)",
                        n, HM_SEG_MAX_ENTRIES);
     s = calloc(1, sizeof *s);
@@ -234,15 +235,15 @@ int hm_segment_build(const hm_seg_input *in, size_t n, const hm_seg_opts *o,
         order[i].val = (uint32_t)i;
     }
     if ((st = radix_sort(order, tmp, n)) != HM_OK) goto fail;
-    g_in = in;
-    sort_runs(order, n, cmp_entry);
+    sort_ctx ctx = {in, 0};
+    sort_runs(order, n, cmp_entry, &ctx);
 
     /* equal entries are now adjacent: keep the first of each */
     size_t nu = 0;
     for (size_t i = 0; i < n; i++) {
         pos_of[order[i].val] = UINT32_MAX;
         if (nu && order[nu - 1].key == order[i].key &&
-            cmp_entry(&order[nu - 1], &order[i]) == 0)
+            cmp_entry(&order[nu - 1], &order[i], &ctx) == 0)
             continue;
         order[nu++] = order[i];
     }
@@ -340,8 +341,8 @@ fail:
     free(pos_of);
     if (s) segment_free(s);
     if (st == HM_E_LIMIT)
-        return hm_fail(err, st, "segment strings exceed 4 GiB");
-    return hm_fail(err, HM_E_NO_MEMORY, "out of memory building an index "
+        return hm_fail(st, "segment strings exceed 4 GiB");
+    return hm_fail(HM_E_NO_MEMORY, "out of memory building an index "
                                         "segment of %zu entries", n);
 }
 

@@ -78,7 +78,7 @@ typedef struct hm_segment {
 /* Build a segment over inputs[0..n); entries equal in list, id, type and
  * bytes are kept once.  HM_OK, HM_E_NO_MEMORY or HM_E_LIMIT. */
 int hm_segment_build(const hm_seg_input *in, size_t n, const hm_seg_opts *o,
-                     hm_segment **out, hm_err *err);
+                     hm_segment **out);
 hm_segment *hm_segment_ref(hm_segment *s);
 void hm_segment_unref(hm_segment *s);
 

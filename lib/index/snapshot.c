@@ -115,10 +115,14 @@ void hm_ix_publish(hm_index *idx, hm_snapshot *s) {
     hm_snapshot_release(old);
 }
 
-hm_status hm_index_acquire(hm_index *idx, hm_snapshot **out) {
-    if (!idx || !out) return HM_E_INVALID_ARGUMENT;
+static int index_acquire(hm_index *idx, hm_snapshot **out) {
+    if (!idx || !out) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL index or out");
     *out = hm_ix_acquire(idx);
     return HM_OK;
+}
+
+hm_status hm_index_acquire(hm_index *idx, hm_snapshot **out) {
+    return HM_CALL(index_acquire(idx, out));
 }
 
 /* ---- contents --------------------------------------------------------------------- */
@@ -145,35 +149,44 @@ int hm_ix_find_live(const hm_snapshot *s, hm_tomb *const *tombs, uint32_t list, 
 
 uint32_t hm_snapshot_list_count(const hm_snapshot *s) { return s ? s->nlists : 0; }
 
-hm_status hm_snapshot_list_info(const hm_snapshot *s, uint32_t list, hm_list_info *out) {
-    if (!s || !out) return HM_E_INVALID_ARGUMENT;
-    if (list >= s->nlists) return HM_E_NOT_FOUND;
+static int list_info(const hm_snapshot *s, uint32_t list, hm_list_info *out) {
+    if (!s || !out) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL snapshot or out");
+    if (list >= s->nlists)
+        return hm_fail(HM_E_NOT_FOUND, "no list with id %u (%u lists)", list, s->nlists);
     memset(out, 0, sizeof *out);
     hm_list_core *core = hm_list_core_of(s->names, list);
     out->name = core->name;
     out->id = list;
     out->enabled = s->lists[list].enabled;
-    memcpy(out->threshold, s->lists[list].thr, sizeof out->threshold);
-    out->threshold[0] = -1;
+    for (int t = 0; t < HM_HASH_TYPE_SLOTS; t++)
+        out->threshold[t] = t >= 1 && t <= HM_HASH_TYPE_MAX ? s->lists[list].thr[t] : -1;
     out->entries = s->lists[list].entries;
     out->hits = atomic_load_explicit(&core->hits, memory_order_relaxed);
     return HM_OK;
 }
 
-hm_status hm_snapshot_list_find(const hm_snapshot *s, const char *name, uint32_t *list) {
-    if (!s || !name || !list) return HM_E_INVALID_ARGUMENT;
+hm_status hm_snapshot_list_info(const hm_snapshot *s, uint32_t list, hm_list_info *out) {
+    return HM_CALL(list_info(s, list, out));
+}
+
+static int list_find(const hm_snapshot *s, const char *name, uint32_t *list) {
+    if (!s || !name || !list) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL snapshot, name or list");
     for (uint32_t l = 0; l < s->nlists; l++)
         if (strcmp(hm_list_core_of(s->names, l)->name, name) == 0) {
             *list = l;
             return HM_OK;
         }
-    return HM_E_NOT_FOUND;
+    return hm_fail(HM_E_NOT_FOUND, "no list named \"%.*s\"", HM_MAX_NAME, name);
+}
+
+hm_status hm_snapshot_list_find(const hm_snapshot *s, const char *name, uint32_t *list) {
+    return HM_CALL(list_find(s, name, list));
 }
 
 void hm_snapshot_stats_fill(const hm_snapshot *s, hm_index_stats *out) {
     memset(out, 0, sizeof *out);
     out->entries = s->live;
-    memcpy(out->entries_by_type, s->live_by_type, sizeof out->entries_by_type);
+    memcpy(out->entries_by_type, s->live_by_type, sizeof s->live_by_type);
     for (uint32_t i = 0; i < s->nsegs; i++)
         for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
             out->unique_hashes += s->segs[i]->tab[t].ncodes;
@@ -186,16 +199,24 @@ void hm_snapshot_stats_fill(const hm_snapshot *s, hm_index_stats *out) {
     out->segments = s->nsegs;
 }
 
-hm_status hm_snapshot_stats(const hm_snapshot *s, hm_index_stats *out) {
-    if (!s || !out) return HM_E_INVALID_ARGUMENT;
+static int snapshot_stats(const hm_snapshot *s, hm_index_stats *out) {
+    if (!s || !out) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL snapshot or out");
     hm_snapshot_stats_fill(s, out);
     return HM_OK;
 }
 
-hm_status hm_index_stats_get(hm_index *idx, hm_index_stats *out) {
-    if (!idx || !out) return HM_E_INVALID_ARGUMENT;
+hm_status hm_snapshot_stats(const hm_snapshot *s, hm_index_stats *out) {
+    return HM_CALL(snapshot_stats(s, out));
+}
+
+static int index_stats(hm_index *idx, hm_index_stats *out) {
+    if (!idx || !out) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL index or out");
     hm_snapshot *s = hm_ix_acquire(idx);
     hm_snapshot_stats_fill(s, out);
     hm_snapshot_release(s);
     return HM_OK;
+}
+
+hm_status hm_index_stats_get(hm_index *idx, hm_index_stats *out) {
+    return HM_CALL(index_stats(idx, out));
 }

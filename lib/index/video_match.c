@@ -16,20 +16,18 @@
 void hm_video_match_opts_init(hm_video_match_opts *o) {
     if (!o) return;
     memset(o, 0, sizeof *o);
-    o->distance = hm_ix_default_threshold(HM_HASH_PDQ);
+    o->distance = hm_default_threshold(HM_HASH_PDQ);
     o->min_quality = HM_DEFAULT_PDQ_MIN_QUALITY;
     o->query_percent = 80.0;
     o->target_percent = 0.0;
     o->range_gap = 2.0;
 }
 
-/* Indices of the usable frames, sorted by hash then time, and a flag per
- * position that starts a new distinct hash. */
-static _Thread_local const hm_video_frame *g_frames;
-
-static int cmp_frame(const void *a, const void *b) {
-    const hm_video_frame *x = &g_frames[*(const size_t *)a];
-    const hm_video_frame *y = &g_frames[*(const size_t *)b];
+/* Frame indices by their frames' (ctx) PDQ hash, then time. */
+static int cmp_frame(const void *a, const void *b, void *ctx) {
+    const hm_video_frame *frames = ctx;
+    const hm_video_frame *x = &frames[*(const size_t *)a];
+    const hm_video_frame *y = &frames[*(const size_t *)b];
     int c = memcmp(x->hashes[0].bytes, y->hashes[0].bytes, 32);
     if (c) return c;
     return (x->timestamp > y->timestamp) - (x->timestamp < y->timestamp);
@@ -40,19 +38,27 @@ static int usable(const hm_video_frame *f, int min_quality) {
            (f->hashes[0].quality < 0 || f->hashes[0].quality >= min_quality);
 }
 
+/* The indices of the usable frames into ord (room for n), sorted by hash
+ * then time, so that equal hashes are adjacent; returns their number. */
+static size_t usable_sorted(const hm_video_frame *frames, size_t n, int min_quality,
+                            size_t *ord) {
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (usable(&frames[i], min_quality)) ord[m++] = i;
+    hm_sort(ord, m, sizeof *ord, cmp_frame, (void *)frames);
+    return m;
+}
+
 static int add_video(hm_writer *w, uint32_t list, const hm_video_frame *frames, size_t n,
                      const char *video_id, const char *labels, size_t *n_added) {
     size_t *ord, m = 0, added = 0;
     hm_ix_mark mark;
     int st = HM_OK;
-    if (!frames && n) return hm_fail(w->err, HM_E_INVALID_ARGUMENT, "NULL frames");
-    if (!video_id) return hm_fail(w->err, HM_E_INVALID_ARGUMENT, "a video needs an id");
+    if (!frames && n) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL frames");
+    if (!video_id) return hm_fail(HM_E_INVALID_ARGUMENT, "a video needs an id");
     if (!(ord = malloc((n + 1) * sizeof *ord)))
-        return hm_fail(w->err, HM_E_NO_MEMORY, "out of memory");
-    for (size_t i = 0; i < n; i++)
-        if (usable(&frames[i], HM_DEFAULT_PDQ_MIN_QUALITY)) ord[m++] = i;
-    g_frames = frames;
-    qsort(ord, m, sizeof *ord, cmp_frame);
+        return hm_fail(HM_E_NO_MEMORY, "out of memory");
+    m = usable_sorted(frames, n, HM_DEFAULT_PDQ_MIN_QUALITY, ord);
     hm_ix_mark_take(w, &mark);
     for (size_t k = 0; k < m && st == HM_OK; k++) {
         const hm_video_frame *f = &frames[ord[k]];
@@ -106,27 +112,26 @@ typedef struct vhit {
     uint32_t seg, entry, u;
 } vhit;
 
-static _Thread_local const hm_snapshot *g_snap;
-
-static const hm_seg_entry *entry_of(const vhit *h) {
-    return &g_snap->segs[h->seg]->entries[h->entry];
+static const hm_seg_entry *entry_of(const hm_snapshot *s, const vhit *h) {
+    return &s->segs[h->seg]->entries[h->entry];
 }
 
-static int same_video(const vhit *a, const vhit *b) {
-    if (a->key != b->key) return 0;
-    const hm_seg_entry *x = entry_of(a), *y = entry_of(b);
-    return x->list == y->list &&
-           strcmp(hm_seg_str(g_snap->segs[a->seg], x->id_off),
-                  hm_seg_str(g_snap->segs[b->seg], y->id_off)) == 0;
-}
-
-static int cmp_vhit(const void *pa, const void *pb) {
-    const vhit *a = pa, *b = pb;
+/* Hits by known video (list, id) in snapshot s, then query frame. */
+static int cmp_video(const hm_snapshot *s, const vhit *a, const vhit *b) {
     if (a->key != b->key) return a->key < b->key ? -1 : 1;
-    const hm_seg_entry *x = entry_of(a), *y = entry_of(b);
+    const hm_seg_entry *x = entry_of(s, a), *y = entry_of(s, b);
     if (x->list != y->list) return x->list < y->list ? -1 : 1;
-    int c = strcmp(hm_seg_str(g_snap->segs[a->seg], x->id_off),
-                   hm_seg_str(g_snap->segs[b->seg], y->id_off));
+    return strcmp(hm_seg_str(s->segs[a->seg], x->id_off), hm_seg_str(s->segs[b->seg], y->id_off));
+}
+
+static int same_video(const hm_snapshot *s, const vhit *a, const vhit *b) {
+    return cmp_video(s, a, b) == 0;
+}
+
+/* ctx: the snapshot the hits are in */
+static int cmp_vhit(const void *pa, const void *pb, void *ctx) {
+    const vhit *a = pa, *b = pb;
+    int c = cmp_video(ctx, a, b);
     if (c) return c;
     if (a->u != b->u) return a->u < b->u ? -1 : 1;
     if (a->seg != b->seg) return a->seg < b->seg ? -1 : 1;
@@ -198,10 +203,7 @@ static int match(hm_results *r, const hm_snapshot *s, const hm_video_frame *fram
     uint64_t *fkeys = NULL;
     int st = HM_E_NO_MEMORY;
     if (!ord || !uniq_of) goto out;
-    for (size_t i = 0; i < n; i++)
-        if (usable(&frames[i], o->min_quality)) ord[m++] = i;
-    g_frames = frames;
-    qsort(ord, m, sizeof *ord, cmp_frame);
+    m = usable_sorted(frames, n, o->min_quality, ord);
     /* one search per distinct hash */
     for (size_t k = 0; k < m; k++) {
         const hm_video_frame *f = &frames[ord[k]];
@@ -222,8 +224,7 @@ static int match(hm_results *r, const hm_snapshot *s, const hm_video_frame *fram
         }
     }
     r->nraw = 0;
-    g_snap = s;
-    if (nh) qsort(hits, nh, sizeof *hits, cmp_vhit);
+    hm_sort(hits, nh, sizeof *hits, cmp_vhit, (void *)s);
     if (!(times = malloc((nh + m + 1) * sizeof *times))) goto nomem;
     char *umatched = calloc(nu + 1, 1);
     if (!umatched || !(fkeys = malloc((nh + 1) * sizeof *fkeys))) {
@@ -232,9 +233,9 @@ static int match(hm_results *r, const hm_snapshot *s, const hm_video_frame *fram
     }
     for (size_t a = 0; a < nh;) { /* one group of hits per known video */
         size_t b = a + 1;
-        while (b < nh && same_video(&hits[a], &hits[b])) b++;
+        while (b < nh && same_video(s, &hits[a], &hits[b])) b++;
         const hm_segment *sg = s->segs[hits[a].seg];
-        const hm_seg_entry *e = entry_of(&hits[a]);
+        const hm_seg_entry *e = entry_of(s, &hits[a]);
         const char *id = hm_seg_str(sg, e->id_off);
         uint32_t qm = 0, tm = 0, tf = target_frames(s, e->list, id);
         memset(umatched, 0, nu);
@@ -355,13 +356,13 @@ static void finish(hm_results *r) {
     if (r->nvm > 1) qsort(r->vm, r->nvm, sizeof *r->vm, cmp_match);
 }
 
-hm_status hm_snapshot_match_video(hm_snapshot *s, const hm_video_frame *frames, size_t n,
-                                  const hm_video_match_opts *opts, hm_results *r) {
+static int snapshot_match_video(hm_snapshot *s, const hm_video_frame *frames, size_t n,
+                                const hm_video_match_opts *opts, hm_results *r) {
     hm_video_match_opts defaults;
-    if (!r) return HM_E_INVALID_ARGUMENT;
+    if (!r) return hm_fail(HM_E_INVALID_ARGUMENT, "results is NULL");
     hm_results_clear(r);
     if (!s || (!frames && n))
-        return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "NULL snapshot or frames");
+        return hm_fail(HM_E_INVALID_ARGUMENT, "NULL snapshot or frames");
     if (!opts) {
         hm_video_match_opts_init(&defaults);
         opts = &defaults;
@@ -369,7 +370,10 @@ hm_status hm_snapshot_match_video(hm_snapshot *s, const hm_video_frame *frames, 
     if (opts->distance < 0 || opts->distance > 256 || opts->query_percent < 0 ||
         opts->query_percent > 100 || opts->target_percent < 0 || opts->target_percent > 100 ||
         !(opts->range_gap >= 0))
-        return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "bad video match options");
+        return hm_fail(HM_E_INVALID_ARGUMENT, "bad video match options");
+    if (opts->flags & ~HM_QUERY_DIHEDRAL)
+        return hm_fail(HM_E_INVALID_ARGUMENT, "unknown video match flags 0x%x",
+                       opts->flags & ~HM_QUERY_DIHEDRAL);
     /* the results keep a reference to the snapshot their strings point into */
     atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
     hm_snapshot_release(r->snap);
@@ -382,23 +386,32 @@ hm_status hm_snapshot_match_video(hm_snapshot *s, const hm_video_frame *frames, 
     atomic_fetch_add_explicit(&s->shared->hits, r->nvm, memory_order_relaxed);
     if (st != HM_OK) {
         r->nvm = 0;
-        return hm_fail(&r->err, st, "out of memory matching a video");
+        return hm_fail(st, "out of memory matching a video");
     }
     return HM_OK;
 }
 
-hm_status hm_index_match_video(hm_index *idx, const hm_video_frame *frames, size_t n,
-                               const hm_video_match_opts *opts, hm_results *r) {
-    hm_snapshot *s;
-    if (!r) return HM_E_INVALID_ARGUMENT;
+hm_status hm_snapshot_match_video(hm_snapshot *s, const hm_video_frame *frames, size_t n,
+                                  const hm_video_match_opts *opts, hm_results *r) {
+    return HM_CALL(snapshot_match_video(s, frames, n, opts, r));
+}
+
+static int index_match_video(hm_index *idx, const hm_video_frame *frames, size_t n,
+                             const hm_video_match_opts *opts, hm_results *r) {
+    if (!r) return hm_fail(HM_E_INVALID_ARGUMENT, "results is NULL");
     if (!idx) {
         hm_results_clear(r);
-        return hm_fail(&r->err, HM_E_INVALID_ARGUMENT, "NULL index or frames");
+        return hm_fail(HM_E_INVALID_ARGUMENT, "index is NULL");
     }
-    hm_index_acquire(idx, &s);
-    int st = hm_snapshot_match_video(s, frames, n, opts, r);
+    hm_snapshot *s = hm_ix_acquire(idx);
+    int st = snapshot_match_video(s, frames, n, opts, r);
     hm_snapshot_release(s); /* the results keep their own reference */
     return st;
+}
+
+hm_status hm_index_match_video(hm_index *idx, const hm_video_frame *frames, size_t n,
+                               const hm_video_match_opts *opts, hm_results *r) {
+    return HM_CALL(index_match_video(idx, frames, n, opts, r));
 }
 
 size_t hm_results_video_count(const hm_results *r) { return r ? r->nvm : 0; }

@@ -74,9 +74,9 @@ void hm_tmk_add_feature(hm_tmk *t, const float f[HM_TMK_DIM]) {
     t->frames++;
 }
 
-void hm_tmk_add_frame(hm_tmk *t, const uint8_t *rgb) {
+void hm_tmk_add_frame(hm_tmk *t, hm_simd_level level, const uint8_t *rgb) {
     float f[HM_TMK_DIM]; /* the 16x16 coefficients, row by row */
-    hm_pdqf(rgb, (size_t)HM_TMK_FRAME_SIDE * 3, (float(*)[16])f);
+    hm_pdqf(level, rgb, (size_t)HM_TMK_FRAME_SIDE * 3, (float(*)[16])f);
     hm_tmk_add_feature(t, f);
 }
 

@@ -13,6 +13,7 @@
 #define HM_TMK_H
 
 #include "../common/common.h"
+#include "../common/simd.h"
 
 /* The one set of parameters TMK+PDQF files use (the reference's Poullot
  * periods and Fourier coefficients, 15 frames per second, 64x64 frames,
@@ -46,8 +47,9 @@ typedef struct hm_tmk {
 
 /* Start aggregating into t (zeroed). */
 void hm_tmk_begin(hm_tmk *t);
-/* One more frame: its PDQF feature from a packed 64x64 RGB24 frame. */
-void hm_tmk_add_frame(hm_tmk *t, const uint8_t *rgb);
+/* One more frame: its PDQF feature from a packed 64x64 RGB24 frame, with
+ * PDQ's kernel set of `level` (usable: hm_pdq_isa_available). */
+void hm_tmk_add_frame(hm_tmk *t, hm_simd_level level, const uint8_t *rgb);
 /* One more frame feature (frame number t->frames). */
 void hm_tmk_add_feature(hm_tmk *t, const float f[HM_TMK_DIM]);
 /* After the last frame: the average and the normalisations. */
@@ -62,18 +64,17 @@ void hm_tmk_write(const hm_tmk *t, uint8_t *out);
  * count >= 0, every float finite, the average within what 8-bit frames
  * can give and each cosine and sine feature of the norm the aggregation
  * gives it (0 or the square root of its coefficient).  HM_OK, or
- * HM_E_PARSE with the first fault in err. */
-int hm_tmk_read(const void *buf, size_t size, hm_tmk *t, hm_err *err);
+ * HM_E_PARSE with the first fault as the message (hm_fail). */
+int hm_tmk_read(const void *buf, size_t size, hm_tmk *t);
 /* The level-1 part only: the first HM_TMK_LEVEL1_SIZE bytes (`size` may
  * be larger, the rest is not read), the same checks. */
-int hm_tmk_read_level1(const void *buf, size_t size, int32_t *frames, float avg[HM_TMK_DIM],
-                       hm_err *err);
+int hm_tmk_read_level1(const void *buf, size_t size, int32_t *frames, float avg[HM_TMK_DIM]);
 /* Base64 of the file (TCAP's form): hm_tmk_base64_len() characters and a
  * NUL into out; and back (`len` characters), checked as hm_tmk_read does.
  * HM_E_NO_MEMORY when the file's bytes cannot be had. */
 size_t hm_tmk_base64_len(void);
-int hm_tmk_write_base64(const hm_tmk *t, char *out, hm_err *err);
-int hm_tmk_read_base64(const char *text, size_t len, hm_tmk *t, hm_err *err);
+int hm_tmk_write_base64(const hm_tmk *t, char *out);
+int hm_tmk_read_base64(const char *text, size_t len, hm_tmk *t);
 
 /* ---- scores (tmk_score.c) ----------------------------------------------- */
 
@@ -84,9 +85,12 @@ float hm_tmk_level1(const float a[HM_TMK_DIM], const float b[HM_TMK_DIM]);
 /* Level 2: the best time-shift match over every offset of every period,
  * normalised so that a hash scores 1 against itself. */
 float hm_tmk_level2(const hm_tmk *a, const hm_tmk *b);
-/* Level 2 with a kernel set (0 portable, 1 AVX2, 2 AVX-512F); -1 when
- * this CPU lacks it.  For the tests, which compare the sets. */
-float hm_tmk_level2_isa(const hm_tmk *a, const hm_tmk *b, int isa);
+/* The sweep has a kernel set per SIMD level (simd.h): 1 when the set of
+ * `level` is usable here.  hm_tmk_level2 takes the highest. */
+int hm_tmk_level2_usable(hm_simd_level level);
+/* Level 2 with the set of `level` (every set gives the same bits); -1
+ * when it is not usable.  For the tests, which compare the sets. */
+float hm_tmk_level2_at(const hm_tmk *a, const hm_tmk *b, hm_simd_level level);
 
 /* ---- videos (tmk_video.c) ----------------------------------------------- */
 

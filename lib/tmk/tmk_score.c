@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "../common/simd.h"
 #include "tmk.h"
 
 /* Offsets per block of the widest kernel. */
@@ -37,7 +38,6 @@ static const double kPi = 3.14159265358979323846;
 static float g_alpha[TABLE_LEN], g_beta[TABLE_LEN];
 static int g_start[HM_TMK_PERIODS], g_len[HM_TMK_PERIODS];
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
-static int g_isa;
 
 static void tables_init(void) {
     int at = 0;
@@ -54,7 +54,6 @@ static void tables_init(void) {
         }
         at += g_len[p];
     }
-    g_isa = hm_isa_best();
 }
 
 /* ---- level 1 ------------------------------------------------------------ */
@@ -81,6 +80,10 @@ float hm_tmk_level1(const float a[HM_TMK_DIM], const float b[HM_TMK_DIM]) {
  * LANES. */
 typedef float (*sweep_fn)(const float *, const float *, int, float, const float *,
                           const float *);
+typedef struct sweep_set {
+    sweep_fn fn;
+    unsigned need; /* HM_CPU_* features its target needs */
+} sweep_set;
 #define SWEEP(NAME, W, U, ATTR)                                                              \
     typedef float NAME##_v __attribute__((vector_size((W) * sizeof(float))));              \
     typedef int32_t NAME##_m __attribute__((vector_size((W) * sizeof(int32_t))));          \
@@ -120,10 +123,20 @@ SWEEP(sweep_c, 4, 4, )
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 SWEEP(sweep_avx2, 8, 4, __attribute__((target("avx2"))))
 SWEEP(sweep_avx512, 16, 8, __attribute__((target("avx512f"))))
-static const sweep_fn kSweep[HM_ISA_COUNT] = {sweep_c, sweep_avx2, sweep_avx512};
-#else
-static const sweep_fn kSweep[HM_ISA_COUNT] = {sweep_c, NULL, NULL};
 #endif
+/* Indexed by level (simd.h). */
+static const sweep_set kSweep[HM_SIMD_LEVELS] = {
+    [HM_SIMD_PORTABLE] = {sweep_c, 0},
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    [HM_SIMD_AVX2] = {sweep_avx2, HM_CPU_AVX2},
+    [HM_SIMD_AVX512] = {sweep_avx512, HM_CPU_AVX512F},
+#endif
+};
+
+int hm_tmk_level2_usable(hm_simd_level level) {
+    return (unsigned)level < HM_SIMD_LEVELS && kSweep[level].fn &&
+           hm_simd_usable(level, kSweep[level].need);
+}
 
 /* The reference's normaliser a_0 + 2 sum a_j (float, each step through
  * double): K of a hash against itself at offset 0. */
@@ -133,9 +146,9 @@ static float normaliser(void) {
     return n;
 }
 
-float hm_tmk_level2_isa(const hm_tmk *a, const hm_tmk *b, int isa) {
+float hm_tmk_level2_at(const hm_tmk *a, const hm_tmk *b, hm_simd_level level) {
+    if (!hm_tmk_level2_usable(level)) return -1.0f;
     pthread_once(&g_once, tables_init);
-    if (isa < 0 || isa > g_isa || !kSweep[isa]) return -1.0f;
     float best = 0.0f;
     for (int p = 0; p < HM_TMK_PERIODS; p++) {
         float x[HM_TMK_COEFFS], y[HM_TMK_COEFFS];
@@ -144,13 +157,12 @@ float hm_tmk_level2_isa(const hm_tmk *a, const hm_tmk *b, int isa) {
             y[j] = dot(a->sin[p][j], b->cos[p][j]) - dot(a->cos[p][j], b->sin[p][j]);
         }
         const float k0 = dot(a->cos[p][0], b->cos[p][0]);
-        const float m = kSweep[isa](g_alpha + g_start[p], g_beta + g_start[p], g_len[p], k0, x, y);
+        const float m = kSweep[level].fn(g_alpha + g_start[p], g_beta + g_start[p], g_len[p], k0, x, y);
         if (p == 0 || best < m) best = m;
     }
     return best / normaliser();
 }
 
 float hm_tmk_level2(const hm_tmk *a, const hm_tmk *b) {
-    pthread_once(&g_once, tables_init);
-    return hm_tmk_level2_isa(a, b, g_isa);
+    return hm_tmk_level2_at(a, b, hm_simd_best(hm_tmk_level2_usable));
 }

@@ -5,19 +5,20 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../hash/pdq_stream.h"
 #include "../video/video_internal.h"
 #include "tmk.h"
 
 typedef struct sink {
     hm_tmk *t;
-    hm_err *err;
+    hm_simd_level level; /* PDQ's kernel set, chosen once per video */
 } sink;
 
 static int add_frame(void *user, const uint8_t *rgb) {
     sink *k = user;
     if (k->t->frames == INT32_MAX) /* a .tmk file counts frames in an int32 */
-        return hm_fail(k->err, HM_E_LIMIT, "video: more than %d frames to hash", INT32_MAX);
-    hm_tmk_add_frame(k->t, rgb);
+        return hm_fail(HM_E_LIMIT, "video: more than %d frames to hash", INT32_MAX);
+    hm_tmk_add_frame(k->t, k->level, rgb);
     return HM_OK;
 }
 
@@ -37,11 +38,11 @@ int hm_tmk_hash_video(hm_hasher *h, const char *path, const void *data, size_t s
     o.apply_rotation = 0;
     int st = path ? hm_video_open_file(h, path, &o, &v) : hm_video_open_memory(h, data, size, &o, &v);
     if (st != HM_OK) return st;
-    sink k = {out, hm_hasher_err(h)};
+    sink k = {out, hm_simd_best(hm_pdq_isa_available)};
     hm_tmk_begin(out);
     st = hm_video_cli_frames(v, HM_TMK_FRAME_SIDE, HM_TMK_FRAME_SIDE, HM_TMK_FPS, add_frame, &k);
     if (st == HM_OK && out->frames == 0)
-        st = hm_fail(hm_hasher_err(h), HM_E_DECODE,
+        st = hm_fail(HM_E_DECODE,
                      "video: no frame falls at a 15 fps output time (nothing to hash)");
     if (info) hm_video_get_info(v, info);
     hm_video_close(v);

@@ -156,9 +156,9 @@ typedef struct cli_src {
 
 static int graph_fail(cli_src *s, int ret, const char *what) {
     char why[128];
-    if (ret == AVERROR(ENOMEM)) return hm_fail(s->v->err, HM_E_NO_MEMORY, "out of memory");
+    if (ret == AVERROR(ENOMEM)) return hm_fail(HM_E_NO_MEMORY, "out of memory");
     av_strerror(ret, why, sizeof why);
-    return hm_fail(s->v->err, HM_E_DECODE, "video: cannot %s (%s)", what, why);
+    return hm_fail(HM_E_DECODE, "video: cannot %s (%s)", what, why);
 }
 
 static int add_filter(cli_src *s, AVFilterContext **last, const char *name,
@@ -204,7 +204,7 @@ static int build_graph(cli_src *s, const AVFrame *fr, const int32_t *m) {
     int ret;
     avfilter_graph_free(&s->graph);
     if (!(s->graph = avfilter_graph_alloc()))
-        return hm_fail(s->v->err, HM_E_NO_MEMORY, "out of memory");
+        return hm_fail(HM_E_NO_MEMORY, "out of memory");
     s->graph->nb_threads = 1; /* callers scale with one video per thread */
     int n = snprintf(args, sizeof args,
                      "video_size=%dx%d:pix_fmt=%d:time_base=%d/%d:pixel_aspect=%d/%d",
@@ -293,7 +293,7 @@ static int rate_out(cli_src *s, AVFrame *fr) {
     }
     if (fr && copies == 0) { /* dropped, unless the next frame repeats it */
         if (av_frame_ref(s->dropped, fr) < 0)
-            return hm_fail(s->v->err, HM_E_NO_MEMORY, "out of memory");
+            return hm_fail(HM_E_NO_MEMORY, "out of memory");
         s->have_dropped = 1;
         s->have_prev = 0;
         return HM_OK;
@@ -344,7 +344,7 @@ int hm_video_cli_frames(hm_video *v, int w, int h, int fps, hm_cli_frame_fn fn, 
     cli_src s = {.v = v, .side_w = w, .side_h = h, .fn = fn, .user = user};
     int st = HM_OK, got;
     if (!v->ff)
-        return hm_fail(v->err, HM_E_UNSUPPORTED,
+        return hm_fail(HM_E_UNSUPPORTED,
                        "video: animated WebP cannot be read as the ffmpeg tool reads videos "
                        "(FFmpeg 5.1 does not decode it)");
     const AVStream *vs = v->ff->fmt->streams[v->ff->stream];
@@ -367,7 +367,7 @@ int hm_video_cli_frames(hm_video *v, int w, int h, int fps, hm_cli_frame_fn fn, 
     s.filtered = av_frame_alloc();
     s.dropped = av_frame_alloc();
     if (!s.cur || !s.prev || !s.filtered || !s.dropped) {
-        st = hm_fail(v->err, HM_E_NO_MEMORY, "out of memory");
+        st = hm_fail(HM_E_NO_MEMORY, "out of memory");
         goto done;
     }
     for (;;) {

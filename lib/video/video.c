@@ -17,6 +17,8 @@
 
 #include "video_internal.h"
 
+_Static_assert(sizeof(hm_video_frame) == 384, "hm_video_frame's layout is fixed (callers allocate it)");
+
 /* Defaults of hm_video_opts (hashmatch.h says why). */
 #define DEFAULT_MAX_MEMORY ((uint64_t)512 << 20)
 #define DEFAULT_MAX_WORK_PIXELS UINT64_C(50000000000)
@@ -54,8 +56,8 @@ int hm_video_stop_now(hm_video *v) {
 
 int hm_video_stopped(hm_video *v) {
     if (v->cancelled)
-        return hm_fail(v->err, HM_E_CANCELLED, "video: cancelled by the caller");
-    return hm_fail(v->err, HM_E_LIMIT, "video: time budget of %.0f s spent",
+        return hm_fail(HM_E_CANCELLED, "video: cancelled by the caller");
+    return hm_fail(HM_E_LIMIT, "video: time budget of %.0f s spent",
                    v->o.time_budget);
 }
 
@@ -67,14 +69,14 @@ static int open_webp(hm_video *v, const char *name) {
     WebPData wd = {v->mem, v->mem_size};
     WebPAnimInfo ai;
     if (!WebPAnimDecoderOptionsInit(&opt))
-        return hm_fail(v->err, HM_E_INTERNAL, "WebP: libwebp version mismatch");
+        return hm_fail(HM_E_INTERNAL, "WebP: libwebp version mismatch");
     opt.color_mode = MODE_RGBA;
     opt.use_threads = 0;
     if (!(v->webp = WebPAnimDecoderNew(&wd, &opt)) || !WebPAnimDecoderGetInfo(v->webp, &ai))
-        return hm_fail(v->err, HM_E_DECODE, "%s: corrupt WebP", name);
+        return hm_fail(HM_E_DECODE, "%s: corrupt WebP", name);
     char what[HM_ERRMSG_MAX];
     snprintf(what, sizeof what, "%s: the canvas", name);
-    int st = hm_check_dims(ai.canvas_width, ai.canvas_height, &v->px, what, v->err);
+    int st = hm_check_dims(ai.canvas_width, ai.canvas_height, &v->px, what);
     if (st != HM_OK) return st;
     v->info.width = ai.canvas_width;
     v->info.height = ai.canvas_height;
@@ -90,13 +92,11 @@ static int open_common(hm_hasher *h, const char *path, const uint8_t *data,
     uint8_t *file = NULL;
     const char *name = path ? path : "video in memory";
     int st;
-    if (!h || !out) return HM_E_INVALID_ARGUMENT;
+    if (!out) return hm_fail(HM_E_INVALID_ARGUMENT, "out is NULL");
     *out = NULL;
-    hm_err *err = hm_hasher_err(h);
-    hm_err_clear(err);
-    if (!(v = calloc(1, sizeof *v))) return hm_fail(err, HM_E_NO_MEMORY, "out of memory");
+    if (!h) return hm_fail(HM_E_INVALID_ARGUMENT, "hasher is NULL");
+    if (!(v = calloc(1, sizeof *v))) return hm_fail(HM_E_NO_MEMORY, "out of memory");
     v->h = h;
-    v->err = err;
     v->last_key_ts = -1e300;
     if (opts) v->o = *opts;
     else hm_video_opts_init(&v->o);
@@ -106,7 +106,7 @@ static int open_common(hm_hasher *h, const char *path, const uint8_t *data,
         v->o.downscale < 0 || v->o.downscale > 4096 || !(v->o.max_duration > 0) ||
         !(v->o.time_budget >= 0) || !v->o.max_frames || !v->o.max_decoded) {
         free(v);
-        return hm_fail(err, HM_E_INVALID_ARGUMENT,
+        return hm_fail(HM_E_INVALID_ARGUMENT,
                        "bad video options (types may be pdq, phash, dhash, ahash)");
     }
     /* fields that were reserved before: 0 (what older callers left
@@ -118,18 +118,18 @@ static int open_common(hm_hasher *h, const char *path, const uint8_t *data,
     if (path) { /* the byte limit applies to files too */
         struct stat sb;
         if (stat(path, &sb) != 0) {
-            st = hm_fail(err, HM_E_IO, "%s: %s", path, strerror(errno));
+            st = hm_fail(HM_E_IO, "%s: %s", path, strerror(errno));
             goto fail;
         }
         if (!S_ISREG(sb.st_mode)) {
-            st = hm_fail(err, HM_E_IO, "%s: not a regular file", path);
+            st = hm_fail(HM_E_IO, "%s: not a regular file", path);
             goto fail;
         }
         size = (size_t)sb.st_size;
     }
     if (size > hm_hasher_max_input(h)) {
-        st = hm_fail(err, HM_E_LIMIT,
-                     "%s: %zu bytes, over the limit of %llu bytes (HM_PARAM_MAX_INPUT_BYTES)",
+        st = hm_fail(HM_E_LIMIT,
+                     "%s: %zu bytes, over the limit of %llu bytes (HM_HASHER_MAX_INPUT_BYTES)",
                      name, size, (unsigned long long)hm_hasher_max_input(h));
         goto fail;
     }
@@ -149,7 +149,7 @@ static int open_common(hm_hasher *h, const char *path, const uint8_t *data,
     }
     if (memcmp(head, "RIFF", 4) == 0 && memcmp(head + 8, "WEBP", 4) == 0) {
         if (!v->o.animated_images) {
-            st = hm_fail(err, HM_E_UNKNOWN_FORMAT, "%s: a WebP image, not a video", name);
+            st = hm_fail(HM_E_UNKNOWN_FORMAT, "%s: a WebP image, not a video", name);
             goto fail;
         }
         if (path) {
@@ -157,7 +157,7 @@ static int open_common(hm_hasher *h, const char *path, const uint8_t *data,
             file = malloc(size ? size : 1);
             if (!f || !file || fread(file, 1, size, f) != size) {
                 if (f) fclose(f);
-                st = hm_fail(err, HM_E_IO, "%s: read error", path);
+                st = hm_fail(HM_E_IO, "%s: read error", path);
                 goto fail;
             }
             fclose(f);
@@ -183,20 +183,27 @@ fail:
     return st;
 }
 
+static int open_file(hm_hasher *h, const char *path, const hm_video_opts *opts,
+                     hm_video **out) {
+    if (!path) return hm_fail(HM_E_INVALID_ARGUMENT, "path is NULL");
+    return open_common(h, path, NULL, 0, opts, out);
+}
+
 hm_status hm_video_open_file(hm_hasher *h, const char *path,
                              const hm_video_opts *opts, hm_video **out) {
-    if (!path) return HM_E_INVALID_ARGUMENT;
-    return open_common(h, path, NULL, 0, opts, out);
+    return HM_CALL(open_file(h, path, opts, out));
+}
+
+static int open_memory(hm_hasher *h, const void *data, size_t size,
+                       const hm_video_opts *opts, hm_video **out) {
+    if (!data && size) return hm_fail(HM_E_INVALID_ARGUMENT, "data is NULL");
+    if (!size) return hm_fail(h ? HM_E_DECODE : HM_E_INVALID_ARGUMENT, "video in memory: empty");
+    return open_common(h, NULL, data, size, opts, out);
 }
 
 hm_status hm_video_open_memory(hm_hasher *h, const void *data, size_t size,
                                const hm_video_opts *opts, hm_video **out) {
-    if (!data && size) return HM_E_INVALID_ARGUMENT;
-    if (!size) {
-        if (h) hm_fail(hm_hasher_err(h), HM_E_DECODE, "video in memory: empty");
-        return h ? HM_E_DECODE : HM_E_INVALID_ARGUMENT;
-    }
-    return open_common(h, NULL, data, size, opts, out);
+    return HM_CALL(open_memory(h, data, size, opts, out));
 }
 
 void hm_video_close(hm_video *v) {
@@ -209,10 +216,14 @@ void hm_video_close(hm_video *v) {
     free(v);
 }
 
-hm_status hm_video_get_info(const hm_video *v, hm_video_info *info) {
-    if (!v || !info) return HM_E_INVALID_ARGUMENT;
+static int get_info(const hm_video *v, hm_video_info *info) {
+    if (!v || !info) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL video or info");
     *info = v->info;
     return HM_OK;
+}
+
+hm_status hm_video_get_info(const hm_video *v, hm_video_info *info) {
+    return HM_CALL(get_info(v, info));
 }
 
 /* The work done, in pixels, against max_work_pixels: every decoded frame
@@ -220,7 +231,7 @@ hm_status hm_video_get_info(const hm_video *v, hm_video_info *info) {
 static int add_work(hm_video *v, uint64_t pixels) {
     v->work_pixels += pixels;
     if (v->work_pixels <= v->o.max_work_pixels) return HM_OK;
-    return hm_fail(v->err, HM_E_LIMIT,
+    return hm_fail(HM_E_LIMIT,
                    "video: more than %llu pixels of work (max_work_pixels: pixels decoded and "
                    "hashed; %llu frames decoded, %llu hashed)",
                    (unsigned long long)v->o.max_work_pixels,
@@ -230,15 +241,6 @@ static int add_work(hm_video *v, uint64_t pixels) {
 
 /* ---- frames ------------------------------------------------------------- */
 
-int hm_video_grow(uint8_t **p, size_t *cap, size_t need) {
-    if (need <= *cap) return HM_OK;
-    uint8_t *n = realloc(*p, need);
-    if (!n) return HM_E_NO_MEMORY;
-    *p = n;
-    *cap = need;
-    return HM_OK;
-}
-
 /* Rotate a w x h image of `bpp` bytes per pixel by the metadata's
  * degrees counter-clockwise into v->rot (when asked for), so the hash
  * sees the picture upright. */
@@ -247,7 +249,8 @@ static const uint8_t *upright(hm_video *v, const uint8_t *src, uint32_t *w,
     const int deg = v->o.apply_rotation ? v->info.rotation : 0;
     if (!deg) return src;
     const int var = deg == 90 ? HM_DIH_ROT90 : deg == 180 ? HM_DIH_ROT180 : HM_DIH_ROT270;
-    if (hm_video_grow(&v->rot, &v->rot_cap, (size_t)*w * *h * bpp) != HM_OK) return NULL;
+    const size_t need = (size_t)*w * *h * bpp;
+    if (HM_RESERVE(v->rot, v->rot_cap, need, need) != HM_OK) return NULL;
     hm_turn_image(src, *w, *h, *stride, (int)bpp, var, v->rot);
     if (deg != 180) {
         const uint32_t t = *w;
@@ -265,7 +268,7 @@ int hm_video_hash_buf(hm_video *v, const uint8_t *px, uint32_t w, uint32_t h,
     int st = add_work(v, (uint64_t)w * h);
     if (st != HM_OK) return st;
     px = upright(v, px, &w, &h, &stride, bpp);
-    if (!px) return hm_fail(v->err, HM_E_NO_MEMORY, "out of memory");
+    if (!px) return hm_fail(HM_E_NO_MEMORY, "out of memory");
     if (v->o.trim_borders) {
         hm_rect r;
         hm_find_content(px, w, h, stride, fmt, &r);
@@ -273,7 +276,7 @@ int hm_video_hash_buf(hm_video *v, const uint8_t *px, uint32_t w, uint32_t h,
         w = r.width;
         h = r.height;
     }
-    st = hm_hash_pixels(v->h, px, w, h, stride, fmt, v->o.types, f->hashes, 4, &n);
+    st = hm_hash_pixels(v->h, px, w, h, stride, fmt, v->o.types, f->hashes, HM_FRAME_HASHES, &n);
     f->nhashes = (int32_t)n;
     return st;
 }
@@ -281,7 +284,7 @@ int hm_video_hash_buf(hm_video *v, const uint8_t *px, uint32_t w, uint32_t h,
 /* max_frames, before hashing one more frame. */
 static int frames_left(hm_video *v) {
     if (v->info.frames_hashed < v->o.max_frames) return HM_OK;
-    return hm_fail(v->err, HM_E_LIMIT, "video: more than %u frames hashed (max_frames)",
+    return hm_fail(HM_E_LIMIT, "video: more than %u frames hashed (max_frames)",
                    v->o.max_frames);
 }
 
@@ -294,7 +297,7 @@ int hm_video_count_hashed(hm_video *v, uint64_t pixels) {
 
 int hm_video_count_decoded(hm_video *v, uint64_t pixels) {
     if (v->info.frames_decoded > v->o.max_decoded)
-        return hm_fail(v->err, HM_E_LIMIT, "video: more than %llu frames decoded (max_decoded)",
+        return hm_fail(HM_E_LIMIT, "video: more than %llu frames decoded (max_decoded)",
                        (unsigned long long)v->o.max_decoded);
     return add_work(v, pixels);
 }
@@ -312,7 +315,7 @@ static int next_webp(hm_video *v, hm_video_frame *f, int *got) {
             v->info.partial = 1;
             v->done = 1;
             if (!v->info.frames_decoded)
-                return hm_fail(v->err, HM_E_DECODE, "video: corrupt animated WebP");
+                return hm_fail(HM_E_DECODE, "video: corrupt animated WebP");
             return HM_OK;
         }
         /* a frame's timestamp in libwebp is its end time */
@@ -322,7 +325,7 @@ static int next_webp(hm_video *v, hm_video_frame *f, int *got) {
         int st = hm_video_count_decoded(v, (uint64_t)v->info.width * v->info.height);
         if (st != HM_OK) return st;
         if (start > v->o.max_duration)
-            return hm_fail(v->err, HM_E_LIMIT, "video: longer than %.0f s (max_duration)",
+            return hm_fail(HM_E_LIMIT, "video: longer than %.0f s (max_duration)",
                            v->o.max_duration);
         int take = v->o.mode == HM_FRAMES_ALL ||
                    start - v->last_key_ts >= v->o.interval - 1e-9;
@@ -333,8 +336,8 @@ static int next_webp(hm_video *v, hm_video_frame *f, int *got) {
         f->keyframe = 1;
         /* RGBA -> RGB: alpha is ignored, as for still images */
         const size_t np = (size_t)v->info.width * v->info.height;
-        if (hm_video_grow(&v->rgb, &v->rgb_cap, np * 3) != HM_OK)
-            return hm_fail(v->err, HM_E_NO_MEMORY, "out of memory");
+        if (HM_RESERVE(v->rgb, v->rgb_cap, np * 3, np * 3) != HM_OK)
+            return hm_fail(HM_E_NO_MEMORY, "out of memory");
         for (size_t i = 0; i < np; i++) memcpy(v->rgb + 3 * i, rgba + 4 * i, 3);
         st = hm_video_hash_buf(v, v->rgb, v->info.width, v->info.height,
                                (size_t)v->info.width * 3, HM_PIXEL_RGB24, f);
@@ -344,15 +347,18 @@ static int next_webp(hm_video *v, hm_video_frame *f, int *got) {
     }
 }
 
-hm_status hm_video_next(hm_video *v, hm_video_frame *f, int *got) {
+static int video_next(hm_video *v, hm_video_frame *f, int *got) {
     int st;
-    if (!v || !f || !got) return HM_E_INVALID_ARGUMENT;
+    if (!v || !f || !got) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL video, frame or got");
     *got = 0;
     memset(f, 0, sizeof *f);
-    hm_err_clear(v->err);
     if (v->done) return HM_OK;
     if ((st = frames_left(v)) != HM_OK) return st;
     st = v->webp ? next_webp(v, f, got) : hm_video_ff_next(v, f, got);
     if (st == HM_OK && *got) v->info.frames_hashed++;
     return st;
+}
+
+hm_status hm_video_next(hm_video *v, hm_video_frame *f, int *got) {
+    return HM_CALL(video_next(v, f, got));
 }

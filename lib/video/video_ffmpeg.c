@@ -120,7 +120,7 @@ static int open_ffmpeg(hm_video *v, const char *path, const char *name) {
     char why[128], what[HM_ERRMSG_MAX];
     pthread_once(&g_log_once, quiet_ffmpeg_log);
     if (!(v->ff->fmt = avformat_alloc_context()))
-        return hm_fail(v->err, HM_E_NO_MEMORY, "out of memory");
+        return hm_fail(HM_E_NO_MEMORY, "out of memory");
     v->ff->fmt->interrupt_callback.callback = interrupt_cb;
     v->ff->fmt->interrupt_callback.opaque = v;
     v->ff->fmt->probesize = 5 << 20;
@@ -130,7 +130,7 @@ static int open_ffmpeg(hm_video *v, const char *path, const char *name) {
         if (!buf || !(v->ff->avio = avio_alloc_context(buf, AVIO_BUF, 0, v, mem_read,
                                                    NULL, mem_seek))) {
             av_free(buf);
-            return hm_fail(v->err, HM_E_NO_MEMORY, "out of memory");
+            return hm_fail(HM_E_NO_MEMORY, "out of memory");
         }
         v->ff->fmt->pb = v->ff->avio;
         v->ff->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
@@ -144,7 +144,7 @@ static int open_ffmpeg(hm_video *v, const char *path, const char *name) {
         v->ff->fmt = NULL; /* freed by avformat_open_input on failure */
         if (hm_video_stop_now(v)) return hm_video_stopped(v);
         av_strerror(ret, why, sizeof why);
-        return hm_fail(v->err, ret == AVERROR(ENOENT) || ret == AVERROR(EACCES)
+        return hm_fail(ret == AVERROR(ENOENT) || ret == AVERROR(EACCES)
                                    ? HM_E_IO : HM_E_UNKNOWN_FORMAT,
                        "%s: not a readable video in an allowed container (%s)",
                        name, why);
@@ -156,36 +156,35 @@ static int open_ffmpeg(hm_video *v, const char *path, const char *name) {
         if (cp->codec_type == AVMEDIA_TYPE_VIDEO && cp->width > 0 && cp->height > 0) {
             snprintf(what, sizeof what, "%s: the container's frame size", name);
             if ((st = hm_check_dims((uint64_t)cp->width, (uint64_t)cp->height, &v->px,
-                                    what, v->err)) != HM_OK)
+                                    what)) != HM_OK)
                 return st;
         }
     }
     const unsigned nprobe = v->ff->fmt->nb_streams; /* streams found later get none */
     AVDictionary **probe = probe_options(v, nprobe);
-    if (!probe) return hm_fail(v->err, HM_E_NO_MEMORY, "out of memory");
+    if (!probe) return hm_fail(HM_E_NO_MEMORY, "out of memory");
     ret = avformat_find_stream_info(v->ff->fmt, probe);
     for (unsigned i = 0; i < nprobe; i++) av_dict_free(&probe[i]);
     av_free(probe);
     if (ret < 0) {
         if (hm_video_stop_now(v)) return hm_video_stopped(v);
         av_strerror(ret, why, sizeof why);
-        return hm_fail(v->err, HM_E_DECODE, "%s: cannot read stream info (%s)", name, why);
+        return hm_fail(HM_E_DECODE, "%s: cannot read stream info (%s)", name, why);
     }
     v->ff->stream = av_find_best_stream(v->ff->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
     if (v->ff->stream < 0)
-        return hm_fail(v->err, HM_E_UNKNOWN_FORMAT, "%s: no video stream", name);
+        return hm_fail(HM_E_UNKNOWN_FORMAT, "%s: no video stream", name);
     AVStream *s = v->ff->fmt->streams[v->ff->stream];
     const AVCodecParameters *par = s->codecpar;
     snprintf(v->info.container, sizeof v->info.container, "%s", v->ff->fmt->iformat->name);
     snprintf(v->info.codec, sizeof v->info.codec, "%s", avcodec_get_name(par->codec_id));
     if (!codec_allowed(par->codec_id))
-        return hm_fail(v->err, HM_E_UNSUPPORTED, "%s: video codec %s is not allowed",
+        return hm_fail(HM_E_UNSUPPORTED, "%s: video codec %s is not allowed",
                        name, v->info.codec);
     if (par->width <= 0 || par->height <= 0)
-        return hm_fail(v->err, HM_E_DECODE, "%s: video has no frame size", name);
+        return hm_fail(HM_E_DECODE, "%s: video has no frame size", name);
     snprintf(what, sizeof what, "%s: a frame", name);
-    if ((st = hm_check_dims((uint64_t)par->width, (uint64_t)par->height, &v->px, what,
-                            v->err)) != HM_OK)
+    if ((st = hm_check_dims((uint64_t)par->width, (uint64_t)par->height, &v->px, what)) != HM_OK)
         return st;
     v->info.width = (uint32_t)par->width;
     v->info.height = (uint32_t)par->height;
@@ -197,7 +196,7 @@ static int open_ffmpeg(hm_video *v, const char *path, const char *name) {
     if (v->ff->fmt->duration > 0) v->info.duration = (double)v->ff->fmt->duration / AV_TIME_BASE;
     else if (s->duration > 0) v->info.duration = (double)s->duration * av_q2d(s->time_base);
     if (v->info.duration > v->o.max_duration)
-        return hm_fail(v->err, HM_E_LIMIT,
+        return hm_fail(HM_E_LIMIT,
                        "%s: %.0f s long, over the limit of %.0f s (max_duration)",
                        name, v->info.duration, v->o.max_duration);
     v->ff->tb = av_q2d(s->time_base);
@@ -205,11 +204,11 @@ static int open_ffmpeg(hm_video *v, const char *path, const char *name) {
 
     const AVCodec *codec = avcodec_find_decoder(par->codec_id);
     if (!codec)
-        return hm_fail(v->err, HM_E_UNSUPPORTED, "%s: this FFmpeg cannot decode %s",
+        return hm_fail(HM_E_UNSUPPORTED, "%s: this FFmpeg cannot decode %s",
                        name, v->info.codec);
     if (!(v->ff->dec = avcodec_alloc_context3(codec)) ||
         avcodec_parameters_to_context(v->ff->dec, par) < 0)
-        return hm_fail(v->err, HM_E_NO_MEMORY, "out of memory");
+        return hm_fail(HM_E_NO_MEMORY, "out of memory");
     v->ff->dec->thread_count = 1; /* callers scale with one video per thread */
     v->ff->dec->pkt_timebase = s->time_base;
     if ((st = hm_ffguard_attach(&v->ff->guard, v->ff->dec)) != HM_OK) return st;
@@ -218,25 +217,24 @@ static int open_ffmpeg(hm_video *v, const char *path, const char *name) {
         if ((int)i != v->ff->stream) v->ff->fmt->streams[i]->discard = AVDISCARD_ALL;
     if ((ret = avcodec_open2(v->ff->dec, codec, NULL)) < 0) {
         av_strerror(ret, why, sizeof why);
-        return hm_fail(v->err, HM_E_DECODE, "%s: cannot open the %s decoder (%s)", name,
+        return hm_fail(HM_E_DECODE, "%s: cannot open the %s decoder (%s)", name,
                        v->info.codec, why);
     }
     if (!(v->ff->pkt = av_packet_alloc()) || !(v->ff->frame = av_frame_alloc()))
-        return hm_fail(v->err, HM_E_NO_MEMORY, "out of memory");
+        return hm_fail(HM_E_NO_MEMORY, "out of memory");
     return HM_OK;
 }
 
 int hm_video_ff_open(hm_video *v, const char *path, const char *name) {
     if (!(v->ff = calloc(1, sizeof *v->ff)))
-        return hm_fail(v->err, HM_E_NO_MEMORY, "out of memory");
+        return hm_fail(HM_E_NO_MEMORY, "out of memory");
     v->ff->stream = -1;
     v->ff->guard.o = v->px;
     v->ff->guard.max_bytes = v->o.max_memory;
     v->ff->guard.name = "video"; /* as hm_video_next's messages: the path may be gone */
-    v->ff->guard.err = v->err;
     int st = open_ffmpeg(v, path, name);
     if (st == HM_OK && !v->o.animated_images && strcmp(v->ff->fmt->iformat->name, "gif") == 0)
-        st = hm_fail(v->err, HM_E_UNKNOWN_FORMAT, "%s: a GIF image, not a video", name);
+        st = hm_fail(HM_E_UNKNOWN_FORMAT, "%s: a GIF image, not a video", name);
     return st;
 }
 
@@ -288,8 +286,8 @@ static int hash_luma(hm_video *v, const AVFrame *fr, int full, hm_video_frame *f
         lut[y] = (uint8_t)(g < 0 ? 0 : g > 255 ? 255 : g);
     }
     const size_t W = (size_t)fr->width, H = (size_t)fr->height;
-    if (hm_video_grow(&v->rgb, &v->rgb_cap, W * H + 64) != HM_OK)
-        return hm_fail(v->err, HM_E_NO_MEMORY, "out of memory");
+    if (HM_RESERVE(v->rgb, v->rgb_cap, W * H + 64, W * H + 64) != HM_OK)
+        return hm_fail(HM_E_NO_MEMORY, "out of memory");
     for (size_t y = 0; y < H; y++) {
         const uint8_t *src = fr->data[0] + y * (size_t)fr->linesize[0];
         uint8_t *dst = v->rgb + y * W;
@@ -304,7 +302,7 @@ static int hash_avframe(hm_video *v, const AVFrame *fr, hm_video_frame *f) {
     const int oh = v->o.downscale ? v->o.downscale : fr->height;
     int full;
     int st = hm_check_dims((uint64_t)fr->width, (uint64_t)fr->height, &v->px,
-                           "video: a frame", v->err);
+                           "video: a frame");
     if (st != HM_OK) return st;
     if (v->o.mode == HM_FRAMES_KEYFRAMES && !v->o.downscale && !v->o.rgb_exact &&
         luma_plane(fr->format, &full))
@@ -312,8 +310,9 @@ static int hash_avframe(hm_video *v, const AVFrame *fr, hm_video_frame *f) {
     v->ff->sws = sws_getCachedContext(v->ff->sws, fr->width, fr->height, fr->format, ow, oh,
                                       AV_PIX_FMT_RGB24, SWS_AREA, NULL, NULL, NULL);
     const size_t stride = ((size_t)ow * 3 + 63) / 64 * 64;
-    if (!v->ff->sws || hm_video_grow(&v->rgb, &v->rgb_cap, stride * (size_t)oh + 64) != HM_OK)
-        return hm_fail(v->err, HM_E_NO_MEMORY, "video: cannot convert %s frames",
+    const size_t need = stride * (size_t)oh + 64;
+    if (!v->ff->sws || HM_RESERVE(v->rgb, v->rgb_cap, need, need) != HM_OK)
+        return hm_fail(HM_E_NO_MEMORY, "video: cannot convert %s frames",
                        av_get_pix_fmt_name(fr->format) ? av_get_pix_fmt_name(fr->format) : "?");
     uint8_t *dst[4] = {v->rgb, NULL, NULL, NULL};
     int dst_stride[4] = {(int)stride, 0, 0, 0};
@@ -341,7 +340,7 @@ int hm_video_ff_decode(hm_video *v, int *got) {
             const int64_t pts = fr->best_effort_timestamp;
             if (st == HM_OK && pts != AV_NOPTS_VALUE &&
                 (double)(pts - v->ff->start_pts) * v->ff->tb > v->o.max_duration)
-                st = hm_fail(v->err, HM_E_LIMIT, "video: timestamps run past %.0f s "
+                st = hm_fail(HM_E_LIMIT, "video: timestamps run past %.0f s "
                              "(max_duration)", v->o.max_duration);
             if (st != HM_OK) {
                 av_frame_unref(v->ff->frame);
@@ -353,7 +352,7 @@ int hm_video_ff_decode(hm_video *v, int *got) {
         if (ret == AVERROR_EOF) {
             v->done = 1;
             if (!v->info.frames_decoded)
-                return hm_fail(v->err, HM_E_DECODE, "video: no frame could be decoded");
+                return hm_fail(HM_E_DECODE, "video: no frame could be decoded");
             return HM_OK;
         }
         if (v->ff->guard.refused) return v->ff->guard.refused;
@@ -383,7 +382,7 @@ int hm_video_ff_decode(hm_video *v, int *got) {
         av_packet_unref(v->ff->pkt);
         if (v->ff->guard.refused) return v->ff->guard.refused;
         if (ret < 0 && ret != AVERROR(EAGAIN)) {
-            if (ret == AVERROR(ENOMEM)) return hm_fail(v->err, HM_E_NO_MEMORY, "out of memory");
+            if (ret == AVERROR(ENOMEM)) return hm_fail(HM_E_NO_MEMORY, "out of memory");
             v->info.partial = 1;
             if (++v->info.decode_errors > MAX_DECODE_ERRORS) goto damaged;
         }
@@ -393,7 +392,7 @@ damaged:
     v->done = 1;
     if (!v->info.frames_decoded) {
         av_strerror(AVERROR_INVALIDDATA, why, sizeof why);
-        return hm_fail(v->err, HM_E_DECODE, "video: undecodable stream (%s)", why);
+        return hm_fail(HM_E_DECODE, "video: undecodable stream (%s)", why);
     }
     return HM_OK;
 }

@@ -6,19 +6,19 @@
 
 int hm_video_ff_open(hm_video *v, const char *path, const char *name) {
     (void)path;
-    return hm_fail(v->err, HM_E_UNSUPPORTED, "%s: %s; only animated WebP is read as video",
+    return hm_fail(HM_E_UNSUPPORTED, "%s: %s; only animated WebP is read as video",
                    name, HM_NO_FFMPEG);
 }
 
 int hm_video_ff_next(hm_video *v, hm_video_frame *f, int *got) {
     (void)f;
     *got = 0;
-    return hm_fail(v->err, HM_E_INTERNAL, "video: no FFmpeg source is open");
+    return hm_fail(HM_E_INTERNAL, "video: no FFmpeg source is open");
 }
 
 void hm_video_ff_close(hm_video *v) { (void)v; }
 
 int hm_video_cli_frames(hm_video *v, int w, int h, int fps, hm_cli_frame_fn fn, void *user) {
     (void)w, (void)h, (void)fps, (void)fn, (void)user;
-    return hm_fail(v->err, HM_E_UNSUPPORTED, "video: %s", HM_NO_FFMPEG);
+    return hm_fail(HM_E_UNSUPPORTED, "video: %s", HM_NO_FFMPEG);
 }

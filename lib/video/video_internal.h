@@ -14,7 +14,6 @@ typedef struct hm_ffsrc hm_ffsrc; /* the FFmpeg source's state */
 
 struct hm_video {
     hm_hasher *h;
-    hm_err *err;
     hm_video_opts o;
     hm_video_info info;
     hm_decode_opts px; /* the hasher's pixel limit */
@@ -47,8 +46,6 @@ int hm_video_count_decoded(hm_video *v, uint64_t pixels);
 /* One more frame of `pixels` to hash outside hm_video_hash_buf: against
  * max_frames and max_work_pixels, then counted in info.frames_hashed. */
 int hm_video_count_hashed(hm_video *v, uint64_t pixels);
-/* Grow *p to `need` bytes (HM_OK or HM_E_NO_MEMORY). */
-int hm_video_grow(uint8_t **p, size_t *cap, size_t need);
 /* Hash one frame of 8-bit pixels into f (upright and trimmed as asked). */
 int hm_video_hash_buf(hm_video *v, const uint8_t *px, uint32_t w, uint32_t h, size_t stride,
                       hm_pixel_format fmt, hm_video_frame *f);

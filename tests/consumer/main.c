@@ -12,7 +12,7 @@ int main(int argc, char **argv) {
     char hex[HM_HASH_STRING_MAX];
     if (argc != 2 || hm_hasher_create(&h) != HM_OK) return 2;
     if (hm_hash_file(h, argv[1], HM_TYPE_BIT(HM_HASH_PDQ), &out, 1, &n, NULL) != HM_OK) {
-        fprintf(stderr, "%s\n", hm_hasher_errmsg(h));
+        fprintf(stderr, "%s\n", hm_last_error());
         hm_hasher_free(h);
         return 1;
     }

@@ -27,18 +27,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (int i = 0; i < 2; i++) {
             hm_hasher_create(&h[i]);
             /* large enough for real images, small enough to stay fast */
-            hm_hasher_set(h[i], HM_PARAM_MAX_PIXELS, 4000000);
+            hm_hasher_set(h[i], HM_HASHER_MAX_PIXELS, 4000000);
         }
-        hm_hasher_set(h[1], HM_PARAM_APPLY_EXIF_ORIENTATION, 1);
-        hm_hasher_set(h[1], HM_PARAM_FAST, 1);
-        hm_hasher_set(h[1], HM_PARAM_PDQ_FLAVOUR, HM_PDQ_CPP_512);
+        hm_hasher_set(h[1], HM_HASHER_APPLY_EXIF_ORIENTATION, 1);
+        hm_hasher_set(h[1], HM_HASHER_FAST, 1);
+        hm_hasher_set(h[1], HM_HASHER_PDQ_FLAVOUR, HM_PDQ_CPP_512);
     }
     hm_hash out[HM_HASH_RESULTS_MAX];
     size_t n;
     hm_image_info info;
     const unsigned types = (size & 1) ? HM_TYPES_ALL | HM_WANT_DIHEDRAL | HM_WANT_TRIMMED |
                                             HM_WANT_CROPS
-                                      : HM_TYPES_ALL | HM_WANT_PDQ_DIHEDRAL;
+                                      : HM_TYPES_ALL | HM_WANT_DIHEDRAL;
     hm_hash_memory(h[size & 1], data, size, types, out, HM_HASH_RESULTS_MAX, &n, &info);
     hm_pixels px;
     if (hm_decode_memory(h[0], data, size, &px, &info) == HM_OK) {

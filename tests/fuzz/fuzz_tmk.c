@@ -53,11 +53,10 @@ static void use(const hm_tmk *t) {
 static void file(const uint8_t *b, size_t n) {
     static hm_tmk t;
     static uint8_t back[HM_TMK_FILE_SIZE];
-    hm_err err;
     int32_t frames;
     float avg[HM_TMK_DIM];
-    const int st = hm_tmk_read(b, n, &t, &err);
-    const int st1 = hm_tmk_read_level1(b, n, &frames, avg, &err);
+    const int st = hm_tmk_read(b, n, &t);
+    const int st1 = hm_tmk_read_level1(b, n, &frames, avg);
     if (st != HM_OK) return;
     hm_tmk_write(&t, back);
     if (memcmp(back, b, HM_TMK_FILE_SIZE) != 0) abort(); /* a round trip must hold */
@@ -68,9 +67,8 @@ static void file(const uint8_t *b, size_t n) {
 static void text(const uint8_t *b, size_t n) {
     static hm_tmk t;
     static char back[(HM_TMK_FILE_SIZE + 2) / 3 * 4 + 1];
-    hm_err err;
-    if (hm_tmk_read_base64((const char *)b, n, &t, &err) != HM_OK) return;
-    if (hm_tmk_write_base64(&t, back, &err) != HM_OK) return;
+    if (hm_tmk_read_base64((const char *)b, n, &t) != HM_OK) return;
+    if (hm_tmk_write_base64(&t, back) != HM_OK) return;
     /* the same text, but for padding the input may leave out */
     if (n > sizeof back - 1 || memcmp(back, b, n) != 0) abort();
     for (size_t i = n; i < sizeof back - 1; i++)

@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static hm_hasher *h;
     if (!h) {
         hm_hasher_create(&h);
-        hm_hasher_set(h, HM_PARAM_MAX_PIXELS, 1000000);
+        hm_hasher_set(h, HM_HASHER_MAX_PIXELS, 1000000);
     }
     hm_video_opts o;
     hm_video_opts_init(&o);

@@ -103,10 +103,7 @@ static int parse_args(int argc, char **argv, cmp_cfg *c, int *npos) {
 static int is_dihedral(const cmp_cfg *c) { return (c->m.qo.flags & HM_QUERY_DIHEDRAL) != 0; }
 
 static int threshold_of(int type, int radius) {
-    if (radius >= 0) return radius;
-    if (type == HM_HASH_PDQ) return HM_DEFAULT_PDQ_THRESHOLD;
-    if (type == HM_HASH_MD5 || type == HM_HASH_SHA256) return 0;
-    return HM_DEFAULT_64BIT_THRESHOLD;
+    return radius >= 0 ? radius : hm_default_threshold(type);
 }
 
 static int quality_ok(int q) { return q < 0 || q >= HM_DEFAULT_PDQ_MIN_QUALITY; }
@@ -178,13 +175,13 @@ out:
  * orientation is turned back to B's).  0, or -1 when out of memory. */
 static int image_vs_video(const hm_hash *h, size_t ngroup, const hc_media *vid, int img_is_b,
                           int dihedral, cmp_row *r) {
-    hm_hash *fh = malloc((vid->nframes * 4 + 1) * sizeof *fh);
-    size_t *fr = malloc((vid->nframes * 4 + 1) * sizeof *fr);
+    hm_hash *fh = malloc((vid->nframes * HM_FRAME_HASHES + 1) * sizeof *fh);
+    size_t *fr = malloc((vid->nframes * HM_FRAME_HASHES + 1) * sizeof *fr);
     size_t n = 0, which = 0;
     int rc = -1;
     if (!fh || !fr) goto out;
     for (size_t k = 0; k < vid->nframes; k++)
-        for (int t = 0; t < vid->frames[k].nhashes && t < 4; t++) {
+        for (int t = 0; t < vid->frames[k].nhashes && t < HM_FRAME_HASHES; t++) {
             const hm_hash *f = &vid->frames[k].hashes[t];
             if (f->type != h->type || (f->type == HM_HASH_PDQ && !quality_ok(f->quality)))
                 continue;

@@ -184,7 +184,7 @@ static void canonical_row(sbuf *b, const hash_ctx *c, const char *path, const hm
 
 /* A video's frame hashes fit for a hash list: PDQ of quality >= 50 (as
  * hm_index_add_video keeps them), 64-bit types all; each distinct hash
- * once, at its first frame.  keep[k * 4 + t] says which. */
+ * once, at its first frame.  keep[k * HM_FRAME_HASHES + t] says which. */
 typedef struct fh_ref {
     const hm_hash *h;
     size_t pos;
@@ -199,8 +199,8 @@ static int cmp_fh(const void *a, const void *b) {
 }
 
 static char *frame_hashes_kept(const hc_media *m) {
-    char *keep = calloc(m->nframes * 4 + 1, 1);
-    fh_ref *v = malloc((m->nframes * 4 + 1) * sizeof *v);
+    char *keep = calloc(m->nframes * HM_FRAME_HASHES + 1, 1);
+    fh_ref *v = malloc((m->nframes * HM_FRAME_HASHES + 1) * sizeof *v);
     size_t n = 0;
     if (!keep || !v) {
         free(keep);
@@ -208,12 +208,12 @@ static char *frame_hashes_kept(const hc_media *m) {
         return NULL;
     }
     for (size_t k = 0; k < m->nframes; k++)
-        for (int t = 0; t < m->frames[k].nhashes && t < 4; t++) {
+        for (int t = 0; t < m->frames[k].nhashes && t < HM_FRAME_HASHES; t++) {
             const hm_hash *h = &m->frames[k].hashes[t];
             if (h->type == HM_HASH_PDQ && h->quality >= 0 &&
                 h->quality < HM_DEFAULT_PDQ_MIN_QUALITY)
                 continue;
-            v[n++] = (fh_ref){h, k * 4 + (size_t)t};
+            v[n++] = (fh_ref){h, k * HM_FRAME_HASHES + (size_t)t};
         }
     if (n > 1) qsort(v, n, sizeof *v, cmp_fh);
     for (size_t j = 0; j < n; j++)
@@ -273,8 +273,8 @@ static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
                 return;
             }
             for (size_t k = 0; k < m->nframes; k++)
-                for (int t = 0; t < m->frames[k].nhashes && t < 4; t++)
-                    if (keep[k * 4 + (size_t)t])
+                for (int t = 0; t < m->frames[k].nhashes && t < HM_FRAME_HASHES; t++)
+                    if (keep[k * HM_FRAME_HASHES + (size_t)t])
                         canonical_row(b, c, in->path, &m->frames[k].hashes[t]);
             free(keep);
         }

@@ -97,7 +97,7 @@ int hc_load_list(hm_index *idx, hc_list_args *la, const char *path) {
         hc_err("%s: %llu more rejected lines not shown", path,
                (unsigned long long)(rj.seen - SHOWN_REJECTS));
     if (st != HM_OK) {
-        hc_err("%s", hm_index_errmsg(idx));
+        hc_err("%s", hm_last_error());
         if (st == HM_E_INVALID_ARGUMENT && r.format == HM_LIST_PLAIN && !la->opts.hash_type)
             hc_err("give the hash type of a list of bare hashes with --type (pdq, phash, "
                    "dhash, ahash, md5, sha256)");
@@ -246,7 +246,7 @@ static void w_emit(void *ctx, size_t i, hc_slot *s) {
         hm_status st = hm_index_add_video(c->idx, c->list, m->frames, m->nframes, id,
                                           c->labels, &added);
         if (st != HM_OK) {
-            sb_printf(&s->err, "hashcheck: %s: %s\n", path, hm_index_errmsg(c->idx));
+            sb_printf(&s->err, "hashcheck: %s: %s\n", path, hm_last_error());
             s->failed = 1;
             c->add_errors++;
             return;
@@ -269,7 +269,7 @@ static void w_emit(void *ctx, size_t i, hc_slot *s) {
             continue;
         }
         if (hm_index_add(c->idx, c->list, h, id, c->labels) != HM_OK) {
-            sb_printf(&s->err, "hashcheck: %s: %s\n", path, hm_index_errmsg(c->idx));
+            sb_printf(&s->err, "hashcheck: %s: %s\n", path, hm_last_error());
             s->failed = 1;
             c->add_errors++;
             return;
@@ -296,7 +296,7 @@ static int read_video(hm_hasher *h, const hm_video_opts *opts, const char *path,
     *n = 0;
     hm_status st = hm_video_open_file(h, path, &vo, &v);
     if (st != HM_OK) {
-        hc_err("%s (%s)", hm_hasher_errmsg(h), hm_strerror(st));
+        hc_err("%s (%s)", hm_last_error(), hm_strerror(st));
         return 1;
     }
     for (;;) {
@@ -314,7 +314,7 @@ static int read_video(hm_hasher *h, const hm_video_opts *opts, const char *path,
     }
     hm_video_close(v);
     if (st == HM_OK) return 0;
-    hc_err("%s: %s (%s)", path, hm_hasher_errmsg(h), hm_strerror(st));
+    hc_err("%s: %s (%s)", path, hm_last_error(), hm_strerror(st));
     return 1;
 }
 
@@ -328,7 +328,7 @@ static int add_named_videos(build_ctx *c) {
     int rc = 0;
     if (!nv && !nq) return 0;
     if (hm_index_list(c->idx, c->video_list, &list) != HM_OK) {
-        hc_err("%s", hm_index_errmsg(c->idx));
+        hc_err("%s", hm_last_error());
         return 1;
     }
     if (hc_hasher_new(&c->hcfg, &h) != HM_OK) {
@@ -351,7 +351,7 @@ static int add_named_videos(build_ctx *c) {
             rc = 1;
         }
         if (!rc && hm_index_add_video(c->idx, list, fr, n, id, NULL, &added) != HM_OK) {
-            hc_err("%s", hm_index_errmsg(c->idx));
+            hc_err("%s", hm_last_error());
             rc = 1;
         }
         if (!rc)
@@ -375,7 +375,7 @@ static int add_vpdq_arg(build_ctx *c, const char *path) {
     const char *id = media_id(c, path);
     int rc = 0;
     if (hm_index_add_video(c->idx, c->list, fr, n, id, c->labels, &added) != HM_OK) {
-        hc_err("%s: %s", path, hm_index_errmsg(c->idx));
+        hc_err("%s: %s", path, hm_last_error());
         rc = 1;
     } else {
         fprintf(stderr, "hashcheck: %s: vPDQ hashes of a video, %zu of %zu %s kept\n", path,
@@ -405,7 +405,7 @@ static int load_arguments(build_ctx *c, char **args, int n) {
         if (!media_list_made) { /* media and vPDQ files share one list */
             const char *ln = c->la.opts.list ? c->la.opts.list : "media";
             if (hm_index_list(c->idx, ln, &c->list) != HM_OK) {
-                hc_err("%s", hm_index_errmsg(c->idx));
+                hc_err("%s", hm_last_error());
                 return 1;
             }
             media_list_made = 1;
@@ -447,7 +447,7 @@ static int add_media(build_ctx *c, hc_stats *st) {
  * printing why. */
 static int write_index(build_ctx *c) {
     if (hm_index_commit(c->idx) != HM_OK || hm_index_save(c->idx, c->out) != HM_OK) {
-        hc_err("%s", hm_index_errmsg(c->idx));
+        hc_err("%s", hm_last_error());
         return -1;
     }
     hm_index_stats is;

@@ -389,7 +389,7 @@ static void match_input(const match_ctx *c, wstate *w, const hc_input *in, hc_me
             *nhit = hm_results_count(w->res);
         } else if (!m->failed) {
             m->failed = 1;
-            snprintf(m->err, sizeof m->err, "%s: %s", in->path, hm_results_errmsg(w->res));
+            snprintf(m->err, sizeof m->err, "%s: %s", in->path, hm_last_error());
         }
     }
     if (m->nframes) {
@@ -397,7 +397,7 @@ static void match_input(const match_ctx *c, wstate *w, const hc_input *in, hc_me
             *nv = hm_results_video_count(w->vres);
         } else if (!m->failed) {
             m->failed = 1;
-            snprintf(m->err, sizeof m->err, "%s: %s", in->path, hm_results_errmsg(w->vres));
+            snprintf(m->err, sizeof m->err, "%s: %s", in->path, hm_last_error());
         }
     }
 }
@@ -442,14 +442,14 @@ static int load_known(match_ctx *c) {
     if (c->la.bktree)
         hm_index_set(c->idx, HM_INDEX_STRUCTURES, (1 << HM_STRUCT_MIH) | (1 << HM_STRUCT_BKTREE));
     if (c->index_path && hm_index_load(c->idx, c->index_path) != HM_OK) {
-        hc_err("%s", hm_index_errmsg(c->idx));
+        hc_err("%s", hm_last_error());
         return -1;
     }
     c->la.quiet = c->batch.quiet;
     for (int k = 0; k < c->nlists; k++)
         if (hc_load_list(c->idx, &c->la, c->lists[k]) != 0) return -1;
     if (hm_index_commit(c->idx) != HM_OK) {
-        hc_err("%s", hm_index_errmsg(c->idx));
+        hc_err("%s", hm_last_error());
         return -1;
     }
     return 0;
@@ -474,6 +474,19 @@ static unsigned query_types(const match_ctx *c) {
     return types;
 }
 
+/* --radius may not exceed the bits of a type the inputs are hashed with
+ * (the library refuses such a query): said once, before any input. */
+static int radius_too_wide(const match_ctx *c) {
+    for (int t = 1; t <= HM_HASH_TYPE_MAX; t++) {
+        if (!(c->mo.types & HM_TYPE_BIT(t)) || c->m.qo.radius <= (int32_t)hm_hash_bits(t))
+            continue;
+        hc_err("--radius %d is more than the %u bits of %s, which the inputs are "
+               "hashed with (--types)", (int)c->m.qo.radius, hm_hash_bits(t), hm_hash_type_name(t));
+        return 1;
+    }
+    return 0;
+}
+
 int cmd_match(int argc, char **argv) {
     match_ctx c;
     int npos, rc = HC_EXIT_MATCH_FATAL;
@@ -486,6 +499,10 @@ int cmd_match(int argc, char **argv) {
     if (pr != HC_PARSED) rc = hc_parse_exit(&hc_cmd_match, pr);
     if (pr != HC_PARSED || load_known(&c) != 0) goto done;
     c.mo.types = query_types(&c);
+    if (radius_too_wide(&c)) {
+        rc = hc_usage_error(hc_cmd_match.name);
+        goto done;
+    }
     c.mo.video_types = HM_TYPE_BIT(HM_HASH_PDQ); /* the vPDQ rule reads PDQ frames */
     if (c.header && c.format == OUT_CSV) puts(CSV_HEADER);
     hc_pool_fns fns = {w_init, w_fini, w_work, NULL};

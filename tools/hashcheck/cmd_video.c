@@ -98,7 +98,7 @@ static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
     }
     if ((st = hm_video_open_file(h, path, &c->o, &v)) != HM_OK) {
         s->failed = 1;
-        sb_printf(&s->err, "hashcheck: %s (%s)\n", hm_hasher_errmsg(h), hm_strerror(st));
+        sb_printf(&s->err, "hashcheck: %s (%s)\n", hm_last_error(), hm_strerror(st));
         return;
     }
     while ((st = hm_video_next(v, &fr, &got)) == HM_OK && got) {
@@ -122,12 +122,11 @@ static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
         }
     }
     hm_video_info info;
-    hm_video_get_info(v, &info);
-    if (st != HM_OK) {
+    if (st != HM_OK) { /* its message first: the next call replaces it */
         s->failed = 1;
-        sb_printf(&s->err, "hashcheck: %s: %s (%s)\n", path, hm_hasher_errmsg(h),
+        sb_printf(&s->err, "hashcheck: %s: %s (%s)\n", path, hm_last_error(),
                   hm_strerror(st));
-    } else if (info.partial) {
+    } else if (hm_video_get_info(v, &info) == HM_OK && info.partial) {
         hc_partial_note(&s->err, path, n);
     }
     hm_video_close(v);

@@ -271,7 +271,7 @@ enum { HC_KIND_NONE = 0, HC_KIND_IMAGE, HC_KIND_VIDEO, HC_KIND_FILE, HC_KIND_HAS
 const char *hc_kind_name(int kind);
 
 typedef struct hc_media_opts {
-    unsigned types;        /* HM_TYPE_BIT mask, HM_WANT_PDQ_DIHEDRAL allowed */
+    unsigned types;        /* HM_TYPE_BIT mask and HM_WANT_* flags */
     hm_video_opts video;   /* for videos */
     unsigned video_types;  /* frame hashes; 0: the perceptual part of `types` */
     int videos;            /* 1: inputs that are not images are tried as videos */

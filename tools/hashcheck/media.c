@@ -27,9 +27,11 @@ typedef struct source {
     size_t size;
 } source;
 
-static void fail_lib(hc_media *m, hm_status st, hm_hasher *h, const source *s) {
-    if (s->data) fail(m, st, "%s: %s", s->path, hm_hasher_errmsg(h));
-    else fail(m, st, "%s%s", hm_hasher_errmsg(h), NULL);
+/* The failure of the library call just made (its message is this
+ * thread's hm_last_error()). */
+static void fail_lib(hc_media *m, hm_status st, const source *s) {
+    if (s->data) fail(m, st, "%s: %s", s->path, hm_last_error());
+    else fail(m, st, "%s%s", hm_last_error(), NULL);
 }
 
 static hm_status src_hash(hm_hasher *h, const source *s, unsigned types, hc_media *m) {
@@ -46,7 +48,7 @@ static void digests(hm_hasher *h, const source *s, unsigned crypto, hc_media *m)
     hm_image_info keep = m->info;
     hm_status st = src_hash(h, s, crypto, m);
     m->info = keep;
-    if (st != HM_OK && !m->failed) fail_lib(m, st, h, s);
+    if (st != HM_OK && !m->failed) fail_lib(m, st, s);
 }
 
 static void read_frames(hm_hasher *h, const source *s, hm_video *v, hc_media *m) {
@@ -66,7 +68,7 @@ static void read_frames(hm_hasher *h, const source *s, hm_video *v, hc_media *m)
         st = hm_video_next(v, &m->frames[m->nframes], &got);
         if (st != HM_OK) {
             /* frames returned so far stay valid (a limit, a cancel) */
-            fail_lib(m, st, h, s);
+            fail_lib(m, st, s);
             break;
         }
         if (!got) break;
@@ -138,7 +140,7 @@ void hc_media_hash(hm_hasher *h, const char *path, const hc_media_opts *o, hc_me
     }
     if (is_stdin || !S_ISREG(sb.st_mode)) { /* stdin, a pipe, a device: one read */
         int64_t max = 0;
-        hm_hasher_get(h, HM_PARAM_MAX_INPUT_BYTES, &max);
+        hm_hasher_get(h, HM_HASHER_MAX_INPUT_BYTES, &max);
         int r = slurp(f, max, &s, m);
         if (!is_stdin) fclose(f);
         if (r) return;
@@ -152,12 +154,12 @@ void hc_media_hash(hm_hasher *h, const char *path, const hc_media_opts *o, hc_me
 static void media_hash(hm_hasher *h, source *s, const hc_media_opts *o, hc_media *m) {
     const char *path = s->path;
     const unsigned crypto = o->types & HC_CRYPTO;
-    const unsigned perc = o->types & (HC_PERCEPTUAL | HM_WANT_PDQ_DIHEDRAL);
+    const unsigned perc = o->types & HC_PERCEPTUAL;
     unsigned char head[64];
     size_t nhead;
     if (!perc) { /* digests only: any content, nothing decoded */
         hm_status st = src_hash(h, s, crypto, m);
-        if (st != HM_OK) fail_lib(m, st, h, s);
+        if (st != HM_OK) fail_lib(m, st, s);
         m->kind = m->info.format != HM_FORMAT_UNKNOWN ? HC_KIND_IMAGE : HC_KIND_FILE;
         return;
     }
@@ -187,7 +189,7 @@ static void media_hash(hm_hasher *h, source *s, const hc_media_opts *o, hc_media
         m->kind = HC_KIND_IMAGE;
         hm_status st = src_hash(h, s, o->types, m);
         if (st != HM_OK) {
-            fail_lib(m, st, h, s);
+            fail_lib(m, st, s);
             if (crypto && o->crypto_fallback) digests(h, s, crypto, m);
         }
         return;
@@ -195,8 +197,7 @@ static void media_hash(hm_hasher *h, source *s, const hc_media_opts *o, hc_media
     if (o->videos) {
         hm_video_opts vo = o->video;
         hm_video *v;
-        vo.types = o->video_types ? o->video_types : perc & HC_PERCEPTUAL;
-        if (!vo.types) vo.types = HM_TYPE_BIT(HM_HASH_PDQ); /* dihedral only */
+        vo.types = o->video_types ? o->video_types : perc;
         hm_status st = s->data ? hm_video_open_memory(h, s->data, s->size, &vo, &v)
                                : hm_video_open_file(h, path, &vo, &v);
         if (st == HM_OK) {
@@ -208,7 +209,7 @@ static void media_hash(hm_hasher *h, source *s, const hc_media_opts *o, hc_media
         }
         if (st != HM_E_UNKNOWN_FORMAT) {
             m->kind = HC_KIND_VIDEO;
-            fail_lib(m, st, h, s);
+            fail_lib(m, st, s);
             if (crypto && o->crypto_fallback) digests(h, s, crypto, m);
             return;
         }

@@ -190,14 +190,14 @@ const char *hc_kind_name(int kind) {
 hm_status hc_hasher_new(const hc_hasher_cfg *c, hm_hasher **out) {
     hm_status st = hm_hasher_create(out);
     if (st != HM_OK) return st;
-    if (c->flavour >= 0) st = hm_hasher_set(*out, HM_PARAM_PDQ_FLAVOUR, c->flavour);
+    if (c->flavour >= 0) st = hm_hasher_set(*out, HM_HASHER_PDQ_FLAVOUR, c->flavour);
     if (st == HM_OK && c->exif >= 0)
-        st = hm_hasher_set(*out, HM_PARAM_APPLY_EXIF_ORIENTATION, c->exif);
-    if (st == HM_OK && c->fast >= 0) st = hm_hasher_set(*out, HM_PARAM_FAST, c->fast);
+        st = hm_hasher_set(*out, HM_HASHER_APPLY_EXIF_ORIENTATION, c->exif);
+    if (st == HM_OK && c->fast >= 0) st = hm_hasher_set(*out, HM_HASHER_FAST, c->fast);
     if (st == HM_OK && c->max_pixels > 0)
-        st = hm_hasher_set(*out, HM_PARAM_MAX_PIXELS, c->max_pixels);
+        st = hm_hasher_set(*out, HM_HASHER_MAX_PIXELS, c->max_pixels);
     if (st == HM_OK && c->max_bytes > 0)
-        st = hm_hasher_set(*out, HM_PARAM_MAX_INPUT_BYTES, c->max_bytes);
+        st = hm_hasher_set(*out, HM_HASHER_MAX_INPUT_BYTES, c->max_bytes);
     if (st != HM_OK) {
         hm_hasher_free(*out);
         *out = NULL;

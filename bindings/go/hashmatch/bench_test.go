@@ -7,9 +7,30 @@ import (
 	"math/rand"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
+
+// The cost of reading C errors on the thread that made the call: the
+// cheapest C call (hm_hash_distance) made bare, and through call, which
+// locks the goroutine to its OS thread for the call and checks its status.
+func BenchmarkCall(b *testing.B) {
+	h, err := Parse(PDQ, strings.Repeat("5a", 32))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("bare", func(b *testing.B) {
+		if cBenchCalls(h, b.N, false) != 0 {
+			b.Fatal("a call failed")
+		}
+	})
+	b.Run("checked", func(b *testing.B) {
+		if cBenchCalls(h, b.N, true) != 0 {
+			b.Fatal("a call failed")
+		}
+	})
+}
 
 // Hashing: the binding against the same C call looped in C ("C"), per
 // image kind and hash types.

@@ -4,9 +4,11 @@ package hashmatch
 
 import (
 	"context"
+	"errors"
 	"math/rand"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -171,5 +173,78 @@ func TestCloseWhileQuerying(t *testing.T) {
 	wg.Wait()
 	if ok.Load()+closed.Load() != 8*200 {
 		t.Errorf("%d ok + %d closed", ok.Load(), closed.Load())
+	}
+}
+
+// Goroutines that fail different calls at once on one shared Index (and
+// on a Hasher each) each get their own call's message: the C library
+// keeps one message per OS thread, and the binding reads it on the thread
+// that made the call (run with -race; goroutines move between threads).
+func TestConcurrentErrorMessagesAreTheCallers(t *testing.T) {
+	const workers = 8
+	rounds := 300
+	if testing.Short() {
+		rounds = 60
+	}
+	ix := mustIndex(t)
+	list, err := ix.List("shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wrong atomic.Int64
+	var wg sync.WaitGroup
+	stop, committerDone := make(chan struct{}), make(chan struct{})
+	go func() { // successful commits meanwhile
+		defer close(committerDone)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				if ix.Commit() != nil {
+					wrong.Add(1)
+				}
+			}
+		}
+	}()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			h, err := NewHasher(nil)
+			if err != nil {
+				wrong.Add(1)
+				return
+			}
+			defer h.Close()
+			for r := 0; r < rounds; r++ {
+				bad := 1000 + w*rounds + r
+				var err error
+				var want string
+				switch r % 3 {
+				case 0:
+					err = ix.SetThreshold(list, PDQ, bad)
+					want = "threshold " + strconv.Itoa(bad) + " out of range"
+				case 1:
+					want = "/nonexistent/list-" + strconv.Itoa(bad) + ".csv"
+					_, err = ix.LoadList(want, nil)
+				default:
+					want = "/nonexistent/image-" + strconv.Itoa(bad) + ".jpg"
+					_, err = h.HashFile(want, WantPDQ)
+				}
+				var e *Error
+				if !errors.As(err, &e) || !strings.Contains(e.Detail, want) {
+					t.Errorf("worker %d round %d: %v, want a message with %q", w, r, err, want)
+					wrong.Add(1)
+				}
+				runtime.Gosched()
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(stop)
+	<-committerDone
+	if wrong.Load() != 0 {
+		t.Fatalf("%d wrong messages", wrong.Load())
 	}
 }

@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 )
 
@@ -27,7 +28,7 @@ const (
 	ErrIO              Status = -3  // a file could not be opened or read
 	ErrUnknownFormat   Status = -4  // content matches no supported format
 	ErrDecode          Status = -5  // corrupt, truncated or unsupported media
-	ErrLimit           Status = -6  // a configured limit was exceeded
+	ErrLimit           Status = -6  // a limit was exceeded (configured, or an output capacity)
 	ErrParse           Status = -7  // a malformed hash string or list line
 	ErrTypeMismatch    Status = -8  // hashes of different types compared
 	ErrUnsupported     Status = -9  // a valid request this build cannot serve
@@ -42,6 +43,15 @@ func (s Status) Error() string {
 	return C.GoString(C.hm_strerror(C.int(s)))
 }
 
+// Name returns the code's C name ("HM_E_LIMIT"), or "" for a value that is
+// no code.
+func (s Status) Name() string {
+	if p := C.hm_status_name(C.int(s)); p != nil {
+		return C.GoString(p)
+	}
+	return ""
+}
+
 // Errors of the Go binding itself (no C status behind them).
 var (
 	// ErrClosed: a method was called on an object after its Close.
@@ -52,7 +62,7 @@ var (
 )
 
 // Error is a failed libhashmatch call: the C status, the operation and the
-// detail message the C object recorded (which file, which line, which
+// C library's detail message of the call (which file, which line, which
 // limit). errors.Is(err, ErrDecode) and the like compare Status; Unwrap
 // gives the cause when there is one (context.Canceled or
 // context.DeadlineExceeded for a cancelled video).
@@ -87,12 +97,21 @@ func (e *Error) Is(target error) bool {
 // Unwrap returns the cause (a context error), or nil.
 func (e *Error) Unwrap() error { return e.cause }
 
-func newError(st C.hm_status, op string, detail *C.char) error {
-	e := &Error{Status: Status(st), Op: op}
-	if detail != nil {
-		e.Detail = C.GoString(detail)
+// call makes one libhashmatch call and returns its error, if any, with
+// the C library's message of it. The message is per OS thread
+// (hm_last_error) and a goroutine may move to another thread between two
+// cgo calls, so the goroutine stays locked to its thread from the call to
+// the reading of the message. Every C call that returns a status goes
+// through call.
+func call(op string, c func() C.hm_status) error {
+	runtime.LockOSThread()
+	st := c()
+	var err error
+	if st != C.HM_OK {
+		err = &Error{Status: Status(st), Op: op, Detail: C.GoString(C.hm_last_error())}
 	}
-	return e
+	runtime.UnlockOSThread()
+	return err
 }
 
 func errorf(st Status, op, detail string) error {

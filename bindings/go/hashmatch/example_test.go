@@ -45,7 +45,7 @@ func ExampleIndex() {
 		log.Fatal(err)
 	}
 	hashes, err := hashmatch.HashFile("testdata/bridge-rotate-90.jpg",
-		hashmatch.WantPDQDihedral|hashmatch.WantMD5)
+		hashmatch.WantPDQ|hashmatch.WantDihedral|hashmatch.WantMD5)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -51,6 +51,13 @@ func (t HashType) Bits() int {
 	return 0
 }
 
+// DefaultThreshold is the distance threshold a new list starts with for
+// this type (PDQ 31, pHash/dHash/aHash 10, MD5/SHA-256 0: exact), or -1 if
+// the type is unknown: the C library's hm_default_threshold.
+func (t HashType) DefaultThreshold() int {
+	return int(C.hm_default_threshold(C.int(t)))
+}
+
 // Want is the request bit of the type, for Types masks.
 func (t HashType) Want() Types { return Types(1) << uint(t) }
 
@@ -81,9 +88,12 @@ const (
 	// WantAll is every hash type.
 	WantAll = WantPerceptual | WantMD5 | WantSHA256
 	// WantPDQDihedral asks, besides the PDQ hash, for its 7 dihedral
-	// variants (computed in the DCT domain, as the reference does). Implies
-	// PDQ.
-	WantPDQDihedral Types = 65536
+	// variants. Implies PDQ.
+	//
+	// Deprecated: use WantPDQ|WantDihedral, which gives the same hashes
+	// (and turns the other perceptual types asked for too), as the C
+	// library deprecated HM_WANT_PDQ_DIHEDRAL.
+	WantPDQDihedral Types = 1 << 16
 	// WantDihedral follows every perceptual hash asked for (PDQ, pHash,
 	// dHash, aHash) by its 7 dihedral variants. Match them with
 	// WithDihedral.

@@ -34,6 +34,10 @@ func TestHashTypeNames(t *testing.T) {
 	if PDQ.Bits() != 256 || PHash.Bits() != 64 || MD5.Bits() != 128 || HashType(9).Bits() != 0 {
 		t.Error("Bits")
 	}
+	if PDQ.DefaultThreshold() != DefaultPDQThreshold || AHash.DefaultThreshold() != Default64BitThreshold ||
+		SHA256.DefaultThreshold() != 0 || HashType(9).DefaultThreshold() != -1 {
+		t.Error("DefaultThreshold")
+	}
 	if WantPDQ|WantPHash != PDQ.Want()|PHash.Want() {
 		t.Error("Want")
 	}

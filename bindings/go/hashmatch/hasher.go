@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"image"
+	"strconv"
 	"strings"
 	"sync"
 	"unsafe"
@@ -70,8 +71,14 @@ const (
 	FormatTIFF    Format = 6
 )
 
-// String returns the short name ("jpeg", ...; "unknown").
-func (f Format) String() string { return C.GoString(C.hm_format_name(C.int(f))) }
+// String returns the short name ("jpeg", ..., "unknown" for
+// FormatUnknown), or "Format(N)" for a value that is no format.
+func (f Format) String() string {
+	if p := C.hm_format_name(C.int(f)); p != nil {
+		return C.GoString(p)
+	}
+	return "Format(" + strconv.Itoa(int(f)) + ")"
+}
 
 // DetectFormat detects the format of encoded bytes from their first bytes.
 func DetectFormat(data []byte) Format {
@@ -91,8 +98,7 @@ func infoFromC(c *C.hm_image_info) ImageInfo {
 		Channels: int(c.channels), EXIFOrientation: int(c.exif_orientation)}
 }
 
-// Hasher decodes images and computes hashes. It holds options, limits,
-// scratch memory and the C library's last error message.
+// Hasher decodes images and computes hashes. It holds options and limits.
 //
 // A C hasher serves one thread at a time; this wrapper serialises its
 // calls with a mutex, so a Hasher may be shared, but calls on it never run
@@ -111,8 +117,8 @@ type Hasher struct {
 // when done.
 func NewHasher(opts *HasherOptions) (*Hasher, error) {
 	var p *C.hm_hasher
-	if st := C.hm_hasher_create(&p); st != C.HM_OK {
-		return nil, newError(st, "NewHasher", nil)
+	if err := call("NewHasher", func() C.hm_status { return C.hm_hasher_create(&p) }); err != nil {
+		return nil, err
 	}
 	h := &Hasher{p: p}
 	h.net = armLeakNet(h, func(p *C.hm_hasher) { C.hm_hasher_free(p) }, p)
@@ -156,10 +162,6 @@ func (h *Hasher) acquire() error {
 	return nil
 }
 
-func (h *Hasher) fail(st C.hm_status, op string) error {
-	return newError(st, op, C.hm_hasher_errmsg(h.p))
-}
-
 // SetOptions changes the hasher's settings (all of them: zero fields
 // restore the defaults).
 func (h *Hasher) SetOptions(o HasherOptions) error {
@@ -175,18 +177,20 @@ func (h *Hasher) SetOptions(o HasherOptions) error {
 		maxPix = DefaultMaxPixels
 	}
 	set := []struct {
-		p C.hm_param
+		p C.hm_hasher_param
 		v int64
 	}{
-		{C.HM_PARAM_MAX_INPUT_BYTES, maxIn},
-		{C.HM_PARAM_MAX_PIXELS, maxPix},
-		{C.HM_PARAM_PDQ_FLAVOUR, int64(o.PDQFlavour)},
-		{C.HM_PARAM_APPLY_EXIF_ORIENTATION, b2i64(o.ApplyEXIFOrientation)},
-		{C.HM_PARAM_FAST, b2i64(o.Fast)},
+		{C.HM_HASHER_MAX_INPUT_BYTES, maxIn},
+		{C.HM_HASHER_MAX_PIXELS, maxPix},
+		{C.HM_HASHER_PDQ_FLAVOUR, int64(o.PDQFlavour)},
+		{C.HM_HASHER_APPLY_EXIF_ORIENTATION, b2i64(o.ApplyEXIFOrientation)},
+		{C.HM_HASHER_FAST, b2i64(o.Fast)},
 	}
 	for _, s := range set {
-		if st := C.hm_hasher_set(h.p, s.p, C.int64_t(s.v)); st != C.HM_OK {
-			return h.fail(st, "SetOptions")
+		if err := call("SetOptions", func() C.hm_status {
+			return C.hm_hasher_set(h.p, s.p, C.int64_t(s.v))
+		}); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -199,11 +203,11 @@ func (h *Hasher) Options() (HasherOptions, error) {
 	}
 	defer h.mu.Unlock()
 	var v [5]C.int64_t
-	params := [5]C.hm_param{C.HM_PARAM_MAX_INPUT_BYTES, C.HM_PARAM_MAX_PIXELS,
-		C.HM_PARAM_PDQ_FLAVOUR, C.HM_PARAM_APPLY_EXIF_ORIENTATION, C.HM_PARAM_FAST}
+	params := [5]C.hm_hasher_param{C.HM_HASHER_MAX_INPUT_BYTES, C.HM_HASHER_MAX_PIXELS,
+		C.HM_HASHER_PDQ_FLAVOUR, C.HM_HASHER_APPLY_EXIF_ORIENTATION, C.HM_HASHER_FAST}
 	for i, p := range params {
-		if st := C.hm_hasher_get(h.p, p, &v[i]); st != C.HM_OK {
-			return HasherOptions{}, h.fail(st, "Options")
+		if err := call("Options", func() C.hm_status { return C.hm_hasher_get(h.p, p, &v[i]) }); err != nil {
+			return HasherOptions{}, err
 		}
 	}
 	return HasherOptions{MaxInputBytes: int64(v[0]), MaxPixels: int64(v[1]),
@@ -247,9 +251,10 @@ func (h *Hasher) HashFileInfo(path string, types Types) (Hashes, ImageInfo, erro
 	var out [maxHashes]C.hm_hash
 	var n C.size_t
 	var info C.hm_image_info
-	st := C.hm_hash_file(h.p, cpath, C.uint(types), &out[0], maxHashes, &n, &info)
-	if st != C.HM_OK {
-		return nil, ImageInfo{}, h.fail(st, "HashFile")
+	if err := call("HashFile", func() C.hm_status {
+		return C.hm_hash_file(h.p, cpath, C.uint(types), &out[0], maxHashes, &n, &info)
+	}); err != nil {
+		return nil, ImageInfo{}, err
 	}
 	return hashesFromC(&out, n), infoFromC(&info), nil
 }
@@ -270,10 +275,11 @@ func (h *Hasher) HashBytesInfo(data []byte, types Types) (Hashes, ImageInfo, err
 	var out [maxHashes]C.hm_hash
 	var n C.size_t
 	var info C.hm_image_info
-	st := C.hm_hash_memory(h.p, bytesPtr(data), C.size_t(len(data)), C.uint(types),
-		&out[0], maxHashes, &n, &info)
-	if st != C.HM_OK {
-		return nil, ImageInfo{}, h.fail(st, "HashBytes")
+	if err := call("HashBytes", func() C.hm_status {
+		return C.hm_hash_memory(h.p, bytesPtr(data), C.size_t(len(data)), C.uint(types),
+			&out[0], maxHashes, &n, &info)
+	}); err != nil {
+		return nil, ImageInfo{}, err
 	}
 	return hashesFromC(&out, n), infoFromC(&info), nil
 }
@@ -327,10 +333,11 @@ func (h *Hasher) HashPixels(pix []byte, width, height, stride int, format PixelF
 	defer h.mu.Unlock()
 	var out [maxHashes]C.hm_hash
 	var n C.size_t
-	st := C.hm_hash_pixels(h.p, unsafe.Pointer(&pix[0]), C.uint32_t(width), C.uint32_t(height),
-		C.size_t(stride), C.hm_pixel_format(format), C.uint(types), &out[0], maxHashes, &n)
-	if st != C.HM_OK {
-		return nil, h.fail(st, "HashPixels")
+	if err := call("HashPixels", func() C.hm_status {
+		return C.hm_hash_pixels(h.p, unsafe.Pointer(&pix[0]), C.uint32_t(width), C.uint32_t(height),
+			C.size_t(stride), C.hm_pixel_format(format), C.uint(types), &out[0], maxHashes, &n)
+	}); err != nil {
+		return nil, err
 	}
 	return hashesFromC(&out, n), nil
 }
@@ -343,9 +350,11 @@ func FindContent(pix []byte, width, height, stride int, format PixelFormat) (x, 
 		return
 	}
 	var r C.hm_rect
-	if st := C.hm_find_content(unsafe.Pointer(&pix[0]), C.uint32_t(width), C.uint32_t(height),
-		C.size_t(stride), C.hm_pixel_format(format), &r); st != C.HM_OK {
-		return 0, 0, 0, 0, errorf(Status(st), "FindContent", "bad pixel buffer")
+	if err = call("FindContent", func() C.hm_status {
+		return C.hm_find_content(unsafe.Pointer(&pix[0]), C.uint32_t(width), C.uint32_t(height),
+			C.size_t(stride), C.hm_pixel_format(format), &r)
+	}); err != nil {
+		return 0, 0, 0, 0, err
 	}
 	return int(r.x), int(r.y), int(r.width), int(r.height), nil
 }
@@ -384,8 +393,10 @@ func (h *Hasher) Decode(data []byte) (image.Image, ImageInfo, error) {
 	defer h.mu.Unlock()
 	var px C.hm_pixels
 	var info C.hm_image_info
-	if st := C.hm_decode_memory(h.p, bytesPtr(data), C.size_t(len(data)), &px, &info); st != C.HM_OK {
-		return nil, ImageInfo{}, h.fail(st, "Decode")
+	if err := call("Decode", func() C.hm_status {
+		return C.hm_decode_memory(h.p, bytesPtr(data), C.size_t(len(data)), &px, &info)
+	}); err != nil {
+		return nil, ImageInfo{}, err
 	}
 	defer C.hm_pixels_free(&px)
 	w, ht, stride := int(px.width), int(px.height), int(px.stride)

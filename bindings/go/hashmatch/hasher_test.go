@@ -197,7 +197,7 @@ func TestDihedralAndFlavour(t *testing.T) {
 	checked := 0
 	for _, fl := range []PDQFlavour{PDQFullRes, PDQCpp512} {
 		h := mustHasher(t, &HasherOptions{PDQFlavour: fl})
-		hs, err := h.HashFile("testdata/bridge.jpg", WantPDQDihedral)
+		hs, err := h.HashFile("testdata/bridge.jpg", WantPDQ|WantDihedral)
 		if err != nil || len(hs) != 8 {
 			t.Fatalf("%v %v", hs, err)
 		}

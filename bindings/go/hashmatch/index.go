@@ -78,11 +78,9 @@ const (
 // Close frees the index; it waits for calls in progress. Snapshots and
 // match results taken before stay valid.
 type Index struct {
-	// mu guards p against Close: every call holds it for reading.
-	mu sync.RWMutex
-	// wmu serialises writers on the Go side too, so that the C index's
-	// last-error message belongs to the call that reads it.
-	wmu sync.Mutex
+	// mu guards p against Close: every call holds it for reading (the C
+	// index serialises its writers itself).
+	mu  sync.RWMutex
 	p   *C.hm_index
 	net leakNet
 }
@@ -90,8 +88,8 @@ type Index struct {
 // NewIndex creates an empty index. Close it when done.
 func NewIndex() (*Index, error) {
 	var p *C.hm_index
-	if st := C.hm_index_create(&p); st != C.HM_OK {
-		return nil, newError(st, "NewIndex", nil)
+	if err := call("NewIndex", func() C.hm_status { return C.hm_index_create(&p) }); err != nil {
+		return nil, err
 	}
 	ix := &Index{p: p}
 	ix.net = armLeakNet(ix, func(p *C.hm_index) { C.hm_index_free(p) }, p)
@@ -125,8 +123,8 @@ func (ix *Index) Close() error {
 	return nil
 }
 
-// read starts a query call: the index stays open until done is called.
-func (ix *Index) read() (p *C.hm_index, done func(), err error) {
+// use starts a call on the index: it stays open until done is called.
+func (ix *Index) use() (p *C.hm_index, done func(), err error) {
 	ix.mu.RLock()
 	if ix.p == nil {
 		ix.mu.RUnlock()
@@ -135,44 +133,30 @@ func (ix *Index) read() (p *C.hm_index, done func(), err error) {
 	return ix.p, ix.mu.RUnlock, nil
 }
 
-// write starts a writer call.
-func (ix *Index) write() (p *C.hm_index, done func(), err error) {
-	ix.mu.RLock()
-	if ix.p == nil {
-		ix.mu.RUnlock()
-		return nil, nil, ErrClosed
-	}
-	ix.wmu.Lock()
-	return ix.p, func() { ix.wmu.Unlock(); ix.mu.RUnlock() }, nil
-}
-
-func (ix *Index) fail(st C.hm_status, op string) error {
-	return newError(st, op, C.hm_index_errmsg(ix.p))
-}
-
 // Set sets an index parameter.
 func (ix *Index) Set(param IndexParam, v int64) error {
-	p, done, err := ix.write()
+	p, done, err := ix.use()
 	if err != nil {
 		return err
 	}
 	defer done()
-	if st := C.hm_index_set(p, C.hm_index_param(param), C.int64_t(v)); st != C.HM_OK {
-		return ix.fail(st, "Set")
-	}
-	return nil
+	return call("Set", func() C.hm_status {
+		return C.hm_index_set(p, C.hm_index_param(param), C.int64_t(v))
+	})
 }
 
 // Get reads an index parameter.
 func (ix *Index) Get(param IndexParam) (int64, error) {
-	p, done, err := ix.write()
+	p, done, err := ix.use()
 	if err != nil {
 		return 0, err
 	}
 	defer done()
 	var v C.int64_t
-	if st := C.hm_index_get(p, C.hm_index_param(param), &v); st != C.HM_OK {
-		return 0, ix.fail(st, "Get")
+	if err := call("Get", func() C.hm_status {
+		return C.hm_index_get(p, C.hm_index_param(param), &v)
+	}); err != nil {
+		return 0, err
 	}
 	return int64(v), nil
 }
@@ -186,14 +170,14 @@ func (ix *Index) List(name string) (ListID, error) {
 		return 0, err
 	}
 	defer C.free(unsafe.Pointer(cname))
-	p, done, err := ix.write()
+	p, done, err := ix.use()
 	if err != nil {
 		return 0, err
 	}
 	defer done()
 	var id C.uint32_t
-	if st := C.hm_index_list(p, cname, &id); st != C.HM_OK {
-		return 0, ix.fail(st, "List")
+	if err := call("List", func() C.hm_status { return C.hm_index_list(p, cname, &id) }); err != nil {
+		return 0, err
 	}
 	return ListID(id), nil
 }
@@ -251,12 +235,8 @@ type writer interface {
 }
 
 func (ix *Index) begin() (C.hmgo_target, func(), error) {
-	p, done, err := ix.write()
+	p, done, err := ix.use()
 	return C.hmgo_target{idx: p}, done, err
-}
-
-func failed(t C.hmgo_target, st C.hm_status, op string) error {
-	return newError(st, op, C.hmgo_errmsg(t))
 }
 
 func stageThreshold(w writer, list ListID, ht HashType, threshold int) error {
@@ -265,10 +245,9 @@ func stageThreshold(w writer, list ListID, ht HashType, threshold int) error {
 		return err
 	}
 	defer done()
-	if st := C.hmgo_set_threshold(t, C.uint32_t(list), C.int(ht), C.int(threshold)); st != C.HM_OK {
-		return failed(t, st, "SetThreshold")
-	}
-	return nil
+	return call("SetThreshold", func() C.hm_status {
+		return C.hmgo_set_threshold(t, C.uint32_t(list), C.int(ht), C.int(threshold))
+	})
 }
 
 func stageEnabled(w writer, list ListID, enabled bool) error {
@@ -277,10 +256,9 @@ func stageEnabled(w writer, list ListID, enabled bool) error {
 		return err
 	}
 	defer done()
-	if st := C.hmgo_set_enabled(t, C.uint32_t(list), C.int(b2i64(enabled))); st != C.HM_OK {
-		return failed(t, st, "SetEnabled")
-	}
-	return nil
+	return call("SetEnabled", func() C.hm_status {
+		return C.hmgo_set_enabled(t, C.uint32_t(list), C.int(b2i64(enabled)))
+	})
 }
 
 func stageClear(w writer, list ListID) (uint64, error) {
@@ -290,8 +268,10 @@ func stageClear(w writer, list ListID) (uint64, error) {
 	}
 	defer done()
 	var n C.uint64_t
-	if st := C.hmgo_list_clear(t, C.uint32_t(list), &n); st != C.HM_OK {
-		return 0, failed(t, st, "ClearList")
+	if err := call("ClearList", func() C.hm_status {
+		return C.hmgo_list_clear(t, C.uint32_t(list), &n)
+	}); err != nil {
+		return 0, err
 	}
 	return uint64(n), nil
 }
@@ -314,10 +294,7 @@ func stageAdd(w writer, list ListID, h Hash, entryID, labels string) error {
 	defer done()
 	var ch C.hm_hash
 	h.toC(&ch)
-	if st := C.hmgo_add(t, C.uint32_t(list), &ch, cid, clab); st != C.HM_OK {
-		return failed(t, st, "Add")
-	}
-	return nil
+	return call("Add", func() C.hm_status { return C.hmgo_add(t, C.uint32_t(list), &ch, cid, clab) })
 }
 
 func stageRemove(w writer, list ListID, entryID string) (uint64, error) {
@@ -332,8 +309,8 @@ func stageRemove(w writer, list ListID, entryID string) (uint64, error) {
 	}
 	defer done()
 	var n C.uint64_t
-	if st := C.hmgo_remove(t, C.uint32_t(list), cid, &n); st != C.HM_OK {
-		return 0, failed(t, st, "Remove")
+	if err := call("Remove", func() C.hm_status { return C.hmgo_remove(t, C.uint32_t(list), cid, &n) }); err != nil {
+		return 0, err
 	}
 	return uint64(n), nil
 }
@@ -344,10 +321,7 @@ func commit(w writer) error {
 		return err
 	}
 	defer done()
-	if st := C.hmgo_commit(t); st != C.HM_OK {
-		return failed(t, st, "Commit")
-	}
-	return nil
+	return call("Commit", func() C.hm_status { return C.hmgo_commit(t) })
 }
 
 // ListFormat is a hash-list file format (docs/hashlist-formats.md).
@@ -427,7 +401,7 @@ func hmgoListError(user C.uintptr_t, source *C.char, line C.uint64_t, message *C
 
 // loadList runs one hm_*_load_list* call with opts converted.
 func loadList(w writer, op string, opts *LoadOptions,
-	call func(t C.hmgo_target, o *C.hm_list_load_opts, r *C.hm_list_load_report) C.hm_status) (LoadReport, error) {
+	load func(t C.hmgo_target, o *C.hm_list_load_opts, r *C.hm_list_load_report) C.hm_status) (LoadReport, error) {
 	var o C.hm_list_load_opts
 	C.hm_list_load_opts_init(&o)
 	var cb *listCallback
@@ -460,7 +434,7 @@ func loadList(w writer, op string, opts *LoadOptions,
 	}
 	defer done()
 	var r C.hm_list_load_report
-	st := call(t, &o, &r)
+	err = call(op, func() C.hm_status { return load(t, &o, &r) })
 	if cb != nil && cb.panicked {
 		panic(cb.panicVal) // the deferred calls unlock the index
 	}
@@ -469,10 +443,7 @@ func loadList(w writer, op string, opts *LoadOptions,
 		Unsupported: uint64(r.unsupported), Negative: uint64(r.negative),
 		Format: ListFormat(r.format), FirstBadLine: uint64(r.first_bad_line),
 		UnknownType: uint64(r.unknown_type)}
-	if st != C.HM_OK {
-		return rep, failed(t, st, op)
-	}
-	return rep, nil
+	return rep, err
 }
 
 // LoadList stages every entry of a hash-list file (formats:
@@ -554,42 +525,38 @@ func (ix *Index) Load(path string) error {
 		return err
 	}
 	defer C.free(unsafe.Pointer(cpath))
-	p, done, err := ix.write()
+	p, done, err := ix.use()
 	if err != nil {
 		return err
 	}
 	defer done()
-	if st := C.hm_index_load(p, cpath); st != C.HM_OK {
-		return ix.fail(st, "Load")
-	}
-	return nil
+	return call("Load", func() C.hm_status { return C.hm_index_load(p, cpath) })
 }
 
 // LoadBytes is Load from the bytes of an index file in memory (e.g. a
 // blob kept in a database); the bytes are only read during the call.
 func (ix *Index) LoadBytes(data []byte) error {
-	p, done, err := ix.write()
+	p, done, err := ix.use()
 	if err != nil {
 		return err
 	}
 	defer done()
-	if st := C.hm_index_load_memory(p, bytesPtr(data), C.size_t(len(data))); st != C.HM_OK {
-		return ix.fail(st, "LoadBytes")
-	}
-	return nil
+	return call("LoadBytes", func() C.hm_status {
+		return C.hm_index_load_memory(p, bytesPtr(data), C.size_t(len(data)))
+	})
 }
 
 // Snapshot takes the current snapshot: an immutable view that queries
 // and saves see whole, whatever writers do meanwhile. Close it when done.
 func (ix *Index) Snapshot() (*Snapshot, error) {
-	p, done, err := ix.read()
+	p, done, err := ix.use()
 	if err != nil {
 		return nil, err
 	}
 	defer done()
 	var sp *C.hm_snapshot
-	if st := C.hm_index_acquire(p, &sp); st != C.HM_OK {
-		return nil, newError(st, "Snapshot", nil)
+	if err := call("Snapshot", func() C.hm_status { return C.hm_index_acquire(p, &sp) }); err != nil {
+		return nil, err
 	}
 	return newSnapshot(sp), nil
 }
@@ -597,14 +564,14 @@ func (ix *Index) Snapshot() (*Snapshot, error) {
 // Stats returns the statistics of the current snapshot and the index's
 // counters.
 func (ix *Index) Stats() (Stats, error) {
-	p, done, err := ix.read()
+	p, done, err := ix.use()
 	if err != nil {
 		return Stats{}, err
 	}
 	defer done()
 	var s C.hm_index_stats
-	if st := C.hm_index_stats_get(p, &s); st != C.HM_OK {
-		return Stats{}, newError(st, "Stats", nil)
+	if err := call("Stats", func() C.hm_status { return C.hm_index_stats_get(p, &s) }); err != nil {
+		return Stats{}, err
 	}
 	return statsFromC(&s), nil
 }

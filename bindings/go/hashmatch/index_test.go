@@ -217,7 +217,7 @@ func TestDihedralQuery(t *testing.T) {
 		t.Fatalf("bit-derived variants: %+v %v", ms, err)
 	}
 	// The exact DCT-domain variants, as one group.
-	rot8, _ := HashFile("testdata/bridge-rotate-90.jpg", WantPDQDihedral)
+	rot8, _ := HashFile("testdata/bridge-rotate-90.jpg", WantPDQ|WantDihedral)
 	ms, err = ix.Query(rot8, WithDihedral())
 	if err != nil || len(ms) != 1 || ms[0].Query != 0 {
 		t.Fatalf("exact variants: %+v %v", ms, err)
@@ -522,7 +522,7 @@ func TestQueryBatch(t *testing.T) {
 		t.Errorf("batch %d matches, query %d", n, len(flat))
 	}
 	// Dihedral groups are kept whole across chunk boundaries.
-	g8, _ := HashFile("testdata/bridge-rotate-90.jpg", WantPDQDihedral)
+	g8, _ := HashFile("testdata/bridge-rotate-90.jpg", WantPDQ|WantDihedral)
 	ix.Add(list, MustParse(PDQ, bridgePDQ), "bridge", "")
 	ix.Commit()
 	pad := make([]Hash, batchChunk-3)

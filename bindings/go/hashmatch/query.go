@@ -60,7 +60,7 @@ func (dihedral) applyVideo(o *C.hm_video_match_opts) { o.flags |= C.HM_QUERY_DIH
 // WithDihedral matches queries in their 8 rotations and mirrors; each
 // entry is reported once, at its best distance (Match.Variant says which).
 // The exact variants are used when the query hashes come from WantDihedral
-// or WantPDQDihedral (a hash followed by its 7 variants); otherwise PDQ
+// (a hash followed by its 7 variants); otherwise PDQ
 // and aHash variants are derived from the hash's bits, and pHash and dHash
 // queries are matched as they are. For a video match, the query video is
 // matched in each orientation (frame variants from the PDQ bits) and a
@@ -119,8 +119,8 @@ type results struct{ p *C.hm_results }
 
 func newResults(op string) (results, error) {
 	var r *C.hm_results
-	if st := C.hm_results_create(&r); st != C.HM_OK {
-		return results{}, newError(st, op, nil)
+	if err := call(op, func() C.hm_status { return C.hm_results_create(&r) }); err != nil {
+		return results{}, err
 	}
 	return results{r}, nil
 }
@@ -179,8 +179,8 @@ func runQuery(op string, hashes []Hash, opts []QueryOption, fn queryFn) ([]Match
 		cq := hashesToC(hashes)
 		q = &cq[0]
 	}
-	if st := fn(q, C.size_t(len(hashes)), &o, res.p); st != C.HM_OK {
-		return nil, newError(st, op, C.hm_results_errmsg(res.p))
+	if err := call(op, func() C.hm_status { return fn(q, C.size_t(len(hashes)), &o, res.p) }); err != nil {
+		return nil, err
 	}
 	return res.matches(0, nil), nil
 }
@@ -216,9 +216,10 @@ func runBatch(ctx context.Context, op string, sp *C.hm_snapshot, hashes []Hash, 
 				end++
 			}
 		}
-		st := C.hm_snapshot_query(sp, &cq[start], C.size_t(end-start), &o, res.p)
-		if st != C.HM_OK {
-			return nil, newError(st, op, C.hm_results_errmsg(res.p))
+		if err := call(op, func() C.hm_status {
+			return C.hm_snapshot_query(sp, &cq[start], C.size_t(end-start), &o, res.p)
+		}); err != nil {
+			return nil, err
 		}
 		flat = res.matches(start, flat[:0])
 		for _, m := range flat {
@@ -233,7 +234,7 @@ func runBatch(ctx context.Context, op string, sp *C.hm_snapshot, hashes []Hash, 
 // snapshot and returns the hits ordered by query, distance, list id, entry
 // id. Match.Query is the index of the query hash in hashes.
 func (ix *Index) Query(hashes []Hash, opts ...QueryOption) ([]Match, error) {
-	p, done, err := ix.read()
+	p, done, err := ix.use()
 	if err != nil {
 		return nil, err
 	}
@@ -323,8 +324,8 @@ func (s *Snapshot) Stats() (Stats, error) {
 	}
 	defer s.mu.RUnlock()
 	var st C.hm_index_stats
-	if rc := C.hm_snapshot_stats(p, &st); rc != C.HM_OK {
-		return Stats{}, newError(rc, "Stats", nil)
+	if err := call("Stats", func() C.hm_status { return C.hm_snapshot_stats(p, &st) }); err != nil {
+		return Stats{}, err
 	}
 	return statsFromC(&st), nil
 }
@@ -340,8 +341,10 @@ func (s *Snapshot) Lists() ([]ListInfo, error) {
 	out := make([]ListInfo, 0, n)
 	for i := 0; i < n; i++ {
 		var li C.hm_list_info
-		if st := C.hm_snapshot_list_info(p, C.uint32_t(i), &li); st != C.HM_OK {
-			return nil, newError(st, "Lists", nil)
+		if err := call("Lists", func() C.hm_status {
+			return C.hm_snapshot_list_info(p, C.uint32_t(i), &li)
+		}); err != nil {
+			return nil, err
 		}
 		out = append(out, listInfoFromC(&li))
 	}
@@ -356,8 +359,10 @@ func (s *Snapshot) ListInfo(id ListID) (ListInfo, error) {
 	}
 	defer s.mu.RUnlock()
 	var li C.hm_list_info
-	if st := C.hm_snapshot_list_info(p, C.uint32_t(id), &li); st != C.HM_OK {
-		return ListInfo{}, newError(st, "ListInfo", nil)
+	if err := call("ListInfo", func() C.hm_status {
+		return C.hm_snapshot_list_info(p, C.uint32_t(id), &li)
+	}); err != nil {
+		return ListInfo{}, err
 	}
 	return listInfoFromC(&li), nil
 }
@@ -375,8 +380,8 @@ func (s *Snapshot) FindList(name string) (ListID, error) {
 	}
 	defer s.mu.RUnlock()
 	var id C.uint32_t
-	if st := C.hm_snapshot_list_find(p, cname, &id); st != C.HM_OK {
-		return 0, errorf(Status(st), "FindList", "no list named "+name)
+	if err := call("FindList", func() C.hm_status { return C.hm_snapshot_list_find(p, cname, &id) }); err != nil {
+		return 0, err
 	}
 	return ListID(id), nil
 }
@@ -393,11 +398,7 @@ func (s *Snapshot) Save(path string) error {
 		return err
 	}
 	defer s.mu.RUnlock()
-	var buf [512]C.char
-	if st := C.hm_snapshot_save(p, cpath, &buf[0], C.size_t(len(buf))); st != C.HM_OK {
-		return newError(st, "Save", &buf[0])
-	}
-	return nil
+	return call("Save", func() C.hm_status { return C.hm_snapshot_save(p, cpath) })
 }
 
 // SaveBytes returns the snapshot in the index file format (for a database
@@ -408,11 +409,10 @@ func (s *Snapshot) SaveBytes() ([]byte, error) {
 		return nil, err
 	}
 	defer s.mu.RUnlock()
-	var buf [512]C.char
 	var data unsafe.Pointer
 	var size C.size_t
-	if st := C.hm_snapshot_save_memory(p, &data, &size, &buf[0], C.size_t(len(buf))); st != C.HM_OK {
-		return nil, newError(st, "SaveBytes", &buf[0])
+	if err := call("SaveBytes", func() C.hm_status { return C.hm_snapshot_save_memory(p, &data, &size) }); err != nil {
+		return nil, err
 	}
 	defer C.hm_free(data)
 	return C.GoBytes(data, C.int(size)), nil

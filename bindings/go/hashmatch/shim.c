@@ -70,7 +70,3 @@ hm_status hmgo_add_video(hmgo_target t, uint32_t list, const hm_video_frame *f, 
     return t.txn ? hm_txn_add_video(t.txn, list, f, n, id, labels, added)
                  : hm_index_add_video(t.idx, list, f, n, id, labels, added);
 }
-
-const char *hmgo_errmsg(hmgo_target t) {
-    return t.txn ? hm_txn_errmsg(t.txn) : hm_index_errmsg(t.idx);
-}

@@ -35,14 +35,14 @@ type Txn struct {
 // Begin starts a change set of its own for one writer. Close it when
 // done (Commit does not).
 func (ix *Index) Begin() (*Txn, error) {
-	p, done, err := ix.read()
+	p, done, err := ix.use()
 	if err != nil {
 		return nil, err
 	}
 	defer done()
 	var t *C.hm_txn
-	if st := C.hm_txn_begin(p, &t); st != C.HM_OK {
-		return nil, newError(st, "Begin", nil)
+	if err := call("Begin", func() C.hm_status { return C.hm_txn_begin(p, &t) }); err != nil {
+		return nil, err
 	}
 	tx := &Txn{ix: ix, p: t}
 	tx.net = armLeakNet(tx, func(p *C.hm_txn) { C.hm_txn_free(p) }, t)
@@ -68,7 +68,7 @@ func (tx *Txn) begin() (C.hmgo_target, func(), error) {
 		tx.mu.Unlock()
 		return C.hmgo_target{}, nil, ErrClosed
 	}
-	p, done, err := tx.ix.read()
+	p, done, err := tx.ix.use()
 	if err != nil {
 		tx.mu.Unlock()
 		return C.hmgo_target{}, nil, err

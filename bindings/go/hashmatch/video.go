@@ -9,6 +9,7 @@ import "C"
 import (
 	"context"
 	"io"
+	"strconv"
 	"sync"
 	"time"
 	"unsafe"
@@ -168,7 +169,7 @@ func frameFromC(c *C.hm_video_frame) Frame {
 
 func (f *Frame) toC(op string, c *C.hm_video_frame) error {
 	if len(f.Hashes) > len(c.hashes) {
-		return errorf(ErrInvalidArgument, op, "a frame holds at most 4 hashes")
+		return errorf(ErrInvalidArgument, op, "a frame holds at most "+strconv.Itoa(len(c.hashes))+" hashes")
 	}
 	c.frame_number = C.uint64_t(f.Number)
 	c.timestamp = C.double(f.Timestamp)
@@ -340,16 +341,14 @@ func (h *Hasher) openVideo(ctx context.Context, op, path string, data []byte, in
 	if err := h.acquire(); err != nil {
 		return fail(err)
 	}
-	var st C.hm_status
-	if inMemory {
-		st = C.hm_video_open_memory(h.p, r.data, C.size_t(len(data)), &o, &r.v)
-	} else {
-		st = C.hm_video_open_file(h.p, cpath, &o, &r.v)
-	}
-	if st != C.HM_OK {
-		err := cancelledErr(ctx, h.fail(st, op))
+	if err := call(op, func() C.hm_status {
+		if inMemory {
+			return C.hm_video_open_memory(h.p, r.data, C.size_t(len(data)), &o, &r.v)
+		}
+		return C.hm_video_open_file(h.p, cpath, &o, &r.v)
+	}); err != nil {
 		h.mu.Unlock()
-		return fail(err)
+		return fail(cancelledErr(ctx, err))
 	}
 	h.busy = true
 	h.mu.Unlock()
@@ -379,8 +378,8 @@ func (v *Video) Next() (Frame, error) {
 	defer h.mu.Unlock()
 	var f C.hm_video_frame
 	var got C.int
-	if st := C.hm_video_next(v.r.v, &f, &got); st != C.HM_OK {
-		return Frame{}, cancelledErr(v.ctx, h.fail(st, "Next"))
+	if err := call("Next", func() C.hm_status { return C.hm_video_next(v.r.v, &f, &got) }); err != nil {
+		return Frame{}, cancelledErr(v.ctx, err)
 	}
 	if got == 0 {
 		v.eof = true
@@ -413,8 +412,8 @@ func (v *Video) Info() (VideoInfo, error) {
 		return VideoInfo{}, ErrClosed
 	}
 	var i C.hm_video_info
-	if st := C.hm_video_get_info(v.r.v, &i); st != C.HM_OK {
-		return VideoInfo{}, newError(st, "Info", nil)
+	if err := call("Info", func() C.hm_status { return C.hm_video_get_info(v.r.v, &i) }); err != nil {
+		return VideoInfo{}, err
 	}
 	return VideoInfo{Width: int(i.width), Height: int(i.height), FPS: float64(i.fps),
 		Duration: float64(i.duration), Rotation: int(i.rotation), Partial: i.partial != 0,
@@ -530,8 +529,10 @@ func stageVideo(w writer, list ListID, frames []Frame, videoID, labels string) (
 		fp = &cf[0]
 	}
 	var n C.size_t
-	if st := C.hmgo_add_video(t, C.uint32_t(list), fp, C.size_t(len(cf)), cid, clab, &n); st != C.HM_OK {
-		return 0, failed(t, st, "AddVideo")
+	if err := call("AddVideo", func() C.hm_status {
+		return C.hmgo_add_video(t, C.uint32_t(list), fp, C.size_t(len(cf)), cid, clab, &n)
+	}); err != nil {
+		return 0, err
 	}
 	return int(n), nil
 }
@@ -541,7 +542,7 @@ func stageVideo(w writer, list ListID, frames []Frame, videoID, labels string) (
 // known videos that matched, by target share then query share,
 // descending.
 func (ix *Index) MatchVideo(frames []Frame, opts ...VideoMatchOption) ([]VideoMatch, error) {
-	p, done, err := ix.read()
+	p, done, err := ix.use()
 	if err != nil {
 		return nil, err
 	}
@@ -564,7 +565,7 @@ func (s *Snapshot) MatchVideo(frames []Frame, opts ...VideoMatchOption) ([]Video
 }
 
 func matchVideo(frames []Frame, opts []VideoMatchOption,
-	call func(*C.hm_video_frame, C.size_t, *C.hm_video_match_opts, *C.hm_results) C.hm_status) ([]VideoMatch, error) {
+	match func(*C.hm_video_frame, C.size_t, *C.hm_video_match_opts, *C.hm_results) C.hm_status) ([]VideoMatch, error) {
 	cf, err := framesToC("MatchVideo", frames)
 	if err != nil {
 		return nil, err
@@ -583,8 +584,8 @@ func matchVideo(frames []Frame, opts []VideoMatchOption,
 	if len(cf) > 0 {
 		fp = &cf[0]
 	}
-	if st := call(fp, C.size_t(len(cf)), &o, res.p); st != C.HM_OK {
-		return nil, newError(st, "MatchVideo", C.hm_results_errmsg(res.p))
+	if err := call("MatchVideo", func() C.hm_status { return match(fp, C.size_t(len(cf)), &o, res.p) }); err != nil {
+		return nil, err
 	}
 	n := int(C.hm_results_video_count(res.p))
 	out := make([]VideoMatch, n)

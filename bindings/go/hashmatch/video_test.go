@@ -370,8 +370,8 @@ func TestVideoMatching(t *testing.T) {
 	if ms, err := ix.MatchVideo(nil); err != nil || len(ms) != 0 {
 		t.Errorf("no frames: %v %v", ms, err)
 	}
-	bad := []Frame{{Hashes: make(Hashes, 5)}}
+	bad := []Frame{{Hashes: make(Hashes, 9)}} // HM_FRAME_HASHES is 8
 	if _, err := ix.MatchVideo(bad); !errors.Is(err, ErrInvalidArgument) {
-		t.Errorf("5 hashes in a frame: %v", err)
+		t.Errorf("9 hashes in a frame: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -23,8 +24,10 @@ func (f Frame) VPDQLine() (string, error) {
 		return "", err
 	}
 	var buf [256]C.char
-	if st := C.hm_vpdq_format_line(&c, &buf[0], C.size_t(len(buf))); st != C.HM_OK {
-		return "", newError(st, "VPDQLine", nil)
+	if err := call("VPDQLine", func() C.hm_status {
+		return C.hm_vpdq_format_line(&c, &buf[0], C.size_t(len(buf)))
+	}); err != nil {
+		return "", err
 	}
 	return C.GoString(&buf[0]), nil
 }
@@ -38,8 +41,10 @@ func ParseVPDQLine(line string) (Frame, error) {
 	}
 	defer C.free(unsafe.Pointer(cl))
 	var c C.hm_video_frame
-	if st := C.hm_vpdq_parse_line(cl, &c); st != C.HM_OK {
-		return Frame{}, errorf(Status(st), "ParseVPDQLine", "bad line "+strconv.Quote(line))
+	if err := call("ParseVPDQLine", func() C.hm_status { return C.hm_vpdq_parse_line(cl, &c) }); err != nil {
+		e := err.(*Error)
+		e.Detail += ": " + strconv.Quote(line)
+		return Frame{}, e
 	}
 	return frameFromC(&c), nil
 }
@@ -92,21 +97,23 @@ func FormatVPDQCompact(frames []Frame) (string, error) {
 	if len(cf) > 0 {
 		fp = &cf[0]
 	}
-	size := 96*len(frames) + 16
-	for {
-		buf := (*C.char)(C.malloc(C.size_t(size)))
+	size := C.size_t(96*len(frames) + 16)
+	for try := 0; ; try++ {
+		buf := (*C.char)(C.malloc(size))
 		var n C.size_t
-		st := C.hm_vpdq_format_compact(fp, C.size_t(len(cf)), buf, C.size_t(size), &n)
-		if st == C.HM_OK {
+		err := call("FormatVPDQCompact", func() C.hm_status {
+			return C.hm_vpdq_format_compact(fp, C.size_t(len(cf)), buf, size, &n)
+		})
+		if err == nil {
 			s := C.GoStringN(buf, C.int(n))
 			C.free(unsafe.Pointer(buf))
 			return s, nil
 		}
 		C.free(unsafe.Pointer(buf))
-		if st != C.HM_E_LIMIT || size > 1<<30 {
-			return "", newError(st, "FormatVPDQCompact", nil)
+		if !errors.Is(err, ErrLimit) || try > 0 {
+			return "", err
 		}
-		size *= 2
+		size = n + 1 // on ErrLimit, n is what the buffer must hold less its NUL
 	}
 }
 
@@ -122,8 +129,10 @@ func ParseVPDQCompact(s string) ([]Frame, error) {
 	capacity := strings.Count(s, `"`)/2 + 1
 	cf := make([]C.hm_video_frame, capacity)
 	var n C.size_t
-	if st := C.hm_vpdq_parse_compact(cs, &cf[0], C.size_t(capacity), &n); st != C.HM_OK {
-		return nil, errorf(Status(st), "ParseVPDQCompact", "malformed compact vPDQ")
+	if err := call("ParseVPDQCompact", func() C.hm_status {
+		return C.hm_vpdq_parse_compact(cs, &cf[0], C.size_t(capacity), &n)
+	}); err != nil {
+		return nil, err
 	}
 	frames := make([]Frame, int(n))
 	for i := range frames {

@@ -316,7 +316,7 @@ def test_limit_errors(bridge, bridge_bytes):
     h = hm.Hasher(max_pixels=1000)
     with pytest.raises(hm.LimitExceeded) as e:
         h.hash(bridge)
-    assert "1600x1004" in str(e.value) and "HM_PARAM_MAX_PIXELS" in str(e.value)
+    assert "1600x1004" in str(e.value) and "HM_HASHER_MAX_PIXELS" in str(e.value)
     h = hm.Hasher(max_input_bytes=1000)
     with pytest.raises(hm.LimitExceeded):
         h.hash(bridge_bytes)

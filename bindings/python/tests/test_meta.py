@@ -42,6 +42,9 @@ def test_constants_match_the_header():
     assert hm.LIBRARY_VERSION == "%d.%d.%d" % (lib.HM_VERSION_MAJOR, lib.HM_VERSION_MINOR,
                                                lib.HM_VERSION_PATCH)
     assert [int(t) for t in hm.HashType] == list(range(1, lib.HM_HASH_TYPE_MAX + 1))
+    assert hm.HashType.PDQ.default_threshold == hm.PDQ_THRESHOLD
+    assert hm.HashType.PHASH.default_threshold == hm.THRESHOLD_64BIT
+    assert hm.HashType.MD5.default_threshold == 0
 
 
 def test_py_typed_is_installed():

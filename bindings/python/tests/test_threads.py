@@ -348,3 +348,53 @@ def test_per_thread_default_hashers():
     assert len({id(h) for h in seen}) == 4
     assert hm.default_hasher() not in seen
     assert hm.hash(PDQ_DATA / "misc-images" / "wee.jpg").pdq is not None
+
+
+def test_each_thread_reads_its_own_error_message():
+    """Threads that fail different calls at once on one shared Index (and a
+    Hasher each) get exceptions with their own call's message: the C
+    library keeps one message per thread (hm_last_error), read right after
+    the failing call; another thread's successful commits meanwhile change
+    none of them."""
+    idx = hm.Index()
+    lid = idx.list_id("shared")
+    idx.commit()
+    rounds = 200
+    stop = threading.Event()
+    wrong = []
+
+    def failer(t):
+        hasher = hm.Hasher()
+        for r in range(rounds):
+            bad = 1000 + t * rounds + r
+            kind = r % 3
+            try:
+                if kind == 0:
+                    idx.set_threshold(lid, "pdq", bad)
+                elif kind == 1:
+                    idx.load_list("/nonexistent/list-%d.csv" % bad)
+                else:
+                    hasher.hash_file("/nonexistent/image-%d.jpg" % bad, "pdq")
+            except hm.Error as e:
+                want = ("threshold %d out of range" % bad if kind == 0
+                        else "list-%d.csv" % bad if kind == 1 else "image-%d.jpg" % bad)
+                if want not in e.message:
+                    wrong.append((t, r, e.message))
+            else:
+                wrong.append((t, r, "no exception"))
+            idx.add(hm.Hash("pdq", "%064x" % bad), "shared", entry_id="t%d" % t)
+
+    def committer():
+        while not stop.is_set():
+            idx.commit()
+
+    c = threading.Thread(target=committer)
+    c.start()
+    ts = [threading.Thread(target=failer, args=(t,)) for t in range(6)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    stop.set()
+    c.join()
+    assert not wrong, wrong[:5]

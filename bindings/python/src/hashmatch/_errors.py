@@ -24,6 +24,11 @@ class Error(Exception):
             has none.
     """
 
+    @property
+    def status_name(self) -> str:
+        """The C name of the status ("HM_E_LIMIT"), "" for no known code."""
+        return _cstr(lib.hm_status_name(self.status))
+
     status: int
     message: str
 
@@ -108,24 +113,33 @@ _CLASS_OF = {
 _STATUS_OF = {cls: st for st, cls in _CLASS_OF.items()}
 
 
+def _cstr(p: object) -> str:
+    return "" if p == ffi.NULL else str(ffi.string(p).decode("utf-8", "replace"))
+
+
 def strerror(status: int) -> str:
     """The C library's static description of a status code."""
     return str(ffi.string(lib.hm_strerror(status)).decode("utf-8", "replace"))
 
 
-def _cstr(p: object) -> str:
-    return "" if p == ffi.NULL else str(ffi.string(p).decode("utf-8", "replace"))
+def last_error() -> str:
+    """The C library's detail message of this thread's last call
+    (``hm_last_error``): read it right after the call that failed, before
+    any other call that returns a status."""
+    return _cstr(lib.hm_last_error())
 
 
-def error_for(status: int, detail: object = None) -> Error:
-    """The exception for a C status code; ``detail`` is the C detail
-    message (a ``char *`` cdata or a str), empty or NULL for none."""
-    if detail is not None and not isinstance(detail, str):
-        detail = _cstr(detail)
+def error_for(status: int, detail: Optional[str] = None) -> Error:
+    """The exception for a C status code.  ``detail`` None: the detail
+    message of the call that just failed on this thread (each Python thread
+    is one OS thread, and the GIL is released only inside the call, so
+    nothing else has run on it meanwhile); a str replaces it."""
+    if detail is None:
+        detail = last_error()
     message = detail or strerror(status)
     cls = _CLASS_OF.get(status, Error)
     return cls(message, status=status)
 
 
-def raise_for(status: int, detail: object = None) -> NoReturn:
+def raise_for(status: int, detail: Optional[str] = None) -> NoReturn:
     raise error_for(status, detail)

@@ -160,7 +160,7 @@ class Hash:
             raise TypeError("distance needs a Hash, not %s" % type_name(other))
         d = int(lib.hm_hash_distance(self._cstruct(), other._cstruct()))
         if d < 0:
-            raise_for(d, "cannot compare a %s hash with a %s hash" % (self._type, other._type))
+            raise_for(d)
         return d
 
     def __sub__(self, other: object) -> int:

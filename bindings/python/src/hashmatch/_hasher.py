@@ -226,7 +226,7 @@ class Hasher:
         return h
 
     def _fail(self, st: int) -> None:
-        raise_for(st, lib.hm_hasher_errmsg(self._h))
+        raise_for(st)
 
     # ---- parameters --------------------------------------------------------
 
@@ -247,47 +247,47 @@ class Hasher:
     @property
     def max_input_bytes(self) -> int:
         """Largest input accepted, in bytes."""
-        return self._get(lib.HM_PARAM_MAX_INPUT_BYTES)
+        return self._get(lib.HM_HASHER_MAX_INPUT_BYTES)
 
     @max_input_bytes.setter
     def max_input_bytes(self, v: int) -> None:
-        self._set(lib.HM_PARAM_MAX_INPUT_BYTES, int(v))
+        self._set(lib.HM_HASHER_MAX_INPUT_BYTES, int(v))
 
     @property
     def max_pixels(self) -> int:
         """Largest image accepted, width * height."""
-        return self._get(lib.HM_PARAM_MAX_PIXELS)
+        return self._get(lib.HM_HASHER_MAX_PIXELS)
 
     @max_pixels.setter
     def max_pixels(self, v: int) -> None:
-        self._set(lib.HM_PARAM_MAX_PIXELS, int(v))
+        self._set(lib.HM_HASHER_MAX_PIXELS, int(v))
 
     @property
     def pdq_flavour(self) -> PdqFlavour:
         """PDQ pre-scaling flavour."""
-        return PdqFlavour(self._get(lib.HM_PARAM_PDQ_FLAVOUR))
+        return PdqFlavour(self._get(lib.HM_HASHER_PDQ_FLAVOUR))
 
     @pdq_flavour.setter
     def pdq_flavour(self, v: Union[PdqFlavour, str, int]) -> None:
-        self._set(lib.HM_PARAM_PDQ_FLAVOUR, coerce_enum(PdqFlavour, v, "PDQ flavour"))
+        self._set(lib.HM_HASHER_PDQ_FLAVOUR, coerce_enum(PdqFlavour, v, "PDQ flavour"))
 
     @property
     def apply_exif_orientation(self) -> bool:
         """Whether JPEG EXIF orientation is applied before hashing."""
-        return bool(self._get(lib.HM_PARAM_APPLY_EXIF_ORIENTATION))
+        return bool(self._get(lib.HM_HASHER_APPLY_EXIF_ORIENTATION))
 
     @apply_exif_orientation.setter
     def apply_exif_orientation(self, v: bool) -> None:
-        self._set(lib.HM_PARAM_APPLY_EXIF_ORIENTATION, 1 if v else 0)
+        self._set(lib.HM_HASHER_APPLY_EXIF_ORIENTATION, 1 if v else 0)
 
     @property
     def fast(self) -> bool:
         """Whether fast mode (reduced-scale JPEG decoding) is on."""
-        return bool(self._get(lib.HM_PARAM_FAST))
+        return bool(self._get(lib.HM_HASHER_FAST))
 
     @fast.setter
     def fast(self, v: bool) -> None:
-        self._set(lib.HM_PARAM_FAST, 1 if v else 0)
+        self._set(lib.HM_HASHER_FAST, 1 if v else 0)
 
     # ---- hashing ------------------------------------------------------------
 
@@ -493,7 +493,7 @@ def find_content(pixels: Any, **layout: Any) -> Tuple[int, int, int, int]:
     r = ffi.new("hm_rect *")
     st = lib.hm_find_content(px.ptr, px.width, px.height, px.stride, px.fmt, r)
     if st != lib.HM_OK:
-        raise_for(st, "find_content: bad pixel buffer")
+        raise_for(st)
     return (r.x, r.y, r.width, r.height)
 
 

@@ -25,7 +25,11 @@ ListRef = Union[str, int]
 #: What queries take: a Hash, a HashResult, or an iterable of those.
 QueryInput = Union[Hash, HashResult, Iterable[Union[Hash, HashResult]]]
 
-_ERRMSG_MAX = 1024
+
+def _check(st: int) -> None:
+    """Raise for a failed C call, with this thread's message of it."""
+    if st != lib.HM_OK:
+        raise_for(st)
 
 
 def _s(p: Any) -> str:
@@ -236,7 +240,7 @@ def _run_query(call: Callable[..., int], target: Any, hashes: Sequence[Hash],
     try:
         st = call(target, arr, len(hashes), opts, res)
         if st != lib.HM_OK:
-            raise_for(st, lib.hm_results_errmsg(res))
+            raise_for(st)
         n = lib.hm_results_count(res)
         out: List[Match] = []
         names: Dict[int, str] = {}
@@ -367,7 +371,7 @@ class _Queryable:
             with handle as target:
                 st = fn(target, arr, n, o, res)
             if st != lib.HM_OK:
-                raise_for(st, lib.hm_results_errmsg(res))
+                raise_for(st)
             out: List[VideoMatch] = []
             for i in range(lib.hm_results_video_count(res)):
                 m = lib.hm_results_video_get(res, i)
@@ -465,19 +469,17 @@ def _snapshot_find(s: Any, name: str) -> Optional[int]:
 
 
 def _save(s: Any, path: Union[str, "os.PathLike[str]"]) -> None:
-    err = ffi.new("char[]", _ERRMSG_MAX)
-    st = lib.hm_snapshot_save(s, os.fsencode(path), err, _ERRMSG_MAX)
+    st = lib.hm_snapshot_save(s, os.fsencode(path))
     if st != lib.HM_OK:
-        raise_for(st, err)
+        raise_for(st)
 
 
 def _save_bytes(s: Any) -> bytes:
-    err = ffi.new("char[]", _ERRMSG_MAX)
     data = ffi.new("void **")
     size = ffi.new("size_t *")
-    st = lib.hm_snapshot_save_memory(s, data, size, err, _ERRMSG_MAX)
+    st = lib.hm_snapshot_save_memory(s, data, size)
     if st != lib.HM_OK:
-        raise_for(st, err)
+        raise_for(st)
     try:
         out: bytes = ffi.buffer(data[0], size[0])[:]
         return out
@@ -498,17 +500,15 @@ class _Calls(NamedTuple):
     load_list: Callable[..., int]
     load_list_memory: Callable[..., int]
     add_video: Callable[..., int]
-    errmsg: Callable[..., Any]
 
 
 _INDEX_CALLS = _Calls(lib.hm_index_list_set_threshold, lib.hm_index_list_set_enabled,
                       lib.hm_index_list_clear, lib.hm_index_add, lib.hm_index_remove,
                       lib.hm_index_commit, lib.hm_index_load_list, lib.hm_index_load_list_memory,
-                      lib.hm_index_add_video, lib.hm_index_errmsg)
+                      lib.hm_index_add_video)
 _TXN_CALLS = _Calls(lib.hm_txn_list_set_threshold, lib.hm_txn_list_set_enabled,
                     lib.hm_txn_list_clear, lib.hm_txn_add, lib.hm_txn_remove, lib.hm_txn_commit,
-                    lib.hm_txn_load_list, lib.hm_txn_load_list_memory, lib.hm_txn_add_video,
-                    lib.hm_txn_errmsg)
+                    lib.hm_txn_load_list, lib.hm_txn_load_list_memory, lib.hm_txn_add_video)
 
 
 class _Writer:
@@ -523,10 +523,6 @@ class _Writer:
     def _writing(self) -> "contextlib.AbstractContextManager[Tuple[Any, Any]]":  # pragma: no cover
         """Enter the index and the change set: (index pointer, target pointer)."""
         raise NotImplementedError
-
-    def _check(self, target: Any, st: int) -> None:
-        if st != lib.HM_OK:
-            raise_for(st, self._calls.errmsg(target))
 
     # ---- lists ------------------------------------------------------------------
 
@@ -551,7 +547,7 @@ class _Writer:
         t = 0 if type is None else int(HashType.coerce(type))
         with self._writing() as (idx, w):
             lid = self._index()._list_id(idx, list)
-            self._check(w, self._calls.set_threshold(
+            _check(self._calls.set_threshold(
                 w, lid, t, -1 if threshold is None else int(threshold)))
 
     def set_enabled(self, list: ListRef, enabled: bool) -> None:
@@ -559,7 +555,7 @@ class _Writer:
         includes them).  Staged."""
         with self._writing() as (idx, w):
             lid = self._index()._list_id(idx, list)
-            self._check(w, self._calls.set_enabled(w, lid, 1 if enabled else 0))
+            _check(self._calls.set_enabled(w, lid, 1 if enabled else 0))
 
     def clear(self, list: ListRef) -> int:
         """Remove every entry of a list (the list and its settings stay).
@@ -567,7 +563,7 @@ class _Writer:
         n = ffi.new("uint64_t *")
         with self._writing() as (idx, w):
             lid = self._index()._list_id(idx, list)
-            self._check(w, self._calls.clear(w, lid, n))
+            _check(self._calls.clear(w, lid, n))
         return int(n[0])
 
     # ---- entries ----------------------------------------------------------------
@@ -589,7 +585,7 @@ class _Writer:
         with self._writing() as (idx, w):
             lid = self._index()._list_id(idx, list)
             for h in hashes:
-                self._check(w, self._calls.add(w, lid, h._cstruct(), eid, lab))
+                _check(self._calls.add(w, lid, h._cstruct(), eid, lab))
 
     def add_many(self, entries: Iterable[Union[Hash, Tuple[Any, ...]]],
                  list: ListRef = "default", labels: Optional[str] = None) -> int:
@@ -606,7 +602,7 @@ class _Writer:
                     lab = e[2] if len(e) > 2 else labels
                 if not isinstance(h, Hash):
                     raise TypeError("entries hold Hash objects, not %s" % type(h).__name__)
-                self._check(w, self._calls.add(w, lid, h._cstruct(), _b(eid, "entry_id"),
+                _check(self._calls.add(w, lid, h._cstruct(), _b(eid, "entry_id"),
                                                _b(lab, "labels")))
                 n += 1
         return n
@@ -623,14 +619,14 @@ class _Writer:
                 lid = self._index()._list_id(idx, list, create=False)
                 if lid is None:
                     return 0
-            self._check(w, self._calls.remove(w, lid, _b(entry_id, "entry_id"), n))
+            _check(self._calls.remove(w, lid, _b(entry_id, "entry_id"), n))
         return int(n[0])
 
     def commit(self) -> None:
         """Publish every staged change as a new snapshot, atomically.  Queries
         already running finish on the snapshot they started with."""
         with self._writing() as (_, w):
-            self._check(w, self._calls.commit(w))
+            _check(self._calls.commit(w))
 
     # ---- hash lists ---------------------------------------------------------------
 
@@ -692,7 +688,7 @@ class _Writer:
                 buf = ffi.from_buffer(source)
                 st = self._calls.load_list_memory(w, buf, len(buf),
                                                   _b(name or "memory", "name"), o, rep)
-            self._check(w, st)
+            _check(st)
         return LoadReport(int(rep.lines), int(rep.added), int(rep.duplicates),
                           int(rep.rejected), int(rep.unsupported), int(rep.negative),
                           ListFormat(rep.format), int(rep.first_bad_line), sink.items,
@@ -710,7 +706,7 @@ class _Writer:
         out = ffi.new("size_t *")
         with self._writing() as (idx, w):
             lid = self._index()._list_id(idx, list)
-            self._check(w, self._calls.add_video(w, lid, arr, n, _b(video_id, "video_id"),
+            _check(self._calls.add_video(w, lid, arr, n, _b(video_id, "video_id"),
                                                  _b(labels, "labels"), out))
         return int(out[0])
 
@@ -786,7 +782,7 @@ class Index(_Queryable, _Writer):
 
     def _set(self, p: int, v: int) -> None:
         with self._handle as idx:
-            self._check(idx, lib.hm_index_set(idx, p, int(v)))
+            _check(lib.hm_index_set(idx, p, int(v)))
 
     def _list_id(self, idx: Any, ref: ListRef, create: bool = True) -> Optional[int]:
         if isinstance(ref, int) and not isinstance(ref, bool):
@@ -799,13 +795,13 @@ class Index(_Queryable, _Writer):
             return lid
         if not create:
             sp = ffi.new("hm_snapshot **")
-            self._check(idx, lib.hm_index_acquire(idx, sp))
+            _check(lib.hm_index_acquire(idx, sp))
             try:
                 return _snapshot_find(sp[0], ref)
             finally:
                 lib.hm_snapshot_release(sp[0])
         out = ffi.new("uint32_t *")
-        self._check(idx, lib.hm_index_list(idx, _b(ref, "list name"), out))
+        _check(lib.hm_index_list(idx, _b(ref, "list name"), out))
         with self._ids_lock:
             self._ids[ref] = int(out[0])
         return int(out[0])
@@ -880,7 +876,7 @@ class Index(_Queryable, _Writer):
             else:
                 buf = ffi.from_buffer(source)
                 st = lib.hm_index_load_memory(idx, buf, len(buf))
-            self._check(idx, st)
+            _check(st)
             with self._ids_lock:
                 self._ids.clear()
 
@@ -895,14 +891,14 @@ class Index(_Queryable, _Writer):
         """The current snapshot, held until released (``with idx.snapshot() as s``)."""
         sp = ffi.new("hm_snapshot **")
         with self._handle as idx:
-            self._check(idx, lib.hm_index_acquire(idx, sp))
+            _check(lib.hm_index_acquire(idx, sp))
         return Snapshot(sp[0])
 
     def stats(self) -> IndexStats:
         """Statistics of the current snapshot and the index's counters."""
         c = ffi.new("hm_index_stats *")
         with self._handle as idx:
-            self._check(idx, lib.hm_index_stats_get(idx, c))
+            _check(lib.hm_index_stats_get(idx, c))
         return _stats_from_c(c)
 
     def __len__(self) -> int:

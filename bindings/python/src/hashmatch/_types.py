@@ -30,6 +30,12 @@ class HashType(enum.IntEnum):
         """Bits in a hash of this type (64, 128 or 256)."""
         return _BITS[self]
 
+    @property
+    def default_threshold(self) -> int:
+        """The distance threshold a new list starts with for this type
+        (PDQ 31, pHash/dHash/aHash 10, MD5/SHA-256 0: exact)."""
+        return _THRESHOLDS[self]
+
     @classmethod
     def coerce(cls, value: Union["HashType", int, str]) -> "HashType":
         """A HashType from itself, its number or its name ("pdq", "PDQ")."""
@@ -52,6 +58,7 @@ class HashType(enum.IntEnum):
 
 _NAMES = {t: str(ffi.string(lib.hm_hash_type_name(t)).decode()) for t in HashType}
 _BITS = {t: int(lib.hm_hash_bits(t)) for t in HashType}
+_THRESHOLDS = {t: int(lib.hm_default_threshold(t)) for t in HashType}
 
 
 class Dihedral(enum.IntEnum):

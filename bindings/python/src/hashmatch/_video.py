@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
 
-from ._errors import raise_for
+from ._errors import last_error, raise_for
 from ._hash import Hash
 from ._native import ffi, lib
 from ._types import Dihedral, FrameMode, HashType, TypesArg, coerce_enum, types_mask
@@ -63,7 +63,7 @@ class Frame(NamedTuple):
         c = ffi.new("hm_video_frame *")
         st = lib.hm_vpdq_parse_line(line.encode("utf-8"), c)
         if st != lib.HM_OK:
-            raise_for(st, "not a vPDQ line: %r" % (line[:200],))
+            raise_for(st, "%s: %r" % (last_error(), line[:200]))
         return frame_from_c(c)
 
 
@@ -80,8 +80,8 @@ def frames_to_c(frames: Iterable[Frame]) -> Tuple[Any, int]:
     for i, f in enumerate(fl):
         if not isinstance(f, Frame):
             raise TypeError("expected Frame objects, got %s" % type(f).__name__)
-        if len(f.hashes) > 4:
-            raise ValueError("a frame holds at most 4 hashes")
+        if len(f.hashes) > lib.HM_FRAME_HASHES:
+            raise ValueError("a frame holds at most %d hashes" % lib.HM_FRAME_HASHES)
         c = arr[i]
         c.frame_number = f.frame_number
         c.timestamp = f.timestamp
@@ -221,7 +221,7 @@ class VideoReader(Iterator[Frame]):
                 else:
                     st = lib.hm_video_open_memory(h, self._data, len(self._data), o, out)
                 if st != lib.HM_OK:
-                    raise_for(st, lib.hm_hasher_errmsg(h))
+                    raise_for(st)
                 self._v = out[0]
                 hasher._video = self
         except BaseException:
@@ -245,7 +245,7 @@ class VideoReader(Iterator[Frame]):
                 raise StopIteration
             st = lib.hm_video_next(self._v, self._frame, self._got)
             if st != lib.HM_OK:
-                err = ffi.string(lib.hm_hasher_errmsg(hasher._h)).decode("utf-8", "replace")
+                err = last_error()  # before closing
                 self._close_locked()
                 raise_for(st, err)
             if not self._got[0]:
@@ -348,17 +348,17 @@ def format_vpdq_compact(frames: Iterable[Frame]) -> str:
     """python-threatexchange's compact vPDQ signal: a JSON list of
     "pdqhex,quality,timestamp" strings."""
     arr, n = frames_to_c(frames)
-    cap = 128 * n + 64
+    cap = 96 * n + 16
     length = ffi.new("size_t *")
-    while True:
+    buf = ffi.new("char[]", cap)
+    st = lib.hm_vpdq_format_compact(arr, n, buf, cap, length)
+    if st == lib.HM_E_LIMIT:  # *length: what the buffer must hold, less its NUL
+        cap = length[0] + 1
         buf = ffi.new("char[]", cap)
         st = lib.hm_vpdq_format_compact(arr, n, buf, cap, length)
-        if st == lib.HM_E_LIMIT and cap < (1 << 30):
-            cap *= 4
-            continue
-        if st != lib.HM_OK:
-            raise_for(st)
-        return str(ffi.buffer(buf, length[0])[:].decode("ascii"))
+    if st != lib.HM_OK:
+        raise_for(st)
+    return str(ffi.buffer(buf, length[0])[:].decode("ascii"))
 
 
 def parse_vpdq_compact(text: str) -> List[Frame]:
@@ -370,7 +370,7 @@ def parse_vpdq_compact(text: str) -> List[Frame]:
     n = ffi.new("size_t *")
     st = lib.hm_vpdq_parse_compact(raw, arr, cap, n)
     if st != lib.HM_OK:
-        raise_for(st, "not a compact vPDQ signal: %r" % (text[:200],))
+        raise_for(st, "%s: %r" % (last_error(), text[:200]))
     return [frame_from_c(arr[i]) for i in range(n[0])]
 
 
