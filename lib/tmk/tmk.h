@@ -20,7 +20,6 @@
  * PDQ's 256 DCT coefficients per frame). */
 #define HM_TMK_FPS 15
 #define HM_TMK_FRAME_SIDE 64
-#define HM_TMK_DIM 256
 #define HM_TMK_PERIODS 4
 #define HM_TMK_COEFFS 32
 extern const int32_t hm_tmk_periods[HM_TMK_PERIODS];
@@ -32,8 +31,12 @@ extern const float hm_tmk_coeffs[HM_TMK_COEFFS];
 #define HM_TMK_HEADER_SIZE 32
 #define HM_TMK_LEVEL1_SIZE \
     (HM_TMK_HEADER_SIZE + 4 * (HM_TMK_PERIODS + HM_TMK_COEFFS + HM_TMK_DIM)) /* 1,200 */
-#define HM_TMK_FILE_SIZE \
-    (HM_TMK_LEVEL1_SIZE + 2 * 4 * HM_TMK_PERIODS * HM_TMK_COEFFS * HM_TMK_DIM) /* 263,344 */
+/* HM_TMK_FILE_SIZE, HM_TMK_BASE64_LEN and HM_TMK_DIM (256) are public
+ * (hashmatch.h); they follow from the layout: */
+_Static_assert(HM_TMK_FILE_SIZE ==
+                   HM_TMK_LEVEL1_SIZE + 2 * 4 * HM_TMK_PERIODS * HM_TMK_COEFFS * HM_TMK_DIM,
+               "the .tmk layout");
+_Static_assert(HM_TMK_BASE64_LEN == (HM_TMK_FILE_SIZE + 2) / 3 * 4, "its base64");
 
 /* A TMK+PDQF hash: what a .tmk file holds beyond its fixed parameters. */
 typedef struct hm_tmk {
@@ -69,10 +72,9 @@ int hm_tmk_read(const void *buf, size_t size, hm_tmk *t);
 /* The level-1 part only: the first HM_TMK_LEVEL1_SIZE bytes (`size` may
  * be larger, the rest is not read), the same checks. */
 int hm_tmk_read_level1(const void *buf, size_t size, int32_t *frames, float avg[HM_TMK_DIM]);
-/* Base64 of the file (TCAP's form): hm_tmk_base64_len() characters and a
+/* Base64 of the file (TCAP's form): HM_TMK_BASE64_LEN characters and a
  * NUL into out; and back (`len` characters), checked as hm_tmk_read does.
  * HM_E_NO_MEMORY when the file's bytes cannot be had. */
-size_t hm_tmk_base64_len(void);
 int hm_tmk_write_base64(const hm_tmk *t, char *out);
 int hm_tmk_read_base64(const char *text, size_t len, hm_tmk *t);
 

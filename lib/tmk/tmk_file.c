@@ -156,8 +156,6 @@ int hm_tmk_read(const void *buf, size_t size, hm_tmk *t) {
     return HM_OK;
 }
 
-size_t hm_tmk_base64_len(void) { return hm_base64_len(HM_TMK_FILE_SIZE); }
-
 int hm_tmk_write_base64(const hm_tmk *t, char *out) {
     uint8_t *bytes = malloc(HM_TMK_FILE_SIZE);
     if (!bytes) return hm_fail(HM_E_NO_MEMORY, "out of memory");
@@ -172,7 +170,7 @@ int hm_tmk_read_base64(const char *text, size_t len, hm_tmk *t) {
     if (!bytes) return hm_fail(HM_E_NO_MEMORY, "out of memory");
     const long long n = hm_base64_decode(text, len, bytes, HM_TMK_FILE_SIZE);
     int st = n < 0 ? hm_fail(HM_E_PARSE, "TMK: not the base64 of a .tmk file (%s)",
-                             hm_base64_len(HM_TMK_FILE_SIZE) < len ? "too long"
+                             HM_TMK_BASE64_LEN < len ? "too long"
                                                                    : "bad characters or length")
                    : hm_tmk_read(bytes, (size_t)n, t);
     free(bytes);
