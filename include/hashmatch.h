@@ -36,8 +36,9 @@
  *    hm_hasher_create / hm_hasher_free, hm_index_create / hm_index_free,
  *    hm_results_create / hm_results_free, hm_txn_begin / hm_txn_free,
  *    hm_index_acquire / hm_snapshot_release, hm_video_open_* /
- *    hm_video_close; memory the library returns by hm_pixels_free and
- *    hm_free.  Releasing NULL is a no-op.
+ *    hm_video_close, hm_tmk_hash_* and hm_tmk_from_* / hm_tmk_free;
+ *    memory the library returns by hm_pixels_free and hm_free.  Releasing
+ *    NULL is a no-op.
  *  - Binary compatibility: libhashmatch.so.1 only grows.  Public structs
  *    never change layout: options structs are filled by their *_init
  *    function and carry reserved fields (zero) for what later versions
@@ -62,6 +63,8 @@
  *    used concurrently from different threads without locking.  A hasher may
  *    move between threads as long as calls do not overlap.
  *  - hm_hash values are plain data: copy them freely.
+ *  - An hm_tmk is immutable once made: any number of threads may read and
+ *    score it at once.
  *  - An hm_index serialises its writers internally and serves queries
  *    without locks from immutable snapshots; see "Matching index" below.
  */

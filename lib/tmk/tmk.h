@@ -7,7 +7,9 @@
  *  - tmk_file.c: the .tmk file, read and written, and its base64 form;
  *  - tmk_score.c: level-1 and level-2 scores;
  *  - tmk_video.c: a video to its TMK (frames as the ffmpeg tool makes
- *    them: lib/video/cli_frames.c).
+ *    them: lib/video/cli_frames.c);
+ *  - tmk_api.c: the public calls (hashmatch.h), an hm_tmk being this
+ *    hm_tmk on the heap.
  */
 #ifndef HM_TMK_H
 #define HM_TMK_H
