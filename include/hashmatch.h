@@ -1369,9 +1369,9 @@ HM_API const hm_video_match *hm_results_video_get(const hm_results *r,
  *
  * Two videos compare in two levels: level 1, the cosine similarity of
  * their average frame features (cheap), and level 2, the best time-shift
- * match of their Fourier features (about 200 microseconds on one core).  Both are
- * in [-1, 1], 1 for a video against itself; the reference's rule calls two
- * videos a match when level 1 >= 0.7 and level 2 >= 0.7
+ * match of their Fourier features (about 200 microseconds on one core).
+ * Both are in [-1, 1], 1 for a video against itself; the reference's rule
+ * calls two videos a match when level 1 >= 0.7 and level 2 >= 0.7
  * (hm_tmk_default_threshold), and suggests 0.9 on both for near-exact
  * copies.  TMK matches whole videos (re-encodes, resizes, logos, bars); it
  * is weak at clips cut out of a longer video (vPDQ finds those).
@@ -1485,11 +1485,10 @@ typedef struct hm_tmk_info {
 
 HM_API hm_status hm_tmk_get_info(const hm_tmk *t, hm_tmk_info *info);
 /**
- * The hash's level-1 feature (the average PDQF frame feature,
- * HM_TMK_DIM floats; hm_tmk_scores' level 1 is the cosine
- * similarity of two of them) into out (`n` floats: HM_E_LIMIT when fewer
- * than HM_TMK_DIM), e.g. for a vector database's nearest-neighbour
- * search.
+ * The hash's level-1 feature (the average PDQF frame feature, HM_TMK_DIM
+ * floats; hm_tmk_scores' level 1 is the cosine similarity of two of them)
+ * into out (`n` floats: HM_E_LIMIT when fewer than HM_TMK_DIM), e.g. for
+ * a vector database's nearest-neighbour search.
  */
 HM_API hm_status hm_tmk_get_average(const hm_tmk *t, float *out, size_t n);
 

@@ -8,54 +8,32 @@
  *    /usr/bin/ffmpeg is there; said and skipped when not), and their count
  *    the reference's frame count;
  *  - hashes: the .tmk bytes of all 14 reference videos equal the reference
- *    tool's (tests/data/tmk/expected), from a file and from memory;
+ *    tool's (tests/data/tmk/expected);
  *  - scores: every pair of expected/pair-scores.csv to its six printed
  *    decimals (each SIMD level against the portable one: test_tmk_levels.c);
  *  - files: round trips, and every malformed field (size, magics, header,
  *    periods, coefficients, frame count, non-finite values, damaged
  *    norms, base64) refused with HM_E_PARSE and a message;
- *  - limits: a 1-frame, a 0-frame and a 10-hour video, and each video
- *    limit (bytes, pixels, frames, decoded frames, duration, time,
- *    memory, work, interruption).
+ *  - a 1-frame video's frame as the tool prints it.
+ * Hashing from memory, the video info, the limits and the 0-frame and
+ * 10-hour videos are tested through the public API (test_tmk_api.c).
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "test_util.h"
 #include "hash/pdq_stream.h"
+#include "test_tmk_data.h"
+#include "test_util.h"
 #include "tmk/tmk.h"
 #include "video/video_internal.h"
 
 #define FRAME_BYTES (HM_TMK_FRAME_SIDE * HM_TMK_FRAME_SIDE * 3)
 #define FFMPEG "/usr/bin/ffmpeg"
 
-static const char *const kVideos[] = {
-    "chair-19-sd-bar",          "chair-20-sd-bar",
-    "chair-22-sd-grey-bar",     "chair-22-sd-sepia-bar",
-    "chair-22-with-large-logo-bar", "chair-22-with-small-logo-bar",
-    "chair-orig-22-sd-bar",     "doorknob-hd-no-bar",
-    "pattern-hd-no-bar",        "pattern-longer-no-bar",
-    "pattern-sd-grey-bar",      "pattern-sd-with-large-logo-bar",
-    "pattern-sd-with-small-logo-bar", "test-padded-dimensions"};
-#define NVIDEOS (sizeof kVideos / sizeof kVideos[0])
-
 static int g_have_ffmpeg;
 static char g_tmp[64]; /* generated videos */
-
-/* tests/data/tmk/videos/NAME.mp4, or tests/data/video/ for the two there. */
-static const char *video_path(const char *name, char *buf, size_t cap) {
-    snprintf(buf, cap, "%s/tmk/videos/%s.mp4", HM_TEST_DATA, name);
-    if (access(buf, R_OK) != 0) snprintf(buf, cap, "%s/video/%s.mp4", HM_TEST_DATA, name);
-    return buf;
-}
-
-static unsigned char *expected_tmk(const char *name, size_t *size) {
-    char p[1024];
-    snprintf(p, sizeof p, "%s/tmk/expected/tmk/%s.tmk", HM_TEST_DATA, name);
-    return read_all(p, size);
-}
 
 /* ---- frames ------------------------------------------------------------- */
 
@@ -136,18 +114,6 @@ static long compare_with_tool(hm_hasher *h, const char *what, const char *path, 
     return (long)ours.n;
 }
 
-static int expected_count(const char *name) {
-    char p[1024], line[256], want[200];
-    snprintf(p, sizeof p, "%s/tmk/expected/frame-counts.csv", HM_TEST_DATA);
-    snprintf(want, sizeof want, "%s.tmk,", name);
-    FILE *f = fopen(p, "r");
-    int n = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, want, strlen(want)) == 0) n = atoi(line + strlen(want));
-    if (f) fclose(f);
-    return n;
-}
-
 /* Every reference video: frames as the tool's, count as the reference's,
  * .tmk bytes as the reference's. */
 static void test_reference_videos(hm_hasher *h) {
@@ -173,35 +139,6 @@ static void test_reference_videos(hm_hasher *h) {
     printf("test_tmk: %d of %zu reference videos byte-identical to the reference .tmk%s\n",
            identical, NVIDEOS,
            g_have_ffmpeg ? ", frames identical to the ffmpeg tool's" : "");
-}
-
-/* The driver, from a file and from memory, gives the same bytes. */
-static void test_hash_video(hm_hasher *h) {
-    static hm_tmk t;
-    static uint8_t bytes[HM_TMK_FILE_SIZE];
-    const char *name = "test-padded-dimensions";
-    char path[1024];
-    size_t size = 0, vsize = 0;
-    unsigned char *want = expected_tmk(name, &size);
-    unsigned char *video = read_all(video_path(name, path, sizeof path), &vsize);
-    CHECK(want && video);
-    hm_video_info info;
-    CHECK_INT(hm_tmk_hash_video(h, path, NULL, 0, NULL, &t, &info), HM_OK);
-    hm_tmk_write(&t, bytes);
-    CHECK(want && memcmp(bytes, want, HM_TMK_FILE_SIZE) == 0);
-    CHECK_INT(info.frames_decoded, 150); /* 5 s at 30 fps */
-    CHECK_INT(info.frames_hashed, 77);
-    CHECK_INT(info.partial, 0);
-    CHECK_INT(info.width, 1080);
-    memset(&t, 0x55, sizeof t);
-    CHECK_INT(hm_tmk_hash_video(h, NULL, video, vsize, NULL, &t, NULL), HM_OK);
-    hm_tmk_write(&t, bytes);
-    CHECK(want && memcmp(bytes, want, HM_TMK_FILE_SIZE) == 0);
-    CHECK_INT(hm_tmk_hash_video(NULL, path, NULL, 0, NULL, &t, NULL), HM_E_INVALID_ARGUMENT);
-    CHECK_INT(hm_tmk_hash_video(h, NULL, NULL, 0, NULL, &t, NULL), HM_E_INVALID_ARGUMENT);
-    CHECK_INT(hm_tmk_hash_video(h, path, NULL, 0, NULL, NULL, NULL), HM_E_INVALID_ARGUMENT);
-    free(want);
-    free(video);
 }
 
 /* ---- generated videos against the tool ----------------------------------- */
@@ -283,47 +220,36 @@ static void test_generated(hm_hasher *h) {
 
 /* ---- scores ----------------------------------------------------------- */
 
-static int tmk_index(const char *file) {
-    for (size_t i = 0; i < NVIDEOS; i++)
-        if (strncmp(file, kVideos[i], strlen(kVideos[i])) == 0 &&
-            strcmp(file + strlen(kVideos[i]), ".tmk") == 0)
-            return (int)i;
-    return -1;
+typedef struct scored {
+    hm_tmk *t;
+    int same; /* pairs whose printed scores are the reference's */
+} scored;
+
+static void score_pair(void *user, int a, int b, const char *l1, const char *l2) {
+    scored *s = user;
+    char s1[32], s2[32];
+    hm_snprintf_c(s1, sizeof s1, "%.6f", (double)hm_tmk_level1(s->t[a].avg, s->t[b].avg));
+    hm_snprintf_c(s2, sizeof s2, "%.6f", (double)hm_tmk_level2(&s->t[a], &s->t[b]));
+    CHECK_STR(s1, l1, kVideos[a]);
+    CHECK_STR(s2, l2, kVideos[b]);
+    s->same += strcmp(s1, l1) == 0 && strcmp(s2, l2) == 0;
+    /* symmetric, as the reference's are */
+    CHECK(hm_tmk_level1(s->t[b].avg, s->t[a].avg) == hm_tmk_level1(s->t[a].avg, s->t[b].avg));
 }
 
 static void test_scores(void) {
     static hm_tmk t[NVIDEOS];
-    char p[1024], line[512];
     for (size_t i = 0; i < NVIDEOS; i++) {
         size_t size = 0;
         unsigned char *b = expected_tmk(kVideos[i], &size);
         CHECK(b && hm_tmk_read(b, size, &t[i]) == HM_OK);
         free(b);
     }
-    snprintf(p, sizeof p, "%s/tmk/expected/pair-scores.csv", HM_TEST_DATA);
-    FILE *f = fopen(p, "r");
-    CHECK(f != NULL);
-    int pairs = 0, same = 0;
-    while (f && fgets(line, sizeof line, f)) {
-        char *fa = strtok(line, ","), *fb = strtok(NULL, ","), *l1 = strtok(NULL, ","),
-             *l2 = strtok(NULL, ",\r\n");
-        int a = fa ? tmk_index(fa) : -1, b = fb ? tmk_index(fb) : -1;
-        if (a < 0 || b < 0 || !l1 || !l2) continue; /* the header */
-        char s1[32], s2[32];
-        hm_snprintf_c(s1, sizeof s1, "%.6f", (double)hm_tmk_level1(t[a].avg, t[b].avg));
-        const float lv2 = hm_tmk_level2(&t[a], &t[b]);
-        hm_snprintf_c(s2, sizeof s2, "%.6f", (double)lv2);
-        CHECK_STR(s1, l1, fa);
-        CHECK_STR(s2, l2, fb);
-        same += strcmp(s1, l1) == 0 && strcmp(s2, l2) == 0;
-        pairs++;
-        /* symmetric, as the reference's are */
-        CHECK(hm_tmk_level1(t[b].avg, t[a].avg) == hm_tmk_level1(t[a].avg, t[b].avg));
-    }
-    if (f) fclose(f);
+    scored s = {t, 0};
+    const int pairs = tmk_pairs(score_pair, &s);
     CHECK_INT(pairs, NVIDEOS * (NVIDEOS - 1) / 2);
-    CHECK_INT(same, pairs);
-    printf("test_tmk: %d of %d reference pairs' scores reproduced to 6 decimals\n", same, pairs);
+    CHECK_INT(s.same, pairs);
+    printf("test_tmk: %d of %d reference pairs' scores reproduced to 6 decimals\n", s.same, pairs);
     /* a hash against itself: 1 at both levels */
     for (size_t i = 0; i < NVIDEOS; i++) {
         CHECK(fabsf(hm_tmk_level1(t[i].avg, t[i].avg) - 1.0f) < 1e-6f);
@@ -465,84 +391,17 @@ static void test_files(void) {
     free(good);
 }
 
-/* ---- limits ---------------------------------------------------------------- */
+/* ---- one frame ------------------------------------------------------------- */
 
-static int stop_now(void *user) {
-    (void)user;
-    return 1;
-}
-
-static void expect(hm_hasher *h, const char *path, const hm_video_opts *o, int status,
-                   const char *word) {
+/* One frame: a hash of one frame, as the tool prints one (its scores and
+ * the other limits, through the public API: test_tmk_api.c). */
+static void test_one_frame(hm_hasher *h) {
     static hm_tmk t;
-    const int st = hm_tmk_hash_video(h, path, NULL, 0, o, &t, NULL);
-    CHECK_INT(st, status);
-    if (word && !strstr(hm_last_error(), word))
-        fprintf(stderr, "%s: message '%s' lacks '%s'\n", path, hm_last_error(), word);
-    CHECK(!word || strstr(hm_last_error(), word) != NULL);
-}
-
-static void test_limits(hm_hasher *h) {
-    static hm_tmk t;
-    char one[1024], none[1024], ten[1024], ref[1024], p[1024];
-    hm_video_opts o;
+    char one[1024];
     snprintf(one, sizeof one, "%s/tmk/limits/one-frame.mp4", HM_TEST_DATA);
-    snprintf(none, sizeof none, "%s/tmk/limits/no-frames.avi", HM_TEST_DATA);
-    snprintf(ten, sizeof ten, "%s/tmk/limits/ten-hours.mkv", HM_TEST_DATA);
-    video_path("chair-19-sd-bar", ref, sizeof ref);
-    /* one frame: a hash of one frame, as the tool prints one */
     CHECK_INT(hm_tmk_hash_video(h, one, NULL, 0, NULL, &t, NULL), HM_OK);
     CHECK_INT(t.frames, 1);
     CHECK_INT(compare_with_tool(h, "one-frame.mp4", one, NULL), 1);
-    /* one frame (t = 0) leaves every sine feature zero: against itself,
-     * (a_0 + sum a_j) / (a_0 + 2 sum a_j) = 0.51835, as the reference */
-    CHECK(fabsf(hm_tmk_level2(&t, &t) - 0.5183507f) < 1e-5f);
-    /* no frame at all: an error, not an empty hash */
-    expect(h, none, NULL, HM_E_DECODE, "no frame");
-    /* ten hours claimed: the duration limit at open; raised, the frames
-     * the tool would print (540,001) hit max_frames */
-    expect(h, ten, NULL, HM_E_LIMIT, "max_duration");
-    hm_video_opts_init(&o);
-    o.max_duration = 40000;
-    o.max_frames = 1000;
-    expect(h, ten, &o, HM_E_LIMIT, "max_frames");
-    /* each limit */
-    hm_video_opts_init(&o);
-    o.max_frames = 100;
-    expect(h, ref, &o, HM_E_LIMIT, "max_frames");
-    hm_video_opts_init(&o);
-    o.max_decoded = 50;
-    expect(h, ref, &o, HM_E_LIMIT, "max_decoded");
-    hm_video_opts_init(&o);
-    o.max_duration = 5;
-    expect(h, ref, &o, HM_E_LIMIT, "max_duration");
-    hm_video_opts_init(&o);
-    o.max_work_pixels = 20000000;
-    expect(h, ref, &o, HM_E_LIMIT, "max_work_pixels");
-    hm_video_opts_init(&o);
-    o.max_memory = 1 << 20;
-    expect(h, ref, &o, HM_E_LIMIT, "max_memory");
-    hm_video_opts_init(&o);
-    o.time_budget = 1e-9;
-    expect(h, ref, &o, HM_E_LIMIT, "time budget");
-    hm_video_opts_init(&o);
-    o.interrupt = stop_now;
-    expect(h, ref, &o, HM_E_CANCELLED, "cancelled");
-    hm_hasher *small;
-    CHECK_INT(hm_hasher_create(&small), HM_OK);
-    CHECK_INT(hm_hasher_set(small, HM_HASHER_MAX_INPUT_BYTES, 100000), HM_OK);
-    expect(small, ref, NULL, HM_E_LIMIT, "HM_HASHER_MAX_INPUT_BYTES");
-    CHECK_INT(hm_hasher_set(small, HM_HASHER_MAX_INPUT_BYTES, 1 << 30), HM_OK);
-    CHECK_INT(hm_hasher_set(small, HM_HASHER_MAX_PIXELS, 100000), HM_OK);
-    expect(small, ref, NULL, HM_E_LIMIT, "pixel");
-    hm_hasher_free(small);
-    /* what the ffmpeg tool cannot read as video either, or is no video */
-    snprintf(p, sizeof p, "%s/video/anim.webp", HM_TEST_DATA);
-    expect(h, p, NULL, HM_E_UNSUPPORTED, "WebP");
-    snprintf(p, sizeof p, "%s/tmk/expected/tmk/chair-19-sd-bar.tmk", HM_TEST_DATA);
-    expect(h, p, NULL, HM_E_UNKNOWN_FORMAT, NULL);
-    snprintf(p, sizeof p, "%s/tmk/no-such-video.mp4", HM_TEST_DATA);
-    expect(h, p, NULL, HM_E_IO, NULL);
 }
 
 int main(void) {
@@ -568,9 +427,8 @@ int main(void) {
     snprintf(g_tmp, sizeof g_tmp, "/tmp/test_tmk.XXXXXX");
     if (g_have_ffmpeg && !mkdtemp(g_tmp)) g_have_ffmpeg = 0;
     test_reference_videos(h);
-    test_hash_video(h);
     test_generated(h);
-    test_limits(h);
+    test_one_frame(h);
     hm_hasher_free(h);
     if (g_have_ffmpeg) {
         char cmd[128];

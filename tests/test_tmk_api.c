@@ -3,7 +3,8 @@
  * The public TMK+PDQF API (hashmatch.h), through the shared library only:
  *  - hashing: hm_tmk_hash_file and hm_tmk_hash_memory give the reference
  *    tool's .tmk bytes for all 14 reference videos (tests/data/tmk), and
- *    its frame-feature counts; without FFmpeg, HM_E_UNSUPPORTED;
+ *    its frame-feature counts, whatever vPDQ's frame options say; the
+ *    video info; without FFmpeg, HM_E_UNSUPPORTED;
  *  - files: .tmk bytes and base64 round trips, the sizes, the
  *    output-buffer rule (HM_E_LIMIT and the size needed), damaged input
  *    refused with HM_E_PARSE and no hash;
@@ -12,64 +13,18 @@
  *    (level 2 to 1e-6); level 1 the
  *    cosine of hm_tmk_get_average's features; the default thresholds;
  *  - every argument of every function validated;
- *  - limits: video options and the hasher's limits reach TMK hashing; a
- *    0-frame, a 1-frame and a 10-hour video.
+ *  - limits: each video limit (frames, decoded frames, duration, work,
+ *    memory, time, interruption) and the hasher's (bytes, pixels); a
+ *    0-frame, a 1-frame and a 10-hour video; what is no video.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "test_util.h"
-
-static const char *const kVideos[] = {
-    "chair-19-sd-bar",          "chair-20-sd-bar",
-    "chair-22-sd-grey-bar",     "chair-22-sd-sepia-bar",
-    "chair-22-with-large-logo-bar", "chair-22-with-small-logo-bar",
-    "chair-orig-22-sd-bar",     "doorknob-hd-no-bar",
-    "pattern-hd-no-bar",        "pattern-longer-no-bar",
-    "pattern-sd-grey-bar",      "pattern-sd-with-large-logo-bar",
-    "pattern-sd-with-small-logo-bar", "test-padded-dimensions"};
-#define NVIDEOS (sizeof kVideos / sizeof kVideos[0])
+#include "test_tmk_data.h"
 
 static hm_tmk *g_ref[NVIDEOS]; /* the reference's .tmk files, read */
 static hm_tmk *const kJunk = (hm_tmk *)&g_ref; /* an *out the calls must reset */
-
-/* tests/data/tmk/videos/NAME.mp4, or tests/data/video/ for the two there. */
-static const char *video_path(const char *name, char *buf, size_t cap) {
-    snprintf(buf, cap, "%s/tmk/videos/%s.mp4", HM_TEST_DATA, name);
-    if (access(buf, R_OK) != 0) snprintf(buf, cap, "%s/video/%s.mp4", HM_TEST_DATA, name);
-    return buf;
-}
-
-static unsigned char *expected_tmk(const char *name, size_t *size) {
-    char p[1024];
-    snprintf(p, sizeof p, "%s/tmk/expected/tmk/%s.tmk", HM_TEST_DATA, name);
-    return read_all(p, size);
-}
-
-static int video_index(const char *file) {
-    for (size_t i = 0; i < NVIDEOS; i++)
-        if (strncmp(file, kVideos[i], strlen(kVideos[i])) == 0 &&
-            strcmp(file + strlen(kVideos[i]), ".tmk") == 0)
-            return (int)i;
-    return -1;
-}
-
-/* The frame-feature count of expected/frame-counts.csv, or -1. */
-static int expected_frames(const char *name) {
-    char p[1024], line[256];
-    int n = -1;
-    snprintf(p, sizeof p, "%s/tmk/expected/frame-counts.csv", HM_TEST_DATA);
-    FILE *f = fopen(p, "r");
-    while (f && fgets(line, sizeof line, f)) {
-        char *file = strtok(line, ","), *count = strtok(NULL, ",\r\n");
-        if (file && count && video_index(file) >= 0 && strcmp(kVideos[video_index(file)], name) == 0)
-            n = atoi(count);
-    }
-    if (f) fclose(f);
-    return n;
-}
 
 /* t's .tmk bytes equal `want` (HM_TMK_FILE_SIZE of them). */
 static int same_bytes(const hm_tmk *t, const unsigned char *want) {
@@ -109,7 +64,7 @@ static void test_files(void) {
         hm_tmk_info info;
         memset(&info, 0xff, sizeof info);
         CHECK_INT(hm_tmk_get_info(t, &info), HM_OK);
-        CHECK_INT(info.frames, expected_frames(kVideos[i]));
+        CHECK_INT(info.frames, expected_count(kVideos[i]));
         CHECK_INT(info.fps, 15);
         CHECK_INT(info.periods, 4);
         CHECK_INT(info.coefficients, 32);
@@ -174,42 +129,35 @@ static float cosine(const float *a, const float *b) {
 
 static float g_asym; /* the largest |level 2 (a, b) - level 2 (b, a)| */
 
+static void score_pair(void *user, int a, int b, const char *l1, const char *l2) {
+    float s1 = -9, s2 = -9, only1 = -9, only2 = -9, r1 = -9, r2 = -9;
+    char t1[32], t2[32];
+    (void)user;
+    CHECK_INT(hm_tmk_scores(g_ref[a], g_ref[b], &s1, &s2), HM_OK);
+    snprintf(t1, sizeof t1, "%.6f", (double)s1);
+    snprintf(t2, sizeof t2, "%.6f", (double)s2);
+    CHECK_STR(t1, l1, kVideos[a]);
+    CHECK_STR(t2, l2, kVideos[b]);
+    /* each level alone: the same bits */
+    CHECK_INT(hm_tmk_scores(g_ref[a], g_ref[b], &only1, NULL), HM_OK);
+    CHECK_INT(hm_tmk_scores(g_ref[a], g_ref[b], NULL, &only2), HM_OK);
+    CHECK(only1 == s1 && only2 == s2);
+    /* b against a: level 1 the same; time runs the other way in level 2,
+     * whose last bits may differ */
+    CHECK_INT(hm_tmk_scores(g_ref[b], g_ref[a], &r1, &r2), HM_OK);
+    CHECK(r1 == s1);
+    CHECK(fabsf(r2 - s2) <= 1e-6f);
+    if (fabsf(r2 - s2) > g_asym) g_asym = fabsf(r2 - s2);
+    /* level 1 is the cosine of the averages the getter gives */
+    float va[HM_TMK_DIM], vb[HM_TMK_DIM + 1];
+    CHECK_INT(hm_tmk_get_average(g_ref[a], va, HM_TMK_DIM), HM_OK);
+    CHECK_INT(hm_tmk_get_average(g_ref[b], vb, HM_TMK_DIM + 1), HM_OK);
+    CHECK(cosine(va, vb) == s1);
+}
+
 static void test_scores(void) {
-    char p[1024], line[512];
-    int pairs = 0;
     if (!g_ref[NVIDEOS - 1]) return;
-    snprintf(p, sizeof p, "%s/tmk/expected/pair-scores.csv", HM_TEST_DATA);
-    FILE *f = fopen(p, "r");
-    CHECK(f != NULL);
-    while (f && fgets(line, sizeof line, f)) {
-        char *fa = strtok(line, ","), *fb = strtok(NULL, ","), *l1 = strtok(NULL, ","),
-             *l2 = strtok(NULL, ",\r\n");
-        const int a = fa ? video_index(fa) : -1, b = fb ? video_index(fb) : -1;
-        if (a < 0 || b < 0 || !l1 || !l2) continue; /* the header */
-        float s1 = -9, s2 = -9, only1 = -9, only2 = -9, r1 = -9, r2 = -9;
-        char t1[32], t2[32];
-        CHECK_INT(hm_tmk_scores(g_ref[a], g_ref[b], &s1, &s2), HM_OK);
-        snprintf(t1, sizeof t1, "%.6f", (double)s1);
-        snprintf(t2, sizeof t2, "%.6f", (double)s2);
-        CHECK_STR(t1, l1, fa);
-        CHECK_STR(t2, l2, fb);
-        /* each level alone, and the other way round: the same bits */
-        CHECK_INT(hm_tmk_scores(g_ref[a], g_ref[b], &only1, NULL), HM_OK);
-        CHECK_INT(hm_tmk_scores(g_ref[a], g_ref[b], NULL, &only2), HM_OK);
-        CHECK_INT(hm_tmk_scores(g_ref[b], g_ref[a], &r1, &r2), HM_OK);
-        CHECK(only1 == s1 && only2 == s2 && r1 == s1);
-        /* b against a: time runs the other way, the last bits may differ */
-        CHECK(fabsf(r2 - s2) <= 1e-6f);
-        if (fabsf(r2 - s2) > g_asym) g_asym = fabsf(r2 - s2);
-        /* level 1 is the cosine of the averages the getter gives */
-        float va[HM_TMK_DIM], vb[HM_TMK_DIM + 1];
-        CHECK_INT(hm_tmk_get_average(g_ref[a], va, HM_TMK_DIM), HM_OK);
-        CHECK_INT(hm_tmk_get_average(g_ref[b], vb, HM_TMK_DIM + 1), HM_OK);
-        CHECK(cosine(va, vb) == s1);
-        pairs++;
-    }
-    if (f) fclose(f);
-    CHECK_INT(pairs, NVIDEOS * (NVIDEOS - 1) / 2);
+    CHECK_INT(tmk_pairs(score_pair, NULL), NVIDEOS * (NVIDEOS - 1) / 2);
     printf("test_tmk_api: level 2 of b against a differs by %.2g at most\n", (double)g_asym);
     for (size_t i = 0; i < NVIDEOS; i++) {
         float s1 = 0, s2 = 0;
@@ -304,7 +252,7 @@ static void expect(hm_hasher *h, const char *path, const hm_video_opts *o, int s
     CHECK(!word || strstr(hm_last_error(), word) != NULL);
 }
 
-static void test_hashing(hm_hasher *h) {
+static void test_reference_videos(hm_hasher *h) {
     char path[1024];
     hm_video_info info;
     int same = 0;
@@ -322,7 +270,7 @@ static void test_hashing(hm_hasher *h) {
             CHECK(ok);
             same += ok;
             CHECK_INT(hm_tmk_get_info(t, &ti), HM_OK);
-            CHECK_INT(ti.frames, expected_frames(kVideos[i]));
+            CHECK_INT(ti.frames, expected_count(kVideos[i]));
             CHECK_INT(info.frames_hashed, (uint64_t)ti.frames);
             hm_tmk_free(t);
         }
@@ -330,28 +278,52 @@ static void test_hashing(hm_hasher *h) {
     }
     printf("test_tmk_api: %d of %zu reference videos hashed to the reference's .tmk bytes\n",
            same, NVIDEOS);
-    /* from memory: the same bytes */
+    /* from memory: the same bytes; the info */
+    const char *name = "test-padded-dimensions";
     size_t size = 0, vsize = 0;
-    unsigned char *want = expected_tmk("pattern-sd-grey-bar", &size);
-    unsigned char *video = read_all(video_path("pattern-sd-grey-bar", path, sizeof path), &vsize);
+    unsigned char *want = expected_tmk(name, &size);
+    unsigned char *video = read_all(video_path(name, path, sizeof path), &vsize);
     hm_tmk *t = kJunk;
     CHECK(want && video);
+    memset(&info, 0x55, sizeof info);
     CHECK_INT(hm_tmk_hash_memory(h, video, vsize, NULL, &t, &info), HM_OK);
     CHECK(t != kJunk && want && same_bytes(t, want));
+    CHECK_INT(info.frames_decoded, 150); /* 5 s at 30 fps */
+    CHECK_INT(info.frames_hashed, 77);
+    CHECK_INT(info.partial, 0);
+    CHECK_INT(info.width, 1080);
     hm_tmk_free(t);
     t = kJunk;
     CHECK_INT(hm_tmk_hash_memory(h, video, 0, NULL, &t, NULL), HM_E_DECODE); /* empty */
     CHECK(t == NULL);
     free(want);
     free(video);
+    /* vPDQ's frame choice does not apply: the same bytes with it set */
+    hm_video_opts o;
+    hm_video_opts_init(&o);
+    o.mode = HM_FRAMES_KEYFRAMES;
+    o.downscale = 32;
+    o.trim_borders = 1;
+    want = expected_tmk("chair-19-sd-bar", &size);
+    t = NULL;
+    CHECK_INT(hm_tmk_hash_file(h, video_path("chair-19-sd-bar", path, sizeof path), &o, &t, NULL),
+              HM_OK);
+    CHECK(t && want && same_bytes(t, want));
+    hm_tmk_free(t);
+    free(want);
+}
 
-    /* limits */
-    char one[1024], none[1024], ten[1024], ref[1024];
+static void test_limits(hm_hasher *h) {
+    char one[1024], none[1024], ten[1024], ref[1024], p[1024];
+    hm_video_opts o;
+    hm_tmk *t = NULL;
     snprintf(one, sizeof one, "%s/tmk/limits/one-frame.mp4", HM_TEST_DATA);
     snprintf(none, sizeof none, "%s/tmk/limits/no-frames.avi", HM_TEST_DATA);
     snprintf(ten, sizeof ten, "%s/tmk/limits/ten-hours.mkv", HM_TEST_DATA);
     video_path("chair-19-sd-bar", ref, sizeof ref);
-    t = NULL;
+    /* one frame: a hash of one frame; it leaves every sine feature zero
+     * (t = 0): against itself, (a_0 + sum a_j) / (a_0 + 2 sum a_j) =
+     * 0.51835 at level 2, as the reference */
     CHECK_INT(hm_tmk_hash_file(h, one, NULL, &t, NULL), HM_OK);
     if (t) {
         hm_tmk_info ti;
@@ -359,32 +331,40 @@ static void test_hashing(hm_hasher *h) {
         CHECK_INT(hm_tmk_get_info(t, &ti), HM_OK);
         CHECK_INT(ti.frames, 1);
         CHECK_INT(hm_tmk_scores(t, t, NULL, &s2), HM_OK);
-        CHECK(fabsf(s2 - 0.5183507f) < 1e-5f); /* no motion to match */
+        CHECK(fabsf(s2 - 0.5183507f) < 1e-5f);
         hm_tmk_free(t);
     }
+    /* no frame at all: an error, not an empty hash */
     expect(h, none, NULL, HM_E_DECODE, "no frame");
+    /* ten hours claimed: the duration limit at open; raised, the frames
+     * the tool would print (540,001) hit max_frames */
     expect(h, ten, NULL, HM_E_LIMIT, "max_duration");
-    hm_video_opts o;
+    hm_video_opts_init(&o);
+    o.max_duration = 40000;
+    o.max_frames = 1000;
+    expect(h, ten, &o, HM_E_LIMIT, "max_frames");
+    /* each limit */
     hm_video_opts_init(&o);
     o.max_frames = 100;
     expect(h, ref, &o, HM_E_LIMIT, "max_frames");
     hm_video_opts_init(&o);
+    o.max_decoded = 50;
+    expect(h, ref, &o, HM_E_LIMIT, "max_decoded");
+    hm_video_opts_init(&o);
+    o.max_duration = 5;
+    expect(h, ref, &o, HM_E_LIMIT, "max_duration");
+    hm_video_opts_init(&o);
     o.max_work_pixels = 20000000;
     expect(h, ref, &o, HM_E_LIMIT, "max_work_pixels");
     hm_video_opts_init(&o);
-    o.interrupt = stop_now;
-    expect(h, ref, &o, HM_E_CANCELLED, NULL);
-    /* vPDQ's frame choice does not apply: the same bytes with it set */
+    o.max_memory = 1 << 20;
+    expect(h, ref, &o, HM_E_LIMIT, "max_memory");
     hm_video_opts_init(&o);
-    o.mode = HM_FRAMES_KEYFRAMES;
-    o.downscale = 32;
-    o.trim_borders = 1;
-    want = expected_tmk("chair-19-sd-bar", &size);
-    t = NULL;
-    CHECK_INT(hm_tmk_hash_file(h, ref, &o, &t, NULL), HM_OK);
-    CHECK(t && want && same_bytes(t, want));
-    hm_tmk_free(t);
-    free(want);
+    o.time_budget = 1e-9;
+    expect(h, ref, &o, HM_E_LIMIT, "time budget");
+    hm_video_opts_init(&o);
+    o.interrupt = stop_now;
+    expect(h, ref, &o, HM_E_CANCELLED, "cancelled");
     hm_hasher *small;
     CHECK_INT(hm_hasher_create(&small), HM_OK);
     CHECK_INT(hm_hasher_set(small, HM_HASHER_MAX_INPUT_BYTES, 100000), HM_OK);
@@ -393,8 +373,13 @@ static void test_hashing(hm_hasher *h) {
     CHECK_INT(hm_hasher_set(small, HM_HASHER_MAX_PIXELS, 100000), HM_OK);
     expect(small, ref, NULL, HM_E_LIMIT, "pixel");
     hm_hasher_free(small);
-    snprintf(path, sizeof path, "%s/tmk/no-such-video.mp4", HM_TEST_DATA);
-    expect(h, path, NULL, HM_E_IO, NULL);
+    /* what the ffmpeg tool cannot read as video either, or is no video */
+    snprintf(p, sizeof p, "%s/video/anim.webp", HM_TEST_DATA);
+    expect(h, p, NULL, HM_E_UNSUPPORTED, "WebP");
+    snprintf(p, sizeof p, "%s/tmk/expected/tmk/chair-19-sd-bar.tmk", HM_TEST_DATA);
+    expect(h, p, NULL, HM_E_UNKNOWN_FORMAT, NULL);
+    snprintf(p, sizeof p, "%s/tmk/no-such-video.mp4", HM_TEST_DATA);
+    expect(h, p, NULL, HM_E_IO, NULL);
 }
 
 int main(void) {
@@ -404,7 +389,8 @@ int main(void) {
     test_scores();
     test_arguments(h);
 #if HM_TEST_WITH_FFMPEG
-    test_hashing(h);
+    test_reference_videos(h);
+    test_limits(h);
 #else
     {
         char path[1024];
@@ -413,7 +399,7 @@ int main(void) {
                                    NULL),
                   HM_E_UNSUPPORTED);
         CHECK(t == NULL && strstr(hm_last_error(), "FFmpeg") != NULL);
-        (void)test_hashing;
+        (void)test_reference_videos, (void)test_limits;
     }
 #endif
     for (size_t i = 0; i < NVIDEOS; i++) hm_tmk_free(g_ref[i]);

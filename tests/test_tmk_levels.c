@@ -14,59 +14,38 @@
 
 #include "hash/pdq_stream.h"
 #include "test_simd.h"
-#include "test_util.h"
+#include "test_tmk_data.h"
 #include "tmk/tmk.h"
-
-static const char *const kVideos[] = {
-    "chair-19-sd-bar",          "chair-20-sd-bar",
-    "chair-22-sd-grey-bar",     "chair-22-sd-sepia-bar",
-    "chair-22-with-large-logo-bar", "chair-22-with-small-logo-bar",
-    "chair-orig-22-sd-bar",     "doorknob-hd-no-bar",
-    "pattern-hd-no-bar",        "pattern-longer-no-bar",
-    "pattern-sd-grey-bar",      "pattern-sd-with-large-logo-bar",
-    "pattern-sd-with-small-logo-bar", "test-padded-dimensions"};
-#define NVIDEOS (sizeof kVideos / sizeof kVideos[0])
 
 /* Both of TMK's kernel users have a set of the level. */
 static int usable(hm_simd_level l) { return hm_tmk_level2_usable(l) && hm_pdq_isa_available(l); }
 
-static int video_index(const char *file) {
-    for (size_t i = 0; i < NVIDEOS; i++)
-        if (strncmp(file, kVideos[i], strlen(kVideos[i])) == 0 &&
-            strcmp(file + strlen(kVideos[i]), ".tmk") == 0)
-            return (int)i;
-    return -1;
+typedef struct at_level {
+    const hm_tmk *t;
+    hm_simd_level level;
+} at_level;
+
+static void score_pair(void *user, int a, int b, const char *l1, const char *l2) {
+    const at_level *s = user;
+    const float got = hm_tmk_level2_at(&s->t[a], &s->t[b], s->level);
+    const float portable = hm_tmk_level2_at(&s->t[a], &s->t[b], HM_SIMD_PORTABLE);
+    char s2[32];
+    (void)l1;
+    hm_snprintf_c(s2, sizeof s2, "%.6f", (double)got);
+    CHECK_STR(s2, l2, kVideos[a]);
+    CHECK(memcmp(&got, &portable, sizeof got) == 0);
 }
 
 static void test_scores(hm_simd_level level) {
     static hm_tmk t[NVIDEOS];
-    char p[1024], line[512];
     for (size_t i = 0; i < NVIDEOS; i++) {
         size_t size = 0;
-        snprintf(p, sizeof p, "%s/tmk/expected/tmk/%s.tmk", HM_TEST_DATA, kVideos[i]);
-        unsigned char *b = read_all(p, &size);
+        unsigned char *b = expected_tmk(kVideos[i], &size);
         CHECK(b && hm_tmk_read(b, size, &t[i]) == HM_OK);
         free(b);
     }
-    snprintf(p, sizeof p, "%s/tmk/expected/pair-scores.csv", HM_TEST_DATA);
-    FILE *f = fopen(p, "r");
-    CHECK(f != NULL);
-    int pairs = 0;
-    while (f && fgets(line, sizeof line, f)) {
-        char *fa = strtok(line, ","), *fb = strtok(NULL, ","), *l1 = strtok(NULL, ","),
-             *l2 = strtok(NULL, ",\r\n");
-        const int a = fa ? video_index(fa) : -1, b = fb ? video_index(fb) : -1;
-        if (a < 0 || b < 0 || !l1 || !l2) continue; /* the header */
-        const float got = hm_tmk_level2_at(&t[a], &t[b], level);
-        const float portable = hm_tmk_level2_at(&t[a], &t[b], HM_SIMD_PORTABLE);
-        char s2[32];
-        hm_snprintf_c(s2, sizeof s2, "%.6f", (double)got);
-        CHECK_STR(s2, l2, fa);
-        CHECK(memcmp(&got, &portable, sizeof got) == 0);
-        pairs++;
-    }
-    if (f) fclose(f);
-    CHECK_INT(pairs, NVIDEOS * (NVIDEOS - 1) / 2);
+    at_level s = {t, level};
+    CHECK_INT(tmk_pairs(score_pair, &s), NVIDEOS * (NVIDEOS - 1) / 2);
 }
 
 /* 40 made-up 64x64 frames (a moving gradient and noise) aggregated with

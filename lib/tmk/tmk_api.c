@@ -55,32 +55,23 @@ hm_status hm_tmk_hash_memory(hm_hasher *h, const void *data, size_t size,
 
 void hm_tmk_free(hm_tmk *t) { free(t); }
 
-static int from_bytes(const void *data, size_t size, hm_tmk **out) {
+/* A new hash read from `n` bytes of a .tmk file, or of its base64. */
+static int from_input(const void *in, size_t n, int base64, hm_tmk **out) {
     if (!out) return hm_fail(HM_E_INVALID_ARGUMENT, "out is NULL");
     *out = NULL;
-    if (!data) return hm_fail(HM_E_INVALID_ARGUMENT, "data is NULL");
+    if (!in) return hm_fail(HM_E_INVALID_ARGUMENT, "%s is NULL", base64 ? "text" : "data");
     hm_tmk *t;
     int st = new_tmk(&t);
     if (st != HM_OK) return st;
-    return make(out, hm_tmk_read(data, size, t), t);
+    return make(out, base64 ? hm_tmk_read_base64(in, n, t) : hm_tmk_read(in, n, t), t);
 }
 
 hm_status hm_tmk_from_bytes(const void *data, size_t size, hm_tmk **out) {
-    return HM_CALL(from_bytes(data, size, out));
-}
-
-static int from_base64(const char *text, size_t len, hm_tmk **out) {
-    if (!out) return hm_fail(HM_E_INVALID_ARGUMENT, "out is NULL");
-    *out = NULL;
-    if (!text) return hm_fail(HM_E_INVALID_ARGUMENT, "text is NULL");
-    hm_tmk *t;
-    int st = new_tmk(&t);
-    if (st != HM_OK) return st;
-    return make(out, hm_tmk_read_base64(text, len, t), t);
+    return HM_CALL(from_input(data, size, 0, out));
 }
 
 hm_status hm_tmk_from_base64(const char *text, size_t len, hm_tmk **out) {
-    return HM_CALL(from_base64(text, len, out));
+    return HM_CALL(from_input(text, len, 1, out));
 }
 
 /* The output-buffer rule (hashmatch.h): HM_E_LIMIT when cap is short of

@@ -157,7 +157,8 @@ float hm_tmk_level2_at(const hm_tmk *a, const hm_tmk *b, hm_simd_level level) {
             y[j] = dot(a->sin[p][j], b->cos[p][j]) - dot(a->cos[p][j], b->sin[p][j]);
         }
         const float k0 = dot(a->cos[p][0], b->cos[p][0]);
-        const float m = kSweep[level].fn(g_alpha + g_start[p], g_beta + g_start[p], g_len[p], k0, x, y);
+        const float m =
+            kSweep[level].fn(g_alpha + g_start[p], g_beta + g_start[p], g_len[p], k0, x, y);
         if (p == 0 || best < m) best = m;
     }
     return best / normaliser();

@@ -36,7 +36,8 @@ int hm_tmk_hash_video(hm_hasher *h, const char *path, const void *data, size_t s
     o.downscale = 0;
     o.trim_borders = 0;
     o.apply_rotation = 0;
-    int st = path ? hm_video_open_file(h, path, &o, &v) : hm_video_open_memory(h, data, size, &o, &v);
+    int st = path ? hm_video_open_file(h, path, &o, &v)
+                  : hm_video_open_memory(h, data, size, &o, &v);
     if (st != HM_OK) return st;
     sink k = {out, hm_simd_best(hm_pdq_isa_available)};
     hm_tmk_begin(out);
