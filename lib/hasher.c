@@ -29,15 +29,6 @@ struct hm_hasher {
     int fast;
 };
 
-unsigned hm_version_number(void) { return HM_VERSION_NUMBER; }
-
-const char *hm_version_string(void) {
-#define HM_STR2(x) #x
-#define HM_STR(x) HM_STR2(x)
-    return HM_STR(HM_VERSION_MAJOR) "." HM_STR(HM_VERSION_MINOR) "." HM_STR(
-        HM_VERSION_PATCH);
-}
-
 static int hasher_create(hm_hasher **out) {
     hm_hasher *h;
     if (!out) return hm_fail(HM_E_INVALID_ARGUMENT, "out is NULL");
