@@ -233,7 +233,10 @@ hm_status hm_hash_memory(hm_hasher *h, const void *data, size_t size,
     return HM_CALL(hash_memory(h, data, size, types, out, cap, n_out, info));
 }
 
-/* Read a whole file, refusing more than `max` bytes. */
+/* Read a whole file, refusing more than `max` bytes (HM_E_LIMIT).  Any
+ * readable file but a directory: a pipe or a device is read to its end.
+ * Not index/file_io.c's hm_file_read, which reads regular files only,
+ * with no limit, and calls a file that ends early corrupt. */
 static int read_file(const char *path, uint64_t max, uint8_t **data,
                      size_t *size) {
     FILE *f = fopen(path, "rb");
