@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* What stages after hashing need from a hasher: its limits (the struct itself stays private to hashmatch.c). */
+/* What stages after hashing need from a hasher: its limits (the struct itself stays private to hasher.c). */
 #ifndef HM_HASHER_H
 #define HM_HASHER_H
 

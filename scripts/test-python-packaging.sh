@@ -147,7 +147,7 @@ top = names[0].split("/")[0] + "/"
 need = ["PKG-INFO", "pyproject.toml", "CMakeLists.txt", "LICENSE", "hashmatch_build.py",
         "ffi/hashmatch.cdef", "src/hashmatch/__init__.py", "src/hashmatch/py.typed",
         "libhashmatch/CMakeLists.txt", "libhashmatch/LICENSE", "libhashmatch/include/hashmatch.h",
-        "libhashmatch/cmake/exports.cmake", "libhashmatch/lib/hashmatch.c",
+        "libhashmatch/cmake/exports.cmake", "libhashmatch/lib/hasher.c",
         "libhashmatch/cmake/hashmatch.pc.in"]
 missing = [n for n in need if top + n not in names]
 junk = [n for n in names if not n.startswith(top) or n.endswith((".so", ".o", ".a", ".pyc"))

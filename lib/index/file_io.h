@@ -44,7 +44,8 @@ int hm_newfile_clean(const char *path, const char *magic, size_t magic_len);
 /* The whole of a regular file into *data (malloc'ed, *size bytes), read
  * with pread: a file cut or changed while it is read, or a failing disk,
  * is an error (HM_E_CORRUPT when it ended early, HM_E_IO), never a
- * signal as a mapping gives. */
+ * signal as a mapping gives.  (Media files are read by the hasher's own
+ * reader, which also takes pipes and applies HM_HASHER_MAX_INPUT_BYTES.) */
 int hm_file_read(const char *path, uint8_t **data, uint64_t *size);
 
 #endif

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The public API glue: a hasher object owns options and limits,
- * and runs decode -> hash as one streaming pipeline (the decoder pushes
- * rows into the requested hash computations; nothing is decoded twice).
+ * The hasher: the public hm_hasher object with its parameters and limits,
+ * and the public calls that decode and hash with it.  Each checks its
+ * arguments, decodes under the hasher's limits, and has the hash stage's
+ * pipeline (hash/pipeline.h) turn the rows into the requested hashes in
+ * one pass: the decoder pushes rows into every requested hash
+ * computation, so nothing is decoded twice.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,9 +16,7 @@
 #include "common/common.h"
 #include "hasher.h"
 #include "decode/decode.h"
-#include "hash/hash.h"
-#include "hash/imagehash_stream.h"
-#include "hash/pdq_stream.h"
+#include "hash/pipeline.h"
 
 #define DEFAULT_MAX_INPUT_BYTES (256ull << 20)
 #define DEFAULT_MAX_PIXELS 100000000ull
@@ -27,15 +28,6 @@ struct hm_hasher {
     int apply_exif;
     int fast;
 };
-
-unsigned hm_version_number(void) { return HM_VERSION_NUMBER; }
-
-const char *hm_version_string(void) {
-#define HM_STR2(x) #x
-#define HM_STR(x) HM_STR2(x)
-    return HM_STR(HM_VERSION_MAJOR) "." HM_STR(HM_VERSION_MINOR) "." HM_STR(
-        HM_VERSION_PATCH);
-}
 
 static int hasher_create(hm_hasher **out) {
     hm_hasher *h;
@@ -108,185 +100,13 @@ hm_status hm_hasher_get(const hm_hasher *h, hm_hasher_param p, int64_t *v) {
     return HM_CALL(hasher_get(h, p, v));
 }
 
-/* ---- the hashing pipeline (a decode sink) -------------------------- */
-
-#define IH_TYPES                                                          \
-    (HM_TYPE_BIT(HM_HASH_PHASH) | HM_TYPE_BIT(HM_HASH_DHASH) |            \
-     HM_TYPE_BIT(HM_HASH_AHASH))
-
-typedef struct pipeline {
-    unsigned types;
-    int flavour;
-    uint32_t w, h;
-    int channels, bpp; /* layout of the rows, fixed by the decoder */
-    hm_pdq_stream *pdq;
-    hm_ih_stream *ih;
-} pipeline;
-
-/* hm_sink callbacks: create the requested hash streams, feed them rows. */
-static int pipe_begin(void *ctx, uint32_t w, uint32_t h, int channels,
-                      int bpp) {
-    pipeline *p = ctx;
-    int st = HM_OK;
-    p->w = w;
-    p->h = h;
-    p->channels = channels;
-    p->bpp = bpp;
-    if (p->types & HM_TYPE_BIT(HM_HASH_PDQ))
-        st = hm_pdq_stream_create((int)w, (int)h, p->flavour, &p->pdq);
-    if (st == HM_OK && (p->types & IH_TYPES))
-        st = hm_ih_stream_create((int)w, (int)h,
-                                 p->types & (IH_TYPES | HM_WANT_DIHEDRAL), &p->ih);
-    if (st != HM_OK)
-        return hm_fail(st, "out of memory preparing hashes for %ux%u", w, h);
-    return HM_OK;
-}
-
-static void pipe_row(void *ctx, const uint8_t *row) {
-    pipeline *p = ctx;
-    if (p->pdq) hm_pdq_stream_push(p->pdq, row, p->bpp, p->channels);
-    if (p->ih) hm_ih_stream_push(p->ih, row, p->bpp, p->channels);
-}
-
-static void pipe_free(pipeline *p) {
-    hm_pdq_stream_free(p->pdq);
-    hm_ih_stream_free(p->ih);
-    p->pdq = NULL;
-    p->ih = NULL;
-}
-
-/* HM_WANT_PDQ_DIHEDRAL is deprecated but still accepted: named here
- * without the warning its users get. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-static const unsigned kWantPdqDihedral = HM_WANT_PDQ_DIHEDRAL;
-#pragma GCC diagnostic pop
-
-static int pdq_variants(unsigned types) {
-    return (types & (kWantPdqDihedral | HM_WANT_DIHEDRAL)) ? 8 : 1;
-}
-
-/* Perceptual hashes of one image, dihedral variants included. */
-static size_t count_perceptual(unsigned types) {
-    size_t n = 0;
-    if (types & HM_TYPE_BIT(HM_HASH_PDQ)) n += (size_t)pdq_variants(types);
-    for (int t = HM_HASH_PHASH; t <= HM_HASH_AHASH; t++)
-        if (types & HM_TYPE_BIT(t)) n += (types & HM_WANT_DIHEDRAL) ? 8 : 1;
-    return n;
-}
-
-static size_t count_outputs(unsigned types) {
-    size_t n = count_perceptual(types);
-    if (types & HM_TYPE_BIT(HM_HASH_MD5)) n++;
-    if (types & HM_TYPE_BIT(HM_HASH_SHA256)) n++;
-    if (types & HM_WANT_TRIMMED) n += count_perceptual(types);
-    if (types & HM_WANT_CROPS)
-        n += HM_CROPS * count_perceptual(types & HM_TYPES_PERCEPTUAL);
-    return n;
-}
-
-static int check_request(hm_hasher *h, unsigned *types, hm_hash *out,
-                         size_t cap, size_t *n_out) {
-    const unsigned known =
-        HM_TYPES_ALL | kWantPdqDihedral | HM_WANT_DIHEDRAL | HM_WANT_TRIMMED |
-        HM_WANT_CROPS;
+/* The arguments every hashing call checks first: the output array, and
+ * the type mask as the hash stage reads it (hm_hashpipe_request). */
+static int check_request(unsigned *types, hm_hash *out, size_t cap, size_t *n_out) {
     if (!out || !n_out)
         return hm_fail(HM_E_INVALID_ARGUMENT, "out and n_out are required");
     *n_out = 0;
-    if (*types & ~known)
-        return hm_fail(HM_E_INVALID_ARGUMENT,
-                       "unknown bits in type mask 0x%x", *types & ~known);
-    if (*types & kWantPdqDihedral) *types |= HM_TYPE_BIT(HM_HASH_PDQ);
-    if (!(*types & HM_TYPES_ALL))
-        return hm_fail(HM_E_INVALID_ARGUMENT, "no hash type requested");
-    if (cap < count_outputs(*types))
-        return hm_fail(HM_E_LIMIT, "output capacity %zu is less than the %zu hashes requested",
-                       cap, count_outputs(*types));
-    return HM_OK;
-}
-
-/* The finished perceptual hashes, in the documented order, into out;
- * their number into *n_out. */
-static int pipe_finish(pipeline *p, hm_hash *out, size_t *n_out) {
-    size_t n = 0;
-    if (p->pdq) {
-        hm_pdq_dct dct;
-        int st = hm_pdq_stream_finish(p->pdq, &dct);
-        if (st != HM_OK) return hm_fail(st, "PDQ pipeline failed");
-        for (int v = 0; v < pdq_variants(p->types); v++)
-            hm_pdq_hash(&dct, v, &out[n++]);
-    }
-    if (p->ih) n += hm_ih_stream_finish(p->ih, p->types, out + n);
-    *n_out = n;
-    return HM_OK;
-}
-
-/* Append the digests of the encoded bytes that `types` asks for. */
-static int add_digests(unsigned types, const uint8_t *bytes, size_t size,
-                       hm_hash *out, size_t *n) {
-    if (types & HM_TYPE_BIT(HM_HASH_MD5))
-        if (hm_digest_md5(bytes, size, &out[(*n)++]) != HM_OK)
-            return hm_fail(HM_E_NO_MEMORY, "out of memory");
-    if (types & HM_TYPE_BIT(HM_HASH_SHA256))
-        if (hm_digest_sha256(bytes, size, &out[(*n)++]) != HM_OK)
-            return hm_fail(HM_E_NO_MEMORY, "out of memory");
-    return HM_OK;
-}
-
-/* Perceptual hashes of a w x h image in memory. */
-static int hash_rows(const hm_hasher *h, unsigned types, const uint8_t *px,
-                     uint32_t w, uint32_t ht, size_t stride, int channels,
-                     int bpp, hm_hash *out, size_t *n) {
-    pipeline p = {0};
-    hm_sink sink = {pipe_begin, pipe_row, &p};
-    int st;
-    p.types = types;
-    p.flavour = h->pdq_flavour;
-    st = hm_sink_push_image(&sink, px, w, ht, stride, channels, bpp);
-    if (st == HM_OK) st = pipe_finish(&p, out, n);
-    pipe_free(&p);
-    return st;
-}
-
-static void mark(hm_hash *out, size_t n, unsigned bit) {
-    for (size_t i = 0; i < n; i++) out[i].variant |= (uint8_t)bit;
-}
-
-/* The hashes HM_WANT_TRIMMED and HM_WANT_CROPS add, from a buffered
- * image: the perceptual hashes of its content inside uniform borders
- * (none when there is no border), then those of each crop. */
-static int hash_extra(const hm_hasher *h, unsigned types, const uint8_t *px,
-                      uint32_t w, uint32_t ht, size_t stride, int channels,
-                      int bpp, hm_hash *out, size_t *n) {
-    size_t k = 0, total = 0;
-    int st = HM_OK;
-    *n = 0;
-    if (!(types & HM_TYPES_PERCEPTUAL)) return HM_OK;
-    if (types & HM_WANT_TRIMMED) {
-        hm_rect r;
-        hm_trim_rect(px, w, ht, stride, channels, bpp, &r);
-        if (r.width != w || r.height != ht) {
-            st = hash_rows(h, types, px + (size_t)r.y * stride + (size_t)r.x * (size_t)bpp,
-                           r.width, r.height, stride, channels, bpp, out, &k);
-            mark(out, k, HM_VARIANT_TRIMMED);
-            total = k;
-        }
-    }
-    if (types & HM_WANT_CROPS) {
-        /* 90% of each side, rounded; offsets 0, half and all of the rest */
-        const unsigned plain = types & HM_TYPES_PERCEPTUAL;
-        const uint32_t cw = (uint32_t)(((uint64_t)w * 9 + 5) / 10);
-        const uint32_t ch = (uint32_t)(((uint64_t)ht * 9 + 5) / 10);
-        for (unsigned c = 0; c < HM_CROPS && st == HM_OK; c++) {
-            const uint32_t x = ((w - cw) * (c % 3) + 1) / 2, y = ((ht - ch) * (c / 3) + 1) / 2;
-            st = hash_rows(h, plain, px + (size_t)y * stride + (size_t)x * (size_t)bpp, cw, ch,
-                           stride, channels, bpp, out + total, &k);
-            mark(out + total, k, HM_VARIANT_CROP);
-            total += k;
-        }
-    }
-    *n = total;
-    return st;
+    return hm_hashpipe_request(types, cap);
 }
 
 static hm_decode_opts decode_opts(const hm_hasher *h) {
@@ -313,8 +133,8 @@ static int check_input(hm_hasher *h, const void *data, size_t size) {
 static int hash_encoded(hm_hasher *h, const uint8_t *data, size_t size,
                         unsigned types, hm_hash *out, size_t *n_out,
                         hm_image_info *info) {
-    pipeline p = {0};
-    hm_sink sink = {pipe_begin, pipe_row, &p};
+    hm_hashpipe p;
+    hm_sink sink;
     hm_decode_opts o;
     hm_image_info tmp;
     hm_image img = {0};
@@ -324,8 +144,8 @@ static int hash_encoded(hm_hasher *h, const uint8_t *data, size_t size,
     if (!info) info = &tmp;
     memset(info, 0, sizeof *info);
     o = decode_opts(h);
-    p.types = types;
-    p.flavour = h->pdq_flavour;
+    hm_hashpipe_init(&p, types, h->pdq_flavour);
+    sink = hm_hashpipe_sink(&p);
     if (!(types & HM_TYPES_PERCEPTUAL)) {
         /* digests only: no need to decode the pixels */
         info->format = hm_detect_format(data, size);
@@ -336,22 +156,19 @@ static int hash_encoded(hm_hasher *h, const uint8_t *data, size_t size,
             info->width = img.w;
             info->height = img.h;
             info->channels = img.channels;
-            st = hash_rows(h, types, img.px, img.w, img.h, img.stride,
-                           img.channels, img.bpp, out, &n);
+            st = hm_hashpipe_image(&img, types, h->pdq_flavour, out, &n);
         }
-        if (st == HM_OK)
-            st = hash_extra(h, types, img.px, img.w, img.h, img.stride,
-                            img.channels, img.bpp, extra, &nt);
+        if (st == HM_OK) st = hm_hashpipe_extra(&img, types, h->pdq_flavour, extra, &nt);
         hm_image_release(&img);
     } else {
         st = hm_decode(data, size, &o, &sink, info);
         info->width = p.w;
         info->height = p.h;
         info->channels = p.channels;
-        if (st == HM_OK) st = pipe_finish(&p, out, &n);
+        if (st == HM_OK) st = hm_hashpipe_finish(&p, out, &n);
     }
-    pipe_free(&p);
-    if (st == HM_OK) st = add_digests(types, data, size, out, &n);
+    hm_hashpipe_free(&p);
+    if (st == HM_OK) st = hm_hashpipe_digests(types, data, size, out, &n);
     if (st != HM_OK) return st;
     memcpy(out + n, extra, nt * sizeof *extra);
     *n_out = n + nt;
@@ -405,7 +222,7 @@ static int hash_memory(hm_hasher *h, const void *data, size_t size, unsigned typ
                        hm_hash *out, size_t cap, size_t *n_out, hm_image_info *info) {
     int st;
     if (!h) return hm_fail(HM_E_INVALID_ARGUMENT, "hasher is NULL");
-    if ((st = check_request(h, &types, out, cap, n_out)) != HM_OK) return st;
+    if ((st = check_request(&types, out, cap, n_out)) != HM_OK) return st;
     if ((st = check_input(h, data, size)) != HM_OK) return st;
     return hash_encoded(h, data, size, types, out, n_out, info);
 }
@@ -416,7 +233,10 @@ hm_status hm_hash_memory(hm_hasher *h, const void *data, size_t size,
     return HM_CALL(hash_memory(h, data, size, types, out, cap, n_out, info));
 }
 
-/* Read a whole file, refusing more than `max` bytes. */
+/* Read a whole file, refusing more than `max` bytes (HM_E_LIMIT).  Any
+ * readable file but a directory: a pipe or a device is read to its end.
+ * Not index/file_io.c's hm_file_read, which reads regular files only,
+ * with no limit, and calls a file that ends early corrupt. */
 static int read_file(const char *path, uint64_t max, uint8_t **data,
                      size_t *size) {
     FILE *f = fopen(path, "rb");
@@ -475,7 +295,7 @@ static int hash_file(hm_hasher *h, const char *path, unsigned types, hm_hash *ou
     size_t size;
     int st;
     if (!h) return hm_fail(HM_E_INVALID_ARGUMENT, "hasher is NULL");
-    if ((st = check_request(h, &types, out, cap, n_out)) != HM_OK) return st;
+    if ((st = check_request(&types, out, cap, n_out)) != HM_OK) return st;
     if (!path) return hm_fail(HM_E_INVALID_ARGUMENT, "path is NULL");
     st = read_file(path, h->max_input_bytes, &data, &size);
     if (st == HM_OK) {
@@ -508,10 +328,11 @@ static int hash_pixels(hm_hasher *h, const void *pixels, uint32_t width, uint32_
                        size_t stride, hm_pixel_format fmt, unsigned types, hm_hash *out,
                        size_t cap, size_t *n_out) {
     hm_decode_opts o = {0};
+    hm_image img;
     size_t n = 0, nt = 0;
     int bpp, channels, st;
     if (!h) return hm_fail(HM_E_INVALID_ARGUMENT, "hasher is NULL");
-    if ((st = check_request(h, &types, out, cap, n_out)) != HM_OK) return st;
+    if ((st = check_request(&types, out, cap, n_out)) != HM_OK) return st;
     if (types & (HM_TYPE_BIT(HM_HASH_MD5) | HM_TYPE_BIT(HM_HASH_SHA256)))
         return hm_fail(HM_E_INVALID_ARGUMENT,
                        "md5 and sha256 hash encoded bytes, not pixels");
@@ -529,11 +350,9 @@ static int hash_pixels(hm_hasher *h, const void *pixels, uint32_t width, uint32_
     o.max_pixels = h->max_pixels;
     if ((st = hm_check_dims(width, height, &o, "the image")) != HM_OK)
         return st;
-    st = hash_rows(h, types, pixels, width, height, stride, channels, bpp, out,
-                   &n);
-    if (st == HM_OK)
-        st = hash_extra(h, types, pixels, width, height, stride, channels,
-                        bpp, out + n, &nt);
+    img = (hm_image){pixels, width, height, stride, bpp, channels, NULL};
+    st = hm_hashpipe_image(&img, types, h->pdq_flavour, out, &n);
+    if (st == HM_OK) st = hm_hashpipe_extra(&img, types, h->pdq_flavour, out + n, &nt);
     if (st == HM_OK) *n_out = n + nt;
     return st;
 }

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Where decoded rows are turned into hashes (pipeline.h): a decode sink
+ * that pushes each row into every requested hash computation at once
+ * (nothing is decoded twice), its use on buffered images for the trimmed
+ * and crop hashes, the digests, and how many hashes a request gives.
+ */
+#include "pipeline.h"
+
+#define IH_TYPES                                                          \
+    (HM_TYPE_BIT(HM_HASH_PHASH) | HM_TYPE_BIT(HM_HASH_DHASH) |            \
+     HM_TYPE_BIT(HM_HASH_AHASH))
+
+/* HM_WANT_PDQ_DIHEDRAL is deprecated but still accepted: named here
+ * without the warning its users get. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static const unsigned kWantPdqDihedral = HM_WANT_PDQ_DIHEDRAL;
+#pragma GCC diagnostic pop
+
+static int pdq_variants(unsigned types) {
+    return (types & (kWantPdqDihedral | HM_WANT_DIHEDRAL)) ? 8 : 1;
+}
+
+/* Perceptual hashes of one image, dihedral variants included. */
+static size_t count_perceptual(unsigned types) {
+    size_t n = 0;
+    if (types & HM_TYPE_BIT(HM_HASH_PDQ)) n += (size_t)pdq_variants(types);
+    for (int t = HM_HASH_PHASH; t <= HM_HASH_AHASH; t++)
+        if (types & HM_TYPE_BIT(t)) n += (types & HM_WANT_DIHEDRAL) ? 8 : 1;
+    return n;
+}
+
+static size_t count_outputs(unsigned types) {
+    size_t n = count_perceptual(types);
+    if (types & HM_TYPE_BIT(HM_HASH_MD5)) n++;
+    if (types & HM_TYPE_BIT(HM_HASH_SHA256)) n++;
+    if (types & HM_WANT_TRIMMED) n += count_perceptual(types);
+    if (types & HM_WANT_CROPS)
+        n += HM_CROPS * count_perceptual(types & HM_TYPES_PERCEPTUAL);
+    return n;
+}
+
+int hm_hashpipe_request(unsigned *types, size_t cap) {
+    const unsigned known =
+        HM_TYPES_ALL | kWantPdqDihedral | HM_WANT_DIHEDRAL | HM_WANT_TRIMMED |
+        HM_WANT_CROPS;
+    if (*types & ~known)
+        return hm_fail(HM_E_INVALID_ARGUMENT,
+                       "unknown bits in type mask 0x%x", *types & ~known);
+    if (*types & kWantPdqDihedral) *types |= HM_TYPE_BIT(HM_HASH_PDQ);
+    if (!(*types & HM_TYPES_ALL))
+        return hm_fail(HM_E_INVALID_ARGUMENT, "no hash type requested");
+    if (cap < count_outputs(*types))
+        return hm_fail(HM_E_LIMIT, "output capacity %zu is less than the %zu hashes requested",
+                       cap, count_outputs(*types));
+    return HM_OK;
+}
+
+/* ---- the sink ------------------------------------------------------ */
+
+/* hm_sink callbacks: create the requested hash streams, feed them rows. */
+static int pipe_begin(void *ctx, uint32_t w, uint32_t h, int channels,
+                      int bpp) {
+    hm_hashpipe *p = ctx;
+    int st = HM_OK;
+    p->w = w;
+    p->h = h;
+    p->channels = channels;
+    p->bpp = bpp;
+    if (p->types & HM_TYPE_BIT(HM_HASH_PDQ))
+        st = hm_pdq_stream_create((int)w, (int)h, p->flavour, &p->pdq);
+    if (st == HM_OK && (p->types & IH_TYPES))
+        st = hm_ih_stream_create((int)w, (int)h,
+                                 p->types & (IH_TYPES | HM_WANT_DIHEDRAL), &p->ih);
+    if (st != HM_OK)
+        return hm_fail(st, "out of memory preparing hashes for %ux%u", w, h);
+    return HM_OK;
+}
+
+static void pipe_row(void *ctx, const uint8_t *row) {
+    hm_hashpipe *p = ctx;
+    if (p->pdq) hm_pdq_stream_push(p->pdq, row, p->bpp, p->channels);
+    if (p->ih) hm_ih_stream_push(p->ih, row, p->bpp, p->channels);
+}
+
+void hm_hashpipe_init(hm_hashpipe *p, unsigned types, int flavour) {
+    *p = (hm_hashpipe){0};
+    p->types = types;
+    p->flavour = flavour;
+}
+
+hm_sink hm_hashpipe_sink(hm_hashpipe *p) { return (hm_sink){pipe_begin, pipe_row, p}; }
+
+void hm_hashpipe_free(hm_hashpipe *p) {
+    hm_pdq_stream_free(p->pdq);
+    hm_ih_stream_free(p->ih);
+    p->pdq = NULL;
+    p->ih = NULL;
+}
+
+int hm_hashpipe_finish(hm_hashpipe *p, hm_hash *out, size_t *n_out) {
+    size_t n = 0;
+    if (p->pdq) {
+        hm_pdq_dct dct;
+        int st = hm_pdq_stream_finish(p->pdq, &dct);
+        if (st != HM_OK) return hm_fail(st, "PDQ pipeline failed");
+        for (int v = 0; v < pdq_variants(p->types); v++)
+            hm_pdq_hash(&dct, v, &out[n++]);
+    }
+    if (p->ih) n += hm_ih_stream_finish(p->ih, p->types, out + n);
+    *n_out = n;
+    return HM_OK;
+}
+
+int hm_hashpipe_digests(unsigned types, const uint8_t *bytes, size_t size,
+                        hm_hash *out, size_t *n) {
+    if (types & HM_TYPE_BIT(HM_HASH_MD5))
+        if (hm_digest_md5(bytes, size, &out[(*n)++]) != HM_OK)
+            return hm_fail(HM_E_NO_MEMORY, "out of memory");
+    if (types & HM_TYPE_BIT(HM_HASH_SHA256))
+        if (hm_digest_sha256(bytes, size, &out[(*n)++]) != HM_OK)
+            return hm_fail(HM_E_NO_MEMORY, "out of memory");
+    return HM_OK;
+}
+
+/* ---- buffered images ----------------------------------------------- */
+
+/* Perceptual hashes of a w x h image in memory. */
+static int hash_rows(unsigned types, int flavour, const uint8_t *px,
+                     uint32_t w, uint32_t ht, size_t stride, int channels,
+                     int bpp, hm_hash *out, size_t *n) {
+    hm_hashpipe p;
+    hm_sink sink;
+    int st;
+    hm_hashpipe_init(&p, types, flavour);
+    sink = hm_hashpipe_sink(&p);
+    st = hm_sink_push_image(&sink, px, w, ht, stride, channels, bpp);
+    if (st == HM_OK) st = hm_hashpipe_finish(&p, out, n);
+    hm_hashpipe_free(&p);
+    return st;
+}
+
+int hm_hashpipe_image(const hm_image *img, unsigned types, int flavour, hm_hash *out,
+                      size_t *n) {
+    return hash_rows(types, flavour, img->px, img->w, img->h, img->stride, img->channels,
+                     img->bpp, out, n);
+}
+
+static void mark(hm_hash *out, size_t n, unsigned bit) {
+    for (size_t i = 0; i < n; i++) out[i].variant |= (uint8_t)bit;
+}
+
+int hm_hashpipe_extra(const hm_image *img, unsigned types, int flavour, hm_hash *out,
+                      size_t *n) {
+    const uint8_t *px = img->px;
+    const uint32_t w = img->w, ht = img->h;
+    const size_t stride = img->stride;
+    const int channels = img->channels, bpp = img->bpp;
+    size_t k = 0, total = 0;
+    int st = HM_OK;
+    *n = 0;
+    if (!(types & HM_TYPES_PERCEPTUAL)) return HM_OK;
+    if (types & HM_WANT_TRIMMED) {
+        hm_rect r;
+        hm_trim_rect(px, w, ht, stride, channels, bpp, &r);
+        if (r.width != w || r.height != ht) {
+            st = hash_rows(types, flavour, px + (size_t)r.y * stride + (size_t)r.x * (size_t)bpp,
+                           r.width, r.height, stride, channels, bpp, out, &k);
+            mark(out, k, HM_VARIANT_TRIMMED);
+            total = k;
+        }
+    }
+    if (types & HM_WANT_CROPS) {
+        /* 90% of each side, rounded; offsets 0, half and all of the rest */
+        const unsigned plain = types & HM_TYPES_PERCEPTUAL;
+        const uint32_t cw = (uint32_t)(((uint64_t)w * 9 + 5) / 10);
+        const uint32_t ch = (uint32_t)(((uint64_t)ht * 9 + 5) / 10);
+        for (unsigned c = 0; c < HM_CROPS && st == HM_OK; c++) {
+            const uint32_t x = ((w - cw) * (c % 3) + 1) / 2, y = ((ht - ch) * (c / 3) + 1) / 2;
+            st = hash_rows(plain, flavour, px + (size_t)y * stride + (size_t)x * (size_t)bpp, cw,
+                           ch, stride, channels, bpp, out + total, &k);
+            mark(out + total, k, HM_VARIANT_CROP);
+            total += k;
+        }
+    }
+    *n = total;
+    return st;
+}
