@@ -41,6 +41,7 @@ static hm_simd_level g_level;
 static hm_tmk_l1_hit *g_hits, *g_port;
 static size_t g_cap, g_port_cap;
 static long g_queries, g_candidates, g_features;
+static double g_max_slack; /* largest bound - score seen (finite bounds) */
 
 /* Uniform in [-1, 1). */
 static double uni(void) { return (double)(test_rand() >> 11) * 0x1p-52 - 1.0; }
@@ -68,15 +69,20 @@ static size_t check_query(const hm_tmk_filter *f, const float *q, float thr) {
     CHECK(st.candidates == sp.candidates && st.exact_scan == sp.exact_scan);
     CHECK(n <= st.candidates);
     size_t k = 0;
-    int same = 1;
+    int same = 1, bounded = 1;
     for (size_t i = 0; i < hm_tmk_filter_count(f); i++) {
         const float s = hm_tmk_level1(q, hm_tmk_filter_avg(f, i));
+        /* the bound holds for every pair (a NaN score is never a match) */
+        const float b = hm_tmk_filter_bound(f, q, i);
+        if (!(b >= s) && !isnan(s)) bounded = 0;
+        if (isfinite(b) && b - s > g_max_slack) g_max_slack = b - s;
         if (!(s >= thr)) continue;
         if (k >= n || g_hits[k].idx != i || memcmp(&g_hits[k].level1, &s, sizeof s) != 0)
             same = 0;
         k++;
     }
     CHECK(same && k == n);
+    CHECK(bounded);
     if (!same || k != n)
         fprintf(stderr, "  threshold %.9g: %zu matches, the scan %zu\n", (double)thr, n, k);
     for (size_t i = 0; i < n; i++) CHECK(isfinite(g_hits[i].level1)); /* NaN-free */
@@ -271,8 +277,11 @@ int main(int argc, char **argv) {
         test_worst_error();
         test_special();
     }
-    printf("test_tmk_filter: %ld queries, %.2f%% of features scored exactly\n", g_queries,
-           g_features ? 100.0 * (double)g_candidates / (double)g_features : 0.0);
+    printf("test_tmk_filter: %ld queries, %.2f%% of features scored exactly, bound - score "
+           "at most %.4f\n",
+           g_queries, g_features ? 100.0 * (double)g_candidates / (double)g_features : 0.0,
+           g_max_slack);
+    CHECK(g_max_slack > 0.0 && g_max_slack < 0.1); /* the bound is tight */
     free(g_hits);
     free(g_port);
     return test_summary("test_tmk_filter");

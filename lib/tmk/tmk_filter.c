@@ -273,6 +273,29 @@ int hm_tmk_filter_add(hm_tmk_filter *f, const float avg[HM_TMK_DIM]) {
 
 /* ---- queries ------------------------------------------------------------ */
 
+/* A regular nonzero query's compact form: codes d, step g, A >= |d g|,
+ * and F + DELTA. */
+typedef struct prepared {
+    int16_t d[HM_TMK_DIM];
+    float g, a, slack;
+} prepared;
+
+static void prepare(const float *q, prepared *p) {
+    int32_t c[HM_TMK_DIM];
+    float fq;
+    quantise(q, QUERY_MAX, c, &p->g, &fq, &p->a);
+    for (int k = 0; k < HM_TMK_DIM; k++) p->d[k] = (int16_t)c[k];
+    p->slack = fq + DELTA;
+}
+
+float hm_tmk_filter_bound(const hm_tmk_filter *f, const float q[HM_TMK_DIM], size_t i) {
+    if (classify(q) <= 0) return INFINITY;
+    prepared p;
+    prepare(q, &p);
+    const float dc = (float)dot_portable(f->codes[i].c, p.d);
+    return dc * (p.g * f->step[i]) + p.a * f->err[i] + p.slack;
+}
+
 /* Score feature i exactly; append it when it reaches the threshold. */
 static int check(const hm_tmk_filter *f, const float *q, float threshold, size_t i,
                  hm_tmk_l1_hit **hits, size_t *n, size_t *cap) {
@@ -312,17 +335,14 @@ int hm_tmk_filter_query(const hm_tmk_filter *f, const float q[HM_TMK_DIM], float
         }
         return HM_OK;
     }
-    int32_t c[HM_TMK_DIM];
-    int16_t d[HM_TMK_DIM];
-    float g, fq, a;
-    quantise(q, QUERY_MAX, c, &g, &fq, &a);
-    for (int k = 0; k < HM_TMK_DIM; k++) d[k] = (int16_t)c[k];
-    const float lim = threshold - (fq + DELTA);
+    prepared p;
+    prepare(q, &p);
+    const float lim = threshold - p.slack;
     uint32_t cand[BLOCK];
     for (size_t at = 0; at < f->n; at += BLOCK) {
         const size_t len = f->n - at < BLOCK ? f->n - at : BLOCK;
-        const size_t m = kScan[level].fn(f->codes + at, f->step + at, f->err + at, len, d, g, a,
-                                         lim, (uint32_t)at, cand);
+        const size_t m = kScan[level].fn(f->codes + at, f->step + at, f->err + at, len, p.d, p.g,
+                                         p.a, lim, (uint32_t)at, cand);
         st->candidates += m;
         for (size_t j = 0; j < m; j++) {
             const int r = check(f, q, threshold, cand[j], hits, n, cap);

@@ -65,4 +65,9 @@ int hm_tmk_filter_query(const hm_tmk_filter *f, const float q[HM_TMK_DIM], float
                         hm_simd_level level, hm_tmk_l1_hit **hits, size_t *n, size_t *cap,
                         hm_tmk_filter_stats *st);
 
+/* For the tests: the upper bound of hm_tmk_level1(q, feature i) the
+ * query computes (+inf for a query it scans exactly: zero or outside the
+ * bound's range). */
+float hm_tmk_filter_bound(const hm_tmk_filter *f, const float q[HM_TMK_DIM], size_t i);
+
 #endif
