@@ -24,13 +24,16 @@
  * 32767 * 127 < 2^31).  hm_tmk_level1 computes the cosine in float
  * (three dot products of 256 terms summed in some order, two sqrtf, a
  * product and a quotient).  For regular vectors no product underflows
- * (>= 2^-120) and no sum overflows (<= 2^120), so the standard error
- * analysis holds with u = 2^-24 and g_256 = 256 u / (1 - 256 u) =
- * 1.53e-5: each dot product is within g_256 |a| |b| of the exact one, the
- * norms' squares within g_256 relatively, and the float score s of a
- * pair whose exact cosine is c satisfies
- *     |s - c| <= |c| (g_256 + 4u) + g_256 (1 + u) / ((1 - g_256)(1 - u)^3)
- *             <= 2 g_256 + 5u < 3.1e-5          (|c| <= 1).
+ * (>= 2^-120) and no sum overflows (<= 2^120), and a sum that is
+ * subnormal is exact, so the standard error analysis holds with
+ * eps = 2^-24 and g_256 = 256 eps / (1 - 256 eps) = 1.53e-5: each dot
+ * product is within g_256 |a| |b| of the exact one, the norms' squares
+ * within g_256 relatively, and the float score s of a pair whose exact
+ * cosine is c satisfies
+ *     |s - c| <= |c| (g_256 + 4 eps)
+ *                 + g_256 (1 + eps) / ((1 - g_256) (1 - eps)^3)
+ *             <= 2 g_256 + 5 eps + (second-order terms, < 1e-9)
+ *             < 3.1e-5                                   (|c| <= 1).
  * When either vector is zero, hm_tmk_level1 gives 0, and the bound
  * F + DELTA > 0 holds for it too.  So with DELTA = 2^-14 = 6.1e-5,
  *     s <= g h (d.c) + A E + F + DELTA,
