@@ -106,19 +106,22 @@ static float round_up(double x) {
 
 /* The direction of a regular nonzero v quantised to codes of at most
  * `max`: out[k] = round(u_k / step), *step and the error bound *err
- * (|u - out step|); *norm_q (if set) >= |out step|. */
+ * (|u - out step|); *norm_q (if set) >= |out step|.  (The bound holds
+ * for any codes, since E is measured: reciprocals stand in for
+ * divisions.) */
 static void quantise(const float *v, int max, int32_t *out, float *step, float *err,
                      float *norm_q) {
     double u[HM_TMK_DIM], s = 0.0, m = 0.0, e = 0.0, nq = 0.0;
     for (int k = 0; k < HM_TMK_DIM; k++) s += (double)v[k] * v[k];
-    s = sqrt(s);
+    s = 1.0 / sqrt(s);
     for (int k = 0; k < HM_TMK_DIM; k++) {
-        u[k] = v[k] / s;
+        u[k] = v[k] * s;
         if (fabs(u[k]) > m) m = fabs(u[k]);
     }
     const float h = (float)(m / max);
+    const double inv_h = 1.0 / h;
     for (int k = 0; k < HM_TMK_DIM; k++) {
-        double c = nearbyint(u[k] / h);
+        double c = nearbyint(u[k] * inv_h);
         c = c > max ? max : c < -max ? -max : c;
         out[k] = (int32_t)c;
         e += (u[k] - c * h) * (u[k] - c * h);
