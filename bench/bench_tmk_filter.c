@@ -193,8 +193,8 @@ int main(int argc, char **argv) {
         for (int j = 0; j < nq; j++) {
             hm_tmk_filter_stats st;
             const double s = now();
-            if (hm_tmk_filter_query(f, qs[j], thr, (hm_simd_level)l, &hits, &nh, &cap, &st) != HM_OK)
-                return 1;
+            const hm_simd_level lv = (hm_simd_level)l;
+            if (hm_tmk_filter_query(f, qs[j], thr, lv, &hits, &nh, &cap, &st) != HM_OK) return 1;
             t[j] = now() - s;
             cand += (double)st.candidates;
             hits_total += (double)nh;

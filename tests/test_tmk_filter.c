@@ -190,7 +190,8 @@ static void test_worst_error(void) {
     CHECK(f != NULL);
     float v[D], q[D];
     for (int i = 0; i < 500; i++) {
-        /* odd values under a largest of 254: every code is x.5 steps */
+        /* odd values under a largest of 254: every code about half a
+         * step off */
         for (int k = 1; k < D; k++) v[k] = (float)(2 * (int)(test_rand() % 254) - 253);
         v[0] = 254.0f;
         CHECK_INT(hm_tmk_filter_add(f, v), HM_OK);
@@ -271,8 +272,8 @@ static void test_special(void) {
 
 int main(int argc, char **argv) {
     hm_simd_level levels[HM_SIMD_LEVELS];
-    const int n =
-        test_simd_levels("test_tmk_filter", argc > 1 ? argv[1] : NULL, hm_tmk_filter_usable, levels);
+    const int n = test_simd_levels("test_tmk_filter", argc > 1 ? argv[1] : NULL,
+                                   hm_tmk_filter_usable, levels);
     load_real();
     for (int i = 0; i < n; i++) {
         g_level = levels[i];

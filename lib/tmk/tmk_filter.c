@@ -5,8 +5,9 @@
  * the 1,024 of its floats.
  *
  * Compact form.  A feature v (256 floats) is "regular" when every nonzero
- * |v_k| lies in [2^-60, 2^56] (the .tmk reader allows |v_k| <= 65,536,
- * and PDQF averages are never that small without being zero).  For a
+ * |v_k| lies in [2^-60, 2^56] (the .tmk reader allows |v_k| <= 65,536;
+ * an average with a value below 2^-60 is not expected, and would only
+ * cost an exact score on every query).  For a
  * regular nonzero v, in double: u = v / |v| (its direction), the step
  * h = max_k |u_k| / 127 rounded to float, codes c_k = round(u_k / h)
  * clamped to [-127, 127], and E >= |u - c h| (the error's norm, rounded
@@ -39,7 +40,7 @@
  *     s <= g h (d.c) + A E + F + DELTA,
  * and a feature is a candidate when that right-hand side, computed in
  * float as (float)(d.c) * (g * h) + A * E >= threshold - (F + DELTA),
- * reaches the threshold.  Those float operations (five roundings of
+ * reaches the threshold.  Those float operations (seven roundings of
  * terms of magnitude < 2 when |threshold| <= 2, each <= 1.2e-7) stay
  * inside DELTA's headroom of 3e-5 over 3.1e-5; for |threshold| > 2 the
  * outcome cannot change (every regular score is within 1 + 3.1e-5).
@@ -245,7 +246,8 @@ size_t hm_tmk_filter_bytes_per_feature(void) {
 }
 
 int hm_tmk_filter_reserve(hm_tmk_filter *f, size_t n) {
-    if (n > UINT32_MAX) return hm_fail(HM_E_INVALID_ARGUMENT, "TMK filter: more than 2^32 - 1 features");
+    if (n > UINT32_MAX)
+        return hm_fail(HM_E_INVALID_ARGUMENT, "TMK filter: more than 2^32 - 1 features");
     int st = HM_RESERVE(f->avg, f->cap_avg, n, 1024);
     if (st == HM_OK) st = HM_RESERVE(f->codes, f->cap_codes, n, 1024);
     if (st == HM_OK) st = HM_RESERVE(f->step, f->cap_step, n, 1024);

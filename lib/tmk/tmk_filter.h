@@ -55,8 +55,9 @@ size_t hm_tmk_filter_bytes_per_feature(void);
 int hm_tmk_filter_usable(hm_simd_level level);
 
 /* Every feature i with hm_tmk_level1(q, feature i) >= threshold, in
- * increasing i, appended to *hits (a growable array of capacity *cap,
- * hm_reserve's; *n hits on return, the caller frees *hits), using the
+ * increasing i, into *hits from its start (a growable array of capacity
+ * *cap, hm_reserve's, reused across queries; *n hits on return; the
+ * caller frees *hits), using the
  * kernel set of `level` (hm_simd_best(hm_tmk_filter_usable) for the
  * best).  st may be NULL.  HM_E_INVALID_ARGUMENT (hm_fail) for a
  * non-finite q or threshold or a level not usable here; HM_E_NO_MEMORY
