@@ -36,8 +36,9 @@
  *    hm_hasher_create / hm_hasher_free, hm_index_create / hm_index_free,
  *    hm_results_create / hm_results_free, hm_txn_begin / hm_txn_free,
  *    hm_index_acquire / hm_snapshot_release, hm_video_open_* /
- *    hm_video_close; memory the library returns by hm_pixels_free and
- *    hm_free.  Releasing NULL is a no-op.
+ *    hm_video_close, hm_tmk_hash_* and hm_tmk_from_* / hm_tmk_free;
+ *    memory the library returns by hm_pixels_free and hm_free.  Releasing
+ *    NULL is a no-op.
  *  - Binary compatibility: libhashmatch.so.1 only grows.  Public structs
  *    never change layout: options structs are filled by their *_init
  *    function and carry reserved fields (zero) for what later versions
@@ -62,6 +63,8 @@
  *    used concurrently from different threads without locking.  A hasher may
  *    move between threads as long as calls do not overlap.
  *  - hm_hash values are plain data: copy them freely.
+ *  - An hm_tmk is immutable once made: any number of threads may read and
+ *    score it at once.
  *  - An hm_index serialises its writers internally and serves queries
  *    without locks from immutable snapshots; see "Matching index" below.
  */
@@ -1345,6 +1348,166 @@ HM_API hm_status hm_snapshot_match_video(hm_snapshot *snap,
 HM_API size_t hm_results_video_count(const hm_results *r);
 HM_API const hm_video_match *hm_results_video_get(const hm_results *r,
                                                   size_t i);
+
+/* ------------------------------------------------------------------------ */
+/* TMK+PDQF video hashes                                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * TMK+PDQF is the whole-video hash of Meta's ThreatExchange (tmk/), the
+ * one GIFCT's hash-sharing database and Tech Against Terrorism's TCAP
+ * (hash_type "TMK") exchange.  libhashmatch computes, reads, writes and
+ * scores it bit for bit as the reference tools do (tmk-hash-video,
+ * tmk-two-level-score): the frames the reference's ffmpeg command prints
+ * (upright, 64x64 RGB, 15 frames per second), PDQ's float DCT of each
+ * (PDQF), and their time-weighted Fourier sums over four periods.
+ * docs/tmk.md gives the algorithm, the file layout and what was checked.
+ *
+ * An hm_tmk is a hash: the .tmk file's content, about 257 KiB.  It is
+ * immutable once made, so one may be read by many threads at once
+ * (hm_tmk_scores, hm_tmk_to_bytes, ...); release it with hm_tmk_free.
+ *
+ * Two videos compare in two levels: level 1, the cosine similarity of
+ * their average frame features (cheap), and level 2, the best time-shift
+ * match of their Fourier features (about 200 microseconds on one core).
+ * Both are in [-1, 1], 1 for a video against itself; the reference's rule
+ * calls two videos a match when level 1 >= 0.7 and level 2 >= 0.7
+ * (hm_tmk_default_threshold), and suggests 0.9 on both for near-exact
+ * copies.  TMK matches whole videos (re-encodes, resizes, logos, bars); it
+ * is weak at clips cut out of a longer video (vPDQ finds those).
+ */
+typedef struct hm_tmk hm_tmk;
+
+/** Bytes of a .tmk file (every TMK+PDQF file has this size). */
+#define HM_TMK_FILE_SIZE 263344
+/** Characters of a .tmk file's base64 (padded), without the NUL. */
+#define HM_TMK_BASE64_LEN 351128
+/** Floats of a TMK+PDQF level-1 feature (hm_tmk_get_average). */
+#define HM_TMK_DIM 256
+/** The reference's default thresholds of level 1 and level 2. */
+#define HM_TMK_DEFAULT_LEVEL1_THRESHOLD 0.7f
+#define HM_TMK_DEFAULT_LEVEL2_THRESHOLD 0.7f
+
+/**
+ * The default threshold of TMK's level `level` (1 or 2): two videos match
+ * when both scores reach their level's threshold.  -1 for another level.
+ * The one place this rule lives: the tools and the bindings ask here.
+ */
+HM_API float hm_tmk_default_threshold(int level);
+
+/**
+ * Hash a video to TMK+PDQF, with the hasher's limits (max input bytes,
+ * max pixels per frame) and the video limits of `opts` (NULL: the
+ * defaults of hm_video_opts_init): max_frames (here the 15-fps frames
+ * hashed, repeated frames included: the default 100,000 is 1 h 51 min),
+ * max_decoded, max_duration, time_budget, max_memory, max_work_pixels
+ * (decoded pixels, plus 4,096 per frame hashed: the default stops 1080p30
+ * near 13 minutes) and the interrupt callback apply as for vPDQ, and
+ * animated_images (an animated GIF is a video).  The frame choice of vPDQ
+ * does not: mode, interval, types, downscale, rgb_exact, trim_borders and
+ * apply_rotation are ignored (TMK reads every frame, turns it upright by
+ * the stream's rotation as the ffmpeg tool does, and scales it to 64x64).
+ * The hasher must not be used by others during the call.
+ *
+ * On success *out is a new hash (hm_tmk_free); on failure NULL.  `info`
+ * (may be NULL) receives what hm_video_get_info would give: frames_hashed
+ * is the frame features aggregated, partial is set for damaged streams
+ * (the hash is then of the frames that decoded); it is filled on failure
+ * too once the video was opened.
+ * Errors: as hm_video_open_file and hm_video_next (HM_E_IO,
+ * HM_E_UNKNOWN_FORMAT, HM_E_UNSUPPORTED: a codec not allowed, animated
+ * WebP, or a build without FFmpeg; HM_E_LIMIT, HM_E_CANCELLED,
+ * HM_E_NO_MEMORY); HM_E_DECODE when no frame decodes or none falls at a
+ * 15 fps output time.
+ */
+HM_API hm_status hm_tmk_hash_file(hm_hasher *h, const char *path,
+                                  const hm_video_opts *opts, hm_tmk **out,
+                                  hm_video_info *info);
+/** As hm_tmk_hash_file, from `size` bytes in memory (not kept). */
+HM_API hm_status hm_tmk_hash_memory(hm_hasher *h, const void *data,
+                                    size_t size, const hm_video_opts *opts,
+                                    hm_tmk **out, hm_video_info *info);
+
+/** Release a hash (NULL is a no-op). */
+HM_API void hm_tmk_free(hm_tmk *t);
+
+/**
+ * Read a .tmk file's `size` bytes (as tmk-hash-video writes them, and as
+ * GIFCT exchanges them), checked field by field: exactly HM_TMK_FILE_SIZE
+ * bytes, the magics, TMK+PDQF's parameters (15 fps, the reference's
+ * periods and coefficients: files made with others cannot be compared),
+ * a frame count >= 0, every float finite and of the magnitude or norm the
+ * algorithm gives it.  So a damaged file is refused rather than scored
+ * wrongly, and an accepted one always scores finitely.  On success *out
+ * is a new hash (hm_tmk_free); on failure NULL.  Errors: HM_E_PARSE with
+ * the first fault named in hm_last_error(), HM_E_NO_MEMORY.
+ */
+HM_API hm_status hm_tmk_from_bytes(const void *data, size_t size,
+                                   hm_tmk **out);
+/**
+ * The .tmk file of a hash, HM_TMK_FILE_SIZE bytes, into buf (`cap`
+ * bytes); HM_E_LIMIT when cap is smaller.  *len (may be NULL) receives
+ * HM_TMK_FILE_SIZE: the bytes written, or on HM_E_LIMIT the bytes the
+ * buffer must hold.  A hash read from a file writes the same bytes back.
+ */
+HM_API hm_status hm_tmk_to_bytes(const hm_tmk *t, void *buf, size_t cap,
+                                 size_t *len);
+/**
+ * Read the base64 of a .tmk file (TCAP's form for hash_type "TMK": the
+ * standard alphabet, '=' padding, which may be left out), `len`
+ * characters (no NUL needed; no white space, line breaks or base64url),
+ * then checked as hm_tmk_from_bytes does.  Errors: HM_E_PARSE,
+ * HM_E_NO_MEMORY.
+ */
+HM_API hm_status hm_tmk_from_base64(const char *text, size_t len,
+                                    hm_tmk **out);
+/**
+ * The base64 of the hash's .tmk file (padded, HM_TMK_BASE64_LEN
+ * characters) and a NUL into buf (`cap` bytes, at least
+ * HM_TMK_BASE64_LEN + 1); HM_E_LIMIT when that is short.  *len (may be
+ * NULL) receives HM_TMK_BASE64_LEN: the length written without the NUL,
+ * or on HM_E_LIMIT what the buffer must hold less one.
+ */
+HM_API hm_status hm_tmk_to_base64(const hm_tmk *t, char *buf, size_t cap,
+                                  size_t *len);
+
+/** What a hash holds beyond its features (the .tmk file's header). */
+typedef struct hm_tmk_info {
+    int32_t frames;       /**< frame features aggregated: the video's
+                               frames at 15 per second */
+    int32_t fps;          /**< frames per second of the features: 15 */
+    int32_t periods;      /**< Fourier periods: 4 */
+    int32_t coefficients; /**< Fourier coefficients per period: 32 */
+    int32_t dimension;    /**< floats per feature: HM_TMK_DIM */
+    int32_t reserved0;
+    uint64_t reserved[4];
+} hm_tmk_info;
+
+HM_API hm_status hm_tmk_get_info(const hm_tmk *t, hm_tmk_info *info);
+/**
+ * The hash's level-1 feature (the average PDQF frame feature, HM_TMK_DIM
+ * floats; hm_tmk_scores' level 1 is the cosine similarity of two of them)
+ * into out (`n` floats: HM_E_LIMIT when fewer than HM_TMK_DIM), e.g. for
+ * a vector database's nearest-neighbour search.
+ */
+HM_API hm_status hm_tmk_get_average(const hm_tmk *t, float *out, size_t n);
+
+/**
+ * Score two hashes as tmk-two-level-score does, to the bit: *level1 the
+ * cosine similarity of their average features (0 when either video's is
+ * all zero, where the reference gives NaN for one), *level2 the best
+ * time-shift match over every offset of every period, normalised so that
+ * a hash scores 1 against itself (a one-frame video scores 0.518 against
+ * itself: it has no motion to match).  Either pointer may be NULL (not
+ * both): level 1 alone costs a few hundred times less than level 2, so a
+ * caller may filter by it first.  Level 1 is symmetric in a and b; level 2
+ * of b against a may differ from a against b in the last bits of the float
+ * (time runs the other way in the sweep: 1.8e-7 apart at most over the
+ * reference videos' pairs), so a caller that needs one answer for a pair
+ * passes its hashes in a fixed order.
+ */
+HM_API hm_status hm_tmk_scores(const hm_tmk *a, const hm_tmk *b,
+                               float *level1, float *level2);
 
 #ifdef __cplusplus
 }

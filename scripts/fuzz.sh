@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 b=${FUZZ_BUILD:-build-fuzz}
 secs=${1:-60}
 shift || true
-all=(image image_jpeg image_png image_gif image_webp image_bmp image_tiff video hashlist hashstring index_load)
+all=(image image_jpeg image_png image_gif image_webp image_bmp image_tiff video hashlist hashstring index_load tmk)
 targets=("${@:-${all[@]}}")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 cmake -S . -B "$b" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -25,6 +25,7 @@ seeds() {
   case $1 in
     image*) echo tests/fuzz/corpus/image tests/data/pdq-reference/threatexchange/pdq/data/reg-test-input/labelme-subset ;;
     video) echo tests/data/video tests/fuzz/corpus/image ;;
+    tmk) echo tests/fuzz/corpus/tmk tests/data/tmk/expected/tmk ;;
     *) echo tests/fuzz/corpus/$1 ;;
   esac
 }
@@ -38,7 +39,7 @@ for t in "${targets[@]}"; do
   set +e
   ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     "$b"/tests/fuzz/fuzz_$t -max_total_time="$secs" -timeout="${FUZZ_TIMEOUT:-20}" -rss_limit_mb=2560 \
-      -max_len=$([ "$t" = video ] && echo 400000 || echo 200000) -print_final_stats=1 \
+      -max_len=$(case $t in video|tmk) echo 400000 ;; *) echo 200000 ;; esac) -print_final_stats=1 \
       -artifact_prefix="$art/" "$corpus" $(seeds "$t") >"$log" 2>&1
   rc=$?
   set -e

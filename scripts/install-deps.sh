@@ -21,7 +21,8 @@ set -euo pipefail
 declare -A group=(
   [build]="build-essential cmake ninja-build pkg-config
            libjpeg62-turbo-dev libturbojpeg0-dev libpng-dev libwebp-dev
-           libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libxxhash-dev libssl-dev
+           libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libavfilter-dev
+           libxxhash-dev libssl-dev
            go-md2man"
   [python]="python3 python3-dev python3-pip python3-venv"
   [test]="clang libclang-rt-14-dev valgrind ffmpeg zlib1g-dev locales python3-jsonschema

@@ -55,7 +55,7 @@ mkdir -p "$static"
 cp "$libdir/libhashmatch.a" "$static/"
 CGO_CFLAGS="-I$prefix/include" \
 CGO_LDFLAGS="-L$static -lhashmatch $(pkg-config --libs libjpeg libpng libwebp libwebpdemux \
-  libavcodec libavformat libavutil libswscale libxxhash libcrypto) -lm -pthread" \
+  libavcodec libavformat libavutil libswscale libavfilter libxxhash libcrypto) -lm -pthread" \
   "$GO" test -count=1 -tags hashmatch_nopkgconfig -o "$ex/static.test" -c ./hashmatch
 if readelf -d "$ex/static.test" | grep -q libhashmatch; then
   echo "the statically linked test binary still needs libhashmatch.so"; exit 1

@@ -24,7 +24,7 @@ cmake --build "$dir" -j "$jobs"
 # `ninja -t deps`: an object line, then the files it includes, indented
 bad=$(ninja -C "$dir" -t deps | awk '
   /^[^ ]/ { obj = ($1 ~ /^CMakeFiles\/hashmatch_objects\.dir\//) ? $1 : "" }
-  /^ / && obj != "" && /\/(libavcodec|libavformat|libavutil|libswscale)\// { print obj; obj = "" }')
+  /^ / && obj != "" && /\/(libavcodec|libavformat|libavutil|libswscale|libavfilter)\// { print obj; obj = "" }')
 if [ -n "$bad" ]; then
   echo "test-no-ffmpeg.sh: these library objects include FFmpeg headers:" $bad >&2
   exit 1

@@ -122,6 +122,36 @@ static void every_function(void) {
     FAILS(hm_vpdq_parse_compact, hm_vpdq_parse_compact("[1]", &fr, 1, &n));
     SUCCEEDS(hm_vpdq_parse_compact, hm_vpdq_parse_compact(buf, &fr, 1, &n));
 
+    /* TMK (hashing one needs FFmpeg: test_tmk_api checks its messages) */
+    hm_tmk *tmk = NULL;
+    size_t tmk_size = 0;
+    unsigned char *tmk_bytes = read_all(HM_TEST_DATA "/tmk/expected/tmk/chair-19-sd-bar.tmk",
+                                        &tmk_size);
+    char *text = malloc(HM_TMK_BASE64_LEN + 1);
+    hm_tmk_info ti;
+    float avg[HM_TMK_DIM], l1, l2;
+    CHECK(tmk_bytes && text);
+    FAILS(hm_tmk_hash_file, hm_tmk_hash_file(h, "/nonexistent.mp4", NULL, &tmk, NULL));
+    FAILS(hm_tmk_hash_memory, hm_tmk_hash_memory(h, NULL, 0, NULL, &tmk, NULL));
+    FAILS(hm_tmk_from_bytes, hm_tmk_from_bytes(tmk_bytes, 100, &tmk));
+    SUCCEEDS(hm_tmk_from_bytes, hm_tmk_from_bytes(tmk_bytes, tmk_size, &tmk));
+    FAILS(hm_tmk_to_bytes, hm_tmk_to_bytes(tmk, tmk_bytes, 100, &len));
+    SUCCEEDS(hm_tmk_to_bytes, hm_tmk_to_bytes(tmk, tmk_bytes, tmk_size, &len));
+    FAILS(hm_tmk_to_base64, hm_tmk_to_base64(tmk, text, HM_TMK_BASE64_LEN, &len));
+    SUCCEEDS(hm_tmk_to_base64, hm_tmk_to_base64(tmk, text, HM_TMK_BASE64_LEN + 1, &len));
+    hm_tmk_free(tmk);
+    FAILS(hm_tmk_from_base64, hm_tmk_from_base64(text, 100, &tmk));
+    SUCCEEDS(hm_tmk_from_base64, hm_tmk_from_base64(text, len, &tmk));
+    FAILS(hm_tmk_get_info, hm_tmk_get_info(NULL, &ti));
+    SUCCEEDS(hm_tmk_get_info, hm_tmk_get_info(tmk, &ti));
+    FAILS(hm_tmk_get_average, hm_tmk_get_average(tmk, avg, HM_TMK_DIM - 1));
+    SUCCEEDS(hm_tmk_get_average, hm_tmk_get_average(tmk, avg, HM_TMK_DIM));
+    FAILS(hm_tmk_scores, hm_tmk_scores(tmk, tmk, NULL, NULL));
+    SUCCEEDS(hm_tmk_scores, hm_tmk_scores(tmk, tmk, &l1, &l2));
+    hm_tmk_free(tmk);
+    free(tmk_bytes);
+    free(text);
+
     /* index */
     FAILS(hm_index_create, hm_index_create(NULL));
     SUCCEEDS(hm_index_create, hm_index_create(&idx));

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # The per-level tests (test_hamming_<level>, test_pdq_<level>,
-# test_index_<level>) report a level the machine cannot run as skipped
+# test_index_<level>, test_tmk_levels_<level>) report a level the machine cannot run as skipped
 # (exit 77, with the reason), never as passed.  HM_SIMD caps the levels as
 # a CPU without those above would, so this checks the skip path on any
 # machine; and that a level the cap allows still runs.
-#   test_simd_skip.sh TEST_HAMMING TEST_PDQ RUN_AT_LEVEL TEST_INDEX
+#   test_simd_skip.sh TEST_HAMMING TEST_PDQ RUN_AT_LEVEL TEST_INDEX TEST_TMK_LEVELS
 set -uo pipefail
-hamming=$1 pdq=$2 gate=$3 index=$4
+hamming=$1 pdq=$2 gate=$3 index=$4 tmk=$5
 fail=0 checks=0
 levels=(portable avx2 avx512)
 
@@ -32,6 +32,7 @@ for ((l = 1; l < ${#levels[@]}; l++)); do
         why="skipped: level $level is not usable here: HM_SIMD=$cap caps the level"
         expect 77 "$why" env HM_SIMD="$cap" "$hamming" "$level"
         expect 77 "$why" env HM_SIMD="$cap" "$pdq" "$level"
+        expect 77 "$why" env HM_SIMD="$cap" "$tmk" "$level"
         # the gated program does not run at all
         expect 77 "^test_index: $why\$" env HM_SIMD="$cap" "$gate" "$level" "$index"
     done
@@ -48,6 +49,7 @@ for ((l = 1; l < ${#levels[@]}; l++)); do
 done
 # capped sets are refused by the library too (test_pdq checks that)
 expect 0 "test_pdq: [0-9]+ passed, 0 failed" env HM_SIMD=portable "$pdq" portable
+expect 0 "test_tmk_levels: [0-9]+ passed, 0 failed" env HM_SIMD=portable "$tmk" portable
 # run_at_level hands the level over in HM_SIMD
 expect 0 '^portable$' "$gate" portable /bin/sh -c 'echo "$HM_SIMD"'
 # a misspelt level fails; it is not skipped

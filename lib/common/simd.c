@@ -23,7 +23,8 @@ static void read_once(void) {
             (__builtin_cpu_supports("avx2") ? HM_CPU_AVX2 : 0u) |
             (__builtin_cpu_supports("avx512f") ? HM_CPU_AVX512F : 0u) |
             (__builtin_cpu_supports("avx512vpopcntdq") ? HM_CPU_AVX512VPOPCNTDQ
-                                                       : 0u);
+                                                       : 0u) |
+            (__builtin_cpu_supports("avx512bw") ? HM_CPU_AVX512BW : 0u);
 #endif
 }
 

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * SIMD levels of the hand-vectorised kernels: the index's scan kernels
- * (lib/index/hamming.c) and PDQ's filter (lib/hash/pdq.c).  Each of them
- * has a kernel set per level, written once and compiled per target (see
- * those files), and says which CPU features its set of a level needs.
+ * (lib/index/hamming.c), PDQ's filter (lib/hash/pdq.c), TMK's level-2
+ * sweep (lib/tmk/tmk_score.c) and level-1 filter (lib/tmk/tmk_filter.c).
+ * Each of them has a kernel set per level, written once and compiled per
+ * target (see those files), and says which CPU features its set of a
+ * level needs.
  *
  * A kernel set is usable when this build has it, the CPU has the features
  * it needs, and the environment variable HM_SIMD allows its level:
@@ -35,7 +37,8 @@ enum {
     HM_CPU_POPCNT = 1u << 0,
     HM_CPU_AVX2 = 1u << 1,
     HM_CPU_AVX512F = 1u << 2,
-    HM_CPU_AVX512VPOPCNTDQ = 1u << 3
+    HM_CPU_AVX512VPOPCNTDQ = 1u << 3,
+    HM_CPU_AVX512BW = 1u << 4
 };
 
 /* 1 when a kernel set of `level` that needs the CPU features `need`

@@ -4,6 +4,7 @@
 #define HM_HASH_H
 
 #include "../common/common.h"
+#include "../common/simd.h"
 
 /* The 16x16 DCT of an image as PDQ computes it, plus its quality. */
 typedef struct hm_pdq_dct {
@@ -11,6 +12,13 @@ typedef struct hm_pdq_dct {
     int quality;
     int degenerate; /* image side < 5: all-zero hash, quality 0 */
 } hm_pdq_dct;
+
+/* PDQF, TMK's frame feature: the 16x16 DCT of a 64x64 RGB24 image's
+ * float luma, as PDQ computes it for an image already 64x64 (no filter,
+ * no quality).  Rows `stride` bytes apart.  With the kernel set of
+ * `level`, which must be usable (hm_pdq_isa_available; the caller picks
+ * it when it starts work: every set gives the same bits). */
+void hm_pdqf(hm_simd_level level, const uint8_t *rgb, size_t stride, float out[16][16]);
 
 /* Hash bits of dihedral variant `variant` (an hm_dihedral) of a PDQ DCT. */
 void hm_pdq_hash(const hm_pdq_dct *d, int variant, hm_hash *out);

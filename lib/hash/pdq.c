@@ -39,8 +39,8 @@ static const float kLumaR = 0.299f;
 static const float kLumaG = 0.587f;
 static const float kLumaB = 0.114f;
 
-/* Written once, when the first stream is created (dct_once), then only
- * read. */
+/* Written once, when the first stream is created or PDQF computed
+ * (dct_once), then only read. */
 static pthread_once_t g_dct_once = PTHREAD_ONCE_INIT;
 static float g_dct[16][64];
 static float g_dct_t[64][16]; /* transposed */
@@ -486,7 +486,10 @@ static const pdq_isa kIsa[HM_SIMD_LEVELS] = {
 
 /* The DCT matrix (see g_dct). */
 static void dct_once(void) {
-    const double scale = sqrt(2.0 / 64.0);
+    /* the reference keeps the scale in a float (then multiplies it, made
+     * double again, by the double cosine): 112 of the 1,024 entries
+     * differ in their last bit from a double scale */
+    const float scale = (float)sqrt(2.0 / 64.0);
     for (int i = 0; i < 16; i++)
         for (int j = 0; j < 64; j++)
             g_dct[i][j] = g_dct_t[j][i] =
@@ -834,6 +837,14 @@ int hm_pdq_stream_finish(hm_pdq_stream *s, hm_pdq_dct *out) {
     out->quality = quality_metric((const float(*)[64])s->buf64);
     s->isa->dct((const float(*)[64])s->buf64, out->c);
     return HM_OK;
+}
+
+void hm_pdqf(hm_simd_level level, const uint8_t *rgb, size_t stride, float out[16][16]) {
+    const pdq_isa *isa = &kIsa[level];
+    pthread_once(&g_dct_once, dct_once);
+    _Alignas(64) float luma[64][64];
+    for (int y = 0; y < 64; y++) isa->luma(rgb + (size_t)y * stride, 64, luma[y]);
+    isa->dct((const float(*)[64])luma, out);
 }
 
 /* The k-th smallest of a[0..n-1] (reordered), the value sorting would

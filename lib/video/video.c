@@ -281,6 +281,20 @@ int hm_video_hash_buf(hm_video *v, const uint8_t *px, uint32_t w, uint32_t h,
     return st;
 }
 
+/* max_frames, before hashing one more frame. */
+static int frames_left(hm_video *v) {
+    if (v->info.frames_hashed < v->o.max_frames) return HM_OK;
+    return hm_fail(HM_E_LIMIT, "video: more than %u frames hashed (max_frames)",
+                   v->o.max_frames);
+}
+
+int hm_video_count_hashed(hm_video *v, uint64_t pixels) {
+    int st = frames_left(v);
+    if (st == HM_OK) st = add_work(v, pixels);
+    if (st == HM_OK) v->info.frames_hashed++;
+    return st;
+}
+
 int hm_video_count_decoded(hm_video *v, uint64_t pixels) {
     if (v->info.frames_decoded > v->o.max_decoded)
         return hm_fail(HM_E_LIMIT, "video: more than %llu frames decoded (max_decoded)",
@@ -339,9 +353,7 @@ static int video_next(hm_video *v, hm_video_frame *f, int *got) {
     *got = 0;
     memset(f, 0, sizeof *f);
     if (v->done) return HM_OK;
-    if (v->info.frames_hashed >= v->o.max_frames)
-        return hm_fail(HM_E_LIMIT, "video: more than %u frames hashed (max_frames)",
-                       v->o.max_frames);
+    if ((st = frames_left(v)) != HM_OK) return st;
     st = v->webp ? next_webp(v, f, got) : hm_video_ff_next(v, f, got);
     if (st == HM_OK && *got) v->info.frames_hashed++;
     return st;

@@ -19,28 +19,12 @@
 #include <libavutil/imgutils.h>
 #include <libswscale/swscale.h>
 
-#include "../decode/ffguard.h"
-#include "video_internal.h"
+#include "video_ff.h"
 
 #define AVIO_BUF 65536
 /* Most packets the decoder may reject before the stream counts as damaged
  * beyond use (the frames returned so far stay valid). */
 #define MAX_DECODE_ERRORS 64
-
-struct hm_ffsrc {
-    size_t mem_pos; /* read position in hm_video.mem */
-    AVFormatContext *fmt;
-    AVIOContext *avio;
-    AVCodecContext *dec;
-    hm_ffguard guard; /* pixel limit and picture memory of the decoder */
-    int stream;
-    AVPacket *pkt;
-    AVFrame *frame;
-    struct SwsContext *sws;
-    double tb;         /* stream time base, seconds */
-    int64_t start_pts; /* stream start, time-base units */
-    int flushing;
-};
 
 static int interrupt_cb(void *opaque) { return hm_video_stop_now(opaque); }
 
@@ -343,53 +327,25 @@ static int clean_keyframe(const AVFrame *fr) {
            !(fr->flags & AV_FRAME_FLAG_CORRUPT) && !fr->decode_error_flags;
 }
 
-int hm_video_ff_next(hm_video *v, hm_video_frame *f, int *got) {
+int hm_video_ff_decode(hm_video *v, int *got) {
     char why[128];
+    *got = 0;
     for (;;) {
         if (hm_video_stop_now(v)) return hm_video_stopped(v);
         int ret = avcodec_receive_frame(v->ff->dec, v->ff->frame);
         if (ret == 0) {
             const AVFrame *fr = v->ff->frame;
-            const uint64_t n = v->info.frames_decoded++;
+            v->info.frames_decoded++;
             int st = hm_video_count_decoded(v, (uint64_t)fr->width * (uint64_t)fr->height);
+            const int64_t pts = fr->best_effort_timestamp;
+            if (st == HM_OK && pts != AV_NOPTS_VALUE &&
+                (double)(pts - v->ff->start_pts) * v->ff->tb > v->o.max_duration)
+                st = hm_fail(HM_E_LIMIT, "video: timestamps run past %.0f s "
+                             "(max_duration)", v->o.max_duration);
             if (st != HM_OK) {
                 av_frame_unref(v->ff->frame);
                 return st;
             }
-            const int64_t pts = fr->best_effort_timestamp;
-            const double pts_s =
-                pts != AV_NOPTS_VALUE ? (double)(pts - v->ff->start_pts) * v->ff->tb : -1;
-            if (pts_s > v->o.max_duration) {
-                av_frame_unref(v->ff->frame);
-                return hm_fail(HM_E_LIMIT, "video: timestamps run past %.0f s "
-                               "(max_duration)", v->o.max_duration);
-            }
-            int take;
-            if (v->o.mode == HM_FRAMES_KEYFRAMES) {
-                take = clean_keyframe(fr) && pts_s >= 0 &&
-                       pts_s - v->last_key_ts >= v->o.interval - 1e-9;
-                if (take) {
-                    v->last_key_ts = pts_s;
-                    f->timestamp = pts_s;
-                    f->frame_number = (uint64_t)llround(pts_s * v->info.fps);
-                }
-            } else {
-                take = (int64_t)(n % (uint64_t)v->frame_mod) == 0;
-                f->frame_number = n;
-                f->timestamp = (double)n / v->info.fps;
-            }
-            if (!take) {
-                av_frame_unref(v->ff->frame);
-                continue;
-            }
-            f->keyframe = fr->key_frame;
-            if ((fr->flags & AV_FRAME_FLAG_CORRUPT) || fr->decode_error_flags) {
-                f->damaged = 1; /* hashed anyway: concealed, not missing */
-                v->info.partial = 1;
-            }
-            st = hash_avframe(v, fr, f);
-            av_frame_unref(v->ff->frame);
-            if (st != HM_OK) return st;
             *got = 1;
             return HM_OK;
         }
@@ -441,3 +397,42 @@ damaged:
     return HM_OK;
 }
 
+int hm_video_ff_next(hm_video *v, hm_video_frame *f, int *got) {
+    for (;;) {
+        int dec, st = hm_video_ff_decode(v, &dec);
+        if (st != HM_OK || !dec) return st;
+        const AVFrame *fr = v->ff->frame;
+        const uint64_t n = v->info.frames_decoded - 1;
+        const int64_t pts = fr->best_effort_timestamp;
+        const double pts_s =
+            pts != AV_NOPTS_VALUE ? (double)(pts - v->ff->start_pts) * v->ff->tb : -1;
+        int take;
+        if (v->o.mode == HM_FRAMES_KEYFRAMES) {
+            take = clean_keyframe(fr) && pts_s >= 0 &&
+                   pts_s - v->last_key_ts >= v->o.interval - 1e-9;
+            if (take) {
+                v->last_key_ts = pts_s;
+                f->timestamp = pts_s;
+                f->frame_number = (uint64_t)llround(pts_s * v->info.fps);
+            }
+        } else {
+            take = (int64_t)(n % (uint64_t)v->frame_mod) == 0;
+            f->frame_number = n;
+            f->timestamp = (double)n / v->info.fps;
+        }
+        if (!take) {
+            av_frame_unref(v->ff->frame);
+            continue;
+        }
+        f->keyframe = fr->key_frame;
+        if ((fr->flags & AV_FRAME_FLAG_CORRUPT) || fr->decode_error_flags) {
+            f->damaged = 1; /* hashed anyway: concealed, not missing */
+            v->info.partial = 1;
+        }
+        st = hash_avframe(v, fr, f);
+        av_frame_unref(v->ff->frame);
+        if (st != HM_OK) return st;
+        *got = 1;
+        return HM_OK;
+    }
+}

@@ -43,6 +43,9 @@ int hm_video_stopped(hm_video *v);
  * max_work_pixels (call after counting it in info.frames_decoded;
  * hm_video_hash_buf counts the hashing). */
 int hm_video_count_decoded(hm_video *v, uint64_t pixels);
+/* One more frame of `pixels` to hash outside hm_video_hash_buf: against
+ * max_frames and max_work_pixels, then counted in info.frames_hashed. */
+int hm_video_count_hashed(hm_video *v, uint64_t pixels);
 /* Hash one frame of 8-bit pixels into f (upright and trimmed as asked). */
 int hm_video_hash_buf(hm_video *v, const uint8_t *px, uint32_t w, uint32_t h, size_t stride,
                       hm_pixel_format fmt, hm_video_frame *f);
@@ -52,5 +55,13 @@ int hm_video_hash_buf(hm_video *v, const uint8_t *px, uint32_t w, uint32_t h, si
 int hm_video_ff_open(hm_video *v, const char *path, const char *name);
 int hm_video_ff_next(hm_video *v, hm_video_frame *f, int *got);
 void hm_video_ff_close(hm_video *v);
+
+/* Frames as the ffmpeg command-line tool prints them for
+ * `-s WxH -an -f rawvideo -pix_fmt rgb24 -r FPS` (cli_frames.c): each
+ * packed w x h RGB24 frame, in order, to fn, which returns HM_OK to go on
+ * (or a status, returned).  v opened with mode HM_FRAMES_ALL (every frame
+ * decoded).  HM_E_UNSUPPORTED for animated WebP and without FFmpeg. */
+typedef int (*hm_cli_frame_fn)(void *user, const uint8_t *rgb);
+int hm_video_cli_frames(hm_video *v, int w, int h, int fps, hm_cli_frame_fn fn, void *user);
 
 #endif

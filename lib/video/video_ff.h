@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The FFmpeg source's state and decoding loop, shared by vPDQ's frame
+ * pump (video_ffmpeg.c) and TMK's frames (tmk_frames.c).  Built only
+ * with FFmpeg (HM_WITH_FFMPEG). */
+#ifndef HM_VIDEO_FF_H
+#define HM_VIDEO_FF_H
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+
+#include "../decode/ffguard.h"
+#include "video_internal.h"
+
+struct hm_ffsrc {
+    size_t mem_pos; /* read position in hm_video.mem */
+    AVFormatContext *fmt;
+    AVIOContext *avio;
+    AVCodecContext *dec;
+    hm_ffguard guard; /* pixel limit and picture memory of the decoder */
+    int stream;
+    AVPacket *pkt;
+    AVFrame *frame;
+    struct SwsContext *sws;
+    double tb;         /* stream time base, seconds */
+    int64_t start_pts; /* stream start, time-base units */
+    int flushing;
+};
+
+/* The next decoded frame, in v->ff->frame (*got = 1; the caller unrefs
+ * it), counted against max_decoded and max_work_pixels, with its
+ * timestamp checked against max_duration; *got = 0 at the end of the
+ * stream (v->done set).  Damaged packets are counted and skipped (the
+ * stream is given up after too many). */
+int hm_video_ff_decode(hm_video *v, int *got);
+
+#endif
