@@ -101,12 +101,8 @@ static int parse_args(int argc, char **argv, video_ctx *c, int *npos) {
         return HC_USAGE_ERROR;
     }
     if (tmk_mode(c)) {
-        hm_video_opts d;
         struct stat sb;
-        hm_video_opts_init(&d);
-        if (c->vpdq_out || c->types_given || c->o.mode != d.mode ||
-            c->o.interval != d.interval || c->o.downscale != d.downscale ||
-            c->o.apply_rotation != d.apply_rotation) {
+        if (c->vpdq_out || c->types_given || hc_tmk_sampling_given(&c->o)) {
             hc_err("--mode, --interval, --size, --apply-rotation, --types and --vpdq-out "
                    "choose vPDQ's frames: TMK takes every frame (--tmk, --tmk-base64)");
             return HC_USAGE_ERROR;

@@ -316,6 +316,10 @@ hm_status hc_slurp(FILE *f, const char *path, int64_t max, uint8_t **data, size_
 
 /* ---- TMK+PDQF (tmk.c) ------------------------------------------------------- */
 
+/* 1 when o's vPDQ frame choice (hc_video_options: --mode, --interval,
+ * --size, --apply-rotation) is not the default: TMK takes every frame,
+ * upright, at 64x64, and the commands refuse such options with it. */
+int hc_tmk_sampling_given(const hm_video_opts *o);
 /* What a file holds, from its first bytes (never its name): a .tmk file
  * (it starts with the magics TMK1 FVEC PDQF), the base64 of one (TCAP's
  * form: the base64 of those magics), or neither. */

@@ -18,6 +18,13 @@ static const char tmk_magic64[] = "VE1LM";
 
 static int is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
+int hc_tmk_sampling_given(const hm_video_opts *o) {
+    hm_video_opts d;
+    hm_video_opts_init(&d);
+    return o->mode != d.mode || o->interval != d.interval || o->downscale != d.downscale ||
+           o->apply_rotation != d.apply_rotation;
+}
+
 hc_tmk_form hc_tmk_form_of(const unsigned char *head, size_t n) {
     if (n >= 4 && memcmp(head, tmk_magic, 4) == 0) return HC_TMK_BINARY;
     while (n && is_space(*head)) head++, n--;
@@ -59,9 +66,7 @@ hc_tmk_form hc_tmk_read(const char *path, hm_tmk **out, hm_status *st, char *err
         while (n && is_space((unsigned char)p[n - 1])) n--;
         *st = hm_tmk_from_base64(p, n, out);
     }
-    if (*st != HM_OK)
-        snprintf(err, errcap, "%s: %s%s", path,
-                 form == HC_TMK_BASE64 ? "not the base64 of a .tmk file: " : "", hm_last_error());
+    if (*st != HM_OK) snprintf(err, errcap, "%s: %s", path, hm_last_error());
     free(buf);
     return form;
 }
