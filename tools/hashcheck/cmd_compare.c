@@ -468,8 +468,8 @@ static int tmk_options_conflict(const cmp_cfg *c) {
     return 1;
 }
 
-/* The hash of each side: a .tmk file or its base64 as read, a video
- * hashed.  0, or HC_EXIT_FATAL / HC_EXIT_USAGE after printing why. */
+/* The hash of each side: a .tmk file or its base64 as read (by
+ * hc_tmk_read), a video hashed.  0, or HC_EXIT_FATAL after printing why. */
 static int tmk_hash_sides(const cmp_cfg *c, tmk_side *s) {
     hm_hasher *h = NULL;
     hm_hash x;

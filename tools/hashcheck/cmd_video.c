@@ -41,8 +41,9 @@ static const char usage[] =
         "  -j, --jobs N, -L, --follow-symlinks, -q, --quiet, --progress, --no-progress\n"
         "                      as for 'hashcheck hash'\n"
         "\n"
-        "--mode, --interval, --size, --types and --vpdq-out choose vPDQ's frames;\n"
-        "TMK takes every frame, upright, at 64x64 (they do not go with --tmk).\n"
+        "--mode, --interval, --size, --apply-rotation, --types and --vpdq-out\n"
+        "choose vPDQ's frames; TMK takes every frame, upright, at 64x64: they do\n"
+        "not go with --tmk or --tmk-base64.\n"
         "\n"
         "Exit status: 0 every file hashed, 1 some failed, 2 the run could not be\n"
         "completed (output error, out of memory), 64 usage error.\n";
