@@ -2,7 +2,8 @@
 /* hashcheck compare: distances between two files or two hashes, per hash
  * type, with the default thresholds' verdict.  parse_args reads the
  * command line, hash_sides hashes A and B, compare_rows computes,
- * render_json / render_text write what print_rows prints. */
+ * render_json / render_text write what print_rows prints.  TMK+PDQF (two
+ * videos with --tmk, or a .tmk side) is compared alone, by compare_tmk. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,12 @@ static const char usage[] =
         "  image/hash vs video: the closest frame of the video, and its time;\n"
         "  video vs video: the vPDQ rule, with B as the query and A as the known\n"
         "    video (shares of B's and of A's frames that match).\n"
+        "  TMK+PDQF (--tmk, or a side that is a .tmk file or its base64): A and B\n"
+        "    are videos or .tmk files; their level-1 and level-2 scores, as\n"
+        "    tmk-two-level-score prints them.\n"
         "Verdicts use the default thresholds: PDQ distance <= 31 with both\n"
         "qualities >= 50; pHash/dHash/aHash <= 10; md5/sha256 equal; vPDQ\n"
-        "query share >= 80%.\n"
+        "query share >= 80%; TMK level 1 and level 2 >= 0.7.\n"
         "\n"
         "options:\n"
         "  --format F          text (default) or json (one JSON object;\n"
@@ -32,6 +36,8 @@ static const char usage[] =
         "                      orientations (named), videos with the clip turned\n"
         "  --radius R          one threshold for every type instead of the defaults\n"
         "  --query-percent P, --target-percent P   vPDQ shares needed (80, 0)\n"
+        "  --tmk               compare two videos by TMK+PDQF (alone)\n"
+        "  --tmk-level1 T, --tmk-level2 T   TMK thresholds, -1..1 (0.7, 0.7)\n"
         "  --mode, --interval, --size, --apply-rotation   video sampling\n"
         "  --pdq-flavour, --exif-orientation, --fast, --max-pixels, --max-bytes\n"
         "\n"
@@ -43,7 +49,10 @@ typedef struct cmp_cfg {
     hc_media_opts mo;
     hc_match_cfg m; /* --radius (-1: the default thresholds), --dihedral */
     unsigned types;
-    int json;
+    int json, types_given;
+    int tmk;                  /* --tmk */
+    float tmk_threshold[2];   /* --tmk-level1, --tmk-level2 */
+    int tmk_threshold_given;
 } cmp_cfg;
 
 typedef struct cmp_row {
@@ -66,12 +75,29 @@ typedef struct side {
 /* ---- command line ------------------------------------------------------------ */
 
 static void set_format(void *d, const hc_optval *v) { ((cmp_cfg *)d)->json = (int)v->num; }
-static void set_types(void *d, const hc_optval *v) { ((cmp_cfg *)d)->types = v->types; }
+static void set_types(void *d, const hc_optval *v) {
+    ((cmp_cfg *)d)->types = v->types;
+    ((cmp_cfg *)d)->types_given = 1;
+}
+static void set_tmk(void *d, const hc_optval *v) { ((cmp_cfg *)d)->tmk = 1; }
+static void set_level1(void *d, const hc_optval *v) {
+    ((cmp_cfg *)d)->tmk_threshold[0] = (float)v->real;
+    ((cmp_cfg *)d)->tmk_threshold_given = 1;
+}
+static void set_level2(void *d, const hc_optval *v) {
+    ((cmp_cfg *)d)->tmk_threshold[1] = (float)v->real;
+    ((cmp_cfg *)d)->tmk_threshold_given = 1;
+}
 static const hc_choices formats = {"output format", {{"text", 0, 0}, {"json", 1, 0}}};
 
 static const hc_option options[] = {
     {"--format", .arg = HC_ARG_CHOICE, .choices = &formats, .set = set_format},
     {"--types", .arg = HC_ARG_TYPES, .set = set_types},
+    {"--tmk", .set = set_tmk},
+    {"--tmk-level1", .arg = HC_ARG_DOUBLE, .min = -1, .max = 1, .what = "a score",
+     .set = set_level1},
+    {"--tmk-level2", .arg = HC_ARG_DOUBLE, .min = -1, .max = 1, .what = "a score",
+     .set = set_level2},
     {0}};
 
 static const hc_optgroup groups[] = {
@@ -89,6 +115,8 @@ static int parse_args(int argc, char **argv, cmp_cfg *c, int *npos) {
     c->mo.videos = 1;
     c->mo.crypto_fallback = 1;
     c->types = HM_TYPES_ALL;
+    c->tmk_threshold[0] = hm_tmk_default_threshold(1);
+    c->tmk_threshold[1] = hm_tmk_default_threshold(2);
     const int pr = hc_parse_options(&hc_cmd_compare, c, argc, argv, npos);
     if (pr != HC_PARSED) return pr;
     if (*npos != 2) {
@@ -412,6 +440,143 @@ static void render_text(sbuf *b, const side *s, const cmp_row *rows, int nrows, 
     sb_printf(b, "%s\n", alike ? "alike" : "different");
 }
 
+/* ---- TMK+PDQF ------------------------------------------------------------------ */
+
+typedef struct tmk_side {
+    const char *arg;
+    hc_tmk_form form; /* HC_TMK_NONE: a video */
+    hm_tmk *t;        /* NULL: st and err say why */
+    hm_status st;
+    char err[768];
+    hm_video_info info;
+    int frames;       /* frame features in the hash */
+} tmk_side;
+
+/* 1 when an option that has no meaning for TMK was given (message
+ * printed): TMK has one rule, its own thresholds, and takes every frame. */
+static int tmk_options_conflict(const cmp_cfg *c) {
+    hc_match_cfg d;
+    hc_match_options.init(&d);
+    const hc_match_cfg *m = &c->m;
+    if (!c->types_given && m->qo.radius == d.qo.radius && m->qo.flags == d.qo.flags &&
+        m->vmo.query_percent == d.vmo.query_percent &&
+        m->vmo.target_percent == d.vmo.target_percent && !hc_tmk_sampling_given(&c->mo.video))
+        return 0;
+    hc_err("TMK+PDQF (--tmk, or a .tmk side) is compared alone, by its own rule: --types, "
+           "--dihedral, --radius, --query-percent, --target-percent, --mode, --interval, "
+           "--size and --apply-rotation do not apply to it");
+    return 1;
+}
+
+/* The hash of each side: a .tmk file or its base64 as read (by
+ * hc_tmk_read), a video hashed.  0, or HC_EXIT_FATAL after printing why. */
+static int tmk_hash_sides(const cmp_cfg *c, tmk_side *s) {
+    hm_hasher *h = NULL;
+    hm_hash x;
+    hm_tmk_info ti;
+    for (int k = 0; k < 2; k++) {
+        if (hc_parse_hash_arg(s[k].arg, &x)) {
+            hc_err("%s: a %s hash cannot be compared by TMK+PDQF (videos and .tmk files)",
+                   s[k].arg, hm_hash_type_name(x.type));
+            return HC_EXIT_FATAL;
+        }
+        if (s[k].form == HC_TMK_NONE) {
+            if (!h && hc_hasher_new(&c->hcfg, &h) != HM_OK) {
+                hc_err("out of memory");
+                return HC_EXIT_FATAL;
+            }
+            char *err = s[k].err;
+            const size_t cap = sizeof s[k].err;
+            s[k].st = hc_tmk_hash(h, s[k].arg, &c->mo.video, &s[k].t, &s[k].info, err, cap);
+            if (s[k].st == HM_E_UNKNOWN_FORMAT)
+                snprintf(err + strlen(err), cap - strlen(err),
+                         "; TMK+PDQF compares videos and .tmk files (or their base64)");
+            else if (s[k].st == HM_OK && s[k].info.partial)
+                hc_err("%s: damaged or truncated; the hash is of the frames that decoded",
+                       s[k].arg);
+        }
+        if (!s[k].t) {
+            hm_hasher_free(h);
+            hc_err("%s (%s)", s[k].err, hm_strerror(s[k].st));
+            return HC_EXIT_FATAL;
+        }
+        hm_tmk_get_info(s[k].t, &ti);
+        s[k].frames = ti.frames;
+    }
+    hm_hasher_free(h);
+    return 0;
+}
+
+static void tmk_json_side(sbuf *b, const char *key, const tmk_side *s) {
+    hc_media m;
+    memset(&m, 0, sizeof m);
+    m.kind = s->form == HC_TMK_NONE ? HC_KIND_VIDEO : HC_KIND_TMK;
+    m.vinfo = s->info;
+    sb_printf(b, "\"%s\":{", key);
+    hc_json_media(b, s->arg, &m, 0);
+    sb_printf(b, ",\"tmk_frames\":%d}", s->frames);
+}
+
+static void tmk_render(sbuf *b, const cmp_cfg *c, const tmk_side *s, const float *score,
+                       int alike) {
+    const float *t = c->tmk_threshold;
+    if (c->json) {
+        hc_json_begin(b);
+        tmk_json_side(b, "a", &s[0]);
+        sb_putc(b, ',');
+        tmk_json_side(b, "b", &s[1]);
+        sb_puts(b, ",\"comparisons\":[{\"type\":\"tmk\",\"level1\":");
+        sb_json_num(b, score[0], 6);
+        sb_puts(b, ",\"level2\":");
+        sb_json_num(b, score[1], 6);
+        sb_puts(b, ",\"level1_threshold\":");
+        sb_json_num(b, t[0], 6);
+        sb_puts(b, ",\"level2_threshold\":");
+        sb_json_num(b, t[1], 6);
+        sb_printf(b, ",\"alike\":%s}],\"alike\":%s}\n", alike ? "true" : "false",
+                  alike ? "true" : "false");
+        return;
+    }
+    for (int k = 0; k < 2; k++) {
+        sb_printf(b, "%c: ", 'A' + k);
+        sb_text(b, s[k].arg);
+        if (s[k].form == HC_TMK_NONE)
+            sb_printf(b, " (video, %s %ux%u, ", s[k].info.codec, s[k].info.width,
+                      s[k].info.height);
+        else
+            sb_puts(b, s[k].form == HC_TMK_BINARY ? " (.tmk file, " : " (.tmk base64, ");
+        sb_printf(b, "%d %s at 15 fps)\n", s[k].frames, hc_plural((size_t)s[k].frames,
+                                                                   "frame", "frames"));
+    }
+    sb_printf(b, "%-7s %9s %9s  %s\n", "type", "level1", "level2", "result");
+    sb_printf(b, "%-7s %9.6f %9.6f  %s (thresholds %g, %g)\n", "tmk", score[0], score[1],
+              alike ? "alike" : "different", t[0], t[1]);
+    sb_printf(b, "%s\n", alike ? "alike" : "different");
+}
+
+/* A against B by TMK+PDQF: both scores (A's hash first, as
+ * tmk-two-level-score takes its files), alike when both reach their
+ * thresholds.  The exit status. */
+static int compare_tmk(const cmp_cfg *c, tmk_side *s) {
+    float score[2];
+    sbuf b = {0};
+    int rc = tmk_hash_sides(c, s);
+    if (rc != 0) return rc;
+    if (hm_tmk_scores(s[0].t, s[1].t, &score[0], &score[1]) != HM_OK) {
+        hc_err("%s", hm_last_error());
+        return HC_EXIT_FATAL;
+    }
+    const int alike = score[0] >= c->tmk_threshold[0] && score[1] >= c->tmk_threshold[1];
+    tmk_render(&b, c, s, score, alike);
+    rc = HC_EXIT_FATAL;
+    if (b.oom) hc_err("out of memory");
+    else if (fwrite(b.p, 1, b.n, stdout) != b.n || fflush(stdout) != 0)
+        hc_err("error writing the output");
+    else rc = alike ? 0 : 1;
+    sb_free(&b);
+    return rc;
+}
+
 /* ---- the command --------------------------------------------------------------- */
 
 /* Both sides hashed into s[k].m (a TYPE:HEX side is its hash, and keeps
@@ -473,6 +638,26 @@ int cmd_compare(int argc, char **argv) {
     int npos, rc = HC_EXIT_FATAL;
     const int pr = parse_args(argc, argv, &c, &npos);
     if (pr != HC_PARSED) return hc_parse_exit(&hc_cmd_compare, pr);
+    /* TMK when asked for, or when a side is a .tmk file or its base64 */
+    tmk_side ts[2];
+    memset(ts, 0, sizeof ts);
+    int tmk = c.tmk;
+    for (int k = 0; k < 2; k++) {
+        ts[k].arg = argv[k];
+        ts[k].form = hc_tmk_read(argv[k], &ts[k].t, &ts[k].st, ts[k].err, sizeof ts[k].err);
+        tmk |= ts[k].form != HC_TMK_NONE;
+    }
+    if (tmk) {
+        if (tmk_options_conflict(&c)) rc = hc_usage_error("compare");
+        else rc = compare_tmk(&c, ts);
+        hm_tmk_free(ts[0].t);
+        hm_tmk_free(ts[1].t);
+        return rc;
+    }
+    if (c.tmk_threshold_given) {
+        hc_err("--tmk-level1 and --tmk-level2 apply to TMK+PDQF (--tmk, or a .tmk side)");
+        return hc_usage_error("compare");
+    }
     memset(s, 0, sizeof s);
     s[0].arg = argv[0];
     s[1].arg = argv[1];

@@ -51,6 +51,8 @@ void hc_json_media(sbuf *b, const char *path, const hc_media *m, int with_frames
     }
     if (m->kind == HC_KIND_VIDEO && (m->nframes || m->vinfo.width)) {
         const hm_video_info *v = &m->vinfo;
+        /* the frames read out, or those the library hashed itself (TMK) */
+        const size_t hashed = m->nframes ? m->nframes : (size_t)v->frames_hashed;
         sb_puts(b, ",\"container\":");
         sb_json_str(b, v->container);
         sb_puts(b, ",\"codec\":");
@@ -62,7 +64,7 @@ void hc_json_media(sbuf *b, const char *path, const hc_media *m, int with_frames
         sb_printf(b, ",\"rotation\":%d,\"partial\":%s,\"frames_decoded\":%llu,"
                      "\"frames_hashed\":%zu",
                   v->rotation, v->partial ? "true" : "false",
-                  (unsigned long long)v->frames_decoded, m->nframes);
+                  (unsigned long long)v->frames_decoded, hashed);
     }
     sb_putc(b, ',');
     json_hashes(b, m->h, m->nh);

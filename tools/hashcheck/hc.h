@@ -7,6 +7,7 @@
  *               groups the commands share
  *   walk.c      expanding FILE|DIR arguments into an ordered input list
  *   media.c     hashing one input: image, video, or plain bytes
+ *   tmk.c       TMK+PDQF: .tmk files and their base64 by content, videos
  *   pool.c      worker threads with in-order output, progress line, summary
  *   cmd_*.c     the commands
  */
@@ -267,7 +268,7 @@ int hc_inputs_add(hc_inputs *in, const char *path, const char *err, int is_hash)
 
 /* ---- hashing one input ----------------------------------------------------- */
 
-enum { HC_KIND_NONE = 0, HC_KIND_IMAGE, HC_KIND_VIDEO, HC_KIND_FILE, HC_KIND_HASH };
+enum { HC_KIND_NONE = 0, HC_KIND_IMAGE, HC_KIND_VIDEO, HC_KIND_FILE, HC_KIND_HASH, HC_KIND_TMK };
 const char *hc_kind_name(int kind);
 
 typedef struct hc_media_opts {
@@ -308,6 +309,33 @@ typedef struct hc_media {
 /* Hash `path` into `m` (zeroed first).  Never prints. */
 void hc_media_hash(hm_hasher *h, const char *path, const hc_media_opts *o, hc_media *m);
 void hc_media_free(hc_media *m);
+/* Read all of f (at most `max` bytes: HM_E_LIMIT) into *data (malloc'd)
+ * and *size; on failure a message about `path` in err. */
+hm_status hc_slurp(FILE *f, const char *path, int64_t max, uint8_t **data, size_t *size,
+                   char *err, size_t errcap);
+
+/* ---- TMK+PDQF (tmk.c) ------------------------------------------------------- */
+
+/* 1 when o's vPDQ frame choice (hc_video_options: --mode, --interval,
+ * --size, --apply-rotation) is not the default: TMK takes every frame,
+ * upright, at 64x64, and the commands refuse such options with it. */
+int hc_tmk_sampling_given(const hm_video_opts *o);
+/* What a file holds, from its first bytes (never its name): a .tmk file
+ * (it starts with the magics TMK1 FVEC PDQF), the base64 of one (TCAP's
+ * form: the base64 of those magics), or neither. */
+typedef enum hc_tmk_form { HC_TMK_NONE, HC_TMK_BINARY, HC_TMK_BASE64 } hc_tmk_form;
+hc_tmk_form hc_tmk_form_of(const unsigned char *head, size_t n);
+/* Read `path` as a .tmk file or its base64 (white space around the text
+ * ignored), checked field by field by the library.  Returns HC_TMK_NONE
+ * when the content is neither (nothing read, no message), else its form,
+ * with *out the hash, or NULL and the reason in err. */
+hc_tmk_form hc_tmk_read(const char *path, hm_tmk **out, hm_status *st, char *err,
+                        size_t errcap);
+/* The TMK+PDQF hash of the video at `path` ("-": standard input; pipes and
+ * devices are read into memory first, up to the hasher's --max-bytes).
+ * On failure *out is NULL and err says why (about `path`). */
+hm_status hc_tmk_hash(hm_hasher *h, const char *path, const hm_video_opts *o, hm_tmk **out,
+                      hm_video_info *info, char *err, size_t errcap);
 
 /* Version of the JSON records hashcheck prints (hash, match, compare),
  * the "schema_version" field; docs/hashcheck.schema.json describes them and
@@ -337,6 +365,8 @@ typedef struct hc_slot {
     int skipped;    /* not media, skipped (--skip-non-media) */
     size_t hits;
     hc_media media; /* for commands that keep the hashes to the emit step */
+    void *data;     /* another result kept to the emit step, or NULL */
+    void (*release)(void *data); /* frees `data` with the slot, or NULL */
 } hc_slot;
 
 typedef struct hc_pool_fns {

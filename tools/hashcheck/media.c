@@ -77,24 +77,26 @@ static void read_frames(hm_hasher *h, const source *s, hm_video *v, hc_media *m)
     hm_video_get_info(v, &m->vinfo);
 }
 
-/* Read all of f (at most `max` bytes) into s->data; 0 on success. */
-static int slurp(FILE *f, int64_t max, source *s, hc_media *m) {
+hm_status hc_slurp(FILE *f, const char *path, int64_t max, uint8_t **data, size_t *size,
+                   char *err, size_t errcap) {
     size_t cap = 65536, n = 0;
     uint8_t *buf = malloc(cap);
+    hm_status st = HM_OK;
+    *data = NULL;
+    *size = 0;
     for (;;) {
         if (!buf) {
-            fail(m, HM_E_NO_MEMORY, "%s: out of memory%s", s->path, NULL);
-            return 1;
+            st = HM_E_NO_MEMORY;
+            snprintf(err, errcap, "%s: out of memory", path);
+            return st;
         }
         size_t r = fread(buf + n, 1, cap - n, f);
         n += r;
         if ((int64_t)n > max) {
-            free(buf);
-            m->failed = 1;
-            m->status = HM_E_LIMIT;
-            snprintf(m->err, sizeof m->err, "%s: input is over the limit of %lld bytes "
-                     "(--max-bytes)", s->path, (long long)max);
-            return 1;
+            st = HM_E_LIMIT;
+            snprintf(err, errcap, "%s: input is over the limit of %lld bytes (--max-bytes)",
+                     path, (long long)max);
+            break;
         }
         if (r == 0) break;
         if (n == cap) {
@@ -104,14 +106,26 @@ static int slurp(FILE *f, int64_t max, source *s, hc_media *m) {
             cap *= 2;
         }
     }
-    if (ferror(f)) {
-        free(buf);
-        fail(m, HM_E_IO, "%s: %s", s->path, "read error");
-        return 1;
+    if (st == HM_OK && ferror(f)) {
+        st = HM_E_IO;
+        snprintf(err, errcap, "%s: read error", path);
     }
-    s->data = buf;
-    s->size = n;
-    return 0;
+    if (st != HM_OK) {
+        free(buf);
+        return st;
+    }
+    *data = buf;
+    *size = n;
+    return HM_OK;
+}
+
+/* Read all of f (at most `max` bytes) into s->data; 0 on success. */
+static int slurp(FILE *f, int64_t max, source *s, hc_media *m) {
+    const hm_status st = hc_slurp(f, s->path, max, &s->data, &s->size, m->err, sizeof m->err);
+    if (st == HM_OK) return 0;
+    m->failed = 1;
+    m->status = st;
+    return 1;
 }
 
 static void media_hash(hm_hasher *h, source *s, const hc_media_opts *o, hc_media *m);

@@ -109,6 +109,9 @@ static void *worker(void *arg) {
 }
 
 static void slot_clear(hc_slot *s) {
+    if (s->data && s->release) s->release(s->data);
+    s->data = NULL;
+    s->release = NULL;
     sb_reset(&s->out);
     sb_reset(&s->err);
     hc_media_free(&s->media);

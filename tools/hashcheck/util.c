@@ -183,6 +183,7 @@ const char *hc_kind_name(int kind) {
     case HC_KIND_VIDEO: return "video";
     case HC_KIND_FILE: return "file";
     case HC_KIND_HASH: return "hash";
+    case HC_KIND_TMK: return "tmk";
     default: return "unknown";
     }
 }

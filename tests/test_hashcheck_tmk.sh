@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# hashcheck and TMK+PDQF end to end, against the reference data of
+# tests/data/tmk: `video --tmk DIR` writes the reference's .tmk bytes
+# (named as tmk-hash-video -d names them; the first input wins a name),
+# `--tmk-base64` prints the same bytes in base64; `compare` of .tmk files,
+# their base64 and videos prints every reference pair's level-1 and
+# level-2 scores to the reference's six decimals, with the verdict of the
+# thresholds as its exit status; damaged .tmk files, non-videos and
+# over-limit videos give the contract's exit statuses and say why; options
+# of the other rules are usage errors.  JSON outputs are validated against
+# docs/hashcheck.schema.json.
+# Usage: test_hashcheck_tmk.sh HASHCHECK DATA_DIR
+set -uo pipefail
+data=$2
+ref=$data/tmk
+exp=$ref/expected/tmk
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+export HC_REAL=$1 HC_JSON_DIR=$tmp/json
+mkdir "$HC_JSON_DIR"
+bin=$(dirname "$0")/hashcheck_keep_json.sh   # hashcheck, keeping its JSON outputs
+pass=0 fail=0
+ok() { if "$@"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAILED (line ${BASH_LINENO[0]}): $*" >&2; fi; }
+run() { "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
+py() { python3 -c "$@"; }
+
+# ---- video --tmk: the reference's bytes ------------------------------------
+# three of the reference videos (about 2 s of hashing), from two folders
+mkdir "$tmp/tmk"
+run "$bin" video -j 2 --tmk "$tmp/tmk" --tmk-base64 "$ref/videos/chair-19-sd-bar.mp4" \
+  "$ref/videos/pattern-sd-grey-bar.mp4" "$data/video/doorknob-hd-no-bar.mp4"
+ok [ "$rc" -eq 0 ]
+ok [ "$(head -1 "$tmp/out")" = "file,frames,tmk_file,tmk" ]
+ok [ "$(wc -l <"$tmp/out")" -eq 4 ]
+for v in chair-19-sd-bar pattern-sd-grey-bar doorknob-hd-no-bar; do
+  ok cmp "$tmp/tmk/$v.tmk" "$exp/$v.tmk"
+  # the CSV: the frame count of the reference, the file written, its base64
+  ok py '
+import base64, csv, sys
+name, out, counts, tmk = sys.argv[1:5]
+csv.field_size_limit(1 << 20)  # the base64 of a .tmk: 351,128 characters
+rows = {r["file"].rsplit("/", 1)[-1]: r for r in csv.DictReader(open(out))}
+r = rows[name + ".mp4"]
+want = {l.split(",")[0]: l.strip().split(",")[1] for l in open(counts)}
+assert r["frames"] == want[name + ".tmk"], (r["frames"], want[name + ".tmk"])
+assert r["tmk_file"].endswith("/" + name + ".tmk"), r["tmk_file"]
+assert base64.b64decode(r["tmk"], validate=True) == open(tmk, "rb").read()
+' "$v" "$tmp/out" "$ref/expected/frame-counts.csv" "$exp/$v.tmk"
+done
+ok [ "$(ls "$tmp/tmk" | wc -l)" -eq 3 ]
+# stdin, base64 alone: the same bytes as a file of the same video
+run "$bin" video --tmk-base64 --no-header - <"$ref/limits/one-frame.mp4"
+ok [ "$rc" -eq 0 ]
+ok [ "$(cut -d, -f1-3 "$tmp/out")" = "-,1," ]
+cut -d, -f4 "$tmp/out" | base64 -d >"$tmp/stdin.tmk"
+run "$bin" video --tmk "$tmp/tmk" "$ref/limits/one-frame.mp4"
+ok [ "$rc" -eq 0 ]
+ok cmp "$tmp/stdin.tmk" "$tmp/tmk/one-frame.tmk"
+ok [ "$(stat -c %s "$tmp/tmk/one-frame.tmk")" -eq 263344 ]
+# two inputs of one name: the first (in input order, whatever -j) is
+# written, the second fails and says why; the others go on
+mkdir -p "$tmp/a" "$tmp/b" "$tmp/same"
+cp "$ref/limits/one-frame.mp4" "$tmp/a/x.mp4"
+cp "$ref/limits/one-frame.mp4" "$tmp/b/x.mp4"
+printf 'not a video\n' >"$tmp/b/notes.txt"
+run "$bin" video -j 3 --tmk "$tmp/same" "$tmp/a" "$tmp/b"
+ok [ "$rc" -eq 1 ]
+ok grep -qx "$tmp/a/x.mp4,1,$tmp/same/x.tmk," "$tmp/out"
+ok [ "$(wc -l <"$tmp/out")" -eq 2 ]
+ok grep -q "^hashcheck: $tmp/b/x.mp4: its .tmk file $tmp/same/x.tmk was written for an earlier input in this run; not overwritten$" "$tmp/err"
+ok grep -q "^hashcheck: $tmp/b/notes.txt: not a readable video" "$tmp/err"
+ok grep -q "3 files, 2 failed" "$tmp/err"
+ok [ "$(ls "$tmp/same")" = x.tmk ]
+
+# ---- video --tmk: errors and limits ----------------------------------------
+run "$bin" video --tmk "$tmp/same" "$ref/limits/no-frames.avi" "$ref/limits/ten-hours.mkv" \
+  "$data/pdq-reference/threatexchange/pdq/data/misc-images/wee.jpg"
+ok [ "$rc" -eq 1 ]
+ok [ "$(wc -l <"$tmp/out")" -eq 1 ]   # the header alone
+ok grep -q "^hashcheck: $ref/limits/no-frames.avi: video: no frame could be decoded (" "$tmp/err"
+ok grep -q "^hashcheck: $ref/limits/ten-hours.mkv: .*over the limit of 14400 s (max_duration)" "$tmp/err"
+ok grep -q "wee.jpg: not a readable video" "$tmp/err"
+ok grep -q "3 files, 3 failed" "$tmp/err"
+run "$bin" video --tmk-base64 --max-bytes 1000 "$ref/limits/one-frame.mp4"
+ok [ "$rc" -eq 1 ]
+ok grep -q "one-frame.mp4: 2898 bytes, over the limit of 1000 bytes" "$tmp/err"
+run "$bin" video --tmk-base64 --max-bytes 1000 - <"$ref/limits/one-frame.mp4"
+ok [ "$rc" -eq 1 ]
+ok grep -q "^hashcheck: -: input is over the limit of 1000 bytes (--max-bytes)" "$tmp/err"
+# usage errors: nothing done, two lines
+usage_error() { # FIRST-LINE ARGS...
+  local want=$1; shift
+  run "$bin" "$@"
+  ok [ "$rc" -eq 64 ]
+  ok [ ! -s "$tmp/out" ]
+  ok [ "$(head -1 "$tmp/err")" = "hashcheck: $want" ]
+  ok [ "$(wc -l <"$tmp/err")" -eq 2 ]
+}
+one=$ref/limits/one-frame.mp4
+usage_error "--tmk needs a directory: $tmp/nodir: No such file or directory" video --tmk "$tmp/nodir" "$one"
+usage_error "--tmk needs a directory: $one: not a directory" video --tmk "$one" "$one"
+usage_error "--tmk needs a value" video "$one" --tmk
+vpdq_msg="--mode, --interval, --size, --apply-rotation, --types and --vpdq-out choose vPDQ's frames: TMK takes every frame (--tmk, --tmk-base64)"
+usage_error "$vpdq_msg" video --tmk-base64 --mode all "$one"
+usage_error "$vpdq_msg" video --tmk "$tmp/tmk" --vpdq-out "$one"
+usage_error "$vpdq_msg" video --tmk-base64 --types pdq "$one"
+
+# ---- compare: every reference pair, from the .tmk files --------------------
+# (A's hash first, as the reference's pair list has it; exit 0 when both
+# scores reach 0.7, else 1)
+tail -n +2 "$ref/expected/pair-scores.csv" >"$tmp/pairs"
+npairs=0 nalike=0
+while IFS=, read -r a b l1 l2; do
+  run "$bin" compare "$exp/$a" "$exp/$b"
+  want=$(awk -v x="$l1" -v y="$l2" 'BEGIN { print (x >= 0.7 && y >= 0.7) ? 0 : 1 }')
+  ok [ "$rc" -eq "$want" ]
+  ok grep -qE "^tmk +$l1 +$l2  $([ "$want" = 0 ] && echo alike || echo different) \(thresholds 0.7, 0.7\)$" "$tmp/out"
+  npairs=$((npairs+1)); nalike=$((nalike+(want == 0)))
+done <"$tmp/pairs"
+ok [ "$npairs" -eq 91 ]
+ok [ "$nalike" -gt 0 ] && ok [ "$nalike" -lt 91 ]   # both verdicts were seen
+ok grep -q "^A: $exp/.* (.tmk file, [0-9]* frames at 15 fps)$" "$tmp/out"
+
+# videos, .tmk files and base64 mixed; JSON
+pair() { grep "^$1.tmk,$2.tmk," "$ref/expected/pair-scores.csv" | cut -d, -f3,4; }
+base64 -w 0 "$exp/pattern-hd-no-bar.tmk" >"$tmp/hd.b64"; echo >>"$tmp/hd.b64"   # a line, as saved
+run "$bin" compare --format json "$tmp/hd.b64" "$ref/videos/pattern-sd-grey-bar.mp4"
+ok [ "$rc" -eq 0 ]
+ok py '
+import json, sys
+r = json.load(open(sys.argv[1]))
+l1, l2 = sys.argv[2].split(",")
+c, = r["comparisons"]
+assert c["type"] == "tmk" and "%.6f" % c["level1"] == l1 and "%.6f" % c["level2"] == l2, (c, l1, l2)
+assert c["level1_threshold"] == 0.7 and c["level2_threshold"] == 0.7 and c["alike"] and r["alike"]
+assert r["a"]["kind"] == "tmk" and r["a"]["tmk_frames"] == 105, r["a"]  # frame-counts.csv
+assert r["b"]["kind"] == "video" and r["b"]["tmk_frames"] == 105 and r["b"]["frames_hashed"] == 105, r["b"]
+' "$tmp/out" "$(pair pattern-hd-no-bar pattern-sd-grey-bar)"
+# two videos by --tmk: the pair's scores (B first here: the reference order)
+l=$(pair pattern-sd-grey-bar pattern-sd-with-small-logo-bar)
+run "$bin" compare --tmk "$ref/videos/pattern-sd-grey-bar.mp4" "$ref/videos/pattern-sd-with-small-logo-bar.mp4"
+ok grep -qE "^tmk +${l%,*} +${l#*,}  " "$tmp/out"
+ok grep -q "^B: .*pattern-sd-with-small-logo-bar.mp4 (video, h264 [0-9]*x[0-9]*, [0-9]* frames at 15 fps)$" "$tmp/out"
+# a video against the .tmk made from it: 1 and 1
+run "$bin" compare "$ref/videos/chair-19-sd-bar.mp4" "$exp/chair-19-sd-bar.tmk"
+ok [ "$rc" -eq 0 ]
+ok grep -qE "^tmk +1.000000 +1.000000  alike" "$tmp/out"
+# the thresholds: a near copy fails a stricter level 2; anything passes -1
+run "$bin" compare --tmk-level2 0.999 "$exp/chair-19-sd-bar.tmk" "$exp/chair-20-sd-bar.tmk"
+ok [ "$rc" -eq 1 ]
+ok grep -q "different (thresholds 0.7, 0.999)$" "$tmp/out"
+run "$bin" compare --format json --tmk-level1 -1 --tmk-level2 -1 "$exp/chair-19-sd-bar.tmk" "$exp/pattern-hd-no-bar.tmk"
+ok [ "$rc" -eq 0 ]
+ok py '
+import json, sys
+c = json.load(open(sys.argv[1]))["comparisons"][0]
+assert c["level1_threshold"] == -1 and c["level2_threshold"] == -1 and c["alike"], c
+' "$tmp/out"
+
+# ---- compare: damaged hashes, non-videos, limits: 2 and why ----------------
+head -c 1000 "$exp/chair-19-sd-bar.tmk" >"$tmp/trunc.tmk"
+cp "$exp/chair-19-sd-bar.tmk" "$tmp/magic.tmk"; printf 'FVEX' | dd of="$tmp/magic.tmk" bs=1 seek=4 conv=notrunc 2>/dev/null
+cp "$exp/chair-19-sd-bar.tmk" "$tmp/nan.tmk"; printf '\000\000\300\177' | dd of="$tmp/nan.tmk" bs=1 seek=400 conv=notrunc 2>/dev/null
+{ cat "$exp/chair-19-sd-bar.tmk"; printf 'x'; } >"$tmp/long.tmk"
+printf 'VE1LMUZW!!' >"$tmp/bad.b64"
+printf 'hello\n' >"$tmp/notes.txt"
+good=$exp/chair-20-sd-bar.tmk
+for c in "trunc.tmk:truncated" "magic.tmk:magic" "nan.tmk:" "long.tmk:too long" "bad.b64:base64"; do
+  run "$bin" compare "$tmp/${c%%:*}" "$good"
+  ok [ "$rc" -eq 2 ]
+  ok [ ! -s "$tmp/out" ]
+  ok grep -q "^hashcheck: $tmp/${c%%:*}: .*${c#*:}.*(malformed" "$tmp/err"
+done
+run "$bin" compare "$good" "$tmp/notes.txt"
+ok [ "$rc" -eq 2 ]
+ok grep -q "notes.txt: not a readable video .*; TMK+PDQF compares videos and .tmk files (or their base64)" "$tmp/err"
+run "$bin" compare "$ref/limits/ten-hours.mkv" "$good"
+ok [ "$rc" -eq 2 ]
+ok grep -q "ten-hours.mkv: .*(max_duration)" "$tmp/err"
+run "$bin" compare --tmk "$ref/limits/no-frames.avi" "$one"
+ok [ "$rc" -eq 2 ]
+ok grep -q "no-frames.avi: video: no frame could be decoded" "$tmp/err"
+run "$bin" compare "$good" pdq:f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
+ok [ "$rc" -eq 2 ]
+ok grep -q "a pdq hash cannot be compared by TMK+PDQF" "$tmp/err"
+# options of the other rules, thresholds without TMK, out-of-range thresholds
+tmk_msg="TMK+PDQF (--tmk, or a .tmk side) is compared alone, by its own rule: --types, --dihedral, --radius, --query-percent, --target-percent, --mode, --interval, --size and --apply-rotation do not apply to it"
+usage_error "$tmk_msg" compare --types pdq "$good" "$good"
+usage_error "$tmk_msg" compare --dihedral "$good" "$good"
+usage_error "$tmk_msg" compare --tmk --radius 3 "$one" "$one"
+usage_error "$tmk_msg" compare --tmk --mode all "$one" "$one"
+usage_error "--tmk-level1 and --tmk-level2 apply to TMK+PDQF (--tmk, or a .tmk side)" compare --tmk-level1 0.5 "$one" "$one"
+usage_error "--tmk-level2 needs a score -1..1" compare --tmk-level2 1.5 "$good" "$good"
+
+# every JSON output above against docs/hashcheck.schema.json
+ok python3 "$(dirname "$0")/hashcheck_schema.py" "$(dirname "$0")/../docs/hashcheck.schema.json" "$HC_JSON_DIR" compare
+echo "test_hashcheck_tmk: $pass passed, $fail failed"
+[ $fail -eq 0 ]

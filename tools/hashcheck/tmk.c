@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TMK+PDQF for the commands: .tmk files and their base64 told by content
+ * (never by name) and read through the library's checks, and videos hashed
+ * from a path as media.c reads one (stdin and pipes into memory first).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hc.h"
+
+/* The first magic of a .tmk file, and the base64 text of its 30 first bits
+ * (the sixth character also holds bits of the next byte). */
+static const char tmk_magic[] = "TMK1";
+static const char tmk_magic64[] = "VE1LM";
+
+static int is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+int hc_tmk_sampling_given(const hm_video_opts *o) {
+    hm_video_opts d;
+    hm_video_opts_init(&d);
+    return o->mode != d.mode || o->interval != d.interval || o->downscale != d.downscale ||
+           o->apply_rotation != d.apply_rotation;
+}
+
+hc_tmk_form hc_tmk_form_of(const unsigned char *head, size_t n) {
+    if (n >= 4 && memcmp(head, tmk_magic, 4) == 0) return HC_TMK_BINARY;
+    while (n && is_space(*head)) head++, n--;
+    if (n >= 5 && memcmp(head, tmk_magic64, 5) == 0) return HC_TMK_BASE64;
+    return HC_TMK_NONE;
+}
+
+hc_tmk_form hc_tmk_read(const char *path, hm_tmk **out, hm_status *st, char *err,
+                        size_t errcap) {
+    unsigned char head[64];
+    *out = NULL;
+    *st = HM_OK;
+    FILE *f = fopen(path, "rb");
+    if (!f) return HC_TMK_NONE; /* the media reader reports why */
+    const size_t nhead = fread(head, 1, sizeof head, f);
+    const hc_tmk_form form = hc_tmk_form_of(head, nhead);
+    if (form == HC_TMK_NONE || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return HC_TMK_NONE;
+    }
+    /* one byte more than a valid file or text can have (white space
+     * around the text aside), so that a longer one is refused as such */
+    const size_t cap = form == HC_TMK_BINARY ? HM_TMK_FILE_SIZE + 1 : HM_TMK_BASE64_LEN + 4097;
+    char *buf = malloc(cap);
+    size_t n = buf ? fread(buf, 1, cap, f) : 0;
+    const int rerr = ferror(f);
+    fclose(f);
+    if (!buf || rerr) {
+        *st = buf ? HM_E_IO : HM_E_NO_MEMORY;
+        snprintf(err, errcap, "%s: %s", path, buf ? "read error" : "out of memory");
+        free(buf);
+        return form;
+    }
+    if (form == HC_TMK_BINARY) {
+        *st = hm_tmk_from_bytes(buf, n, out);
+    } else {
+        const char *p = buf;
+        while (n && is_space((unsigned char)*p)) p++, n--;
+        while (n && is_space((unsigned char)p[n - 1])) n--;
+        *st = hm_tmk_from_base64(p, n, out);
+    }
+    if (*st != HM_OK) snprintf(err, errcap, "%s: %s", path, hm_last_error());
+    free(buf);
+    return form;
+}
+
+/* The library's message about `path` (named once: messages from opening a
+ * file start with its name, later ones do not). */
+static void lib_error(char *err, size_t errcap, const char *path) {
+    const char *m = hm_last_error();
+    const size_t n = strlen(path);
+    if (strncmp(m, path, n) == 0 && m[n] == ':') snprintf(err, errcap, "%s", m);
+    else snprintf(err, errcap, "%s: %s", path, m);
+}
+
+hm_status hc_tmk_hash(hm_hasher *h, const char *path, const hm_video_opts *o, hm_tmk **out,
+                      hm_video_info *info, char *err, size_t errcap) {
+    struct stat sb;
+    hm_status st;
+    *out = NULL;
+    memset(info, 0, sizeof *info);
+    const int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errcap, "%s: %s", path, strerror(errno));
+        return HM_E_IO;
+    }
+    if (fstat(fileno(f), &sb) != 0 || S_ISDIR(sb.st_mode)) {
+        snprintf(err, errcap, "%s: %s", path,
+                 S_ISDIR(sb.st_mode) ? "is a directory" : "cannot stat");
+        if (!is_stdin) fclose(f);
+        return HM_E_IO;
+    }
+    if (!is_stdin && S_ISREG(sb.st_mode)) { /* the library streams it */
+        fclose(f);
+        st = hm_tmk_hash_file(h, path, o, out, info);
+        if (st != HM_OK) lib_error(err, errcap, path);
+        return st;
+    }
+    /* stdin, a pipe, a device: read once, into memory */
+    int64_t max = 0;
+    uint8_t *data;
+    size_t size;
+    hm_hasher_get(h, HM_HASHER_MAX_INPUT_BYTES, &max);
+    st = hc_slurp(f, path, max, &data, &size, err, errcap);
+    if (!is_stdin) fclose(f);
+    if (st != HM_OK) return st;
+    st = hm_tmk_hash_memory(h, data, size, o, out, info);
+    if (st != HM_OK) lib_error(err, errcap, path);
+    free(data);
+    return st;
+}
