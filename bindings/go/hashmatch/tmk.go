@@ -101,6 +101,16 @@ func (t *Tmk) read() (*C.hm_tmk, error) {
 	return t.p, nil
 }
 
+// use makes one C call on the hash under its read lock.
+func (t *Tmk) use(op string, c func(p *C.hm_tmk) C.hm_status) error {
+	p, err := t.read()
+	if err != nil {
+		return err
+	}
+	defer t.mu.RUnlock()
+	return call(op, func() C.hm_status { return c(p) })
+}
+
 // HashTmkFile hashes a video file to TMK+PDQF, byte for byte as Meta's
 // tmk-hash-video does: every frame, upright, 64x64 RGB at 15 frames per
 // second (docs/tmk.md). The hasher's limits (input bytes; pixels per
@@ -219,13 +229,8 @@ func parseTmk(op string, data []byte, parse func(unsafe.Pointer, C.size_t, **C.h
 // Bytes returns the .tmk file (TmkFileSize bytes): a hash read from a
 // file gives the same bytes back.
 func (t *Tmk) Bytes() ([]byte, error) {
-	p, err := t.read()
-	if err != nil {
-		return nil, err
-	}
-	defer t.mu.RUnlock()
 	buf := make([]byte, TmkFileSize)
-	if err := call("Bytes", func() C.hm_status {
+	if err := t.use("Bytes", func(p *C.hm_tmk) C.hm_status {
 		return C.hm_tmk_to_bytes(p, unsafe.Pointer(&buf[0]), C.size_t(len(buf)), nil)
 	}); err != nil {
 		return nil, err
@@ -236,13 +241,8 @@ func (t *Tmk) Bytes() ([]byte, error) {
 // Base64 returns the base64 of the .tmk file (padded, TmkBase64Len
 // characters): TCAP's hash for hash_type "TMK".
 func (t *Tmk) Base64() (string, error) {
-	p, err := t.read()
-	if err != nil {
-		return "", err
-	}
-	defer t.mu.RUnlock()
 	buf := make([]byte, TmkBase64Len+1)
-	if err := call("Base64", func() C.hm_status {
+	if err := t.use("Base64", func(p *C.hm_tmk) C.hm_status {
 		return C.hm_tmk_to_base64(p, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), nil)
 	}); err != nil {
 		return "", err
@@ -253,13 +253,8 @@ func (t *Tmk) Base64() (string, error) {
 // Info returns the header: frame-feature count, fps, periods,
 // coefficients, dimension.
 func (t *Tmk) Info() (TmkInfo, error) {
-	p, err := t.read()
-	if err != nil {
-		return TmkInfo{}, err
-	}
-	defer t.mu.RUnlock()
 	var i C.hm_tmk_info
-	if err := call("Info", func() C.hm_status { return C.hm_tmk_get_info(p, &i) }); err != nil {
+	if err := t.use("Info", func(p *C.hm_tmk) C.hm_status { return C.hm_tmk_get_info(p, &i) }); err != nil {
 		return TmkInfo{}, err
 	}
 	return TmkInfo{Frames: int(i.frames), FPS: int(i.fps), Periods: int(i.periods),
@@ -270,13 +265,8 @@ func (t *Tmk) Info() (TmkInfo, error) {
 // feature; level 1 is the cosine similarity of two of them), e.g. for a
 // vector database's nearest-neighbour search.
 func (t *Tmk) Average() ([]float32, error) {
-	p, err := t.read()
-	if err != nil {
-		return nil, err
-	}
-	defer t.mu.RUnlock()
 	out := make([]float32, TmkDim)
-	if err := call("Average", func() C.hm_status {
+	if err := t.use("Average", func(p *C.hm_tmk) C.hm_status {
 		return C.hm_tmk_get_average(p, (*C.float)(unsafe.Pointer(&out[0])), C.size_t(len(out)))
 	}); err != nil {
 		return nil, err
