@@ -3,9 +3,9 @@
 
 Recognise known images and videos when they are uploaded again: decode
 untrusted media, compute the hashes hash-sharing programmes exchange (PDQ,
-imagehash pHash/dHash/aHash, MD5, SHA-256, vPDQ and TMK+PDQF for video), bit-for-bit
-equal to the reference tools, and match them against known hashes in an
-exact, lock-free index.
+imagehash pHash/dHash/aHash, MD5, SHA-256, vPDQ and TMK+PDQF for video),
+bit-for-bit equal to the reference tools, and match them against known
+hashes in an exact, lock-free index.
 
     >>> import hashmatch
     >>> r = hashmatch.hash("photo.jpg", "pdq,phash")      # doctest: +SKIP

@@ -467,10 +467,10 @@ class Hasher:
         """
         from ._tmk import tmk_hash_with
 
-        return tmk_hash_with(self, source, dict(
-            animated_images=animated_images, max_frames=max_frames, max_decoded=max_decoded,
-            max_duration=max_duration, time_budget=time_budget, max_memory=max_memory,
-            max_work_pixels=max_work_pixels))
+        return tmk_hash_with(self, source, animated_images=animated_images,
+                             max_frames=max_frames, max_decoded=max_decoded,
+                             max_duration=max_duration, time_budget=time_budget,
+                             max_memory=max_memory, max_work_pixels=max_work_pixels)
 
 
 # ---- module-level shortcuts: one default hasher per thread ------------------

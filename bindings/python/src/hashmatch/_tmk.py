@@ -245,11 +245,11 @@ class Tmk:
 
 
 def tmk_hash_with(hasher: "Hasher", source: Union[str, "os.PathLike[str]", bytes, Any],
-                  options: Any) -> Tmk:
+                  **limits: Any) -> Tmk:
     """Hasher.hash_tmk: the C call, under the hasher's lock."""
     o = ffi.new("hm_video_opts *")
     lib.hm_video_opts_init(o)
-    video_limits_to_c(o, **options)
+    video_limits_to_c(o, **limits)
     path, data = video_source(source)
     out = ffi.new("hm_tmk **")
     info = ffi.new("hm_video_info *")
