@@ -45,7 +45,7 @@ int hm_tmk_hash_video(hm_hasher *h, const char *path, const void *data, size_t s
     if (st == HM_OK && out->frames == 0)
         st = hm_fail(HM_E_DECODE,
                      "video: no frame falls at a 15 fps output time (nothing to hash)");
-    if (info) *info = v->info; /* (not hm_video_get_info: it would clear the message) */
+    if (info) *info = v->info; /* not hm_video_get_info: a public call clears the message */
     hm_video_close(v);
     if (st != HM_OK) return st;
     hm_tmk_finish(out);

@@ -204,5 +204,8 @@ func cConstants() []struct {
 		{"FramesInterval", int64(FramesInterval), int64(C.HM_FRAMES_INTERVAL)},
 		{"FramesKeyframes", int64(FramesKeyframes), int64(C.HM_FRAMES_KEYFRAMES)},
 		{"FramesAll", int64(FramesAll), int64(C.HM_FRAMES_ALL)},
+		{"TmkFileSize", int64(TmkFileSize), int64(C.HM_TMK_FILE_SIZE)},
+		{"TmkBase64Len", int64(TmkBase64Len), int64(C.HM_TMK_BASE64_LEN)},
+		{"TmkDim", int64(TmkDim), int64(C.HM_TMK_DIM)},
 	}
 }

@@ -2,8 +2,8 @@
 
 // Package hashmatch is the Go binding of libhashmatch: it decodes
 // untrusted images and videos, computes the perceptual and cryptographic
-// hashes that hash-sharing programmes exchange (PDQ, vPDQ, imagehash
-// pHash/dHash/aHash, MD5, SHA-256), bit for bit equal to the reference
+// hashes that hash-sharing programmes exchange (PDQ, vPDQ, TMK+PDQF,
+// imagehash pHash/dHash/aHash, MD5, SHA-256), bit for bit equal to the reference
 // tools, and matches them against millions of known hashes in an exact,
 // lock-free index.
 //
@@ -23,10 +23,12 @@
 //     them. Snapshots are immutable and safe for concurrent use.
 //   - A Video is used by one goroutine at a time (calls are serialised) and
 //     owns its Hasher until Close. Its context cancels long decodes.
+//   - A Tmk (a TMK+PDQF video hash) is immutable and safe for concurrent
+//     use.
 //
 // # Resources
 //
-// Hasher, Index, Snapshot and Video hold C memory that the Go garbage
+// Hasher, Index, Snapshot, Video and Tmk hold C memory that the Go garbage
 // collector does not see: Close them. A cleanup frees a forgotten object
 // eventually, as a safety net only.
 //

@@ -155,3 +155,29 @@ func ExampleIndex_MatchVideo() {
 	}
 	// Output: known-video: 100% of the upload's frames, 100% of the known video's
 }
+
+// Hash an upload to TMK+PDQF and compare it with a known video's .tmk file
+// (as GIFCT shares them; ParseTmkBase64 reads TCAP's base64 form).
+func ExampleHashTmkFile() {
+	upload, info, err := hashmatch.HashTmkFile(context.Background(), "testdata/video.mp4", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer upload.Close()
+	data, err := os.ReadFile("testdata/video.tmk")
+	if err != nil {
+		log.Fatal(err)
+	}
+	known, err := hashmatch.ParseTmk(data)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer known.Close()
+	s, err := upload.Scores(known)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%d frame features; level 1 %.4f, level 2 %.4f; match: %v\n",
+		info.FramesHashed, s.Level1, s.Level2, s.Matches())
+	// Output: 77 frame features; level 1 1.0000, level 2 1.0000; match: true
+}

@@ -439,12 +439,21 @@ var hasherPool = sync.Pool{New: func() any {
 	return h
 }}
 
-func withPooled(op string, fn func(h *Hasher) (Hashes, error)) (Hashes, error) {
-	h, _ := hasherPool.Get().(*Hasher)
+// pooledHasher takes a hasher from the pool; put gives it back.
+func pooledHasher(op string) (h *Hasher, put func(), err error) {
+	h, _ = hasherPool.Get().(*Hasher)
 	if h == nil {
-		return nil, errorf(ErrNoMemory, op, "cannot create a hasher")
+		return nil, nil, errorf(ErrNoMemory, op, "cannot create a hasher")
 	}
-	defer hasherPool.Put(h)
+	return h, func() { hasherPool.Put(h) }, nil
+}
+
+func withPooled(op string, fn func(h *Hasher) (Hashes, error)) (Hashes, error) {
+	h, put, err := pooledHasher(op)
+	if err != nil {
+		return nil, err
+	}
+	defer put()
 	return fn(h)
 }
 
@@ -482,6 +491,16 @@ func b2i64(b bool) int64 {
 func bytesPtr(b []byte) unsafe.Pointer {
 	if len(b) == 0 {
 		return nil
+	}
+	return unsafe.Pointer(&b[0])
+}
+
+// inputPtr is bytesPtr, but points at a zero byte for an empty slice, so
+// that C reports empty input as input (truncated, empty media) rather
+// than as a NULL argument.
+func inputPtr(b []byte) unsafe.Pointer {
+	if len(b) == 0 {
+		return unsafe.Pointer(new(byte))
 	}
 	return unsafe.Pointer(&b[0])
 }

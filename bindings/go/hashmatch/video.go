@@ -415,11 +415,15 @@ func (v *Video) Info() (VideoInfo, error) {
 	if err := call("Info", func() C.hm_status { return C.hm_video_get_info(v.r.v, &i) }); err != nil {
 		return VideoInfo{}, err
 	}
+	return videoInfoFromC(&i), nil
+}
+
+func videoInfoFromC(i *C.hm_video_info) VideoInfo {
 	return VideoInfo{Width: int(i.width), Height: int(i.height), FPS: float64(i.fps),
 		Duration: float64(i.duration), Rotation: int(i.rotation), Partial: i.partial != 0,
 		FramesDecoded: uint64(i.frames_decoded), FramesHashed: uint64(i.frames_hashed),
 		DecodeErrors: uint64(i.decode_errors),
-		Container:    C.GoString(&i.container[0]), Codec: C.GoString(&i.codec[0])}, nil
+		Container:    C.GoString(&i.container[0]), Codec: C.GoString(&i.codec[0])}
 }
 
 // Close closes the video and gives its hasher back. Closing twice is

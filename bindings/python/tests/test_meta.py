@@ -91,6 +91,13 @@ vm: List[hm.VideoMatch] = idx.match_video(frames)
 with hm.Hasher(max_pixels=10**6) as h:
     for f in h.video("v.mp4"):
         t: float = f.timestamp
+tmk: hm.Tmk = hm.hash_tmk("v.mp4", max_duration=600.0)
+known = hm.Tmk.from_base64(tmk.to_base64())
+scores: hm.TmkScores = tmk.scores(hm.Tmk.from_bytes(bytes(known)))
+both: bool = scores.matches() and tmk.matches(known, level1=0.9, level2=0.9)
+l1: float = tmk.level1(known) + scores.level2 + hm.TMK_LEVEL1_THRESHOLD
+n: int = tmk.info.frames + tmk.frames + len(tmk.average)
+vi: Optional[hm.VideoInfo] = tmk.video_info
 try:
     hm.hash(b"...")
 except hm.DecodeError as e:

@@ -23,6 +23,8 @@ def test_quick_start(tmp_path):
     shutil.copy(DATA / "example" / "known.csv", tmp_path / "known.csv")
     shutil.copy(VIDEO / "test-padded-dimensions.mp4", tmp_path / "clip.mp4")
     shutil.copy(VIDEO / "rotated-90.mp4", tmp_path / "upload.mp4")
+    shutil.copy(DATA / "tmk" / "expected" / "tmk" / "test-padded-dimensions.tmk",
+                tmp_path / "clip.tmk")
     cwd = os.getcwd()
     os.chdir(tmp_path)
     out = io.StringIO()
@@ -39,6 +41,7 @@ def test_quick_start(tmp_path):
     assert "\n2\n" in text
     assert "known-clip 100.0 100.0" in text
     assert "UnknownFormatError -4" in text
+    assert "1.0000 1.0000 True" in text
     assert (tmp_path / "known.hmi").is_file()
 
 

@@ -156,6 +156,15 @@ def test_gil_released_during_video():
         "video: median wake-up delay %.2f ms" % (statistics.median(lat) * 1e3)
 
 
+def test_gil_released_during_tmk_hashing():
+    tmks = []
+    lat, spent = main_thread_latency(
+        lambda: tmks.append(hm.hash_tmk(VIDEO / "doorknob-hd-no-bar.mp4")))
+    assert tmks[0].frames == 62
+    assert len(lat) > 10 and statistics.median(lat) < 0.005, \
+        "TMK: median wake-up delay %.2f ms" % (statistics.median(lat) * 1e3)
+
+
 def throughput(n_threads, job, rounds):
     """Wall time for n_threads threads each running job() `rounds` times."""
     barrier = threading.Barrier(n_threads + 1)

@@ -3,9 +3,9 @@
 
 Recognise known images and videos when they are uploaded again: decode
 untrusted media, compute the hashes hash-sharing programmes exchange (PDQ,
-imagehash pHash/dHash/aHash, MD5, SHA-256, vPDQ for video), bit-for-bit
-equal to the reference tools, and match them against known hashes in an
-exact, lock-free index.
+imagehash pHash/dHash/aHash, MD5, SHA-256, vPDQ and TMK+PDQF for video),
+bit-for-bit equal to the reference tools, and match them against known
+hashes in an exact, lock-free index.
 
     >>> import hashmatch
     >>> r = hashmatch.hash("photo.jpg", "pdq,phash")      # doctest: +SKIP
@@ -38,6 +38,8 @@ from ._index import (Index, IndexStats, ListInfo, LoadReport, Match, Snapshot,  
                      Transaction)
 from ._types import (Dihedral, FrameMode, HashType, ImageFormat, ListFormat,  # noqa: E402
                      PdqFlavour, Structure)
+from ._tmk import (TMK_BASE64_LEN, TMK_DIM, TMK_FILE_SIZE, TMK_LEVEL1_THRESHOLD,  # noqa: E402
+                   TMK_LEVEL2_THRESHOLD, Tmk, TmkInfo, TmkScores, hash_tmk)
 from ._video import (Frame, VideoInfo, VideoMatch, VideoReader, format_vpdq,  # noqa: E402
                      format_vpdq_compact, hash_video, parse_vpdq, parse_vpdq_compact,
                      video_frames)
@@ -65,6 +67,8 @@ __all__ = [
     # video
     "video_frames", "hash_video", "VideoReader", "Frame", "VideoInfo", "VideoMatch",
     "FrameMode", "format_vpdq", "parse_vpdq", "format_vpdq_compact", "parse_vpdq_compact",
+    # TMK+PDQF video hashes
+    "hash_tmk", "Tmk", "TmkInfo", "TmkScores",
     # errors
     "Error", "DecodeError", "UnknownFormatError", "UnsupportedError", "LimitExceeded",
     "BadHashString", "FileIOError", "InvalidArgumentError", "TypeMismatchError",
@@ -72,4 +76,5 @@ __all__ = [
     "InternalError", "strerror",
     # constants
     "LIBRARY_VERSION", "PDQ_THRESHOLD", "THRESHOLD_64BIT", "PDQ_MIN_QUALITY",
+    "TMK_FILE_SIZE", "TMK_BASE64_LEN", "TMK_DIM", "TMK_LEVEL1_THRESHOLD", "TMK_LEVEL2_THRESHOLD",
 ]

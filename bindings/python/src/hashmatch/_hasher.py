@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy
     import numpy.typing
 
+    from ._tmk import Tmk
     from ._video import VideoReader
 
 __all__ = ["Hasher", "Source", "hash", "hash_file", "hash_bytes", "hash_pixels",
@@ -440,6 +441,36 @@ class Hasher:
         from ._video import VideoReader
 
         return VideoReader(self, source, **options)
+
+    def hash_tmk(self, source: Union[str, "os.PathLike[str]", bytes, Any], *,
+                 animated_images: bool = True, max_frames: Optional[int] = None,
+                 max_decoded: Optional[int] = None, max_duration: Optional[float] = None,
+                 time_budget: Optional[float] = None, max_memory: Optional[int] = None,
+                 max_work_pixels: Optional[int] = None) -> "Tmk":
+        """Hash a whole video (path, bytes or binary file object) to
+        TMK+PDQF, byte for byte as Meta's tmk-hash-video does: every frame,
+        upright, 64x64 RGB at 15 frames per second (docs/tmk.md).  The GIL
+        is released while it decodes and hashes.
+
+        The hasher's limits (``max_input_bytes``, ``max_pixels`` per frame)
+        and the video limits of ``VideoReader`` apply (``max_frames`` counts
+        the 15-fps frames hashed: the default 100,000 is 1 h 51 min;
+        ``max_work_pixels`` counts decoded pixels plus 4,096 per frame
+        hashed); ``animated_images`` False refuses animated GIF.
+
+        Returns a ``Tmk`` whose ``video_info`` says what the decoder found.
+
+        Raises: FileIOError, UnknownFormatError, UnsupportedError (a codec
+        not allowed, animated WebP), DecodeError (no frame decodes, or none
+        falls at a 15-fps output time: a video without frames),
+        LimitExceeded, NoMemoryError.
+        """
+        from ._tmk import tmk_hash_with
+
+        return tmk_hash_with(self, source, animated_images=animated_images,
+                             max_frames=max_frames, max_decoded=max_decoded,
+                             max_duration=max_duration, time_budget=time_budget,
+                             max_memory=max_memory, max_work_pixels=max_work_pixels)
 
 
 # ---- module-level shortcuts: one default hasher per thread ------------------

@@ -93,6 +93,38 @@ def frames_to_c(frames: Iterable[Frame]) -> Tuple[Any, int]:
     return arr, len(fl)
 
 
+def video_source(source: Union[str, "os.PathLike[str]", bytes, Any]) -> Tuple[Optional[bytes], Any]:
+    """(path, None) for a path, (None, buffer cdata) for bytes, a buffer or
+    a binary file object (read whole)."""
+    if isinstance(source, (str, os.PathLike)):
+        return os.fsencode(source), None
+    if hasattr(source, "read"):
+        source = source.read()
+    return None, ffi.from_buffer(source)
+
+
+def video_limits_to_c(o: Any, *, animated_images: bool = True, max_frames: Optional[int] = None,
+                      max_decoded: Optional[int] = None, max_duration: Optional[float] = None,
+                      time_budget: Optional[float] = None, max_memory: Optional[int] = None,
+                      max_work_pixels: Optional[int] = None) -> None:
+    """Set the limits of an hm_video_opts (None: the C default), as
+    ``VideoReader`` documents them; shared by vPDQ and TMK hashing."""
+    o.animated_images = 1 if animated_images else 0
+    if max_frames is not None:
+        o.max_frames = int(max_frames)
+    if max_decoded is not None:
+        o.max_decoded = int(max_decoded)
+    if max_duration is not None:
+        o.max_duration = float(max_duration)
+    if time_budget is not None:
+        o.time_budget = float(time_budget)
+    for name, value in (("max_memory", max_memory), ("max_work_pixels", max_work_pixels)):
+        if value is not None:
+            if not 0 < int(value) < 2**64:
+                raise ValueError(f"{name} must be between 1 and 2**64 - 1, not {value!r}")
+            setattr(o, name, int(value))
+
+
 class VideoInfo(NamedTuple):
     """What the demuxer and decoder found (``VideoReader.info``)."""
 
@@ -183,33 +215,16 @@ class VideoReader(Iterator[Frame]):
         o.types = types_mask(types, _PERCEPTUAL)
         o.downscale = int(downscale)
         o.apply_rotation = 1 if apply_rotation else 0
-        o.animated_images = 1 if animated_images else 0
         o.rgb_exact = 1 if rgb_exact else 0
         o.trim_borders = 1 if trim_borders else 0
-        if max_frames is not None:
-            o.max_frames = int(max_frames)
-        if max_decoded is not None:
-            o.max_decoded = int(max_decoded)
-        if max_duration is not None:
-            o.max_duration = float(max_duration)
-        if time_budget is not None:
-            o.time_budget = float(time_budget)
-        for name, value in (("max_memory", max_memory), ("max_work_pixels", max_work_pixels)):
-            if value is not None:
-                if not 0 < int(value) < 2**64:
-                    raise ValueError(f"{name} must be between 1 and 2**64 - 1, not {value!r}")
-                setattr(o, name, int(value))
+        video_limits_to_c(o, animated_images=animated_images, max_frames=max_frames,
+                          max_decoded=max_decoded, max_duration=max_duration,
+                          time_budget=time_budget, max_memory=max_memory,
+                          max_work_pixels=max_work_pixels)
         o.interrupt = ffi.addressof(lib, "hmpy_interrupt")
         o.user = self._flag
         self._opts = o
-        self._data: Any = None
-        path: Optional[bytes] = None
-        if isinstance(source, (str, os.PathLike)):
-            path = os.fsencode(source)
-        else:
-            if hasattr(source, "read"):
-                source = source.read()
-            self._data = ffi.from_buffer(source)  # kept alive until close
+        path, self._data = video_source(source)  # the data is kept alive until close
         out = ffi.new("hm_video **")
         self._frame = ffi.new("hm_video_frame *")
         self._got = ffi.new("int *")

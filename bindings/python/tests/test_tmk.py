@@ -1,0 +1,257 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""TMK+PDQF: hashing byte-identical to the reference tool, the .tmk file and
+its base64, scores equal to tmk-two-level-score's, errors, limits."""
+import base64
+import copy
+import csv
+import io
+import math
+import pickle
+import struct
+
+import pytest
+
+import hashmatch as hm
+from conftest import DATA, VIDEO
+
+TMK = DATA / "tmk"
+EXPECTED = TMK / "expected"
+LIMITS = TMK / "limits"
+REF = "chair-19-sd-bar"
+
+
+def video_path(name):
+    p = TMK / "videos" / (name + ".mp4")
+    return p if p.exists() else VIDEO / (name + ".mp4")  # doorknob, test-padded-dimensions
+
+
+def ref_bytes(name):
+    return (EXPECTED / "tmk" / (name + ".tmk")).read_bytes()
+
+
+def frame_counts():
+    with open(EXPECTED / "frame-counts.csv", newline="") as f:
+        return {row["tmk"][:-4]: int(row["frame_feature_count"]) for row in csv.DictReader(f)}
+
+
+@pytest.fixture(scope="module")
+def refs():
+    """Every reference .tmk file, read."""
+    return {name: hm.Tmk.from_bytes(ref_bytes(name)) for name in frame_counts()}
+
+
+def f32(x):
+    return struct.unpack("f", struct.pack("f", x))[0]
+
+
+# ---- hashing ----------------------------------------------------------------
+
+# Three of the reference videos (about 0.3 s each): two 480x720 with bars and
+# a logo, and a 1080p one from the vPDQ set.
+HASHED = ["pattern-sd-grey-bar", "pattern-sd-with-small-logo-bar", "doorknob-hd-no-bar"]
+
+
+@pytest.mark.parametrize("name", HASHED)
+def test_hash_is_byte_identical_to_the_reference(name):
+    t = hm.hash_tmk(video_path(name))
+    assert t.to_bytes() == ref_bytes(name)
+    assert t.frames == frame_counts()[name]
+    vi = t.video_info
+    assert vi is not None and vi.frames_hashed == t.frames and not vi.partial
+    assert vi.codec == "h264" and vi.frames_decoded > 0
+
+
+def test_hash_from_memory_and_file_object_and_hasher():
+    name = HASHED[0]
+    data = video_path(name).read_bytes()
+    want = ref_bytes(name)
+    assert hm.hash_tmk(data).to_bytes() == want
+    assert hm.hash_tmk(io.BytesIO(data)).to_bytes() == want
+    with hm.Hasher() as h:
+        # vPDQ's frame options do not exist here, limits do
+        t = h.hash_tmk(str(video_path(name)), max_frames=1000, time_budget=60)
+        assert bytes(t) == want
+        # the hasher is free afterwards
+        assert len(list(h.video(VIDEO / "test-padded-dimensions.mp4"))) == 5
+
+
+def test_one_frame_and_no_frame():
+    one = hm.hash_tmk(LIMITS / "one-frame.mp4")
+    assert one.frames == 1
+    # one frame leaves every sine feature zero: 0.51835 against itself, as
+    # the reference computes it
+    assert one.scores(one).level2 == pytest.approx(0.5183507, abs=1e-5)
+    with pytest.raises(hm.DecodeError, match="no frame"):
+        hm.hash_tmk(LIMITS / "no-frames.avi")
+
+
+def test_limits():
+    ten = LIMITS / "ten-hours.mkv"
+    with pytest.raises(hm.LimitExceeded, match="max_duration"):
+        hm.hash_tmk(ten)
+    # raised: the 540,001 frames the ffmpeg tool would print hit max_frames
+    with pytest.raises(hm.LimitExceeded, match="max_frames"):
+        hm.hash_tmk(ten, max_duration=40000, max_frames=1000)
+    ref = video_path(REF)
+    for opts, what in [({"max_frames": 100}, "max_frames"),
+                       ({"max_decoded": 50}, "max_decoded"),
+                       ({"max_duration": 5}, "max_duration"),
+                       ({"max_work_pixels": 20_000_000}, "max_work_pixels"),
+                       ({"max_memory": 1 << 20}, "max_memory"),
+                       ({"time_budget": 1e-9}, "time budget"),
+                       ({"max_input_bytes": 100_000}, "HM_HASHER_MAX_INPUT_BYTES"),
+                       ({"max_pixels": 100_000}, "pixel")]:
+        with pytest.raises(hm.LimitExceeded, match=what):
+            hm.hash_tmk(ref, **opts)
+    with pytest.raises(ValueError):
+        hm.hash_tmk(ref, max_memory=0)
+    with pytest.raises(TypeError):
+        hm.hash_tmk(ref, interval=1.0)  # a vPDQ option, not TMK's
+
+
+def test_hashing_errors():
+    with pytest.raises(hm.FileIOError):
+        hm.hash_tmk(TMK / "no-such-video.mp4")
+    with pytest.raises(hm.UnknownFormatError):
+        hm.hash_tmk(EXPECTED / "tmk" / (REF + ".tmk"))
+    with pytest.raises(hm.UnknownFormatError):
+        hm.hash_tmk(b"not a video at all" * 100)
+    with pytest.raises(hm.UnsupportedError, match="WebP"):
+        hm.hash_tmk(DATA / "video" / "anim.webp")
+    with hm.Hasher() as h:
+        v = h.video(VIDEO / "test-padded-dimensions.mp4")
+        with pytest.raises(RuntimeError, match="open video"):
+            h.hash_tmk(video_path(HASHED[0]))
+        v.close()
+    h.close()
+    with pytest.raises(ValueError, match="closed"):
+        h.hash_tmk(video_path(HASHED[0]))
+
+
+# ---- the .tmk file and its base64 ------------------------------------------------
+
+def test_files_round_trip(refs):
+    counts = frame_counts()
+    assert len(refs) == 14
+    for name, t in refs.items():
+        raw = ref_bytes(name)
+        assert len(raw) == hm.TMK_FILE_SIZE == 263344
+        assert t.to_bytes() == raw and bytes(t) == raw
+        assert t.video_info is None
+        assert t.info == hm.TmkInfo(counts[name], 15, 4, 32, hm.TMK_DIM)
+        b64 = t.to_base64()
+        assert b64 == base64.b64encode(raw).decode("ascii")  # Python's own base64
+        assert len(b64) == hm.TMK_BASE64_LEN
+        assert hm.Tmk.from_base64(b64) == t
+    raw = ref_bytes(REF)
+    b64 = base64.b64encode(raw)
+    assert hm.Tmk.from_base64(b64).to_bytes() == raw                 # bytes text
+    assert hm.Tmk.from_base64(b64.rstrip(b"=")).to_bytes() == raw     # unpadded
+    assert hm.Tmk.from_bytes(bytearray(raw)).to_bytes() == raw
+    assert hm.Tmk.from_bytes(memoryview(raw)).to_bytes() == raw
+
+
+def test_value_semantics(refs):
+    a, b = refs[REF], refs["chair-20-sd-bar"]
+    a2 = hm.Tmk.from_bytes(ref_bytes(REF))
+    assert a == a2 and hash(a) == hash(a2) and a != b
+    assert len({a, a2, b}) == 2
+    assert a != ref_bytes(REF)  # not equal to its bytes: a hash is no bytes object
+    assert pickle.loads(pickle.dumps(a)) == a
+    assert copy.copy(a) is a and copy.deepcopy(a) is a
+    assert "284 frame features" in repr(a)
+    with pytest.raises(TypeError):
+        hm.Tmk()
+    with pytest.raises(AttributeError):
+        a.frames = 3
+
+
+def patched(raw, offset, new):
+    b = bytearray(raw)
+    b[offset:offset + len(new)] = new
+    return bytes(b)
+
+
+def test_damaged_files_are_refused():
+    raw = ref_bytes(REF)
+    nan = struct.pack("<f", math.nan)
+    for data, what in [(raw[:-1], "truncated"),
+                       (raw + b"\0", "too long"),
+                       (b"", "truncated"),
+                       (patched(raw, 0, b"TMK2"), "magic"),
+                       (patched(raw, 12, struct.pack("<i", 25)), "frames per second"),
+                       (patched(raw, 28, struct.pack("<i", -1)), "frame count"),
+                       (patched(raw, 176, nan), "pure-average"),
+                       (patched(raw, 2000, nan), "cosine feature")]:
+        with pytest.raises(hm.BadHashString, match=what) as e:
+            hm.Tmk.from_bytes(data)
+        assert e.value.status_name == "HM_E_PARSE" and e.value.message
+    b64 = base64.b64encode(raw).decode("ascii")
+    for text in [b64[:-8], b64[:100] + " " + b64[101:], b64[:100] + "-" + b64[101:],
+                 b64[:100] + "é" + b64[101:], "", base64.b64encode(raw[:-1]).decode()]:
+        with pytest.raises(hm.BadHashString):
+            hm.Tmk.from_base64(text)
+    with pytest.raises(TypeError, match="from_base64"):
+        hm.Tmk.from_bytes(b64)  # base64 text is no .tmk file
+    with pytest.raises(TypeError):
+        hm.Tmk.from_base64(123)
+
+
+# ---- scores -----------------------------------------------------------------------
+
+def pair_scores():
+    with open(EXPECTED / "pair-scores.csv", newline="") as f:
+        return [(r["a"][:-4], r["b"][:-4], r["level1"], r["level2"]) for r in csv.DictReader(f)]
+
+
+def test_every_reference_pair_to_six_decimals(refs):
+    pairs = pair_scores()
+    assert len(pairs) == 14 * 13 // 2
+    matched = 0
+    for a, b, l1, l2 in pairs:
+        s = refs[a].scores(refs[b])
+        assert isinstance(s, hm.TmkScores)
+        assert ("%.6f" % s.level1, "%.6f" % s.level2) == (l1, l2), (a, b)
+        assert refs[a].level1(refs[b]) == s.level1 == refs[b].level1(refs[a])
+        assert refs[b].scores(refs[a]).level2 == pytest.approx(s.level2, abs=1e-6)
+        want = float(l1) >= 0.7 and float(l2) >= 0.7
+        assert s.matches() == refs[a].matches(refs[b]) == want, (a, b)
+        matched += want
+    assert 0 < matched < len(pairs)  # both outcomes occur
+
+
+def test_level1_is_the_cosine_of_the_averages(refs):
+    a, b = refs[REF], refs["pattern-hd-no-bar"]
+    u, v = a.average, b.average
+    assert len(u) == hm.TMK_DIM and u.typecode == "f"
+    cos = sum(x * y for x, y in zip(u, v)) / math.sqrt(sum(x * x for x in u) * sum(y * y for y in v))
+    assert a.level1(b) == pytest.approx(cos, abs=1e-5)
+    assert a.scores(a).level1 == pytest.approx(1.0, abs=1e-6)
+    assert a.scores(a).level2 == pytest.approx(1.0, abs=1e-6)
+
+
+def test_thresholds(refs):
+    assert hm.TMK_LEVEL1_THRESHOLD == hm.TMK_LEVEL2_THRESHOLD == f32(0.7)
+    a, b = refs[REF], refs["chair-20-sd-bar"]  # 0.989083, 0.991138
+    s = a.scores(b)
+    assert s.matches() and s.matches(0.98, 0.99) and not s.matches(0.99) \
+        and not s.matches(level2=0.995)
+    assert a.matches(b, 0.98, 0.99) and not a.matches(b, level1=0.99) \
+        and not a.matches(b, level2=0.995)
+    # the thresholds are the C float 0.7: a score equal to it matches, one
+    # just below does not
+    edge = f32(0.7)
+    assert hm.TmkScores(edge, edge).matches() is True
+    assert hm.TmkScores(math.nextafter(edge, 0), 1.0).matches() is False
+    assert hm.TmkScores(1.0, math.nextafter(edge, 0)).matches() is False
+
+
+def test_scores_type_errors(refs):
+    a = refs[REF]
+    for bad in (None, ref_bytes(REF), hm.Hash("pdq", "0" * 64)):
+        with pytest.raises(TypeError):
+            a.scores(bad)
+        with pytest.raises(TypeError):
+            a.level1(bad)
+        with pytest.raises(TypeError):
+            a.matches(bad)
