@@ -399,6 +399,7 @@ typedef struct parsed {
     size_t ntmk;
     hm_tmk_in *tin;
     float *avgs; /* the TMK entries' averages, decoded */
+    int has_tmk; /* version 2 on */
     uint64_t l2_off, l2_len, l2_sum; /* the level-2 section (not yet checked) */
 } parsed;
 
@@ -566,6 +567,7 @@ static int parse(const uint8_t *m, uint64_t avail, uint64_t size, const char *pa
     }
     if (q != end) return BAD("%s: trailing bytes in the entry section", path);
     if (version == 1) return HM_OK;
+    p->has_tmk = 1;
     return parse_tmk(sec[SEC_TMK], sec[SEC_TMK] + len[SEC_TMK], str, slen, path, p);
 }
 
@@ -627,6 +629,7 @@ static int load_level2(const uint8_t *m, int fd, uint64_t size, const char *name
     XXH3_state_t *xx = XXH3_createState();
     int st = HM_OK;
     *src = NULL;
+    if (!p->has_tmk) goto out;
     if (!xx || XXH3_64bits_reset(xx) != XXH_OK ||
         (fd >= 0 ? !(blk = malloc(HM_TMK_L2_BYTES))
                  : !(copy = malloc((size_t)p->l2_len + 1)))) {
