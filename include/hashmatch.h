@@ -1556,8 +1556,8 @@ typedef struct hm_tmk_match_opts {
     float level1;
     float level2;
     int32_t include_disabled; /**< include disabled lists (default 0) */
-    uint32_t reserved0;
-    uint64_t reserved[6];
+    uint32_t reserved0;       /**< zero: a match with any reserved field */
+    uint64_t reserved[6];     /**< set fails with HM_E_INVALID_ARGUMENT */
 } hm_tmk_match_opts;
 
 HM_API void hm_tmk_match_opts_init(hm_tmk_match_opts *o);

@@ -131,6 +131,25 @@ int main(void) {
     CHECK_INT(hm_index_add_tmk(idx, 0, g_ref[0], "bad\nid", NULL), HM_E_INVALID_ARGUMENT);
     CHECK_INT(hm_index_add_tmk(idx, 9, g_ref[0], "x", NULL), HM_E_NOT_FOUND);
     CHECK_INT(hm_index_add_tmk(NULL, 0, g_ref[0], "x", NULL), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_list_set_tmk_threshold(idx, 0, 0, 0.5f), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_list_set_tmk_threshold(idx, 0, 2, -0.5f), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_list_set_tmk_threshold(NULL, 0, 1, 0.5f), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_txn_list_set_tmk_threshold(NULL, 0, 1, 0.5f), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_txn_add_tmk(NULL, 0, g_ref[0], "x", NULL), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_txn_begin(idx, &txn), HM_OK);
+    CHECK_INT(hm_txn_list_set_tmk_threshold(txn, 0, 2, INFINITY), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_txn_add_tmk(txn, 0, g_ref[0], "", NULL), HM_E_INVALID_ARGUMENT);
+    hm_txn_free(txn);
+    {
+        hm_snapshot *s;
+        float t = 0;
+        hm_index_acquire(idx, &s);
+        CHECK_INT(hm_snapshot_list_tmk_threshold(s, 0, 1, NULL), HM_E_INVALID_ARGUMENT);
+        CHECK_INT(hm_snapshot_list_tmk_threshold(NULL, 0, 1, &t), HM_E_INVALID_ARGUMENT);
+        CHECK(t == -1.0f);
+        CHECK_INT(hm_snapshot_list_tmk_threshold(s, 99, 1, &t), HM_E_NOT_FOUND);
+        hm_snapshot_release(s);
+    }
     CHECK_INT(hm_index_commit(idx), HM_OK);
 
     /* the first half through the index, a commit, the rest through a
@@ -148,6 +167,7 @@ int main(void) {
             g_present[l][v] = 1;
         }
     CHECK_INT(hm_txn_commit(txn), HM_OK);
+    hm_txn_free(txn);
     for (size_t l = 0; l < NLISTS; l++) CHECK_INT(list_entries(idx, id[l]), NVIDEOS);
     /* a duplicate changes nothing */
     CHECK_INT(hm_index_add_tmk(idx, id[0], g_ref[0], kVideos[0], "default"), HM_OK);
@@ -196,6 +216,22 @@ int main(void) {
         hm_tmk_match_opts_init(&o);
         o.level1 = 2.0f;
         CHECK_INT(hm_index_match_tmk(idx, g_ref[0], &o, r), HM_E_INVALID_ARGUMENT);
+        o.level1 = NAN;
+        CHECK_INT(hm_index_match_tmk(idx, g_ref[0], &o, r), HM_E_INVALID_ARGUMENT);
+        o.level1 = -0.5f;
+        CHECK_INT(hm_index_match_tmk(idx, g_ref[0], &o, r), HM_E_INVALID_ARGUMENT);
+        hm_tmk_match_opts_init(&o);
+        o.reserved[5] = 1; /* a later version's option */
+        CHECK_INT(hm_index_match_tmk(idx, g_ref[0], &o, r), HM_E_INVALID_ARGUMENT);
+        hm_tmk_match_opts_init(&o);
+        o.reserved0 = 1;
+        CHECK_INT(hm_index_match_tmk(idx, g_ref[0], &o, r), HM_E_INVALID_ARGUMENT);
+        CHECK_INT(hm_results_tmk_count(r), 0);
+        CHECK_INT(hm_index_match_tmk(idx, g_ref[0], NULL, NULL), HM_E_INVALID_ARGUMENT);
+        CHECK_INT(hm_index_match_tmk(NULL, g_ref[0], NULL, r), HM_E_INVALID_ARGUMENT);
+        CHECK_INT(hm_snapshot_match_tmk(NULL, g_ref[0], NULL, r), HM_E_INVALID_ARGUMENT);
+        CHECK(hm_results_tmk_get(NULL, 0) == NULL && hm_results_tmk_count(NULL) == 0);
+        hm_tmk_match_opts_init(&o);
         /* opts' thresholds for every list, disabled lists included */
         o.level1 = o.level2 = 0.0f;
         o.include_disabled = 1;
@@ -210,12 +246,9 @@ int main(void) {
         CHECK_INT(hm_results_tmk_count(r), live);
         const hm_tmk_match *m = hm_results_tmk_get(r, 0);
         const char *name = m->list_name, *vid = m->video_id;
-        hm_index *other;
-        hm_index_create(&other);
         CHECK_INT(hm_index_list_clear(idx, id[3], NULL), HM_OK); /* a later snapshot */
         CHECK_INT(hm_index_commit(idx), HM_OK);
         CHECK(strlen(name) > 0 && strlen(vid) > 0); /* still valid: ASan checks */
-        hm_index_free(other);
         CHECK_INT(list_entries(idx, id[3]), 0);
         for (size_t v = 0; v < NVIDEOS; v++) g_present[3][v] = 0;
         hm_results_free(r);
@@ -260,8 +293,12 @@ int main(void) {
     o.include_disabled = 1;
     CHECK_INT(hm_index_match_tmk(d, g_ref[0], &o, r), HM_E_CORRUPT);
     CHECK_INT(hm_results_tmk_count(r), 0);
-    CHECK_INT(hm_index_save_memory(d, &mem, &msize) == HM_OK ? HM_OK : HM_E_CORRUPT,
-              HM_E_CORRUPT);
+    {
+        void *none = NULL;
+        size_t nn = 0;
+        CHECK_INT(hm_index_save_memory(d, &none, &nn), HM_E_CORRUPT);
+        CHECK(none == NULL);
+    }
     hm_index_free(d);
     file[fsize - 5000] ^= 1; /* inside the last level-2 block */
     write_bytes(cut, file, fsize);

@@ -650,9 +650,14 @@ static int load_level2(const uint8_t *m, int fd, uint64_t size, const char *name
         st = BAD("%s: checksum mismatch in section %u (offset %llu)", name, SEC_TMK_L2,
                  (unsigned long long)p->l2_off);
     if (st == HM_OK && p->ntmk) {
-        if (fd >= 0) {
+        if (fd >= 0) { /* a descriptor of its own: the caller closes fd */
             const int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-            *src = dfd >= 0 ? hm_tmk_src_file(dfd, name) : NULL;
+            if (dfd < 0) {
+                st = hm_fail(HM_E_IO, "%s: keeping the file open for its TMK level-2 "
+                             "features: %s", name, strerror(errno));
+                goto out;
+            }
+            *src = hm_tmk_src_file(dfd, name, size);
             for (size_t i = 0; i < p->ntmk; i++) p->tin[i].off += p->l2_off;
         } else {
             *src = hm_tmk_src_mem(copy);

@@ -48,11 +48,16 @@ void hm_results_clear(hm_results *r) {
     r->snap = NULL;
 }
 
-size_t hm_results_count(const hm_results *r) { return r ? r->n : 0; }
-
-const hm_match *hm_results_get(const hm_results *r, size_t i) {
-    return r && i < r->n ? &r->v[i] : NULL;
-}
+/* Each kind of result's getters: its count (0 for NULL results) and its
+ * i-th (NULL past the end). */
+#define RESULT_GETTERS(count_fn, get_fn, type, n, v)                                  \
+    size_t count_fn(const hm_results *r) { return r ? r->n : 0; }                  \
+    const type *get_fn(const hm_results *r, size_t i) {                            \
+        return r && i < r->n ? &r->v[i] : NULL;                                     \
+    }
+RESULT_GETTERS(hm_results_count, hm_results_get, hm_match, n, v)
+RESULT_GETTERS(hm_results_video_count, hm_results_video_get, hm_video_match, nvm, vm)
+RESULT_GETTERS(hm_results_tmk_count, hm_results_tmk_get, hm_tmk_match, ntm, tm)
 
 int hm_results_structure(const hm_results *r) { return r ? r->structure : 0; }
 

@@ -4,13 +4,13 @@
  * features lie (tmk_index.h), and the TMK query: the level-1 filter over
  * every live entry, level 2 for its survivors only.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <unistd.h> /* close */
 #include <xxhash.h>
 
+#include "file_io.h"
 #include "index_internal.h"
 
 /* ---- sources of level-2 features -------------------------------------------- */
@@ -31,7 +31,7 @@ hm_tmk_src *hm_tmk_src_one(hm_tmk *t) {
     return s;
 }
 
-hm_tmk_src *hm_tmk_src_file(int fd, const char *name) {
+hm_tmk_src *hm_tmk_src_file(int fd, const char *name, uint64_t size) {
     hm_tmk_src *s = src_new();
     char *n = strdup(name);
     if (!s || !n) {
@@ -41,6 +41,7 @@ hm_tmk_src *hm_tmk_src_file(int fd, const char *name) {
         return NULL;
     }
     s->fd = fd;
+    s->size = size;
     s->name = n;
     return s;
 }
@@ -141,6 +142,8 @@ int hm_tmk_seg_build(const hm_tmk_in *in, size_t n, hm_tmk_seg **out) {
     }
     s->strings_len = slen;
     s->bytes = sizeof *s + n * (sizeof *s->ents + hm_tmk_filter_bytes_per_feature()) + slen;
+    for (size_t i = 0; i < n; i++) /* level 2 held in memory (none from a file) */
+        s->bytes += v[i].src->one ? sizeof *v[i].src->one : v[i].src->mem ? HM_TMK_L2_BYTES : 0;
     free(v);
     *out = s;
     return HM_OK;
@@ -190,25 +193,12 @@ int hm_tmk_seg_level2(const hm_tmk_seg *s, uint32_t e, hm_tmk *t, const hm_tmk *
         *l2 = src->one;
         return HM_OK;
     }
-    uint8_t *dst = (uint8_t *)t->cos;
     if (src->mem) {
-        memcpy(dst, src->mem + en->off, HM_TMK_L2_BYTES);
+        memcpy(t->cos, src->mem + en->off, HM_TMK_L2_BYTES);
     } else {
-        size_t got = 0;
-        while (got < HM_TMK_L2_BYTES) {
-            const ssize_t r = pread(src->fd, dst + got, HM_TMK_L2_BYTES - got,
-                                    (off_t)(en->off + got));
-            if (r < 0 && errno == EINTR) continue;
-            if (r < 0)
-                return hm_fail(HM_E_IO, "%s: reading TMK level-2 features: %s", src->name,
-                               strerror(errno));
-            if (r == 0)
-                return hm_fail(HM_E_CORRUPT,
-                               "%s: the index file was cut after it was loaded (TMK "
-                               "level-2 features of \"%s\" missing)",
-                               src->name, hm_tmk_seg_str(s, en->id_off));
-            got += (size_t)r;
-        }
+        const int st = hm_file_pread(src->fd, (uint8_t *)t->cos, HM_TMK_L2_BYTES, en->off,
+                                     src->size, src->name);
+        if (st != HM_OK) return st;
     }
     if (hm_tmk_l2_sum(t) != en->sum)
         return hm_fail(HM_E_CORRUPT,
@@ -265,7 +255,12 @@ static int cmp_tm(const void *pa, const void *pb) {
     return strcmp(a->video_id, b->video_id);
 }
 
-static int opt_ok(float v) { return v == -1.0f || hm_ix_tmk_threshold_ok(v); }
+static int opts_ok(const hm_tmk_match_opts *o) {
+    uint64_t reserved = o->reserved0;
+    for (size_t i = 0; i < sizeof o->reserved / sizeof o->reserved[0]; i++)
+        reserved |= o->reserved[i];
+    return hm_ix_tmk_threshold_ok(o->level1) && hm_ix_tmk_threshold_ok(o->level2) && !reserved;
+}
 
 /* The thresholds list l applies (opts' or its own); 0 when it does not
  * take part. */
@@ -325,9 +320,10 @@ static int snapshot_match_tmk(hm_snapshot *s, const hm_tmk *q, const hm_tmk_matc
         hm_tmk_match_opts_init(&defaults);
         opts = &defaults;
     }
-    if (!opt_ok(opts->level1) || !opt_ok(opts->level2))
+    if (!opts_ok(opts))
         return hm_fail(HM_E_INVALID_ARGUMENT,
-                       "TMK match thresholds are -1 (the lists') or 0 to 1");
+                       "bad TMK match options: thresholds are -1 (the lists') or 0 to 1, "
+                       "reserved fields 0 (hm_tmk_match_opts_init)");
     atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
     r->snap = s;
     /* the filter's threshold: the lowest level-1 threshold that applies */
@@ -371,10 +367,4 @@ static int index_match_tmk(hm_index *idx, const hm_tmk *q, const hm_tmk_match_op
 hm_status hm_index_match_tmk(hm_index *idx, const hm_tmk *q, const hm_tmk_match_opts *opts,
                              hm_results *r) {
     return HM_CALL(index_match_tmk(idx, q, opts, r));
-}
-
-size_t hm_results_tmk_count(const hm_results *r) { return r ? r->ntm : 0; }
-
-const hm_tmk_match *hm_results_tmk_get(const hm_results *r, size_t i) {
-    return r && i < r->ntm ? &r->tm[i] : NULL;
 }

@@ -43,13 +43,14 @@ _Static_assert(offsetof(hm_tmk, sin) == offsetof(hm_tmk, cos) + sizeof(((hm_tmk 
 typedef struct hm_tmk_src {
     atomic_uint refs;
     int fd;         /* >= 0: an index file, read with pread */
+    uint64_t size;  /* its size when it was loaded (for messages) */
     uint8_t *mem;   /* else: the level-2 section in memory, or NULL */
     hm_tmk *one;    /* else: one whole hash */
     char *name;     /* the file's path, for messages */
 } hm_tmk_src;
 
 hm_tmk_src *hm_tmk_src_one(hm_tmk *t); /* takes t; NULL (t freed) when out of memory */
-hm_tmk_src *hm_tmk_src_file(int fd, const char *name); /* takes fd */
+hm_tmk_src *hm_tmk_src_file(int fd, const char *name, uint64_t size); /* takes fd */
 hm_tmk_src *hm_tmk_src_mem(uint8_t *mem);              /* takes mem */
 hm_tmk_src *hm_tmk_src_ref(hm_tmk_src *s);
 void hm_tmk_src_unref(hm_tmk_src *s);

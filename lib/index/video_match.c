@@ -413,9 +413,3 @@ hm_status hm_index_match_video(hm_index *idx, const hm_video_frame *frames, size
                                const hm_video_match_opts *opts, hm_results *r) {
     return HM_CALL(index_match_video(idx, frames, n, opts, r));
 }
-
-size_t hm_results_video_count(const hm_results *r) { return r ? r->nvm : 0; }
-
-const hm_video_match *hm_results_video_get(const hm_results *r, size_t i) {
-    return r && i < r->nvm ? &r->vm[i] : NULL;
-}
