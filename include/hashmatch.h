@@ -870,7 +870,11 @@ HM_API hm_status hm_txn_load_list_memory(hm_txn *txn, const void *data,
  * first removes the temporaries of `path` that writers killed during a
  * save left (docs/index-format.md gives the rule: only unlocked ones, of
  * this user, with the index magic).  Safe while other threads query the
- * snapshot.
+ * snapshot.  TMK+PDQF entries' level-2 features are copied from where
+ * they lie (memory, or the file they were loaded from, checked: a file
+ * cut or changed since its load makes the save fail with HM_E_CORRUPT);
+ * the saving index keeps reading them from there (docs/index.md,
+ * "Memory").
  */
 HM_API hm_status hm_snapshot_save(hm_snapshot *snap, const char *path);
 
@@ -905,7 +909,13 @@ HM_API void hm_free(void *p);
  * The file is read, not mapped: a file cut or changed while it is read
  * gives HM_E_CORRUPT and a read error HM_E_IO, never a signal.  Reading
  * and building take no lock; writers wait only for the final swap.
- * Change sets (hm_txn) begun before cannot commit afterwards.
+ * Change sets (hm_txn) begun before cannot commit afterwards.  Reads
+ * format versions 1 and 2 (docs/index-format.md).  A file with TMK+PDQF
+ * entries stays open (a descriptor of the index's own) while anything of
+ * this load is in use: their level-2 features are read from it, and
+ * checked, only for the entries a TMK query's level 1 lets through; a
+ * file cut or changed in place afterwards makes such a query fail with
+ * HM_E_CORRUPT (replacing it by rename, as hm_index_save does, is safe).
  */
 HM_API hm_status hm_index_load(hm_index *idx, const char *path);
 
