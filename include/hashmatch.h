@@ -585,7 +585,9 @@ typedef enum hm_index_param {
     /** Structure that queries use when their options say HM_STRUCT_AUTO.
      *  Default HM_STRUCT_AUTO. */
     HM_INDEX_DEFAULT_STRUCTURE = 2,
-    /** Longest line accepted in a hash list, in bytes.  Default 65536. */
+    /** Longest line accepted in a hash list, in bytes.  Default 65536.
+     *  A canonical-CSV tmk row's hash field (HM_TMK_BASE64_LEN) is not
+     *  counted (docs/hashlist-formats.md). */
     HM_INDEX_MAX_LINE = 3,
     /** Most entries the index accepts in total.  Default 1,000,000,000. */
     HM_INDEX_MAX_ENTRIES = 4
@@ -709,7 +711,9 @@ typedef enum hm_list_format {
     HM_LIST_PYTX_CSV = 3,  /**< python-threatexchange dataset CSV, with a
                                 header naming signal_type, signal_str,
                                 collab, category, tags */
-    HM_LIST_CANONICAL = 4  /**< hash_type,hash,entry_id,list,labels */
+    HM_LIST_CANONICAL = 4  /**< hash_type,hash,entry_id,list,labels; the
+                                hash_type tmk takes a TMK+PDQF hash as the
+                                base64 of its .tmk file (a TMK entry) */
 } hm_list_format;
 
 /** Called for each rejected line (lenient mode) or for the failing line

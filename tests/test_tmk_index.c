@@ -13,7 +13,11 @@
  *    changed before the load, the load fails;
  *  - results replaced wholly by any query; arguments validated;
  *  - a version-1 index file (tests/data/index-v1.hmi, made by the
- *    hashcheck of the commit before format version 2) still loads.
+ *    hashcheck of the commit before format version 2) still loads;
+ *  - canonical-CSV hash lists with tmk rows (the .tmk file's base64):
+ *    staged, matched, duplicates counted; strict loads fail at a bad row
+ *    naming its line, lenient ones skip and count it; HM_INDEX_MAX_LINE
+ *    leaves the hash field out.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -94,6 +98,147 @@ static void write_bytes(const char *path, const void *p, size_t n) {
     FILE *f = fopen(path, "wb");
     CHECK(f && fwrite(p, 1, n, f) == n);
     if (f) fclose(f);
+}
+
+/* Canonical CSV with tmk rows: "tmk,<base64 .tmk>,id,list,labels". */
+static char *csv_of(const char *rows[], size_t n) {
+    size_t cap = 64, len = 0;
+    for (size_t i = 0; i < n; i++) cap += strlen(rows[i]) + 1;
+    char *out = malloc(cap);
+    CHECK(out != NULL);
+    for (size_t i = 0; out && i < n; i++) len += (size_t)sprintf(out + len, "%s\n", rows[i]);
+    return out;
+}
+
+static char *tmk_row(size_t v, const char *rest) {
+    char *row = malloc(HM_TMK_BASE64_LEN + strlen(rest) + 16);
+    size_t len = 0;
+    CHECK(row != NULL);
+    strcpy(row, "tmk,");
+    CHECK_INT(hm_tmk_to_base64(g_ref[v], row + 4, HM_TMK_BASE64_LEN + 1, &len), HM_OK);
+    strcpy(row + 4 + len, rest);
+    return row;
+}
+
+static void hash_lists(void) {
+    hm_index *idx;
+    hm_list_load_report rep;
+    hm_list_load_opts o;
+    char *r0 = tmk_row(0, ",vid0,csvlist,lab"), *r1 = tmk_row(1, ",vid1"),
+         *r0dup = tmk_row(0, ",vid0,csvlist,lab"), *noid = tmk_row(2, ""),
+         *bad = tmk_row(3, ",vid3,csvlist");
+    bad[100] = '!'; /* not base64 */
+    CHECK_INT(hm_index_create(&idx), HM_OK);
+    {
+        const char *rows[] = {"hash_type,hash,entry_id,list,labels", r0, r1,
+                              "md5,0123456789abcdef0123456789abcdef,m1,csvlist", r0dup};
+        char *csv = csv_of(rows, 5);
+        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "known", NULL, &rep), HM_OK);
+        CHECK_INT(rep.format, HM_LIST_CANONICAL);
+        CHECK_INT(rep.added, 3);
+        CHECK_INT(rep.duplicates, 1);
+        free(csv);
+    }
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    hm_results *r;
+    hm_results_create(&r);
+    CHECK_INT(hm_index_match_tmk(idx, g_ref[0], NULL, r), HM_OK);
+    int seen = 0;
+    for (size_t i = 0; i < hm_results_tmk_count(r); i++) {
+        const hm_tmk_match *m = hm_results_tmk_get(r, i);
+        if (strcmp(m->video_id, "vid0") == 0) {
+            seen++;
+            CHECK(strcmp(m->list_name, "csvlist") == 0 && m->labels &&
+                  strcmp(m->labels, "lab") == 0 && m->level1 >= 0.9999f);
+        }
+    }
+    CHECK_INT(seen, 1);
+    CHECK_INT(hm_index_match_tmk(idx, g_ref[1], NULL, r), HM_OK);
+    CHECK(hm_results_tmk_count(r) >= 1 &&
+          strcmp(hm_results_tmk_get(r, 0)->list_name, "known") == 0); /* the default list */
+    hm_index_stats st;
+    hm_index_stats_get(idx, &st);
+    const uint64_t entries = st.entries;
+    CHECK_INT(entries, 3);
+
+    /* strict: the first bad row fails the load, with its line, and nothing stays */
+    {
+        const char *rows[] = {"hash_type,hash,entry_id,list,labels", r1, bad};
+        char *csv = csv_of(rows, 3);
+        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "l", NULL, &rep), HM_E_PARSE);
+        CHECK(strstr(hm_last_error(), "l:3: bad tmk hash") != NULL);
+        free(csv);
+        const char *rows2[] = {r1, noid};
+        csv = csv_of(rows2, 2);
+        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "l", NULL, &rep), HM_E_PARSE);
+        CHECK(strstr(hm_last_error(), "l:2: a tmk row needs its entry_id") != NULL);
+        free(csv);
+        const char *rows3[] = {"tmk AAAA"};
+        csv = csv_of(rows3, 1);
+        hm_list_load_opts_init(&o);
+        o.format = HM_LIST_TYPED;
+        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "l", &o, &rep), HM_E_PARSE);
+        CHECK(strstr(hm_last_error(), "canonical CSV only") != NULL);
+        free(csv);
+        CHECK_INT(hm_index_commit(idx), HM_OK);
+        hm_index_stats_get(idx, &st);
+        CHECK_INT(st.entries, entries);
+    }
+    /* lenient: bad rows reported and skipped, the others staged */
+    {
+        char *r4 = tmk_row(4, ",vid4,csvlist");
+        const char *rows[] = {bad, noid, r4, r1};
+        char *csv = csv_of(rows, 4);
+        hm_list_load_opts_init(&o);
+        o.strict = 0;
+        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "known", &o, &rep), HM_OK);
+        CHECK_INT(rep.rejected, 2);
+        CHECK_INT(rep.first_bad_line, 1);
+        CHECK_INT(rep.added, 1);
+        CHECK_INT(rep.duplicates, 1);
+        free(csv);
+        free(r4);
+        CHECK_INT(hm_index_commit(idx), HM_OK);
+        hm_index_stats_get(idx, &st);
+        CHECK_INT(st.entries, entries + 1);
+    }
+    /* HM_INDEX_MAX_LINE does not count a tmk row's hash field, and counts
+     * the rest of it */
+    {
+        CHECK_INT(hm_index_set(idx, HM_INDEX_MAX_LINE, 200), HM_OK);
+        char labels[300];
+        memset(labels, 'x', sizeof labels - 1);
+        labels[sizeof labels - 1] = '\0';
+        char rest[400];
+        snprintf(rest, sizeof rest, ",vid5,csvlist,%s", labels);
+        char *r5 = tmk_row(5, ",vid5,csvlist"), *r5long = tmk_row(5, rest);
+        const char *rows[] = {r5};
+        char *csv = csv_of(rows, 1);
+        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "l", NULL, &rep), HM_OK);
+        CHECK_INT(rep.added, 1);
+        free(csv);
+        rows[0] = r5long;
+        csv = csv_of(rows, 1);
+        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "l", NULL, &rep), HM_E_LIMIT);
+        CHECK(strstr(hm_last_error(), "l:1: line longer than 200 bytes") != NULL);
+        free(csv);
+        rows[0] = r1;
+        csv = csv_of(rows, 1);
+        hm_list_load_opts_init(&o);
+        o.format = HM_LIST_TYPED; /* only canonical CSV has room for it */
+        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "l", &o, &rep), HM_E_LIMIT);
+        free(csv);
+        free(r5);
+        free(r5long);
+        CHECK_INT(hm_index_set(idx, HM_INDEX_MAX_LINE, 65536), HM_OK);
+    }
+    hm_results_free(r);
+    hm_index_free(idx);
+    free(r0);
+    free(r1);
+    free(r0dup);
+    free(noid);
+    free(bad);
 }
 
 int main(void) {
@@ -319,6 +464,8 @@ int main(void) {
     CHECK(strstr(hm_last_error(), "changed") != NULL);
     hm_index_free(d);
     hm_results_free(r);
+
+    hash_lists();
 
     /* a version-1 file still loads */
     {

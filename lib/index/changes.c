@@ -321,10 +321,11 @@ static int same_tmk(const hm_changes *cs, const hm_tmk_staged *x, uint32_t list,
 }
 
 static int stage_add_tmk(hm_writer *w, uint32_t list, const hm_tmk *t, const char *id,
-                         const char *labels) {
+                         const char *labels, int *added) {
     hm_changes *cs = w->cs;
     size_t i;
     int st;
+    *added = 0;
     if (!t) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL TMK hash");
     if ((st = check_entry(w, list, id, labels)) != HM_OK) return st;
     begin(w);
@@ -359,6 +360,7 @@ static int stage_add_tmk(hm_writer *w, uint32_t list, const hm_tmk *t, const cha
     }
     keymap_put(&cs->tmap, key, (uint32_t)cs->ntmk++);
     if (!present) cs->live++;
+    *added = !present;
     cs->dirty = 1;
     return HM_OK;
 }
@@ -366,20 +368,20 @@ static int stage_add_tmk(hm_writer *w, uint32_t list, const hm_tmk *t, const cha
 hm_status hm_index_add_tmk(hm_index *idx, uint32_t list, const hm_tmk *t, const char *video_id,
                            const char *labels) {
     hm_writer w;
-    int st = hm_ix_write_index(idx, &w);
-    return st ? st : hm_ix_write_end(&w, stage_add_tmk(&w, list, t, video_id, labels));
+    int added, st = hm_ix_write_index(idx, &w);
+    return st ? st : hm_ix_write_end(&w, stage_add_tmk(&w, list, t, video_id, labels, &added));
 }
 
 hm_status hm_txn_add_tmk(hm_txn *txn, uint32_t list, const hm_tmk *t, const char *video_id,
                          const char *labels) {
     hm_writer w;
-    int st = hm_ix_write_txn(txn, &w);
-    return st ? st : hm_ix_write_end(&w, stage_add_tmk(&w, list, t, video_id, labels));
+    int added, st = hm_ix_write_txn(txn, &w);
+    return st ? st : hm_ix_write_end(&w, stage_add_tmk(&w, list, t, video_id, labels, &added));
 }
 
 int hm_ix_add_tmk_locked(hm_writer *w, uint32_t list, const hm_tmk *t, const char *id,
-                         const char *labels) {
-    return stage_add_tmk(w, list, t, id, labels);
+                         const char *labels, int *added) {
+    return stage_add_tmk(w, list, t, id, labels, added);
 }
 
 /* Kill a staged TMK add; 1 when it counted as an entry. */

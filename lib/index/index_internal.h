@@ -244,9 +244,10 @@ int hm_ix_list_locked(hm_writer *w, const char *name, uint32_t *id);
 int hm_ix_add_locked(hm_writer *w, uint32_t list, int type, const uint8_t *bytes,
                      const char *id, const char *labels, uint32_t aux, int *added);
 
-/* Stage a TMK entry (ingest.c's tmk rows). */
+/* Stage a TMK entry (ingest.c's tmk rows); *added: 0 when it was staged
+ * or present already (a duplicate). */
 int hm_ix_add_tmk_locked(hm_writer *w, uint32_t list, const hm_tmk *t, const char *id,
-                         const char *labels);
+                         const char *labels, int *added);
 
 /* Loads of hash lists and video adds are all or nothing: a mark before,
  * and a rollback of every add and list creation since (it cannot fail). */
