@@ -323,6 +323,11 @@ struct hm_results {
     struct hm_tmk *l2buf; /* level-2 features read from a file */
 };
 
+/* The start of a query on the index's current snapshot: *s acquired (the
+ * caller releases it; results take their own reference), or an error for
+ * NULL results or index (the results cleared). */
+int hm_ix_query_begin(hm_index *idx, hm_results *r, hm_snapshot **s);
+
 /* Entries that are frames of known videos within `radius` of a PDQ hash
  * (canonical bytes), into r->raw. */
 int hm_ix_collect_frames(hm_results *r, const hm_snapshot *s, const uint8_t *pdq,

@@ -454,15 +454,22 @@ hm_status hm_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
     return HM_CALL(snapshot_query(s, q, n, opts, r));
 }
 
-static int index_query(hm_index *idx, const hm_hash *q, size_t n, const hm_query_opts *opts,
-                       hm_results *r) {
+int hm_ix_query_begin(hm_index *idx, hm_results *r, hm_snapshot **s) {
+    *s = NULL;
     if (!r) return hm_fail(HM_E_INVALID_ARGUMENT, "results is NULL");
     if (!idx) {
         hm_results_clear(r);
         return hm_fail(HM_E_INVALID_ARGUMENT, "index is NULL");
     }
-    hm_snapshot *s = hm_ix_acquire(idx);
-    int st = snapshot_query(s, q, n, opts, r);
+    *s = hm_ix_acquire(idx);
+    return HM_OK;
+}
+
+static int index_query(hm_index *idx, const hm_hash *q, size_t n, const hm_query_opts *opts,
+                       hm_results *r) {
+    hm_snapshot *s;
+    int st = hm_ix_query_begin(idx, r, &s);
+    if (st == HM_OK) st = snapshot_query(s, q, n, opts, r);
     hm_snapshot_release(s); /* the results keep their own reference */
     return st;
 }

@@ -398,13 +398,9 @@ hm_status hm_snapshot_match_video(hm_snapshot *s, const hm_video_frame *frames, 
 
 static int index_match_video(hm_index *idx, const hm_video_frame *frames, size_t n,
                              const hm_video_match_opts *opts, hm_results *r) {
-    if (!r) return hm_fail(HM_E_INVALID_ARGUMENT, "results is NULL");
-    if (!idx) {
-        hm_results_clear(r);
-        return hm_fail(HM_E_INVALID_ARGUMENT, "index is NULL");
-    }
-    hm_snapshot *s = hm_ix_acquire(idx);
-    int st = snapshot_match_video(s, frames, n, opts, r);
+    hm_snapshot *s;
+    int st = hm_ix_query_begin(idx, r, &s);
+    if (st == HM_OK) st = snapshot_match_video(s, frames, n, opts, r);
     hm_snapshot_release(s); /* the results keep their own reference */
     return st;
 }
