@@ -17,9 +17,13 @@
  *  - canonical-CSV hash lists with tmk rows (the .tmk file's base64):
  *    staged, matched, duplicates counted; strict loads fail at a bad row
  *    naming its line, lenient ones skip and count it; HM_INDEX_MAX_LINE
- *    leaves the hash field out.
+ *    leaves the hash field out;
+ *  - queries, commits (removals, adds) and saves at once on an index whose
+ *    level-2 features are read from its file (under ThreadSanitizer in
+ *    scripts/test-all.sh).
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -239,6 +243,69 @@ static void hash_lists(void) {
     free(r0dup);
     free(noid);
     free(bad);
+}
+
+/* ---- threads: queries, commits and a save at once on a loaded index ---- */
+
+typedef struct thread_arg {
+    hm_index *idx;
+    size_t first;
+    const char *path;
+    int failures;
+} thread_arg;
+
+static void *reader(void *p) {
+    thread_arg *a = p;
+    hm_results *r;
+    if (hm_results_create(&r) != HM_OK) {
+        a->failures++;
+        return NULL;
+    }
+    for (size_t it = 0; it < 3 * NVIDEOS; it++) {
+        const size_t q = (a->first + it) % NVIDEOS;
+        if (hm_index_match_tmk(a->idx, g_ref[q], NULL, r) != HM_OK) a->failures++;
+        for (size_t i = 0; i < hm_results_tmk_count(r); i++) {
+            const hm_tmk_match *m = hm_results_tmk_get(r, i);
+            size_t v = 0;
+            while (v < NVIDEOS && strcmp(kVideos[v], m->video_id) != 0) v++;
+            float s1 = -2, s2 = -2;
+            if (v < NVIDEOS) hm_tmk_scores(g_ref[q], g_ref[v], &s1, &s2);
+            if (m->level1 != s1 || m->level2 != s2) a->failures++;
+        }
+    }
+    hm_results_free(r);
+    return NULL;
+}
+
+static void *writer(void *p) {
+    thread_arg *a = p;
+    for (size_t it = 0; it < NVIDEOS; it++) {
+        const char *id = kVideos[it];
+        if (hm_index_remove(a->idx, 0, id, NULL) != HM_OK || hm_index_commit(a->idx) != HM_OK ||
+            hm_index_add_tmk(a->idx, 0, g_ref[it], id, "default") != HM_OK ||
+            hm_index_commit(a->idx) != HM_OK)
+            a->failures++;
+        if (it % 5 == 0 && hm_index_save(a->idx, a->path) != HM_OK) a->failures++;
+    }
+    return NULL;
+}
+
+/* Run under ThreadSanitizer by scripts/test-all.sh. */
+static void threads(const char *from, const char *path) {
+    hm_index *idx;
+    pthread_t t[3];
+    thread_arg arg[3];
+    CHECK_INT(hm_index_create(&idx), HM_OK);
+    CHECK_INT(hm_index_load(idx, from), HM_OK); /* level 2 read from the file */
+    for (int i = 0; i < 3; i++) {
+        arg[i] = (thread_arg){idx, (size_t)i * 5, path, 0};
+        CHECK_INT(pthread_create(&t[i], NULL, i == 2 ? writer : reader, &arg[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(t[i], NULL);
+        CHECK_INT(arg[i].failures, 0);
+    }
+    hm_index_free(idx);
 }
 
 int main(void) {
@@ -466,6 +533,12 @@ int main(void) {
     hm_results_free(r);
 
     hash_lists();
+    {
+        char saved[300];
+        snprintf(saved, sizeof saved, "%s/threads.hmi", dir);
+        threads(path, saved);
+        unlink(saved);
+    }
 
     /* a version-1 file still loads */
     {
