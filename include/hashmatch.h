@@ -585,7 +585,9 @@ typedef enum hm_index_param {
     /** Structure that queries use when their options say HM_STRUCT_AUTO.
      *  Default HM_STRUCT_AUTO. */
     HM_INDEX_DEFAULT_STRUCTURE = 2,
-    /** Longest line accepted in a hash list, in bytes.  Default 65536. */
+    /** Longest line accepted in a hash list, in bytes.  Default 65536.
+     *  A canonical-CSV tmk row's hash field (HM_TMK_BASE64_LEN) is not
+     *  counted (docs/hashlist-formats.md). */
     HM_INDEX_MAX_LINE = 3,
     /** Most entries the index accepts in total.  Default 1,000,000,000. */
     HM_INDEX_MAX_ENTRIES = 4
@@ -709,7 +711,9 @@ typedef enum hm_list_format {
     HM_LIST_PYTX_CSV = 3,  /**< python-threatexchange dataset CSV, with a
                                 header naming signal_type, signal_str,
                                 collab, category, tags */
-    HM_LIST_CANONICAL = 4  /**< hash_type,hash,entry_id,list,labels */
+    HM_LIST_CANONICAL = 4  /**< hash_type,hash,entry_id,list,labels; the
+                                hash_type tmk takes a TMK+PDQF hash as the
+                                base64 of its .tmk file (a TMK entry) */
 } hm_list_format;
 
 /** Called for each rejected line (lenient mode) or for the failing line
@@ -870,7 +874,11 @@ HM_API hm_status hm_txn_load_list_memory(hm_txn *txn, const void *data,
  * first removes the temporaries of `path` that writers killed during a
  * save left (docs/index-format.md gives the rule: only unlocked ones, of
  * this user, with the index magic).  Safe while other threads query the
- * snapshot.
+ * snapshot.  TMK+PDQF entries' level-2 features are copied from where
+ * they lie (memory, or the file they were loaded from, checked: a file
+ * cut or changed since its load makes the save fail with HM_E_CORRUPT);
+ * the saving index keeps reading them from there (docs/index.md,
+ * "Memory").
  */
 HM_API hm_status hm_snapshot_save(hm_snapshot *snap, const char *path);
 
@@ -905,7 +913,13 @@ HM_API void hm_free(void *p);
  * The file is read, not mapped: a file cut or changed while it is read
  * gives HM_E_CORRUPT and a read error HM_E_IO, never a signal.  Reading
  * and building take no lock; writers wait only for the final swap.
- * Change sets (hm_txn) begun before cannot commit afterwards.
+ * Change sets (hm_txn) begun before cannot commit afterwards.  Reads
+ * format versions 1 and 2 (docs/index-format.md).  A file with TMK+PDQF
+ * entries stays open (a descriptor of the index's own) while anything of
+ * this load is in use: their level-2 features are read from it, and
+ * checked, only for the entries a TMK query's level 1 lets through; a
+ * file cut or changed in place afterwards makes such a query fail with
+ * HM_E_CORRUPT (replacing it by rename, as hm_index_save does, is safe).
  */
 HM_API hm_status hm_index_load(hm_index *idx, const char *path);
 
@@ -1508,6 +1522,97 @@ HM_API hm_status hm_tmk_get_average(const hm_tmk *t, float *out, size_t n);
  */
 HM_API hm_status hm_tmk_scores(const hm_tmk *a, const hm_tmk *b,
                                float *level1, float *level2);
+
+/* ---- TMK+PDQF in the index ---------------------------------------------- */
+
+/**
+ * Stage a known video's TMK+PDQF hash as an entry of `list`, with the
+ * entry id `video_id` (1 to HM_MAX_ENTRY_ID bytes) and `labels` (NULL or
+ * up to HM_MAX_LABELS bytes).  The hash is copied.  Adding the same hash
+ * with the same id to the same list again changes nothing; hm_index_remove
+ * and hm_index_list_clear remove TMK entries as they remove others.  Each
+ * entry counts one toward HM_INDEX_MAX_ENTRIES and the entry counts of
+ * hm_list_info and hm_index_stats (not entries_by_type: TMK is no
+ * hm_hash_type).
+ *
+ * Memory: an entry keeps its level-1 feature in memory (about 1.4 KiB
+ * with its id); the level-2 features (256 KiB) stay in memory until the
+ * index is saved and loaded again with hm_index_load, which reads them
+ * from the file only for the entries that pass level 1 (docs/index.md).
+ */
+HM_API hm_status hm_index_add_tmk(hm_index *idx, uint32_t list,
+                                  const hm_tmk *t, const char *video_id,
+                                  const char *labels);
+/** As hm_index_add_tmk, into a change set (hm_txn). */
+HM_API hm_status hm_txn_add_tmk(hm_txn *txn, uint32_t list, const hm_tmk *t,
+                                const char *video_id, const char *labels);
+
+/**
+ * Set a list's TMK threshold of level `level` (1 or 2): 0 to 1, or -1 to
+ * restore the default (hm_tmk_default_threshold).  A known video matches
+ * a query when both its scores reach its list's thresholds.
+ */
+HM_API hm_status hm_index_list_set_tmk_threshold(hm_index *idx, uint32_t list,
+                                                 int level, float threshold);
+/** As hm_index_list_set_tmk_threshold, into a change set. */
+HM_API hm_status hm_txn_list_set_tmk_threshold(hm_txn *txn, uint32_t list,
+                                               int level, float threshold);
+/** A list's effective TMK threshold of level `level` (1 or 2) as the
+ *  snapshot sees it. */
+HM_API hm_status hm_snapshot_list_tmk_threshold(const hm_snapshot *s,
+                                                uint32_t list, int level,
+                                                float *threshold);
+
+/** Options of a TMK match.  Initialise with hm_tmk_match_opts_init(). */
+typedef struct hm_tmk_match_opts {
+    /** -1 (default): each list's own threshold of the level; 0 to 1: this
+     *  threshold for every list. */
+    float level1;
+    float level2;
+    int32_t include_disabled; /**< include disabled lists (default 0) */
+    uint32_t reserved0;       /**< zero: a match with any reserved field */
+    uint64_t reserved[6];     /**< set fails with HM_E_INVALID_ARGUMENT */
+} hm_tmk_match_opts;
+
+HM_API void hm_tmk_match_opts_init(hm_tmk_match_opts *o);
+
+/** One known video whose TMK matched.  Allocated by the library, as
+ *  hm_match (reach each with hm_results_tmk_get). */
+typedef struct hm_tmk_match {
+    const char *video_id;  /**< these point into the snapshot held by the */
+    const char *list_name; /**< results: valid until they are reused or  */
+    const char *labels;    /**< freed; labels may be NULL                */
+    uint32_t list;
+    float level1;          /**< hm_tmk_scores(query, known), to the bit */
+    float level2;
+    float threshold1;      /**< the thresholds applied */
+    float threshold2;
+    uint32_t reserved0;
+    uint64_t reserved[4];
+} hm_tmk_match;
+
+/**
+ * Match a video's TMK+PDQF hash against every TMK entry of the index:
+ * level 1 over all of them (an exact filter: docs/tmk.md), level 2 only
+ * for those whose level-1 score reaches the threshold, and a match for
+ * each whose two scores reach their thresholds (the list's, or opts').
+ * Its matches are exactly those of scoring every pair with
+ * hm_tmk_scores(q, known) against the thresholds.  Results replace what
+ * `res` held (read them with hm_results_tmk_count / hm_results_tmk_get),
+ * ordered by level 2, then level 1, descending, then list id and entry
+ * id.  Errors: HM_E_INVALID_ARGUMENT; HM_E_IO or HM_E_CORRUPT when level-2
+ * features cannot be read back from the index file (cut or changed since
+ * the load); HM_E_NO_MEMORY.
+ */
+HM_API hm_status hm_index_match_tmk(hm_index *idx, const hm_tmk *q,
+                                    const hm_tmk_match_opts *opts,
+                                    hm_results *res);
+/** As hm_index_match_tmk, on a given snapshot (hm_index_acquire). */
+HM_API hm_status hm_snapshot_match_tmk(hm_snapshot *s, const hm_tmk *q,
+                                       const hm_tmk_match_opts *opts,
+                                       hm_results *res);
+HM_API size_t hm_results_tmk_count(const hm_results *r);
+HM_API const hm_tmk_match *hm_results_tmk_get(const hm_results *r, size_t i);
 
 #ifdef __cplusplus
 }

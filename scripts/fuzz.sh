@@ -39,7 +39,7 @@ for t in "${targets[@]}"; do
   set +e
   ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     "$b"/tests/fuzz/fuzz_$t -max_total_time="$secs" -timeout="${FUZZ_TIMEOUT:-20}" -rss_limit_mb=2560 \
-      -max_len=$(case $t in video|tmk) echo 400000 ;; *) echo 200000 ;; esac) -print_final_stats=1 \
+      -max_len=$(case $t in video|tmk|index_load) echo 400000 ;; *) echo 200000 ;; esac) -print_final_stats=1 \
       -artifact_prefix="$art/" "$corpus" $(seeds "$t") >"$log" 2>&1
   rc=$?
   set -e

@@ -61,7 +61,7 @@ suite_tsan() {
   build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
     -DHM_SANITIZE=thread
   TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure \
-    -R "test_api|test_last_error|test_index_threads|test_index_faults|test_hashcheck_batch|test_simd_init"
+    -R "test_api|test_last_error|test_index_threads|test_index_faults|test_hashcheck_batch|test_simd_init|test_tmk_index"
 }
 
 suite_abi() { bash scripts/check-abi.sh; }
@@ -73,7 +73,7 @@ suite_valgrind() {
   # under ASan's leak checker above)  Uses the gcc build.
   [ -x build/tests/test_api ] || build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=gcc
   local t exe args
-  for t in test_hashval test_api test_reference test_decode test_transform test_persist test_ingest test_txn \
+  for t in test_hashval test_api test_reference test_decode test_transform test_persist test_ingest test_txn test_tmk_index test_tmk_persist \
            replay_image replay_hashlist replay_hashstring replay_index_load replay_tmk; do
     exe=$(find build/tests -name "$t" -type f | head -1)
     args=()

@@ -2,7 +2,8 @@
 /*
  * Hash-list ingest: the line formats users have (docs/hashlist-formats.md)
  * turned into staged entries.  Lines are read with a length limit, so a
- * hostile list cannot make us buffer more than HM_INDEX_MAX_LINE bytes.
+ * hostile list cannot make us buffer more than HM_INDEX_MAX_LINE bytes
+ * (plus, in canonical CSV, the base64 of one .tmk file: TMK_ROOM).
  * Every line must be UTF-8 without NUL bytes.  Strict loads are
  * all-or-nothing: a bad line rolls back everything the file staged.  A
  * file with content of which nothing loads fails in either mode, so that
@@ -18,6 +19,10 @@
 #include "../common/utf8.h"
 
 #define MAX_FIELDS 16
+/* The canonical-CSV type of TMK+PDQF rows (their hash: a .tmk file's
+ * base64), and the room its hash field takes beyond HM_INDEX_MAX_LINE. */
+#define TMK_TYPE "tmk"
+#define TMK_ROOM ((size_t)HM_TMK_BASE64_LEN)
 
 void hm_list_load_opts_init(hm_list_load_opts *o) {
     if (!o) return;
@@ -184,6 +189,8 @@ typedef struct load {
     uint64_t headers; /* header lines read (not content) */
     int format;
     int col[5]; /* pytx CSV: signal_type, signal_str, collab, category, tags */
+    size_t len;  /* the line's length */
+    hm_tmk *tmk; /* a tmk row's hash, decoded (allocated at the first) */
     char msg[HM_ERRMSG_MAX];
 } load;
 
@@ -236,6 +243,40 @@ static int put(load *L, int type, const char *hex, const char *id,
     if (st != HM_OK) return st;
     if (!id || !*id) id = hex;
     st = hm_ix_add_locked(L->w, list, type, h.bytes, id, labels, HM_NO_AUX, &added);
+    if (st == HM_E_INVALID_ARGUMENT) return reject(L, "%s", hm_err_msg());
+    if (st != HM_OK) return st;
+    if (added) L->rep->added++;
+    else L->rep->duplicates++;
+    return HM_OK;
+}
+
+/* A line longer than HM_INDEX_MAX_LINE (a tmk row's hash field not
+ * counted): strict loads fail, lenient ones skip it. */
+static int line_too_long(load *L) {
+    const unsigned long long max = (unsigned long long)L->w->idx->max_line;
+    if (L->o->strict)
+        return hm_fail(HM_E_LIMIT, "%s:%llu: line longer than %llu bytes (HM_INDEX_MAX_LINE)",
+                       L->source, (unsigned long long)L->line, max);
+    return reject(L, "line longer than %llu bytes", max);
+}
+
+/* Stage one TMK+PDQF entry of a canonical-CSV tmk row. */
+static int put_tmk(load *L, const char *b64, const char *id, const char *list_name,
+                   const char *labels) {
+    uint32_t list;
+    int added, st;
+    if (!id || !*id)
+        return reject(L, "a " TMK_TYPE " row needs its entry_id (the base64 hash is no id)");
+    if (!L->tmk && !(L->tmk = malloc(sizeof *L->tmk)))
+        return hm_fail(HM_E_NO_MEMORY, "out of memory");
+    if ((st = hm_tmk_read_base64(b64, strlen(b64), L->tmk)) == HM_E_NO_MEMORY) return st;
+    if (st != HM_OK)
+        return reject(L, "bad " TMK_TYPE " hash (the base64 of a .tmk file): %s", hm_err_msg());
+    if (!list_name || !*list_name) list_name = L->default_list;
+    st = hm_ix_list_locked(L->w, list_name, &list);
+    if (st == HM_E_INVALID_ARGUMENT) return reject(L, "%s", hm_err_msg());
+    if (st != HM_OK) return st;
+    st = hm_ix_add_tmk_locked(L->w, list, L->tmk, id, labels, &added);
     if (st == HM_E_INVALID_ARGUMENT) return reject(L, "%s", hm_err_msg());
     if (st != HM_OK) return st;
     if (added) L->rep->added++;
@@ -312,6 +353,8 @@ static int pytx_header(load *L, char *line) {
 static int one_line(load *L, char *line, int *header_done) {
     char *f[MAX_FIELDS];
     int n, type, unsup;
+    const int too_long = L->len > L->w->idx->max_line;
+    if (too_long && L->format != HM_LIST_CANONICAL) return line_too_long(L);
     switch (L->format) {
     case HM_LIST_PLAIN: {
         char *hex = trim(line);
@@ -325,6 +368,8 @@ static int one_line(load *L, char *line, int *header_done) {
     }
     case HM_LIST_TYPED: {
         char *save, *name = strtok_r(line, " \t", &save);
+        if (name && strcmp(name, TMK_TYPE) == 0)
+            return reject(L, TMK_TYPE " hashes are read from canonical CSV only");
         if (name && !(type = type_from_name(name, &unsup))) {
             if (unsup) { /* e.g. "raw_text some words" */
                 L->rep->unsupported++;
@@ -374,6 +419,13 @@ static int one_line(load *L, char *line, int *header_done) {
         }
         if (n < 2 || n > 5)
             return reject(L, "expected hash_type,hash,entry_id,list,labels");
+        if (strcmp(trim(f[0]), TMK_TYPE) == 0) {
+            const char *b64 = trim(f[1]);
+            if (L->len - strlen(b64) > L->w->idx->max_line) return line_too_long(L);
+            return put_tmk(L, b64, n > 2 ? trim(f[2]) : NULL, n > 3 ? trim(f[3]) : NULL,
+                           n > 4 && *trim(f[4]) ? trim(f[4]) : L->o->labels);
+        }
+        if (too_long) return line_too_long(L);
         if (!(type = type_from_name(trim(f[0]), &unsup))) {
             if (unsup) {
                 L->rep->unsupported++;
@@ -470,7 +522,9 @@ static int run(hm_writer *w, source *src, const char *name,
     L.default_list = opts->list ? opts->list : default_list;
     L.format = opts->format;
     hm_ix_mark_take(w, &mark);
-    while ((r = next_line(src, w->idx->max_line, &len)) != 0) {
+    /* a longer line only as a canonical-CSV tmk row (one_line checks) */
+    const size_t room = L.format == HM_LIST_AUTO || L.format == HM_LIST_CANONICAL ? TMK_ROOM : 0;
+    while ((r = next_line(src, w->idx->max_line + room, &len)) != 0) {
         L.line = ++report->lines;
         if (r == -2 || r == -3) {
             st = r == -2 ? hm_fail(HM_E_IO, "%s: read error", name)
@@ -479,17 +533,7 @@ static int run(hm_writer *w, source *src, const char *name,
         }
         if (r == -1) {
             content++;
-            if (opts->strict) {
-                st = hm_fail(HM_E_LIMIT,
-                             "%s:%llu: line longer than %llu bytes "
-                             "(HM_INDEX_MAX_LINE)",
-                             name, (unsigned long long)L.line,
-                             (unsigned long long)w->idx->max_line);
-                break;
-            }
-            if ((st = reject(&L, "line longer than %llu bytes",
-                             (unsigned long long)w->idx->max_line)) != HM_OK)
-                break;
+            if ((st = line_too_long(&L)) != HM_OK) break;
             continue;
         }
         char *line = src->buf;
@@ -505,6 +549,7 @@ static int run(hm_writer *w, source *src, const char *name,
             if (!*t || *t == '#') continue;
             if (L.format == HM_LIST_AUTO) L.format = detect(t);
             report->format = L.format;
+            L.len = len;
             st = one_line(&L, t, &header_done);
         }
         if (L.headers == headers) content++;
@@ -519,6 +564,7 @@ static int run(hm_writer *w, source *src, const char *name,
     if (st == HM_OK && content &&
         report->added + report->duplicates + report->negative == 0)
         st = nothing_loaded(&L, content);
+    free(L.tmk);
     if (st != HM_OK) {
         hm_ix_rollback(w, &mark);
         report->added = 0;

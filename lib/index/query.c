@@ -30,6 +30,9 @@ void hm_results_free(hm_results *r) {
     free(r->raw);
     free(r->vm);
     free(r->ranges);
+    free(r->tm);
+    free(r->l1);
+    free(r->l2buf);
     hm_hitbuf_free(&r->hb);
     free(r);
 }
@@ -39,17 +42,22 @@ void hm_results_free(hm_results *r) {
  * hold. */
 void hm_results_clear(hm_results *r) {
     if (!r) return;
-    r->n = r->nvm = r->nranges = r->nraw = 0;
+    r->n = r->nvm = r->nranges = r->nraw = r->ntm = r->nl1 = 0;
     r->structure = HM_STRUCT_AUTO;
     hm_snapshot_release(r->snap);
     r->snap = NULL;
 }
 
-size_t hm_results_count(const hm_results *r) { return r ? r->n : 0; }
-
-const hm_match *hm_results_get(const hm_results *r, size_t i) {
-    return r && i < r->n ? &r->v[i] : NULL;
-}
+/* Each kind of result's getters: its count (0 for NULL results) and its
+ * i-th (NULL past the end). */
+#define RESULT_GETTERS(count_fn, get_fn, type, n, v)                                  \
+    size_t count_fn(const hm_results *r) { return r ? r->n : 0; }                  \
+    const type *get_fn(const hm_results *r, size_t i) {                            \
+        return r && i < r->n ? &r->v[i] : NULL;                                     \
+    }
+RESULT_GETTERS(hm_results_count, hm_results_get, hm_match, n, v)
+RESULT_GETTERS(hm_results_video_count, hm_results_video_get, hm_video_match, nvm, vm)
+RESULT_GETTERS(hm_results_tmk_count, hm_results_tmk_get, hm_tmk_match, ntm, tm)
 
 int hm_results_structure(const hm_results *r) { return r ? r->structure : 0; }
 
@@ -446,15 +454,22 @@ hm_status hm_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
     return HM_CALL(snapshot_query(s, q, n, opts, r));
 }
 
-static int index_query(hm_index *idx, const hm_hash *q, size_t n, const hm_query_opts *opts,
-                       hm_results *r) {
+int hm_ix_query_begin(hm_index *idx, hm_results *r, hm_snapshot **s) {
+    *s = NULL;
     if (!r) return hm_fail(HM_E_INVALID_ARGUMENT, "results is NULL");
     if (!idx) {
         hm_results_clear(r);
         return hm_fail(HM_E_INVALID_ARGUMENT, "index is NULL");
     }
-    hm_snapshot *s = hm_ix_acquire(idx);
-    int st = snapshot_query(s, q, n, opts, r);
+    *s = hm_ix_acquire(idx);
+    return HM_OK;
+}
+
+static int index_query(hm_index *idx, const hm_hash *q, size_t n, const hm_query_opts *opts,
+                       hm_results *r) {
+    hm_snapshot *s;
+    int st = hm_ix_query_begin(idx, r, &s);
+    if (st == HM_OK) st = snapshot_query(s, q, n, opts, r);
     hm_snapshot_release(s); /* the results keep their own reference */
     return st;
 }

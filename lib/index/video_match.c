@@ -398,13 +398,9 @@ hm_status hm_snapshot_match_video(hm_snapshot *s, const hm_video_frame *frames, 
 
 static int index_match_video(hm_index *idx, const hm_video_frame *frames, size_t n,
                              const hm_video_match_opts *opts, hm_results *r) {
-    if (!r) return hm_fail(HM_E_INVALID_ARGUMENT, "results is NULL");
-    if (!idx) {
-        hm_results_clear(r);
-        return hm_fail(HM_E_INVALID_ARGUMENT, "index is NULL");
-    }
-    hm_snapshot *s = hm_ix_acquire(idx);
-    int st = snapshot_match_video(s, frames, n, opts, r);
+    hm_snapshot *s;
+    int st = hm_ix_query_begin(idx, r, &s);
+    if (st == HM_OK) st = snapshot_match_video(s, frames, n, opts, r);
     hm_snapshot_release(s); /* the results keep their own reference */
     return st;
 }
@@ -412,10 +408,4 @@ static int index_match_video(hm_index *idx, const hm_video_frame *frames, size_t
 hm_status hm_index_match_video(hm_index *idx, const hm_video_frame *frames, size_t n,
                                const hm_video_match_opts *opts, hm_results *r) {
     return HM_CALL(index_match_video(idx, frames, n, opts, r));
-}
-
-size_t hm_results_video_count(const hm_results *r) { return r ? r->nvm : 0; }
-
-const hm_video_match *hm_results_video_get(const hm_results *r, size_t i) {
-    return r && i < r->nvm ? &r->vm[i] : NULL;
 }

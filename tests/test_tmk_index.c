@@ -1,0 +1,566 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TMK+PDQF entries in the index, through the shared library:
+ *  - add (hm_index_add_tmk, hm_txn_add_tmk), duplicates, remove, clear,
+ *    per-list thresholds (set, default, persisted), disabled lists;
+ *  - hm_index_match_tmk's matches equal scoring every pair with
+ *    hm_tmk_scores(query, known) against the thresholds, scores to the
+ *    bit, for the 14 reference .tmk files against lists of different
+ *    thresholds, over several segments, before and after a save and a
+ *    load (file and memory);
+ *  - a loaded index reads level 2 from its file: a file cut or changed
+ *    after the load gives HM_E_CORRUPT, never a wrong match or a signal;
+ *    changed before the load, the load fails;
+ *  - results replaced wholly by any query; arguments validated;
+ *  - a version-1 index file (tests/data/index-v1.hmi, made by the
+ *    hashcheck of the commit before format version 2) still loads;
+ *  - canonical-CSV hash lists with tmk rows (the .tmk file's base64):
+ *    staged, matched, duplicates counted; strict loads fail at a bad row
+ *    naming its line, lenient ones skip and count it; HM_INDEX_MAX_LINE
+ *    leaves the hash field out;
+ *  - queries, commits (removals, adds) and saves at once on an index whose
+ *    level-2 features are read from its file (under ThreadSanitizer in
+ *    scripts/test-all.sh).
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test_tmk_data.h"
+
+static hm_tmk *g_ref[NVIDEOS];
+
+/* The lists: name, thresholds (-1: default), enabled. */
+static const struct {
+    const char *name;
+    float t1, t2;
+    int enabled;
+} kLists[] = {{"default", -1, -1, 1}, {"strict", 0.9f, 0.95f, 1}, {"loose", 0.0f, 0.2f, 1},
+              {"off", 0.0f, 0.0f, 0}};
+#define NLISTS (sizeof kLists / sizeof kLists[0])
+
+static float thr(int l, int level) {
+    const float t = level == 1 ? kLists[l].t1 : kLists[l].t2;
+    return t < 0 ? hm_tmk_default_threshold(level) : t;
+}
+
+/* Entry present[l][v]: video v in list l. */
+static int g_present[NLISTS][NVIDEOS];
+
+/* Every query's matches are the pairs scoring shows. */
+static void check_matches(hm_index *idx, const char *when) {
+    hm_results *r;
+    hm_results_create(&r);
+    size_t total = 0;
+    for (size_t q = 0; q < NVIDEOS; q++) {
+        CHECK_INT(hm_index_match_tmk(idx, g_ref[q], NULL, r), HM_OK);
+        size_t want = 0;
+        for (size_t l = 0; l < NLISTS; l++)
+            for (size_t v = 0; v < NVIDEOS; v++) {
+                if (!g_present[l][v] || !kLists[l].enabled) continue;
+                float s1, s2;
+                hm_tmk_scores(g_ref[q], g_ref[v], &s1, &s2);
+                const int match = s1 >= thr((int)l, 1) && s2 >= thr((int)l, 2);
+                int found = 0;
+                for (size_t i = 0; i < hm_results_tmk_count(r); i++) {
+                    const hm_tmk_match *m = hm_results_tmk_get(r, i);
+                    if (m->list == l && strcmp(m->video_id, kVideos[v]) == 0) {
+                        found++;
+                        CHECK(m->level1 == s1 && m->level2 == s2);
+                        CHECK(strcmp(m->list_name, kLists[l].name) == 0);
+                        CHECK(m->labels && strcmp(m->labels, kLists[l].name) == 0);
+                        CHECK(m->threshold1 == thr((int)l, 1) && m->threshold2 == thr((int)l, 2));
+                    }
+                }
+                if (found != match)
+                    fprintf(stderr, "%s: query %s, %s/%s: found %d, scoring says %d\n", when,
+                            kVideos[q], kLists[l].name, kVideos[v], found, match);
+                CHECK_INT(found, match);
+                want += (size_t)match;
+            }
+        CHECK_INT(hm_results_tmk_count(r), want);
+        for (size_t i = 1; i < hm_results_tmk_count(r); i++)
+            CHECK(hm_results_tmk_get(r, i - 1)->level2 >= hm_results_tmk_get(r, i)->level2);
+        total += want;
+    }
+    CHECK(total > NVIDEOS); /* the lists do match, beyond each video itself */
+    hm_results_free(r);
+}
+
+static uint64_t list_entries(hm_index *idx, uint32_t l) {
+    hm_snapshot *s;
+    hm_list_info info;
+    hm_index_acquire(idx, &s);
+    hm_snapshot_list_info(s, l, &info);
+    hm_snapshot_release(s);
+    return info.entries;
+}
+
+static void write_bytes(const char *path, const void *p, size_t n) {
+    FILE *f = fopen(path, "wb");
+    CHECK(f && fwrite(p, 1, n, f) == n);
+    if (f) fclose(f);
+}
+
+/* Canonical CSV with tmk rows: "tmk,<base64 .tmk>,id,list,labels". */
+static char *csv_of(const char *rows[], size_t n) {
+    size_t cap = 64, len = 0;
+    for (size_t i = 0; i < n; i++) cap += strlen(rows[i]) + 1;
+    char *out = malloc(cap);
+    CHECK(out != NULL);
+    for (size_t i = 0; out && i < n; i++) len += (size_t)sprintf(out + len, "%s\n", rows[i]);
+    return out;
+}
+
+static char *tmk_row(size_t v, const char *rest) {
+    char *row = malloc(HM_TMK_BASE64_LEN + strlen(rest) + 16);
+    size_t len = 0;
+    CHECK(row != NULL);
+    strcpy(row, "tmk,");
+    CHECK_INT(hm_tmk_to_base64(g_ref[v], row + 4, HM_TMK_BASE64_LEN + 1, &len), HM_OK);
+    strcpy(row + 4 + len, rest);
+    return row;
+}
+
+static void hash_lists(void) {
+    hm_index *idx;
+    hm_list_load_report rep;
+    hm_list_load_opts o;
+    char *r0 = tmk_row(0, ",vid0,csvlist,lab"), *r1 = tmk_row(1, ",vid1"),
+         *r0dup = tmk_row(0, ",vid0,csvlist,lab"), *noid = tmk_row(2, ""),
+         *bad = tmk_row(3, ",vid3,csvlist");
+    bad[100] = '!'; /* not base64 */
+    CHECK_INT(hm_index_create(&idx), HM_OK);
+    {
+        const char *rows[] = {"hash_type,hash,entry_id,list,labels", r0, r1,
+                              "md5,0123456789abcdef0123456789abcdef,m1,csvlist", r0dup};
+        char *csv = csv_of(rows, 5);
+        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "known", NULL, &rep), HM_OK);
+        CHECK_INT(rep.format, HM_LIST_CANONICAL);
+        CHECK_INT(rep.added, 3);
+        CHECK_INT(rep.duplicates, 1);
+        free(csv);
+    }
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    hm_results *r;
+    hm_results_create(&r);
+    CHECK_INT(hm_index_match_tmk(idx, g_ref[0], NULL, r), HM_OK);
+    int seen = 0;
+    for (size_t i = 0; i < hm_results_tmk_count(r); i++) {
+        const hm_tmk_match *m = hm_results_tmk_get(r, i);
+        if (strcmp(m->video_id, "vid0") == 0) {
+            seen++;
+            CHECK(strcmp(m->list_name, "csvlist") == 0 && m->labels &&
+                  strcmp(m->labels, "lab") == 0 && m->level1 >= 0.9999f);
+        }
+    }
+    CHECK_INT(seen, 1);
+    CHECK_INT(hm_index_match_tmk(idx, g_ref[1], NULL, r), HM_OK);
+    CHECK(hm_results_tmk_count(r) >= 1 &&
+          strcmp(hm_results_tmk_get(r, 0)->list_name, "known") == 0); /* the default list */
+    hm_index_stats st;
+    hm_index_stats_get(idx, &st);
+    const uint64_t entries = st.entries;
+    CHECK_INT(entries, 3);
+
+    /* strict: the first bad row fails the load, with its line, and nothing stays */
+    {
+        const char *rows[] = {"hash_type,hash,entry_id,list,labels", r1, bad};
+        char *csv = csv_of(rows, 3);
+        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "l", NULL, &rep), HM_E_PARSE);
+        CHECK(strstr(hm_last_error(), "l:3: bad tmk hash") != NULL);
+        free(csv);
+        const char *rows2[] = {r1, noid};
+        csv = csv_of(rows2, 2);
+        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "l", NULL, &rep), HM_E_PARSE);
+        CHECK(strstr(hm_last_error(), "l:2: a tmk row needs its entry_id") != NULL);
+        free(csv);
+        const char *rows3[] = {"tmk AAAA"};
+        csv = csv_of(rows3, 1);
+        hm_list_load_opts_init(&o);
+        o.format = HM_LIST_TYPED;
+        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "l", &o, &rep), HM_E_PARSE);
+        CHECK(strstr(hm_last_error(), "canonical CSV only") != NULL);
+        free(csv);
+        CHECK_INT(hm_index_commit(idx), HM_OK);
+        hm_index_stats_get(idx, &st);
+        CHECK_INT(st.entries, entries);
+    }
+    /* lenient: bad rows reported and skipped, the others staged */
+    {
+        char *r4 = tmk_row(4, ",vid4,csvlist");
+        const char *rows[] = {bad, noid, r4, r1};
+        char *csv = csv_of(rows, 4);
+        hm_list_load_opts_init(&o);
+        o.strict = 0;
+        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "known", &o, &rep), HM_OK);
+        CHECK_INT(rep.rejected, 2);
+        CHECK_INT(rep.first_bad_line, 1);
+        CHECK_INT(rep.added, 1);
+        CHECK_INT(rep.duplicates, 1);
+        free(csv);
+        free(r4);
+        CHECK_INT(hm_index_commit(idx), HM_OK);
+        hm_index_stats_get(idx, &st);
+        CHECK_INT(st.entries, entries + 1);
+    }
+    /* HM_INDEX_MAX_LINE does not count a tmk row's hash field, and counts
+     * the rest of it */
+    {
+        CHECK_INT(hm_index_set(idx, HM_INDEX_MAX_LINE, 200), HM_OK);
+        char labels[300];
+        memset(labels, 'x', sizeof labels - 1);
+        labels[sizeof labels - 1] = '\0';
+        char rest[400];
+        snprintf(rest, sizeof rest, ",vid5,csvlist,%s", labels);
+        char *r5 = tmk_row(5, ",vid5,csvlist"), *r5long = tmk_row(5, rest);
+        const char *rows[] = {r5};
+        char *csv = csv_of(rows, 1);
+        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "l", NULL, &rep), HM_OK);
+        CHECK_INT(rep.added, 1);
+        free(csv);
+        rows[0] = r5long;
+        csv = csv_of(rows, 1);
+        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "l", NULL, &rep), HM_E_LIMIT);
+        CHECK(strstr(hm_last_error(), "l:1: line longer than 200 bytes") != NULL);
+        free(csv);
+        rows[0] = r1;
+        csv = csv_of(rows, 1);
+        hm_list_load_opts_init(&o);
+        o.format = HM_LIST_TYPED; /* only canonical CSV has room for it */
+        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "l", &o, &rep), HM_E_LIMIT);
+        free(csv);
+        free(r5);
+        free(r5long);
+        CHECK_INT(hm_index_set(idx, HM_INDEX_MAX_LINE, 65536), HM_OK);
+    }
+    hm_results_free(r);
+    hm_index_free(idx);
+    free(r0);
+    free(r1);
+    free(r0dup);
+    free(noid);
+    free(bad);
+}
+
+/* ---- threads: queries, commits and a save at once on a loaded index ---- */
+
+typedef struct thread_arg {
+    hm_index *idx;
+    size_t first;
+    const char *path;
+    int failures;
+} thread_arg;
+
+static void *reader(void *p) {
+    thread_arg *a = p;
+    hm_results *r;
+    if (hm_results_create(&r) != HM_OK) {
+        a->failures++;
+        return NULL;
+    }
+    for (size_t it = 0; it < 3 * NVIDEOS; it++) {
+        const size_t q = (a->first + it) % NVIDEOS;
+        if (hm_index_match_tmk(a->idx, g_ref[q], NULL, r) != HM_OK) a->failures++;
+        for (size_t i = 0; i < hm_results_tmk_count(r); i++) {
+            const hm_tmk_match *m = hm_results_tmk_get(r, i);
+            size_t v = 0;
+            while (v < NVIDEOS && strcmp(kVideos[v], m->video_id) != 0) v++;
+            float s1 = -2, s2 = -2;
+            if (v < NVIDEOS) hm_tmk_scores(g_ref[q], g_ref[v], &s1, &s2);
+            if (m->level1 != s1 || m->level2 != s2) a->failures++;
+        }
+    }
+    hm_results_free(r);
+    return NULL;
+}
+
+static void *writer(void *p) {
+    thread_arg *a = p;
+    for (size_t it = 0; it < NVIDEOS; it++) {
+        const char *id = kVideos[it];
+        if (hm_index_remove(a->idx, 0, id, NULL) != HM_OK || hm_index_commit(a->idx) != HM_OK ||
+            hm_index_add_tmk(a->idx, 0, g_ref[it], id, "default") != HM_OK ||
+            hm_index_commit(a->idx) != HM_OK)
+            a->failures++;
+        if (it % 5 == 0 && hm_index_save(a->idx, a->path) != HM_OK) a->failures++;
+    }
+    return NULL;
+}
+
+/* Run under ThreadSanitizer by scripts/test-all.sh. */
+static void threads(const char *from, const char *path) {
+    hm_index *idx;
+    pthread_t t[3];
+    thread_arg arg[3];
+    CHECK_INT(hm_index_create(&idx), HM_OK);
+    CHECK_INT(hm_index_load(idx, from), HM_OK); /* level 2 read from the file */
+    for (int i = 0; i < 3; i++) {
+        arg[i] = (thread_arg){idx, (size_t)i * 5, path, 0};
+        CHECK_INT(pthread_create(&t[i], NULL, i == 2 ? writer : reader, &arg[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(t[i], NULL);
+        CHECK_INT(arg[i].failures, 0);
+    }
+    hm_index_free(idx);
+}
+
+int main(void) {
+    char dir[] = "/tmp/hm_tmk_index_XXXXXX", path[256], cut[256];
+    if (!mkdtemp(dir)) return 1;
+    snprintf(path, sizeof path, "%s/known.hmi", dir);
+    snprintf(cut, sizeof cut, "%s/cut.hmi", dir);
+    for (size_t v = 0; v < NVIDEOS; v++) {
+        size_t n = 0;
+        unsigned char *b = expected_tmk(kVideos[v], &n);
+        CHECK(b != NULL);
+        CHECK_INT(hm_tmk_from_bytes(b, n, &g_ref[v]), HM_OK);
+        free(b);
+    }
+    hm_index *idx;
+    hm_txn *txn;
+    uint32_t id[NLISTS];
+    CHECK_INT(hm_index_create(&idx), HM_OK);
+    for (size_t l = 0; l < NLISTS; l++) {
+        CHECK_INT(hm_index_list(idx, kLists[l].name, &id[l]), HM_OK);
+        CHECK_INT(id[l], l);
+        if (kLists[l].t1 >= 0)
+            CHECK_INT(hm_index_list_set_tmk_threshold(idx, id[l], 1, kLists[l].t1), HM_OK);
+        if (kLists[l].t2 >= 0)
+            CHECK_INT(hm_index_list_set_tmk_threshold(idx, id[l], 2, kLists[l].t2), HM_OK);
+        CHECK_INT(hm_index_list_set_enabled(idx, id[l], kLists[l].enabled), HM_OK);
+    }
+    /* arguments */
+    CHECK_INT(hm_index_list_set_tmk_threshold(idx, 0, 3, 0.5f), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_list_set_tmk_threshold(idx, 0, 1, 1.5f), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_list_set_tmk_threshold(idx, 0, 1, NAN), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_list_set_tmk_threshold(idx, 99, 1, 0.5f), HM_E_NOT_FOUND);
+    CHECK_INT(hm_index_add_tmk(idx, 0, NULL, "x", NULL), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_add_tmk(idx, 0, g_ref[0], NULL, NULL), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_add_tmk(idx, 0, g_ref[0], "bad\nid", NULL), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_add_tmk(idx, 9, g_ref[0], "x", NULL), HM_E_NOT_FOUND);
+    CHECK_INT(hm_index_add_tmk(NULL, 0, g_ref[0], "x", NULL), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_list_set_tmk_threshold(idx, 0, 0, 0.5f), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_list_set_tmk_threshold(idx, 0, 2, -0.5f), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_list_set_tmk_threshold(NULL, 0, 1, 0.5f), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_txn_list_set_tmk_threshold(NULL, 0, 1, 0.5f), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_txn_add_tmk(NULL, 0, g_ref[0], "x", NULL), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_txn_begin(idx, &txn), HM_OK);
+    CHECK_INT(hm_txn_list_set_tmk_threshold(txn, 0, 2, INFINITY), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_txn_add_tmk(txn, 0, g_ref[0], "", NULL), HM_E_INVALID_ARGUMENT);
+    hm_txn_free(txn);
+    {
+        hm_snapshot *s;
+        float t = 0;
+        hm_index_acquire(idx, &s);
+        CHECK_INT(hm_snapshot_list_tmk_threshold(s, 0, 1, NULL), HM_E_INVALID_ARGUMENT);
+        CHECK_INT(hm_snapshot_list_tmk_threshold(NULL, 0, 1, &t), HM_E_INVALID_ARGUMENT);
+        CHECK(t == -1.0f);
+        CHECK_INT(hm_snapshot_list_tmk_threshold(s, 99, 1, &t), HM_E_NOT_FOUND);
+        hm_snapshot_release(s);
+    }
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+
+    /* the first half through the index, a commit, the rest through a
+     * change set: two TMK segments */
+    for (size_t l = 0; l < NLISTS; l++)
+        for (size_t v = 0; v < NVIDEOS / 2; v++) {
+            CHECK_INT(hm_index_add_tmk(idx, id[l], g_ref[v], kVideos[v], kLists[l].name), HM_OK);
+            g_present[l][v] = 1;
+        }
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    CHECK_INT(hm_txn_begin(idx, &txn), HM_OK);
+    for (size_t l = 0; l < NLISTS; l++)
+        for (size_t v = NVIDEOS / 2; v < NVIDEOS; v++) {
+            CHECK_INT(hm_txn_add_tmk(txn, id[l], g_ref[v], kVideos[v], kLists[l].name), HM_OK);
+            g_present[l][v] = 1;
+        }
+    CHECK_INT(hm_txn_commit(txn), HM_OK);
+    hm_txn_free(txn);
+    for (size_t l = 0; l < NLISTS; l++) CHECK_INT(list_entries(idx, id[l]), NVIDEOS);
+    /* a duplicate changes nothing */
+    CHECK_INT(hm_index_add_tmk(idx, id[0], g_ref[0], kVideos[0], "default"), HM_OK);
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    CHECK_INT(list_entries(idx, id[0]), NVIDEOS);
+    check_matches(idx, "built");
+
+    /* removals: one list, every list, a cleared list */
+    uint64_t n = 0;
+    CHECK_INT(hm_index_remove(idx, id[0], kVideos[1], &n), HM_OK);
+    CHECK_INT(n, 1);
+    g_present[0][1] = 0;
+    CHECK_INT(hm_index_remove(idx, HM_ALL_LISTS, kVideos[2], &n), HM_OK);
+    CHECK_INT(n, NLISTS);
+    for (size_t l = 0; l < NLISTS; l++) g_present[l][2] = 0;
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    CHECK_INT(list_entries(idx, id[0]), NVIDEOS - 2);
+    CHECK_INT(list_entries(idx, id[1]), NVIDEOS - 1);
+    check_matches(idx, "after removals");
+    /* a list's thresholds as the snapshot sees them */
+    {
+        hm_snapshot *s;
+        float t;
+        hm_index_acquire(idx, &s);
+        CHECK_INT(hm_snapshot_list_tmk_threshold(s, id[0], 1, &t), HM_OK);
+        CHECK(t == HM_TMK_DEFAULT_LEVEL1_THRESHOLD);
+        CHECK_INT(hm_snapshot_list_tmk_threshold(s, id[1], 2, &t), HM_OK);
+        CHECK(t == 0.95f);
+        CHECK_INT(hm_snapshot_list_tmk_threshold(s, id[1], 0, &t), HM_E_INVALID_ARGUMENT);
+        hm_snapshot_release(s);
+    }
+
+    /* results: replaced wholly by any query, and they keep their snapshot */
+    {
+        hm_results *r;
+        hm_results_create(&r);
+        CHECK_INT(hm_index_match_tmk(idx, g_ref[0], NULL, r), HM_OK);
+        CHECK(hm_results_tmk_count(r) > 0);
+        hm_hash q = {0};
+        q.type = HM_HASH_PDQ;
+        CHECK_INT(hm_index_query(idx, &q, 1, NULL, r), HM_OK);
+        CHECK_INT(hm_results_tmk_count(r), 0);
+        CHECK(hm_results_tmk_get(r, 0) == NULL);
+        CHECK_INT(hm_index_match_tmk(idx, NULL, NULL, r), HM_E_INVALID_ARGUMENT);
+        hm_tmk_match_opts o;
+        hm_tmk_match_opts_init(&o);
+        o.level1 = 2.0f;
+        CHECK_INT(hm_index_match_tmk(idx, g_ref[0], &o, r), HM_E_INVALID_ARGUMENT);
+        o.level1 = NAN;
+        CHECK_INT(hm_index_match_tmk(idx, g_ref[0], &o, r), HM_E_INVALID_ARGUMENT);
+        o.level1 = -0.5f;
+        CHECK_INT(hm_index_match_tmk(idx, g_ref[0], &o, r), HM_E_INVALID_ARGUMENT);
+        hm_tmk_match_opts_init(&o);
+        o.reserved[5] = 1; /* a later version's option */
+        CHECK_INT(hm_index_match_tmk(idx, g_ref[0], &o, r), HM_E_INVALID_ARGUMENT);
+        hm_tmk_match_opts_init(&o);
+        o.reserved0 = 1;
+        CHECK_INT(hm_index_match_tmk(idx, g_ref[0], &o, r), HM_E_INVALID_ARGUMENT);
+        CHECK_INT(hm_results_tmk_count(r), 0);
+        CHECK_INT(hm_index_match_tmk(idx, g_ref[0], NULL, NULL), HM_E_INVALID_ARGUMENT);
+        CHECK_INT(hm_index_match_tmk(NULL, g_ref[0], NULL, r), HM_E_INVALID_ARGUMENT);
+        CHECK_INT(hm_snapshot_match_tmk(NULL, g_ref[0], NULL, r), HM_E_INVALID_ARGUMENT);
+        CHECK(hm_results_tmk_get(NULL, 0) == NULL && hm_results_tmk_count(NULL) == 0);
+        hm_tmk_match_opts_init(&o);
+        /* opts' thresholds for every list, disabled lists included */
+        o.level1 = o.level2 = 0.0f;
+        o.include_disabled = 1;
+        CHECK_INT(hm_index_match_tmk(idx, g_ref[0], &o, r), HM_OK);
+        size_t live = 0;
+        for (size_t l = 0; l < NLISTS; l++)
+            for (size_t v = 0; v < NVIDEOS; v++) {
+                float s1, s2;
+                hm_tmk_scores(g_ref[0], g_ref[v], &s1, &s2);
+                live += (size_t)(g_present[l][v] && s1 >= 0 && s2 >= 0);
+            }
+        CHECK_INT(hm_results_tmk_count(r), live);
+        const hm_tmk_match *m = hm_results_tmk_get(r, 0);
+        const char *name = m->list_name, *vid = m->video_id;
+        CHECK_INT(hm_index_list_clear(idx, id[3], NULL), HM_OK); /* a later snapshot */
+        CHECK_INT(hm_index_commit(idx), HM_OK);
+        CHECK(strlen(name) > 0 && strlen(vid) > 0); /* still valid: ASan checks */
+        CHECK_INT(list_entries(idx, id[3]), 0);
+        for (size_t v = 0; v < NVIDEOS; v++) g_present[3][v] = 0;
+        hm_results_free(r);
+    }
+
+    /* save and load: the same matches, thresholds kept; level 2 from the
+     * file */
+    CHECK_INT(hm_index_save(idx, path), HM_OK);
+    hm_index *b;
+    CHECK_INT(hm_index_create(&b), HM_OK);
+    CHECK_INT(hm_index_load(b, path), HM_OK);
+    for (size_t l = 0; l < NLISTS; l++) CHECK_INT(list_entries(b, id[l]), list_entries(idx, id[l]));
+    check_matches(b, "loaded");
+    void *mem;
+    size_t msize;
+    CHECK_INT(hm_index_save_memory(b, &mem, &msize), HM_OK); /* level 2 read back from the file */
+    size_t fsize = 0;
+    unsigned char *file = read_all(path, &fsize);
+    hm_index *c;
+    hm_index_create(&c);
+    CHECK_INT(hm_index_load_memory(c, mem, msize), HM_OK);
+    check_matches(c, "loaded from memory");
+    /* a loaded index keeps an added entry in memory, saves it with the rest */
+    CHECK_INT(hm_index_add_tmk(b, id[0], g_ref[1], kVideos[1], "default"), HM_OK);
+    CHECK_INT(hm_index_commit(b), HM_OK);
+    g_present[0][1] = 1;
+    check_matches(b, "loaded, then added to");
+    g_present[0][1] = 0;
+
+    /* the file changed after the load: an error, never a wrong score */
+    write_bytes(cut, file, fsize);
+    hm_index *d;
+    hm_index_create(&d);
+    CHECK_INT(hm_index_load(d, cut), HM_OK);
+    CHECK(truncate(cut, (off_t)(fsize - 1000)) == 0);
+    hm_results *r;
+    hm_results_create(&r);
+    /* a query at threshold 0 reads every level 2 */
+    hm_tmk_match_opts o;
+    hm_tmk_match_opts_init(&o);
+    o.level1 = o.level2 = 0.0f;
+    o.include_disabled = 1;
+    CHECK_INT(hm_index_match_tmk(d, g_ref[0], &o, r), HM_E_CORRUPT);
+    CHECK_INT(hm_results_tmk_count(r), 0);
+    {
+        void *none = NULL;
+        size_t nn = 0;
+        CHECK_INT(hm_index_save_memory(d, &none, &nn), HM_E_CORRUPT);
+        CHECK(none == NULL);
+    }
+    hm_index_free(d);
+    file[fsize - 5000] ^= 1; /* inside the last level-2 block */
+    write_bytes(cut, file, fsize);
+    hm_index_create(&d);
+    CHECK_INT(hm_index_load(d, cut), HM_E_CORRUPT); /* checked at load */
+    CHECK_INT(hm_index_load_memory(d, file, fsize), HM_E_CORRUPT);
+    file[fsize - 5000] ^= 1;
+    write_bytes(cut, file, fsize);
+    CHECK_INT(hm_index_load(d, cut), HM_OK);
+    file[fsize - 5000] ^= 1;
+    {
+        FILE *f = fopen(cut, "r+b");
+        CHECK(f && fseek(f, (long)(fsize - 5000), SEEK_SET) == 0 &&
+              fwrite(file + fsize - 5000, 1, 1, f) == 1);
+        if (f) fclose(f);
+    }
+    CHECK_INT(hm_index_match_tmk(d, g_ref[0], &o, r), HM_E_CORRUPT);
+    CHECK(strstr(hm_last_error(), "changed") != NULL);
+    hm_index_free(d);
+    hm_results_free(r);
+
+    hash_lists();
+    {
+        char saved[300];
+        snprintf(saved, sizeof saved, "%s/threads.hmi", dir);
+        threads(path, saved);
+        unlink(saved);
+    }
+
+    /* a version-1 file still loads */
+    {
+        char v1[1024];
+        snprintf(v1, sizeof v1, "%s/index-v1.hmi", HM_TEST_DATA);
+        hm_index *e;
+        hm_index_create(&e);
+        CHECK_INT(hm_index_load(e, v1), HM_OK);
+        hm_index_stats st;
+        hm_index_stats_get(e, &st);
+        CHECK(st.entries > 0 && st.lists > 0);
+        hm_index_free(e);
+    }
+
+    free(file);
+    hm_free(mem);
+    hm_index_free(c);
+    hm_index_free(b);
+    hm_index_free(idx);
+    for (size_t v = 0; v < NVIDEOS; v++) hm_tmk_free(g_ref[v]);
+    unlink(path);
+    unlink(cut);
+    rmdir(dir);
+    return test_summary("test_tmk_index");
+}
