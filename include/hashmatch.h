@@ -1509,6 +1509,97 @@ HM_API hm_status hm_tmk_get_average(const hm_tmk *t, float *out, size_t n);
 HM_API hm_status hm_tmk_scores(const hm_tmk *a, const hm_tmk *b,
                                float *level1, float *level2);
 
+/* ---- TMK+PDQF in the index ---------------------------------------------- */
+
+/**
+ * Stage a known video's TMK+PDQF hash as an entry of `list`, with the
+ * entry id `video_id` (1 to HM_MAX_ENTRY_ID bytes) and `labels` (NULL or
+ * up to HM_MAX_LABELS bytes).  The hash is copied.  Adding the same hash
+ * with the same id to the same list again changes nothing; hm_index_remove
+ * and hm_index_list_clear remove TMK entries as they remove others.  Each
+ * entry counts one toward HM_INDEX_MAX_ENTRIES and the entry counts of
+ * hm_list_info and hm_index_stats (not entries_by_type: TMK is no
+ * hm_hash_type).
+ *
+ * Memory: an entry keeps its level-1 feature in memory (about 1.4 KiB
+ * with its id); the level-2 features (256 KiB) stay in memory until the
+ * index is saved and loaded again with hm_index_load, which reads them
+ * from the file only for the entries that pass level 1 (docs/index.md).
+ */
+HM_API hm_status hm_index_add_tmk(hm_index *idx, uint32_t list,
+                                  const hm_tmk *t, const char *video_id,
+                                  const char *labels);
+/** As hm_index_add_tmk, into a change set (hm_txn). */
+HM_API hm_status hm_txn_add_tmk(hm_txn *txn, uint32_t list, const hm_tmk *t,
+                                const char *video_id, const char *labels);
+
+/**
+ * Set a list's TMK threshold of level `level` (1 or 2): 0 to 1, or -1 to
+ * restore the default (hm_tmk_default_threshold).  A known video matches
+ * a query when both its scores reach its list's thresholds.
+ */
+HM_API hm_status hm_index_list_set_tmk_threshold(hm_index *idx, uint32_t list,
+                                                 int level, float threshold);
+/** As hm_index_list_set_tmk_threshold, into a change set. */
+HM_API hm_status hm_txn_list_set_tmk_threshold(hm_txn *txn, uint32_t list,
+                                               int level, float threshold);
+/** A list's effective TMK threshold of level `level` (1 or 2) as the
+ *  snapshot sees it. */
+HM_API hm_status hm_snapshot_list_tmk_threshold(const hm_snapshot *s,
+                                                uint32_t list, int level,
+                                                float *threshold);
+
+/** Options of a TMK match.  Initialise with hm_tmk_match_opts_init(). */
+typedef struct hm_tmk_match_opts {
+    /** -1 (default): each list's own threshold of the level; 0 to 1: this
+     *  threshold for every list. */
+    float level1;
+    float level2;
+    int32_t include_disabled; /**< include disabled lists (default 0) */
+    uint32_t reserved0;
+    uint64_t reserved[6];
+} hm_tmk_match_opts;
+
+HM_API void hm_tmk_match_opts_init(hm_tmk_match_opts *o);
+
+/** One known video whose TMK matched.  Allocated by the library, as
+ *  hm_match (reach each with hm_results_tmk_get). */
+typedef struct hm_tmk_match {
+    const char *video_id;  /**< these point into the snapshot held by the */
+    const char *list_name; /**< results: valid until they are reused or  */
+    const char *labels;    /**< freed; labels may be NULL                */
+    uint32_t list;
+    float level1;          /**< hm_tmk_scores(query, known), to the bit */
+    float level2;
+    float threshold1;      /**< the thresholds applied */
+    float threshold2;
+    uint32_t reserved0;
+    uint64_t reserved[4];
+} hm_tmk_match;
+
+/**
+ * Match a video's TMK+PDQF hash against every TMK entry of the index:
+ * level 1 over all of them (an exact filter: docs/tmk.md), level 2 only
+ * for those whose level-1 score reaches the threshold, and a match for
+ * each whose two scores reach their thresholds (the list's, or opts').
+ * Its matches are exactly those of scoring every pair with
+ * hm_tmk_scores(q, known) against the thresholds.  Results replace what
+ * `res` held (read them with hm_results_tmk_count / hm_results_tmk_get),
+ * ordered by level 2, then level 1, descending, then list id and entry
+ * id.  Errors: HM_E_INVALID_ARGUMENT; HM_E_IO or HM_E_CORRUPT when level-2
+ * features cannot be read back from the index file (cut or changed since
+ * the load); HM_E_NO_MEMORY.
+ */
+HM_API hm_status hm_index_match_tmk(hm_index *idx, const hm_tmk *q,
+                                    const hm_tmk_match_opts *opts,
+                                    hm_results *res);
+/** As hm_index_match_tmk, on a given snapshot (hm_index_acquire). */
+HM_API hm_status hm_snapshot_match_tmk(hm_snapshot *s, const hm_tmk *q,
+                                       const hm_tmk_match_opts *opts,
+                                       hm_results *res);
+HM_API size_t hm_results_tmk_count(const hm_results *r);
+HM_API const hm_tmk_match *hm_results_tmk_get(const hm_results *r, size_t i);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,7 +15,7 @@
 #include <xxhash.h>
 
 /* format constants, from docs/index-format.md */
-enum { IXF_HEADER = 64, IXF_SECTION = 32, IXF_NSECTIONS = 3,
+enum { IXF_HEADER = 64, IXF_SECTION = 32, IXF_NSECTIONS = 5,
        IXF_TABLE_END = IXF_HEADER + IXF_NSECTIONS * IXF_SECTION + 8 };
 
 static inline uint64_t ixf_get64(const uint8_t *p) {
@@ -43,7 +43,7 @@ static inline void ixf_fix_checksums(uint8_t *m, size_t size) {
 }
 
 /* A copy of a well-formed file (sections in kind order) with `extra`
- * bytes appended to section `kind` (1..3) and everything after it moved
+ * bytes appended to section `kind` (1..5) and everything after it moved
  * to keep the layout, checksums made right; *out_size receives its size.
  * NULL when out of memory. */
 static inline uint8_t *ixf_grow_section(const uint8_t *m, size_t size, int kind,

@@ -148,9 +148,8 @@ static void every_function(void) {
     SUCCEEDS(hm_tmk_get_average, hm_tmk_get_average(tmk, avg, HM_TMK_DIM));
     FAILS(hm_tmk_scores, hm_tmk_scores(tmk, tmk, NULL, NULL));
     SUCCEEDS(hm_tmk_scores, hm_tmk_scores(tmk, tmk, &l1, &l2));
-    hm_tmk_free(tmk);
     free(tmk_bytes);
-    free(text);
+    free(text); /* tmk stays for the index's TMK functions */
 
     /* index */
     FAILS(hm_index_create, hm_index_create(NULL));
@@ -176,6 +175,11 @@ static void every_function(void) {
     SUCCEEDS(hm_index_load_list_memory, hm_index_load_list_memory(idx, "", 0, "m", NULL, NULL));
     FAILS(hm_index_add_video, hm_index_add_video(idx, 77, &fr, 1, "v", NULL, NULL));
     SUCCEEDS(hm_index_add_video, hm_index_add_video(idx, list, &fr, 1, "v", NULL, NULL));
+    FAILS(hm_index_add_tmk, hm_index_add_tmk(idx, 77, tmk, "t", NULL));
+    SUCCEEDS(hm_index_add_tmk, hm_index_add_tmk(idx, list, tmk, "t", NULL));
+    FAILS(hm_index_list_set_tmk_threshold, hm_index_list_set_tmk_threshold(idx, list, 3, 0.5f));
+    SUCCEEDS(hm_index_list_set_tmk_threshold,
+             hm_index_list_set_tmk_threshold(idx, list, 1, 0.8f));
     FAILS(hm_index_commit, hm_index_commit(NULL));
     SUCCEEDS(hm_index_commit, hm_index_commit(idx));
 
@@ -192,6 +196,10 @@ static void every_function(void) {
     FAILS(hm_txn_load_list, hm_txn_load_list(txn, "/nonexistent.csv", NULL, NULL));
     FAILS(hm_txn_load_list_memory, hm_txn_load_list_memory(txn, "zz\n", 3, "m", NULL, NULL));
     FAILS(hm_txn_add_video, hm_txn_add_video(txn, 77, &fr, 1, "v", NULL, NULL));
+    FAILS(hm_txn_add_tmk, hm_txn_add_tmk(txn, list, NULL, "t2", NULL));
+    SUCCEEDS(hm_txn_add_tmk, hm_txn_add_tmk(txn, list, tmk, "t2", NULL));
+    FAILS(hm_txn_list_set_tmk_threshold, hm_txn_list_set_tmk_threshold(txn, list, 2, 1.5f));
+    SUCCEEDS(hm_txn_list_set_tmk_threshold, hm_txn_list_set_tmk_threshold(txn, list, 2, -1.0f));
     FAILS(hm_txn_commit, hm_txn_commit(NULL));
     SUCCEEDS(hm_txn_commit, hm_txn_commit(txn));
     hm_txn_free(txn);
@@ -203,12 +211,20 @@ static void every_function(void) {
     CHECK(hm_results_count(res) >= 1);
     FAILS(hm_index_match_video, hm_index_match_video(NULL, &fr, 1, NULL, res));
     SUCCEEDS(hm_index_match_video, hm_index_match_video(idx, &fr, 1, NULL, res));
+    FAILS(hm_index_match_tmk, hm_index_match_tmk(NULL, tmk, NULL, res));
+    SUCCEEDS(hm_index_match_tmk, hm_index_match_tmk(idx, tmk, NULL, res));
+    CHECK_INT((int)hm_results_tmk_count(res), 2); /* "t" and "t2" */
     FAILS(hm_index_acquire, hm_index_acquire(idx, NULL));
     SUCCEEDS(hm_index_acquire, hm_index_acquire(idx, &snap));
     FAILS(hm_snapshot_query, hm_snapshot_query(NULL, &q, 1, NULL, res));
     SUCCEEDS(hm_snapshot_query, hm_snapshot_query(snap, &q, 1, NULL, res));
     FAILS(hm_snapshot_match_video, hm_snapshot_match_video(NULL, &fr, 1, NULL, res));
     SUCCEEDS(hm_snapshot_match_video, hm_snapshot_match_video(snap, &fr, 1, NULL, res));
+    FAILS(hm_snapshot_match_tmk, hm_snapshot_match_tmk(snap, NULL, NULL, res));
+    SUCCEEDS(hm_snapshot_match_tmk, hm_snapshot_match_tmk(snap, tmk, NULL, res));
+    FAILS(hm_snapshot_list_tmk_threshold, hm_snapshot_list_tmk_threshold(snap, list, 0, &l1));
+    SUCCEEDS(hm_snapshot_list_tmk_threshold, hm_snapshot_list_tmk_threshold(snap, list, 1, &l1));
+    CHECK(l1 == 0.8f);
     FAILS(hm_snapshot_list_info, hm_snapshot_list_info(snap, 77, &li));
     SUCCEEDS(hm_snapshot_list_info, hm_snapshot_list_info(snap, list, &li));
     FAILS(hm_snapshot_list_find, hm_snapshot_list_find(snap, "nope", &list));
@@ -238,11 +254,15 @@ static void every_function(void) {
     hm_snapshot_release(snap);
     hm_results_clear(res);
     (void)hm_results_count(res);
+    (void)hm_results_tmk_count(res);
+    (void)hm_results_tmk_get(res, 0);
+    hm_tmk_match_opts_init(NULL);
     (void)hm_snapshot_list_count(NULL);
     (void)hm_strerror(HM_E_IO);
     (void)hm_hash_type_name(HM_HASH_PDQ);
     hm_results_free(res);
     hm_index_free(idx);
+    hm_tmk_free(tmk);
     hm_hasher_free(h);
     hm_video_close(NULL);
     CHECK_STR(hm_last_error(), keep, "kept through calls without a status");

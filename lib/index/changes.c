@@ -86,15 +86,23 @@ void hm_ix_changes_init(hm_changes *cs, uint64_t loads) {
     cs->arena_len = 1; /* offset 0 means "no labels" */
 }
 
+/* Drop the set's TMK adds from the i-th on. */
+static void drop_tmk(hm_changes *cs, size_t i) {
+    for (; cs->ntmk > i; cs->ntmk--) hm_tmk_src_unref(cs->tmk[cs->ntmk - 1].src);
+}
+
 void hm_ix_changes_reset(hm_changes *cs) {
     hm_snapshot_release(cs->base);
     cs->base = NULL;
+    drop_tmk(cs, 0);
     cs->nlists = cs->nstaged = cs->nrm = cs->ndups = 0;
     cs->arena_len = 1;
     cs->dirty = 0;
     keymap_clear(&cs->smap);
     keymap_clear(&cs->rmap);
-    if (cs->staged_cap > 65536 || cs->rm_cap > 65536 || cs->dups_cap > 65536) {
+    keymap_clear(&cs->tmap);
+    if (cs->staged_cap > 65536 || cs->rm_cap > 65536 || cs->dups_cap > 65536 ||
+        cs->tmk_cap > 65536) {
         /* after a bulk load, give the memory back: it would otherwise
          * double the resident size of a large index */
         const uint64_t loads = cs->loads;
@@ -105,6 +113,9 @@ void hm_ix_changes_reset(hm_changes *cs) {
 
 void hm_ix_changes_free(hm_changes *cs) {
     hm_snapshot_release(cs->base);
+    drop_tmk(cs, 0);
+    free(cs->tmk);
+    keymap_free(&cs->tmap);
     free(cs->lists);
     free(cs->staged);
     free(cs->rm);
@@ -141,6 +152,7 @@ static hm_list_change *list_change(hm_writer *w, uint32_t l) {
     for (; cs->nlists <= l; cs->nlists++) {
         hm_list_change *c = &cs->lists[cs->nlists];
         for (int t = 0; t <= HM_HASH_TYPE_MAX; t++) c->thr_set[t] = HM_KEEP;
+        c->tmk_set[0] = c->tmk_set[1] = HM_KEEP;
         c->enabled = HM_KEEP;
         c->cleared = 0;
     }
@@ -204,15 +216,9 @@ static int check_list(hm_writer *w, uint32_t list) {
 
 /* ---- adds ------------------------------------------------------------------------- */
 
-int hm_ix_add_locked(hm_writer *w, uint32_t list, int type, const uint8_t *bytes,
-                     const char *id, const char *labels, uint32_t aux, int *added) {
-    hm_changes *cs = w->cs;
-    const unsigned nb = hm_hash_bits(type) / 8;
-    uint32_t seg, entry;
-    size_t i;
+/* The list, entry id and labels of an add. */
+static int check_entry(hm_writer *w, uint32_t list, const char *id, const char *labels) {
     int st;
-    *added = 0;
-    if (!nb) return hm_fail(HM_E_INVALID_ARGUMENT, "unknown hash type %d", type);
     if ((st = check_list(w, list)) != HM_OK) return st;
     if (!id || !hm_ix_valid_text(id, HM_MAX_ENTRY_ID, 0))
         return hm_fail(HM_E_INVALID_ARGUMENT,
@@ -222,6 +228,28 @@ int hm_ix_add_locked(hm_writer *w, uint32_t list, int type, const uint8_t *bytes
         return hm_fail(HM_E_INVALID_ARGUMENT,
                        "labels are at most %d bytes without control characters",
                        HM_MAX_LABELS);
+    return HM_OK;
+}
+
+static int check_room(const hm_writer *w) {
+    if (w->cs->live >= w->idx->max_entries)
+        return hm_fail(HM_E_LIMIT,
+                       "the index holds its maximum of %llu entries "
+                       "(HM_INDEX_MAX_ENTRIES)",
+                       (unsigned long long)w->idx->max_entries);
+    return HM_OK;
+}
+
+int hm_ix_add_locked(hm_writer *w, uint32_t list, int type, const uint8_t *bytes,
+                     const char *id, const char *labels, uint32_t aux, int *added) {
+    hm_changes *cs = w->cs;
+    const unsigned nb = hm_hash_bits(type) / 8;
+    uint32_t seg, entry;
+    size_t i;
+    int st;
+    *added = 0;
+    if (!nb) return hm_fail(HM_E_INVALID_ARGUMENT, "unknown hash type %d", type);
+    if ((st = check_entry(w, list, id, labels)) != HM_OK) return st;
     begin(w);
     const uint64_t key = hm_seg_id_key(list, id);
     KEYMAP_FOR(&cs->smap, key, i) {
@@ -237,11 +265,7 @@ int hm_ix_add_locked(hm_writer *w, uint32_t list, int type, const uint8_t *bytes
         cs->dups[cs->ndups++] = (hm_dup){seg, entry};
         return HM_OK; /* present already: a change only if someone removes it */
     }
-    if (cs->live >= w->idx->max_entries)
-        return hm_fail(HM_E_LIMIT,
-                       "the index holds its maximum of %llu entries "
-                       "(HM_INDEX_MAX_ENTRIES)",
-                       (unsigned long long)w->idx->max_entries);
+    if ((st = check_room(w)) != HM_OK) return st;
     hm_staged *e;
     if (HM_RESERVE(cs->staged, cs->staged_cap, cs->nstaged + 1, 1024) != HM_OK ||
         keymap_reserve(&cs->smap, cs->nstaged + 1) != HM_OK)
@@ -286,8 +310,89 @@ hm_status hm_txn_add(hm_txn *txn, uint32_t list, const hm_hash *hash, const char
     return st ? st : hm_ix_write_end(&w, stage_add(&w, list, hash, entry_id, labels));
 }
 
+/* ---- TMK adds ------------------------------------------------------------------------- */
+
+/* Is x the add of (list, id) with hash t? */
+static int same_tmk(const hm_changes *cs, const hm_tmk_staged *x, uint32_t list, const char *id,
+                    const hm_tmk *t, uint64_t sum) {
+    const hm_tmk *y = x->src->one;
+    return x->list == list && x->sum == sum && y->frames == t->frames &&
+           memcmp(y->avg, t->avg, sizeof t->avg) == 0 && strcmp(cs->arena + x->id_off, id) == 0;
+}
+
+static int stage_add_tmk(hm_writer *w, uint32_t list, const hm_tmk *t, const char *id,
+                         const char *labels) {
+    hm_changes *cs = w->cs;
+    size_t i;
+    int st;
+    if (!t) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL TMK hash");
+    if ((st = check_entry(w, list, id, labels)) != HM_OK) return st;
+    begin(w);
+    const uint64_t key = hm_seg_id_key(list, id), sum = hm_tmk_l2_sum(t);
+    KEYMAP_FOR(&cs->tmap, key, i)
+        if (!cs->tmk[i].dead && same_tmk(cs, &cs->tmk[i], list, id, t, sum))
+            return HM_OK; /* staged already */
+    /* present already: staged all the same (commit adds it only if it is
+     * gone by then), not counted */
+    const int present = !hm_ix_changes_gone(cs, list, id) &&
+                        hm_ix_tmk_find_live(&cs->base->tmk, list, id, sum, t->frames, t->avg);
+    if (!present && (st = check_room(w)) != HM_OK) return st;
+    hm_tmk *copy = malloc(sizeof *copy);
+    if (copy) memcpy(copy, t, sizeof *copy);
+    hm_tmk_src *src = copy ? hm_tmk_src_one(copy) : NULL;
+    if (!src || HM_RESERVE(cs->tmk, cs->tmk_cap, cs->ntmk + 1, 64) != HM_OK ||
+        keymap_reserve(&cs->tmap, cs->ntmk + 1) != HM_OK) {
+        hm_tmk_src_unref(src);
+        return hm_fail(HM_E_NO_MEMORY, "out of memory");
+    }
+    hm_tmk_staged *x = &cs->tmk[cs->ntmk];
+    memset(x, 0, sizeof *x);
+    x->key = key;
+    x->sum = sum;
+    x->list = list;
+    x->present = (uint8_t)present;
+    x->src = src;
+    if (arena_put(cs, id, &x->id_off) != HM_OK ||
+        (labels && *labels && arena_put(cs, labels, &x->labels_off) != HM_OK)) {
+        hm_tmk_src_unref(src);
+        return hm_fail(HM_E_NO_MEMORY, "out of memory");
+    }
+    keymap_put(&cs->tmap, key, (uint32_t)cs->ntmk++);
+    if (!present) cs->live++;
+    cs->dirty = 1;
+    return HM_OK;
+}
+
+hm_status hm_index_add_tmk(hm_index *idx, uint32_t list, const hm_tmk *t, const char *video_id,
+                           const char *labels) {
+    hm_writer w;
+    int st = hm_ix_write_index(idx, &w);
+    return st ? st : hm_ix_write_end(&w, stage_add_tmk(&w, list, t, video_id, labels));
+}
+
+hm_status hm_txn_add_tmk(hm_txn *txn, uint32_t list, const hm_tmk *t, const char *video_id,
+                         const char *labels) {
+    hm_writer w;
+    int st = hm_ix_write_txn(txn, &w);
+    return st ? st : hm_ix_write_end(&w, stage_add_tmk(&w, list, t, video_id, labels));
+}
+
+int hm_ix_add_tmk_locked(hm_writer *w, uint32_t list, const hm_tmk *t, const char *id,
+                         const char *labels) {
+    return stage_add_tmk(w, list, t, id, labels);
+}
+
+/* Kill a staged TMK add; 1 when it counted as an entry. */
+static int kill_staged_tmk(hm_changes *cs, hm_tmk_staged *x) {
+    x->dead = 1;
+    if (x->present) return 0;
+    cs->live--;
+    return 1;
+}
+
 void hm_ix_mark_take(const hm_writer *w, hm_ix_mark *m) {
     const hm_changes *cs = w->cs;
+    m->ntmk = cs->ntmk;
     m->nstaged = cs->nstaged;
     m->ndups = cs->ndups;
     m->arena_len = cs->arena_len;
@@ -315,6 +420,9 @@ void hm_ix_rollback(hm_writer *w, const hm_ix_mark *m) {
      * no allocation, so a rollback cannot fail */
     keymap_clear(&cs->smap);
     for (size_t i = 0; i < cs->nstaged; i++) keymap_put(&cs->smap, cs->staged[i].key, (uint32_t)i);
+    drop_tmk(cs, m->ntmk);
+    keymap_clear(&cs->tmap);
+    for (size_t i = 0; i < cs->ntmk; i++) keymap_put(&cs->tmap, cs->tmk[i].key, (uint32_t)i);
 }
 
 /* ---- removals --------------------------------------------------------------------- */
@@ -349,7 +457,21 @@ static void remove_counted(hm_writer *w, uint32_t list, const char *id, uint64_t
             ++*n;
         }
     }
+    KEYMAP_FOR(&cs->tmap, key, i) {
+        hm_tmk_staged *x = &cs->tmk[i];
+        if (!x->dead && x->list == list && strcmp(cs->arena + x->id_off, id) == 0)
+            *n += (uint64_t)kill_staged_tmk(cs, x);
+    }
     if (hm_ix_changes_gone(cs, list, id)) return;
+    for (uint32_t s = 0; s < base->tmk.n; s++) {
+        uint32_t first, count;
+        hm_tmk_seg_find_id(base->tmk.segs[s], list, id, &first, &count);
+        for (uint32_t e = first; e < first + count; e++)
+            if (!hm_tomb_dead(base->tmk.tombs[s], e)) {
+                cs->live--;
+                ++*n;
+            }
+    }
     for (uint32_t s = 0; s < base->nsegs; s++) {
         uint32_t first, count;
         hm_seg_find_id(base->segs[s], list, id, &first, &count);
@@ -414,6 +536,10 @@ static int stage_clear(hm_writer *w, uint32_t list, uint64_t *n_removed) {
             n++;
         }
     }
+    uint64_t ntmk = 0; /* cs->live counts them down itself */
+    for (size_t i = 0; i < cs->ntmk; i++)
+        if (!cs->tmk[i].dead && cs->tmk[i].list == list)
+            ntmk += (uint64_t)kill_staged_tmk(cs, &cs->tmk[i]);
     if (!c->cleared) {
         const hm_snapshot *base = cs->base;
         for (uint32_t s = 0; s < base->nsegs; s++) {
@@ -423,10 +549,18 @@ static int stage_clear(hm_writer *w, uint32_t list, uint64_t *n_removed) {
                     !hm_ix_changes_gone(cs, list, hm_seg_str(sg, sg->entries[e].id_off)))
                     n++;
         }
+        for (uint32_t s = 0; s < base->tmk.n; s++) {
+            const hm_tmk_seg *sg = base->tmk.segs[s];
+            for (uint32_t e = 0; e < sg->n; e++)
+                if (sg->ents[e].list == list && !hm_tomb_dead(base->tmk.tombs[s], e) &&
+                    !hm_ix_changes_gone(cs, list, hm_tmk_seg_str(sg, sg->ents[e].id_off)))
+                    n++;
+        }
         c->cleared = 1;
         cs->dirty = 1;
     }
     cs->live -= n;
+    n += ntmk;
     if (n_removed) *n_removed = n;
     return HM_OK;
 }
@@ -508,6 +642,36 @@ hm_status hm_txn_list_set_enabled(hm_txn *txn, uint32_t list, int enabled) {
     hm_writer w;
     int st = hm_ix_write_txn(txn, &w);
     return st ? st : hm_ix_write_end(&w, stage_enabled(&w, list, enabled));
+}
+
+static int stage_tmk_threshold(hm_writer *w, uint32_t list, int level, float threshold) {
+    hm_list_change *c;
+    int st;
+    if ((st = check_list(w, list)) != HM_OK) return st;
+    if (level != 1 && level != 2)
+        return hm_fail(HM_E_INVALID_ARGUMENT, "TMK levels are 1 and 2 (got %d)", level);
+    if (!hm_ix_tmk_threshold_ok(threshold))
+        return hm_fail(HM_E_INVALID_ARGUMENT,
+                       "TMK threshold %g out of range (-1 for the default, 0 to 1)",
+                       (double)threshold);
+    if (!(c = list_change(w, list))) return hm_fail(HM_E_NO_MEMORY, "out of memory");
+    c->tmk_set[level - 1] = threshold;
+    w->cs->dirty = 1;
+    return HM_OK;
+}
+
+hm_status hm_index_list_set_tmk_threshold(hm_index *idx, uint32_t list, int level,
+                                          float threshold) {
+    hm_writer w;
+    int st = hm_ix_write_index(idx, &w);
+    return st ? st : hm_ix_write_end(&w, stage_tmk_threshold(&w, list, level, threshold));
+}
+
+hm_status hm_txn_list_set_tmk_threshold(hm_txn *txn, uint32_t list, int level,
+                                        float threshold) {
+    hm_writer w;
+    int st = hm_ix_write_txn(txn, &w);
+    return st ? st : hm_ix_write_end(&w, stage_tmk_threshold(&w, list, level, threshold));
 }
 
 /* ---- hm_txn ---------------------------------------------------------------------------- */

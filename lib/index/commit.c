@@ -28,6 +28,9 @@ typedef struct work {
     uint8_t *owned;
     uint32_t n;
     uint64_t killed;
+    /* the same for the TMK segments */
+    hm_tmk_part tp;
+    uint8_t *towned;
 } work;
 
 static void work_free(work *wk) {
@@ -35,9 +38,16 @@ static void work_free(work *wk) {
         hm_segment_unref(wk->segs[i]);
         hm_tomb_unref(wk->tombs[i]);
     }
+    for (uint32_t i = 0; i < wk->tp.n; i++) {
+        hm_tmk_seg_unref(wk->tp.segs[i]);
+        hm_tomb_unref(wk->tp.tombs[i]);
+    }
     free(wk->segs);
     free(wk->tombs);
     free(wk->owned);
+    free(wk->tp.segs);
+    free(wk->tp.tombs);
+    free(wk->towned);
 }
 
 /* The current segments, and room for one more. */
@@ -46,7 +56,11 @@ static int work_start(work *wk, const hm_snapshot *cur) {
     wk->segs = malloc(((size_t)cur->nsegs + 1) * sizeof *wk->segs);
     wk->tombs = malloc(((size_t)cur->nsegs + 1) * sizeof *wk->tombs);
     wk->owned = calloc((size_t)cur->nsegs + 1, 1);
-    if (!wk->segs || !wk->tombs || !wk->owned) {
+    wk->tp.segs = malloc(((size_t)cur->tmk.n + 1) * sizeof *wk->tp.segs);
+    wk->tp.tombs = malloc(((size_t)cur->tmk.n + 1) * sizeof *wk->tp.tombs);
+    wk->towned = calloc((size_t)cur->tmk.n + 1, 1);
+    if (!wk->segs || !wk->tombs || !wk->owned || !wk->tp.segs || !wk->tp.tombs ||
+        !wk->towned) {
         work_free(wk);
         return HM_E_NO_MEMORY;
     }
@@ -54,22 +68,36 @@ static int work_start(work *wk, const hm_snapshot *cur) {
         wk->segs[wk->n] = hm_segment_ref(cur->segs[wk->n]);
         wk->tombs[wk->n] = hm_tomb_ref(cur->tombs[wk->n]);
     }
+    for (; wk->tp.n < cur->tmk.n; wk->tp.n++) {
+        wk->tp.segs[wk->tp.n] = hm_tmk_seg_ref(cur->tmk.segs[wk->tp.n]);
+        wk->tp.tombs[wk->tp.n] = hm_tomb_ref(cur->tmk.tombs[wk->tp.n]);
+    }
+    return HM_OK;
+}
+
+/* Set bit e of tombstone *t (of nbits), copying it first unless *owned. */
+static int kill_bit(hm_tomb **t, uint8_t *owned, uint32_t nbits, uint32_t e) {
+    if (hm_tomb_dead(*t, e)) return HM_OK;
+    if (!*owned) {
+        hm_tomb *c = hm_tomb_copy(*t, nbits);
+        if (!c) return HM_E_NO_MEMORY;
+        hm_tomb_unref(*t);
+        *t = c;
+        *owned = 1;
+    }
+    (*t)->bits[e >> 6] |= 1ull << (e & 63);
+    (*t)->ndead++;
     return HM_OK;
 }
 
 static int kill(work *wk, uint32_t s, uint32_t e) {
     if (hm_tomb_dead(wk->tombs[s], e)) return HM_OK;
-    if (!wk->owned[s]) {
-        hm_tomb *t = hm_tomb_copy(wk->tombs[s], wk->segs[s]->nentries);
-        if (!t) return HM_E_NO_MEMORY;
-        hm_tomb_unref(wk->tombs[s]);
-        wk->tombs[s] = t;
-        wk->owned[s] = 1;
-    }
-    wk->tombs[s]->bits[e >> 6] |= 1ull << (e & 63);
-    wk->tombs[s]->ndead++;
     wk->killed++;
-    return HM_OK;
+    return kill_bit(&wk->tombs[s], &wk->owned[s], wk->segs[s]->nentries, e);
+}
+
+static int kill_tmk(work *wk, uint32_t s, uint32_t e) {
+    return kill_bit(&wk->tp.tombs[s], &wk->towned[s], wk->tp.segs[s]->n, e);
 }
 
 static int kill_id(work *wk, uint32_t list, const char *id) {
@@ -78,6 +106,11 @@ static int kill_id(work *wk, uint32_t list, const char *id) {
         uint32_t first, count;
         hm_seg_find_id(wk->segs[s], list, id, &first, &count);
         for (uint32_t e = first; e < first + count && st == HM_OK; e++) st = kill(wk, s, e);
+    }
+    for (uint32_t s = 0; s < wk->tp.n && st == HM_OK; s++) {
+        uint32_t first, count;
+        hm_tmk_seg_find_id(wk->tp.segs[s], list, id, &first, &count);
+        for (uint32_t e = first; e < first + count && st == HM_OK; e++) st = kill_tmk(wk, s, e);
     }
     return st;
 }
@@ -91,6 +124,9 @@ static int apply_removals(hm_writer *w, work *wk) {
         for (uint32_t s = 0; s < wk->n && st == HM_OK; s++)
             for (uint32_t e = 0; e < wk->segs[s]->nentries && st == HM_OK; e++)
                 if (wk->segs[s]->entries[e].list == l) st = kill(wk, s, e);
+        for (uint32_t s = 0; s < wk->tp.n && st == HM_OK; s++)
+            for (uint32_t e = 0; e < wk->tp.segs[s]->n && st == HM_OK; e++)
+                if (wk->tp.segs[s]->ents[e].list == l) st = kill_tmk(wk, s, e);
     }
     for (size_t i = 0; i < cs->nrm && st == HM_OK; i++) {
         const hm_removal *r = &cs->rm[i];
@@ -115,6 +151,8 @@ static hm_list_rec *next_lists(const hm_writer *w, const hm_snapshot *cur) {
         const hm_list_change *c = &w->cs->lists[l];
         for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
             if (c->thr_set[t] != HM_KEEP) v[l].thr_set[t] = c->thr_set[t];
+        for (int k = 0; k < 2; k++)
+            if (c->tmk_set[k] != HM_KEEP) v[l].tmk_set[k] = c->tmk_set[k];
         if (c->enabled != HM_KEEP) v[l].enabled = c->enabled;
         hm_ix_list_rec_settle(&v[l]);
     }
@@ -165,6 +203,37 @@ static int new_entries(const hm_writer *w, const hm_snapshot *cur, const work *w
     *out = in;
     *n = k;
     return HM_OK;
+}
+
+/* The set's TMK adds (those not live already) as a new TMK segment in
+ * wk. */
+static int new_tmk_segment(const hm_changes *cs, work *wk) {
+    hm_tmk_in *in = malloc(cs->ntmk * sizeof *in + 1);
+    size_t k = 0;
+    int st = HM_OK;
+    if (!in) return hm_fail(HM_E_NO_MEMORY, "out of memory committing");
+    for (size_t i = 0; i < cs->ntmk; i++) {
+        const hm_tmk_staged *x = &cs->tmk[i];
+        const char *id = cs->arena + x->id_off;
+        if (x->dead || hm_ix_tmk_find_live(&wk->tp, x->list, id, x->sum, x->src->one->frames,
+                                           x->src->one->avg))
+            continue;
+        hm_tmk_in *y = &in[k++];
+        y->list = x->list;
+        y->frames = x->src->one->frames;
+        y->id = id;
+        y->labels = x->labels_off ? cs->arena + x->labels_off : NULL;
+        y->avg = x->src->one->avg;
+        y->off = 0;
+        y->sum = x->sum;
+        y->src = x->src; /* the segment takes its own reference */
+    }
+    if (k && (st = hm_tmk_seg_build(in, k, &wk->tp.segs[wk->tp.n])) == HM_OK) {
+        wk->tp.tombs[wk->tp.n] = NULL;
+        wk->towned[wk->tp.n++] = 0;
+    }
+    free(in);
+    return st;
 }
 
 /* ---- merge policy ----------------------------------------------------------------- */
@@ -245,6 +314,65 @@ static int settle_segments(work *wk, const hm_seg_opts *o) {
     return HM_OK;
 }
 
+static uint64_t tseg_live(const work *wk, uint32_t i) {
+    return wk->tp.segs[i]->n - (wk->tp.tombs[i] ? wk->tp.tombs[i]->ndead : 0);
+}
+
+/* Merge TMK segments [from, to) into one, in their place. */
+static int tmk_merge(work *wk, uint32_t from, uint32_t to) {
+    size_t total = 0, k = 0;
+    hm_tmk_seg *m;
+    for (uint32_t i = from; i < to; i++) total += tseg_live(wk, i);
+    hm_tmk_in *in = malloc(total * sizeof *in + 1);
+    if (!in) return hm_fail(HM_E_NO_MEMORY, "out of memory merging TMK entries");
+    for (uint32_t i = from; i < to; i++)
+        for (uint32_t e = 0; e < wk->tp.segs[i]->n; e++)
+            if (!hm_tomb_dead(wk->tp.tombs[i], e)) hm_tmk_seg_input(wk->tp.segs[i], e, &in[k++]);
+    int st = k ? hm_tmk_seg_build(in, k, &m) : HM_E_INTERNAL;
+    free(in);
+    if (st != HM_OK) return st;
+    for (uint32_t i = from; i < to; i++) {
+        hm_tmk_seg_unref(wk->tp.segs[i]);
+        hm_tomb_unref(wk->tp.tombs[i]);
+    }
+    wk->tp.segs[from] = m;
+    wk->tp.tombs[from] = NULL;
+    wk->towned[from] = 0;
+    for (uint32_t i = to; i < wk->tp.n; i++) {
+        wk->tp.segs[from + 1 + i - to] = wk->tp.segs[i];
+        wk->tp.tombs[from + 1 + i - to] = wk->tp.tombs[i];
+        wk->towned[from + 1 + i - to] = wk->towned[i];
+    }
+    wk->tp.n -= to - from - 1;
+    return HM_OK;
+}
+
+/* The policy of settle_segments, for the TMK segments. */
+static int settle_tmk(work *wk) {
+    int st;
+    for (uint32_t i = 0; i < wk->tp.n;) {
+        if (tseg_live(wk, i)) {
+            i++;
+            continue;
+        }
+        hm_tmk_seg_unref(wk->tp.segs[i]);
+        hm_tomb_unref(wk->tp.tombs[i]);
+        const size_t rest = wk->tp.n - i - 1;
+        memmove(wk->tp.segs + i, wk->tp.segs + i + 1, rest * sizeof *wk->tp.segs);
+        memmove(wk->tp.tombs + i, wk->tp.tombs + i + 1, rest * sizeof *wk->tp.tombs);
+        memmove(wk->towned + i, wk->towned + i + 1, rest);
+        wk->tp.n--;
+    }
+    for (uint32_t i = 0; i < wk->tp.n; i++)
+        if (wk->tp.tombs[i] && 2 * wk->tp.tombs[i]->ndead > wk->tp.segs[i]->n &&
+            (st = tmk_merge(wk, i, i + 1)) != HM_OK)
+            return st;
+    while (wk->tp.n >= 2 && (2 * tseg_live(wk, wk->tp.n - 1) >= tseg_live(wk, wk->tp.n - 2) ||
+                             wk->tp.n > MAX_SEGMENTS))
+        if ((st = tmk_merge(wk, wk->tp.n - 2, wk->tp.n)) != HM_OK) return st;
+    return HM_OK;
+}
+
 /* ---- commit ------------------------------------------------------------------------- */
 
 int hm_ix_commit_locked(hm_writer *w) {
@@ -272,7 +400,9 @@ int hm_ix_commit_locked(hm_writer *w) {
         wk.tombs[wk.n++] = NULL;
     }
     if ((st = settle_segments(&wk, &o)) != HM_OK) goto out;
-    if (hm_ix_snapshot_make(idx, lists, idx->nlists, wk.segs, wk.tombs, wk.n, &snap) !=
+    if ((st = new_tmk_segment(w->cs, &wk)) != HM_OK || (st = settle_tmk(&wk)) != HM_OK)
+        goto out;
+    if (hm_ix_snapshot_make(idx, lists, idx->nlists, wk.segs, wk.tombs, wk.n, &wk.tp, &snap) !=
         HM_OK) {
         st = hm_fail(HM_E_NO_MEMORY, "out of memory committing");
         goto out;
@@ -301,10 +431,11 @@ hm_status hm_txn_commit(hm_txn *txn) {
 /* ---- load: everything replaced ----------------------------------------------------------- */
 
 int hm_ix_replace_locked(hm_index *idx, char **names, hm_list_rec *lists, uint32_t nlists,
-                         hm_segment *seg) {
+                         hm_segment *seg, hm_tmk_seg *tseg) {
     hm_names *nm = hm_ix_names_new(), *old_names = idx->names;
     hm_snapshot *snap = NULL;
-    hm_tomb *none = NULL;
+    hm_tomb *none = NULL, *tnone = NULL;
+    const hm_tmk_part tp = {&tseg, &tnone, tseg ? 1 : 0};
     if (!nm) return hm_fail(HM_E_NO_MEMORY, "out of memory");
     for (uint32_t l = 0; l < nlists; l++) {
         hm_list_core **chunk = &nm->chunks[l / HM_LIST_CHUNK];
@@ -315,7 +446,7 @@ int hm_ix_replace_locked(hm_index *idx, char **names, hm_list_rec *lists, uint32
     }
     for (uint32_t l = 0; l < nlists; l++) hm_ix_list_rec_settle(&lists[l]);
     idx->names = nm; /* the snapshot takes the names of the new lists */
-    if (hm_ix_snapshot_make(idx, lists, nlists, &seg, &none, seg ? 1 : 0, &snap) != HM_OK) {
+    if (hm_ix_snapshot_make(idx, lists, nlists, &seg, &none, seg ? 1 : 0, &tp, &snap) != HM_OK) {
         idx->names = old_names;
         hm_ix_names_unref(nm);
         return hm_fail(HM_E_NO_MEMORY, "out of memory");

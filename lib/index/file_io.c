@@ -215,51 +215,62 @@ void hm_newfile_abort(hm_newfile *nf) {
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
-int hm_file_read(const char *path, uint8_t **data, uint64_t *size) {
-    struct stat st;
-    uint8_t *buf = NULL;
+int hm_file_pread(int fd, uint8_t *buf, uint64_t n, uint64_t off, uint64_t size,
+                  const char *path) {
     uint64_t got = 0;
-    int st_code = HM_OK;
-    *data = NULL;
-    *size = 0;
-    const int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        st_code = hm_fail(HM_E_IO, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        st_code = hm_fail(HM_E_IO, "%s: not a regular file", path);
-        goto out;
-    }
-    if ((uint64_t)st.st_size >= SIZE_MAX || !(buf = malloc((size_t)st.st_size + 1))) {
-        st_code = hm_fail(HM_E_NO_MEMORY, "%s: out of memory for %lld bytes", path,
-                          (long long)st.st_size);
-        goto out;
-    }
-    while (got < (uint64_t)st.st_size) {
-        const uint64_t left = (uint64_t)st.st_size - got;
+    while (got < n) {
+        const uint64_t left = n - got;
         const size_t want = left > (1u << 30) ? (1u << 30) : (size_t)left;
-        const ssize_t r = pread(fd, buf + got, want, (off_t)got);
+        const ssize_t r = pread(fd, buf + got, want, (off_t)(off + got));
         if (r < 0 && errno == EINTR) continue;
-        if (r < 0) {
-            st_code = hm_fail(HM_E_IO, "%s: read failed at byte %llu: %s", path,
-                              (unsigned long long)got, strerror(errno));
-            goto out;
-        }
-        if (r == 0) {
-            st_code = hm_fail(HM_E_CORRUPT,
-                              "%s: the file changed while it was read: it ended at byte %llu "
-                              "of %lld",
-                              path, (unsigned long long)got, (long long)st.st_size);
-            goto out;
-        }
+        if (r < 0)
+            return hm_fail(HM_E_IO, "%s: read failed at byte %llu: %s", path,
+                           (unsigned long long)(off + got), strerror(errno));
+        if (r == 0)
+            return hm_fail(HM_E_CORRUPT,
+                           "%s: the file changed while it was read: it ended at byte %llu "
+                           "of %llu",
+                           path, (unsigned long long)(off + got), (unsigned long long)size);
         got += (uint64_t)r;
     }
+    return HM_OK;
+}
+
+int hm_file_open_read(const char *path, int *fd, uint64_t *size) {
+    struct stat st;
+    *size = 0;
+    if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(*fd, &st) != 0) {
+        const int e = errno;
+        if (*fd >= 0) close(*fd);
+        *fd = -1;
+        return hm_fail(HM_E_IO, "%s: %s", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(*fd);
+        *fd = -1;
+        return hm_fail(HM_E_IO, "%s: not a regular file", path);
+    }
+    *size = (uint64_t)st.st_size;
+    return HM_OK;
+}
+
+int hm_file_read(const char *path, uint8_t **data, uint64_t *size) {
+    uint8_t *buf = NULL;
+    uint64_t n;
+    int fd, st;
+    *data = NULL;
+    *size = 0;
+    if ((st = hm_file_open_read(path, &fd, &n)) != HM_OK) return st;
+    if (n >= SIZE_MAX || !(buf = malloc((size_t)n + 1)))
+        st = hm_fail(HM_E_NO_MEMORY, "%s: out of memory for %llu bytes", path,
+                     (unsigned long long)n);
+    else st = hm_file_pread(fd, buf, n, 0, n, path);
+    close(fd);
+    if (st != HM_OK) {
+        free(buf);
+        return st;
+    }
     *data = buf;
-    *size = got;
-    buf = NULL;
-out:
-    free(buf);
-    if (fd >= 0) close(fd);
-    return st_code;
+    *size = n;
+    return HM_OK;
 }

@@ -47,5 +47,11 @@ int hm_newfile_clean(const char *path, const char *magic, size_t magic_len);
  * signal as a mapping gives.  (Media files are read by the hasher's own
  * reader, which also takes pipes and applies HM_HASHER_MAX_INPUT_BYTES.) */
 int hm_file_read(const char *path, uint8_t **data, uint64_t *size);
+/* The same rules in parts: open a regular file for reading (*fd, its
+ * *size), and read n bytes at `off` of it (size: the file's, for the
+ * message). */
+int hm_file_open_read(const char *path, int *fd, uint64_t *size);
+int hm_file_pread(int fd, uint8_t *buf, uint64_t n, uint64_t off, uint64_t size,
+                  const char *path);
 
 #endif

@@ -41,7 +41,7 @@ static int index_create(hm_index **out) {
     atomic_init(&idx->epoch, 0);
     atomic_init(&idx->readers[0], 0);
     atomic_init(&idx->readers[1], 0);
-    if (hm_ix_snapshot_make(idx, NULL, 0, NULL, NULL, 0, &s) != HM_OK) {
+    if (hm_ix_snapshot_make(idx, NULL, 0, NULL, NULL, 0, NULL, &s) != HM_OK) {
         hm_index_free(idx);
         return hm_fail(HM_E_NO_MEMORY, "out of memory");
     }

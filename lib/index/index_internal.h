@@ -34,6 +34,7 @@
 #include <stdatomic.h>
 
 #include "segment.h"
+#include "tmk_index.h"
 
 #define HM_LIST_CHUNK 256
 
@@ -67,11 +68,16 @@ typedef struct hm_list_rec {
     int16_t thr_set[HM_HASH_TYPE_MAX + 1]; /* as set; -1 = default */
     int32_t enabled;
     uint64_t entries;
+    float tmk_thr[2];     /* effective TMK thresholds, levels 1 and 2 */
+    float tmk_set[2];     /* as set; -1 = default */
 } hm_list_rec;
 
 /* Is `threshold` one a list may have for `type`: -1 (the default) or 0 to
  * the type's bits, only 0 for the exact types (digests)? */
 int hm_ix_threshold_ok(int type, int threshold);
+/* Is `threshold` one a list may have for a TMK level: -1 (the default)
+ * or 0 to 1. */
+int hm_ix_tmk_threshold_ok(float threshold);
 /* A new list's settings: enabled, default thresholds. */
 void hm_ix_list_rec_init(hm_list_rec *rec);
 /* The effective thresholds from those set. */
@@ -112,13 +118,16 @@ struct hm_snapshot {
     uint64_t live_by_type[HM_HASH_TYPE_MAX + 1];
     int default_structure;
     size_t bytes, bytes_structures;
+    hm_tmk_part tmk; /* TMK entries (tmk_index.c) */
+    uint64_t tmk_live;
 };
 
 /* A new snapshot of the next generation over these lists (copied; their
- * entry counts are computed) and segments (references taken). */
+ * entry counts are computed), segments and TMK segments (references
+ * taken; tp may be NULL: none). */
 int hm_ix_snapshot_make(hm_index *idx, const hm_list_rec *lists, uint32_t nlists,
                         hm_segment **segs, hm_tomb **tombs, uint32_t nsegs,
-                        hm_snapshot **out);
+                        const hm_tmk_part *tp, hm_snapshot **out);
 /* A reference to the current snapshot (lock-free). */
 hm_snapshot *hm_ix_acquire(hm_index *idx);
 /* Make s current (the caller's reference passes to the index) and drop
@@ -170,6 +179,7 @@ typedef struct hm_dup {
 #define HM_KEEP (-2)
 typedef struct hm_list_change {
     int16_t thr_set[HM_HASH_TYPE_MAX + 1];
+    float tmk_set[2]; /* HM_KEEP: left as they are */
     int8_t enabled;
     uint8_t cleared; /* every entry the base held is removed */
 } hm_list_change;
@@ -191,6 +201,9 @@ typedef struct hm_changes {
     hm_keymap rmap; /* key -> rm */
     hm_dup *dups;
     size_t ndups, dups_cap;
+    hm_tmk_staged *tmk; /* TMK adds */
+    size_t ntmk, tmk_cap;
+    hm_keymap tmap;     /* key -> tmk */
     char *arena;    /* entry ids and labels; offset 0 is "" */
     size_t arena_len, arena_cap;
     uint64_t live;  /* entries the index would hold (the entry limit's count) */
@@ -231,10 +244,14 @@ int hm_ix_list_locked(hm_writer *w, const char *name, uint32_t *id);
 int hm_ix_add_locked(hm_writer *w, uint32_t list, int type, const uint8_t *bytes,
                      const char *id, const char *labels, uint32_t aux, int *added);
 
+/* Stage a TMK entry (ingest.c's tmk rows). */
+int hm_ix_add_tmk_locked(hm_writer *w, uint32_t list, const hm_tmk *t, const char *id,
+                         const char *labels);
+
 /* Loads of hash lists and video adds are all or nothing: a mark before,
  * and a rollback of every add and list creation since (it cannot fail). */
 typedef struct hm_ix_mark {
-    size_t nstaged, ndups, arena_len;
+    size_t nstaged, ndups, ntmk, arena_len;
     uint32_t nlists;
     uint64_t live;
     int dirty, had_base;
@@ -254,7 +271,7 @@ int hm_ix_commit_locked(hm_writer *w);
  * it; change sets begun before can no longer commit.  Takes the `lists`
  * array and the name strings (names[l] set to NULL) on success. */
 int hm_ix_replace_locked(hm_index *idx, char **names, hm_list_rec *lists,
-                         uint32_t nlists, hm_segment *seg);
+                         uint32_t nlists, hm_segment *seg, hm_tmk_seg *tseg);
 
 /* ---- the index (index.c) ------------------------------------------------------------ */
 
@@ -298,6 +315,11 @@ struct hm_results {
     size_t nvm, vmcap;
     hm_time_range *ranges; /* their time ranges */
     size_t nranges, rcap;
+    hm_tmk_match *tm; /* TMK matches */
+    size_t ntm, tmcap;
+    hm_tmk_l1_hit *l1; /* the level-1 filter's survivors */
+    size_t nl1, l1cap;
+    struct hm_tmk *l2buf; /* level-2 features read from a file */
 };
 
 /* Entries that are frames of known videos within `radius` of a PDQ hash

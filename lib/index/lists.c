@@ -21,7 +21,13 @@ int hm_ix_threshold_ok(int type, int threshold) {
     return threshold >= -1 && threshold <= (exact ? 0 : (int)hm_hash_bits(type));
 }
 
+int hm_ix_tmk_threshold_ok(float threshold) {
+    return threshold == -1.0f || (threshold >= 0.0f && threshold <= 1.0f);
+}
+
 void hm_ix_list_rec_settle(hm_list_rec *rec) {
+    for (int l = 0; l < 2; l++)
+        rec->tmk_thr[l] = rec->tmk_set[l] < 0 ? hm_tmk_default_threshold(l + 1) : rec->tmk_set[l];
     rec->thr[0] = rec->thr_set[0] = -1;
     for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
         rec->thr[t] = (int16_t)(rec->thr_set[t] < 0 ? hm_default_threshold(t)
@@ -32,6 +38,7 @@ void hm_ix_list_rec_init(hm_list_rec *rec) {
     memset(rec, 0, sizeof *rec);
     rec->enabled = 1;
     for (int t = 0; t <= HM_HASH_TYPE_MAX; t++) rec->thr_set[t] = -1;
+    rec->tmk_set[0] = rec->tmk_set[1] = -1.0f;
     hm_ix_list_rec_settle(rec);
 }
 

@@ -10,6 +10,8 @@
  * HM_E_CORRUPT and leaves the index as it was.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +23,17 @@
 
 #define MAGIC "HMINDEX" /* and its NUL: 8 bytes */
 #define MAGIC_LEN 8u
-#define VERSION 1u
+#define VERSION 2u
 #define HEADER_SIZE 64u
 #define SECTION_SIZE 32u
-#define NSECTIONS 3u
-enum { SEC_LISTS = 1, SEC_STRINGS = 2, SEC_ENTRIES = 3 };
+#define NSECTIONS 5u
+#define NSECTIONS_V1 3u /* version 1: no TMK sections */
+enum { SEC_LISTS = 1, SEC_STRINGS = 2, SEC_ENTRIES = 3, SEC_TMK = 4, SEC_TMK_L2 = 5 };
+/* u32 list, id_off, labels_off; i32 frames; u64 level-2 checksum; f32 avg[256] */
+#define TMK_FIXED 24u
+#define TMK_REC (TMK_FIXED + 4u * HM_TMK_DIM)
+/* Level-2 features are written and read as the floats' bytes. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "a little-endian host");
 #define LIST_REC 18u  /* u16 name_len, u8 enabled, u8 0, i16 thr[7] */
 #define ENTRY_FIXED 20u /* u32 list, id_off, labels_off; u8 type, 3 x 0; u32 aux */
 
@@ -121,6 +129,67 @@ static void sec_end(writer *w, section *s) {
     s->sum = XXH3_64bits_digest(w->xx);
 }
 
+static void putf(uint8_t *p, float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    put32(p, u);
+}
+static float getf(const uint8_t *p) {
+    const uint32_t u = get32(p);
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* The TMK sections: the lists' TMK thresholds and the entries with their
+ * level-1 features; then their level-2 features (read back from where
+ * they lie: an index file is checked against each entry's checksum).
+ * String offsets continue from `base`. */
+static int write_tmk(writer *w, const hm_snapshot *s, uint32_t base, section *sec) {
+    uint8_t b[TMK_REC];
+    hm_tmk *buf = NULL;
+    int st = HM_OK;
+    sec_begin(w, &sec[0], SEC_TMK);
+    for (uint32_t l = 0; l < s->nlists; l++) {
+        putf(b, s->lists[l].tmk_set[0]);
+        putf(b + 4, s->lists[l].tmk_set[1]);
+        wr(w, b, 8);
+    }
+    put64(b, s->tmk_live);
+    wr(w, b, 8);
+    for (uint32_t i = 0; i < s->tmk.n; i++) {
+        const hm_tmk_seg *sg = s->tmk.segs[i];
+        for (uint32_t e = 0; e < sg->n; e++) {
+            if (hm_tomb_dead(s->tmk.tombs[i], e)) continue;
+            const hm_tmk_ent *en = &sg->ents[e];
+            const float *avg = hm_tmk_filter_avg(sg->filter, e);
+            put32(b, en->list);
+            put32(b + 4, base + en->id_off);
+            put32(b + 8, en->labels_off ? base + en->labels_off : 0);
+            put32(b + 12, (uint32_t)en->frames);
+            put64(b + 16, en->sum);
+            for (int k = 0; k < HM_TMK_DIM; k++) putf(b + TMK_FIXED + 4 * k, avg[k]);
+            wr(w, b, TMK_REC);
+        }
+        base += (uint32_t)sg->strings_len;
+    }
+    sec_end(w, &sec[0]);
+    sec_begin(w, &sec[1], SEC_TMK_L2);
+    for (uint32_t i = 0; i < s->tmk.n && st == HM_OK; i++) {
+        const hm_tmk_seg *sg = s->tmk.segs[i];
+        for (uint32_t e = 0; e < sg->n && st == HM_OK; e++) {
+            const hm_tmk *l2 = NULL;
+            if (hm_tomb_dead(s->tmk.tombs[i], e)) continue;
+            if (!buf && !(buf = malloc(sizeof *buf))) st = hm_fail(HM_E_NO_MEMORY, "out of memory");
+            else if ((st = hm_tmk_seg_level2(sg, e, buf, &l2)) == HM_OK)
+                wr(w, l2->cos, HM_TMK_L2_BYTES); /* little-endian floats, as below */
+        }
+    }
+    sec_end(w, &sec[1]);
+    free(buf);
+    return st;
+}
+
 static int write_body(writer *w, const hm_snapshot *s, section *sec) {
     uint8_t b[64];
     /* lists */
@@ -139,9 +208,11 @@ static int write_body(writer *w, const hm_snapshot *s, section *sec) {
         wr(w, name, strlen(name));
     }
     sec_end(w, &sec[0]);
-    /* strings: the segments' pools one after the other */
+    /* strings: the segments' pools one after the other, then the TMK
+     * segments' */
     uint64_t total = 0;
     for (uint32_t i = 0; i < s->nsegs; i++) total += s->segs[i]->strings_len;
+    for (uint32_t i = 0; i < s->tmk.n; i++) total += s->tmk.segs[i]->strings_len;
     if (total >= UINT32_MAX) {
         return hm_fail(HM_E_LIMIT, "entry ids and labels exceed 4 GiB");
     }
@@ -149,10 +220,12 @@ static int write_body(writer *w, const hm_snapshot *s, section *sec) {
     wr(w, "", 1); /* offset 0: the empty string, whatever the segments */
     for (uint32_t i = 0; i < s->nsegs; i++)
         wr(w, s->segs[i]->strings, s->segs[i]->strings_len);
+    for (uint32_t i = 0; i < s->tmk.n; i++)
+        wr(w, s->tmk.segs[i]->strings, s->tmk.segs[i]->strings_len);
     sec_end(w, &sec[1]);
     /* entries */
     sec_begin(w, &sec[2], SEC_ENTRIES);
-    put64(b, s->live);
+    put64(b, s->live - s->tmk_live);
     wr(w, b, 8);
     uint32_t base = 1;
     for (uint32_t i = 0; i < s->nsegs; i++) {
@@ -174,7 +247,7 @@ static int write_body(writer *w, const hm_snapshot *s, section *sec) {
         base += (uint32_t)sg->strings_len;
     }
     sec_end(w, &sec[2]);
-    return HM_OK;
+    return write_tmk(w, s, base, sec + 3);
 }
 
 /* The header and section table, written last over their placeholder. */
@@ -323,6 +396,11 @@ typedef struct parsed {
     char **names;
     size_t nin;
     hm_seg_input *in;
+    size_t ntmk;
+    hm_tmk_in *tin;
+    float *avgs; /* the TMK entries' averages, decoded */
+    int has_tmk; /* version 2 on */
+    uint64_t l2_off, l2_len, l2_sum; /* the level-2 section (not yet checked) */
 } parsed;
 
 static void parsed_free(parsed *p) {
@@ -330,20 +408,31 @@ static void parsed_free(parsed *p) {
     free(p->names);
     free(p->lists);
     free(p->in);
+    free(p->tin);
+    free(p->avgs);
 }
 
-static int parse(const uint8_t *m, uint64_t size, const char *path, parsed *p) {
+static int parse_tmk(const uint8_t *q, const uint8_t *end, const char *str, uint64_t slen,
+                     const char *path, parsed *p);
+
+/* Parse the file whose first `avail` bytes of `size` are at m: all but
+ * the level-2 section, which may lie past them (its place and checksum go
+ * to p; load_bytes checks it). */
+static int parse(const uint8_t *m, uint64_t avail, uint64_t size, const char *path,
+                 parsed *p) {
     const uint8_t *sec[NSECTIONS + 1] = {0};
-    uint64_t len[NSECTIONS + 1] = {0};
+    uint64_t len[NSECTIONS + 1] = {0}, offs[NSECTIONS + 1] = {0};
     memset(p, 0, sizeof *p);
-    if (size < HEADER_SIZE || memcmp(m, MAGIC, 8) != 0)
+    if (avail < HEADER_SIZE || memcmp(m, MAGIC, 8) != 0)
         return BAD("%s: not a libhashmatch index file", path);
     /* magic and version sit at fixed places in every version: a newer
      * file is reported as such, not as a checksum failure */
-    if (get32(m + 8) != VERSION)
+    const uint32_t version = get32(m + 8);
+    if (version != VERSION && version != 1)
         return BAD("%s: index format version %u is not supported (this "
-                   "library reads version %u)",
-                   path, get32(m + 8), VERSION);
+                   "library reads versions 1 to %u)",
+                   path, version, VERSION);
+    const uint32_t nsec = version == 1 ? NSECTIONS_V1 : NSECTIONS;
     if (get64(m + 56) != XXH3_64bits(m, 56))
         return BAD("%s: header checksum mismatch", path);
     if (get32(m + 12) != HEADER_SIZE) return BAD("%s: bad header size", path);
@@ -356,33 +445,42 @@ static int parse(const uint8_t *m, uint64_t size, const char *path, parsed *p) {
                    path, (unsigned long long)size,
                    (unsigned long long)get64(m + 16));
     const uint32_t ns = get32(m + 24);
-    if (ns != NSECTIONS) return BAD("%s: %u sections, expected %u", path, ns, NSECTIONS);
+    if (ns != nsec) return BAD("%s: %u sections, expected %u", path, ns, nsec);
     const uint64_t tend = HEADER_SIZE + (uint64_t)ns * SECTION_SIZE + 8;
-    if (tend > size) return BAD("%s: section table past the end", path);
+    if (tend > avail) return BAD("%s: section table past the end", path);
     if (get64(m + tend - 8) != XXH3_64bits(m + HEADER_SIZE, tend - 8 - HEADER_SIZE))
         return BAD("%s: section table checksum mismatch", path);
     for (uint32_t i = 0; i < ns; i++) {
         const uint8_t *r = m + HEADER_SIZE + i * SECTION_SIZE;
         uint32_t kind = get32(r);
         uint64_t off = get64(r + 8), n = get64(r + 16);
-        if (kind < 1 || kind > NSECTIONS || sec[kind])
+        if (kind < 1 || kind > nsec || offs[kind])
             return BAD("%s: unknown or repeated section kind %u", path, kind);
         if (get32(r + 4) != 0)
             return BAD("%s: non-zero reserved word in the row of section %u", path, kind);
         if (off < tend || off > size || n > size - off)
             return BAD("%s: section %u lies outside the file", path, kind);
+        offs[kind] = off;
+        len[kind] = n;
+        if (kind == SEC_TMK_L2) { /* checked by the caller, perhaps from the file */
+            p->l2_off = off;
+            p->l2_len = n;
+            p->l2_sum = get64(r + 24);
+            continue;
+        }
+        if (off + n > avail) return BAD("%s: section %u lies outside the file", path, kind);
         if (get64(r + 24) != XXH3_64bits(m + off, n))
             return BAD("%s: checksum mismatch in section %u (offset %llu)", path,
                        kind, (unsigned long long)off);
         sec[kind] = m + off;
-        len[kind] = n;
     }
     /* sections follow the table in kind order, 8-aligned, zero-padded,
      * up to the end of the file: no byte escapes a check */
     uint64_t at = tend;
-    for (uint32_t k = 1; k <= NSECTIONS; k++) {
-        const uint64_t off = (uint64_t)(sec[k] - m), al = (at + 7) / 8 * 8;
+    for (uint32_t k = 1; k <= nsec; k++) {
+        const uint64_t off = offs[k], al = (at + 7) / 8 * 8;
         if (off != al) return BAD("%s: section %u is not where it belongs", path, k);
+        if (al > avail) return BAD("%s: section %u lies outside the file", path, k);
         for (uint64_t b = at; b < al; b++)
             if (m[b]) return BAD("%s: non-zero padding at offset %llu", path,
                                  (unsigned long long)b);
@@ -468,15 +566,117 @@ static int parse(const uint8_t *m, uint64_t size, const char *path, parsed *p) {
         q += ENTRY_FIXED + nb;
     }
     if (q != end) return BAD("%s: trailing bytes in the entry section", path);
+    if (version == 1) return HM_OK;
+    p->has_tmk = 1;
+    return parse_tmk(sec[SEC_TMK], sec[SEC_TMK] + len[SEC_TMK], str, slen, path, p);
+}
+
+/* The TMK section (the level-2 section's size is checked here, its bytes
+ * by load_bytes). */
+static int parse_tmk(const uint8_t *q, const uint8_t *end, const char *str, uint64_t slen,
+                     const char *path, parsed *p) {
+    if ((uint64_t)(end - q) < 8ull * p->nlists + 8)
+        return BAD("%s: TMK section too short", path);
+    for (uint32_t l = 0; l < p->nlists; l++, q += 8)
+        for (int k = 0; k < 2; k++) {
+            const float v = getf(q + 4 * k);
+            if (!hm_ix_tmk_threshold_ok(v))
+                return BAD("%s: list %u: TMK level-%d threshold out of range", path, l, k + 1);
+            p->lists[l].tmk_set[k] = v;
+        }
+    const uint64_t count = get64(q);
+    q += 8;
+    if (count != (uint64_t)(end - q) / TMK_REC || (uint64_t)(end - q) % TMK_REC)
+        return BAD("%s: bad TMK entry count %llu", path, (unsigned long long)count);
+    if (count > p->l2_len / HM_TMK_L2_BYTES || p->l2_len != count * HM_TMK_L2_BYTES)
+        return BAD("%s: TMK level-2 section of %llu bytes for %llu entries", path,
+                   (unsigned long long)p->l2_len, (unsigned long long)count);
+    p->tin = malloc((size_t)count * sizeof *p->tin + 1);
+    p->avgs = malloc((size_t)count * HM_TMK_DIM * sizeof *p->avgs + 1);
+    if (!p->tin || !p->avgs) return hm_fail(HM_E_NO_MEMORY, "out of memory");
+    for (uint64_t i = 0; i < count; i++, q += TMK_REC) {
+        const uint32_t list = get32(q), id = get32(q + 4), lab = get32(q + 8);
+        const int32_t frames = (int32_t)get32(q + 12);
+        float *avg = p->avgs + i * HM_TMK_DIM;
+        int finite = 1;
+        for (int k = 0; k < HM_TMK_DIM; k++) {
+            avg[k] = getf(q + TMK_FIXED + 4 * k);
+            finite &= isfinite(avg[k]) != 0;
+        }
+        if (list >= p->nlists || id >= slen || lab >= slen || frames < 0 || !finite ||
+            !hm_ix_valid_text(str + id, HM_MAX_ENTRY_ID, 0) ||
+            !hm_ix_valid_text(str + lab, HM_MAX_LABELS, 1))
+            return BAD("%s: TMK entry %llu is malformed", path, (unsigned long long)i);
+        hm_tmk_in *x = &p->tin[p->ntmk++];
+        x->list = list;
+        x->frames = frames;
+        x->id = str + id;
+        x->labels = lab ? str + lab : NULL;
+        x->avg = avg;
+        x->sum = get64(q + 16);
+        x->off = i * HM_TMK_L2_BYTES; /* from the section's start, for now */
+        x->src = NULL;
+    }
     return HM_OK;
+}
+
+/* The level-2 section: its checksum and each entry's, streamed from the
+ * file (fd >= 0) or checked in memory (m) and copied; then the source
+ * the entries read their features from (the file stays open). */
+static int load_level2(const uint8_t *m, int fd, uint64_t size, const char *name, parsed *p,
+                       hm_tmk_src **src) {
+    uint8_t *copy = NULL, *blk = NULL;
+    XXH3_state_t *xx = XXH3_createState();
+    int st = HM_OK;
+    *src = NULL;
+    if (!p->has_tmk) goto out;
+    if (!xx || XXH3_64bits_reset(xx) != XXH_OK ||
+        (fd >= 0 ? !(blk = malloc(HM_TMK_L2_BYTES))
+                 : !(copy = malloc((size_t)p->l2_len + 1)))) {
+        st = hm_fail(HM_E_NO_MEMORY, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < p->ntmk && st == HM_OK; i++) {
+        const uint64_t at = p->l2_off + i * HM_TMK_L2_BYTES;
+        const uint8_t *b = fd >= 0 ? blk : m + at;
+        if (fd >= 0 && (st = hm_file_pread(fd, blk, HM_TMK_L2_BYTES, at, size, name)) != HM_OK)
+            break;
+        XXH3_64bits_update(xx, b, HM_TMK_L2_BYTES);
+        if (XXH3_64bits(b, HM_TMK_L2_BYTES) != p->tin[i].sum)
+            st = BAD("%s: checksum mismatch in the level-2 features of TMK entry %zu", name, i);
+        if (copy) memcpy(copy + i * HM_TMK_L2_BYTES, b, HM_TMK_L2_BYTES);
+    }
+    if (st == HM_OK && XXH3_64bits_digest(xx) != p->l2_sum)
+        st = BAD("%s: checksum mismatch in section %u (offset %llu)", name, SEC_TMK_L2,
+                 (unsigned long long)p->l2_off);
+    if (st == HM_OK && p->ntmk) {
+        if (fd >= 0) {
+            const int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+            *src = dfd >= 0 ? hm_tmk_src_file(dfd, name) : NULL;
+            for (size_t i = 0; i < p->ntmk; i++) p->tin[i].off += p->l2_off;
+        } else {
+            *src = hm_tmk_src_mem(copy);
+            copy = NULL;
+        }
+        if (!*src) st = hm_fail(HM_E_NO_MEMORY, "out of memory");
+        for (size_t i = 0; i < p->ntmk; i++) p->tin[i].src = *src;
+    }
+out:
+    if (xx) XXH3_freeState(xx);
+    free(copy);
+    free(blk);
+    return st;
 }
 
 /* Validate and build from bytes in memory, then replace the index's
  * content with them.  Reading and building take no lock: writers and
  * queries go on meanwhile; the replacement takes the writer lock. */
-static int load_bytes(hm_index *idx, const uint8_t *m, uint64_t size, const char *name) {
+static int load_bytes(hm_index *idx, const uint8_t *m, uint64_t avail, uint64_t size, int fd,
+                      const char *name) {
     parsed p = {0};
     hm_segment *seg = NULL;
+    hm_tmk_seg *tseg = NULL;
+    hm_tmk_src *src = NULL;
     unsigned structures;
     uint64_t max_entries;
     int st;
@@ -488,31 +688,63 @@ static int load_bytes(hm_index *idx, const uint8_t *m, uint64_t size, const char
         st = BAD("%s: too short to be an index file (%llu bytes)", name, (unsigned long long)size);
         goto out;
     }
-    if ((st = parse(m, size, name, &p)) != HM_OK) goto out;
-    if (p.nin > max_entries) {
-        st = hm_fail(HM_E_LIMIT, "%s: %zu entries exceed HM_INDEX_MAX_ENTRIES", name, p.nin);
+    if ((st = parse(m, avail, size, name, &p)) != HM_OK) goto out;
+    if (p.nin + p.ntmk > max_entries) {
+        st = hm_fail(HM_E_LIMIT, "%s: %zu entries exceed HM_INDEX_MAX_ENTRIES", name,
+                     p.nin + p.ntmk);
         goto out;
     }
+    if ((st = load_level2(m, fd, size, name, &p, &src)) != HM_OK) goto out;
     for (uint32_t l = 0; l < p.nlists; l++) hm_ix_list_rec_settle(&p.lists[l]);
     const hm_seg_opts o = hm_ix_seg_opts(structures, p.lists, p.nlists);
     if (p.nin && (st = hm_segment_build(p.in, p.nin, &o, &seg)) != HM_OK) goto out;
+    if (p.ntmk && (st = hm_tmk_seg_build(p.tin, p.ntmk, &tseg)) != HM_OK) goto out;
 out:
     pthread_mutex_lock(&idx->wlock);
-    if (st == HM_OK) st = hm_ix_replace_locked(idx, p.names, p.lists, p.nlists, seg);
+    if (st == HM_OK) st = hm_ix_replace_locked(idx, p.names, p.lists, p.nlists, seg, tseg);
     if (st == HM_OK) p.lists = NULL; /* now the index's */
     pthread_mutex_unlock(&idx->wlock);
     hm_segment_unref(seg);
+    hm_tmk_seg_unref(tseg);
+    hm_tmk_src_unref(src);
     parsed_free(&p);
     return st;
 }
 
+/* Where the level-2 section of a file starts, from its first `n` bytes
+ * (the header and table): the file up to there is read into memory, the
+ * section itself only streamed.  `size` when there is none, or when the
+ * table is not readable (parse then says what is wrong). */
+static uint64_t level2_start(const uint8_t *h, uint64_t n, uint64_t size) {
+    const uint64_t tend = HEADER_SIZE + (uint64_t)NSECTIONS * SECTION_SIZE + 8;
+    if (n < tend || get32(h + 8) != VERSION || get32(h + 24) != NSECTIONS) return size;
+    for (unsigned i = 0; i < NSECTIONS; i++) {
+        const uint8_t *r = h + HEADER_SIZE + i * SECTION_SIZE;
+        if (get32(r) == SEC_TMK_L2 && get64(r + 8) >= tend && get64(r + 8) <= size)
+            return get64(r + 8);
+    }
+    return size;
+}
+
 static int index_load(hm_index *idx, const char *path) {
-    uint8_t *data = NULL;
-    uint64_t size = 0;
-    int st;
+    uint8_t head[HEADER_SIZE + NSECTIONS * SECTION_SIZE + 8], *data = NULL;
+    uint64_t size = 0, avail;
+    int fd, st;
     if (!idx || !path) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL index or path");
-    if ((st = hm_file_read(path, &data, &size)) == HM_OK) st = load_bytes(idx, data, size, path);
+    if ((st = hm_file_open_read(path, &fd, &size)) != HM_OK) return st;
+    const uint64_t nh = size < sizeof head ? size : sizeof head;
+    if ((st = hm_file_pread(fd, head, nh, 0, size, path)) != HM_OK) goto out;
+    avail = level2_start(head, nh, size);
+    if (avail >= SIZE_MAX || !(data = malloc((size_t)avail + 1))) {
+        st = hm_fail(HM_E_NO_MEMORY, "%s: out of memory for %llu bytes", path,
+                     (unsigned long long)avail);
+        goto out;
+    }
+    if ((st = hm_file_pread(fd, data, avail, 0, size, path)) == HM_OK)
+        st = load_bytes(idx, data, avail, size, fd, path);
+out:
     free(data);
+    close(fd);
     return st;
 }
 
@@ -520,7 +752,7 @@ hm_status hm_index_load(hm_index *idx, const char *path) { return HM_CALL(index_
 
 static int index_load_memory(hm_index *idx, const void *data, size_t size) {
     if (!idx || (!data && size)) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL index or data");
-    return load_bytes(idx, data, size, "index in memory");
+    return load_bytes(idx, data, size, size, -1, "index in memory");
 }
 
 hm_status hm_index_load_memory(hm_index *idx, const void *data, size_t size) {

@@ -30,6 +30,9 @@ void hm_results_free(hm_results *r) {
     free(r->raw);
     free(r->vm);
     free(r->ranges);
+    free(r->tm);
+    free(r->l1);
+    free(r->l2buf);
     hm_hitbuf_free(&r->hb);
     free(r);
 }
@@ -39,7 +42,7 @@ void hm_results_free(hm_results *r) {
  * hold. */
 void hm_results_clear(hm_results *r) {
     if (!r) return;
-    r->n = r->nvm = r->nranges = r->nraw = 0;
+    r->n = r->nvm = r->nranges = r->nraw = r->ntm = r->nl1 = 0;
     r->structure = HM_STRUCT_AUTO;
     hm_snapshot_release(r->snap);
     r->snap = NULL;

@@ -22,6 +22,12 @@ static void snapshot_free(hm_snapshot *s) {
         hm_segment_unref(s->segs[i]);
         hm_tomb_unref(s->tombs[i]);
     }
+    for (uint32_t i = 0; i < s->tmk.n; i++) {
+        hm_tmk_seg_unref(s->tmk.segs[i]);
+        hm_tomb_unref(s->tmk.tombs[i]);
+    }
+    free(s->tmk.segs);
+    free(s->tmk.tombs);
     free(s->segs);
     free(s->tombs);
     free(s->lists);
@@ -37,15 +43,20 @@ void hm_snapshot_release(hm_snapshot *s) {
 
 int hm_ix_snapshot_make(hm_index *idx, const hm_list_rec *lists, uint32_t nlists,
                         hm_segment **segs, hm_tomb **tombs, uint32_t nsegs,
-                        hm_snapshot **out) {
+                        const hm_tmk_part *tp, hm_snapshot **out) {
     hm_snapshot *s = calloc(1, sizeof *s);
+    const uint32_t ntsegs = tp ? tp->n : 0;
     *out = NULL;
     if (!s) return HM_E_NO_MEMORY;
     atomic_init(&s->refs, 1);
     s->lists = malloc((size_t)nlists * sizeof *s->lists + 1);
     s->segs = malloc((size_t)nsegs * sizeof *s->segs + 1);
     s->tombs = malloc((size_t)nsegs * sizeof *s->tombs + 1);
-    if (!s->lists || !s->segs || !s->tombs) {
+    s->tmk.segs = malloc((size_t)ntsegs * sizeof *s->tmk.segs + 1);
+    s->tmk.tombs = malloc((size_t)ntsegs * sizeof *s->tmk.tombs + 1);
+    if (!s->lists || !s->segs || !s->tombs || !s->tmk.segs || !s->tmk.tombs) {
+        free(s->tmk.segs);
+        free(s->tmk.tombs);
         free(s->lists);
         free(s->segs);
         free(s->tombs);
@@ -83,6 +94,19 @@ int hm_ix_snapshot_make(hm_index *idx, const hm_list_rec *lists, uint32_t nlists
                 s->live++;
                 s->live_by_type[HM_TC_TYPE(en->tc)]++;
                 s->lists[en->list].entries++;
+            }
+    }
+    s->tmk.n = ntsegs;
+    for (uint32_t i = 0; i < ntsegs; i++) {
+        const hm_tmk_seg *sg = s->tmk.segs[i] = hm_tmk_seg_ref(tp->segs[i]);
+        const hm_tomb *tb = s->tmk.tombs[i] = hm_tomb_ref(tp->tombs[i]);
+        s->bytes += sg->bytes;
+        if (tb) s->bytes += sizeof *tb + ((size_t)tb->nbits + 63) / 64 * 8;
+        for (uint32_t e = 0; e < sg->n; e++)
+            if (!hm_tomb_dead(tb, e)) {
+                s->live++;
+                s->tmk_live++;
+                s->lists[sg->ents[e].list].entries++;
             }
     }
     *out = s;

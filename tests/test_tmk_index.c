@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TMK+PDQF entries in the index, through the shared library:
+ *  - add (hm_index_add_tmk, hm_txn_add_tmk), duplicates, remove, clear,
+ *    per-list thresholds (set, default, persisted), disabled lists;
+ *  - hm_index_match_tmk's matches equal scoring every pair with
+ *    hm_tmk_scores(query, known) against the thresholds, scores to the
+ *    bit, for the 14 reference .tmk files against lists of different
+ *    thresholds, over several segments, before and after a save and a
+ *    load (file and memory);
+ *  - a loaded index reads level 2 from its file: a file cut or changed
+ *    after the load gives HM_E_CORRUPT, never a wrong match or a signal;
+ *    changed before the load, the load fails;
+ *  - results replaced wholly by any query; arguments validated;
+ *  - a version-1 index file (tests/data/index-v1.hmi, made by the
+ *    hashcheck of the commit before format version 2) still loads.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test_tmk_data.h"
+
+static hm_tmk *g_ref[NVIDEOS];
+
+/* The lists: name, thresholds (-1: default), enabled. */
+static const struct {
+    const char *name;
+    float t1, t2;
+    int enabled;
+} kLists[] = {{"default", -1, -1, 1}, {"strict", 0.9f, 0.95f, 1}, {"loose", 0.0f, 0.2f, 1},
+              {"off", 0.0f, 0.0f, 0}};
+#define NLISTS (sizeof kLists / sizeof kLists[0])
+
+static float thr(int l, int level) {
+    const float t = level == 1 ? kLists[l].t1 : kLists[l].t2;
+    return t < 0 ? hm_tmk_default_threshold(level) : t;
+}
+
+/* Entry present[l][v]: video v in list l. */
+static int g_present[NLISTS][NVIDEOS];
+
+/* Every query's matches are the pairs scoring shows. */
+static void check_matches(hm_index *idx, const char *when) {
+    hm_results *r;
+    hm_results_create(&r);
+    size_t total = 0;
+    for (size_t q = 0; q < NVIDEOS; q++) {
+        CHECK_INT(hm_index_match_tmk(idx, g_ref[q], NULL, r), HM_OK);
+        size_t want = 0;
+        for (size_t l = 0; l < NLISTS; l++)
+            for (size_t v = 0; v < NVIDEOS; v++) {
+                if (!g_present[l][v] || !kLists[l].enabled) continue;
+                float s1, s2;
+                hm_tmk_scores(g_ref[q], g_ref[v], &s1, &s2);
+                const int match = s1 >= thr((int)l, 1) && s2 >= thr((int)l, 2);
+                int found = 0;
+                for (size_t i = 0; i < hm_results_tmk_count(r); i++) {
+                    const hm_tmk_match *m = hm_results_tmk_get(r, i);
+                    if (m->list == l && strcmp(m->video_id, kVideos[v]) == 0) {
+                        found++;
+                        CHECK(m->level1 == s1 && m->level2 == s2);
+                        CHECK(strcmp(m->list_name, kLists[l].name) == 0);
+                        CHECK(m->labels && strcmp(m->labels, kLists[l].name) == 0);
+                        CHECK(m->threshold1 == thr((int)l, 1) && m->threshold2 == thr((int)l, 2));
+                    }
+                }
+                if (found != match)
+                    fprintf(stderr, "%s: query %s, %s/%s: found %d, scoring says %d\n", when,
+                            kVideos[q], kLists[l].name, kVideos[v], found, match);
+                CHECK_INT(found, match);
+                want += (size_t)match;
+            }
+        CHECK_INT(hm_results_tmk_count(r), want);
+        for (size_t i = 1; i < hm_results_tmk_count(r); i++)
+            CHECK(hm_results_tmk_get(r, i - 1)->level2 >= hm_results_tmk_get(r, i)->level2);
+        total += want;
+    }
+    CHECK(total > NVIDEOS); /* the lists do match, beyond each video itself */
+    hm_results_free(r);
+}
+
+static uint64_t list_entries(hm_index *idx, uint32_t l) {
+    hm_snapshot *s;
+    hm_list_info info;
+    hm_index_acquire(idx, &s);
+    hm_snapshot_list_info(s, l, &info);
+    hm_snapshot_release(s);
+    return info.entries;
+}
+
+static void write_bytes(const char *path, const void *p, size_t n) {
+    FILE *f = fopen(path, "wb");
+    CHECK(f && fwrite(p, 1, n, f) == n);
+    if (f) fclose(f);
+}
+
+int main(void) {
+    char dir[] = "/tmp/hm_tmk_index_XXXXXX", path[256], cut[256];
+    if (!mkdtemp(dir)) return 1;
+    snprintf(path, sizeof path, "%s/known.hmi", dir);
+    snprintf(cut, sizeof cut, "%s/cut.hmi", dir);
+    for (size_t v = 0; v < NVIDEOS; v++) {
+        size_t n = 0;
+        unsigned char *b = expected_tmk(kVideos[v], &n);
+        CHECK(b != NULL);
+        CHECK_INT(hm_tmk_from_bytes(b, n, &g_ref[v]), HM_OK);
+        free(b);
+    }
+    hm_index *idx;
+    hm_txn *txn;
+    uint32_t id[NLISTS];
+    CHECK_INT(hm_index_create(&idx), HM_OK);
+    for (size_t l = 0; l < NLISTS; l++) {
+        CHECK_INT(hm_index_list(idx, kLists[l].name, &id[l]), HM_OK);
+        CHECK_INT(id[l], l);
+        if (kLists[l].t1 >= 0)
+            CHECK_INT(hm_index_list_set_tmk_threshold(idx, id[l], 1, kLists[l].t1), HM_OK);
+        if (kLists[l].t2 >= 0)
+            CHECK_INT(hm_index_list_set_tmk_threshold(idx, id[l], 2, kLists[l].t2), HM_OK);
+        CHECK_INT(hm_index_list_set_enabled(idx, id[l], kLists[l].enabled), HM_OK);
+    }
+    /* arguments */
+    CHECK_INT(hm_index_list_set_tmk_threshold(idx, 0, 3, 0.5f), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_list_set_tmk_threshold(idx, 0, 1, 1.5f), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_list_set_tmk_threshold(idx, 0, 1, NAN), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_list_set_tmk_threshold(idx, 99, 1, 0.5f), HM_E_NOT_FOUND);
+    CHECK_INT(hm_index_add_tmk(idx, 0, NULL, "x", NULL), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_add_tmk(idx, 0, g_ref[0], NULL, NULL), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_add_tmk(idx, 0, g_ref[0], "bad\nid", NULL), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_add_tmk(idx, 9, g_ref[0], "x", NULL), HM_E_NOT_FOUND);
+    CHECK_INT(hm_index_add_tmk(NULL, 0, g_ref[0], "x", NULL), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+
+    /* the first half through the index, a commit, the rest through a
+     * change set: two TMK segments */
+    for (size_t l = 0; l < NLISTS; l++)
+        for (size_t v = 0; v < NVIDEOS / 2; v++) {
+            CHECK_INT(hm_index_add_tmk(idx, id[l], g_ref[v], kVideos[v], kLists[l].name), HM_OK);
+            g_present[l][v] = 1;
+        }
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    CHECK_INT(hm_txn_begin(idx, &txn), HM_OK);
+    for (size_t l = 0; l < NLISTS; l++)
+        for (size_t v = NVIDEOS / 2; v < NVIDEOS; v++) {
+            CHECK_INT(hm_txn_add_tmk(txn, id[l], g_ref[v], kVideos[v], kLists[l].name), HM_OK);
+            g_present[l][v] = 1;
+        }
+    CHECK_INT(hm_txn_commit(txn), HM_OK);
+    for (size_t l = 0; l < NLISTS; l++) CHECK_INT(list_entries(idx, id[l]), NVIDEOS);
+    /* a duplicate changes nothing */
+    CHECK_INT(hm_index_add_tmk(idx, id[0], g_ref[0], kVideos[0], "default"), HM_OK);
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    CHECK_INT(list_entries(idx, id[0]), NVIDEOS);
+    check_matches(idx, "built");
+
+    /* removals: one list, every list, a cleared list */
+    uint64_t n = 0;
+    CHECK_INT(hm_index_remove(idx, id[0], kVideos[1], &n), HM_OK);
+    CHECK_INT(n, 1);
+    g_present[0][1] = 0;
+    CHECK_INT(hm_index_remove(idx, HM_ALL_LISTS, kVideos[2], &n), HM_OK);
+    CHECK_INT(n, NLISTS);
+    for (size_t l = 0; l < NLISTS; l++) g_present[l][2] = 0;
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    CHECK_INT(list_entries(idx, id[0]), NVIDEOS - 2);
+    CHECK_INT(list_entries(idx, id[1]), NVIDEOS - 1);
+    check_matches(idx, "after removals");
+    /* a list's thresholds as the snapshot sees them */
+    {
+        hm_snapshot *s;
+        float t;
+        hm_index_acquire(idx, &s);
+        CHECK_INT(hm_snapshot_list_tmk_threshold(s, id[0], 1, &t), HM_OK);
+        CHECK(t == HM_TMK_DEFAULT_LEVEL1_THRESHOLD);
+        CHECK_INT(hm_snapshot_list_tmk_threshold(s, id[1], 2, &t), HM_OK);
+        CHECK(t == 0.95f);
+        CHECK_INT(hm_snapshot_list_tmk_threshold(s, id[1], 0, &t), HM_E_INVALID_ARGUMENT);
+        hm_snapshot_release(s);
+    }
+
+    /* results: replaced wholly by any query, and they keep their snapshot */
+    {
+        hm_results *r;
+        hm_results_create(&r);
+        CHECK_INT(hm_index_match_tmk(idx, g_ref[0], NULL, r), HM_OK);
+        CHECK(hm_results_tmk_count(r) > 0);
+        hm_hash q = {0};
+        q.type = HM_HASH_PDQ;
+        CHECK_INT(hm_index_query(idx, &q, 1, NULL, r), HM_OK);
+        CHECK_INT(hm_results_tmk_count(r), 0);
+        CHECK(hm_results_tmk_get(r, 0) == NULL);
+        CHECK_INT(hm_index_match_tmk(idx, NULL, NULL, r), HM_E_INVALID_ARGUMENT);
+        hm_tmk_match_opts o;
+        hm_tmk_match_opts_init(&o);
+        o.level1 = 2.0f;
+        CHECK_INT(hm_index_match_tmk(idx, g_ref[0], &o, r), HM_E_INVALID_ARGUMENT);
+        /* opts' thresholds for every list, disabled lists included */
+        o.level1 = o.level2 = 0.0f;
+        o.include_disabled = 1;
+        CHECK_INT(hm_index_match_tmk(idx, g_ref[0], &o, r), HM_OK);
+        size_t live = 0;
+        for (size_t l = 0; l < NLISTS; l++)
+            for (size_t v = 0; v < NVIDEOS; v++) {
+                float s1, s2;
+                hm_tmk_scores(g_ref[0], g_ref[v], &s1, &s2);
+                live += (size_t)(g_present[l][v] && s1 >= 0 && s2 >= 0);
+            }
+        CHECK_INT(hm_results_tmk_count(r), live);
+        const hm_tmk_match *m = hm_results_tmk_get(r, 0);
+        const char *name = m->list_name, *vid = m->video_id;
+        hm_index *other;
+        hm_index_create(&other);
+        CHECK_INT(hm_index_list_clear(idx, id[3], NULL), HM_OK); /* a later snapshot */
+        CHECK_INT(hm_index_commit(idx), HM_OK);
+        CHECK(strlen(name) > 0 && strlen(vid) > 0); /* still valid: ASan checks */
+        hm_index_free(other);
+        CHECK_INT(list_entries(idx, id[3]), 0);
+        for (size_t v = 0; v < NVIDEOS; v++) g_present[3][v] = 0;
+        hm_results_free(r);
+    }
+
+    /* save and load: the same matches, thresholds kept; level 2 from the
+     * file */
+    CHECK_INT(hm_index_save(idx, path), HM_OK);
+    hm_index *b;
+    CHECK_INT(hm_index_create(&b), HM_OK);
+    CHECK_INT(hm_index_load(b, path), HM_OK);
+    for (size_t l = 0; l < NLISTS; l++) CHECK_INT(list_entries(b, id[l]), list_entries(idx, id[l]));
+    check_matches(b, "loaded");
+    void *mem;
+    size_t msize;
+    CHECK_INT(hm_index_save_memory(b, &mem, &msize), HM_OK); /* level 2 read back from the file */
+    size_t fsize = 0;
+    unsigned char *file = read_all(path, &fsize);
+    hm_index *c;
+    hm_index_create(&c);
+    CHECK_INT(hm_index_load_memory(c, mem, msize), HM_OK);
+    check_matches(c, "loaded from memory");
+    /* a loaded index keeps an added entry in memory, saves it with the rest */
+    CHECK_INT(hm_index_add_tmk(b, id[0], g_ref[1], kVideos[1], "default"), HM_OK);
+    CHECK_INT(hm_index_commit(b), HM_OK);
+    g_present[0][1] = 1;
+    check_matches(b, "loaded, then added to");
+    g_present[0][1] = 0;
+
+    /* the file changed after the load: an error, never a wrong score */
+    write_bytes(cut, file, fsize);
+    hm_index *d;
+    hm_index_create(&d);
+    CHECK_INT(hm_index_load(d, cut), HM_OK);
+    CHECK(truncate(cut, (off_t)(fsize - 1000)) == 0);
+    hm_results *r;
+    hm_results_create(&r);
+    /* a query at threshold 0 reads every level 2 */
+    hm_tmk_match_opts o;
+    hm_tmk_match_opts_init(&o);
+    o.level1 = o.level2 = 0.0f;
+    o.include_disabled = 1;
+    CHECK_INT(hm_index_match_tmk(d, g_ref[0], &o, r), HM_E_CORRUPT);
+    CHECK_INT(hm_results_tmk_count(r), 0);
+    CHECK_INT(hm_index_save_memory(d, &mem, &msize) == HM_OK ? HM_OK : HM_E_CORRUPT,
+              HM_E_CORRUPT);
+    hm_index_free(d);
+    file[fsize - 5000] ^= 1; /* inside the last level-2 block */
+    write_bytes(cut, file, fsize);
+    hm_index_create(&d);
+    CHECK_INT(hm_index_load(d, cut), HM_E_CORRUPT); /* checked at load */
+    CHECK_INT(hm_index_load_memory(d, file, fsize), HM_E_CORRUPT);
+    file[fsize - 5000] ^= 1;
+    write_bytes(cut, file, fsize);
+    CHECK_INT(hm_index_load(d, cut), HM_OK);
+    file[fsize - 5000] ^= 1;
+    {
+        FILE *f = fopen(cut, "r+b");
+        CHECK(f && fseek(f, (long)(fsize - 5000), SEEK_SET) == 0 &&
+              fwrite(file + fsize - 5000, 1, 1, f) == 1);
+        if (f) fclose(f);
+    }
+    CHECK_INT(hm_index_match_tmk(d, g_ref[0], &o, r), HM_E_CORRUPT);
+    CHECK(strstr(hm_last_error(), "changed") != NULL);
+    hm_index_free(d);
+    hm_results_free(r);
+
+    /* a version-1 file still loads */
+    {
+        char v1[1024];
+        snprintf(v1, sizeof v1, "%s/index-v1.hmi", HM_TEST_DATA);
+        hm_index *e;
+        hm_index_create(&e);
+        CHECK_INT(hm_index_load(e, v1), HM_OK);
+        hm_index_stats st;
+        hm_index_stats_get(e, &st);
+        CHECK(st.entries > 0 && st.lists > 0);
+        hm_index_free(e);
+    }
+
+    free(file);
+    hm_free(mem);
+    hm_index_free(c);
+    hm_index_free(b);
+    hm_index_free(idx);
+    for (size_t v = 0; v < NVIDEOS; v++) hm_tmk_free(g_ref[v]);
+    unlink(path);
+    unlink(cut);
+    rmdir(dir);
+    return test_summary("test_tmk_index");
+}
