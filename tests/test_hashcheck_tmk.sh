@@ -145,17 +145,20 @@ ok grep -q "^B: .*pattern-sd-with-small-logo-bar.mp4 (video, h264 [0-9]*x[0-9]*,
 run "$bin" compare "$ref/videos/chair-19-sd-bar.mp4" "$exp/chair-19-sd-bar.tmk"
 ok [ "$rc" -eq 0 ]
 ok grep -qE "^tmk +1.000000 +1.000000  alike" "$tmp/out"
-# the thresholds: a near copy fails a stricter level 2; anything passes -1
+# the thresholds: a near copy fails a stricter level 2
 run "$bin" compare --tmk-level2 0.999 "$exp/chair-19-sd-bar.tmk" "$exp/chair-20-sd-bar.tmk"
 ok [ "$rc" -eq 1 ]
 ok grep -q "different (thresholds 0.7, 0.999)$" "$tmp/out"
-run "$bin" compare --format json --tmk-level1 -1 --tmk-level2 -1 "$exp/chair-19-sd-bar.tmk" "$exp/pattern-hd-no-bar.tmk"
+# a distant pair (0.434537, 0.550426): different by the defaults, alike at 0.4 and 0.5
+run "$bin" compare --format json --tmk-level1 0.4 --tmk-level2 0.5 "$exp/chair-19-sd-bar.tmk" "$exp/chair-22-with-large-logo-bar.tmk"
 ok [ "$rc" -eq 0 ]
 ok py '
 import json, sys
 c = json.load(open(sys.argv[1]))["comparisons"][0]
-assert c["level1_threshold"] == -1 and c["level2_threshold"] == -1 and c["alike"], c
+assert c["level1_threshold"] == 0.4 and c["level2_threshold"] == 0.5 and c["alike"], c
 ' "$tmp/out"
+run "$bin" compare "$exp/chair-19-sd-bar.tmk" "$exp/chair-22-with-large-logo-bar.tmk"
+ok [ "$rc" -eq 1 ]
 
 # ---- compare: damaged hashes, non-videos, limits: 2 and why ----------------
 head -c 1000 "$exp/chair-19-sd-bar.tmk" >"$tmp/trunc.tmk"
@@ -190,7 +193,8 @@ usage_error "$tmk_msg" compare --dihedral "$good" "$good"
 usage_error "$tmk_msg" compare --tmk --radius 3 "$one" "$one"
 usage_error "$tmk_msg" compare --tmk --mode all "$one" "$one"
 usage_error "--tmk-level1 and --tmk-level2 apply to TMK+PDQF (--tmk, or a .tmk side)" compare --tmk-level1 0.5 "$one" "$one"
-usage_error "--tmk-level2 needs a score -1..1" compare --tmk-level2 1.5 "$good" "$good"
+usage_error "--tmk-level2 needs a score 0..1" compare --tmk-level2 1.5 "$good" "$good"
+usage_error "--tmk-level1 needs a score 0..1" compare --tmk-level1 -1 "$good" "$good"
 
 # every JSON output above against docs/hashcheck.schema.json
 ok python3 "$(dirname "$0")/hashcheck_schema.py" "$(dirname "$0")/../docs/hashcheck.schema.json" "$HC_JSON_DIR" compare
