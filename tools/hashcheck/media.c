@@ -251,7 +251,7 @@ static void media_hash(hm_hasher *h, source *s, const hc_media_opts *o, hc_media
         else fail(m, HM_E_DECODE, "%s: %s", path, "file is empty");
         return;
     }
-    if ((m->info.format = hm_detect_format(head, nhead)) != HM_FORMAT_UNKNOWN) {
+    if (hm_detect_format(head, nhead) != HM_FORMAT_UNKNOWN) {
         m->kind = HC_KIND_IMAGE;
         if (!(o->types & (HC_PERCEPTUAL | HC_CRYPTO))) return; /* TMK alone: nothing to hash */
         hm_status st = src_hash(h, s, o->types, m);
