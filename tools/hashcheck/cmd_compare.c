@@ -510,14 +510,8 @@ static void tmk_render(sbuf *b, const cmp_cfg *c, const tmk_side *s, const float
         tmk_json_side(b, "a", &s[0]);
         sb_putc(b, ',');
         tmk_json_side(b, "b", &s[1]);
-        sb_puts(b, ",\"comparisons\":[{\"type\":\"tmk\",\"level1\":");
-        sb_json_num(b, score[0], 6);
-        sb_puts(b, ",\"level2\":");
-        sb_json_num(b, score[1], 6);
-        sb_puts(b, ",\"level1_threshold\":");
-        sb_json_num(b, t[0], 6);
-        sb_puts(b, ",\"level2_threshold\":");
-        sb_json_num(b, t[1], 6);
+        sb_puts(b, ",\"comparisons\":[{\"type\":\"tmk\"");
+        hc_json_tmk(b, score[0], score[1], t[0], t[1]);
         sb_printf(b, ",\"alike\":%s}],\"alike\":%s}\n", alike ? "true" : "false",
                   alike ? "true" : "false");
         return;

@@ -216,6 +216,30 @@ static void json_ranges(sbuf *b, const hm_time_range *r, size_t n) {
     sb_putc(b, ']');
 }
 
+/* {"type":TYPE,"list":...,"video_id":...,"labels":... of a known video
+ * that matched (the object left open) */
+static void json_video_known(sbuf *b, const char *type, const char *list, const char *id,
+                             const char *labels) {
+    sb_printf(b, "{\"type\":\"%s\",\"list\":", type);
+    sb_json_str(b, list);
+    sb_puts(b, ",\"video_id\":");
+    sb_json_str(b, id);
+    sb_puts(b, ",\"labels\":");
+    sb_json_str(b, labels);
+}
+
+/* "list / id  [labels]" of a hit, in text */
+static void text_known(sbuf *b, const char *list, const char *id, const char *labels) {
+    sb_text(b, list);
+    sb_puts(b, " / ");
+    sb_text(b, id);
+    if (labels && *labels) {
+        sb_puts(b, "  [");
+        sb_text(b, labels);
+        sb_putc(b, ']');
+    }
+}
+
 static void render_json(const match_ctx *c, const char *path, const hc_media *m,
                         const found *f, sbuf *b) {
     const hm_results *res = f->res, *vres = f->vres;
@@ -255,12 +279,7 @@ static void render_json(const match_ctx *c, const char *path, const hc_media *m,
         for (size_t k = 0; k < nv; k++) {
             const hm_video_match *v = hm_results_video_get(vres, k);
             if (k) sb_putc(b, ',');
-            sb_puts(b, "{\"type\":\"vpdq\",\"list\":");
-            sb_json_str(b, v->list_name);
-            sb_puts(b, ",\"video_id\":");
-            sb_json_str(b, v->video_id);
-            sb_puts(b, ",\"labels\":");
-            sb_json_str(b, v->labels);
+            json_video_known(b, "vpdq", v->list_name, v->video_id, v->labels);
             hc_json_vpdq(b, v, c->m.vmo.distance);
             sb_puts(b, ",\"query_ranges\":");
             json_ranges(b, v->query_ranges, v->n_query_ranges);
@@ -277,20 +296,8 @@ static void render_json(const match_ctx *c, const char *path, const hc_media *m,
         for (size_t k = 0; k < f->ntmk; k++) {
             const hm_tmk_match *t = hm_results_tmk_get(f->tres, k);
             if (k) sb_putc(b, ',');
-            sb_puts(b, "{\"type\":\"tmk\",\"list\":");
-            sb_json_str(b, t->list_name);
-            sb_puts(b, ",\"video_id\":");
-            sb_json_str(b, t->video_id);
-            sb_puts(b, ",\"labels\":");
-            sb_json_str(b, t->labels);
-            sb_puts(b, ",\"level1\":");
-            sb_json_num(b, t->level1, 6);
-            sb_puts(b, ",\"level2\":");
-            sb_json_num(b, t->level2, 6);
-            sb_puts(b, ",\"level1_threshold\":");
-            sb_json_num(b, t->threshold1, 6);
-            sb_puts(b, ",\"level2_threshold\":");
-            sb_json_num(b, t->threshold2, 6);
+            json_video_known(b, "tmk", t->list_name, t->video_id, t->labels);
+            hc_json_tmk(b, t->level1, t->level2, t->threshold1, t->threshold2);
             sb_putc(b, '}');
         }
         sb_putc(b, ']');
@@ -322,14 +329,7 @@ static void render_text(const match_ctx *c, const char *path, const hc_media *m,
         char dt[32];
         snprintf(dt, sizeof dt, "%d/%d", x->distance, x->threshold);
         sb_printf(b, "          %-6s distance %-7s ", hm_hash_type_name(x->type), dt);
-        sb_text(b, x->list_name);
-        sb_puts(b, " / ");
-        sb_text(b, x->entry_id);
-        if (x->labels && *x->labels) {
-            sb_puts(b, "  [");
-            sb_text(b, x->labels);
-            sb_putc(b, ']');
-        }
+        text_known(b, x->list_name, x->entry_id, x->labels);
         if ((c->m.qo.flags & HM_QUERY_DIHEDRAL) && x->variant)
             sb_printf(b, "  (as %s)", hc_variant_name(x->variant));
         if (x->query < m->nh && (m->h[x->query].variant & HM_VARIANT_TRIMMED))
@@ -341,14 +341,7 @@ static void render_text(const match_ctx *c, const char *path, const hc_media *m,
         const hm_video_match *v = hm_results_video_get(vres, k);
         sb_printf(b, "          vpdq   %.1f%% of the video's frames, %.1f%% of the known "
                      "video's  ", v->query_percent, v->target_percent);
-        sb_text(b, v->list_name);
-        sb_puts(b, " / ");
-        sb_text(b, v->video_id);
-        if (v->labels && *v->labels) {
-            sb_puts(b, "  [");
-            sb_text(b, v->labels);
-            sb_putc(b, ']');
-        }
+        text_known(b, v->list_name, v->video_id, v->labels);
         if (v->n_query_ranges)
             sb_printf(b, "  (at %.1f-%.1f s)", v->query_ranges[0].start,
                       v->query_ranges[v->n_query_ranges - 1].end);
@@ -359,14 +352,7 @@ static void render_text(const match_ctx *c, const char *path, const hc_media *m,
         const hm_tmk_match *t = hm_results_tmk_get(f->tres, k);
         sb_printf(b, "          tmk    level 1 %.6f/%g, level 2 %.6f/%g  ", t->level1,
                   t->threshold1, t->level2, t->threshold2);
-        sb_text(b, t->list_name);
-        sb_puts(b, " / ");
-        sb_text(b, t->video_id);
-        if (t->labels && *t->labels) {
-            sb_puts(b, "  [");
-            sb_text(b, t->labels);
-            sb_putc(b, ']');
-        }
+        text_known(b, t->list_name, t->video_id, t->labels);
         sb_putc(b, '\n');
     }
 }
@@ -375,36 +361,37 @@ static void render_text(const match_ctx *c, const char *path, const hc_media *m,
     "file,type,distance,threshold,list,entry_id,labels,query_percent,target_percent,level1," \
     "level2"
 
-/* list,entry_id,labels of a hit */
-static void csv_known(sbuf *b, const char *list, const char *id, const char *labels) {
+/* The line of a hit: path, `lead` (",type,distance,threshold,"), then
+ * list,entry_id,labels, then `tail` (the last columns and the newline). */
+static void csv_hit(sbuf *b, const char *path, const char *lead, const char *list,
+                    const char *id, const char *labels, const char *tail) {
+    sb_csv(b, path);
+    sb_puts(b, lead);
     sb_csv(b, list);
     sb_putc(b, ',');
     sb_csv(b, id);
     sb_putc(b, ',');
     sb_csv(b, labels);
+    sb_puts(b, tail);
 }
 
 static void render_csv(const char *path, const found *f, sbuf *b) {
+    char x[96];
     for (size_t k = 0; k < f->nhit; k++) {
         const hm_match *m = hm_results_get(f->res, k);
-        sb_csv(b, path);
-        sb_printf(b, ",%s,%d,%d,", hm_hash_type_name(m->type), m->distance, m->threshold);
-        csv_known(b, m->list_name, m->entry_id, m->labels);
-        sb_puts(b, ",,,,\n");
+        snprintf(x, sizeof x, ",%s,%d,%d,", hm_hash_type_name(m->type), m->distance,
+                 m->threshold);
+        csv_hit(b, path, x, m->list_name, m->entry_id, m->labels, ",,,,\n");
     }
     for (size_t k = 0; k < f->nv; k++) {
         const hm_video_match *m = hm_results_video_get(f->vres, k);
-        sb_csv(b, path);
-        sb_puts(b, ",vpdq,,,");
-        csv_known(b, m->list_name, m->video_id, m->labels);
-        sb_printf(b, ",%.1f,%.1f,,\n", m->query_percent, m->target_percent);
+        snprintf(x, sizeof x, ",%.1f,%.1f,,\n", m->query_percent, m->target_percent);
+        csv_hit(b, path, ",vpdq,,,", m->list_name, m->video_id, m->labels, x);
     }
     for (size_t k = 0; k < f->ntmk; k++) {
         const hm_tmk_match *m = hm_results_tmk_get(f->tres, k);
-        sb_csv(b, path);
-        sb_puts(b, ",tmk,,,");
-        csv_known(b, m->list_name, m->video_id, m->labels);
-        sb_printf(b, ",,,%.6f,%.6f\n", m->level1, m->level2);
+        snprintf(x, sizeof x, ",,,%.6f,%.6f\n", m->level1, m->level2);
+        csv_hit(b, path, ",tmk,,,", m->list_name, m->video_id, m->labels, x);
     }
 }
 

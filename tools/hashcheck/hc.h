@@ -377,6 +377,9 @@ void hc_json_media(sbuf *b, const char *path, const hc_media *m, int with_frames
 /* The vPDQ figures of a video match, query_percent to frame_threshold (the
  * distance within which two frames match), as JSON fields after a comma. */
 void hc_json_vpdq(sbuf *b, const hm_video_match *v, int frame_threshold);
+/* The TMK+PDQF figures of a comparison or a match, level1 to
+ * level2_threshold (six decimals), as JSON fields after a comma. */
+void hc_json_tmk(sbuf *b, float level1, float level2, float threshold1, float threshold2);
 /* The line on a damaged or truncated video whose frames were partly read. */
 void hc_partial_note(sbuf *b, const char *path, size_t nframes);
 
