@@ -49,10 +49,10 @@ ok grep -q "3 entries in 2 lists" "$tmp/err"
 "$bin" match --format csv --index "$tmp/known.hmi" "$dih/bridge-1-original.jpg" "$data/bridge-mods/blur-a-lot.jpg" \
   "$data/misc-images/wee.jpg" >"$tmp/out"
 ok [ $? -eq 1 ]
-ok [ "$(head -1 "$tmp/out")" = "file,type,distance,threshold,list,entry_id,labels,query_percent,target_percent" ]
-ok grep -qx "$dih/bridge-1-original.jpg,md5,0,0,known,[0-9a-f]*,,," "$tmp/out"
+ok [ "$(head -1 "$tmp/out")" = "file,type,distance,threshold,list,entry_id,labels,query_percent,target_percent,level1,level2" ]
+ok grep -qx "$dih/bridge-1-original.jpg,md5,0,0,known,[0-9a-f]*,,,,," "$tmp/out"
 ok grep -q "^$data/bridge-mods/blur-a-lot.jpg,pdq,4,31,known," "$tmp/out"
-ok grep -qx "$data/misc-images/wee.jpg,phash,0,10,local,wee-1,\"tag a, tag b\",," "$tmp/out"
+ok grep -qx "$data/misc-images/wee.jpg,phash,0,10,local,wee-1,\"tag a, tag b\",,,," "$tmp/out"
 # nothing matched: exit 0, the header alone; a rotated copy matches only
 # with --dihedral
 "$bin" match --format csv --index "$tmp/known.hmi" "$dih/bridge-2-rotate-90.jpg" >"$tmp/out"
@@ -203,7 +203,7 @@ ok cmp -s "$tmp/out" "$2/pdq-reference/threatexchange/vpdq/sample-hashes/test-pa
 ok [ $? -eq 0 ]
 "$bin" match --format csv --index "$tmp/v.hmi" "$vid/rotated-90.mp4" "$vid/cockatoo.mp4" >"$tmp/out"
 ok [ $? -eq 1 ]
-ok grep -qx "$vid/rotated-90.mp4,vpdq,,,videos,test-padded-dimensions,,100.0,100.0" "$tmp/out"
+ok grep -qx "$vid/rotated-90.mp4,vpdq,,,videos,test-padded-dimensions,,100.0,100.0,," "$tmp/out"
 ok [ "$(wc -l <"$tmp/out")" -eq 2 ]
 "$bin" match --index "$tmp/v.hmi" "$vid/rotated-90.mp4" >"$tmp/out"
 ok grep -q '"video_matches":\[{"type":"vpdq",.*"frame_threshold":31,' "$tmp/out"

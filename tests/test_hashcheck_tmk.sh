@@ -6,9 +6,13 @@
 # `--tmk-base64` prints the same bytes in base64; `compare` of .tmk files,
 # their base64 and videos prints every reference pair's level-1 and
 # level-2 scores to the reference's six decimals, with the verdict of the
-# thresholds as its exit status; damaged .tmk files, non-videos and
-# over-limit videos give the contract's exit statuses and say why; options
-# of the other rules are usage errors.  JSON outputs are validated against
+# thresholds as its exit status; `index build` of the reference .tmk files
+# (and base64, and videos with --tmk) then `match` of .tmk files and videos
+# finds exactly the reference pairs whose scores reach the thresholds (the
+# defaults, or --tmk-level1/--tmk-level2), with both scores, in CSV, JSON
+# and text; damaged .tmk files, non-videos and over-limit videos give the
+# contract's exit statuses and say why; options of the other rules are
+# usage errors.  JSON outputs are validated against
 # docs/hashcheck.schema.json.
 # Usage: test_hashcheck_tmk.sh HASHCHECK DATA_DIR
 set -uo pipefail
@@ -145,17 +149,20 @@ ok grep -q "^B: .*pattern-sd-with-small-logo-bar.mp4 (video, h264 [0-9]*x[0-9]*,
 run "$bin" compare "$ref/videos/chair-19-sd-bar.mp4" "$exp/chair-19-sd-bar.tmk"
 ok [ "$rc" -eq 0 ]
 ok grep -qE "^tmk +1.000000 +1.000000  alike" "$tmp/out"
-# the thresholds: a near copy fails a stricter level 2; anything passes -1
+# the thresholds: a near copy fails a stricter level 2
 run "$bin" compare --tmk-level2 0.999 "$exp/chair-19-sd-bar.tmk" "$exp/chair-20-sd-bar.tmk"
 ok [ "$rc" -eq 1 ]
 ok grep -q "different (thresholds 0.7, 0.999)$" "$tmp/out"
-run "$bin" compare --format json --tmk-level1 -1 --tmk-level2 -1 "$exp/chair-19-sd-bar.tmk" "$exp/pattern-hd-no-bar.tmk"
+# a distant pair (0.434537, 0.550426): different by the defaults, alike at 0.4 and 0.5
+run "$bin" compare --format json --tmk-level1 0.4 --tmk-level2 0.5 "$exp/chair-19-sd-bar.tmk" "$exp/chair-22-with-large-logo-bar.tmk"
 ok [ "$rc" -eq 0 ]
 ok py '
 import json, sys
 c = json.load(open(sys.argv[1]))["comparisons"][0]
-assert c["level1_threshold"] == -1 and c["level2_threshold"] == -1 and c["alike"], c
+assert c["level1_threshold"] == 0.4 and c["level2_threshold"] == 0.5 and c["alike"], c
 ' "$tmp/out"
+run "$bin" compare "$exp/chair-19-sd-bar.tmk" "$exp/chair-22-with-large-logo-bar.tmk"
+ok [ "$rc" -eq 1 ]
 
 # ---- compare: damaged hashes, non-videos, limits: 2 and why ----------------
 head -c 1000 "$exp/chair-19-sd-bar.tmk" >"$tmp/trunc.tmk"
@@ -190,9 +197,150 @@ usage_error "$tmk_msg" compare --dihedral "$good" "$good"
 usage_error "$tmk_msg" compare --tmk --radius 3 "$one" "$one"
 usage_error "$tmk_msg" compare --tmk --mode all "$one" "$one"
 usage_error "--tmk-level1 and --tmk-level2 apply to TMK+PDQF (--tmk, or a .tmk side)" compare --tmk-level1 0.5 "$one" "$one"
-usage_error "--tmk-level2 needs a score -1..1" compare --tmk-level2 1.5 "$good" "$good"
+usage_error "--tmk-level2 needs a score 0..1" compare --tmk-level2 1.5 "$good" "$good"
+usage_error "--tmk-level1 needs a score 0..1" compare --tmk-level1 -1 "$good" "$good"
+
+# ---- index build and match: TMK+PDQF entries --------------------------------
+# the 14 reference .tmk files (read, not hashed: fast) as known videos, by
+# file name; one as base64 (TCAP's form) in another list with labels
+run "$bin" index build -o "$tmp/tmk.hmi" --id name "$exp"
+ok [ "$rc" -eq 0 ]
+ok grep -q "^hashcheck: media: .*, 14 TMK+PDQF hashes$" "$tmp/err"
+ok grep -q "^hashcheck: wrote $tmp/tmk.hmi: 14 entries in 1 list$" "$tmp/err"
+# every .tmk file as a query (CSV, -j 2): its matches are exactly the pairs of
+# pair-scores.csv whose two scores reach the thresholds, and itself (1 and
+# 1), each with the pair's scores to six decimals
+check_pairs() { # CSV T1 T2 QUERY-NAMES...
+  py '
+import csv, sys
+out, t1, t2 = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+queries = sys.argv[5:]
+pairs = {}
+for r in csv.DictReader(open(sys.argv[4])):
+    pairs[(r["a"], r["b"])] = pairs[(r["b"], r["a"])] = (r["level1"], r["level2"])
+want = set()
+for q in queries:
+    want.add((q, q, "1.000000", "1.000000"))
+    for (a, b), (l1, l2) in pairs.items():
+        if a == q and float(l1) >= t1 and float(l2) >= t2:
+            want.add((q, b, l1, l2))
+got = set()
+for r in csv.DictReader(open(out)):
+    assert r["type"] == "tmk" and r["list"] == "media" and r["distance"] == "" and r["query_percent"] == "", r
+    q = r["file"].rsplit("/", 1)[-1].rsplit(".", 1)[0] + ".tmk"
+    got.add((q, r["entry_id"], r["level1"], r["level2"]))
+assert got == want, (sorted(got - want), sorted(want - got))
+assert len(want) > len(queries)  # some pairs matched besides the queries themselves
+' "$@"
+}
+run "$bin" match -j 2 --format csv --index "$tmp/tmk.hmi" "$exp"
+ok [ "$rc" -eq 1 ]
+ok check_pairs "$tmp/out" 0.7 0.7 "$ref/expected/pair-scores.csv" $(ls "$exp")
+ok grep -q "^hashcheck: 14 files, 14 matched" "$tmp/err"
+# thresholds for every list: only the closer pairs
+run "$bin" match --format csv --tmk-level1 0.95 --tmk-level2 0.96 --index "$tmp/tmk.hmi" "$exp"
+ok [ "$rc" -eq 1 ]
+ok check_pairs "$tmp/out" 0.95 0.96 "$ref/expected/pair-scores.csv" $(ls "$exp")
+# videos hashed to TMK+PDQF as queries (a file and standard input): the
+# matches of their reference .tmk files
+run "$bin" match --format csv --no-header --index "$tmp/tmk.hmi" "$exp/pattern-sd-grey-bar.tmk"
+cp "$tmp/out" "$tmp/want.csv"
+run "$bin" match --format csv --no-header --index "$tmp/tmk.hmi" "$ref/videos/pattern-sd-grey-bar.mp4"
+ok [ "$rc" -eq 1 ]
+ok [ "$(cut -d, -f2- "$tmp/out")" = "$(cut -d, -f2- "$tmp/want.csv")" ]
+ok [ "$(grep -c . "$tmp/out")" -eq 4 ]   # itself and 3 others (pair-scores.csv)
+run "$bin" match --format csv --no-header --index "$tmp/tmk.hmi" - <"$ref/videos/pattern-sd-grey-bar.mp4"
+ok [ "$rc" -eq 1 ]
+ok [ "$(cut -d, -f2- "$tmp/out")" = "$(cut -d, -f2- "$tmp/want.csv")" ]
+# JSON and text: both scores, both thresholds, the list, the entry, labels
+base64 -w 0 "$exp/chair-19-sd-bar.tmk" >"$tmp/c19.b64"
+run "$bin" index build -o "$tmp/tmk2.hmi" --list-name gifct --labels "terror; video" "$tmp/c19.b64" "$exp/chair-20-sd-bar.tmk" "$exp/pattern-hd-no-bar.tmk"
+ok [ "$rc" -eq 0 ]
+ok grep -q "wrote $tmp/tmk2.hmi: 3 entries in 1 list$" "$tmp/err"
+run "$bin" match --index "$tmp/tmk2.hmi" "$exp/chair-22-sd-grey-bar.tmk" "$tmp/c19.b64" "$ref/videos/pattern-sd-grey-bar.mp4" \
+  "$data/pdq-reference/threatexchange/pdq/data/misc-images/wee.jpg"
+ok [ "$rc" -eq 1 ]
+ok py '
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+def pair(a, b):
+    for l in open(sys.argv[3]):
+        x = l.strip().split(",")
+        if {x[0], x[1]} == {a + ".tmk", b + ".tmk"}:
+            return float(x[2]), float(x[3])
+def name(entry):  # the reference name of an entry id (c19.b64: chair-19-sd-bar)
+    n = entry.rsplit("/", 1)[-1].split(".")[0]
+    return "chair-19-sd-bar" if n == "c19" else n
+q, b64, vid, img = recs
+assert q["kind"] == "tmk" and q["tmk_frames"] == 338 and q["matched"] and q["matches"] == [], q
+ids = [m["video_id"] for m in q["tmk_matches"]]
+assert ids == sorted(ids, key=lambda i: -pair("chair-22-sd-grey-bar", name(i))[1]), ids
+for m in q["tmk_matches"]:
+    want = pair("chair-22-sd-grey-bar", name(m["video_id"]))
+    assert (round(m["level1"], 6), round(m["level2"], 6)) == want, (m, want)
+    assert m["list"] == "gifct" and m["labels"] == "terror; video" and m["type"] == "tmk", m
+    assert m["level1_threshold"] == 0.7 and m["level2_threshold"] == 0.7, m
+assert sorted(ids) == sorted([sys.argv[2] + "/c19.b64", sys.argv[4] + "/chair-20-sd-bar.tmk"]), ids
+assert b64["kind"] == "tmk" and b64["tmk_matches"][0]["video_id"].endswith("c19.b64") and b64["tmk_matches"][0]["level2"] == 1
+assert vid["kind"] == "video" and vid["tmk_frames"] == 105 and vid["frames_hashed"] == 105 and vid["video_matches"] == []
+assert [m["video_id"] for m in vid["tmk_matches"]] == [sys.argv[4] + "/pattern-hd-no-bar.tmk"], vid
+assert img["kind"] == "image" and not img["matched"] and "tmk_matches" not in img, img
+' "$tmp/out" "$tmp" "$ref/expected/pair-scores.csv" "$exp"
+run "$bin" match --format text --index "$tmp/tmk2.hmi" "$exp/chair-20-sd-bar.tmk"
+l=$(pair chair-19-sd-bar chair-20-sd-bar)
+ok grep -qx "          tmk    level 1 ${l%,*}/0.7, level 2 ${l#*,}/0.7  gifct / $tmp/c19.b64  \[terror; video\]" "$tmp/out"
+ok grep -qx "          tmk    level 1 1.000000/0.7, level 2 1.000000/0.7  gifct / $exp/chair-20-sd-bar.tmk  \[terror; video\]" "$tmp/out"
+# index build --tmk: media videos hashed to TMK+PDQF as well as to vPDQ
+# frames; --video too, by base name; a .tmk of the same video matches both
+run "$bin" index build -o "$tmp/v.hmi" --tmk --id name "$data/video/doorknob-hd-no-bar.mp4" --video "$ref/videos/pattern-sd-grey-bar.mp4"
+ok [ "$rc" -eq 0 ]
+ok grep -q "pattern-sd-grey-bar.mp4: video pattern-sd-grey-bar, TMK+PDQF of 105 frames at 15 fps$" "$tmp/err"
+ok grep -q "^hashcheck: media: .* 1 video ([0-9]* frames), 1 TMK+PDQF hash$" "$tmp/err"
+run "$bin" match --format csv --no-header --index "$tmp/v.hmi" "$exp/doorknob-hd-no-bar.tmk" "$exp/pattern-sd-grey-bar.tmk"
+ok [ "$rc" -eq 1 ]
+ok grep -qx "$exp/doorknob-hd-no-bar.tmk,tmk,,,media,doorknob-hd-no-bar.mp4,,,,1.000000,1.000000" "$tmp/out"
+ok grep -qx "$exp/pattern-sd-grey-bar.tmk,tmk,,,videos,pattern-sd-grey-bar,,,,1.000000,1.000000" "$tmp/out"
+# a video against an index of both: its vPDQ match and its TMK match
+run "$bin" match --format csv --no-header --index "$tmp/v.hmi" "$data/video/doorknob-hd-no-bar.mp4"
+ok grep -q "^$data/video/doorknob-hd-no-bar.mp4,vpdq,,,media,doorknob-hd-no-bar.mp4,,100.0,100.0,,$" "$tmp/out"
+ok grep -qx "$data/video/doorknob-hd-no-bar.mp4,tmk,,,media,doorknob-hd-no-bar.mp4,,,,1.000000,1.000000" "$tmp/out"
+
+# ---- index build and match: errors ------------------------------------------
+# a damaged .tmk among the media fails (1, said why), the rest is written
+run "$bin" index build -o "$tmp/bad.hmi" "$tmp/trunc.tmk" "$tmp/bad.b64" "$good"
+ok [ "$rc" -eq 1 ]
+ok grep -q "^hashcheck: $tmp/trunc.tmk: .*truncated.*(malformed" "$tmp/err"
+ok grep -q "^hashcheck: $tmp/bad.b64: .*base64.*(malformed" "$tmp/err"
+ok grep -q "wrote $tmp/bad.hmi: 1 entry in 1 list$" "$tmp/err"
+# as queries: failed inputs (2), the others matched (3)
+run "$bin" match --format csv --index "$tmp/tmk.hmi" "$tmp/nan.tmk" "$good"
+ok [ "$rc" -eq 3 ]
+ok grep -q "^hashcheck: $tmp/nan.tmk: .*(malformed" "$tmp/err"
+run "$bin" match --index "$tmp/tmk.hmi" "$tmp/long.tmk"
+ok [ "$rc" -eq 2 ]
+ok py '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["kind"] == "tmk" and "too long" in r["error"] and not r["matched"] and r["tmk_matches"] == [], r
+' "$tmp/out"
+# an index of only TMK+PDQF hashes: a file that is not media fails (or is
+# skipped), an over-limit video fails, an image matches nothing
+run "$bin" match --index "$tmp/tmk.hmi" "$tmp/notes.txt" "$ref/limits/ten-hours.mkv"
+ok [ "$rc" -eq 2 ]
+ok grep -q "notes.txt: not an image (JPEG, PNG, GIF, WebP, BMP, TIFF) or a video" "$tmp/err"
+ok grep -q "ten-hours.mkv: .*(max_duration)" "$tmp/err"
+ok grep -q "2 files, 0 matched (0 hits), 2 failed" "$tmp/err"
+run "$bin" match --skip-non-media --index "$tmp/tmk.hmi" "$tmp/notes.txt"
+ok [ "$rc" -eq 0 ]
+# a .tmk query against an index without TMK entries matches nothing
+printf 'pdq,%064x,x,l,\n' 1 >"$tmp/pdq.csv"
+run "$bin" match --list "$tmp/pdq.csv" "$good"
+ok [ "$rc" -eq 0 ]
+ok grep -q '"kind":"tmk",.*"matched":false,"matches":\[\],"tmk_matches":\[\]}$' "$tmp/out"
+usage_error "--tmk-level1 needs a score 0..1" match --tmk-level1 1.5 --index "$tmp/tmk.hmi" "$good"
+usage_error "--tmk-level2 needs a value" match --index "$tmp/tmk.hmi" "$good" --tmk-level2
 
 # every JSON output above against docs/hashcheck.schema.json
-ok python3 "$(dirname "$0")/hashcheck_schema.py" "$(dirname "$0")/../docs/hashcheck.schema.json" "$HC_JSON_DIR" compare
+ok python3 "$(dirname "$0")/hashcheck_schema.py" "$(dirname "$0")/../docs/hashcheck.schema.json" "$HC_JSON_DIR" compare match
 echo "test_hashcheck_tmk: $pass passed, $fail failed"
 [ $fail -eq 0 ]

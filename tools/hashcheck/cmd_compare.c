@@ -37,7 +37,7 @@ static const char usage[] =
         "  --radius R          one threshold for every type instead of the defaults\n"
         "  --query-percent P, --target-percent P   vPDQ shares needed (80, 0)\n"
         "  --tmk               compare two videos by TMK+PDQF (alone)\n"
-        "  --tmk-level1 T, --tmk-level2 T   TMK thresholds, -1..1 (0.7, 0.7)\n"
+        "  --tmk-level1 T, --tmk-level2 T   TMK thresholds, 0..1 (0.7, 0.7)\n"
         "  --mode, --interval, --size, --apply-rotation   video sampling\n"
         "  --pdq-flavour, --exif-orientation, --fast, --max-pixels, --max-bytes\n"
         "\n"
@@ -51,8 +51,7 @@ typedef struct cmp_cfg {
     unsigned types;
     int json, types_given;
     int tmk;                  /* --tmk */
-    float tmk_threshold[2];   /* --tmk-level1, --tmk-level2 */
-    int tmk_threshold_given;
+    hc_tmk_cfg tmk_thr;       /* --tmk-level1, --tmk-level2 */
 } cmp_cfg;
 
 typedef struct cmp_row {
@@ -80,28 +79,17 @@ static void set_types(void *d, const hc_optval *v) {
     ((cmp_cfg *)d)->types_given = 1;
 }
 static void set_tmk(void *d, const hc_optval *v) { ((cmp_cfg *)d)->tmk = 1; }
-static void set_level1(void *d, const hc_optval *v) {
-    ((cmp_cfg *)d)->tmk_threshold[0] = (float)v->real;
-    ((cmp_cfg *)d)->tmk_threshold_given = 1;
-}
-static void set_level2(void *d, const hc_optval *v) {
-    ((cmp_cfg *)d)->tmk_threshold[1] = (float)v->real;
-    ((cmp_cfg *)d)->tmk_threshold_given = 1;
-}
 static const hc_choices formats = {"output format", {{"text", 0, 0}, {"json", 1, 0}}};
 
 static const hc_option options[] = {
     {"--format", .arg = HC_ARG_CHOICE, .choices = &formats, .set = set_format},
     {"--types", .arg = HC_ARG_TYPES, .set = set_types},
     {"--tmk", .set = set_tmk},
-    {"--tmk-level1", .arg = HC_ARG_DOUBLE, .min = -1, .max = 1, .what = "a score",
-     .set = set_level1},
-    {"--tmk-level2", .arg = HC_ARG_DOUBLE, .min = -1, .max = 1, .what = "a score",
-     .set = set_level2},
     {0}};
 
 static const hc_optgroup groups[] = {
     {&hc_match_options, offsetof(cmp_cfg, m)},
+    {&hc_tmk_options, offsetof(cmp_cfg, tmk_thr)},
     {&hc_video_options, offsetof(cmp_cfg, mo.video)},
     {&hc_hasher_options, offsetof(cmp_cfg, hcfg)},
     {NULL, 0}};
@@ -115,8 +103,6 @@ static int parse_args(int argc, char **argv, cmp_cfg *c, int *npos) {
     c->mo.videos = 1;
     c->mo.crypto_fallback = 1;
     c->types = HM_TYPES_ALL;
-    c->tmk_threshold[0] = hm_tmk_default_threshold(1);
-    c->tmk_threshold[1] = hm_tmk_default_threshold(2);
     const int pr = hc_parse_options(&hc_cmd_compare, c, argc, argv, npos);
     if (pr != HC_PARSED) return pr;
     if (*npos != 2) {
@@ -518,21 +504,14 @@ static void tmk_json_side(sbuf *b, const char *key, const tmk_side *s) {
 }
 
 static void tmk_render(sbuf *b, const cmp_cfg *c, const tmk_side *s, const float *score,
-                       int alike) {
-    const float *t = c->tmk_threshold;
+                       const float *t, int alike) {
     if (c->json) {
         hc_json_begin(b);
         tmk_json_side(b, "a", &s[0]);
         sb_putc(b, ',');
         tmk_json_side(b, "b", &s[1]);
-        sb_puts(b, ",\"comparisons\":[{\"type\":\"tmk\",\"level1\":");
-        sb_json_num(b, score[0], 6);
-        sb_puts(b, ",\"level2\":");
-        sb_json_num(b, score[1], 6);
-        sb_puts(b, ",\"level1_threshold\":");
-        sb_json_num(b, t[0], 6);
-        sb_puts(b, ",\"level2_threshold\":");
-        sb_json_num(b, t[1], 6);
+        sb_puts(b, ",\"comparisons\":[{\"type\":\"tmk\"");
+        hc_json_tmk(b, score[0], score[1], t[0], t[1]);
         sb_printf(b, ",\"alike\":%s}],\"alike\":%s}\n", alike ? "true" : "false",
                   alike ? "true" : "false");
         return;
@@ -558,7 +537,7 @@ static void tmk_render(sbuf *b, const cmp_cfg *c, const tmk_side *s, const float
  * tmk-two-level-score takes its files), alike when both reach their
  * thresholds.  The exit status. */
 static int compare_tmk(const cmp_cfg *c, tmk_side *s) {
-    float score[2];
+    float score[2], t[2];
     sbuf b = {0};
     int rc = tmk_hash_sides(c, s);
     if (rc != 0) return rc;
@@ -566,8 +545,10 @@ static int compare_tmk(const cmp_cfg *c, tmk_side *s) {
         hc_err("%s", hm_last_error());
         return HC_EXIT_FATAL;
     }
-    const int alike = score[0] >= c->tmk_threshold[0] && score[1] >= c->tmk_threshold[1];
-    tmk_render(&b, c, s, score, alike);
+    for (int k = 0; k < 2; k++)
+        t[k] = c->tmk_thr.level[k] >= 0 ? c->tmk_thr.level[k] : hm_tmk_default_threshold(k + 1);
+    const int alike = score[0] >= t[0] && score[1] >= t[1];
+    tmk_render(&b, c, s, score, t, alike);
     rc = HC_EXIT_FATAL;
     if (b.oom) hc_err("out of memory");
     else if (fwrite(b.p, 1, b.n, stdout) != b.n || fflush(stdout) != 0)
@@ -654,7 +635,7 @@ int cmd_compare(int argc, char **argv) {
         hm_tmk_free(ts[1].t);
         return rc;
     }
-    if (c.tmk_threshold_given) {
+    if (c.tmk_thr.level[0] >= 0 || c.tmk_thr.level[1] >= 0) {
         hc_err("--tmk-level1 and --tmk-level2 apply to TMK+PDQF (--tmk, or a .tmk side)");
         return hc_usage_error("compare");
     }

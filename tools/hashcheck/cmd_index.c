@@ -25,6 +25,7 @@ static const char usage[] =
         "  an image: its hashes (--types), with the path as entry id;\n"
         "  a video: its frames (PDQ, quality >= 50, each distinct hash once, with\n"
         "    its time) as a known video for the vPDQ rule, and its digests;\n"
+        "  a .tmk file or its base64 (TCAP's form): a known video's TMK+PDQF hash;\n"
         "  a directory: every regular file in it, recursively, as media.\n"
         "\n"
         "options:\n"
@@ -42,6 +43,8 @@ static const char usage[] =
         "                      uniform borders trimmed (frames, letterbox bars)\n"
         "  --crops             media images: also add the hashes of 9 crops of 90%\n"
         "                      of each side, so that copies cropped up to ~10% match\n"
+        "  --tmk               media videos (and --video): also add their TMK+PDQF\n"
+        "                      hash (each video is decoded a second time)\n"
         "  --list-format F     auto (default), plain, typed, pytx-csv, canonical\n"
         "                      (--format F is the same); given, every file that is not\n"
         "                      an image or a video is read as a hash list\n"
@@ -130,7 +133,7 @@ typedef struct build_ctx {
     const char *labels;
     int id_name, keep_low;
     /* counts */
-    size_t images, videos, files, hashes, frames, low, add_errors;
+    size_t images, videos, files, hashes, frames, low, tmks, add_errors;
     /* the rest of the command line */
     hc_list_args la;
     hc_batch_cfg batch;
@@ -157,6 +160,7 @@ static void set_id(void *d, const hc_optval *v) { ((build_ctx *)d)->id_name = (i
 static void set_keep_low(void *d, const hc_optval *v) { ((build_ctx *)d)->keep_low = 1; }
 static void set_trim(void *d, const hc_optval *v) { ((build_ctx *)d)->extra |= HM_WANT_TRIMMED; }
 static void set_crops(void *d, const hc_optval *v) { ((build_ctx *)d)->extra |= HM_WANT_CROPS; }
+static void set_tmk(void *d, const hc_optval *v) { ((build_ctx *)d)->mo.tmk = 1; }
 
 static const hc_option options[] = {
     {"--output", .short_name = 'o', .arg = HC_ARG_STRING, .set = set_output},
@@ -165,6 +169,7 @@ static const hc_option options[] = {
     {"--keep-low-quality", .set = set_keep_low},
     {"--trim", .set = set_trim},
     {"--crops", .set = set_crops},
+    {"--tmk", .set = set_tmk},
     {"--video", .arg = HC_ARG_STRING, .set = add_video},
     {"--vpdq", .arg = HC_ARG_STRING, .set = add_vpdq},
     {"--video-list", .arg = HC_ARG_STRING, .set = set_video_list},
@@ -193,6 +198,7 @@ static int parse_args(int argc, char **argv, const char **named, const char **vp
     c->mo.types = HM_TYPE_BIT(HM_HASH_PDQ) | HM_TYPE_BIT(HM_HASH_MD5);
     c->mo.videos = 1;
     c->mo.crypto_fallback = 1;
+    c->mo.tmk_files = 1;
     const int pr = hc_parse_options(&hc_cmd_index, c, argc, argv, npos);
     if (pr != HC_PARSED) return pr;
     if (!c->out || (*npos == 0 && !c->nv && !c->nq)) {
@@ -241,6 +247,17 @@ static void w_emit(void *ctx, size_t i, hc_slot *s) {
     if (s->failed)
         sb_printf(&s->err, "hashcheck: %s (%s)\n", m->err,
                   m->status ? hm_strerror(m->status) : "input error");
+    if (m->tmk) {
+        if (hm_index_add_tmk(c->idx, c->list, m->tmk, id, c->labels) != HM_OK) {
+            sb_printf(&s->err, "hashcheck: %s: %s\n", path, hm_last_error());
+            s->failed = 1;
+            c->add_errors++;
+            return;
+        }
+        c->tmks++;
+        if (m->vinfo.partial && !m->nframes)
+            hc_partial_note(&s->err, path, (size_t)hc_tmk_frames(m->tmk));
+    }
     if (m->kind == HC_KIND_VIDEO && m->nframes) {
         size_t added = 0;
         hm_status st = hm_index_add_video(c->idx, c->list, m->frames, m->nframes, id,
@@ -318,9 +335,29 @@ static int read_video(hm_hasher *h, const hm_video_opts *opts, const char *path,
     return 1;
 }
 
+/* With --tmk, the TMK+PDQF hash of the --video `path` as `id`; 0, or 1
+ * after printing why. */
+static int add_named_tmk(build_ctx *c, hm_hasher *h, uint32_t list, const char *path,
+                         const char *id) {
+    hm_tmk *t;
+    hm_video_info info;
+    char err[768];
+    const hm_status st = hc_tmk_hash(h, path, &c->mo.video, &t, &info, err, sizeof err);
+    if (st != HM_OK) {
+        hc_err("%s (%s)", err, hm_strerror(st));
+        return 1;
+    }
+    const int rc = hm_index_add_tmk(c->idx, list, t, id, NULL) != HM_OK;
+    if (rc) hc_err("%s", hm_last_error());
+    else fprintf(stderr, "hashcheck: %s: video %s, TMK+PDQF of %d frames at 15 fps\n", path,
+                 id, hc_tmk_frames(t));
+    hm_tmk_free(t);
+    return rc;
+}
+
 /* Known videos given with --video / --vpdq, with their base names (no
- * extension) as ids, in the list --video-list; 0, or 1 after printing
- * why. */
+ * extension) as ids, in the list --video-list (with --tmk, the --video
+ * ones' TMK+PDQF hashes too); 0, or 1 after printing why. */
 static int add_named_videos(build_ctx *c) {
     const int nv = c->nv, nq = c->nq;
     hm_hasher *h = NULL;
@@ -357,6 +394,7 @@ static int add_named_videos(build_ctx *c) {
         if (!rc)
             fprintf(stderr, "hashcheck: %s: video %s, %zu of %zu %s kept\n", path, id, added,
                     n, hc_plural(n, "frame", "frames"));
+        if (!rc && k < nv && c->mo.tmk) rc = add_named_tmk(c, h, list, path, id);
         free(fr);
     }
     hm_hasher_free(h);
@@ -436,6 +474,8 @@ static int add_media(build_ctx *c, hc_stats *st) {
             hc_plural(c->hashes, "hash", "hashes"), c->videos,
             hc_plural(c->videos, "video", "videos"), c->frames,
             hc_plural(c->frames, "frame", "frames"));
+    if (c->tmks)
+        fprintf(stderr, ", %zu TMK+PDQF %s", c->tmks, hc_plural(c->tmks, "hash", "hashes"));
     if (c->low)
         fprintf(stderr, ", %zu low-quality PDQ %s skipped", c->low,
                 hc_plural(c->low, "hash", "hashes"));

@@ -17,21 +17,25 @@ static const char usage[] =
         "\n"
         "Hash each input and match it against known hashes. An INPUT is an\n"
         "image, a video, a directory (walked recursively: regular files, sorted\n"
-        "by name), or a hash written TYPE:HEX (e.g. pdq:f8f8...). Images are\n"
-        "hashed with the types the index holds; videos are matched frame by\n"
-        "frame against the known videos with the vPDQ rule; md5/sha256 entries\n"
-        "are matched by the file bytes, whatever the file is.\n"
+        "by name), a hash written TYPE:HEX (e.g. pdq:f8f8...), or a .tmk file or\n"
+        "its base64 (a video's TMK+PDQF hash). Images are hashed with the types\n"
+        "the index holds; videos are matched frame by frame against the known\n"
+        "videos with the vPDQ rule, and when the index holds TMK+PDQF hashes,\n"
+        "hashed whole to TMK+PDQF and matched against them too; md5/sha256\n"
+        "entries are matched by the file bytes, whatever the file is.\n"
         "\n"
         "output:\n"
         "  --format F          json (default): one JSON object per input with its\n"
         "                      hashes, quality, matches (type, distance, threshold,\n"
         "                      list, entry_id, labels) and for videos the vPDQ\n"
-        "                      shares (docs/hashcheck.schema.json);\n"
+        "                      shares and the TMK+PDQF scores\n"
+        "                      (docs/hashcheck.schema.json);\n"
         "                      text (or table): a report for reading;\n"
         "                      csv: a header, then one line per hit,\n"
         "                      file,type,distance,threshold,list,entry_id,labels,\n"
-        "                      query_percent,target_percent (a video hit: type\n"
-        "                      vpdq, the known video's id, the vPDQ shares)\n"
+        "                      query_percent,target_percent,level1,level2 (a video\n"
+        "                      hit: type vpdq and the shares, or type tmk and the\n"
+        "                      scores, with the known video's id)\n"
         "  --frames            json: also list a video's frame hashes\n"
         "  --no-header         csv: no header line (to append)\n"
         "\n"
@@ -52,6 +56,8 @@ static const char usage[] =
         "  --query-percent P   vPDQ: share of the video's unique frames that must\n"
         "                      match (default 80)\n"
         "  --target-percent P  vPDQ: share of the known video's frames (default 0)\n"
+        "  --tmk-level1 T, --tmk-level2 T   TMK+PDQF: scores 0..1 both must reach,\n"
+        "                      for every list (default: each list's, 0.7 and 0.7)\n"
         "  --structure S       auto, scan, mih, bktree (results are identical)\n"
         "  --bktree            build the BK-tree even without --structure bktree\n"
         "  --mode, --interval, --size, --apply-rotation   how videos are sampled\n"
@@ -85,6 +91,8 @@ typedef struct match_ctx {
     hc_hasher_cfg hcfg;
     hc_media_opts mo;
     hc_match_cfg m; /* query and vPDQ options */
+    hc_tmk_cfg tmk; /* --tmk-level1, --tmk-level2 */
+    hm_tmk_match_opts tmo;
     hm_index *idx;
     int format, with_frames, header;
     /* the rest of the command line */
@@ -145,6 +153,7 @@ static const hc_option options[] = {
 
 static const hc_optgroup groups[] = {
     {&hc_match_options, offsetof(match_ctx, m)},
+    {&hc_tmk_options, offsetof(match_ctx, tmk)},
     {&hc_list_options, offsetof(match_ctx, la)},
     {&hc_video_options, offsetof(match_ctx, mo.video)},
     {&hc_hasher_options, offsetof(match_ctx, hcfg)},
@@ -161,6 +170,7 @@ static int parse_args(int argc, char **argv, const char **lists, match_ctx *c, i
     c->lists = lists;
     c->mo.videos = 1;
     c->mo.crypto_fallback = 1;
+    c->mo.tmk_files = 1;
     c->format = OUT_JSON;
     c->header = 1;
     const int pr = hc_parse_options(&hc_cmd_match, c, argc, argv, npos);
@@ -169,6 +179,9 @@ static int parse_args(int argc, char **argv, const char **lists, match_ctx *c, i
         hc_err("match needs --index or --list, and inputs");
         return HC_USAGE_ERROR;
     }
+    hm_tmk_match_opts_init(&c->tmo);
+    c->tmo.level1 = c->tmk.level[0];
+    c->tmo.level2 = c->tmk.level[1];
     return hc_hasher_cfg_check(&c->hcfg) == 0 ? HC_PARSED : HC_USAGE_ERROR;
 }
 
@@ -181,6 +194,14 @@ static int low_quality(const hc_media *m, int min_quality) {
             return m->h[k].quality;
     return -1;
 }
+
+/* What an input matched: hash hits, vPDQ video matches, TMK+PDQF matches. */
+typedef struct found {
+    const hm_results *res, *vres, *tres;
+    size_t nhit, nv, ntmk;
+} found;
+
+static size_t found_count(const found *f) { return f->nhit + f->nv + f->ntmk; }
 
 static void json_ranges(sbuf *b, const hm_time_range *r, size_t n) {
     sb_putc(b, '[');
@@ -195,14 +216,40 @@ static void json_ranges(sbuf *b, const hm_time_range *r, size_t n) {
     sb_putc(b, ']');
 }
 
+/* {"type":TYPE,"list":...,"video_id":...,"labels":... of a known video
+ * that matched (the object left open) */
+static void json_video_known(sbuf *b, const char *type, const char *list, const char *id,
+                             const char *labels) {
+    sb_printf(b, "{\"type\":\"%s\",\"list\":", type);
+    sb_json_str(b, list);
+    sb_puts(b, ",\"video_id\":");
+    sb_json_str(b, id);
+    sb_puts(b, ",\"labels\":");
+    sb_json_str(b, labels);
+}
+
+/* "list / id  [labels]" of a hit, in text */
+static void text_known(sbuf *b, const char *list, const char *id, const char *labels) {
+    sb_text(b, list);
+    sb_puts(b, " / ");
+    sb_text(b, id);
+    if (labels && *labels) {
+        sb_puts(b, "  [");
+        sb_text(b, labels);
+        sb_putc(b, ']');
+    }
+}
+
 static void render_json(const match_ctx *c, const char *path, const hc_media *m,
-                        const hm_results *res, size_t nhit, const hm_results *vres, size_t nv,
-                        sbuf *b) {
+                        const found *f, sbuf *b) {
+    const hm_results *res = f->res, *vres = f->vres;
+    const size_t nhit = f->nhit, nv = f->nv;
     hc_json_begin(b);
     hc_json_media(b, path, m, c->with_frames);
     int lq = low_quality(m, c->m.qo.min_quality);
     if (lq >= 0) sb_printf(b, ",\"low_quality\":true");
-    sb_printf(b, ",\"matched\":%s,\"matches\":[", nhit + nv ? "true" : "false");
+    if (m->tmk) sb_printf(b, ",\"tmk_frames\":%d", hc_tmk_frames(m->tmk));
+    sb_printf(b, ",\"matched\":%s,\"matches\":[", found_count(f) ? "true" : "false");
     for (size_t k = 0; k < nhit; k++) {
         const hm_match *x = hm_results_get(res, k);
         char hex[HM_HASH_STRING_MAX];
@@ -232,12 +279,7 @@ static void render_json(const match_ctx *c, const char *path, const hc_media *m,
         for (size_t k = 0; k < nv; k++) {
             const hm_video_match *v = hm_results_video_get(vres, k);
             if (k) sb_putc(b, ',');
-            sb_puts(b, "{\"type\":\"vpdq\",\"list\":");
-            sb_json_str(b, v->list_name);
-            sb_puts(b, ",\"video_id\":");
-            sb_json_str(b, v->video_id);
-            sb_puts(b, ",\"labels\":");
-            sb_json_str(b, v->labels);
+            json_video_known(b, "vpdq", v->list_name, v->video_id, v->labels);
             hc_json_vpdq(b, v, c->m.vmo.distance);
             sb_puts(b, ",\"query_ranges\":");
             json_ranges(b, v->query_ranges, v->n_query_ranges);
@@ -249,13 +291,25 @@ static void render_json(const match_ctx *c, const char *path, const hc_media *m,
         }
         sb_putc(b, ']');
     }
+    if (m->kind == HC_KIND_TMK || (m->kind == HC_KIND_VIDEO && c->mo.tmk)) {
+        sb_puts(b, ",\"tmk_matches\":[");
+        for (size_t k = 0; k < f->ntmk; k++) {
+            const hm_tmk_match *t = hm_results_tmk_get(f->tres, k);
+            if (k) sb_putc(b, ',');
+            json_video_known(b, "tmk", t->list_name, t->video_id, t->labels);
+            hc_json_tmk(b, t->level1, t->level2, t->threshold1, t->threshold2);
+            sb_putc(b, '}');
+        }
+        sb_putc(b, ']');
+    }
     sb_puts(b, "}\n");
 }
 
 static void render_text(const match_ctx *c, const char *path, const hc_media *m,
-                        const hm_results *res, size_t nhit, const hm_results *vres, size_t nv,
-                        sbuf *b) {
-    if (nhit + nv) sb_puts(b, "match     ");
+                        const found *f, sbuf *b) {
+    const hm_results *res = f->res, *vres = f->vres;
+    const size_t nhit = f->nhit, nv = f->nv;
+    if (found_count(f)) sb_puts(b, "match     ");
     else if (m->failed) sb_puts(b, "error     ");
     else sb_puts(b, "no match  ");
     sb_text(b, path);
@@ -275,14 +329,7 @@ static void render_text(const match_ctx *c, const char *path, const hc_media *m,
         char dt[32];
         snprintf(dt, sizeof dt, "%d/%d", x->distance, x->threshold);
         sb_printf(b, "          %-6s distance %-7s ", hm_hash_type_name(x->type), dt);
-        sb_text(b, x->list_name);
-        sb_puts(b, " / ");
-        sb_text(b, x->entry_id);
-        if (x->labels && *x->labels) {
-            sb_puts(b, "  [");
-            sb_text(b, x->labels);
-            sb_putc(b, ']');
-        }
+        text_known(b, x->list_name, x->entry_id, x->labels);
         if ((c->m.qo.flags & HM_QUERY_DIHEDRAL) && x->variant)
             sb_printf(b, "  (as %s)", hc_variant_name(x->variant));
         if (x->query < m->nh && (m->h[x->query].variant & HM_VARIANT_TRIMMED))
@@ -294,48 +341,57 @@ static void render_text(const match_ctx *c, const char *path, const hc_media *m,
         const hm_video_match *v = hm_results_video_get(vres, k);
         sb_printf(b, "          vpdq   %.1f%% of the video's frames, %.1f%% of the known "
                      "video's  ", v->query_percent, v->target_percent);
-        sb_text(b, v->list_name);
-        sb_puts(b, " / ");
-        sb_text(b, v->video_id);
-        if (v->labels && *v->labels) {
-            sb_puts(b, "  [");
-            sb_text(b, v->labels);
-            sb_putc(b, ']');
-        }
+        text_known(b, v->list_name, v->video_id, v->labels);
         if (v->n_query_ranges)
             sb_printf(b, "  (at %.1f-%.1f s)", v->query_ranges[0].start,
                       v->query_ranges[v->n_query_ranges - 1].end);
         if (v->variant) sb_printf(b, "  (as %s)", hc_variant_name((int)v->variant));
         sb_putc(b, '\n');
     }
+    for (size_t k = 0; k < f->ntmk; k++) {
+        const hm_tmk_match *t = hm_results_tmk_get(f->tres, k);
+        sb_printf(b, "          tmk    level 1 %.6f/%g, level 2 %.6f/%g  ", t->level1,
+                  t->threshold1, t->level2, t->threshold2);
+        text_known(b, t->list_name, t->video_id, t->labels);
+        sb_putc(b, '\n');
+    }
 }
 
-#define CSV_HEADER "file,type,distance,threshold,list,entry_id,labels,query_percent,target_percent"
+#define CSV_HEADER                                                                         \
+    "file,type,distance,threshold,list,entry_id,labels,query_percent,target_percent,level1," \
+    "level2"
 
-/* list,entry_id,labels of a hit */
-static void csv_known(sbuf *b, const char *list, const char *id, const char *labels) {
+/* The line of a hit: path, `lead` (",type,distance,threshold,"), then
+ * list,entry_id,labels, then `tail` (the last columns and the newline). */
+static void csv_hit(sbuf *b, const char *path, const char *lead, const char *list,
+                    const char *id, const char *labels, const char *tail) {
+    sb_csv(b, path);
+    sb_puts(b, lead);
     sb_csv(b, list);
     sb_putc(b, ',');
     sb_csv(b, id);
     sb_putc(b, ',');
     sb_csv(b, labels);
+    sb_puts(b, tail);
 }
 
-static void render_csv(const char *path, const hm_results *res, size_t nhit,
-                       const hm_results *vres, size_t nv, sbuf *b) {
-    for (size_t k = 0; k < nhit; k++) {
-        const hm_match *m = hm_results_get(res, k);
-        sb_csv(b, path);
-        sb_printf(b, ",%s,%d,%d,", hm_hash_type_name(m->type), m->distance, m->threshold);
-        csv_known(b, m->list_name, m->entry_id, m->labels);
-        sb_puts(b, ",,\n");
+static void render_csv(const char *path, const found *f, sbuf *b) {
+    char x[96];
+    for (size_t k = 0; k < f->nhit; k++) {
+        const hm_match *m = hm_results_get(f->res, k);
+        snprintf(x, sizeof x, ",%s,%d,%d,", hm_hash_type_name(m->type), m->distance,
+                 m->threshold);
+        csv_hit(b, path, x, m->list_name, m->entry_id, m->labels, ",,,,\n");
     }
-    for (size_t k = 0; k < nv; k++) {
-        const hm_video_match *m = hm_results_video_get(vres, k);
-        sb_csv(b, path);
-        sb_puts(b, ",vpdq,,,");
-        csv_known(b, m->list_name, m->video_id, m->labels);
-        sb_printf(b, ",%.1f,%.1f\n", m->query_percent, m->target_percent);
+    for (size_t k = 0; k < f->nv; k++) {
+        const hm_video_match *m = hm_results_video_get(f->vres, k);
+        snprintf(x, sizeof x, ",%.1f,%.1f,,\n", m->query_percent, m->target_percent);
+        csv_hit(b, path, ",vpdq,,,", m->list_name, m->video_id, m->labels, x);
+    }
+    for (size_t k = 0; k < f->ntmk; k++) {
+        const hm_tmk_match *m = hm_results_tmk_get(f->tres, k);
+        snprintf(x, sizeof x, ",,,%.6f,%.6f\n", m->level1, m->level2);
+        csv_hit(b, path, ",tmk,,,", m->list_name, m->video_id, m->labels, x);
     }
 }
 
@@ -343,7 +399,7 @@ static void render_csv(const char *path, const hm_results *res, size_t nhit,
 
 typedef struct wstate {
     hm_hasher *h;
-    hm_results *res, *vres;
+    hm_results *res, *vres, *tres;
 } wstate;
 
 static void w_fini(void *state) {
@@ -352,6 +408,7 @@ static void w_fini(void *state) {
     hm_hasher_free(w->h);
     hm_results_free(w->res);
     hm_results_free(w->vres);
+    hm_results_free(w->tres);
     free(w);
 }
 
@@ -360,19 +417,26 @@ static void *w_init(void *ctx) {
     wstate *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     if (hc_hasher_new(&c->hcfg, &w->h) != HM_OK || hm_results_create(&w->res) != HM_OK ||
-        hm_results_create(&w->vres) != HM_OK) {
+        hm_results_create(&w->vres) != HM_OK || hm_results_create(&w->tres) != HM_OK) {
         w_fini(w);
         return NULL;
     }
     return w;
 }
 
+/* The failure of the library call just made, unless m has one already. */
+static void match_failed(hc_media *m, const char *path) {
+    if (m->failed) return;
+    m->failed = 1;
+    snprintf(m->err, sizeof m->err, "%s: %s", path, hm_last_error());
+}
+
 /* Input `in` hashed into m (a TYPE:HEX input is its hash) and matched:
- * *nhit hits in w->res, *nv video matches in w->vres.  A failure is told
- * in m (failed, err). */
+ * hash hits in w->res, vPDQ matches in w->vres, TMK+PDQF matches in
+ * w->tres, counted in f.  A failure is told in m (failed, err). */
 static void match_input(const match_ctx *c, wstate *w, const hc_input *in, hc_media *m,
-                        size_t *nhit, size_t *nv) {
-    *nhit = *nv = 0;
+                        found *f) {
+    *f = (found){w->res, w->vres, w->tres, 0, 0, 0};
     memset(m, 0, sizeof *m);
     if (in->is_hash) {
         m->kind = HC_KIND_HASH;
@@ -385,20 +449,19 @@ static void match_input(const match_ctx *c, wstate *w, const hc_input *in, hc_me
         hc_media_hash(w->h, in->path, &c->mo, m);
     }
     if (m->nh) {
-        if (hm_index_query(c->idx, m->h, m->nh, &c->m.qo, w->res) == HM_OK) {
-            *nhit = hm_results_count(w->res);
-        } else if (!m->failed) {
-            m->failed = 1;
-            snprintf(m->err, sizeof m->err, "%s: %s", in->path, hm_last_error());
-        }
+        if (hm_index_query(c->idx, m->h, m->nh, &c->m.qo, w->res) == HM_OK)
+            f->nhit = hm_results_count(w->res);
+        else match_failed(m, in->path);
     }
     if (m->nframes) {
-        if (hm_index_match_video(c->idx, m->frames, m->nframes, &c->m.vmo, w->vres) == HM_OK) {
-            *nv = hm_results_video_count(w->vres);
-        } else if (!m->failed) {
-            m->failed = 1;
-            snprintf(m->err, sizeof m->err, "%s: %s", in->path, hm_last_error());
-        }
+        if (hm_index_match_video(c->idx, m->frames, m->nframes, &c->m.vmo, w->vres) == HM_OK)
+            f->nv = hm_results_video_count(w->vres);
+        else match_failed(m, in->path);
+    }
+    if (m->tmk) {
+        if (hm_index_match_tmk(c->idx, m->tmk, &c->tmo, w->tres) == HM_OK)
+            f->ntmk = hm_results_tmk_count(w->tres);
+        else match_failed(m, in->path);
     }
 }
 
@@ -409,23 +472,25 @@ static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
     wstate *w = state;
     const hc_input *in = &c->in.v[i];
     hc_media *m = &s->media;
-    size_t nhit, nv;
-    match_input(c, w, in, m, &nhit, &nv);
+    found f;
+    match_input(c, w, in, m, &f);
     s->failed = m->failed;
     s->skipped = m->not_media;
-    s->matched = nhit + nv > 0;
-    s->hits = nhit + nv;
+    s->matched = found_count(&f) > 0;
+    s->hits = found_count(&f);
     if (m->failed)
         sb_printf(&s->err, "hashcheck: %s (%s)\n", m->err,
                   m->status ? hm_strerror(m->status) : "input error");
     else if (m->kind == HC_KIND_VIDEO && m->vinfo.partial)
-        hc_partial_note(&s->err, in->path, m->nframes);
+        hc_partial_note(&s->err, in->path,
+                        m->nframes ? m->nframes : (size_t)hc_tmk_frames(m->tmk));
     switch (c->format) {
-    case OUT_JSON: render_json(c, in->path, m, w->res, nhit, w->vres, nv, &s->out); break;
-    case OUT_TEXT: render_text(c, in->path, m, w->res, nhit, w->vres, nv, &s->out); break;
-    default: render_csv(in->path, w->res, nhit, w->vres, nv, &s->out); break;
+    case OUT_JSON: render_json(c, in->path, m, &f, &s->out); break;
+    case OUT_TEXT: render_text(c, in->path, m, &f, &s->out); break;
+    default: render_csv(in->path, &f, &s->out); break;
     }
-    /* the frames are not needed any more; free them on the worker */
+    /* the frames and the TMK hash are not needed any more; free them on
+     * the worker */
     hc_media_free(m);
 }
 
@@ -456,7 +521,8 @@ static int load_known(match_ctx *c) {
 }
 
 /* What the inputs are hashed with: --types, else the types the index
- * holds; dihedral and trimmed variants as the options ask. */
+ * holds (none when it holds only TMK+PDQF hashes: videos are then hashed
+ * to TMK+PDQF alone); dihedral and trimmed variants as the options ask. */
 static unsigned query_types(const match_ctx *c) {
     unsigned types = c->types;
     if (!types) {
@@ -464,7 +530,7 @@ static unsigned query_types(const match_ctx *c) {
         hm_index_stats_get(c->idx, &st);
         for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
             if (st.entries_by_type[t]) types |= HM_TYPE_BIT(t);
-        if (!types) {
+        if (!types && !c->mo.tmk) {
             hc_err("warning: the index is empty; nothing can match");
             types = HM_TYPE_BIT(HM_HASH_PDQ);
         }
@@ -498,6 +564,7 @@ int cmd_match(int argc, char **argv) {
     const int pr = parse_args(argc, argv, lists, &c, &npos);
     if (pr != HC_PARSED) rc = hc_parse_exit(&hc_cmd_match, pr);
     if (pr != HC_PARSED || load_known(&c) != 0) goto done;
+    c.mo.tmk = hc_tmk_entries(c.idx) > 0; /* videos are hashed to TMK+PDQF too */
     c.mo.types = query_types(&c);
     if (radius_too_wide(&c)) {
         rc = hc_usage_error(hc_cmd_match.name);

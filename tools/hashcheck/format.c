@@ -100,6 +100,16 @@ void hc_json_vpdq(sbuf *b, const hm_video_match *v, int frame_threshold) {
               frame_threshold);
 }
 
+void hc_json_tmk(sbuf *b, float level1, float level2, float threshold1, float threshold2) {
+    const float v[4] = {level1, level2, threshold1, threshold2};
+    static const char *const key[4] = {"level1", "level2", "level1_threshold",
+                                       "level2_threshold"};
+    for (int k = 0; k < 4; k++) {
+        sb_printf(b, ",\"%s\":", key[k]);
+        sb_json_num(b, v[k], 6);
+    }
+}
+
 void hc_partial_note(sbuf *b, const char *path, size_t nframes) {
     sb_printf(b, "hashcheck: %s: damaged or truncated; %zu %s hashed (partial)\n", path,
               nframes, hc_plural(nframes, "frame", "frames"));

@@ -225,6 +225,14 @@ typedef struct hc_match_cfg {
 } hc_match_cfg;
 extern const hc_optset hc_match_options;
 
+/* TMK+PDQF thresholds, shared by compare and match: hc_tmk_options
+ * (--tmk-level1, --tmk-level2: scores 0..1, the range an index's lists
+ * take).  -1: not given (compare: the default; match: each list's own). */
+typedef struct hc_tmk_cfg {
+    float level[2]; /* levels 1 and 2 */
+} hc_tmk_cfg;
+extern const hc_optset hc_tmk_options;
+
 /* How hash lists are loaded (index build, match --list): hc_list_options
  * (--list-format, --type, --list-name, --labels, --lenient, --bktree). */
 typedef struct hc_list_args {
@@ -281,6 +289,13 @@ typedef struct hc_media_opts {
                               when those are asked for (it is still failed:
                               kind HC_KIND_FILE, status HM_E_UNKNOWN_FORMAT,
                               or the decoding error) */
+    int tmk_files;         /* 1: a .tmk file or its base64 (by content) is
+                              read as a TMK+PDQF hash: kind HC_KIND_TMK,
+                              `tmk` set (its digests when asked for) */
+    int tmk;               /* 1: a video is also hashed whole to TMK+PDQF
+                              (`tmk`), before its frames when `types` has
+                              perceptual types; with none, a video gets
+                              only its TMK hash (and digests) */
     int skip_non_media;    /* 1: an input that is neither image nor video
                               (an empty file included) is not a failure:
                               kind HC_KIND_FILE, not_media set, its
@@ -304,6 +319,7 @@ typedef struct hc_media {
     hm_video_info vinfo;   /* videos */
     hm_video_frame *frames;
     size_t nframes;
+    hm_tmk *tmk;           /* the TMK+PDQF hash (tmk_files, tmk), or NULL */
 } hc_media;
 
 /* Hash `path` into `m` (zeroed first).  Never prints. */
@@ -331,6 +347,15 @@ hc_tmk_form hc_tmk_form_of(const unsigned char *head, size_t n);
  * with *out the hash, or NULL and the reason in err. */
 hc_tmk_form hc_tmk_read(const char *path, hm_tmk **out, hm_status *st, char *err,
                         size_t errcap);
+/* As hc_tmk_read, from the `n` bytes of a file (named `path` in err)
+ * already in memory. */
+hc_tmk_form hc_tmk_parse(const char *path, const void *data, size_t n, hm_tmk **out,
+                         hm_status *st, char *err, size_t errcap);
+/* The TMK+PDQF entries of the index's current snapshot (those no hash
+ * type counts in hm_index_stats). */
+uint64_t hc_tmk_entries(hm_index *idx);
+/* The frame features in a hash (its .tmk header), 0 when t is NULL. */
+int hc_tmk_frames(const hm_tmk *t);
 /* The TMK+PDQF hash of the video at `path` ("-": standard input; pipes and
  * devices are read into memory first, up to the hasher's --max-bytes).
  * On failure *out is NULL and err says why (about `path`). */
@@ -352,6 +377,9 @@ void hc_json_media(sbuf *b, const char *path, const hc_media *m, int with_frames
 /* The vPDQ figures of a video match, query_percent to frame_threshold (the
  * distance within which two frames match), as JSON fields after a comma. */
 void hc_json_vpdq(sbuf *b, const hm_video_match *v, int frame_threshold);
+/* The TMK+PDQF figures of a comparison or a match, level1 to
+ * level2_threshold (six decimals), as JSON fields after a comma. */
+void hc_json_tmk(sbuf *b, float level1, float level2, float threshold1, float threshold2);
 /* The line on a damaged or truncated video whose frames were partly read. */
 void hc_partial_note(sbuf *b, const char *path, size_t nframes);
 
@@ -421,7 +449,8 @@ int hc_read_vpdq(const char *path, hm_video_frame **frames, size_t *n, char *err
 /* 1 when the file's first data line is a vPDQ line. */
 int hc_is_vpdq_file(const char *path);
 /* What a file argument of index build is, from its first 4 KB (never its
- * name), by rules a stray byte cannot flip: an image signature; text
+ * name), by rules a stray byte cannot flip: an image signature; a .tmk
+ * file or its base64; text
  * whose first data line is a vPDQ line; binary (more than 1 byte in 32
  * NUL or a control character that text does not use, and more than one
  * such byte): a video or a file known by its digests; anything else,
@@ -429,6 +458,7 @@ int hc_is_vpdq_file(const char *path);
 typedef enum hc_file_kind {
     HC_FILE_LIST,
     HC_FILE_VPDQ,
+    HC_FILE_TMK,   /* a .tmk file or its base64 (hc_tmk_form_of) */
     HC_FILE_IMAGE,
     HC_FILE_BINARY
 } hc_file_kind;

@@ -165,34 +165,86 @@ void hc_media_hash(hm_hasher *h, const char *path, const hc_media_opts *o, hc_me
     free(s.data);
 }
 
+/* The first bytes of the source into head (*n of them); 0, or 1 with the
+ * failure in m. */
+static int read_head(const source *s, unsigned char *head, size_t cap, size_t *n,
+                     hc_media *m) {
+    if (s->data) {
+        *n = s->size < cap ? s->size : cap;
+        memcpy(head, s->data, *n);
+        return 0;
+    }
+    FILE *f = fopen(s->path, "rb");
+    if (!f) {
+        fail(m, HM_E_IO, "%s: %s", s->path, strerror(errno));
+        return 1;
+    }
+    *n = fread(head, 1, cap, f);
+    int rerr = ferror(f);
+    fclose(f);
+    if (rerr) fail(m, HM_E_IO, "%s: %s", s->path, "cannot be read");
+    return rerr != 0;
+}
+
+/* A .tmk file or its base64: the hash it holds (a hash, not content: no
+ * digests, as for a TYPE:HEX input). */
+static void tmk_file(const source *s, hc_media *m) {
+    hm_status st = HM_OK;
+    m->kind = HC_KIND_TMK;
+    if (s->data) hc_tmk_parse(s->path, s->data, s->size, &m->tmk, &st, m->err, sizeof m->err);
+    else hc_tmk_read(s->path, &m->tmk, &st, m->err, sizeof m->err);
+    if (m->tmk) return;
+    if (st == HM_OK) fail(m, HM_E_IO, "%s: %s", s->path, "cannot be read"); /* gone since */
+    m->failed = 1;
+    m->status = st;
+}
+
+/* A video: its TMK+PDQF hash (o->tmk), then its frames (perceptual
+ * types), then its digests; HM_E_UNKNOWN_FORMAT when the video reader does
+ * not take the content (nothing done), else HM_OK with the kind set (a
+ * failure is in m). */
+static hm_status video_hash(hm_hasher *h, const source *s, const hc_media_opts *o,
+                            hc_media *m) {
+    const unsigned crypto = o->types & HC_CRYPTO, perc = o->types & HC_PERCEPTUAL;
+    hm_status st = HM_OK;
+    if (o->tmk)
+        st = s->data ? hm_tmk_hash_memory(h, s->data, s->size, &o->video, &m->tmk, &m->vinfo)
+                     : hm_tmk_hash_file(h, s->path, &o->video, &m->tmk, &m->vinfo);
+    if (st == HM_OK && perc) {
+        hm_video_opts vo = o->video;
+        hm_video *v;
+        vo.types = o->video_types ? o->video_types : perc;
+        st = s->data ? hm_video_open_memory(h, s->data, s->size, &vo, &v)
+                     : hm_video_open_file(h, s->path, &vo, &v);
+        if (st == HM_OK) {
+            read_frames(h, s, v, m);
+            hm_video_close(v);
+        }
+    }
+    if (st == HM_E_UNKNOWN_FORMAT) return st;
+    m->kind = HC_KIND_VIDEO;
+    if (st != HM_OK) fail_lib(m, st, s); /* (a frame that failed is in m already) */
+    if (crypto && (st == HM_OK || o->crypto_fallback)) digests(h, s, crypto, m);
+    return HM_OK;
+}
+
 static void media_hash(hm_hasher *h, source *s, const hc_media_opts *o, hc_media *m) {
     const char *path = s->path;
     const unsigned crypto = o->types & HC_CRYPTO;
     const unsigned perc = o->types & HC_PERCEPTUAL;
+    const int decode = perc || o->tmk; /* else digests only: nothing decoded */
     unsigned char head[64];
-    size_t nhead;
-    if (!perc) { /* digests only: any content, nothing decoded */
+    size_t nhead = 0;
+    if ((decode || o->tmk_files) && read_head(s, head, sizeof head, &nhead, m) != 0) return;
+    if (o->tmk_files && nhead && hc_tmk_form_of(head, nhead) != HC_TMK_NONE) {
+        tmk_file(s, m);
+        return;
+    }
+    if (!decode) { /* any content */
         hm_status st = src_hash(h, s, crypto, m);
         if (st != HM_OK) fail_lib(m, st, s);
         m->kind = m->info.format != HM_FORMAT_UNKNOWN ? HC_KIND_IMAGE : HC_KIND_FILE;
         return;
-    }
-    if (s->data) {
-        nhead = s->size < sizeof head ? s->size : sizeof head;
-        memcpy(head, s->data, nhead);
-    } else {
-        FILE *f = fopen(path, "rb");
-        if (!f) {
-            fail(m, HM_E_IO, "%s: %s", path, strerror(errno));
-            return;
-        }
-        nhead = fread(head, 1, sizeof head, f);
-        int rerr = ferror(f);
-        fclose(f);
-        if (rerr) {
-            fail(m, HM_E_IO, "%s: %s", path, "cannot be read");
-            return;
-        }
     }
     if (nhead == 0) {
         if (o->skip_non_media) skip(h, s, 0, m); /* (no digest of nothing) */
@@ -201,6 +253,7 @@ static void media_hash(hm_hasher *h, source *s, const hc_media_opts *o, hc_media
     }
     if (hm_detect_format(head, nhead) != HM_FORMAT_UNKNOWN) {
         m->kind = HC_KIND_IMAGE;
+        if (!(o->types & (HC_PERCEPTUAL | HC_CRYPTO))) return; /* TMK alone: nothing to hash */
         hm_status st = src_hash(h, s, o->types, m);
         if (st != HM_OK) {
             fail_lib(m, st, s);
@@ -208,26 +261,7 @@ static void media_hash(hm_hasher *h, source *s, const hc_media_opts *o, hc_media
         }
         return;
     }
-    if (o->videos) {
-        hm_video_opts vo = o->video;
-        hm_video *v;
-        vo.types = o->video_types ? o->video_types : perc;
-        hm_status st = s->data ? hm_video_open_memory(h, s->data, s->size, &vo, &v)
-                               : hm_video_open_file(h, path, &vo, &v);
-        if (st == HM_OK) {
-            m->kind = HC_KIND_VIDEO;
-            read_frames(h, s, v, m);
-            hm_video_close(v);
-            if (crypto) digests(h, s, crypto, m);
-            return;
-        }
-        if (st != HM_E_UNKNOWN_FORMAT) {
-            m->kind = HC_KIND_VIDEO;
-            fail_lib(m, st, s);
-            if (crypto && o->crypto_fallback) digests(h, s, crypto, m);
-            return;
-        }
-    }
+    if (o->videos && video_hash(h, s, o, m) == HM_OK) return;
     /* neither an image nor a video: an error (or skipped), but the digests
      * are still taken when asked for (exact lists name any kind of file) */
     if (o->skip_non_media) {
@@ -247,6 +281,8 @@ void hc_media_free(hc_media *m) {
     free(m->frames);
     m->frames = NULL;
     m->nframes = 0;
+    hm_tmk_free(m->tmk);
+    m->tmk = NULL;
 }
 
 /* ---- text files: hash lists and vPDQ hash files ---------------------------- */
@@ -260,6 +296,7 @@ hc_file_kind hc_file_kind_of(const char *path) {
     fclose(f);
     if (n == 0) return HC_FILE_LIST; /* an empty list */
     if (hm_detect_format(buf, n) != HM_FORMAT_UNKNOWN) return HC_FILE_IMAGE;
+    if (hc_tmk_form_of(buf, n) != HC_TMK_NONE) return HC_FILE_TMK;
     /* UTF-16 text: a list, which the library refuses saying why */
     if (n >= 2 && ((buf[0] == 0xff && buf[1] == 0xfe) || (buf[0] == 0xfe && buf[1] == 0xff)))
         return HC_FILE_LIST;

@@ -351,6 +351,24 @@ static const hc_option match_rows[] = {
     {0}};
 const hc_optset hc_match_options = {match_rows, match_init};
 
+/* ---- TMK+PDQF thresholds: compare, match ---------------------------------------- */
+
+static void tmk_init(void *d) {
+    hc_tmk_cfg *c = d;
+    c->level[0] = c->level[1] = -1;
+}
+
+static void set_level1(void *d, const hc_optval *v) { ((hc_tmk_cfg *)d)->level[0] = (float)v->real; }
+static void set_level2(void *d, const hc_optval *v) { ((hc_tmk_cfg *)d)->level[1] = (float)v->real; }
+
+static const hc_option tmk_rows[] = {
+    {"--tmk-level1", .arg = HC_ARG_DOUBLE, .min = 0, .max = 1, .what = "a score",
+     .set = set_level1},
+    {"--tmk-level2", .arg = HC_ARG_DOUBLE, .min = 0, .max = 1, .what = "a score",
+     .set = set_level2},
+    {0}};
+const hc_optset hc_tmk_options = {tmk_rows, tmk_init};
+
 /* ---- hash lists: index build, match --list ------------------------------------ */
 
 static void list_init(void *d) {

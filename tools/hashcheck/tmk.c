@@ -32,6 +32,23 @@ hc_tmk_form hc_tmk_form_of(const unsigned char *head, size_t n) {
     return HC_TMK_NONE;
 }
 
+hc_tmk_form hc_tmk_parse(const char *path, const void *data, size_t n, hm_tmk **out,
+                         hm_status *st, char *err, size_t errcap) {
+    const hc_tmk_form form = hc_tmk_form_of(data, n < 64 ? n : 64);
+    *out = NULL;
+    *st = HM_OK;
+    if (form == HC_TMK_BINARY) {
+        *st = hm_tmk_from_bytes(data, n, out);
+    } else if (form == HC_TMK_BASE64) {
+        const char *p = data;
+        while (n && is_space((unsigned char)*p)) p++, n--;
+        while (n && is_space((unsigned char)p[n - 1])) n--;
+        *st = hm_tmk_from_base64(p, n, out);
+    }
+    if (*st != HM_OK) snprintf(err, errcap, "%s: %s", path, hm_last_error());
+    return form;
+}
+
 hc_tmk_form hc_tmk_read(const char *path, hm_tmk **out, hm_status *st, char *err,
                         size_t errcap) {
     unsigned char head[64];
@@ -55,20 +72,24 @@ hc_tmk_form hc_tmk_read(const char *path, hm_tmk **out, hm_status *st, char *err
     if (!buf || rerr) {
         *st = buf ? HM_E_IO : HM_E_NO_MEMORY;
         snprintf(err, errcap, "%s: %s", path, buf ? "read error" : "out of memory");
-        free(buf);
-        return form;
-    }
-    if (form == HC_TMK_BINARY) {
-        *st = hm_tmk_from_bytes(buf, n, out);
     } else {
-        const char *p = buf;
-        while (n && is_space((unsigned char)*p)) p++, n--;
-        while (n && is_space((unsigned char)p[n - 1])) n--;
-        *st = hm_tmk_from_base64(p, n, out);
+        hc_tmk_parse(path, buf, n, out, st, err, errcap);
     }
-    if (*st != HM_OK) snprintf(err, errcap, "%s: %s", path, hm_last_error());
     free(buf);
     return form;
+}
+
+uint64_t hc_tmk_entries(hm_index *idx) {
+    hm_index_stats st;
+    uint64_t typed = 0;
+    if (hm_index_stats_get(idx, &st) != HM_OK) return 0;
+    for (int t = 0; t < HM_HASH_TYPE_SLOTS; t++) typed += st.entries_by_type[t];
+    return st.entries - typed;
+}
+
+int hc_tmk_frames(const hm_tmk *t) {
+    hm_tmk_info ti;
+    return t && hm_tmk_get_info(t, &ti) == HM_OK ? ti.frames : 0;
 }
 
 /* The library's message about `path` (named once: messages from opening a
