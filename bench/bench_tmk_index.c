@@ -19,7 +19,9 @@
  *    back (so that the added hashes' level 2, held in memory until then,
  *    is released); the times of the adds, commits, saves and loads;
  * 2. load: a fresh index loads FILE; its time and the resident memory
- *    (VmRSS after malloc_trim) it added, per entry;
+ *    (VmRSS after malloc_trim) it added, per entry; then the time of a
+ *    load with FILE's pages evicted from the page cache (the load reads
+ *    and checks every entry's level 2: its time follows the file's size);
  * 3. queries (hm_index_match_tmk on the loaded index, level 2 read from
  *    FILE with pread: warm page cache, and "cold" after posix_fadvise
  *    DONTNEED of FILE's pages, ROUNDS rounds each) of three kinds:
@@ -194,6 +196,15 @@ int main(int argc, char **argv) {
     const uint64_t rss1 = bench_rss_trimmed();
     printf("rss_load_mb %.1f\nrss_per_entry_bytes %.0f\n", ((double)rss1 - (double)rss0) / 1e6,
            ((double)rss1 - (double)rss0) / (double)n);
+    { /* a load with the file out of the page cache (into another index) */
+        hm_index *cold;
+        OK(hm_index_create(&cold));
+        evict(path);
+        t0 = bench_now();
+        OK(hm_index_load(cold, path));
+        printf("load_cold_s %.3f\n", bench_now() - t0);
+        hm_index_free(cold);
+    }
 
     /* ---- 3. queries ---- */
     const int nk[KINDS] = {g_nreal, nq, nq};
