@@ -8,13 +8,14 @@
 #    $BUILD_DIR, default build-tbench/, RelWithDebInfo);
 # 2. for each N (default 10000), R times (default 3), pinned to one core
 #    (taskset -c C, default 1): bench_tmk_index -n N -b B on the 14
-#    reference .tmk files (tests/data/tmk/expected/tmk), its index file in
-#    DIR (default /tmp; N entries take N x 263 KB there: check df), deleted
-#    after each run;
-# 3. prints, per N, each figure's median over the runs and its range, with
-#    the other cores' busy share and the load average (others' work
-#    competes for memory bandwidth and the disk); raw output in
-#    $BUILD_DIR/tmk-index-results/.
+#    reference .tmk files (tests/data/tmk/expected/tmk), in batches of B
+#    entries (default one batch; a batch holds B x 257 KiB in memory until
+#    it is saved), its index file in DIR (default /tmp; N entries take
+#    N x 263 KB there: check df), deleted after each run;
+# 3. prints, per N, each figure's median over the runs (the lower middle
+#    one for an even count) and its range, with the other cores' busy
+#    share and the load average (others' work competes for memory
+#    bandwidth and the disk); raw output in $BUILD_DIR/tmk-index-results/.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
     --n) NS=$2; shift 2 ;;
     --batch) BATCH=$2; shift 2 ;;
     --dir) DIR=$2; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "run_tmk_index.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
