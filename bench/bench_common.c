@@ -3,6 +3,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "bench_common.h"
 
+#include <inttypes.h>
+#include <malloc.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,18 @@ double bench_now(void) {
 int bench_cmp_double(const void *a, const void *b) {
     const double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+uint64_t bench_rss_trimmed(void) {
+    FILE *f;
+    char line[256];
+    uint64_t kb = 0;
+    malloc_trim(0);
+    if (!(f = fopen("/proc/self/status", "r"))) return 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %" SCNu64, &kb) == 1) break;
+    fclose(f);
+    return kb * 1024;
 }
 
 void bench_load(bench_file *f, const char *path) {

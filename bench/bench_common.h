@@ -7,6 +7,7 @@
 #define HM_BENCH_COMMON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct bench_file {
     const char *path;
@@ -18,6 +19,9 @@ typedef struct bench_file {
 double bench_now(void);
 /* qsort comparator for doubles. */
 int bench_cmp_double(const void *a, const void *b);
+/* VmRSS of this process in bytes, after giving freed heap memory back to
+ * the kernel (malloc_trim); 0 when /proc/self/status cannot be read. */
+uint64_t bench_rss_trimmed(void);
 /* Read a whole file into memory; exits with a message on failure. */
 void bench_load(bench_file *f, const char *path);
 int bench_is_jpeg(const bench_file *f);

@@ -29,7 +29,6 @@
 #include <errno.h>
 #include <immintrin.h>
 #include <inttypes.h>
-#include <malloc.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -41,6 +40,8 @@
 #include <unistd.h>
 
 #include <hashmatch.h>
+
+#include "bench_common.h"
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -96,24 +97,6 @@ static double quantile(const double *v, size_t n, double q) {
     if (i < 1) i = 1;
     if (i > n) i = n;
     return v[i - 1];
-}
-
-/* VmRSS of this process, in bytes. */
-static uint64_t rss_bytes(void) {
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    uint64_t kb = 0;
-    if (!f) return 0;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "VmRSS: %" SCNu64, &kb) == 1) break;
-    fclose(f);
-    return kb * 1024;
-}
-
-/* RSS after giving freed heap memory back to the kernel. */
-static uint64_t rss_trimmed(void) {
-    malloc_trim(0);
-    return rss_bytes();
 }
 
 /* splitmix64: deterministic, seeded per data set. */
@@ -513,7 +496,7 @@ static hm_index *build_index(const dataset *d, int with_bk, double *t_add,
         hm_index_set(idx, HM_INDEX_STRUCTURES, (1 << HM_STRUCT_MIH) | (1 << HM_STRUCT_BKTREE)) != HM_OK)
         die("hm_index_set: %s", hm_last_error());
     if (hm_index_list(idx, "bench", &list) != HM_OK) die("hm_index_list");
-    uint64_t rss0 = rss_trimmed();
+    uint64_t rss0 = bench_rss_trimmed();
     double t0 = now();
     memset(&h, 0, sizeof h);
     h.type = d->type;
@@ -530,7 +513,7 @@ static hm_index *build_index(const dataset *d, int with_bk, double *t_add,
     double t2 = now();
     *t_add = t1 - t0;
     *t_commit = t2 - t1;
-    uint64_t rss1 = rss_trimmed();
+    uint64_t rss1 = bench_rss_trimmed();
     *rss_growth = rss1 > rss0 ? rss1 - rss0 : 0;
     return idx;
 }
@@ -734,11 +717,11 @@ static void bench_dataset(dataset *d) {
          * reads from the cache, as a restart of a service usually would. */
         hm_index *idx2;
         if (hm_index_create(&idx2) != HM_OK) die("create");
-        uint64_t r0 = rss_trimmed();
+        uint64_t r0 = bench_rss_trimmed();
         t0 = now();
         if (hm_index_load(idx2, path) != HM_OK) die("load: %s", hm_last_error());
         t_load = now() - t0;
-        uint64_t r1 = rss_trimmed();
+        uint64_t r1 = bench_rss_trimmed();
         rss_loaded = r1 > r0 ? r1 - r0 : 0;
         /* the loaded index answers as the original */
         hm_snapshot *s1, *s2;

@@ -6,12 +6,10 @@
  *   bench_tmk_filter [-n N] [-q QUERIES] [-t THRESHOLD] [-e EXACT] TMK...
  *
  * Known videos: the level-1 features of the .tmk files given (the 14
- * reference ones) and N - (their count) synthetic ones, each a random
- * mixture of one real feature (weight w) and Gaussian noise shaped like
- * the real features (per coefficient, the real ones' RMS), so that
- * unrelated videos score as the real unrelated pairs do (the score
- * distribution is printed for both).  Queries: the real features and
- * perturbed copies of random known ones (scores of 0.5 to 1).
+ * reference ones) and N - (their count) synthetic ones with realistic
+ * correlation (bench_tmk_synth.h; the score distribution is printed for
+ * both).  Queries: the real features and perturbed copies of random known
+ * ones (scores of 0.5 to 1).
  *
  * Prints, as "key value" lines: the score distributions; the build
  * (hm_tmk_filter_add of every feature); the bytes per feature; per query
@@ -28,42 +26,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "tmk/tmk_filter.h"
 
+#include "bench_common.h"
+#include "bench_tmk_synth.h"
+
 #define D HM_TMK_DIM
-
-static uint64_t g_rng = 0x9e3779b97f4a7c15ull;
-static uint64_t rnd(void) {
-    g_rng ^= g_rng << 13;
-    g_rng ^= g_rng >> 7;
-    g_rng ^= g_rng << 17;
-    return g_rng;
-}
-static double uni01(void) { return (double)((rnd() >> 11) + 1) * 0x1p-53; }
-static double gauss(void) { return sqrt(-2.0 * log(uni01())) * cos(6.283185307179586 * uni01()); }
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* median and p90 of n times (sorted in place), in ms */
 static void report(const char *name, double *t, int n) {
-    qsort(t, (size_t)n, sizeof *t, cmp_double);
+    qsort(t, (size_t)n, sizeof *t, bench_cmp_double);
     printf("%s_ms median %.2f p90 %.2f min %.2f (%d queries)\n", name, t[n / 2] * 1e3,
            t[(n * 9) / 10] * 1e3, t[0] * 1e3, n);
 }
 
 static void print_dist(const char *name, double *s, size_t n) {
-    qsort(s, n, sizeof *s, cmp_double);
+    qsort(s, n, sizeof *s, bench_cmp_double);
     size_t over = 0;
     double mean = 0;
     for (size_t i = 0; i < n; i++) over += s[i] >= 0.7, mean += s[i] / (double)n;
@@ -113,7 +92,6 @@ int main(int argc, char **argv) {
         return 2;
     }
     float(*real)[D] = calloc((size_t)nreal, sizeof *real);
-    double rms[D] = {0};
     for (int i = 0; i < nreal; i++) {
         FILE *fp = fopen(argv[a + i], "rb");
         static unsigned char buf[HM_TMK_LEVEL1_SIZE];
@@ -124,25 +102,14 @@ int main(int argc, char **argv) {
             return 1;
         }
         fclose(fp);
-        double nn = 0;
-        for (int k = 0; k < D; k++) nn += (double)real[i][k] * real[i][k];
-        for (int k = 0; k < D; k++) rms[k] += (double)real[i][k] * real[i][k] / nn / nreal;
     }
-    /* the noise's shape: the real features' RMS, flattened halfway to white */
-    for (int k = 0; k < D; k++) rms[k] = sqrt(0.5 * rms[k] + 0.5 / D);
+    bench_tmk_synth_init((const float(*)[D])real, nreal);
 
     /* the known features */
     float(*feat)[D] = malloc(n * sizeof *feat);
     if (!feat) return 1;
     for (int i = 0; i < nreal; i++) memcpy(feat[i], real[i], sizeof feat[i]);
-    for (size_t i = (size_t)nreal; i < n; i++) {
-        const float *r = real[rnd() % (size_t)nreal];
-        double nr = 0;
-        for (int k = 0; k < D; k++) nr += (double)r[k] * r[k];
-        const double w = 0.25 * uni01(), scale = 500.0 + 4000.0 * uni01();
-        for (int k = 0; k < D; k++)
-            feat[i][k] = (float)(scale * (w * r[k] / sqrt(nr) + (1.0 - w) * rms[k] * gauss()));
-    }
+    for (size_t i = (size_t)nreal; i < n; i++) bench_tmk_synth_known(feat[i]);
     /* the queries: the real ones, then perturbed known ones */
     float(*qs)[D] = malloc((size_t)nq * sizeof *qs);
     for (int j = 0; j < nq; j++) {
@@ -150,11 +117,7 @@ int main(int argc, char **argv) {
             memcpy(qs[j], real[j], sizeof qs[j]);
             continue;
         }
-        const float *b = feat[rnd() % n];
-        double nb = 0;
-        for (int k = 0; k < D; k++) nb += (double)b[k] * b[k];
-        const double noise = 1.2 * uni01() * sqrt(nb);
-        for (int k = 0; k < D; k++) qs[j][k] = (float)(b[k] + noise * rms[k] * gauss());
+        bench_tmk_synth_copy(feat[bench_rnd() % n], qs[j]);
     }
 
     /* score distributions: real unrelated pairs (different sources by
@@ -166,20 +129,20 @@ int main(int argc, char **argv) {
         for (int i = 0; i < nreal; i++)
             for (int j = i + 1; j < nreal; j++) s[m++] = hm_tmk_level1(real[i], real[j]);
         print_dist("real_pairs", s, m);
-        for (m = 0; m < 200000; m++) s[m] = hm_tmk_level1(feat[rnd() % n], feat[rnd() % n]);
+        for (m = 0; m < 200000; m++) s[m] = hm_tmk_level1(feat[bench_rnd() % n], feat[bench_rnd() % n]);
         print_dist("synthetic_pairs", s, m);
         for (m = 0; m < 200000; m++)
-            s[m] = hm_tmk_level1(real[rnd() % (size_t)nreal], feat[rnd() % n]);
+            s[m] = hm_tmk_level1(real[bench_rnd() % (size_t)nreal], feat[bench_rnd() % n]);
         print_dist("real_vs_synthetic", s, m);
         free(s);
     }
 
     hm_tmk_filter *f = hm_tmk_filter_new();
-    double t0 = now();
+    double t0 = bench_now();
     if (!f || hm_tmk_filter_reserve(f, n) != HM_OK) return 1;
     for (size_t i = 0; i < n; i++)
         if (hm_tmk_filter_add(f, feat[i]) != HM_OK) return 1;
-    printf("build_s %.3f features %zu\n", now() - t0, n);
+    printf("build_s %.3f features %zu\n", bench_now() - t0, n);
     printf("bytes_per_feature %zu (streamed per query: %d)\n", hm_tmk_filter_bytes_per_feature(),
            D + 8);
 
@@ -192,10 +155,10 @@ int main(int argc, char **argv) {
         double cand = 0, hits_total = 0;
         for (int j = 0; j < nq; j++) {
             hm_tmk_filter_stats st;
-            const double s = now();
+            const double s = bench_now();
             const hm_simd_level lv = (hm_simd_level)l;
             if (hm_tmk_filter_query(f, qs[j], thr, lv, &hits, &nh, &cap, &st) != HM_OK) return 1;
-            t[j] = now() - s;
+            t[j] = bench_now() - s;
             cand += (double)st.candidates;
             hits_total += (double)nh;
             if (l == 0) matches[j] = nh;
@@ -225,9 +188,9 @@ int main(int argc, char **argv) {
             float qn = 0, qu[D];
             for (int k = 0; k < D; k++) qn += qs[j][k] * qs[j][k];
             for (int k = 0; k < D; k++) qu[k] = qs[j][k] / sqrtf(qn);
-            const double s = now();
+            const double s = bench_now();
             total += float_scan_avx512(&feat[0][0], inv, n, qu, thr);
-            t[j] = now() - s;
+            t[j] = bench_now() - s;
             exact += matches[j];
         }
         report("float_simd", t, m);
@@ -239,10 +202,10 @@ int main(int argc, char **argv) {
     /* the exact scan, and the filter's matches against it */
     int agree = 1;
     for (int j = 0; j < nexact && j < nq; j++) {
-        const double s = now();
+        const double s = bench_now();
         size_t k = 0;
         for (size_t i = 0; i < n; i++) k += hm_tmk_level1(qs[j], hm_tmk_filter_avg(f, i)) >= thr;
-        t[j] = now() - s;
+        t[j] = bench_now() - s;
         agree &= k == matches[j];
     }
     if (nexact > 0) {
