@@ -9,12 +9,7 @@
 # validated against docs/hashcheck.schema.json at the end.
 set -uo pipefail
 data=$2/pdq-reference/threatexchange/pdq/data
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-export HC_REAL=$1 HC_JSON_DIR=$tmp/json
-mkdir "$HC_JSON_DIR"
-bin=$(dirname "$0")/hashcheck_keep_json.sh   # hashcheck, keeping its JSON outputs
-pass=0 fail=0
-ok() { if "$@"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAILED: $*" >&2; fi; }
+. "$(dirname "$0")/hashcheck_test_lib.sh" "$1"
 
 printf 'not an image' > "$tmp/bad.jpg"
 cp "$data/misc-images/wee.jpg" "$tmp/we,e.jpg"
@@ -298,6 +293,4 @@ ok grep -q "blur-a-lot.jpg,phash,0,0," "$tmp/out"
 ok [ "$(grep -c "blur-a-lot.jpg,pdq," "$tmp/out")" -eq 0 ] # radius 0, not 5: PDQ distance 4 no hit
 
 # every JSON output above against docs/hashcheck.schema.json
-ok python3 "$(dirname "$0")/hashcheck_schema.py" "$(dirname "$0")/../docs/hashcheck.schema.json" "$HC_JSON_DIR" match
-echo "test_hashcheck: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish test_hashcheck match

@@ -18,15 +18,7 @@ set -uo pipefail
 data=$2
 pdq=$data/pdq-reference/threatexchange/pdq/data
 vid=$data/video
-tmp=$(mktemp -d); trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-export HC_REAL=$1 HC_JSON_DIR=$tmp/json
-mkdir "$HC_JSON_DIR"
-bin=$(dirname "$0")/hashcheck_keep_json.sh   # hashcheck, keeping its JSON outputs
-pass=0 fail=0
-ok() { if "$@"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAILED (line ${BASH_LINENO[0]}): $*" >&2; fi; }
-# run CMD...: stdout to $tmp/out, stderr to $tmp/err, status in $rc
-run() { "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
-py() { python3 -c "$@"; }
+. "$(dirname "$0")/hashcheck_test_lib.sh" "$1"
 
 # ---- a tree of uploads: images, edited copies, videos, bad files ----------
 up=$tmp/uploads
@@ -420,6 +412,4 @@ ok grep -q "media: 1 image and 0 other files (2 hashes), 0 videos (0 frames)" "$
 ok grep -q "wrote $tmp/one.hmi: 2 entries in 1 list$" "$tmp/err"
 
 # every JSON output above against docs/hashcheck.schema.json
-ok python3 "$(dirname "$0")/hashcheck_schema.py" "$(dirname "$0")/../docs/hashcheck.schema.json" "$HC_JSON_DIR" hash match compare
-echo "test_hashcheck_batch: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish test_hashcheck_batch hash match compare

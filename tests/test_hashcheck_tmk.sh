@@ -19,14 +19,7 @@ set -uo pipefail
 data=$2
 ref=$data/tmk
 exp=$ref/expected/tmk
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-export HC_REAL=$1 HC_JSON_DIR=$tmp/json
-mkdir "$HC_JSON_DIR"
-bin=$(dirname "$0")/hashcheck_keep_json.sh   # hashcheck, keeping its JSON outputs
-pass=0 fail=0
-ok() { if "$@"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAILED (line ${BASH_LINENO[0]}): $*" >&2; fi; }
-run() { "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
-py() { python3 -c "$@"; }
+. "$(dirname "$0")/hashcheck_test_lib.sh" "$1"
 
 # ---- video --tmk: the reference's bytes ------------------------------------
 # three of the reference videos (about 2 s of hashing), from two folders
@@ -341,6 +334,4 @@ usage_error "--tmk-level1 needs a score 0..1" match --tmk-level1 1.5 --index "$t
 usage_error "--tmk-level2 needs a value" match --index "$tmp/tmk.hmi" "$good" --tmk-level2
 
 # every JSON output above against docs/hashcheck.schema.json
-ok python3 "$(dirname "$0")/hashcheck_schema.py" "$(dirname "$0")/../docs/hashcheck.schema.json" "$HC_JSON_DIR" compare match
-echo "test_hashcheck_tmk: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish test_hashcheck_tmk compare match
