@@ -2,11 +2,8 @@
 
 package hashmatch
 
-// #include <stdlib.h>
 // #include "shim.h"
 import "C"
-
-import "unsafe"
 
 // ---- TMK+PDQF in the index -------------------------------------------------
 
@@ -160,16 +157,11 @@ func stageTmk(w writer, list ListID, h *Tmk, videoID, labels string) error {
 	if h == nil {
 		return errorf(ErrInvalidArgument, "AddTmk", "nil Tmk")
 	}
-	cid, err := cString("AddTmk", "video id", videoID)
+	cid, clab, free, err := cEntry("AddTmk", "video id", videoID, labels, false)
 	if err != nil {
 		return err
 	}
-	defer C.free(unsafe.Pointer(cid))
-	clab, err := cStringOrNil("AddTmk", "labels", labels)
-	if err != nil {
-		return err
-	}
-	defer C.free(unsafe.Pointer(clab))
+	defer free()
 	t, done, err := w.begin()
 	if err != nil {
 		return err
