@@ -181,3 +181,42 @@ func ExampleHashTmkFile() {
 		info.FramesHashed, s.Level1, s.Level2, s.Matches())
 	// Output: 77 frame features; level 1 1.0000, level 2 1.0000; match: true
 }
+
+// Index known videos' .tmk files and match an upload's TMK+PDQF hash
+// against them; each list may have its own thresholds.
+func ExampleIndex_MatchTmk() {
+	data, err := os.ReadFile("testdata/video.tmk")
+	if err != nil {
+		log.Fatal(err)
+	}
+	known, err := hashmatch.ParseTmk(data)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer known.Close()
+	idx, err := hashmatch.NewIndex()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer idx.Close()
+	list, _ := idx.List("videos")
+	if err := idx.AddTmk(list, known, "known-video", ""); err != nil {
+		log.Fatal(err)
+	}
+	idx.SetTmkThreshold(list, 0, 0.9) // both levels: near-exact copies only
+	idx.Commit()
+	upload, _, err := hashmatch.HashTmkFile(context.Background(), "testdata/video.mp4", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer upload.Close()
+	matches, err := idx.MatchTmk(upload)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, m := range matches {
+		fmt.Printf("%s: level 1 %.4f, level 2 %.4f (thresholds %.1f, %.1f)\n",
+			m.VideoID, m.Level1, m.Level2, m.Threshold1, m.Threshold2)
+	}
+	// Output: known-video: level 1 1.0000, level 2 1.0000 (thresholds 0.9, 0.9)
+}

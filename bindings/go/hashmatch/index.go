@@ -276,17 +276,29 @@ func stageClear(w writer, list ListID) (uint64, error) {
 	return uint64(n), nil
 }
 
+// cEntry converts an entry's id (what names it in errors; "" is NULL when
+// idOptional) and labels ("" is NULL) to C strings; free releases both.
+func cEntry(op, what, id, labels string, idOptional bool) (cid, clab *C.char, free func(), err error) {
+	conv := cString
+	if idOptional {
+		conv = cStringOrNil
+	}
+	if cid, err = conv(op, what, id); err != nil {
+		return nil, nil, nil, err
+	}
+	if clab, err = cStringOrNil(op, "labels", labels); err != nil {
+		C.free(unsafe.Pointer(cid))
+		return nil, nil, nil, err
+	}
+	return cid, clab, func() { C.free(unsafe.Pointer(cid)); C.free(unsafe.Pointer(clab)) }, nil
+}
+
 func stageAdd(w writer, list ListID, h Hash, entryID, labels string) error {
-	cid, err := cStringOrNil("Add", "entry id", entryID)
+	cid, clab, free, err := cEntry("Add", "entry id", entryID, labels, true)
 	if err != nil {
 		return err
 	}
-	defer C.free(unsafe.Pointer(cid))
-	clab, err := cStringOrNil("Add", "labels", labels)
-	if err != nil {
-		return err
-	}
-	defer C.free(unsafe.Pointer(clab))
+	defer free()
 	t, done, err := w.begin()
 	if err != nil {
 		return err

@@ -93,10 +93,18 @@ type disabledLists struct{}
 
 func (disabledLists) applyQuery(o *C.hm_query_opts)       { o.include_disabled = 1 }
 func (disabledLists) applyVideo(o *C.hm_video_match_opts) { o.include_disabled = 1 }
+func (disabledLists) applyTmk(o *C.hm_tmk_match_opts)     { o.include_disabled = 1 }
 
-// WithDisabledLists includes disabled lists (a QueryOption and a
-// VideoMatchOption).
-func WithDisabledLists() MatchOption { return disabledLists{} }
+// ListsOption is an option of every kind of match: queries, video matches
+// and TMK matches.
+type ListsOption interface {
+	MatchOption
+	TmkMatchOption
+}
+
+// WithDisabledLists includes disabled lists (a QueryOption, a
+// VideoMatchOption and a TmkMatchOption).
+func WithDisabledLists() ListsOption { return disabledLists{} }
 
 // The C defaults, read once (a cgo call less per query).
 var defaultQueryOpts = func() (o C.hm_query_opts) {

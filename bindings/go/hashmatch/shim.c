@@ -70,3 +70,14 @@ hm_status hmgo_add_video(hmgo_target t, uint32_t list, const hm_video_frame *f, 
     return t.txn ? hm_txn_add_video(t.txn, list, f, n, id, labels, added)
                  : hm_index_add_video(t.idx, list, f, n, id, labels, added);
 }
+
+hm_status hmgo_add_tmk(hmgo_target t, uint32_t list, const hm_tmk *h, const char *id,
+                       const char *labels) {
+    return t.txn ? hm_txn_add_tmk(t.txn, list, h, id, labels)
+                 : hm_index_add_tmk(t.idx, list, h, id, labels);
+}
+
+hm_status hmgo_set_tmk_threshold(hmgo_target t, uint32_t list, int level, float threshold) {
+    return t.txn ? hm_txn_list_set_tmk_threshold(t.txn, list, level, threshold)
+                 : hm_index_list_set_tmk_threshold(t.idx, list, level, threshold);
+}

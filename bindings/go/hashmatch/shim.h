@@ -40,5 +40,8 @@ hm_status hmgo_load_list_memory(hmgo_target t, const void *data, size_t size,
                                 hm_list_load_report *r);
 hm_status hmgo_add_video(hmgo_target t, uint32_t list, const hm_video_frame *f, size_t n,
                          const char *id, const char *labels, size_t *added);
+hm_status hmgo_add_tmk(hmgo_target t, uint32_t list, const hm_tmk *h, const char *id,
+                       const char *labels);
+hm_status hmgo_set_tmk_threshold(hmgo_target t, uint32_t list, int level, float threshold);
 
 #endif

@@ -121,6 +121,17 @@ func (tx *Txn) AddVideo(list ListID, frames []Frame, videoID, labels string) (in
 	return stageVideo(tx, list, frames, videoID, labels)
 }
 
+// AddTmk stages a known video's TMK+PDQF hash (see Index.AddTmk).
+func (tx *Txn) AddTmk(list ListID, h *Tmk, videoID, labels string) error {
+	return stageTmk(tx, list, h, videoID, labels)
+}
+
+// SetTmkThreshold stages a list's TMK threshold (see
+// Index.SetTmkThreshold).
+func (tx *Txn) SetTmkThreshold(list ListID, level int, threshold float32) error {
+	return stageTmkThreshold(tx, list, level, threshold)
+}
+
 // Commit publishes the change set's changes as one new snapshot. On
 // failure nothing is published and the changes stay staged.
 func (tx *Txn) Commit() error {

@@ -513,16 +513,11 @@ func stageVideo(w writer, list ListID, frames []Frame, videoID, labels string) (
 	if err != nil {
 		return 0, err
 	}
-	cid, err := cString("AddVideo", "video id", videoID)
+	cid, clab, free, err := cEntry("AddVideo", "video id", videoID, labels, false)
 	if err != nil {
 		return 0, err
 	}
-	defer C.free(unsafe.Pointer(cid))
-	clab, err := cStringOrNil("AddVideo", "labels", labels)
-	if err != nil {
-		return 0, err
-	}
-	defer C.free(unsafe.Pointer(clab))
+	defer free()
 	t, done, err := w.begin()
 	if err != nil {
 		return 0, err

@@ -20,7 +20,7 @@ import time
 import pytest
 
 import hashmatch as hm
-from conftest import PDQ_DATA, VIDEO, real_images
+from conftest import DATA, PDQ_DATA, VIDEO, real_images
 
 np = pytest.importorskip("numpy")
 
@@ -163,6 +163,19 @@ def test_gil_released_during_tmk_hashing():
     assert tmks[0].frames == 62
     assert len(lat) > 10 and statistics.median(lat) < 0.005, \
         "TMK: median wake-up delay %.2f ms" % (statistics.median(lat) * 1e3)
+
+
+def test_gil_released_during_tmk_matching():
+    # level 2 (about 0.2 ms a pair) for each of 200 entries: about 40 ms a call
+    t = hm.Tmk.from_bytes((DATA / "tmk" / "expected" / "tmk" / "chair-19-sd-bar.tmk").read_bytes())
+    idx = hm.Index()
+    for i in range(200):
+        idx.add_tmk(t, "v%d" % i)
+    idx.commit()
+    out = []
+    check_released(lambda: out.extend(idx.match_tmk(t, level1=0, level2=0) for _ in range(3)),
+                   3, "match_tmk")
+    assert [len(m) for m in out] == [200] * 3
 
 
 def throughput(n_threads, job, rounds):

@@ -255,3 +255,232 @@ def test_scores_type_errors(refs):
             a.level1(bad)
         with pytest.raises(TypeError):
             a.matches(bad)
+
+
+# ---- the index --------------------------------------------------------------------
+
+def reference_index(refs, list="videos"):
+    """An index of the 14 reference hashes, each under its file name."""
+    idx = hm.Index()
+    for name, t in refs.items():
+        idx.add_tmk(t, name, list, "label " + name)
+    idx.commit()
+    return idx
+
+
+def brute_force(refs, q, t1, t2):
+    """The reference videos whose scores against ``q`` reach both thresholds."""
+    out = {}
+    for name, t in refs.items():
+        s = refs[q].scores(t)
+        if s.level1 >= t1 and s.level2 >= t2:
+            out[name] = s
+    return out
+
+
+def test_index_matches_the_reference_pairs(refs):
+    """Each reference hash, matched against an index of all 14, finds itself
+    and exactly the reference pairs whose published scores reach 0.7 on both
+    levels, with those scores."""
+    pairs = pair_scores()
+    idx = reference_index(refs)
+    assert len(idx) == 14 and idx.stats().entries == 14
+    lid = idx.lists()[0].id
+    found_pairs = 0
+    for q in refs:
+        want = {q}
+        published = {}
+        for a, b, l1, l2 in pairs:
+            if q in (a, b):
+                other = b if q == a else a
+                published[other] = (a == q, l1, l2)
+                if float(l1) >= 0.7 and float(l2) >= 0.7:
+                    want.add(other)
+        got = idx.match_tmk(refs[q])
+        assert all(isinstance(m, hm.TmkMatch) for m in got)
+        assert {m.video_id for m in got} == want and len(got) == len(want), q
+        found_pairs += len(want) - 1
+        for m in got:
+            assert (m.list_name, m.list_id, m.labels) == ("videos", lid, "label " + m.video_id)
+            assert (m.threshold1, m.threshold2) == (hm.TMK_LEVEL1_THRESHOLD,
+                                                    hm.TMK_LEVEL2_THRESHOLD)
+            # the scores are Tmk.scores(query, known), to the bit
+            assert (m.level1, m.level2) == tuple(refs[q].scores(refs[m.video_id]))
+            if m.video_id == q:
+                assert m.level1 == pytest.approx(1.0, abs=1e-6)
+                continue
+            forward, l1, l2 = published[m.video_id]
+            assert "%.6f" % m.level1 == l1
+            if forward:
+                assert "%.6f" % m.level2 == l2
+            else:  # level 2 scored the other way round: equal up to rounding
+                assert m.level2 == pytest.approx(float(l2), abs=2e-6)
+        # ordered by level 2, then level 1, descending
+        keys = [(m.level2, m.level1) for m in got]
+        assert keys == sorted(keys, reverse=True)
+    assert found_pairs > 0 and found_pairs % 2 == 0  # the matching pairs, both ways
+
+
+@pytest.mark.parametrize("t1,t2", [(0.0, 0.0), (0.5, 0.6), (0.95, 0.5), (1.0, 1.0)])
+def test_match_thresholds_equal_scoring_every_pair(refs, t1, t2):
+    idx = reference_index(refs)
+    for q in refs:
+        got = idx.match_tmk(refs[q], level1=t1, level2=t2)
+        want = brute_force(refs, q, f32(t1), f32(t2))  # C compares float32 values
+        assert {m.video_id: (m.level1, m.level2) for m in got} == \
+            {k: tuple(s) for k, s in want.items()}, (q, t1, t2)
+        assert all((m.threshold1, m.threshold2) == (f32(t1), f32(t2)) for m in got)
+
+
+def test_per_list_thresholds(refs):
+    """Each list applies its own thresholds; the query's override them all."""
+    idx = hm.Index()
+    for name, t in refs.items():
+        idx.add_tmk(t, name, "loose")
+        idx.add_tmk(t, name, "strict")
+    idx.set_tmk_threshold("strict", 1, 0.99)     # chair-20 scores 0.989083, 0.991138
+    with pytest.raises(hm.NotFoundError):
+        idx.tmk_thresholds("strict")            # staged only: no such list yet
+    idx.commit()
+    assert idx.tmk_thresholds("strict") == (f32(0.99), hm.TMK_LEVEL2_THRESHOLD)
+    assert idx.tmk_thresholds("loose") == (hm.TMK_LEVEL1_THRESHOLD, hm.TMK_LEVEL2_THRESHOLD)
+    strict = idx.lists()[1].id
+    assert idx.tmk_thresholds(strict) == (f32(0.99), hm.TMK_LEVEL2_THRESHOLD)
+
+    def hits(**opts):
+        return {(m.list_name, m.video_id) for m in idx.match_tmk(refs[REF], **opts)}
+
+    assert ("loose", "chair-20-sd-bar") in hits() and ("strict", "chair-20-sd-bar") not in hits()
+    assert ("strict", REF) in hits()
+    (m,) = [m for m in idx.match_tmk(refs[REF]) if m.list_name == "strict"]
+    assert (m.threshold1, m.threshold2) == (f32(0.99), hm.TMK_LEVEL2_THRESHOLD)
+    # the query's thresholds apply to every list
+    assert {v for lst, v in hits(level1=0.5, level2=0.5) if lst == "strict"} == \
+        {v for lst, v in hits(level1=0.5, level2=0.5) if lst == "loose"} == \
+        set(brute_force(refs, REF, 0.5, 0.5))
+    # level 2 alone, then both levels restored to the default
+    idx.set_tmk_threshold("strict", 2, 0.995)
+    idx.set_tmk_threshold("loose", None, 0.999)
+    idx.commit()
+    assert idx.tmk_thresholds("strict") == (f32(0.99), f32(0.995))
+    assert idx.tmk_thresholds("loose") == (f32(0.999), f32(0.999))
+    assert hits() == {("strict", REF), ("loose", REF)}
+    idx.set_tmk_threshold("strict", None, None)
+    idx.set_tmk_threshold("loose", 1, None)
+    idx.commit()
+    assert idx.tmk_thresholds("strict") == (hm.TMK_LEVEL1_THRESHOLD,) * 2
+    assert idx.tmk_thresholds("loose") == (hm.TMK_LEVEL1_THRESHOLD, f32(0.999))
+    assert ("strict", "chair-20-sd-bar") in hits() and ("loose", "chair-20-sd-bar") not in hits()
+    # a disabled list matches only when the query includes it
+    idx.set_enabled("strict", False)
+    idx.commit()
+    assert {lst for lst, _ in hits()} == {"loose"}
+    assert {lst for lst, _ in hits(include_disabled=True)} == {"loose", "strict"}
+
+
+def test_transactions_snapshots_and_removal(refs):
+    idx = hm.Index()
+    a, b = refs[REF], refs["chair-20-sd-bar"]
+    with idx.transaction() as tx:
+        tx.add_tmk(b, "twenty", "known", "l")
+        tx.set_tmk_threshold("known", 2, 0.995)
+        assert idx.match_tmk(a) == []       # staged, not visible yet
+    assert idx.match_tmk(a) == []           # level 2 0.991138 < 0.995
+    (m,) = idx.match_tmk(a, level2=0.99)
+    assert (m.video_id, m.list_name, m.labels) == ("twenty", "known", "l")
+    with idx.transaction() as tx:
+        tx.set_tmk_threshold("known", None, None)
+    assert [m.video_id for m in idx.match_tmk(a)] == ["twenty"]
+    # adding the same hash and id again changes nothing
+    idx.add_tmk(b, "twenty", "known", "l")
+    idx.commit()
+    assert len(idx) == 1
+    # a snapshot keeps matching what it saw; remove and clear take TMK entries
+    with idx.snapshot() as snap:
+        assert idx.remove("twenty") == 1
+        idx.commit()
+        assert idx.match_tmk(a) == [] and len(idx) == 0
+        assert [m.video_id for m in snap.match_tmk(a)] == ["twenty"]
+        assert snap.tmk_thresholds("known") == (hm.TMK_LEVEL1_THRESHOLD,) * 2
+    idx.add_tmk(a, "nineteen", "known")
+    idx.commit()
+    assert idx.clear("known") == 1
+    idx.commit()
+    assert idx.match_tmk(a) == []
+    # a transaction discarded on an exception publishes nothing
+    with pytest.raises(RuntimeError):
+        with idx.transaction() as tx:
+            tx.add_tmk(a, "gone", "known")
+            raise RuntimeError
+    assert idx.match_tmk(a) == []
+
+
+def test_index_file_round_trip(refs, tmp_path):
+    idx = reference_index(refs)
+    idx.set_tmk_threshold("videos", 1, 0.9)
+    idx.set_tmk_threshold("videos", 2, 0.8)
+    idx.commit()
+    path = tmp_path / "tmk.hmi"
+    idx.save(path)
+    loaded = [hm.Index(path), hm.Index(idx.to_bytes())]
+    for other in loaded:
+        assert other.tmk_thresholds("videos") == (f32(0.9), f32(0.8))
+        assert len(other) == 14
+        for q, t in refs.items():
+            assert other.match_tmk(t) == idx.match_tmk(t), q
+            assert other.match_tmk(t, level1=0.3, level2=0.3) == \
+                idx.match_tmk(t, level1=0.3, level2=0.3), q
+    # the loaded index takes more TMK entries and saves again
+    lo = loaded[0]
+    lo.add_tmk(refs[REF], "again", "more")
+    lo.commit()
+    assert "again" in {m.video_id for m in hm.Index(lo.to_bytes()).match_tmk(refs[REF])}
+    for i in loaded:
+        i.close()
+
+
+def test_index_errors(refs):
+    idx = reference_index(refs)
+    t = refs[REF]
+    for level, bad in [(1, 1.5), (2, -0.5), (1, math.nan), (None, 2.0), (3, 0.5), (0, 0.5)]:
+        with pytest.raises(hm.InvalidArgumentError):
+            idx.set_tmk_threshold("videos", level, bad)
+    with pytest.raises(TypeError):
+        idx.set_tmk_threshold("videos", 1, "0.5")
+    for opts in [{"level1": 1.01}, {"level2": -0.1}, {"level1": math.nan}]:
+        with pytest.raises(hm.InvalidArgumentError):
+            idx.match_tmk(t, **opts)
+    for bad in (None, ref_bytes(REF), hm.Hash("pdq", "0" * 64)):
+        with pytest.raises(TypeError):
+            idx.match_tmk(bad)
+        with pytest.raises(TypeError):
+            idx.add_tmk(bad, "x")
+    with pytest.raises(hm.InvalidArgumentError):
+        idx.add_tmk(t, "")                    # an entry id has 1 byte or more
+    with pytest.raises(hm.InvalidArgumentError):
+        idx.add_tmk(t, None)
+    with pytest.raises(hm.NotFoundError):
+        idx.tmk_thresholds("no such list")
+    with pytest.raises(hm.Error):
+        idx.tmk_thresholds(9999)
+    idx.commit()
+    assert len(idx) == 14                     # nothing was staged by the failures
+    # closed objects
+    snap = idx.snapshot()
+    tx = idx.transaction()
+    snap.close()
+    with pytest.raises(ValueError, match="closed"):
+        snap.match_tmk(t)
+    with pytest.raises(ValueError, match="closed"):
+        snap.tmk_thresholds("videos")
+    idx.close()
+    assert tx.closed
+    with pytest.raises(ValueError, match="closed"):
+        tx.add_tmk(t, "x")
+    with pytest.raises(ValueError, match="closed"):
+        tx.set_tmk_threshold("videos", 1, 0.5)
+    for call in (lambda: idx.match_tmk(t), lambda: idx.add_tmk(t, "x"),
+                 lambda: idx.set_tmk_threshold("videos", 1, 0.5),
+                 lambda: idx.tmk_thresholds("videos")):
+        with pytest.raises(ValueError, match="closed"):
+            call()

@@ -39,7 +39,7 @@ from ._index import (Index, IndexStats, ListInfo, LoadReport, Match, Snapshot,  
 from ._types import (Dihedral, FrameMode, HashType, ImageFormat, ListFormat,  # noqa: E402
                      PdqFlavour, Structure)
 from ._tmk import (TMK_BASE64_LEN, TMK_DIM, TMK_FILE_SIZE, TMK_LEVEL1_THRESHOLD,  # noqa: E402
-                   TMK_LEVEL2_THRESHOLD, Tmk, TmkInfo, TmkScores, hash_tmk)
+                   TMK_LEVEL2_THRESHOLD, Tmk, TmkInfo, TmkMatch, TmkScores, hash_tmk)
 from ._video import (Frame, VideoInfo, VideoMatch, VideoReader, format_vpdq,  # noqa: E402
                      format_vpdq_compact, hash_video, parse_vpdq, parse_vpdq_compact,
                      video_frames)
@@ -68,7 +68,7 @@ __all__ = [
     "video_frames", "hash_video", "VideoReader", "Frame", "VideoInfo", "VideoMatch",
     "FrameMode", "format_vpdq", "parse_vpdq", "format_vpdq_compact", "parse_vpdq_compact",
     # TMK+PDQF video hashes
-    "hash_tmk", "Tmk", "TmkInfo", "TmkScores",
+    "hash_tmk", "Tmk", "TmkInfo", "TmkScores", "TmkMatch",
     # errors
     "Error", "DecodeError", "UnknownFormatError", "UnsupportedError", "LimitExceeded",
     "BadHashString", "FileIOError", "InvalidArgumentError", "TypeMismatchError",

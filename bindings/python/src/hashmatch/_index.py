@@ -14,6 +14,7 @@ from ._errors import raise_for
 from ._handle import Handle
 from ._hash import Hash, HashResult
 from ._native import ffi, lib
+from ._tmk import Tmk, TmkMatch, tmk_ptr
 from ._types import Dihedral, HashType, ListFormat, Structure, coerce_enum
 from ._video import Frame, VideoMatch, frames_to_c
 
@@ -229,18 +230,22 @@ def _make_query_opts(radius: Optional[int], k: int, dihedral: bool,
     return o
 
 
+@contextlib.contextmanager
+def _results() -> Iterator[Any]:
+    """A new hm_results, freed when the block ends."""
+    rp = ffi.new("hm_results **")
+    _check(lib.hm_results_create(rp))
+    try:
+        yield rp[0]
+    finally:
+        lib.hm_results_free(rp[0])
+
+
 def _run_query(call: Callable[..., int], target: Any, hashes: Sequence[Hash],
                opts: Any) -> List[Match]:
     arr = _c_hashes(hashes)
-    rp = ffi.new("hm_results **")
-    st = lib.hm_results_create(rp)
-    if st != lib.HM_OK:
-        raise_for(st)
-    res = rp[0]
-    try:
-        st = call(target, arr, len(hashes), opts, res)
-        if st != lib.HM_OK:
-            raise_for(st)
+    with _results() as res:
+        _check(call(target, arr, len(hashes), opts, res))
         n = lib.hm_results_count(res)
         out: List[Match] = []
         names: Dict[int, str] = {}
@@ -255,8 +260,6 @@ def _run_query(call: Callable[..., int], target: Any, hashes: Sequence[Hash],
                              _s(m.entry_id), _s(m.labels), Hash._from_c(m.hash),
                              _DIH[m.variant], None if ft < 0 else ft))
         return out
-    finally:
-        lib.hm_results_free(res)
 
 
 _DIH = tuple(Dihedral)
@@ -290,6 +293,9 @@ class _Queryable:
         raise NotImplementedError
 
     def _video_call(self) -> Tuple[Handle, Callable[..., int]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _tmk_call(self) -> Tuple[Handle, Callable[..., int]]:  # pragma: no cover
         raise NotImplementedError
 
     def query(self, hashes: QueryInput, *, radius: Optional[int] = None, k: int = 0,
@@ -361,17 +367,11 @@ class _Queryable:
         o.range_gap = range_gap
         o.include_disabled = 1 if include_disabled else 0
         o.flags = lib.HM_QUERY_DIHEDRAL if dihedral else 0
-        rp = ffi.new("hm_results **")
-        st = lib.hm_results_create(rp)
-        if st != lib.HM_OK:
-            raise_for(st)
-        res = rp[0]
         handle, fn = self._video_call()
-        try:
+        with _results() as res:
             with handle as target:
                 st = fn(target, arr, n, o, res)
-            if st != lib.HM_OK:
-                raise_for(st)
+            _check(st)
             out: List[VideoMatch] = []
             for i in range(lib.hm_results_video_count(res)):
                 m = lib.hm_results_video_get(res, i)
@@ -384,8 +384,38 @@ class _Queryable:
                     tuple((m.target_ranges[j].start, m.target_ranges[j].end)
                           for j in range(m.n_target_ranges)), Dihedral(m.variant)))
             return out
-        finally:
-            lib.hm_results_free(res)
+
+    def match_tmk(self, tmk: Tmk, *, level1: Optional[float] = None,
+                  level2: Optional[float] = None,
+                  include_disabled: bool = False) -> List[TmkMatch]:
+        """Match a video's TMK+PDQF hash against the known videos' (``add_tmk``):
+        a known video matches when both scores of ``tmk.scores(known)`` reach
+        its list's TMK thresholds (``set_tmk_threshold``), or ``level1`` /
+        ``level2`` when given (0 to 1, for every list).  Level 1 filters
+        every entry, level 2 is computed only for those that pass it; the
+        matches are exactly those of scoring every pair (docs/tmk.md).
+        Returns them ordered by level 2, then level 1, descending, then
+        list id and video id.  The GIL is released while it runs."""
+        q = tmk_ptr(tmk)
+        o = ffi.new("hm_tmk_match_opts *")
+        lib.hm_tmk_match_opts_init(o)
+        if level1 is not None:
+            o.level1 = level1
+        if level2 is not None:
+            o.level2 = level2
+        o.include_disabled = 1 if include_disabled else 0
+        handle, fn = self._tmk_call()
+        with _results() as res:
+            with handle as target:
+                st = fn(target, q, o, res)
+            _check(st)
+            out: List[TmkMatch] = []
+            for i in range(lib.hm_results_tmk_count(res)):
+                m = lib.hm_results_tmk_get(res, i)
+                out.append(TmkMatch(_s(m.video_id), _s(m.list_name), _s(m.labels), int(m.list),
+                                    float(m.level1), float(m.level2), float(m.threshold1),
+                                    float(m.threshold2)))
+            return out
 
 
 class Snapshot(_Queryable):
@@ -404,6 +434,9 @@ class Snapshot(_Queryable):
     def _video_call(self) -> Tuple[Handle, Callable[..., int]]:
         return self._handle, lib.hm_snapshot_match_video
 
+    def _tmk_call(self) -> Tuple[Handle, Callable[..., int]]:
+        return self._handle, lib.hm_snapshot_match_tmk
+
     def lists(self) -> List[ListInfo]:
         """Every list in this snapshot, by id."""
         with self._handle as s:
@@ -413,6 +446,21 @@ class Snapshot(_Queryable):
         """The id of the list called ``name``, or None."""
         with self._handle as s:
             return _snapshot_find(s, name)
+
+    def tmk_thresholds(self, list: ListRef) -> Tuple[float, float]:
+        """The TMK thresholds (level 1, level 2) that ``match_tmk`` applies to
+        the entries of ``list`` (a name or an id): the list's own, or the
+        defaults (``TMK_LEVEL1_THRESHOLD``, ``TMK_LEVEL2_THRESHOLD``)."""
+        with self._handle as s:
+            lid = _snapshot_find(s, list) if isinstance(list, str) else list
+            if lid is None:
+                raise_for(lib.HM_E_NOT_FOUND, "no list named %r" % (list,))
+            t = ffi.new("float *")
+            out = []
+            for level in (1, 2):
+                _check(lib.hm_snapshot_list_tmk_threshold(s, lid, level, t))
+                out.append(float(t[0]))
+        return out[0], out[1]
 
     def stats(self) -> IndexStats:
         """Statistics of this snapshot (the counters are the index's)."""
@@ -500,15 +548,19 @@ class _Calls(NamedTuple):
     load_list: Callable[..., int]
     load_list_memory: Callable[..., int]
     add_video: Callable[..., int]
+    add_tmk: Callable[..., int]
+    set_tmk_threshold: Callable[..., int]
 
 
 _INDEX_CALLS = _Calls(lib.hm_index_list_set_threshold, lib.hm_index_list_set_enabled,
                       lib.hm_index_list_clear, lib.hm_index_add, lib.hm_index_remove,
                       lib.hm_index_commit, lib.hm_index_load_list, lib.hm_index_load_list_memory,
-                      lib.hm_index_add_video)
+                      lib.hm_index_add_video, lib.hm_index_add_tmk,
+                      lib.hm_index_list_set_tmk_threshold)
 _TXN_CALLS = _Calls(lib.hm_txn_list_set_threshold, lib.hm_txn_list_set_enabled,
                     lib.hm_txn_list_clear, lib.hm_txn_add, lib.hm_txn_remove, lib.hm_txn_commit,
-                    lib.hm_txn_load_list, lib.hm_txn_load_list_memory, lib.hm_txn_add_video)
+                    lib.hm_txn_load_list, lib.hm_txn_load_list_memory, lib.hm_txn_add_video,
+                    lib.hm_txn_add_tmk, lib.hm_txn_list_set_tmk_threshold)
 
 
 class _Writer:
@@ -710,11 +762,39 @@ class _Writer:
                                                  _b(labels, "labels"), out))
         return int(out[0])
 
+    # ---- TMK+PDQF ----------------------------------------------------------------------
+
+    def add_tmk(self, tmk: Tmk, video_id: str, list: ListRef = "default",
+                labels: Optional[str] = None) -> None:
+        """Stage a known video's TMK+PDQF hash as an entry of ``list`` with
+        entry id ``video_id`` (``match_tmk`` finds it; ``remove`` and
+        ``clear`` remove it).  The hash is copied; adding the same hash
+        with the same id to the same list again changes nothing.  Visible
+        after ``commit()``."""
+        t = tmk_ptr(tmk)
+        with self._writing() as (idx, w):
+            lid = self._index()._list_id(idx, list)
+            _check(self._calls.add_tmk(w, lid, t, _b(video_id, "video_id"),
+                                       _b(labels, "labels")))
+
+    def set_tmk_threshold(self, list: ListRef, level: Optional[int],
+                          threshold: Optional[float]) -> None:
+        """Set a list's TMK threshold of ``level`` 1 or 2 (None: both), 0 to
+        1; ``threshold`` None restores the default (0.7).  A known video
+        matches when both its scores reach its list's thresholds.  Staged."""
+        levels = (1, 2) if level is None else (level,)
+        t = -1.0 if threshold is None else threshold
+        with self._writing() as (idx, w):
+            lid = self._index()._list_id(idx, list)
+            for lv in levels:
+                _check(self._calls.set_tmk_threshold(w, lid, lv, t))
+
 
 class Index(_Queryable, _Writer):
     """Known hashes, grouped in lists, matched exactly and without locks.
 
-    Changes (``add``, ``remove``, ``load_list``, list settings) are *staged*
+    Changes (``add``, ``add_video``, ``add_tmk``, ``remove``, ``load_list``,
+    list settings) are *staged*
     and become visible together at ``commit()``; queries see the last
     commit.  Any number of threads may query while one adds and commits
     (queries take no lock and release the GIL); writers are serialised
@@ -724,7 +804,8 @@ class Index(_Queryable, _Writer):
     ``transaction()``.
 
     Lists have a name, a distance threshold per hash type (defaults: PDQ
-    31, pHash/dHash/aHash 10, MD5/SHA-256 exact) and an enabled flag.
+    31, pHash/dHash/aHash 10, MD5/SHA-256 exact), two TMK+PDQF score
+    thresholds (default 0.7 each) and an enabled flag.
     Wherever a list is named, a string is its name (the list is created
     when it does not exist yet) and an int is its id.
 
@@ -774,6 +855,9 @@ class Index(_Queryable, _Writer):
 
     def _video_call(self) -> Tuple[Handle, Callable[..., int]]:
         return self._handle, lib.hm_index_match_video
+
+    def _tmk_call(self) -> Tuple[Handle, Callable[..., int]]:
+        return self._handle, lib.hm_index_match_tmk
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[Tuple[Any, Any]]:
@@ -833,6 +917,12 @@ class Index(_Queryable, _Writer):
         """Every list as of the last commit, by id."""
         with self.snapshot() as s:
             return s.lists()
+
+    def tmk_thresholds(self, list: ListRef) -> Tuple[float, float]:
+        """A list's TMK thresholds (level 1, level 2) as of the last commit
+        (``Snapshot.tmk_thresholds``)."""
+        with self.snapshot() as s:
+            return s.tmk_thresholds(list)
 
     def transaction(self) -> "Transaction":
         """A change set of this writer's own: what it stages is published by
@@ -908,7 +998,7 @@ class Index(_Queryable, _Writer):
 
 class Transaction(_Writer):
     """A change set of one writer (``Index.transaction()``): ``add``,
-    ``remove``, ``clear``, ``load_list``, ``add_video`` and the list
+    ``remove``, ``clear``, ``load_list``, ``add_video``, ``add_tmk`` and the list
     settings stage into it, as the Index's methods of the same names do
     into the Index's shared change set; ``commit()`` publishes them together
     in one snapshot, without any other writer's changes mixed in.

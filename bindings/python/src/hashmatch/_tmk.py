@@ -15,7 +15,7 @@ from ._video import VideoInfo, video_limits_to_c, video_source
 if TYPE_CHECKING:  # pragma: no cover
     from ._hasher import Hasher
 
-__all__ = ["Tmk", "TmkInfo", "TmkScores", "hash_tmk", "TMK_FILE_SIZE", "TMK_BASE64_LEN",
+__all__ = ["Tmk", "TmkInfo", "TmkScores", "TmkMatch", "hash_tmk", "TMK_FILE_SIZE", "TMK_BASE64_LEN",
            "TMK_DIM", "TMK_LEVEL1_THRESHOLD", "TMK_LEVEL2_THRESHOLD"]
 
 #: Bytes of a .tmk file (every TMK+PDQF file has this size).
@@ -55,6 +55,19 @@ class TmkScores(NamedTuple):
         t1 = TMK_LEVEL1_THRESHOLD if level1 is None else level1
         t2 = TMK_LEVEL2_THRESHOLD if level2 is None else level2
         return self.level1 >= t1 and self.level2 >= t2
+
+
+class TmkMatch(NamedTuple):
+    """A known video whose TMK+PDQF hash matched (``Index.match_tmk``)."""
+
+    video_id: str
+    list_name: str
+    labels: str
+    list_id: int
+    level1: float      #: ``query.scores(known).level1``, to the bit
+    level2: float      #: ``query.scores(known).level2``, to the bit
+    threshold1: float  #: the level-1 threshold applied (the list's or the query's)
+    threshold2: float  #: the level-2 threshold applied
 
 
 class Tmk:
@@ -180,18 +193,13 @@ class Tmk:
             raise_for(st)
         return out
 
-    def _other(self, other: object) -> Any:
-        if not isinstance(other, Tmk):
-            raise TypeError("TMK hashes score against a Tmk, not %s" % type_name(other))
-        return other._p
-
     def scores(self, other: "Tmk") -> TmkScores:
         """Both scores against another hash, bit for bit as
         tmk-two-level-score computes them.  Level 2 costs about 0.2 ms (the
         GIL is released meanwhile); level 1 is symmetric, level 2 of
         ``b.scores(a)`` may differ from ``a.scores(b)`` in the float's last
         bits (docs/tmk.md), so score a pair in a fixed order."""
-        q = self._other(other)
+        q = tmk_ptr(other)
         l1 = ffi.new("float *")
         l2 = ffi.new("float *")
         st = lib.hm_tmk_scores(self._p, q, l1, l2)
@@ -202,7 +210,7 @@ class Tmk:
     def level1(self, other: "Tmk") -> float:
         """The level-1 score alone (a few hundred times cheaper than
         level 2): the cosine similarity of the average features."""
-        q = self._other(other)
+        q = tmk_ptr(other)
         l1 = ffi.new("float *")
         st = lib.hm_tmk_scores(self._p, q, l1, ffi.NULL)
         if st != lib.HM_OK:  # pragma: no cover
@@ -242,6 +250,13 @@ class Tmk:
 
     def __repr__(self) -> str:
         return "<hashmatch.Tmk: %d frame features>" % self.frames
+
+
+def tmk_ptr(tmk: object) -> Any:
+    """The hm_tmk * of a Tmk (TypeError for anything else)."""
+    if not isinstance(tmk, Tmk):
+        raise TypeError("a TMK+PDQF hash is a hashmatch.Tmk, not %s" % type_name(tmk))
+    return tmk._p
 
 
 def tmk_hash_with(hasher: "Hasher", source: Union[str, "os.PathLike[str]", bytes, Any],
