@@ -126,7 +126,7 @@ static int match_at(hm_index *idx, const hm_tmk *q, float l1, hm_results *r) {
     return hm_index_match_tmk(idx, q, &o, r);
 }
 
-/* The file at `bad` (n bytes) has TMK entry `entry`'s level 2 damaged:
+/* The file at `bad` has TMK entry `entry`'s level 2 damaged:
  * hm_index_load takes it (it does not read section 5), and every read of
  * that entry's level 2 fails: a query reading it (HM_E_CORRUPT, naming
  * the file, no results), a save to `out` (nothing written) or to memory.
