@@ -21,7 +21,7 @@
  * 2. load: a fresh index loads FILE; its time and the resident memory
  *    (VmRSS after malloc_trim) it added, per entry; then the time of a
  *    load with FILE's pages evicted from the page cache (the load reads
- *    and checks every entry's level 2: its time follows the file's size);
+ *    all but the level-2 section, which queries read entry by entry);
  * 3. queries (hm_index_match_tmk on the loaded index, level 2 read from
  *    FILE with pread: warm page cache, and "cold" after posix_fadvise
  *    DONTNEED of FILE's pages, ROUNDS rounds each) of three kinds:

@@ -916,15 +916,19 @@ HM_API void hm_free(void *p);
  * Change sets (hm_txn) begun before cannot commit afterwards.  Reads
  * format versions 1 and 2 (docs/index-format.md).  A file with TMK+PDQF
  * entries stays open (a descriptor of the index's own) while anything of
- * this load is in use: their level-2 features are read from it, and
- * checked, only for the entries a TMK query's level 1 lets through; a
- * file cut or changed in place afterwards makes such a query fail with
- * HM_E_CORRUPT (replacing it by rename, as hm_index_save does, is safe).
+ * this load is in use: their level-2 features (256 KiB each) are not read
+ * by the load but read from it, and checked against the entry's
+ * checksum, only for the entries a TMK query's level 1 lets through and
+ * by a save; a damaged entry there, or a file cut or changed in place
+ * afterwards, makes such a query or save fail with HM_E_CORRUPT, never
+ * score wrongly (replacing the file by rename, as hm_index_save does, is
+ * safe).  Everything else in the file is checked by the load.
  */
 HM_API hm_status hm_index_load(hm_index *idx, const char *path);
 
 /** As hm_index_load, from the bytes of an index file in memory (not
- *  retained), e.g. a blob kept in a database. */
+ *  retained), e.g. a blob kept in a database; it checks every byte,
+ *  the TMK level-2 features included (a copy of them is kept). */
 HM_API hm_status hm_index_load_memory(hm_index *idx, const void *data,
                                       size_t size);
 

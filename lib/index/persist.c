@@ -7,7 +7,11 @@
  * does not depend on them.  Every byte is covered by an XXH3-64 checksum
  * (header, section table, each section), and every field is validated
  * before anything is built, so a corrupt or hostile file is rejected with
- * HM_E_CORRUPT and leaves the index as it was.
+ * HM_E_CORRUPT and leaves the index as it was.  The one exception is the
+ * TMK level-2 section of a file: it is not read at load (it grows by
+ * 256 KiB an entry); each entry's part is checked against the entry's
+ * checksum whenever it is read, so damage there fails the query or save
+ * that reads it (load_level2).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -400,7 +404,7 @@ typedef struct parsed {
     hm_tmk_in *tin;
     float *avgs; /* the TMK entries' averages, decoded */
     int has_tmk; /* version 2 on */
-    uint64_t l2_off, l2_len, l2_sum; /* the level-2 section (not yet checked) */
+    uint64_t l2_off, l2_len, l2_sum; /* the level-2 section (load_level2's) */
 } parsed;
 
 static void parsed_free(parsed *p) {
@@ -417,7 +421,7 @@ static int parse_tmk(const uint8_t *q, const uint8_t *end, const char *str, uint
 
 /* Parse the file whose first `avail` bytes of `size` are at m: all but
  * the level-2 section, which may lie past them (its place and checksum go
- * to p; load_bytes checks it). */
+ * to p for load_level2). */
 static int parse(const uint8_t *m, uint64_t avail, uint64_t size, const char *path,
                  parsed *p) {
     const uint8_t *sec[NSECTIONS + 1] = {0};
@@ -462,7 +466,7 @@ static int parse(const uint8_t *m, uint64_t avail, uint64_t size, const char *pa
             return BAD("%s: section %u lies outside the file", path, kind);
         offs[kind] = off;
         len[kind] = n;
-        if (kind == SEC_TMK_L2) { /* checked by the caller, perhaps from the file */
+        if (kind == SEC_TMK_L2) { /* its bytes: load_level2's */
             p->l2_off = off;
             p->l2_len = n;
             p->l2_sum = get64(r + 24);
@@ -572,7 +576,7 @@ static int parse(const uint8_t *m, uint64_t avail, uint64_t size, const char *pa
 }
 
 /* The TMK section (the level-2 section's size is checked here, its bytes
- * by load_bytes). */
+ * by load_level2 or when read). */
 static int parse_tmk(const uint8_t *q, const uint8_t *end, const char *str, uint64_t slen,
                      const char *path, parsed *p) {
     if ((uint64_t)(end - q) < 8ull * p->nlists + 8)
@@ -620,56 +624,44 @@ static int parse_tmk(const uint8_t *q, const uint8_t *end, const char *str, uint
     return HM_OK;
 }
 
-/* The level-2 section: its checksum and each entry's, streamed from the
- * file (fd >= 0) or checked in memory (m) and copied; then the source
- * the entries read their features from (the file stays open). */
+/* The level-2 section and the source the entries read their features
+ * from.  From a file (fd >= 0) none of it is read here: its place and size
+ * were checked by parse (against the file's real size and the entry
+ * count), and each entry's bytes are checked against its checksum in
+ * section 4 whenever they are read (hm_tmk_seg_level2), so the load does
+ * not grow with the section (docs/index-format.md, "Reading"); the file
+ * stays open on a descriptor of the source's own.  In memory (m) the
+ * section's checksum and each entry's are checked now and the section
+ * copied. */
 static int load_level2(const uint8_t *m, int fd, uint64_t size, const char *name, parsed *p,
                        hm_tmk_src **src) {
-    uint8_t *copy = NULL, *blk = NULL;
-    XXH3_state_t *xx = XXH3_createState();
+    uint8_t *copy = NULL;
     int st = HM_OK;
     *src = NULL;
-    if (!p->has_tmk) goto out;
-    if (!xx || XXH3_64bits_reset(xx) != XXH_OK ||
-        (fd >= 0 ? !(blk = malloc(HM_TMK_L2_BYTES))
-                 : !(copy = malloc((size_t)p->l2_len + 1)))) {
-        st = hm_fail(HM_E_NO_MEMORY, "out of memory");
-        goto out;
+    if (!p->has_tmk) return HM_OK;
+    if (fd < 0 && XXH3_64bits(m + p->l2_off, p->l2_len) != p->l2_sum)
+        return BAD("%s: checksum mismatch in section %u (offset %llu)", name, SEC_TMK_L2,
+                   (unsigned long long)p->l2_off);
+    if (!p->ntmk) return HM_OK;
+    if (fd < 0) {
+        for (size_t i = 0; i < p->ntmk; i++)
+            if (XXH3_64bits(m + p->l2_off + i * HM_TMK_L2_BYTES, HM_TMK_L2_BYTES) != p->tin[i].sum)
+                return BAD("%s: checksum mismatch in the level-2 features of TMK entry %zu",
+                           name, i);
+        if (!(copy = malloc((size_t)p->l2_len)))
+            return hm_fail(HM_E_NO_MEMORY, "out of memory");
+        memcpy(copy, m + p->l2_off, (size_t)p->l2_len);
+        *src = hm_tmk_src_mem(copy);
+    } else { /* a descriptor of its own: the caller closes fd */
+        const int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        if (dfd < 0)
+            return hm_fail(HM_E_IO, "%s: keeping the file open for its TMK level-2 "
+                           "features: %s", name, strerror(errno));
+        *src = hm_tmk_src_file(dfd, name, size);
+        for (size_t i = 0; i < p->ntmk; i++) p->tin[i].off += p->l2_off;
     }
-    for (size_t i = 0; i < p->ntmk && st == HM_OK; i++) {
-        const uint64_t at = p->l2_off + i * HM_TMK_L2_BYTES;
-        const uint8_t *b = fd >= 0 ? blk : m + at;
-        if (fd >= 0 && (st = hm_file_pread(fd, blk, HM_TMK_L2_BYTES, at, size, name)) != HM_OK)
-            break;
-        XXH3_64bits_update(xx, b, HM_TMK_L2_BYTES);
-        if (XXH3_64bits(b, HM_TMK_L2_BYTES) != p->tin[i].sum)
-            st = BAD("%s: checksum mismatch in the level-2 features of TMK entry %zu", name, i);
-        if (copy) memcpy(copy + i * HM_TMK_L2_BYTES, b, HM_TMK_L2_BYTES);
-    }
-    if (st == HM_OK && XXH3_64bits_digest(xx) != p->l2_sum)
-        st = BAD("%s: checksum mismatch in section %u (offset %llu)", name, SEC_TMK_L2,
-                 (unsigned long long)p->l2_off);
-    if (st == HM_OK && p->ntmk) {
-        if (fd >= 0) { /* a descriptor of its own: the caller closes fd */
-            const int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-            if (dfd < 0) {
-                st = hm_fail(HM_E_IO, "%s: keeping the file open for its TMK level-2 "
-                             "features: %s", name, strerror(errno));
-                goto out;
-            }
-            *src = hm_tmk_src_file(dfd, name, size);
-            for (size_t i = 0; i < p->ntmk; i++) p->tin[i].off += p->l2_off;
-        } else {
-            *src = hm_tmk_src_mem(copy);
-            copy = NULL;
-        }
-        if (!*src) st = hm_fail(HM_E_NO_MEMORY, "out of memory");
-        for (size_t i = 0; i < p->ntmk; i++) p->tin[i].src = *src;
-    }
-out:
-    if (xx) XXH3_freeState(xx);
-    free(copy);
-    free(blk);
+    if (!*src) st = hm_fail(HM_E_NO_MEMORY, "out of memory");
+    for (size_t i = 0; i < p->ntmk; i++) p->tin[i].src = *src;
     return st;
 }
 
@@ -718,8 +710,9 @@ out:
 
 /* Where the level-2 section of a file starts, from its first `n` bytes
  * (the header and table): the file up to there is read into memory, the
- * section itself only streamed.  `size` when there is none, or when the
- * table is not readable (parse then says what is wrong). */
+ * section itself is not read at load (load_level2).  `size` when there is
+ * none, or when the table is not readable (parse then says what is
+ * wrong). */
 static uint64_t level2_start(const uint8_t *h, uint64_t n, uint64_t size) {
     const uint64_t tend = HEADER_SIZE + (uint64_t)NSECTIONS * SECTION_SIZE + 8;
     if (n < tend || get32(h + 8) != VERSION || get32(h + 24) != NSECTIONS) return size;

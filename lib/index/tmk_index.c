@@ -202,8 +202,8 @@ int hm_tmk_seg_level2(const hm_tmk_seg *s, uint32_t e, hm_tmk *t, const hm_tmk *
     }
     if (hm_tmk_l2_sum(t) != en->sum)
         return hm_fail(HM_E_CORRUPT,
-                       "%s: TMK level-2 features of \"%s\" changed since the index was "
-                       "loaded (checksum mismatch)",
+                       "%s: TMK level-2 features of \"%s\" do not match their checksum "
+                       "(the file is damaged or changed since the index was loaded)",
                        src->name ? src->name : "index", hm_tmk_seg_str(s, en->id_off));
     *l2 = t;
     return HM_OK;

@@ -13,9 +13,10 @@
  *    level-2 section of an index file, read with pread at each use
  *    (loaded with hm_index_load), or a copy of that section in memory
  *    (hm_index_load_memory, which keeps nothing of its input).  Every
- *    read from a file is checked against the entry's checksum, so a file
- *    cut or changed after the load gives an error, never a wrong score or
- *    a signal.
+ *    read from a file is checked against the entry's checksum: the load
+ *    does not read the section, so a file damaged there, or cut or
+ *    changed after the load, gives an error at the query or save that
+ *    reads the entry, never a wrong score or a signal.
  *
  * TMK entries sit in TMK segments beside the hash segments, immutable
  * and shared between snapshots as those are, with tombstones of their
