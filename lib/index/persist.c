@@ -416,6 +416,15 @@ static void parsed_free(parsed *p) {
     free(p->avgs);
 }
 
+/* An entry's references, hash or TMK alike: a list the file has, an id
+ * and labels inside the string section, each valid text. */
+static int refs_ok(const parsed *p, uint32_t list, uint32_t id, uint32_t lab, const char *str,
+                   uint64_t slen) {
+    return list < p->nlists && id < slen && lab < slen &&
+           hm_ix_valid_text(str + id, HM_MAX_ENTRY_ID, 0) &&
+           hm_ix_valid_text(str + lab, HM_MAX_LABELS, 1);
+}
+
 static int parse_tmk(const uint8_t *q, const uint8_t *end, const char *str, uint64_t slen,
                      const char *path, parsed *p);
 
@@ -555,10 +564,8 @@ static int parse(const uint8_t *m, uint64_t avail, uint64_t size, const char *pa
         const uint32_t list = get32(q), id = get32(q + 4), lab = get32(q + 8);
         const int type = q[12];
         const unsigned nb = hm_hash_bits(type) / 8;
-        if (!nb || q[13] || q[14] || q[15] || list >= p->nlists || id >= slen ||
-            lab >= slen || end - q - (ptrdiff_t)ENTRY_FIXED < (ptrdiff_t)nb ||
-            !hm_ix_valid_text(str + id, HM_MAX_ENTRY_ID, 0) ||
-            !hm_ix_valid_text(str + lab, HM_MAX_LABELS, 1))
+        if (!nb || q[13] || q[14] || q[15] || end - q - (ptrdiff_t)ENTRY_FIXED < (ptrdiff_t)nb ||
+            !refs_ok(p, list, id, lab, str, slen))
             return BAD("%s: entry %llu is malformed", path, (unsigned long long)i);
         hm_seg_input *x = &p->in[p->nin++];
         x->list = list;
@@ -607,9 +614,7 @@ static int parse_tmk(const uint8_t *q, const uint8_t *end, const char *str, uint
             avg[k] = getf(q + TMK_FIXED + 4 * k);
             finite &= isfinite(avg[k]) != 0;
         }
-        if (list >= p->nlists || id >= slen || lab >= slen || frames < 0 || !finite ||
-            !hm_ix_valid_text(str + id, HM_MAX_ENTRY_ID, 0) ||
-            !hm_ix_valid_text(str + lab, HM_MAX_LABELS, 1))
+        if (frames < 0 || !finite || !refs_ok(p, list, id, lab, str, slen))
             return BAD("%s: TMK entry %llu is malformed", path, (unsigned long long)i);
         hm_tmk_in *x = &p->tin[p->ntmk++];
         x->list = list;
