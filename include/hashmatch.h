@@ -1050,10 +1050,12 @@ HM_API hm_status hm_snapshot_list_find(const hm_snapshot *s,
 
 /** Counters pulled from an index. */
 typedef struct hm_index_stats {
-    uint64_t entries;                      /**< live entries, all types */
+    uint64_t entries;                      /**< live entries, all types
+                                                (hashes and TMK+PDQF) */
     uint64_t entries_by_type[HM_HASH_TYPE_SLOTS]; /**< by hm_hash_type
                                                 (0 in the slots of no
-                                                type) */
+                                                type; TMK+PDQF entries
+                                                are in tmk_entries) */
     uint64_t unique_hashes;                /**< distinct (type, hash) codes,
                                                 summed over segments */
     uint64_t bytes;                        /**< memory of the snapshot */
@@ -1065,7 +1067,10 @@ typedef struct hm_index_stats {
     uint64_t generation;                   /**< commits published */
     uint32_t lists;
     uint32_t segments;                     /**< immutable parts searched */
-    uint64_t reserved[8];
+    uint64_t tmk_entries;                  /**< live TMK+PDQF entries
+                                                (hm_index_add_tmk): entries
+                                                less those by type */
+    uint64_t reserved[7];
 } hm_index_stats;
 
 /** Statistics of the current snapshot and the index's counters. */

@@ -14,6 +14,8 @@
  *    signal (hm_index_load does not read level 2); from memory, a changed
  *    level 2 fails the load;
  *  - results replaced wholly by any query; arguments validated;
+ *  - hm_index_stats.tmk_entries after adds, removals, saves and loads, and
+ *    in a snapshot taken before a change;
  *  - a version-1 index file (tests/data/index-v1.hmi, made by the
  *    hashcheck of the commit before format version 2) still loads;
  *  - canonical-CSV hash lists with tmk rows (the .tmk file's base64):
@@ -245,6 +247,77 @@ static void hash_lists(void) {
     free(r0dup);
     free(noid);
     free(bad);
+}
+
+/* ---- statistics: the TMK entry count ---------------------------------------- */
+
+/* hm_index_stats.tmk_entries sits where reserved[0] was: the struct keeps
+ * its size and every other field its offset (scripts/check-abi.sh). */
+_Static_assert(offsetof(hm_index_stats, tmk_entries) == 192, "tmk_entries in reserved space");
+_Static_assert(offsetof(hm_index_stats, reserved) == 200, "reserved[7] after it");
+_Static_assert(sizeof(hm_index_stats) == 256, "hm_index_stats keeps its size");
+
+static void check_stats(hm_index *idx, uint64_t hashes, uint64_t tmks) {
+    hm_index_stats st;
+    memset(&st, 0xa5, sizeof st);
+    CHECK_INT(hm_index_stats_get(idx, &st), HM_OK);
+    CHECK_INT(st.tmk_entries, tmks);
+    CHECK_INT(st.entries, hashes + tmks);
+    CHECK_INT(st.entries_by_type[HM_HASH_PDQ], hashes);
+    for (size_t k = 0; k < sizeof st.reserved / sizeof st.reserved[0]; k++)
+        CHECK_INT(st.reserved[k], 0);
+}
+
+/* tmk_entries after adds, removals, a save and a load (file and memory),
+ * and in a snapshot taken before a change. */
+static void stats_counts(const char *dir) {
+    char path[300];
+    hm_index *idx, *b;
+    hm_snapshot *before;
+    hm_index_stats st;
+    uint32_t l;
+    hm_hash h = {0};
+    snprintf(path, sizeof path, "%s/stats.hmi", dir);
+    CHECK_INT(hm_index_create(&idx), HM_OK);
+    check_stats(idx, 0, 0);
+    CHECK_INT(hm_index_list(idx, "known", &l), HM_OK);
+    h.type = HM_HASH_PDQ;
+    for (int i = 0; i < 3; i++) {
+        h.bytes[0] = (uint8_t)(i + 1);
+        CHECK_INT(hm_index_add(idx, l, &h, kVideos[i], NULL), HM_OK);
+    }
+    for (size_t v = 0; v < 5; v++) CHECK_INT(hm_index_add_tmk(idx, l, g_ref[v], kVideos[v], NULL), HM_OK);
+    check_stats(idx, 0, 0); /* staged only */
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    check_stats(idx, 3, 5);
+    CHECK_INT(hm_index_acquire(idx, &before), HM_OK);
+    /* removing an id removes its hash and its TMK entry */
+    CHECK_INT(hm_index_remove(idx, l, kVideos[0], NULL), HM_OK);
+    CHECK_INT(hm_index_remove(idx, l, kVideos[4], NULL), HM_OK);
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    check_stats(idx, 2, 3);
+    CHECK_INT(hm_snapshot_stats(before, &st), HM_OK); /* the earlier snapshot's count */
+    CHECK_INT(st.tmk_entries, 5);
+    CHECK_INT(st.entries, 8);
+    hm_snapshot_release(before);
+    CHECK_INT(hm_index_save(idx, path), HM_OK);
+    check_stats(idx, 2, 3);
+    CHECK_INT(hm_index_create(&b), HM_OK);
+    CHECK_INT(hm_index_load(b, path), HM_OK);
+    check_stats(b, 2, 3);
+    void *mem;
+    size_t n;
+    CHECK_INT(hm_index_save_memory(idx, &mem, &n), HM_OK);
+    CHECK_INT(hm_index_list_clear(idx, l, NULL), HM_OK);
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    check_stats(idx, 0, 0);
+    CHECK_INT(hm_index_load_memory(idx, mem, n), HM_OK);
+    check_stats(idx, 2, 3);
+    hm_free(mem);
+    CHECK_INT(hm_snapshot_stats(NULL, &st), HM_E_INVALID_ARGUMENT);
+    hm_index_free(b);
+    hm_index_free(idx);
+    unlink(path);
 }
 
 /* ---- threads: queries, commits and a save at once on a loaded index ---- */
@@ -539,6 +612,7 @@ int main(void) {
     hm_results_free(r);
 
     hash_lists();
+    stats_counts(dir);
     {
         char saved[300];
         snprintf(saved, sizeof saved, "%s/threads.hmi", dir);

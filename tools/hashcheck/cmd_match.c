@@ -523,13 +523,11 @@ static int load_known(match_ctx *c) {
 /* What the inputs are hashed with: --types, else the types the index
  * holds (none when it holds only TMK+PDQF hashes: videos are then hashed
  * to TMK+PDQF alone); dihedral and trimmed variants as the options ask. */
-static unsigned query_types(const match_ctx *c) {
+static unsigned query_types(const match_ctx *c, const hm_index_stats *st) {
     unsigned types = c->types;
     if (!types) {
-        hm_index_stats st;
-        hm_index_stats_get(c->idx, &st);
         for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
-            if (st.entries_by_type[t]) types |= HM_TYPE_BIT(t);
+            if (st->entries_by_type[t]) types |= HM_TYPE_BIT(t);
         if (!types && !c->mo.tmk) {
             hc_err("warning: the index is empty; nothing can match");
             types = HM_TYPE_BIT(HM_HASH_PDQ);
@@ -564,8 +562,10 @@ int cmd_match(int argc, char **argv) {
     const int pr = parse_args(argc, argv, lists, &c, &npos);
     if (pr != HC_PARSED) rc = hc_parse_exit(&hc_cmd_match, pr);
     if (pr != HC_PARSED || load_known(&c) != 0) goto done;
-    c.mo.tmk = hc_tmk_entries(c.idx) > 0; /* videos are hashed to TMK+PDQF too */
-    c.mo.types = query_types(&c);
+    hm_index_stats is;
+    hm_index_stats_get(c.idx, &is);
+    c.mo.tmk = is.tmk_entries > 0; /* videos are hashed to TMK+PDQF too */
+    c.mo.types = query_types(&c, &is);
     if (radius_too_wide(&c)) {
         rc = hc_usage_error(hc_cmd_match.name);
         goto done;

@@ -351,9 +351,6 @@ hc_tmk_form hc_tmk_read(const char *path, hm_tmk **out, hm_status *st, char *err
  * already in memory. */
 hc_tmk_form hc_tmk_parse(const char *path, const void *data, size_t n, hm_tmk **out,
                          hm_status *st, char *err, size_t errcap);
-/* The TMK+PDQF entries of the index's current snapshot (those no hash
- * type counts in hm_index_stats). */
-uint64_t hc_tmk_entries(hm_index *idx);
 /* The frame features in a hash (its .tmk header), 0 when t is NULL. */
 int hc_tmk_frames(const hm_tmk *t);
 /* The TMK+PDQF hash of the video at `path` ("-": standard input; pipes and

@@ -79,14 +79,6 @@ hc_tmk_form hc_tmk_read(const char *path, hm_tmk **out, hm_status *st, char *err
     return form;
 }
 
-uint64_t hc_tmk_entries(hm_index *idx) {
-    hm_index_stats st;
-    uint64_t typed = 0;
-    if (hm_index_stats_get(idx, &st) != HM_OK) return 0;
-    for (int t = 0; t < HM_HASH_TYPE_SLOTS; t++) typed += st.entries_by_type[t];
-    return st.entries - typed;
-}
-
 int hc_tmk_frames(const hm_tmk *t) {
     hm_tmk_info ti;
     return t && hm_tmk_get_info(t, &ti) == HM_OK ? ti.frames : 0;
