@@ -12,7 +12,7 @@
 # defaults, or --tmk-level1/--tmk-level2), with both scores, in CSV, JSON
 # and text; damaged .tmk files, non-videos and over-limit videos give the
 # contract's exit statuses and say why; options of the other rules are
-# usage errors.  JSON outputs are validated against
+# usage errors.  Videos come from files, standard input and named pipes.  JSON outputs are validated against
 # docs/hashcheck.schema.json.
 # Usage: test_hashcheck_tmk.sh HASHCHECK DATA_DIR
 set -uo pipefail
@@ -54,6 +54,22 @@ run "$bin" video --tmk "$tmp/tmk" "$ref/limits/one-frame.mp4"
 ok [ "$rc" -eq 0 ]
 ok cmp "$tmp/stdin.tmk" "$tmp/tmk/one-frame.tmk"
 ok [ "$(stat -c %s "$tmp/tmk/one-frame.tmk")" -eq 263344 ]
+# a named pipe is read as standard input is (media.c, as every input):
+# the same bytes; compare and match take stdin and pipes too (below)
+mkfifo "$tmp/pipe"
+feed() { cat "$1" >"$tmp/pipe" 2>/dev/null & feeder=$!; }  # FILE through $tmp/pipe
+# after the command: a writer still waiting for a reader is let go
+fed() { exec 3<>"$tmp/pipe"; exec 3<&-; wait "$feeder" 2>/dev/null; }
+feed "$ref/limits/one-frame.mp4"
+run "$bin" video --tmk-base64 --no-header "$tmp/pipe"; fed
+ok [ "$rc" -eq 0 ]
+ok [ "$(cut -d, -f1-3 "$tmp/out")" = "$tmp/pipe,1," ]
+cut -d, -f4 "$tmp/out" | base64 -d >"$tmp/pipe.tmk"
+ok cmp "$tmp/pipe.tmk" "$tmp/tmk/one-frame.tmk"
+feed "$ref/limits/one-frame.mp4"
+run "$bin" video --tmk-base64 --max-bytes 1000 "$tmp/pipe"; fed
+ok [ "$rc" -eq 1 ]
+ok grep -q "^hashcheck: $tmp/pipe: input is over the limit of 1000 bytes (--max-bytes)" "$tmp/err"
 # two inputs of one name: the first (in input order, whatever -j) is
 # written, the second fails and says why; the others go on
 mkdir -p "$tmp/a" "$tmp/b" "$tmp/same"
@@ -140,6 +156,15 @@ ok grep -qE "^tmk +${l%,*} +${l#*,}  " "$tmp/out"
 ok grep -q "^B: .*pattern-sd-with-small-logo-bar.mp4 (video, h264 [0-9]*x[0-9]*, [0-9]* frames at 15 fps)$" "$tmp/out"
 # a video against the .tmk made from it: 1 and 1
 run "$bin" compare "$ref/videos/chair-19-sd-bar.mp4" "$exp/chair-19-sd-bar.tmk"
+ok [ "$rc" -eq 0 ]
+ok grep -qE "^tmk +1.000000 +1.000000  alike" "$tmp/out"
+# the same from standard input and from a named pipe
+run "$bin" compare - "$exp/chair-19-sd-bar.tmk" <"$ref/videos/chair-19-sd-bar.mp4"
+ok [ "$rc" -eq 0 ]
+ok grep -qE "^tmk +1.000000 +1.000000  alike" "$tmp/out"
+ok grep -q "^A: - (video, h264 " "$tmp/out"
+feed "$ref/videos/chair-19-sd-bar.mp4"
+run "$bin" compare --tmk "$tmp/pipe" "$ref/videos/chair-19-sd-bar.mp4"; fed
 ok [ "$rc" -eq 0 ]
 ok grep -qE "^tmk +1.000000 +1.000000  alike" "$tmp/out"
 # the thresholds: a near copy fails a stricter level 2
@@ -243,6 +268,10 @@ ok [ "$rc" -eq 1 ]
 ok [ "$(cut -d, -f2- "$tmp/out")" = "$(cut -d, -f2- "$tmp/want.csv")" ]
 ok [ "$(grep -c . "$tmp/out")" -eq 4 ]   # itself and 3 others (pair-scores.csv)
 run "$bin" match --format csv --no-header --index "$tmp/tmk.hmi" - <"$ref/videos/pattern-sd-grey-bar.mp4"
+ok [ "$rc" -eq 1 ]
+ok [ "$(cut -d, -f2- "$tmp/out")" = "$(cut -d, -f2- "$tmp/want.csv")" ]
+feed "$ref/videos/pattern-sd-grey-bar.mp4"
+run "$bin" match --format csv --no-header --index "$tmp/tmk.hmi" "$tmp/pipe"; fed
 ok [ "$rc" -eq 1 ]
 ok [ "$(cut -d, -f2- "$tmp/out")" = "$(cut -d, -f2- "$tmp/want.csv")" ]
 # JSON and text: both scores, both thresholds, the list, the entry, labels

@@ -342,7 +342,7 @@ static int add_named_tmk(build_ctx *c, hm_hasher *h, uint32_t list, const char *
     hm_tmk *t;
     hm_video_info info;
     char err[768];
-    const hm_status st = hc_tmk_hash(h, path, &c->mo.video, &t, &info, err, sizeof err);
+    const hm_status st = hc_media_tmk(h, path, &c->mo.video, &t, &info, err, sizeof err);
     if (st != HM_OK) {
         hc_err("%s (%s)", err, hm_strerror(st));
         return 1;

@@ -325,10 +325,12 @@ typedef struct hc_media {
 /* Hash `path` into `m` (zeroed first).  Never prints. */
 void hc_media_hash(hm_hasher *h, const char *path, const hc_media_opts *o, hc_media *m);
 void hc_media_free(hc_media *m);
-/* Read all of f (at most `max` bytes: HM_E_LIMIT) into *data (malloc'd)
- * and *size; on failure a message about `path` in err. */
-hm_status hc_slurp(FILE *f, const char *path, int64_t max, uint8_t **data, size_t *size,
-                   char *err, size_t errcap);
+/* The TMK+PDQF hash of the video at `path`, read as hc_media_hash reads
+ * an input ("-": standard input; pipes and devices are read into memory
+ * first, up to the hasher's --max-bytes).  On failure *out is NULL and err
+ * says why (about `path`). */
+hm_status hc_media_tmk(hm_hasher *h, const char *path, const hm_video_opts *o, hm_tmk **out,
+                       hm_video_info *info, char *err, size_t errcap);
 
 /* ---- TMK+PDQF (tmk.c) ------------------------------------------------------- */
 
@@ -343,7 +345,9 @@ typedef enum hc_tmk_form { HC_TMK_NONE, HC_TMK_BINARY, HC_TMK_BASE64 } hc_tmk_fo
 hc_tmk_form hc_tmk_form_of(const unsigned char *head, size_t n);
 /* Read `path` as a .tmk file or its base64 (white space around the text
  * ignored), checked field by field by the library.  Returns HC_TMK_NONE
- * when the content is neither (nothing read, no message), else its form,
+ * when the content is neither, or `path` is not a regular file (a pipe is
+ * not read: it can be read only once, by hc_media_hash or hc_media_tmk;
+ * no message), else its form,
  * with *out the hash, or NULL and the reason in err. */
 hc_tmk_form hc_tmk_read(const char *path, hm_tmk **out, hm_status *st, char *err,
                         size_t errcap);
@@ -353,12 +357,6 @@ hc_tmk_form hc_tmk_parse(const char *path, const void *data, size_t n, hm_tmk **
                          hm_status *st, char *err, size_t errcap);
 /* The frame features in a hash (its .tmk header), 0 when t is NULL. */
 int hc_tmk_frames(const hm_tmk *t);
-/* The TMK+PDQF hash of the video at `path` ("-": standard input; pipes and
- * devices are read into memory first, up to the hasher's --max-bytes).
- * On failure *out is NULL and err says why (about `path`). */
-hm_status hc_tmk_hash(hm_hasher *h, const char *path, const hm_video_opts *o, hm_tmk **out,
-                      hm_video_info *info, char *err, size_t errcap);
-
 /* Version of the JSON records hashcheck prints (hash, match, compare),
  * the "schema_version" field; docs/hashcheck.schema.json describes them and
  * docs/hashcheck.md says when the version changes. */
