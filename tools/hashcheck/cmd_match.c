@@ -41,7 +41,9 @@ static const char usage[] =
         "\n"
         "known hashes:\n"
         "  --index FILE        an index file from 'hashcheck index build'\n"
-        "  --list LIST         a hash list (repeatable), loaded as 'index build' does\n"
+        "  --list LIST         a hash list, or a .tmk file or its base64 (a known\n"
+        "                      video, in list --list-name, else \"media\", the path\n"
+        "                      as entry id), loaded as 'index build' does (repeatable)\n"
         "  --list-format F, --type T, --list-name NAME, --labels TEXT, --lenient\n"
         "                      how --list files are read ('hashcheck index build --help')\n"
         "\n"
@@ -512,7 +514,7 @@ static int load_known(match_ctx *c) {
     }
     c->la.quiet = c->batch.quiet;
     for (int k = 0; k < c->nlists; k++)
-        if (hc_load_list(c->idx, &c->la, c->lists[k]) != 0) return -1;
+        if (hc_load_known(c->idx, &c->la, c->lists[k]) != 0) return -1;
     if (hm_index_commit(c->idx) != HM_OK) {
         hc_err("%s", hm_last_error());
         return -1;

@@ -437,6 +437,16 @@ int cmd_compare(int argc, char **argv);
 
 /* Load one list into idx (staged), printing its counts; 0 on success. */
 int hc_load_list(hm_index *idx, hc_list_args *la, const char *path);
+/* The list of known media (index build's media, .tmk files among them,
+ * and match --list's .tmk files): --list-name, else "media"; 0, or 1
+ * after printing why. */
+int hc_media_list(hm_index *idx, const hc_list_args *la, uint32_t *list);
+/* A known-hash file (match --list): a .tmk file or its base64 (told by
+ * content in a regular file) is a known video's TMK+PDQF hash, staged as
+ * index build stages one among its media (the list of hc_media_list, the
+ * path as entry id, --labels), else a hash list (hc_load_list).  0, or 1
+ * after printing why. */
+int hc_load_known(hm_index *idx, hc_list_args *la, const char *path);
 
 /* Frames of a vPDQ hash file; 0 on success, else a message in err. */
 int hc_read_vpdq(const char *path, hm_video_frame **frames, size_t *n, char *err,
