@@ -357,6 +357,7 @@ hc_tmk_form hc_tmk_parse(const char *path, const void *data, size_t n, hm_tmk **
                          hm_status *st, char *err, size_t errcap);
 /* The frame features in a hash (its .tmk header), 0 when t is NULL. */
 int hc_tmk_frames(const hm_tmk *t);
+
 /* Version of the JSON records hashcheck prints (hash, match, compare),
  * the "schema_version" field; docs/hashcheck.schema.json describes them and
  * docs/hashcheck.md says when the version changes. */
