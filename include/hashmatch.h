@@ -556,6 +556,9 @@ HM_API void hm_pixels_free(hm_pixels *p);
  *    hm_last_error(), however many threads write.
  *  - Saving (hm_index_save*, hm_snapshot_save*) takes no writer lock:
  *    writers and commits go on while a save writes and syncs its file.
+ *    hm_index_save then takes it for a moment, to publish the current
+ *    snapshot again with TMK level 2 read from the file written: new
+ *    snapshot, same content; a snapshot a reader holds is not changed.
  *  - An hm_results object, and an hm_txn, is used by one thread at a
  *    time.
  *  - hm_index_free() must not race with any other call on the index or
@@ -877,15 +880,30 @@ HM_API hm_status hm_txn_load_list_memory(hm_txn *txn, const void *data,
  * snapshot.  TMK+PDQF entries' level-2 features are copied from where
  * they lie (memory, or the file they were loaded from, checked: a file
  * cut or changed since its load makes the save fail with HM_E_CORRUPT);
- * the saving index keeps reading them from there (docs/index.md,
- * "Memory").
+ * a snapshot saved this way goes on reading them from there (but see
+ * hm_index_save).
  */
 HM_API hm_status hm_snapshot_save(hm_snapshot *snap, const char *path);
 
-/** Save the index's current snapshot (as hm_snapshot_save), without
- *  taking the writer lock: writers and commits go on meanwhile.  Saves of
- *  one index run one at a time, each of the snapshot current when it
- *  starts writing. */
+/**
+ * Save the index's current snapshot (as hm_snapshot_save), without taking
+ * the writer lock while it writes: writers and commits go on meanwhile.
+ * Saves of one index run one at a time, each of the snapshot current when
+ * it starts writing.
+ *
+ * Then the index reads the TMK+PDQF level-2 features of every entry the
+ * file holds from the file just written (as if loaded from it, with the
+ * same check of each entry at each read), so the copies held in memory
+ * (an added hash's 257 KiB, a section loaded by hm_index_load_memory) and
+ * earlier files are let go: the index's current snapshot is published
+ * again, with the same content and generation, taking the writer lock for
+ * that moment.  Snapshots taken before the save (by readers, results,
+ * change sets) keep reading from where they did until they are released;
+ * entries added while the save wrote keep their copy until the next save.
+ * The new file stays open (a descriptor of the index's own) while
+ * anything reads from it.  When memory or a descriptor runs short for
+ * this, the save still succeeds and the entries keep their sources.
+ */
 HM_API hm_status hm_index_save(hm_index *idx, const char *path);
 
 /**
@@ -1050,10 +1068,12 @@ HM_API hm_status hm_snapshot_list_find(const hm_snapshot *s,
 
 /** Counters pulled from an index. */
 typedef struct hm_index_stats {
-    uint64_t entries;                      /**< live entries, all types */
+    uint64_t entries;                      /**< live entries, all types
+                                                (hashes and TMK+PDQF) */
     uint64_t entries_by_type[HM_HASH_TYPE_SLOTS]; /**< by hm_hash_type
                                                 (0 in the slots of no
-                                                type) */
+                                                type; TMK+PDQF entries
+                                                are in tmk_entries) */
     uint64_t unique_hashes;                /**< distinct (type, hash) codes,
                                                 summed over segments */
     uint64_t bytes;                        /**< memory of the snapshot */
@@ -1065,7 +1085,10 @@ typedef struct hm_index_stats {
     uint64_t generation;                   /**< commits published */
     uint32_t lists;
     uint32_t segments;                     /**< immutable parts searched */
-    uint64_t reserved[8];
+    uint64_t tmk_entries;                  /**< live TMK+PDQF entries
+                                                (hm_index_add_tmk): entries
+                                                less those by type */
+    uint64_t reserved[7];
 } hm_index_stats;
 
 /** Statistics of the current snapshot and the index's counters. */
@@ -1541,8 +1564,9 @@ HM_API hm_status hm_tmk_scores(const hm_tmk *a, const hm_tmk *b,
  *
  * Memory: an entry keeps its level-1 feature in memory (about 1.4 KiB
  * with its id); the level-2 features (256 KiB) stay in memory until the
- * index is saved and loaded again with hm_index_load, which reads them
- * from the file only for the entries that pass level 1 (docs/index.md).
+ * index is saved to a file (hm_index_save) or loaded from one
+ * (hm_index_load); from then on they are read from the file only for the
+ * entries that pass level 1 (docs/index.md).
  */
 HM_API hm_status hm_index_add_tmk(hm_index *idx, uint32_t list,
                                   const hm_tmk *t, const char *video_id,

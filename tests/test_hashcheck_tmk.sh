@@ -12,7 +12,8 @@
 # defaults, or --tmk-level1/--tmk-level2), with both scores, in CSV, JSON
 # and text; damaged .tmk files, non-videos and over-limit videos give the
 # contract's exit statuses and say why; options of the other rules are
-# usage errors.  JSON outputs are validated against
+# usage errors.  Videos come from files, standard input and named pipes;
+# `match --list` takes .tmk files and their base64 as index build does.  JSON outputs are validated against
 # docs/hashcheck.schema.json.
 # Usage: test_hashcheck_tmk.sh HASHCHECK DATA_DIR
 set -uo pipefail
@@ -54,6 +55,22 @@ run "$bin" video --tmk "$tmp/tmk" "$ref/limits/one-frame.mp4"
 ok [ "$rc" -eq 0 ]
 ok cmp "$tmp/stdin.tmk" "$tmp/tmk/one-frame.tmk"
 ok [ "$(stat -c %s "$tmp/tmk/one-frame.tmk")" -eq 263344 ]
+# a named pipe is read as standard input is (media.c, as every input):
+# the same bytes; compare and match take stdin and pipes too (below)
+mkfifo "$tmp/pipe"
+feed() { cat "$1" >"$tmp/pipe" 2>/dev/null & feeder=$!; }  # FILE through $tmp/pipe
+# after the command: a writer still waiting for a reader is let go
+fed() { exec 3<>"$tmp/pipe"; exec 3<&-; wait "$feeder" 2>/dev/null; }
+feed "$ref/limits/one-frame.mp4"
+run "$bin" video --tmk-base64 --no-header "$tmp/pipe"; fed
+ok [ "$rc" -eq 0 ]
+ok [ "$(cut -d, -f1-3 "$tmp/out")" = "$tmp/pipe,1," ]
+cut -d, -f4 "$tmp/out" | base64 -d >"$tmp/pipe.tmk"
+ok cmp "$tmp/pipe.tmk" "$tmp/tmk/one-frame.tmk"
+feed "$ref/limits/one-frame.mp4"
+run "$bin" video --tmk-base64 --max-bytes 1000 "$tmp/pipe"; fed
+ok [ "$rc" -eq 1 ]
+ok grep -q "^hashcheck: $tmp/pipe: input is over the limit of 1000 bytes (--max-bytes)" "$tmp/err"
 # two inputs of one name: the first (in input order, whatever -j) is
 # written, the second fails and says why; the others go on
 mkdir -p "$tmp/a" "$tmp/b" "$tmp/same"
@@ -140,6 +157,15 @@ ok grep -qE "^tmk +${l%,*} +${l#*,}  " "$tmp/out"
 ok grep -q "^B: .*pattern-sd-with-small-logo-bar.mp4 (video, h264 [0-9]*x[0-9]*, [0-9]* frames at 15 fps)$" "$tmp/out"
 # a video against the .tmk made from it: 1 and 1
 run "$bin" compare "$ref/videos/chair-19-sd-bar.mp4" "$exp/chair-19-sd-bar.tmk"
+ok [ "$rc" -eq 0 ]
+ok grep -qE "^tmk +1.000000 +1.000000  alike" "$tmp/out"
+# the same from standard input and from a named pipe
+run "$bin" compare - "$exp/chair-19-sd-bar.tmk" <"$ref/videos/chair-19-sd-bar.mp4"
+ok [ "$rc" -eq 0 ]
+ok grep -qE "^tmk +1.000000 +1.000000  alike" "$tmp/out"
+ok grep -q "^A: - (video, h264 " "$tmp/out"
+feed "$ref/videos/chair-19-sd-bar.mp4"
+run "$bin" compare --tmk "$tmp/pipe" "$ref/videos/chair-19-sd-bar.mp4"; fed
 ok [ "$rc" -eq 0 ]
 ok grep -qE "^tmk +1.000000 +1.000000  alike" "$tmp/out"
 # the thresholds: a near copy fails a stricter level 2
@@ -245,6 +271,10 @@ ok [ "$(grep -c . "$tmp/out")" -eq 4 ]   # itself and 3 others (pair-scores.csv)
 run "$bin" match --format csv --no-header --index "$tmp/tmk.hmi" - <"$ref/videos/pattern-sd-grey-bar.mp4"
 ok [ "$rc" -eq 1 ]
 ok [ "$(cut -d, -f2- "$tmp/out")" = "$(cut -d, -f2- "$tmp/want.csv")" ]
+feed "$ref/videos/pattern-sd-grey-bar.mp4"
+run "$bin" match --format csv --no-header --index "$tmp/tmk.hmi" "$tmp/pipe"; fed
+ok [ "$rc" -eq 1 ]
+ok [ "$(cut -d, -f2- "$tmp/out")" = "$(cut -d, -f2- "$tmp/want.csv")" ]
 # JSON and text: both scores, both thresholds, the list, the entry, labels
 base64 -w 0 "$exp/chair-19-sd-bar.tmk" >"$tmp/c19.b64"
 run "$bin" index build -o "$tmp/tmk2.hmi" --list-name gifct --labels "terror; video" "$tmp/c19.b64" "$exp/chair-20-sd-bar.tmk" "$exp/pattern-hd-no-bar.tmk"
@@ -298,6 +328,33 @@ run "$bin" match --format csv --no-header --index "$tmp/v.hmi" "$data/video/door
 ok grep -q "^$data/video/doorknob-hd-no-bar.mp4,vpdq,,,media,doorknob-hd-no-bar.mp4,,100.0,100.0,,$" "$tmp/out"
 ok grep -qx "$data/video/doorknob-hd-no-bar.mp4,tmk,,,media,doorknob-hd-no-bar.mp4,,,,1.000000,1.000000" "$tmp/out"
 
+# match --list of .tmk files (and base64), as index build takes them: a
+# video matches its reference .tmk (1 and 1) and the pairs of
+# pair-scores.csv that reach the thresholds, nothing else; with a hash list
+# beside; --list-name and --labels apply; a damaged one stops the run (4)
+printf 'pdq,%064x,x,l,\n' 1 >"$tmp/pdq.csv"
+run "$bin" match --format csv --no-header --list "$exp/pattern-sd-grey-bar.tmk" --list "$tmp/c19.b64" \
+  --list "$tmp/pdq.csv" "$ref/videos/pattern-sd-grey-bar.mp4" "$ref/videos/chair-19-sd-bar.mp4"
+ok [ "$rc" -eq 1 ]
+ok grep -qx "$ref/videos/pattern-sd-grey-bar.mp4,tmk,,,media,$exp/pattern-sd-grey-bar.tmk,,,,1.000000,1.000000" "$tmp/out"
+ok grep -qx "$ref/videos/chair-19-sd-bar.mp4,tmk,,,media,$tmp/c19.b64,,,,1.000000,1.000000" "$tmp/out"
+ok [ "$(grep -c . "$tmp/out")" -eq 2 ]   # the two videos are far apart
+ok grep -q "^hashcheck: $exp/pattern-sd-grey-bar.tmk: a TMK+PDQF hash of 105 frames$" "$tmp/err"
+ok grep -q "^hashcheck: $tmp/pdq.csv: 1 entry added$" "$tmp/err"
+l=$(pair chair-19-sd-bar chair-20-sd-bar)
+run "$bin" match --format csv --no-header --list-name gifct --labels "l; x" --list "$exp/chair-19-sd-bar.tmk" \
+  "$ref/videos/chair-20-sd-bar.mp4" "$ref/videos/pattern-sd-grey-bar.mp4"
+ok [ "$rc" -eq 1 ]
+ok [ "$(cat "$tmp/out")" = "$ref/videos/chair-20-sd-bar.mp4,tmk,,,gifct,$exp/chair-19-sd-bar.tmk,l; x,,,${l%,*},${l#*,}" ]
+# a non-match: no hit, status 0
+run "$bin" match --format csv --no-header --list "$exp/doorknob-hd-no-bar.tmk" "$ref/videos/chair-20-sd-bar.mp4"
+ok [ "$rc" -eq 0 ]
+ok [ ! -s "$tmp/out" ]
+run "$bin" match --list "$tmp/trunc.tmk" "$ref/videos/chair-20-sd-bar.mp4"
+ok [ "$rc" -eq 4 ]
+ok [ ! -s "$tmp/out" ]
+ok grep -q "^hashcheck: $tmp/trunc.tmk: .*truncated.*(malformed" "$tmp/err"
+
 # ---- index build and match: errors ------------------------------------------
 # a damaged .tmk among the media fails (1, said why), the rest is written
 run "$bin" index build -o "$tmp/bad.hmi" "$tmp/trunc.tmk" "$tmp/bad.b64" "$good"
@@ -326,7 +383,6 @@ ok grep -q "2 files, 0 matched (0 hits), 2 failed" "$tmp/err"
 run "$bin" match --skip-non-media --index "$tmp/tmk.hmi" "$tmp/notes.txt"
 ok [ "$rc" -eq 0 ]
 # a .tmk query against an index without TMK entries matches nothing
-printf 'pdq,%064x,x,l,\n' 1 >"$tmp/pdq.csv"
 run "$bin" match --list "$tmp/pdq.csv" "$good"
 ok [ "$rc" -eq 0 ]
 ok grep -q '"kind":"tmk",.*"matched":false,"matches":\[\],"tmk_matches":\[\]}$' "$tmp/out"

@@ -14,6 +14,12 @@
  *    signal (hm_index_load does not read level 2); from memory, a changed
  *    level 2 fails the load;
  *  - results replaced wholly by any query; arguments validated;
+ *  - hm_index_stats.tmk_entries after adds, removals, saves and loads, and
+ *    in a snapshot taken before a change;
+ *  - hm_index_save releases the in-memory level 2 of added entries (and
+ *    of a section loaded into memory): the bytes drop, queries stay exact
+ *    and read the saved file (a byte changed there fails them), a snapshot
+ *    taken before the save keeps answering from its copies;
  *  - a version-1 index file (tests/data/index-v1.hmi, made by the
  *    hashcheck of the commit before format version 2) still loads;
  *  - canonical-CSV hash lists with tmk rows (the .tmk file's base64):
@@ -245,6 +251,222 @@ static void hash_lists(void) {
     free(r0dup);
     free(noid);
     free(bad);
+}
+
+/* ---- statistics: the TMK entry count ---------------------------------------- */
+
+/* hm_index_stats.tmk_entries sits where reserved[0] was: the struct keeps
+ * its size and every other field its offset (scripts/check-abi.sh). */
+_Static_assert(offsetof(hm_index_stats, tmk_entries) == 192, "tmk_entries in reserved space");
+_Static_assert(offsetof(hm_index_stats, reserved) == 200, "reserved[7] after it");
+_Static_assert(sizeof(hm_index_stats) == 256, "hm_index_stats keeps its size");
+
+static void check_stats(hm_index *idx, uint64_t hashes, uint64_t tmks) {
+    hm_index_stats st;
+    memset(&st, 0xa5, sizeof st);
+    CHECK_INT(hm_index_stats_get(idx, &st), HM_OK);
+    CHECK_INT(st.tmk_entries, tmks);
+    CHECK_INT(st.entries, hashes + tmks);
+    CHECK_INT(st.entries_by_type[HM_HASH_PDQ], hashes);
+    for (size_t k = 0; k < sizeof st.reserved / sizeof st.reserved[0]; k++)
+        CHECK_INT(st.reserved[k], 0);
+}
+
+/* tmk_entries after adds, removals, a save and a load (file and memory),
+ * and in a snapshot taken before a change. */
+static void stats_counts(const char *dir) {
+    char path[300];
+    hm_index *idx, *b;
+    hm_snapshot *before;
+    hm_index_stats st;
+    uint32_t l;
+    hm_hash h = {0};
+    snprintf(path, sizeof path, "%s/stats.hmi", dir);
+    CHECK_INT(hm_index_create(&idx), HM_OK);
+    check_stats(idx, 0, 0);
+    CHECK_INT(hm_index_list(idx, "known", &l), HM_OK);
+    h.type = HM_HASH_PDQ;
+    for (int i = 0; i < 3; i++) {
+        h.bytes[0] = (uint8_t)(i + 1);
+        CHECK_INT(hm_index_add(idx, l, &h, kVideos[i], NULL), HM_OK);
+    }
+    for (size_t v = 0; v < 5; v++) CHECK_INT(hm_index_add_tmk(idx, l, g_ref[v], kVideos[v], NULL), HM_OK);
+    check_stats(idx, 0, 0); /* staged only */
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    check_stats(idx, 3, 5);
+    CHECK_INT(hm_index_acquire(idx, &before), HM_OK);
+    /* removing an id removes its hash and its TMK entry */
+    CHECK_INT(hm_index_remove(idx, l, kVideos[0], NULL), HM_OK);
+    CHECK_INT(hm_index_remove(idx, l, kVideos[4], NULL), HM_OK);
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    check_stats(idx, 2, 3);
+    CHECK_INT(hm_snapshot_stats(before, &st), HM_OK); /* the earlier snapshot's count */
+    CHECK_INT(st.tmk_entries, 5);
+    CHECK_INT(st.entries, 8);
+    hm_snapshot_release(before);
+    CHECK_INT(hm_index_save(idx, path), HM_OK);
+    check_stats(idx, 2, 3);
+    CHECK_INT(hm_index_create(&b), HM_OK);
+    CHECK_INT(hm_index_load(b, path), HM_OK);
+    check_stats(b, 2, 3);
+    void *mem;
+    size_t n;
+    CHECK_INT(hm_index_save_memory(idx, &mem, &n), HM_OK);
+    CHECK_INT(hm_index_list_clear(idx, l, NULL), HM_OK);
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    check_stats(idx, 0, 0);
+    CHECK_INT(hm_index_load_memory(idx, mem, n), HM_OK);
+    check_stats(idx, 2, 3);
+    hm_free(mem);
+    CHECK_INT(hm_snapshot_stats(NULL, &st), HM_E_INVALID_ARGUMENT);
+    hm_index_free(b);
+    hm_index_free(idx);
+    unlink(path);
+}
+
+/* ---- a save to a file: level 2 read back from it ------------------------------ */
+
+/* Every query of snapshot s at thresholds 0 finds exactly the entries
+ * (videos [0, n) in one list) scoring says, with the scores to the bit;
+ * the status of the first query that fails, else HM_OK. */
+static hm_status exact(hm_snapshot *s, size_t n) {
+    hm_results *r;
+    hm_tmk_match_opts o;
+    hm_status st = HM_OK;
+    hm_tmk_match_opts_init(&o);
+    o.level1 = o.level2 = 0.0f;
+    hm_results_create(&r);
+    for (size_t q = 0; q < NVIDEOS && st == HM_OK; q++) {
+        if ((st = hm_snapshot_match_tmk(s, g_ref[q], &o, r)) != HM_OK) break;
+        size_t want = 0;
+        for (size_t v = 0; v < n; v++) {
+            float s1, s2;
+            hm_tmk_scores(g_ref[q], g_ref[v], &s1, &s2);
+            want += s1 >= 0 && s2 >= 0;
+            for (size_t i = 0; i < hm_results_tmk_count(r); i++) {
+                const hm_tmk_match *m = hm_results_tmk_get(r, i);
+                if (strcmp(m->video_id, kVideos[v]) == 0) CHECK(m->level1 == s1 && m->level2 == s2);
+            }
+        }
+        CHECK_INT(hm_results_tmk_count(r), want);
+    }
+    hm_results_free(r);
+    return st;
+}
+
+static hm_status index_exact(hm_index *idx, size_t n) {
+    hm_snapshot *s;
+    CHECK_INT(hm_index_acquire(idx, &s), HM_OK);
+    const hm_status st = exact(s, n);
+    hm_snapshot_release(s);
+    return st;
+}
+
+static hm_index_stats stats_of(hm_index *idx) {
+    hm_index_stats st;
+    CHECK_INT(hm_index_stats_get(idx, &st), HM_OK);
+    return st;
+}
+
+/* Flip one byte of a file in place (the same inode, as a damaged disk or
+ * another writer would). */
+static void flip_byte(const char *path, long at) {
+    FILE *f = fopen(path, "r+b");
+    int c = f && fseek(f, at, SEEK_SET) == 0 ? fgetc(f) : EOF;
+    CHECK(c != EOF && fseek(f, at, SEEK_SET) == 0 && fputc(c ^ 1, f) != EOF);
+    if (f) fclose(f);
+}
+
+/* hm_index_save releases the level-2 copies of added entries (and of a
+ * section loaded into memory): the snapshot's bytes drop by 256 KiB an
+ * entry, queries stay exact and now read the file (a byte changed in it
+ * fails them), the generation stays; a snapshot taken before keeps its
+ * copies and answers as before; a second save moves the reads to the new
+ * file.  Saves to memory and hm_snapshot_save change nothing. */
+static void save_releases(const char *dir) {
+    char path[300], path2[300], snap_path[300];
+    hm_index *idx, *m;
+    hm_snapshot *before;
+    uint32_t l;
+    const uint64_t l2 = 256u << 10; /* the level-2 features of one entry (docs/tmk.md) */
+    snprintf(path, sizeof path, "%s/release.hmi", dir);
+    snprintf(path2, sizeof path2, "%s/release2.hmi", dir);
+    snprintf(snap_path, sizeof snap_path, "%s/release-snap.hmi", dir);
+    CHECK_INT(hm_index_create(&idx), HM_OK);
+    CHECK_INT(hm_index_list(idx, "known", &l), HM_OK);
+    for (size_t v = 0; v < NVIDEOS / 2; v++) /* two segments */
+        CHECK_INT(hm_index_add_tmk(idx, l, g_ref[v], kVideos[v], NULL), HM_OK);
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    for (size_t v = NVIDEOS / 2; v < NVIDEOS; v++)
+        CHECK_INT(hm_index_add_tmk(idx, l, g_ref[v], kVideos[v], NULL), HM_OK);
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    CHECK_INT(index_exact(idx, NVIDEOS), HM_OK);
+    const hm_index_stats a = stats_of(idx);
+    CHECK(a.bytes > NVIDEOS * l2);
+    /* saves that do not release: to memory, and of a snapshot */
+    void *mem;
+    size_t msize;
+    CHECK_INT(hm_index_save_memory(idx, &mem, &msize), HM_OK);
+    CHECK_INT(hm_index_acquire(idx, &before), HM_OK);
+    CHECK_INT(hm_snapshot_save(before, snap_path), HM_OK);
+    CHECK_INT(stats_of(idx).bytes, a.bytes);
+    /* the save */
+    CHECK_INT(hm_index_save(idx, path), HM_OK);
+    const hm_index_stats b = stats_of(idx);
+    CHECK(b.bytes + NVIDEOS * l2 <= a.bytes);
+    CHECK_INT(b.generation, a.generation);
+    CHECK_INT(b.tmk_entries, NVIDEOS);
+    CHECK_INT(b.entries, NVIDEOS);
+    CHECK_INT(index_exact(idx, NVIDEOS), HM_OK);
+    CHECK_INT(exact(before, NVIDEOS), HM_OK);
+    {
+        hm_index_stats st;
+        CHECK_INT(hm_snapshot_stats(before, &st), HM_OK);
+        CHECK_INT(st.bytes, a.bytes); /* the earlier snapshot keeps its copies */
+    }
+    /* the index reads level 2 from the file now: a changed byte fails its
+     * queries (the per-entry checksum), not the earlier snapshot's */
+    size_t fsize = 0;
+    free(read_all(path, &fsize));
+    flip_byte(path, (long)fsize - 5000);
+    CHECK_INT(index_exact(idx, NVIDEOS), HM_E_CORRUPT);
+    CHECK_INT(exact(before, NVIDEOS), HM_OK);
+    flip_byte(path, (long)fsize - 5000);
+    CHECK_INT(index_exact(idx, NVIDEOS), HM_OK);
+    hm_snapshot_release(before);
+    /* more adds, another save: every entry reads the new file, the old
+     * one no more */
+    CHECK_INT(hm_index_remove(idx, l, kVideos[0], NULL), HM_OK);
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    CHECK_INT(hm_index_add_tmk(idx, l, g_ref[0], kVideos[0], NULL), HM_OK);
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    CHECK(stats_of(idx).bytes >= b.bytes + l2); /* one added copy */
+    CHECK_INT(hm_index_save(idx, path2), HM_OK);
+    CHECK(stats_of(idx).bytes < b.bytes + l2);
+    flip_byte(path, (long)fsize - 5000);
+    CHECK_INT(index_exact(idx, NVIDEOS), HM_OK);
+    size_t f2 = 0;
+    free(read_all(path2, &f2));
+    flip_byte(path2, (long)f2 - 5000);
+    CHECK_INT(index_exact(idx, NVIDEOS), HM_E_CORRUPT);
+    flip_byte(path2, (long)f2 - 5000);
+    /* a section loaded into memory is released by a save too */
+    CHECK_INT(hm_index_create(&m), HM_OK);
+    CHECK_INT(hm_index_load_memory(m, mem, msize), HM_OK);
+    const uint64_t mb = stats_of(m).bytes;
+    CHECK(mb > NVIDEOS * l2);
+    CHECK_INT(hm_index_save(m, path), HM_OK);
+    CHECK(stats_of(m).bytes + NVIDEOS * l2 <= mb);
+    CHECK_INT(index_exact(m, NVIDEOS), HM_OK);
+    /* the snapshot's file holds what the index held */
+    CHECK_INT(hm_index_load(m, snap_path), HM_OK);
+    CHECK_INT(index_exact(m, NVIDEOS), HM_OK);
+    hm_free(mem);
+    hm_index_free(m);
+    hm_index_free(idx);
+    unlink(path);
+    unlink(path2);
+    unlink(snap_path);
 }
 
 /* ---- threads: queries, commits and a save at once on a loaded index ---- */
@@ -539,6 +761,8 @@ int main(void) {
     hm_results_free(r);
 
     hash_lists();
+    stats_counts(dir);
+    save_releases(dir);
     {
         char saved[300];
         snprintf(saved, sizeof saved, "%s/threads.hmi", dir);

@@ -2,7 +2,8 @@
 /*
  * Commit: a change set applied to the snapshot current at that moment,
  * published as the next snapshot; the merge policy that keeps segments
- * few; and hm_index_load's wholesale replacement.
+ * few; hm_index_load's wholesale replacement; and, after hm_index_save,
+ * the current snapshot again with TMK level 2 read from the saved file.
  *
  * The set was staged against its base snapshot.  When no other commit
  * came between (the base is still current), its adds were checked for
@@ -463,4 +464,40 @@ int hm_ix_replace_locked(hm_index *idx, char **names, hm_list_rec *lists, uint32
     idx->cs.loads = idx->loads;
     hm_ix_publish(idx, snap);
     return HM_OK;
+}
+
+/* ---- save: TMK level 2 from the file just written ------------------------------------------ */
+
+void hm_ix_tmk_rebind(hm_index *idx, const hm_snapshot *saved, hm_tmk_src *to, uint64_t base) {
+    hm_tmk_moved *moved;
+    size_t n;
+    if (hm_tmk_moved_of(&saved->tmk, base, &moved, &n) != HM_OK || !n) return;
+    pthread_mutex_lock(&idx->wlock);
+    /* writers went on during the save: the current snapshot may hold
+     * entries the file does not (they keep their sources), lack some it
+     * does, or be another load's (then nothing is found) */
+    hm_snapshot *cur = atomic_load(&idx->current), *snap = NULL;
+    const uint32_t nt = cur->tmk.n;
+    hm_tmk_seg **segs = calloc((size_t)nt + 1, sizeof *segs);
+    int st = segs ? HM_OK : HM_E_NO_MEMORY, changed = 0;
+    for (uint32_t i = 0; i < nt && st == HM_OK; i++) {
+        st = hm_tmk_seg_rebind(cur->tmk.segs[i], moved, n, to, &segs[i]);
+        changed |= segs[i] != NULL;
+    }
+    if (st == HM_OK && changed) {
+        for (uint32_t i = 0; i < nt; i++)
+            if (!segs[i]) segs[i] = hm_tmk_seg_ref(cur->tmk.segs[i]);
+        const hm_tmk_part tp = {segs, cur->tmk.tombs, nt}; /* same order: same tombstones */
+        if (hm_ix_snapshot_make(idx, cur->lists, cur->nlists, cur->segs, cur->tombs, cur->nsegs,
+                                &tp, &snap) == HM_OK) {
+            /* the same content: the same generation */
+            snap->generation = cur->generation;
+            idx->generation--;
+            hm_ix_publish(idx, snap);
+        }
+    }
+    pthread_mutex_unlock(&idx->wlock);
+    for (uint32_t i = 0; segs && i < nt; i++) hm_tmk_seg_unref(segs[i]);
+    free(segs);
+    free(moved);
 }

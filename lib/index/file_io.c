@@ -203,6 +203,23 @@ int hm_newfile_commit(hm_newfile *nf) {
     return HM_OK;
 }
 
+int hm_newfile_reader(const hm_newfile *nf) {
+    char proc[64];
+    struct stat a, b;
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", nf->fd);
+    /* the unnamed file has only its descriptor's name; a named one is
+     * checked to be still ours (same device and inode) */
+    const int fd = open(nf->named ? nf->tmp : proc, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    if (fstat(fd, &a) != 0 || fstat(nf->fd, &b) != 0 || a.st_dev != b.st_dev ||
+        a.st_ino != b.st_ino) {
+        close(fd);
+        errno = ESTALE;
+        return -1;
+    }
+    return fd;
+}
+
 void hm_newfile_abort(hm_newfile *nf) {
     if (nf->named) unlink(nf->tmp);
     if (nf->fd >= 0) close(nf->fd);

@@ -31,6 +31,10 @@ int hm_newfile_open(hm_newfile *nf, const char *path, const char *magic, size_t 
  * then close it.  On failure the target is untouched and the temporary
  * gone. */
 int hm_newfile_commit(hm_newfile *nf);
+/* A descriptor of its own (read-only, close-on-exec) of the file being
+ * written, which reads the same file whatever becomes of the names (after
+ * hm_newfile_commit it is the target's content); -1 with errno set. */
+int hm_newfile_reader(const hm_newfile *nf);
 /* Give it up: the temporary is removed and closed. */
 void hm_newfile_abort(hm_newfile *nf);
 

@@ -25,7 +25,11 @@
  * epoch and draining each parity in turn, before it drops its own
  * reference.  Whoever drops the last reference frees the snapshot.
  * Writers (staging, commits, list creation, loads) hold the index's
- * writer lock; saves hold only a lock of their own.
+ * writer lock; saves hold only a lock of their own while they write, then
+ * the writer lock (save lock, then writer lock: never the other way) to
+ * publish the current snapshot again with TMK level 2 read from the file
+ * written (hm_ix_tmk_rebind): new segments, the old ones untouched, so a
+ * reader's snapshot stays as it was.
  */
 #ifndef HM_INDEX_INTERNAL_H
 #define HM_INDEX_INTERNAL_H
@@ -273,6 +277,16 @@ int hm_ix_commit_locked(hm_writer *w);
  * array and the name strings (names[l] set to NULL) on success. */
 int hm_ix_replace_locked(hm_index *idx, char **names, hm_list_rec *lists,
                          uint32_t nlists, hm_segment *seg, hm_tmk_seg *tseg);
+
+/* After a save of `saved` to a file whose level-2 section (at `base`)
+ * `to` reads: the current snapshot published again, the same content and
+ * generation, with every TMK entry that file holds reading its level 2
+ * from it (hm_tmk_seg_rebind), so that the memory of added hashes and of
+ * sections loaded into memory goes once the snapshots before are
+ * released, and earlier files are closed.  Nothing when no entry is
+ * found (another load came between) or memory runs out (the save stands;
+ * the entries keep their sources).  Takes the writer lock. */
+void hm_ix_tmk_rebind(hm_index *idx, const hm_snapshot *saved, hm_tmk_src *to, uint64_t base);
 
 /* ---- the index (index.c) ------------------------------------------------------------ */
 

@@ -281,8 +281,10 @@ static void make_head(const writer *w, const hm_snapshot *s, const section *sec,
 /* The file into w but its header and table (a placeholder in their place
  * that starts with the magic, so that a temporary file is known for ours
  * from its first bytes); they are filled into `head` for the caller to
- * write over the placeholder.  An output failure is left in w->failed. */
-static int write_all(writer *w, const hm_snapshot *s, uint8_t head[HEAD_BYTES]) {
+ * write over the placeholder, and the level-2 section's offset into
+ * *l2off (when not NULL).  An output failure is left in w->failed. */
+static int write_all(writer *w, const hm_snapshot *s, uint8_t head[HEAD_BYTES],
+                     uint64_t *l2off) {
     section sec[NSECTIONS];
     uint8_t placeholder[HEAD_BYTES] = {0};
     int st;
@@ -292,6 +294,7 @@ static int write_all(writer *w, const hm_snapshot *s, uint8_t head[HEAD_BYTES]) 
     wr(w, placeholder, sizeof placeholder);
     if ((st = write_body(w, s, sec)) != HM_OK) return st;
     make_head(w, s, sec, head);
+    if (l2off) *l2off = sec[SEC_TMK_L2 - 1].off;
     return HM_OK;
 }
 
@@ -300,14 +303,20 @@ static void writer_free(writer *w) {
     free(w->buf);
 }
 
-static int save_file(const hm_snapshot *s, const char *path) {
+/* Save s to `path`.  With l2 (hm_index_save), when s has TMK entries: a
+ * source reading the level-2 section of the file written (*l2, its
+ * offset *l2off), or NULL when no descriptor of it could be had (the
+ * save stands). */
+static int save_file(const hm_snapshot *s, const char *path, hm_tmk_src **l2,
+                     uint64_t *l2off) {
     hm_newfile nf;
     writer w = {0};
     uint8_t head[HEAD_BYTES];
-    int st;
+    int st, rfd = -1;
+    if (l2) *l2 = NULL;
     if ((st = hm_newfile_open(&nf, path, MAGIC, MAGIC_LEN)) != HM_OK) return st;
     w.fd = nf.fd;
-    st = write_all(&w, s, head);
+    st = write_all(&w, s, head, l2off);
     flush(&w);
     if (st == HM_OK && !w.failed) {
         if (lseek(w.fd, 0, SEEK_SET) != 0) w.failed = errno;
@@ -315,8 +324,11 @@ static int save_file(const hm_snapshot *s, const char *path) {
     }
     if (st == HM_OK && w.failed)
         st = hm_fail(HM_E_IO, "%s: write failed: %s", path, strerror(w.failed));
+    if (st == HM_OK && l2 && s->tmk_live) rfd = hm_newfile_reader(&nf);
     if (st == HM_OK) st = hm_newfile_commit(&nf);
     else hm_newfile_abort(&nf);
+    if (rfd >= 0 && st == HM_OK) *l2 = hm_tmk_src_file(rfd, path, w.pos); /* takes rfd */
+    else if (rfd >= 0) close(rfd);
     writer_free(&w);
     return st;
 }
@@ -326,7 +338,7 @@ static int save_memory(const hm_snapshot *s, void **data, size_t *size) {
     uint8_t head[HEAD_BYTES];
     int st;
     w.fd = -1;
-    st = write_all(&w, s, head);
+    st = write_all(&w, s, head, NULL);
     if (st == HM_OK && w.failed) st = hm_fail(HM_E_NO_MEMORY, "out of memory");
     if (st == HM_OK) {
         memcpy(w.buf, head, HEAD_BYTES);
@@ -340,7 +352,7 @@ static int save_memory(const hm_snapshot *s, void **data, size_t *size) {
 
 static int snapshot_save(hm_snapshot *s, const char *path) {
     if (!s || !path || !*path) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL snapshot or empty path");
-    return save_file(s, path);
+    return save_file(s, path, NULL, NULL);
 }
 
 hm_status hm_snapshot_save(hm_snapshot *s, const char *path) {
@@ -365,15 +377,20 @@ void hm_free(void *p) { free(p); }
  * is NULL.  Saves take their own lock, not the writer lock: writers go on
  * while a save writes and syncs; saves follow one another, each of the
  * snapshot current when its turn came, so a file never goes back to an
- * older snapshot. */
+ * older snapshot.  After a save to a file, the TMK entries it holds read
+ * their level 2 from it (hm_ix_tmk_rebind, under the writer lock). */
 static int save_current(hm_index *idx, const char *path, void **data, size_t *size) {
+    hm_tmk_src *l2 = NULL;
+    uint64_t l2off = 0;
     int st;
     if (!idx) return hm_fail(HM_E_INVALID_ARGUMENT, "index is NULL");
     pthread_mutex_lock(&idx->save_lock);
     hm_snapshot *s = hm_ix_acquire(idx);
     if (path && !*path) st = hm_fail(HM_E_INVALID_ARGUMENT, "NULL or empty path");
     else if (!path && (!data || !size)) st = hm_fail(HM_E_INVALID_ARGUMENT, "NULL data or size");
-    else st = path ? save_file(s, path) : save_memory(s, data, size);
+    else st = path ? save_file(s, path, &l2, &l2off) : save_memory(s, data, size);
+    if (st == HM_OK && l2) hm_ix_tmk_rebind(idx, s, l2, l2off);
+    hm_tmk_src_unref(l2);
     hm_snapshot_release(s);
     pthread_mutex_unlock(&idx->save_lock);
     return st;

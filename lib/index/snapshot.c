@@ -221,6 +221,7 @@ void hm_snapshot_stats_fill(const hm_snapshot *s, hm_index_stats *out) {
     out->generation = s->generation;
     out->lists = s->nlists;
     out->segments = s->nsegs;
+    out->tmk_entries = s->tmk_live;
 }
 
 static int snapshot_stats(const hm_snapshot *s, hm_index_stats *out) {

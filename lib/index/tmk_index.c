@@ -71,6 +71,19 @@ uint64_t hm_tmk_l2_sum(const hm_tmk *t) { return XXH3_64bits(t->cos, HM_TMK_L2_B
 
 /* ---- segments ------------------------------------------------------------------ */
 
+static void fixed_unref(hm_tmk_fixed *f) {
+    if (!f || atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) != 1) return;
+    free(f->strings);
+    hm_tmk_filter_free(f->filter);
+    free(f);
+}
+
+/* Bytes of level-2 features an entry of this source holds in memory
+ * (none from a file). */
+static size_t l2_held(const hm_tmk_src *src) {
+    return src->one ? sizeof *src->one : src->mem ? HM_TMK_L2_BYTES : 0;
+}
+
 hm_tmk_seg *hm_tmk_seg_ref(hm_tmk_seg *s) {
     if (s) atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
     return s;
@@ -80,8 +93,7 @@ void hm_tmk_seg_unref(hm_tmk_seg *s) {
     if (!s || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1) return;
     for (uint32_t i = 0; i < s->n; i++) hm_tmk_src_unref(s->ents[i].src);
     free(s->ents);
-    free(s->strings);
-    hm_tmk_filter_free(s->filter);
+    fixed_unref(s->fixed);
     free(s);
 }
 
@@ -115,8 +127,12 @@ int hm_tmk_seg_build(const hm_tmk_in *in, size_t n, hm_tmk_seg **out) {
         st = hm_fail(HM_E_LIMIT, "TMK entry ids and labels exceed 4 GiB");
         goto fail;
     }
-    if (!(s->strings = malloc(cap)) || !(s->ents = calloc(n + 1, sizeof *s->ents)) ||
-        !(s->filter = hm_tmk_filter_new()) || hm_tmk_filter_reserve(s->filter, n) != HM_OK)
+    if (!(s->fixed = calloc(1, sizeof *s->fixed))) goto fail;
+    atomic_init(&s->fixed->refs, 1);
+    if (!(s->strings = s->fixed->strings = malloc(cap)) ||
+        !(s->ents = calloc(n + 1, sizeof *s->ents)) ||
+        !(s->filter = s->fixed->filter = hm_tmk_filter_new()) ||
+        hm_tmk_filter_reserve(s->filter, n) != HM_OK)
         goto fail;
     s->strings[0] = '\0';
     for (size_t i = 0; i < n; i++) {
@@ -142,8 +158,7 @@ int hm_tmk_seg_build(const hm_tmk_in *in, size_t n, hm_tmk_seg **out) {
     }
     s->strings_len = slen;
     s->bytes = sizeof *s + n * (sizeof *s->ents + hm_tmk_filter_bytes_per_feature()) + slen;
-    for (size_t i = 0; i < n; i++) /* level 2 held in memory (none from a file) */
-        s->bytes += v[i].src->one ? sizeof *v[i].src->one : v[i].src->mem ? HM_TMK_L2_BYTES : 0;
+    for (size_t i = 0; i < n; i++) s->bytes += l2_held(v[i].src);
     free(v);
     *out = s;
     return HM_OK;
@@ -151,6 +166,76 @@ fail:
     free(v);
     hm_tmk_seg_unref(s);
     return st == HM_E_NO_MEMORY ? hm_fail(st, "out of memory building TMK entries") : st;
+}
+
+static int cmp_moved(const void *pa, const void *pb) {
+    const hm_tmk_moved *a = pa, *b = pb;
+    if (a->src != b->src) return (uintptr_t)a->src < (uintptr_t)b->src ? -1 : 1;
+    return a->off < b->off ? -1 : a->off > b->off;
+}
+
+int hm_tmk_moved_of(const hm_tmk_part *tp, uint64_t base, hm_tmk_moved **out, size_t *n) {
+    size_t total = 0, k = 0;
+    *out = NULL;
+    *n = 0;
+    for (uint32_t i = 0; i < tp->n; i++) total += tp->segs[i]->n;
+    if (!total) return HM_OK;
+    hm_tmk_moved *m = malloc(total * sizeof *m);
+    if (!m) return HM_E_NO_MEMORY;
+    for (uint32_t i = 0; i < tp->n; i++)
+        for (uint32_t e = 0; e < tp->segs[i]->n; e++) {
+            if (hm_tomb_dead(tp->tombs[i], e)) continue;
+            m[k].src = tp->segs[i]->ents[e].src;
+            m[k].off = tp->segs[i]->ents[e].off;
+            m[k].at = base + k * HM_TMK_L2_BYTES;
+            k++;
+        }
+    qsort(m, k, sizeof *m, cmp_moved); /* (src, off) is one entry's: no ties */
+    *out = m;
+    *n = k;
+    return HM_OK;
+}
+
+/* A copy of s's entry records, a reference to each source. */
+static hm_tmk_seg *seg_copy(const hm_tmk_seg *s) {
+    hm_tmk_seg *r = calloc(1, sizeof *r);
+    hm_tmk_ent *ents = malloc(((size_t)s->n + 1) * sizeof *ents);
+    if (!r || !ents) {
+        free(r);
+        free(ents);
+        return NULL;
+    }
+    atomic_init(&r->refs, 1);
+    r->n = s->n;
+    r->fixed = s->fixed;
+    atomic_fetch_add_explicit(&s->fixed->refs, 1, memory_order_relaxed);
+    r->strings = s->strings;
+    r->strings_len = s->strings_len;
+    r->filter = s->filter;
+    r->bytes = s->bytes;
+    memcpy(ents, s->ents, (size_t)s->n * sizeof *ents);
+    for (uint32_t e = 0; e < s->n; e++) hm_tmk_src_ref(ents[e].src);
+    r->ents = ents;
+    return r;
+}
+
+int hm_tmk_seg_rebind(const hm_tmk_seg *s, const hm_tmk_moved *moved, size_t n,
+                      hm_tmk_src *to, hm_tmk_seg **out) {
+    hm_tmk_seg *r = NULL;
+    *out = NULL;
+    for (uint32_t e = 0; e < s->n && n; e++) {
+        const hm_tmk_moved key = {s->ents[e].src, s->ents[e].off, 0};
+        const hm_tmk_moved *m = bsearch(&key, moved, n, sizeof *moved, cmp_moved);
+        if (!m || key.src == to) continue;
+        if (!r && !(r = seg_copy(s))) return HM_E_NO_MEMORY;
+        hm_tmk_ent *x = &r->ents[e];
+        r->bytes -= l2_held(x->src);
+        hm_tmk_src_unref(x->src);
+        x->src = hm_tmk_src_ref(to);
+        x->off = m->at;
+    }
+    *out = r;
+    return HM_OK;
 }
 
 void hm_tmk_seg_input(const hm_tmk_seg *s, uint32_t e, hm_tmk_in *x) {

@@ -9,9 +9,10 @@
  *  - The level-2 features (the cosine and sine features, 256 KiB of the
  *    257 KiB) are read only for the entries that pass level 1.  They lie
  *    in an hm_tmk_src: one added hash, held in memory until the index is
- *    loaded again (so nothing unsaved is ever only on disk); or the
- *    level-2 section of an index file, read with pread at each use
- *    (loaded with hm_index_load), or a copy of that section in memory
+ *    saved to a file or loaded again (so nothing unsaved is ever only on
+ *    disk); or the level-2 section of an index file, read with pread at
+ *    each use (loaded with hm_index_load, or just written by
+ *    hm_index_save), or a copy of that section in memory
  *    (hm_index_load_memory, which keeps nothing of its input).  Every
  *    read from a file is checked against the entry's checksum: the load
  *    does not read the section, so a file damaged there, or cut or
@@ -21,6 +22,14 @@
  * TMK entries sit in TMK segments beside the hash segments, immutable
  * and shared between snapshots as those are, with tombstones of their
  * own; a commit adds at most one, and merges them as it merges segments.
+ *
+ * A save to a file moves level 2 to it without touching a segment that a
+ * snapshot holds: hm_index_save publishes the current snapshot again
+ * (same content, same generation) with each segment replaced by a
+ * rebinding (hm_tmk_seg_rebind: new entry records, the same strings and
+ * filter) whose entries read from the file just written; snapshots taken
+ * before keep the old segments and their sources until released
+ * (commit.c, hm_ix_tmk_rebind).
  */
 #ifndef HM_TMK_INDEX_H
 #define HM_TMK_INDEX_H
@@ -67,12 +76,21 @@ typedef struct hm_tmk_ent {
     uint32_t id_off, labels_off; /* into the segment's strings; 0: none */
 } hm_tmk_ent;
 
+/* What never changes about a segment's entries, shared by the segment
+ * and its rebindings (hm_tmk_seg_rebind): their strings and filter. */
+typedef struct hm_tmk_fixed {
+    atomic_uint refs;
+    char *strings;
+    hm_tmk_filter *filter;
+} hm_tmk_fixed;
+
 /* An immutable set of entries; feature i of the filter is entry i's. */
 typedef struct hm_tmk_seg {
     atomic_uint refs;
     uint32_t n;
     hm_tmk_ent *ents;
-    char *strings; /* offset 0 is "" */
+    hm_tmk_fixed *fixed; /* owns strings and filter (a reference) */
+    char *strings;       /* offset 0 is "" */
     size_t strings_len;
     hm_tmk_filter *filter;
     size_t bytes;
@@ -111,6 +129,24 @@ typedef struct hm_tmk_part {
     struct hm_tomb **tombs; /* per segment; NULL when nothing was removed */
     uint32_t n;
 } hm_tmk_part;
+
+/* Where a save to a file put an entry's level-2 bytes: the entry's source
+ * and offset, and the offset in the file. */
+typedef struct hm_tmk_moved {
+    const hm_tmk_src *src;
+    uint64_t off, at;
+} hm_tmk_moved;
+
+/* The places of tp's live entries in a level-2 section at `base`, in the
+ * order a save writes them (persist.c's write_tmk), sorted for
+ * hm_tmk_seg_rebind; *out NULL when there are none. */
+int hm_tmk_moved_of(const hm_tmk_part *tp, uint64_t base, hm_tmk_moved **out, size_t *n);
+/* A copy of s, in the same order (its tombstones apply to it) and sharing
+ * its strings and filter, whose entries found in `moved` read their
+ * level 2 from `to` at their place there; the others keep their source.
+ * *out is NULL when no entry is found (nothing to do). */
+int hm_tmk_seg_rebind(const hm_tmk_seg *s, const hm_tmk_moved *moved, size_t n,
+                      hm_tmk_src *to, hm_tmk_seg **out);
 
 /* A TMK add staged in a change set (changes.c): the set's copy of the
  * hash is src->one (a reference the set holds). */

@@ -455,7 +455,8 @@ static int tmk_options_conflict(const cmp_cfg *c) {
 }
 
 /* The hash of each side: a .tmk file or its base64 as read (by
- * hc_tmk_read), a video hashed.  0, or HC_EXIT_FATAL after printing why. */
+ * hc_tmk_read), a video hashed (hc_media_tmk).  0, or HC_EXIT_FATAL
+ * after printing why. */
 static int tmk_hash_sides(const cmp_cfg *c, tmk_side *s) {
     hm_hasher *h = NULL;
     hm_hash x;
@@ -473,7 +474,7 @@ static int tmk_hash_sides(const cmp_cfg *c, tmk_side *s) {
             }
             char *err = s[k].err;
             const size_t cap = sizeof s[k].err;
-            s[k].st = hc_tmk_hash(h, s[k].arg, &c->mo.video, &s[k].t, &s[k].info, err, cap);
+            s[k].st = hc_media_tmk(h, s[k].arg, &c->mo.video, &s[k].t, &s[k].info, err, cap);
             if (s[k].st == HM_E_UNKNOWN_FORMAT)
                 snprintf(err + strlen(err), cap - strlen(err),
                          "; TMK+PDQF compares videos and .tmk files (or their base64)");

@@ -3,8 +3,8 @@
  * parse_args reads the command line; load_arguments loads the hash lists
  * and vPDQ files named, add_named_videos the --video and --vpdq ones,
  * add_media hashes the media on the workers and stages their entries
- * (w_emit), write_index saves.  Also hc_load_list, which match --list
- * shares. */
+ * (w_emit), write_index saves.  Also hc_load_list and hc_load_known,
+ * which match --list shares. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +120,50 @@ int hc_load_list(hm_index *idx, hc_list_args *la, const char *path) {
         sb_free(&b);
     }
     return 0;
+}
+
+/* ---- known media (shared with match --list) -------------------------------- */
+
+int hc_media_list(hm_index *idx, const hc_list_args *la, uint32_t *list) {
+    if (hm_index_list(idx, la->opts.list ? la->opts.list : "media", list) == HM_OK) return 0;
+    hc_err("%s", hm_last_error());
+    return 1;
+}
+
+/* Stage the TMK+PDQF hash of the known video `path` as `id`; 0, or 1
+ * with why in err. */
+static int stage_tmk(hm_index *idx, uint32_t list, const hm_tmk *t, const char *path,
+                     const char *id, const char *labels, sbuf *err) {
+    if (hm_index_add_tmk(idx, list, t, id, labels) == HM_OK) return 0;
+    sb_printf(err, "hashcheck: %s: %s\n", path, hm_last_error());
+    return 1;
+}
+
+int hc_load_known(hm_index *idx, hc_list_args *la, const char *path) {
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || hc_file_kind_of(path) != HC_FILE_TMK)
+        return hc_load_list(idx, la, path);
+    /* a .tmk file or its base64: read as index build reads it among its
+     * media (media.c's tmk_file), staged as w_emit stages it */
+    hm_tmk *t;
+    hm_status st;
+    uint32_t list;
+    char err[768];
+    sbuf msg = {0};
+    hc_tmk_read(path, &t, &st, err, sizeof err);
+    if (!t) {
+        if (st == HM_OK) hc_err("%s: cannot be read (%s)", path, hm_strerror(HM_E_IO)); /* gone */
+        else hc_err("%s (%s)", err, hm_strerror(st));
+        return 1;
+    }
+    int rc = hc_media_list(idx, la, &list) ||
+             stage_tmk(idx, list, t, path, path, la->opts.labels, &msg);
+    if (msg.n) fputs(msg.p, stderr);
+    if (!rc && !la->quiet)
+        hc_err("%s: a TMK+PDQF hash of %d frames", path, hc_tmk_frames(t));
+    sb_free(&msg);
+    hm_tmk_free(t);
+    return rc;
 }
 
 /* ---- index build ----------------------------------------------------------- */
@@ -248,8 +292,7 @@ static void w_emit(void *ctx, size_t i, hc_slot *s) {
         sb_printf(&s->err, "hashcheck: %s (%s)\n", m->err,
                   m->status ? hm_strerror(m->status) : "input error");
     if (m->tmk) {
-        if (hm_index_add_tmk(c->idx, c->list, m->tmk, id, c->labels) != HM_OK) {
-            sb_printf(&s->err, "hashcheck: %s: %s\n", path, hm_last_error());
+        if (stage_tmk(c->idx, c->list, m->tmk, path, id, c->labels, &s->err) != 0) {
             s->failed = 1;
             c->add_errors++;
             return;
@@ -342,7 +385,7 @@ static int add_named_tmk(build_ctx *c, hm_hasher *h, uint32_t list, const char *
     hm_tmk *t;
     hm_video_info info;
     char err[768];
-    const hm_status st = hc_tmk_hash(h, path, &c->mo.video, &t, &info, err, sizeof err);
+    const hm_status st = hc_media_tmk(h, path, &c->mo.video, &t, &info, err, sizeof err);
     if (st != HM_OK) {
         hc_err("%s (%s)", err, hm_strerror(st));
         return 1;
@@ -441,11 +484,7 @@ static int load_arguments(build_ctx *c, char **args, int n) {
             continue;
         }
         if (!media_list_made) { /* media and vPDQ files share one list */
-            const char *ln = c->la.opts.list ? c->la.opts.list : "media";
-            if (hm_index_list(c->idx, ln, &c->list) != HM_OK) {
-                hc_err("%s", hm_last_error());
-                return 1;
-            }
+            if (hc_media_list(c->idx, &c->la, &c->list) != 0) return 1;
             media_list_made = 1;
         }
         if (kind == HC_FILE_VPDQ) {

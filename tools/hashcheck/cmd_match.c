@@ -41,7 +41,9 @@ static const char usage[] =
         "\n"
         "known hashes:\n"
         "  --index FILE        an index file from 'hashcheck index build'\n"
-        "  --list LIST         a hash list (repeatable), loaded as 'index build' does\n"
+        "  --list LIST         a hash list, or a .tmk file or its base64 (a known\n"
+        "                      video, in list --list-name, else \"media\", the path\n"
+        "                      as entry id), loaded as 'index build' does (repeatable)\n"
         "  --list-format F, --type T, --list-name NAME, --labels TEXT, --lenient\n"
         "                      how --list files are read ('hashcheck index build --help')\n"
         "\n"
@@ -512,7 +514,7 @@ static int load_known(match_ctx *c) {
     }
     c->la.quiet = c->batch.quiet;
     for (int k = 0; k < c->nlists; k++)
-        if (hc_load_list(c->idx, &c->la, c->lists[k]) != 0) return -1;
+        if (hc_load_known(c->idx, &c->la, c->lists[k]) != 0) return -1;
     if (hm_index_commit(c->idx) != HM_OK) {
         hc_err("%s", hm_last_error());
         return -1;
@@ -523,13 +525,11 @@ static int load_known(match_ctx *c) {
 /* What the inputs are hashed with: --types, else the types the index
  * holds (none when it holds only TMK+PDQF hashes: videos are then hashed
  * to TMK+PDQF alone); dihedral and trimmed variants as the options ask. */
-static unsigned query_types(const match_ctx *c) {
+static unsigned query_types(const match_ctx *c, const hm_index_stats *st) {
     unsigned types = c->types;
     if (!types) {
-        hm_index_stats st;
-        hm_index_stats_get(c->idx, &st);
         for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
-            if (st.entries_by_type[t]) types |= HM_TYPE_BIT(t);
+            if (st->entries_by_type[t]) types |= HM_TYPE_BIT(t);
         if (!types && !c->mo.tmk) {
             hc_err("warning: the index is empty; nothing can match");
             types = HM_TYPE_BIT(HM_HASH_PDQ);
@@ -564,8 +564,10 @@ int cmd_match(int argc, char **argv) {
     const int pr = parse_args(argc, argv, lists, &c, &npos);
     if (pr != HC_PARSED) rc = hc_parse_exit(&hc_cmd_match, pr);
     if (pr != HC_PARSED || load_known(&c) != 0) goto done;
-    c.mo.tmk = hc_tmk_entries(c.idx) > 0; /* videos are hashed to TMK+PDQF too */
-    c.mo.types = query_types(&c);
+    hm_index_stats is;
+    hm_index_stats_get(c.idx, &is);
+    c.mo.tmk = is.tmk_entries > 0; /* videos are hashed to TMK+PDQF too */
+    c.mo.types = query_types(&c, &is);
     if (radius_too_wide(&c)) {
         rc = hc_usage_error(hc_cmd_match.name);
         goto done;

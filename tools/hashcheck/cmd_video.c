@@ -189,7 +189,7 @@ static void w_work_tmk(void *ctx, void *state, size_t i, hc_slot *s) {
         sb_printf(&s->err, "hashcheck: %s: %s\n", path, c->in.v[i].err);
         return;
     }
-    const hm_status st = hc_tmk_hash(state, path, &c->o, &t, &info, err, sizeof err);
+    const hm_status st = hc_media_tmk(state, path, &c->o, &t, &info, err, sizeof err);
     if (st != HM_OK) {
         s->failed = 1;
         sb_printf(&s->err, "hashcheck: %s (%s)\n", err, hm_strerror(st));

@@ -325,10 +325,12 @@ typedef struct hc_media {
 /* Hash `path` into `m` (zeroed first).  Never prints. */
 void hc_media_hash(hm_hasher *h, const char *path, const hc_media_opts *o, hc_media *m);
 void hc_media_free(hc_media *m);
-/* Read all of f (at most `max` bytes: HM_E_LIMIT) into *data (malloc'd)
- * and *size; on failure a message about `path` in err. */
-hm_status hc_slurp(FILE *f, const char *path, int64_t max, uint8_t **data, size_t *size,
-                   char *err, size_t errcap);
+/* The TMK+PDQF hash of the video at `path`, read as hc_media_hash reads
+ * an input ("-": standard input; pipes and devices are read into memory
+ * first, up to the hasher's --max-bytes).  On failure *out is NULL and err
+ * says why (about `path`). */
+hm_status hc_media_tmk(hm_hasher *h, const char *path, const hm_video_opts *o, hm_tmk **out,
+                       hm_video_info *info, char *err, size_t errcap);
 
 /* ---- TMK+PDQF (tmk.c) ------------------------------------------------------- */
 
@@ -343,7 +345,9 @@ typedef enum hc_tmk_form { HC_TMK_NONE, HC_TMK_BINARY, HC_TMK_BASE64 } hc_tmk_fo
 hc_tmk_form hc_tmk_form_of(const unsigned char *head, size_t n);
 /* Read `path` as a .tmk file or its base64 (white space around the text
  * ignored), checked field by field by the library.  Returns HC_TMK_NONE
- * when the content is neither (nothing read, no message), else its form,
+ * when the content is neither, or `path` is not a regular file (a pipe is
+ * not read: it can be read only once, by hc_media_hash or hc_media_tmk;
+ * no message), else its form,
  * with *out the hash, or NULL and the reason in err. */
 hc_tmk_form hc_tmk_read(const char *path, hm_tmk **out, hm_status *st, char *err,
                         size_t errcap);
@@ -351,16 +355,8 @@ hc_tmk_form hc_tmk_read(const char *path, hm_tmk **out, hm_status *st, char *err
  * already in memory. */
 hc_tmk_form hc_tmk_parse(const char *path, const void *data, size_t n, hm_tmk **out,
                          hm_status *st, char *err, size_t errcap);
-/* The TMK+PDQF entries of the index's current snapshot (those no hash
- * type counts in hm_index_stats). */
-uint64_t hc_tmk_entries(hm_index *idx);
 /* The frame features in a hash (its .tmk header), 0 when t is NULL. */
 int hc_tmk_frames(const hm_tmk *t);
-/* The TMK+PDQF hash of the video at `path` ("-": standard input; pipes and
- * devices are read into memory first, up to the hasher's --max-bytes).
- * On failure *out is NULL and err says why (about `path`). */
-hm_status hc_tmk_hash(hm_hasher *h, const char *path, const hm_video_opts *o, hm_tmk **out,
-                      hm_video_info *info, char *err, size_t errcap);
 
 /* Version of the JSON records hashcheck prints (hash, match, compare),
  * the "schema_version" field; docs/hashcheck.schema.json describes them and
@@ -442,6 +438,16 @@ int cmd_compare(int argc, char **argv);
 
 /* Load one list into idx (staged), printing its counts; 0 on success. */
 int hc_load_list(hm_index *idx, hc_list_args *la, const char *path);
+/* The list of known media (index build's media, .tmk files among them,
+ * and match --list's .tmk files): --list-name, else "media"; 0, or 1
+ * after printing why. */
+int hc_media_list(hm_index *idx, const hc_list_args *la, uint32_t *list);
+/* A known-hash file (match --list): a .tmk file or its base64 (told by
+ * content in a regular file) is a known video's TMK+PDQF hash, staged as
+ * index build stages one among its media (the list of hc_media_list, the
+ * path as entry id, --labels), else a hash list (hc_load_list).  0, or 1
+ * after printing why. */
+int hc_load_known(hm_index *idx, hc_list_args *la, const char *path);
 
 /* Frames of a vPDQ hash file; 0 on success, else a message in err. */
 int hc_read_vpdq(const char *path, hm_video_frame **frames, size_t *n, char *err,

@@ -27,11 +27,21 @@ typedef struct source {
     size_t size;
 } source;
 
-/* The failure of the library call just made (its message is this
- * thread's hm_last_error()). */
+/* The message of the library call just made (this thread's
+ * hm_last_error()) about the source, its path named once: messages from
+ * opening a file start with its name, others do not. */
+static void lib_message(const source *s, char *err, size_t errcap) {
+    const char *msg = hm_last_error();
+    const size_t n = strlen(s->path);
+    if (strncmp(msg, s->path, n) == 0 && msg[n] == ':') snprintf(err, errcap, "%s", msg);
+    else snprintf(err, errcap, "%s: %s", s->path, msg);
+}
+
+/* The failure of the library call just made. */
 static void fail_lib(hc_media *m, hm_status st, const source *s) {
-    if (s->data) fail(m, st, "%s: %s", s->path, hm_last_error());
-    else fail(m, st, "%s%s", hm_last_error(), NULL);
+    m->failed = 1;
+    m->status = st;
+    lib_message(s, m->err, sizeof m->err);
 }
 
 static hm_status src_hash(hm_hasher *h, const source *s, unsigned types, hc_media *m) {
@@ -77,8 +87,10 @@ static void read_frames(hm_hasher *h, const source *s, hm_video *v, hc_media *m)
     hm_video_get_info(v, &m->vinfo);
 }
 
-hm_status hc_slurp(FILE *f, const char *path, int64_t max, uint8_t **data, size_t *size,
-                   char *err, size_t errcap) {
+/* Read all of f (at most `max` bytes: HM_E_LIMIT) into *data (malloc'd)
+ * and *size; on failure a message about `path` in err. */
+static hm_status slurp(FILE *f, const char *path, int64_t max, uint8_t **data, size_t *size,
+                       char *err, size_t errcap) {
     size_t cap = 65536, n = 0;
     uint8_t *buf = malloc(cap);
     hm_status st = HM_OK;
@@ -119,15 +131,6 @@ hm_status hc_slurp(FILE *f, const char *path, int64_t max, uint8_t **data, size_
     return HM_OK;
 }
 
-/* Read all of f (at most `max` bytes) into s->data; 0 on success. */
-static int slurp(FILE *f, int64_t max, source *s, hc_media *m) {
-    const hm_status st = hc_slurp(f, s->path, max, &s->data, &s->size, m->err, sizeof m->err);
-    if (st == HM_OK) return 0;
-    m->failed = 1;
-    m->status = st;
-    return 1;
-}
-
 static void media_hash(hm_hasher *h, source *s, const hc_media_opts *o, hc_media *m);
 
 /* Not media, and skipped as such: no failure, the digests when asked for. */
@@ -137,32 +140,66 @@ static void skip(hm_hasher *h, const source *s, unsigned crypto, hc_media *m) {
     if (crypto) digests(h, s, crypto, m);
 }
 
-void hc_media_hash(hm_hasher *h, const char *path, const hc_media_opts *o, hc_media *m) {
-    source s = {path, NULL, 0};
+/* The source of `path`: a regular file is read by the library; stdin
+ * ("-"), a pipe or a device is read into memory first, up to the hasher's
+ * HM_HASHER_MAX_INPUT_BYTES (--max-bytes).  HM_OK, or the failure with a
+ * message about `path` in err (s->data NULL). */
+static hm_status source_open(hm_hasher *h, const char *path, source *s, char *err,
+                             size_t errcap) {
     struct stat sb;
-    memset(m, 0, sizeof *m);
+    *s = (source){path, NULL, 0};
     const int is_stdin = strcmp(path, "-") == 0;
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
     if (!f) {
-        fail(m, HM_E_IO, "%s: %s", path, strerror(errno));
-        return;
+        snprintf(err, errcap, "%s: %s", path, strerror(errno));
+        return HM_E_IO;
     }
     if (fstat(fileno(f), &sb) != 0 || S_ISDIR(sb.st_mode)) {
-        fail(m, HM_E_IO, "%s: %s", path, S_ISDIR(sb.st_mode) ? "is a directory" : "cannot stat");
+        snprintf(err, errcap, "%s: %s", path,
+                 S_ISDIR(sb.st_mode) ? "is a directory" : "cannot stat");
         if (!is_stdin) fclose(f);
-        return;
+        return HM_E_IO;
     }
+    hm_status st = HM_OK;
     if (is_stdin || !S_ISREG(sb.st_mode)) { /* stdin, a pipe, a device: one read */
         int64_t max = 0;
         hm_hasher_get(h, HM_HASHER_MAX_INPUT_BYTES, &max);
-        int r = slurp(f, max, &s, m);
-        if (!is_stdin) fclose(f);
-        if (r) return;
-    } else {
-        fclose(f);
+        st = slurp(f, path, max, &s->data, &s->size, err, errcap);
+    }
+    if (!is_stdin) fclose(f);
+    return st;
+}
+
+void hc_media_hash(hm_hasher *h, const char *path, const hc_media_opts *o, hc_media *m) {
+    source s;
+    memset(m, 0, sizeof *m);
+    const hm_status st = source_open(h, path, &s, m->err, sizeof m->err);
+    if (st != HM_OK) {
+        m->failed = 1;
+        m->status = st;
+        return;
     }
     media_hash(h, &s, o, m);
     free(s.data);
+}
+
+/* The TMK+PDQF hash of a video source. */
+static hm_status src_tmk(hm_hasher *h, const source *s, const hm_video_opts *o, hm_tmk **out,
+                         hm_video_info *info) {
+    return s->data ? hm_tmk_hash_memory(h, s->data, s->size, o, out, info)
+                   : hm_tmk_hash_file(h, s->path, o, out, info);
+}
+
+hm_status hc_media_tmk(hm_hasher *h, const char *path, const hm_video_opts *o, hm_tmk **out,
+                       hm_video_info *info, char *err, size_t errcap) {
+    source s;
+    *out = NULL;
+    memset(info, 0, sizeof *info);
+    hm_status st = source_open(h, path, &s, err, errcap);
+    if (st != HM_OK) return st;
+    if ((st = src_tmk(h, &s, o, out, info)) != HM_OK) lib_message(&s, err, errcap);
+    free(s.data);
+    return st;
 }
 
 /* The first bytes of the source into head (*n of them); 0, or 1 with the
@@ -207,9 +244,7 @@ static hm_status video_hash(hm_hasher *h, const source *s, const hc_media_opts *
                             hc_media *m) {
     const unsigned crypto = o->types & HC_CRYPTO, perc = o->types & HC_PERCEPTUAL;
     hm_status st = HM_OK;
-    if (o->tmk)
-        st = s->data ? hm_tmk_hash_memory(h, s->data, s->size, &o->video, &m->tmk, &m->vinfo)
-                     : hm_tmk_hash_file(h, s->path, &o->video, &m->tmk, &m->vinfo);
+    if (o->tmk) st = src_tmk(h, s, &o->video, &m->tmk, &m->vinfo);
     if (st == HM_OK && perc) {
         hm_video_opts vo = o->video;
         hm_video *v;

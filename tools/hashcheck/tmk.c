@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * TMK+PDQF for the commands: .tmk files and their base64 told by content
- * (never by name) and read through the library's checks, and videos hashed
- * from a path as media.c reads one (stdin and pipes into memory first).
+ * (never by name) and read through the library's checks.  (Videos are
+ * hashed to TMK+PDQF by media.c, which reads every input.)
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -54,8 +53,13 @@ hc_tmk_form hc_tmk_read(const char *path, hm_tmk **out, hm_status *st, char *err
     unsigned char head[64];
     *out = NULL;
     *st = HM_OK;
+    struct stat sb;
     FILE *f = fopen(path, "rb");
     if (!f) return HC_TMK_NONE; /* the media reader reports why */
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) { /* a pipe is read once, */
+        fclose(f);                                             /* by the media reader */
+        return HC_TMK_NONE;
+    }
     const size_t nhead = fread(head, 1, sizeof head, f);
     const hc_tmk_form form = hc_tmk_form_of(head, nhead);
     if (form == HC_TMK_NONE || fseek(f, 0, SEEK_SET) != 0) {
@@ -79,62 +83,7 @@ hc_tmk_form hc_tmk_read(const char *path, hm_tmk **out, hm_status *st, char *err
     return form;
 }
 
-uint64_t hc_tmk_entries(hm_index *idx) {
-    hm_index_stats st;
-    uint64_t typed = 0;
-    if (hm_index_stats_get(idx, &st) != HM_OK) return 0;
-    for (int t = 0; t < HM_HASH_TYPE_SLOTS; t++) typed += st.entries_by_type[t];
-    return st.entries - typed;
-}
-
 int hc_tmk_frames(const hm_tmk *t) {
     hm_tmk_info ti;
     return t && hm_tmk_get_info(t, &ti) == HM_OK ? ti.frames : 0;
-}
-
-/* The library's message about `path` (named once: messages from opening a
- * file start with its name, later ones do not). */
-static void lib_error(char *err, size_t errcap, const char *path) {
-    const char *m = hm_last_error();
-    const size_t n = strlen(path);
-    if (strncmp(m, path, n) == 0 && m[n] == ':') snprintf(err, errcap, "%s", m);
-    else snprintf(err, errcap, "%s: %s", path, m);
-}
-
-hm_status hc_tmk_hash(hm_hasher *h, const char *path, const hm_video_opts *o, hm_tmk **out,
-                      hm_video_info *info, char *err, size_t errcap) {
-    struct stat sb;
-    hm_status st;
-    *out = NULL;
-    memset(info, 0, sizeof *info);
-    const int is_stdin = strcmp(path, "-") == 0;
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errcap, "%s: %s", path, strerror(errno));
-        return HM_E_IO;
-    }
-    if (fstat(fileno(f), &sb) != 0 || S_ISDIR(sb.st_mode)) {
-        snprintf(err, errcap, "%s: %s", path,
-                 S_ISDIR(sb.st_mode) ? "is a directory" : "cannot stat");
-        if (!is_stdin) fclose(f);
-        return HM_E_IO;
-    }
-    if (!is_stdin && S_ISREG(sb.st_mode)) { /* the library streams it */
-        fclose(f);
-        st = hm_tmk_hash_file(h, path, o, out, info);
-        if (st != HM_OK) lib_error(err, errcap, path);
-        return st;
-    }
-    /* stdin, a pipe, a device: read once, into memory */
-    int64_t max = 0;
-    uint8_t *data;
-    size_t size;
-    hm_hasher_get(h, HM_HASHER_MAX_INPUT_BYTES, &max);
-    st = hc_slurp(f, path, max, &data, &size, err, errcap);
-    if (!is_stdin) fclose(f);
-    if (st != HM_OK) return st;
-    st = hm_tmk_hash_memory(h, data, size, o, out, info);
-    if (st != HM_OK) lib_error(err, errcap, path);
-    free(data);
-    return st;
 }

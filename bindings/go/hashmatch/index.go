@@ -611,8 +611,9 @@ func (ix *Index) FindList(name string) (ListID, error) {
 
 // Stats are counters pulled from an index.
 type Stats struct {
-	Entries         uint64                  // live entries, all types
+	Entries         uint64                  // live entries, all types (hashes and TMK+PDQF)
 	EntriesByType   [HashTypeMax + 1]uint64 // indexed by HashType
+	TmkEntries      uint64                  // live TMK+PDQF entries (AddTmk): not in EntriesByType
 	UniqueHashes    uint64                  // distinct (type, hash) codes, summed over segments
 	Bytes           uint64                  // memory of the snapshot
 	BytesStructures uint64                  // of which codes and search structures
@@ -627,7 +628,7 @@ func statsFromC(s *C.hm_index_stats) Stats {
 	out := Stats{Entries: uint64(s.entries), UniqueHashes: uint64(s.unique_hashes),
 		Bytes: uint64(s.bytes), BytesStructures: uint64(s.bytes_structures),
 		Queries: uint64(s.queries), Hits: uint64(s.hits), Generation: uint64(s.generation),
-		Lists: int(s.lists), Segments: int(s.segments)}
+		Lists: int(s.lists), Segments: int(s.segments), TmkEntries: uint64(s.tmk_entries)}
 	for i := range out.EntriesByType {
 		out.EntriesByType[i] = uint64(s.entries_by_type[i])
 	}

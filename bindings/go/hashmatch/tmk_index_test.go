@@ -328,8 +328,8 @@ func TestTmkTxnSnapshotAndRemoval(t *testing.T) {
 	if err := ix.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := ix.Stats(); st.Entries != 1 {
-		t.Errorf("%d entries after adding one twice", st.Entries)
+	if st, _ := ix.Stats(); st.Entries != 1 || st.TmkEntries != 1 || st.EntriesByType != [HashTypeMax + 1]uint64{} {
+		t.Errorf("after adding one twice: %d entries, %d TMK, by type %v", st.Entries, st.TmkEntries, st.EntriesByType)
 	}
 	snap, err := ix.Snapshot()
 	if err != nil {
@@ -341,6 +341,12 @@ func TestTmkTxnSnapshotAndRemoval(t *testing.T) {
 	}
 	if err := ix.Commit(); err != nil {
 		t.Fatal(err)
+	}
+	if st, _ := ix.Stats(); st.TmkEntries != 0 {
+		t.Errorf("%d TMK entries after the removal", st.TmkEntries)
+	}
+	if st, _ := snap.Stats(); st.TmkEntries != 1 {
+		t.Errorf("the snapshot counts %d TMK entries, not 1", st.TmkEntries)
 	}
 	if got := mustMatchTmk(t, ix, a); len(got) != 0 {
 		t.Errorf("removed entry matched: %v", got)
@@ -400,6 +406,9 @@ func TestTmkIndexSaveLoad(t *testing.T) {
 	for _, other := range []*Index{fromFile, fromBytes} {
 		if got := mustTmkThresholds(t, other, list); got != [2]float32{0.9, 0.8} {
 			t.Errorf("loaded thresholds %v", got)
+		}
+		if st, _ := other.Stats(); st.TmkEntries != uint64(len(refs)) || st.Entries != st.TmkEntries {
+			t.Errorf("loaded: %d entries, %d TMK, want %d of each", st.Entries, st.TmkEntries, len(refs))
 		}
 		for q, qh := range refs {
 			for _, opts := range [][]TmkMatchOption{nil, {WithTmkThresholds(0.3, 0.3)}} {

@@ -395,11 +395,14 @@ def test_transactions_snapshots_and_removal(refs):
     idx.add_tmk(b, "twenty", "known", "l")
     idx.commit()
     assert len(idx) == 1
+    st = idx.stats()
+    assert (st.entries, st.tmk_entries, sum(st.entries_by_type.values())) == (1, 1, 0)
     # a snapshot keeps matching what it saw; remove and clear take TMK entries
     with idx.snapshot() as snap:
         assert idx.remove("twenty") == 1
         idx.commit()
         assert idx.match_tmk(a) == [] and len(idx) == 0
+        assert idx.stats().tmk_entries == 0 and snap.stats().tmk_entries == 1
         assert [m.video_id for m in snap.match_tmk(a)] == ["twenty"]
         assert snap.tmk_thresholds("known") == (hm.TMK_LEVEL1_THRESHOLD,) * 2
     idx.add_tmk(a, "nineteen", "known")
@@ -425,7 +428,7 @@ def test_index_file_round_trip(refs, tmp_path):
     loaded = [hm.Index(path), hm.Index(idx.to_bytes())]
     for other in loaded:
         assert other.tmk_thresholds("videos") == (f32(0.9), f32(0.8))
-        assert len(other) == 14
+        assert len(other) == 14 and other.stats().tmk_entries == 14
         for q, t in refs.items():
             assert other.match_tmk(t) == idx.match_tmk(t), q
             assert other.match_tmk(t, level1=0.3, level2=0.3) == \

@@ -117,12 +117,16 @@ class IndexStats(NamedTuple):
     generation: int
     lists: int
     segments: int
+    #: live TMK+PDQF entries (``Index.add_tmk``); ``entries`` counts them
+    #: too, ``entries_by_type`` does not
+    tmk_entries: int
 
 
 def _stats_from_c(c: Any) -> IndexStats:
     return IndexStats(int(c.entries), {str(t): int(c.entries_by_type[t]) for t in HashType},
                       int(c.unique_hashes), int(c.bytes), int(c.bytes_structures),
-                      int(c.queries), int(c.hits), int(c.generation), c.lists, c.segments)
+                      int(c.queries), int(c.hits), int(c.generation), c.lists, c.segments,
+                      int(c.tmk_entries))
 
 
 def _list_info_from_c(c: Any) -> ListInfo:
