@@ -1190,7 +1190,15 @@ typedef struct hm_video_info {
     uint64_t decode_errors;   /**< packets the decoder rejected */
     char container[32];       /**< e.g. "mov,mp4,m4a,3gp,3g2,mj2" */
     char codec[32];           /**< e.g. "h264" */
-    uint64_t reserved[4];
+    union { /* fields taken from the reserved words keep their layout */
+        uint64_t reserved[4];
+        struct {
+            uint64_t frames_skipped; /**< frames not decoded because nothing
+                                          needs them (TMK+PDQF: non-reference
+                                          frames its 15 fps output drops);
+                                          0 for vPDQ */
+        };
+    };
 } hm_video_info;
 
 /** Hashes one hm_video_frame holds at most: the 4 per-frame types of

@@ -22,10 +22,11 @@ static int add_frame(void *user, const uint8_t *rgb) {
     return HM_OK;
 }
 
+static void restart(void *user) { hm_tmk_begin(((sink *)user)->t); }
+
 int hm_tmk_hash_video(hm_hasher *h, const char *path, const void *data, size_t size,
                       const hm_video_opts *opts, hm_tmk *out, hm_video_info *info) {
     hm_video_opts o;
-    hm_video *v;
     if (info) memset(info, 0, sizeof *info);
     if (!h || !out || (!path && !data)) return HM_E_INVALID_ARGUMENT;
     if (opts) o = *opts;
@@ -36,17 +37,13 @@ int hm_tmk_hash_video(hm_hasher *h, const char *path, const void *data, size_t s
     o.downscale = 0;
     o.trim_borders = 0;
     o.apply_rotation = 0;
-    int st = path ? hm_video_open_file(h, path, &o, &v)
-                  : hm_video_open_memory(h, data, size, &o, &v);
-    if (st != HM_OK) return st;
     sink k = {out, hm_simd_best(hm_pdq_isa_available)};
     hm_tmk_begin(out);
-    st = hm_video_cli_frames(v, HM_TMK_FRAME_SIDE, HM_TMK_FRAME_SIDE, HM_TMK_FPS, add_frame, &k);
+    int st = hm_video_cli_run(h, path, data, size, &o, HM_TMK_FRAME_SIDE, HM_TMK_FRAME_SIDE,
+                              HM_TMK_FPS, HM_CLI_SKIP_PREDICTED, add_frame, restart, &k, info);
     if (st == HM_OK && out->frames == 0)
         st = hm_fail(HM_E_DECODE,
                      "video: no frame falls at a 15 fps output time (nothing to hash)");
-    if (info) *info = v->info; /* not hm_video_get_info: a public call clears the message */
-    hm_video_close(v);
     if (st != HM_OK) return st;
     hm_tmk_finish(out);
     return HM_OK;

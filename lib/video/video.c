@@ -362,3 +362,29 @@ static int video_next(hm_video *v, hm_video_frame *f, int *got) {
 hm_status hm_video_next(hm_video *v, hm_video_frame *f, int *got) {
     return HM_CALL(video_next(v, f, got));
 }
+
+/* Frames as the ffmpeg tool prints them (cli_frames.c), with the redo
+ * that skipping frames may need. */
+int hm_video_cli_run(hm_hasher *h, const char *path, const void *data, size_t size,
+                     const hm_video_opts *o, int w, int hh, int fps, hm_cli_skip skip,
+                     hm_cli_frame_fn fn, void (*restart)(void *), void *user,
+                     hm_video_info *info) {
+    hm_video *v;
+    int redo = 0;
+    double deadline = 0;
+    if (info) memset(info, 0, sizeof *info);
+    for (int pass = 0; pass < 2; pass++) {
+        int st = path ? hm_video_open_file(h, path, o, &v) : hm_video_open_memory(h, data, size, o, &v);
+        if (st != HM_OK) return st;
+        if (pass) { /* the same time budget for both passes */
+            v->deadline = deadline;
+            restart(user);
+        }
+        st = hm_video_cli_frames(v, w, hh, fps, pass ? HM_CLI_SKIP_NONE : skip, fn, user, &redo);
+        deadline = v->deadline;
+        if (info) *info = v->info; /* not hm_video_get_info: a public call clears the message */
+        hm_video_close(v);
+        if (st != HM_OK || !redo) return st;
+    }
+    return hm_fail(HM_E_INTERNAL, "video: frames not decoded were needed twice");
+}

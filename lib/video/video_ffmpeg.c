@@ -378,6 +378,10 @@ int hm_video_ff_decode(hm_video *v, int *got) {
             av_packet_unref(v->ff->pkt);
             continue;
         }
+        if (v->ff->may_skip)
+            v->ff->dec->skip_frame = v->ff->may_skip(v->ff->may_skip_user, v->ff->pkt)
+                                         ? AVDISCARD_NONREF
+                                         : AVDISCARD_DEFAULT;
         ret = avcodec_send_packet(v->ff->dec, v->ff->pkt);
         av_packet_unref(v->ff->pkt);
         if (v->ff->guard.refused) return v->ff->guard.refused;

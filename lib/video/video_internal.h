@@ -59,9 +59,30 @@ void hm_video_ff_close(hm_video *v);
 /* Frames as the ffmpeg command-line tool prints them for
  * `-s WxH -an -f rawvideo -pix_fmt rgb24 -r FPS` (cli_frames.c): each
  * packed w x h RGB24 frame, in order, to fn, which returns HM_OK to go on
- * (or a status, returned).  v opened with mode HM_FRAMES_ALL (every frame
- * decoded).  HM_E_UNSUPPORTED for animated WebP and without FFmpeg. */
+ * (or a status, returned).  v opened with mode HM_FRAMES_ALL.
+ * HM_E_UNSUPPORTED for animated WebP and without FFmpeg.
+ * `skip`: which frames need not be decoded (cli_frames.c, "frames not
+ * decoded"): none; the non-reference frames the output rate is predicted
+ * to drop; or (tests) every non-reference frame.  When a frame not
+ * decoded turns out to be needed, the run stops with *redo = 1: the
+ * frames given to fn are void and a run decoding everything must follow
+ * (hm_video_cli_run does both). */
 typedef int (*hm_cli_frame_fn)(void *user, const uint8_t *rgb);
-int hm_video_cli_frames(hm_video *v, int w, int h, int fps, hm_cli_frame_fn fn, void *user);
+typedef enum hm_cli_skip {
+    HM_CLI_SKIP_NONE = 0,
+    HM_CLI_SKIP_PREDICTED,
+    HM_CLI_SKIP_ANY
+} hm_cli_skip;
+int hm_video_cli_frames(hm_video *v, int w, int h, int fps, hm_cli_skip skip,
+                        hm_cli_frame_fn fn, void *user, int *redo);
+/* The frames of a file (path) or of memory (data, size) opened with
+ * options o, as hm_video_cli_frames gives them, and when a redo is needed
+ * a second run decoding everything, after restart(user) (the frames
+ * given so far are void), under the same time budget.  info (may be
+ * NULL): the last run's hm_video_info. */
+int hm_video_cli_run(hm_hasher *h, const char *path, const void *data, size_t size,
+                     const hm_video_opts *o, int w, int hh, int fps, hm_cli_skip skip,
+                     hm_cli_frame_fn fn, void (*restart)(void *), void *user,
+                     hm_video_info *info);
 
 #endif
