@@ -140,8 +140,10 @@ static void rate_plan(cli_rate *r, const cli_time *fr, int64_t *copies, int64_t 
 
 /* ---- the filter graph --------------------------------------------------- */
 
-typedef struct cli_src {
+struct hm_cli {
     hm_video *v;
+    int shared; /* the frames also go to vPDQ: counted apart from its */
+    int64_t emitted; /* frames given to fn */
     int side_w, side_h;
     hm_cli_frame_fn fn;
     void *user;
@@ -168,7 +170,9 @@ typedef struct cli_src {
         int may_drop; /* the decoder was allowed to drop it */
     } pend[CLI_MAX_PENDING];
     size_t npend;
-} cli_src;
+    AVFrame *work; /* the frame pushed, retimed (a reference: its owner's stays) */
+};
+typedef struct hm_cli cli_src;
 
 static int graph_fail(cli_src *s, int ret, const char *what) {
     char why[128];
@@ -253,7 +257,9 @@ static int build_graph(cli_src *s, const AVFrame *fr, const int32_t *m) {
 
 static int emit(cli_src *s, const uint8_t *rgb) {
     if (hm_video_stop_now(s->v)) return hm_video_stopped(s->v);
-    int st = hm_video_count_hashed(s->v, (uint64_t)s->side_w * (uint64_t)s->side_h);
+    const uint64_t px = (uint64_t)s->side_w * (uint64_t)s->side_h;
+    int st = s->shared ? hm_video_count_work(s->v, px, ++s->emitted)
+                       : hm_video_count_hashed(s->v, px);
     return st == HM_OK ? s->fn(s->user, rgb) : st;
 }
 
@@ -487,59 +493,94 @@ static int64_t start_offset(const hm_video *v) {
     return av_rescale_q(-start, AV_TIME_BASE_Q, st->time_base);
 }
 
-int hm_video_cli_frames(hm_video *v, int w, int h, int fps, hm_cli_skip skip,
-                        hm_cli_frame_fn fn, void *user, int *redo) {
-    cli_src s = {.v = v, .side_w = w, .side_h = h, .fn = fn, .user = user, .skipping = skip};
-    *redo = 0;
-    int st = HM_OK, got;
+int hm_cli_new(hm_video *v, int w, int h, int fps, hm_cli_skip skip, int shared,
+               hm_cli_frame_fn fn, void *user, hm_cli **out) {
+    *out = NULL;
     if (!v->ff)
         return hm_fail(HM_E_UNSUPPORTED,
                        "video: animated WebP cannot be read as the ffmpeg tool reads videos "
                        "(FFmpeg 5.1 does not decode it)");
+    cli_src *s = calloc(1, sizeof *s);
+    if (!s) return hm_fail(HM_E_NO_MEMORY, "out of memory");
+    *s = (cli_src){.v = v, .side_w = w, .side_h = h, .fn = fn, .user = user, .skipping = skip,
+                   .shared = shared};
     const AVStream *vs = v->ff->fmt->streams[v->ff->stream];
     const AVRational guess = av_guess_frame_rate(v->ff->fmt, (AVStream *)vs, NULL);
-    s.rate.in_tb = vs->time_base;
-    s.rate.st_tb = vs->time_base;
-    s.rate.out_tb = (AVRational){1, fps};
-    s.rate.fine_bits = av_clip(29 - av_log2((unsigned)fps), 0, 16);
+    s->rate.in_tb = vs->time_base;
+    s->rate.st_tb = vs->time_base;
+    s->rate.out_tb = (AVRational){1, fps};
+    s->rate.fine_bits = av_clip(29 - av_log2((unsigned)fps), 0, 16);
     if (guess.num > 0 && guess.den > 0)
-        s.rate.frame_len = 1 / (av_q2d(guess) * av_q2d(s.rate.out_tb));
+        s->rate.frame_len = 1 / (av_q2d(guess) * av_q2d(s->rate.out_tb));
     if (vs->start_time != AV_NOPTS_VALUE) {
-        const double one = 1 / (av_q2d((AVRational){fps, 1}) * av_q2d(s.rate.out_tb));
-        if (one < s.rate.frame_len) s.rate.frame_len = one;
+        const double one = 1 / (av_q2d((AVRational){fps, 1}) * av_q2d(s->rate.out_tb));
+        if (one < s->rate.frame_len) s->rate.frame_len = one;
     }
-    s.rate.vscfr = v->ff->fmt->nb_streams == 1;
-    s.ts_offset = start_offset(v);
+    s->rate.vscfr = v->ff->fmt->nb_streams == 1;
+    s->ts_offset = start_offset(v);
     const size_t bytes = (size_t)w * (size_t)h * 3;
-    s.cur = malloc(bytes);
-    s.prev = malloc(bytes);
-    s.filtered = av_frame_alloc();
-    s.dropped = av_frame_alloc();
-    if (!s.cur || !s.prev || !s.filtered || !s.dropped) {
-        st = hm_fail(HM_E_NO_MEMORY, "out of memory");
-        goto done;
+    s->cur = malloc(bytes);
+    s->prev = malloc(bytes);
+    s->filtered = av_frame_alloc();
+    s->dropped = av_frame_alloc();
+    s->work = av_frame_alloc();
+    if (!s->cur || !s->prev || !s->filtered || !s->dropped || !s->work) {
+        hm_cli_free(s);
+        return hm_fail(HM_E_NO_MEMORY, "out of memory");
     }
     if (skip) {
         v->ff->may_skip = may_skip;
-        v->ff->may_skip_user = &s;
+        v->ff->may_skip_user = s;
     }
-    for (;;) {
+    *out = s;
+    return HM_OK;
+}
+
+int hm_cli_push(hm_cli *s, const AVFrame *fr, int *redo) {
+    if (av_frame_ref(s->work, fr) < 0) return hm_fail(HM_E_NO_MEMORY, "out of memory");
+    const int st = push(s, s->work);
+    av_frame_unref(s->work);
+    *redo = s->redo;
+    return st;
+}
+
+int hm_cli_end(hm_cli *s, int *redo) {
+    int st = HM_OK;
+    if (s->v->info.frames_decoded) {
+        st = settle(s, NULL, 0);
+        if (st == HM_OK && !s->redo) st = rate_out(s, NULL, NULL);
+    }
+    *redo = s->redo;
+    return st;
+}
+
+void hm_cli_free(hm_cli *s) {
+    if (!s) return;
+    if (s->v->ff && s->v->ff->may_skip_user == s) {
+        s->v->ff->may_skip = NULL;
+        s->v->ff->may_skip_user = NULL;
+    }
+    avfilter_graph_free(&s->graph);
+    av_frame_free(&s->filtered);
+    av_frame_free(&s->dropped);
+    av_frame_free(&s->work);
+    free(s->cur);
+    free(s->prev);
+    free(s);
+}
+
+int hm_video_cli_frames(hm_video *v, int w, int h, int fps, hm_cli_skip skip,
+                        hm_cli_frame_fn fn, void *user, int *redo) {
+    hm_cli *s;
+    int got;
+    *redo = 0;
+    int st = hm_cli_new(v, w, h, fps, skip, 0, fn, user, &s);
+    while (st == HM_OK && !*redo) {
         if ((st = hm_video_ff_decode(v, &got)) != HM_OK || !got) break;
-        st = push(&s, v->ff->frame);
+        st = hm_cli_push(s, v->ff->frame, redo);
         av_frame_unref(v->ff->frame);
-        if (st != HM_OK || s.redo) goto done;
     }
-    if (st == HM_OK && v->info.frames_decoded) { /* the end */
-        st = settle(&s, NULL, 0);
-        if (st == HM_OK && !s.redo) st = rate_out(&s, NULL, NULL);
-    }
-done:
-    v->ff->may_skip = NULL;
-    *redo = s.redo;
-    avfilter_graph_free(&s.graph);
-    av_frame_free(&s.filtered);
-    av_frame_free(&s.dropped);
-    free(s.cur);
-    free(s.prev);
+    if (st == HM_OK && !*redo) st = hm_cli_end(s, redo);
+    hm_cli_free(s);
     return st;
 }

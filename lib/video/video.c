@@ -15,6 +15,7 @@
 
 #include <webp/demux.h>
 
+#include "../tmk/tmk.h"
 #include "video_internal.h"
 
 _Static_assert(sizeof(hm_video_frame) == 384, "hm_video_frame's layout is fixed (callers allocate it)");
@@ -169,6 +170,14 @@ static int open_common(hm_hasher *h, const char *path, const uint8_t *data,
     } else {
         st = hm_video_ff_open(v, path, name);
     }
+    if (st == HM_OK && v->o.tmk) {
+        if (v->o.mode == HM_FRAMES_KEYFRAMES)
+            st = hm_fail(HM_E_INVALID_ARGUMENT,
+                         "video options: TMK+PDQF (tmk) needs every frame decoded, not the "
+                         "keyframes mode");
+        else
+            st = hm_tmk_video_attach(v);
+    }
     if (st != HM_OK) goto fail;
     v->frame_mod = 1;
     if (v->o.mode == HM_FRAMES_INTERVAL) {
@@ -208,6 +217,8 @@ hm_status hm_video_open_memory(hm_hasher *h, const void *data, size_t size,
 
 void hm_video_close(hm_video *v) {
     if (!v) return;
+    hm_cli_free(v->cli); /* before the source it reads */
+    free(v->tmk);
     hm_video_ff_close(v);
     if (v->webp) WebPAnimDecoderDelete(v->webp);
     free(v->rgb);
@@ -293,6 +304,13 @@ int hm_video_count_hashed(hm_video *v, uint64_t pixels) {
     if (st == HM_OK) st = add_work(v, pixels);
     if (st == HM_OK) v->info.frames_hashed++;
     return st;
+}
+
+int hm_video_count_work(hm_video *v, uint64_t pixels, int64_t nth) {
+    if ((uint64_t)nth > v->o.max_frames)
+        return hm_fail(HM_E_LIMIT, "video: more than %u TMK+PDQF frames (max_frames)",
+                       v->o.max_frames);
+    return add_work(v, pixels);
 }
 
 int hm_video_count_decoded(hm_video *v, uint64_t pixels) {
