@@ -7,7 +7,11 @@
  *   bench_tmk hash [-r ROUNDS] VIDEO...
  *       per video and round: name, seconds of video, frames hashed, CPU
  *       seconds (user + system) of hm_tmk_hash_video; and with -f, the
- *       same for the frames alone (decode, scale, output rate: no PDQF);
+ *       same for the frames alone (decode, scale, output rate: no PDQF),
+ *       as hashing gets them ("frames": dropped non-reference frames not
+ *       decoded) and decoding every frame ("frames-all"), and for the
+ *       decoder alone on every frame ("decode": the floor of a hasher
+ *       that decodes every frame; the frames column counts decoded ones);
  *   bench_tmk score [-t SECONDS] [-l LEVEL] TMK...
  *       level-2 scores of every pair (i < j) of the files, repeated for at
  *       least SECONDS of CPU (default 3): pairs, CPU seconds, pairs per
@@ -24,7 +28,7 @@
 
 #include "hashmatch.h"
 #include "tmk/tmk.h"
-#include "video/video_internal.h"
+#include "video/video_ff.h"
 
 static double cpu_seconds(void) {
     struct rusage u;
@@ -44,15 +48,31 @@ static int count_frame(void *user, const uint8_t *rgb) {
     return HM_OK;
 }
 
-/* The frames alone (what the ffmpeg command line does). */
-static int frames_only(hm_hasher *h, const char *path, long *n) {
+static void recount(void *user) { *(long *)user = 0; }
+
+/* The frames alone (what the ffmpeg command line does), not decoding
+ * what `skip` says. */
+static int frames_only(hm_hasher *h, const char *path, hm_cli_skip skip, long *n) {
     hm_video_opts o;
-    hm_video *v;
     hm_video_opts_init(&o);
     o.mode = HM_FRAMES_ALL;
-    int st = hm_video_open_file(h, path, &o, &v);
-    if (st != HM_OK) return st;
-    st = hm_video_cli_frames(v, HM_TMK_FRAME_SIDE, HM_TMK_FRAME_SIDE, HM_TMK_FPS, count_frame, n);
+    return hm_video_cli_run(h, path, NULL, 0, &o, HM_TMK_FRAME_SIDE, HM_TMK_FRAME_SIDE,
+                            HM_TMK_FPS, skip, count_frame, recount, n, NULL);
+}
+
+/* Every frame decoded and nothing else: the decoder's own time, the floor
+ * of any hasher that decodes every frame. */
+static int decode_only(hm_hasher *h, const char *path, long *n) {
+    hm_video_opts o;
+    hm_video *v;
+    int st, got;
+    hm_video_opts_init(&o);
+    o.mode = HM_FRAMES_ALL;
+    if ((st = hm_video_open_file(h, path, &o, &v)) != HM_OK) return st;
+    while ((st = hm_video_ff_decode(v, &got)) == HM_OK && got) {
+        av_frame_unref(v->ff->frame);
+        ++*n;
+    }
     hm_video_close(v);
     return st;
 }
@@ -89,12 +109,18 @@ static int cmd_hash(int argc, char **argv) {
             }
             printf("%s\t%.3f\t%d\t%d\ttmk\t%.4f\n", base(argv[i]), secs, t->frames, r, c1 - c0);
             if (!frames) continue;
-            long n = 0;
-            c0 = cpu_seconds();
-            st = frames_only(h, argv[i], &n);
-            c1 = cpu_seconds();
-            if (st != HM_OK) return 1;
-            printf("%s\t%.3f\t%ld\t%d\tframes\t%.4f\n", base(argv[i]), secs, n, r, c1 - c0);
+            static const char *const kWhat[] = {"frames", "frames-all", "decode"};
+            for (int w = 0; w < 3; w++) {
+                long n = 0;
+                c0 = cpu_seconds();
+                st = w == 2 ? decode_only(h, argv[i], &n)
+                            : frames_only(h, argv[i],
+                                          w ? HM_CLI_SKIP_NONE : HM_CLI_SKIP_PREDICTED, &n);
+                c1 = cpu_seconds();
+                if (st != HM_OK) return 1;
+                printf("%s\t%.3f\t%ld\t%d\t%s\t%.4f\n", base(argv[i]), secs, n, r, kWhat[w],
+                       c1 - c0);
+            }
         }
     hm_hasher_free(h);
     free(t);

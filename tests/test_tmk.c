@@ -57,18 +57,22 @@ static int collect(void *user, const uint8_t *rgb) {
     return HM_OK;
 }
 
-/* Our frames of a file (status returned, message in h). */
-static int our_frames(hm_hasher *h, const char *path, const hm_video_opts *opts, frames *out) {
+static void restart(void *user) {
+    frames *f = user;
+    f->n = 0;
+    if (f->tmk) hm_tmk_begin(f->tmk);
+}
+
+/* Our frames of a file, not decoding the frames `skip` says (status
+ * returned, message in h; info: the last run's). */
+static int our_frames(hm_hasher *h, const char *path, const hm_video_opts *opts,
+                      hm_cli_skip skip, frames *out, hm_video_info *info) {
     hm_video_opts o;
-    hm_video *v;
     if (opts) o = *opts;
     else hm_video_opts_init(&o);
     o.mode = HM_FRAMES_ALL;
-    int st = hm_video_open_file(h, path, &o, &v);
-    if (st != HM_OK) return st;
-    st = hm_video_cli_frames(v, HM_TMK_FRAME_SIDE, HM_TMK_FRAME_SIDE, HM_TMK_FPS, collect, out);
-    hm_video_close(v);
-    return st;
+    return hm_video_cli_run(h, path, NULL, 0, &o, HM_TMK_FRAME_SIDE, HM_TMK_FRAME_SIDE,
+                            HM_TMK_FPS, skip, collect, restart, out, info);
 }
 
 /* What the reference hasher's ffmpeg command prints. */
@@ -86,16 +90,27 @@ static int tool_frames(const char *path, frames *out) {
     return pclose(p) == 0 && got == 0;
 }
 
-/* Our frames against the tool's; returns the frame count (-1 on error). */
-static long compare_with_tool(hm_hasher *h, const char *what, const char *path, hm_tmk *tmk) {
+/* Frames not decoded over the runs of compare_with_tool, by skip mode,
+ * and the runs that had to decode again. */
+static uint64_t g_skipped[3], g_redone[3];
+
+/* Our frames (not decoding what `skip` says) against the tool's; returns
+ * the frame count (-1 on error). */
+static long compare_with_tool(hm_hasher *h, const char *what, const char *path, hm_tmk *tmk,
+                              hm_cli_skip skip) {
     frames ours = {.tmk = tmk}, tool = {0};
-    int st = our_frames(h, path, NULL, &ours);
+    hm_video_info info;
+    int st = our_frames(h, path, NULL, skip, &ours, &info);
     if (st != HM_OK) {
         fprintf(stderr, "%s: %s\n", what, hm_last_error());
         CHECK_INT(st, HM_OK);
         free(ours.px);
         return -1;
     }
+    /* a run that decoded again reports the second run: nothing skipped */
+    g_skipped[skip] += info.frames_skipped;
+    g_redone[skip] += skip != HM_CLI_SKIP_NONE && info.frames_skipped == 0;
+    if (skip == HM_CLI_SKIP_NONE) CHECK_INT(info.frames_skipped, 0);
     if (g_have_ffmpeg) {
         CHECK(tool_frames(path, &tool));
         size_t first = 0;
@@ -104,8 +119,8 @@ static long compare_with_tool(hm_hasher *h, const char *what, const char *path, 
                       FRAME_BYTES) == 0)
             first++;
         if (ours.n != tool.n || first != ours.n)
-            fprintf(stderr, "%s: %zu frames, the ffmpeg tool %zu; first difference at %zu\n",
-                    what, ours.n, tool.n, first);
+            fprintf(stderr, "%s (skip mode %d): %zu frames, the ffmpeg tool %zu; first "
+                    "difference at %zu\n", what, (int)skip, ours.n, tool.n, first);
         CHECK_INT(ours.n, tool.n);
         CHECK_INT(first, ours.n);
     }
@@ -124,7 +139,8 @@ static void test_reference_videos(hm_hasher *h) {
         char path[1024];
         size_t size = 0;
         hm_tmk_begin(&t);
-        long n = compare_with_tool(h, kVideos[i], video_path(kVideos[i], path, sizeof path), &t);
+        long n = compare_with_tool(h, kVideos[i], video_path(kVideos[i], path, sizeof path), &t,
+                                   HM_CLI_SKIP_PREDICTED);
         CHECK_INT(n, expected_count(kVideos[i]));
         hm_tmk_finish(&t);
         hm_tmk_write(&t, bytes);
@@ -184,7 +200,8 @@ static void test_generated(hm_hasher *h) {
             continue;
         }
         snprintf(path, sizeof path, "%s/%s", g_tmp, kGen[i].name);
-        CHECK(compare_with_tool(h, kGen[i].name, path, NULL) > 0);
+        for (int skip = HM_CLI_SKIP_NONE; skip <= HM_CLI_SKIP_ANY; skip++)
+            CHECK(compare_with_tool(h, kGen[i].name, path, NULL, (hm_cli_skip)skip) > 0);
         done++;
     }
     /* rotations (display matrices) of a reference clip, remuxed */
@@ -196,7 +213,7 @@ static void test_generated(hm_hasher *h) {
         snprintf(args, sizeof args, "-i '%s' -c copy -metadata:s:v:0 rotate=%s", src, kRot[i]);
         if (!make(name, args)) continue;
         snprintf(path, sizeof path, "%s/%s", g_tmp, name);
-        CHECK(compare_with_tool(h, name, path, NULL) > 0);
+        CHECK(compare_with_tool(h, name, path, NULL, HM_CLI_SKIP_PREDICTED) > 0);
         done++;
     }
     /* a frame-size change mid-stream (two clips joined, timestamps continuous) */
@@ -209,13 +226,22 @@ static void test_generated(hm_hasher *h) {
         snprintf(args, sizeof args, "-f concat -safe 0 -i '%s' -c copy", path);
         if (make("sizes.ts", args)) {
             snprintf(path, sizeof path, "%s/sizes.ts", g_tmp);
-            CHECK(compare_with_tool(h, "sizes.ts", path, NULL) > 0);
+            for (int skip = HM_CLI_SKIP_NONE; skip <= HM_CLI_SKIP_ANY; skip++)
+                CHECK(compare_with_tool(h, "sizes.ts", path, NULL, (hm_cli_skip)skip) > 0);
             done++;
         }
     }
     snprintf(path, sizeof path, "%s/video/anim.gif", HM_TEST_DATA);
-    CHECK(compare_with_tool(h, "anim.gif", path, NULL) > 0);
+    CHECK(compare_with_tool(h, "anim.gif", path, NULL, HM_CLI_SKIP_PREDICTED) > 0);
     printf("test_tmk: %d generated videos, frames identical to the ffmpeg tool's\n", done + 1);
+    /* the skipping is at work, and its checks too: allowed to drop every
+     * non-reference frame, some runs had to decode again */
+    CHECK(g_skipped[HM_CLI_SKIP_PREDICTED] > 0);
+    CHECK(g_redone[HM_CLI_SKIP_ANY] > 0);
+    printf("test_tmk: frames not decoded: %llu predicted, %llu when any may be (%llu runs "
+           "decoded again)\n", (unsigned long long)g_skipped[HM_CLI_SKIP_PREDICTED],
+           (unsigned long long)g_skipped[HM_CLI_SKIP_ANY],
+           (unsigned long long)g_redone[HM_CLI_SKIP_ANY]);
 }
 
 /* ---- scores ----------------------------------------------------------- */
@@ -401,7 +427,7 @@ static void test_one_frame(hm_hasher *h) {
     snprintf(one, sizeof one, "%s/tmk/limits/one-frame.mp4", HM_TEST_DATA);
     CHECK_INT(hm_tmk_hash_video(h, one, NULL, 0, NULL, &t, NULL), HM_OK);
     CHECK_INT(t.frames, 1);
-    CHECK_INT(compare_with_tool(h, "one-frame.mp4", one, NULL), 1);
+    CHECK_INT(compare_with_tool(h, "one-frame.mp4", one, NULL, HM_CLI_SKIP_PREDICTED), 1);
 }
 
 int main(void) {

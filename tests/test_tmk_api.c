@@ -293,7 +293,8 @@ static void test_reference_videos(hm_hasher *h) {
     memset(&info, 0x55, sizeof info);
     CHECK_INT(hm_tmk_hash_memory(h, video, vsize, NULL, &t, &info), HM_OK);
     CHECK(t != kJunk && want && same_bytes(t, want));
-    CHECK_INT(info.frames_decoded, 150); /* 5 s at 30 fps */
+    /* 5 s at 30 fps: every frame decoded, or not needed */
+    CHECK_INT(info.frames_decoded + info.frames_skipped, 150);
     CHECK_INT(info.frames_hashed, 77);
     CHECK_INT(info.partial, 0);
     CHECK_INT(info.width, 1080);
@@ -316,6 +317,108 @@ static void test_reference_videos(hm_hasher *h) {
     CHECK(t && want && same_bytes(t, want));
     hm_tmk_free(t);
     free(want);
+}
+
+/* A video's frames (hm_video_next to the end), with opts.tmk: the hash
+ * taken after the last frame (*t; NULL when not asked or on error). */
+typedef struct vframes {
+    hm_video_frame f[64];
+    size_t n;
+    hm_video_info info;
+} vframes;
+
+static char g_why[256]; /* read_frames' last error message */
+
+static int read_frames(hm_hasher *h, const char *path, const hm_video_opts *o, vframes *out,
+                       hm_tmk **t) {
+    hm_video *v;
+    hm_video_frame f;
+    int got = 0, st = hm_video_open_file(h, path, o, &v);
+    out->n = 0;
+    if (t) *t = NULL;
+    if (st != HM_OK) return st;
+    while ((st = hm_video_next(v, &f, &got)) == HM_OK && got)
+        if (out->n < 64) out->f[out->n++] = f;
+    snprintf(g_why, sizeof g_why, "%s", hm_last_error()); /* before a call clears it */
+    hm_video_get_info(v, &out->info);
+    if (st == HM_OK && t) {
+        CHECK_INT(hm_video_take_tmk(v, t), HM_OK);
+        hm_tmk *again = kJunk; /* once per video */
+        CHECK_INT(hm_video_take_tmk(v, &again), HM_E_INVALID_ARGUMENT);
+        CHECK(again == NULL);
+    }
+    hm_video_close(v);
+    return st;
+}
+
+/* opts.tmk: the frames of vPDQ and the TMK+PDQF hash from one decoding,
+ * each as it is alone. */
+static void test_beside_vpdq(hm_hasher *h) {
+    char path[1024];
+    static vframes alone, both;
+    int same = 0;
+    hm_video_opts o;
+    hm_video_opts_init(&o);
+    o.types = HM_TYPE_BIT(HM_HASH_PDQ) | HM_TYPE_BIT(HM_HASH_PHASH);
+    for (size_t i = 0; i < NVIDEOS; i++) {
+        size_t size = 0;
+        unsigned char *want = expected_tmk(kVideos[i], &size);
+        hm_tmk *t = NULL;
+        video_path(kVideos[i], path, sizeof path);
+        o.mode = i % 2 ? HM_FRAMES_ALL : HM_FRAMES_INTERVAL;
+        o.tmk = 0;
+        CHECK_INT(read_frames(h, path, &o, &alone, NULL), HM_OK);
+        o.tmk = 1;
+        CHECK_INT(read_frames(h, path, &o, &both, &t), HM_OK);
+        CHECK_INT(both.n, alone.n);
+        CHECK(both.n > 0 && memcmp(both.f, alone.f, both.n * sizeof both.f[0]) == 0);
+        CHECK_INT(both.info.frames_hashed, alone.info.frames_hashed);
+        CHECK_INT(both.info.frames_decoded, alone.info.frames_decoded);
+        const int ok = t && want && same_bytes(t, want);
+        if (!ok) fprintf(stderr, "%s: TMK beside vPDQ differs from the reference's\n", kVideos[i]);
+        same += ok;
+        hm_tmk_free(t);
+        free(want);
+    }
+    CHECK_INT(same, (int)NVIDEOS);
+    printf("test_tmk_api: %d of %zu reference videos: vPDQ frames and the reference's .tmk "
+           "bytes from one decoding\n", same, NVIDEOS);
+
+    /* misuse and limits */
+    video_path("chair-19-sd-bar", path, sizeof path);
+    hm_video *v;
+    hm_video_frame f;
+    hm_tmk *t = kJunk;
+    int got;
+    CHECK_INT(hm_video_take_tmk(NULL, &t), HM_E_INVALID_ARGUMENT);
+    CHECK(t == kJunk || t == NULL);
+    o.mode = HM_FRAMES_KEYFRAMES; /* TMK needs every frame */
+    CHECK_INT(hm_video_open_file(h, path, &o, &v), HM_E_INVALID_ARGUMENT);
+    CHECK(strstr(hm_last_error(), "keyframes") != NULL);
+    o.mode = HM_FRAMES_INTERVAL;
+    o.tmk = 0; /* not asked */
+    CHECK_INT(hm_video_open_file(h, path, &o, &v), HM_OK);
+    t = kJunk;
+    CHECK_INT(hm_video_take_tmk(v, &t), HM_E_INVALID_ARGUMENT);
+    CHECK(t == NULL);
+    hm_video_close(v);
+    o.tmk = 1; /* before the end */
+    CHECK_INT(hm_video_open_file(h, path, &o, &v), HM_OK);
+    CHECK_INT(hm_video_next(v, &f, &got), HM_OK);
+    CHECK_INT(hm_video_take_tmk(v, NULL), HM_E_INVALID_ARGUMENT);
+    t = kJunk;
+    CHECK_INT(hm_video_take_tmk(v, &t), HM_E_INVALID_ARGUMENT);
+    CHECK(t == NULL && strstr(hm_last_error(), "end") != NULL);
+    hm_video_close(v); /* closing before the end releases the hash in the making */
+    /* max_frames counts TMK's 15 fps frames on their own: 4 vPDQ frames
+     * at one per 5 s pass, 284 TMK frames do not */
+    o.interval = 5;
+    o.max_frames = 10;
+    CHECK_INT(read_frames(h, path, &o, &both, &t), HM_E_LIMIT);
+    CHECK(strstr(g_why, "TMK+PDQF") != NULL);
+    o.tmk = 0;
+    CHECK_INT(read_frames(h, path, &o, &both, NULL), HM_OK);
+    CHECK_INT(both.n, 4);
 }
 
 static void test_limits(hm_hasher *h) {
@@ -395,6 +498,7 @@ int main(void) {
     test_arguments(h);
 #if HM_TEST_WITH_FFMPEG
     test_reference_videos(h);
+    test_beside_vpdq(h);
     test_limits(h);
 #else
     {

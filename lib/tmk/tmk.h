@@ -109,4 +109,13 @@ float hm_tmk_level2_at(const hm_tmk *a, const hm_tmk *b, hm_simd_level level);
 int hm_tmk_hash_video(hm_hasher *h, const char *path, const void *data, size_t size,
                       const hm_video_opts *opts, hm_tmk *out, hm_video_info *info);
 
+/* hm_video_opts.tmk: the TMK of an opened video from its own decoding
+ * (every decoded frame goes through the ffmpeg tool's frames to the hash:
+ * v->cli, v->tmk); called by the video stage's open. */
+struct hm_video;
+int hm_tmk_video_attach(struct hm_video *v);
+/* The hash of a video so opened, once it is read to its end (*out: the
+ * caller's, hm_tmk_free). */
+int hm_tmk_video_take(struct hm_video *v, hm_tmk **out);
+
 #endif

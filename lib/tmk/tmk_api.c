@@ -53,6 +53,10 @@ hm_status hm_tmk_hash_memory(hm_hasher *h, const void *data, size_t size,
     return HM_CALL(hash_video(h, 0, NULL, data, size, opts, out, info));
 }
 
+hm_status hm_video_take_tmk(hm_video *v, hm_tmk **out) {
+    return HM_CALL(hm_tmk_video_take(v, out));
+}
+
 void hm_tmk_free(hm_tmk *t) { free(t); }
 
 /* A new hash read from `n` bytes of a .tmk file, or of its base64. */

@@ -71,10 +71,16 @@ static int64_t median3(int64_t a, int64_t b, int64_t c) {
     return b > c ? (c > a ? c : a) : b;
 }
 
+/* A frame as the output rate sees it: its time (the stream's time base,
+ * AV_NOPTS_VALUE: none) and its packet's duration. */
+typedef struct cli_time {
+    int64_t pts, duration;
+} cli_time;
+
 /* How often the frame `fr` (NULL: the end of the stream) is written
  * (*copies) and how many of those are the previous frame (*prev, first);
  * *skip when the frame is neither written nor kept as the previous one. */
-static void rate_plan(cli_rate *r, const AVFrame *fr, int64_t *copies, int64_t *prev,
+static void rate_plan(cli_rate *r, const cli_time *fr, int64_t *copies, int64_t *prev,
                       int *skip) {
     int64_t n = 1, n_prev = 0;
     *skip = 0;
@@ -92,11 +98,7 @@ static void rate_plan(cli_rate *r, const AVFrame *fr, int64_t *copies, int64_t *
             t += (t > 0 ? 1 : -1) * 1.0 / (1 << 17);
         }
         double len = r->frame_len;
-#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(58, 0, 0)
         const int64_t pkt_len = fr->duration;
-#else
-        const int64_t pkt_len = fr->pkt_duration;
-#endif
         const long whole = lrintf((float)((double)pkt_len * av_q2d(r->st_tb) / av_q2d(r->out_tb)));
         if (whole > 0) len = (double)whole;
         double drift = t - (double)r->next_out; /* where the frame falls */
@@ -132,10 +134,16 @@ static void rate_plan(cli_rate *r, const AVFrame *fr, int64_t *copies, int64_t *
     *prev = n_prev;
 }
 
+/* Packets remembered while frames are not decoded: more in flight (the
+ * decoder's reordering) means timestamps we do not follow. */
+#define CLI_MAX_PENDING 64
+
 /* ---- the filter graph --------------------------------------------------- */
 
-typedef struct cli_src {
+struct hm_cli {
     hm_video *v;
+    int shared; /* the frames also go to vPDQ: counted apart from its */
+    int64_t emitted; /* frames given to fn */
     int side_w, side_h;
     hm_cli_frame_fn fn;
     void *user;
@@ -152,7 +160,19 @@ typedef struct cli_src {
     int have_prev;
     AVFrame *dropped; /* the frame before, when the rate dropped it (unscaled) */
     int have_dropped;
-} cli_src;
+    int dropped_skipped; /* ... and it was not decoded (no pixels) */
+    /* frames not decoded (below): packets sent and not yet out, by time */
+    hm_cli_skip skipping; /* off when timestamps misbehave */
+    int redo;      /* a frame not decoded was needed: run again, decoding all */
+    int64_t asked; /* packets the decoder was allowed to drop */
+    struct cli_pending {
+        cli_time t;
+        int may_drop; /* the decoder was allowed to drop it */
+    } pend[CLI_MAX_PENDING];
+    size_t npend;
+    AVFrame *work; /* the frame pushed, retimed (a reference: its owner's stays) */
+};
+typedef struct hm_cli cli_src;
 
 static int graph_fail(cli_src *s, int ret, const char *what) {
     char why[128];
@@ -237,7 +257,9 @@ static int build_graph(cli_src *s, const AVFrame *fr, const int32_t *m) {
 
 static int emit(cli_src *s, const uint8_t *rgb) {
     if (hm_video_stop_now(s->v)) return hm_video_stopped(s->v);
-    int st = hm_video_count_hashed(s->v, (uint64_t)s->side_w * (uint64_t)s->side_h);
+    const uint64_t px = (uint64_t)s->side_w * (uint64_t)s->side_h;
+    int st = s->shared ? hm_video_count_work(s->v, px, ++s->emitted)
+                       : hm_video_count_hashed(s->v, px);
     return st == HM_OK ? s->fn(s->user, rgb) : st;
 }
 
@@ -274,16 +296,25 @@ static int scale_into(cli_src *s, AVFrame *fr, uint8_t *dst) {
     return HM_OK;
 }
 
-/* A decoded frame (NULL at the end) through the output rate: written as
- * often as the rate says, after the copies of the frame before it asks
- * for.  A frame written no time is kept unscaled (s->dropped) until the
- * next one shows whether it is repeated. */
-static int rate_out(cli_src *s, AVFrame *fr) {
+/* The rate wants the pixels of a frame that was not decoded: the caller
+ * runs again, decoding every frame (s->redo stops this run). */
+static int want_pixels(cli_src *s) {
+    s->redo = 1;
+    return HM_OK;
+}
+
+/* A frame through the output rate: `fr` decoded (its time `t`), or only
+ * `t` for a frame not decoded, or neither at the end of the stream.  It
+ * is written as often as the rate says, after the copies of the frame
+ * before it asks for.  A frame written no time is kept unscaled
+ * (s->dropped) until the next one shows whether it is repeated. */
+static int rate_out(cli_src *s, AVFrame *fr, const cli_time *t) {
     int64_t copies, prev;
     int skip, st;
-    rate_plan(&s->rate, fr, &copies, &prev, &skip);
+    rate_plan(&s->rate, t, &copies, &prev, &skip);
     if (skip) return HM_OK; /* neither written nor kept as the frame before */
     if (prev > 0 && s->have_dropped) { /* the frame before is repeated: scale it now */
+        if (s->dropped_skipped) return want_pixels(s);
         if ((st = scale_into(s, s->dropped, s->prev)) != HM_OK) return st;
         s->have_prev = 1;
     }
@@ -291,13 +322,15 @@ static int rate_out(cli_src *s, AVFrame *fr) {
         av_frame_unref(s->dropped);
         s->have_dropped = 0;
     }
-    if (fr && copies == 0) { /* dropped, unless the next frame repeats it */
-        if (av_frame_ref(s->dropped, fr) < 0)
+    if (t && copies == 0) { /* dropped, unless the next frame repeats it */
+        if (fr && av_frame_ref(s->dropped, fr) < 0)
             return hm_fail(HM_E_NO_MEMORY, "out of memory");
         s->have_dropped = 1;
+        s->dropped_skipped = !fr;
         s->have_prev = 0;
         return HM_OK;
     }
+    if (t && !fr) return want_pixels(s);
     if (fr && (st = scale_into(s, fr, s->cur)) != HM_OK) return st;
     for (int64_t i = 0; i < copies; i++) {
         const uint8_t *px = i < prev && s->have_prev ? s->prev : fr ? s->cur : NULL;
@@ -307,23 +340,143 @@ static int rate_out(cli_src *s, AVFrame *fr) {
         s->rate.written++;
     }
     if (fr) {
-        uint8_t *t = s->prev;
+        uint8_t *tmp = s->prev;
         s->prev = s->cur;
-        s->cur = t;
+        s->cur = tmp;
         s->have_prev = 1;
     }
+    return HM_OK;
+}
+
+/* ---- frames not decoded ---------------------------------------------------
+ * Decoding is most of the cost, and the output rate drops many frames (at
+ * 15 fps, half of a 30 fps video's).  A dropped non-reference frame (no
+ * other frame is predicted from it) need not be decoded at all.  Whether
+ * the rate drops a frame depends on its time and on the frames before it,
+ * which come out of the decoder in presentation order while packets go
+ * in in decoding order, so:
+ *  - every packet sent is remembered (time, duration) in presentation
+ *    order until its frame comes out (s->pend);
+ *  - before a packet is sent, the rate is run on a copy of its state over
+ *    the remembered packets before it, then over it and the one after it:
+ *    when it would be neither written nor repeated by the next frame, the
+ *    decoder may drop it if it is a non-reference frame (AVDISCARD_NONREF);
+ *  - when a frame comes out, the remembered packets before it that the
+ *    decoder was allowed to drop and did not give go through the rate as
+ *    frames without pixels (counted in frames_skipped).
+ * The guess is checked, never trusted: when the rate wants the pixels of
+ * a frame not decoded, or a frame's time or duration is not its packet's,
+ * or frames come out of order, or a packet the decoder had to decode gives
+ * no frame, the run is void and the caller runs again decoding every
+ * frame (redo).  The frames are always those of decoding everything: the
+ * TMK tests compare them with the ffmpeg tool's byte for byte. */
+
+/* A decoded frame's duration (its packet's), stream time base. */
+static int64_t length(const AVFrame *fr) {
+#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(58, 0, 0)
+    return fr->duration;
+#else
+    return fr->pkt_duration;
+#endif
+}
+
+/* Timestamps we cannot follow: no more skipping; a redo if some frame
+ * may already have been dropped. */
+static void distrust(cli_src *s) {
+    s->skipping = 0;
+    s->npend = 0;
+    if (s->asked) s->redo = 1;
+}
+
+/* Run the rate from r over t: copies written, repeats of the frame before. */
+static void rate_try(cli_rate *r, const cli_time *t, int64_t *copies, int64_t *prev, int *skip) {
+    rate_plan(r, t, copies, prev, skip);
+    if (!*skip) {
+        r->next_out += *copies;
+        r->written += *copies;
+    }
+}
+
+/* The decoder's hook before each packet (video_ff.h). */
+static int may_skip(void *user, const AVPacket *pkt) {
+    cli_src *s = user;
+    int64_t copies, prev;
+    int skip;
+    size_t i, k;
+    if (!s->skipping) return 0;
+    if (pkt->pts == AV_NOPTS_VALUE || s->npend == CLI_MAX_PENDING) {
+        distrust(s);
+        return 0;
+    }
+    const cli_time t = {pkt->pts + s->ts_offset, pkt->duration};
+    for (i = s->npend; i > 0 && s->pend[i - 1].t.pts >= t.pts; i--)
+        if (s->pend[i - 1].t.pts == t.pts) { /* two frames, one time */
+            distrust(s);
+            return 0;
+        }
+    memmove(&s->pend[i + 1], &s->pend[i], (s->npend - i) * sizeof s->pend[0]);
+    s->pend[i] = (struct cli_pending){t, 0};
+    s->npend++;
+    if (s->skipping == HM_CLI_SKIP_ANY) goto drop; /* tests: every redo path */
+    if (i + 1 == s->npend) return 0; /* the next frame is not known yet */
+    cli_rate r = s->rate;
+    for (k = 0; k < i; k++) rate_try(&r, &s->pend[k].t, &copies, &prev, &skip);
+    rate_try(&r, &t, &copies, &prev, &skip);
+    if (skip || copies) return 0;
+    rate_try(&r, &s->pend[i + 1].t, &copies, &prev, &skip);
+    if (skip || prev) return 0;
+drop:
+    s->pend[i].may_drop = 1;
+    s->asked++;
+    return 1;
+}
+
+/* Before the decoded frame fr (time x, NULL at the end): the frames
+ * before it that the decoder dropped, through the rate without pixels. */
+static int settle(cli_src *s, const AVFrame *fr, int64_t x) {
+    int st = HM_OK;
+    size_t k = 0;
+    if (!s->skipping) return HM_OK;
+    if (fr && (fr->pts != fr->best_effort_timestamp || fr->pts == AV_NOPTS_VALUE)) {
+        distrust(s);
+        return HM_OK;
+    }
+    for (; k < s->npend && (!fr || s->pend[k].t.pts < x); k++) {
+        if (!s->pend[k].may_drop) { /* a frame lost without us */
+            distrust(s);
+            return HM_OK;
+        }
+        s->v->info.frames_skipped++;
+        if ((st = rate_out(s, NULL, &s->pend[k].t)) != HM_OK || s->redo) return st;
+    }
+    if (fr && (k == s->npend || s->pend[k].t.pts != x || s->pend[k].t.duration != length(fr))) {
+        distrust(s); /* a frame we did not see go in, or not as it went in */
+        return HM_OK;
+    }
+    if (fr) k++;
+    memmove(&s->pend[0], &s->pend[k], (s->npend - k) * sizeof s->pend[0]);
+    s->npend -= k;
     return HM_OK;
 }
 
 /* A decoded frame, with the tool's timestamp and aspect ratio. */
 static int push(cli_src *s, AVFrame *fr) {
     const AVStream *st = s->v->ff->fmt->streams[s->v->ff->stream];
-    if (fr->best_effort_timestamp != AV_NOPTS_VALUE) fr->pts = fr->best_effort_timestamp;
+    int ret;
+    if (fr->best_effort_timestamp != AV_NOPTS_VALUE) {
+        if ((ret = settle(s, fr, fr->best_effort_timestamp + s->ts_offset)) != HM_OK || s->redo)
+            return ret;
+        fr->pts = fr->best_effort_timestamp;
+    } else if (s->skipping) {
+        distrust(s);
+        if (s->redo) return HM_OK;
+    }
     if (fr->pts != AV_NOPTS_VALUE) fr->pts += s->ts_offset;
     if (st->sample_aspect_ratio.num) fr->sample_aspect_ratio = st->sample_aspect_ratio;
     if ((fr->flags & AV_FRAME_FLAG_CORRUPT) || fr->decode_error_flags)
         s->v->info.partial = 1; /* concealed: used, as the tool uses it */
-    return rate_out(s, fr);
+    const cli_time t = {fr->pts, length(fr)};
+    return rate_out(s, fr, &t);
 }
 
 /* What the tool subtracts from every timestamp, in the stream's base. */
@@ -340,48 +493,94 @@ static int64_t start_offset(const hm_video *v) {
     return av_rescale_q(-start, AV_TIME_BASE_Q, st->time_base);
 }
 
-int hm_video_cli_frames(hm_video *v, int w, int h, int fps, hm_cli_frame_fn fn, void *user) {
-    cli_src s = {.v = v, .side_w = w, .side_h = h, .fn = fn, .user = user};
-    int st = HM_OK, got;
+int hm_cli_new(hm_video *v, int w, int h, int fps, hm_cli_skip skip, int shared,
+               hm_cli_frame_fn fn, void *user, hm_cli **out) {
+    *out = NULL;
     if (!v->ff)
         return hm_fail(HM_E_UNSUPPORTED,
                        "video: animated WebP cannot be read as the ffmpeg tool reads videos "
                        "(FFmpeg 5.1 does not decode it)");
+    cli_src *s = calloc(1, sizeof *s);
+    if (!s) return hm_fail(HM_E_NO_MEMORY, "out of memory");
+    *s = (cli_src){.v = v, .side_w = w, .side_h = h, .fn = fn, .user = user, .skipping = skip,
+                   .shared = shared};
     const AVStream *vs = v->ff->fmt->streams[v->ff->stream];
     const AVRational guess = av_guess_frame_rate(v->ff->fmt, (AVStream *)vs, NULL);
-    s.rate.in_tb = vs->time_base;
-    s.rate.st_tb = vs->time_base;
-    s.rate.out_tb = (AVRational){1, fps};
-    s.rate.fine_bits = av_clip(29 - av_log2((unsigned)fps), 0, 16);
+    s->rate.in_tb = vs->time_base;
+    s->rate.st_tb = vs->time_base;
+    s->rate.out_tb = (AVRational){1, fps};
+    s->rate.fine_bits = av_clip(29 - av_log2((unsigned)fps), 0, 16);
     if (guess.num > 0 && guess.den > 0)
-        s.rate.frame_len = 1 / (av_q2d(guess) * av_q2d(s.rate.out_tb));
+        s->rate.frame_len = 1 / (av_q2d(guess) * av_q2d(s->rate.out_tb));
     if (vs->start_time != AV_NOPTS_VALUE) {
-        const double one = 1 / (av_q2d((AVRational){fps, 1}) * av_q2d(s.rate.out_tb));
-        if (one < s.rate.frame_len) s.rate.frame_len = one;
+        const double one = 1 / (av_q2d((AVRational){fps, 1}) * av_q2d(s->rate.out_tb));
+        if (one < s->rate.frame_len) s->rate.frame_len = one;
     }
-    s.rate.vscfr = v->ff->fmt->nb_streams == 1;
-    s.ts_offset = start_offset(v);
+    s->rate.vscfr = v->ff->fmt->nb_streams == 1;
+    s->ts_offset = start_offset(v);
     const size_t bytes = (size_t)w * (size_t)h * 3;
-    s.cur = malloc(bytes);
-    s.prev = malloc(bytes);
-    s.filtered = av_frame_alloc();
-    s.dropped = av_frame_alloc();
-    if (!s.cur || !s.prev || !s.filtered || !s.dropped) {
-        st = hm_fail(HM_E_NO_MEMORY, "out of memory");
-        goto done;
+    s->cur = malloc(bytes);
+    s->prev = malloc(bytes);
+    s->filtered = av_frame_alloc();
+    s->dropped = av_frame_alloc();
+    s->work = av_frame_alloc();
+    if (!s->cur || !s->prev || !s->filtered || !s->dropped || !s->work) {
+        hm_cli_free(s);
+        return hm_fail(HM_E_NO_MEMORY, "out of memory");
     }
-    for (;;) {
+    if (skip) {
+        v->ff->may_skip = may_skip;
+        v->ff->may_skip_user = s;
+    }
+    *out = s;
+    return HM_OK;
+}
+
+int hm_cli_push(hm_cli *s, const AVFrame *fr, int *redo) {
+    if (av_frame_ref(s->work, fr) < 0) return hm_fail(HM_E_NO_MEMORY, "out of memory");
+    const int st = push(s, s->work);
+    av_frame_unref(s->work);
+    *redo = s->redo;
+    return st;
+}
+
+int hm_cli_end(hm_cli *s, int *redo) {
+    int st = HM_OK;
+    if (s->v->info.frames_decoded) {
+        st = settle(s, NULL, 0);
+        if (st == HM_OK && !s->redo) st = rate_out(s, NULL, NULL);
+    }
+    *redo = s->redo;
+    return st;
+}
+
+void hm_cli_free(hm_cli *s) {
+    if (!s) return;
+    if (s->v->ff && s->v->ff->may_skip_user == s) {
+        s->v->ff->may_skip = NULL;
+        s->v->ff->may_skip_user = NULL;
+    }
+    avfilter_graph_free(&s->graph);
+    av_frame_free(&s->filtered);
+    av_frame_free(&s->dropped);
+    av_frame_free(&s->work);
+    free(s->cur);
+    free(s->prev);
+    free(s);
+}
+
+int hm_video_cli_frames(hm_video *v, int w, int h, int fps, hm_cli_skip skip,
+                        hm_cli_frame_fn fn, void *user, int *redo) {
+    hm_cli *s;
+    int got;
+    *redo = 0;
+    int st = hm_cli_new(v, w, h, fps, skip, 0, fn, user, &s);
+    while (st == HM_OK && !*redo) {
         if ((st = hm_video_ff_decode(v, &got)) != HM_OK || !got) break;
-        st = push(&s, v->ff->frame);
+        st = hm_cli_push(s, v->ff->frame, redo);
         av_frame_unref(v->ff->frame);
-        if (st != HM_OK) goto done;
     }
-    if (st == HM_OK && v->info.frames_decoded) st = rate_out(&s, NULL); /* the end */
-done:
-    avfilter_graph_free(&s.graph);
-    av_frame_free(&s.filtered);
-    av_frame_free(&s.dropped);
-    free(s.cur);
-    free(s.prev);
+    if (st == HM_OK && !*redo) st = hm_cli_end(s, redo);
+    hm_cli_free(s);
     return st;
 }

@@ -15,6 +15,7 @@
 
 #include <webp/demux.h>
 
+#include "../tmk/tmk.h"
 #include "video_internal.h"
 
 _Static_assert(sizeof(hm_video_frame) == 384, "hm_video_frame's layout is fixed (callers allocate it)");
@@ -169,6 +170,14 @@ static int open_common(hm_hasher *h, const char *path, const uint8_t *data,
     } else {
         st = hm_video_ff_open(v, path, name);
     }
+    if (st == HM_OK && v->o.tmk) {
+        if (v->o.mode == HM_FRAMES_KEYFRAMES)
+            st = hm_fail(HM_E_INVALID_ARGUMENT,
+                         "video options: TMK+PDQF (tmk) needs every frame decoded, not the "
+                         "keyframes mode");
+        else
+            st = hm_tmk_video_attach(v);
+    }
     if (st != HM_OK) goto fail;
     v->frame_mod = 1;
     if (v->o.mode == HM_FRAMES_INTERVAL) {
@@ -208,6 +217,8 @@ hm_status hm_video_open_memory(hm_hasher *h, const void *data, size_t size,
 
 void hm_video_close(hm_video *v) {
     if (!v) return;
+    hm_cli_free(v->cli); /* before the source it reads */
+    free(v->tmk);
     hm_video_ff_close(v);
     if (v->webp) WebPAnimDecoderDelete(v->webp);
     free(v->rgb);
@@ -295,6 +306,13 @@ int hm_video_count_hashed(hm_video *v, uint64_t pixels) {
     return st;
 }
 
+int hm_video_count_work(hm_video *v, uint64_t pixels, int64_t nth) {
+    if ((uint64_t)nth > v->o.max_frames)
+        return hm_fail(HM_E_LIMIT, "video: more than %u TMK+PDQF frames (max_frames)",
+                       v->o.max_frames);
+    return add_work(v, pixels);
+}
+
 int hm_video_count_decoded(hm_video *v, uint64_t pixels) {
     if (v->info.frames_decoded > v->o.max_decoded)
         return hm_fail(HM_E_LIMIT, "video: more than %llu frames decoded (max_decoded)",
@@ -361,4 +379,30 @@ static int video_next(hm_video *v, hm_video_frame *f, int *got) {
 
 hm_status hm_video_next(hm_video *v, hm_video_frame *f, int *got) {
     return HM_CALL(video_next(v, f, got));
+}
+
+/* Frames as the ffmpeg tool prints them (cli_frames.c), with the redo
+ * that skipping frames may need. */
+int hm_video_cli_run(hm_hasher *h, const char *path, const void *data, size_t size,
+                     const hm_video_opts *o, int w, int hh, int fps, hm_cli_skip skip,
+                     hm_cli_frame_fn fn, void (*restart)(void *), void *user,
+                     hm_video_info *info) {
+    hm_video *v;
+    int redo = 0;
+    double deadline = 0;
+    if (info) memset(info, 0, sizeof *info);
+    for (int pass = 0; pass < 2; pass++) {
+        int st = path ? hm_video_open_file(h, path, o, &v) : hm_video_open_memory(h, data, size, o, &v);
+        if (st != HM_OK) return st;
+        if (pass) { /* the same time budget for both passes */
+            v->deadline = deadline;
+            restart(user);
+        }
+        st = hm_video_cli_frames(v, w, hh, fps, pass ? HM_CLI_SKIP_NONE : skip, fn, user, &redo);
+        deadline = v->deadline;
+        if (info) *info = v->info; /* not hm_video_get_info: a public call clears the message */
+        hm_video_close(v);
+        if (st != HM_OK || !redo) return st;
+    }
+    return hm_fail(HM_E_INTERNAL, "video: frames not decoded were needed twice");
 }

@@ -24,6 +24,12 @@ struct hm_ffsrc {
     double tb;         /* stream time base, seconds */
     int64_t start_pts; /* stream start, time-base units */
     int flushing;
+    /* Asked before each packet of the stream is sent to the decoder: 1
+     * lets the decoder drop it if it is a non-reference frame
+     * (AVDISCARD_NONREF; the decoder runs on one thread, so the setting
+     * applies to that packet).  NULL: every frame is decoded. */
+    int (*may_skip)(void *user, const AVPacket *pkt);
+    void *may_skip_user;
 };
 
 /* The next decoded frame, in v->ff->frame (*got = 1; the caller unrefs

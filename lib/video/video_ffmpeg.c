@@ -378,6 +378,10 @@ int hm_video_ff_decode(hm_video *v, int *got) {
             av_packet_unref(v->ff->pkt);
             continue;
         }
+        if (v->ff->may_skip)
+            v->ff->dec->skip_frame = v->ff->may_skip(v->ff->may_skip_user, v->ff->pkt)
+                                         ? AVDISCARD_NONREF
+                                         : AVDISCARD_DEFAULT;
         ret = avcodec_send_packet(v->ff->dec, v->ff->pkt);
         av_packet_unref(v->ff->pkt);
         if (v->ff->guard.refused) return v->ff->guard.refused;
@@ -399,7 +403,16 @@ damaged:
 
 int hm_video_ff_next(hm_video *v, hm_video_frame *f, int *got) {
     for (;;) {
-        int dec, st = hm_video_ff_decode(v, &dec);
+        int dec, redo, st = hm_video_ff_decode(v, &dec);
+        if (st == HM_OK && v->cli && !v->cli_ended) { /* TMK+PDQF beside (opts.tmk) */
+            if (dec) {
+                st = hm_cli_push(v->cli, v->ff->frame, &redo);
+                if (st != HM_OK) av_frame_unref(v->ff->frame);
+            } else {
+                st = hm_cli_end(v->cli, &redo);
+                v->cli_ended = 1;
+            }
+        }
         if (st != HM_OK || !dec) return st;
         const AVFrame *fr = v->ff->frame;
         const uint64_t n = v->info.frames_decoded - 1;
