@@ -1175,19 +1175,16 @@ typedef struct hm_video_opts {
      *  pillarbox bars; hm_find_content's rule, frame by frame) instead of
      *  the whole frame.  Default 0, as vPDQ. */
     int32_t trim_borders;
-    union { /* fields taken from the reserved words keep their layout */
-        int32_t reserved0;
-        /** 1: also compute the video's TMK+PDQF hash from the same decoding
-         *  (no second pass over the file), taken with hm_video_take_tmk
-         *  once hm_video_next has given the last frame.  Needs a mode
-         *  that decodes every frame (HM_FRAMES_INTERVAL or HM_FRAMES_ALL:
-         *  HM_E_INVALID_ARGUMENT with HM_FRAMES_KEYFRAMES) and a video
-         *  FFmpeg decodes (HM_E_UNSUPPORTED for an animated WebP).  Its
-         *  15 fps frames count against max_frames on their own and against
-         *  max_work_pixels, not in hm_video_info.frames_hashed.  The hash
-         *  equals hm_tmk_hash_file's.  Default 0. */
-        int32_t tmk;
-    };
+    /** 1: also compute the video's TMK+PDQF hash from the same decoding
+     *  (no second pass over the file), taken with hm_video_take_tmk once
+     *  hm_video_next has given the last frame.  Needs a mode that decodes
+     *  every frame (HM_FRAMES_INTERVAL or HM_FRAMES_ALL:
+     *  HM_E_INVALID_ARGUMENT with HM_FRAMES_KEYFRAMES) and a video FFmpeg
+     *  decodes (HM_E_UNSUPPORTED for an animated WebP).  Its 15 fps frames
+     *  count against max_frames on their own and against max_work_pixels,
+     *  not in hm_video_info.frames_hashed.  The hash equals
+     *  hm_tmk_hash_file's.  Default 0 (the field was reserved0). */
+    int32_t tmk;
     /** Most bytes of decoded pictures the decoder may hold at once (its
      *  reference and reordering frames).  Checked at the first picture
      *  from what the stream declares (frame size and format, H.264's
@@ -1225,15 +1222,11 @@ typedef struct hm_video_info {
     uint64_t decode_errors;   /**< packets the decoder rejected */
     char container[32];       /**< e.g. "mov,mp4,m4a,3gp,3g2,mj2" */
     char codec[32];           /**< e.g. "h264" */
-    union { /* fields taken from the reserved words keep their layout */
-        uint64_t reserved[4];
-        struct {
-            uint64_t frames_skipped; /**< frames not decoded because nothing
-                                          needs them (TMK+PDQF: non-reference
-                                          frames its 15 fps output drops);
-                                          0 for vPDQ */
-        };
-    };
+    uint64_t frames_skipped;  /**< frames not decoded because nothing needs
+                                   them (TMK+PDQF: non-reference frames its
+                                   15 fps output drops); 0 for vPDQ (taken
+                                   from reserved[0]) */
+    uint64_t reserved[3];
 } hm_video_info;
 
 /** Hashes one hm_video_frame holds at most: the 4 per-frame types of

@@ -327,6 +327,17 @@ typedef struct vframes {
     hm_video_info info;
 } vframes;
 
+/* Fields taken from reserved space keep every other field where it was
+ * (scripts/check-abi.sh, the rule for reserved fields). */
+_Static_assert(offsetof(hm_video_opts, tmk) == offsetof(hm_video_opts, trim_borders) + 4,
+               "hm_video_opts.tmk where reserved0 was");
+_Static_assert(offsetof(hm_video_opts, max_memory) == offsetof(hm_video_opts, tmk) + 4,
+               "hm_video_opts.max_memory after it");
+_Static_assert(offsetof(hm_video_info, frames_skipped) == offsetof(hm_video_info, codec) + 32,
+               "hm_video_info.frames_skipped where reserved[0] was");
+_Static_assert(sizeof(hm_video_info) == offsetof(hm_video_info, frames_skipped) + 32,
+               "hm_video_info keeps its size");
+
 static char g_why[256]; /* read_frames' last error message */
 
 static int read_frames(hm_hasher *h, const char *path, const hm_video_opts *o, vframes *out,
