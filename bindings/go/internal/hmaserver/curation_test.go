@@ -64,7 +64,8 @@ func TestCurationRoundTrip(t *testing.T) {
 		ID      int64             `json:"id"`
 		Signals map[string]string `json:"signals"`
 	}
-	ts.json(t, "POST", "/c/bank/TEST_BANK/signal", curationToken, map[string]string{"pdq": pdq, "md5": md}, 200, &added)
+	// Upper-case hex is accepted and echoed in canonical lower case.
+	ts.json(t, "POST", "/c/bank/TEST_BANK/signal", curationToken, map[string]string{"pdq": pdq, "md5": strings.ToUpper(md)}, 200, &added)
 	if added.ID < 1 || !reflect.DeepEqual(added.Signals, map[string]string{"pdq": pdq, "md5": md}) {
 		t.Errorf("add signal = %+v", added)
 	}

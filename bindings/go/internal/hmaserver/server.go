@@ -738,6 +738,9 @@ func (s *Server) bankAddSignal(w http.ResponseWriter, r *http.Request, st *Store
 			sig.Close()
 		}
 	}()
+	// The answer echoes the signals as validated (hashes in their
+	// canonical lower-case hex), as HMA's.
+	signals := make(map[string]string, len(body))
 	for name, value := range body {
 		t := findSignalType(name)
 		if t == nil {
@@ -750,13 +753,17 @@ func (s *Server) bankAddSignal(w http.ResponseWriter, r *http.Request, st *Store
 			return
 		}
 		sigs = append(sigs, sig)
+		signals[name] = value
+		if t.Kind == kindHash {
+			signals[name] = sig.Hash.String()
+		}
 	}
 	id, err := st.AddContent(args[0], sigs)
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": id, "signals": body})
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "signals": signals})
 }
 
 func (s *Server) bankDeleteContent(w http.ResponseWriter, _ *http.Request, st *Store, args []string) {

@@ -119,10 +119,20 @@ func (s *Store) load(lists []string) error {
 	if err := s.idx.Commit(); err != nil {
 		return err
 	}
-	// Every list gets metadata: the ratio follows its enabled flag.
+	// Every list gets metadata (the ratio follows its enabled flag) and
+	// only lists do: metadata of a bank the index file lacks is dropped.
 	infos, err := s.idx.Lists()
 	if err != nil {
 		return err
+	}
+	inIndex := make(map[string]bool, len(infos))
+	for _, li := range infos {
+		inIndex[li.Name] = true
+	}
+	for name := range s.side.Banks {
+		if !inIndex[name] {
+			delete(s.side.Banks, name)
+		}
 	}
 	for _, li := range infos {
 		if _, ok := s.side.Banks[li.Name]; !ok {
