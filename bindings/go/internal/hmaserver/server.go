@@ -18,6 +18,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"runtime"
 	"strconv"
 	"strings"
@@ -428,6 +429,15 @@ func coinflip(r *http.Request) (float64, error) {
 	return float64(binary.BigEndian.Uint64(b[:])>>11) / (1 << 53), nil
 }
 
+// signalParams parses the signal of a lookup's `signal_type` and `signal`
+// parameters; missing is the error when one is absent.
+func signalParams(q url.Values, missing string) (signal, error) {
+	if q.Get("signal") == "" || q.Get("signal_type") == "" {
+		return signal{}, errf(http.StatusBadRequest, "%s", missing)
+	}
+	return parseQuerySignal(q.Get("signal_type"), q.Get("signal"))
+}
+
 // parseQuerySignal parses a signal named by type and value, HMA's errors.
 func parseQuerySignal(typeName, value string) (signal, error) {
 	st := findSignalType(typeName)
@@ -466,11 +476,7 @@ func (s *Server) lookupGet(w http.ResponseWriter, r *http.Request, st *Store, _ 
 		s.fail(w, urlFetchDisabled)
 		return
 	}
-	if q.Get("signal") == "" || q.Get("signal_type") == "" {
-		s.fail(w, errf(http.StatusBadRequest, "Either url or both signal and signal_type are required"))
-		return
-	}
-	sig, err := parseQuerySignal(q.Get("signal_type"), q.Get("signal"))
+	sig, err := signalParams(q, "Either url or both signal and signal_type are required")
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -520,12 +526,6 @@ func (s *Server) lookupPost(w http.ResponseWriter, r *http.Request, st *Store, _
 
 func (s *Server) rawLookup(w http.ResponseWriter, r *http.Request, st *Store, _ []string) {
 	q := r.URL.Query()
-	for _, p := range []string{"signal", "signal_type"} {
-		if q.Get(p) == "" {
-			s.fail(w, errf(http.StatusBadRequest, "%s is required", p))
-			return
-		}
-	}
 	withDistance := false
 	if v := q.Get("include_distance"); v != "" {
 		var err error
@@ -534,7 +534,7 @@ func (s *Server) rawLookup(w http.ResponseWriter, r *http.Request, st *Store, _ 
 			return
 		}
 	}
-	sig, err := parseQuerySignal(q.Get("signal_type"), q.Get("signal"))
+	sig, err := signalParams(q, "signal and signal_type are required")
 	if err != nil {
 		s.fail(w, err)
 		return

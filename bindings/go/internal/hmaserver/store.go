@@ -318,23 +318,30 @@ func (s *Store) CreateBank(name string, ratio float64) (Bank, error) {
 	return Bank{Name: name, MatchingEnabledRatio: ratio}, err
 }
 
+// liveList is the list of a bank that exists and is not deleted. Called
+// with mu held.
+func (s *Store) liveList(name string) (hashmatch.ListID, bankMeta, error) {
+	m, ok := s.side.Banks[name]
+	if !ok || m.Deleted {
+		return 0, m, errBankNotFound
+	}
+	list, err := s.idx.FindList(name)
+	return list, m, err
+}
+
 // UpdateBank sets a bank's enabled ratio (nil: unchanged).
 func (s *Store) UpdateBank(name string, ratio *float64) (Bank, error) {
 	var b Bank
 	err := s.change(func(tx *hashmatch.Txn) error {
-		m, ok := s.side.Banks[name]
-		if !ok || m.Deleted {
-			return errBankNotFound
+		list, m, err := s.liveList(name)
+		if err != nil {
+			return err
 		}
 		if ratio != nil {
 			if err := checkRatio(*ratio); err != nil {
 				return err
 			}
 			m.Ratio = *ratio
-			list, err := s.idx.FindList(name)
-			if err != nil {
-				return err
-			}
 			if err := tx.SetEnabled(list, m.Ratio > 0); err != nil {
 				return err
 			}
@@ -350,11 +357,7 @@ func (s *Store) UpdateBank(name string, ratio *float64) (Bank, error) {
 // not exist does nothing (as HMA).
 func (s *Store) DeleteBank(name string) error {
 	err := s.change(func(tx *hashmatch.Txn) error {
-		m, ok := s.side.Banks[name]
-		if !ok || m.Deleted {
-			return errBankNotFound
-		}
-		list, err := s.idx.FindList(name)
+		list, _, err := s.liveList(name)
 		if err != nil {
 			return err
 		}
@@ -375,11 +378,7 @@ func (s *Store) DeleteBank(name string) error {
 func (s *Store) AddContent(bank string, sigs []signal) (int64, error) {
 	var id int64
 	err := s.change(func(tx *hashmatch.Txn) error {
-		m, ok := s.side.Banks[bank]
-		if !ok || m.Deleted {
-			return errBankNotFound
-		}
-		list, err := s.idx.FindList(bank)
+		list, _, err := s.liveList(bank)
 		if err != nil {
 			return err
 		}
@@ -409,11 +408,7 @@ func (s *Store) AddContent(bank string, sigs []signal) (int64, error) {
 func (s *Store) RemoveContent(bank string, id int64) (int, error) {
 	var n uint64
 	err := s.change(func(tx *hashmatch.Txn) error {
-		m, ok := s.side.Banks[bank]
-		if !ok || m.Deleted {
-			return errBankNotFound
-		}
-		list, err := s.idx.FindList(bank)
+		list, _, err := s.liveList(bank)
 		if err != nil {
 			return err
 		}
