@@ -5,6 +5,8 @@ package hmaserver
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -217,5 +219,64 @@ func TestCurationNeedsIndexFile(t *testing.T) {
 	ts.json(t, "GET", "/c/banks", curationToken, nil, 200, &banks)
 	if len(banks) != 1 || banks[0] != (Bank{"example-known", 1}) {
 		t.Errorf("banks of the example list = %v", banks)
+	}
+}
+
+// TestLookupsDuringCuration: lookups running while curation adds and
+// removes content always get a whole answer: the content nobody touches is
+// always found, no request fails.
+func TestLookupsDuringCuration(t *testing.T) {
+	ts := exampleServer(t)
+	pen := knownHashes(t)["example-pen"]["pdq"]
+	ts.json(t, "POST", "/c/banks", curationToken, map[string]any{"name": "BUSY"}, 201, nil)
+	stop := make(chan struct{})
+	errs := make(chan string, 8)
+	done := make(chan struct{})
+	for g := 0; g < 3; g++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				// Not ts.do: t.Fatal belongs to the test's goroutine.
+				req, _ := http.NewRequest("GET", ts.URL+lookupPath("pdq", pen), nil)
+				req.Header.Set("Authorization", "Bearer "+matchToken)
+				resp, err := ts.Client().Do(req)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				var got map[string][]matchJSON
+				if resp.StatusCode != 200 || json.Unmarshal(body, &got) != nil || len(got["example-known"]) != 1 {
+					errs <- fmt.Sprintf("%d %s", resp.StatusCode, body)
+					return
+				}
+			}
+		}()
+	}
+	busy := flipBits(t, pen, 64)
+	for i := 0; i < 30; i++ {
+		var added struct{ ID int64 }
+		ts.json(t, "POST", "/c/bank/BUSY/signal", curationToken, map[string]string{"pdq": busy}, 200, &added)
+		var got map[string][]matchJSON
+		ts.json(t, "GET", lookupPath("pdq", busy), matchToken, nil, 200, &got)
+		if len(got["BUSY"]) != 1 {
+			t.Fatalf("round %d: added content not found at once: %v", i, got)
+		}
+		ts.json(t, "DELETE", fmt.Sprintf("/c/bank/BUSY/content/%d", added.ID), curationToken, nil, 200, nil)
+	}
+	close(stop)
+	for g := 0; g < 3; g++ {
+		<-done
+	}
+	select {
+	case e := <-errs:
+		t.Errorf("a lookup during curation failed: %s", e)
+	default:
 	}
 }

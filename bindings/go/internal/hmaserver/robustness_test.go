@@ -108,6 +108,7 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"non-media upload", "POST", "/h/hash", "", nil, 400},
 		{"truncated image", "POST", "/h/hash", "", nil, 400},
+		{"empty upload", "POST", "/h/hash", "", nil, 400},
 		{"video field with an image's bytes cut", "POST", "/m/lookup", "", nil, 400},
 		{"unknown content type field", "POST", "/h/hash", "", nil, 400},
 		{"not multipart", "POST", "/h/hash", "application/json", []byte(`{}`), 400},
@@ -126,6 +127,7 @@ func TestBadInput(t *testing.T) {
 	bodies := map[string][2]string{ // name -> field, content
 		"non-media upload":                      {"photo", "this is a text file, not an image\n"},
 		"truncated image":                       {"photo", string(jpeg[:len(jpeg)/3])},
+		"empty upload":                          {"photo", ""},
 		"video field with an image's bytes cut": {"video", string(jpeg[:200])},
 		"unknown content type field":            {"audio", string(jpeg)},
 		"unknown types=":                        {"photo", string(jpeg)},

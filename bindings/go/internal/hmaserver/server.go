@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -165,13 +166,15 @@ func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(s.serve)
 }
 
+// handlerFunc serves one method of an endpoint on the loaded store; args
+// are the path's parameters (bank name, content id).
+type handlerFunc = func(w http.ResponseWriter, r *http.Request, st *Store, args []string)
+
 // route is one endpoint: its method handlers and the role it needs.
 type route struct {
 	role    role
-	methods map[string]func(w http.ResponseWriter, r *http.Request, st *Store, args []string)
+	methods map[string]handlerFunc
 }
-
-type handlerFunc = func(w http.ResponseWriter, r *http.Request, st *Store, args []string)
 
 // match finds the route of a path: fixed paths and /c/bank/<name>[/...].
 func (s *Server) match(path string) (*route, []string) {
@@ -245,6 +248,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		for m := range rt.methods {
 			allow = append(allow, m)
 		}
+		sort.Strings(allow)
 		w.Header().Set("Allow", strings.Join(allow, ", "))
 		s.fail(w, errf(http.StatusMethodNotAllowed, "method %s not allowed", r.Method))
 		return
