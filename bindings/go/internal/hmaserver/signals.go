@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
+package hmaserver
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/libhashmatch/libhashmatch/bindings/go/hashmatch"
+)
+
+// Content types, named as HMA names them: the multipart field of an upload
+// and the content_type of its signal types.
+const (
+	contentPhoto = "photo"
+	contentVideo = "video"
+)
+
+// signalKind says how a signal type's values are parsed, indexed and
+// matched.
+type signalKind int
+
+const (
+	kindHash signalKind = iota // one hash of the index (Query)
+	kindVPDQ                   // a video's frames (MatchVideo)
+	kindTMK                    // a TMK+PDQF hash (MatchTmk)
+)
+
+// signalType is one signal type of the API. The names are
+// python-threatexchange's (pdq, md5, video_md5, vpdq, tmk); phash, dhash
+// and ahash are ours.
+type signalType struct {
+	Name    string
+	Content string             // contentPhoto or contentVideo
+	Kind    signalKind         // how values are matched
+	Hash    hashmatch.HashType // the index's hash type (kindHash)
+	Default bool               // hashed by /h/hash when no types= is given
+}
+
+// signalTypes is the one table of the server's signal types, in the order
+// the API lists them. md5 and video_md5 are both the MD5 of the file's
+// bytes: they share the index's MD5 entries.
+var signalTypes = []signalType{
+	{Name: "pdq", Content: contentPhoto, Kind: kindHash, Hash: hashmatch.PDQ, Default: true},
+	{Name: "md5", Content: contentPhoto, Kind: kindHash, Hash: hashmatch.MD5, Default: true},
+	{Name: "phash", Content: contentPhoto, Kind: kindHash, Hash: hashmatch.PHash},
+	{Name: "dhash", Content: contentPhoto, Kind: kindHash, Hash: hashmatch.DHash},
+	{Name: "ahash", Content: contentPhoto, Kind: kindHash, Hash: hashmatch.AHash},
+	{Name: "video_md5", Content: contentVideo, Kind: kindHash, Hash: hashmatch.MD5, Default: true},
+	{Name: "vpdq", Content: contentVideo, Kind: kindVPDQ, Default: true},
+	{Name: "tmk", Content: contentVideo, Kind: kindTMK, Default: true},
+}
+
+func findSignalType(name string) *signalType {
+	for i := range signalTypes {
+		if signalTypes[i].Name == name {
+			return &signalTypes[i]
+		}
+	}
+	return nil
+}
+
+// contentSignalTypes selects the signal types of an upload of the given
+// content type: those named in types (HMA's comma-separated `types`
+// parameter), or the content type's defaults when types is empty.
+func contentSignalTypes(content, types string) ([]*signalType, error) {
+	if content != contentPhoto && content != contentVideo {
+		return nil, fmt.Errorf("no such content_type: '%s'", content)
+	}
+	var out []*signalType
+	if types == "" {
+		for i := range signalTypes {
+			if st := &signalTypes[i]; st.Content == content && st.Default {
+				out = append(out, st)
+			}
+		}
+		return out, nil
+	}
+	for _, name := range strings.Split(types, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		st := findSignalType(name)
+		if st == nil || st.Content != content {
+			return nil, fmt.Errorf("signal type '%s' doesn't exist or is disabled", name)
+		}
+		out = append(out, st)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("empty signal type selection")
+	}
+	return out, nil
+}
+
+// signal is a parsed signal value. Close releases a TMK hash's C memory.
+type signal struct {
+	Type   *signalType
+	Hash   hashmatch.Hash    // kindHash
+	Frames []hashmatch.Frame // kindVPDQ
+	Tmk    *hashmatch.Tmk    // kindTMK
+}
+
+func (s signal) Close() {
+	if s.Tmk != nil {
+		s.Tmk.Close()
+	}
+}
+
+// parseSignal parses a signal value in its type's text form: hex for the
+// hashes, python-threatexchange's compact JSON list for vPDQ, TCAP's
+// base64 of the .tmk file for TMK.
+func parseSignal(st *signalType, value string) (signal, error) {
+	s := signal{Type: st}
+	var err error
+	switch st.Kind {
+	case kindHash:
+		s.Hash, err = hashmatch.Parse(st.Hash, strings.TrimSpace(value))
+	case kindVPDQ:
+		s.Frames, err = hashmatch.ParseVPDQCompact(value)
+		if err == nil && len(s.Frames) == 0 {
+			err = fmt.Errorf("no frames")
+		}
+	case kindTMK:
+		s.Tmk, err = hashmatch.ParseTmkBase64(strings.TrimSpace(value))
+	}
+	if err != nil {
+		return signal{}, fmt.Errorf("invalid %s signal: %v", st.Name, err)
+	}
+	return s, nil
+}
+
+// hashContent hashes an upload of one content type to the text form of
+// each asked signal type, as /h/hash returns it.
+func hashContent(ctx context.Context, content string, types []*signalType,
+	data []byte, vopts *hashmatch.VideoOptions) (map[string]string, error) {
+	out := make(map[string]string, len(types))
+	var want hashmatch.Types
+	for _, st := range types {
+		if st.Kind == kindHash {
+			want |= st.Hash.Want()
+		}
+	}
+	if want != 0 {
+		// A video's MD5 reads its bytes only: the library decodes
+		// nothing when only digests are asked for.
+		hashes, err := hashmatch.HashBytes(data, want)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range types {
+			if st.Kind != kindHash {
+				continue
+			}
+			h, ok := hashes.Get(st.Hash)
+			if !ok {
+				return nil, fmt.Errorf("no %s hash computed", st.Name)
+			}
+			out[st.Name] = h.String()
+		}
+	}
+	for _, st := range types {
+		var err error
+		switch st.Kind {
+		case kindVPDQ:
+			out[st.Name], err = hashVPDQ(ctx, data, vopts)
+		case kindTMK:
+			out[st.Name], err = hashTMK(ctx, data, vopts)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func hashVPDQ(ctx context.Context, data []byte, vopts *hashmatch.VideoOptions) (string, error) {
+	v, err := hashmatch.OpenVideoBytes(ctx, data, vopts)
+	if err != nil {
+		return "", err
+	}
+	defer v.Close()
+	frames, err := v.ReadAll()
+	if err != nil {
+		return "", err
+	}
+	return hashmatch.FormatVPDQCompact(frames)
+}
+
+func hashTMK(ctx context.Context, data []byte, vopts *hashmatch.VideoOptions) (string, error) {
+	t, _, err := hashmatch.HashTmkBytes(ctx, data, vopts)
+	if err != nil {
+		return "", err
+	}
+	defer t.Close()
+	return t.Base64()
+}

@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
+package hmaserver
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/libhashmatch/libhashmatch/bindings/go/hashmatch"
+)
+
+// Bank is a bank as HMA's curation API shows it: one list of the index.
+type Bank struct {
+	Name                 string  `json:"name"`
+	MatchingEnabledRatio float64 `json:"matching_enabled_ratio"`
+}
+
+// bankMeta is what the index file does not hold about a bank: HMA's
+// enabled ratio, and whether the bank was deleted (the index cannot drop a
+// list: a deleted bank's list is emptied and disabled, and hidden).
+type bankMeta struct {
+	Ratio   float64 `json:"matching_enabled_ratio"`
+	Deleted bool    `json:"deleted,omitempty"`
+}
+
+// sidecar is the bank metadata file kept beside the index file
+// (INDEX.banks.json).
+type sidecar struct {
+	Version       int                 `json:"version"`
+	NextContentID int64               `json:"next_content_id"`
+	Banks         map[string]bankMeta `json:"banks"`
+}
+
+const sidecarVersion = 1
+
+// SidecarPath is where the bank metadata of the index file indexPath lives.
+func SidecarPath(indexPath string) string { return indexPath + ".banks.json" }
+
+// bankNameRE is HMA's rule for bank names created through the API
+// (UPPER_WITH_UNDERSCORE). Lists loaded from files keep their names.
+var bankNameRE = regexp.MustCompile(`^[A-Z0-9_]+$`)
+
+// Errors of the store, mapped to HTTP statuses by the server.
+var (
+	errBankNotFound = errors.New("bank not found")
+	errBankExists   = errors.New("Bank already exists")
+	errInvalid      = errors.New("invalid request")
+	errNoPersist    = errors.New("curation needs an index file: start hashmatchd with --index FILE")
+)
+
+// view is what lookups read of the bank metadata: an immutable map
+// replaced as a whole (copy on write) by each change.
+type view struct {
+	banks   map[string]bankMeta
+	builtTo int64 // Unix time of the last publish
+}
+
+// Store is the index and its bank metadata. Lookups run on the index
+// without locks (each query on one snapshot) and read the bank metadata
+// from an atomically swapped view; writers are serialised by mu, publish
+// with one commit, then save the index file (the library's atomic save)
+// and the sidecar (temp file, fsync, rename).
+type Store struct {
+	idx  *hashmatch.Index
+	path string // index file; "" keeps everything in memory
+
+	mu   sync.Mutex // serialises writers; guards side
+	side sidecar
+
+	view atomic.Pointer[view]
+}
+
+// OpenStore loads the index file indexPath (created when absent; "" for
+// none) and its sidecar, then the hash lists (in any format
+// `hashcheck index build` reads), and saves the result when it has a path.
+func OpenStore(indexPath string, lists []string) (*Store, error) {
+	idx, err := hashmatch.NewIndex()
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{idx: idx, path: indexPath,
+		side: sidecar{Version: sidecarVersion, NextContentID: 1, Banks: map[string]bankMeta{}}}
+	if err := s.load(lists); err != nil {
+		idx.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) load(lists []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.path != "" {
+		if _, err := os.Stat(s.path); err == nil {
+			if err := s.idx.Load(s.path); err != nil {
+				return err
+			}
+			if err := readSidecar(SidecarPath(s.path), &s.side); err != nil {
+				return err
+			}
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	for _, l := range lists {
+		if _, err := s.idx.LoadList(l, nil); err != nil {
+			return err
+		}
+	}
+	if err := s.idx.Commit(); err != nil {
+		return err
+	}
+	// Every list gets metadata (the ratio follows its enabled flag) and
+	// only lists do: metadata of a bank the index file lacks is dropped.
+	infos, err := s.idx.Lists()
+	if err != nil {
+		return err
+	}
+	inIndex := make(map[string]bool, len(infos))
+	for _, li := range infos {
+		inIndex[li.Name] = true
+	}
+	for name := range s.side.Banks {
+		if !inIndex[name] {
+			delete(s.side.Banks, name)
+		}
+	}
+	for _, li := range infos {
+		if _, ok := s.side.Banks[li.Name]; !ok {
+			m := bankMeta{}
+			if li.Enabled {
+				m.Ratio = 1
+			}
+			s.side.Banks[li.Name] = m
+		}
+	}
+	s.publishView()
+	return s.persist()
+}
+
+func readSidecar(path string, side *sidecar) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, side); err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	if side.Version != sidecarVersion {
+		return fmt.Errorf("%s: unknown version %d", path, side.Version)
+	}
+	if side.Banks == nil {
+		side.Banks = map[string]bankMeta{}
+	}
+	if side.NextContentID < 1 {
+		side.NextContentID = 1
+	}
+	return nil
+}
+
+// Close releases the index.
+func (s *Store) Close() error { return s.idx.Close() }
+
+// publishView makes the current metadata visible to lookups. Called with
+// mu held.
+func (s *Store) publishView() {
+	banks := make(map[string]bankMeta, len(s.side.Banks))
+	for k, v := range s.side.Banks {
+		banks[k] = v
+	}
+	s.view.Store(&view{banks: banks, builtTo: time.Now().Unix()})
+}
+
+// persist saves the index file (the library saves atomically) and the
+// sidecar. Called with mu held.
+func (s *Store) persist() error {
+	if s.path == "" {
+		return nil
+	}
+	if err := s.idx.Save(s.path); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(&s.side, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(SidecarPath(s.path), append(data, '\n'))
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same
+// directory, synced and renamed over path; the directory is synced too, so
+// a crash leaves the old file or the new one.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if _, err = f.Write(data); err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// Banks lists the banks (the index's lists not deleted), by name.
+func (s *Store) Banks() []Bank {
+	v := s.view.Load()
+	out := make([]Bank, 0, len(v.banks))
+	for name, m := range v.banks {
+		if !m.Deleted {
+			out = append(out, Bank{Name: name, MatchingEnabledRatio: m.Ratio})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Bank returns one bank.
+func (s *Store) Bank(name string) (Bank, error) {
+	m, ok := s.view.Load().banks[name]
+	if !ok || m.Deleted {
+		return Bank{}, errBankNotFound
+	}
+	return Bank{Name: name, MatchingEnabledRatio: m.Ratio}, nil
+}
+
+func checkRatio(r float64) error {
+	if !(r >= 0 && r <= 1) {
+		return fmt.Errorf("%w: enabled_ratio must be between 0.0 and 1.0", errInvalid)
+	}
+	return nil
+}
+
+// change runs one serialised change: fn stages into a change set of its
+// own (a failure discards it: the index's shared change set is never left
+// half staged) and edits the sidecar; then the change set is committed,
+// the metadata made visible, and both files saved. On a failure before
+// the commit the sidecar is restored.
+func (s *Store) change(fn func(tx *hashmatch.Txn) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.path == "" {
+		return errNoPersist
+	}
+	saved := s.side
+	saved.Banks = make(map[string]bankMeta, len(s.side.Banks))
+	for k, v := range s.side.Banks {
+		saved.Banks[k] = v
+	}
+	tx, err := s.idx.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Close()
+	if err = fn(tx); err == nil {
+		err = tx.Commit()
+	}
+	if err != nil {
+		s.side = saved
+		return err
+	}
+	s.publishView()
+	return s.persist()
+}
+
+// CreateBank creates a bank (or brings back a deleted one).
+func (s *Store) CreateBank(name string, ratio float64) (Bank, error) {
+	if !bankNameRE.MatchString(name) {
+		return Bank{}, fmt.Errorf("%w: bank names must be UPPER_WITH_UNDERSCORE (^[A-Z0-9_]+$)", errInvalid)
+	}
+	if err := checkRatio(ratio); err != nil {
+		return Bank{}, err
+	}
+	err := s.change(func(tx *hashmatch.Txn) error {
+		if m, ok := s.side.Banks[name]; ok && !m.Deleted {
+			return errBankExists
+		}
+		// A change set cannot create a list: the (empty) list is
+		// published first, then its settings with the change set.
+		list, err := s.idx.List(name)
+		if err == nil {
+			err = s.idx.Commit()
+		}
+		if err != nil {
+			return err
+		}
+		s.side.Banks[name] = bankMeta{Ratio: ratio}
+		return tx.SetEnabled(list, ratio > 0)
+	})
+	return Bank{Name: name, MatchingEnabledRatio: ratio}, err
+}
+
+// liveList is the list of a bank that exists and is not deleted. Called
+// with mu held.
+func (s *Store) liveList(name string) (hashmatch.ListID, bankMeta, error) {
+	m, ok := s.side.Banks[name]
+	if !ok || m.Deleted {
+		return 0, m, errBankNotFound
+	}
+	list, err := s.idx.FindList(name)
+	return list, m, err
+}
+
+// UpdateBank sets a bank's enabled ratio (nil: unchanged).
+func (s *Store) UpdateBank(name string, ratio *float64) (Bank, error) {
+	var b Bank
+	err := s.change(func(tx *hashmatch.Txn) error {
+		list, m, err := s.liveList(name)
+		if err != nil {
+			return err
+		}
+		if ratio != nil {
+			if err := checkRatio(*ratio); err != nil {
+				return err
+			}
+			m.Ratio = *ratio
+			if err := tx.SetEnabled(list, m.Ratio > 0); err != nil {
+				return err
+			}
+			s.side.Banks[name] = m
+		}
+		b = Bank{Name: name, MatchingEnabledRatio: m.Ratio}
+		return nil
+	})
+	return b, err
+}
+
+// DeleteBank empties, disables and hides a bank; deleting a bank that does
+// not exist does nothing (as HMA).
+func (s *Store) DeleteBank(name string) error {
+	err := s.change(func(tx *hashmatch.Txn) error {
+		list, _, err := s.liveList(name)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ClearList(list); err != nil {
+			return err
+		}
+		s.side.Banks[name] = bankMeta{Deleted: true}
+		return tx.SetEnabled(list, false)
+	})
+	if errors.Is(err, errBankNotFound) {
+		return nil
+	}
+	return err
+}
+
+// AddContent adds one piece of content, its signals under one new content
+// id, to a bank, and returns the id.
+func (s *Store) AddContent(bank string, sigs []signal) (int64, error) {
+	var id int64
+	err := s.change(func(tx *hashmatch.Txn) error {
+		list, _, err := s.liveList(bank)
+		if err != nil {
+			return err
+		}
+		id = s.side.NextContentID
+		s.side.NextContentID++
+		entry := strconv.FormatInt(id, 10)
+		for _, sig := range sigs {
+			switch sig.Type.Kind {
+			case kindHash:
+				err = tx.Add(list, sig.Hash, entry, "")
+			case kindVPDQ:
+				_, err = tx.AddVideo(list, sig.Frames, entry, "")
+			case kindTMK:
+				err = tx.AddTmk(list, sig.Tmk, entry, "")
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return id, err
+}
+
+// RemoveContent removes a content id's entries from a bank and returns how
+// many pieces of content went (0 or 1), as HMA counts.
+func (s *Store) RemoveContent(bank string, id int64) (int, error) {
+	var n uint64
+	err := s.change(func(tx *hashmatch.Txn) error {
+		list, _, err := s.liveList(bank)
+		if err != nil {
+			return err
+		}
+		n, err = tx.Remove(list, strconv.FormatInt(id, 10))
+		return err
+	})
+	if n > 0 {
+		return 1, err
+	}
+	return 0, err
+}
+
+// hit is one bank content that matched a signal.
+type hit struct {
+	Bank     string
+	EntryID  string
+	Distance string // the distance as HMA prints it (pretty_str)
+}
+
+// Lookup finds the bank content a signal matches, in every bank that is
+// not deleted (enabled or not, as HMA's raw lookup), one hit per content,
+// best first.
+func (s *Store) Lookup(sig signal) ([]hit, error) {
+	var hits []hit
+	switch sig.Type.Kind {
+	case kindHash:
+		ms, err := s.idx.Query([]hashmatch.Hash{sig.Hash}, hashmatch.WithDisabledLists())
+		if err != nil {
+			return nil, err
+		}
+		seen := map[[2]string]bool{}
+		for _, m := range ms {
+			key := [2]string{m.ListName, m.EntryID}
+			// A video's frames are vPDQ content, not PDQ content;
+			// hits come best first, so the first per content is kept.
+			if m.FrameTime >= 0 || seen[key] {
+				continue
+			}
+			seen[key] = true
+			hits = append(hits, hit{m.ListName, m.EntryID, strconv.Itoa(m.Distance)})
+		}
+	case kindVPDQ:
+		ms, err := s.idx.MatchVideo(sig.Frames, hashmatch.WithDisabledLists())
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			hits = append(hits, hit{m.ListName, m.VideoID,
+				fmt.Sprintf("%.0f%%[%.0f%%]", m.QueryPercent, m.TargetPercent)})
+		}
+	case kindTMK:
+		ms, err := s.idx.MatchTmk(sig.Tmk, hashmatch.WithDisabledLists())
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			hits = append(hits, hit{m.ListName, m.VideoID,
+				fmt.Sprintf("%.4f[%.4f]", m.Level1, m.Level2)})
+		}
+	}
+	banks := s.view.Load().banks
+	out := hits[:0]
+	for _, h := range hits {
+		if m, ok := banks[h.Bank]; ok && !m.Deleted {
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
+// bankRatio is a bank's enabled ratio for lookups (false: no such bank).
+func (s *Store) bankRatio(name string) (float64, bool) {
+	m, ok := s.view.Load().banks[name]
+	return m.Ratio, ok && !m.Deleted
+}
+
+// IndexStatus is HMA's /m/index/status entry of one signal type.
+type IndexStatus struct {
+	Present bool   `json:"present"`
+	BuiltTo int64  `json:"built_to"`
+	Size    uint64 `json:"size"`
+}
+
+// Status reports the index's size for a signal type: its entries of the
+// type's hash type; for vpdq the known video frames counted with pdq's
+// entries (the index does not count them apart), for tmk the entries that
+// are not of a hash type.
+func (s *Store) Status(st *signalType) (IndexStatus, error) {
+	stats, err := s.idx.Stats()
+	if err != nil {
+		return IndexStatus{}, err
+	}
+	out := IndexStatus{Present: true, BuiltTo: s.view.Load().builtTo}
+	switch st.Kind {
+	case kindHash:
+		out.Size = stats.EntriesByType[st.Hash]
+	case kindVPDQ:
+		out.Size = stats.EntriesByType[hashmatch.PDQ]
+	case kindTMK:
+		out.Size = stats.Entries
+		for _, n := range stats.EntriesByType {
+			out.Size -= n
+		}
+	}
+	return out, nil
+}
