@@ -327,6 +327,14 @@ ok grep -qx "$exp/pattern-sd-grey-bar.tmk,tmk,,,videos,pattern-sd-grey-bar,,,,1.
 run "$bin" match --format csv --no-header --index "$tmp/v.hmi" "$data/video/doorknob-hd-no-bar.mp4"
 ok grep -q "^$data/video/doorknob-hd-no-bar.mp4,vpdq,,,media,doorknob-hd-no-bar.mp4,,100.0,100.0,,$" "$tmp/out"
 ok grep -qx "$data/video/doorknob-hd-no-bar.mp4,tmk,,,media,doorknob-hd-no-bar.mp4,,,,1.000000,1.000000" "$tmp/out"
+# the same with vPDQ's keyframes mode (TMK then needs a decoding of its
+# own; in the other modes one decoding gives both)
+run "$bin" index build -o "$tmp/vk.hmi" --tmk --mode keyframes --id name "$data/video/doorknob-hd-no-bar.mp4" --video "$ref/videos/pattern-sd-grey-bar.mp4"
+ok [ "$rc" -eq 0 ]
+ok grep -q "pattern-sd-grey-bar.mp4: video pattern-sd-grey-bar, TMK+PDQF of 105 frames at 15 fps$" "$tmp/err"
+run "$bin" match --format csv --no-header --mode keyframes --index "$tmp/vk.hmi" "$data/video/doorknob-hd-no-bar.mp4" "$exp/pattern-sd-grey-bar.tmk"
+ok grep -qx "$data/video/doorknob-hd-no-bar.mp4,tmk,,,media,doorknob-hd-no-bar.mp4,,,,1.000000,1.000000" "$tmp/out"
+ok grep -qx "$exp/pattern-sd-grey-bar.tmk,tmk,,,videos,pattern-sd-grey-bar,,,,1.000000,1.000000" "$tmp/out"
 
 # match --list of .tmk files (and base64), as index build takes them: a
 # video matches its reference .tmk (1 and 1) and the pairs of

@@ -344,16 +344,20 @@ static void w_emit(void *ctx, size_t i, hc_slot *s) {
 }
 
 /* The PDQ frames of the video at `path` into *fr (*n of them, freed by the
- * caller); 0, or 1 after printing why. */
-static int read_video(hm_hasher *h, const hm_video_opts *opts, const char *path,
-                      hm_video_frame **fr, size_t *n) {
+ * caller), and with `tmk` its TMK+PDQF hash into *tmk from the same
+ * decoding (NULL when the frames' mode decodes keyframes only: the caller
+ * hashes it apart); 0, or 1 after printing why. */
+static int read_video(hm_hasher *h, const hm_video_opts *opts, const char *path, int tmk,
+                      hm_video_frame **fr, size_t *n, hm_tmk **t) {
     hm_video_opts vo = *opts;
     hm_video *v;
     size_t cap = 0;
     int got;
     vo.types = HM_TYPE_BIT(HM_HASH_PDQ);
+    vo.tmk = tmk && vo.mode != HM_FRAMES_KEYFRAMES;
     *fr = NULL;
     *n = 0;
+    *t = NULL;
     hm_status st = hm_video_open_file(h, path, &vo, &v);
     if (st != HM_OK) {
         hc_err("%s (%s)", hm_last_error(), hm_strerror(st));
@@ -372,20 +376,21 @@ static int read_video(hm_hasher *h, const hm_video_opts *opts, const char *path,
         if ((st = hm_video_next(v, &(*fr)[*n], &got)) != HM_OK || !got) break;
         ++*n;
     }
+    if (st == HM_OK && vo.tmk) st = hm_video_take_tmk(v, t);
     hm_video_close(v);
     if (st == HM_OK) return 0;
     hc_err("%s: %s (%s)", path, hm_last_error(), hm_strerror(st));
     return 1;
 }
 
-/* With --tmk, the TMK+PDQF hash of the --video `path` as `id`; 0, or 1
- * after printing why. */
+/* With --tmk, the TMK+PDQF hash t of the --video `path` (NULL: hashed
+ * here) as `id`; 0, or 1 after printing why.  Frees t. */
 static int add_named_tmk(build_ctx *c, hm_hasher *h, uint32_t list, const char *path,
-                         const char *id) {
-    hm_tmk *t;
+                         const char *id, hm_tmk *t) {
     hm_video_info info;
     char err[768];
-    const hm_status st = hc_media_tmk(h, path, &c->mo.video, &t, &info, err, sizeof err);
+    const hm_status st =
+        t ? HM_OK : hc_media_tmk(h, path, &c->mo.video, &t, &info, err, sizeof err);
     if (st != HM_OK) {
         hc_err("%s (%s)", err, hm_strerror(st));
         return 1;
@@ -418,6 +423,7 @@ static int add_named_videos(build_ctx *c) {
     for (int k = 0; k < nv + nq && !rc; k++) {
         const char *path = k < nv ? c->named_videos[k] : c->vpdqs[k - nv];
         hm_video_frame *fr = NULL;
+        hm_tmk *t = NULL;
         size_t n = 0, added = 0;
         char id[256], err[600];
         const char *b = strrchr(path, '/');
@@ -425,7 +431,7 @@ static int add_named_videos(build_ctx *c) {
         char *dot = strrchr(id, '.');
         if (dot && dot != id) *dot = '\0';
         if (k < nv) {
-            rc = read_video(h, &c->mo.video, path, &fr, &n);
+            rc = read_video(h, &c->mo.video, path, c->mo.tmk, &fr, &n, &t);
         } else if (hc_read_vpdq(path, &fr, &n, err, sizeof err) != 0) {
             hc_err("%s", err);
             rc = 1;
@@ -437,7 +443,11 @@ static int add_named_videos(build_ctx *c) {
         if (!rc)
             fprintf(stderr, "hashcheck: %s: video %s, %zu of %zu %s kept\n", path, id, added,
                     n, hc_plural(n, "frame", "frames"));
-        if (!rc && k < nv && c->mo.tmk) rc = add_named_tmk(c, h, list, path, id);
+        if (!rc && k < nv && c->mo.tmk) {
+            rc = add_named_tmk(c, h, list, path, id, t);
+            t = NULL;
+        }
+        hm_tmk_free(t);
         free(fr);
     }
     hm_hasher_free(h);

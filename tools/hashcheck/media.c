@@ -236,23 +236,30 @@ static void tmk_file(const source *s, hc_media *m) {
     m->status = st;
 }
 
-/* A video: its TMK+PDQF hash (o->tmk), then its frames (perceptual
- * types), then its digests; HM_E_UNKNOWN_FORMAT when the video reader does
- * not take the content (nothing done), else HM_OK with the kind set (a
- * failure is in m). */
+/* A video: its TMK+PDQF hash (o->tmk) and its frames (perceptual types),
+ * from one decoding unless the frames' mode decodes keyframes only, then
+ * its digests; HM_E_UNKNOWN_FORMAT when the video reader does not take the
+ * content (nothing done), else HM_OK with the kind set (a failure is in
+ * m). */
 static hm_status video_hash(hm_hasher *h, const source *s, const hc_media_opts *o,
                             hc_media *m) {
     const unsigned crypto = o->types & HC_CRYPTO, perc = o->types & HC_PERCEPTUAL;
+    const int one_pass = o->tmk && perc && o->video.mode != HM_FRAMES_KEYFRAMES;
     hm_status st = HM_OK;
-    if (o->tmk) st = src_tmk(h, s, &o->video, &m->tmk, &m->vinfo);
+    if (o->tmk && !one_pass) st = src_tmk(h, s, &o->video, &m->tmk, &m->vinfo);
     if (st == HM_OK && perc) {
         hm_video_opts vo = o->video;
         hm_video *v;
         vo.types = o->video_types ? o->video_types : perc;
+        vo.tmk = one_pass;
         st = s->data ? hm_video_open_memory(h, s->data, s->size, &vo, &v)
                      : hm_video_open_file(h, s->path, &vo, &v);
         if (st == HM_OK) {
             read_frames(h, s, v, m);
+            if (one_pass && !m->failed) {
+                const hm_status ts = hm_video_take_tmk(v, &m->tmk);
+                if (ts != HM_OK) fail_lib(m, ts, s);
+            }
             hm_video_close(v);
         }
     }
