@@ -59,6 +59,15 @@ type VideoOptions struct {
 	// TrimBorders hashes each frame inside its uniform borders (letterbox
 	// and pillarbox bars; FindContent's rule) instead of the whole frame.
 	TrimBorders bool
+	// Tmk also computes the video's TMK+PDQF hash from the same decoding
+	// as its frames (no second pass over the file): Video.TakeTmk gives
+	// it once Next has returned io.EOF. It needs FramesInterval or
+	// FramesAll (ErrInvalidArgument at open with FramesKeyframes) and a
+	// video FFmpeg decodes (ErrUnsupported for an animated WebP). TMK's
+	// 15-fps frames count against MaxFrames on their own and against
+	// MaxWorkPixels, not in VideoInfo.FramesHashed. HashTmkFile and
+	// HashTmkBytes ignore it.
+	Tmk bool
 	// MaxFrames is the most frames hashed; 0: 100,000.
 	MaxFrames uint32
 	// MaxDecoded is the most frames decoded; 0: 2,000,000.
@@ -99,6 +108,7 @@ func videoOptsToC(opts *VideoOptions) C.hm_video_opts {
 	o.animated_images = C.int32_t(1 - b2i64(opts.NoAnimatedImages))
 	o.rgb_exact = C.int32_t(1 - b2i64(opts.LumaPlane))
 	o.trim_borders = C.int32_t(b2i64(opts.TrimBorders))
+	o.tmk = C.int32_t(b2i64(opts.Tmk))
 	if opts.MaxFrames != 0 {
 		o.max_frames = C.uint32_t(opts.MaxFrames)
 	}
@@ -136,6 +146,10 @@ type VideoInfo struct {
 	DecodeErrors  uint64 // packets the decoder rejected
 	Container     string // e.g. "mov,mp4,m4a,3gp,3g2,mj2"
 	Codec         string // e.g. "h264"
+	// FramesSkipped counts the frames not decoded because nothing needed
+	// them: TMK+PDQF hashing (HashTmkFile) skips the non-reference frames
+	// its 15-fps output drops; 0 for vPDQ.
+	FramesSkipped uint64
 }
 
 // Frame is one hashed frame of a video.
@@ -422,8 +436,33 @@ func videoInfoFromC(i *C.hm_video_info) VideoInfo {
 	return VideoInfo{Width: int(i.width), Height: int(i.height), FPS: float64(i.fps),
 		Duration: float64(i.duration), Rotation: int(i.rotation), Partial: i.partial != 0,
 		FramesDecoded: uint64(i.frames_decoded), FramesHashed: uint64(i.frames_hashed),
-		DecodeErrors: uint64(i.decode_errors),
-		Container:    C.GoString(&i.container[0]), Codec: C.GoString(&i.codec[0])}
+		DecodeErrors: uint64(i.decode_errors), FramesSkipped: uint64(i.frames_skipped),
+		Container: C.GoString(&i.container[0]), Codec: C.GoString(&i.codec[0])}
+}
+
+// TakeTmk returns the video's TMK+PDQF hash, computed from the same
+// decoding as its frames (a Video opened with VideoOptions.Tmk), once Next
+// has returned io.EOF: byte for byte the hash HashTmkFile gives. It can be
+// taken once; close the hash when done (it outlives the Video).
+//
+// Errors: ErrInvalidArgument (the video was not opened with Tmk, is not
+// read to its end, e.g. after Next returned an error, or its hash was
+// taken already), ErrDecode (no frame falls at a 15-fps output time),
+// ErrClosed.
+func (v *Video) TakeTmk() (*Tmk, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.r == nil {
+		return nil, ErrClosed
+	}
+	h := v.r.h
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var p *C.hm_tmk
+	if err := call("TakeTmk", func() C.hm_status { return C.hm_video_take_tmk(v.r.v, &p) }); err != nil {
+		return nil, err
+	}
+	return newTmk(p), nil
 }
 
 // Close closes the video and gives its hasher back. Closing twice is

@@ -98,6 +98,10 @@ both: bool = scores.matches() and tmk.matches(known, level1=0.9, level2=0.9)
 l1: float = tmk.level1(known) + scores.level2 + hm.TMK_LEVEL1_THRESHOLD
 n: int = tmk.info.frames + tmk.frames + len(tmk.average)
 vi: Optional[hm.VideoInfo] = tmk.video_info
+with hm.video_frames("v.mp4", tmk=True) as reader:
+    both_frames: List[hm.Frame] = list(reader)
+    beside: hm.Tmk = reader.take_tmk()
+skipped: int = reader.info.frames_skipped
 try:
     hm.hash(b"...")
 except hm.DecodeError as e:

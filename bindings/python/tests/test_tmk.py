@@ -128,6 +128,89 @@ def test_hashing_errors():
         h.hash_tmk(video_path(HASHED[0]))
 
 
+# ---- beside vPDQ: one decoding (VideoReader(tmk=True)) -----------------------
+
+@pytest.mark.parametrize("name,mode", [(HASHED[0], "interval"), (HASHED[1], "all")])
+def test_reader_hashes_tmk_beside_vpdq(name, mode):
+    path = video_path(name)
+    alone = hm.video_frames(path, mode=mode, types="pdq,phash")
+    frames_alone = list(alone)
+    with hm.Hasher() as h:
+        with h.video(path, mode=mode, types="pdq,phash", tmk=True) as v:
+            frames = list(v)
+            t = v.take_tmk()
+            info = v.info
+        # the same frames as without TMK, the reference's .tmk file, and
+        # hash_tmk's hash
+        assert len(frames) > 0 and frames == frames_alone
+        assert t.to_bytes() == ref_bytes(name) == hm.hash_tmk(path).to_bytes()
+        assert t.frames == frame_counts()[name]
+        assert t.video_info == info
+        assert info.frames_hashed == len(frames) == alone.info.frames_hashed
+        assert info.frames_decoded == alone.info.frames_decoded
+        assert info.frames_skipped == alone.info.frames_skipped == 0  # vPDQ decodes every frame
+        # the hasher is free again
+        assert len(list(h.video(VIDEO / "test-padded-dimensions.mp4"))) == 5
+    # from bytes, with a hasher of its own
+    with hm.video_frames(path.read_bytes(), mode=mode, tmk=True) as v:
+        assert [f.pdq for f in v] == [f.pdq for f in frames_alone]
+        assert bytes(v.take_tmk()) == ref_bytes(name)
+
+
+def test_hash_tmk_skips_frames_vpdq_decodes():
+    """TMK alone skips the non-reference frames its 15 fps output drops."""
+    path = video_path(REF)
+    info = hm.hash_tmk(path).video_info
+    assert info is not None and info.frames_skipped > 0
+    frames = hm.video_frames(path)
+    list(frames)
+    assert frames.info.frames_skipped == 0
+    assert info.frames_decoded + info.frames_skipped == frames.info.frames_decoded
+
+
+def test_reader_tmk_misuse():
+    ref = video_path(REF)
+    with hm.video_frames(ref, interval=5) as v:  # not asked for
+        with pytest.raises(hm.InvalidArgumentError, match="tmk"):
+            v.take_tmk()  # open: the C library's answer
+        assert len(list(v)) == 4
+        with pytest.raises(hm.InvalidArgumentError, match="tmk=True"):
+            v.take_tmk()  # at the end
+    with hm.video_frames(ref, interval=5, tmk=True) as v:
+        next(v)
+        with pytest.raises(hm.InvalidArgumentError, match="end") as e:
+            v.take_tmk()  # not at the end yet
+        assert e.value.status == hm.InvalidArgumentError().status
+        assert len(list(v)) == 3
+        t = v.take_tmk()
+        assert bytes(t) == ref_bytes(REF)
+        with pytest.raises(hm.InvalidArgumentError, match="taken"):
+            v.take_tmk()  # once
+    # closed before the end: no hash
+    v = hm.video_frames(ref, tmk=True)
+    next(v)
+    v.close()
+    with pytest.raises(hm.InvalidArgumentError, match="end"):
+        v.take_tmk()
+    # refused at open: keyframes decode too few frames, animated WebP
+    with pytest.raises(hm.InvalidArgumentError, match="keyframes"):
+        hm.video_frames(ref, mode="keyframes", tmk=True)
+    with pytest.raises(hm.UnsupportedError, match="WebP"):
+        hm.video_frames(DATA / "video" / "anim.webp", tmk=True)
+    # the error that stopped the frames: TMK's 15 fps frames count against
+    # max_frames on their own (4 vPDQ frames pass, 284 TMK frames do not)
+    v = hm.video_frames(ref, interval=5, max_frames=10, tmk=True)
+    with pytest.raises(hm.LimitExceeded, match="TMK"):
+        list(v)
+    for _ in range(2):
+        with pytest.raises(hm.LimitExceeded, match="TMK"):
+            v.take_tmk()
+    assert len(hm.hash_video(ref, interval=5, max_frames=10)) == 4
+    # hash_video returns frames only
+    with pytest.raises(TypeError, match="take_tmk"):
+        hm.hash_video(ref, tmk=True)
+
+
 # ---- the .tmk file and its base64 ------------------------------------------------
 
 def test_files_round_trip(refs):

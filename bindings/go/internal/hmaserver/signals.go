@@ -160,28 +160,65 @@ func hashContent(ctx context.Context, content string, types []*signalType,
 			out[st.Name] = h.String()
 		}
 	}
+	var vpdq, tmk *signalType
 	for _, st := range types {
-		var err error
 		switch st.Kind {
 		case kindVPDQ:
-			out[st.Name], err = hashVPDQ(ctx, data, vopts)
+			vpdq = st
 		case kindTMK:
-			out[st.Name], err = hashTMK(ctx, data, vopts)
+			tmk = st
 		}
-		if err != nil {
-			return nil, err
+	}
+	var err error
+	switch {
+	case vpdq != nil && tmk != nil && oneDecoding(vopts):
+		out[vpdq.Name], out[tmk.Name], err = hashVPDQAndTMK(ctx, data, vopts)
+	case vpdq != nil && tmk != nil: // keyframe mode: TMK needs every frame
+		if out[vpdq.Name], err = hashVPDQ(ctx, data, vopts); err == nil {
+			out[tmk.Name], err = hashTMK(ctx, data, vopts)
 		}
+	case vpdq != nil:
+		out[vpdq.Name], err = hashVPDQ(ctx, data, vopts)
+	case tmk != nil:
+		// alone, TMK skips the frames its 15 fps output drops
+		out[tmk.Name], err = hashTMK(ctx, data, vopts)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-func hashVPDQ(ctx context.Context, data []byte, vopts *hashmatch.VideoOptions) (string, error) {
-	v, err := hashmatch.OpenVideoBytes(ctx, data, vopts)
+// oneDecoding says whether vPDQ's frames and TMK+PDQF can come from one
+// decoding of a video with these options: TMK needs every frame decoded,
+// which keyframe mode does not do.
+func oneDecoding(vopts *hashmatch.VideoOptions) bool {
+	return vopts == nil || vopts.Mode != hashmatch.FramesKeyframes
+}
+
+// readVideo decodes a video once: its vPDQ frames, and with tmk its
+// TMK+PDQF hash too (the caller closes it).
+func readVideo(ctx context.Context, data []byte, vopts *hashmatch.VideoOptions, tmk bool) ([]hashmatch.Frame, *hashmatch.Tmk, error) {
+	var o hashmatch.VideoOptions
+	if vopts != nil {
+		o = *vopts
+	}
+	o.Tmk = tmk
+	v, err := hashmatch.OpenVideoBytes(ctx, data, &o)
 	if err != nil {
-		return "", err
+		return nil, nil, err
 	}
 	defer v.Close()
 	frames, err := v.ReadAll()
+	if err != nil || !tmk {
+		return frames, nil, err
+	}
+	t, err := v.TakeTmk()
+	return frames, t, err
+}
+
+func hashVPDQ(ctx context.Context, data []byte, vopts *hashmatch.VideoOptions) (string, error) {
+	frames, _, err := readVideo(ctx, data, vopts, false)
 	if err != nil {
 		return "", err
 	}
@@ -195,4 +232,20 @@ func hashTMK(ctx context.Context, data []byte, vopts *hashmatch.VideoOptions) (s
 	}
 	defer t.Close()
 	return t.Base64()
+}
+
+// hashVPDQAndTMK gives both signals of a video from one decoding.
+func hashVPDQAndTMK(ctx context.Context, data []byte, vopts *hashmatch.VideoOptions) (vpdq, tmk string, err error) {
+	frames, t, err := readVideo(ctx, data, vopts, true)
+	if err != nil {
+		return "", "", err
+	}
+	defer t.Close()
+	if vpdq, err = hashmatch.FormatVPDQCompact(frames); err != nil {
+		return "", "", err
+	}
+	if tmk, err = t.Base64(); err != nil {
+		return "", "", err
+	}
+	return vpdq, tmk, nil
 }

@@ -75,7 +75,8 @@ class Tmk:
     in C memory).
 
     Immutable, so threads may share one.  Made by ``hash_tmk`` /
-    ``Hasher.hash_tmk`` (from a video), ``Tmk.from_bytes`` (a ``.tmk``
+    ``Hasher.hash_tmk`` (from a video), ``VideoReader.take_tmk`` (beside
+    the vPDQ frames, from the same decoding), ``Tmk.from_bytes`` (a ``.tmk``
     file, as tmk-hash-video writes it and GIFCT exchanges it) or
     ``Tmk.from_base64`` (TCAP's form); both readers check every field and
     raise ``BadHashString`` for a damaged or foreign file.  ``bytes(t)``
@@ -179,7 +180,10 @@ class Tmk:
     def video_info(self) -> Optional[VideoInfo]:
         """What the decoder found when this hash was computed from a video
         (``partial`` is set for a damaged stream: the hash is then of the
-        frames that decoded); None for a hash read from bytes."""
+        frames that decoded): ``hash_tmk``'s, whose ``frames_hashed`` counts
+        the frame features, or for ``VideoReader.take_tmk`` the reader's
+        final ``info``, whose ``frames_hashed`` counts its vPDQ frames;
+        None for a hash read from bytes."""
         return self._video_info
 
     @property

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
 
-from ._errors import last_error, raise_for
+from ._errors import Error, InvalidArgumentError, error_for, last_error, raise_for
 from ._hash import Hash
 from ._native import ffi, lib
 from ._types import Dihedral, FrameMode, HashType, TypesArg, coerce_enum, types_mask
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._hasher import Hasher
+    from ._tmk import Tmk
 
 __all__ = ["Frame", "VideoInfo", "VideoReader", "VideoMatch", "video_frames",
            "hash_video", "format_vpdq", "parse_vpdq", "format_vpdq_compact",
@@ -139,13 +140,22 @@ class VideoInfo(NamedTuple):
     decode_errors: int
     container: str
     codec: str
+    #: frames not decoded because nothing needed them: TMK+PDQF hashing
+    #: (``hash_tmk``) skips the non-reference frames its 15 fps output
+    #: drops; 0 for vPDQ
+    frames_skipped: int = 0
 
     @classmethod
     def _from_c(cls, c: Any) -> "VideoInfo":
         return cls(c.width, c.height, c.fps, c.duration, c.rotation, bool(c.partial),
                    int(c.frames_decoded), int(c.frames_hashed), int(c.decode_errors),
                    ffi.string(c.container).decode("utf-8", "replace"),
-                   ffi.string(c.codec).decode("utf-8", "replace"))
+                   ffi.string(c.codec).decode("utf-8", "replace"),
+                   int(c.frames_skipped))
+
+
+# What VideoReader holds of its TMK+PDQF hash once take_tmk() has given it.
+_TAKEN = object()
 
 
 class VideoReader(Iterator[Frame]):
@@ -188,6 +198,14 @@ class VideoReader(Iterator[Frame]):
             size, every hashed frame its hashed size once more (default
             5 * 10**10): the decoding and hashing work, whatever the
             machine.
+        tmk: also compute the video's TMK+PDQF hash from the same
+            decoding (no second pass over the file); ``take_tmk()`` gives
+            it once the frames are read to the end.  Needs the "interval"
+            or "all" mode (``InvalidArgumentError`` at open with
+            "keyframes") and a video FFmpeg decodes (``UnsupportedError``
+            for an animated WebP).  TMK's 15 fps frames count against
+            ``max_frames`` on their own and against ``max_work_pixels``.
+            Default False.
 
     Raises (on open or on ``next``): FileIOError, UnknownFormatError,
     UnsupportedError, DecodeError, LimitExceeded (the frames returned so
@@ -202,11 +220,17 @@ class VideoReader(Iterator[Frame]):
                  max_frames: Optional[int] = None,
                  max_decoded: Optional[int] = None, max_duration: Optional[float] = None,
                  time_budget: Optional[float] = None, max_memory: Optional[int] = None,
-                 max_work_pixels: Optional[int] = None, _own_hasher: bool = False) -> None:
+                 max_work_pixels: Optional[int] = None, tmk: bool = False,
+                 _own_hasher: bool = False) -> None:
         self._hasher: Optional["Hasher"] = hasher
         self._own = _own_hasher
         self._v: Any = None
         self._final_info: Optional[VideoInfo] = None
+        self._want_tmk = bool(tmk)
+        # None until the video closes; then its Tmk, the Error that stopped
+        # the frames or that taking the hash gave, or _TAKEN once
+        # take_tmk() has returned it
+        self._tmk: object = None
         self._flag = ffi.new("int *")
         o = ffi.new("hm_video_opts *")
         lib.hm_video_opts_init(o)
@@ -217,6 +241,7 @@ class VideoReader(Iterator[Frame]):
         o.apply_rotation = 1 if apply_rotation else 0
         o.rgb_exact = 1 if rgb_exact else 0
         o.trim_borders = 1 if trim_borders else 0
+        o.tmk = 1 if tmk else 0
         video_limits_to_c(o, animated_images=animated_images, max_frames=max_frames,
                           max_decoded=max_decoded, max_duration=max_duration,
                           time_budget=time_budget, max_memory=max_memory,
@@ -260,9 +285,11 @@ class VideoReader(Iterator[Frame]):
                 raise StopIteration
             st = lib.hm_video_next(self._v, self._frame, self._got)
             if st != lib.HM_OK:
-                err = last_error()  # before closing
+                error = error_for(st)  # before closing
+                if self._want_tmk:  # take_tmk() raises it too
+                    self._tmk = error
                 self._close_locked()
-                raise_for(st, err)
+                raise error
             if not self._got[0]:
                 self._close_locked()
                 raise StopIteration
@@ -276,10 +303,55 @@ class VideoReader(Iterator[Frame]):
         info = ffi.new("hm_video_info *")
         if lib.hm_video_get_info(v, info) == lib.HM_OK:
             self._final_info = VideoInfo._from_c(info)
+        if self._want_tmk and self._tmk is None:  # closing frees the hash in the making
+            self._tmk = self._take_tmk_c(v)
         lib.hm_video_close(v)
         self._data = None
         if self._hasher is not None:
             self._hasher._video = None
+
+    def _take_tmk_c(self, v: Any) -> "Union[Tmk, Error]":
+        """hm_video_take_tmk: the hash, or the error it gave (not read to
+        the end, not opened with tmk, no frame at a 15 fps output time)."""
+        from ._tmk import Tmk
+
+        out = ffi.new("hm_tmk **")
+        st = lib.hm_video_take_tmk(v, out)
+        if st != lib.HM_OK:
+            return error_for(st)
+        return Tmk._own(out[0], self._final_info)
+
+    def take_tmk(self) -> "Tmk":
+        """The video's TMK+PDQF hash, from the same decoding as its
+        frames (a reader opened with ``tmk=True``), once the frames have
+        been read to the end; byte for byte ``hash_tmk``'s.  Its
+        ``video_info`` is the reader's final ``info``.  Once per reader.
+
+        Raises ``InvalidArgumentError`` when the reader was not opened with
+        ``tmk=True``, is not read to its end (or was closed before it), or
+        the hash was taken already; ``DecodeError`` when no frame falls at
+        a 15 fps output time; the error that stopped the frames
+        (``LimitExceeded``, ``CancelledError``, ...) when one did.
+        """
+        hasher = self._hasher
+        if self._v is not None and hasher is not None:
+            with hasher._lock:
+                if self._v is not None:  # not at the end: the C library says why
+                    got = self._take_tmk_c(self._v)
+                    if isinstance(got, Error):
+                        raise got
+                    return got  # pragma: no cover (open means not at the end)
+        if not self._want_tmk:
+            raise InvalidArgumentError("video: not opened with tmk=True")
+        from ._tmk import Tmk
+
+        held, self._tmk = self._tmk, _TAKEN
+        if isinstance(held, Tmk):
+            return held
+        if isinstance(held, Error):
+            self._tmk = held  # the same error again on the next call
+            raise held
+        raise InvalidArgumentError("video: its TMK+PDQF hash was taken")
 
     def close(self) -> None:
         """Stop and free the video (waits for a frame in progress); the
@@ -343,7 +415,12 @@ def video_frames(source: Union[str, "os.PathLike[str]", bytes, Any], **options: 
 
 
 def hash_video(source: Union[str, "os.PathLike[str]", bytes, Any], **options: Any) -> List[Frame]:
-    """Every hashed frame of a video, as a list.  See ``video_frames``."""
+    """Every hashed frame of a video, as a list.  See ``video_frames``
+    (``tmk`` is not an option here: ``video_frames(source, tmk=True)``
+    gives the frames and ``take_tmk()`` the hash)."""
+    if "tmk" in options:
+        raise TypeError("hash_video returns frames only: for the TMK+PDQF hash too, "
+                        "iterate video_frames(source, tmk=True) and call take_tmk()")
     with video_frames(source, **options) as v:
         return list(v)
 
