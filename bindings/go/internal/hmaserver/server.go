@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/libhashmatch/libhashmatch/bindings/go/hashmatch"
@@ -47,11 +48,13 @@ type Config struct {
 
 // Server serves the API. The zero value is not usable: New.
 type Server struct {
-	cfg   Config
-	auth  auth
-	pool  *pool
-	store atomic.Pointer[Store] // nil until the index is loaded
-	log   *log.Logger
+	cfg        Config
+	auth       auth
+	pool       *pool
+	store      atomic.Pointer[Store] // nil until the index is loaded
+	reloadMu   sync.Mutex            // serialises Load, Reload and Close
+	generation atomic.Int64          // 1 for the index loaded at start, +1 per reload
+	log        *log.Logger
 }
 
 // New checks the configuration and returns a server whose index is not
@@ -85,18 +88,24 @@ func New(cfg Config) (*Server, error) {
 
 // Load opens the index and lists; the server is ready afterwards.
 func (s *Server) Load() error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	st, err := OpenStore(s.cfg.IndexPath, s.cfg.Lists)
 	if err != nil {
 		return err
 	}
 	s.store.Store(st)
+	s.generation.Store(1)
 	return nil
 }
 
-// Close releases the index. Call it after the HTTP server has drained.
+// Close releases the index (once the requests still on it end). Call it
+// after the HTTP server has drained.
 func (s *Server) Close() error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	if st := s.store.Swap(nil); st != nil {
-		return st.Close()
+		return st.unref()
 	}
 	return nil
 }
@@ -148,6 +157,8 @@ func (s *Server) classify(err error) *httpError {
 		return errf(http.StatusBadRequest, "%v", err)
 	case errors.Is(err, errNoPersist):
 		return errf(http.StatusForbidden, "%v", err)
+	case errors.Is(err, errReloaded):
+		return errf(http.StatusServiceUnavailable, "%v", err)
 	case errors.Is(err, hashmatch.ErrUnknownFormat), errors.Is(err, hashmatch.ErrDecode),
 		errors.Is(err, hashmatch.ErrParse), errors.Is(err, hashmatch.ErrInvalidArgument),
 		errors.Is(err, hashmatch.ErrUnsupported):
@@ -192,6 +203,8 @@ func (s *Server) match(path string) (*route, []string) {
 		return m(roleMatch, map[string]handlerFunc{"GET": s.indexStatus}), nil
 	case "/c/banks":
 		return m(roleCurate, map[string]handlerFunc{"GET": s.banksList, "POST": s.bankCreate}), nil
+	case "/admin/reload":
+		return m(roleCurate, map[string]handlerFunc{"POST": s.adminReload}), nil
 	}
 	rest := strings.TrimPrefix(path, "/c/bank/")
 	if rest == path || rest == "" {
@@ -253,11 +266,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, errf(http.StatusMethodNotAllowed, "method %s not allowed", r.Method))
 		return
 	}
-	st := s.store.Load()
+	// The request keeps the index it starts on, whatever reloads
+	// happen meanwhile (reload.go).
+	st := s.acquire()
 	if st == nil {
 		s.fail(w, errf(http.StatusServiceUnavailable, "index not yet ready"))
 		return
 	}
+	defer st.unref()
 	// Every body is capped; a declared size over the cap is refused
 	// before a byte of it is read.
 	if r.ContentLength > s.cfg.MaxBodyBytes {
@@ -459,17 +475,17 @@ func parseQuerySignal(typeName, value string) (signal, error) {
 // bank, of the banks the coin flip enables (and the `banks` filter
 // keeps).
 func (s *Server) lookup(st *Store, sig signal, flip float64, banks map[string]bool) (map[string][]matchJSON, error) {
-	hits, err := st.Lookup(sig)
+	found, err := st.LookupBatch([]signal{sig})
 	if err != nil {
 		return nil, err
 	}
 	out := map[string][]matchJSON{}
-	for _, h := range hits {
+	for _, h := range found[0] {
 		ratio, ok := st.bankRatio(h.Bank)
 		if !ok || ratio < flip || (banks != nil && !banks[h.Bank]) {
 			continue
 		}
-		out[h.Bank] = append(out[h.Bank], matchJSON{contentID(h.EntryID), h.Distance})
+		out[h.Bank] = append(out[h.Bank], matchJSON{contentID(h.EntryID), h.hmaDistance()})
 	}
 	return out, nil
 }
@@ -544,19 +560,19 @@ func (s *Server) rawLookup(w http.ResponseWriter, r *http.Request, st *Store, _ 
 		return
 	}
 	defer sig.Close()
-	hits, err := st.Lookup(sig)
+	found, err := st.LookupBatch([]signal{sig})
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
 	banks := bankFilter(r)
 	matches := []any{}
-	for _, h := range hits {
+	for _, h := range found[0] {
 		if banks != nil && !banks[h.Bank] {
 			continue
 		}
 		if withDistance {
-			matches = append(matches, matchJSON{contentID(h.EntryID), h.Distance})
+			matches = append(matches, matchJSON{contentID(h.EntryID), h.hmaDistance()})
 		} else {
 			matches = append(matches, contentID(h.EntryID))
 		}
