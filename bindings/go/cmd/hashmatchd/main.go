@@ -36,7 +36,8 @@ Tokens come from files (one per line) or from HASHMATCHD_TOKENS and
 HASHMATCHD_CURATION_TOKENS (comma-separated). SIGTERM or SIGINT stops it
 after the requests in progress finish. SIGHUP, POST /admin/reload (a
 curation token) and --watch reload the index file and the lists into a new
-index, swapped in without losing a request. Manual: docs/hashmatchd.md.
+index, swapped in without losing a request. GET /metrics is Prometheus's
+text format. Manual: docs/hashmatchd.md.
 
 Example (the bundled example list, no auth, local only):
   hashmatchd --no-auth --index /tmp/hm.hmi --list tests/data/example/known.csv
@@ -62,6 +63,7 @@ type options struct {
 	maxHeaderBytes                       int
 	tlsCert, tlsKey                      string
 	watch                                time.Duration
+	metricsAuth                          bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -90,6 +92,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.DurationVar(&o.watch, "watch", 0, "check the index file and the lists this often and reload when one changed (0: no file watch; SIGHUP and POST /admin/reload always reload)")
+	fs.BoolVar(&o.metricsAuth, "metrics-auth", false, "GET /metrics needs a bearer token (by default it needs none)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -128,7 +131,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		return 2
 	}
 	cfg := hmaserver.Config{IndexPath: o.index, Lists: o.lists, NoAuth: o.noAuth,
-		MaxBodyBytes: o.maxBody, Workers: o.workers, Queue: o.queue, Log: logger}
+		MaxBodyBytes: o.maxBody, Workers: o.workers, Queue: o.queue, Log: logger,
+		MetricsAuth: o.metricsAuth}
 	if cfg.Tokens, err = tokens("HASHMATCHD_TOKENS", o.tokenFile); err == nil {
 		cfg.CurationTokens, err = tokens("HASHMATCHD_CURATION_TOKENS", o.curationTokenFile)
 	}

@@ -53,7 +53,8 @@ func TestHelpAndBadFlags(t *testing.T) {
 		t.Errorf("--help exit %d", code)
 	}
 	for _, f := range []string{"--index", "--list", "--token-file", "--curation-token-file", "--no-auth",
-		"--max-body-bytes", "--workers", "--queue", "--read-timeout", "--shutdown-timeout", "--watch"} {
+		"--max-body-bytes", "--workers", "--queue", "--read-timeout", "--shutdown-timeout", "--watch",
+		"--metrics-auth"} {
 		if !strings.Contains(out.String(), strings.TrimPrefix(f, "-")) {
 			t.Errorf("--help does not mention %s", f)
 		}
@@ -194,7 +195,8 @@ func startProgram(t *testing.T, args ...string) (string, *syncBuffer) {
 }
 
 // TestReloadOnSignalAndWatch: a line added to a list is matched after a
-// SIGHUP, and, in a program started with --watch, without one.
+// SIGHUP, and, in a program started with --watch, without one; /metrics
+// counts the reload.
 func TestReloadOnSignalAndWatch(t *testing.T) {
 	orig, err := os.ReadFile(dataPath(t, "example/known.csv"))
 	if err != nil {
@@ -255,6 +257,9 @@ func TestReloadOnSignalAndWatch(t *testing.T) {
 			if !strings.Contains(log.String(), "SIGHUP: reloaded (generation 2") {
 				t.Errorf("no reload logged: %s", log.String())
 			}
+		}
+		if m := get(base, "/metrics"); !strings.Contains(m, "hashmatchd_reloads_total{result=\"ok\"} 1\n") {
+			t.Errorf("reload not counted:\n%s", m)
 		}
 	}
 }

@@ -85,6 +85,7 @@ func (s *Server) Reload() (ReloadResult, error) {
 	next, err := OpenStore(s.cfg.IndexPath, s.cfg.Lists)
 	if err != nil {
 		old.mu.Unlock()
+		s.metrics.reloaded(false)
 		return ReloadResult{}, err
 	}
 	old.retired = true
@@ -93,6 +94,7 @@ func (s *Server) Reload() (ReloadResult, error) {
 	if err := old.unref(); err != nil {
 		s.log.Printf("reload: freeing the old index: %v", err)
 	}
+	s.metrics.reloaded(true)
 	res := ReloadResult{Generation: s.generation.Add(1), Seconds: time.Since(start).Seconds()}
 	if stats, err := next.idx.Stats(); err == nil {
 		res.Entries, res.Bytes = stats.Entries, stats.Bytes

@@ -3,7 +3,6 @@
 package hmaserver
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -69,28 +67,6 @@ func (ts *testServer) rawIDs(pdq string) ([]string, int, error) {
 		ids[i] = fmt.Sprint(m)
 	}
 	return ids, 200, nil
-}
-
-// residentBytes is the process's resident memory (VmRSS of
-// /proc/self/status), 0 where it cannot be read.
-func residentBytes() uint64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if line := sc.Text(); strings.HasPrefix(line, "VmRSS:") {
-			rest := strings.TrimSpace(strings.TrimPrefix(line, "VmRSS:"))
-			kb, err := strconv.ParseUint(strings.TrimSuffix(rest, " kB"), 10, 64)
-			if err != nil {
-				return 0
-			}
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 // settledRSS is the resident memory once Go's garbage is collected and
@@ -202,14 +178,17 @@ func TestReloadUnderLoad(t *testing.T) {
 	if rss10 == 0 || rss100 > rss10+rss10/5+(16<<20) {
 		t.Errorf("resident memory grew across reloads: %d after reload 10, %d after 100", rss10, rss100)
 	}
-	if g := ts.srv.generation.Load(); g != 101 {
-		t.Errorf("generation %d after 100 reloads", g)
+	var m struct{ ok, failed float64 }
+	metrics := scrape(t, ts)
+	m.ok, m.failed = metrics[`hashmatchd_reloads_total{result="ok"}`], metrics[`hashmatchd_reloads_total{result="failed"}`]
+	if m.ok != 100 || m.failed != 0 || metrics["hashmatchd_index_generation"] != 101 {
+		t.Errorf("reload metrics: %+v, generation %v", m, metrics["hashmatchd_index_generation"])
 	}
 }
 
 // TestReloadIndexFileAndWatch: a reload reads the index file as another
 // program rewrote it; a failed reload keeps the old index in service (500
-// with the reason); the file watch reloads on a change and not on
+// with the reason, counted); the file watch reloads on a change and not on
 // the server's own saves (curation).
 func TestReloadIndexFileAndWatch(t *testing.T) {
 	dir := t.TempDir()
@@ -277,6 +256,9 @@ func TestReloadIndexFileAndWatch(t *testing.T) {
 	}
 	if got := lookup(); len(got) != 1 {
 		t.Errorf("after a failed reload: %v", got)
+	}
+	if m := scrape(t, ts); m[`hashmatchd_reloads_total{result="failed"}`] != 1 {
+		t.Errorf("failed reload not counted")
 	}
 	if err := os.WriteFile(path, good, 0o644); err != nil {
 		t.Fatal(err)

@@ -44,6 +44,7 @@ type Config struct {
 	Queue          int      // uploads waiting beyond those; 0: 2 x Workers
 	Video          *hashmatch.VideoOptions
 	Log            *log.Logger // nil: the standard logger
+	MetricsAuth    bool        // /metrics needs a token (by default it needs none)
 }
 
 // Server serves the API. The zero value is not usable: New.
@@ -54,6 +55,7 @@ type Server struct {
 	store      atomic.Pointer[Store] // nil until the index is loaded
 	reloadMu   sync.Mutex            // serialises Load, Reload and Close
 	generation atomic.Int64          // 1 for the index loaded at start, +1 per reload
+	metrics    *metrics
 	log        *log.Logger
 }
 
@@ -76,7 +78,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Log = log.Default()
 	}
 	s := &Server{cfg: cfg, pool: newPool(cfg.Workers, cfg.Queue), log: cfg.Log,
-		auth: auth{off: cfg.NoAuth}}
+		auth: auth{off: cfg.NoAuth}, metrics: newMetrics()}
 	for _, t := range cfg.Tokens {
 		s.auth.match = append(s.auth.match, []byte(t))
 	}
@@ -174,22 +176,24 @@ func (s *Server) classify(err error) *httpError {
 
 // Handler is the server's HTTP handler.
 func (s *Server) Handler() http.Handler {
-	return http.HandlerFunc(s.serve)
+	return s.instrument(s.serve)
 }
 
 // handlerFunc serves one method of an endpoint on the loaded store; args
 // are the path's parameters (bank name, content id).
 type handlerFunc = func(w http.ResponseWriter, r *http.Request, st *Store, args []string)
 
-// route is one endpoint: its method handlers and the role it needs.
+// route is one endpoint: its name (path pattern, the metrics' label), its
+// method handlers and the role it needs.
 type route struct {
+	name    string
 	role    role
 	methods map[string]handlerFunc
 }
 
 // match finds the route of a path: fixed paths and /c/bank/<name>[/...].
 func (s *Server) match(path string) (*route, []string) {
-	m := func(role role, h map[string]handlerFunc) *route { return &route{role, h} }
+	m := func(role role, h map[string]handlerFunc) *route { return &route{path, role, h} }
 	switch path {
 	case "/h/hash":
 		return m(roleMatch, map[string]handlerFunc{"GET": s.hashURL, "POST": s.hashUpload}), nil
@@ -213,15 +217,22 @@ func (s *Server) match(path string) (*route, []string) {
 	parts := strings.Split(rest, "/")
 	switch {
 	case len(parts) == 1:
-		return m(roleCurate, map[string]handlerFunc{"GET": s.bankGet, "PUT": s.bankUpdate,
-			"DELETE": s.bankDelete}), parts
+		return &route{"/c/bank/{name}", roleCurate, map[string]handlerFunc{"GET": s.bankGet,
+			"PUT": s.bankUpdate, "DELETE": s.bankDelete}}, parts
 	case len(parts) == 2 && parts[1] == "signal":
-		return m(roleCurate, map[string]handlerFunc{"POST": s.bankAddSignal}), parts[:1]
+		return &route{"/c/bank/{name}/signal", roleCurate,
+			map[string]handlerFunc{"POST": s.bankAddSignal}}, parts[:1]
 	case len(parts) == 3 && parts[1] == "content":
-		return m(roleCurate, map[string]handlerFunc{"DELETE": s.bankDeleteContent}),
-			[]string{parts[0], parts[2]}
+		return &route{"/c/bank/{name}/content/{id}", roleCurate,
+			map[string]handlerFunc{"DELETE": s.bankDeleteContent}}, []string{parts[0], parts[2]}
 	}
 	return nil, nil
+}
+
+// unauthorized answers a request without a valid token.
+func (s *Server) unauthorized(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="hashmatchd"`)
+	s.fail(w, errf(http.StatusUnauthorized, "missing or invalid bearer token"))
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -240,6 +251,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		io.WriteString(w, "I-AM-ALIVE")
 		return
+	case "/metrics":
+		if s.cfg.MetricsAuth && s.auth.roleOf(r) == roleNone {
+			s.unauthorized(w)
+			return
+		}
+		s.writeMetrics(w)
+		return
 	}
 	rt, args := s.match(r.URL.Path)
 	if rt == nil {
@@ -248,8 +266,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	switch got := s.auth.roleOf(r); {
 	case got == roleNone:
-		w.Header().Set("WWW-Authenticate", `Bearer realm="hashmatchd"`)
-		s.fail(w, errf(http.StatusUnauthorized, "missing or invalid bearer token"))
+		s.unauthorized(w)
 		return
 	case got < rt.role:
 		s.fail(w, errf(http.StatusForbidden, "this token may not use curation endpoints"))
@@ -282,7 +299,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			"request body of %d bytes exceeds the limit of %d bytes", r.ContentLength, s.cfg.MaxBodyBytes))
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	raw := w
+	if u, ok := w.(interface{ Unwrap() http.ResponseWriter }); ok {
+		raw = u.Unwrap()
+	}
+	r.Body = http.MaxBytesReader(raw, r.Body, s.cfg.MaxBodyBytes)
 	h(w, r, st, args)
 }
 
@@ -361,6 +382,7 @@ func (s *Server) hashRequest(r *http.Request) (map[string]string, error) {
 		out, err = hashContent(r.Context(), content, types, data, s.cfg.Video)
 		return err
 	})
+	s.metrics.hashed(types, err)
 	return out, err
 }
 
@@ -475,7 +497,7 @@ func parseQuerySignal(typeName, value string) (signal, error) {
 // bank, of the banks the coin flip enables (and the `banks` filter
 // keeps).
 func (s *Server) lookup(st *Store, sig signal, flip float64, banks map[string]bool) (map[string][]matchJSON, error) {
-	found, err := st.LookupBatch([]signal{sig})
+	found, err := s.find(st, []signal{sig})
 	if err != nil {
 		return nil, err
 	}
@@ -560,7 +582,7 @@ func (s *Server) rawLookup(w http.ResponseWriter, r *http.Request, st *Store, _ 
 		return
 	}
 	defer sig.Close()
-	found, err := st.LookupBatch([]signal{sig})
+	found, err := s.find(st, []signal{sig})
 	if err != nil {
 		s.fail(w, err)
 		return
