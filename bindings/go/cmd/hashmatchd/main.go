@@ -64,6 +64,7 @@ type options struct {
 	tlsCert, tlsKey                      string
 	watch                                time.Duration
 	metricsAuth                          bool
+	maxBatch                             int
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -93,6 +94,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.DurationVar(&o.watch, "watch", 0, "check the index file and the lists this often and reload when one changed (0: no file watch; SIGHUP and POST /admin/reload always reload)")
 	fs.BoolVar(&o.metricsAuth, "metrics-auth", false, "GET /metrics needs a bearer token (by default it needs none)")
+	fs.IntVar(&o.maxBatch, "max-batch", hmaserver.DefaultMaxBatch, "most signals in one POST /v1/lookup; more get 413")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -132,7 +134,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	}
 	cfg := hmaserver.Config{IndexPath: o.index, Lists: o.lists, NoAuth: o.noAuth,
 		MaxBodyBytes: o.maxBody, Workers: o.workers, Queue: o.queue, Log: logger,
-		MetricsAuth: o.metricsAuth}
+		MetricsAuth: o.metricsAuth, MaxBatch: o.maxBatch}
 	if cfg.Tokens, err = tokens("HASHMATCHD_TOKENS", o.tokenFile); err == nil {
 		cfg.CurationTokens, err = tokens("HASHMATCHD_CURATION_TOKENS", o.curationTokenFile)
 	}

@@ -54,7 +54,7 @@ func TestHelpAndBadFlags(t *testing.T) {
 	}
 	for _, f := range []string{"--index", "--list", "--token-file", "--curation-token-file", "--no-auth",
 		"--max-body-bytes", "--workers", "--queue", "--read-timeout", "--shutdown-timeout", "--watch",
-		"--metrics-auth"} {
+		"--metrics-auth", "--max-batch"} {
 		if !strings.Contains(out.String(), strings.TrimPrefix(f, "-")) {
 			t.Errorf("--help does not mention %s", f)
 		}

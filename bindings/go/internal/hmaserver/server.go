@@ -45,6 +45,7 @@ type Config struct {
 	Video          *hashmatch.VideoOptions
 	Log            *log.Logger // nil: the standard logger
 	MetricsAuth    bool        // /metrics needs a token (by default it needs none)
+	MaxBatch       int         // signals in one POST /v1/lookup; 0: DefaultMaxBatch
 }
 
 // Server serves the API. The zero value is not usable: New.
@@ -76,6 +77,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = log.Default()
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = DefaultMaxBatch
 	}
 	s := &Server{cfg: cfg, pool: newPool(cfg.Workers, cfg.Queue), log: cfg.Log,
 		auth: auth{off: cfg.NoAuth}, metrics: newMetrics()}
@@ -209,6 +213,10 @@ func (s *Server) match(path string) (*route, []string) {
 		return m(roleCurate, map[string]handlerFunc{"GET": s.banksList, "POST": s.bankCreate}), nil
 	case "/admin/reload":
 		return m(roleCurate, map[string]handlerFunc{"POST": s.adminReload}), nil
+	case "/v1/hash":
+		return m(roleMatch, map[string]handlerFunc{"POST": s.nativeHash}), nil
+	case "/v1/lookup":
+		return m(roleMatch, map[string]handlerFunc{"POST": s.nativeLookup}), nil
 	}
 	rest := strings.TrimPrefix(path, "/c/bank/")
 	if rest == path || rest == "" {
@@ -361,28 +369,37 @@ func (s *Server) readUpload(r *http.Request) (content string, data []byte, err e
 	return content, data, nil
 }
 
-// hashRequest admits an upload into the worker pool, reads it and hashes
-// it to the signal types asked for (HMA's `types` parameter).
-func (s *Server) hashRequest(r *http.Request) (map[string]string, error) {
+// hashRequest admits an upload into the worker pool, reads it, selects
+// the signal types asked for (HMA's `types` parameter) and runs hash on a
+// worker; it returns the upload's content type and those signal types.
+func (s *Server) hashRequest(r *http.Request,
+	hash func(ctx context.Context, content string, types []*signalType, data []byte) error) (string, []*signalType, error) {
 	if !s.pool.enter() {
-		return nil, errf(http.StatusServiceUnavailable, "too many uploads in progress, retry later")
+		return "", nil, errf(http.StatusServiceUnavailable, "too many uploads in progress, retry later")
 	}
 	defer s.pool.leave()
 	content, data, err := s.readUpload(r)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	types, err := contentSignalTypes(content, r.URL.Query().Get("types"))
 	if err != nil {
-		return nil, errf(http.StatusBadRequest, "%v", err)
+		return "", nil, errf(http.StatusBadRequest, "%v", err)
 	}
+	err = s.pool.run(r.Context(), func() error { return hash(r.Context(), content, types, data) })
+	s.metrics.hashed(types, err)
+	return content, types, err
+}
+
+// hashText hashes an upload to the text form of its signals (HMA's
+// /h/hash answer).
+func (s *Server) hashText(r *http.Request) (map[string]string, error) {
 	var out map[string]string
-	err = s.pool.run(r.Context(), func() error {
+	_, _, err := s.hashRequest(r, func(ctx context.Context, content string, types []*signalType, data []byte) error {
 		var err error
-		out, err = hashContent(r.Context(), content, types, data, s.cfg.Video)
+		out, err = hashContent(ctx, content, types, data, s.cfg.Video)
 		return err
 	})
-	s.metrics.hashed(types, err)
 	return out, err
 }
 
@@ -400,7 +417,7 @@ func (s *Server) hashURL(w http.ResponseWriter, r *http.Request, _ *Store, _ []s
 }
 
 func (s *Server) hashUpload(w http.ResponseWriter, r *http.Request, _ *Store, _ []string) {
-	out, err := s.hashRequest(r)
+	out, err := s.hashText(r)
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -543,7 +560,7 @@ func (s *Server) lookupPost(w http.ResponseWriter, r *http.Request, st *Store, _
 		s.fail(w, err)
 		return
 	}
-	hashes, err := s.hashRequest(r)
+	hashes, err := s.hashText(r)
 	if err != nil {
 		s.fail(w, err)
 		return
