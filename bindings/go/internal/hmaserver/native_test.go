@@ -95,14 +95,7 @@ func TestNativeHashVideo(t *testing.T) {
 	}
 	ts := exampleServer(t)
 	video := readData(t, "video", "test-padded-dimensions.mp4")
-	code, body := ts.upload(t, "/h/hash", matchToken, "video", video)
-	if code != 200 {
-		t.Fatalf("POST /h/hash video: %d %s", code, body)
-	}
-	var hashes map[string]string
-	if err := json.Unmarshal(body, &hashes); err != nil {
-		t.Fatal(err)
-	}
+	hashes := ts.hashText(t, "video", video)
 	ts.json(t, "POST", "/c/banks", curationToken, map[string]any{"name": "VIDEOS"}, 201, nil)
 	var added struct{ ID int64 }
 	ts.json(t, "POST", "/c/bank/VIDEOS/signal", curationToken, hashes, 200, &added)
