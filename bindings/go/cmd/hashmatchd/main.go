@@ -34,7 +34,10 @@ an index file and/or hash lists. Every request but /status and /status/live
 needs "Authorization: Bearer TOKEN"; curation needs a curation token.
 Tokens come from files (one per line) or from HASHMATCHD_TOKENS and
 HASHMATCHD_CURATION_TOKENS (comma-separated). SIGTERM or SIGINT stops it
-after the requests in progress finish. Manual: docs/hashmatchd.md.
+after the requests in progress finish. SIGHUP, POST /admin/reload (a
+curation token) and --watch reload the index file and the lists into a new
+index, swapped in without losing a request. GET /metrics is Prometheus's
+text format. Manual: docs/hashmatchd.md.
 
 Example (the bundled example list, no auth, local only):
   hashmatchd --no-auth --index /tmp/hm.hmi --list tests/data/example/known.csv
@@ -59,6 +62,9 @@ type options struct {
 	readHeader, read, write, idle, drain time.Duration
 	maxHeaderBytes                       int
 	tlsCert, tlsKey                      string
+	watch                                time.Duration
+	metricsAuth                          bool
+	maxBatch                             int
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -86,6 +92,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header block")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.DurationVar(&o.watch, "watch", 0, "check the index file and the lists this often and reload when one changed (0: no file watch; SIGHUP and POST /admin/reload always reload)")
+	fs.BoolVar(&o.metricsAuth, "metrics-auth", false, "GET /metrics needs a bearer token (by default it needs none)")
+	fs.IntVar(&o.maxBatch, "max-batch", hmaserver.DefaultMaxBatch, "most signals in one POST /v1/lookup; more get 413")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -124,7 +133,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		return 2
 	}
 	cfg := hmaserver.Config{IndexPath: o.index, Lists: o.lists, NoAuth: o.noAuth,
-		MaxBodyBytes: o.maxBody, Workers: o.workers, Queue: o.queue, Log: logger}
+		MaxBodyBytes: o.maxBody, Workers: o.workers, Queue: o.queue, Log: logger,
+		MetricsAuth: o.metricsAuth, MaxBatch: o.maxBatch}
 	if cfg.Tokens, err = tokens("HASHMATCHD_TOKENS", o.tokenFile); err == nil {
 		cfg.CurationTokens, err = tokens("HASHMATCHD_CURATION_TOKENS", o.curationTokenFile)
 	}
@@ -154,6 +164,11 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		MaxHeaderBytes:    o.maxHeaderBytes,
 		ErrorLog:          logger,
 	}
+	// SIGHUP (reload) is caught from before the address is announced:
+	// by default it would end the program.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	served := make(chan error, 1)
 	go func() {
 		if o.tlsCert != "" {
@@ -168,6 +183,11 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	}
 	loaded := make(chan error, 1)
 	go func() { loaded <- srv.Load() }()
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	if o.watch > 0 {
+		go srv.Watch(wctx, o.watch)
+	}
 
 	code := 0
 	for done := false; !done; {
@@ -180,6 +200,12 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 				logger.Print("index loaded: ready")
 			}
 			loaded = nil
+		case <-hup:
+			if res, err := srv.Reload(); err != nil {
+				logger.Printf("SIGHUP: reload failed, still serving the previous index: %v", err)
+			} else {
+				logger.Printf("SIGHUP: reloaded (%v)", res)
+			}
 		case err := <-served:
 			logger.Print(err)
 			return 1
@@ -188,6 +214,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 			done = true
 		}
 	}
+	stopWatch()
 	dctx, cancel := context.WithTimeout(context.Background(), o.drain)
 	defer cancel()
 	if err := hs.Shutdown(dctx); err != nil {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -52,7 +53,8 @@ func TestHelpAndBadFlags(t *testing.T) {
 		t.Errorf("--help exit %d", code)
 	}
 	for _, f := range []string{"--index", "--list", "--token-file", "--curation-token-file", "--no-auth",
-		"--max-body-bytes", "--workers", "--queue", "--read-timeout", "--shutdown-timeout"} {
+		"--max-body-bytes", "--workers", "--queue", "--read-timeout", "--shutdown-timeout", "--watch",
+		"--metrics-auth", "--max-batch"} {
 		if !strings.Contains(out.String(), strings.TrimPrefix(f, "-")) {
 			t.Errorf("--help does not mention %s", f)
 		}
@@ -159,5 +161,105 @@ func TestServeAndDrain(t *testing.T) {
 	}
 	if code := get("/status/live"); code != 0 {
 		t.Errorf("still serving after exit: %d", code)
+	}
+}
+
+// startProgram runs the program with args (on a free loopback port) until
+// the test ends, and returns its address and log once it is ready.
+func startProgram(t *testing.T, args ...string) (string, *syncBuffer) {
+	ctx, stop := context.WithCancel(context.Background())
+	addrc := make(chan string, 1)
+	exit := make(chan int, 1)
+	log := &syncBuffer{}
+	go func() {
+		exit <- run(ctx, append([]string{"--listen", "127.0.0.1:0"}, args...), log, func(a string) { addrc <- a })
+	}()
+	base := "http://" + <-addrc
+	t.Cleanup(func() {
+		stop()
+		if code := <-exit; code != 0 {
+			t.Errorf("exit %d: %s", code, log.String())
+		}
+	})
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if resp, err := http.Get(base + "/status"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return base, log
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never ready: %s", log.String())
+		}
+	}
+}
+
+// TestReloadOnSignalAndWatch: a line added to a list is matched after a
+// SIGHUP, and, in a program started with --watch, without one; /metrics
+// counts the reload.
+func TestReloadOnSignalAndWatch(t *testing.T) {
+	orig, err := os.ReadFile(dataPath(t, "example/known.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const extra = "e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0"
+	added := append(append([]byte(nil), orig...), "pdq,"+extra+",added-later,example-known,\n"...)
+	get := func(base, path string) string {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	waitMatch := func(base string, log *syncBuffer, what string) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			if strings.Contains(get(base, "/m/raw_lookup?signal_type=pdq&signal="+extra), "added-later") {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the added line never matched: %s", what, log.String())
+			}
+		}
+	}
+	for _, watch := range []bool{false, true} {
+		list := filepath.Join(t.TempDir(), "known.csv")
+		if err := os.WriteFile(list, orig, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args := []string{"--no-auth", "--list", list}
+		if watch {
+			args = append(args, "--watch", "50ms")
+		}
+		base, log := startProgram(t, args...)
+		if got := get(base, "/m/raw_lookup?signal_type=pdq&signal="+extra); got != "{\"matches\":[]}\n" {
+			t.Fatalf("matched before the change: %s", got)
+		}
+		if err := os.WriteFile(list, added, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if watch {
+			waitMatch(base, log, "--watch")
+			if !strings.Contains(log.String(), "file watch: files changed: reloaded") {
+				t.Errorf("no reload logged: %s", log.String())
+			}
+		} else {
+			time.Sleep(100 * time.Millisecond) // no watch: nothing reloads
+			if strings.Contains(get(base, "/m/raw_lookup?signal_type=pdq&signal="+extra), "added-later") {
+				t.Fatal("reloaded without a SIGHUP or --watch")
+			}
+			if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+				t.Fatal(err)
+			}
+			waitMatch(base, log, "SIGHUP")
+			if !strings.Contains(log.String(), "SIGHUP: reloaded (generation 2") {
+				t.Errorf("no reload logged: %s", log.String())
+			}
+		}
+		if m := get(base, "/metrics"); !strings.Contains(m, "hashmatchd_reloads_total{result=\"ok\"} 1\n") {
+			t.Errorf("reload not counted:\n%s", m)
+		}
 	}
 }

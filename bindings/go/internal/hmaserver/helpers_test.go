@@ -206,3 +206,17 @@ func errorMessage(t *testing.T, body []byte) string {
 	}
 	return msg
 }
+
+// hashText posts an upload to /h/hash and returns its signals.
+func (ts *testServer) hashText(t *testing.T, field string, data []byte) map[string]string {
+	t.Helper()
+	code, body := ts.upload(t, "/h/hash", matchToken, field, data)
+	if code != 200 {
+		t.Fatalf("POST /h/hash %s: %d %s", field, code, body)
+	}
+	var hashes map[string]string
+	if err := json.Unmarshal(body, &hashes); err != nil {
+		t.Fatal(err)
+	}
+	return hashes
+}

@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/libhashmatch/libhashmatch/bindings/go/hashmatch"
@@ -43,15 +44,20 @@ type Config struct {
 	Queue          int      // uploads waiting beyond those; 0: 2 x Workers
 	Video          *hashmatch.VideoOptions
 	Log            *log.Logger // nil: the standard logger
+	MetricsAuth    bool        // /metrics needs a token (by default it needs none)
+	MaxBatch       int         // signals in one POST /v1/lookup; 0: DefaultMaxBatch
 }
 
 // Server serves the API. The zero value is not usable: New.
 type Server struct {
-	cfg   Config
-	auth  auth
-	pool  *pool
-	store atomic.Pointer[Store] // nil until the index is loaded
-	log   *log.Logger
+	cfg        Config
+	auth       auth
+	pool       *pool
+	store      atomic.Pointer[Store] // nil until the index is loaded
+	reloadMu   sync.Mutex            // serialises Load, Reload and Close
+	generation atomic.Int64          // 1 for the index loaded at start, +1 per reload
+	metrics    *metrics
+	log        *log.Logger
 }
 
 // New checks the configuration and returns a server whose index is not
@@ -72,8 +78,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = log.Default()
 	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = DefaultMaxBatch
+	}
 	s := &Server{cfg: cfg, pool: newPool(cfg.Workers, cfg.Queue), log: cfg.Log,
-		auth: auth{off: cfg.NoAuth}}
+		auth: auth{off: cfg.NoAuth}, metrics: newMetrics()}
 	for _, t := range cfg.Tokens {
 		s.auth.match = append(s.auth.match, []byte(t))
 	}
@@ -85,18 +94,24 @@ func New(cfg Config) (*Server, error) {
 
 // Load opens the index and lists; the server is ready afterwards.
 func (s *Server) Load() error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	st, err := OpenStore(s.cfg.IndexPath, s.cfg.Lists)
 	if err != nil {
 		return err
 	}
 	s.store.Store(st)
+	s.generation.Store(1)
 	return nil
 }
 
-// Close releases the index. Call it after the HTTP server has drained.
+// Close releases the index (once the requests still on it end). Call it
+// after the HTTP server has drained.
 func (s *Server) Close() error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	if st := s.store.Swap(nil); st != nil {
-		return st.Close()
+		return st.unref()
 	}
 	return nil
 }
@@ -148,6 +163,8 @@ func (s *Server) classify(err error) *httpError {
 		return errf(http.StatusBadRequest, "%v", err)
 	case errors.Is(err, errNoPersist):
 		return errf(http.StatusForbidden, "%v", err)
+	case errors.Is(err, errReloaded):
+		return errf(http.StatusServiceUnavailable, "%v", err)
 	case errors.Is(err, hashmatch.ErrUnknownFormat), errors.Is(err, hashmatch.ErrDecode),
 		errors.Is(err, hashmatch.ErrParse), errors.Is(err, hashmatch.ErrInvalidArgument),
 		errors.Is(err, hashmatch.ErrUnsupported):
@@ -163,22 +180,24 @@ func (s *Server) classify(err error) *httpError {
 
 // Handler is the server's HTTP handler.
 func (s *Server) Handler() http.Handler {
-	return http.HandlerFunc(s.serve)
+	return s.instrument(s.serve)
 }
 
 // handlerFunc serves one method of an endpoint on the loaded store; args
 // are the path's parameters (bank name, content id).
 type handlerFunc = func(w http.ResponseWriter, r *http.Request, st *Store, args []string)
 
-// route is one endpoint: its method handlers and the role it needs.
+// route is one endpoint: its name (path pattern, the metrics' label), its
+// method handlers and the role it needs.
 type route struct {
+	name    string
 	role    role
 	methods map[string]handlerFunc
 }
 
 // match finds the route of a path: fixed paths and /c/bank/<name>[/...].
 func (s *Server) match(path string) (*route, []string) {
-	m := func(role role, h map[string]handlerFunc) *route { return &route{role, h} }
+	m := func(role role, h map[string]handlerFunc) *route { return &route{path, role, h} }
 	switch path {
 	case "/h/hash":
 		return m(roleMatch, map[string]handlerFunc{"GET": s.hashURL, "POST": s.hashUpload}), nil
@@ -192,6 +211,12 @@ func (s *Server) match(path string) (*route, []string) {
 		return m(roleMatch, map[string]handlerFunc{"GET": s.indexStatus}), nil
 	case "/c/banks":
 		return m(roleCurate, map[string]handlerFunc{"GET": s.banksList, "POST": s.bankCreate}), nil
+	case "/admin/reload":
+		return m(roleCurate, map[string]handlerFunc{"POST": s.adminReload}), nil
+	case "/v1/hash":
+		return m(roleMatch, map[string]handlerFunc{"POST": s.nativeHash}), nil
+	case "/v1/lookup":
+		return m(roleMatch, map[string]handlerFunc{"POST": s.nativeLookup}), nil
 	}
 	rest := strings.TrimPrefix(path, "/c/bank/")
 	if rest == path || rest == "" {
@@ -200,15 +225,22 @@ func (s *Server) match(path string) (*route, []string) {
 	parts := strings.Split(rest, "/")
 	switch {
 	case len(parts) == 1:
-		return m(roleCurate, map[string]handlerFunc{"GET": s.bankGet, "PUT": s.bankUpdate,
-			"DELETE": s.bankDelete}), parts
+		return &route{"/c/bank/{name}", roleCurate, map[string]handlerFunc{"GET": s.bankGet,
+			"PUT": s.bankUpdate, "DELETE": s.bankDelete}}, parts
 	case len(parts) == 2 && parts[1] == "signal":
-		return m(roleCurate, map[string]handlerFunc{"POST": s.bankAddSignal}), parts[:1]
+		return &route{"/c/bank/{name}/signal", roleCurate,
+			map[string]handlerFunc{"POST": s.bankAddSignal}}, parts[:1]
 	case len(parts) == 3 && parts[1] == "content":
-		return m(roleCurate, map[string]handlerFunc{"DELETE": s.bankDeleteContent}),
-			[]string{parts[0], parts[2]}
+		return &route{"/c/bank/{name}/content/{id}", roleCurate,
+			map[string]handlerFunc{"DELETE": s.bankDeleteContent}}, []string{parts[0], parts[2]}
 	}
 	return nil, nil
+}
+
+// unauthorized answers a request without a valid token.
+func (s *Server) unauthorized(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="hashmatchd"`)
+	s.fail(w, errf(http.StatusUnauthorized, "missing or invalid bearer token"))
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -227,6 +259,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		io.WriteString(w, "I-AM-ALIVE")
 		return
+	case "/metrics":
+		if s.cfg.MetricsAuth && s.auth.roleOf(r) == roleNone {
+			s.unauthorized(w)
+			return
+		}
+		s.writeMetrics(w)
+		return
 	}
 	rt, args := s.match(r.URL.Path)
 	if rt == nil {
@@ -235,8 +274,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	switch got := s.auth.roleOf(r); {
 	case got == roleNone:
-		w.Header().Set("WWW-Authenticate", `Bearer realm="hashmatchd"`)
-		s.fail(w, errf(http.StatusUnauthorized, "missing or invalid bearer token"))
+		s.unauthorized(w)
 		return
 	case got < rt.role:
 		s.fail(w, errf(http.StatusForbidden, "this token may not use curation endpoints"))
@@ -253,11 +291,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, errf(http.StatusMethodNotAllowed, "method %s not allowed", r.Method))
 		return
 	}
-	st := s.store.Load()
+	// The request keeps the index it starts on, whatever reloads
+	// happen meanwhile (reload.go).
+	st := s.acquire()
 	if st == nil {
 		s.fail(w, errf(http.StatusServiceUnavailable, "index not yet ready"))
 		return
 	}
+	defer st.unref()
 	// Every body is capped; a declared size over the cap is refused
 	// before a byte of it is read.
 	if r.ContentLength > s.cfg.MaxBodyBytes {
@@ -266,7 +307,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			"request body of %d bytes exceeds the limit of %d bytes", r.ContentLength, s.cfg.MaxBodyBytes))
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	raw := w
+	if u, ok := w.(interface{ Unwrap() http.ResponseWriter }); ok {
+		raw = u.Unwrap()
+	}
+	r.Body = http.MaxBytesReader(raw, r.Body, s.cfg.MaxBodyBytes)
 	h(w, r, st, args)
 }
 
@@ -324,25 +369,35 @@ func (s *Server) readUpload(r *http.Request) (content string, data []byte, err e
 	return content, data, nil
 }
 
-// hashRequest admits an upload into the worker pool, reads it and hashes
-// it to the signal types asked for (HMA's `types` parameter).
-func (s *Server) hashRequest(r *http.Request) (map[string]string, error) {
+// hashRequest admits an upload into the worker pool, reads it, selects
+// the signal types asked for (HMA's `types` parameter) and runs hash on a
+// worker; it returns the upload's content type and those signal types.
+func (s *Server) hashRequest(r *http.Request,
+	hash func(ctx context.Context, content string, types []*signalType, data []byte) error) (string, []*signalType, error) {
 	if !s.pool.enter() {
-		return nil, errf(http.StatusServiceUnavailable, "too many uploads in progress, retry later")
+		return "", nil, errf(http.StatusServiceUnavailable, "too many uploads in progress, retry later")
 	}
 	defer s.pool.leave()
 	content, data, err := s.readUpload(r)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	types, err := contentSignalTypes(content, r.URL.Query().Get("types"))
 	if err != nil {
-		return nil, errf(http.StatusBadRequest, "%v", err)
+		return "", nil, errf(http.StatusBadRequest, "%v", err)
 	}
+	err = s.pool.run(r.Context(), func() error { return hash(r.Context(), content, types, data) })
+	s.metrics.hashed(types, err)
+	return content, types, err
+}
+
+// hashText hashes an upload to the text form of its signals (HMA's
+// /h/hash answer).
+func (s *Server) hashText(r *http.Request) (map[string]string, error) {
 	var out map[string]string
-	err = s.pool.run(r.Context(), func() error {
+	_, _, err := s.hashRequest(r, func(ctx context.Context, content string, types []*signalType, data []byte) error {
 		var err error
-		out, err = hashContent(r.Context(), content, types, data, s.cfg.Video)
+		out, err = hashContent(ctx, content, types, data, s.cfg.Video)
 		return err
 	})
 	return out, err
@@ -362,7 +417,7 @@ func (s *Server) hashURL(w http.ResponseWriter, r *http.Request, _ *Store, _ []s
 }
 
 func (s *Server) hashUpload(w http.ResponseWriter, r *http.Request, _ *Store, _ []string) {
-	out, err := s.hashRequest(r)
+	out, err := s.hashText(r)
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -459,17 +514,17 @@ func parseQuerySignal(typeName, value string) (signal, error) {
 // bank, of the banks the coin flip enables (and the `banks` filter
 // keeps).
 func (s *Server) lookup(st *Store, sig signal, flip float64, banks map[string]bool) (map[string][]matchJSON, error) {
-	hits, err := st.Lookup(sig)
+	found, err := s.find(st, []signal{sig})
 	if err != nil {
 		return nil, err
 	}
 	out := map[string][]matchJSON{}
-	for _, h := range hits {
+	for _, h := range found[0] {
 		ratio, ok := st.bankRatio(h.Bank)
 		if !ok || ratio < flip || (banks != nil && !banks[h.Bank]) {
 			continue
 		}
-		out[h.Bank] = append(out[h.Bank], matchJSON{contentID(h.EntryID), h.Distance})
+		out[h.Bank] = append(out[h.Bank], matchJSON{contentID(h.EntryID), h.hmaDistance()})
 	}
 	return out, nil
 }
@@ -505,7 +560,7 @@ func (s *Server) lookupPost(w http.ResponseWriter, r *http.Request, st *Store, _
 		s.fail(w, err)
 		return
 	}
-	hashes, err := s.hashRequest(r)
+	hashes, err := s.hashText(r)
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -544,19 +599,19 @@ func (s *Server) rawLookup(w http.ResponseWriter, r *http.Request, st *Store, _ 
 		return
 	}
 	defer sig.Close()
-	hits, err := st.Lookup(sig)
+	found, err := s.find(st, []signal{sig})
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
 	banks := bankFilter(r)
 	matches := []any{}
-	for _, h := range hits {
+	for _, h := range found[0] {
 		if banks != nil && !banks[h.Bank] {
 			continue
 		}
 		if withDistance {
-			matches = append(matches, matchJSON{contentID(h.EntryID), h.Distance})
+			matches = append(matches, matchJSON{contentID(h.EntryID), h.hmaDistance()})
 		} else {
 			matches = append(matches, contentID(h.EntryID))
 		}

@@ -119,14 +119,7 @@ func flipBits(t *testing.T, h string, n int) string {
 func TestHMAClientVideoSequence(t *testing.T) {
 	ts := exampleServer(t)
 	video := readData(t, "video", "test-padded-dimensions.mp4")
-	code, body := ts.upload(t, "/h/hash", matchToken, "video", video)
-	if code != 200 {
-		t.Fatalf("POST /h/hash video: %d %s", code, body)
-	}
-	var hashes map[string]string
-	if err := json.Unmarshal(body, &hashes); err != nil {
-		t.Fatal(err)
-	}
+	hashes := ts.hashText(t, "video", video)
 	if k := keys(hashes); !reflect.DeepEqual(k, []string{"tmk", "video_md5", "vpdq"}) {
 		t.Fatalf("video signal types = %v", k)
 	}
@@ -158,7 +151,7 @@ func TestHMAClientVideoSequence(t *testing.T) {
 		}
 	}
 	// POST /m/lookup of the re-encoded rotated copy finds it by vPDQ.
-	code, body = ts.upload(t, "/m/lookup", matchToken, "video", readData(t, "video", "rotated-90.mp4"))
+	code, body := ts.upload(t, "/m/lookup", matchToken, "video", readData(t, "video", "rotated-90.mp4"))
 	if code != 200 {
 		t.Fatalf("POST /m/lookup video: %d %s", code, body)
 	}

@@ -136,29 +136,12 @@ func parseSignal(st *signalType, value string) (signal, error) {
 func hashContent(ctx context.Context, content string, types []*signalType,
 	data []byte, vopts *hashmatch.VideoOptions) (map[string]string, error) {
 	out := make(map[string]string, len(types))
-	var want hashmatch.Types
-	for _, st := range types {
-		if st.Kind == kindHash {
-			want |= st.Hash.Want()
-		}
+	hashes, err := hashSignals(data, types)
+	if err != nil {
+		return nil, err
 	}
-	if want != 0 {
-		// A video's MD5 reads its bytes only: the library decodes
-		// nothing when only digests are asked for.
-		hashes, err := hashmatch.HashBytes(data, want)
-		if err != nil {
-			return nil, err
-		}
-		for _, st := range types {
-			if st.Kind != kindHash {
-				continue
-			}
-			h, ok := hashes.Get(st.Hash)
-			if !ok {
-				return nil, fmt.Errorf("no %s hash computed", st.Name)
-			}
-			out[st.Name] = h.String()
-		}
+	for name, h := range hashes {
+		out[name] = h.String()
 	}
 	var vpdq, tmk *signalType
 	for _, st := range types {
@@ -185,6 +168,39 @@ func hashContent(ctx context.Context, content string, types []*signalType,
 	}
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// hashSignals computes the signals of types that are one hash (image
+// hashes and MD5), in one call of the library, by signal type name; the
+// others are skipped.
+func hashSignals(data []byte, types []*signalType) (map[string]hashmatch.Hash, error) {
+	var want hashmatch.Types
+	for _, st := range types {
+		if st.Kind == kindHash {
+			want |= st.Hash.Want()
+		}
+	}
+	out := map[string]hashmatch.Hash{}
+	if want == 0 {
+		return out, nil
+	}
+	// A video's MD5 reads its bytes only: the library decodes nothing
+	// when only digests are asked for.
+	hashes, err := hashmatch.HashBytes(data, want)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range types {
+		if st.Kind != kindHash {
+			continue
+		}
+		h, ok := hashes.Get(st.Hash)
+		if !ok {
+			return nil, fmt.Errorf("no %s hash computed", st.Name)
+		}
+		out[st.Name] = h
 	}
 	return out, nil
 }

@@ -55,6 +55,7 @@ var (
 	errBankExists   = errors.New("Bank already exists")
 	errInvalid      = errors.New("invalid request")
 	errNoPersist    = errors.New("curation needs an index file: start hashmatchd with --index FILE")
+	errReloaded     = errors.New("the index is being reloaded, retry")
 )
 
 // view is what lookups read of the bank metadata: an immutable map
@@ -69,14 +70,23 @@ type view struct {
 // from an atomically swapped view; writers are serialised by mu, publish
 // with one commit, then save the index file (the library's atomic save)
 // and the sidecar (temp file, fsync, rename).
+//
+// A Store is reference counted (see reload.go): the server holds one
+// reference while the store is current and each request one while it
+// runs; the index is freed when the last goes, so a reload never frees an
+// index under a request.
 type Store struct {
-	idx  *hashmatch.Index
-	path string // index file; "" keeps everything in memory
+	idx   *hashmatch.Index
+	path  string   // index file; "" keeps everything in memory
+	lists []string // hash lists loaded on top
 
-	mu   sync.Mutex // serialises writers; guards side
-	side sidecar
+	mu      sync.Mutex // serialises writers; guards side, retired and stamps
+	side    sidecar
+	retired bool        // replaced by a reload: changes are refused (errReloaded)
+	stamps  []fileStamp // the files as this store last read or wrote them
 
 	view atomic.Pointer[view]
+	refs atomic.Int64
 }
 
 // OpenStore loads the index file indexPath (created when absent; "" for
@@ -87,8 +97,9 @@ func OpenStore(indexPath string, lists []string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{idx: idx, path: indexPath,
+	s := &Store{idx: idx, path: indexPath, lists: lists,
 		side: sidecar{Version: sidecarVersion, NextContentID: 1, Banks: map[string]bankMeta{}}}
+	s.refs.Store(1)
 	if err := s.load(lists); err != nil {
 		idx.Close()
 		return nil, err
@@ -99,6 +110,9 @@ func OpenStore(indexPath string, lists []string) (*Store, error) {
 func (s *Store) load(lists []string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// The lists are stamped before they are read: a change made while
+	// they load is seen by the next check of the file watch.
+	s.stamps = stampFiles(s.watched())
 	if s.path != "" {
 		if _, err := os.Stat(s.path); err == nil {
 			if err := s.idx.Load(s.path); err != nil {
@@ -170,9 +184,6 @@ func readSidecar(path string, side *sidecar) error {
 	return nil
 }
 
-// Close releases the index.
-func (s *Store) Close() error { return s.idx.Close() }
-
 // publishView makes the current metadata visible to lookups. Called with
 // mu held.
 func (s *Store) publishView() {
@@ -196,7 +207,11 @@ func (s *Store) persist() error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(SidecarPath(s.path), append(data, '\n'))
+	if err := writeFileAtomic(SidecarPath(s.path), append(data, '\n')); err != nil {
+		return err
+	}
+	s.restamp(s.path, SidecarPath(s.path))
+	return nil
 }
 
 // writeFileAtomic writes data to path through a temporary file in the same
@@ -269,6 +284,9 @@ func (s *Store) change(fn func(tx *hashmatch.Txn) error) error {
 	defer s.mu.Unlock()
 	if s.path == "" {
 		return errNoPersist
+	}
+	if s.retired {
+		return errReloaded
 	}
 	saved := s.side
 	saved.Banks = make(map[string]bankMeta, len(s.side.Banks))
@@ -421,26 +439,73 @@ func (s *Store) RemoveContent(bank string, id int64) (int, error) {
 	return 0, err
 }
 
-// hit is one bank content that matched a signal.
+// hit is one bank content that matched a signal: the index's match of its
+// kind (one of the three is set).
 type hit struct {
-	Bank     string
-	EntryID  string
-	Distance string // the distance as HMA prints it (pretty_str)
+	Bank, EntryID, Labels string
+	Hash                  *hashmatch.Match      // a hash signal's match
+	Video                 *hashmatch.VideoMatch // a vPDQ signal's match
+	Tmk                   *hashmatch.TmkMatch   // a TMK signal's match
 }
 
-// Lookup finds the bank content a signal matches, in every bank that is
-// not deleted (enabled or not, as HMA's raw lookup), one hit per content,
-// best first.
-func (s *Store) Lookup(sig signal) ([]hit, error) {
-	var hits []hit
-	switch sig.Type.Kind {
-	case kindHash:
-		ms, err := s.idx.Query([]hashmatch.Hash{sig.Hash}, hashmatch.WithDisabledLists())
+// hmaDistance is the distance as HMA prints it (pretty_str): the Hamming
+// distance, "Q%[T%]" for vPDQ, "L1[L2]" for TMK.
+func (h hit) hmaDistance() string {
+	switch {
+	case h.Video != nil:
+		return fmt.Sprintf("%.0f%%[%.0f%%]", h.Video.QueryPercent, h.Video.TargetPercent)
+	case h.Tmk != nil:
+		return fmt.Sprintf("%.4f[%.4f]", h.Tmk.Level1, h.Tmk.Level2)
+	}
+	return strconv.Itoa(h.Hash.Distance)
+}
+
+// LookupBatch finds the bank content each signal matches, in every bank
+// that is not deleted (enabled or not, as HMA's raw lookup), one hit per
+// content, best first. The hash signals are matched in one query of the
+// index (one snapshot); videos one by one.
+func (s *Store) LookupBatch(sigs []signal) ([][]hit, error) {
+	out := make([][]hit, len(sigs))
+	var hashes []hashmatch.Hash
+	var at []int // position in sigs of each of hashes
+	for i, sig := range sigs {
+		switch sig.Type.Kind {
+		case kindHash:
+			hashes = append(hashes, sig.Hash)
+			at = append(at, i)
+		case kindVPDQ:
+			ms, err := s.idx.MatchVideo(sig.Frames, hashmatch.WithDisabledLists())
+			if err != nil {
+				return nil, err
+			}
+			for k := range ms {
+				m := &ms[k]
+				out[i] = append(out[i], hit{Bank: m.ListName, EntryID: m.VideoID, Labels: m.Labels, Video: m})
+			}
+		case kindTMK:
+			ms, err := s.idx.MatchTmk(sig.Tmk, hashmatch.WithDisabledLists())
+			if err != nil {
+				return nil, err
+			}
+			for k := range ms {
+				m := &ms[k]
+				out[i] = append(out[i], hit{Bank: m.ListName, EntryID: m.VideoID, Labels: m.Labels, Tmk: m})
+			}
+		}
+	}
+	if len(hashes) > 0 {
+		ms, err := s.idx.Query(hashes, hashmatch.WithDisabledLists())
 		if err != nil {
 			return nil, err
 		}
 		seen := map[[2]string]bool{}
-		for _, m := range ms {
+		last := -1
+		for k := range ms {
+			m := &ms[k]
+			if m.Query != last {
+				last = m.Query
+				seen = map[[2]string]bool{}
+			}
 			key := [2]string{m.ListName, m.EntryID}
 			// A video's frames are vPDQ content, not PDQ content;
 			// hits come best first, so the first per content is kept.
@@ -448,33 +513,19 @@ func (s *Store) Lookup(sig signal) ([]hit, error) {
 				continue
 			}
 			seen[key] = true
-			hits = append(hits, hit{m.ListName, m.EntryID, strconv.Itoa(m.Distance)})
-		}
-	case kindVPDQ:
-		ms, err := s.idx.MatchVideo(sig.Frames, hashmatch.WithDisabledLists())
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range ms {
-			hits = append(hits, hit{m.ListName, m.VideoID,
-				fmt.Sprintf("%.0f%%[%.0f%%]", m.QueryPercent, m.TargetPercent)})
-		}
-	case kindTMK:
-		ms, err := s.idx.MatchTmk(sig.Tmk, hashmatch.WithDisabledLists())
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range ms {
-			hits = append(hits, hit{m.ListName, m.VideoID,
-				fmt.Sprintf("%.4f[%.4f]", m.Level1, m.Level2)})
+			i := at[m.Query]
+			out[i] = append(out[i], hit{Bank: m.ListName, EntryID: m.EntryID, Labels: m.Labels, Hash: m})
 		}
 	}
 	banks := s.view.Load().banks
-	out := hits[:0]
-	for _, h := range hits {
-		if m, ok := banks[h.Bank]; ok && !m.Deleted {
-			out = append(out, h)
+	for i, hits := range out {
+		kept := hits[:0]
+		for _, h := range hits {
+			if m, ok := banks[h.Bank]; ok && !m.Deleted {
+				kept = append(kept, h)
+			}
 		}
+		out[i] = kept
 	}
 	return out, nil
 }

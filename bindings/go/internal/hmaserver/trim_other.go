@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
+//go:build !(linux && cgo)
+
+package hmaserver
+
+// releaseFreedMemory: glibc's malloc_trim is Linux's; elsewhere the
+// allocator keeps its own policy.
+func releaseFreedMemory() {}
