@@ -152,7 +152,6 @@ func hashContent(ctx context.Context, content string, types []*signalType,
 			tmk = st
 		}
 	}
-	var err error
 	switch {
 	case vpdq != nil && tmk != nil && oneDecoding(vopts):
 		out[vpdq.Name], out[tmk.Name], err = hashVPDQAndTMK(ctx, data, vopts)
