@@ -133,6 +133,7 @@ static void every_function(void) {
     CHECK(tmk_bytes && text);
     FAILS(hm_tmk_hash_file, hm_tmk_hash_file(h, "/nonexistent.mp4", NULL, &tmk, NULL));
     FAILS(hm_tmk_hash_memory, hm_tmk_hash_memory(h, NULL, 0, NULL, &tmk, NULL));
+    FAILS(hm_video_take_tmk, hm_video_take_tmk(NULL, &tmk));
     FAILS(hm_tmk_from_bytes, hm_tmk_from_bytes(tmk_bytes, 100, &tmk));
     SUCCEEDS(hm_tmk_from_bytes, hm_tmk_from_bytes(tmk_bytes, tmk_size, &tmk));
     FAILS(hm_tmk_to_bytes, hm_tmk_to_bytes(tmk, tmk_bytes, 100, &len));

@@ -68,8 +68,8 @@ int hm_tmk_video_attach(hm_video *v) {
 }
 
 int hm_tmk_video_take(hm_video *v, hm_tmk **out) {
+    if (out) *out = NULL;
     if (!v || !out) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL video or out");
-    *out = NULL;
     if (!v->o.tmk) return hm_fail(HM_E_INVALID_ARGUMENT, "video: not opened with the tmk option");
     if (v->tmk_taken) return hm_fail(HM_E_INVALID_ARGUMENT, "video: its TMK+PDQF hash was taken");
     if (!v->done || !v->cli_ended)
