@@ -37,7 +37,9 @@ HASHMATCHD_CURATION_TOKENS (comma-separated). SIGTERM or SIGINT stops it
 after the requests in progress finish. SIGHUP, POST /admin/reload (a
 curation token) and --watch reload the index file and the lists into a new
 index, swapped in without losing a request. GET /metrics is Prometheus's
-text format. Manual: docs/hashmatchd.md.
+text format. GET /h/hash?url= and GET /m/lookup?url= fetch URLs only from
+the hosts --fetch-allow names, never from private addresses unless
+--fetch-allow-private. Manual: docs/hashmatchd.md.
 
 Example (the bundled example list, no auth, local only):
   hashmatchd --no-auth --index /tmp/hm.hmi --list tests/data/example/known.csv
@@ -65,6 +67,10 @@ type options struct {
 	watch                                time.Duration
 	metricsAuth                          bool
 	maxBatch                             int
+	fetchAllow                           listFlag
+	fetchAllowPrivate                    bool
+	fetchMaxBytes                        int64
+	fetchTimeout                         time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -95,6 +101,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.watch, "watch", 0, "check the index file and the lists this often and reload when one changed (0: no file watch; SIGHUP and POST /admin/reload always reload)")
 	fs.BoolVar(&o.metricsAuth, "metrics-auth", false, "GET /metrics needs a bearer token (by default it needs none)")
 	fs.IntVar(&o.maxBatch, "max-batch", hmaserver.DefaultMaxBatch, "most signals in one POST /v1/lookup; more get 413")
+	fs.Var(&o.fetchAllow, "fetch-allow", "allow GET /h/hash?url= and GET /m/lookup?url= to fetch from this host: a name, an IP address, or *.domain for the names under domain (repeatable; none: URL fetching is off)")
+	fs.BoolVar(&o.fetchAllowPrivate, "fetch-allow-private", false, "let URL fetching connect to private, loopback, link-local and other special addresses (refused by default)")
+	fs.Int64Var(&o.fetchMaxBytes, "fetch-max-bytes", 0, "largest body fetched from a URL; more is 413 (0: --max-body-bytes)")
+	fs.DurationVar(&o.fetchTimeout, "fetch-timeout", hmaserver.DefaultFetchTimeout, "time for a whole URL fetch, redirects and body included; more is 504")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -134,7 +144,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	}
 	cfg := hmaserver.Config{IndexPath: o.index, Lists: o.lists, NoAuth: o.noAuth,
 		MaxBodyBytes: o.maxBody, Workers: o.workers, Queue: o.queue, Log: logger,
-		MetricsAuth: o.metricsAuth, MaxBatch: o.maxBatch}
+		MetricsAuth: o.metricsAuth, MaxBatch: o.maxBatch,
+		Fetch: hmaserver.FetchConfig{Allow: o.fetchAllow, AllowPrivate: o.fetchAllowPrivate,
+			MaxBytes: o.fetchMaxBytes, Timeout: o.fetchTimeout}}
 	if cfg.Tokens, err = tokens("HASHMATCHD_TOKENS", o.tokenFile); err == nil {
 		cfg.CurationTokens, err = tokens("HASHMATCHD_CURATION_TOKENS", o.curationTokenFile)
 	}
