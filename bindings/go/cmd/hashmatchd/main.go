@@ -54,6 +54,7 @@ func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 type options struct {
+	config                               string
 	listen                               string
 	index                                string
 	lists                                listFlag
@@ -80,7 +81,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
+		fmt.Fprint(stderr, configHelp)
 	}
+	fs.StringVar(&o.config, "config", "", "JSON file of settings, keyed by flag name (see below); flags on the command line win")
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:5000", "address to listen on (host:port; \":5000\" for every interface)")
 	fs.StringVar(&o.index, "index", "", "index file: loaded at start, created when absent, saved atomically after every curation change (bank metadata in FILE.banks.json)")
 	fs.Var(&o.lists, "list", "hash list to load at start, in any format `hashcheck index build` reads (repeatable)")
@@ -110,6 +113,13 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	if o.config != "" {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if err := applyConfig(fs, o.config, set); err != nil {
+			return nil, err
+		}
 	}
 	if (o.tlsCert == "") != (o.tlsKey == "") {
 		return nil, errors.New("--tls-cert and --tls-key go together")
