@@ -391,7 +391,8 @@ func (s *Server) readContent(r *http.Request) (content string, data []byte, err 
 	return s.fetcher.fetch(r.Context(), q.Get("url"), q.Get("content_type"))
 }
 
-// hashRequest admits an upload into the worker pool, reads it, selects
+// hashRequest admits an upload or a URL fetch into the worker pool (a
+// place is taken before a byte is read), reads it (readContent), selects
 // the signal types asked for (HMA's `types` parameter) and runs hash on a
 // worker; it returns the upload's content type and those signal types.
 func (s *Server) hashRequest(r *http.Request,
