@@ -13,6 +13,8 @@
 #      bindings/go/README.md documents (tag hashmatch_nopkgconfig,
 #      libhashmatch.a, dependencies shared): the tests pass and the test
 #      binary does not need libhashmatch.so.
+#   6. hashmatchd's systemd unit and Dockerfile checked against the built
+#      program (tests/test_packaging.sh).
 # Usage: bash scripts/test-go.sh      (from the repository root or anywhere)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,3 +64,7 @@ if readelf -d "$ex/static.test" | grep -q libhashmatch; then
 fi
 (cd hashmatch && env -i "$ex/static.test" -test.count=1 >/dev/null)
 echo "static link: tests pass, no libhashmatch.so needed"
+
+step "hashmatchd's deployment files (tests/test_packaging.sh)"
+"$GO" build -o "$ex/hashmatchd" ./cmd/hashmatchd
+bash "$root/tests/test_packaging.sh" "$ex/hashmatchd"

@@ -10,13 +10,14 @@ grep -q '^BSD 3-Clause License' LICENSE || { echo "LICENSE is not the BSD 3-Clau
 # The Python package's copy (PEP 639 wants it inside bindings/python).
 cmp -s LICENSE bindings/python/LICENSE ||
   { echo "bindings/python/LICENSE differs from LICENSE: copy it again"; exit 1; }
-missing=$(find lib include tools bindings tests bench scripts cmake .ci CMakeLists.txt \
+missing=$(find lib include tools bindings tests bench scripts cmake packaging .ci CMakeLists.txt \
     -type d \( -name data -path 'tests/data' -o -name corpus -o -name regressions \
                -o -name testdata -o -name build -o -name '*.egg-info' -o -name __pycache__ \
                -o -name .pytest_cache -o -name .mypy_cache \) -prune -o \
     -type f \( -name '*.c' -o -name '*.h' -o -name '*.go' -o -name '*.py' -o -name '*.sh' \
                -o -name 'CMakeLists.txt' -o -name '*.in' -o -name '*.map' -o -name '*.cdef' \
-               -o -name '*.toml' -o -name go.mod -o -path .ci/run \) -print |
+               -o -name '*.toml' -o -name go.mod -o -path .ci/run -o -name '*.service' \
+               -o -name Dockerfile -o -name '*.dockerignore' \) -print |
   while read -r f; do
     head -n 5 "$f" | grep -q 'SPDX-License-Identifier: BSD-3-Clause' || echo "$f"
   done)

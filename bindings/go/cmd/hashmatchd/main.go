@@ -37,7 +37,9 @@ HASHMATCHD_CURATION_TOKENS (comma-separated). SIGTERM or SIGINT stops it
 after the requests in progress finish. SIGHUP, POST /admin/reload (a
 curation token) and --watch reload the index file and the lists into a new
 index, swapped in without losing a request. GET /metrics is Prometheus's
-text format. Manual: docs/hashmatchd.md.
+text format. GET /h/hash?url= and GET /m/lookup?url= fetch URLs only from
+the hosts --fetch-allow names, never from private addresses unless
+--fetch-allow-private. Manual: docs/hashmatchd.md.
 
 Example (the bundled example list, no auth, local only):
   hashmatchd --no-auth --index /tmp/hm.hmi --list tests/data/example/known.csv
@@ -52,6 +54,7 @@ func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 type options struct {
+	config                               string
 	listen                               string
 	index                                string
 	lists                                listFlag
@@ -65,6 +68,10 @@ type options struct {
 	watch                                time.Duration
 	metricsAuth                          bool
 	maxBatch                             int
+	fetchAllow                           listFlag
+	fetchAllowPrivate                    bool
+	fetchMaxBytes                        int64
+	fetchTimeout                         time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -74,7 +81,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
+		fmt.Fprint(stderr, configHelp)
 	}
+	fs.StringVar(&o.config, "config", "", "JSON file of settings, keyed by flag name (see below); flags on the command line win")
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:5000", "address to listen on (host:port; \":5000\" for every interface)")
 	fs.StringVar(&o.index, "index", "", "index file: loaded at start, created when absent, saved atomically after every curation change (bank metadata in FILE.banks.json)")
 	fs.Var(&o.lists, "list", "hash list to load at start, in any format `hashcheck index build` reads (repeatable)")
@@ -95,11 +104,22 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.watch, "watch", 0, "check the index file and the lists this often and reload when one changed (0: no file watch; SIGHUP and POST /admin/reload always reload)")
 	fs.BoolVar(&o.metricsAuth, "metrics-auth", false, "GET /metrics needs a bearer token (by default it needs none)")
 	fs.IntVar(&o.maxBatch, "max-batch", hmaserver.DefaultMaxBatch, "most signals in one POST /v1/lookup; more get 413")
+	fs.Var(&o.fetchAllow, "fetch-allow", "allow GET /h/hash?url= and GET /m/lookup?url= to fetch from this host: a name, an IP address, or *.domain for the names under domain (repeatable; none: URL fetching is off)")
+	fs.BoolVar(&o.fetchAllowPrivate, "fetch-allow-private", false, "let URL fetching connect to private, loopback, link-local and other special addresses (refused by default)")
+	fs.Int64Var(&o.fetchMaxBytes, "fetch-max-bytes", 0, "largest body fetched from a URL; more is 413 (0: --max-body-bytes)")
+	fs.DurationVar(&o.fetchTimeout, "fetch-timeout", hmaserver.DefaultFetchTimeout, "time for a whole URL fetch, redirects and body included; more is 504")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	if o.config != "" {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if err := applyConfig(fs, o.config, set); err != nil {
+			return nil, err
+		}
 	}
 	if (o.tlsCert == "") != (o.tlsKey == "") {
 		return nil, errors.New("--tls-cert and --tls-key go together")
@@ -134,7 +154,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	}
 	cfg := hmaserver.Config{IndexPath: o.index, Lists: o.lists, NoAuth: o.noAuth,
 		MaxBodyBytes: o.maxBody, Workers: o.workers, Queue: o.queue, Log: logger,
-		MetricsAuth: o.metricsAuth, MaxBatch: o.maxBatch}
+		MetricsAuth: o.metricsAuth, MaxBatch: o.maxBatch,
+		Fetch: hmaserver.FetchConfig{Allow: o.fetchAllow, AllowPrivate: o.fetchAllowPrivate,
+			MaxBytes: o.fetchMaxBytes, Timeout: o.fetchTimeout}}
 	if cfg.Tokens, err = tokens("HASHMATCHD_TOKENS", o.tokenFile); err == nil {
 		cfg.CurationTokens, err = tokens("HASHMATCHD_CURATION_TOKENS", o.curationTokenFile)
 	}

@@ -54,7 +54,7 @@ func TestHelpAndBadFlags(t *testing.T) {
 	}
 	for _, f := range []string{"--index", "--list", "--token-file", "--curation-token-file", "--no-auth",
 		"--max-body-bytes", "--workers", "--queue", "--read-timeout", "--shutdown-timeout", "--watch",
-		"--metrics-auth", "--max-batch"} {
+		"--metrics-auth", "--max-batch", "--fetch-allow", "--fetch-allow-private", "--fetch-max-bytes", "--fetch-timeout"} {
 		if !strings.Contains(out.String(), strings.TrimPrefix(f, "-")) {
 			t.Errorf("--help does not mention %s", f)
 		}

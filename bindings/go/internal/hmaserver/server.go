@@ -46,6 +46,7 @@ type Config struct {
 	Log            *log.Logger // nil: the standard logger
 	MetricsAuth    bool        // /metrics needs a token (by default it needs none)
 	MaxBatch       int         // signals in one POST /v1/lookup; 0: DefaultMaxBatch
+	Fetch          FetchConfig // URL fetching (GET /h/hash?url=); off unless Fetch.Allow names hosts
 }
 
 // Server serves the API. The zero value is not usable: New.
@@ -58,6 +59,7 @@ type Server struct {
 	generation atomic.Int64          // 1 for the index loaded at start, +1 per reload
 	metrics    *metrics
 	log        *log.Logger
+	fetcher    *fetcher // nil: URL fetching is off
 }
 
 // New checks the configuration and returns a server whose index is not
@@ -81,8 +83,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = DefaultMaxBatch
 	}
+	f, err := newFetcher(cfg.Fetch, cfg.MaxBodyBytes)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, pool: newPool(cfg.Workers, cfg.Queue), log: cfg.Log,
-		auth: auth{off: cfg.NoAuth}, metrics: newMetrics()}
+		auth: auth{off: cfg.NoAuth}, metrics: newMetrics(), fetcher: f}
 	for _, t := range cfg.Tokens {
 		s.auth.match = append(s.auth.match, []byte(t))
 	}
@@ -200,9 +206,9 @@ func (s *Server) match(path string) (*route, []string) {
 	m := func(role role, h map[string]handlerFunc) *route { return &route{path, role, h} }
 	switch path {
 	case "/h/hash":
-		return m(roleMatch, map[string]handlerFunc{"GET": s.hashURL, "POST": s.hashUpload}), nil
+		return m(roleMatch, map[string]handlerFunc{"GET": s.hashMedia, "POST": s.hashMedia}), nil
 	case "/m/lookup":
-		return m(roleMatch, map[string]handlerFunc{"GET": s.lookupGet, "POST": s.lookupPost}), nil
+		return m(roleMatch, map[string]handlerFunc{"GET": s.lookupGet, "POST": s.lookupContent}), nil
 	case "/m/raw_lookup":
 		return m(roleMatch, map[string]handlerFunc{"GET": s.rawLookup}), nil
 	case "/m/compare":
@@ -369,7 +375,24 @@ func (s *Server) readUpload(r *http.Request) (content string, data []byte, err e
 	return content, data, nil
 }
 
-// hashRequest admits an upload into the worker pool, reads it, selects
+// readContent reads what a request hashes: a POST's upload, or the URL a
+// GET names (`url`, with HMA's optional `content_type`), fetched.
+func (s *Server) readContent(r *http.Request) (content string, data []byte, err error) {
+	if r.Method != http.MethodGet {
+		return s.readUpload(r)
+	}
+	q := r.URL.Query()
+	if q.Get("url") == "" {
+		return "", nil, errf(http.StatusBadRequest, "url is required")
+	}
+	if s.fetcher == nil {
+		return "", nil, urlFetchDisabled
+	}
+	return s.fetcher.fetch(r.Context(), q.Get("url"), q.Get("content_type"))
+}
+
+// hashRequest admits an upload or a URL fetch into the worker pool (a
+// place is taken before a byte is read), reads it (readContent), selects
 // the signal types asked for (HMA's `types` parameter) and runs hash on a
 // worker; it returns the upload's content type and those signal types.
 func (s *Server) hashRequest(r *http.Request,
@@ -378,7 +401,7 @@ func (s *Server) hashRequest(r *http.Request,
 		return "", nil, errf(http.StatusServiceUnavailable, "too many uploads in progress, retry later")
 	}
 	defer s.pool.leave()
-	content, data, err := s.readUpload(r)
+	content, data, err := s.readContent(r)
 	if err != nil {
 		return "", nil, err
 	}
@@ -403,20 +426,12 @@ func (s *Server) hashText(r *http.Request) (map[string]string, error) {
 	return out, err
 }
 
-// urlFetchDisabled: GET /h/hash?url= and GET /m/lookup?url= need the
-// request-forgery-safe fetcher, not in this version.
+// urlFetchDisabled: GET /h/hash?url= and GET /m/lookup?url= when no host
+// is allowed (fetch.go).
 var urlFetchDisabled = errf(http.StatusForbidden,
-	"URL fetching is disabled: this hashmatchd does not fetch URLs; upload the file with POST (multipart/form-data)")
+	"URL fetching is disabled: start hashmatchd with --fetch-allow HOST, or upload the file with POST (multipart/form-data)")
 
-func (s *Server) hashURL(w http.ResponseWriter, r *http.Request, _ *Store, _ []string) {
-	if r.URL.Query().Get("url") == "" {
-		s.fail(w, errf(http.StatusBadRequest, "url is required"))
-		return
-	}
-	s.fail(w, urlFetchDisabled)
-}
-
-func (s *Server) hashUpload(w http.ResponseWriter, r *http.Request, _ *Store, _ []string) {
+func (s *Server) hashMedia(w http.ResponseWriter, r *http.Request, _ *Store, _ []string) {
 	out, err := s.hashText(r)
 	if err != nil {
 		s.fail(w, err)
@@ -532,7 +547,7 @@ func (s *Server) lookup(st *Store, sig signal, flip float64, banks map[string]bo
 func (s *Server) lookupGet(w http.ResponseWriter, r *http.Request, st *Store, _ []string) {
 	q := r.URL.Query()
 	if q.Get("url") != "" {
-		s.fail(w, urlFetchDisabled)
+		s.lookupContent(w, r, st, nil)
 		return
 	}
 	sig, err := signalParams(q, "Either url or both signal and signal_type are required")
@@ -554,7 +569,9 @@ func (s *Server) lookupGet(w http.ResponseWriter, r *http.Request, st *Store, _ 
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) lookupPost(w http.ResponseWriter, r *http.Request, st *Store, _ []string) {
+// lookupContent hashes an upload (POST) or a URL (GET) and looks up
+// every signal: HMA's POST /m/lookup and GET /m/lookup?url=.
+func (s *Server) lookupContent(w http.ResponseWriter, r *http.Request, st *Store, _ []string) {
 	flip, err := coinflip(r)
 	if err != nil {
 		s.fail(w, err)
