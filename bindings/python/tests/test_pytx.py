@@ -2,7 +2,7 @@
 """hashmatch.pytx, the python-threatexchange extension (docs/pytx.md):
 registration with the pytx command line, and each signal type and index
 against pytx's own classes or the reference data.  pytx's own tests run in
-test_pytx_upstream_*.py and test_pytx_signal_helper.py."""
+test_pytx_upstream.py and test_pytx_signal_helper.py."""
 import io
 import os
 import pickle
@@ -168,6 +168,9 @@ def test_pdq_index_pickles_with_a_library_index_of_its_own():
             assert copy.query(q) == idx.query(q) and len(idx.query(q)) >= 1
     back.add(entries[0][0], "added after loading")
     assert [m.metadata for m in back.query(entries[0][0])] == [{"id": 0}, "added after loading"]
+    back.dispose()  # pytx >= 1.2.17 calls it to free native memory
+    with pytest.raises(ValueError, match="closed"):
+        back.query(entries[0][0])
 
 
 def test_pdq_bad_strings_raise_value_error():

@@ -51,6 +51,11 @@ class LibraryIndex(SignalTypeIndex[T]):
             self._staged = False
         return self._index
 
+    def dispose(self) -> None:
+        """Free the library index now (pytx 1.2.17's ``SignalTypeIndex.dispose``);
+        the index is unusable afterwards (``ValueError``)."""
+        self._index.close()
+
     def __getstate__(self) -> t.Dict[str, t.Any]:
         state = {k: v for k, v in self.__dict__.items() if k not in ("_index", "_staged")}
         state["_index"] = self._committed().to_bytes()
