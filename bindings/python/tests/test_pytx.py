@@ -64,15 +64,22 @@ def test_pytx_refuses_a_second_type_named_pdq():
     assert m.get_supported_signal_types_for_content(PhotoContent) == [hx.PdqSignal]
 
 
-def test_the_command_line_registers_the_extension(tmp_path):
+def tx_cli(state: "os.PathLike[str]") -> t.Callable[..., str]:
+    """The pytx command line of this environment, with its state in ``state``."""
     exe = os.path.join(os.path.dirname(sys.executable), "threatexchange")
-    env = dict(os.environ, TX_STATEDIR=str(tmp_path / "state"))
+    env = dict(os.environ, TX_STATEDIR=os.fspath(state))
 
-    def tx(*args: str, stderr: bool = False) -> str:
-        r = subprocess.run([exe, *args], env=env, capture_output=True, text=True, timeout=120)
+    def tx(*args: "str | os.PathLike[str]", stderr: bool = False) -> str:
+        r = subprocess.run([exe, *map(os.fspath, args)], env=env, capture_output=True,
+                           text=True, timeout=300)
         assert r.returncode == 0, r.stdout + r.stderr
         return r.stdout + (r.stderr if stderr else "")
 
+    return tx
+
+
+def test_the_command_line_registers_the_extension(tmp_path):
+    tx = tx_cli(tmp_path / "state")
     before = tx("config", "signal")
     assert "video_tmk_pdqf" not in before
     out = tx("config", "extensions", "add", "hashmatch.pytx")
@@ -90,8 +97,44 @@ def test_the_command_line_registers_the_extension(tmp_path):
                      (hx.TmkPdqfSignal, "video_tmk_pdqf 1.0000[1.0000] (Sample Signals)")]:
         signal = tmp_path / (st.get_name() + ".txt")
         signal.write_text(st.get_examples()[0])
-        out = tx("match", "--hashes", "--only-signal", st.get_name(), "video", str(signal))
+        out = tx("match", "--hashes", "--only-signal", st.get_name(), "video", signal)
         assert out.startswith(want), out
+
+
+def test_end_to_end_local_file_collaboration(tmp_path):
+    """A local-file collaboration (pytx's file exchange) of hashes made by
+    `threatexchange hash` with our types; fetch; match finds the edited
+    copies; after removing a video from the file, fetching from scratch
+    stops matching it (pytx's file exchange only adds on a plain fetch)."""
+    tx = tx_cli(tmp_path / "state")
+    tx("config", "extensions", "add", "hashmatch.pytx")
+    pdq = DATA / "pdq-reference" / "threatexchange" / "pdq" / "data"
+    chair, pattern = DATA / "tmk" / "videos" / "chair-orig-22-sd-bar.mp4", PADDED
+    photos = [tx("hash", "photo", p) for p in (pdq / "reg-test-input" / "dih" /
+                                                  "bridge-1-original.jpg",
+                                                  pdq / "misc-images" / "c.png")]
+    videos = {v: tx("hash", "video", v) for v in (chair, pattern)}
+    assert all(line.split()[0] in ("video_md5", "vpdq", "video_tmk_pdqf")
+               for out in videos.values() for line in out.splitlines())
+    known = tmp_path / "known.txt"
+    known.write_text("".join(photos) + "".join(videos.values()))
+    tx("config", "collab", "edit", "local_file", "--create", "--filename", known, "known-media")
+    tx("fetch")
+
+    def matches(kind: str, path: "os.PathLike[str]") -> t.Set[str]:
+        return {line.split()[0] for line in tx("match", kind, path).splitlines()
+                if "(known-media)" in line}
+
+    assert matches("photo", pdq / "bridge-mods" / "blur-a-little.jpg") == {"pdq"}
+    edited_chair = DATA / "tmk" / "videos" / "chair-22-sd-grey-bar.mp4"
+    assert matches("video", edited_chair) == {"vpdq", "video_tmk_pdqf"}
+    assert matches("video", VIDEO / "doorknob-hd-no-bar.mp4") == set()
+    # the chair leaves the source
+    known.write_text("".join(photos) + videos[pattern])
+    tx("fetch", "--clear")
+    tx("fetch")
+    assert matches("video", edited_chair) == set()
+    assert matches("video", pattern) == {"video_md5", "vpdq", "video_tmk_pdqf"}
 
 
 # ---- PDQ ---------------------------------------------------------------------------
