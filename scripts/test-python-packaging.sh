@@ -146,6 +146,7 @@ names = tarfile.open(sys.argv[1]).getnames()
 top = names[0].split("/")[0] + "/"
 need = ["PKG-INFO", "pyproject.toml", "CMakeLists.txt", "LICENSE", "hashmatch_build.py",
         "ffi/hashmatch.cdef", "src/hashmatch/__init__.py", "src/hashmatch/py.typed",
+        "src/hashmatch/pytx/__init__.py",
         "libhashmatch/CMakeLists.txt", "libhashmatch/LICENSE", "libhashmatch/include/hashmatch.h",
         "libhashmatch/cmake/exports.cmake", "libhashmatch/lib/hasher.c",
         "libhashmatch/cmake/hashmatch.pc.in"]
@@ -177,6 +178,9 @@ for n in elf:  # no absolute path (a build folder) in any runpath
         assert p.startswith("$ORIGIN"), (n, p)
 meta = next(n for n in names if n.endswith(".dist-info/METADATA"))
 assert "License-Expression: BSD-3-Clause" in whl.read(meta).decode()
+# the python-threatexchange extension, and its optional dependency
+assert "hashmatch/pytx/__init__.py" in names, names
+assert "Provides-Extra: pytx" in whl.read(meta).decode()
 lic = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
 assert lic and whl.read(lic[0]).startswith(b"BSD 3-Clause License"), lic
 for n in elf:

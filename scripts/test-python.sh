@@ -8,8 +8,10 @@
 # Steps (everything under build-py/, nothing installed system-wide except
 # the build dependencies, through scripts/install-deps.sh):
 #   1. a virtual environment build-py/venv with the test dependencies from
-#      PyPI: pytest, mypy, and tests/python/requirements-oracle.txt
-#      (Pillow 9.4.0, numpy 1.26.4, scipy, imagehash 4.3.2, pdqhash 0.2.8);
+#      PyPI: pytest, mypy, tests/python/requirements-oracle.txt
+#      (Pillow 9.4.0, numpy 1.26.4, scipy, imagehash 4.3.2, pdqhash 0.2.8)
+#      and tests/python/requirements-pytx.txt (threatexchange 1.2.6, for
+#      hashmatch.pytx and python-threatexchange's own tests, docs/pytx.md);
 #   2. pip install ./bindings/python: one step, no PKG_CONFIG_PATH; pip
 #      fetches the build requirements (scikit-build-core, cffi), which build
 #      the C library from this checkout in a temporary folder and put
@@ -19,7 +21,8 @@
 # When PyPI cannot be reached, the environment falls back to Debian's
 # packages (python3-cffi, python3-pytest, python3-numpy, python3-pil,
 # installed with apt-get when missing) in build-py/venv-system, and the
-# cross-checks against imagehash and pdqhash are skipped with a message.
+# cross-checks against imagehash and pdqhash, and hashmatch.pytx's tests,
+# are skipped with a message.
 # The binding is then built without build isolation, which needs
 # scikit-build-core in that environment: Debian 12 does not package it, so
 # the script stops with a message unless it was installed there before.
@@ -57,9 +60,18 @@ use_system_python() { # PyPI unreachable: Debian's packages, no oracle
 venv=$out/venv
 if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
 py=$root/$venv/bin/python
+pytx=0
 if pipq "$py" -m pip install -r tests/python/requirements-oracle.txt pytest; then
   oracle=1
   pipq "$py" -m pip install mypy || echo "mypy not installed: the type check will be skipped"
+  # python-threatexchange, for hashmatch.pytx and pytx's own tests
+  # (docs/pytx.md); PyPI answered, so failing to install it is a failure.
+  if ! pipq "$py" -m pip install -r tests/python/requirements-pytx.txt \
+       -c tests/python/requirements-oracle.txt; then
+    echo "FAILED: threatexchange (tests/python/requirements-pytx.txt) cannot be installed" >&2
+    exit 1
+  fi
+  pytx=1
 elif ! "$py" -c "import pytest" 2>/dev/null; then
   use_system_python
 fi
@@ -88,6 +100,9 @@ PY
 step "Python binding tests"
 if [ "$oracle" = 0 ] && ! "$py" -c "import imagehash, pdqhash" 2>/dev/null; then
   echo "SKIPPED: the cross-checks against imagehash and pdqhash (PyPI unreachable: see tests/python/requirements-oracle.txt)"
+fi
+if [ "$pytx" = 0 ] && ! "$py" -c "import threatexchange" 2>/dev/null; then
+  echo "SKIPPED: hashmatch.pytx's tests (threatexchange not installed: see tests/python/requirements-pytx.txt)"
 fi
 # -rs lists every skipped test with its reason.
 "$py" -m pytest -q -rs bindings/python/tests

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The binding covers the whole C API, is typed and documented."""
+import importlib.util
 import inspect
 import pathlib
 import re
@@ -109,12 +110,38 @@ except hm.DecodeError as e:
 """
 
 
+USER_PYTX_CODE = """
+from typing import Dict, List, Sequence
+from threatexchange.signal_type.index import IndexMatch
+from threatexchange.signal_type.signal_base import SignalType
+import hashmatch.pytx as hx
+
+types: List[type[SignalType]] = list(hx.SIGNAL_TYPES)
+s: str = hx.PdqSignal.hash_from_bytes(b"...")
+idx: hx.PdqIndex[Dict[str, int]] = hx.PdqIndex([(s, {"id": 1})], threshold=20)
+hits = idx.query(s)
+d: int = hits[0].similarity_info.distance
+meta: Dict[str, int] = hits[0].metadata
+v: hx.VpdqIndex[str] = hx.VpdqIndex.build([("[]", "v")], query_match_threshold_pct=50)
+vm: List[IndexMatch[str]] = v.query("[]")
+tm: Sequence[IndexMatch[str]] = hx.TmkIndex[str]().query("...")
+match: bool = hx.TmkPdqfSignal.compare_hash("a", "b", level1_threshold=0.8).match
+"""
+
+
 def test_mypy_strict_if_available(tmp_path):
     api = pytest.importorskip("mypy.api")
+    has_pytx = importlib.util.find_spec("threatexchange") is not None
+    if has_pytx:
+        targets = ["-p", "hashmatch"]
+    else:  # hashmatch.pytx needs threatexchange to be checked
+        targets = [a for p in sorted(pathlib.Path(hm.__file__).parent.glob("*.py"))
+                   for a in ("-m", "hashmatch" if p.stem == "__init__" else "hashmatch." + p.stem)]
     out, err, status = api.run(["--strict", "--ignore-missing-imports", "--no-incremental",
-                                "-p", "hashmatch"])
+                                *targets])
     assert status == 0, out + err
-    user = tmp_path / "user.py"
-    user.write_text(USER_CODE)
-    out, err, status = api.run(["--strict", "--no-incremental", str(user)])
-    assert status == 0, out + err
+    for name, code in [("user.py", USER_CODE), ("user_pytx.py", USER_PYTX_CODE)][:1 + has_pytx]:
+        user = tmp_path / name
+        user.write_text(code)
+        out, err, status = api.run(["--strict", "--no-incremental", str(user)])
+        assert status == 0, out + err
