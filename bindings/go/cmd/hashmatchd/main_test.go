@@ -240,11 +240,21 @@ func TestReloadOnSignalAndWatch(t *testing.T) {
 		if err := os.WriteFile(list, added, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		// The new index serves before the reload is logged and counted:
+		// both are waited for, not raced.
+		eventually := func(what string, ok func() bool) {
+			t.Helper()
+			for deadline := time.Now().Add(10 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("%s: %s", what, log.String())
+				}
+			}
+		}
 		if watch {
 			waitMatch(base, log, "--watch")
-			if !strings.Contains(log.String(), "file watch: files changed: reloaded") {
-				t.Errorf("no reload logged: %s", log.String())
-			}
+			eventually("no reload logged", func() bool {
+				return strings.Contains(log.String(), "file watch: files changed: reloaded")
+			})
 		} else {
 			time.Sleep(100 * time.Millisecond) // no watch: nothing reloads
 			if strings.Contains(get(base, "/m/raw_lookup?signal_type=pdq&signal="+extra), "added-later") {
@@ -254,12 +264,12 @@ func TestReloadOnSignalAndWatch(t *testing.T) {
 				t.Fatal(err)
 			}
 			waitMatch(base, log, "SIGHUP")
-			if !strings.Contains(log.String(), "SIGHUP: reloaded (generation 2") {
-				t.Errorf("no reload logged: %s", log.String())
-			}
+			eventually("no reload logged", func() bool {
+				return strings.Contains(log.String(), "SIGHUP: reloaded (generation 2")
+			})
 		}
-		if m := get(base, "/metrics"); !strings.Contains(m, "hashmatchd_reloads_total{result=\"ok\"} 1\n") {
-			t.Errorf("reload not counted:\n%s", m)
-		}
+		eventually("reload not counted", func() bool {
+			return strings.Contains(get(base, "/metrics"), "hashmatchd_reloads_total{result=\"ok\"} 1\n")
+		})
 	}
 }

@@ -143,7 +143,7 @@ func (s *Server) nativeHash(w http.ResponseWriter, r *http.Request, st *Store, _
 	var sigs []signal
 	var values []string
 	defer func() { closeSignals(sigs) }()
-	content, _, err := s.hashRequest(r, func(ctx context.Context, content string, types []*signalType, data []byte) error {
+	content, _, err := s.hashRequest(r, s.readContent, func(ctx context.Context, content string, types []*signalType, data []byte) error {
 		hashes, err := hashSignals(data, types)
 		if err != nil {
 			return err

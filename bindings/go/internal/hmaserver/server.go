@@ -236,9 +236,12 @@ func (s *Server) match(path string) (*route, []string) {
 	case len(parts) == 2 && parts[1] == "signal":
 		return &route{"/c/bank/{name}/signal", roleCurate,
 			map[string]handlerFunc{"POST": s.bankAddSignal}}, parts[:1]
+	case len(parts) == 2 && parts[1] == "content":
+		return &route{"/c/bank/{name}/content", roleCurate,
+			map[string]handlerFunc{"POST": s.bankAddContent}}, parts[:1]
 	case len(parts) == 3 && parts[1] == "content":
-		return &route{"/c/bank/{name}/content/{id}", roleCurate,
-			map[string]handlerFunc{"DELETE": s.bankDeleteContent}}, []string{parts[0], parts[2]}
+		return &route{"/c/bank/{name}/content/{id}", roleCurate, map[string]handlerFunc{"GET": s.bankGetContent,
+			"PUT": s.bankUpdateContent, "DELETE": s.bankDeleteContent}}, []string{parts[0], parts[2]}
 	}
 	return nil, nil
 }
@@ -376,11 +379,17 @@ func (s *Server) readUpload(r *http.Request) (content string, data []byte, err e
 }
 
 // readContent reads what a request hashes: a POST's upload, or the URL a
-// GET names (`url`, with HMA's optional `content_type`), fetched.
+// GET names, fetched (fetchURL).
 func (s *Server) readContent(r *http.Request) (content string, data []byte, err error) {
 	if r.Method != http.MethodGet {
 		return s.readUpload(r)
 	}
+	return s.fetchURL(r)
+}
+
+// fetchURL fetches the URL of a request's `url` parameter, with HMA's
+// optional `content_type`.
+func (s *Server) fetchURL(r *http.Request) (content string, data []byte, err error) {
 	q := r.URL.Query()
 	if q.Get("url") == "" {
 		return "", nil, errf(http.StatusBadRequest, "url is required")
@@ -392,16 +401,16 @@ func (s *Server) readContent(r *http.Request) (content string, data []byte, err 
 }
 
 // hashRequest admits an upload or a URL fetch into the worker pool (a
-// place is taken before a byte is read), reads it (readContent), selects
+// place is taken before a byte is read), reads it (read), selects
 // the signal types asked for (HMA's `types` parameter) and runs hash on a
 // worker; it returns the upload's content type and those signal types.
-func (s *Server) hashRequest(r *http.Request,
+func (s *Server) hashRequest(r *http.Request, read func(*http.Request) (string, []byte, error),
 	hash func(ctx context.Context, content string, types []*signalType, data []byte) error) (string, []*signalType, error) {
 	if !s.pool.enter() {
 		return "", nil, errf(http.StatusServiceUnavailable, "too many uploads in progress, retry later")
 	}
 	defer s.pool.leave()
-	content, data, err := s.readContent(r)
+	content, data, err := read(r)
 	if err != nil {
 		return "", nil, err
 	}
@@ -414,11 +423,11 @@ func (s *Server) hashRequest(r *http.Request,
 	return content, types, err
 }
 
-// hashText hashes an upload to the text form of its signals (HMA's
-// /h/hash answer).
-func (s *Server) hashText(r *http.Request) (map[string]string, error) {
+// hashText hashes what read reads (an upload, a URL's content) to the
+// text form of its signals (HMA's /h/hash answer).
+func (s *Server) hashText(r *http.Request, read func(*http.Request) (string, []byte, error)) (map[string]string, error) {
 	var out map[string]string
-	_, _, err := s.hashRequest(r, func(ctx context.Context, content string, types []*signalType, data []byte) error {
+	_, _, err := s.hashRequest(r, read, func(ctx context.Context, content string, types []*signalType, data []byte) error {
 		var err error
 		out, err = hashContent(ctx, content, types, data, s.cfg.Video)
 		return err
@@ -432,7 +441,7 @@ var urlFetchDisabled = errf(http.StatusForbidden,
 	"URL fetching is disabled: start hashmatchd with --fetch-allow HOST, or upload the file with POST (multipart/form-data)")
 
 func (s *Server) hashMedia(w http.ResponseWriter, r *http.Request, _ *Store, _ []string) {
-	out, err := s.hashText(r)
+	out, err := s.hashText(r, s.readContent)
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -577,7 +586,7 @@ func (s *Server) lookupContent(w http.ResponseWriter, r *http.Request, st *Store
 		s.fail(w, err)
 		return
 	}
-	hashes, err := s.hashText(r)
+	hashes, err := s.hashText(r, s.readContent)
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -768,14 +777,23 @@ func (s *Server) bankGet(w http.ResponseWriter, _ *http.Request, st *Store, args
 	writeJSON(w, http.StatusOK, b)
 }
 
+// errRename: PUT /c/bank/<name> with another name.
+var errRename = fmt.Errorf("%w: renaming a bank is not supported: a bank is a list of the index, "+
+	"and the index cannot rename a list (include/hashmatch.h has no such call); "+
+	"create a bank of the new name and add the content to it", errInvalid)
+
 func (s *Server) bankUpdate(w http.ResponseWriter, r *http.Request, st *Store, args []string) {
 	var body bankBody
 	if err := s.readJSON(r, &body); err != nil {
 		s.fail(w, err)
 		return
 	}
+	if _, err := st.Bank(args[0]); err != nil {
+		s.fail(w, errf(http.StatusNotFound, "Bank not found"))
+		return
+	}
 	if body.Name != nil && *body.Name != args[0] {
-		s.fail(w, errf(http.StatusBadRequest, "renaming a bank is not supported"))
+		s.fail(w, errRename)
 		return
 	}
 	b, err := st.UpdateBank(args[0], body.ratio())
@@ -804,48 +822,13 @@ func (s *Server) bankAddSignal(w http.ResponseWriter, r *http.Request, st *Store
 		s.fail(w, err)
 		return
 	}
-	if len(body) == 0 {
-		s.fail(w, errf(http.StatusBadRequest, "No signals given"))
-		return
-	}
-	var sigs []signal
-	defer func() {
-		for _, sig := range sigs {
-			sig.Close()
-		}
-	}()
-	// The answer echoes the signals as validated (hashes in their
-	// canonical lower-case hex), as HMA's.
-	signals := make(map[string]string, len(body))
-	for name, value := range body {
-		t := findSignalType(name)
-		if t == nil {
-			s.fail(w, errf(http.StatusBadRequest, "No such signal type %s", name))
-			return
-		}
-		sig, err := parseSignal(t, value)
-		if err != nil {
-			s.fail(w, errf(http.StatusBadRequest, "%v", err))
-			return
-		}
-		sigs = append(sigs, sig)
-		signals[name] = value
-		if t.Kind == kindHash {
-			signals[name] = sig.Hash.String()
-		}
-	}
-	id, err := st.AddContent(args[0], sigs)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": id, "signals": signals})
+	s.addSignals(w, st, args[0], body, nil)
 }
 
 func (s *Server) bankDeleteContent(w http.ResponseWriter, _ *http.Request, st *Store, args []string) {
-	id, err := strconv.ParseInt(args[1], 10, 64)
+	id, err := pathContentID(args[1])
 	if err != nil {
-		s.fail(w, errf(http.StatusNotFound, "content '%s' not found", args[1]))
+		s.fail(w, err)
 		return
 	}
 	if _, err := st.Bank(args[0]); err != nil {

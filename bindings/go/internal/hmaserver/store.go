@@ -38,9 +38,34 @@ type sidecar struct {
 	Version       int                 `json:"version"`
 	NextContentID int64               `json:"next_content_id"`
 	Banks         map[string]bankMeta `json:"banks"`
+	// Content holds, per bank and content id, the content that is not
+	// in the default state (enabled, no metadata): see contentMeta.
+	Content map[string]map[string]contentMeta `json:"content,omitempty"`
 }
 
-const sidecarVersion = 1
+// sidecarVersion is the version written; version 1 (before content
+// records) is read too. A server that knows only version 1 refuses a
+// version 2 file rather than forget which content is disabled.
+const sidecarVersion = 2
+
+// clone copies the sidecar deeply enough that changes to the copy's maps
+// leave the original alone.
+func (sc sidecar) clone() sidecar {
+	out := sc
+	out.Banks = make(map[string]bankMeta, len(sc.Banks))
+	for k, v := range sc.Banks {
+		out.Banks[k] = v
+	}
+	out.Content = make(map[string]map[string]contentMeta, len(sc.Content))
+	for bank, recs := range sc.Content {
+		m := make(map[string]contentMeta, len(recs))
+		for id, r := range recs {
+			m[id] = r
+		}
+		out.Content[bank] = m
+	}
+	return out
+}
 
 // SidecarPath is where the bank metadata of the index file indexPath lives.
 func SidecarPath(indexPath string) string { return indexPath + ".banks.json" }
@@ -61,9 +86,13 @@ var (
 // view is what lookups read of the bank metadata: an immutable map
 // replaced as a whole (copy on write) by each change.
 type view struct {
-	banks   map[string]bankMeta
-	builtTo int64 // Unix time of the last publish
+	banks    map[string]bankMeta
+	disabled map[contentKey]int64 // content not enabled: its disable_until_ts
+	builtTo  int64                // Unix time of the last publish
 }
+
+// contentKey is one content of one bank: its bank and entry id.
+type contentKey struct{ bank, id string }
 
 // Store is the index and its bank metadata. Lookups run on the index
 // without locks (each query on one snapshot) and read the bank metadata
@@ -98,7 +127,8 @@ func OpenStore(indexPath string, lists []string) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{idx: idx, path: indexPath, lists: lists,
-		side: sidecar{Version: sidecarVersion, NextContentID: 1, Banks: map[string]bankMeta{}}}
+		side: sidecar{Version: sidecarVersion, NextContentID: 1, Banks: map[string]bankMeta{},
+			Content: map[string]map[string]contentMeta{}}}
 	s.refs.Store(1)
 	if err := s.load(lists); err != nil {
 		idx.Close()
@@ -148,6 +178,11 @@ func (s *Store) load(lists []string) error {
 			delete(s.side.Banks, name)
 		}
 	}
+	for name := range s.side.Content {
+		if !inIndex[name] {
+			delete(s.side.Content, name)
+		}
+	}
 	for _, li := range infos {
 		if _, ok := s.side.Banks[li.Name]; !ok {
 			m := bankMeta{}
@@ -172,11 +207,15 @@ func readSidecar(path string, side *sidecar) error {
 	if err := json.Unmarshal(data, side); err != nil {
 		return fmt.Errorf("%s: %v", path, err)
 	}
-	if side.Version != sidecarVersion {
+	if side.Version != 1 && side.Version != sidecarVersion {
 		return fmt.Errorf("%s: unknown version %d", path, side.Version)
 	}
+	side.Version = sidecarVersion
 	if side.Banks == nil {
 		side.Banks = map[string]bankMeta{}
+	}
+	if side.Content == nil {
+		side.Content = map[string]map[string]contentMeta{}
 	}
 	if side.NextContentID < 1 {
 		side.NextContentID = 1
@@ -191,7 +230,15 @@ func (s *Store) publishView() {
 	for k, v := range s.side.Banks {
 		banks[k] = v
 	}
-	s.view.Store(&view{banks: banks, builtTo: time.Now().Unix()})
+	disabled := map[contentKey]int64{}
+	for bank, recs := range s.side.Content {
+		for id, r := range recs {
+			if r.DisableUntil != contentEnabled {
+				disabled[contentKey{bank, id}] = r.DisableUntil
+			}
+		}
+	}
+	s.view.Store(&view{banks: banks, disabled: disabled, builtTo: time.Now().Unix()})
 }
 
 // persist saves the index file (the library saves atomically) and the
@@ -288,11 +335,7 @@ func (s *Store) change(fn func(tx *hashmatch.Txn) error) error {
 	if s.retired {
 		return errReloaded
 	}
-	saved := s.side
-	saved.Banks = make(map[string]bankMeta, len(s.side.Banks))
-	for k, v := range s.side.Banks {
-		saved.Banks[k] = v
-	}
+	saved := s.side.clone()
 	tx, err := s.idx.Begin()
 	if err != nil {
 		return err
@@ -383,6 +426,7 @@ func (s *Store) DeleteBank(name string) error {
 			return err
 		}
 		s.side.Banks[name] = bankMeta{Deleted: true}
+		delete(s.side.Content, name)
 		return tx.SetEnabled(list, false)
 	})
 	if errors.Is(err, errBankNotFound) {
@@ -392,8 +436,8 @@ func (s *Store) DeleteBank(name string) error {
 }
 
 // AddContent adds one piece of content, its signals under one new content
-// id, to a bank, and returns the id.
-func (s *Store) AddContent(bank string, sigs []signal) (int64, error) {
+// id, to a bank, with its metadata (nil: none), and returns the id.
+func (s *Store) AddContent(bank string, sigs []signal, meta *contentMeta) (int64, error) {
 	var id int64
 	err := s.change(func(tx *hashmatch.Txn) error {
 		list, _, err := s.liveList(bank)
@@ -416,6 +460,9 @@ func (s *Store) AddContent(bank string, sigs []signal) (int64, error) {
 				return err
 			}
 		}
+		if meta != nil {
+			s.setContentMeta(bank, entry, *meta)
+		}
 		return nil
 	})
 	return id, err
@@ -430,7 +477,10 @@ func (s *Store) RemoveContent(bank string, id int64) (int, error) {
 		if err != nil {
 			return err
 		}
-		n, err = tx.Remove(list, strconv.FormatInt(id, 10))
+		entry := strconv.FormatInt(id, 10)
+		if n, err = tx.Remove(list, entry); err == nil {
+			delete(s.side.Content[bank], entry)
+		}
 		return err
 	})
 	if n > 0 {
@@ -462,7 +512,8 @@ func (h hit) hmaDistance() string {
 
 // LookupBatch finds the bank content each signal matches, in every bank
 // that is not deleted (enabled or not, as HMA's raw lookup), one hit per
-// content, best first. The hash signals are matched in one query of the
+// content, best first; content disabled now (disable_until_ts) is left
+// out. The hash signals are matched in one query of the
 // index (one snapshot); videos one by one.
 func (s *Store) LookupBatch(sigs []signal) ([][]hit, error) {
 	out := make([][]hit, len(sigs))
@@ -517,13 +568,19 @@ func (s *Store) LookupBatch(sigs []signal) ([][]hit, error) {
 			out[i] = append(out[i], hit{Bank: m.ListName, EntryID: m.EntryID, Labels: m.Labels, Hash: m})
 		}
 	}
-	banks := s.view.Load().banks
+	v := s.view.Load()
+	now := time.Now().Unix()
 	for i, hits := range out {
 		kept := hits[:0]
 		for _, h := range hits {
-			if m, ok := banks[h.Bank]; ok && !m.Deleted {
-				kept = append(kept, h)
+			m, ok := v.banks[h.Bank]
+			if !ok || m.Deleted {
+				continue
 			}
+			if until, off := v.disabled[contentKey{h.Bank, h.EntryID}]; off && !contentEnabledAt(until, now) {
+				continue
+			}
+			kept = append(kept, h)
 		}
 		out[i] = kept
 	}
