@@ -519,7 +519,7 @@ int main(void) {
                                    NULL),
                   HM_E_UNSUPPORTED);
         CHECK(t == NULL && strstr(hm_last_error(), "FFmpeg") != NULL);
-        (void)test_reference_videos, (void)test_limits;
+        (void)test_reference_videos, (void)test_beside_vpdq, (void)test_limits;
     }
 #endif
     for (size_t i = 0; i < NVIDEOS; i++) hm_tmk_free(g_ref[i]);
