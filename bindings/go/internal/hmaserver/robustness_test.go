@@ -4,6 +4,7 @@ package hmaserver
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -267,6 +268,13 @@ func TestQueueFull(t *testing.T) {
 		err  error
 	}
 	var writers []*io.PipeWriter
+	// On a failure the held uploads end too, so that the server's shutdown
+	// in the cleanup does not wait for them forever.
+	defer func() {
+		for _, pw := range writers {
+			pw.CloseWithError(errors.New("test over"))
+		}
+	}()
 	results := make(chan result, 2)
 	for i := 0; i < 2; i++ {
 		pr, pw := io.Pipe()
@@ -288,7 +296,7 @@ func TestQueueFull(t *testing.T) {
 	}
 	// The two are admitted once their handlers read: poll until the
 	// third is refused (it must be, as long as they hold their places).
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // -race on a loaded machine is slow
 	for {
 		resp := ts.doResp(t, "POST", "/h/hash", matchToken, ct, body)
 		got, _ := io.ReadAll(resp.Body)
