@@ -15,12 +15,17 @@ typedef struct sink {
     hm_simd_level level; /* PDQ's kernel set, chosen once per video */
 } sink;
 
+/* One 15 fps frame into t: the one rule of both ways of hashing a video. */
+static int add_to(hm_tmk *t, hm_simd_level level, const uint8_t *rgb) {
+    if (t->frames == INT32_MAX) /* a .tmk file counts frames in an int32 */
+        return hm_fail(HM_E_LIMIT, "video: more than %d frames to hash", INT32_MAX);
+    hm_tmk_add_frame(t, level, rgb);
+    return HM_OK;
+}
+
 static int add_frame(void *user, const uint8_t *rgb) {
     sink *k = user;
-    if (k->t->frames == INT32_MAX) /* a .tmk file counts frames in an int32 */
-        return hm_fail(HM_E_LIMIT, "video: more than %d frames to hash", INT32_MAX);
-    hm_tmk_add_frame(k->t, k->level, rgb);
-    return HM_OK;
+    return add_to(k->t, k->level, rgb);
 }
 
 static void restart(void *user) { hm_tmk_begin(((sink *)user)->t); }
@@ -55,8 +60,7 @@ int hm_tmk_hash_video(hm_hasher *h, const char *path, const void *data, size_t s
 
 static int video_frame(void *user, const uint8_t *rgb) {
     hm_video *v = user;
-    hm_tmk_add_frame(v->tmk, (hm_simd_level)v->tmk_level, rgb);
-    return HM_OK;
+    return add_to(v->tmk, (hm_simd_level)v->tmk_level, rgb);
 }
 
 int hm_tmk_video_attach(hm_video *v) {

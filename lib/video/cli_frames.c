@@ -577,8 +577,9 @@ int hm_video_cli_frames(hm_video *v, int w, int h, int fps, hm_cli_skip skip,
     int st = hm_cli_new(v, w, h, fps, skip, 0, fn, user, &s);
     while (st == HM_OK && !*redo) {
         if ((st = hm_video_ff_decode(v, &got)) != HM_OK || !got) break;
-        st = hm_cli_push(s, v->ff->frame, redo);
+        st = push(s, v->ff->frame); /* the frame is ours here: no reference of its own */
         av_frame_unref(v->ff->frame);
+        *redo = s->redo;
     }
     if (st == HM_OK && !*redo) st = hm_cli_end(s, redo);
     hm_cli_free(s);
