@@ -651,6 +651,21 @@ HM_API hm_status hm_index_list_set_threshold(hm_index *idx, uint32_t list,
 HM_API hm_status hm_index_list_set_enabled(hm_index *idx, uint32_t list,
                                            int enabled);
 
+/**
+ * Rename a list (the rules of hm_index_list() for names).  Staged as its
+ * settings are: snapshots, results and hm_index_list() know the list by
+ * its old name until the commit publishes the new one; snapshots taken
+ * before keep the old name.  No two lists share a name: a name another
+ * list has, or is being renamed to in the same change set, is refused
+ * (HM_E_INVALID_ARGUMENT), here and again at commit (where another writer
+ * may have taken it since; the commit then fails and publishes nothing).
+ * Renaming a list to its own name is a no-op; the list keeps its id,
+ * settings, entries and hit counter.  Names a list had stay in memory
+ * (snapshots may point at them) until hm_index_load() or hm_index_free().
+ */
+HM_API hm_status hm_index_list_rename(hm_index *idx, uint32_t list,
+                                      const char *name);
+
 /** Remove every entry of a list (the list itself, its settings and its
  *  counters stay).  *n_removed (may be NULL) receives the count. */
 HM_API hm_status hm_index_list_clear(hm_index *idx, uint32_t list,
@@ -856,6 +871,9 @@ HM_API hm_status hm_txn_list_set_threshold(hm_txn *txn, uint32_t list,
 /** As hm_index_list_set_enabled, into the change set. */
 HM_API hm_status hm_txn_list_set_enabled(hm_txn *txn, uint32_t list,
                                          int enabled);
+/** As hm_index_list_rename, into the change set. */
+HM_API hm_status hm_txn_list_rename(hm_txn *txn, uint32_t list,
+                                    const char *name);
 /** As hm_index_load_list, into the change set. */
 HM_API hm_status hm_txn_load_list(hm_txn *txn, const char *path,
                                   const hm_list_load_opts *opts,

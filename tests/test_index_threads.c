@@ -2,11 +2,11 @@
 /*
  * Concurrency of the index (run under ThreadSanitizer in CI):
  *
- *  1. Reader threads query while a writer keeps changing the index and
- *     publishing snapshots.  The writer's content is a function of the
- *     snapshot's generation, so every reader can check that each answer
- *     is exactly the one its snapshot must give: nothing wrong, nothing
- *     lost, no mix of two snapshots.  The resident size is sampled after
+ *  1. Reader threads query while a writer keeps changing the index,
+ *     renaming its list and publishing snapshots.  The writer's content
+ *     (the name too) is a function of the snapshot's generation, so every
+ *     reader can check that each answer is exactly the one its snapshot
+ *     must give: nothing wrong, nothing lost, no mix of two snapshots.  The resident size is sampled after
  *     a warm-up and at the end: it must stay flat (long form).
  *  2. Two writers: one replaces an entry (removes it and adds its new
  *     hash) in a change set of its own (hm_txn) while the other stages
@@ -54,6 +54,8 @@ static void make_hash(hm_hash *h, uint64_t seed) {
 
 /* In generation g, flip entry i is present iff (g + i) is even. */
 static int flip_present(uint64_t g, int i) { return ((g - g_first_gen + (uint64_t)i) % 2) == 0; }
+/* and the list is renamed every time: its name in generation g */
+static const char *list_name(uint64_t g) { return (g - g_first_gen) % 2 == 0 ? "l" : "m"; }
 
 static void *reader(void *arg) {
     hm_results *res;
@@ -74,7 +76,11 @@ static void *reader(void *arg) {
             for (int k = 0; k < 8; k++) q[NFLIP + k] = g_stable[(st.generation * 7 + (uint64_t)k) % NSTABLE];
             if (hm_snapshot_query(s, q, NFLIP + 8, &o, res) != HM_OK) atomic_fetch_add(&g_bad, 1);
             int seen[NFLIP + 8] = {0};
-            for (size_t j = 0; j < hm_results_count(res); j++) seen[hm_results_get(res, j)->query]++;
+            for (size_t j = 0; j < hm_results_count(res); j++) {
+                seen[hm_results_get(res, j)->query]++;
+                if (strcmp(hm_results_get(res, j)->list_name, list_name(st.generation)) != 0)
+                    atomic_fetch_add(&g_bad, 1);
+            }
             for (int i = 0; i < NFLIP; i++)
                 if (seen[i] != flip_present(st.generation, i)) atomic_fetch_add(&g_bad, 1);
             for (int k = 0; k < 8; k++)
@@ -219,6 +225,8 @@ int main(int argc, char **argv) {
             if ((round + i) % 2 == 0) hm_index_add(g_idx, list, &g_flip[i], id, NULL);
             else hm_index_remove(g_idx, list, id, NULL);
         }
+        CHECK_INT(hm_index_list_rename(g_idx, list, list_name(g_first_gen + (uint64_t)round)),
+                  HM_OK);
         CHECK_INT(hm_index_commit(g_idx), HM_OK);
     }
     atomic_store(&g_done, 1);

@@ -165,6 +165,8 @@ static void every_function(void) {
     SUCCEEDS(hm_index_list_set_threshold, hm_index_list_set_threshold(idx, list, HM_HASH_PDQ, 20));
     FAILS(hm_index_list_set_enabled, hm_index_list_set_enabled(idx, list, 5));
     SUCCEEDS(hm_index_list_set_enabled, hm_index_list_set_enabled(idx, list, 1));
+    FAILS(hm_index_list_rename, hm_index_list_rename(idx, list, ""));
+    SUCCEEDS(hm_index_list_rename, hm_index_list_rename(idx, list, "l"));
     FAILS(hm_index_list_clear, hm_index_list_clear(idx, 77, &removed));
     SUCCEEDS(hm_index_list_clear, hm_index_list_clear(idx, list, &removed));
     FAILS(hm_index_add, hm_index_add(idx, list, NULL, "a", NULL));
@@ -194,6 +196,8 @@ static void every_function(void) {
     FAILS(hm_txn_list_set_threshold, hm_txn_list_set_threshold(txn, list, HM_HASH_PDQ, 999));
     SUCCEEDS(hm_txn_list_set_threshold, hm_txn_list_set_threshold(txn, list, HM_HASH_PDQ, 21));
     FAILS(hm_txn_list_set_enabled, hm_txn_list_set_enabled(txn, list, 5));
+    FAILS(hm_txn_list_rename, hm_txn_list_rename(txn, 77, "n"));
+    SUCCEEDS(hm_txn_list_rename, hm_txn_list_rename(txn, list, "l"));
     FAILS(hm_txn_load_list, hm_txn_load_list(txn, "/nonexistent.csv", NULL, NULL));
     FAILS(hm_txn_load_list_memory, hm_txn_load_list_memory(txn, "zz\n", 3, "m", NULL, NULL));
     FAILS(hm_txn_add_video, hm_txn_add_video(txn, 77, &fr, 1, "v", NULL, NULL));

@@ -298,6 +298,127 @@ static void freed_after_index(void) {
     hm_txn_free(t); /* ASan: nothing of the index is touched */
 }
 
+/* The name the current snapshot gives list l, into buf. */
+static const char *name_of(hm_index *idx, uint32_t l, char *buf, size_t cap) {
+    hm_snapshot *s;
+    hm_list_info li;
+    hm_index_acquire(idx, &s);
+    buf[0] = '\0';
+    if (hm_snapshot_list_info(s, l, &li) == HM_OK) snprintf(buf, cap, "%s", li.name);
+    hm_snapshot_release(s);
+    return buf;
+}
+
+/* Renames: staged like settings, published by the commit, never two lists
+ * of one name (checked when staged and again at commit), kept by a save. */
+static void renames(void) {
+    hm_index *idx, *back;
+    hm_txn *t1, *t2;
+    hm_snapshot *before;
+    hm_list_info li;
+    uint32_t a, b, c, id;
+    char buf[256];
+    hm_index_create(&idx);
+    hm_index_list(idx, "a", &a);
+    hm_index_list(idx, "b", &b);
+    hm_index_add(idx, a, &g_h[0], "x", NULL);
+    hm_index_add(idx, b, &g_h[1], "y", NULL);
+    hm_index_commit(idx);
+    CHECK_STR(hits(idx, &g_h[0], buf, sizeof buf), "a:x", "renames");
+
+    /* bad arguments */
+    CHECK_INT(hm_index_list_rename(NULL, a, "n"), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_list_rename(idx, 99, "n"), HM_E_NOT_FOUND);
+    CHECK_INT(hm_index_list_rename(idx, a, NULL), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_list_rename(idx, a, ""), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_list_rename(idx, a, "tab\there"), HM_E_INVALID_ARGUMENT);
+    CHECK_INT(hm_index_list_rename(idx, a, "b"), HM_E_INVALID_ARGUMENT);
+    CHECK(strstr(hm_last_error(), "list 1 has that name") != NULL);
+    CHECK_INT(hm_txn_list_rename(NULL, a, "n"), HM_E_INVALID_ARGUMENT);
+
+    /* staged: the old name until the commit, and for snapshots before */
+    CHECK_INT(hm_index_list_rename(idx, a, "renamed"), HM_OK);
+    CHECK_STR(hits(idx, &g_h[0], buf, sizeof buf), "a:x", "renames");
+    CHECK_INT(hm_index_list(idx, "a", &id), HM_OK);
+    CHECK_INT(id, a);
+    hm_index_acquire(idx, &before);
+    const uint64_t g = generation(idx);
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    CHECK(generation(idx) == g + 1);
+    CHECK_STR(hits(idx, &g_h[0], buf, sizeof buf), "renamed:x", "renames");
+    CHECK_STR(name_of(idx, a, buf, sizeof buf), "renamed", "renames");
+    CHECK_INT(hm_snapshot_list_info(before, a, &li), HM_OK);
+    CHECK_STR(li.name, "a", "renames");
+    CHECK_INT(hm_snapshot_list_find(before, "a", &id), HM_OK);
+    CHECK_INT(hm_snapshot_list_find(before, "renamed", &id), HM_E_NOT_FOUND);
+    /* the old name is free again; the list under it is a new one */
+    CHECK_INT(hm_index_list(idx, "renamed", &id), HM_OK);
+    CHECK_INT(id, a);
+    CHECK_INT(hm_index_list(idx, "a", &c), HM_OK);
+    CHECK(c != a && c != b);
+    /* renamed twice while a snapshot holds the first name: it stays readable */
+    CHECK_INT(hm_index_list_rename(idx, a, "again"), HM_OK);
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    CHECK_STR(li.name, "a", "renames");
+    hm_snapshot_release(before);
+    CHECK_STR(hits(idx, &g_h[0], buf, sizeof buf), "again:x", "renames");
+    /* its own name: nothing changes */
+    CHECK_INT(hm_index_list_rename(idx, a, "again"), HM_OK);
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    CHECK_STR(name_of(idx, a, buf, sizeof buf), "again", "renames");
+
+    /* two change sets after one name: the second commit fails whole */
+    hm_txn_begin(idx, &t1);
+    hm_txn_begin(idx, &t2);
+    CHECK_INT(hm_txn_list_rename(t1, a, "z"), HM_OK);
+    CHECK_INT(hm_txn_list_rename(t2, b, "z"), HM_OK); /* t2 cannot see t1's */
+    CHECK_INT(hm_txn_list_set_enabled(t2, b, 0), HM_OK);
+    CHECK_INT(hm_txn_commit(t1), HM_OK);
+    const uint64_t g2 = generation(idx);
+    CHECK_INT(hm_txn_commit(t2), HM_E_INVALID_ARGUMENT);
+    CHECK(strstr(hm_last_error(), "has that name now") != NULL);
+    CHECK(generation(idx) == g2);
+    CHECK_STR(name_of(idx, b, buf, sizeof buf), "b", "renames");
+    CHECK_INT(list_info(idx, b).enabled, 1);
+    CHECK_INT(hm_txn_list_rename(t2, b, "w"), HM_OK); /* staged again: commits */
+    CHECK_INT(hm_txn_commit(t2), HM_OK);
+    CHECK_STR(name_of(idx, b, buf, sizeof buf), "w", "renames");
+    CHECK_INT(list_info(idx, b).enabled, 0);
+    /* a list named meanwhile takes the name first */
+    CHECK_INT(hm_txn_list_rename(t1, a, "fresh"), HM_OK);
+    CHECK_INT(hm_index_list(idx, "fresh", &id), HM_OK);
+    CHECK_INT(hm_txn_commit(t1), HM_E_INVALID_ARGUMENT);
+    hm_txn_free(t1);
+    hm_txn_free(t2);
+
+    /* a swap in one set, through a free name */
+    CHECK_INT(hm_index_list_rename(idx, a, "tmp"), HM_OK);
+    CHECK_INT(hm_index_list_rename(idx, b, "z"), HM_OK);
+    CHECK_INT(hm_index_list_rename(idx, c, "z"), HM_E_INVALID_ARGUMENT);
+    CHECK(strstr(hm_last_error(), "being renamed to it") != NULL);
+    CHECK_INT(hm_index_list_rename(idx, a, "w"), HM_OK);
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    CHECK_STR(hits(idx, &g_h[0], buf, sizeof buf), "w:x", "renames");
+    CHECK_STR(hits(idx, &g_h[1], buf, sizeof buf), "z:y", "renames");
+    CHECK(list_info(idx, a).hits > 0); /* the counter stayed with the list */
+
+    /* saved and loaded under the new names */
+    void *file;
+    size_t size;
+    CHECK_INT(hm_index_save_memory(idx, &file, &size), HM_OK);
+    hm_index_create(&back);
+    CHECK_INT(hm_index_load_memory(back, file, size), HM_OK);
+    CHECK_STR(hits(back, &g_h[0], buf, sizeof buf), "w:x", "renames");
+    CHECK_INT(hm_index_list(back, "z", &id), HM_OK);
+    CHECK_INT(id, b);
+    CHECK_INT(hm_index_list_rename(back, b, "after-load"), HM_OK);
+    CHECK_INT(hm_index_commit(back), HM_OK);
+    CHECK_STR(hits(back, &g_h[1], buf, sizeof buf), "after-load:y", "renames");
+    hm_free(file);
+    hm_index_free(back);
+    hm_index_free(idx);
+}
+
 int main(void) {
     for (int i = 0; i < 8; i++) test_random_hash(&g_h[i], HM_HASH_PDQ);
     basics();
@@ -305,5 +426,6 @@ int main(void) {
     lists_videos_load();
     bad_arguments();
     freed_after_index();
+    renames();
     return test_summary("test_txn");
 }

@@ -155,6 +155,7 @@ static hm_list_change *list_change(hm_writer *w, uint32_t l) {
         c->tmk_set[0] = c->tmk_set[1] = HM_KEEP;
         c->enabled = HM_KEEP;
         c->cleared = 0;
+        c->rename_off = 0;
     }
     return &cs->lists[l];
 }
@@ -644,6 +645,39 @@ hm_status hm_txn_list_set_enabled(hm_txn *txn, uint32_t list, int enabled) {
     hm_writer w;
     int st = hm_ix_write_txn(txn, &w);
     return st ? st : hm_ix_write_end(&w, stage_enabled(&w, list, enabled));
+}
+
+static int stage_rename(hm_writer *w, uint32_t list, const char *name) {
+    hm_list_change *c;
+    int st;
+    if ((st = check_list(w, list)) != HM_OK) return st;
+    if (!name || !hm_ix_valid_list_name(name))
+        return hm_fail(HM_E_INVALID_ARGUMENT,
+                       "list names are 1 to %d bytes of UTF-8 without control characters",
+                       HM_MAX_NAME);
+    const uint32_t owner = hm_ix_name_owner(w, name, list);
+    if (owner != UINT32_MAX)
+        return hm_fail(HM_E_INVALID_ARGUMENT, "cannot rename list %u to \"%s\": list %u %s",
+                       list, name, owner,
+                       strcmp(hm_list_core_of(w->idx->names, owner)->name, name) == 0
+                           ? "has that name"
+                           : "is being renamed to it in this change set");
+    if (!(c = list_change(w, list)) || arena_put(w->cs, name, &c->rename_off) != HM_OK)
+        return hm_fail(HM_E_NO_MEMORY, "out of memory");
+    w->cs->dirty = 1;
+    return HM_OK;
+}
+
+hm_status hm_index_list_rename(hm_index *idx, uint32_t list, const char *name) {
+    hm_writer w;
+    int st = hm_ix_write_index(idx, &w);
+    return st ? st : hm_ix_write_end(&w, stage_rename(&w, list, name));
+}
+
+hm_status hm_txn_list_rename(hm_txn *txn, uint32_t list, const char *name) {
+    hm_writer w;
+    int st = hm_ix_write_txn(txn, &w);
+    return st ? st : hm_ix_write_end(&w, stage_rename(&w, list, name));
 }
 
 static int stage_tmk_threshold(hm_writer *w, uint32_t list, int level, float threshold) {

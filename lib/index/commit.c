@@ -140,14 +140,19 @@ static int apply_removals(hm_writer *w, work *wk) {
 }
 
 /* The lists of the next snapshot: the current ones, lists named since
- * (defaults), and the set's settings. */
-static hm_list_rec *next_lists(const hm_writer *w, const hm_snapshot *cur) {
+ * (defaults), and the set's settings and renames (*v NULL on failure). */
+static int next_lists(const hm_writer *w, const hm_snapshot *cur, hm_list_rec **out) {
     const uint32_t n = w->idx->nlists;
     hm_list_rec *v = malloc((size_t)n * sizeof *v + 1);
-    if (!v) return NULL;
+    *out = NULL;
+    if (!v) return hm_fail(HM_E_NO_MEMORY, "out of memory committing");
     for (uint32_t l = 0; l < n; l++) {
-        if (l < cur->nlists) v[l] = cur->lists[l];
-        else hm_ix_list_rec_init(&v[l]);
+        if (l < cur->nlists) {
+            v[l] = cur->lists[l];
+        } else {
+            hm_ix_list_rec_init(&v[l]);
+            v[l].name = hm_list_core_of(w->idx->names, l)->name;
+        }
         if (l >= w->cs->nlists) continue;
         const hm_list_change *c = &w->cs->lists[l];
         for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
@@ -157,7 +162,13 @@ static hm_list_rec *next_lists(const hm_writer *w, const hm_snapshot *cur) {
         if (c->enabled != HM_KEEP) v[l].enabled = c->enabled;
         hm_ix_list_rec_settle(&v[l]);
     }
-    return v;
+    const int st = hm_ix_renames_take(w, v);
+    if (st != HM_OK) {
+        free(v);
+        return st;
+    }
+    *out = v;
+    return HM_OK;
 }
 
 /* Entry en of segment sg as an input to another build. */
@@ -390,7 +401,8 @@ int hm_ix_commit_locked(hm_writer *w) {
     }
     if ((st = work_start(&wk, cur)) != HM_OK)
         return hm_fail(st, "out of memory committing");
-    if (!(lists = next_lists(w, cur)) || (st = apply_removals(w, &wk)) != HM_OK ||
+    if ((st = next_lists(w, cur, &lists)) != HM_OK) goto out;
+    if ((st = apply_removals(w, &wk)) != HM_OK ||
         (st = new_entries(w, cur, &wk, &in, &nin)) != HM_OK) {
         st = hm_fail(HM_E_NO_MEMORY, "out of memory committing");
         goto out;
@@ -409,8 +421,12 @@ int hm_ix_commit_locked(hm_writer *w) {
         goto out;
     }
     hm_ix_publish(idx, snap);
+    hm_ix_renames_publish(w, lists);
     hm_ix_changes_reset(w->cs);
+    free(lists);
+    lists = NULL;
 out:
+    if (lists) hm_ix_renames_drop(w, lists);
     free(in);
     free(lists);
     work_free(&wk);
@@ -445,7 +461,10 @@ int hm_ix_replace_locked(hm_index *idx, char **names, hm_list_rec *lists, uint32
             return hm_fail(HM_E_NO_MEMORY, "out of memory");
         }
     }
-    for (uint32_t l = 0; l < nlists; l++) hm_ix_list_rec_settle(&lists[l]);
+    for (uint32_t l = 0; l < nlists; l++) {
+        hm_ix_list_rec_settle(&lists[l]);
+        lists[l].name = names[l]; /* moved into nm below */
+    }
     idx->names = nm; /* the snapshot takes the names of the new lists */
     if (hm_ix_snapshot_make(idx, lists, nlists, &seg, &none, seg ? 1 : 0, &tp, &snap) != HM_OK) {
         idx->names = old_names;
@@ -453,7 +472,8 @@ int hm_ix_replace_locked(hm_index *idx, char **names, hm_list_rec *lists, uint32
         return hm_fail(HM_E_NO_MEMORY, "out of memory");
     }
     for (uint32_t l = 0; l < nlists; l++) {
-        nm->chunks[l / HM_LIST_CHUNK][l % HM_LIST_CHUNK].name = names[l];
+        hm_list_core *core = &nm->chunks[l / HM_LIST_CHUNK][l % HM_LIST_CHUNK];
+        core->name = core->created = names[l];
         names[l] = NULL;
     }
     hm_ix_names_unref(old_names);

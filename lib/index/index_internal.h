@@ -44,12 +44,22 @@
 
 /* ---- lists (lists.c) --------------------------------------------------------- */
 
-/* What never changes about a list, shared by every snapshot: its name and
- * its hit counter. */
+/* What every snapshot shares about a list: its hit counter, and its name
+ * as writers see it (the name of its latest published rename, or the one
+ * it was created with; only writers read it, under the writer lock:
+ * readers take a snapshot's hm_list_rec.name). */
 typedef struct hm_list_core {
-    char *name;
+    const char *name;
+    char *created; /* the name it was created with (owned) */
     atomic_uint_least64_t hits;
 } hm_list_core;
+
+/* The name a rename gave: snapshots may point at it after another rename
+ * replaced it, so it lives as long as the registry. */
+typedef struct hm_name_node {
+    struct hm_name_node *next;
+    char name[];
+} hm_name_node;
 
 /* Names and hit counters of a set of lists (the registry).  Chunks are
  * allocated by a writer before a snapshot naming their lists is
@@ -57,6 +67,7 @@ typedef struct hm_list_core {
 typedef struct hm_names {
     atomic_uint refs;
     hm_list_core *chunks[(HM_MAX_LISTS + HM_LIST_CHUNK) / HM_LIST_CHUNK];
+    hm_name_node *renamed; /* every name a published rename gave */
 } hm_names;
 
 static inline hm_list_core *hm_list_core_of(hm_names *nm, uint32_t id) {
@@ -68,6 +79,7 @@ void hm_ix_names_unref(hm_names *nm);
 
 /* A list as one snapshot sees it. */
 typedef struct hm_list_rec {
+    const char *name; /* owned by the registry (hm_names) */
     int16_t thr[HM_HASH_TYPE_MAX + 1]; /* effective thresholds */
     int16_t thr_set[HM_HASH_TYPE_MAX + 1]; /* as set; -1 = default */
     int32_t enabled;
@@ -186,6 +198,7 @@ typedef struct hm_list_change {
     float tmk_set[2]; /* HM_KEEP: left as they are */
     int8_t enabled;
     uint8_t cleared; /* every entry the base held is removed */
+    size_t rename_off; /* the new name in the set's arena; 0: none */
 } hm_list_change;
 
 /* A change set: changes staged against a base snapshot, applied to the
@@ -244,6 +257,19 @@ int hm_ix_changes_gone(const hm_changes *cs, uint32_t list, const char *id);
 
 /* Find or create the list called `name` (lists.c). */
 int hm_ix_list_locked(hm_writer *w, const char *name, uint32_t *id);
+/* Renames (lists.c).  The name list l has once the set's renames are
+ * published (its staged one, or its current one). */
+const char *hm_ix_next_name(const hm_writer *w, uint32_t l);
+/* The list other than `except` that would be called `name` once the
+ * set's renames are published, or UINT32_MAX. */
+uint32_t hm_ix_name_owner(const hm_writer *w, const char *name, uint32_t except);
+/* At commit: check the set's renames against the names lists have now
+ * (another writer may have taken one since it was staged), and give
+ * v[l].name each renamed list's new name (allocated; then either
+ * published by hm_ix_renames_publish, or freed by hm_ix_renames_drop). */
+int hm_ix_renames_take(const hm_writer *w, hm_list_rec *v);
+void hm_ix_renames_publish(hm_writer *w, const hm_list_rec *v);
+void hm_ix_renames_drop(const hm_writer *w, const hm_list_rec *v);
 /* Stage one entry; *added = 0 when it duplicates one present. */
 int hm_ix_add_locked(hm_writer *w, uint32_t list, int type, const uint8_t *bytes,
                      const char *id, const char *labels, uint32_t aux, int *added);

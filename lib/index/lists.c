@@ -5,9 +5,12 @@
  *
  * A list gets its id when it is first named (hm_index_list, or a line of a
  * hash list) and keeps it; it appears, empty and with default settings,
- * in the next snapshot any commit publishes.  Its settings and entries are
- * changed through change sets (changes.c).
+ * in the next snapshot any commit publishes.  Its settings, entries and
+ * name are changed through change sets (changes.c): a rename takes effect
+ * when its commit publishes it, and no two lists ever share a name.
  */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,8 +78,12 @@ void hm_ix_names_unref(hm_names *nm) {
         return;
     for (size_t c = 0; c < sizeof nm->chunks / sizeof nm->chunks[0]; c++) {
         if (!nm->chunks[c]) continue;
-        for (int i = 0; i < HM_LIST_CHUNK; i++) free(nm->chunks[c][i].name);
+        for (int i = 0; i < HM_LIST_CHUNK; i++) free(nm->chunks[c][i].created);
         free(nm->chunks[c]);
+    }
+    for (hm_name_node *n = nm->renamed, *next; n; n = next) {
+        next = n->next;
+        free(n);
     }
     free(nm);
 }
@@ -102,8 +109,8 @@ int hm_ix_list_locked(hm_writer *w, const char *name, uint32_t *id) {
     hm_list_core *core = &(*chunk)[l % HM_LIST_CHUNK];
     char *copy = strdup(name);
     if (!copy) return hm_fail(HM_E_NO_MEMORY, "out of memory");
-    free(core->name); /* left by a rolled-back load */
-    core->name = copy;
+    free(core->created); /* left by a rolled-back load */
+    core->name = core->created = copy;
     atomic_store_explicit(&core->hits, 0, memory_order_relaxed);
     idx->nlists++;
     *id = l;
@@ -116,4 +123,72 @@ hm_status hm_index_list(hm_index *idx, const char *name, uint32_t *list) {
     if ((st = hm_ix_write_index(idx, &w)) != HM_OK) return st;
     if (!list) return hm_ix_write_end(&w, hm_fail(HM_E_INVALID_ARGUMENT, "list is NULL"));
     return hm_ix_write_end(&w, hm_ix_list_locked(&w, name, list));
+}
+
+/* ---- renames ------------------------------------------------------------------------ */
+
+static const char *staged_name(const hm_changes *cs, uint32_t l) {
+    return l < cs->nlists && cs->lists[l].rename_off ? cs->arena + cs->lists[l].rename_off
+                                                     : NULL;
+}
+
+const char *hm_ix_next_name(const hm_writer *w, uint32_t l) {
+    const char *n = staged_name(w->cs, l);
+    return n ? n : hm_list_core_of(w->idx->names, l)->name;
+}
+
+uint32_t hm_ix_name_owner(const hm_writer *w, const char *name, uint32_t except) {
+    for (uint32_t l = 0; l < w->idx->nlists; l++)
+        if (l != except && strcmp(hm_ix_next_name(w, l), name) == 0) return l;
+    return UINT32_MAX;
+}
+
+static hm_name_node *node_of(const char *name) {
+    return (hm_name_node *)(void *)(name - offsetof(hm_name_node, name));
+}
+
+/* Does v[l] carry a name hm_ix_renames_take allocated?  (Until it takes
+ * one, v[l].name is the list's current name.) */
+static int took(const hm_writer *w, const hm_list_rec *v, uint32_t l) {
+    return staged_name(w->cs, l) && v[l].name != hm_list_core_of(w->idx->names, l)->name;
+}
+
+void hm_ix_renames_drop(const hm_writer *w, const hm_list_rec *v) {
+    for (uint32_t l = 0; l < w->cs->nlists && l < w->idx->nlists; l++)
+        if (took(w, v, l)) free(node_of(v[l].name));
+}
+
+int hm_ix_renames_take(const hm_writer *w, hm_list_rec *v) {
+    for (uint32_t l = 0; l < w->cs->nlists && l < w->idx->nlists; l++) {
+        const char *name = staged_name(w->cs, l);
+        if (!name) continue;
+        const uint32_t owner = hm_ix_name_owner(w, name, l);
+        if (owner != UINT32_MAX) {
+            hm_ix_renames_drop(w, v); /* the lists before l took theirs */
+            return hm_fail(HM_E_INVALID_ARGUMENT,
+                           "cannot rename list %u to \"%s\": list %u has that name now", l,
+                           name, owner);
+        }
+        if (strcmp(name, hm_list_core_of(w->idx->names, l)->name) == 0) continue;
+        const size_t n = strlen(name) + 1;
+        hm_name_node *node = malloc(sizeof *node + n);
+        if (!node) {
+            hm_ix_renames_drop(w, v);
+            return hm_fail(HM_E_NO_MEMORY, "out of memory");
+        }
+        memcpy(node->name, name, n);
+        v[l].name = node->name;
+    }
+    return HM_OK;
+}
+
+void hm_ix_renames_publish(hm_writer *w, const hm_list_rec *v) {
+    hm_names *nm = w->idx->names;
+    for (uint32_t l = 0; l < w->cs->nlists && l < w->idx->nlists; l++) {
+        if (!took(w, v, l)) continue;
+        hm_name_node *node = node_of(v[l].name);
+        node->next = nm->renamed;
+        nm->renamed = node;
+        hm_list_core_of(nm, l)->name = v[l].name;
+    }
 }

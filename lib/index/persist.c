@@ -201,7 +201,7 @@ static int write_body(writer *w, const hm_snapshot *s, section *sec) {
     put32(b, s->nlists);
     wr(w, b, 4);
     for (uint32_t l = 0; l < s->nlists; l++) {
-        const char *name = hm_list_core_of(s->names, l)->name;
+        const char *name = s->lists[l].name;
         const hm_list_rec *rec = &s->lists[l];
         put16(b, (uint16_t)strlen(name));
         b[2] = (uint8_t)rec->enabled;

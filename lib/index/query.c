@@ -327,7 +327,7 @@ static int run_group(hm_results *r, qctx *c, uint32_t qi) {
         m->threshold = o->radius >= 0 && !o->k ? o->radius : s->lists[e->list].thr[c->type];
         m->list = e->list;
         m->variant = c->nv > 1 ? h->variant : 0;
-        m->list_name = core->name;
+        m->list_name = s->lists[e->list].name;
         m->entry_id = hm_seg_str(sg, e->id_off);
         m->labels = hm_seg_str(sg, e->labels_off);
         m->hash.type = c->type;

@@ -179,7 +179,7 @@ static int list_info(const hm_snapshot *s, uint32_t list, hm_list_info *out) {
         return hm_fail(HM_E_NOT_FOUND, "no list with id %u (%u lists)", list, s->nlists);
     memset(out, 0, sizeof *out);
     hm_list_core *core = hm_list_core_of(s->names, list);
-    out->name = core->name;
+    out->name = s->lists[list].name;
     out->id = list;
     out->enabled = s->lists[list].enabled;
     for (int t = 0; t < HM_HASH_TYPE_SLOTS; t++)
@@ -196,7 +196,7 @@ hm_status hm_snapshot_list_info(const hm_snapshot *s, uint32_t list, hm_list_inf
 static int list_find(const hm_snapshot *s, const char *name, uint32_t *list) {
     if (!s || !name || !list) return hm_fail(HM_E_INVALID_ARGUMENT, "NULL snapshot, name or list");
     for (uint32_t l = 0; l < s->nlists; l++)
-        if (strcmp(hm_list_core_of(s->names, l)->name, name) == 0) {
+        if (strcmp(s->lists[l].name, name) == 0) {
             *list = l;
             return HM_OK;
         }

@@ -383,7 +383,7 @@ static int match_segment(hm_results *r, const hm_snapshot *s, uint32_t si, const
         hm_tmk_match *m = &r->tm[r->ntm++];
         memset(m, 0, sizeof *m);
         m->video_id = hm_tmk_seg_str(sg, en->id_off);
-        m->list_name = hm_list_core_of(s->names, en->list)->name;
+        m->list_name = s->lists[en->list].name;
         m->labels = en->labels_off ? hm_tmk_seg_str(sg, en->labels_off) : NULL;
         m->list = en->list;
         m->level1 = r->l1[h].level1;

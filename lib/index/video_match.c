@@ -263,7 +263,7 @@ static int match(hm_results *r, const hm_snapshot *s, const hm_video_frame *fram
             memset(vm, 0, sizeof *vm);
             vm->video_id = id;
             vm->list = e->list;
-            vm->list_name = hm_list_core_of(s->names, e->list)->name;
+            vm->list_name = s->lists[e->list].name;
             vm->labels = hm_seg_str(sg, e->labels_off);
             vm->query_frames = (uint32_t)nu;
             vm->query_matched = qm;

@@ -195,6 +195,16 @@ func (ix *Index) SetEnabled(list ListID, enabled bool) error {
 	return stageEnabled(ix, list, enabled)
 }
 
+// RenameList stages a new name for a list (the rules of List for names);
+// the list keeps its id, entries, settings and hit counter. Queries, List
+// and snapshots know it by its old name until Commit publishes the new
+// one. A name another list has, or is being renamed to in the same change
+// set, is an ErrInvalidArgument, when staged and again at commit (another
+// writer may have taken it meanwhile: the commit then fails whole).
+func (ix *Index) RenameList(list ListID, name string) error {
+	return stageRename(ix, list, name)
+}
+
 // ClearList stages the removal of every entry of a list (the list, its
 // settings and counters stay) and returns how many.
 func (ix *Index) ClearList(list ListID) (uint64, error) {
@@ -258,6 +268,22 @@ func stageEnabled(w writer, list ListID, enabled bool) error {
 	defer done()
 	return call("SetEnabled", func() C.hm_status {
 		return C.hmgo_set_enabled(t, C.uint32_t(list), C.int(b2i64(enabled)))
+	})
+}
+
+func stageRename(w writer, list ListID, name string) error {
+	cname, err := cString("RenameList", "name", name)
+	if err != nil {
+		return err
+	}
+	defer C.free(unsafe.Pointer(cname))
+	t, done, err := w.begin()
+	if err != nil {
+		return err
+	}
+	defer done()
+	return call("RenameList", func() C.hm_status {
+		return C.hmgo_rename(t, C.uint32_t(list), cname)
 	})
 }
 

@@ -49,6 +49,10 @@ hm_status hmgo_set_enabled(hmgo_target t, uint32_t list, int enabled) {
                  : hm_index_list_set_enabled(t.idx, list, enabled);
 }
 
+hm_status hmgo_rename(hmgo_target t, uint32_t list, const char *name) {
+    return t.txn ? hm_txn_list_rename(t.txn, list, name) : hm_index_list_rename(t.idx, list, name);
+}
+
 hm_status hmgo_commit(hmgo_target t) {
     return t.txn ? hm_txn_commit(t.txn) : hm_index_commit(t.idx);
 }

@@ -32,6 +32,7 @@ hm_status hmgo_remove(hmgo_target t, uint32_t list, const char *id, uint64_t *n)
 hm_status hmgo_list_clear(hmgo_target t, uint32_t list, uint64_t *n);
 hm_status hmgo_set_threshold(hmgo_target t, uint32_t list, int type, int threshold);
 hm_status hmgo_set_enabled(hmgo_target t, uint32_t list, int enabled);
+hm_status hmgo_rename(hmgo_target t, uint32_t list, const char *name);
 hm_status hmgo_commit(hmgo_target t);
 hm_status hmgo_load_list(hmgo_target t, const char *path, const hm_list_load_opts *o,
                          hm_list_load_report *r);

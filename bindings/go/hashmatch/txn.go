@@ -105,6 +105,11 @@ func (tx *Txn) SetEnabled(list ListID, enabled bool) error {
 	return stageEnabled(tx, list, enabled)
 }
 
+// RenameList stages a list's new name (see Index.RenameList).
+func (tx *Txn) RenameList(list ListID, name string) error {
+	return stageRename(tx, list, name)
+}
+
 // LoadList stages every entry of a hash-list file (see Index.LoadList).
 func (tx *Txn) LoadList(path string, opts *LoadOptions) (LoadReport, error) {
 	return stageListFile(tx, path, opts)

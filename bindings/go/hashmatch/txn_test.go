@@ -186,3 +186,56 @@ func TestTxnReplacesAtomically(t *testing.T) {
 		t.Fatalf("%d of %d answers saw the entry missing or doubled", bad.Load(), checked.Load())
 	}
 }
+
+// RenameList: staged like a setting, refused when the name is taken (when
+// staged, and at commit when another change set took it meanwhile).
+func TestRenameList(t *testing.T) {
+	r := rand.New(rand.NewSource(33))
+	ix := mustIndex(t)
+	h := randomPDQ(r)
+	a, _ := ix.List("old")
+	if _, err := ix.List("other"); err != nil {
+		t.Fatal(err)
+	}
+	ix.Add(a, h, "x", "")
+	ix.Commit()
+	wantStatus(t, ix.RenameList(a, "other"), ErrInvalidArgument)
+	wantStatus(t, ix.RenameList(a, ""), ErrInvalidArgument)
+	wantStatus(t, ix.RenameList(99, "n"), ErrNotFound)
+	if err := ix.RenameList(a, "new"); err != nil {
+		t.Fatal(err)
+	}
+	listOf := func() string {
+		ms, err := ix.Query([]Hash{h})
+		if err != nil || len(ms) != 1 {
+			t.Fatalf("query: %v, %v", ms, err)
+		}
+		return ms[0].ListName
+	}
+	if got := listOf(); got != "old" {
+		t.Errorf("before the commit: %q", got)
+	}
+	ix.Commit()
+	if got := listOf(); got != "new" {
+		t.Errorf("after the commit: %q", got)
+	}
+	if id, err := ix.FindList("new"); err != nil || id != a {
+		t.Errorf("FindList(new): %v, %v", id, err)
+	}
+	tx, _ := ix.Begin()
+	defer tx.Close()
+	if err := tx.RenameList(a, "third"); err != nil {
+		t.Fatal(err)
+	}
+	ix.List("third")
+	wantStatus(t, tx.Commit(), ErrInvalidArgument)
+	if err := tx.RenameList(a, "fourth"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := listOf(); got != "fourth" {
+		t.Errorf("after the change set's commit: %q", got)
+	}
+}

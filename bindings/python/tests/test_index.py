@@ -414,6 +414,40 @@ def test_closed_index():
     assert idx2.closed
 
 
+def test_rename_list():
+    rng = random.Random(5)
+    h = rand_hash(rng)
+    idx = hm.Index()
+    lid = idx.list_id("old")
+    idx.add(h, "old", "x")
+    idx.list_id("other")
+    idx.commit()
+    with pytest.raises(hm.InvalidArgumentError):
+        idx.rename("old", "other")
+    with pytest.raises(hm.NotFoundError):
+        idx.rename("nowhere", "new")
+    idx.rename("old", "new")
+    assert [m.list_name for m in idx.query(h)] == ["old"]  # staged
+    idx.commit()
+    assert [(m.list_name, m.list_id) for m in idx.query(h)] == [("new", lid)]
+    with idx.snapshot() as snap:
+        assert snap.find_list("old") is None and snap.find_list("new") == lid
+    # the name "old" is free again: a new list, not the renamed one
+    assert idx.list_id("old") != lid and idx.list_id("new") == lid
+    # in a transaction; a name taken meanwhile fails its commit
+    tx = idx.transaction()
+    tx.rename(lid, "third")
+    idx.list_id("third")
+    with pytest.raises(hm.InvalidArgumentError):
+        tx.commit()
+    tx.rename(lid, "fourth")
+    tx.commit()
+    tx.close()
+    assert [m.list_name for m in idx.query(h)] == ["fourth"]
+    with pytest.raises(hm.InvalidArgumentError):
+        idx.rename(lid, "")
+
+
 def test_transaction_publishes_together_and_alone():
     rng = random.Random(21)
     old, new, other = rand_hash(rng), rand_hash(rng), rand_hash(rng)

@@ -244,7 +244,7 @@ func TestContentBadInput(t *testing.T) {
 		{"put not a number", "PUT", cpath, "application/json", `{"disable_until_ts": "soon"}`, 400, "must be an integer"},
 		{"put negative", "PUT", cpath, "application/json", `{"disable_until_ts": -5}`, 400, "non-negative"},
 		{"put too far", "PUT", cpath, "application/json", `{"disable_until_ts": ` + far + `}`, 400, "5 years"},
-		{"rename", "PUT", "/c/bank/PHOTOS", "application/json", `{"name": "OTHER"}`, 400, "cannot rename a list"},
+		{"rename to a bad name", "PUT", "/c/bank/PHOTOS", "application/json", `{"name": "other"}`, 400, "UPPER_WITH_UNDERSCORE"},
 		{"update unknown bank", "PUT", "/c/bank/NOPE", "application/json", `{"enabled": false}`, 404, "Bank not found"},
 	} {
 		var rd []byte

@@ -132,10 +132,6 @@ func TestCurationRoundTrip(t *testing.T) {
 		t.Errorf("ratio 0.5 matched %d of 40 seeds", hits)
 	}
 	ts.json(t, "PUT", "/c/bank/TEST_BANK", curationToken, map[string]any{"enabled_ratio": 1.0}, 200, nil)
-	code, _ = ts.do(t, "PUT", "/c/bank/TEST_BANK", curationToken, "application/json", []byte(`{"name": "RENAMED"}`))
-	if code != 400 {
-		t.Errorf("rename: %d, want 400 (not supported)", code)
-	}
 
 	// Delete the first content: it no longer matches; the second does.
 	var del map[string]any
@@ -278,5 +274,96 @@ func TestLookupsDuringCuration(t *testing.T) {
 	case e := <-errs:
 		t.Errorf("a lookup during curation failed: %s", e)
 	default:
+	}
+}
+
+// TestBankRename: PUT /c/bank/<name> with a "name" renames the bank (its
+// list, metadata and content records) in one commit, kept across a
+// restart; a live bank's name is refused, a deleted bank's is reused.
+func TestBankRename(t *testing.T) {
+	dir := t.TempDir()
+	indexPath := filepath.Join(dir, "index.hmi")
+	ts := startServer(t, Config{IndexPath: indexPath}, nil)
+	pdq := "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+	other := flipBits(t, pdq, 100)
+	for _, b := range []string{"OLD", "TAKEN", "GONE"} {
+		ts.json(t, "POST", "/c/banks", curationToken, map[string]any{"name": b}, 201, nil)
+	}
+	var c1, c2 struct{ ID int64 }
+	ts.json(t, "POST", "/c/bank/OLD/signal", curationToken, map[string]string{"pdq": pdq}, 200, &c1)
+	ts.json(t, "POST", "/c/bank/OLD/signal", curationToken, map[string]string{"pdq": other}, 200, &c2)
+	ts.json(t, "PUT", fmt.Sprintf("/c/bank/OLD/content/%d", c2.ID), curationToken,
+		map[string]any{"disable_until_ts": 0}, 200, nil)
+	ts.json(t, "DELETE", "/c/bank/GONE", curationToken, nil, 200, nil)
+	banksOf := func(ts *testServer, signal string) map[string][]matchJSON {
+		t.Helper()
+		var got map[string][]matchJSON
+		ts.json(t, "GET", lookupPath("pdq", signal), matchToken, nil, 200, &got)
+		return got
+	}
+
+	// Refused, and nothing changes: a live bank's name, a bad name, a bad
+	// ratio beside a good name, an unknown bank.
+	for _, c := range []struct {
+		path, body string
+		want       int
+	}{
+		{"/c/bank/OLD", `{"name": "TAKEN"}`, 403},
+		{"/c/bank/OLD", `{"name": "lower"}`, 400},
+		{"/c/bank/OLD", `{"name": "NEW", "enabled_ratio": 2}`, 400},
+		{"/c/bank/NOPE", `{"name": "NEW"}`, 404},
+	} {
+		code, body := ts.do(t, "PUT", c.path, curationToken, "application/json", []byte(c.body))
+		if code != c.want {
+			t.Errorf("PUT %s %s: %d %s, want %d", c.path, c.body, code, body, c.want)
+		}
+	}
+	if got := banksOf(ts, pdq); len(got["OLD"]) != 1 || len(got) != 1 {
+		t.Fatalf("after refused renames: %v", got)
+	}
+
+	// Renamed with a new ratio in one request.
+	var bank map[string]any
+	ts.json(t, "PUT", "/c/bank/OLD", curationToken, map[string]any{"name": "NEW", "enabled_ratio": 1.0}, 200, &bank)
+	if !reflect.DeepEqual(bank, map[string]any{"name": "NEW", "matching_enabled_ratio": 1.0}) {
+		t.Errorf("PUT rename = %v", bank)
+	}
+	if code, _ := ts.do(t, "GET", "/c/bank/OLD", curationToken, "", nil); code != 404 {
+		t.Errorf("GET the old name: %d, want 404", code)
+	}
+	check := func(ts *testServer, bank string) {
+		t.Helper()
+		if got := banksOf(ts, pdq); len(got) != 1 || len(got[bank]) != 1 || got[bank][0].BankContentID != float64(c1.ID) {
+			t.Errorf("lookup after the rename to %s: %v", bank, got)
+		}
+		// the disabled content stayed disabled under the new name
+		if got := banksOf(ts, other); len(got) != 0 {
+			t.Errorf("disabled content after the rename to %s: %v", bank, got)
+		}
+		var content map[string]any
+		ts.json(t, "GET", fmt.Sprintf("/c/bank/%s/content/%d", bank, c2.ID), curationToken, nil, 200, &content)
+		if content["disable_until_ts"] != 0.0 {
+			t.Errorf("content record after the rename to %s: %v", bank, content)
+		}
+	}
+	check(ts, "NEW")
+
+	// To the name of a deleted bank: it is moved out of the way.
+	ts.json(t, "PUT", "/c/bank/NEW", curationToken, map[string]any{"name": "GONE"}, 200, nil)
+	check(ts, "GONE")
+	var banks []map[string]any
+	ts.json(t, "GET", "/c/banks", curationToken, nil, 200, &banks)
+	want := []map[string]any{{"name": "GONE", "matching_enabled_ratio": 1.0}, {"name": "TAKEN", "matching_enabled_ratio": 1.0}}
+	if !reflect.DeepEqual(banks, want) {
+		t.Errorf("banks after renames = %v, want %v", banks, want)
+	}
+
+	// Kept across a restart.
+	ts.stop()
+	ts2 := startServer(t, Config{IndexPath: indexPath}, nil)
+	check(ts2, "GONE")
+	ts2.json(t, "GET", "/c/banks", curationToken, nil, 200, &banks)
+	if !reflect.DeepEqual(banks, want) {
+		t.Errorf("banks after restart = %v, want %v", banks, want)
 	}
 }

@@ -777,11 +777,6 @@ func (s *Server) bankGet(w http.ResponseWriter, _ *http.Request, st *Store, args
 	writeJSON(w, http.StatusOK, b)
 }
 
-// errRename: PUT /c/bank/<name> with another name.
-var errRename = fmt.Errorf("%w: renaming a bank is not supported: a bank is a list of the index, "+
-	"and the index cannot rename a list (include/hashmatch.h has no such call); "+
-	"create a bank of the new name and add the content to it", errInvalid)
-
 func (s *Server) bankUpdate(w http.ResponseWriter, r *http.Request, st *Store, args []string) {
 	var body bankBody
 	if err := s.readJSON(r, &body); err != nil {
@@ -792,11 +787,7 @@ func (s *Server) bankUpdate(w http.ResponseWriter, r *http.Request, st *Store, a
 		s.fail(w, errf(http.StatusNotFound, "Bank not found"))
 		return
 	}
-	if body.Name != nil && *body.Name != args[0] {
-		s.fail(w, errRename)
-		return
-	}
-	b, err := st.UpdateBank(args[0], body.ratio())
+	b, err := st.UpdateBank(args[0], body.Name, body.ratio())
 	if err != nil {
 		s.fail(w, err)
 		return

@@ -327,6 +327,12 @@ func checkRatio(r float64) error {
 // the metadata made visible, and both files saved. On a failure before
 // the commit the sidecar is restored.
 func (s *Store) change(fn func(tx *hashmatch.Txn) error) error {
+	return s.changeThen(fn, nil)
+}
+
+// changeThen is change with a last edit of the sidecar, made after the
+// commit and before the metadata is published (then may be nil).
+func (s *Store) changeThen(fn func(tx *hashmatch.Txn) error, then func()) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.path == "" {
@@ -346,7 +352,11 @@ func (s *Store) change(fn func(tx *hashmatch.Txn) error) error {
 	}
 	if err != nil {
 		s.side = saved
+		s.publishView() // fn may have published a view of its own
 		return err
+	}
+	if then != nil {
+		then()
 	}
 	s.publishView()
 	return s.persist()
@@ -390,28 +400,95 @@ func (s *Store) liveList(name string) (hashmatch.ListID, bankMeta, error) {
 	return list, m, err
 }
 
-// UpdateBank sets a bank's enabled ratio (nil: unchanged).
-func (s *Store) UpdateBank(name string, ratio *float64) (Bank, error) {
+// UpdateBank changes a bank (HMA's PUT /c/bank/<name>): its name when
+// newName is not nil and differs, its enabled ratio when ratio is not nil;
+// both in one commit. A rename moves the bank's list of the index, its
+// metadata and content records to the new name; a deleted bank of the new
+// name (an emptied, hidden list) is renamed out of the way first, to a
+// name the API cannot create.
+func (s *Store) UpdateBank(name string, newName *string, ratio *float64) (Bank, error) {
 	var b Bank
-	err := s.change(func(tx *hashmatch.Txn) error {
+	to := name
+	if newName != nil {
+		to = *newName
+		if !bankNameRE.MatchString(to) {
+			return b, fmt.Errorf("%w: bank names must be UPPER_WITH_UNDERSCORE (^[A-Z0-9_]+$)", errInvalid)
+		}
+	}
+	if ratio != nil {
+		if err := checkRatio(*ratio); err != nil {
+			return b, err
+		}
+	}
+	err := s.changeThen(func(tx *hashmatch.Txn) error {
 		list, m, err := s.liveList(name)
 		if err != nil {
 			return err
 		}
 		if ratio != nil {
-			if err := checkRatio(*ratio); err != nil {
-				return err
-			}
 			m.Ratio = *ratio
 			if err := tx.SetEnabled(list, m.Ratio > 0); err != nil {
 				return err
 			}
-			s.side.Banks[name] = m
 		}
-		b = Bank{Name: name, MatchingEnabledRatio: m.Ratio}
+		if to != name {
+			if err := s.renameList(tx, list, to); err != nil {
+				return err
+			}
+			if recs, ok := s.side.Content[name]; ok {
+				s.side.Content[to] = recs
+			}
+		}
+		s.side.Banks[to] = m
+		if to != name {
+			// Until the commit, lookups may see either name: both are banks.
+			s.publishView()
+		}
+		b = Bank{Name: to, MatchingEnabledRatio: m.Ratio}
 		return nil
+	}, func() {
+		if to != name {
+			delete(s.side.Banks, name)
+			delete(s.side.Content, name)
+		}
 	})
 	return b, err
+}
+
+// renameList stages the rename of a bank's list to `to`, moving a deleted
+// bank of that name aside first. Called with mu held.
+func (s *Store) renameList(tx *hashmatch.Txn, list hashmatch.ListID, to string) error {
+	if o, ok := s.side.Banks[to]; ok {
+		if !o.Deleted {
+			return errBankExists
+		}
+		if err := s.moveAside(tx, to, o); err != nil {
+			return err
+		}
+	}
+	return tx.RenameList(list, to)
+}
+
+// moveAside renames the list of the deleted bank `name` to a free name
+// outside HMA's bank names ("NAME~deleted~N"). Called with mu held.
+func (s *Store) moveAside(tx *hashmatch.Txn, name string, m bankMeta) error {
+	list, err := s.idx.FindList(name)
+	if err != nil {
+		return err
+	}
+	aside := ""
+	for n := 1; aside == ""; n++ {
+		c := fmt.Sprintf("%s~deleted~%d", name, n)
+		if _, taken := s.side.Banks[c]; !taken {
+			aside = c
+		}
+	}
+	if err := tx.RenameList(list, aside); err != nil {
+		return err
+	}
+	delete(s.side.Banks, name)
+	s.side.Banks[aside] = m
+	return nil
 }
 
 // DeleteBank empties, disables and hides a bank; deleting a bank that does

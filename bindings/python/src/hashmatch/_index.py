@@ -554,17 +554,19 @@ class _Calls(NamedTuple):
     add_video: Callable[..., int]
     add_tmk: Callable[..., int]
     set_tmk_threshold: Callable[..., int]
+    rename: Callable[..., int]
 
 
 _INDEX_CALLS = _Calls(lib.hm_index_list_set_threshold, lib.hm_index_list_set_enabled,
                       lib.hm_index_list_clear, lib.hm_index_add, lib.hm_index_remove,
                       lib.hm_index_commit, lib.hm_index_load_list, lib.hm_index_load_list_memory,
                       lib.hm_index_add_video, lib.hm_index_add_tmk,
-                      lib.hm_index_list_set_tmk_threshold)
+                      lib.hm_index_list_set_tmk_threshold, lib.hm_index_list_rename)
 _TXN_CALLS = _Calls(lib.hm_txn_list_set_threshold, lib.hm_txn_list_set_enabled,
                     lib.hm_txn_list_clear, lib.hm_txn_add, lib.hm_txn_remove, lib.hm_txn_commit,
                     lib.hm_txn_load_list, lib.hm_txn_load_list_memory, lib.hm_txn_add_video,
-                    lib.hm_txn_add_tmk, lib.hm_txn_list_set_tmk_threshold)
+                    lib.hm_txn_add_tmk, lib.hm_txn_list_set_tmk_threshold,
+                    lib.hm_txn_list_rename)
 
 
 class _Writer:
@@ -572,6 +574,7 @@ class _Writer:
     shares) and Transaction (a change set of its own)."""
 
     _calls: _Calls
+    _renamed = False  # a rename is staged: names cached before may be stale
 
     def _index(self) -> "Index":  # pragma: no cover
         raise NotImplementedError
@@ -612,6 +615,21 @@ class _Writer:
         with self._writing() as (idx, w):
             lid = self._index()._list_id(idx, list)
             _check(self._calls.set_enabled(w, lid, 1 if enabled else 0))
+
+    def rename(self, list: ListRef, name: str) -> None:
+        """Rename a list (it keeps its id, entries and settings).  Staged:
+        queries and ``list_id`` know it by its old name until the commit.
+        A name another list has is refused (``InvalidArgumentError``), when
+        staged and again at commit; a name that is no list's raises
+        ``NotFoundError``."""
+        with self._writing() as (idx, w):
+            ix = self._index()
+            lid = ix._list_id(idx, list, create=False)
+            if lid is None:
+                raise_for(lib.HM_E_NOT_FOUND, "no list named %r" % (list,))
+            _check(self._calls.rename(w, lid, _b(name, "list name")))
+            self._renamed = True
+            ix._forget_names()
 
     def clear(self, list: ListRef) -> int:
         """Remove every entry of a list (the list and its settings stay).
@@ -683,6 +701,9 @@ class _Writer:
         already running finish on the snapshot they started with."""
         with self._writing() as (_, w):
             _check(self._calls.commit(w))
+            if self._renamed:
+                self._renamed = False
+                self._index()._forget_names()
 
     # ---- hash lists ---------------------------------------------------------------
 
@@ -834,6 +855,7 @@ class Index(_Queryable, _Writer):
             raise_for(st)
         self._handle = Handle(p[0], lib.hm_index_free, "the index")
         self._ids: Dict[str, int] = {}
+        self._ids_epoch = 0
         self._ids_lock = threading.Lock()
         self._txns: "weakref.WeakSet[Transaction]" = weakref.WeakSet()
         self._txns_lock = threading.Lock()
@@ -889,10 +911,18 @@ class Index(_Queryable, _Writer):
             finally:
                 lib.hm_snapshot_release(sp[0])
         out = ffi.new("uint32_t *")
+        epoch = self._ids_epoch
         _check(lib.hm_index_list(idx, _b(ref, "list name"), out))
         with self._ids_lock:
-            self._ids[ref] = int(out[0])
+            if self._ids_epoch == epoch:  # no rename published meanwhile
+                self._ids[ref] = int(out[0])
         return int(out[0])
+
+    def _forget_names(self) -> None:
+        """Drop the cache of names to ids (a rename changes them)."""
+        with self._ids_lock:
+            self._ids_epoch += 1
+            self._ids.clear()
 
     def _index(self) -> "Index":
         return self
@@ -971,8 +1001,7 @@ class Index(_Queryable, _Writer):
                 buf = ffi.from_buffer(source)
                 st = lib.hm_index_load_memory(idx, buf, len(buf))
             _check(st)
-            with self._ids_lock:
-                self._ids.clear()
+            self._forget_names()
 
     @classmethod
     def open(cls, source: Union[str, "os.PathLike[str]", bytes], **options: Any) -> "Index":
