@@ -217,6 +217,14 @@ func (s *Server) match(path string) (*route, []string) {
 		return m(roleMatch, map[string]handlerFunc{"GET": s.indexStatus}), nil
 	case "/c/banks":
 		return m(roleCurate, map[string]handlerFunc{"GET": s.banksList, "POST": s.bankCreate}), nil
+	case "/c/signal_type":
+		return m(roleCurate, map[string]handlerFunc{"GET": func(w http.ResponseWriter, _ *http.Request, _ *Store, _ []string) {
+			writeJSON(w, http.StatusOK, signalTypeConfigs())
+		}}), nil
+	case "/c/content_type":
+		return m(roleCurate, map[string]handlerFunc{"GET": func(w http.ResponseWriter, _ *http.Request, _ *Store, _ []string) {
+			writeJSON(w, http.StatusOK, contentTypeConfigs())
+		}}), nil
 	case "/admin/reload":
 		return m(roleCurate, map[string]handlerFunc{"POST": s.adminReload}), nil
 	case "/v1/hash":

@@ -150,6 +150,12 @@ func TestHMAClientVideoSequence(t *testing.T) {
 			t.Errorf("lookup %s = %v, want content %d in VIDEOS", st, got, added.ID)
 		}
 	}
+	// hashmatch.pytx's name of the TMK signal type is the same type.
+	var viaAlias map[string][]matchJSON
+	ts.json(t, "GET", lookupPath("video_tmk_pdqf", hashes["tmk"]), matchToken, nil, 200, &viaAlias)
+	if m := viaAlias["VIDEOS"]; len(m) != 1 || m[0].BankContentID != float64(added.ID) {
+		t.Errorf("lookup video_tmk_pdqf = %v", viaAlias)
+	}
 	// POST /m/lookup of the re-encoded rotated copy finds it by vPDQ.
 	code, body := ts.upload(t, "/m/lookup", matchToken, "video", readData(t, "video", "rotated-90.mp4"))
 	if code != 200 {
@@ -278,6 +284,29 @@ func TestRawLookupCompareStatus(t *testing.T) {
 	code, body = ts.do(t, "GET", "/m/index/status?signal_type=nope", matchToken, "", nil)
 	if code != 400 {
 		t.Errorf("index/status?signal_type=nope: %d %s", code, body)
+	}
+
+	// HMA's signal and content type listings.
+	var sigTypes []map[string]any
+	ts.json(t, "GET", "/c/signal_type", curationToken, nil, 200, &sigTypes)
+	var names []string
+	for _, st := range sigTypes {
+		if k := keys(st); !reflect.DeepEqual(k, []string{"enabled_ratio", "name"}) || st["enabled_ratio"] != 1.0 {
+			t.Errorf("signal type entry %v", st)
+		}
+		names = append(names, st["name"].(string))
+	}
+	sort.Strings(names)
+	if !reflect.DeepEqual(names, keys(status)) {
+		t.Errorf("GET /c/signal_type names %v, index/status %v", names, keys(status))
+	}
+	var contentTypes []map[string]any
+	ts.json(t, "GET", "/c/content_type", curationToken, nil, 200, &contentTypes)
+	if !reflect.DeepEqual(contentTypes, []map[string]any{{"name": "photo", "enabled": true}, {"name": "video", "enabled": true}}) {
+		t.Errorf("GET /c/content_type = %v", contentTypes)
+	}
+	if code, _ := ts.do(t, "GET", "/c/signal_type", matchToken, "", nil); code != 403 {
+		t.Errorf("GET /c/signal_type with a matcher token: %d, want 403", code)
 	}
 }
 

@@ -32,6 +32,7 @@ const (
 // and ahash are ours.
 type signalType struct {
 	Name    string
+	Alias   string             // another name lookups accept ("" for none)
 	Content string             // contentPhoto or contentVideo
 	Kind    signalKind         // how values are matched
 	Hash    hashmatch.HashType // the index's hash type (kindHash)
@@ -49,16 +50,45 @@ var signalTypes = []signalType{
 	{Name: "ahash", Content: contentPhoto, Kind: kindHash, Hash: hashmatch.AHash},
 	{Name: "video_md5", Content: contentVideo, Kind: kindHash, Hash: hashmatch.MD5, Default: true},
 	{Name: "vpdq", Content: contentVideo, Kind: kindVPDQ, Default: true},
-	{Name: "tmk", Content: contentVideo, Kind: kindTMK, Default: true},
+	// video_tmk_pdqf: the name of hashmatch.pytx's TMK+PDQF signal type,
+	// which an HMA configured with that extension uses (docs/pytx.md).
+	{Name: "tmk", Alias: "video_tmk_pdqf", Content: contentVideo, Kind: kindTMK, Default: true},
 }
 
 func findSignalType(name string) *signalType {
 	for i := range signalTypes {
-		if signalTypes[i].Name == name {
+		if signalTypes[i].Name == name || (signalTypes[i].Alias != "" && signalTypes[i].Alias == name) {
 			return &signalTypes[i]
 		}
 	}
 	return nil
+}
+
+// signalTypeConfig is HMA's entry of GET /c/signal_type.
+type signalTypeConfig struct {
+	Name         string  `json:"name"`
+	EnabledRatio float64 `json:"enabled_ratio"`
+}
+
+// contentTypeConfig is HMA's entry of GET /c/content_type.
+type contentTypeConfig struct {
+	Name    string `json:"name"`
+	Enabled bool   `json:"enabled"`
+}
+
+// signalTypeConfigs lists the signal types as HMA's GET /c/signal_type
+// does: every one is enabled (ratio 1); the server has no per-type switch.
+func signalTypeConfigs() []signalTypeConfig {
+	out := make([]signalTypeConfig, len(signalTypes))
+	for i, st := range signalTypes {
+		out[i] = signalTypeConfig{Name: st.Name, EnabledRatio: 1}
+	}
+	return out
+}
+
+// contentTypeConfigs lists the content types as HMA's GET /c/content_type.
+func contentTypeConfigs() []contentTypeConfig {
+	return []contentTypeConfig{{Name: contentPhoto, Enabled: true}, {Name: contentVideo, Enabled: true}}
 }
 
 // contentSignalTypes selects the signal types of an upload of the given
