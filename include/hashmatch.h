@@ -1150,7 +1150,9 @@ typedef enum hm_frame_mode {
      *  Every frame is decoded.  interval 0 hashes every frame. */
     HM_FRAMES_INTERVAL = 0,
     /** Keyframes only: non-key frames are not decoded at all, so the cost
-     *  grows with the number of keyframes.  Frames that do not decode
+     *  grows with the number of keyframes (unless hm_video_opts.tmk asks
+     *  for TMK+PDQF, which needs every frame: then every frame is decoded
+     *  and the same keyframes are hashed).  Frames that do not decode
      *  cleanly on their own are skipped.  `interval` is then the minimum
      *  time between two hashed keyframes. */
     HM_FRAMES_KEYFRAMES = 1,
@@ -1195,10 +1197,11 @@ typedef struct hm_video_opts {
     int32_t trim_borders;
     /** 1: also compute the video's TMK+PDQF hash from the same decoding
      *  (no second pass over the file), taken with hm_video_take_tmk once
-     *  hm_video_next has given the last frame.  Needs a mode that decodes
-     *  every frame (HM_FRAMES_INTERVAL or HM_FRAMES_ALL:
-     *  HM_E_INVALID_ARGUMENT with HM_FRAMES_KEYFRAMES) and a video FFmpeg
-     *  decodes (HM_E_UNSUPPORTED for an animated WebP).  Its 15 fps frames
+     *  hm_video_next has given the last frame.  Any mode: in
+     *  HM_FRAMES_KEYFRAMES every frame is then decoded (TMK needs them
+     *  all; hm_video_info.frames_decoded counts them) and the frames given
+     *  are still those of key packets, as without tmk.  Needs a video
+     *  FFmpeg decodes (HM_E_UNSUPPORTED for an animated WebP).  Its 15 fps frames
      *  count against max_frames on their own and against max_work_pixels,
      *  not in hm_video_info.frames_hashed.  The hash equals
      *  hm_tmk_hash_file's.  Default 0 (the field was reserved0). */

@@ -170,14 +170,7 @@ static int open_common(hm_hasher *h, const char *path, const uint8_t *data,
     } else {
         st = hm_video_ff_open(v, path, name);
     }
-    if (st == HM_OK && v->o.tmk) {
-        if (v->o.mode == HM_FRAMES_KEYFRAMES)
-            st = hm_fail(HM_E_INVALID_ARGUMENT,
-                         "video options: TMK+PDQF (tmk) needs every frame decoded, not the "
-                         "keyframes mode");
-        else
-            st = hm_tmk_video_attach(v);
-    }
+    if (st == HM_OK && v->o.tmk) st = hm_tmk_video_attach(v);
     if (st != HM_OK) goto fail;
     v->frame_mod = 1;
     if (v->o.mode == HM_FRAMES_INTERVAL) {

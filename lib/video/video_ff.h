@@ -30,6 +30,12 @@ struct hm_ffsrc {
      * applies to that packet).  NULL: every frame is decoded. */
     int (*may_skip)(void *user, const AVPacket *pkt);
     void *may_skip_user;
+    /* Keyframes mode (HM_FRAMES_KEYFRAMES) decodes key packets alone, or,
+     * beside TMK+PDQF (hm_video_opts.tmk), which needs every frame, every
+     * packet, with each frame marked by whether its packet was a key one
+     * (the decoder carries the mark from packet to frame), so that vPDQ
+     * takes the frames a decoding of the key packets alone gives. */
+    int key_packets_only, mark_key_packets;
 };
 
 /* The next decoded frame, in v->ff->frame (*got = 1; the caller unrefs

@@ -212,7 +212,17 @@ static int open_ffmpeg(hm_video *v, const char *path, const char *name) {
     v->ff->dec->thread_count = 1; /* callers scale with one video per thread */
     v->ff->dec->pkt_timebase = s->time_base;
     if ((st = hm_ffguard_attach(&v->ff->guard, v->ff->dec)) != HM_OK) return st;
-    if (v->o.mode == HM_FRAMES_KEYFRAMES) v->ff->dec->skip_frame = AVDISCARD_NONKEY;
+    if (v->o.mode == HM_FRAMES_KEYFRAMES) {
+        if (v->o.tmk) {
+            v->ff->mark_key_packets = 1;
+#if LIBAVCODEC_VERSION_MAJOR >= 60
+            v->ff->dec->flags |= AV_CODEC_FLAG_COPY_OPAQUE;
+#endif
+        } else {
+            v->ff->key_packets_only = 1;
+            v->ff->dec->skip_frame = AVDISCARD_NONKEY;
+        }
+    }
     for (unsigned i = 0; i < v->ff->fmt->nb_streams; i++)
         if ((int)i != v->ff->stream) v->ff->fmt->streams[i]->discard = AVDISCARD_ALL;
     if ((ret = avcodec_open2(v->ff->dec, codec, NULL)) < 0) {
@@ -321,10 +331,22 @@ static int hash_avframe(hm_video *v, const AVFrame *fr, hm_video_frame *f) {
     return hm_video_hash_buf(v, v->rgb, (uint32_t)ow, (uint32_t)oh, stride, HM_PIXEL_RGB24, f);
 }
 
-/* Does this decoded frame stand on its own (keyframe mode)? */
-static int clean_keyframe(const AVFrame *fr) {
+/* Was this frame made from a key packet (mark_key_packets)? */
+static int from_key_packet(const struct hm_ffsrc *ff, const AVFrame *fr) {
+#if LIBAVCODEC_VERSION_MAJOR >= 60
+    return fr->opaque == ff;
+#else
+    (void)ff;
+    return fr->reordered_opaque == 1;
+#endif
+}
+
+/* Does this decoded frame stand on its own (keyframe mode), as a decoding
+ * of the key packets alone gives it? */
+static int clean_keyframe(const struct hm_ffsrc *ff, const AVFrame *fr) {
     return fr->key_frame && fr->pict_type == AV_PICTURE_TYPE_I &&
-           !(fr->flags & AV_FRAME_FLAG_CORRUPT) && !fr->decode_error_flags;
+           !(fr->flags & AV_FRAME_FLAG_CORRUPT) && !fr->decode_error_flags &&
+           (!ff->mark_key_packets || from_key_packet(ff, fr));
 }
 
 int hm_video_ff_decode(hm_video *v, int *got) {
@@ -373,10 +395,17 @@ int hm_video_ff_decode(hm_video *v, int *got) {
             avcodec_send_packet(v->ff->dec, NULL);
             continue;
         }
-        if (v->ff->pkt->stream_index != v->ff->stream ||
-            (v->o.mode == HM_FRAMES_KEYFRAMES && !(v->ff->pkt->flags & AV_PKT_FLAG_KEY))) {
+        const int key = (v->ff->pkt->flags & AV_PKT_FLAG_KEY) != 0;
+        if (v->ff->pkt->stream_index != v->ff->stream || (v->ff->key_packets_only && !key)) {
             av_packet_unref(v->ff->pkt);
             continue;
+        }
+        if (v->ff->mark_key_packets) { /* carried to the packet's frame */
+#if LIBAVCODEC_VERSION_MAJOR >= 60
+            v->ff->pkt->opaque = key ? v->ff : NULL;
+#else
+            v->ff->dec->reordered_opaque = key;
+#endif
         }
         if (v->ff->may_skip)
             v->ff->dec->skip_frame = v->ff->may_skip(v->ff->may_skip_user, v->ff->pkt)
@@ -421,7 +450,7 @@ int hm_video_ff_next(hm_video *v, hm_video_frame *f, int *got) {
             pts != AV_NOPTS_VALUE ? (double)(pts - v->ff->start_pts) * v->ff->tb : -1;
         int take;
         if (v->o.mode == HM_FRAMES_KEYFRAMES) {
-            take = clean_keyframe(fr) && pts_s >= 0 &&
+            take = clean_keyframe(v->ff, fr) && pts_s >= 0 &&
                    pts_s - v->last_key_ts >= v->o.interval - 1e-9;
             if (take) {
                 v->last_key_ts = pts_s;

@@ -345,8 +345,7 @@ static void w_emit(void *ctx, size_t i, hc_slot *s) {
 
 /* The PDQ frames of the video at `path` into *fr (*n of them, freed by the
  * caller), and with `tmk` its TMK+PDQF hash into *tmk from the same
- * decoding (NULL when the frames' mode decodes keyframes only: the caller
- * hashes it apart); 0, or 1 after printing why. */
+ * decoding; 0, or 1 after printing why. */
 static int read_video(hm_hasher *h, const hm_video_opts *opts, const char *path, int tmk,
                       hm_video_frame **fr, size_t *n, hm_tmk **t) {
     hm_video_opts vo = *opts;
@@ -354,7 +353,7 @@ static int read_video(hm_hasher *h, const hm_video_opts *opts, const char *path,
     size_t cap = 0;
     int got;
     vo.types = HM_TYPE_BIT(HM_HASH_PDQ);
-    vo.tmk = tmk && vo.mode != HM_FRAMES_KEYFRAMES;
+    vo.tmk = tmk;
     *fr = NULL;
     *n = 0;
     *t = NULL;
@@ -383,18 +382,10 @@ static int read_video(hm_hasher *h, const hm_video_opts *opts, const char *path,
     return 1;
 }
 
-/* With --tmk, the TMK+PDQF hash t of the --video `path` (NULL: hashed
- * here) as `id`; 0, or 1 after printing why.  Frees t. */
-static int add_named_tmk(build_ctx *c, hm_hasher *h, uint32_t list, const char *path,
-                         const char *id, hm_tmk *t) {
-    hm_video_info info;
-    char err[768];
-    const hm_status st =
-        t ? HM_OK : hc_media_tmk(h, path, &c->mo.video, &t, &info, err, sizeof err);
-    if (st != HM_OK) {
-        hc_err("%s (%s)", err, hm_strerror(st));
-        return 1;
-    }
+/* With --tmk, the TMK+PDQF hash t of the --video `path` (read_video's) as
+ * `id`; 0, or 1 after printing why.  Frees t. */
+static int add_named_tmk(build_ctx *c, uint32_t list, const char *path, const char *id,
+                         hm_tmk *t) {
     const int rc = hm_index_add_tmk(c->idx, list, t, id, NULL) != HM_OK;
     if (rc) hc_err("%s", hm_last_error());
     else fprintf(stderr, "hashcheck: %s: video %s, TMK+PDQF of %d frames at 15 fps\n", path,
@@ -444,7 +435,7 @@ static int add_named_videos(build_ctx *c) {
             fprintf(stderr, "hashcheck: %s: video %s, %zu of %zu %s kept\n", path, id, added,
                     n, hc_plural(n, "frame", "frames"));
         if (!rc && k < nv && c->mo.tmk) {
-            rc = add_named_tmk(c, h, list, path, id, t);
+            rc = add_named_tmk(c, list, path, id, t);
             t = NULL;
         }
         hm_tmk_free(t);

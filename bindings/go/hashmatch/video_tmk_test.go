@@ -116,8 +116,8 @@ func TestTmkFramesSkipped(t *testing.T) {
 	}
 }
 
-// TakeTmk before the end, keyframe mode, animated WebP, a limit hit by
-// TMK's frames alone.
+// TakeTmk before the end, keyframe mode (allowed), animated WebP, a limit
+// hit by TMK's frames alone.
 func TestVideoTakeTmkMisuse(t *testing.T) {
 	ctx := context.Background()
 	ref := tmkVideo(t, tmkRef)
@@ -147,10 +147,28 @@ func TestVideoTakeTmkMisuse(t *testing.T) {
 	tm.Close()
 	v.Close()
 
-	_, err = OpenVideo(ctx, ref, &VideoOptions{Tmk: true, Mode: FramesKeyframes})
-	wantStatus(t, err, ErrInvalidArgument)
-	if !strings.Contains(err.Error(), "keyframes") {
-		t.Errorf("keyframes: %v", err)
+	// keyframe mode: every frame decoded for TMK, vPDQ's frames the keyframes
+	kf := &VideoOptions{Mode: FramesKeyframes}
+	alone, _, err := HashVideoFile(ctx, ref, kf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kf.Tmk = true
+	if v, err = OpenVideo(ctx, ref, kf); err != nil {
+		t.Fatal(err)
+	}
+	keyframes, err := v.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tm, err := v.TakeTmk(); err != nil || !bytes.Equal(mustBytes(t, tm), tmkRefBytes(t, tmkRef)) {
+		t.Errorf("keyframe mode: TMK %v", err)
+	} else {
+		tm.Close()
+	}
+	v.Close()
+	if len(keyframes) == 0 || !reflect.DeepEqual(keyframes, alone) {
+		t.Errorf("keyframe mode with Tmk: %d frames, %d without", len(keyframes), len(alone))
 	}
 	_, err = OpenVideo(ctx, dataPath(t, "video", "anim.webp"), &VideoOptions{Tmk: true})
 	wantStatus(t, err, ErrUnsupported)

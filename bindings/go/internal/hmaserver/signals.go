@@ -183,12 +183,8 @@ func hashContent(ctx context.Context, content string, types []*signalType,
 		}
 	}
 	switch {
-	case vpdq != nil && tmk != nil && oneDecoding(vopts):
+	case vpdq != nil && tmk != nil:
 		out[vpdq.Name], out[tmk.Name], err = hashVPDQAndTMK(ctx, data, vopts)
-	case vpdq != nil && tmk != nil: // keyframe mode: TMK needs every frame
-		if out[vpdq.Name], err = hashVPDQ(ctx, data, vopts); err == nil {
-			out[tmk.Name], err = hashTMK(ctx, data, vopts)
-		}
 	case vpdq != nil:
 		out[vpdq.Name], err = hashVPDQ(ctx, data, vopts)
 	case tmk != nil:
@@ -232,13 +228,6 @@ func hashSignals(data []byte, types []*signalType) (map[string]hashmatch.Hash, e
 		out[st.Name] = h
 	}
 	return out, nil
-}
-
-// oneDecoding says whether vPDQ's frames and TMK+PDQF can come from one
-// decoding of a video with these options: TMK needs every frame decoded,
-// which keyframe mode does not do.
-func oneDecoding(vopts *hashmatch.VideoOptions) bool {
-	return vopts == nil || vopts.Mode != hashmatch.FramesKeyframes
 }
 
 // readVideo decodes a video once: its vPDQ frames, and with tmk its

@@ -15,7 +15,8 @@ import (
 
 // An upload that asks for vpdq and tmk gets them from one decoding: the
 // same text as each hashed alone (two decodings), the tmk the reference's
-// .tmk file; in keyframe mode, where TMK cannot share the decoding, too.
+// .tmk file; in keyframe mode too (every frame is then decoded, and vPDQ
+// takes the keyframes).
 func TestHashContentVPDQAndTMKFromOneDecoding(t *testing.T) {
 	ctx := context.Background()
 	video := readData(t, "video", "test-padded-dimensions.mp4")
