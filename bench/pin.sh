@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# Sourced by bench/run.sh, run_index.sh and run_video.sh (after CPU and a
+# Sourced by bench/run.sh, run_index.sh, run_video.sh and run_pytx.sh (after CPU and a
 # `log` function are set): pinning to CPU $CPU, and the busy share of the
 # other cores, summed over the timed phases only (from /proc/stat), to show
 # whether anything else was running.
