@@ -266,6 +266,23 @@ def _run_query(call: Callable[..., int], target: Any, hashes: Sequence[Hash],
         return out
 
 
+def _distances_and_ids(index: "Index", h: Hash, radius: int) -> List[Tuple[int, bytes]]:
+    """(distance, entry id as bytes) of every entry within ``radius`` of
+    ``h``, any list, quality not checked: what ``hashmatch.pytx``'s indexes
+    need of a query, without the ``Match`` objects (a hit costs a quarter of
+    one)."""
+    opts = _query_opts(radius, 0, False, None, 0, True)
+    handle, fn = index._query_call()
+    with handle as ptr, _results() as res:
+        _check(fn(ptr, _c_hashes([h]), 1, opts, res))
+        get, string = lib.hm_results_get, ffi.string
+        out: List[Tuple[int, bytes]] = []
+        for i in range(lib.hm_results_count(res)):
+            m = get(res, i)
+            out.append((m.distance, string(m.entry_id)))
+        return out
+
+
 _DIH = tuple(Dihedral)
 _TYPE_OF = {int(t): t for t in HashType}
 

@@ -16,6 +16,7 @@ from threatexchange.signal_type.index import (IndexMatchUntyped,
 from threatexchange.signal_type.pdq.signal import PdqSignal as _PytxPdqSignal
 
 from .._hash import Hash
+from .._index import _distances_and_ids
 from .._hasher import hash_bytes, hash_file
 from .._types import HashType
 from ._index import LibraryIndex
@@ -124,14 +125,18 @@ class PdqIndex(LibraryIndex[T]):
         self._index.add(h, "pdq", self._append(entry))
 
     def add_all(self, entries: t.Iterable[t.Tuple[str, T]]) -> None:
-        """Add many (hash, metadata) pairs."""
-        for signal_str, entry in entries:
-            self.add(signal_str, entry)
+        """Add many (hash, metadata) pairs (staged in one call)."""
+        def parsed() -> t.Iterator[t.Tuple[Hash, str]]:
+            for signal_str, entry in entries:
+                h = Hash.parse(HashType.PDQ, signal_str)
+                yield h, self._append(entry)
+        self._index.add_many(parsed(), "pdq")
 
     def query(self, hash: str) -> t.Sequence[PdqIndexMatch[T]]:
         """The entries within ``threshold`` of a PDQ string."""
         q = Hash.parse(HashType.PDQ, hash)
-        hits = self._committed().query(q, radius=self.threshold, min_quality=0)
-        hits.sort(key=lambda m: (m.distance, int(m.entry_id)))
-        return [IndexMatchUntyped(SignalSimilarityInfoWithIntDistance(m.distance),
-                                  self._entry(m.entry_id)) for m in hits]
+        hits = [(d, int(i)) for d, i in _distances_and_ids(self._committed(), q, self.threshold)]
+        hits.sort()
+        entries = self._entries
+        return [IndexMatchUntyped(SignalSimilarityInfoWithIntDistance(d), entries[i])
+                for d, i in hits]
