@@ -34,13 +34,15 @@
 # before each measurement.
 # --no-hashmatchd skips step 3 and adds to the results of an earlier run.
 # Environment: BUILD_DIR, PYTHON (to create the venv; default python3),
-# BENCH_LOCK (the lock file, default /work/bench.lock).
+# BENCH_LOCK (the lock file, default /work/bench.lock), SETTLE (seconds
+# without requests before the RSS samples around the reloads, default 15).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD_DIR:-$ROOT/build-bench}
 PY=${PYTHON:-python3}
 SIZE=10000000 DUR=10 CONNS="2 8 32" UPCONNS="2 8" RELOADS=100 HMA=1 DORELOAD=1 HMD_PHASE=1
+SETTLE=${SETTLE:-15} # seconds without requests before the settled RSS samples
 CMDLINE="bash bench/run_hashmatchd.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
     case $1 in
@@ -177,6 +179,10 @@ hashmatchd_phase() {
 
     if [ "$DORELOAD" = 1 ]; then
         log "hashmatchd: $RELOADS reloads (SIGHUP) with lookups running"
+        # settled: no request for SETTLE s (Go returns freed heap to the
+        # system over minutes, in steps), the same before and after
+        sleep "$SETTLE"
+        rec hashmatchd before-reloads-settled rss "$(rss $pid)"
         rec hashmatchd reloads loadavg "$(cut -d' ' -f1-3 /proc/loadavg)"
         WRK_MODE=lookup WRK_PATH=/m/lookup WRK_QUERIES=$DATA/queries.txt \
             wrk -t2 -c8 -d3600s -s "$STACK/wrk.lua" "http://127.0.0.1:$HMD_PORT" >"$OUT/reload-wrk.txt" &
@@ -201,6 +207,8 @@ hashmatchd_phase() {
         rec hashmatchd reloads wrk "$(sed -n 's/^RESULT //p' "$OUT/reload-wrk.txt")"
         rec hashmatchd reloads failed "$(metric $HMD_PORT 'hashmatchd_reloads_total{result="failed"}')"
         rec hashmatchd after-reloads rss "$(rss $pid)"
+        sleep "$SETTLE"
+        rec hashmatchd after-reloads-settled rss "$(rss $pid)"
     fi
     stop $pid
 }

@@ -115,6 +115,11 @@ def main() -> None:
               f" | {min(series) / 2**20:,.0f} | {statistics.median(series) / 2**20:,.0f} | {max(series) / 2**20:,.0f} |")
         p(f"\nRSS before the first reload {mib(before[0])}, after the last {mib(after[-1])} "
           f"({(after[-1] - before[0]) / 2**20:+,.0f} MiB); after the run {mib(float(res['hashmatchd']['after-reloads']['rss']))}.")
+        hr = res["hashmatchd"]
+        if "before-reloads-settled" in hr and "after-reloads-settled" in hr:
+            b, a = float(hr["before-reloads-settled"]["rss"]), float(hr["after-reloads-settled"]["rss"])
+            p(f"Settled (no request for the same time before the first reload and after the last): "
+              f"{mib(b)} before, {mib(a)} after ({(a - b) / 2**20:+,.0f} MiB).")
         if w:
             p(f"Lookups during the reloads: {w['requests']:,.0f} in {w['seconds']:.0f} s ({w['rps']:,.0f}/s), "
               f"p50 {w['p50']:.2f} ms, p99 {w['p99']:.2f} ms, max {w['max']:.0f} ms; "
@@ -134,7 +139,10 @@ def main() -> None:
         p(f"- ≤ 150 B per hash: {bph:.0f} B → {'met' if bph <= 150 else 'not met'}")
         if reloads:
             drift = (reloads[-1][1] - reloads[0][0]) / 2**20
-            p(f"- RSS unchanged after {len(reloads)} reloads: {drift:+,.0f} MiB")
+            settled = ""
+            if "before-reloads-settled" in r and "after-reloads-settled" in r:
+                settled = f", settled {(float(r['after-reloads-settled']['rss']) - float(r['before-reloads-settled']['rss'])) / 2**20:+,.0f} MiB"
+            p(f"- RSS unchanged after {len(reloads)} reloads: {drift:+,.0f} MiB{settled}")
 
 
 if __name__ == "__main__":
