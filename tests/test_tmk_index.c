@@ -140,7 +140,7 @@ static char *tmk_row(size_t v, const char *rest) { return tmk_line("tmk,", v, re
 
 /* The SHA-256, in hex, of video v's reference .tmk file (as sha256sum
  * prints it): a TMK entry's id when its row gives none. */
-static void tmk_file_sha256(size_t v, char hex[65]) {
+static void tmk_file_sha256(size_t v, char hex[HM_HASH_STRING_MAX]) {
     char p[1024];
     hm_hasher *h;
     hm_hash d;
@@ -150,7 +150,7 @@ static void tmk_file_sha256(size_t v, char hex[65]) {
     CHECK_INT(hm_hasher_create(&h), HM_OK);
     CHECK_INT(hm_hash_file(h, p, HM_TYPE_BIT(HM_HASH_SHA256), &d, 1, &n, NULL), HM_OK);
     CHECK_INT(n, 1);
-    CHECK_INT(hm_hash_to_string(&d, hex, 65), HM_OK);
+    CHECK_INT(hm_hash_to_string(&d, hex, HM_HASH_STRING_MAX), HM_OK);
     hm_hasher_free(h);
 }
 
@@ -249,7 +249,7 @@ static void hash_lists(void) {
         CHECK_INT(hm_index_commit(idx), HM_OK);
         hm_index_stats_get(idx, &st);
         CHECK_INT(st.entries, entries + 2);
-        char id2[65];
+        char id2[HM_HASH_STRING_MAX];
         tmk_file_sha256(2, id2);
         CHECK_INT(strlen(id2), 64);
         CHECK_INT(tmk_found(idx, 2, id2, "known", NULL), 1);
@@ -266,7 +266,7 @@ static void hash_lists(void) {
              *p8 = tmk_line("video_tmk_pdqf,", 8, ",GIFCT video,POSITIVE_CLASS,a b"),
              *p9 = tmk_line("video_tmk_pdqf,", 9, ",GIFCT video,NEGATIVE_CLASS,fp");
         const char *typed[] = {"# pytx local file", t6, "pdq f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22", t7, t6again};
-        char *csv = csv_of(typed, 5), id[65];
+        char *csv = csv_of(typed, 5), id[HM_HASH_STRING_MAX];
         CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "local.txt", NULL, &rep), HM_OK);
         CHECK_INT(rep.format, HM_LIST_TYPED);
         CHECK_INT(rep.added, 3);

@@ -270,7 +270,7 @@ static int line_too_long(load *L) {
 
 /* The id of a TMK+PDQF entry given none: the SHA-256 of its .tmk file in
  * hex (the base64 is too long to be an id), as stable as a hash entry's. */
-static int tmk_digest_id(const hm_tmk *t, char id[2 * 32 + 1]) {
+static int tmk_digest_id(const hm_tmk *t, char id[HM_HASH_STRING_MAX]) {
     uint8_t *bytes = malloc(HM_TMK_FILE_SIZE);
     size_t n = 0;
     hm_hash h;
@@ -278,7 +278,7 @@ static int tmk_digest_id(const hm_tmk *t, char id[2 * 32 + 1]) {
     if (!bytes) return hm_fail(HM_E_NO_MEMORY, "out of memory");
     st = hm_tmk_to_bytes(t, bytes, HM_TMK_FILE_SIZE, &n);
     if (st == HM_OK) st = hm_digest_sha256(bytes, n, &h);
-    if (st == HM_OK) st = hm_hash_to_string(&h, id, 2 * 32 + 1);
+    if (st == HM_OK) st = hm_hash_to_string(&h, id, HM_HASH_STRING_MAX);
     free(bytes);
     return st;
 }
@@ -289,7 +289,7 @@ static int put_tmk(load *L, const char *b64, const char *id, const char *list_na
                    const char *labels) {
     uint32_t list;
     int added, st;
-    char digest[2 * 32 + 1];
+    char digest[HM_HASH_STRING_MAX];
     if (L->len - strlen(b64) > L->w->idx->max_line) return line_too_long(L);
     if (!L->tmk && !(L->tmk = malloc(sizeof *L->tmk)))
         return hm_fail(HM_E_NO_MEMORY, "out of memory");
