@@ -589,8 +589,8 @@ typedef enum hm_index_param {
      *  Default HM_STRUCT_AUTO. */
     HM_INDEX_DEFAULT_STRUCTURE = 2,
     /** Longest line accepted in a hash list, in bytes.  Default 65536.
-     *  A canonical-CSV tmk row's hash field (HM_TMK_BASE64_LEN) is not
-     *  counted (docs/hashlist-formats.md). */
+     *  A TMK+PDQF row's hash field (HM_TMK_BASE64_LEN) is not counted
+     *  (docs/hashlist-formats.md). */
     HM_INDEX_MAX_LINE = 3,
     /** Most entries the index accepts in total.  Default 1,000,000,000. */
     HM_INDEX_MAX_ENTRIES = 4
@@ -725,13 +725,18 @@ typedef enum hm_list_format {
     HM_LIST_AUTO = 0,      /**< detected from the first data line */
     HM_LIST_PLAIN = 1,     /**< one hash per line; type from the options or
                                 from the length where that is unambiguous */
-    HM_LIST_TYPED = 2,     /**< "<type> <hash>" per line (pytx local file) */
+    HM_LIST_TYPED = 2,     /**< "<type> <hash>" per line (pytx local file;
+                                tmk and video_tmk_pdqf take a TMK+PDQF
+                                hash as in canonical CSV) */
     HM_LIST_PYTX_CSV = 3,  /**< python-threatexchange dataset CSV, with a
                                 header naming signal_type, signal_str,
-                                collab, category, tags */
+                                collab, category, tags (video_tmk_pdqf
+                                rows: TMK entries) */
     HM_LIST_CANONICAL = 4  /**< hash_type,hash,entry_id,list,labels; the
-                                hash_type tmk takes a TMK+PDQF hash as the
-                                base64 of its .tmk file (a TMK entry) */
+                                hash_type tmk (or video_tmk_pdqf) takes a
+                                TMK+PDQF hash as the base64 of its .tmk
+                                file (a TMK entry; with no entry_id, the
+                                SHA-256 of the .tmk file is its id) */
 } hm_list_format;
 
 /** Called for each rejected line (lenient mode) or for the failing line
@@ -772,9 +777,9 @@ typedef struct hm_list_load_report {
     uint64_t duplicates;   /**< entries already present (nothing staged) */
     uint64_t rejected;     /**< bad lines skipped (lenient mode) */
     uint64_t unsupported;  /**< well-formed lines of a python-threatexchange
-                                signal type this library does not index
-                                (url, raw_text, ...: the list in
-                                docs/hashlist-formats.md) */
+                                signal type this library does not read
+                                from lists (url, raw_text, vpdq, ...: the
+                                list in docs/hashlist-formats.md) */
     uint64_t negative;     /**< pytx NEGATIVE_CLASS rows skipped */
     int32_t format;        /**< the format used (after detection) */
     int32_t reserved0;

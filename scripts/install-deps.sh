@@ -10,6 +10,12 @@
 #            FFmpeg, xxHash) and go-md2man (hashcheck's man page): enough to
 #            build and install the library and hashcheck, and to run the demo;
 #   python   python3 with its headers, venv and pip: the Python binding;
+#   pytx     what building the `vpdq` package from PyPI adds to build and
+#            python (scripts/test-python.sh installs it for pytx's own vPDQ
+#            tests, docs/pytx.md): FFmpeg's libavdevice and libswresample
+#            headers; libavdevice's library and the device libraries it
+#            links (SDL2, OpenAL, ...) are there already wherever the test
+#            group's ffmpeg program is;
 #   test     what the test suites add: clang and its sanitizer runtimes,
 #            valgrind, the ffmpeg program (test clips), zlib, and a
 #            comma-decimal locale (de_DE.UTF-8, for test_locale),
@@ -25,6 +31,7 @@ declare -A group=(
            libxxhash-dev libssl-dev
            go-md2man"
   [python]="python3 python3-dev python3-pip python3-venv"
+  [pytx]="libavdevice-dev libswresample-dev"
   [test]="clang libclang-rt-14-dev valgrind ffmpeg zlib1g-dev locales python3-jsonschema
           abigail-tools"
 )
@@ -33,11 +40,11 @@ want=("${@:-build}")
 pkgs=()
 for g in "${want[@]}"; do
   if [ "$g" = all ]; then
-    for k in build python test; do read -r -a p <<<"${group[$k]//$'\n'/ }"; pkgs+=("${p[@]}"); done
+    for k in build python pytx test; do read -r -a p <<<"${group[$k]//$'\n'/ }"; pkgs+=("${p[@]}"); done
   elif [ -n "${group[$g]:-}" ]; then
     read -r -a p <<<"${group[$g]//$'\n'/ }"; pkgs+=("${p[@]}")
   else
-    echo "install-deps.sh: unknown group '$g' (build, python, test, all)" >&2; exit 2
+    echo "install-deps.sh: unknown group '$g' (build, python, pytx, test, all)" >&2; exit 2
   fi
 done
 missing=()

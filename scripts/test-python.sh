@@ -10,8 +10,10 @@
 #   1. a virtual environment build-py/venv with the test dependencies from
 #      PyPI: pytest, mypy, tests/python/requirements-oracle.txt
 #      (Pillow 9.4.0, numpy 1.26.4, scipy, imagehash 4.3.2, pdqhash 0.2.8)
-#      and tests/python/requirements-pytx.txt (threatexchange 1.2.6, for
-#      hashmatch.pytx and python-threatexchange's own tests, docs/pytx.md);
+#      tests/python/requirements-pytx.txt (threatexchange 1.2.6, for
+#      hashmatch.pytx and python-threatexchange's own tests, docs/pytx.md)
+#      and tests/python/requirements-vpdq.txt (the vpdq package, built from
+#      source, for pytx's own vPDQ tests);
 #   2. pip install ./bindings/python: one step, no PKG_CONFIG_PATH; pip
 #      fetches the build requirements (scikit-build-core, cffi), which build
 #      the C library from this checkout in a temporary folder and put
@@ -36,7 +38,7 @@ out=${HM_PY_OUT:-build-py}   # output directory, relative to the repository root
 
 step() { printf '\n==== %s ====\n' "$*"; }
 
-bash scripts/install-deps.sh build python
+bash scripts/install-deps.sh build python pytx
 
 step "Python environment"
 pipq() { "$@" -q --disable-pip-version-check --retries 2 --timeout 30; }
@@ -72,6 +74,14 @@ if pipq "$py" -m pip install -r tests/python/requirements-oracle.txt pytest; the
     exit 1
   fi
   pytx=1
+  # the vpdq package, which pytx's vPDQ tests import (built from source:
+  # the install-deps.sh pytx group); PyPI answered, so failing is a failure.
+  if ! pipq "$py" -m pip install -r tests/python/requirements-vpdq.txt; then
+    echo "FAILED: vpdq (tests/python/requirements-vpdq.txt) cannot be built: it needs" \
+         "a C++ compiler, CMake, pkg-config and FFmpeg's -dev packages with libavdevice" \
+         "(bash scripts/install-deps.sh build python pytx); pip's error is above" >&2
+    exit 1
+  fi
 elif ! "$py" -c "import pytest" 2>/dev/null; then
   use_system_python
 fi
@@ -103,6 +113,9 @@ if [ "$oracle" = 0 ] && ! "$py" -c "import imagehash, pdqhash" 2>/dev/null; then
 fi
 if [ "$pytx" = 0 ] && ! "$py" -c "import threatexchange" 2>/dev/null; then
   echo "SKIPPED: hashmatch.pytx's tests (threatexchange not installed: see tests/python/requirements-pytx.txt)"
+fi
+if [ "$pytx" = 0 ] && ! "$py" -c "import vpdq" 2>/dev/null; then
+  echo "SKIPPED: pytx's own vPDQ tests (vpdq not installed: see tests/python/requirements-vpdq.txt)"
 fi
 # -rs lists every skipped test with its reason.
 "$py" -m pytest -q -rs bindings/python/tests

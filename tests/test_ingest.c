@@ -92,7 +92,11 @@ static void test_type_names(void) {
     CHECK(has(hm_last_error(), "mem.txt:2: unknown hash type \"pdg\""));
     o.format = HM_LIST_CANONICAL;
     CHECK_INT(load(idx, "PDQ," PDQ1 "\n", &o, &r), HM_E_PARSE); /* names are exact */
-    CHECK_INT(load(idx, "tmk," PDQ1 "\n", &o, &r), HM_E_PARSE); /* not a pytx name */
+    CHECK_INT(load(idx, "tmk," PDQ1 "\n", &o, &r), HM_E_PARSE); /* not a .tmk's base64 */
+    CHECK(has(hm_last_error(), "bad tmk hash"));
+    /* "video_vpdq" was never pytx's name (its vPDQ type is "vpdq") */
+    CHECK_INT(load(idx, "video_vpdq,[],v1,l\n", &o, &r), HM_E_PARSE);
+    CHECK(has(hm_last_error(), "unknown hash type \"video_vpdq\""));
     o.format = HM_LIST_TYPED;
     CHECK_INT(load(idx, "text some words\n", &o, &r), HM_E_PARSE);
     hm_index_commit(idx);
@@ -117,11 +121,13 @@ static void test_type_names(void) {
     CHECK_INT(entries(idx), 2);
     hm_index_free(idx);
 
-    /* every python-threatexchange signal type we do not index is
-     * unsupported, never an error, in typed lines, canonical and pytx CSV */
-    static const char *pytx[] = {"raw_text", "text_md5", "url",       "url_md5",
-                                 "trend_query", "video_tmk_pdqf", "video_vpdq", "tlsh",
-                                 "text_tlsh", "pdq_ocr", "clip", "sscd"};
+    /* every python-threatexchange signal type we do not read (its
+     * get_name(), threatexchange 1.2.6) is unsupported, never an error, in
+     * typed lines, canonical and pytx CSV; its video_tmk_pdqf is read
+     * (test_tmk_index.c) */
+    static const char *pytx[] = {"raw_text", "text_md5", "url",  "url_md5",
+                                 "trend_query", "vpdq",  "tlsh", "text_tlsh",
+                                 "pdq_ocr",  "clip",     "sscd"};
     const size_t np = sizeof pytx / sizeof pytx[0];
     char text[2048], csv[2048], ptx[2048];
     size_t a = 0, b = 0, c = 0;

@@ -22,10 +22,12 @@
  *    taken before the save keeps answering from its copies;
  *  - a version-1 index file (tests/data/index-v1.hmi, made by the
  *    hashcheck of the commit before format version 2) still loads;
- *  - canonical-CSV hash lists with tmk rows (the .tmk file's base64):
- *    staged, matched, duplicates counted; strict loads fail at a bad row
- *    naming its line, lenient ones skip and count it; HM_INDEX_MAX_LINE
- *    leaves the hash field out;
+ *  - hash lists with TMK rows (the .tmk file's base64): canonical CSV
+ *    (tmk), typed lines and python-threatexchange CSV (tmk or pytx's
+ *    video_tmk_pdqf): staged, matched, duplicates counted, the SHA-256
+ *    of the .tmk file as id where a row has none; strict loads fail at a
+ *    bad row naming its line, lenient ones skip and count it;
+ *    HM_INDEX_MAX_LINE leaves the hash field out;
  *  - queries, commits (removals, adds) and saves at once on an index whose
  *    level-2 features are read from its file (under ThreadSanitizer in
  *    scripts/test-all.sh).
@@ -122,14 +124,52 @@ static char *csv_of(const char *rows[], size_t n) {
     return out;
 }
 
-static char *tmk_row(size_t v, const char *rest) {
-    char *row = malloc(HM_TMK_BASE64_LEN + strlen(rest) + 16);
+/* `before`, the base64 of video v's .tmk, `rest` (malloc'ed). */
+static char *tmk_line(const char *before, size_t v, const char *rest) {
+    const size_t b = strlen(before);
+    char *row = malloc(b + HM_TMK_BASE64_LEN + strlen(rest) + 1);
     size_t len = 0;
     CHECK(row != NULL);
-    strcpy(row, "tmk,");
-    CHECK_INT(hm_tmk_to_base64(g_ref[v], row + 4, HM_TMK_BASE64_LEN + 1, &len), HM_OK);
-    strcpy(row + 4 + len, rest);
+    strcpy(row, before);
+    CHECK_INT(hm_tmk_to_base64(g_ref[v], row + b, HM_TMK_BASE64_LEN + 1, &len), HM_OK);
+    strcpy(row + b + len, rest);
     return row;
+}
+
+static char *tmk_row(size_t v, const char *rest) { return tmk_line("tmk,", v, rest); }
+
+/* The SHA-256, in hex, of video v's reference .tmk file (as sha256sum
+ * prints it): a TMK entry's id when its row gives none. */
+static void tmk_file_sha256(size_t v, char hex[HM_HASH_STRING_MAX]) {
+    char p[1024];
+    hm_hasher *h;
+    hm_hash d;
+    size_t n = 0;
+    hex[0] = '\0';
+    snprintf(p, sizeof p, "%s/tmk/expected/tmk/%s.tmk", HM_TEST_DATA, kVideos[v]);
+    CHECK_INT(hm_hasher_create(&h), HM_OK);
+    CHECK_INT(hm_hash_file(h, p, HM_TYPE_BIT(HM_HASH_SHA256), &d, 1, &n, NULL), HM_OK);
+    CHECK_INT(n, 1);
+    CHECK_INT(hm_hash_to_string(&d, hex, HM_HASH_STRING_MAX), HM_OK);
+    hm_hasher_free(h);
+}
+
+/* Does the query of video q find video_id in list_name, with labels? */
+static int tmk_found(hm_index *idx, size_t q, const char *video_id, const char *list_name,
+                     const char *labels) {
+    hm_results *r;
+    int seen = 0;
+    hm_results_create(&r);
+    CHECK_INT(hm_index_match_tmk(idx, g_ref[q], NULL, r), HM_OK);
+    for (size_t i = 0; i < hm_results_tmk_count(r); i++) {
+        const hm_tmk_match *m = hm_results_tmk_get(r, i);
+        if (strcmp(m->video_id, video_id) == 0 && strcmp(m->list_name, list_name) == 0 &&
+            (labels ? m->labels && strcmp(m->labels, labels) == 0 : !m->labels) &&
+            m->level1 >= 0.9999f)
+            seen++;
+    }
+    hm_results_free(r);
+    return seen;
 }
 
 static void hash_lists(void) {
@@ -180,23 +220,19 @@ static void hash_lists(void) {
         CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "l", NULL, &rep), HM_E_PARSE);
         CHECK(strstr(hm_last_error(), "l:3: bad tmk hash") != NULL);
         free(csv);
-        const char *rows2[] = {r1, noid};
-        csv = csv_of(rows2, 2);
-        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "l", NULL, &rep), HM_E_PARSE);
-        CHECK(strstr(hm_last_error(), "l:2: a tmk row needs its entry_id") != NULL);
-        free(csv);
         const char *rows3[] = {"tmk AAAA"};
         csv = csv_of(rows3, 1);
         hm_list_load_opts_init(&o);
         o.format = HM_LIST_TYPED;
         CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "l", &o, &rep), HM_E_PARSE);
-        CHECK(strstr(hm_last_error(), "canonical CSV only") != NULL);
+        CHECK(strstr(hm_last_error(), "l:1: bad tmk hash") != NULL);
         free(csv);
         CHECK_INT(hm_index_commit(idx), HM_OK);
         hm_index_stats_get(idx, &st);
         CHECK_INT(st.entries, entries);
     }
-    /* lenient: bad rows reported and skipped, the others staged */
+    /* lenient: bad rows reported and skipped, the others staged; a row
+     * without entry_id gets the SHA-256 of its .tmk file */
     {
         char *r4 = tmk_row(4, ",vid4,csvlist");
         const char *rows[] = {bad, noid, r4, r1};
@@ -204,15 +240,65 @@ static void hash_lists(void) {
         hm_list_load_opts_init(&o);
         o.strict = 0;
         CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "known", &o, &rep), HM_OK);
-        CHECK_INT(rep.rejected, 2);
+        CHECK_INT(rep.rejected, 1);
         CHECK_INT(rep.first_bad_line, 1);
-        CHECK_INT(rep.added, 1);
+        CHECK_INT(rep.added, 2);
         CHECK_INT(rep.duplicates, 1);
         free(csv);
         free(r4);
         CHECK_INT(hm_index_commit(idx), HM_OK);
         hm_index_stats_get(idx, &st);
-        CHECK_INT(st.entries, entries + 1);
+        CHECK_INT(st.entries, entries + 2);
+        char id2[HM_HASH_STRING_MAX];
+        tmk_file_sha256(2, id2);
+        CHECK_INT(strlen(id2), 64);
+        CHECK_INT(tmk_found(idx, 2, id2, "known", NULL), 1);
+    }
+    /* python-threatexchange's name video_tmk_pdqf, and tmk, in typed lines
+     * (pytx's local file, as `threatexchange hash video` prints them with
+     * hashmatch.pytx), and in its dataset CSV (collab -> list, tags ->
+     * labels), with the SHA-256 ids */
+    {
+        hm_index_stats before;
+        hm_index_stats_get(idx, &before);
+        char *t6 = tmk_line("video_tmk_pdqf ", 6, ""), *t7 = tmk_line("tmk\t", 7, ""),
+             *t6again = tmk_line("video_tmk_pdqf ", 6, ""),
+             *p8 = tmk_line("video_tmk_pdqf,", 8, ",GIFCT video,POSITIVE_CLASS,a b"),
+             *p9 = tmk_line("video_tmk_pdqf,", 9, ",GIFCT video,NEGATIVE_CLASS,fp");
+        const char *typed[] = {"# pytx local file", t6, "pdq f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22", t7, t6again};
+        char *csv = csv_of(typed, 5), id[HM_HASH_STRING_MAX];
+        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "local.txt", NULL, &rep), HM_OK);
+        CHECK_INT(rep.format, HM_LIST_TYPED);
+        CHECK_INT(rep.added, 3);
+        CHECK_INT(rep.duplicates, 1);
+        CHECK_INT(rep.unsupported + rep.rejected, 0);
+        free(csv);
+        const char *pytx[] = {"signal_type,signal_str,collab,category,tags", p8, p9,
+                              "url,https://example.com/v,GIFCT video,POSITIVE_CLASS,"};
+        csv = csv_of(pytx, 4);
+        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "dataset", NULL, &rep), HM_OK);
+        CHECK_INT(rep.format, HM_LIST_PYTX_CSV);
+        CHECK_INT(rep.added, 1);
+        CHECK_INT(rep.negative, 1);
+        CHECK_INT(rep.unsupported, 1);
+        free(csv);
+        CHECK_INT(hm_index_commit(idx), HM_OK);
+        tmk_file_sha256(6, id);
+        CHECK_INT(tmk_found(idx, 6, id, "local", NULL), 1);
+        tmk_file_sha256(7, id);
+        CHECK_INT(tmk_found(idx, 7, id, "local", NULL), 1);
+        tmk_file_sha256(8, id);
+        CHECK_INT(tmk_found(idx, 8, id, "GIFCT video", "a b"), 1);
+        tmk_file_sha256(9, id);
+        CHECK_INT(tmk_found(idx, 9, id, "GIFCT video", "fp"), 0);
+        hm_index_stats_get(idx, &st);
+        CHECK_INT(st.entries, before.entries + 4);
+        CHECK_INT(st.tmk_entries, before.tmk_entries + 3);
+        free(t6);
+        free(t7);
+        free(t6again);
+        free(p8);
+        free(p9);
     }
     /* HM_INDEX_MAX_LINE does not count a tmk row's hash field, and counts
      * the rest of it */
@@ -234,12 +320,31 @@ static void hash_lists(void) {
         CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "l", NULL, &rep), HM_E_LIMIT);
         CHECK(strstr(hm_last_error(), "l:1: line longer than 200 bytes") != NULL);
         free(csv);
-        rows[0] = r1;
+        /* the same in typed lines and pytx CSV; a line of another type is
+         * held to HM_INDEX_MAX_LINE whole */
+        char *t5 = tmk_line("video_tmk_pdqf ", 5, "");
+        rows[0] = t5;
         csv = csv_of(rows, 1);
-        hm_list_load_opts_init(&o);
-        o.format = HM_LIST_TYPED; /* only canonical CSV has room for it */
-        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "l", &o, &rep), HM_E_LIMIT);
+        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "l", NULL, &rep), HM_OK);
+        CHECK_INT(rep.format, HM_LIST_TYPED);
+        CHECK_INT(rep.added, 1);
         free(csv);
+        char *p5long = tmk_line("signal_type,signal_str,collab,category,tags\nvideo_tmk_pdqf,", 5,
+                                rest);
+        rows[0] = p5long;
+        csv = csv_of(rows, 1);
+        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "l", NULL, &rep), HM_E_LIMIT);
+        CHECK(strstr(hm_last_error(), "l:2: line longer than 200 bytes") != NULL);
+        free(csv);
+        memset(rest, 'a', 250);
+        memcpy(rest, "pdq ", 4);
+        rest[250] = '\0';
+        rows[0] = rest;
+        csv = csv_of(rows, 1);
+        CHECK_INT(hm_index_load_list_memory(idx, csv, strlen(csv), "l", NULL, &rep), HM_E_LIMIT);
+        free(csv);
+        free(t5);
+        free(p5long);
         free(r5);
         free(r5long);
         CHECK_INT(hm_index_set(idx, HM_INDEX_MAX_LINE, 65536), HM_OK);

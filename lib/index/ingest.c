@@ -17,12 +17,15 @@
 
 #include "index_internal.h"
 #include "../common/utf8.h"
+#include "../hash/hash.h"
 
 #define MAX_FIELDS 16
-/* The canonical-CSV type of TMK+PDQF rows (their hash: a .tmk file's
- * base64), and the room its hash field takes beyond HM_INDEX_MAX_LINE. */
+/* Our type name of TMK+PDQF rows (their hash: a .tmk file's base64), the
+ * room its hash field takes beyond HM_INDEX_MAX_LINE, and type_from_name's
+ * answer for TMK+PDQF (no hm_hash_type: TMK entries). */
 #define TMK_TYPE "tmk"
 #define TMK_ROOM ((size_t)HM_TMK_BASE64_LEN)
+#define TYPE_TMK (-1)
 
 void hm_list_load_opts_init(hm_list_load_opts *o) {
     if (!o) return;
@@ -127,29 +130,34 @@ static int split_csv(char *line, char **f, int maxf) {
 
 /* ---- type names -------------------------------------------------------------- */
 
-/* Type names a list may give besides ours (hm_hash_type_name): the
- * python-threatexchange and ThreatExchange names of the types we index. */
+/* Type names a list may give besides the hash types' (hm_hash_type_name):
+ * TMK+PDQF's, ours and python-threatexchange's (hashmatch.pytx's
+ * TmkPdqfSignal, docs/pytx.md), and the python-threatexchange and
+ * ThreatExchange names of the hash types. */
 static const struct {
     const char *name;
     int type;
-} kAlias[] = {{"video_md5", HM_HASH_MD5},       {"photo_md5", HM_HASH_MD5},
+} kAlias[] = {{TMK_TYPE, TYPE_TMK},             {"video_tmk_pdqf", TYPE_TMK},
+              {"video_md5", HM_HASH_MD5},       {"photo_md5", HM_HASH_MD5},
               {"video_sha256", HM_HASH_SHA256}, {"photo_sha256", HM_HASH_SHA256},
               {"pdq_hash", HM_HASH_PDQ},        {"HASH_PDQ", HM_HASH_PDQ},
               {"HASH_MD5", HM_HASH_MD5},        {"HASH_SHA256", HM_HASH_SHA256}};
 
 /* python-threatexchange's signal types (SignalType.get_name(), built in
- * and in its extensions) that libhashmatch does not index.  A line of one
- * of these is well formed and counted as unsupported; any other name that
- * is not a type above is an error.  Its indexed types, pdq, video_md5 and
- * video_sha256, are names above. */
+ * and in its extensions, threatexchange 1.2.6) that libhashmatch does not
+ * read from lists.  A line of one of these is well formed and counted as
+ * unsupported; any other name that is not a type above is an error.  Its
+ * types we read, pdq, video_md5, video_sha256 and video_tmk_pdqf, are
+ * names above. */
 static const char *const kUnindexed[] = {
-    "raw_text",   "text_md5", "url",     "url_md5",   "trend_query", "video_tmk_pdqf",
-    "video_vpdq", "tlsh",     "text_tlsh", "pdq_ocr", "clip",        "sscd"};
+    "raw_text", "text_md5", "url",     "url_md5", "trend_query", "vpdq",
+    "tlsh",     "text_tlsh", "pdq_ocr", "clip",   "sscd"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* The hash type a list's type name stands for, or 0: then *unindexed says
- * whether the name is a known signal type that we do not index. */
+/* The hash type a list's type name stands for, TYPE_TMK, or 0: then
+ * *unindexed says whether the name is a known signal type that we do not
+ * read. */
 static int type_from_name(const char *name, int *unindexed) {
     int t = hm_hash_type_from_name(name);
     *unindexed = 0;
@@ -216,7 +224,7 @@ static int reject(load *L, const char *fmt, ...) {
 
 /* A type name that is neither indexed nor a known signal type. */
 static int reject_type(load *L, const char *name) {
-    char known[200];
+    char known[256];
     size_t n = 0;
     known[0] = '\0';
     for (int t = 1; t <= HM_HASH_TYPE_MAX && n < sizeof known; t++)
@@ -260,18 +268,38 @@ static int line_too_long(load *L) {
     return reject(L, "line longer than %llu bytes", max);
 }
 
-/* Stage one TMK+PDQF entry of a canonical-CSV tmk row. */
+/* The id of a TMK+PDQF entry given none: the SHA-256 of its .tmk file in
+ * hex (the base64 is too long to be an id), as stable as a hash entry's. */
+static int tmk_digest_id(const hm_tmk *t, char id[HM_HASH_STRING_MAX]) {
+    uint8_t *bytes = malloc(HM_TMK_FILE_SIZE);
+    size_t n = 0;
+    hm_hash h;
+    int st;
+    if (!bytes) return hm_fail(HM_E_NO_MEMORY, "out of memory");
+    st = hm_tmk_to_bytes(t, bytes, HM_TMK_FILE_SIZE, &n);
+    if (st == HM_OK) st = hm_digest_sha256(bytes, n, &h);
+    if (st == HM_OK) st = hm_hash_to_string(&h, id, HM_HASH_STRING_MAX);
+    free(bytes);
+    return st;
+}
+
+/* Stage one TMK+PDQF entry of a row whose hash field `b64` is the base64
+ * of a .tmk file; HM_INDEX_MAX_LINE counts the rest of the line. */
 static int put_tmk(load *L, const char *b64, const char *id, const char *list_name,
                    const char *labels) {
     uint32_t list;
     int added, st;
-    if (!id || !*id)
-        return reject(L, "a " TMK_TYPE " row needs its entry_id (the base64 hash is no id)");
+    char digest[HM_HASH_STRING_MAX];
+    if (L->len - strlen(b64) > L->w->idx->max_line) return line_too_long(L);
     if (!L->tmk && !(L->tmk = malloc(sizeof *L->tmk)))
         return hm_fail(HM_E_NO_MEMORY, "out of memory");
     if ((st = hm_tmk_read_base64(b64, strlen(b64), L->tmk)) == HM_E_NO_MEMORY) return st;
     if (st != HM_OK)
         return reject(L, "bad " TMK_TYPE " hash (the base64 of a .tmk file): %s", hm_err_msg());
+    if (!id || !*id) {
+        if ((st = tmk_digest_id(L->tmk, digest)) != HM_OK) return st;
+        id = digest;
+    }
     if (!list_name || !*list_name) list_name = L->default_list;
     st = hm_ix_list_locked(L->w, list_name, &list);
     if (st == HM_E_INVALID_ARGUMENT) return reject(L, "%s", hm_err_msg());
@@ -282,6 +310,33 @@ static int put_tmk(load *L, const char *b64, const char *id, const char *list_na
     if (added) L->rep->added++;
     else L->rep->duplicates++;
     return HM_OK;
+}
+
+/* Stage the entry of a row of type `type` (a hash type or TYPE_TMK). */
+static int put_row(load *L, int type, const char *hash, const char *id, const char *list_name,
+                   const char *labels) {
+    return type == TYPE_TMK ? put_tmk(L, hash, id, list_name, labels)
+                            : put(L, type, hash, id, list_name, labels);
+}
+
+/* The type of a row whose type field is `name`, into *type: a hash type or
+ * TYPE_TMK, or 0 when the row is done with: of a known signal type that
+ * we do not read (counted as unsupported), of an unknown one (rejected),
+ * or longer than HM_INDEX_MAX_LINE (only a TMK row's hash field is not
+ * counted: put_tmk checks the rest). */
+static int row_type(load *L, const char *name, int *type) {
+    int unsup;
+    *type = type_from_name(name, &unsup);
+    if (*type != TYPE_TMK && L->len > L->w->idx->max_line) {
+        *type = 0;
+        return line_too_long(L);
+    }
+    if (*type) return HM_OK;
+    if (unsup) {
+        L->rep->unsupported++;
+        return HM_OK;
+    }
+    return reject_type(L, name);
 }
 
 /* The type of a bare hash: from the options, else the one type of its
@@ -352,52 +407,37 @@ static int pytx_header(load *L, char *line) {
 
 static int one_line(load *L, char *line, int *header_done) {
     char *f[MAX_FIELDS];
-    int n, type, unsup;
-    const int too_long = L->len > L->w->idx->max_line;
-    if (too_long && L->format != HM_LIST_CANONICAL) return line_too_long(L);
+    int n, type, st;
     switch (L->format) {
     case HM_LIST_PLAIN: {
+        if (L->len > L->w->idx->max_line) return line_too_long(L);
         char *hex = trim(line);
         if (strpbrk(hex, " \t,"))
             return reject(L, "expected one hash per line");
         if (hex[strspn(hex, "0123456789abcdefABCDEF")])
             return reject(L, "expected a hash of hex digits, found \"%.40s\"", hex);
-        int st = plain_type(L, hex, &type);
+        st = plain_type(L, hex, &type);
         if (st != HM_OK || !type) return st; /* !type: rejected (lenient) */
         return put(L, type, hex, NULL, NULL, L->o->labels);
     }
     case HM_LIST_TYPED: {
         char *save, *name = strtok_r(line, " \t", &save);
-        if (name && strcmp(name, TMK_TYPE) == 0)
-            return reject(L, TMK_TYPE " hashes are read from canonical CSV only");
-        if (name && !(type = type_from_name(name, &unsup))) {
-            if (unsup) { /* e.g. "raw_text some words" */
-                L->rep->unsupported++;
-                return HM_OK;
-            }
-            return reject_type(L, name);
-        }
+        /* (a known type we do not read, e.g. "raw_text some words": done) */
+        if (name && ((st = row_type(L, name, &type)) != HM_OK || !type)) return st;
         char *hex = name ? strtok_r(NULL, " \t", &save) : NULL;
         if (!hex || strtok_r(NULL, " \t", &save))
             return reject(L, "expected \"<type> <hash>\"");
-        return put(L, type, hex, NULL, NULL, L->o->labels);
+        return put_row(L, type, hex, NULL, NULL, L->o->labels);
     }
     case HM_LIST_PYTX_CSV:
         if (!*header_done) {
             *header_done = 1;
-            return pytx_header(L, line);
+            return L->len > L->w->idx->max_line ? line_too_long(L) : pytx_header(L, line);
         }
         if ((n = split_csv(line, f, MAX_FIELDS)) < 0) return reject(L, "unclosed quote");
         if (n <= L->col[0] || n <= L->col[1]) return reject(L, "too few fields");
 #define COL(c) (L->col[c] >= 0 && L->col[c] < n ? trim(f[L->col[c]]) : NULL)
-        const char *stype = trim(f[L->col[0]]);
-        if (!(type = type_from_name(stype, &unsup))) {
-            if (unsup) {
-                L->rep->unsupported++;
-                return HM_OK;
-            }
-            return reject_type(L, stype);
-        }
+        if ((st = row_type(L, trim(f[L->col[0]]), &type)) != HM_OK || !type) return st;
         const char *category = COL(3);
         if (category && strcmp(category, "NEGATIVE_CLASS") == 0 &&
             !L->o->include_negative) {
@@ -405,8 +445,8 @@ static int one_line(load *L, char *line, int *header_done) {
             return HM_OK;
         }
         const char *tags = COL(4);
-        return put(L, type, trim(f[L->col[1]]), NULL, COL(2),
-                   tags && *tags ? tags : L->o->labels);
+        return put_row(L, type, trim(f[L->col[1]]), NULL, COL(2),
+                       tags && *tags ? tags : L->o->labels);
 #undef COL
     case HM_LIST_CANONICAL:
         if ((n = split_csv(line, f, MAX_FIELDS)) < 0) return reject(L, "unclosed quote");
@@ -419,23 +459,10 @@ static int one_line(load *L, char *line, int *header_done) {
         }
         if (n < 2 || n > 5)
             return reject(L, "expected hash_type,hash,entry_id,list,labels");
-        if (strcmp(trim(f[0]), TMK_TYPE) == 0) {
-            const char *b64 = trim(f[1]);
-            if (L->len - strlen(b64) > L->w->idx->max_line) return line_too_long(L);
-            return put_tmk(L, b64, n > 2 ? trim(f[2]) : NULL, n > 3 ? trim(f[3]) : NULL,
-                           n > 4 && *trim(f[4]) ? trim(f[4]) : L->o->labels);
-        }
-        if (too_long) return line_too_long(L);
-        if (!(type = type_from_name(trim(f[0]), &unsup))) {
-            if (unsup) {
-                L->rep->unsupported++;
-                return HM_OK;
-            }
-            return reject_type(L, trim(f[0]));
-        }
-        return put(L, type, trim(f[1]), n > 2 ? trim(f[2]) : NULL,
-                   n > 3 ? trim(f[3]) : NULL,
-                   n > 4 && *trim(f[4]) ? trim(f[4]) : L->o->labels);
+        if ((st = row_type(L, trim(f[0]), &type)) != HM_OK || !type) return st;
+        return put_row(L, type, trim(f[1]), n > 2 ? trim(f[2]) : NULL,
+                       n > 3 ? trim(f[3]) : NULL,
+                       n > 4 && *trim(f[4]) ? trim(f[4]) : L->o->labels);
     }
     return HM_E_INTERNAL;
 }
@@ -522,8 +549,9 @@ static int run(hm_writer *w, source *src, const char *name,
     L.default_list = opts->list ? opts->list : default_list;
     L.format = opts->format;
     hm_ix_mark_take(w, &mark);
-    /* a longer line only as a canonical-CSV tmk row (one_line checks) */
-    const size_t room = L.format == HM_LIST_AUTO || L.format == HM_LIST_CANONICAL ? TMK_ROOM : 0;
+    /* a longer line only as a TMK row, in any format that names types
+     * (row_type and put_tmk check) */
+    const size_t room = L.format == HM_LIST_PLAIN ? 0 : TMK_ROOM;
     while ((r = next_line(src, w->idx->max_line + room, &len)) != 0) {
         L.line = ++report->lines;
         if (r == -2 || r == -3) {

@@ -3,6 +3,7 @@
 registration with the pytx command line, and each signal type and index
 against pytx's own classes or the reference data.  pytx's own tests run in
 test_pytx_upstream.py and test_pytx_signal_helper.py."""
+import hashlib
 import io
 import os
 import pickle
@@ -129,6 +130,21 @@ def test_end_to_end_local_file_collaboration(tmp_path):
     edited_chair = DATA / "tmk" / "videos" / "chair-22-sd-grey-bar.mp4"
     assert matches("video", edited_chair) == {"vpdq", "video_tmk_pdqf"}
     assert matches("video", VIDEO / "doorknob-hd-no-bar.mp4") == set()
+    # libhashmatch's list loader reads the same file (docs/hashlist-formats.md):
+    # pdq, video_md5 and video_tmk_pdqf lines (TMK entries named by the .tmk
+    # file's SHA-256); vpdq lines are counted as unsupported
+    idx = hm.Index()
+    rep = idx.load_list(known)
+    assert (rep.format, rep.added, rep.unsupported, rep.rejected) == \
+        (hm.ListFormat.TYPED, 2 + 2 + 2, 2, 0)
+    idx.commit()
+    assert idx.stats().tmk_entries == 2
+    tmk_line = next(line for line in videos[chair].splitlines()
+                    if line.startswith("video_tmk_pdqf "))
+    tmk_bytes = hm.Tmk.from_base64(tmk_line.split()[1]).to_bytes()
+    found = idx.match_tmk(hm.hash_tmk(edited_chair))
+    assert [(m.video_id, m.list_name) for m in found] == \
+        [(hashlib.sha256(tmk_bytes).hexdigest(), "known")]
     # the chair leaves the source
     known.write_text("".join(photos) + videos[pattern])
     tx("fetch", "--clear")
@@ -319,6 +335,40 @@ def test_vpdq_defaults_and_empty_videos():
     assert len(idx) == 1
     r = hx.VpdqSignal.compare_hash(low, ex)
     assert not r.match and r.distance == hx.VpdqSimilarityInfo(0.0, 0.0)
+
+
+def test_vpdq_equals_pytx_vpdq_extension():
+    """Against pytx's own vPDQ extension (the vpdq package's hasher, pytx's
+    brute-force compare_hash and faiss VPDQIndex), where vpdq is installed
+    (tests/python/requirements-vpdq.txt): the same signal strings for
+    videos of several sizes, rotations and edits, the same comparisons of
+    every pair, and the same (metadata, shares) from the indexes; only the
+    order of an index's results differs (docs/pytx.md)."""
+    pytest.importorskip("vpdq", reason="needs the vpdq package (tests/python/requirements-vpdq.txt)")
+    from threatexchange.extensions.vpdq.vpdq import VPDQSignal
+    from threatexchange.extensions.vpdq.vpdq_index import VPDQIndex
+
+    def shares(info: t.Any) -> t.Tuple[float, float]:
+        return info.query_match_percent, info.compared_match_percent
+
+    videos = [DATA / "tmk" / "videos" / (n + ".mp4") for n in (
+        "chair-20-sd-bar", "chair-22-sd-sepia-bar", "chair-22-with-large-logo-bar",
+        "pattern-sd-grey-bar")] + [VIDEO / n for n in ("rotated-90.mp4", "pillarbox.mp4")]
+    signals = [hx.VpdqSignal.hash_from_file(v) for v in videos]
+    assert signals == [VPDQSignal.hash_from_file(v) for v in videos]
+    for q in signals:
+        for k in signals:
+            ours, theirs = hx.VpdqSignal.compare_hash(q, k), VPDQSignal.compare_hash(q, k)
+            assert (ours.match, shares(ours.distance)) == (theirs.match, shares(theirs.distance))
+    entries = [(s, i) for i, s in enumerate(signals)]
+    ours_idx = hx.VpdqIndex.build(entries, query_match_threshold_pct=0)
+    theirs_idx = VPDQIndex.build(entries, query_match_threshold_pct=0)
+    found = 0
+    for q in signals:
+        got = sorted((m.metadata, shares(m.similarity_info)) for m in ours_idx.query(q))
+        assert got == sorted((m.metadata, shares(m.similarity_info)) for m in theirs_idx.query(q))
+        found += len(got)
+    assert found > len(signals)  # the chair edits match each other
 
 
 # ---- TMK+PDQF ---------------------------------------------------------------------------
