@@ -7,3 +7,6 @@ package hmaserver
 // releaseFreedMemory: glibc's malloc_trim is Linux's; elsewhere the
 // allocator keeps its own policy.
 func releaseFreedMemory() {}
+
+// LimitArenas: a glibc setting (see trim_glibc.go); nothing elsewhere.
+func LimitArenas() {}
