@@ -650,11 +650,8 @@ hm_status hm_txn_list_set_enabled(hm_txn *txn, uint32_t list, int enabled) {
 static int stage_rename(hm_writer *w, uint32_t list, const char *name) {
     hm_list_change *c;
     int st;
-    if ((st = check_list(w, list)) != HM_OK) return st;
-    if (!name || !hm_ix_valid_list_name(name))
-        return hm_fail(HM_E_INVALID_ARGUMENT,
-                       "list names are 1 to %d bytes of UTF-8 without control characters",
-                       HM_MAX_NAME);
+    if ((st = check_list(w, list)) != HM_OK || (st = hm_ix_check_list_name(name)) != HM_OK)
+        return st;
     const uint32_t owner = hm_ix_name_owner(w, name, list);
     if (owner != UINT32_MAX)
         return hm_fail(HM_E_INVALID_ARGUMENT, "cannot rename list %u to \"%s\": list %u %s",

@@ -106,6 +106,9 @@ void hm_ix_list_rec_settle(hm_list_rec *rec);
 int hm_ix_valid_text(const char *s, size_t max, int allow_empty);
 int hm_ix_valid_utf8_text(const char *s, size_t max, int allow_empty);
 int hm_ix_valid_list_name(const char *name);
+/* HM_OK for a valid list name, else HM_E_INVALID_ARGUMENT saying the rule
+ * (NULL is not a name). */
+int hm_ix_check_list_name(const char *name);
 
 /* ---- snapshots (snapshot.c) ------------------------------------------------------ */
 

@@ -65,6 +65,14 @@ int hm_ix_valid_list_name(const char *name) {
     return hm_ix_valid_utf8_text(name, HM_MAX_NAME, 0);
 }
 
+int hm_ix_check_list_name(const char *name) {
+    if (!name || !hm_ix_valid_list_name(name))
+        return hm_fail(HM_E_INVALID_ARGUMENT,
+                       "list names are 1 to %d bytes of UTF-8 without control characters",
+                       HM_MAX_NAME);
+    return HM_OK;
+}
+
 /* ---- the registry ------------------------------------------------------------------ */
 
 hm_names *hm_ix_names_new(void) {
@@ -90,11 +98,8 @@ void hm_ix_names_unref(hm_names *nm) {
 
 int hm_ix_list_locked(hm_writer *w, const char *name, uint32_t *id) {
     hm_index *idx = w->idx;
-    if (!name || !hm_ix_valid_list_name(name))
-        return hm_fail(HM_E_INVALID_ARGUMENT,
-                       "list names are 1 to %d bytes of UTF-8 without control "
-                       "characters",
-                       HM_MAX_NAME);
+    int st;
+    if ((st = hm_ix_check_list_name(name)) != HM_OK) return st;
     for (uint32_t l = 0; l < idx->nlists; l++)
         if (strcmp(hm_list_core_of(idx->names, l)->name, name) == 0) {
             *id = l;

@@ -237,9 +237,9 @@ static void tmk_file(const source *s, hc_media *m) {
 }
 
 /* A video: its TMK+PDQF hash (o->tmk) and its frames (perceptual types),
- * from one decoding, then its digests; HM_E_UNKNOWN_FORMAT when the video reader does not take the
- * content (nothing done), else HM_OK with the kind set (a failure is in
- * m). */
+ * from one decoding, then its digests; HM_E_UNKNOWN_FORMAT when the video
+ * reader does not take the content (nothing done), else HM_OK with the
+ * kind set (a failure is in m). */
 static hm_status video_hash(hm_hasher *h, const source *s, const hc_media_opts *o,
                             hc_media *m) {
     const unsigned crypto = o->types & HC_CRYPTO, perc = o->types & HC_PERCEPTUAL;
