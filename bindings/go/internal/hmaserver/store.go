@@ -314,6 +314,14 @@ func (s *Store) Bank(name string) (Bank, error) {
 	return Bank{Name: name, MatchingEnabledRatio: m.Ratio}, nil
 }
 
+// checkBankName applies bankNameRE to a name the API gives a bank.
+func checkBankName(name string) error {
+	if !bankNameRE.MatchString(name) {
+		return fmt.Errorf("%w: bank names must be UPPER_WITH_UNDERSCORE (^[A-Z0-9_]+$)", errInvalid)
+	}
+	return nil
+}
+
 func checkRatio(r float64) error {
 	if !(r >= 0 && r <= 1) {
 		return fmt.Errorf("%w: enabled_ratio must be between 0.0 and 1.0", errInvalid)
@@ -364,8 +372,8 @@ func (s *Store) changeThen(fn func(tx *hashmatch.Txn) error, then func()) error 
 
 // CreateBank creates a bank (or brings back a deleted one).
 func (s *Store) CreateBank(name string, ratio float64) (Bank, error) {
-	if !bankNameRE.MatchString(name) {
-		return Bank{}, fmt.Errorf("%w: bank names must be UPPER_WITH_UNDERSCORE (^[A-Z0-9_]+$)", errInvalid)
+	if err := checkBankName(name); err != nil {
+		return Bank{}, err
 	}
 	if err := checkRatio(ratio); err != nil {
 		return Bank{}, err
@@ -411,8 +419,8 @@ func (s *Store) UpdateBank(name string, newName *string, ratio *float64) (Bank, 
 	to := name
 	if newName != nil {
 		to = *newName
-		if !bankNameRE.MatchString(to) {
-			return b, fmt.Errorf("%w: bank names must be UPPER_WITH_UNDERSCORE (^[A-Z0-9_]+$)", errInvalid)
+		if err := checkBankName(to); err != nil {
+			return b, err
 		}
 	}
 	if ratio != nil {
@@ -432,6 +440,7 @@ func (s *Store) UpdateBank(name string, newName *string, ratio *float64) (Bank, 
 			}
 		}
 		if to != name {
+			// renameList first: it reads what the sidecar holds under `to`
 			if err := s.renameList(tx, list, to); err != nil {
 				return err
 			}
