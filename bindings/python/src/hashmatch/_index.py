@@ -640,13 +640,11 @@ class _Writer:
         staged and again at commit; a name that is no list's raises
         ``NotFoundError``."""
         with self._writing() as (idx, w):
-            ix = self._index()
-            lid = ix._list_id(idx, list, create=False)
+            lid = self._index()._list_id(idx, list, create=False)
             if lid is None:
                 raise_for(lib.HM_E_NOT_FOUND, "no list named %r" % (list,))
             _check(self._calls.rename(w, lid, _b(name, "list name")))
-            self._renamed = True
-            ix._forget_names()
+            self._renamed = True  # names cached stay true until the commit
 
     def clear(self, list: ListRef) -> int:
         """Remove every entry of a list (the list and its settings stay).

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """What the extension's three indexes share: a libhashmatch ``Index`` that
 holds the hashes, and the entries' metadata (any picklable object, as pytx
-allows) in a Python list, found again by position (the entry id in the
-library is the position as a decimal string)."""
+allows) in a Python list, ``_entries``, found again by position (the
+entry id in the library is the position as a decimal string)."""
 from __future__ import annotations
 
 import typing as t
@@ -40,9 +40,6 @@ class LibraryIndex(SignalTypeIndex[T]):
         self._entries.append(entry)
         self._staged = True
         return str(len(self._entries) - 1)
-
-    def _entry(self, entry_id: str) -> T:
-        return self._entries[int(entry_id)]
 
     def _committed(self) -> Index:
         """The library index with everything staged committed."""

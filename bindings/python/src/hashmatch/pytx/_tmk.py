@@ -132,5 +132,5 @@ class TmkIndex(LibraryIndex[T]):
         found = self._committed().match_tmk(_parse(query), level1=self.level1_threshold,
                                             level2=self.level2_threshold)
         hits = sorted(found, key=lambda m: (-m.level2, -m.level1, int(m.video_id)))
-        return [IndexMatchUntyped(TmkSimilarityInfo(m.level1, m.level2), self._entry(m.video_id))
-                for m in hits]
+        return [IndexMatchUntyped(TmkSimilarityInfo(m.level1, m.level2),
+                                  self._entries[int(m.video_id)]) for m in hits]
