@@ -35,7 +35,8 @@
  *  - Handles are opaque, each released by its own function:
  *    hm_hasher_create / hm_hasher_free, hm_index_create / hm_index_free,
  *    hm_results_create / hm_results_free, hm_txn_begin / hm_txn_free,
- *    hm_index_acquire / hm_snapshot_release, hm_video_open_* /
+ *    hm_index_acquire / hm_snapshot_release, hm_hash_batch /
+ *    hm_batch_free, hm_video_open_* /
  *    hm_video_close, hm_tmk_hash_* and hm_tmk_from_* / hm_tmk_free;
  *    memory the library returns by hm_pixels_free and hm_free.  Releasing
  *    NULL is a no-op.
@@ -63,6 +64,9 @@
  *    used concurrently from different threads without locking.  A hasher may
  *    move between threads as long as calls do not overlap.
  *  - hm_hash values are plain data: copy them freely.
+ *  - hm_hash_batch hashes on threads of its own, each with a copy of the
+ *    hasher; an hm_batch it returns is immutable and may be read by any
+ *    number of threads at once.
  *  - An hm_tmk is immutable once made: any number of threads may read and
  *    score it at once.
  *  - An hm_index serialises its writers internally and serves queries
@@ -509,6 +513,86 @@ HM_API hm_status hm_decode_memory(hm_hasher *h, const void *data, size_t size,
 
 /** Release the memory of decoded pixels (NULL or empty is a no-op). */
 HM_API void hm_pixels_free(hm_pixels *p);
+
+/* ---- batch hashing ------------------------------------------------------ */
+
+/*
+ * Hash many inputs in one call on the library's own threads: what a data
+ * engine (Spark's mapInArrow, Ray's map_batches) or a binding that
+ * releases its interpreter lock once per batch needs.  Each item is hashed
+ * exactly as hm_hash_memory or hm_hash_file would hash it alone, with the
+ * hasher's parameters and limits, so its hashes, info, status and message
+ * are those of the single call, for any thread count.  A bad item (corrupt,
+ * missing, over a limit) gets its own status and message and never fails
+ * the batch.
+ */
+
+/** One input of a batch: encoded bytes in memory, or a file to read. */
+typedef struct hm_batch_item {
+    const void *data;  /**< encoded bytes (not kept), when path is NULL */
+    size_t size;       /**< bytes at data */
+    const char *path;  /**< a file to read (data NULL and size 0), or NULL */
+    uint64_t reserved[2]; /**< zero: an item with any set is refused
+                               (its status HM_E_INVALID_ARGUMENT) */
+} hm_batch_item;
+
+/** Options of a batch.  Initialise with hm_batch_opts_init(). */
+typedef struct hm_batch_opts {
+    /** Threads that hash (the calling thread is one of them): 0 (default)
+     *  for the CPUs online; never more than the items. */
+    uint32_t threads;
+    uint32_t reserved0;    /**< zero: a batch with any reserved field */
+    uint64_t reserved[7];  /**< set fails with HM_E_INVALID_ARGUMENT */
+} hm_batch_opts;
+
+HM_API void hm_batch_opts_init(hm_batch_opts *o);
+
+/** The results of a batch, one per item in item order: opaque, allocated
+ *  by hm_hash_batch, released with hm_batch_free.  Read by any number of
+ *  threads at once. */
+typedef struct hm_batch hm_batch;
+
+/** One item's results, as hm_batch_get gives them. */
+typedef struct hm_batch_result {
+    const hm_hash *hashes; /**< `count` hashes in hm_hash_memory's order
+                                (none when status is not HM_OK); point
+                                into the batch, valid until hm_batch_free */
+    size_t count;
+    const char *error;     /**< "" when status is HM_OK; else the message
+                                hm_last_error() gives after the single
+                                call (a file's begins with its path);
+                                valid until hm_batch_free */
+    int32_t status;        /**< the item's hm_status */
+    int32_t reserved0;
+    hm_image_info info;    /**< as the single call fills it */
+    uint64_t reserved[4];
+} hm_batch_result;
+
+/**
+ * Hash `n` items with the hasher's parameters and limits, `types` as
+ * hm_hash_file takes it (the flags included).  `opts` may be NULL (the
+ * defaults).  On success *out is a new hm_batch of n results (n may be 0);
+ * on failure NULL.  The hasher is read once at the start (each thread
+ * hashes with a copy of it) and must not be used by others during the
+ * call.  Errors (the batch's, never an item's): HM_E_INVALID_ARGUMENT
+ * (NULL hasher or out, NULL items with n > 0, a bad type mask, reserved
+ * options set), HM_E_NO_MEMORY.
+ */
+HM_API hm_status hm_hash_batch(hm_hasher *h, const hm_batch_item *items,
+                               size_t n, unsigned types,
+                               const hm_batch_opts *opts, hm_batch **out);
+
+/** Items in a batch (0 for NULL). */
+HM_API size_t hm_batch_count(const hm_batch *b);
+
+/** Item i's results into *r; HM_E_INVALID_ARGUMENT for NULL or i out of
+ *  range.  Returns HM_OK also when the item itself failed: read
+ *  r->status. */
+HM_API hm_status hm_batch_get(const hm_batch *b, size_t i,
+                              hm_batch_result *r);
+
+/** Release a batch's results (NULL is a no-op). */
+HM_API void hm_batch_free(hm_batch *b);
 
 /* ------------------------------------------------------------------------ */
 /* Matching index                                                           */

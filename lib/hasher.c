@@ -49,6 +49,12 @@ void hm_hasher_free(hm_hasher *h) { free(h); }
 uint64_t hm_hasher_max_input(const hm_hasher *h) { return h->max_input_bytes; }
 uint64_t hm_hasher_max_pixels(const hm_hasher *h) { return h->max_pixels; }
 
+hm_hasher *hm_hasher_copy(const hm_hasher *h) {
+    hm_hasher *c = malloc(sizeof *c);
+    if (c) *c = *h;
+    return c;
+}
+
 static int hasher_set(hm_hasher *h, hm_hasher_param p, int64_t v) {
     if (!h) return hm_fail(HM_E_INVALID_ARGUMENT, "hasher is NULL");
     switch (p) {

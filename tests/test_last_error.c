@@ -94,6 +94,19 @@ static void every_function(void) {
     FAILS(hm_find_content, hm_find_content(gray, 8, 8, 8, (hm_pixel_format)0, &rect));
     SUCCEEDS(hm_find_content, hm_find_content(gray, 8, 8, 8, HM_PIXEL_GRAY8, &rect));
     FAILS(hm_decode_memory, hm_decode_memory(h, "xx", 2, &px, NULL));
+    {
+        hm_batch *batch = NULL;
+        hm_batch_result br;
+        hm_batch_item item = {.data = "xx", .size = 2};
+        FAILS(hm_hash_batch, hm_hash_batch(h, &item, 1, 1u << 30, NULL, &batch));
+        /* the item fails (not an image); the batch succeeds */
+        SUCCEEDS(hm_hash_batch, hm_hash_batch(h, &item, 1, HM_TYPE_BIT(HM_HASH_PDQ), NULL,
+                                              &batch));
+        FAILS(hm_batch_get, hm_batch_get(batch, 1, &br));
+        SUCCEEDS(hm_batch_get, hm_batch_get(batch, 0, &br));
+        CHECK(br.status == HM_E_UNKNOWN_FORMAT && br.error[0] != '\0');
+        hm_batch_free(batch);
+    }
     FAILS(hm_hash_to_string, hm_hash_to_string(&q, buf, 10));
     SUCCEEDS(hm_hash_to_string, hm_hash_to_string(&q, buf, sizeof buf));
     FAILS(hm_hash_from_string, hm_hash_from_string(HM_HASH_PDQ, "12", &g_junk));

@@ -31,7 +31,7 @@ static size_t count_perceptual(unsigned types) {
     return n;
 }
 
-static size_t count_outputs(unsigned types) {
+size_t hm_hashpipe_outputs(unsigned types) {
     size_t n = count_perceptual(types);
     if (types & HM_TYPE_BIT(HM_HASH_MD5)) n++;
     if (types & HM_TYPE_BIT(HM_HASH_SHA256)) n++;
@@ -51,9 +51,9 @@ int hm_hashpipe_request(unsigned *types, size_t cap) {
     if (*types & kWantPdqDihedral) *types |= HM_TYPE_BIT(HM_HASH_PDQ);
     if (!(*types & HM_TYPES_ALL))
         return hm_fail(HM_E_INVALID_ARGUMENT, "no hash type requested");
-    if (cap < count_outputs(*types))
+    if (cap < hm_hashpipe_outputs(*types))
         return hm_fail(HM_E_LIMIT, "output capacity %zu is less than the %zu hashes requested",
-                       cap, count_outputs(*types));
+                       cap, hm_hashpipe_outputs(*types));
     return HM_OK;
 }
 

@@ -22,6 +22,9 @@
  * output capacity `cap` less than the most hashes the request can give
  * is HM_E_LIMIT. */
 int hm_hashpipe_request(unsigned *types, size_t cap);
+/* The most hashes a request made ready by hm_hashpipe_request can give
+ * (what the caller's output must hold). */
+size_t hm_hashpipe_outputs(unsigned types);
 
 /* The sink of one image's rows: the perceptual hashes `types` asks for,
  * PDQ in `flavour` (an hm_pdq_flavour).  Start it with

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Batch hashing (hm_hash_batch): many items hashed in one call on the
+ * library's own threads.  Each thread hashes with its own copy of the
+ * caller's hasher (a hasher serves one thread at a time) and takes the
+ * next item from a shared atomic counter; each item goes through the
+ * single calls, hm_hash_memory or hm_hash_file, so its hashes, status and
+ * message are theirs whatever the thread count.  Results go into slots
+ * fixed per item (hashes at i * stride, stride the most the request can
+ * give), so threads never write the same memory and nothing is locked.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../common/common.h"
+#include "../hash/pipeline.h"
+#include "../hasher.h"
+
+typedef struct batch_slot {
+    int32_t status;
+    uint32_t count;
+    hm_image_info info;
+    char *error; /* NULL when status is HM_OK */
+} batch_slot;
+
+struct hm_batch {
+    size_t n, stride;
+    hm_hash *hashes;   /* n * stride */
+    batch_slot *slots; /* n */
+};
+
+/* What the threads share: the request, and the next item to take. */
+typedef struct batch_run {
+    const hm_hasher *h;
+    const hm_batch_item *items;
+    unsigned types;
+    hm_batch *b;
+    atomic_size_t next;
+} batch_run;
+
+/* Stands in for a message that could not be copied (out of memory). */
+static const char kNoMessageMemory[] = "out of memory copying the item's error message";
+
+void hm_batch_opts_init(hm_batch_opts *o) {
+    if (!o) return;
+    memset(o, 0, sizeof *o);
+}
+
+static int item_ok(const hm_batch_item *it) {
+    uint64_t reserved = 0;
+    for (size_t i = 0; i < sizeof it->reserved / sizeof it->reserved[0]; i++)
+        reserved |= it->reserved[i];
+    if (reserved) return hm_fail(HM_E_INVALID_ARGUMENT, "item has reserved fields set");
+    if (it->path && (it->data || it->size))
+        return hm_fail(HM_E_INVALID_ARGUMENT, "item has both a path and data");
+    return HM_OK;
+}
+
+/* Hash item i with hasher h into its slot; the item's message is the
+ * calling thread's after the single call. */
+static void hash_item(batch_run *r, hm_hasher *h, size_t i) {
+    const hm_batch_item *it = &r->items[i];
+    batch_slot *s = &r->b->slots[i];
+    hm_hash *out = r->b->hashes + i * r->b->stride;
+    size_t n = 0;
+    int st = HM_CALL(item_ok(it));
+    if (st == HM_OK)
+        st = it->path ? hm_hash_file(h, it->path, r->types, out, r->b->stride, &n, &s->info)
+                      : hm_hash_memory(h, it->data, it->size, r->types, out, r->b->stride, &n,
+                                       &s->info);
+    s->status = st;
+    s->count = st == HM_OK ? (uint32_t)n : 0;
+    if (st != HM_OK) s->error = strdup(hm_last_error());
+}
+
+static void take_items(batch_run *r, hm_hasher *h) {
+    for (;;) {
+        size_t i = atomic_fetch_add(&r->next, 1);
+        if (i >= r->b->n) return;
+        hash_item(r, h, i);
+    }
+}
+
+static void *worker(void *arg) {
+    batch_run *r = arg;
+    hm_hasher *h = hm_hasher_copy(r->h);
+    /* a thread without a hasher takes nothing: the others hash its share */
+    if (h) take_items(r, h);
+    hm_hasher_free(h);
+    return NULL;
+}
+
+static size_t thread_count(const hm_batch_opts *o, size_t n) {
+    size_t t = o->threads;
+    if (t == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        t = cpus > 0 ? (size_t)cpus : 1;
+    }
+    return t < n ? t : (n ? n : 1);
+}
+
+static int opts_ok(const hm_batch_opts *o) {
+    uint64_t reserved = o->reserved0;
+    for (size_t i = 0; i < sizeof o->reserved / sizeof o->reserved[0]; i++)
+        reserved |= o->reserved[i];
+    return !reserved;
+}
+
+static hm_batch *batch_alloc(size_t n, size_t stride) {
+    hm_batch *b = calloc(1, sizeof *b);
+    size_t nh;
+    if (!b) return NULL;
+    b->n = n;
+    b->stride = stride;
+    if (n == 0) return b;
+    if (!hm_mul_ok(n, stride, &nh) || !(b->hashes = calloc(nh, sizeof *b->hashes)) ||
+        !(b->slots = calloc(n, sizeof *b->slots))) {
+        hm_batch_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+static int hash_batch(hm_hasher *h, const hm_batch_item *items, size_t n, unsigned types,
+                      const hm_batch_opts *opts, hm_batch **out) {
+    hm_batch_opts defaults;
+    batch_run r;
+    pthread_t *th;
+    size_t nt, started = 0;
+    hm_hasher *own;
+    int st;
+    if (!out) return hm_fail(HM_E_INVALID_ARGUMENT, "out is NULL");
+    *out = NULL;
+    if (!h) return hm_fail(HM_E_INVALID_ARGUMENT, "hasher is NULL");
+    if (!items && n > 0) return hm_fail(HM_E_INVALID_ARGUMENT, "items is NULL");
+    if (!opts) {
+        hm_batch_opts_init(&defaults);
+        opts = &defaults;
+    }
+    if (!opts_ok(opts))
+        return hm_fail(HM_E_INVALID_ARGUMENT, "batch options have reserved fields set");
+    if ((st = hm_hashpipe_request(&types, HM_HASH_RESULTS_MAX)) != HM_OK) return st;
+    r.h = h;
+    r.items = items;
+    r.types = types;
+    atomic_init(&r.next, 0);
+    if (!(r.b = batch_alloc(n, hm_hashpipe_outputs(types))))
+        return hm_fail(HM_E_NO_MEMORY, "out of memory for the results of %zu items", n);
+    nt = thread_count(opts, n);
+    own = hm_hasher_copy(h);
+    th = nt > 1 ? malloc((nt - 1) * sizeof *th) : NULL;
+    if (!own) {
+        free(th);
+        hm_batch_free(r.b);
+        return hm_fail(HM_E_NO_MEMORY, "out of memory copying the hasher");
+    }
+    /* the threads that cannot start leave their share to the others */
+    for (size_t k = 0; th && k < nt - 1; k++, started++)
+        if (pthread_create(&th[k], NULL, worker, &r) != 0) break;
+    take_items(&r, own);
+    for (size_t k = 0; k < started; k++) pthread_join(th[k], NULL);
+    free(th);
+    hm_hasher_free(own);
+    *out = r.b;
+    return HM_OK;
+}
+
+hm_status hm_hash_batch(hm_hasher *h, const hm_batch_item *items, size_t n, unsigned types,
+                        const hm_batch_opts *opts, hm_batch **out) {
+    return HM_CALL(hash_batch(h, items, n, types, opts, out));
+}
+
+size_t hm_batch_count(const hm_batch *b) { return b ? b->n : 0; }
+
+static int batch_get(const hm_batch *b, size_t i, hm_batch_result *r) {
+    const batch_slot *s;
+    if (!b || !r) return hm_fail(HM_E_INVALID_ARGUMENT, "batch or result is NULL");
+    if (i >= b->n)
+        return hm_fail(HM_E_INVALID_ARGUMENT, "item %zu of a batch of %zu", i, b->n);
+    s = &b->slots[i];
+    memset(r, 0, sizeof *r);
+    r->hashes = b->hashes + i * b->stride;
+    r->count = s->count;
+    r->status = s->status;
+    r->error = s->status == HM_OK ? "" : s->error ? s->error : kNoMessageMemory;
+    r->info = s->info;
+    return HM_OK;
+}
+
+hm_status hm_batch_get(const hm_batch *b, size_t i, hm_batch_result *r) {
+    return HM_CALL(batch_get(b, i, r));
+}
+
+void hm_batch_free(hm_batch *b) {
+    if (!b) return;
+    for (size_t i = 0; b->slots && i < b->n; i++) free(b->slots[i].error);
+    free(b->slots);
+    free(b->hashes);
+    free(b);
+}
