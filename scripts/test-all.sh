@@ -61,7 +61,7 @@ suite_tsan() {
   build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
     -DHM_SANITIZE=thread
   TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure \
-    -R "test_api|test_last_error|test_index_threads|test_index_faults|test_hashcheck_batch|test_simd_init|test_tmk_index"
+    -R "test_api|test_batch|test_last_error|test_index_threads|test_index_faults|test_hashcheck_batch|test_simd_init|test_tmk_index"
 }
 
 suite_abi() { bash scripts/check-abi.sh; }
