@@ -138,6 +138,11 @@ def test_gil_released_during_decode_and_hash(big_jpeg):
     check_released(lambda: [hm.hash(px, "perceptual") for _ in range(4)], 4, "hash_pixels")
 
 
+def test_gil_released_during_hash_batch(big_jpeg):
+    check_released(lambda: [hm.hash_batch([big_jpeg] * 2, "pdq,phash", threads=1)
+                            for _ in range(3)], 3, "hash_batch")
+
+
 def test_gil_released_during_query(big_index):
     idx, queries = big_index
     check_released(lambda: [idx.query(queries, radius=40, structure="scan") for _ in range(3)],

@@ -32,8 +32,9 @@ from ._errors import (BadHashString, CancelledError, CorruptIndexError, DecodeEr
                       LimitExceeded, NoMemoryError, NotFoundError, TypeMismatchError,
                       UnknownFormatError, UnsupportedError, strerror)
 from ._hash import Hash, HashResult, ImageInfo  # noqa: E402
-from ._hasher import (Hasher, decode, default_hasher, find_content, hash, hash_bytes,  # noqa: E402
-                      hash_file, hash_pixels)
+from ._batch import BatchResult  # noqa: E402
+from ._hasher import (Hasher, decode, default_hasher, find_content, hash, hash_batch,  # noqa: E402
+                      hash_bytes, hash_file, hash_pixels)
 from ._index import (Index, IndexStats, ListInfo, LoadReport, Match, Snapshot,  # noqa: E402
                      Transaction)
 from ._types import (Dihedral, FrameMode, HashType, ImageFormat, ListFormat,  # noqa: E402
@@ -56,8 +57,8 @@ PDQ_MIN_QUALITY: int = _lib.HM_DEFAULT_PDQ_MIN_QUALITY
 
 __all__ = [
     # hashing
-    "hash", "hash_file", "hash_bytes", "hash_pixels", "find_content", "decode",
-    "default_hasher",
+    "hash", "hash_file", "hash_bytes", "hash_pixels", "hash_batch", "find_content", "decode",
+    "default_hasher", "BatchResult",
     "Hasher", "Hash", "HashResult", "ImageInfo", "HashType", "Dihedral", "PdqFlavour",
     "ImageFormat",
     # index

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Tuple, Union
 
 from ._errors import raise_for
 from ._hash import Hash, HashResult, ImageInfo, type_name
@@ -15,10 +15,11 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy
     import numpy.typing
 
+    from ._batch import BatchResult
     from ._tmk import Tmk
     from ._video import VideoReader
 
-__all__ = ["Hasher", "Source", "hash", "hash_file", "hash_bytes", "hash_pixels",
+__all__ = ["Hasher", "Source", "hash", "hash_file", "hash_bytes", "hash_pixels", "hash_batch",
            "find_content", "decode", "default_hasher"]
 
 #: What the hashing calls accept: a path (str or os.PathLike), encoded bytes
@@ -431,6 +432,33 @@ class Hasher:
             lib.hm_pixels_free(px)
         return arr.reshape(h, w) if c == 1 else arr.reshape(h, w, 3)
 
+    def hash_batch(self, sources: Iterable[Any], types: TypesArg = "pdq", *,
+                   dihedral: bool = False, trim: bool = False, crops: bool = False,
+                   threads: int = 0) -> List["BatchResult"]:
+        """Hash many encoded images in one call to the C library, on its
+        own threads (``threads``; 0, the default, for the CPUs online), the
+        GIL released meanwhile.
+
+        Args:
+            sources: paths (str or os.PathLike) and encoded bytes (bytes,
+                bytearray or any 1-D buffer), mixed as they come.
+            types, dihedral, trim, crops: as ``hash``.
+            threads: threads that hash, 0 for the CPUs.
+
+        Returns:
+            one ``BatchResult`` per source, in order: ``.result`` holds the
+            HashResult ``hash`` would return, or ``.error`` the exception it
+            would raise (a corrupt or missing input never fails the batch).
+
+        Raises:
+            ValueError for an unknown type name or threads < 0; TypeError
+            for a source that is neither a path nor a buffer.
+        """
+        from ._batch import hash_batch_with
+
+        mask = _request(types_mask(types), dihedral, trim, crops)
+        return hash_batch_with(self, sources, mask, threads)
+
     # ---- video ----------------------------------------------------------------
 
     def video(self, source: Union[str, "os.PathLike[str]", bytes, Any], **options: Any) -> "VideoReader":
@@ -506,6 +534,14 @@ def hash_bytes(data: Any, types: TypesArg = "pdq", *, dihedral: bool = False,
                trim: bool = False, crops: bool = False) -> HashResult:
     """Hash an encoded image in memory.  See ``Hasher.hash``."""
     return default_hasher().hash_bytes(data, types, dihedral=dihedral, trim=trim, crops=crops)
+
+
+def hash_batch(sources: Iterable[Any], types: TypesArg = "pdq", *, dihedral: bool = False,
+               trim: bool = False, crops: bool = False, threads: int = 0) -> List["BatchResult"]:
+    """Hash many paths and encoded images in one C call on the library's
+    threads.  See ``Hasher.hash_batch``."""
+    return default_hasher().hash_batch(sources, types, dihedral=dihedral, trim=trim,
+                                       crops=crops, threads=threads)
 
 
 def hash_pixels(pixels: Any, types: TypesArg = "pdq", *, dihedral: bool = False,
