@@ -16,6 +16,8 @@
 #            headers; libavdevice's library and the device libraries it
 #            links (SDL2, OpenAL, ...) are there already wherever the test
 #            group's ffmpeg program is;
+#   spark    a Java runtime (OpenJDK 17, headless) for Apache Spark, which
+#            pyspark from PyPI starts (scripts/test-spark.sh, docs/spark.md);
 #   test     what the test suites add: clang and its sanitizer runtimes,
 #            valgrind, the ffmpeg program (test clips), zlib, and a
 #            comma-decimal locale (de_DE.UTF-8, for test_locale),
@@ -32,6 +34,7 @@ declare -A group=(
            go-md2man"
   [python]="python3 python3-dev python3-pip python3-venv"
   [pytx]="libavdevice-dev libswresample-dev"
+  [spark]="openjdk-17-jre-headless"
   [test]="clang libclang-rt-14-dev valgrind ffmpeg zlib1g-dev locales python3-jsonschema
           abigail-tools"
 )
@@ -40,11 +43,11 @@ want=("${@:-build}")
 pkgs=()
 for g in "${want[@]}"; do
   if [ "$g" = all ]; then
-    for k in build python pytx test; do read -r -a p <<<"${group[$k]//$'\n'/ }"; pkgs+=("${p[@]}"); done
+    for k in build python pytx spark test; do read -r -a p <<<"${group[$k]//$'\n'/ }"; pkgs+=("${p[@]}"); done
   elif [ -n "${group[$g]:-}" ]; then
     read -r -a p <<<"${group[$g]//$'\n'/ }"; pkgs+=("${p[@]}")
   else
-    echo "install-deps.sh: unknown group '$g' (build, python, pytx, test, all)" >&2; exit 2
+    echo "install-deps.sh: unknown group '$g' (build, python, pytx, spark, test, all)" >&2; exit 2
   fi
 done
 missing=()

@@ -16,6 +16,9 @@
 #                hashcheck; skipped with a message when PyPI cannot be reached;
 #   python       the Python binding: pip install ./bindings/python, pytest
 #                (scripts/test-python.sh);
+#   spark        hashmatch.spark in Spark's local[2] and hashmatch.ray in a
+#                local Ray against hashcheck (scripts/test-spark.sh: a JRE
+#                from Debian, pyspark and Ray from PyPI);
 #   packaging    the Python distribution: sdist and wheel, installs from a tree
 #                with leftover build folders and from each artefact in a fresh
 #                venv (scripts/test-python-packaging.sh);
@@ -104,11 +107,12 @@ suite_oracle() {
 }
 
 suite_python() { bash scripts/test-python.sh; }
+suite_spark() { bash scripts/test-spark.sh; }
 suite_packaging() { bash scripts/test-python-packaging.sh; }
 suite_go() { bash scripts/test-go.sh; }
 suite_newcomer() { bash scripts/test-newcomer.sh; }
 
-all=(gcc clang asan tsan abi noffmpeg valgrind fuzz oracle python packaging go newcomer)
+all=(gcc clang asan tsan abi noffmpeg valgrind fuzz oracle python spark packaging go newcomer)
 suites=("${@:-${all[@]}}")
 [ ${#suites[@]} -gt 0 ] || suites=("${all[@]}")
 for s in "${suites[@]}"; do

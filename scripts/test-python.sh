@@ -10,6 +10,7 @@
 #   1. a virtual environment build-py/venv with the test dependencies from
 #      PyPI: pytest, mypy, tests/python/requirements-oracle.txt
 #      (Pillow 9.4.0, numpy 1.26.4, scipy, imagehash 4.3.2, pdqhash 0.2.8)
+#      tests/python/requirements-arrow.txt (pyarrow, for hashmatch.arrow),
 #      tests/python/requirements-pytx.txt (threatexchange 1.2.6, for
 #      hashmatch.pytx and python-threatexchange's own tests, docs/pytx.md)
 #      and tests/python/requirements-vpdq.txt (the vpdq package, built from
@@ -63,7 +64,8 @@ venv=$out/venv
 if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
 py=$root/$venv/bin/python
 pytx=0
-if pipq "$py" -m pip install -r tests/python/requirements-oracle.txt pytest; then
+if pipq "$py" -m pip install -r tests/python/requirements-oracle.txt \
+     -r tests/python/requirements-arrow.txt pytest; then
   oracle=1
   pipq "$py" -m pip install mypy || echo "mypy not installed: the type check will be skipped"
   # python-threatexchange, for hashmatch.pytx and pytx's own tests
