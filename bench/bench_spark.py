@@ -12,7 +12,13 @@ of real photos for
                          (mapInArrow over libhashmatch);
 
 both Spark variants over the same ``spark.read.format("binaryFile")``
-DataFrame of the folder.
+DataFrame of the folder; and two diagnostics without hashing, on
+local[1] and local[2], that show where the engine's time goes:
+
+  read                   the JVM reads every file's bytes (``length(content)``),
+                         nothing goes to Python;
+  arrow                  ... and mapInArrow hands them to Python, which only
+                         counts them.
 
     python bench/bench_spark.py prepare OUT --corpus LIST [--copies K]
     python bench/bench_spark.py run OUT [--rounds R] [--impls A,B] [--hashcheck PATH]
@@ -65,6 +71,11 @@ SPARK_CASES = {
     "udf local[2]": ("udf", "local[2]"),
     "hashmatch local[1]": ("hashmatch", "local[1]"),
     "hashmatch local[2]": ("hashmatch", "local[2]"),
+    # diagnostics: where the engine's time goes (no hashing)
+    "read local[1]": ("read", "local[1]"),
+    "read local[2]": ("read", "local[2]"),
+    "arrow local[1]": ("arrow", "local[1]"),
+    "arrow local[2]": ("arrow", "local[2]"),
 }
 HASHCHECK_CASES = {"hashcheck -j 1": 1, "hashcheck -j 2": 2}
 #: partitions the folder is split into (both masters: the same work units);
@@ -152,12 +163,30 @@ def pdq_udf() -> t.Any:
     return pdq_hex
 
 
+def arrow_lengths(batches: t.Iterable[t.Any]) -> t.Iterator[t.Any]:
+    """mapInArrow function of the "arrow" diagnostic: every row's bytes
+    come to Python; out goes (path, byte count as a string, null)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    for b in batches:
+        n = pc.cast(pc.binary_length(b.column("content")), pa.string())
+        yield pa.RecordBatch.from_arrays(
+            [b.column("path"), n, pa.nulls(len(b), pa.string())], names=["path", "pdq", "error"])
+
+
 def hashed(impl: str, df: t.Any) -> t.Any:
-    """DataFrame of (path, pdq, error) for `df` (binaryFile rows)."""
-    from pyspark.sql.functions import lit
+    """DataFrame of (path, pdq, error) for `df` (binaryFile rows); for the
+    diagnostics "read" and "arrow", pdq is the file's byte count instead."""
+    from pyspark.sql.functions import col, length, lit
     if impl == "udf":
         return df.select("path", pdq_udf()("content").alias("pdq"),
                          lit(None).cast("string").alias("error"))
+    if impl == "read":  # the JVM reads every file, nothing goes to Python
+        return df.select("path", length(col("content")).cast("string").alias("pdq"),
+                         lit(None).cast("string").alias("error"))
+    if impl == "arrow":  # ... and hands the bytes to Python in Arrow batches
+        return df.select("path", "content").mapInArrow(
+            arrow_lengths, "path string, pdq string, error string")
     from hashmatch.spark import hash_images
     return hash_images(df, types="pdq", keep=["path"]).select("path", "pdq", "error")
 
@@ -186,6 +215,7 @@ def spark_conf(total_bytes: int, nfiles: int) -> t.Dict[str, str]:
         "spark.python.worker.reuse": "true",
         "spark.sql.execution.pythonUDF.arrow.enabled": "false",
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
         "spark.sql.adaptive.enabled": "false",
     }
 
@@ -373,6 +403,18 @@ def cmd_report(a: argparse.Namespace) -> int:
     p("| scaling udf local[1] → local[2] | %s | (2 cores) |" % ratio(udf2, "udf local[1]"))
     p("| scaling hashcheck -j 1 → -j 2 | %s | (2 cores) |" % ratio(hc2, "hashcheck -j 1"))
     p("")
+    # where the time goes: medians per image, each master
+    ms = {c: 1000 / r for c, r in rate.items()}  # ms per image (wall)
+    for m in ("local[1]", "local[2]"):
+        need = ["read " + m, "arrow " + m, "hashmatch " + m]
+        if all(c in ms for c in need):
+            p("Where the time of hashmatch %s goes (wall ms per image, medians): reading the "
+              "files in the JVM %.2f, handing them to Python over Arrow %.2f more, hashing "
+              "and the rest %.2f more; total %.2f (hashcheck -j %s: %s)." % (
+                  m, ms[need[0]], ms[need[1]] - ms[need[0]], ms[need[2]] - ms[need[1]],
+                  ms[need[2]], m[-2], "%.2f" % ms["hashcheck -j " + m[-2]]
+                  if "hashcheck -j " + m[-2] in ms else "—"))
+    p("")
     # agreement, on the first copy (every copy must give the same hash)
     first: t.Dict[str, t.Dict[str, str]] = {}
     for c, runs in res["runs"].items():
@@ -417,7 +459,8 @@ def main() -> None:
     ps = sub.add_parser("spark")
     ps.add_argument("out")
     ps.add_argument("--master", required=True)
-    ps.add_argument("--impl", choices=("udf", "hashmatch"), required=True)
+    ps.add_argument("--impl", choices=sorted({i for i, _ in SPARK_CASES.values()}),
+                    required=True)
     ps.add_argument("--result", required=True)
     pq = sub.add_parser("report")
     pq.add_argument("out")

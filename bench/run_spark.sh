@@ -5,7 +5,7 @@
 #
 # 1. hashcheck built through the project's CMake (into build/);
 # 2. a venv at $BUILD_DIR/venv (default build-spark/) with pyspark, pyarrow
-#    and pandas from PyPI, Pillow, numpy and pdqhash pinned by
+#    (< 26, for numpy 1) and pandas from PyPI, Pillow, numpy and pdqhash pinned by
 #    tests/python/requirements-oracle.txt, and the binding
 #    (pip install ./bindings/python), made once; delete it to rebuild the
 #    binding after changing the library (pyspark needs a Java 17+ `java`);
@@ -56,7 +56,8 @@ if ! "$VPY" -c 'import pyspark, pyarrow, pdqhash, PIL, hashmatch' 2>/dev/null; t
     log "creating $BUILD/venv: pyspark, pdqhash from PyPI, the binding from this checkout"
     "$PY" -m venv "$BUILD/venv"
     pipq() { "$VPY" -m pip install -q --disable-pip-version-check "$@"; }
-    pipq pyspark pyarrow pandas pillow numpy pdqhash \
+    # pyarrow < 26: 26 needs numpy 2, and pdqhash 0.2.8 the numpy 1.x ABI
+    pipq pyspark "pyarrow<26" pandas pillow numpy pdqhash \
          -c "$ROOT/tests/python/requirements-oracle.txt"
     pipq "$ROOT/bindings/python"
 fi
