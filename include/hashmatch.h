@@ -591,6 +591,23 @@ HM_API size_t hm_batch_count(const hm_batch *b);
 HM_API hm_status hm_batch_get(const hm_batch *b, size_t i,
                               hm_batch_result *r);
 
+/** Every item's results at once, as columns: what a binding that moves
+ *  columns (Arrow, numpy) reads without a call per item.  The pointers
+ *  point into the batch (NULL when it has no items) and are valid until
+ *  hm_batch_free.  An item's message is read with hm_batch_get. */
+typedef struct hm_batch_columns {
+    const hm_hash *hashes;      /**< item i's counts[i] hashes begin at
+                                     hashes[i * stride] */
+    size_t stride;              /**< the most hashes the request can give */
+    const uint32_t *counts;     /**< n: hashes of each item (0 if failed) */
+    const int32_t *status;      /**< n: each item's hm_status */
+    const hm_image_info *info;  /**< n: as hm_batch_get gives it */
+    uint64_t reserved[4];
+} hm_batch_columns;
+
+/** The columns of a batch into *c; HM_E_INVALID_ARGUMENT for NULL. */
+HM_API hm_status hm_batch_columns_get(const hm_batch *b, hm_batch_columns *c);
+
 /** Release a batch's results (NULL is a no-op). */
 HM_API void hm_batch_free(hm_batch *b);
 

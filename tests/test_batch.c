@@ -100,6 +100,7 @@ static void check_batch(hm_hasher *h, const fixture *f, unsigned types, uint32_t
     hm_batch *b = NULL;
     hm_hash want[HM_HASH_RESULTS_MAX];
     hm_image_info info;
+    hm_batch_columns c;
     size_t n;
     hm_batch_opts_init(&o);
     o.threads = threads;
@@ -108,6 +109,7 @@ static void check_batch(hm_hasher *h, const fixture *f, unsigned types, uint32_t
     CHECK_STR(hm_last_error(), "", "message after a batch with failed items");
     if (!b) return;
     CHECK_INT(hm_batch_count(b), f->n);
+    CHECK_INT(hm_batch_columns_get(b, &c), HM_OK);
     for (size_t i = 0; i < f->n; i++) {
         hm_batch_result r;
         int st = single(h, &f->items[i], types, want, &n, &info);
@@ -115,6 +117,11 @@ static void check_batch(hm_hasher *h, const fixture *f, unsigned types, uint32_t
         snprintf(msg, sizeof msg, "%s", hm_last_error());
         CHECK_INT(hm_batch_get(b, i, &r), HM_OK);
         CHECK_INT(r.status, st);
+        /* the columns hold what hm_batch_get gives */
+        CHECK_INT(c.status[i], r.status);
+        CHECK_INT(c.counts[i], r.count);
+        CHECK(c.hashes + i * c.stride == r.hashes);
+        CHECK(memcmp(&c.info[i], &r.info, sizeof r.info) == 0);
         if (st == HM_OK) {
             (*ok)++;
             CHECK_STR(r.error, "", "error of an item that succeeded");
@@ -208,6 +215,13 @@ static void test_arguments(void) {
     CHECK(b != NULL);
     CHECK_INT(hm_batch_count(b), 0);
     CHECK_INT(hm_batch_get(b, 0, &r), HM_E_INVALID_ARGUMENT);
+    {
+        hm_batch_columns c;
+        CHECK_INT(hm_batch_columns_get(b, &c), HM_OK);
+        CHECK(c.counts == NULL && c.status == NULL && c.hashes == NULL);
+        CHECK_INT(hm_batch_columns_get(b, NULL), HM_E_INVALID_ARGUMENT);
+        CHECK_INT(hm_batch_columns_get(NULL, &c), HM_E_INVALID_ARGUMENT);
+    }
     hm_batch_free(b);
 
     /* one missing file: the batch succeeds, the item fails */

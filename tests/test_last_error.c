@@ -104,6 +104,11 @@ static void every_function(void) {
                                               &batch));
         FAILS(hm_batch_get, hm_batch_get(batch, 1, &br));
         SUCCEEDS(hm_batch_get, hm_batch_get(batch, 0, &br));
+        FAILS(hm_batch_columns_get, hm_batch_columns_get(batch, NULL));
+        {
+            hm_batch_columns bc;
+            SUCCEEDS(hm_batch_columns_get, hm_batch_columns_get(batch, &bc));
+        }
         CHECK(br.status == HM_E_UNKNOWN_FORMAT && br.error[0] != '\0');
         hm_batch_free(batch);
     }

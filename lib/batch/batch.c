@@ -5,9 +5,10 @@
  * caller's hasher (a hasher serves one thread at a time) and takes the
  * next item from a shared atomic counter; each item goes through the
  * single calls, hm_hash_memory or hm_hash_file, so its hashes, status and
- * message are theirs whatever the thread count.  Results go into slots
+ * message are theirs whatever the thread count.  Results go into places
  * fixed per item (hashes at i * stride, stride the most the request can
- * give), so threads never write the same memory and nothing is locked.
+ * give; element i of each column), so threads never write the same memory
+ * and nothing is locked.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -19,17 +20,14 @@
 #include "../hash/pipeline.h"
 #include "../hasher.h"
 
-typedef struct batch_slot {
-    int32_t status;
-    uint32_t count;
-    hm_image_info info;
-    char *error; /* NULL when status is HM_OK */
-} batch_slot;
-
+/* Column by column (hm_batch_columns_get hands the arrays out as they are). */
 struct hm_batch {
     size_t n, stride;
-    hm_hash *hashes;   /* n * stride */
-    batch_slot *slots; /* n */
+    hm_hash *hashes;      /* n * stride: item i's at i * stride */
+    uint32_t *counts;     /* n */
+    int32_t *status;      /* n */
+    hm_image_info *info;  /* n */
+    char **errors;        /* n: NULL when the item's status is HM_OK */
 };
 
 /* What the threads share: the request, and the next item to take. */
@@ -63,17 +61,17 @@ static int item_ok(const hm_batch_item *it) {
  * calling thread's after the single call. */
 static void hash_item(batch_run *r, hm_hasher *h, size_t i) {
     const hm_batch_item *it = &r->items[i];
-    batch_slot *s = &r->b->slots[i];
-    hm_hash *out = r->b->hashes + i * r->b->stride;
+    hm_batch *b = r->b;
+    hm_hash *out = b->hashes + i * b->stride;
     size_t n = 0;
     int st = HM_CALL(item_ok(it));
     if (st == HM_OK)
-        st = it->path ? hm_hash_file(h, it->path, r->types, out, r->b->stride, &n, &s->info)
-                      : hm_hash_memory(h, it->data, it->size, r->types, out, r->b->stride, &n,
-                                       &s->info);
-    s->status = st;
-    s->count = st == HM_OK ? (uint32_t)n : 0;
-    if (st != HM_OK) s->error = strdup(hm_last_error());
+        st = it->path ? hm_hash_file(h, it->path, r->types, out, b->stride, &n, &b->info[i])
+                      : hm_hash_memory(h, it->data, it->size, r->types, out, b->stride, &n,
+                                       &b->info[i]);
+    b->status[i] = st;
+    b->counts[i] = st == HM_OK ? (uint32_t)n : 0;
+    if (st != HM_OK) b->errors[i] = strdup(hm_last_error());
 }
 
 static void take_items(batch_run *r, hm_hasher *h) {
@@ -117,7 +115,9 @@ static hm_batch *batch_alloc(size_t n, size_t stride) {
     b->stride = stride;
     if (n == 0) return b;
     if (!hm_mul_ok(n, stride, &nh) || !(b->hashes = calloc(nh, sizeof *b->hashes)) ||
-        !(b->slots = calloc(n, sizeof *b->slots))) {
+        !(b->counts = calloc(n, sizeof *b->counts)) ||
+        !(b->status = calloc(n, sizeof *b->status)) || !(b->info = calloc(n, sizeof *b->info)) ||
+        !(b->errors = calloc(n, sizeof *b->errors))) {
         hm_batch_free(b);
         return NULL;
     }
@@ -176,17 +176,15 @@ hm_status hm_hash_batch(hm_hasher *h, const hm_batch_item *items, size_t n, unsi
 size_t hm_batch_count(const hm_batch *b) { return b ? b->n : 0; }
 
 static int batch_get(const hm_batch *b, size_t i, hm_batch_result *r) {
-    const batch_slot *s;
     if (!b || !r) return hm_fail(HM_E_INVALID_ARGUMENT, "batch or result is NULL");
     if (i >= b->n)
         return hm_fail(HM_E_INVALID_ARGUMENT, "item %zu of a batch of %zu", i, b->n);
-    s = &b->slots[i];
     memset(r, 0, sizeof *r);
     r->hashes = b->hashes + i * b->stride;
-    r->count = s->count;
-    r->status = s->status;
-    r->error = s->status == HM_OK ? "" : s->error ? s->error : kNoMessageMemory;
-    r->info = s->info;
+    r->count = b->counts[i];
+    r->status = b->status[i];
+    r->error = b->status[i] == HM_OK ? "" : b->errors[i] ? b->errors[i] : kNoMessageMemory;
+    r->info = b->info[i];
     return HM_OK;
 }
 
@@ -194,10 +192,28 @@ hm_status hm_batch_get(const hm_batch *b, size_t i, hm_batch_result *r) {
     return HM_CALL(batch_get(b, i, r));
 }
 
+static int batch_columns(const hm_batch *b, hm_batch_columns *c) {
+    if (!b || !c) return hm_fail(HM_E_INVALID_ARGUMENT, "batch or columns is NULL");
+    memset(c, 0, sizeof *c);
+    c->hashes = b->hashes;
+    c->stride = b->stride;
+    c->counts = b->counts;
+    c->status = b->status;
+    c->info = b->info;
+    return HM_OK;
+}
+
+hm_status hm_batch_columns_get(const hm_batch *b, hm_batch_columns *c) {
+    return HM_CALL(batch_columns(b, c));
+}
+
 void hm_batch_free(hm_batch *b) {
     if (!b) return;
-    for (size_t i = 0; b->slots && i < b->n; i++) free(b->slots[i].error);
-    free(b->slots);
+    for (size_t i = 0; b->errors && i < b->n; i++) free(b->errors[i]);
+    free(b->errors);
+    free(b->info);
+    free(b->status);
+    free(b->counts);
     free(b->hashes);
     free(b);
 }

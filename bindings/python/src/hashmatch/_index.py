@@ -247,9 +247,14 @@ def _results() -> Iterator[Any]:
 
 def _run_query(call: Callable[..., int], target: Any, hashes: Sequence[Hash],
                opts: Any) -> List[Match]:
-    arr = _c_hashes(hashes)
+    return _run_query_c(call, target, _c_hashes(hashes), len(hashes), opts)
+
+
+def _run_query_c(call: Callable[..., int], target: Any, arr: Any, n: int,
+                 opts: Any) -> List[Match]:
+    """The hits of `n` hashes at `arr` (hm_hash *), one query call."""
     with _results() as res:
-        _check(call(target, arr, len(hashes), opts, res))
+        _check(call(target, arr, n, opts, res))
         n = lib.hm_results_count(res)
         out: List[Match] = []
         names: Dict[int, str] = {}
