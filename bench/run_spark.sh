@@ -10,7 +10,7 @@
 #    (pip install ./bindings/python), made once; delete it to rebuild the
 #    binding after changing the library (pyspark needs a Java 17+ `java`);
 # 3. the real photos of bench/fetch_corpus.sh (skipped with a message when
-#    they cannot be had), classes L W M F S, copied K times (default 10)
+#    they cannot be had), classes L W M F S, copied K times (default 8)
 #    into one folder ($BUILD_DIR/spark-results/photos);
 # 4. R rounds (default 3), interleaved, of: hashcheck hash -j 1 and -j 2,
 #    a row-at-a-time PySpark UDF (Pillow + pdqhash) and
@@ -27,7 +27,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD_DIR:-$ROOT/build-spark}
 PY=${PYTHON:-python3}
-COPIES=10 ROUNDS=3 CASES= LOCK=
+COPIES=8 ROUNDS=3 CASES= LOCK=
 CMDLINE="bash bench/run_spark.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
     case $1 in
