@@ -407,6 +407,11 @@ def cmd_report(a: argparse.Namespace) -> int:
     p("| hashmatch local[2] / udf local[2] | %s | ≥ 5x |" % ratio(hm2, udf2))
     p("| hashmatch local[1] / hashcheck -j 1 | %s | |" % ratio("hashmatch local[1]",
                                                               "hashcheck -j 1"))
+    hp2 = "hashmatch-paths local[2]"
+    p("| hashmatch-paths local[2] / hashcheck -j 2 | %s | |" % ratio(hp2, hc2))
+    p("| hashmatch-paths local[2] / udf local[2] | %s | |" % ratio(hp2, udf2))
+    p("| scaling hashmatch-paths local[1] → local[2] | %s | (2 cores) |" % ratio(
+        hp2, "hashmatch-paths local[1]"))
     p("| scaling hashmatch local[1] → local[2] | %s | (2 cores) |" % ratio(
         hm2, "hashmatch local[1]"))
     p("| scaling udf local[1] → local[2] | %s | (2 cores) |" % ratio(udf2, "udf local[1]"))
