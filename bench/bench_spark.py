@@ -195,7 +195,8 @@ def hashed(impl: str, df: t.Any) -> t.Any:
             arrow_lengths, "path string, pdq string, error string")
     from hashmatch.spark import hash_images
     if impl == "hashmatch-paths":  # the executors read the files, not Spark
-        return hash_images(df.select("path"), types="pdq", content="path").select(
+        # (what hashmatch.spark.media_files gives: the listing without content)
+        return hash_images(df.drop("content"), types="pdq", content="path").select(
             "path", "pdq", "error")
     return hash_images(df, types="pdq", keep=["path"]).select("path", "pdq", "error")
 

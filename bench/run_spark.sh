@@ -4,13 +4,13 @@
 #   bash bench/run_spark.sh [--copies K] [--rounds R] [--cases A,B] [--lock FILE]
 #
 # 1. hashcheck built through the project's CMake (into build/);
-# 2. a venv at $BUILD_DIR/venv (default build-spark/) with pyspark, pyarrow
+# 2. a venv at $BUILD_DIR/venv (default build-spark-bench/) with pyspark, pyarrow
 #    (< 26, for numpy 1) and pandas from PyPI, Pillow, numpy and pdqhash pinned by
 #    tests/python/requirements-oracle.txt, and the binding
 #    (pip install ./bindings/python), made once; delete it to rebuild the
 #    binding after changing the library (pyspark needs a Java 17+ `java`);
 # 3. the real photos of bench/fetch_corpus.sh (skipped with a message when
-#    they cannot be had), classes L W M F S, copied K times (default 8)
+#    they cannot be had), classes L W M F S, copied K times (default 32: jobs of several seconds)
 #    into one folder ($BUILD_DIR/spark-results/photos);
 # 4. R rounds (default 3), interleaved, of: hashcheck hash -j 1 and -j 2,
 #    a row-at-a-time PySpark UDF (Pillow + pdqhash) and
@@ -25,9 +25,9 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=${BUILD_DIR:-$ROOT/build-spark}
+BUILD=${BUILD_DIR:-$ROOT/build-spark-bench}
 PY=${PYTHON:-python3}
-COPIES=8 ROUNDS=3 CASES= LOCK=
+COPIES=32 ROUNDS=3 CASES= LOCK=
 CMDLINE="bash bench/run_spark.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
     case $1 in

@@ -112,7 +112,11 @@ def test_index_from_shared_storage_and_paths(spark, files, media, index, tmp_pat
     """The index as a file every executor reads, the media as paths."""
     saved = tmp_path / "known.hmi"
     index.save(saved)
-    paths = files.select("path")
+    paths = hs.media_files(spark, str(media))
+    assert set(paths.columns) == {"path", "modificationTime", "length"}
+    assert "content" not in paths.columns
+    assert {name(r["path"]) for r in hs.media_files(spark, str(media), pattern="*.png")
+            .collect()} == {p.name for p in media.glob("*.png")}
     rows = [r.asDict() for r in hs.match_images(paths, str(saved), content="path").collect()]
     assert hits(rows) == hashcheck_hits(run_json("match", "--list", str(KNOWN), str(media)))
     assert errors(rows) == set(BAD)

@@ -39,7 +39,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql.types import StructType
 
-__all__ = ["hash_images", "match_images", "match_hashes", "index_source", "IndexSource"]
+__all__ = ["hash_images", "match_images", "match_hashes", "media_files", "index_source",
+           "IndexSource"]
 
 IndexArg = Union[IndexSource, Index, Snapshot, str, "os.PathLike[str]", bytes]
 
@@ -56,6 +57,31 @@ def index_source(spark: "SparkSession", index: IndexArg) -> IndexSource:
         return IndexSource.file(index)
     data = index.to_bytes() if isinstance(index, (Index, Snapshot)) else bytes(index)
     return IndexSource.shipped(spark.sparkContext.broadcast(data))
+
+
+def media_files(spark: "SparkSession", location: Union[str, List[str]], *,
+                pattern: Optional[str] = None, recursive: bool = True) -> "DataFrame":
+    """The files under `location` as rows of ``path``, ``modificationTime``
+    and ``length``: ``binaryFile``'s listing, with no file read.  Give it
+    to ``hash_images`` or ``match_images`` with ``content="path"`` and
+    the library reads each file itself, on the executor: the fast way for
+    files every executor sees at the path Spark lists (local disks, NFS,
+    ``/dbfs``, a mounted bucket; docs/spark.md has the figures).  Files in
+    object storage that only Spark's file systems read (``s3a://``, ...)
+    go through ``spark.read.format("binaryFile")`` and its ``content``.
+
+    Args:
+        location: a directory, a file, or a list of them (as ``load``).
+        pattern: a glob on file names (``pathGlobFilter``), e.g. "*.jpg".
+        recursive: descend into subdirectories (``recursiveFileLookup``).
+    """
+    reader = spark.read.format("binaryFile")
+    if pattern:
+        reader = reader.option("pathGlobFilter", pattern)
+    if recursive:
+        reader = reader.option("recursiveFileLookup", "true")
+    # without `content` in the plan, binaryFile lists the files, reads none
+    return reader.load(location).drop("content")
 
 
 def _spark_schema(df: "DataFrame", kept: List[str], added: pa.Schema) -> "StructType":
