@@ -98,6 +98,20 @@ def test_hash_images_equal_hashcheck(files, media):
         {"pdq_quality", "error"}
 
 
+def test_limits_give_error_rows(files, media):
+    """Media over the hasher's limits are rows with an error, as hashcheck
+    with the same limits reports them; the rest are hashed."""
+    limit = 1_000_000  # pixels: the 1600x1004 bridge photos are over it
+    rows = [r.asDict() for r in
+            hs.hash_images(files, "pdq", hasher_options={"max_pixels": limit}).collect()]
+    want = run_json("hash", "--max-pixels", str(limit), str(media))
+    failed = {n for n, r in want.items() if "error" in r}
+    assert errors(rows) == failed and len(failed - set(BAD)) >= 8
+    for r in rows:
+        if r["error"] is None:
+            assert r["pdq"] == want[name(r["path"])]["hashes"][0]["hash"]
+
+
 @pytest.mark.parametrize("dihedral", [False, True])
 def test_match_images_equal_hashcheck(files, media, index, dihedral):
     rows = [r.asDict() for r in hs.match_images(files, index, dihedral=dihedral).collect()]

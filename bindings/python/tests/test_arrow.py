@@ -104,6 +104,11 @@ def test_bad_rows_are_rows(tmp_path):
         with pytest.raises(hashmatch.Error) as e:
             hashmatch.hash(src, "pdq,md5")
         assert row["error"] == str(e.value) and row["md5"] is None
+    # a NUL would end the path early: the row is refused, not hashed
+    good = str(PDQ_DATA / "bridge-mods" / "blur-a-lot.jpg")
+    rows = arrow.hash_array(pa.array([good + "\0.txt", good]), "md5").to_pylist()
+    assert rows[0] == {"md5": None, "error": "path contains a NUL byte"}
+    assert rows[1]["error"] is None and rows[1]["md5"]
     binary_nulls = arrow.hash_array(pa.array([None, b"x"], pa.binary()), "md5").to_pylist()
     assert binary_nulls[0]["error"] == "null value" and binary_nulls[1]["md5"] is not None
     # the hasher's limits apply to every row
@@ -295,3 +300,19 @@ def test_ray_callables_are_the_arrow_layer(index, images, tmp_path):
         assert got.equals(arrow.match_table(index, t, content="bytes", dihedral=True))
     with pytest.raises(ValueError):
         HashImages("nosuchtype")
+
+
+def test_engine_modules_are_documented():
+    """The engine modules import without their engines, and everything
+    they export is documented (as test_meta checks for the package)."""
+    import inspect
+
+    import hashmatch.ray
+    import hashmatch.spark
+
+    for mod in (arrow, hashmatch.spark, hashmatch.ray):
+        assert inspect.getdoc(mod)
+        for name in mod.__all__:
+            obj = getattr(mod, name)
+            if callable(obj):
+                assert inspect.getdoc(obj), "%s.%s" % (mod.__name__, name)

@@ -155,15 +155,19 @@ def _path_bytes(a: pa.Array) -> Tuple[NDArray[Any], NDArray[Any]]:
     return out, off[:-1] - off[0] + np.arange(n)
 
 
-def _items(values: Any) -> Tuple[NDArray[Any], NDArray[Any], List[Any]]:
+def _items(values: Any) -> Tuple[NDArray[Any], Dict[int, str], List[Any]]:
     """The C items of a column (bytes, or paths for a string column), the
-    rows that are null, and what must outlive the C call."""
+    rows not to hash with the error each gets instead (a null; a path
+    with a NUL byte, which would name another file), and what must
+    outlive the C call."""
     items: List[NDArray[Any]] = []
-    nulls: List[NDArray[Any]] = []
+    refused: Dict[int, str] = {}
     keep: List[Any] = []
+    start = 0
     for a in _chunks(values):
         t = a.type
         it = np.zeros(len(a), _ITEM)
+        bad = np.zeros(len(a), bool)
         if _is_binary(t):
             off = _offsets(a)
             it["data"] = _address(a.buffers()[2]) + off[:-1]
@@ -173,18 +177,23 @@ def _items(values: Any) -> Tuple[NDArray[Any], NDArray[Any], List[Any]]:
             buf, starts = _path_bytes(a)
             it["path"] = buf.ctypes.data + starts
             keep.append(buf)
+            nul = pc.fill_null(pc.match_substring(a, "\0"), False)
+            for i in np.flatnonzero(nul.to_numpy(zero_copy_only=False)):
+                refused[start + int(i)] = "path contains a NUL byte"
+                bad[i] = True
         else:
             raise TypeError("expected a binary column (encoded media) or a string column "
                             "(paths), not %s" % t)
         null = np.asarray(a.is_null().to_numpy(zero_copy_only=False), bool)
-        it["data"][null] = 0
-        it["size"][null] = 0
-        it["path"][null] = 0
+        for i in np.flatnonzero(null):
+            refused[start + int(i)] = "null value"
+        bad |= null
+        it[bad] = np.zeros(1, _ITEM)  # an empty item: not hashed (its error is ours)
         items.append(it)
-        nulls.append(null)
+        start += len(a)
     if not items:
-        return np.zeros(0, _ITEM), np.zeros(0, bool), keep
-    return np.concatenate(items), np.concatenate(nulls), keep
+        return np.zeros(0, _ITEM), refused, keep
+    return np.concatenate(items), refused, keep
 
 
 # ---- the batch ------------------------------------------------------------------
@@ -225,16 +234,17 @@ class _Batch:
             lib.hm_batch_free(b)
 
 
-def _hash_items(hasher: Hasher, items: NDArray[Any], nulls: NDArray[Any], mask: int,
+def _hash_items(hasher: Hasher, items: NDArray[Any], refused: Dict[int, str], mask: int,
                 threads: int) -> _Batch:
     """Hash the items; then the digests asked for of the rows that failed
-    (they need no decoding), which keep their error."""
+    to decode (they need no decoding), which keep their error.  The
+    `refused` rows get their own message."""
     if threads < 0:
         raise ValueError("threads must be >= 0 (0: the CPUs), not %d" % threads)
     b = _Batch(hasher, items, mask, threads)
-    for i in np.flatnonzero(nulls):
-        b.errors[int(i)] = "null value"
-    failed = np.flatnonzero((b.status != lib.HM_OK) & ~nulls)
+    b.errors.update(refused)
+    failed = np.flatnonzero(b.status != lib.HM_OK)
+    failed = failed[[int(i) not in refused for i in failed]] if refused else failed
     digests = mask & _DIGESTS
     if failed.size and digests:
         d = _Batch(hasher, items[failed], digests, threads)
@@ -296,8 +306,8 @@ def hash_array(values: Any, types: TypesArg = "pdq", *, hasher: Optional[Hasher]
     """
     mask = types_mask(types)
     h = hasher or default_hasher()
-    items, nulls, keep = _items(values)
-    b = _hash_items(h, items, nulls, _request(mask, False, False, False), threads)
+    items, refused, keep = _items(values)
+    b = _hash_items(h, items, refused, _request(mask, False, False, False), threads)
     del keep
     n = len(items)
     cols: List[pa.Array] = []
@@ -371,8 +381,8 @@ def match_array(index: IndexLike, values: Any, *, types: Optional[TypesArg] = No
     mask = types_mask(types) if types is not None else _index_types(index)
     opts = _make_query_opts(radius, 0, dihedral, None, min_quality, include_disabled)
     h = hasher or default_hasher()
-    items, nulls, keep = _items(values)
-    b = _hash_items(h, items, nulls, _request(mask, dihedral, False, False), threads)
+    items, refused, keep = _items(values)
+    b = _hash_items(h, items, refused, _request(mask, dihedral, False, False), threads)
     del keep
     present = np.arange(b.hashes.shape[1])[None, :] < b.counts[:, None]
     queries = b.hashes[present]  # row by row, in each row's order
