@@ -46,6 +46,7 @@ while [ $# -gt 0 ]; do
 done
 log() { printf '[run_pytx.sh %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 . "$(dirname "${BASH_SOURCE[0]}")/pin.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/meta.sh"
 
 # ---- 1. environment ---------------------------------------------------------------
 VPY=$BUILD/venv/bin/python
@@ -63,16 +64,7 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 
 {
-    printf 'command\t%s\n' "$CMDLINE"
-    printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
-    printf 'cpu\t%s\n' "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
-    printf 'cpus\t%s\n' "$(nproc --all)"
-    printf 'ram\t%s\n' "$(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo)"
-    printf 'os\t%s, kernel %s\n' "$(. /etc/os-release && echo "$PRETTY_NAME")" "$(uname -r)"
-    commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-    [ -z "$(git -C "$ROOT" status --porcelain -- lib include bindings bench 2>/dev/null)" ] ||
-        commit="$commit + uncommitted changes"
-    printf 'commit\t%s\n' "$commit"
+    machine_meta "$ROOT" "$CMDLINE"
     printf 'cpu_pin\t%s\n' "$CPU"
 } > "$OUT/meta.tsv"
 

@@ -40,6 +40,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 log() { printf '[run_spark.sh %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+. "$ROOT/bench/meta.sh"
 
 # ---- 1. hashcheck -------------------------------------------------------------------
 log "building hashcheck (build/)"
@@ -65,17 +66,7 @@ OUT=$BUILD/spark-results
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
-{
-    printf 'command\t%s\n' "$CMDLINE"
-    printf 'cpu\t%s\n' "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
-    printf 'cpus\t%s\n' "$(nproc --all)"
-    printf 'ram\t%s\n' "$(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo)"
-    printf 'os\t%s, kernel %s\n' "$(. /etc/os-release && echo "$PRETTY_NAME")" "$(uname -r)"
-    commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-    [ -z "$(git -C "$ROOT" status --porcelain -- lib include bindings bench 2>/dev/null)" ] ||
-        commit="$commit + uncommitted changes"
-    printf 'commit\t%s\n' "$commit"
-} > "$OUT/meta.tsv"
+machine_meta "$ROOT" "$CMDLINE" > "$OUT/meta.tsv"
 
 # ---- 3. photos ------------------------------------------------------------------------
 rc=0

@@ -12,7 +12,7 @@ from ._native import ffi, lib
 if TYPE_CHECKING:  # pragma: no cover
     from ._hasher import Hasher
 
-__all__ = ["BatchResult", "hash_batch_with"]
+__all__ = ["BatchResult", "hash_batch_with", "run_batch"]
 
 
 class BatchResult(NamedTuple):
@@ -51,14 +51,13 @@ def _items(sources: Iterable[Any]) -> "tuple[Any, List[Any]]":
     return items, keep
 
 
-def hash_batch_with(hasher: "Hasher", sources: Iterable[Any], mask: int,
-                    threads: int) -> List[BatchResult]:
-    """Hash `sources` with `hasher` in one call (the GIL released for it);
-    `mask` is the request as the single calls take it."""
+def run_batch(hasher: "Hasher", items: Any, n: int, mask: int, threads: int) -> Any:
+    """One hm_hash_batch call of `n` items at `items` (hm_batch_item *),
+    under the hasher's lock, the GIL released for it; `mask` is the request
+    as the single calls take it.  Returns the new hm_batch * (the caller
+    frees it with hm_batch_free)."""
     if threads < 0:
         raise ValueError("threads must be >= 0 (0: the CPUs), not %d" % threads)
-    items, keep = _items(sources)
-    n = len(items)
     opts = ffi.new("hm_batch_opts *")
     lib.hm_batch_opts_init(opts)
     opts.threads = threads
@@ -67,7 +66,18 @@ def hash_batch_with(hasher: "Hasher", sources: Iterable[Any], mask: int,
         st = lib.hm_hash_batch(hasher._handle(), items, n, mask, opts, out)
     if st != lib.HM_OK:
         raise_for(st)
-    b = ffi.gc(out[0], lib.hm_batch_free)
+    return out[0]
+
+
+def hash_batch_with(hasher: "Hasher", sources: Iterable[Any], mask: int,
+                    threads: int) -> List[BatchResult]:
+    """Hash `sources` with `hasher` in one call (the GIL released for it);
+    `mask` is the request as the single calls take it."""
+    if threads < 0:  # before the sources are converted
+        raise ValueError("threads must be >= 0 (0: the CPUs), not %d" % threads)
+    items, keep = _items(sources)
+    n = len(items)
+    b = ffi.gc(run_batch(hasher, items, n, mask, threads), lib.hm_batch_free)
     del keep  # the C call is over: the inputs may go
     r = ffi.new("hm_batch_result *")
     results: List[BatchResult] = []

@@ -38,6 +38,7 @@ from numpy.typing import NDArray
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._batch import run_batch
 from ._errors import BadHashString, raise_for
 from ._hash import Hash
 from ._hasher import Hasher, _request, default_hasher
@@ -207,16 +208,7 @@ class _Batch:
 
     def __init__(self, hasher: Hasher, items: NDArray[Any], mask: int, threads: int) -> None:
         n = len(items)
-        opts = ffi.new("hm_batch_opts *")
-        lib.hm_batch_opts_init(opts)
-        opts.threads = threads
-        out = ffi.new("hm_batch **")
-        with hasher._lock:
-            st = lib.hm_hash_batch(hasher._handle(), _ptr("hm_batch_item *", items), n, mask,
-                                   opts, out)
-        if st != lib.HM_OK:
-            raise_for(st)
-        b = out[0]
+        b = run_batch(hasher, _ptr("hm_batch_item *", items), n, mask, threads)
         try:
             cols = ffi.new("hm_batch_columns *")
             if lib.hm_batch_columns_get(b, cols) != lib.HM_OK:  # pragma: no cover
@@ -239,8 +231,6 @@ def _hash_items(hasher: Hasher, items: NDArray[Any], refused: Dict[int, str], ma
     """Hash the items; then the digests asked for of the rows that failed
     to decode (they need no decoding), which keep their error.  The
     `refused` rows get their own message."""
-    if threads < 0:
-        raise ValueError("threads must be >= 0 (0: the CPUs), not %d" % threads)
     b = _Batch(hasher, items, mask, threads)
     b.errors.update(refused)
     failed = np.flatnonzero(b.status != lib.HM_OK)
