@@ -254,10 +254,13 @@ def _hex_column(raw: NDArray[Any], valid: NDArray[Any]) -> pa.Array:
 
 
 def _errors_column(n: int, errors: Dict[int, str]) -> pa.Array:
-    col: List[Optional[str]] = [None] * n
-    for i, msg in errors.items():
-        col[i] = msg
-    return pa.array(col, pa.string())
+    """The error column: null but in the failed rows (only they are
+    touched one by one)."""
+    rows = sorted(errors)
+    mask = np.zeros(n, bool)
+    mask[rows] = True
+    return pc.replace_with_mask(pa.nulls(n, pa.string()), pa.array(mask),
+                                pa.array([errors[i] for i in rows], pa.string()))
 
 
 def _types_of(mask: int) -> List[HashType]:
