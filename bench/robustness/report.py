@@ -40,7 +40,9 @@ CLASS_LABEL = {
     "original": "original (unchanged)", "jpeg_q10": "JPEG q10", "jpeg_q30": "JPEG q30",
     "jpeg_q50": "JPEG q50", "jpeg_q70": "JPEG q70", "jpeg_q90": "JPEG q90",
     "resize_50": "resize 50%", "resize_25": "resize 25%", "crop_5": "crop 5%", "crop_10": "crop 10%",
-    "crop_20": "crop 20%", "rotate_5": "rotate 5°", "rotate_90": "rotate 90°", "mirror": "mirror",
+    "crop_15": "crop 15%",
+    "crop_20": "crop 20%", "crop_30": "crop 30%", "rotate_2": "rotate 2°", "rotate_5": "rotate 5°",
+    "rotate_10": "rotate 10°", "rotate_90": "rotate 90°", "mirror": "mirror",
     "text": "text overlay", "logo": "logo overlay", "colour": "colour shift", "border": "border 5%",
     "screenshot": "letterbox (screenshot)", "webp_q60": "WebP q60", "gif": "palette GIF",
 }
@@ -388,7 +390,8 @@ def main() -> int:
                       ["jpeg_q30", "jpeg_q50", "jpeg_q70", "jpeg_q90", "resize_50", "resize_25",
                        "webp_q60", "gif", "colour", "text", "logo"],
                       "geometric (crop, rotate, mirror, border, letterbox)":
-                      ["crop_5", "crop_10", "crop_20", "rotate_5", "rotate_90", "mirror", "border",
+                      ["crop_5", "crop_10", "crop_15", "crop_20", "crop_30", "rotate_2", "rotate_5",
+                       "rotate_10", "rotate_90", "mirror", "border",
                        "screenshot"]}
             for (lab, cl), col in zip(groups.items(), ("tab:green", "tab:blue")):
                 h = sum(np.array(M["classes"][c]["hist"][:bits + 1], float) for c in cl if c in M["classes"])
