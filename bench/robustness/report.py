@@ -18,6 +18,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from rotate_crop import SECTION  # noqa: E402  (beside this file)
+
 MODE_ORDER = ["pdq", "pdq-dihedral", "pdq-dihedral-bits", "phash", "phash-dihedral",
               "dhash", "dhash-dihedral", "ahash", "ahash-dihedral",
               "pdq-trimq", "phash-trimq", "dhash-trimq", "ahash-trimq",
@@ -166,8 +168,8 @@ def main() -> int:
           "%d" % meta["trimmed"]["original"] if "trimmed" in meta else "?",
           "%d" % sum(v for k, v in meta["trimmed"].items() if k != "original") if "trimmed" in meta else "?"))
     w("- Edits (Pillow, seeded; `make_edits.py`): crops remove the given share of width and of height "
-      "at a random offset; rotate 5° keeps the size and fills black corners; border is 5% white on "
-      "each side; letterbox puts the photo, fitted to 1366×768, in a 1920×1080 dark 'screen' with a "
+      "at a random offset; rotations (2°, 5°, 10°, counter-clockwise, bicubic) keep the size and fill "
+      "black corners; border is 5% white on each side; letterbox puts the photo, fitted to 1366×768, in a 1920×1080 dark 'screen' with a "
       "title bar and status text (PNG); text is two meme-style captions; logo a 'NEWS 24' box, "
       "1/5 of the width, in a random corner; colour shift: brightness +6%, contrast +15%, saturation "
       "+30%, hue +13°; GIF: ≤ 480 px, 256-colour median-cut palette, dithered. Geometric and overlay "
@@ -456,8 +458,14 @@ def main() -> int:
         plt.close(fig)
         w("![%s recall](%s)\n" % (m, fn))
 
-    with open(os.path.join(a.outdir, "RESULTS.md"), "w") as fh:
-        fh.write("\n".join(L).rstrip() + "\n")
+    path = os.path.join(a.outdir, "RESULTS.md")
+    kept = ""  # rotate_crop.py's section, written by its own run: kept as it is
+    if os.path.exists(path):
+        old = open(path).read()
+        if SECTION in old:
+            kept = "\n" + old[old.index(SECTION):]
+    with open(path, "w") as fh:
+        fh.write("\n".join(L).rstrip() + "\n" + kept)
     return 0
 
 
