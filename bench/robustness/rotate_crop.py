@@ -174,10 +174,12 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--report", nargs=2, metavar=("JSON", "RESULTS_MD"))
+    ap.add_argument("--baseline", help="with --report: evaluate.py's JSON of the same corpus, for the "
+                    "before table")
     ap.add_argument("--command", default="")
     a = ap.parse_args()
     if a.report:
-        return report(*a.report)
+        return report(*a.report, baseline=a.baseline)
     import evaluate as ev
     import corpus
     started = time.time()
@@ -185,26 +187,19 @@ def main() -> int:
     photos = [r for r in corpus.read_list(a.list) if r["role"] == "photo"]
     if a.limit:
         photos = photos[:a.limit]
-    pidx = {r["sha256"]: i for i, r in enumerate(photos)}
-    with open(a.edits) as fh:
-        fh.readline()
-        edits = [(pidx[s], e, f) for s, e, f in (l.rstrip("\n").split("\t") for l in fh) if s in pidx]
+    edits = ev.read_edits(a.edits, photos)
     no = len(photos)
     items = [(r["file"], True) for r in photos] + [(f, False) for _, _, f in edits]
     say(f"hashing {no} originals and {len(edits)} copies with their variants ({a.jobs} threads)")
     with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
         H = list(ex.map(lambda it: hash_variants(*it), items, chunksize=4))
     say("hashed")
-    HO = H[:no]
-    HQ = H[:no] + H[no:]  # originals are queries too, as in evaluate.py
+    HO, HQ = H[:no], H  # originals are queries too, as in evaluate.py
     q_photo = np.array(list(range(no)) + [p for p, _, _ in edits])
     q_class = np.array(["original"] * no + [e for _, e, _ in edits])
     o_ok = np.array(["error" not in h for h in HO])
     q_ok = np.array(["error" not in h for h in HQ])
-    groups = [r["group"] for r in photos]
-    gid = {g: i for i, g in enumerate(dict.fromkeys(groups))}
-    o_group = np.array([gid[g] for g in groups])
-    unrel = (o_group[q_photo][:, None] != o_group[None, :]) & o_ok[None, :]
+    _, _, unrel = ev.unrelated_pairs(photos, q_photo, o_ok)
     n_unrel = int(unrel.sum())
     qnames = next(h["names"] for h in HQ[no:] if "error" not in h)
     onames = next(h["names"] for h in HO if "error" not in h)
@@ -276,7 +271,7 @@ def main() -> int:
     return 0
 
 
-def report(json_path, md_path):
+def report(json_path, md_path, baseline=None):
     """Write the section into RESULTS.md, replacing an earlier one."""
     d = json.load(open(json_path))
     meta, cost, S = d["meta"], d["cost"], d["settings"]
@@ -288,6 +283,31 @@ def report(json_path, md_path):
           meta["date"], meta["machine"], meta["library"], meta["git"], meta["photos"], meta["edits"],
           f"{meta['n_unrelated']:,}", " (**subset: --limit %d**)" % meta["limit"] if meta["limit"] else ""))
     w("```sh\n%s\n```\n" % meta["command"])
+    if baseline:
+        from report import recall  # beside this file
+        b = json.load(open(baseline))
+        bm, M = b["meta"], b["modes"]
+        w("### Before: the library's modes (evaluate.py)\n")
+        w("`evaluate.py` run of %s (git %s, %d photos, %d copies, %s unrelated pairs), recall %% at each "
+          "mode's FPR-1e-4 threshold; 'crops': the list also holds the library's 9 crops of 90%% of "
+          "each original (`HM_WANT_CROPS`). Light: the worst of %s.\n" % (
+              bm["date"], bm["git"], bm["photos"], bm["edits"], f"{bm['n_unrelated']:,}",
+              ", ".join(CLASSES_LIGHT)))
+        cls = CLASSES_ROT + CLASSES_CROP
+        w("| mode | t | " + " | ".join(c.replace("rotate_", "rot ").replace("crop_", "crop ") for c in cls)
+          + " | light (worst) |")
+        w("|---|---:|" + "---:|" * (len(cls) + 1))
+        for m, lab in (("pdq", "PDQ"), ("phash", "pHash"), ("pdq+phash", "PDQ or pHash"),
+                       ("pdq-crops", "PDQ, crops"), ("phash-crops", "pHash, crops"),
+                       ("pdq+phash-crops", "PDQ or pHash, crops")):
+            t = M[m]["thresholds"]["0.0001"]["t"]
+            C = M[m]["classes"]
+            worst = min(CLASSES_LIGHT, key=lambda c: recall(C[c], t))
+            w("| %s | %d | %s | %.1f (%s) |" % (lab, t, " | ".join("%.1f" % (100 * recall(C[c], t)) for c in cls),
+                                               100 * recall(C[worst], t), worst))
+        w("")
+
+    w("### After: the prototypes (rotate_crop.py)\n")
     w("Every setting has its own FPR-1e-4 threshold, recomputed on its unrelated pairs with its "
       "variants applied (PDQ; pHash; 'PDQ or pHash' = min(PDQ, 7 × pHash)). Query hashes / list "
       "hashes: hashes per query and per original (1 = plain). Variants are made from the image "
@@ -300,22 +320,25 @@ def report(json_path, md_path):
         return "%.1f" % (100 * x)
 
     def table(names, classes, title):
-        w("### %s\n" % title)
-        w("| setting | q / list hashes | " + " | ".join(
-            "%s t" % k for k in ("PDQ", "pHash", "or")) + " | " + " | ".join(
-            "%s %s" % (k, c.replace("rotate_", "rot ").replace("crop_", "crop ")) for k in ("PDQ", "or")
-            for c in classes) + " | light (worst), or |")
-        w("|---|---|---:|---:|---:|" + "---:|" * (2 * len(classes)) + "---:|")
+        kinds = (("pdq", "PDQ"), ("phash", "pHash"), ("pdq+phash", "or"))
+        short = lambda c: c.replace("rotate_", "rot ").replace("crop_", "crop ")
+        w("#### %s\n" % title)
+        w("| setting | q / list hashes | t: PDQ, pHash, or | " + " | ".join(
+            "%s %s" % (lab, short(c)) for _, lab in kinds for c in classes) + " | light (worst): PDQ, or |")
+        w("|---|---|---|" + "---:|" * (3 * len(classes)) + "---|")
         for n in names:
             if n not in S:
                 continue
             r = S[n]
             K = r["kinds"]
-            worst = min(CLASSES_LIGHT, key=lambda c: K["pdq+phash"]["recall"].get(c, 1))
-            w("| %s | %d / %d | %d | %d | %d | %s | %s (%s) |" % (
+
+            def worst(k):
+                c = min(CLASSES_LIGHT, key=lambda c: K[k]["recall"].get(c, 1))
+                return "%s (%s)" % (pc(K[k]["recall"].get(c, float("nan"))), c)
+            w("| %s | %d / %d | %d, %d, %d | %s | %s; %s |" % (
                 n, r["query_hashes"], r["list_hashes"], K["pdq"]["t"], K["phash"]["t"], K["pdq+phash"]["t"],
-                " | ".join(pc(K[k]["recall"].get(c, float("nan"))) for k in ("pdq", "pdq+phash") for c in classes),
-                pc(K["pdq+phash"]["recall"].get(worst, float("nan"))), worst))
+                " | ".join(pc(K[k]["recall"].get(c, float("nan"))) for k, _ in kinds for c in classes),
+                worst("pdq"), worst("pdq+phash")))
         w("")
 
     rot = [n for n in S if n == "plain" or n.startswith(("q-", "i-"))]
