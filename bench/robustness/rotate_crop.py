@@ -14,9 +14,9 @@ original, is decoded by the library, shrunk to at most SIDE pixels a side
 - rotated by each angle of ANGLES (both signs, bilinear, size kept, black
   fill) and hashed twice: the whole frame ("full", black corners in) and its
   largest upright rectangle ("crop", no fill in the hash: inscribed());
-- for originals also: 3x3 grids of crops at 80% and 70% of each side (corners,
-  edge middles, centre: the layout of the library's 90% crops), and for
-  queries: their centre 90%, 80% and 70%.
+- for originals also: grids of crops (LIST_GRIDS: 3x3 at 80% and 70% of each
+  side in the layout of the library's 90% crops, 5x5 at 85% and 80%), and for
+  every image: its centre 90%, 80% and 70% (query windows).
 The settings below pick columns of these hashes for the query side and the
 list side; a pair's distance is the least over the picked pairs (each query
 hash gated by its own PDQ quality), and the FPR-1e-4 threshold is recomputed
@@ -40,7 +40,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 SIDE = 512
 ANGLES = (2, 3, 4, 6, 8)  # both signs; the sets measured are subsets
 ANGLE_SETS = [(), (4,), (3,), (2, 4), (3, 6), (4, 8), (2, 4, 6, 8), (2, 3, 4, 6, 8)]
-LIST_SCALES = (0.8, 0.7)  # extra 3x3 crop grids of the originals
+LIST_GRIDS = ((0.8, 3), (0.7, 3), (0.85, 5), (0.8, 5))  # extra crop grids of the originals: (side, n x n)
 QUERY_WINDOWS = (0.9, 0.8, 0.7)  # centre windows of the query
 CLASSES_ROT = ["rotate_2", "rotate_5", "rotate_10"]
 CLASSES_CROP = ["crop_5", "crop_10", "crop_15", "crop_20", "crop_30"]
@@ -74,10 +74,17 @@ def centre(im, fw, fh):
     return im.crop((x, y, x + fw, y + fh))
 
 
-def grid(im, f):
+def grid(im, f, n):
+    """n x n crops of f of each side, evenly spaced from corner to corner (n = 3: the layout of the
+    library's 90% crops: corners, edge middles, centre)."""
     w, h = im.size
     cw, ch = max(1, round(w * f)), max(1, round(h * f))
-    return [im.crop((x, y, x + cw, y + ch)) for y in (0, (h - ch) // 2, h - ch) for x in (0, (w - cw) // 2, w - cw)]
+    return [im.crop((x, y, x + cw, y + ch)) for y in np.linspace(0, h - ch, n).round().astype(int)
+            for x in np.linspace(0, w - cw, n).round().astype(int)]
+
+
+def grid_name(f, n):
+    return "grid%d" % round(100 * f) if n == 3 else "fine%dx%d" % (round(100 * f), n)
 
 
 def variant_images(im, original):
@@ -91,8 +98,8 @@ def variant_images(im, original):
     for f in QUERY_WINDOWS:  # originals are queries too
         yield "win%d" % round(100 * f), centre(im, round(im.width * f), round(im.height * f))
     if original:
-        for f in LIST_SCALES:
-            yield from (("grid%d_%d" % (round(100 * f), i), c) for i, c in enumerate(grid(im, f)))
+        for f, n in LIST_GRIDS:
+            yield from (("%s_%d" % (grid_name(f, n), i), c) for i, c in enumerate(grid(im, f, n)))
 
 
 def hash_variants(path, original):
@@ -159,6 +166,9 @@ def settings():
                                            "list with 90% crops; query de-rotated (full)")
     out["crops90,80"] = ([], ["lib90", "grid80"], "list: + 9 crops of 90% and 9 of 80%")
     out["crops90,80,70"] = ([], ["lib90", "grid80", "grid70"], "list: + 9 crops each of 90, 80, 70%")
+    out["crops90,85(5x5),80(5x5)"] = ([], ["lib90", "fine85x5", "fine80x5"],
+                                     "list: + 9 crops of 90%, 25 of 85% and 25 of 80%")
+    out["crops90,80(5x5)"] = ([], ["lib90", "fine80x5"], "list: + 9 crops of 90% and 25 of 80%")
     out["crops90 + qwin90,80"] = (["win90", "win80"], ["lib90"],
                                   "list with 90% crops; query also its centre 90%, 80%")
     out["crops90 + qwin90,80,70"] = (["win90", "win80", "win70"], ["lib90"],
@@ -350,8 +360,10 @@ def report(json_path, md_path, baseline=None):
     rot_ms = {k: float(np.mean([v for n, v in tv.items() if n.startswith(k)])) for k in ("full", "crop")}
     w("Cost (means over the copies, %d threads on a busy 2-core machine: read as upper bounds): the "
       "plain PDQ + pHash of a file %.1f ms; decoding again and shrinking to ≤ %d px %.1f ms (a library "
-      "would reuse its decode); each rotated variant (turn + hash) %.1f ms full, %.1f ms crop; each centre "
-      "window %.1f ms. A query with n extra hashes also costs n more index searches.\n" % (
+      "would reuse its decode); per angle, turning the shrunk image and hashing it ('full') %.1f ms, "
+      "hashing its upright rectangle as well %.1f ms more ('crop' alone costs about what 'full' does); "
+      "each centre window %.1f ms. A query with n extra hashes also costs n more index searches; a list "
+      "with n hashes per original is n times as large.\n" % (
           cost["threads"], cost["t_plain_ms"], meta["side"], cost["t_prep_ms"], rot_ms["full"], rot_ms["crop"],
           float(np.mean([v for n, v in tv.items() if n.startswith("win")]))))
     w("#### Issue #20's goals, per setting\n")
