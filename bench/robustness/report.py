@@ -169,7 +169,8 @@ def main() -> int:
     w("- Edits (Pillow, seeded; `make_edits.py`): crops remove the given share of width and of height "
       "at a random offset; rotations (2°, 5°, 10°, counter-clockwise, bicubic) keep the size and fill "
       "black corners; border is 5% white on each side; letterbox puts the photo, fitted to 1366×768, "
-      "in a 1920×1080 dark 'screen' with a title bar and status text (PNG); text is two meme-style captions; logo a 'NEWS 24' box, "
+      "in a 1920×1080 dark 'screen' with a title bar and status text (PNG); text is two meme-style "
+      "captions; logo a 'NEWS 24' box, "
       "1/5 of the width, in a random corner; colour shift: brightness +6%, contrast +15%, saturation "
       "+30%, hue +13°; GIF: ≤ 480 px, 256-colour median-cut palette, dithered. Geometric and overlay "
       "edits are saved as JPEG q90.\n")
