@@ -29,6 +29,7 @@ import argparse
 import json
 import math
 import os
+import pickle
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -170,6 +171,8 @@ def settings():
     out["crops90,85(5x5),80(5x5)"] = ([], ["lib90", "fine85x5", "fine80x5"],
                                      "list: + 9 crops of 90%, 25 of 85% and 25 of 80%")
     out["crops90,80(5x5)"] = ([], ["lib90", "fine80x5"], "list: + 9 crops of 90% and 25 of 80%")
+    out["crops90,80(5x5) + q-full ±4,±8"] = (rot_prefixes("full", (4, 8)), ["lib90", "fine80x5"],
+                                             "list with 90% and 25 80% crops; query de-rotated (full)")
     out["crops90 + qwin90,80"] = (["win90", "win80"], ["lib90"],
                                   "list with 90% crops; query also its centre 90%, 80%")
     out["crops90 + qwin90,80,70"] = (["win90", "win80", "win70"], ["lib90"],
@@ -190,6 +193,8 @@ def main() -> int:
     ap.add_argument("--baseline", help="with --report: evaluate.py's JSON of the same corpus, for the "
                     "before table")
     ap.add_argument("--command", default="")
+    ap.add_argument("--reuse", action="store_true",
+                    help="take the variants' hashes from OUT.json.hashes.pickle when it is of the same inputs")
     a = ap.parse_args()
     if a.report:
         return report(*a.report, baseline=a.baseline)
@@ -203,10 +208,21 @@ def main() -> int:
     edits = ev.read_edits(a.edits, photos)
     no = len(photos)
     items = [(r["file"], True) for r in photos] + [(f, False) for _, _, f in edits]
-    say(f"hashing {no} originals and {len(edits)} copies with their variants ({a.jobs} threads)")
-    with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
-        H = list(ex.map(lambda it: hash_variants(*it), items, chunksize=4))
-    say("hashed")
+    cache = a.out + ".hashes.pickle"  # the variants' hashes, for --reuse
+    key = (items, ANGLES, LIST_GRIDS, QUERY_WINDOWS, SIDE)
+    H = None
+    if a.reuse and os.path.exists(cache):
+        with open(cache, "rb") as fh:
+            k, H = pickle.load(fh)
+        H = H if k == key else None
+        say("reusing the hashes of %s" % cache if H else "%s is of other inputs: hashing again" % cache)
+    if H is None:
+        say(f"hashing {no} originals and {len(edits)} copies with their variants ({a.jobs} threads)")
+        with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
+            H = list(ex.map(lambda it: hash_variants(*it), items, chunksize=4))
+        with open(cache, "wb") as fh:
+            pickle.dump((key, H), fh)
+        say("hashed")
     HO, HQ = H[:no], H  # originals are queries too, as in evaluate.py
     q_photo = np.array(list(range(no)) + [p for p, _, _ in edits])
     q_class = np.array(["original"] * no + [e for _, e, _ in edits])
