@@ -347,8 +347,8 @@ def report(json_path, md_path, baseline=None):
       "hashes: hashes per query and per original (1 = plain). Variants are made from the image "
       "shrunk to ≤ %d px a side; 'crop': the largest upright rectangle of the turned frame, "
       "'full': the turned frame with its black corners; 'q-': query side (list of plain hashes), "
-      "'i-': list side (the list holds the originals turned, query plain). The rotate 5° "
-      "edit's angle is on the grid of ±4,±8 neither; ±2 sets contain rotate 2° exactly.\n" % meta["side"])
+      "'i-': list side (the list holds the originals turned, query plain). No set holds the 5° or 10° "
+      "of the edits; the sets with ±2 hold rotate 2°'s angle exactly.\n" % meta["side"])
 
     def pc(x):
         return "%.1f" % (100 * x)
