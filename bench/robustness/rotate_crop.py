@@ -3,7 +3,7 @@
 """Issue #20 groundwork: prototypes of small-rotation and large-crop handling,
 measured with evaluate.py's protocol (same queries, unrelated pairs, FPR rule).
 
-    python bench/robustness/rotate_crop.py LIST.tsv EDITS.tsv OUT.json [--limit N] [--jobs J]
+    python bench/robustness/rotate_crop.py LIST.tsv EDITS.tsv OUT.json [--limit N] [--jobs J] [--reuse]
     python bench/robustness/rotate_crop.py --report OUT.json RESULTS.md   # (re)write its section
 
 A prototype in Python (Pillow, numpy), not a library feature: the library is
