@@ -112,6 +112,22 @@ def hash_item(path, crops=False):
     return out
 
 
+def read_edits(path, photos):
+    """edits.tsv (make_edits.py) -> [(index of the photo in photos, edit, file)] for those photos."""
+    pidx = {r["sha256"]: i for i, r in enumerate(photos)}
+    with open(path) as fh:
+        fh.readline()
+        return [(pidx[s], e, f) for s, e, f in (l.rstrip("\n").split("\t") for l in fh) if s in pidx]
+
+
+def unrelated_pairs(photos, q_photo, o_ok):
+    """-> (group ids, each original's group id, mask of (query, original) pairs that are unrelated:
+    the original is of another group than the query's photo, and hashed)."""
+    gid = {g: i for i, g in enumerate(dict.fromkeys(r["group"] for r in photos))}
+    o_group = np.array([gid[r["group"]] for r in photos])
+    return gid, o_group, (o_group[q_photo][:, None] != o_group[None, :]) & o_ok[None, :]
+
+
 def popcount_xor(a, b):
     """a: (n, B) uint8, b: (m, B) uint8 -> (n, m) Hamming distances."""
     out = np.empty((a.shape[0], b.shape[0]), np.int32)
@@ -184,11 +200,7 @@ def main() -> int:
     frames = [r for r in rows if r["role"] == "frame"]
     if a.limit:
         photos = photos[:a.limit]
-    with open(a.edits) as fh:
-        fh.readline()
-        edits = [l.rstrip("\n").split("\t") for l in fh]
-    pidx = {r["sha256"]: i for i, r in enumerate(photos)}
-    edits = [(pidx[s], e, f) for s, e, f in edits if s in pidx]
+    edits = read_edits(a.edits, photos)
     edit_names = list(dict.fromkeys(e for _, e, _ in edits))
 
     # ---- hashing -------------------------------------------------------
@@ -232,11 +244,8 @@ def main() -> int:
     q_ok = ok(queries)
     q_gate = qual(queries) >= MIN_QUALITY
     groups = [r["group"] for r in photos]
-    gid = {g: i for i, g in enumerate(dict.fromkeys(groups))}
-    o_group = np.array([gid[g] for g in groups])
     o_ok = ok(H_orig)
-    q_group = o_group[q_photo]
-    unrel_mask = (q_group[:, None] != o_group[None, :]) & o_ok[None, :]
+    gid, o_group, unrel_mask = unrelated_pairs(photos, q_photo, o_ok)
     n_unrel = int(unrel_mask.sum())
 
     O_pdq = pdq_arr(H_orig, 8)[:, 0, :]
@@ -337,7 +346,9 @@ def main() -> int:
             if k == "ahash":  # variants from the bits: exact for aHash
                 checks.append((True, k + "-dihedral", v8[:1]))
         for flag, name, qs in checks:
-            got = {int(m.entry_id): m.distance for m in idx.query(qs, radius=256, dihedral=flag, min_quality=0)}
+            radius = 256 if name.startswith("pdq") else 64  # the index refuses a radius above the bits
+            got = {int(m.entry_id): m.distance for m in idx.query(qs, radius=radius, dihedral=flag,
+                                                                   min_quality=0)}
             want = dist[name][i]
             mism += sum(1 for o in range(no) if o_ok[o] and got.get(o) != want[o])
     say(f"index bit-derived dihedral queries in {t_bits:.1f} s; numpy vs index check on "

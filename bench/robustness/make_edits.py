@@ -67,6 +67,11 @@ def crop(im, frac, r):
     return im.crop((x, y, x + cw, y + ch))
 
 
+def rotate(im, degrees):
+    """Counter-clockwise about the centre, size kept, black corners."""
+    return im.rotate(degrees, Image.BICUBIC, expand=False, fillcolor="black")
+
+
 def text_overlay(im, r):
     im = im.copy()
     d = ImageDraw.Draw(im)
@@ -166,8 +171,12 @@ EDITS = {
     "resize_25": (lambda im, r: scale(im, 0.25),) + J90,
     "crop_5": (lambda im, r: crop(im, 0.05, r),) + J90,
     "crop_10": (lambda im, r: crop(im, 0.10, r),) + J90,
+    "crop_15": (lambda im, r: crop(im, 0.15, r),) + J90,
     "crop_20": (lambda im, r: crop(im, 0.20, r),) + J90,
-    "rotate_5": (lambda im, r: im.rotate(5, Image.BICUBIC, expand=False, fillcolor="black"),) + J90,
+    "crop_30": (lambda im, r: crop(im, 0.30, r),) + J90,
+    "rotate_2": (lambda im, r: rotate(im, 2),) + J90,
+    "rotate_5": (lambda im, r: rotate(im, 5),) + J90,
+    "rotate_10": (lambda im, r: rotate(im, 10),) + J90,
     "rotate_90": (lambda im, r: im.transpose(Image.Transpose.ROTATE_90),) + J90,
     "mirror": (lambda im, r: im.transpose(Image.Transpose.FLIP_LEFT_RIGHT),) + J90,
     "text": (text_overlay,) + J90,

@@ -18,6 +18,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from rotate_crop import SECTION  # noqa: E402  (beside this file)
+
 MODE_ORDER = ["pdq", "pdq-dihedral", "pdq-dihedral-bits", "phash", "phash-dihedral",
               "dhash", "dhash-dihedral", "ahash", "ahash-dihedral",
               "pdq-trimq", "phash-trimq", "dhash-trimq", "ahash-trimq",
@@ -40,7 +42,8 @@ CLASS_LABEL = {
     "original": "original (unchanged)", "jpeg_q10": "JPEG q10", "jpeg_q30": "JPEG q30",
     "jpeg_q50": "JPEG q50", "jpeg_q70": "JPEG q70", "jpeg_q90": "JPEG q90",
     "resize_50": "resize 50%", "resize_25": "resize 25%", "crop_5": "crop 5%", "crop_10": "crop 10%",
-    "crop_20": "crop 20%", "rotate_5": "rotate 5°", "rotate_90": "rotate 90°", "mirror": "mirror",
+    "crop_15": "crop 15%", "crop_20": "crop 20%", "crop_30": "crop 30%", "rotate_2": "rotate 2°",
+    "rotate_5": "rotate 5°", "rotate_10": "rotate 10°", "rotate_90": "rotate 90°", "mirror": "mirror",
     "text": "text overlay", "logo": "logo overlay", "colour": "colour shift", "border": "border 5%",
     "screenshot": "letterbox (screenshot)", "webp_q60": "WebP q60", "gif": "palette GIF",
 }
@@ -164,9 +167,10 @@ def main() -> int:
           "%d" % meta["trimmed"]["original"] if "trimmed" in meta else "?",
           "%d" % sum(v for k, v in meta["trimmed"].items() if k != "original") if "trimmed" in meta else "?"))
     w("- Edits (Pillow, seeded; `make_edits.py`): crops remove the given share of width and of height "
-      "at a random offset; rotate 5° keeps the size and fills black corners; border is 5% white on "
-      "each side; letterbox puts the photo, fitted to 1366×768, in a 1920×1080 dark 'screen' with a "
-      "title bar and status text (PNG); text is two meme-style captions; logo a 'NEWS 24' box, "
+      "at a random offset; rotations (2°, 5°, 10°, counter-clockwise, bicubic) keep the size and fill "
+      "black corners; border is 5% white on each side; letterbox puts the photo, fitted to 1366×768, "
+      "in a 1920×1080 dark 'screen' with a title bar and status text (PNG); text is two meme-style "
+      "captions; logo a 'NEWS 24' box, "
       "1/5 of the width, in a random corner; colour shift: brightness +6%, contrast +15%, saturation "
       "+30%, hue +13°; GIF: ≤ 480 px, 256-colour median-cut palette, dithered. Geometric and overlay "
       "edits are saved as JPEG q90.\n")
@@ -388,8 +392,8 @@ def main() -> int:
                       ["jpeg_q30", "jpeg_q50", "jpeg_q70", "jpeg_q90", "resize_50", "resize_25",
                        "webp_q60", "gif", "colour", "text", "logo"],
                       "geometric (crop, rotate, mirror, border, letterbox)":
-                      ["crop_5", "crop_10", "crop_20", "rotate_5", "rotate_90", "mirror", "border",
-                       "screenshot"]}
+                      ["crop_5", "crop_10", "crop_15", "crop_20", "crop_30", "rotate_2", "rotate_5",
+                       "rotate_10", "rotate_90", "mirror", "border", "screenshot"]}
             for (lab, cl), col in zip(groups.items(), ("tab:green", "tab:blue")):
                 h = sum(np.array(M["classes"][c]["hist"][:bits + 1], float) for c in cl if c in M["classes"])
                 logstep(ax, x, h / max(1, h.sum()), label="own original: " + lab, color=col)
@@ -453,8 +457,14 @@ def main() -> int:
         plt.close(fig)
         w("![%s recall](%s)\n" % (m, fn))
 
-    with open(os.path.join(a.outdir, "RESULTS.md"), "w") as fh:
-        fh.write("\n".join(L).rstrip() + "\n")
+    path = os.path.join(a.outdir, "RESULTS.md")
+    kept = ""  # rotate_crop.py's section, written by its own run: kept as it is
+    if os.path.exists(path):
+        old = open(path).read()
+        if SECTION in old:
+            kept = "\n" + old[old.index(SECTION):]
+    with open(path, "w") as fh:
+        fh.write("\n".join(L).rstrip() + "\n" + kept)
     return 0
 
 

@@ -4,6 +4,8 @@
 # edited copies, hash and match everything, write RESULTS.md and the plots.
 # Photos: corpus.py, make_edits.py, evaluate.py; video clips: video.py (FFmpeg CLI edits,
 # vPDQ; skipped with --limit, HM_NO_VIDEO=1 or without ffmpeg); tables and plots: report.py.
+# Not run here: rotate_crop.py, issue #20's prototypes of de-rotation and crop grids (its own
+# command lines, in its section of RESULTS.md, which report.py keeps).
 # Takes about 13 minutes on 2 idle cores, 9 with the edited copies cached
 # (HM_JOBS: threads/processes, default nproc).
 #
