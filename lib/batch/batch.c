@@ -48,10 +48,7 @@ void hm_batch_opts_init(hm_batch_opts *o) {
 }
 
 static int item_ok(const hm_batch_item *it) {
-    uint64_t reserved = 0;
-    for (size_t i = 0; i < sizeof it->reserved / sizeof it->reserved[0]; i++)
-        reserved |= it->reserved[i];
-    if (reserved) return hm_fail(HM_E_INVALID_ARGUMENT, "item has reserved fields set");
+    if (!HM_ZERO_WORDS(it->reserved)) return hm_fail(HM_E_INVALID_ARGUMENT, "item has reserved fields set");
     if (it->path && (it->data || it->size))
         return hm_fail(HM_E_INVALID_ARGUMENT, "item has both a path and data");
     return HM_OK;
@@ -101,10 +98,7 @@ static size_t thread_count(const hm_batch_opts *o, size_t n) {
 }
 
 static int opts_ok(const hm_batch_opts *o) {
-    uint64_t reserved = o->reserved0;
-    for (size_t i = 0; i < sizeof o->reserved / sizeof o->reserved[0]; i++)
-        reserved |= o->reserved[i];
-    return !reserved;
+    return o->reserved0 == 0 && HM_ZERO_WORDS(o->reserved);
 }
 
 static hm_batch *batch_alloc(size_t n, size_t stride) {

@@ -126,6 +126,16 @@ static inline int hm_mul_ok(size_t a, size_t b, size_t *out) {
     return 1;
 }
 
+/* Whether the n words at v are all zero: the check of an options struct's
+ * reserved fields (callers must leave them 0, so later versions can give
+ * them a meaning).  HM_ZERO_WORDS takes the array itself. */
+static inline int hm_zero_words(const uint64_t *v, size_t n) {
+    uint64_t any = 0;
+    for (size_t i = 0; i < n; i++) any |= v[i];
+    return any == 0;
+}
+#define HM_ZERO_WORDS(arr) hm_zero_words((arr), sizeof(arr) / sizeof((arr)[0]))
+
 /* Growable arrays: make room for `need` elements of `elem` bytes in the
  * array whose address is `parr` (a T **) and whose capacity is *cap,
  * growing the capacity from `first` by doubling.  HM_OK, or

@@ -341,10 +341,8 @@ static int cmp_tm(const void *pa, const void *pb) {
 }
 
 static int opts_ok(const hm_tmk_match_opts *o) {
-    uint64_t reserved = o->reserved0;
-    for (size_t i = 0; i < sizeof o->reserved / sizeof o->reserved[0]; i++)
-        reserved |= o->reserved[i];
-    return hm_ix_tmk_threshold_ok(o->level1) && hm_ix_tmk_threshold_ok(o->level2) && !reserved;
+    return hm_ix_tmk_threshold_ok(o->level1) && hm_ix_tmk_threshold_ok(o->level2) &&
+           o->reserved0 == 0 && HM_ZERO_WORDS(o->reserved);
 }
 
 /* The thresholds list l applies (opts' or its own); 0 when it does not
