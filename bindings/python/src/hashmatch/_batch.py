@@ -73,8 +73,6 @@ def hash_batch_with(hasher: "Hasher", sources: Iterable[Any], mask: int,
                     threads: int) -> List[BatchResult]:
     """Hash `sources` with `hasher` in one call (the GIL released for it);
     `mask` is the request as the single calls take it."""
-    if threads < 0:  # before the sources are converted
-        raise ValueError("threads must be >= 0 (0: the CPUs), not %d" % threads)
     items, keep = _items(sources)
     n = len(items)
     b = ffi.gc(run_batch(hasher, items, n, mask, threads), lib.hm_batch_free)

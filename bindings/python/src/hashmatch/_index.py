@@ -255,10 +255,9 @@ def _run_query_c(call: Callable[..., int], target: Any, arr: Any, n: int,
     """The hits of `n` hashes at `arr` (hm_hash *), one query call."""
     with _results() as res:
         _check(call(target, arr, n, opts, res))
-        n = lib.hm_results_count(res)
         out: List[Match] = []
         names: Dict[int, str] = {}
-        for i in range(n):
+        for i in range(lib.hm_results_count(res)):
             m = lib.hm_results_get(res, i)
             lid = m.list
             name = names.get(lid)

@@ -42,7 +42,7 @@ from ._batch import run_batch
 from ._errors import BadHashString, raise_for
 from ._hash import Hash
 from ._hasher import Hasher, _request, default_hasher
-from ._index import _make_query_opts, _results, _run_query_c
+from ._index import _make_query_opts, _run_query_c
 from ._native import ffi, lib
 from ._types import HashType, TypesArg, types_mask
 
@@ -89,7 +89,6 @@ _HASH = _dtype("hm_hash", [("type", np.int32), ("quality", np.int16), ("variant"
                            ("reserved", np.uint8), ("bytes", (np.uint8, lib.HM_HASH_BYTES_MAX))])
 
 _DIGESTS = (1 << HashType.MD5) | (1 << HashType.SHA256)
-_TYPE_NAMES = {int(t): str(t) for t in HashType}
 # two lowercase hex digits per byte value, and the value of each ASCII hex
 # digit (either case; 255: not a digit): the canonical string form is the
 # bytes in order, two digits each (docs/format.md; Hash.__str__)
@@ -115,11 +114,12 @@ def _c_array(ptr: Any, dtype: np.dtype[Any], n: int) -> NDArray[Any]:
 # ---- inputs -----------------------------------------------------------------------
 
 
-def _chunks(values: Any) -> List[pa.Array]:
+def _chunked(values: Any) -> pa.ChunkedArray:
+    """A pyarrow Array or ChunkedArray as a ChunkedArray."""
     if isinstance(values, pa.ChunkedArray):
-        return list(values.chunks)
+        return values
     if isinstance(values, pa.Array):
-        return [values]
+        return pa.chunked_array([values])
     raise TypeError("expected a pyarrow Array or ChunkedArray, not %s" % type(values).__name__)
 
 
@@ -165,7 +165,7 @@ def _items(values: Any) -> Tuple[NDArray[Any], Dict[int, str], List[Any]]:
     refused: Dict[int, str] = {}
     keep: List[Any] = []
     start = 0
-    for a in _chunks(values):
+    for a in _chunked(values).chunks:
         t = a.type
         it = np.zeros(len(a), _ITEM)
         bad = np.zeros(len(a), bool)
@@ -225,22 +225,29 @@ class _Batch:
         finally:
             lib.hm_batch_free(b)
 
+    def present(self) -> NDArray[Any]:
+        """(n, stride) booleans: which places of ``hashes`` hold a hash."""
+        return np.arange(self.hashes.shape[1])[None, :] < self.counts[:, None]
 
-def _hash_items(hasher: Hasher, items: NDArray[Any], refused: Dict[int, str], mask: int,
-                threads: int) -> _Batch:
-    """Hash the items; then the digests asked for of the rows that failed
-    to decode (they need no decoding), which keep their error.  The
-    `refused` rows get their own message."""
-    b = _Batch(hasher, items, mask, threads)
+
+def _hash_column(values: Any, mask: int, hasher: Optional[Hasher], threads: int) -> _Batch:
+    """Hash a column's rows (`mask` as the single calls take it, with
+    `hasher` or the default one); then the digests asked for of the rows
+    that failed to decode (they need no decoding), which keep their error.
+    Nulls and paths with a NUL get their own message."""
+    h = hasher or default_hasher()
+    items, refused, keep = _items(values)
+    b = _Batch(h, items, mask, threads)
     b.errors.update(refused)
-    failed = np.flatnonzero(b.status != lib.HM_OK)
-    failed = failed[[int(i) not in refused for i in failed]] if refused else failed
+    failed = np.setdiff1d(np.flatnonzero(b.status != lib.HM_OK),
+                          np.fromiter(refused, np.int64, len(refused)))
     digests = mask & _DIGESTS
     if failed.size and digests:
-        d = _Batch(hasher, items[failed], digests, threads)
+        d = _Batch(h, items[failed], digests, threads)
         ok = d.status == lib.HM_OK
         b.hashes[failed[ok], :d.hashes.shape[1]] = d.hashes[ok]
         b.counts[failed[ok]] = d.counts[ok]
+    del keep  # the C calls are over: the buffers the items point into may go
     return b
 
 
@@ -298,14 +305,10 @@ def hash_array(values: Any, types: TypesArg = "pdq", *, hasher: Optional[Hasher]
         a table with ``hash_schema(types)``, one row per input in order.
     """
     mask = types_mask(types)
-    h = hasher or default_hasher()
-    items, refused, keep = _items(values)
-    b = _hash_items(h, items, refused, _request(mask, False, False, False), threads)
-    del keep
-    n = len(items)
+    b = _hash_column(values, _request(mask, False, False, False), hasher, threads)
+    n = len(b.counts)
     cols: List[pa.Array] = []
-    k = np.arange(b.hashes.shape[1])[None, :]
-    present = k < b.counts[:, None]
+    present = b.present()
     for t in _types_of(mask):
         hit = present & (b.hashes["type"] == int(t)) & (b.hashes["variant"] == 0)
         valid = hit.any(axis=1)
@@ -373,25 +376,19 @@ def match_array(index: IndexLike, values: Any, *, types: Optional[TypesArg] = No
     """
     mask = types_mask(types) if types is not None else _index_types(index)
     opts = _make_query_opts(radius, 0, dihedral, None, min_quality, include_disabled)
-    h = hasher or default_hasher()
-    items, refused, keep = _items(values)
-    b = _hash_items(h, items, refused, _request(mask, dihedral, False, False), threads)
-    del keep
-    present = np.arange(b.hashes.shape[1])[None, :] < b.counts[:, None]
-    queries = b.hashes[present]  # row by row, in each row's order
-    query_rows = np.repeat(np.arange(len(items)), b.counts.astype(np.int64))
+    b = _hash_column(values, _request(mask, dihedral, False, False), hasher, threads)
+    queries = b.hashes[b.present()]  # row by row, in each row's order
+    query_rows = np.repeat(np.arange(len(b.counts)), b.counts.astype(np.int64))
     return _match_table(index, queries, query_rows, b.errors, opts)
 
 
 def _parse_hashes(values: Any, t: HashType) -> Tuple[NDArray[Any], NDArray[Any], Dict[int, str]]:
     """The hashes of a column of canonical strings of type t: the bytes
     of the rows that parse, their row numbers, and the others' errors."""
-    arr = pa.chunked_array(_chunks(values)) if not isinstance(values, pa.ChunkedArray) else values
+    arr = _chunked(values)
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         raise TypeError("expected a string column of hashes, not %s" % arr.type)
     a = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
-    if isinstance(a, pa.ChunkedArray):  # pragma: no cover (no chunks)
-        a = pa.array([], arr.type)
     n, width = len(a), t.bits // 4
     off = _offsets(a)
     data = a.buffers()[2]
@@ -441,7 +438,7 @@ def match_hashes(index: IndexLike, hashes: Any, type: Union[HashType, str, int],
     q["quality"] = -1
     q["bytes"][:, :raw.shape[1]] = raw
     if quality is not None:
-        qcol = quality if isinstance(quality, pa.ChunkedArray) else pa.chunked_array(_chunks(quality))
+        qcol = _chunked(quality)
         if len(qcol) != len(hashes):
             raise ValueError("quality has %d rows, hashes %d" % (len(qcol), len(hashes)))
         q["quality"] = pc.fill_null(qcol, -1).to_numpy().astype(np.int64)[rows]
