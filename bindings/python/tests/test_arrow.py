@@ -283,6 +283,12 @@ def test_index_source_loads_once(index, tmp_path):
     assert IndexSource.shipped(Broadcast()).load().stats().entries == index.stats().entries
     with pytest.raises(ValueError):
         IndexSource()
+    # IndexSource.of: as it is, a path, or bytes (through `ship` when given)
+    assert IndexSource.of(src) is src
+    assert IndexSource.of(path).path == str(path)
+    shipped_via = IndexSource.of(index, ship=lambda b: Broadcast())
+    assert isinstance(shipped_via.data, Broadcast)
+    assert shipped_via.load().stats().entries == index.stats().entries
     assert hasher_for({"max_pixels": 10}) is hasher_for({"max_pixels": 10})
     assert hasher_for(None) is not hasher_for({"max_pixels": 10})
 
@@ -295,7 +301,7 @@ def test_ray_callables_are_the_arrow_layer(index, images, tmp_path):
     assert HashImages("pdq,md5")(t).equals(arrow.hash_table(t, "pdq,md5", content="bytes"))
     path = tmp_path / "i.hmi"
     index.save(path)
-    for source in (str(path), index.to_bytes(), IndexSource.file(path)):
+    for source in (str(path), index.to_bytes(), IndexSource.file(path), index):
         got = MatchImages(source, dihedral=True)(t)
         assert got.equals(arrow.match_table(index, t, content="bytes", dihedral=True))
     with pytest.raises(ValueError):

@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 from ._hasher import Hasher
-from ._index import Index
+from ._index import Index, Snapshot
 
 __all__ = ["IndexSource", "hasher_for"]
 
@@ -50,6 +50,20 @@ class IndexSource:
         """The index file's bytes, or an object whose ``.value`` holds
         them (a Spark broadcast, read once per worker)."""
         return cls(data=data)
+
+    @classmethod
+    def of(cls, index: Union["IndexSource", Index, Snapshot, str, "os.PathLike[str]", bytes],
+           ship: Optional[Callable[[bytes], Any]] = None) -> "IndexSource":
+        """An ``IndexSource`` as it is; a path (str or os.PathLike) as
+        ``file``; an ``Index``, a ``Snapshot`` or an index file's bytes as
+        ``shipped``, its bytes passed through `ship` first when given
+        (e.g. a Spark context's ``broadcast``)."""
+        if isinstance(index, IndexSource):
+            return index
+        if isinstance(index, (str, os.PathLike)):
+            return cls.file(index)
+        data = index.to_bytes() if isinstance(index, (Index, Snapshot)) else bytes(index)
+        return cls.shipped(ship(data) if ship else data)
 
     def _stamp(self) -> Any:
         if self.path is None:

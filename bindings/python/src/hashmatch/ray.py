@@ -29,6 +29,7 @@ from typing import Any, Dict, Iterable, Optional, Union
 import pyarrow as pa
 
 from . import arrow
+from ._index import Index, Snapshot
 from ._types import TypesArg
 from ._workers import IndexSource, hasher_for
 
@@ -58,17 +59,17 @@ class HashImages:
 class MatchImages:
     """``map_batches`` callable: the hits of each row's media against an
     index, loaded once per actor from `index` (a path every worker can
-    read, an index file's bytes, or an ``IndexSource``).  Other arguments
-    as ``hashmatch.arrow.match_table`` and ``match_array``."""
+    read; an ``Index``, a ``Snapshot`` or an index file's bytes, which
+    Ray ships with the constructor's arguments; or an ``IndexSource``).
+    Other arguments as ``hashmatch.arrow.match_table`` and
+    ``match_array``."""
 
-    def __init__(self, index: Union[IndexSource, str, "os.PathLike[str]", bytes], *,
+    def __init__(self, index: Union[IndexSource, Index, Snapshot, str, "os.PathLike[str]",
+                                    bytes], *,
                  content: str = "bytes", keep: Optional[Iterable[str]] = None,
                  threads: int = 1, hasher_options: Optional[Dict[str, Any]] = None,
                  **options: Any) -> None:
-        if not isinstance(index, IndexSource):
-            index = (IndexSource.file(index) if isinstance(index, (str, os.PathLike))
-                     else IndexSource.shipped(index))
-        self.index = index.load()
+        self.index = IndexSource.of(index).load()
         self.content, self.threads, self.options = content, threads, options
         self.keep = None if keep is None else list(keep)
         self.hasher = hasher_for(hasher_options)

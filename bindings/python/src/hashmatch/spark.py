@@ -51,12 +51,7 @@ def index_source(spark: "SparkSession", index: IndexArg) -> IndexSource:
     the file must be at that path on each); an ``Index``, a ``Snapshot``
     or an index file's bytes is broadcast (the bytes go to each executor
     once)."""
-    if isinstance(index, IndexSource):
-        return index
-    if isinstance(index, (str, os.PathLike)):
-        return IndexSource.file(index)
-    data = index.to_bytes() if isinstance(index, (Index, Snapshot)) else bytes(index)
-    return IndexSource.shipped(spark.sparkContext.broadcast(data))
+    return IndexSource.of(index, spark.sparkContext.broadcast)
 
 
 def media_files(spark: "SparkSession", location: Union[str, List[str]], *,
