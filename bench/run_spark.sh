@@ -5,8 +5,8 @@
 #
 # 1. hashcheck built through the project's CMake (into build/);
 # 2. a venv at $BUILD_DIR/venv (default build-spark-bench/) with pyspark, pyarrow
-#    (< 26, for numpy 1) and pandas from PyPI, Pillow, numpy and pdqhash pinned by
-#    tests/python/requirements-oracle.txt, and the binding
+#    and pandas as tests/python/requirements-spark.txt pins them, Pillow, numpy
+#    and pdqhash as tests/python/requirements-oracle.txt does, and the binding
 #    (pip install ./bindings/python), made once; delete it to rebuild the
 #    binding after changing the library (pyspark needs a Java 17+ `java`);
 # 3. the real photos of bench/fetch_corpus.sh (skipped with a message when
@@ -57,8 +57,9 @@ if ! "$VPY" -c 'import pyspark, pyarrow, pdqhash, PIL, hashmatch' 2>/dev/null; t
     log "creating $BUILD/venv: pyspark, pdqhash from PyPI, the binding from this checkout"
     "$PY" -m venv "$BUILD/venv"
     pipq() { "$VPY" -m pip install -q --disable-pip-version-check "$@"; }
-    # pyarrow < 26: 26 needs numpy 2, and pdqhash 0.2.8 the numpy 1.x ABI
-    pipq pyspark "pyarrow<26" pandas pillow numpy pdqhash \
+    # the tests' pyspark, pyarrow and pandas; Pillow, numpy and pdqhash as
+    # the oracle pins them (pdqhash 0.2.8 needs numpy 1.x: pyarrow < 21)
+    pipq -r "$ROOT/tests/python/requirements-spark.txt" pillow pdqhash \
          -c "$ROOT/tests/python/requirements-oracle.txt"
     pipq "$ROOT/bindings/python"
 fi

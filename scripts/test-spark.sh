@@ -3,8 +3,8 @@
 # The data-engine tests of the Python binding (docs/spark.md):
 #   1. a Java runtime from Debian (scripts/install-deps.sh spark) and a
 #      virtual environment build-spark/venv with pyspark, pyarrow, pandas
-#      and Ray Data from PyPI (tests/python/requirements-spark.txt), and
-#      the binding (pip install ./bindings/python);
+#      from PyPI (tests/python/requirements-spark.txt), Ray Data
+#      (requirements-ray.txt), and the binding (pip install ./bindings/python);
 #   2. hashcheck, to compare with (build/tools/hashcheck, built here when
 #      missing);
 #   3. pytest on tests/spark: hashmatch.spark in Spark's local[2] and
@@ -31,14 +31,13 @@ venv=$out/venv
 if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
 py=$root/$venv/bin/python
 pipq() { "$py" -m pip -q --disable-pip-version-check --retries 2 --timeout 60 "$@"; }
-if ! pipq install -r tests/python/requirements-arrow.txt numpy==1.26.4 pandas==2.2.3 \
-     "pytest>=7" pyspark==4.3.0; then
+if ! pipq install -r tests/python/requirements-spark.txt; then
   echo "SKIPPED: pyspark, pyarrow or pandas cannot be installed from PyPI" \
        "(tests/python/requirements-spark.txt)" >&2
   exit 77
 fi
 export HM_REQUIRE_SPARK=1
-if pipq install -r tests/python/requirements-spark.txt; then
+if pipq install -r tests/python/requirements-ray.txt -c tests/python/requirements-spark.txt; then
   export HM_REQUIRE_RAY=1
 else
   echo "Ray Data could not be installed: its test will be skipped" >&2
