@@ -51,8 +51,6 @@ import importlib
 import json
 import os
 import pathlib
-import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -60,6 +58,7 @@ import typing as t
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_index_peers import rss, trimmed_rss  # noqa: E402
+from bench_util import package_versions, q50, read_json, read_meta, write_json  # noqa: E402
 
 #: Hamming distances of the entries planted around each hit query; those at
 #: or below THRESHOLD (pytx's and our default, 31) must be found.
@@ -110,15 +109,8 @@ def reset_peak_rss() -> bool:
         return False
 
 
-def write_json(path: str, obj: t.Any) -> None:
-    with open(path + ".tmp", "w") as f:
-        json.dump(obj, f)
-    os.replace(path + ".tmp", path)
 
 
-def read_json(path: str) -> t.Any:
-    with open(path) as f:
-        return json.load(f)
 
 
 # ---------------------------------------------------------------- data ----
@@ -388,8 +380,6 @@ def cmd_hash(a: argparse.Namespace) -> None:
 
 # ---------------------------------------------------------------- report ----
 
-def q50(v: t.Sequence[float]) -> float:
-    return statistics.median(v) if v else float("nan")
 
 
 def us(x: float) -> str:
@@ -414,13 +404,8 @@ def query_s(r: t.Dict[str, t.Any], kind: str, clock: str) -> float:
 
 
 def versions() -> str:
-    import importlib.metadata as md
-    out = ["python " + platform.python_version()]
-    for p in ("threatexchange", "faiss-cpu", "numpy", "Pillow", "pdqhash", "hashmatch"):
-        try:
-            out.append("%s %s" % (p, md.version(p)))
-        except md.PackageNotFoundError:
-            pass
+    out = package_versions(("threatexchange", "faiss-cpu", "numpy", "Pillow", "pdqhash",
+                            "hashmatch"))
     try:
         import hashmatch
         out.append("libhashmatch %s" % hashmatch.LIBRARY_VERSION)
@@ -432,11 +417,7 @@ def versions() -> str:
 def cmd_report(a: argparse.Namespace) -> int:
     """Print the report; returns 1 when match sets or hashes differ."""
     differ = 0
-    meta = {}
-    mp = os.path.join(a.out, "meta.tsv")
-    if os.path.exists(mp):
-        with open(mp) as f:
-            meta = dict(line.rstrip("\n").split("\t", 1) for line in f if "\t" in line)
+    meta = read_meta(a.out)
     p = print
     p("Command: `%s`  " % meta.get("command", "python bench/bench_pytx.py ..."))
     p("Machine: %s, %s CPUs, %s; %s  " % (meta.get("cpu", "?"), meta.get("cpus", "?"),

@@ -57,15 +57,15 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
-import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import time
 import typing as t
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_util import package_versions, q50, read_json, read_meta, write_json  # noqa: E402
 
 #: classes timed (bench/corpus/manifest.tsv; X is for fast-mode accuracy only)
 TIMED = "LWMFS"
@@ -101,15 +101,8 @@ def uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
-def write_json(path: str, obj: t.Any) -> None:
-    with open(path + ".tmp", "w") as f:
-        json.dump(obj, f, indent=1)
-    os.replace(path + ".tmp", path)
 
 
-def read_json(path: str) -> t.Any:
-    with open(path) as f:
-        return json.load(f)
 
 
 def photos_dir(out: str) -> str:
@@ -321,18 +314,10 @@ def cmd_run(a: argparse.Namespace) -> None:
 
 # ---------------------------------------------------------------- report ----
 
-def q50(v: t.Sequence[float]) -> float:
-    return statistics.median(v) if v else float("nan")
 
 
 def versions() -> str:
-    import importlib.metadata as md
-    out = ["python " + platform.python_version()]
-    for p in ("pyspark", "pyarrow", "numpy", "Pillow", "pdqhash", "hashmatch"):
-        try:
-            out.append("%s %s" % (p, md.version(p)))
-        except md.PackageNotFoundError:
-            pass
+    out = package_versions(("pyspark", "pyarrow", "numpy", "Pillow", "pdqhash", "hashmatch"))
     try:
         j = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr
         out.append(j.splitlines()[0].replace('"', ""))
@@ -342,11 +327,7 @@ def versions() -> str:
 
 
 def cmd_report(a: argparse.Namespace) -> int:
-    meta: t.Dict[str, str] = {}
-    mp = os.path.join(a.out, "meta.tsv")
-    if os.path.exists(mp):
-        with open(mp) as f:
-            meta = dict(line.rstrip("\n").split("\t", 1) for line in f if "\t" in line)
+    meta = read_meta(a.out)
     res = read_json(os.path.join(a.out, "results.json"))
     photos = read_json(os.path.join(a.out, "photos.json"))
     n = res["images"]
@@ -465,7 +446,7 @@ def main() -> None:
     pp = sub.add_parser("prepare")
     pp.add_argument("out")
     pp.add_argument("--corpus", required=True, help="bench/fetch_corpus.sh's TSV")
-    pp.add_argument("--copies", type=int, default=8)
+    pp.add_argument("--copies", type=int, required=True, help="copies of each photo")
     pr = sub.add_parser("run")
     pr.add_argument("out")
     pr.add_argument("--rounds", type=int, default=3)
