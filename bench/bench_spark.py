@@ -24,7 +24,7 @@ local[1] and local[2], that show where the engine's time goes:
   arrow                  ... and mapInArrow hands them to Python, which only
                          counts them.
 
-    python bench/bench_spark.py prepare OUT --corpus LIST [--copies K]
+    python bench/bench_spark.py prepare OUT --corpus LIST --copies K
     python bench/bench_spark.py run OUT [--rounds R] [--impls A,B] [--hashcheck PATH]
     python bench/bench_spark.py spark OUT --master M --impl I   (one session; run calls it)
     python bench/bench_spark.py report OUT
