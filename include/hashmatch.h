@@ -1170,6 +1170,122 @@ HM_API hm_status hm_index_query(hm_index *idx, const hm_hash *queries,
                                 size_t n, const hm_query_opts *opts,
                                 hm_results *res);
 
+/* ---- the match policy: one decision per known item ------------------------- */
+
+/**
+ * Fused-score thresholds of hm_index_decide, calibrated on the robustness
+ * corpus (docs/matching.md: 233 photos, 1.32 million unrelated pairs,
+ * bench/robustness/policy.py): the largest score at which unrelated pairs
+ * match at a false-match rate of 1e-4 (the default) or 1e-6 per pair of
+ * a query and a known image, for one hash of each type on each side.
+ */
+#define HM_DECIDE_SCORE_FPR_1E4 (-5.51)
+#define HM_DECIDE_SCORE_FPR_1E6 (-6.93)
+
+/** Options of hm_index_decide.  Initialise with hm_decide_opts_init(). */
+typedef struct hm_decide_opts {
+    /** HM_QUERY_DIHEDRAL: the query's perceptual hashes count in their 8
+     *  dihedral variants, as in hm_index_query. */
+    uint32_t flags;
+    /** PDQ query hashes whose quality is known (>= 0) and below this are
+     *  not compared.  Default HM_DEFAULT_PDQ_MIN_QUALITY; 0 disables. */
+    int32_t min_quality;
+    /** Include disabled lists (default 0). */
+    int32_t include_disabled;
+    int32_t reserved0;
+    /** The fused-score threshold for one comparison per type, < 0
+     *  (default HM_DECIDE_SCORE_FPR_1E4); hm_decision.threshold says how
+     *  it is tightened for more comparisons. */
+    double max_score;
+    uint64_t reserved[6];
+} hm_decide_opts;
+
+HM_API void hm_decide_opts_init(hm_decide_opts *o);
+
+/** hm_decision.rule: why a known item matched. */
+#define HM_RULE_EXACT 1  /**< an MD5 or SHA-256 of the query equals one of the item's */
+#define HM_RULE_PDQ 2    /**< PDQ within the list's PDQ threshold: PDQ's own rule */
+#define HM_RULE_SINGLE 3 /**< the one perceptual type both sides have, within
+                              the list's threshold for it */
+#define HM_RULE_FUSED 4  /**< two or more perceptual types, fused score at
+                              most hm_decision.threshold */
+
+/** The decision on one known item (the entries of one list with one entry
+ *  id).  Allocated by the library (reach each with hm_results_decision_get:
+ *  the struct may grow at its end). */
+typedef struct hm_decision {
+    uint32_t list;          /**< list id */
+    int32_t rule;           /**< HM_RULE_*: the first of them that holds */
+    const char *list_name;  /**< these point into the snapshot held by the */
+    const char *entry_id;   /**< results object, as hm_match's            */
+    const char *labels;     /**< (the labels of the item's closest entry) */
+    uint32_t types;         /**< HM_TYPE_BIT mask of the types compared:
+                                 those both the query and the item have
+                                 (PDQ only when its quality passes) */
+    uint32_t agreed;        /**< of those, the types within the list's own
+                                 threshold for them */
+    double score;           /**< fused score of the perceptual types
+                                 compared (lower is closer; see
+                                 docs/matching.md); NAN when none */
+    double threshold;       /**< the fused threshold for this item's
+                                 comparisons (max_score tightened for
+                                 `comparisons` > 1) */
+    uint32_t comparisons;   /**< the most hash pairs compared for one type:
+                                 query hashes x item entries of that type */
+    uint32_t reserved0;
+    int32_t distance[HM_HASH_TYPE_SLOTS]; /**< by hm_hash_type: the smallest
+                                 distance of the type (over the query's
+                                 hashes and variants and the item's
+                                 entries); -1 when not compared */
+    uint64_t reserved[4];
+} hm_decision;
+
+/**
+ * Decide, for one image hashed with several types (every hash of one
+ * hm_hash_file call: PDQ, pHash, dHash, aHash, MD5, SHA-256, with their
+ * variants), which known items match, using every hash type both the
+ * query and the item have (one item: the entries of one list that share
+ * an entry id).  An item matches when, in this order:
+ *  - an MD5 or SHA-256 of the query equals one of the item's
+ *    (HM_RULE_EXACT);
+ *  - its PDQ distance is within the list's PDQ threshold (HM_RULE_PDQ):
+ *    every item hm_index_query matches by PDQ matches here too, so lists
+ *    that carry only PDQ (GIFCT's) keep PDQ's rule;
+ *  - only one perceptual type is compared and its distance is within the
+ *    list's threshold for it (HM_RULE_SINGLE);
+ *  - two or more perceptual types are compared and their fused score
+ *    is at most the threshold (HM_RULE_FUSED).  The score is Stouffer's:
+ *    each type's smallest distance d becomes z = (d - mean) / sd, the
+ *    mean and spread of that type's distance between unrelated images;
+ *    the score is the sum of the z's divided by the standard deviation
+ *    of that sum for unrelated images (the square root of the sum of the
+ *    types' correlations).  The threshold is max_score - 0.25 ln(m) for
+ *    m comparisons of one type (dihedral variants, crops or rotations on
+ *    either side), which keeps the false-match rate near its target.
+ * The calibration, the recall it gives per edit and the false-match rates
+ * measured are in docs/matching.md.
+ *
+ * Decisions replace whatever `res` held (hm_results_count is then 0);
+ * read them with hm_results_decision_count / hm_results_decision_get,
+ * ordered by rule, then score, then list id, then entry id.  Lists'
+ * thresholds and enabled state are the snapshot's.  Known items are
+ * found by searching each perceptual type within a radius that no
+ * fused match can lie beyond (docs/matching.md), so a decision costs
+ * more than a query with the lists' thresholds.
+ *
+ * Errors: HM_E_INVALID_ARGUMENT (unknown type or flags, max_score not
+ * negative and finite, reserved fields not zero), HM_E_NO_MEMORY.
+ */
+HM_API hm_status hm_index_decide(hm_index *idx, const hm_hash *hashes, size_t n,
+                                 const hm_decide_opts *opts, hm_results *res);
+/** As hm_index_decide, on a given snapshot. */
+HM_API hm_status hm_snapshot_decide(hm_snapshot *s, const hm_hash *hashes, size_t n,
+                                    const hm_decide_opts *opts, hm_results *res);
+/** Number of decisions (matched items) of the last hm_index_decide. */
+HM_API size_t hm_results_decision_count(const hm_results *r);
+/** Decision i (0-based), or NULL when out of range. */
+HM_API const hm_decision *hm_results_decision_get(const hm_results *r, size_t i);
+
 /** Take a reference to the current snapshot (never NULL on HM_OK).
  *  Lock-free; release with hm_snapshot_release(). */
 HM_API hm_status hm_index_acquire(hm_index *idx, hm_snapshot **out);

@@ -241,6 +241,11 @@ static void every_function(void) {
     SUCCEEDS(hm_index_acquire, hm_index_acquire(idx, &snap));
     FAILS(hm_snapshot_query, hm_snapshot_query(NULL, &q, 1, NULL, res));
     SUCCEEDS(hm_snapshot_query, hm_snapshot_query(snap, &q, 1, NULL, res));
+    FAILS(hm_index_decide, hm_index_decide(NULL, &q, 1, NULL, res));
+    SUCCEEDS(hm_index_decide, hm_index_decide(idx, &q, 1, NULL, res));
+    CHECK(hm_results_decision_count(res) >= 1);
+    FAILS(hm_snapshot_decide, hm_snapshot_decide(NULL, &q, 1, NULL, res));
+    SUCCEEDS(hm_snapshot_decide, hm_snapshot_decide(snap, &q, 1, NULL, res));
     FAILS(hm_snapshot_match_video, hm_snapshot_match_video(NULL, &fr, 1, NULL, res));
     SUCCEEDS(hm_snapshot_match_video, hm_snapshot_match_video(snap, &fr, 1, NULL, res));
     FAILS(hm_snapshot_match_tmk, hm_snapshot_match_tmk(snap, NULL, NULL, res));
@@ -280,6 +285,8 @@ static void every_function(void) {
     (void)hm_results_tmk_count(res);
     (void)hm_results_tmk_get(res, 0);
     hm_tmk_match_opts_init(NULL);
+    hm_decide_opts_init(NULL);
+    (void)hm_results_decision_get(res, 0);
     (void)hm_snapshot_list_count(NULL);
     (void)hm_strerror(HM_E_IO);
     (void)hm_hash_type_name(HM_HASH_PDQ);

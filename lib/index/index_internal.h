@@ -364,7 +364,32 @@ struct hm_results {
     hm_tmk_l1_hit *l1; /* the level-1 filter's survivors */
     size_t nl1, l1cap;
     struct hm_tmk *l2buf; /* level-2 features read from a file */
+    hm_decision *dec; /* decisions (policy.c) */
+    size_t ndec, deccap;
+    hm_results *cand; /* a decision's candidate hits; NULL until needed */
 };
+
+/* Words of the needles of one query: 8 dihedral variants of 256 bits. */
+#define HM_NEEDLE_WORDS (HM_SCAN_MAX_NEEDLES * 4)
+
+/* hm_snapshot_query without the last-error bookkeeping of HM_CALL. */
+int hm_ix_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
+                         const hm_query_opts *opts, hm_results *r);
+/* The needles of query q[i] (canonical bytes, as many words each as the
+ * type needs) into nd[HM_NEEDLE_WORDS], their number into *nv: 1, or with
+ * HM_QUERY_DIHEDRAL in `flags` the 8 dihedral variants (the exact ones
+ * that follow q[i], else derived from its bits where they can be).
+ * Returns how many hashes of q they take. */
+size_t hm_ix_needles(const hm_hash *q, size_t i, size_t n, unsigned flags, uint64_t *nd,
+                     unsigned *nv);
+/* HM_E_INVALID_ARGUMENT (set as the last error) for a hash of an unknown
+ * type or a radius above a hash's bits (radius -1: none). */
+int hm_ix_check_hashes(const hm_hash *q, size_t n, int radius);
+/* Is h a PDQ hash whose known quality is below min_quality (it matches
+ * nothing)? */
+int hm_ix_pdq_gated(const hm_hash *h, int min_quality);
+/* Results now point into s: take a reference, drop the previous one. */
+void hm_ix_results_hold(hm_results *r, hm_snapshot *s);
 
 /* The start of a query on the index's current snapshot: *s acquired (the
  * caller releases it; results take their own reference), or an error for

@@ -33,6 +33,8 @@ void hm_results_free(hm_results *r) {
     free(r->tm);
     free(r->l1);
     free(r->l2buf);
+    free(r->dec);
+    hm_results_free(r->cand);
     hm_hitbuf_free(&r->hb);
     free(r);
 }
@@ -42,7 +44,7 @@ void hm_results_free(hm_results *r) {
  * hold. */
 void hm_results_clear(hm_results *r) {
     if (!r) return;
-    r->n = r->nvm = r->nranges = r->nraw = r->ntm = r->nl1 = 0;
+    r->n = r->nvm = r->nranges = r->nraw = r->ntm = r->nl1 = r->ndec = 0;
     r->structure = HM_STRUCT_AUTO;
     hm_snapshot_release(r->snap);
     r->snap = NULL;
@@ -58,6 +60,7 @@ void hm_results_clear(hm_results *r) {
 RESULT_GETTERS(hm_results_count, hm_results_get, hm_match, n, v)
 RESULT_GETTERS(hm_results_video_count, hm_results_video_get, hm_video_match, nvm, vm)
 RESULT_GETTERS(hm_results_tmk_count, hm_results_tmk_get, hm_tmk_match, ntm, tm)
+RESULT_GETTERS(hm_results_decision_count, hm_results_decision_get, hm_decision, ndec, dec)
 
 int hm_results_structure(const hm_results *r) { return r ? r->structure : 0; }
 
@@ -144,7 +147,7 @@ typedef struct qctx {
     const hm_query_opts *o;
     int type;
     unsigned nv;
-    uint64_t nd[HM_SCAN_MAX_NEEDLES * 4]; /* needles, canonical bytes */
+    uint64_t nd[HM_NEEDLE_WORDS]; /* needles, canonical bytes */
     int knn;    /* list thresholds are not applied */
     int frames_only; /* only frames of known videos count */
     int forced;
@@ -369,8 +372,56 @@ static int exact_group(const hm_hash *q, size_t i, size_t n) {
     return 1;
 }
 
-static int snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n, const hm_query_opts *opts,
-                          hm_results *r) {
+size_t hm_ix_needles(const hm_hash *q, size_t i, size_t n, unsigned flags, uint64_t *nd,
+                     unsigned *nv) {
+    const hm_hash *h = &q[i];
+    const unsigned words = (hm_hash_bits(h->type) + 63) / 64;
+    size_t take = 1;
+    memset(nd, 0, HM_NEEDLE_WORDS * sizeof *nd);
+    memcpy(nd, h->bytes, hm_hash_bits(h->type) / 8);
+    *nv = 1;
+    const int exact = (flags & HM_QUERY_DIHEDRAL) &&
+                      (HM_TYPE_BIT(h->type) & HM_TYPES_PERCEPTUAL) && exact_group(q, i, n);
+    /* pHash and dHash variants cannot be derived from their bits: without
+     * the exact ones such a query is matched as it is */
+    if (exact || ((flags & HM_QUERY_DIHEDRAL) && hm_variant_derivable(h->type))) {
+        *nv = 8;
+        for (unsigned v = 1; v < 8; v++) {
+            uint8_t *dst = (uint8_t *)(nd + v * words);
+            if (exact) memcpy(dst, q[i + v].bytes, hm_hash_bits(h->type) / 8);
+            else hm_variant_from_bits(h->type, h->bytes, (int)v, dst);
+        }
+        if (exact) take = 8;
+    }
+    return take;
+}
+
+int hm_ix_check_hashes(const hm_hash *q, size_t n, int radius) {
+    for (size_t i = 0; i < n; i++) {
+        const unsigned bits = hm_hash_bits(q[i].type);
+        if (!bits)
+            return hm_fail(HM_E_INVALID_ARGUMENT,
+                           "query %zu has unknown hash type %d", i, (int)q[i].type);
+        if (radius > (int)bits)
+            return hm_fail(HM_E_INVALID_ARGUMENT,
+                           "radius %d is above the %u bits of query %zu (%s)",
+                           radius, bits, i, hm_hash_type_name(q[i].type));
+    }
+    return HM_OK;
+}
+
+int hm_ix_pdq_gated(const hm_hash *h, int min_quality) {
+    return h->type == HM_HASH_PDQ && h->quality >= 0 && h->quality < min_quality;
+}
+
+void hm_ix_results_hold(hm_results *r, hm_snapshot *s) {
+    atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+    hm_snapshot_release(r->snap);
+    r->snap = s;
+}
+
+int hm_ix_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
+                         const hm_query_opts *opts, hm_results *r) {
     hm_query_opts defaults;
     uint64_t groups = 0;
     int st = HM_OK;
@@ -391,53 +442,20 @@ static int snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n, const hm_q
     if (opts->flags & ~HM_QUERY_DIHEDRAL)
         return hm_fail(HM_E_INVALID_ARGUMENT, "unknown query flags 0x%x",
                        opts->flags & ~HM_QUERY_DIHEDRAL);
-    for (size_t i = 0; i < n; i++) {
-        const unsigned bits = hm_hash_bits(q[i].type);
-        if (!bits)
-            return hm_fail(HM_E_INVALID_ARGUMENT,
-                           "query %zu has unknown hash type %d", i, (int)q[i].type);
-        if (opts->radius > (int)bits)
-            return hm_fail(HM_E_INVALID_ARGUMENT,
-                           "radius %d is above the %u bits of query %zu (%s)",
-                           opts->radius, bits, i, hm_hash_type_name(q[i].type));
-    }
+    if ((st = hm_ix_check_hashes(q, n, opts->radius)) != HM_OK) return st;
     /* the results now point into this snapshot */
-    atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
-    hm_snapshot_release(r->snap);
-    r->snap = s;
+    hm_ix_results_hold(r, s);
     qctx c;
     memset(&c, 0, sizeof c);
     c.s = s;
     c.o = opts;
     c.forced = opts->structure != HM_STRUCT_AUTO ? opts->structure : s->default_structure;
     for (size_t i = 0; i < n && st == HM_OK;) {
-        const hm_hash *h = &q[i];
-        size_t take = 1;
-        c.type = h->type;
+        c.type = q[i].type;
         c.knn = 0;
-        const unsigned words = (hm_hash_bits(h->type) + 63) / 64;
-        memset(c.nd, 0, sizeof c.nd);
-        memcpy(c.nd, h->bytes, hm_hash_bits(h->type) / 8);
-        c.nv = 1;
-        const int exact = (opts->flags & HM_QUERY_DIHEDRAL) &&
-                          (HM_TYPE_BIT(h->type) & HM_TYPES_PERCEPTUAL) &&
-                          exact_group(q, i, n);
-        /* pHash and dHash variants cannot be derived from their bits:
-         * without the exact ones such a query is matched as it is */
-        if (exact ||
-            ((opts->flags & HM_QUERY_DIHEDRAL) && hm_variant_derivable(h->type))) {
-            c.nv = 8;
-            for (unsigned v = 1; v < 8; v++) {
-                uint8_t *dst = (uint8_t *)(c.nd + v * words);
-                if (exact) memcpy(dst, q[i + v].bytes, hm_hash_bits(h->type) / 8);
-                else hm_variant_from_bits(h->type, h->bytes, (int)v, dst);
-            }
-            if (exact) take = 8;
-        }
+        const size_t take = hm_ix_needles(q, i, n, opts->flags, c.nd, &c.nv);
         groups++;
-        if (!(h->type == HM_HASH_PDQ && h->quality >= 0 &&
-              h->quality < opts->min_quality))
-            st = run_group(r, &c, (uint32_t)i);
+        if (!hm_ix_pdq_gated(&q[i], opts->min_quality)) st = run_group(r, &c, (uint32_t)i);
         i += take;
     }
     atomic_fetch_add_explicit(&s->shared->queries, groups, memory_order_relaxed);
@@ -451,7 +469,7 @@ static int snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n, const hm_q
 
 hm_status hm_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
                             const hm_query_opts *opts, hm_results *r) {
-    return HM_CALL(snapshot_query(s, q, n, opts, r));
+    return HM_CALL(hm_ix_snapshot_query(s, q, n, opts, r));
 }
 
 int hm_ix_query_begin(hm_index *idx, hm_results *r, hm_snapshot **s) {
@@ -469,7 +487,7 @@ static int index_query(hm_index *idx, const hm_hash *q, size_t n, const hm_query
                        hm_results *r) {
     hm_snapshot *s;
     int st = hm_ix_query_begin(idx, r, &s);
-    if (st == HM_OK) st = snapshot_query(s, q, n, opts, r);
+    if (st == HM_OK) st = hm_ix_snapshot_query(s, q, n, opts, r);
     hm_snapshot_release(s); /* the results keep their own reference */
     return st;
 }
