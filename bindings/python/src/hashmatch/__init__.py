@@ -35,10 +35,10 @@ from ._hash import Hash, HashResult, ImageInfo  # noqa: E402
 from ._batch import BatchResult  # noqa: E402
 from ._hasher import (Hasher, decode, default_hasher, find_content, hash, hash_batch,  # noqa: E402
                       hash_bytes, hash_file, hash_pixels)
-from ._index import (Index, IndexStats, ListInfo, LoadReport, Match, Snapshot,  # noqa: E402
-                     Transaction)
+from ._index import (DECIDE_SCORE_FPR_1E4, DECIDE_SCORE_FPR_1E6, Decision, Index,  # noqa: E402
+                     IndexStats, ListInfo, LoadReport, Match, Snapshot, Transaction)
 from ._types import (Dihedral, FrameMode, HashType, ImageFormat, ListFormat,  # noqa: E402
-                     PdqFlavour, Structure)
+                     PdqFlavour, Rule, Structure)
 from ._tmk import (TMK_BASE64_LEN, TMK_DIM, TMK_FILE_SIZE, TMK_LEVEL1_THRESHOLD,  # noqa: E402
                    TMK_LEVEL2_THRESHOLD, Tmk, TmkInfo, TmkMatch, TmkScores, hash_tmk)
 from ._video import (Frame, VideoInfo, VideoMatch, VideoReader, format_vpdq,  # noqa: E402
@@ -63,6 +63,7 @@ __all__ = [
     "ImageFormat",
     # index
     "Index", "Snapshot", "Transaction", "Match", "ListInfo", "LoadReport", "IndexStats",
+    "Decision", "Rule", "DECIDE_SCORE_FPR_1E4", "DECIDE_SCORE_FPR_1E6",
     "Structure",
     "ListFormat",
     # video

@@ -15,11 +15,16 @@ from ._handle import Handle
 from ._hash import Hash, HashResult
 from ._native import ffi, lib
 from ._tmk import Tmk, TmkMatch, tmk_ptr
-from ._types import Dihedral, HashType, ListFormat, Structure, coerce_enum
+from ._types import Dihedral, HashType, ListFormat, Rule, Structure, coerce_enum
 from ._video import Frame, VideoMatch, frames_to_c
 
-__all__ = ["Index", "Snapshot", "Transaction", "Match", "ListInfo", "LoadReport",
-           "IndexStats", "QueryInput", "ListRef"]
+__all__ = ["Index", "Snapshot", "Transaction", "Match", "Decision", "ListInfo", "LoadReport",
+           "IndexStats", "QueryInput", "ListRef", "DECIDE_SCORE_FPR_1E4", "DECIDE_SCORE_FPR_1E6"]
+
+#: Fused-score thresholds of ``decide`` calibrated at a false-match rate of
+#: 1e-4 (the default) and 1e-6 per (query, known image) pair (docs/matching.md).
+DECIDE_SCORE_FPR_1E4: float = lib.HM_DECIDE_SCORE_FPR_1E4
+DECIDE_SCORE_FPR_1E6: float = lib.HM_DECIDE_SCORE_FPR_1E6
 
 #: A list, by name (created when absent where that makes sense) or by id.
 ListRef = Union[str, int]
@@ -72,6 +77,27 @@ class Match(NamedTuple):
     hash: Hash            #: the known hash that matched
     variant: Dihedral     #: the query variant that matched best (ORIGINAL without dihedral)
     frame_time: Optional[float]  #: time in its video when the known hash is a video frame
+
+
+class Decision(NamedTuple):
+    """``decide``'s decision on one known item (the entries of one list
+    that share an entry id) that matched."""
+
+    list_id: int
+    list_name: str
+    entry_id: str
+    labels: str                 #: the labels of the item's entry that found it
+    rule: Rule                  #: why it matched
+    types: Tuple[HashType, ...]   #: the types compared (both sides have them)
+    agreed: Tuple[HashType, ...]  #: of those, the ones within the list's own threshold
+    distances: Dict[HashType, int]  #: smallest distance of each type compared
+    score: Optional[float]      #: fused score of the perceptual types (lower is closer)
+    threshold: float            #: the fused threshold for these comparisons
+    comparisons: int            #: most hash pairs compared for one type
+
+
+def _types_of(mask: int) -> Tuple[HashType, ...]:
+    return tuple(t for t in HashType if mask & (1 << int(t)))
 
 
 class ListInfo(NamedTuple):
@@ -323,6 +349,9 @@ class _Queryable:
     def _tmk_call(self) -> Tuple[Handle, Callable[..., int]]:  # pragma: no cover
         raise NotImplementedError
 
+    def _decide_call(self) -> Tuple[Handle, Callable[..., int]]:  # pragma: no cover
+        raise NotImplementedError
+
     def query(self, hashes: QueryInput, *, radius: Optional[int] = None, k: int = 0,
               dihedral: bool = False, structure: Union[Structure, str, int, None] = None,
               min_quality: Optional[int] = None,
@@ -355,6 +384,51 @@ class _Queryable:
         handle, fn = self._query_call()
         with handle as ptr:
             return _run_query(fn, ptr, flat, opts)
+
+    def decide(self, hashes: QueryInput, *, dihedral: bool = False,
+               min_quality: Optional[int] = None, include_disabled: bool = False,
+               max_score: Optional[float] = None) -> List[Decision]:
+        """One decision per known item from every hash type the query and
+        the item both have (``hm_index_decide``): an equal MD5/SHA-256, PDQ
+        within the list's threshold, the only type compared within the
+        list's threshold, or a fused score of two or more types within the
+        calibrated threshold (docs/matching.md).  Pass every hash of one
+        image (a HashResult of several types).  Returns the items that
+        matched, by rule, then score.
+
+        Args:
+            hashes: one image's hashes (as ``query`` takes them).
+            dihedral: compare the perceptual hashes in their 8 rotations
+                and mirrors.
+            min_quality: PDQ hashes of known quality below this are not
+                compared (default 50; 0 disables).
+            include_disabled: include disabled lists.
+            max_score: the fused-score threshold for one comparison per
+                type, negative (default ``DECIDE_SCORE_FPR_1E4``).
+        """
+        flat = _flatten(hashes, dihedral)
+        o = ffi.new("hm_decide_opts *")
+        lib.hm_decide_opts_init(o)
+        if dihedral:
+            o.flags |= lib.HM_QUERY_DIHEDRAL
+        if min_quality is not None:
+            o.min_quality = min_quality
+        o.include_disabled = 1 if include_disabled else 0
+        if max_score is not None:
+            o.max_score = max_score
+        handle, fn = self._decide_call()
+        with handle as ptr, _results() as res:
+            _check(fn(ptr, _c_hashes(flat), len(flat), o, res))
+            out: List[Decision] = []
+            for i in range(lib.hm_results_decision_count(res)):
+                d = lib.hm_results_decision_get(res, i)
+                types = _types_of(d.types)
+                out.append(Decision(d.list, _s(d.list_name), _s(d.entry_id), _s(d.labels),
+                                    Rule(d.rule), types, _types_of(d.agreed),
+                                    {t: int(d.distance[int(t)]) for t in types},
+                                    None if d.score != d.score else float(d.score),
+                                    float(d.threshold), int(d.comparisons)))
+            return out
 
     def query_batch(self, groups: Iterable[QueryInput], **options: Any) -> List[List[Match]]:
         """Query many items at once, in one C call: ``groups`` is an iterable
@@ -461,6 +535,9 @@ class Snapshot(_Queryable):
 
     def _tmk_call(self) -> Tuple[Handle, Callable[..., int]]:
         return self._handle, lib.hm_snapshot_match_tmk
+
+    def _decide_call(self) -> Tuple[Handle, Callable[..., int]]:
+        return self._handle, lib.hm_snapshot_decide
 
     def lists(self) -> List[ListInfo]:
         """Every list in this snapshot, by id."""
@@ -903,6 +980,9 @@ class Index(_Queryable, _Writer):
 
     def _tmk_call(self) -> Tuple[Handle, Callable[..., int]]:
         return self._handle, lib.hm_index_match_tmk
+
+    def _decide_call(self) -> Tuple[Handle, Callable[..., int]]:
+        return self._handle, lib.hm_index_decide
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[Tuple[Any, Any]]:

@@ -7,7 +7,7 @@ from typing import Dict, FrozenSet, Iterable, List, Set, Tuple, Type, TypeVar, U
 
 from ._native import ffi, lib
 
-__all__ = ["HashType", "Dihedral", "PdqFlavour", "Structure", "ListFormat",
+__all__ = ["HashType", "Dihedral", "Rule", "PdqFlavour", "Structure", "ListFormat",
            "FrameMode", "ImageFormat", "TypesArg", "types_mask"]
 
 
@@ -72,6 +72,15 @@ class Dihedral(enum.IntEnum):
     FLIPY = lib.HM_DIH_FLIPY          #: mirrored left <-> right
     FLIPPLUS1 = lib.HM_DIH_FLIPPLUS1  #: transposed (main diagonal)
     FLIPMINUS1 = lib.HM_DIH_FLIPMINUS1  #: anti-transposed
+
+
+class Rule(enum.IntEnum):
+    """Why ``Index.decide`` matched a known item (``Decision.rule``)."""
+
+    EXACT = lib.HM_RULE_EXACT    #: an MD5 or SHA-256 of the query equals one of the item's
+    PDQ = lib.HM_RULE_PDQ        #: PDQ within the list's PDQ threshold (PDQ's own rule)
+    SINGLE = lib.HM_RULE_SINGLE  #: the one perceptual type compared, within the list's threshold
+    FUSED = lib.HM_RULE_FUSED    #: two or more perceptual types, fused score within the threshold
 
 
 class PdqFlavour(enum.IntEnum):
