@@ -1236,7 +1236,8 @@ typedef struct hm_decision {
     int32_t distance[HM_HASH_TYPE_SLOTS]; /**< by hm_hash_type: the smallest
                                  distance of the type (over the query's
                                  hashes and variants and the item's
-                                 entries); -1 when not compared */
+                                 entries); for MD5 and SHA-256 0 when
+                                 equal, else 1; -1 when not compared */
     uint64_t reserved[4];
 } hm_decision;
 

@@ -77,7 +77,8 @@ static oracle decide(const item *it, const hm_hash *q, size_t nq, const int thr[
             continue;
         nqt[q[i].type]++;
         for (int e = 0; e < it->n[q[i].type]; e++) {
-            const int d = hm_hash_distance(&q[i], &it->h[q[i].type][e]);
+            int d = hm_hash_distance(&q[i], &it->h[q[i].type][e]);
+            if (q[i].type == HM_HASH_MD5 || q[i].type == HM_HASH_SHA256) d = d != 0;
             if (o.dist[q[i].type] < 0 || d < o.dist[q[i].type]) o.dist[q[i].type] = d;
         }
     }

@@ -292,5 +292,21 @@ ok grep -q "bridge-1-original.jpg,md5,0,0,example-known,example-bridge," "$tmp/o
 ok grep -q "blur-a-lot.jpg,phash,0,0," "$tmp/out"
 ok [ "$(grep -c "blur-a-lot.jpg,pdq," "$tmp/out")" -eq 0 ] # radius 0, not 5: PDQ distance 4 no hit
 
+# --decide: one decision per known item from every type (docs/matching.md)
+"$bin" match --decide --index "$tmp/bridge.hmi" "$data/bridge-mods/blur-a-lot.jpg" >"$tmp/out"
+ok [ $? -eq 1 ]
+ok grep -q '"decisions":\[{"rule":"pdq","list":"media",.*"types":\["pdq","phash"\],"agreed":\["pdq","phash"\],"distances":{"pdq":4,"phash":0},"score":-1[0-9.]*,"threshold":-5.510,"comparisons":1}\]' "$tmp/out"
+ok grep -q '"matches":\[\]' "$tmp/out"     # no hit per hash with --decide
+"$bin" match --decide --format csv --no-header --max-score -6.93 --index "$tmp/bridge.hmi" \
+  "$data/bridge-mods/blur-a-lot.jpg" "$data/misc-images/wee.jpg" >"$tmp/out"
+ok [ "$(wc -l <"$tmp/out")" -eq 1 ]
+ok grep -q "blur-a-lot.jpg,decide:pdq,-1[0-9.]*,-6.930,media," "$tmp/out"
+"$bin" match --decide --dihedral --index "$tmp/bridge.hmi" "$dih/bridge-2-rotate-90.jpg" >"$tmp/out"
+ok [ $? -eq 1 ]
+ok grep -q '"comparisons":8' "$tmp/out"
+run "$bin" match --decide --max-score 0 --index "$tmp/bridge.hmi" "$dih/bridge-2-rotate-90.jpg"
+ok [ $rc -eq 64 ]
+ok grep -q "max-score" "$tmp/err"
+
 # every JSON output above against docs/hashcheck.schema.json
 finish test_hashcheck match

@@ -184,8 +184,10 @@ static int decide_item(dctx *c, const cand *it, hm_results *r) {
             const unsigned words = (hm_hash_bits(t) + 63) / 64;
             uint64_t code[4] = {0};
             memcpy(code, hm_seg_entry_bytes(sg, en), hm_hash_bits(t) / 8);
+            const int digest = !(HM_TYPE_BIT(t) & HM_TYPES_PERCEPTUAL);
             for (size_t k = 0; k < tn->n; k++) {
-                const int d = (int)hm_code_dist(code, tn->w + k * words, words);
+                int d = (int)hm_code_dist(code, tn->w + k * words, words);
+                if (digest) d = d != 0; /* equal or not */
                 if (dist[t] < 0 || d < dist[t]) dist[t] = d;
             }
             entries[t]++;

@@ -4,6 +4,7 @@
  * parse_args reads the command line, load_known the index and lists; on
  * the workers match_input hashes and matches each input and
  * render_json / render_text / render_csv write its record. */
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,11 @@ static const char usage[] =
         "  --trim              also match the image with uniform borders trimmed\n"
         "                      (frames, letterbox bars)\n"
         "  --min-quality Q     PDQ queries below quality Q match nothing (default 50)\n"
+        "  --decide            one decision per known item from every hash type both\n"
+        "                      sides have (docs/matching.md), instead of a hit per\n"
+        "                      hash: PDQ's rule, or a fused score of the types\n"
+        "  --max-score S       --decide's fused-score threshold, < 0 (default -5.51:\n"
+        "                      a false-match rate of 1e-4; -6.93: 1e-6)\n"
         "  --types LIST        hash these types (default: the types the index holds)\n"
         "  --query-percent P   vPDQ: share of the video's unique frames that must\n"
         "                      match (default 80)\n"
@@ -105,6 +111,8 @@ typedef struct match_ctx {
     int nlists;
     unsigned types; /* --types; 0: the types the index holds */
     int trim;
+    int decide;          /* --decide */
+    hm_decide_opts dopt; /* --max-score; flags and min_quality from m.qo */
 } match_ctx;
 
 /* ---- command line ------------------------------------------------------------ */
@@ -124,6 +132,10 @@ static void set_min_quality(void *d, const hc_optval *v) {
 }
 static void set_types(void *d, const hc_optval *v) { ((match_ctx *)d)->types = v->types; }
 static void set_trim(void *d, const hc_optval *v) { ((match_ctx *)d)->trim = 1; }
+static void set_decide(void *d, const hc_optval *v) { ((match_ctx *)d)->decide = 1; }
+static void set_max_score(void *d, const hc_optval *v) {
+    ((match_ctx *)d)->dopt.max_score = v->real;
+}
 static void set_structure(void *d, const hc_optval *v) {
     ((match_ctx *)d)->m.qo.structure = (int32_t)v->num;
 }
@@ -147,6 +159,9 @@ static const hc_option options[] = {
     {"--index", .arg = HC_ARG_STRING, .set = set_index},
     {"--list", .arg = HC_ARG_STRING, .set = add_list},
     {"--trim", .set = set_trim},
+    {"--decide", .set = set_decide},
+    {"--max-score", .arg = HC_ARG_DOUBLE, .min = -1000, .max = -1e-9, .what = "a score",
+     .set = set_max_score},
     {"--min-quality", .arg = HC_ARG_LONG, .min = 0, .max = 100, .set = set_min_quality},
     {"--types", .arg = HC_ARG_TYPES, .set = set_types},
     {"--structure", .arg = HC_ARG_CHOICE, .choices = &structures, .set = set_structure},
@@ -175,6 +190,7 @@ static int parse_args(int argc, char **argv, const char **lists, match_ctx *c, i
     c->mo.tmk_files = 1;
     c->format = OUT_JSON;
     c->header = 1;
+    hm_decide_opts_init(&c->dopt);
     const int pr = hc_parse_options(&hc_cmd_match, c, argc, argv, npos);
     if (pr != HC_PARSED) return pr;
     if ((!c->index_path && c->nlists == 0) || *npos == 0) {
@@ -200,10 +216,75 @@ static int low_quality(const hc_media *m, int min_quality) {
 /* What an input matched: hash hits, vPDQ video matches, TMK+PDQF matches. */
 typedef struct found {
     const hm_results *res, *vres, *tres;
-    size_t nhit, nv, ntmk;
+    size_t nhit, nv, ntmk, ndec; /* ndec: --decide's decisions, in res */
 } found;
 
-static size_t found_count(const found *f) { return f->nhit + f->nv + f->ntmk; }
+static size_t found_count(const found *f) { return f->nhit + f->nv + f->ntmk + f->ndec; }
+
+static const char *rule_name(int rule) {
+    switch (rule) {
+    case HM_RULE_EXACT: return "exact";
+    case HM_RULE_PDQ: return "pdq";
+    case HM_RULE_SINGLE: return "single";
+    default: return "fused";
+    }
+}
+
+/* "pdq 12*, phash 20" of a decision: every type compared with its
+ * distance, '*' where it is within the list's threshold. */
+static void text_distances(sbuf *b, const hm_decision *d) {
+    int first = 1;
+    for (int t = 1; t <= HM_HASH_TYPE_MAX; t++) {
+        if (!(d->types & HM_TYPE_BIT(t))) continue;
+        sb_printf(b, "%s%s %d%s", first ? "" : ", ", hm_hash_type_name(t), d->distance[t],
+                  (d->agreed & HM_TYPE_BIT(t)) ? "*" : "");
+        first = 0;
+    }
+}
+
+static void json_types(sbuf *b, uint32_t mask) {
+    int first = 1;
+    sb_putc(b, '[');
+    for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
+        if (mask & HM_TYPE_BIT(t)) {
+            sb_printf(b, "%s\"%s\"", first ? "" : ",", hm_hash_type_name(t));
+            first = 0;
+        }
+    sb_putc(b, ']');
+}
+
+/* ,"decisions":[...] of --decide */
+static void json_decisions(sbuf *b, const found *f) {
+    sb_puts(b, ",\"decisions\":[");
+    for (size_t k = 0; k < f->ndec; k++) {
+        const hm_decision *d = hm_results_decision_get(f->res, k);
+        if (k) sb_putc(b, ',');
+        sb_printf(b, "{\"rule\":\"%s\",\"list\":", rule_name(d->rule));
+        sb_json_str(b, d->list_name);
+        sb_puts(b, ",\"entry_id\":");
+        sb_json_str(b, d->entry_id);
+        sb_puts(b, ",\"labels\":");
+        sb_json_str(b, d->labels);
+        sb_puts(b, ",\"types\":");
+        json_types(b, d->types);
+        sb_puts(b, ",\"agreed\":");
+        json_types(b, d->agreed);
+        sb_puts(b, ",\"distances\":{");
+        int first = 1;
+        for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
+            if (d->types & HM_TYPE_BIT(t)) {
+                sb_printf(b, "%s\"%s\":%d", first ? "" : ",", hm_hash_type_name(t), d->distance[t]);
+                first = 0;
+            }
+        sb_puts(b, "},\"score\":");
+        if (isnan(d->score)) sb_puts(b, "null");
+        else sb_json_num(b, d->score, 3);
+        sb_puts(b, ",\"threshold\":");
+        sb_json_num(b, d->threshold, 3);
+        sb_printf(b, ",\"comparisons\":%u}", d->comparisons);
+    }
+    sb_putc(b, ']');
+}
 
 static void json_ranges(sbuf *b, const hm_time_range *r, size_t n) {
     sb_putc(b, '[');
@@ -276,6 +357,7 @@ static void render_json(const match_ctx *c, const char *path, const hc_media *m,
         sb_putc(b, '}');
     }
     sb_putc(b, ']');
+    if (c->decide) json_decisions(b, f);
     if (m->kind == HC_KIND_VIDEO) {
         sb_puts(b, ",\"video_matches\":[");
         for (size_t k = 0; k < nv; k++) {
@@ -339,6 +421,16 @@ static void render_text(const match_ctx *c, const char *path, const hc_media *m,
         if (x->frame_time >= 0) sb_printf(b, "  (frame at %.3f s)", x->frame_time);
         sb_putc(b, '\n');
     }
+    for (size_t k = 0; k < f->ndec; k++) {
+        const hm_decision *d = hm_results_decision_get(res, k);
+        sb_printf(b, "          %-6s ", rule_name(d->rule));
+        if (isnan(d->score)) sb_puts(b, "score -             ");
+        else sb_printf(b, "score %6.2f/%-6.2f  ", d->score, d->threshold);
+        text_known(b, d->list_name, d->entry_id, d->labels);
+        sb_puts(b, "  (");
+        text_distances(b, d);
+        sb_puts(b, ")\n");
+    }
     for (size_t k = 0; k < nv; k++) {
         const hm_video_match *v = hm_results_video_get(vres, k);
         sb_printf(b, "          vpdq   %.1f%% of the video's frames, %.1f%% of the known "
@@ -379,6 +471,12 @@ static void csv_hit(sbuf *b, const char *path, const char *lead, const char *lis
 
 static void render_csv(const char *path, const found *f, sbuf *b) {
     char x[96];
+    for (size_t k = 0; k < f->ndec; k++) { /* type: decide:RULE, distance: the score */
+        const hm_decision *d = hm_results_decision_get(f->res, k);
+        if (isnan(d->score)) snprintf(x, sizeof x, ",decide:%s,,%.3f,", rule_name(d->rule), d->threshold);
+        else snprintf(x, sizeof x, ",decide:%s,%.3f,%.3f,", rule_name(d->rule), d->score, d->threshold);
+        csv_hit(b, path, x, d->list_name, d->entry_id, d->labels, ",,,,\n");
+    }
     for (size_t k = 0; k < f->nhit; k++) {
         const hm_match *m = hm_results_get(f->res, k);
         snprintf(x, sizeof x, ",%s,%d,%d,", hm_hash_type_name(m->type), m->distance,
@@ -438,7 +536,7 @@ static void match_failed(hc_media *m, const char *path) {
  * w->tres, counted in f.  A failure is told in m (failed, err). */
 static void match_input(const match_ctx *c, wstate *w, const hc_input *in, hc_media *m,
                         found *f) {
-    *f = (found){w->res, w->vres, w->tres, 0, 0, 0};
+    *f = (found){w->res, w->vres, w->tres, 0, 0, 0, 0};
     memset(m, 0, sizeof *m);
     if (in->is_hash) {
         m->kind = HC_KIND_HASH;
@@ -450,7 +548,14 @@ static void match_input(const match_ctx *c, wstate *w, const hc_input *in, hc_me
     } else {
         hc_media_hash(w->h, in->path, &c->mo, m);
     }
-    if (m->nh) {
+    if (m->nh && c->decide) {
+        hm_decide_opts o = c->dopt;
+        o.flags = c->m.qo.flags;
+        o.min_quality = c->m.qo.min_quality;
+        if (hm_index_decide(c->idx, m->h, m->nh, &o, w->res) == HM_OK)
+            f->ndec = hm_results_decision_count(w->res);
+        else match_failed(m, in->path);
+    } else if (m->nh) {
         if (hm_index_query(c->idx, m->h, m->nh, &c->m.qo, w->res) == HM_OK)
             f->nhit = hm_results_count(w->res);
         else match_failed(m, in->path);
