@@ -239,8 +239,10 @@ static void test_oracle(void) {
             check_query(idx, res, q + 1, 2, &opts, thr, b % 2);
             check_query(idx, res, q, 1, &opts, thr, b % 2);
         }
-        if (b % 6 == 0) { /* a stricter level */
+        if (b % 6 == 0) { /* a stricter and a looser level: other search radii */
             opts.max_score = HM_DECIDE_SCORE_FPR_1E6;
+            check_query(idx, res, q, nq, &opts, thr, b % 2);
+            opts.max_score = -4.0;
             check_query(idx, res, q, nq, &opts, thr, b % 2);
             opts.max_score = HM_DECIDE_SCORE_FPR_1E4;
         }

@@ -45,13 +45,28 @@ static int fused_slot(int type) {
     return -1;
 }
 
-/* A fused match needs one type's z at most max_score / sqrt(types): the
- * score is sum(z) / sqrt(sum of correlations), that sum is at least the
- * number of types compared (correlations >= 0), so with all z above
- * that bound the score would be above max_score.  Its distance bound. */
+/* The distance within which `type` must be searched so that no fused
+ * match is missed.  A fused match over a set A of types has
+ * sum(z) <= max_score * sqrt(C_A) (C_A: the sum of A's correlations), so
+ * some type of A has z <= max_score * sqrt(C_A) / |A|; every type of A
+ * is searched that far (its distance for that z), and a type's radius is
+ * the widest over the sets of two or more types that hold it. */
 static int search_radius(int type, double max_score) {
     const int k = fused_slot(type);
-    const double z = max_score / sqrt((double)HM_FUSED_TYPES);
+    double z = -INFINITY;
+    for (unsigned set = 1; set < (1u << HM_FUSED_TYPES); set++) {
+        if (!(set & (1u << k)) || !(set & (set - 1))) continue;
+        double c = 0;
+        int n = 0;
+        for (int i = 0; i < HM_FUSED_TYPES; i++) {
+            if (!(set & (1u << i))) continue;
+            n++;
+            for (int j = 0; j < HM_FUSED_TYPES; j++)
+                if (set & (1u << j)) c += hm_fused_corr[i][j];
+        }
+        const double b = max_score * sqrt(c) / n;
+        if (b > z) z = b;
+    }
     const double d = floor(hm_fused_mean[k] + hm_fused_sd[k] * z);
     const int bits = (int)hm_hash_bits(type);
     return d < 0 ? 0 : d > bits ? bits : (int)d;
