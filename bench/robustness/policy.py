@@ -15,11 +15,15 @@ and an original of another group), then
   numpy from the distances: the largest threshold at which the unrelated
   pairs that match (by PDQ's rule at the default threshold, or by the
   fused score) stay within the rate;
+- crossval: the same calibration on the photos of half the groups, applied
+  to the other half (both ways), as a check on photos the thresholds were
+  not fitted on;
 - measure: an index of the originals (every type, one entry id each), and
   Index.decide for every query through the library, at the library's
   thresholds: recall per edit class (the query's own original among its
-  decisions) and the unrelated pairs decided as matches, with and without
-  dihedral variants.
+  decisions), the unrelated pairs decided as matches, and the hard negatives
+  (another photo of the same group: scene, person or burst) decided as
+  matches, with and without dihedral variants.
 
 Run with a Python that has the binding, numpy and Pillow (see the command
 block in bench/robustness/RESULTS.md).  Figures go to docs/matching.md.
@@ -53,35 +57,70 @@ def hash_all(items, jobs):
         return list(ex.map(one, items, chunksize=16))
 
 
-def calibrate(H, no, unrel):
-    """-> dict(mean, sd, corr, t_1e-4, t_1e-6) from the plain hashes."""
+def distances(H, no):
+    """(4 x queries x originals distances, PDQ quality gate per query)."""
     nb = {"pdq": 32, "phash": 8, "dhash": 8, "ahash": 8}
     D = []
     for k in KINDS:
         a = np.frombuffer(b"".join(bytes(r[k]) for r in H), np.uint8).reshape(len(H), nb[k])
         D.append(ev.popcount_xor(a, a[:no]).astype(np.float64))
-    D = np.stack(D)
     qual = np.array([r.pdq.quality for r in H])
+    return np.stack(D), qual >= hm.PDQ_MIN_QUALITY
+
+
+def fused(D, gate, model):
+    """The fused score of every (query, original) pair, and whether PDQ's own rule holds."""
+    mean, sd, corr = (np.array(model[k]) for k in ("mean", "sd", "corr"))
+    Z = (D - mean[:, None, None]) / sd[:, None, None]
+    av = np.ones(D.shape, bool)
+    av[0] = gate[:, None]
+    a = av * 1.0
+    s = np.where(av, Z, 0).sum(0) / np.sqrt(np.einsum("iqo,ij,jqo->qo", a, corr, a))
+    return s, av[0] & (D[0] <= hm.PDQ_THRESHOLD)
+
+
+def calibrate(D, gate, unrel):
+    """-> dict(mean, sd, corr, t_1e-4, t_1e-6) from the unrelated pairs of `unrel`."""
     U = D[:, unrel]
-    mean, sd = U.mean(1), U.std(1)
-    corr = np.corrcoef(U)
-    gate = np.broadcast_to((qual >= hm.PDQ_MIN_QUALITY)[:, None], unrel.shape)[unrel]
-    Z = (U - mean[:, None]) / sd[:, None]
-    av = np.ones_like(Z, bool)
-    av[0] = gate
-    s = np.where(av, Z, 0).sum(0) / np.sqrt(np.einsum("in,ij,jn->n", av * 1.0, corr, av * 1.0))
-    pdq_rule = gate & (U[0] <= hm.PDQ_THRESHOLD)
-    out = {"mean": mean.round(2).tolist(), "sd": sd.round(2).tolist(),
-           "corr": corr.round(3).tolist(), "pdq_rule_false": int(pdq_rule.sum())}
+    model = {"mean": U.mean(1).round(2).tolist(), "sd": U.std(1).round(2).tolist(),
+             "corr": np.corrcoef(U).round(3).tolist()}
+    s, pdq_rule = fused(D, gate, model)
+    s, pdq_rule = s[unrel], pdq_rule[unrel]
+    model["pdq_rule_false"] = int(pdq_rule.sum())
     n = int(unrel.sum())
     for fpr in (1e-4, 1e-6):
         allowed = int(fpr * n) - int(pdq_rule.sum())
-        cand = np.sort(s[~pdq_rule & (av.sum(0) >= 2)])
-        out["t_%g" % fpr] = float(cand[max(0, allowed)])  # decided when score <= t: below it
+        model["t_%g" % fpr] = float(np.sort(s[~pdq_rule])[max(0, allowed)])
+    return model
+
+
+def crossval(D, gate, q_photo, q_class, groups, unrel):
+    """Calibrate on the photos of half the groups, measure on the other
+    half (both ways): the false-match rate and the light edits' recall
+    that the thresholds carry to photos they were not fitted on."""
+    gid = {g: i for i, g in enumerate(sorted(set(groups)))}
+    half = np.array([gid[g] % 2 for g in groups])  # per original
+    out = []
+    for fit in (0, 1):
+        qin = half[q_photo] == fit
+        oin = half == fit
+        mfit = unrel & qin[:, None] & oin[None, :]
+        mtest = unrel & ~qin[:, None] & ~oin[None, :]
+        model = calibrate(D, gate, mfit)
+        s, pdq_rule = fused(D, gate, model)
+        match = pdq_rule | (s < model["t_0.0001"])
+        own = match[np.arange(len(q_photo)), q_photo]
+        test_q = ~qin
+        recall = {c: round(100.0 * own[test_q & (q_class == c)].mean(), 1)
+                  for c in sorted(set(q_class[test_q]))}
+        false = int((match & mtest).sum())
+        out.append({"fit_half": fit, "t_1e-4": round(model["t_0.0001"], 3),
+                    "test_pairs": int(mtest.sum()), "test_false": false,
+                    "test_fpr": false / max(1, int(mtest.sum())), "test_recall": recall})
     return out
 
 
-def measure(H, no, q_photo, q_class, unrel, dihedral, max_score):
+def measure(H, no, q_photo, q_class, unrel, hard, dihedral, max_score):
     idx = hm.Index()
     for i, r in enumerate(H[:no]):
         idx.add(r, list="originals", entry_id=str(i))
@@ -98,6 +137,7 @@ def measure(H, no, q_photo, q_class, unrel, dihedral, max_score):
     recall = {c: round(100.0 * own[q_class == c].mean(), 1) for c in sorted(set(q_class))}
     false = int((hits & unrel).sum())
     return {"recall": recall, "false": false, "fpr": false / int(unrel.sum()),
+            "hard_negatives": int(hard.sum()), "hard_decided": int((hits & hard).sum()),
             "ms_per_decide": 1000 * secs / len(H)}
 
 
@@ -117,12 +157,18 @@ def main() -> int:
         sys.exit("an original failed to hash")
     q_photo = np.array(list(range(no)) + [p for p, _, _ in edits])
     q_class = np.array(["original"] * no + [e for _, e, _ in edits])
-    _, _, unrel = ev.unrelated_pairs(photos, q_photo, np.ones(no, bool))
+    _, o_group, unrel = ev.unrelated_pairs(photos, q_photo, np.ones(no, bool))
+    # hard negatives: another photo of the query's own group (never unrelated)
+    hard = (o_group[q_photo][:, None] == o_group[None, :]) & \
+        (q_photo[:, None] != np.arange(no)[None, :])
+    D, gate = distances(H, no)
     res = {"photos": no, "queries": len(H), "unrelated_pairs": int(unrel.sum()),
-           "library": hm.LIBRARY_VERSION, "calibration": calibrate(H, no, unrel)}
+           "library": hm.LIBRARY_VERSION, "calibration": calibrate(D, gate, unrel),
+           "crossval": crossval(D, gate, q_photo, q_class, [r["group"] for r in photos], unrel)}
+    print("crossval", json.dumps(res["crossval"]), flush=True)
     for name, dih, ms in (("decide", False, None), ("decide_1e-6", False, hm.DECIDE_SCORE_FPR_1E6),
                           ("decide_dihedral", True, None)):
-        res[name] = measure(H, no, q_photo, q_class, unrel, dih, ms)
+        res[name] = measure(H, no, q_photo, q_class, unrel, hard, dih, ms)
         print(name, json.dumps(res[name]), flush=True)
     print("calibration", json.dumps(res["calibration"]))
     with open(a.out, "w") as fh:
