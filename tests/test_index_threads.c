@@ -122,6 +122,10 @@ static void *rep_reader(void *arg) {
     while (!atomic_load(&g_done)) {
         if (hm_index_query(g_idx, g_rep, 2, &o, res) != HM_OK || hm_results_count(res) != 1)
             atomic_fetch_add(&g_rep_bad, 1);
+        /* a decision reads the item whole by its id: one, never two or none */
+        if (hm_index_decide(g_idx, g_rep, 2, NULL, res) != HM_OK ||
+            hm_results_decision_count(res) != 1)
+            atomic_fetch_add(&g_rep_bad, 1);
         atomic_fetch_add(&g_rep_checked, 1);
     }
     hm_results_free(res);
