@@ -61,6 +61,40 @@ func ExampleIndex() {
 	// pdq example-bridge in example-known at distance 0/31 (as rot270)
 }
 
+// Decide with every hash type at once: one decision per known item, which
+// says why it matched, which types agreed and at what distance.
+func ExampleIndex_Decide() {
+	idx, err := hashmatch.NewIndex()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer idx.Close()
+	if _, err := idx.LoadList("testdata/known.csv", nil); err != nil {
+		log.Fatal(err)
+	}
+	if err := idx.Commit(); err != nil {
+		log.Fatal(err)
+	}
+	hashes, err := hashmatch.HashFile("testdata/bridge-rotate-90.jpg",
+		hashmatch.WantAll|hashmatch.WantDihedral)
+	if err != nil {
+		log.Fatal(err)
+	}
+	decisions, err := idx.Decide(hashes, hashmatch.WithDihedral())
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, d := range decisions {
+		fmt.Printf("%s in %s by rule %s: compared %v, agreed %v, pdq %d, phash %d\n",
+			d.EntryID, d.ListName, d.Rule, d.Types, d.Agreed, d.Distances[hashmatch.PDQ],
+			d.Distances[hashmatch.PHash])
+		fmt.Printf("score %.2f, threshold %.2f over %d comparisons\n", d.Score, d.Threshold, d.Comparisons)
+	}
+	// Output:
+	// example-bridge in example-known by rule pdq: compared [pdq phash md5], agreed [pdq phash], pdq 0, phash 0
+	// score -14.10, threshold -6.03 over 8 comparisons
+}
+
 // Parse hashes from strings and compare them.
 func ExampleHash_Distance() {
 	a, err := hashmatch.Parse(hashmatch.PDQ, "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22")

@@ -67,7 +67,7 @@ const (
 // Index holds known hashes (entries) grouped in lists and finds those
 // within a distance of query hashes, exactly.
 //
-// An Index is safe for concurrent use: queries (Query, QueryBatch,
+// An Index is safe for concurrent use: queries (Query, QueryBatch, Decide,
 // MatchVideo, Snapshot, Stats, Lists) run without locks in the C library
 // on immutable snapshots, from any number of goroutines, while writers
 // (lists, Add, Remove, LoadList, Load, Commit, Set) are serialised.

@@ -64,7 +64,8 @@ func (dihedral) applyVideo(o *C.hm_video_match_opts) { o.flags |= C.HM_QUERY_DIH
 // and aHash variants are derived from the hash's bits, and pHash and dHash
 // queries are matched as they are. For a video match, the query video is
 // matched in each orientation (frame variants from the PDQ bits) and a
-// known video is reported once, in its best one (VideoMatch.Variant).
+// known video is reported once, in its best one (VideoMatch.Variant). For
+// Decide, the query's perceptual hashes count in their 8 variants.
 func WithDihedral() MatchOption { return dihedral{} }
 
 // WithStructure forces a search structure (results are the same; for
@@ -78,15 +79,17 @@ type minQuality int
 func (q minQuality) applyQuery(o *C.hm_query_opts)       { o.min_quality = C.int32_t(q) }
 func (q minQuality) applyVideo(o *C.hm_video_match_opts) { o.min_quality = C.int32_t(q) }
 
-// MatchOption is an option of both queries and video matches.
+// MatchOption is an option of queries, video matches and decisions
+// (Decide).
 type MatchOption interface {
 	QueryOption
 	VideoMatchOption
+	DecideOption
 }
 
 // WithMinQuality sets the PDQ quality below which query hashes (or video
-// frames) match nothing; 0 disables the floor. Default
-// DefaultPDQMinQuality.
+// frames) match nothing (for Decide: are not compared); 0 disables the
+// floor. Default DefaultPDQMinQuality.
 func WithMinQuality(q int) MatchOption { return minQuality(q) }
 
 type disabledLists struct{}
@@ -103,7 +106,7 @@ type ListsOption interface {
 }
 
 // WithDisabledLists includes disabled lists (a QueryOption, a
-// VideoMatchOption and a TmkMatchOption).
+// VideoMatchOption, a DecideOption and a TmkMatchOption).
 func WithDisabledLists() ListsOption { return disabledLists{} }
 
 // The C defaults, read once (a cgo call less per query).

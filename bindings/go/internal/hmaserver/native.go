@@ -76,12 +76,31 @@ type bankChoice struct {
 	includeDisabled bool
 }
 
+// requestBanks is the bank choice of a request's `banks` and
+// `include_disabled` parameters.
+func requestBanks(r *http.Request) (bankChoice, error) {
+	banks := bankChoice{names: bankFilter(r)}
+	if v := r.URL.Query().Get("include_disabled"); v != "" {
+		var err error
+		if banks.includeDisabled, err = strToBool(v); err != nil {
+			return bankChoice{}, err
+		}
+	}
+	return banks, nil
+}
+
+// keeps reports whether the choice reports a bank, and its enabled ratio.
+func (b bankChoice) keeps(st *Store, bank string) (float64, bool) {
+	ratio, ok := st.bankRatio(bank)
+	return ratio, ok && (b.names == nil || b.names[bank]) && (ratio > 0 || b.includeDisabled)
+}
+
 // nativeMatches turns a signal's hits into matches of the chosen banks.
 func nativeMatches(st *Store, hits []hit, banks bankChoice) []nativeMatch {
 	out := []nativeMatch{}
 	for _, h := range hits {
-		ratio, ok := st.bankRatio(h.Bank)
-		if !ok || (banks.names != nil && !banks.names[h.Bank]) || (ratio <= 0 && !banks.includeDisabled) {
+		ratio, ok := banks.keeps(st, h.Bank)
+		if !ok {
 			continue
 		}
 		m := nativeMatch{Bank: h.Bank, EnabledRatio: ratio, EntryID: h.EntryID, Labels: h.Labels}
@@ -132,18 +151,15 @@ func closeSignals(sigs []signal) {
 // nativeHash is POST /v1/hash: an upload (as POST /h/hash) hashed and
 // looked up in one call. Parameters: types, banks, include_disabled.
 func (s *Server) nativeHash(w http.ResponseWriter, r *http.Request, st *Store, _ []string) {
-	banks := bankChoice{names: bankFilter(r)}
-	if v := r.URL.Query().Get("include_disabled"); v != "" {
-		var err error
-		if banks.includeDisabled, err = strToBool(v); err != nil {
-			s.fail(w, err)
-			return
-		}
+	banks, err := requestBanks(r)
+	if err != nil {
+		s.fail(w, err)
+		return
 	}
 	var sigs []signal
 	var values []string
 	defer func() { closeSignals(sigs) }()
-	content, _, err := s.hashRequest(r, s.readContent, func(ctx context.Context, content string, types []*signalType, data []byte) error {
+	content, _, err := s.hashRequest(r, s.readContent, requestedTypes(r), func(ctx context.Context, content string, types []*signalType, data []byte) error {
 		hashes, err := hashSignals(data, types)
 		if err != nil {
 			return err

@@ -231,6 +231,8 @@ func (s *Server) match(path string) (*route, []string) {
 		return m(roleMatch, map[string]handlerFunc{"POST": s.nativeHash}), nil
 	case "/v1/lookup":
 		return m(roleMatch, map[string]handlerFunc{"POST": s.nativeLookup}), nil
+	case "/v1/decide":
+		return m(roleMatch, map[string]handlerFunc{"POST": s.nativeDecide}), nil
 	}
 	rest := strings.TrimPrefix(path, "/c/bank/")
 	if rest == path || rest == "" {
@@ -409,10 +411,13 @@ func (s *Server) fetchURL(r *http.Request) (content string, data []byte, err err
 }
 
 // hashRequest admits an upload or a URL fetch into the worker pool (a
-// place is taken before a byte is read), reads it (read), selects
-// the signal types asked for (HMA's `types` parameter) and runs hash on a
-// worker; it returns the upload's content type and those signal types.
+// place is taken before a byte is read), reads it (read), selects the
+// signal types of its content type (pick: requestedTypes for the
+// endpoints that take HMA's `types` parameter; its errors are 400s) and
+// runs hash on a worker; it returns the upload's content type and those
+// signal types.
 func (s *Server) hashRequest(r *http.Request, read func(*http.Request) (string, []byte, error),
+	pick func(content string) ([]*signalType, error),
 	hash func(ctx context.Context, content string, types []*signalType, data []byte) error) (string, []*signalType, error) {
 	if !s.pool.enter() {
 		return "", nil, errf(http.StatusServiceUnavailable, "too many uploads in progress, retry later")
@@ -422,7 +427,7 @@ func (s *Server) hashRequest(r *http.Request, read func(*http.Request) (string, 
 	if err != nil {
 		return "", nil, err
 	}
-	types, err := contentSignalTypes(content, r.URL.Query().Get("types"))
+	types, err := pick(content)
 	if err != nil {
 		return "", nil, errf(http.StatusBadRequest, "%v", err)
 	}
@@ -431,11 +436,19 @@ func (s *Server) hashRequest(r *http.Request, read func(*http.Request) (string, 
 	return content, types, err
 }
 
+// requestedTypes picks the signal types of a request's `types` parameter
+// (HMA's; contentSignalTypes), for hashRequest.
+func requestedTypes(r *http.Request) func(content string) ([]*signalType, error) {
+	return func(content string) ([]*signalType, error) {
+		return contentSignalTypes(content, r.URL.Query().Get("types"))
+	}
+}
+
 // hashText hashes what read reads (an upload, a URL's content) to the
 // text form of its signals (HMA's /h/hash answer).
 func (s *Server) hashText(r *http.Request, read func(*http.Request) (string, []byte, error)) (map[string]string, error) {
 	var out map[string]string
-	_, _, err := s.hashRequest(r, read, func(ctx context.Context, content string, types []*signalType, data []byte) error {
+	_, _, err := s.hashRequest(r, read, requestedTypes(r), func(ctx context.Context, content string, types []*signalType, data []byte) error {
 		var err error
 		out, err = hashContent(ctx, content, types, data, s.cfg.Video)
 		return err

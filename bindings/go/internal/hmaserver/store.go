@@ -659,16 +659,57 @@ func (s *Store) LookupBatch(sigs []signal) ([][]hit, error) {
 	for i, hits := range out {
 		kept := hits[:0]
 		for _, h := range hits {
-			m, ok := v.banks[h.Bank]
-			if !ok || m.Deleted {
-				continue
+			if !v.hides(h.Bank, h.EntryID, now) {
+				kept = append(kept, h)
 			}
-			if until, off := v.disabled[contentKey{h.Bank, h.EntryID}]; off && !contentEnabledAt(until, now) {
-				continue
-			}
-			kept = append(kept, h)
 		}
 		out[i] = kept
+	}
+	return out, nil
+}
+
+// hides reports whether lookups leave out a bank's content at Unix time
+// now: the bank is unknown or deleted, or the content is disabled.
+func (v *view) hides(bank, id string, now int64) bool {
+	m, ok := v.banks[bank]
+	if !ok || m.Deleted {
+		return true
+	}
+	until, off := v.disabled[contentKey{bank, id}]
+	return off && !contentEnabledAt(until, now)
+}
+
+// Decide is the library's match policy (Index.Decide) on the store's
+// index, over every bank that is not deleted (enabled or not, as
+// LookupBatch), less content disabled now.
+func (s *Store) Decide(hashes []hashmatch.Hash, opts []hashmatch.DecideOption) ([]hashmatch.Decision, error) {
+	all := append([]hashmatch.DecideOption{hashmatch.WithDisabledLists()}, opts...)
+	ds, err := s.idx.Decide(hashes, all...)
+	if err != nil {
+		return nil, err
+	}
+	v := s.view.Load()
+	now := time.Now().Unix()
+	kept := ds[:0]
+	for _, d := range ds {
+		if !v.hides(d.ListName, d.EntryID, now) {
+			kept = append(kept, d)
+		}
+	}
+	return kept, nil
+}
+
+// heldTypes are the hash types of which the index holds entries.
+func (s *Store) heldTypes() (hashmatch.Types, error) {
+	stats, err := s.idx.Stats()
+	if err != nil {
+		return 0, err
+	}
+	var out hashmatch.Types
+	for t := hashmatch.PDQ; t <= hashmatch.HashTypeMax; t++ {
+		if stats.EntriesByType[t] > 0 {
+			out |= t.Want()
+		}
 	}
 	return out, nil
 }
