@@ -53,6 +53,8 @@ static const char usage[] =
         "                      perceptual type; videos: the whole clip turned)\n"
         "  --trim              also match the image with uniform borders trimmed\n"
         "                      (frames, letterbox bars)\n"
+        "  --rotations         also match the image turned by -8, -4, +4 and +8\n"
+        "                      degrees (copies turned by a few degrees)\n"
         "  --min-quality Q     PDQ queries below quality Q match nothing (default 50)\n"
         "  --types LIST        hash these types (default: the types the index holds)\n"
         "  --query-percent P   vPDQ: share of the video's unique frames that must\n"
@@ -105,6 +107,7 @@ typedef struct match_ctx {
     int nlists;
     unsigned types; /* --types; 0: the types the index holds */
     int trim;
+    int rotations;
 } match_ctx;
 
 /* ---- command line ------------------------------------------------------------ */
@@ -124,6 +127,7 @@ static void set_min_quality(void *d, const hc_optval *v) {
 }
 static void set_types(void *d, const hc_optval *v) { ((match_ctx *)d)->types = v->types; }
 static void set_trim(void *d, const hc_optval *v) { ((match_ctx *)d)->trim = 1; }
+static void set_rotations(void *d, const hc_optval *v) { ((match_ctx *)d)->rotations = 1; }
 static void set_structure(void *d, const hc_optval *v) {
     ((match_ctx *)d)->m.qo.structure = (int32_t)v->num;
 }
@@ -147,6 +151,7 @@ static const hc_option options[] = {
     {"--index", .arg = HC_ARG_STRING, .set = set_index},
     {"--list", .arg = HC_ARG_STRING, .set = add_list},
     {"--trim", .set = set_trim},
+    {"--rotations", .set = set_rotations},
     {"--min-quality", .arg = HC_ARG_LONG, .min = 0, .max = 100, .set = set_min_quality},
     {"--types", .arg = HC_ARG_TYPES, .set = set_types},
     {"--structure", .arg = HC_ARG_CHOICE, .choices = &structures, .set = set_structure},
@@ -269,6 +274,8 @@ static void render_json(const match_ctx *c, const char *path, const hc_media *m,
             sb_printf(b, ",\"variant\":\"%s\"", hc_variant_name(x->variant));
         if (x->query < m->nh && (m->h[x->query].variant & HM_VARIANT_TRIMMED))
             sb_puts(b, ",\"trimmed\":true");
+        if (x->query < m->nh && (m->h[x->query].variant & HM_VARIANT_ROTATED))
+            sb_printf(b, ",\"rotation\":%d", hc_rotation(&m->h[x->query]));
         if (x->frame_time >= 0) {
             sb_puts(b, ",\"frame_time\":");
             sb_json_num(b, x->frame_time, 3);
@@ -336,6 +343,8 @@ static void render_text(const match_ctx *c, const char *path, const hc_media *m,
             sb_printf(b, "  (as %s)", hc_variant_name(x->variant));
         if (x->query < m->nh && (m->h[x->query].variant & HM_VARIANT_TRIMMED))
             sb_puts(b, "  (borders trimmed)");
+        if (x->query < m->nh && (m->h[x->query].variant & HM_VARIANT_ROTATED))
+            sb_printf(b, "  (turned %+d degrees)", hc_rotation(&m->h[x->query]));
         if (x->frame_time >= 0) sb_printf(b, "  (frame at %.3f s)", x->frame_time);
         sb_putc(b, '\n');
     }
@@ -524,7 +533,8 @@ static int load_known(match_ctx *c) {
 
 /* What the inputs are hashed with: --types, else the types the index
  * holds (none when it holds only TMK+PDQF hashes: videos are then hashed
- * to TMK+PDQF alone); dihedral and trimmed variants as the options ask. */
+ * to TMK+PDQF alone); dihedral, trimmed and turned variants as the options
+ * ask. */
 static unsigned query_types(const match_ctx *c, const hm_index_stats *st) {
     unsigned types = c->types;
     if (!types) {
@@ -537,6 +547,7 @@ static unsigned query_types(const match_ctx *c, const hm_index_stats *st) {
     }
     if (c->m.qo.flags & HM_QUERY_DIHEDRAL) types |= HM_WANT_DIHEDRAL;
     if (c->trim) types |= HM_WANT_TRIMMED;
+    if (c->rotations) types |= HM_WANT_ROTATIONS;
     return types;
 }
 

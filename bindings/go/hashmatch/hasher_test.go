@@ -190,6 +190,36 @@ func TestDihedral64AndTrimmed(t *testing.T) {
 	}
 }
 
+// WantRotations: the hashes of the image turned by each angle, marked with
+// it, through the C struct and back.
+func TestRotations(t *testing.T) {
+	h := mustHasher(t, nil)
+	const w, ht = 96, 64
+	px := make([]byte, w*ht*3)
+	for i := range px {
+		px[i] = byte(i * 7 % 251)
+	}
+	if a := RotationAngles(); len(a) != 4 || a[0] != -8 || a[1] != -4 || a[2] != 4 || a[3] != 8 {
+		t.Fatalf("RotationAngles() = %v", a)
+	}
+	hs, err := h.HashPixels(px, w, ht, w*3, RGB24, WantPDQ|WantPHash|WantRotations)
+	if err != nil || len(hs) != 2+2*len(RotationAngles()) {
+		t.Fatalf("%d hashes, %v", len(hs), err)
+	}
+	for i, x := range hs {
+		want := 0
+		if i >= 2 {
+			want = RotationAngles()[(i-2)/2]
+		}
+		if x.Rotation != want || x.Variant != Original {
+			t.Errorf("hash %d: rotation %d variant %v, want %d", i, x.Rotation, x.Variant, want)
+		}
+		if back := cRoundTrip(x); back != x {
+			t.Errorf("hash %d: %+v back as %+v", i, x, back)
+		}
+	}
+}
+
 func TestDihedralAndFlavour(t *testing.T) {
 	rows := readCSV(t, "pdq-dihedral-bridge-1-original.csv")
 	names := map[string]Dihedral{"orig": Original, "rot90": Rot90, "rot180": Rot180, "rot270": Rot270,

@@ -227,6 +227,39 @@ def test_crops(bridge):
     assert hits[0].distance == min(copy.pdq - c.pdq for c in r.crops) < (copy.pdq - r.pdq) - 30
 
 
+def test_rotations(bridge):
+    image = pytest.importorskip("PIL.Image")
+    px = hm.decode(bridge)
+    r = hm.hash(px, "pdq,phash", rotations=True, dihedral=True)
+    assert hm.ROTATION_ANGLES == (-8, -4, 4, 8)
+    assert [[h.rotation for h in t.all] for t in r.rotations] == [[a, a] for a in hm.ROTATION_ANGLES]
+    assert all(list(t) == ["pdq", "phash"] and not t.pdq.variant for t in r.rotations)
+    assert len(r.all) == 16 + 8 and len(r.variants("pdq")) == 8 and r.pdq.rotation is None
+    assert hm.hash(px).rotations == ()
+    # the turns are Pillow's thumbnail to 512 and rotate, as the prototype
+    # (bench/robustness/rotate_crop.py) made them, within a few bits
+    small = image.fromarray(px)
+    small.thumbnail((512, 512), image.BILINEAR)
+    for a, t in zip(hm.ROTATION_ANGLES, r.rotations):
+        pil = hm.hash(small.rotate(a, image.BILINEAR, fillcolor="black"), "pdq,phash")
+        assert pil.pdq - t.pdq <= 4 and pil.phash - t.phash <= 2, a
+    # a copy turned by +4 degrees: the original's +4 hash is near it, and
+    # its own -4 hash nearer the original than its plain hash
+    copy = hm.hash(image.fromarray(px).rotate(4, image.BILINEAR, fillcolor="black"), "pdq",
+                   rotations=True)
+    plus4, minus4 = hm.ROTATION_ANGLES.index(4), hm.ROTATION_ANGLES.index(-4)
+    assert r.rotations[plus4].pdq - copy.pdq < copy.pdq - r.pdq
+    assert copy.rotations[minus4].pdq - r.pdq < copy.pdq - r.pdq
+    # the mark survives the C struct and pickling
+    h = r.rotations[plus4].pdq
+    assert "rotation=4" in repr(h) and pickle.loads(pickle.dumps(h)).rotation == 4
+    assert hm.Hash("pdq", bytes(h), rotation=4)._cstruct().variant == h._cstruct().variant
+    with pytest.raises(ValueError):
+        hm.Hash("md5", "0" * 32, rotation=4)
+    with pytest.raises(ValueError):
+        hm.Hash("pdq", bytes(h), rotation=5)
+
+
 def test_types_argument(bridge):
     assert list(hm.hash(bridge, "pdq,phash")) == ["pdq", "phash"]
     assert list(hm.hash(bridge, ["ahash", hm.HashType.DHASH])) == ["dhash", "ahash"]
