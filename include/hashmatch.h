@@ -270,6 +270,20 @@ enum { hm_want_pdq_dihedral_ HM_DEPRECATED("use HM_TYPE_BIT(HM_HASH_PDQ) | HM_WA
  */
 #define HM_WANT_ROTATIONS (1u << 20)
 
+/**
+ * Request flag, for building lists from known media: also hash 25 crops
+ * of the image, each 80% of its width and height, on a 5 x 5 grid evenly
+ * spaced from corner to corner (x and y offsets 0, 1/4, 1/2, 3/4 and all
+ * of the 20% removed; row by row from the top-left).  For each crop in
+ * that order come its perceptual hashes (no dihedral variants), with
+ * HM_VARIANT_CROP | HM_VARIANT_FINE set, after the crops of HM_WANT_CROPS
+ * and before the turned images of HM_WANT_ROTATIONS.  Added to a list
+ * beside the plain hashes and HM_WANT_CROPS's, they let copies cropped by
+ * up to about 20% match (docs/robustness.md has the measured gain and
+ * cost).  The image is buffered whole, as for HM_WANT_TRIMMED.
+ */
+#define HM_WANT_CROPS_FINE (1u << 21)
+
 /** hm_hash.variant bit: the hash of the image with its borders trimmed. */
 #define HM_VARIANT_TRIMMED 0x80u
 /** hm_hash.variant bit: the hash of a crop (HM_WANT_CROPS). */
@@ -277,11 +291,18 @@ enum { hm_want_pdq_dihedral_ HM_DEPRECATED("use HM_TYPE_BIT(HM_HASH_PDQ) | HM_WA
 /** hm_hash.variant bit: the hash of the image turned by a small angle
  *  (HM_WANT_ROTATIONS); bits 3-4 hold the angle's index. */
 #define HM_VARIANT_ROTATED 0x20u
+/** hm_hash.variant bit, with HM_VARIANT_CROP: the crop is one of
+ *  HM_WANT_CROPS_FINE's 25 of 80% (without it, one of HM_WANT_CROPS's 9 of
+ *  90%).  Bits 3-4 hold a turned hash's angle index instead when
+ *  HM_VARIANT_ROTATED is set; the library never sets both marks. */
+#define HM_VARIANT_FINE 0x10u
 /** The index in HM_ROTATION_ANGLES of a HM_VARIANT_ROTATED hash's angle
  *  (bits 3-4 of hm_hash.variant). */
 #define HM_VARIANT_ROTATION_INDEX(variant) (((unsigned)(variant) >> 3) & 3u)
 /** Number of crops HM_WANT_CROPS hashes. */
 #define HM_CROPS 9
+/** Number of crops HM_WANT_CROPS_FINE hashes (a 5 x 5 grid). */
+#define HM_CROPS_FINE 25
 /** Number of angles HM_WANT_ROTATIONS turns the image by. */
 #define HM_ROTATIONS 4
 /** The angles of HM_WANT_ROTATIONS in degrees, in result order, as an
@@ -295,11 +316,12 @@ enum { hm_want_pdq_dihedral_ HM_DEPRECATED("use HM_TYPE_BIT(HM_HASH_PDQ) | HM_WA
 #define HM_ROTATION_SIDE 512
 
 /** Hashes one call can return at most (every type, dihedral variants,
- *  trimmed copies, crops and rotations: 32 + 2 + 32 + 36 + 16).  16
- *  suffice without HM_WANT_DIHEDRAL, HM_WANT_TRIMMED, HM_WANT_CROPS and
- *  HM_WANT_ROTATIONS.  It grows when a type or a request flag is added, but
- *  a request for the types and flags of this header never needs more. */
-#define HM_HASH_RESULTS_MAX 118
+ *  trimmed copies, crops, fine crops and rotations: 32 + 2 + 32 + 36 + 100
+ *  + 16).  16 suffice without HM_WANT_DIHEDRAL, HM_WANT_TRIMMED,
+ *  HM_WANT_CROPS, HM_WANT_CROPS_FINE and HM_WANT_ROTATIONS.  It grows when
+ *  a type or a request flag is added, but a request for the types and
+ *  flags of this header never needs more. */
+#define HM_HASH_RESULTS_MAX 218
 
 /** Dihedral variants (the low 3 bits of hm_hash.variant), in
  *  pdqhash-python's compute_dihedral order. */
@@ -328,10 +350,10 @@ typedef struct hm_hash {
     int32_t type;      /**< an hm_hash_type */
     int16_t quality;   /**< PDQ quality 0..100; -1 for types without one */
     uint8_t variant;   /**< an hm_dihedral, | HM_VARIANT_TRIMMED for the
-                            hash of the trimmed image, | HM_VARIANT_CROP
-                            for a crop's, HM_VARIANT_ROTATED | the angle's
-                            index << 3 for a turned image's; 0 for a plain
-                            hash */
+                            hash of the trimmed image, HM_VARIANT_CROP
+                            (| HM_VARIANT_FINE) for a crop's,
+                            HM_VARIANT_ROTATED | the angle's index << 3
+                            for a turned image's; 0 for a plain hash */
     uint8_t reserved;  /**< zero */
     uint8_t bytes[32]; /**< HM_HASH_BYTES_MAX */
 } hm_hash;
@@ -461,14 +483,15 @@ typedef struct hm_image_info {
  * Decode an image file and compute the requested hashes in one pass.
  *
  * `types` is a mask of HM_TYPE_BIT(...) values, optionally with
- * HM_WANT_DIHEDRAL, HM_WANT_TRIMMED, HM_WANT_CROPS and HM_WANT_ROTATIONS.
- * Results are written to `out` in ascending type order, each perceptual
- * hash followed by its dihedral variants when asked (PDQ, phash, dhash,
- * ahash, md5, sha256), then the trimmed image's perceptual hashes in the
- * same order when asked and a border was found, then the crops' when
- * asked, then the turned images' when asked; `cap` is the capacity of
- * `out` (HM_HASH_RESULTS_MAX always suffices, 16 without those four
- * flags; HM_E_LIMIT when it is
+ * HM_WANT_DIHEDRAL, HM_WANT_TRIMMED, HM_WANT_CROPS, HM_WANT_CROPS_FINE
+ * and HM_WANT_ROTATIONS.  Results are written to `out` in ascending type
+ * order, each perceptual hash followed by its dihedral variants when asked
+ * (PDQ, phash, dhash, ahash, md5, sha256), then the trimmed image's
+ * perceptual hashes in the same order when asked and a border was found,
+ * then the crops' when asked (the 9 of 90%, then the 25 of 80%), then the
+ * turned images' when asked; `cap` is the capacity of `out`
+ * (HM_HASH_RESULTS_MAX always suffices, 16 without those five flags;
+ * HM_E_LIMIT when it is
  * less than the most hashes the request can give) and `*n_out` receives
  * the number written.  `info` may be NULL.
  *

@@ -74,6 +74,8 @@ ok grep -q "20 entries in 1 list$" "$tmp/err"
 "$bin" match --format csv --index "$tmp/crops.hmi" "$edits/bridge-crop10.jpg" >"$tmp/out"
 ok [ $? -eq 1 ]
 ok grep -q ",phash,[0-9],10,media," "$tmp/out"
+"$bin" index build -o "$tmp/fine.hmi" --types pdq,phash --crops --crops-fine "$dih/bridge-1-original.jpg" 2>"$tmp/err"
+ok grep -q "70 entries in 1 list$" "$tmp/err"
 # a copy turned by 5 degrees matches only with --rotations, through the
 # hash of the query turned back by 4 degrees (which hash --rotations lists)
 "$bin" match --format csv --index "$tmp/bridge.hmi" "$edits/bridge-rotate5.jpg" >"$tmp/out"

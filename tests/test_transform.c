@@ -338,7 +338,8 @@ static void trimmed_hashes(void) {
 }
 
 /* HM_WANT_CROPS: 9 crops of 90% of each side, row by row from the
- * top-left, each as hashing that part of the image alone. */
+ * top-left, each as hashing that part of the image alone; the same for
+ * HM_WANT_CROPS_FINE's 25 of 80%. */
 static void crop_hashes(void) {
     hm_hasher *h;
     hm_hash out[HM_HASH_RESULTS_MAX], one[4];
@@ -365,6 +366,25 @@ static void crop_hashes(void) {
             CHECK_INT(hm_hash_distance(got, &one[t]), 0);
         }
     }
+    /* HM_WANT_CROPS_FINE: 25 crops of 80%, a 5 x 5 grid from corner to
+     * corner, after the 9 of 90% */
+    CHECK_INT(hm_hash_pixels(h, p.data, p.width, p.height, p.stride, HM_PIXEL_RGB24,
+                             HM_TYPES_PERCEPTUAL | HM_WANT_CROPS | HM_WANT_CROPS_FINE, out,
+                             4 + 4 * (HM_CROPS + HM_CROPS_FINE), &n), HM_OK);
+    CHECK_INT(n, 4 + 4 * (HM_CROPS + HM_CROPS_FINE));
+    const uint32_t gw = (uint32_t)lround(p.width * 0.8), gh = (uint32_t)lround(p.height * 0.8);
+    for (int c = 0; c < HM_CROPS_FINE && n == 4 + 4 * (HM_CROPS + HM_CROPS_FINE); c++) {
+        const uint32_t x = (uint32_t)lround((p.width - gw) * (c % 5) / 4.0);
+        const uint32_t y = (uint32_t)lround((p.height - gh) * (c / 5) / 4.0);
+        CHECK_INT(hm_hash_pixels(h, p.data + y * p.stride + x * 3, gw, gh, p.stride,
+                                 HM_PIXEL_RGB24, HM_TYPES_PERCEPTUAL, one, 4, &n1), HM_OK);
+        for (int t = 0; t < 4; t++) {
+            const hm_hash *got = &out[4 + 4 * (HM_CROPS + c) + t];
+            CHECK_INT(got->variant, HM_VARIANT_CROP | HM_VARIANT_FINE);
+            CHECK_INT(got->type, one[t].type);
+            CHECK_INT(hm_hash_distance(got, &one[t]), 0);
+        }
+    }
 #if HM_TEST_WITH_FFMPEG /* BMP is FFmpeg's */
     /* every option at once fits HM_HASH_RESULTS_MAX: plain and trimmed
      * with their variants, digests, crops without variants */
@@ -373,14 +393,16 @@ static void crop_hashes(void) {
     size_t bsize;
     uint8_t *file = bmp(c, fw, fh, &bsize);
     const unsigned all = HM_TYPES_ALL | HM_WANT_DIHEDRAL | HM_WANT_TRIMMED | HM_WANT_CROPS |
-                         HM_WANT_ROTATIONS;
+                         HM_WANT_CROPS_FINE | HM_WANT_ROTATIONS;
     CHECK_INT(hm_hash_memory(h, file, bsize, all, out, HM_HASH_RESULTS_MAX, &n, NULL), HM_OK);
     CHECK_INT(n, HM_HASH_RESULTS_MAX);
     CHECK_INT(out[33].type, HM_HASH_SHA256);
     CHECK_INT(out[34].variant, HM_VARIANT_TRIMMED);
     CHECK_INT(out[66].variant, HM_VARIANT_CROP);
     CHECK_INT(out[101].variant, HM_VARIANT_CROP);
-    CHECK_INT(out[102].variant, HM_VARIANT_ROTATED);
+    CHECK_INT(out[102].variant, HM_VARIANT_CROP | HM_VARIANT_FINE);
+    CHECK_INT(out[201].variant, HM_VARIANT_CROP | HM_VARIANT_FINE);
+    CHECK_INT(out[202].variant, HM_VARIANT_ROTATED);
     CHECK_INT(out[HM_HASH_RESULTS_MAX - 1].type, HM_HASH_AHASH);
     CHECK_INT(out[HM_HASH_RESULTS_MAX - 1].variant,
               HM_VARIANT_ROTATED | (HM_ROTATIONS - 1) << 3);
@@ -547,7 +569,7 @@ static void rotations_not_dihedral_groups(void) {
 static void tiny_images(void) {
     static const hm_pixel_format kFmt[3] = {HM_PIXEL_GRAY8, HM_PIXEL_RGB24, HM_PIXEL_RGBA32};
     const unsigned all = HM_TYPES_PERCEPTUAL | HM_WANT_DIHEDRAL | HM_WANT_TRIMMED |
-                         HM_WANT_CROPS | HM_WANT_ROTATIONS;
+                         HM_WANT_CROPS | HM_WANT_CROPS_FINE | HM_WANT_ROTATIONS;
     hm_hasher *h;
     hm_hash out[HM_HASH_RESULTS_MAX];
     uint8_t px[12 * 12 * 4];
@@ -561,7 +583,7 @@ static void tiny_images(void) {
                 hm_rect r;
                 CHECK_INT(hm_hash_pixels(h, px, w, ht, stride, kFmt[f], all, out,
                                          HM_HASH_RESULTS_MAX, &n), HM_OK);
-                CHECK(n == 32 + 36 + 16 || n == 64 + 36 + 16);
+                CHECK(n == 32 + 36 + 100 + 16 || n == 64 + 36 + 100 + 16);
                 CHECK_INT(hm_find_content(px, w, ht, stride, kFmt[f], &r), HM_OK);
                 CHECK(r.width >= 1 && r.height >= 1 && r.x + r.width <= w && r.y + r.height <= ht);
             }

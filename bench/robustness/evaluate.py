@@ -37,10 +37,14 @@ Modes (<kind> is pdq, phash, dhash or ahash):
   hashes of each original): the best of the four pairs;
 - <kind>-crops: the list also holds the hashes of 9 crops of each original
   (HM_WANT_CROPS); queries as is;
+- <kind>-cropsfine: the list also holds the hashes of the 9 crops and of 25
+  crops of 80% of each side (HM_WANT_CROPS | HM_WANT_CROPS_FINE); queries
+  as is;
 - <kind>-rotq: small rotations on the query side only (HM_WANT_ROTATIONS):
   the best of the query's plain hash and its hashes turned by each angle of
   hm.ROTATION_ANGLES, against the originals' plain hashes;
-- pdq+phash, pdq+phash-dihedral, pdq+phash-crops, pdq+phash-rotq: a copy
+- pdq+phash, pdq+phash-dihedral, pdq+phash-crops, pdq+phash-cropsfine,
+  pdq+phash-rotq: a copy
   matches when its PDQ or its pHash does (see COMBINE).
 Each candidate hash has its own PDQ quality gate.
 """
@@ -92,11 +96,12 @@ def hash_item(path, crops=False):
     <kind>_d8: 8 uint64, the turned images' pdq_rot: Rx32 uint8, quality_rot: R,
     <kind>_rot: R uint64 (R angles), when the library found a border pdq_trim,
     quality_trim, <kind>_trim, and with crops pdq_crops: 9x32 uint8,
-    <kind>_crops: 9 uint64), or dict(error=...)."""
+    <kind>_crops: 9 uint64, pdq_fine: 25x32 uint8, <kind>_fine: 25 uint64), or
+    dict(error=...)."""
     t0 = time.perf_counter()
     try:
         r = hasher().hash(path, "pdq,phash,dhash,ahash", dihedral=True, trim=True, crops=crops,
-                          rotations=True)
+                          crops_fine=crops, rotations=True)
     except hm.Error as e:
         return {"error": f"{type(e).__name__}: {e}"}
     out = {"pdq": np.frombuffer(b"".join(bytes(x) for x in r.dihedral), np.uint8).reshape(8, 32),
@@ -113,6 +118,10 @@ def hash_item(path, crops=False):
         out["pdq_crops"] = np.frombuffer(b"".join(bytes(c.pdq) for c in r.crops), np.uint8).reshape(9, 32)
         for k in KINDS64:
             out[k + "_crops"] = np.array([int.from_bytes(bytes(c[k]), "big") for c in r.crops], np.uint64)
+        fine = r.fine_crops
+        out["pdq_fine"] = np.frombuffer(b"".join(bytes(c.pdq) for c in fine), np.uint8).reshape(len(fine), 32)
+        for k in KINDS64:
+            out[k + "_fine"] = np.array([int.from_bytes(bytes(c[k]), "big") for c in fine], np.uint64)
     t = r.trimmed
     if t is not None:
         out["pdq_trim"] = np.frombuffer(bytes(t.pdq), np.uint8)
@@ -317,6 +326,16 @@ def main() -> int:
                                         np.uint64))
             np.minimum(d, popcount_xor(Q, Oc), out=d)
         dist[k + "-crops"] = d
+        d = d.copy()
+        for c in range(max(len(h.get("pdq_fine", ())) for h in H_orig)):
+            if k == "pdq":
+                Oc = np.array([h["pdq_fine"][c] if "error" not in h else np.zeros(32, np.uint8)
+                               for h in H_orig])
+            else:
+                Oc = u64_bytes(np.array([h[k + "_fine"][c] if "error" not in h else 0 for h in H_orig],
+                                        np.uint64))
+            np.minimum(d, popcount_xor(Q, Oc), out=d)
+        dist[k + "-cropsfine"] = d
     # the query turned by small angles (HM_WANT_ROTATIONS), each hash with its own gate
     n_rot = len(hm.ROTATION_ANGLES)
     g_rot = np.zeros(len(queries), bool)
@@ -398,7 +417,7 @@ def main() -> int:
         elif name.startswith("pdq"):
             D[~q_gate] = BIG
         D[:, ~o_ok] = BIG
-    for sfx in ("", "-dihedral", "-crops", "-rotq"):  # after the gate: pHash has none
+    for sfx in ("", "-dihedral", "-crops", "-cropsfine", "-rotq"):  # after the gate: pHash has none
         dist["pdq+phash" + sfx] = np.minimum(dist["pdq" + sfx], COMBINE * dist["phash" + sfx])
 
     # ---- results -------------------------------------------------------
@@ -494,6 +513,7 @@ def main() -> int:
                       ("hash_all_s", {"types": "perceptual"}),
                       ("hash_all_trim_s", {"types": "perceptual", "trim": True}),
                       ("hash_all_crops_s", {"types": "perceptual", "crops": True}),
+                      ("hash_all_cropsfine_s", {"types": "perceptual", "crops": True, "crops_fine": True}),
                       ("hash_pdq_rotations_s", {"types": "pdq", "rotations": True}),
                       ("hash_all_rotations_s", {"types": "perceptual", "rotations": True})):
         t0 = time.perf_counter()

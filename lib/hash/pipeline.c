@@ -43,6 +43,8 @@ size_t hm_hashpipe_outputs(unsigned types) {
     if (types & HM_WANT_TRIMMED) n += count_perceptual(types);
     if (types & HM_WANT_CROPS)
         n += HM_CROPS * count_perceptual(types & HM_TYPES_PERCEPTUAL);
+    if (types & HM_WANT_CROPS_FINE)
+        n += HM_CROPS_FINE * count_perceptual(types & HM_TYPES_PERCEPTUAL);
     if (types & HM_WANT_ROTATIONS)
         n += HM_ROTATIONS * count_perceptual(types & HM_TYPES_PERCEPTUAL);
     return n;
@@ -183,6 +185,32 @@ static void mark(hm_hash *out, size_t n, unsigned bit) {
     for (size_t i = 0; i < n; i++) out[i].variant |= (uint8_t)bit;
 }
 
+_Static_assert(3 * 3 == HM_CROPS && 5 * 5 == HM_CROPS_FINE, "the crop grids");
+
+/* The hashes of an n x n grid of crops of tenths/10 of each side (rounded),
+ * evenly spaced from corner to corner (offsets k/(n-1) of the rest,
+ * rounded), row by row from the top-left, marked `bits`, into out; their
+ * number into *count. */
+static int crop_grid(const hm_image *img, unsigned plain, int flavour, unsigned tenths,
+                     unsigned n, unsigned bits, hm_hash *out, size_t *count) {
+    const uint32_t cw = (uint32_t)(((uint64_t)img->w * tenths + 5) / 10);
+    const uint32_t ch = (uint32_t)(((uint64_t)img->h * tenths + 5) / 10);
+    const uint32_t half = (n - 1) / 2;
+    size_t k = 0, total = 0;
+    int st = HM_OK;
+    for (unsigned c = 0; c < n * n && st == HM_OK; c++) {
+        const uint32_t x = ((img->w - cw) * (c % n) + half) / (n - 1);
+        const uint32_t y = ((img->h - ch) * (c / n) + half) / (n - 1);
+        st = hash_rows(plain, flavour,
+                       img->px + (size_t)y * img->stride + (size_t)x * (size_t)img->bpp, cw, ch,
+                       img->stride, img->channels, img->bpp, out + total, &k);
+        mark(out + total, k, bits);
+        total += k;
+    }
+    *count = total;
+    return st;
+}
+
 int hm_hashpipe_extra(const hm_image *img, unsigned types, int flavour, hm_hash *out,
                       size_t *n) {
     const uint8_t *px = img->px;
@@ -203,18 +231,15 @@ int hm_hashpipe_extra(const hm_image *img, unsigned types, int flavour, hm_hash 
             total = k;
         }
     }
-    if (types & HM_WANT_CROPS) {
-        /* 90% of each side, rounded; offsets 0, half and all of the rest */
-        const unsigned plain = types & HM_TYPES_PERCEPTUAL;
-        const uint32_t cw = (uint32_t)(((uint64_t)w * 9 + 5) / 10);
-        const uint32_t ch = (uint32_t)(((uint64_t)ht * 9 + 5) / 10);
-        for (unsigned c = 0; c < HM_CROPS && st == HM_OK; c++) {
-            const uint32_t x = ((w - cw) * (c % 3) + 1) / 2, y = ((ht - ch) * (c / 3) + 1) / 2;
-            st = hash_rows(plain, flavour, px + (size_t)y * stride + (size_t)x * (size_t)bpp, cw,
-                           ch, stride, channels, bpp, out + total, &k);
-            mark(out + total, k, HM_VARIANT_CROP);
-            total += k;
-        }
+    if (types & HM_WANT_CROPS && st == HM_OK) { /* 3 x 3 of 90% */
+        st = crop_grid(img, types & HM_TYPES_PERCEPTUAL, flavour, 9, 3, HM_VARIANT_CROP,
+                       out + total, &k);
+        total += k;
+    }
+    if (types & HM_WANT_CROPS_FINE && st == HM_OK) { /* 5 x 5 of 80% */
+        st = crop_grid(img, types & HM_TYPES_PERCEPTUAL, flavour, 8, 5,
+                       HM_VARIANT_CROP | HM_VARIANT_FINE, out + total, &k);
+        total += k;
     }
     if (types & HM_WANT_ROTATIONS && st == HM_OK) {
         st = rotations(img, types & HM_TYPES_PERCEPTUAL, flavour, out + total, &k);

@@ -50,12 +50,14 @@ void hm_hashpipe_free(hm_hashpipe *p);
 int hm_hashpipe_image(const hm_image *img, unsigned types, int flavour, hm_hash *out,
                       size_t *n);
 /* The request flags whose hashes need the whole image buffered. */
-#define HM_HASHPIPE_BUFFERED (HM_WANT_TRIMMED | HM_WANT_CROPS | HM_WANT_ROTATIONS)
+#define HM_HASHPIPE_BUFFERED \
+    (HM_WANT_TRIMMED | HM_WANT_CROPS | HM_WANT_CROPS_FINE | HM_WANT_ROTATIONS)
 /* The hashes the HM_HASHPIPE_BUFFERED flags add for a buffered image:
  * the perceptual hashes of its content inside uniform borders (none when
  * there is no border), marked HM_VARIANT_TRIMMED, then those of each
- * crop, marked HM_VARIANT_CROP, then those of the image turned by each
- * angle, marked HM_VARIANT_ROTATED and the angle's index. */
+ * crop, marked HM_VARIANT_CROP (| HM_VARIANT_FINE for the 5 x 5 grid),
+ * then those of the image turned by each angle, marked HM_VARIANT_ROTATED
+ * and the angle's index. */
 int hm_hashpipe_extra(const hm_image *img, unsigned types, int flavour, hm_hash *out,
                       size_t *n);
 /* Append the digests of the encoded bytes that `types` asks for at

@@ -159,6 +159,7 @@ func cConstants() []struct {
 		{"WantTrimmed", int64(WantTrimmed), int64(C.HM_WANT_TRIMMED)},
 		{"WantCrops", int64(WantCrops), int64(C.HM_WANT_CROPS)},
 		{"WantRotations", int64(WantRotations), int64(C.HM_WANT_ROTATIONS)},
+		{"WantCropsFine", int64(WantCropsFine), int64(C.HM_WANT_CROPS_FINE)},
 		{"maxHashes", int64(maxHashes), int64(C.HM_HASH_RESULTS_MAX)},
 		{"Original", int64(Original), int64(C.HM_DIH_ORIGINAL)},
 		{"Rot90", int64(Rot90), int64(C.HM_DIH_ROT90)},

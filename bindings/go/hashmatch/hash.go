@@ -114,6 +114,13 @@ const (
 	// the plain hashes, they let copies turned by a few degrees match a
 	// list of plain hashes.
 	WantRotations Types = 1 << 20
+	// WantCropsFine, for building lists from known media, also hashes 25
+	// crops of 80% of each side (a 5 x 5 grid from corner to corner, row
+	// by row from the top-left): their perceptual hashes come after
+	// WantCrops's, with Cropped and FineCrop set. Added to a list beside
+	// the plain hashes and WantCrops's, they let copies cropped by up to
+	// about 20% match.
+	WantCropsFine Types = 1 << 21
 )
 
 // RotationAngles returns the angles in degrees, counter-clockwise, that
@@ -163,7 +170,9 @@ type Hash struct {
 	Quality int      // PDQ quality 0..100; -1 when unknown or not a PDQ hash
 	Variant Dihedral // dihedral variant; Original unless asked for
 	Trimmed bool     // the hash of the image with its borders trimmed
-	Cropped bool     // the hash of a crop (WantCrops)
+	Cropped bool     // the hash of a crop (WantCrops, WantCropsFine)
+	// FineCrop marks a crop of WantCropsFine (Cropped is set too).
+	FineCrop bool
 	// Rotation is the angle in degrees the image was turned by for this
 	// hash (WantRotations), one of RotationAngles; 0 for the others.
 	Rotation int
@@ -305,6 +314,9 @@ func (h *Hash) toC(c *C.hm_hash) {
 	if h.Cropped {
 		c.variant |= C.HM_VARIANT_CROP
 	}
+	if h.Cropped && h.FineCrop {
+		c.variant |= C.HM_VARIANT_FINE
+	}
 	for i, a := range RotationAngles() {
 		if h.Rotation != 0 && h.Rotation == a {
 			c.variant |= C.HM_VARIANT_ROTATED | C.uint8_t(i<<3)
@@ -319,6 +331,7 @@ func (h *Hash) toC(c *C.hm_hash) {
 func hashFromC(c *C.hm_hash) Hash {
 	h := Hash{Type: HashType(c._type), Quality: int(c.quality), Variant: Dihedral(c.variant & 7),
 		Trimmed: c.variant&C.HM_VARIANT_TRIMMED != 0, Cropped: c.variant&C.HM_VARIANT_CROP != 0}
+	h.FineCrop = h.Cropped && c.variant&C.HM_VARIANT_FINE != 0
 	if c.variant&C.HM_VARIANT_ROTATED != 0 {
 		h.Rotation = int(C.hm_rotation_angle(C.unsigned(c.variant>>3) & 3))
 	}

@@ -188,6 +188,13 @@ func TestDihedral64AndTrimmed(t *testing.T) {
 	if err != nil || len(hs) != 10 || hs[0].Cropped || !hs[9].Cropped {
 		t.Fatalf("crops: %v %v", hs, err)
 	}
+	hs, err = h.HashPixels(plain, w, ht, w*3, RGB24, WantPDQ|WantCrops|WantCropsFine)
+	if err != nil || len(hs) != 35 || hs[9].FineCrop || !hs[10].Cropped || !hs[10].FineCrop {
+		t.Fatalf("fine crops: %d hashes, %v", len(hs), err)
+	}
+	if back := cRoundTrip(hs[34]); back != hs[34] {
+		t.Errorf("fine crop %+v back as %+v", hs[34], back)
+	}
 }
 
 // WantRotations: the hashes of the image turned by each angle, marked with

@@ -227,6 +227,24 @@ def test_crops(bridge):
     assert hits[0].distance == min(copy.pdq - c.pdq for c in r.crops) < (copy.pdq - r.pdq) - 30
 
 
+def test_fine_crops(bridge):
+    px = hm.decode(bridge)[:400, :600]
+    r = hm.hash(px, "pdq,phash", crops=True, crops_fine=True)
+    assert len(r.crops) == 9 and len(r.fine_crops) == 25 and len(r.all) == 2 + 2 * 34
+    assert all(h.cropped and not h.fine_crop for c in r.crops for h in c.all)
+    assert all(h.cropped and h.fine_crop for c in r.fine_crops for h in c.all)
+    # fine crop 7: row 1, column 2 of the 5 x 5 grid of 480 x 320
+    assert r.fine_crops[7].pdq == hm.hash(np.ascontiguousarray(px[20:340, 60:540])).pdq
+    assert hm.hash(px, crops=True).fine_crops == ()
+    h = r.fine_crops[7].phash
+    assert "fine_crop=True" in repr(h) and pickle.loads(pickle.dumps(h)).fine_crop
+    with pytest.raises(ValueError):
+        hm.Hash("pdq", bytes(r.pdq), fine_crop=True)
+    # a 20% crop: nearer the fine crops than the 9 of 90%
+    copy = hm.hash(np.ascontiguousarray(px[30:350, 50:530]), "pdq")
+    assert min(copy.pdq - c.pdq for c in r.fine_crops) < min(copy.pdq - c.pdq for c in r.crops)
+
+
 def test_rotations(bridge):
     image = pytest.importorskip("PIL.Image")
     px = hm.decode(bridge)

@@ -41,7 +41,9 @@ class Hash:
         variant: the dihedral variant the hash stands for (perceptual
             types only).
         trimmed: the hash is of the image with its borders trimmed.
-        cropped: the hash is of a crop (``crops=True``).
+        cropped: the hash is of a crop (``crops=True``, ``crops_fine=True``).
+        fine_crop: the crop is one of the 25 of 80% (``crops_fine=True``);
+            needs ``cropped``.
         rotation: the hash is of the image turned by this angle, one of
             ``ROTATION_ANGLES`` (``rotations=True``); None for the others.
 
@@ -49,14 +51,15 @@ class Hash:
         BadHashString: the string is not a hash of that type.
     """
 
-    __slots__ = ("_type", "_bytes", "_quality", "_variant", "_trimmed", "_cropped", "_rotation",
-                 "_c", "_str")
+    __slots__ = ("_type", "_bytes", "_quality", "_variant", "_trimmed", "_cropped", "_fine",
+                 "_rotation", "_c", "_str")
 
     def __init__(self, type: Union[HashType, str, int],
                  value: Union[str, bytes, bytearray, memoryview],
                  quality: Optional[int] = None,
                  variant: Union[Dihedral, int] = 0, trimmed: bool = False,
-                 cropped: bool = False, rotation: Optional[int] = None) -> None:
+                 cropped: bool = False, rotation: Optional[int] = None,
+                 fine_crop: bool = False) -> None:
         t = HashType.coerce(type)
         n = t.bits // 8
         c = ffi.new("hm_hash *")
@@ -86,13 +89,15 @@ class Hash:
                 raise ValueError("PDQ quality must be 0..100, not %r" % quality)
             quality = int(quality)
         variant = Dihedral(variant)
+        if fine_crop and not cropped:
+            raise ValueError("fine_crop marks a crop: it needs cropped=True")
         if rotation is not None and rotation not in ROTATION_ANGLES:
             raise ValueError("rotation must be one of %s, not %r" % (ROTATION_ANGLES, rotation))
         if (variant or trimmed or cropped or rotation is not None) and t not in _PERCEPTUAL:
             raise ValueError("only perceptual hashes have dihedral variants, trimmed copies, "
                              "crops or rotations")
         c.quality = -1 if quality is None else quality
-        c.variant = _variant_bits(variant, trimmed, cropped, rotation)
+        c.variant = _variant_bits(variant, trimmed, cropped, rotation, fine_crop)
         self._type = t
         self._bytes = b
         self._quality = quality
@@ -100,6 +105,7 @@ class Hash:
         self._trimmed = bool(trimmed)
         self._cropped = bool(cropped)
         self._rotation = None if rotation is None else int(rotation)
+        self._fine = bool(fine_crop)
         self._c = c
         self._str: Optional[str] = None
 
@@ -124,6 +130,7 @@ class Hash:
         h._cropped = bool(c.variant & lib.HM_VARIANT_CROP)
         h._rotation = (ROTATION_ANGLES[(c.variant >> 3) & 3]
                        if c.variant & lib.HM_VARIANT_ROTATED else None)
+        h._fine = bool(h._cropped and c.variant & lib.HM_VARIANT_FINE)
         h._c = None
         h._str = None
         return h
@@ -136,7 +143,7 @@ class Hash:
             c.type = self._type
             c.quality = -1 if self._quality is None else self._quality
             c.variant = _variant_bits(self._variant, self._trimmed, self._cropped,
-                                      self._rotation)
+                                      self._rotation, self._fine)
             ffi.memmove(c.bytes, self._bytes, len(self._bytes))
             self._c = c
         return c
@@ -170,6 +177,12 @@ class Hash:
     def cropped(self) -> bool:
         """True for the hash of a crop of the image (``crops=True``)."""
         return self._cropped
+
+    @property
+    def fine_crop(self) -> bool:
+        """True for the hash of one of the 25 crops of 80%
+        (``crops_fine=True``); ``cropped`` is then True too."""
+        return self._fine
 
     @property
     def rotation(self) -> Optional[int]:
@@ -217,6 +230,8 @@ class Hash:
             extra += ", trimmed=True"
         if self._cropped:
             extra += ", cropped=True"
+        if self._fine:
+            extra += ", fine_crop=True"
         if self._rotation is not None:
             extra += ", rotation=%d" % self._rotation
         return "Hash(%r, %r%s)" % (str(self._type), str(self), extra)
@@ -236,7 +251,7 @@ class Hash:
 
     def __reduce__(self) -> Tuple[Any, ...]:
         return (_restore, (int(self._type), self._bytes, self._quality, int(self._variant),
-                           self._trimmed, self._cropped, self._rotation))
+                           self._trimmed, self._cropped, self._rotation, self._fine))
 
     def __copy__(self) -> "Hash":
         return self
@@ -253,13 +268,14 @@ _DIH_OF = tuple(Dihedral)
 
 def _restore(t: int, b: bytes, quality: Optional[int], variant: int,
              trimmed: bool = False, cropped: bool = False,
-             rotation: Optional[int] = None) -> Hash:
-    return Hash(t, b, quality, variant, trimmed, cropped, rotation)
+             rotation: Optional[int] = None, fine_crop: bool = False) -> Hash:
+    return Hash(t, b, quality, variant, trimmed, cropped, rotation, fine_crop)
 
 
-def _variant_bits(variant: int, trimmed: bool, cropped: bool, rotation: Optional[int]) -> int:
+def _variant_bits(variant: int, trimmed: bool, cropped: bool, rotation: Optional[int],
+                  fine_crop: bool) -> int:
     return (int(variant) | (lib.HM_VARIANT_TRIMMED if trimmed else 0)
-            | (lib.HM_VARIANT_CROP if cropped else 0)
+            | (lib.HM_VARIANT_CROP if cropped else 0) | (lib.HM_VARIANT_FINE if fine_crop else 0)
             | (0 if rotation is None
                else lib.HM_VARIANT_ROTATED | ROTATION_ANGLES.index(rotation) << 3))
 
@@ -294,7 +310,8 @@ class HashResult(Mapping[str, Hash]):
     hash in the C library's order (PDQ, pHash, dHash, aHash, each followed
     by its 7 dihedral variants when asked for, MD5, SHA-256, then the
     trimmed image's hashes when asked for and a border was found, then the
-    crops' when asked for, then the turned images' when asked for), which
+    crops' when asked for (the 9 of 90%, then the 25 of 80%), then the
+    turned images' when asked for), which
     is what ``Index.query`` and ``Index.add`` take from it, so that a
     dihedral query uses the exact variants and a list gets the crops.
     """
@@ -348,8 +365,18 @@ class HashResult(Mapping[str, Hash]):
         """The hashes of the 9 crops (90% of each side; corners, edge
         middles and centre, row by row from the top-left) when they were
         asked for (``crops=True``), else ()."""
-        c = [h for h in self._all if h._cropped]
-        k = len(c) // 9
+        return self._crop_group(False)
+
+    @property
+    def fine_crops(self) -> Tuple["HashResult", ...]:
+        """The hashes of the 25 crops of 80% of each side (a 5 x 5 grid
+        from corner to corner, row by row from the top-left) when they were
+        asked for (``crops_fine=True``), else ()."""
+        return self._crop_group(True)
+
+    def _crop_group(self, fine: bool) -> Tuple["HashResult", ...]:
+        c = [h for h in self._all if h._cropped and h._fine == fine]
+        k = len(c) // (lib.HM_CROPS_FINE if fine else lib.HM_CROPS)
         out = []
         for i in range(0, len(c), max(1, k)):
             r = HashResult(tuple(c[i:i + k]))
