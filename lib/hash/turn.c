@@ -84,36 +84,55 @@ done:
     return st;
 }
 
+/* Bits of fraction of a sampling position; the bilinear weights are
+ * 0..256. */
+#define FRAC 8
+#define ONE (1 << FRAC)
+
+/* One row of hm_image_turn: pixel x samples the source (w x h, `ch`
+ * channels packed, rows `stride` apart) at (x0 + ca x, y0 + sa x), in
+ * pixels from its top-left corner.  `ch` is a constant where it is
+ * inlined, so that the channel loop unrolls; the fields are copied out of
+ * the hm_image so that the stores need not reload them. */
+static inline void turn_row(const uint8_t *restrict px, uint32_t w, uint32_t h, size_t stride,
+                            double x0, double y0, double ca, double sa, size_t ch,
+                            uint8_t *restrict o) {
+    const int32_t wmax = (int32_t)w - 1, hmax = (int32_t)h - 1;
+    for (uint32_t x = 0; x < w; x++, o += ch) {
+        const double sx = x0 + ca * x, sy = y0 + sa * x;
+        if (!(sx >= 0.0 && sx < w && sy >= 0.0 && sy < h)) {
+            memset(o, 0, ch);
+            continue;
+        }
+        /* between the four pixel centres around it (clamped at the edges),
+         * in fixed point: the position less half a pixel, >= -0.5, floored */
+        const int32_t fx = (int32_t)((sx - 0.5) * ONE + ONE) - ONE;
+        const int32_t fy = (int32_t)((sy - 0.5) * ONE + ONE) - ONE;
+        const int32_t ix = fx >> FRAC, iy = fy >> FRAC;
+        const int32_t tx = fx & (ONE - 1), ty = fy & (ONE - 1);
+        const size_t xa = (size_t)(ix < 0 ? 0 : ix) * ch;
+        const size_t xb = (size_t)(ix + 1 > wmax ? wmax : ix + 1) * ch;
+        const uint8_t *ra = px + (size_t)(iy < 0 ? 0 : iy) * stride;
+        const uint8_t *rb = px + (size_t)(iy + 1 > hmax ? hmax : iy + 1) * stride;
+        for (size_t c = 0; c < ch; c++) {
+            const int32_t top = ra[xa + c] * (ONE - tx) + ra[xb + c] * tx;
+            const int32_t bot = rb[xa + c] * (ONE - tx) + rb[xb + c] * tx;
+            o[c] = (uint8_t)((top * (ONE - ty) + bot * ty + (1 << (2 * FRAC - 1))) >> (2 * FRAC));
+        }
+    }
+}
+
 void hm_image_turn(const hm_image *src, double deg, uint8_t *dst) {
     const double a = deg * M_PI / 180.0, ca = cos(a), sa = sin(a);
     const double cx = src->w / 2.0, cy = src->h / 2.0;
     const size_t ch = (size_t)src->channels;
     for (uint32_t y = 0; y < src->h; y++) {
+        /* the point of the source that lands on the centre of pixel (x, y)
+         * is (x0 + ca x, y0 + sa x) */
         const double dy = y + 0.5 - cy;
-        for (uint32_t x = 0; x < src->w; x++) {
-            const double dx = x + 0.5 - cx;
-            /* the point of the source that lands on this pixel's centre */
-            const double sx = ca * dx - sa * dy + cx, sy = sa * dx + ca * dy + cy;
-            uint8_t *o = dst + ((size_t)y * src->w + x) * ch;
-            if (!(sx >= 0.0 && sx < src->w && sy >= 0.0 && sy < src->h)) {
-                memset(o, 0, ch);
-                continue;
-            }
-            /* the four pixel centres around it, clamped at the edges */
-            const double fx = sx - 0.5, fy = sy - 0.5;
-            const double x0f = floor(fx), y0f = floor(fy);
-            const double tx = fx - x0f, ty = fy - y0f;
-            const long x0 = (long)x0f, y0 = (long)y0f;
-            const size_t xa = (size_t)(x0 < 0 ? 0 : x0);
-            const size_t xb = (size_t)(x0 + 1 >= (long)src->w ? (long)src->w - 1 : x0 + 1);
-            const size_t ya = (size_t)(y0 < 0 ? 0 : y0);
-            const size_t yb = (size_t)(y0 + 1 >= (long)src->h ? (long)src->h - 1 : y0 + 1);
-            const uint8_t *ra = src->px + ya * src->stride, *rb = src->px + yb * src->stride;
-            for (size_t c = 0; c < ch; c++) {
-                const double top = ra[xa * ch + c] + (ra[xb * ch + c] - ra[xa * ch + c]) * tx;
-                const double bot = rb[xa * ch + c] + (rb[xb * ch + c] - rb[xa * ch + c]) * tx;
-                o[c] = (uint8_t)(top + (bot - top) * ty + 0.5);
-            }
-        }
+        const double x0 = cx - ca * (cx - 0.5) - sa * dy, y0 = cy - sa * (cx - 0.5) + ca * dy;
+        uint8_t *o = dst + (size_t)y * src->w * ch;
+        if (ch == 3) turn_row(src->px, src->w, src->h, src->stride, x0, y0, ca, sa, 3, o);
+        else turn_row(src->px, src->w, src->h, src->stride, x0, y0, ca, sa, 1, o);
     }
 }
