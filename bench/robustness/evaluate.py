@@ -314,28 +314,22 @@ def main() -> int:
         dist[k + "-trim"] = np.minimum(dq, np.minimum(gate(popcount_xor(Qp, Ot), gp),
                                                       gate(popcount_xor(Qt, Ot), gt)))
     # crops of the originals in the list (an original that failed has none: its row is BIG anyway)
+    def nearest_of(d, Q, k, key):
+        """d lowered to the distance of Q to each original's hashes h[k + key][c], for every c."""
+        for c in range(max(len(h.get("pdq" + key, ())) for h in H_orig)):
+            if k == "pdq":
+                Oc = np.array([h["pdq" + key][c] if "error" not in h else np.zeros(32, np.uint8)
+                               for h in H_orig])
+            else:
+                Oc = u64_bytes(np.array([h[k + key][c] if "error" not in h else 0 for h in H_orig],
+                                        np.uint64))
+            np.minimum(d, popcount_xor(Q, Oc), out=d)
+        return d
+
     for k in ("pdq",) + KINDS64:
         Q = Q_pdq[:, 0, :] if k == "pdq" else u64_bytes(k64(queries, k))
-        d = dist[k].copy()
-        for c in range(9):
-            if k == "pdq":
-                Oc = np.array([h["pdq_crops"][c] if "error" not in h else np.zeros(32, np.uint8)
-                               for h in H_orig])
-            else:
-                Oc = u64_bytes(np.array([h[k + "_crops"][c] if "error" not in h else 0 for h in H_orig],
-                                        np.uint64))
-            np.minimum(d, popcount_xor(Q, Oc), out=d)
-        dist[k + "-crops"] = d
-        d = d.copy()
-        for c in range(max(len(h.get("pdq_fine", ())) for h in H_orig)):
-            if k == "pdq":
-                Oc = np.array([h["pdq_fine"][c] if "error" not in h else np.zeros(32, np.uint8)
-                               for h in H_orig])
-            else:
-                Oc = u64_bytes(np.array([h[k + "_fine"][c] if "error" not in h else 0 for h in H_orig],
-                                        np.uint64))
-            np.minimum(d, popcount_xor(Q, Oc), out=d)
-        dist[k + "-cropsfine"] = d
+        dist[k + "-crops"] = nearest_of(dist[k].copy(), Q, k, "_crops")
+        dist[k + "-cropsfine"] = nearest_of(dist[k + "-crops"].copy(), Q, k, "_fine")
     # the query turned by small angles (HM_WANT_ROTATIONS), each hash with its own gate
     n_rot = len(hm.ROTATION_ANGLES)
     g_rot = np.zeros(len(queries), bool)
