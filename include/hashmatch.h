@@ -286,7 +286,8 @@ enum { hm_want_pdq_dihedral_ HM_DEPRECATED("use HM_TYPE_BIT(HM_HASH_PDQ) | HM_WA
 
 /** hm_hash.variant bit: the hash of the image with its borders trimmed. */
 #define HM_VARIANT_TRIMMED 0x80u
-/** hm_hash.variant bit: the hash of a crop (HM_WANT_CROPS). */
+/** hm_hash.variant bit: the hash of a crop (HM_WANT_CROPS,
+ *  HM_WANT_CROPS_FINE). */
 #define HM_VARIANT_CROP 0x40u
 /** hm_hash.variant bit: the hash of the image turned by a small angle
  *  (HM_WANT_ROTATIONS); bits 3-4 hold the angle's index. */

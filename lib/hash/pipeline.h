@@ -4,9 +4,9 @@
  * stage's sink for the decoder, which feeds every requested perceptual
  * hash from one pass over the rows; the same for a buffered image, with
  * the hashes of its trimmed content, crops and turned copies; the
- * digests of the encoded bytes; and the rule of a request's type mask.  The hasher
- * (lib/hasher.c) drives it: it checks the caller's arguments, decodes,
- * and puts the results in the documented order.
+ * digests of the encoded bytes; and the rule of a request's type mask.
+ * The hasher (lib/hasher.c) drives it: it checks the caller's arguments,
+ * decodes, and puts the results in the documented order.
  */
 #ifndef HM_HASH_PIPELINE_H
 #define HM_HASH_PIPELINE_H
