@@ -252,18 +252,77 @@ enum { hm_want_pdq_dihedral_ HM_DEPRECATED("use HM_TYPE_BIT(HM_HASH_PDQ) | HM_WA
  */
 #define HM_WANT_CROPS (1u << 19)
 
+/**
+ * Request flag, for queries: also hash the image turned by small angles,
+ * so that a copy rotated by a few degrees matches a list of plain hashes
+ * (lists need nothing more).  The image is shrunk to at most
+ * HM_ROTATION_SIDE pixels a side (bilinear, aspect kept; smaller images
+ * as they are), then, for each angle of HM_ROTATION_ANGLES in that order,
+ * turned about its centre by the angle (bilinear sampling, size kept,
+ * black where the turned frame leaves the image; the whole frame is
+ * hashed, black corners included) and hashed: its perceptual hashes in
+ * ascending type order, no dihedral variants, with HM_VARIANT_ROTATED
+ * set and the angle's index in HM_ROTATION_ANGLES in bits 3-4 of
+ * hm_hash.variant (HM_VARIANT_ROTATION_INDEX reads it; the low 3 bits
+ * are 0).  They come after all the other results.  The image is buffered
+ * whole, as for HM_WANT_TRIMMED.  docs/robustness.md has the recall they
+ * give and their cost (4 more hashes per type per query).
+ */
+#define HM_WANT_ROTATIONS (1u << 20)
+
+/**
+ * Request flag, for building lists from known media: also hash 25 crops
+ * of the image, each 80% of its width and height, on a 5 x 5 grid evenly
+ * spaced from corner to corner (x and y offsets 0, 1/4, 1/2, 3/4 and all
+ * of the 20% removed; row by row from the top-left).  For each crop in
+ * that order come its perceptual hashes (no dihedral variants), with
+ * HM_VARIANT_CROP | HM_VARIANT_FINE set, after the crops of HM_WANT_CROPS
+ * and before the turned images of HM_WANT_ROTATIONS.  Added to a list
+ * beside the plain hashes and HM_WANT_CROPS's, they let copies cropped by
+ * up to about 20% match (docs/robustness.md has the measured gain and
+ * cost).  The image is buffered whole, as for HM_WANT_TRIMMED.
+ */
+#define HM_WANT_CROPS_FINE (1u << 21)
+
 /** hm_hash.variant bit: the hash of the image with its borders trimmed. */
 #define HM_VARIANT_TRIMMED 0x80u
-/** hm_hash.variant bit: the hash of a crop (HM_WANT_CROPS). */
+/** hm_hash.variant bit: the hash of a crop (HM_WANT_CROPS,
+ *  HM_WANT_CROPS_FINE). */
 #define HM_VARIANT_CROP 0x40u
+/** hm_hash.variant bit: the hash of the image turned by a small angle
+ *  (HM_WANT_ROTATIONS); bits 3-4 hold the angle's index. */
+#define HM_VARIANT_ROTATED 0x20u
+/** hm_hash.variant bit, with HM_VARIANT_CROP: the crop is one of
+ *  HM_WANT_CROPS_FINE's 25 of 80% (without it, one of HM_WANT_CROPS's 9 of
+ *  90%).  Bits 3-4 hold a turned hash's angle index instead when
+ *  HM_VARIANT_ROTATED is set; the library never sets both marks. */
+#define HM_VARIANT_FINE 0x10u
+/** The index in HM_ROTATION_ANGLES of a HM_VARIANT_ROTATED hash's angle
+ *  (bits 3-4 of hm_hash.variant). */
+#define HM_VARIANT_ROTATION_INDEX(variant) (((unsigned)(variant) >> 3) & 3u)
 /** Number of crops HM_WANT_CROPS hashes. */
 #define HM_CROPS 9
+/** Number of crops HM_WANT_CROPS_FINE hashes (a 5 x 5 grid). */
+#define HM_CROPS_FINE 25
+/** Number of angles HM_WANT_ROTATIONS turns the image by. */
+#define HM_ROTATIONS 4
+/** The angles of HM_WANT_ROTATIONS in degrees, in result order, as an
+ *  initializer: -8, -4, +4, +8.  Positive turns counter-clockwise (as
+ *  Pillow's Image.rotate), so the hash at +4 matches an original that the
+ *  query shows turned 4 degrees clockwise.  hm_rotation_angle() returns
+ *  them too. */
+#define HM_ROTATION_ANGLES {-8, -4, 4, 8}
+/** The longest side HM_WANT_ROTATIONS shrinks an image to before it is
+ *  turned. */
+#define HM_ROTATION_SIDE 512
 
 /** Hashes one call can return at most (every type, dihedral variants,
- *  trimmed copies and crops).  16 suffice without HM_WANT_DIHEDRAL,
- *  HM_WANT_TRIMMED and HM_WANT_CROPS.  It grows when a type is added, but
- *  a request for the types of this header never needs more. */
-#define HM_HASH_RESULTS_MAX 102
+ *  trimmed copies, crops, fine crops and rotations: 32 + 2 + 32 + 36 + 100
+ *  + 16).  16 suffice without HM_WANT_DIHEDRAL, HM_WANT_TRIMMED,
+ *  HM_WANT_CROPS, HM_WANT_CROPS_FINE and HM_WANT_ROTATIONS.  It grows when
+ *  a type or a request flag is added, but a request for the types and
+ *  flags of this header never needs more. */
+#define HM_HASH_RESULTS_MAX 218
 
 /** Dihedral variants (the low 3 bits of hm_hash.variant), in
  *  pdqhash-python's compute_dihedral order. */
@@ -292,8 +351,10 @@ typedef struct hm_hash {
     int32_t type;      /**< an hm_hash_type */
     int16_t quality;   /**< PDQ quality 0..100; -1 for types without one */
     uint8_t variant;   /**< an hm_dihedral, | HM_VARIANT_TRIMMED for the
-                            hash of the trimmed image, | HM_VARIANT_CROP
-                            for a crop's; 0 for a plain hash */
+                            hash of the trimmed image, HM_VARIANT_CROP
+                            (| HM_VARIANT_FINE) for a crop's,
+                            HM_VARIANT_ROTATED | the angle's index << 3
+                            for a turned image's; 0 for a plain hash */
     uint8_t reserved;  /**< zero */
     uint8_t bytes[32]; /**< HM_HASH_BYTES_MAX */
 } hm_hash;
@@ -423,12 +484,15 @@ typedef struct hm_image_info {
  * Decode an image file and compute the requested hashes in one pass.
  *
  * `types` is a mask of HM_TYPE_BIT(...) values, optionally with
- * HM_WANT_DIHEDRAL, HM_WANT_TRIMMED and HM_WANT_CROPS.  Results are
- * written to `out` in ascending type order, each perceptual hash followed by its dihedral variants when asked (PDQ,
- * phash, dhash, ahash, md5, sha256), then the trimmed image's perceptual
- * hashes in the same order when asked and a border was found, then the
- * crops' when asked; `cap` is the capacity of `out` (HM_HASH_RESULTS_MAX
- * always suffices, 16 without those three flags; HM_E_LIMIT when it is
+ * HM_WANT_DIHEDRAL, HM_WANT_TRIMMED, HM_WANT_CROPS, HM_WANT_CROPS_FINE
+ * and HM_WANT_ROTATIONS.  Results are written to `out` in ascending type
+ * order, each perceptual hash followed by its dihedral variants when asked
+ * (PDQ, phash, dhash, ahash, md5, sha256), then the trimmed image's
+ * perceptual hashes in the same order when asked and a border was found,
+ * then the crops' when asked (the 9 of 90%, then the 25 of 80%), then the
+ * turned images' when asked; `cap` is the capacity of `out`
+ * (HM_HASH_RESULTS_MAX always suffices, 16 without those five flags;
+ * HM_E_LIMIT when it is
  * less than the most hashes the request can give) and `*n_out` receives
  * the number written.  `info` may be NULL.
  *
@@ -446,6 +510,12 @@ HM_API hm_status hm_hash_file(hm_hasher *h, const char *path, unsigned types,
 HM_API hm_status hm_hash_memory(hm_hasher *h, const void *data, size_t size,
                                 unsigned types, hm_hash *out, size_t cap,
                                 size_t *n_out, hm_image_info *info);
+
+/** The angle in degrees, counter-clockwise, of HM_WANT_ROTATIONS's turn
+ *  number `index` (0 to HM_ROTATIONS - 1, in HM_ROTATION_ANGLES's order;
+ *  HM_VARIANT_ROTATION_INDEX reads it from a hash), or 0 for an index out
+ *  of range. */
+HM_API int hm_rotation_angle(unsigned index);
 
 /** Layouts of raw pixel buffers, 8 bits per channel. */
 typedef enum hm_pixel_format {

@@ -155,8 +155,8 @@ static int hash_encoded(hm_hasher *h, const uint8_t *data, size_t size,
     if (!(types & HM_TYPES_PERCEPTUAL)) {
         /* digests only: no need to decode the pixels */
         info->format = hm_detect_format(data, size);
-    } else if (types & (HM_WANT_TRIMMED | HM_WANT_CROPS)) {
-        /* borders and crops need the whole image: buffer it */
+    } else if (types & HM_HASHPIPE_BUFFERED) {
+        /* borders, crops and turns need the whole image: buffer it */
         st = hm_decode_to_image(data, size, &o, &img, info);
         if (st == HM_OK) {
             info->width = img.w;

@@ -74,6 +74,21 @@ ok grep -q "20 entries in 1 list$" "$tmp/err"
 "$bin" match --format csv --index "$tmp/crops.hmi" "$edits/bridge-crop10.jpg" >"$tmp/out"
 ok [ $? -eq 1 ]
 ok grep -q ",phash,[0-9],10,media," "$tmp/out"
+"$bin" index build -o "$tmp/fine.hmi" --types pdq,phash --crops --crops-fine "$dih/bridge-1-original.jpg" 2>"$tmp/err"
+ok grep -q "70 entries in 1 list$" "$tmp/err"
+# a copy turned by 5 degrees matches only with --rotations, through the
+# hash of the query turned back by 4 degrees (which hash --rotations lists)
+"$bin" match --format csv --index "$tmp/bridge.hmi" "$edits/bridge-rotate5.jpg" >"$tmp/out"
+ok [ $? -eq 0 ]
+"$bin" match --index "$tmp/bridge.hmi" --rotations "$edits/bridge-rotate5.jpg" >"$tmp/out"
+ok [ $? -eq 1 ]
+ok grep -q '"matches":\[{"type":"phash","distance":[0-9],"threshold":10,.*"rotation":-4}' "$tmp/out"
+"$bin" hash --types pdq,phash --rotations "$edits/bridge-rotate5.jpg" >"$tmp/out"
+ok [ "$(head -1 "$tmp/out")" = "file,type,hash,quality,frame,timestamp,rotation" ]
+ok [ "$(cut -d, -f7 "$tmp/out" | tail -n +2 | tr '\n' ' ')" = "  -8 -8 -4 -4 4 4 8 8 " ]
+ok [ "$(grep -c ',phash,' "$tmp/out")" -eq 5 ]
+"$bin" hash --format canonical --rotations "$edits/bridge-rotate5.jpg" >"$tmp/out"
+ok [ "$(wc -l <"$tmp/out")" -eq 2 ]
 # hashes as inputs, lists without an index file, every structure alike
 for s in auto scan mih bktree; do
   "$bin" match --format csv --list "$tmp/known.txt" --structure $s --radius 40 \

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Transforms of the image before matching: the dihedral variants of every
- * perceptual hash (HM_WANT_DIHEDRAL, HM_QUERY_DIHEDRAL) and border
- * trimming (hm_find_content, HM_WANT_TRIMMED). */
+ * perceptual hash (HM_WANT_DIHEDRAL, HM_QUERY_DIHEDRAL), border trimming
+ * (hm_find_content, HM_WANT_TRIMMED), crops (HM_WANT_CROPS) and small
+ * rotations (HM_WANT_ROTATIONS). */
 #include <math.h>
 
 #include "hashmatch.h"
@@ -337,7 +338,8 @@ static void trimmed_hashes(void) {
 }
 
 /* HM_WANT_CROPS: 9 crops of 90% of each side, row by row from the
- * top-left, each as hashing that part of the image alone. */
+ * top-left, each as hashing that part of the image alone; the same for
+ * HM_WANT_CROPS_FINE's 25 of 80%. */
 static void crop_hashes(void) {
     hm_hasher *h;
     hm_hash out[HM_HASH_RESULTS_MAX], one[4];
@@ -364,6 +366,25 @@ static void crop_hashes(void) {
             CHECK_INT(hm_hash_distance(got, &one[t]), 0);
         }
     }
+    /* HM_WANT_CROPS_FINE: 25 crops of 80%, a 5 x 5 grid from corner to
+     * corner, after the 9 of 90% */
+    CHECK_INT(hm_hash_pixels(h, p.data, p.width, p.height, p.stride, HM_PIXEL_RGB24,
+                             HM_TYPES_PERCEPTUAL | HM_WANT_CROPS | HM_WANT_CROPS_FINE, out,
+                             4 + 4 * (HM_CROPS + HM_CROPS_FINE), &n), HM_OK);
+    CHECK_INT(n, 4 + 4 * (HM_CROPS + HM_CROPS_FINE));
+    const uint32_t gw = (uint32_t)lround(p.width * 0.8), gh = (uint32_t)lround(p.height * 0.8);
+    for (int c = 0; c < HM_CROPS_FINE && n == 4 + 4 * (HM_CROPS + HM_CROPS_FINE); c++) {
+        const uint32_t x = (uint32_t)lround((p.width - gw) * (c % 5) / 4.0);
+        const uint32_t y = (uint32_t)lround((p.height - gh) * (c / 5) / 4.0);
+        CHECK_INT(hm_hash_pixels(h, p.data + y * p.stride + x * 3, gw, gh, p.stride,
+                                 HM_PIXEL_RGB24, HM_TYPES_PERCEPTUAL, one, 4, &n1), HM_OK);
+        for (int t = 0; t < 4; t++) {
+            const hm_hash *got = &out[4 + 4 * (HM_CROPS + c) + t];
+            CHECK_INT(got->variant, HM_VARIANT_CROP | HM_VARIANT_FINE);
+            CHECK_INT(got->type, one[t].type);
+            CHECK_INT(hm_hash_distance(got, &one[t]), 0);
+        }
+    }
 #if HM_TEST_WITH_FFMPEG /* BMP is FFmpeg's */
     /* every option at once fits HM_HASH_RESULTS_MAX: plain and trimmed
      * with their variants, digests, crops without variants */
@@ -371,13 +392,20 @@ static void crop_hashes(void) {
     uint8_t *c = frame(&p, 30, 30, 250, &fw, &fh);
     size_t bsize;
     uint8_t *file = bmp(c, fw, fh, &bsize);
-    const unsigned all = HM_TYPES_ALL | HM_WANT_DIHEDRAL | HM_WANT_TRIMMED | HM_WANT_CROPS;
+    const unsigned all = HM_TYPES_ALL | HM_WANT_DIHEDRAL | HM_WANT_TRIMMED | HM_WANT_CROPS |
+                         HM_WANT_CROPS_FINE | HM_WANT_ROTATIONS;
     CHECK_INT(hm_hash_memory(h, file, bsize, all, out, HM_HASH_RESULTS_MAX, &n, NULL), HM_OK);
     CHECK_INT(n, HM_HASH_RESULTS_MAX);
     CHECK_INT(out[33].type, HM_HASH_SHA256);
     CHECK_INT(out[34].variant, HM_VARIANT_TRIMMED);
     CHECK_INT(out[66].variant, HM_VARIANT_CROP);
+    CHECK_INT(out[101].variant, HM_VARIANT_CROP);
+    CHECK_INT(out[102].variant, HM_VARIANT_CROP | HM_VARIANT_FINE);
+    CHECK_INT(out[201].variant, HM_VARIANT_CROP | HM_VARIANT_FINE);
+    CHECK_INT(out[202].variant, HM_VARIANT_ROTATED);
     CHECK_INT(out[HM_HASH_RESULTS_MAX - 1].type, HM_HASH_AHASH);
+    CHECK_INT(out[HM_HASH_RESULTS_MAX - 1].variant,
+              HM_VARIANT_ROTATED | (HM_ROTATIONS - 1) << 3);
     free(file);
     free(c);
 #endif
@@ -385,11 +413,163 @@ static void crop_hashes(void) {
     hm_hasher_free(h);
 }
 
+/* ---- small rotations (HM_WANT_ROTATIONS) ---------------------------------- */
+
+/* A smooth synthetic scene, a function of the position (x, y) in a w x h
+ * frame: a colour gradient, waves and a few blobs, asymmetric so that
+ * every turn changes it. */
+static void scene(double x, double y, uint32_t w, uint32_t h, uint8_t rgb[3]) {
+    static const double kBlobs[6][4] = {/* u, v, size, strength */
+                                        {0.3, 0.35, 0.01, 110},  {0.7, 0.6, 0.02, -100},
+                                        {0.55, 0.2, 0.005, 90},  {0.2, 0.75, 0.008, -90},
+                                        {0.85, 0.25, 0.004, 100}, {0.5, 0.5, 0.003, 80}};
+    const double u = x / w, v = y / h;
+    double blob = 0.0;
+    for (int i = 0; i < 6; i++) {
+        const double du = u - kBlobs[i][0], dv = v - kBlobs[i][1];
+        blob += kBlobs[i][3] * exp(-(du * du + dv * dv) / kBlobs[i][2]);
+    }
+    const double wave = 30.0 * sin(x / 17.0) * cos(y / 29.0);
+    const double base[3] = {70.0 + 90.0 * u, 90.0 + 70.0 * v, 150.0 - 60.0 * u * v};
+    for (int c = 0; c < 3; c++) {
+        double val = base[c] + blob + (c == 1 ? -wave : wave);
+        rgb[c] = (uint8_t)(val < 0 ? 0 : val > 255 ? 255 : val + 0.5);
+    }
+}
+
+/* The scene (w x h, RGB) as a camera turned by `deg` degrees would show
+ * it: each pixel takes the scene's value at the point the turn brings
+ * there (counter-clockwise as the header says, y pointing down), black
+ * where that point is outside the frame.  No resampling of an image. */
+static uint8_t *scene_turned(uint32_t w, uint32_t h, double deg) {
+    const double a = deg * M_PI / 180.0, cx = w / 2.0, cy = h / 2.0;
+    uint8_t *o = calloc((size_t)w * h, 3);
+    for (uint32_t y = 0; y < h && o; y++)
+        for (uint32_t x = 0; x < w; x++) {
+            const double dx = x + 0.5 - cx, dy = y + 0.5 - cy;
+            const double sx = cx + cos(a) * dx - sin(a) * dy, sy = cy + sin(a) * dx + cos(a) * dy;
+            if (sx >= 0 && sx < w && sy >= 0 && sy < h)
+                scene(sx - 0.5, sy - 0.5, w, h, o + ((size_t)y * w + x) * 3);
+        }
+    return o;
+}
+
+/* The request's layout and count, the angles, and what the turned hashes
+ * are for: the hash of a copy turned by +4 degrees is near the original's
+ * +4 variant, and the copy's -4 variant nearer the original's plain hash
+ * than the copy's plain hash is. */
+static void rotation_hashes(void) {
+    static const int angles[HM_ROTATIONS] = HM_ROTATION_ANGLES;
+    const uint32_t w = 640, ht = 480; /* shrunk to 512 x 384 before turning */
+    const unsigned want = HM_TYPES_PERCEPTUAL | HM_WANT_ROTATIONS;
+    hm_hasher *h;
+    hm_hash o[HM_HASH_RESULTS_MAX], q[HM_HASH_RESULTS_MAX];
+    size_t no = 0, nq = 0;
+    int plus4 = -1, minus4 = -1;
+    for (unsigned i = 0; i < HM_ROTATIONS; i++) {
+        CHECK_INT(hm_rotation_angle(i), angles[i]);
+        if (angles[i] == 4) plus4 = (int)i;
+        if (angles[i] == -4) minus4 = (int)i;
+    }
+    CHECK_INT(hm_rotation_angle(HM_ROTATIONS), 0);
+    CHECK(plus4 >= 0 && minus4 >= 0);
+    uint8_t *orig = scene_turned(w, ht, 0.0), *copy = scene_turned(w, ht, 4.0);
+    hm_hasher_create(&h);
+    CHECK_INT(hm_hash_pixels(h, orig, w, ht, (size_t)w * 3, HM_PIXEL_RGB24, want, o,
+                             4 + 4 * HM_ROTATIONS - 1, &no), HM_E_LIMIT);
+    CHECK_INT(hm_hash_pixels(h, orig, w, ht, (size_t)w * 3, HM_PIXEL_RGB24, want, o,
+                             4 + 4 * HM_ROTATIONS, &no), HM_OK);
+    CHECK_INT(hm_hash_pixels(h, copy, w, ht, (size_t)w * 3, HM_PIXEL_RGB24, want, q,
+                             HM_HASH_RESULTS_MAX, &nq), HM_OK);
+    CHECK_INT(no, 4 + 4 * HM_ROTATIONS);
+    CHECK_INT(nq, no);
+    for (size_t k = 0; k < no && no == nq; k++) {
+        const unsigned i = (unsigned)(k / 4) - 1;
+        CHECK_INT(o[k].type, HM_HASH_PDQ + (int)(k % 4));
+        CHECK_INT(o[k].variant, k < 4 ? 0 : HM_VARIANT_ROTATED | i << 3);
+        if (k >= 4) CHECK_INT(HM_VARIANT_ROTATION_INDEX(o[k].variant), i);
+    }
+    /* PDQ and pHash: the turn undone (or done) by the right variant */
+    for (int t = 0; t < 2 && no == nq && plus4 >= 0 && minus4 >= 0; t++) {
+        const hm_hash *op = &o[t], *qp = &q[t];
+        const hm_hash *o_plus4 = &o[4 + 4 * plus4 + t], *q_minus4 = &q[4 + 4 * minus4 + t];
+        const int plain = hm_hash_distance(op, qp);
+        const int done = hm_hash_distance(o_plus4, qp), undone = hm_hash_distance(q_minus4, op);
+        printf("rotation: %s plain %d, original's +4 to copy %d, copy's -4 to original %d\n",
+               hm_hash_type_name(op->type), plain, done, undone);
+        CHECK(done < plain);
+        CHECK(undone < plain);
+        /* with the same black corners, near enough to match at the
+         * default thresholds (PDQ 31, pHash 10 of 64); turned back, the
+         * copy has black wedges along its edges that the original lacks */
+        CHECK(done <= (t == 0 ? 31 : 10));
+    }
+    free(orig);
+    hm_hasher_free(h);
+    free(copy);
+}
+
+/* Crop and turned hashes never pass for an exact dihedral group
+ * (HM_QUERY_DIHEDRAL takes 7 hashes after a variant-0 hash as its exact
+ * variants when their variants say so): queried with every other option,
+ * each matches its own entry as its own query. */
+static void rotations_not_dihedral_groups(void) {
+    hm_hasher *h;
+    hm_index *idx;
+    hm_results *res;
+    hm_query_opts o;
+    hm_hash q[HM_HASH_RESULTS_MAX];
+    size_t n = 0, added = 0;
+    uint32_t list;
+    hm_hasher_create(&h);
+    hm_index_create(&idx);
+    hm_results_create(&res);
+    hm_index_list(idx, "known", &list);
+    /* one type, so that the hashes after each are of its type too */
+    CHECK_INT(hm_hash_file(h, DIH "bridge-1-original.jpg",
+                           HM_TYPE_BIT(HM_HASH_PDQ) | HM_WANT_DIHEDRAL | HM_WANT_CROPS |
+                               HM_WANT_ROTATIONS,
+                           q, HM_HASH_RESULTS_MAX, &n, NULL), HM_OK);
+    CHECK_INT(n, 8 + HM_CROPS + HM_ROTATIONS);
+    for (size_t i = 0; i < n; i++)
+        if (q[i].variant & (HM_VARIANT_CROP | HM_VARIANT_ROTATED)) {
+            char id[16];
+            snprintf(id, sizeof id, "%zu", i);
+            CHECK_INT(hm_index_add(idx, list, &q[i], id, NULL), HM_OK);
+            added++;
+        }
+    CHECK_INT(added, HM_CROPS + HM_ROTATIONS);
+    CHECK_INT(hm_index_commit(idx), HM_OK);
+    hm_query_opts_init(&o);
+    o.radius = 0;
+    o.flags = HM_QUERY_DIHEDRAL;
+    CHECK_INT(hm_index_query(idx, q, n, &o, res), HM_OK);
+    for (size_t i = 0; i < n; i++) {
+        int found = 0;
+        char id[16];
+        if (!(q[i].variant & (HM_VARIANT_CROP | HM_VARIANT_ROTATED))) continue;
+        snprintf(id, sizeof id, "%zu", i);
+        for (size_t k = 0; k < hm_results_count(res); k++) {
+            const hm_match *m = hm_results_get(res, k);
+            if (strcmp(m->entry_id, id) == 0 && m->query == i && m->distance == 0 &&
+                m->variant == 0)
+                found = 1;
+        }
+        if (!found) fprintf(stderr, "query %zu (variant 0x%x) did not match as itself\n", i,
+                            q[i].variant);
+        CHECK(found);
+    }
+    hm_results_free(res);
+    hm_index_free(idx);
+    hm_hasher_free(h);
+}
+
 /* Every option on images from 1x1 up, in every pixel layout: results of
  * the documented count, no crash (run under ASan and valgrind in CI). */
 static void tiny_images(void) {
     static const hm_pixel_format kFmt[3] = {HM_PIXEL_GRAY8, HM_PIXEL_RGB24, HM_PIXEL_RGBA32};
-    const unsigned all = HM_TYPES_PERCEPTUAL | HM_WANT_DIHEDRAL | HM_WANT_TRIMMED | HM_WANT_CROPS;
+    const unsigned all = HM_TYPES_PERCEPTUAL | HM_WANT_DIHEDRAL | HM_WANT_TRIMMED |
+                         HM_WANT_CROPS | HM_WANT_CROPS_FINE | HM_WANT_ROTATIONS;
     hm_hasher *h;
     hm_hash out[HM_HASH_RESULTS_MAX];
     uint8_t px[12 * 12 * 4];
@@ -403,7 +583,7 @@ static void tiny_images(void) {
                 hm_rect r;
                 CHECK_INT(hm_hash_pixels(h, px, w, ht, stride, kFmt[f], all, out,
                                          HM_HASH_RESULTS_MAX, &n), HM_OK);
-                CHECK(n == 32 + 36 || n == 64 + 36);
+                CHECK(n == 32 + 36 + 100 + 16 || n == 64 + 36 + 100 + 16);
                 CHECK_INT(hm_find_content(px, w, ht, stride, kFmt[f], &r), HM_OK);
                 CHECK(r.width >= 1 && r.height >= 1 && r.x + r.width <= w && r.y + r.height <= ht);
             }
@@ -477,5 +657,7 @@ int main(void) {
     crop_hashes();
     tiny_images();
     index_dihedral64();
+    rotation_hashes();
+    rotations_not_dihedral_groups();
     return test_summary("test_transform");
 }

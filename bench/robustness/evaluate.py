@@ -37,8 +37,15 @@ Modes (<kind> is pdq, phash, dhash or ahash):
   hashes of each original): the best of the four pairs;
 - <kind>-crops: the list also holds the hashes of 9 crops of each original
   (HM_WANT_CROPS); queries as is;
-- pdq+phash, pdq+phash-dihedral, pdq+phash-crops: a copy matches when its
-  PDQ or its pHash does (see COMBINE).
+- <kind>-cropsfine: the list also holds the hashes of the 9 crops and of 25
+  crops of 80% of each side (HM_WANT_CROPS | HM_WANT_CROPS_FINE); queries
+  as is;
+- <kind>-rotq: small rotations on the query side only (HM_WANT_ROTATIONS):
+  the best of the query's plain hash and its hashes turned by each angle of
+  hm.ROTATION_ANGLES, against the originals' plain hashes;
+- pdq+phash, pdq+phash-dihedral, pdq+phash-crops, pdq+phash-cropsfine,
+  pdq+phash-rotq: a copy
+  matches when its PDQ or its pHash does (see COMBINE).
 Each candidate hash has its own PDQ quality gate.
 """
 import argparse
@@ -86,16 +93,24 @@ def hasher() -> "hm.Hasher":
 
 def hash_item(path, crops=False):
     """-> dict(pdq: 8x32 uint8 (the dihedral variants), quality, <kind>: uint64,
-    <kind>_d8: 8 uint64, when the library found a border pdq_trim,
+    <kind>_d8: 8 uint64, the turned images' pdq_rot: Rx32 uint8, quality_rot: R,
+    <kind>_rot: R uint64 (R angles), when the library found a border pdq_trim,
     quality_trim, <kind>_trim, and with crops pdq_crops: 9x32 uint8,
-    <kind>_crops: 9 uint64), or dict(error=...)."""
+    <kind>_crops: 9 uint64, pdq_fine: 25x32 uint8, <kind>_fine: 25 uint64), or
+    dict(error=...)."""
     t0 = time.perf_counter()
     try:
-        r = hasher().hash(path, "pdq,phash,dhash,ahash", dihedral=True, trim=True, crops=crops)
+        r = hasher().hash(path, "pdq,phash,dhash,ahash", dihedral=True, trim=True, crops=crops,
+                          crops_fine=crops, rotations=True)
     except hm.Error as e:
         return {"error": f"{type(e).__name__}: {e}"}
     out = {"pdq": np.frombuffer(b"".join(bytes(x) for x in r.dihedral), np.uint8).reshape(8, 32),
            "quality": r.pdq.quality, "t_hash": time.perf_counter() - t0}
+    rot = r.rotations
+    out["pdq_rot"] = np.frombuffer(b"".join(bytes(x.pdq) for x in rot), np.uint8).reshape(len(rot), 32)
+    out["quality_rot"] = np.array([x.pdq.quality for x in rot])
+    for k in KINDS64:
+        out[k + "_rot"] = np.array([int.from_bytes(bytes(x[k]), "big") for x in rot], np.uint64)
     for k in KINDS64:
         out[k] = int.from_bytes(bytes(r[k]), "big")
         out[k + "_d8"] = np.array([int.from_bytes(bytes(x), "big") for x in r.variants(k)], np.uint64)
@@ -103,6 +118,10 @@ def hash_item(path, crops=False):
         out["pdq_crops"] = np.frombuffer(b"".join(bytes(c.pdq) for c in r.crops), np.uint8).reshape(9, 32)
         for k in KINDS64:
             out[k + "_crops"] = np.array([int.from_bytes(bytes(c[k]), "big") for c in r.crops], np.uint64)
+        fine = r.fine_crops
+        out["pdq_fine"] = np.frombuffer(b"".join(bytes(c.pdq) for c in fine), np.uint8).reshape(len(fine), 32)
+        for k in KINDS64:
+            out[k + "_fine"] = np.array([int.from_bytes(bytes(c[k]), "big") for c in fine], np.uint64)
     t = r.trimmed
     if t is not None:
         out["pdq_trim"] = np.frombuffer(bytes(t.pdq), np.uint8)
@@ -295,18 +314,43 @@ def main() -> int:
         dist[k + "-trim"] = np.minimum(dq, np.minimum(gate(popcount_xor(Qp, Ot), gp),
                                                       gate(popcount_xor(Qt, Ot), gt)))
     # crops of the originals in the list (an original that failed has none: its row is BIG anyway)
-    for k in ("pdq",) + KINDS64:
-        Q = Q_pdq[:, 0, :] if k == "pdq" else u64_bytes(k64(queries, k))
-        d = dist[k].copy()
-        for c in range(9):
+    def nearest_of(d, Q, k, key):
+        """d lowered to the distance of Q to each original's hashes h[k + key][c], for every c."""
+        for c in range(max(len(h.get("pdq" + key, ())) for h in H_orig)):
             if k == "pdq":
-                Oc = np.array([h["pdq_crops"][c] if "error" not in h else np.zeros(32, np.uint8)
+                Oc = np.array([h["pdq" + key][c] if "error" not in h else np.zeros(32, np.uint8)
                                for h in H_orig])
             else:
-                Oc = u64_bytes(np.array([h[k + "_crops"][c] if "error" not in h else 0 for h in H_orig],
+                Oc = u64_bytes(np.array([h[k + key][c] if "error" not in h else 0 for h in H_orig],
                                         np.uint64))
             np.minimum(d, popcount_xor(Q, Oc), out=d)
-        dist[k + "-crops"] = d
+        return d
+
+    for k in ("pdq",) + KINDS64:
+        Q = Q_pdq[:, 0, :] if k == "pdq" else u64_bytes(k64(queries, k))
+        dist[k + "-crops"] = nearest_of(dist[k].copy(), Q, k, "_crops")
+        dist[k + "-cropsfine"] = nearest_of(dist[k + "-crops"].copy(), Q, k, "_fine")
+    # the query turned by small angles (HM_WANT_ROTATIONS), each hash with its own gate
+    n_rot = len(hm.ROTATION_ANGLES)
+    g_rot = np.zeros(len(queries), bool)
+    for k in ("pdq",) + KINDS64:
+        pdq = k == "pdq"
+        d = gate(dist[k].copy(), q_gate if pdq else q_ok)
+        O = O_pdq if pdq else u64_bytes(k64(H_orig, k))
+        for j in range(n_rot):
+            if pdq:
+                Qr = np.array([h["pdq_rot"][j] if "error" not in h else np.zeros(32, np.uint8)
+                               for h in queries])
+                gr = np.array([h["quality_rot"][j] >= MIN_QUALITY if "error" not in h else False
+                               for h in queries])
+                g_rot |= gr
+            else:
+                Qr = u64_bytes(np.array([h[k + "_rot"][j] if "error" not in h else 0 for h in queries],
+                                        np.uint64))
+                gr = q_ok
+            np.minimum(d, gate(popcount_xor(Qr, O), gr), out=d)
+        dist[k + "-rotq"] = d
+    q_gate_rot = q_gate | g_rot
     say(f"numpy distances in {time.perf_counter() - t0:.1f} s")
 
     # PDQ through the index: bit-derived dihedral variants for every pair, and a
@@ -362,10 +406,12 @@ def main() -> int:
         D[~q_ok] = BIG
         if name.startswith("pdq-trim"):
             D[~q_gate_trim] = BIG
+        elif name == "pdq-rotq":
+            D[~q_gate_rot] = BIG
         elif name.startswith("pdq"):
             D[~q_gate] = BIG
         D[:, ~o_ok] = BIG
-    for sfx in ("", "-dihedral", "-crops"):  # after the gate: pHash has none
+    for sfx in ("", "-dihedral", "-crops", "-cropsfine", "-rotq"):  # after the gate: pHash has none
         dist["pdq+phash" + sfx] = np.minimum(dist["pdq" + sfx], COMBINE * dist["phash" + sfx])
 
     # ---- results -------------------------------------------------------
@@ -460,7 +506,10 @@ def main() -> int:
                       ("hash_phash_dihedral_s", {"types": "phash", "dihedral": True}),
                       ("hash_all_s", {"types": "perceptual"}),
                       ("hash_all_trim_s", {"types": "perceptual", "trim": True}),
-                      ("hash_all_crops_s", {"types": "perceptual", "crops": True})):
+                      ("hash_all_crops_s", {"types": "perceptual", "crops": True}),
+                      ("hash_all_cropsfine_s", {"types": "perceptual", "crops": True, "crops_fine": True}),
+                      ("hash_pdq_rotations_s", {"types": "pdq", "rotations": True}),
+                      ("hash_all_rotations_s", {"types": "perceptual", "rotations": True})):
         t0 = time.perf_counter()
         for f in sample_files:
             try:

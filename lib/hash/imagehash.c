@@ -62,9 +62,9 @@ int hm_ih_stream_create(int w, int h, unsigned types, hm_ih_stream **out) {
         t->active = 1;
         t->need_h = kOutW[i] != w;
         t->need_v = kOutH[i] != h;
-        if (t->need_h && hm_pillow_axis_init(&t->ax_h, w, kOutW[i]) != HM_OK)
+        if (t->need_h && hm_pillow_axis_init(&t->ax_h, w, kOutW[i], HM_PILLOW_LANCZOS) != HM_OK)
             goto nomem;
-        if (t->need_v && hm_pillow_axis_init(&t->ax_v, h, kOutH[i]) != HM_OK)
+        if (t->need_v && hm_pillow_axis_init(&t->ax_v, h, kOutH[i], HM_PILLOW_LANCZOS) != HM_OK)
             goto nomem;
         t->tmp = malloc((size_t)kOutW[i] * (size_t)h);
         if (!t->tmp) goto nomem;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Pillow's grey conversion and LANCZOS resize, reproduced exactly so that
- * aHash/dHash/pHash equal Python imagehash's (facts: docs/format.md).
+ * aHash/dHash/pHash equal Python imagehash's (facts: docs/format.md); the
+ * same resize with a BILINEAR (triangle) filter shrinks images for
+ * HM_WANT_ROTATIONS.
  *
  * Resize is separable, horizontal pass first into an 8-bit intermediate,
  * with per-output double-precision Lanczos-3 weights normalised to sum 1
@@ -18,6 +20,7 @@
 
 #define PRECISION_BITS (32 - 8 - 2)
 #define LANCZOS_SUPPORT 3.0
+#define BILINEAR_SUPPORT 1.0
 
 static double sinc(double x) {
     if (x == 0.0) return 1.0;
@@ -30,6 +33,11 @@ static double lanczos(double x) {
     return 0.0;
 }
 
+static double triangle(double x) {
+    x = fabs(x);
+    return x < 1.0 ? 1.0 - x : 0.0;
+}
+
 void hm_pillow_axis_free(hm_pillow_axis *a) {
     free(a->bounds);
     free(a->k);
@@ -37,10 +45,11 @@ void hm_pillow_axis_free(hm_pillow_axis *a) {
     a->k = NULL;
 }
 
-int hm_pillow_axis_init(hm_pillow_axis *a, int in, int out) {
+int hm_pillow_axis_init(hm_pillow_axis *a, int in, int out, hm_pillow_filter f) {
     double scale = (double)((float)in - 0.0f) / out;
     double filterscale = scale < 1.0 ? 1.0 : scale;
-    double support = LANCZOS_SUPPORT * filterscale;
+    double (*const filter)(double) = f == HM_PILLOW_BILINEAR ? triangle : lanczos;
+    double support = (f == HM_PILLOW_BILINEAR ? BILINEAR_SUPPORT : LANCZOS_SUPPORT) * filterscale;
     double *w;
     a->in = in;
     a->out = out;
@@ -63,7 +72,7 @@ int hm_pillow_axis_init(hm_pillow_axis *a, int in, int out) {
         if (xmax > in) xmax = in;
         xmax -= xmin;
         for (int x = 0; x < xmax; x++) {
-            w[x] = lanczos((x + xmin - center + 0.5) * ss);
+            w[x] = filter((x + xmin - center + 0.5) * ss);
             ww += w[x];
         }
         for (int x = 0; x < a->ksize; x++) {

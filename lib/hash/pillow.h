@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Pillow-exact grey conversion and LANCZOS resampling (see pillow.c). */
+/* Pillow-exact grey conversion and LANCZOS (or BILINEAR) resampling (see
+ * pillow.c). */
 #ifndef HM_PILLOW_H
 #define HM_PILLOW_H
 
@@ -12,7 +13,11 @@ typedef struct hm_pillow_axis {
     int32_t *k;   /* out * ksize taps, 22 fraction bits */
 } hm_pillow_axis;
 
-int hm_pillow_axis_init(hm_pillow_axis *a, int in, int out);
+/* The filters of a resize: Pillow's LANCZOS (imagehash's) and BILINEAR
+ * (a triangle of support 1, widened as LANCZOS's when shrinking). */
+typedef enum hm_pillow_filter { HM_PILLOW_LANCZOS, HM_PILLOW_BILINEAR } hm_pillow_filter;
+
+int hm_pillow_axis_init(hm_pillow_axis *a, int in, int out, hm_pillow_filter f);
 void hm_pillow_axis_free(hm_pillow_axis *a);
 
 /* Horizontal pass over one row: in (a->in pixels) -> out (a->out). */

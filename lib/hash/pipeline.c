@@ -2,10 +2,15 @@
 /*
  * Where decoded rows are turned into hashes (pipeline.h): a decode sink
  * that pushes each row into every requested hash computation at once
- * (nothing is decoded twice), its use on buffered images for the trimmed
- * and crop hashes, the digests, and how many hashes a request gives.
+ * (nothing is decoded twice), its use on buffered images for the trimmed,
+ * crop and turned images' hashes, the digests, and how many hashes a
+ * request gives.
  */
 #include "pipeline.h"
+
+#include <stdlib.h>
+
+#include "turn.h"
 
 #define IH_TYPES                                                          \
     (HM_TYPE_BIT(HM_HASH_PHASH) | HM_TYPE_BIT(HM_HASH_DHASH) |            \
@@ -38,13 +43,16 @@ size_t hm_hashpipe_outputs(unsigned types) {
     if (types & HM_WANT_TRIMMED) n += count_perceptual(types);
     if (types & HM_WANT_CROPS)
         n += HM_CROPS * count_perceptual(types & HM_TYPES_PERCEPTUAL);
+    if (types & HM_WANT_CROPS_FINE)
+        n += HM_CROPS_FINE * count_perceptual(types & HM_TYPES_PERCEPTUAL);
+    if (types & HM_WANT_ROTATIONS)
+        n += HM_ROTATIONS * count_perceptual(types & HM_TYPES_PERCEPTUAL);
     return n;
 }
 
 int hm_hashpipe_request(unsigned *types, size_t cap) {
     const unsigned known =
-        HM_TYPES_ALL | kWantPdqDihedral | HM_WANT_DIHEDRAL | HM_WANT_TRIMMED |
-        HM_WANT_CROPS;
+        HM_TYPES_ALL | kWantPdqDihedral | HM_WANT_DIHEDRAL | HM_HASHPIPE_BUFFERED;
     if (*types & ~known)
         return hm_fail(HM_E_INVALID_ARGUMENT,
                        "unknown bits in type mask 0x%x", *types & ~known);
@@ -147,8 +155,60 @@ int hm_hashpipe_image(const hm_image *img, unsigned types, int flavour, hm_hash 
                      img->bpp, out, n);
 }
 
+/* The hashes of the image turned by each angle of HM_ROTATION_ANGLES,
+ * after shrinking it to HM_ROTATION_SIDE, into out; their number into *n. */
+static int rotations(const hm_image *img, unsigned plain, int flavour, hm_hash *out,
+                     size_t *n) {
+    hm_image small;
+    uint8_t *turned;
+    size_t k = 0, total = 0;
+    int st = hm_image_shrink(img, HM_ROTATION_SIDE, &small);
+    *n = 0;
+    if (st != HM_OK) return hm_fail(st, "out of memory shrinking the image to turn it");
+    turned = malloc(small.stride * small.h);
+    if (!turned) st = hm_fail(HM_E_NO_MEMORY, "out of memory turning the image");
+    for (unsigned i = 0; i < HM_ROTATIONS && st == HM_OK; i++) {
+        hm_image_turn(&small, hm_rotation_angle(i), turned);
+        st = hash_rows(plain, flavour, turned, small.w, small.h, small.stride, small.channels,
+                       small.bpp, out + total, &k);
+        for (size_t j = 0; j < k; j++)
+            out[total + j].variant = (uint8_t)(HM_VARIANT_ROTATED | i << 3);
+        total += k;
+    }
+    free(turned);
+    hm_image_release(&small);
+    *n = total;
+    return st;
+}
+
 static void mark(hm_hash *out, size_t n, unsigned bit) {
     for (size_t i = 0; i < n; i++) out[i].variant |= (uint8_t)bit;
+}
+
+_Static_assert(3 * 3 == HM_CROPS && 5 * 5 == HM_CROPS_FINE, "the crop grids");
+
+/* The hashes of an n x n grid of crops of tenths/10 of each side (rounded),
+ * evenly spaced from corner to corner (offsets k/(n-1) of the rest,
+ * rounded), row by row from the top-left, marked `bits`, into out; their
+ * number into *count. */
+static int crop_grid(const hm_image *img, unsigned plain, int flavour, unsigned tenths,
+                     unsigned n, unsigned bits, hm_hash *out, size_t *count) {
+    const uint32_t cw = (uint32_t)(((uint64_t)img->w * tenths + 5) / 10);
+    const uint32_t ch = (uint32_t)(((uint64_t)img->h * tenths + 5) / 10);
+    const uint32_t half = (n - 1) / 2;
+    size_t k = 0, total = 0;
+    int st = HM_OK;
+    for (unsigned c = 0; c < n * n && st == HM_OK; c++) {
+        const uint32_t x = ((img->w - cw) * (c % n) + half) / (n - 1);
+        const uint32_t y = ((img->h - ch) * (c / n) + half) / (n - 1);
+        st = hash_rows(plain, flavour,
+                       img->px + (size_t)y * img->stride + (size_t)x * (size_t)img->bpp, cw, ch,
+                       img->stride, img->channels, img->bpp, out + total, &k);
+        mark(out + total, k, bits);
+        total += k;
+    }
+    *count = total;
+    return st;
 }
 
 int hm_hashpipe_extra(const hm_image *img, unsigned types, int flavour, hm_hash *out,
@@ -171,18 +231,19 @@ int hm_hashpipe_extra(const hm_image *img, unsigned types, int flavour, hm_hash 
             total = k;
         }
     }
-    if (types & HM_WANT_CROPS) {
-        /* 90% of each side, rounded; offsets 0, half and all of the rest */
-        const unsigned plain = types & HM_TYPES_PERCEPTUAL;
-        const uint32_t cw = (uint32_t)(((uint64_t)w * 9 + 5) / 10);
-        const uint32_t ch = (uint32_t)(((uint64_t)ht * 9 + 5) / 10);
-        for (unsigned c = 0; c < HM_CROPS && st == HM_OK; c++) {
-            const uint32_t x = ((w - cw) * (c % 3) + 1) / 2, y = ((ht - ch) * (c / 3) + 1) / 2;
-            st = hash_rows(plain, flavour, px + (size_t)y * stride + (size_t)x * (size_t)bpp, cw,
-                           ch, stride, channels, bpp, out + total, &k);
-            mark(out + total, k, HM_VARIANT_CROP);
-            total += k;
-        }
+    if (types & HM_WANT_CROPS && st == HM_OK) { /* 3 x 3 of 90% */
+        st = crop_grid(img, types & HM_TYPES_PERCEPTUAL, flavour, 9, 3, HM_VARIANT_CROP,
+                       out + total, &k);
+        total += k;
+    }
+    if (types & HM_WANT_CROPS_FINE && st == HM_OK) { /* 5 x 5 of 80% */
+        st = crop_grid(img, types & HM_TYPES_PERCEPTUAL, flavour, 8, 5,
+                       HM_VARIANT_CROP | HM_VARIANT_FINE, out + total, &k);
+        total += k;
+    }
+    if (types & HM_WANT_ROTATIONS && st == HM_OK) {
+        st = rotations(img, types & HM_TYPES_PERCEPTUAL, flavour, out + total, &k);
+        total += k;
     }
     *n = total;
     return st;

@@ -3,10 +3,10 @@
  * Where decoded rows are turned into hashes (pipeline.c): the hash
  * stage's sink for the decoder, which feeds every requested perceptual
  * hash from one pass over the rows; the same for a buffered image, with
- * the hashes of its trimmed content and crops; the digests of the encoded
- * bytes; and the rule of a request's type mask.  The hasher
- * (lib/hasher.c) drives it: it checks the caller's arguments, decodes,
- * and puts the results in the documented order.
+ * the hashes of its trimmed content, crops and turned copies; the
+ * digests of the encoded bytes; and the rule of a request's type mask.
+ * The hasher (lib/hasher.c) drives it: it checks the caller's arguments,
+ * decodes, and puts the results in the documented order.
  */
 #ifndef HM_HASH_PIPELINE_H
 #define HM_HASH_PIPELINE_H
@@ -49,10 +49,15 @@ void hm_hashpipe_free(hm_hashpipe *p);
 /* The perceptual hashes of a buffered image, as the sink gives them. */
 int hm_hashpipe_image(const hm_image *img, unsigned types, int flavour, hm_hash *out,
                       size_t *n);
-/* The hashes HM_WANT_TRIMMED and HM_WANT_CROPS add for a buffered image:
+/* The request flags whose hashes need the whole image buffered. */
+#define HM_HASHPIPE_BUFFERED \
+    (HM_WANT_TRIMMED | HM_WANT_CROPS | HM_WANT_CROPS_FINE | HM_WANT_ROTATIONS)
+/* The hashes the HM_HASHPIPE_BUFFERED flags add for a buffered image:
  * the perceptual hashes of its content inside uniform borders (none when
  * there is no border), marked HM_VARIANT_TRIMMED, then those of each
- * crop, marked HM_VARIANT_CROP. */
+ * crop, marked HM_VARIANT_CROP (| HM_VARIANT_FINE for the 5 x 5 grid),
+ * then those of the image turned by each angle, marked HM_VARIANT_ROTATED
+ * and the angle's index. */
 int hm_hashpipe_extra(const hm_image *img, unsigned types, int flavour, hm_hash *out,
                       size_t *n);
 /* Append the digests of the encoded bytes that `types` asks for at

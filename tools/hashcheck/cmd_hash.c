@@ -45,6 +45,12 @@ static const char usage[] =
         "  --no-video          do not read inputs that are not images as videos\n"
         "  --skip-non-media    a file that is neither image nor video is skipped\n"
         "                      (counted), not a failure; md5/sha256 still hash it\n"
+        "  --rotations         images: also hash the image turned by -8, -4, +4\n"
+        "                      and +8 degrees (shrunk to 512 pixels a side first),\n"
+        "                      as 'match --rotations' queries; csv gets a last\n"
+        "                      column, rotation (the angle, empty for the plain\n"
+        "                      hashes), json a \"rotation\" member, text rot+N;\n"
+        "                      canonical leaves them out\n"
         "\n"
         "videos (frames hashed as vPDQ does; see 'hashcheck video'):\n"
         "  --mode M            interval (default), keyframes, all\n"
@@ -72,6 +78,7 @@ typedef struct hash_ctx {
     hc_batch_cfg batch;
     int format;
     int id_name, header;
+    int rotations; /* --rotations: HM_WANT_ROTATIONS, and the csv column */
     const char *list_name, *labels;
 } hash_ctx;
 
@@ -85,6 +92,7 @@ static void set_labels(void *d, const hc_optval *v) { ((hash_ctx *)d)->labels = 
 static void set_types(void *d, const hc_optval *v) { ((hash_ctx *)d)->mo.types = v->types; }
 static void set_no_video(void *d, const hc_optval *v) { ((hash_ctx *)d)->mo.videos = 0; }
 static void set_skip(void *d, const hc_optval *v) { ((hash_ctx *)d)->mo.skip_non_media = 1; }
+static void set_rotations(void *d, const hc_optval *v) { ((hash_ctx *)d)->rotations = 1; }
 
 static const hc_choices formats = {"output format",
                                    {{"csv", OUT_CSV, 0},
@@ -102,6 +110,7 @@ static const hc_option options[] = {
     {"--types", .arg = HC_ARG_TYPES, .set = set_types},
     {"--no-video", .set = set_no_video},
     {"--skip-non-media", .set = set_skip},
+    {"--rotations", .set = set_rotations},
     {0}};
 
 static const hc_optgroup groups[] = {
@@ -123,6 +132,7 @@ static int parse_args(int argc, char **argv, hash_ctx *c, int *npos) {
     c->header = 1;
     const int pr = hc_parse_options(&hc_cmd_hash, c, argc, argv, npos);
     if (pr != HC_PARSED) return pr;
+    if (c->rotations) c->mo.types |= HM_WANT_ROTATIONS;
     if (*npos == 0) {
         hc_err("no files given");
         return HC_USAGE_ERROR;
@@ -135,15 +145,22 @@ static int parse_args(int argc, char **argv, hash_ctx *c, int *npos) {
 
 static void *w_init(void *ctx) { return hc_worker_hasher(&((hash_ctx *)ctx)->hcfg); }
 
-/* file,type,hash,quality,frame,timestamp (the last two for frames) */
-static void csv_row(sbuf *b, const char *path, const hm_hash *h, const hm_video_frame *f) {
+/* file,type,hash,quality,frame,timestamp (the last two for frames), and
+ * with --rotations the angle of a turned image's hash */
+static void csv_row(sbuf *b, const hash_ctx *c, const char *path, const hm_hash *h,
+                    const hm_video_frame *f) {
     char hex[HM_HASH_STRING_MAX];
     hm_hash_to_string(h, hex, sizeof hex);
     sb_csv(b, path);
     sb_printf(b, ",%s,%s,", hm_hash_type_name(h->type), hex);
     if (h->quality >= 0) sb_printf(b, "%d", h->quality);
-    if (f) sb_printf(b, ",%llu,%.3f\n", (unsigned long long)f->frame_number, f->timestamp);
-    else sb_puts(b, ",,\n");
+    if (f) sb_printf(b, ",%llu,%.3f", (unsigned long long)f->frame_number, f->timestamp);
+    else sb_puts(b, ",,");
+    if (c->rotations) {
+        sb_putc(b, ',');
+        if (h->variant & HM_VARIANT_ROTATED) sb_printf(b, "%d", hc_rotation(h));
+    }
+    sb_putc(b, '\n');
 }
 
 static void text_row(sbuf *b, const char *path, const hm_hash *h, const hm_video_frame *f) {
@@ -152,6 +169,7 @@ static void text_row(sbuf *b, const char *path, const hm_hash *h, const hm_video
     sb_printf(b, "%-6s %-64s ", hm_hash_type_name(h->type), hex);
     if (h->quality >= 0) sb_printf(b, "q%-3d ", h->quality);
     else sb_puts(b, "-    ");
+    if (h->variant & HM_VARIANT_ROTATED) sb_printf(b, "rot%+d ", hc_rotation(h));
     sb_text(b, path);
     if (f) sb_printf(b, " @%.3fs", f->timestamp);
     sb_putc(b, '\n');
@@ -249,10 +267,10 @@ static void w_work(void *ctx, void *state, size_t i, hc_slot *s) {
         return;
     case OUT_CSV:
         if (m->failed && m->kind != HC_KIND_VIDEO) return; /* as before: nothing */
-        for (size_t k = 0; k < m->nh; k++) csv_row(b, in->path, &m->h[k], NULL);
+        for (size_t k = 0; k < m->nh; k++) csv_row(b, c, in->path, &m->h[k], NULL);
         for (size_t k = 0; k < m->nframes; k++)
             for (int t = 0; t < m->frames[k].nhashes; t++)
-                csv_row(b, in->path, &m->frames[k].hashes[t], &m->frames[k]);
+                csv_row(b, c, in->path, &m->frames[k].hashes[t], &m->frames[k]);
         return;
     case OUT_TEXT:
         if (m->failed && m->kind != HC_KIND_VIDEO) return;
@@ -288,7 +306,9 @@ int cmd_hash(int argc, char **argv) {
     const int pr = parse_args(argc, argv, &c, &npos);
     if (pr != HC_PARSED) return hc_parse_exit(&hc_cmd_hash, pr);
     if (c.header && c.format == OUT_CANONICAL) puts("hash_type,hash,entry_id,list,labels");
-    if (c.header && c.format == OUT_CSV) puts("file,type,hash,quality,frame,timestamp");
+    if (c.header && c.format == OUT_CSV)
+        puts(c.rotations ? "file,type,hash,quality,frame,timestamp,rotation"
+                         : "file,type,hash,quality,frame,timestamp");
     hc_pool_fns fns = {w_init, hc_worker_hasher_free, w_work, NULL};
     hc_stats st;
     const int rc = hc_batch_run(&c.in, argv, npos, 0, &c.batch, &fns, &c, 0, &st);

@@ -43,6 +43,9 @@ static const char usage[] =
         "                      uniform borders trimmed (frames, letterbox bars)\n"
         "  --crops             media images: also add the hashes of 9 crops of 90%\n"
         "                      of each side, so that copies cropped up to ~10% match\n"
+        "  --crops-fine        media images: also add the hashes of 25 crops of 80%\n"
+        "                      of each side (a 5 x 5 grid; with --crops, copies\n"
+        "                      cropped up to ~20% match)\n"
         "  --tmk               media videos (and --video): also add their TMK+PDQF\n"
         "                      hash (each video is decoded a second time)\n"
         "  --list-format F     auto (default), plain, typed, pytx-csv, canonical\n"
@@ -184,7 +187,8 @@ typedef struct build_ctx {
     const char *out, *video_list;
     const char **named_videos, **vpdqs; /* --video, --vpdq, in order */
     int nv, nq;
-    unsigned extra; /* --trim, --crops: HM_WANT_TRIMMED, HM_WANT_CROPS */
+    unsigned extra; /* --trim, --crops, --crops-fine: HM_WANT_TRIMMED, HM_WANT_CROPS,
+                       HM_WANT_CROPS_FINE */
 } build_ctx;
 
 /* ---- command line ------------------------------------------------------------ */
@@ -204,6 +208,9 @@ static void set_id(void *d, const hc_optval *v) { ((build_ctx *)d)->id_name = (i
 static void set_keep_low(void *d, const hc_optval *v) { ((build_ctx *)d)->keep_low = 1; }
 static void set_trim(void *d, const hc_optval *v) { ((build_ctx *)d)->extra |= HM_WANT_TRIMMED; }
 static void set_crops(void *d, const hc_optval *v) { ((build_ctx *)d)->extra |= HM_WANT_CROPS; }
+static void set_crops_fine(void *d, const hc_optval *v) {
+    ((build_ctx *)d)->extra |= HM_WANT_CROPS_FINE;
+}
 static void set_tmk(void *d, const hc_optval *v) { ((build_ctx *)d)->mo.tmk = 1; }
 
 static const hc_option options[] = {
@@ -213,6 +220,7 @@ static const hc_option options[] = {
     {"--keep-low-quality", .set = set_keep_low},
     {"--trim", .set = set_trim},
     {"--crops", .set = set_crops},
+    {"--crops-fine", .set = set_crops_fine},
     {"--tmk", .set = set_tmk},
     {"--video", .arg = HC_ARG_STRING, .set = add_video},
     {"--vpdq", .arg = HC_ARG_STRING, .set = add_vpdq},

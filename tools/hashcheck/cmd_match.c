@@ -54,6 +54,8 @@ static const char usage[] =
         "                      perceptual type; videos: the whole clip turned)\n"
         "  --trim              also match the image with uniform borders trimmed\n"
         "                      (frames, letterbox bars)\n"
+        "  --rotations         also match the image turned by -8, -4, +4 and +8\n"
+        "                      degrees (copies turned by a few degrees)\n"
         "  --min-quality Q     PDQ queries below quality Q match nothing (default 50)\n"
         "  --decide            one decision per known item from every hash type both\n"
         "                      sides have (docs/matching.md), instead of a hit per\n"
@@ -113,6 +115,7 @@ typedef struct match_ctx {
     int trim;
     int decide;          /* --decide */
     hm_decide_opts dopt; /* --max-score; flags and min_quality from m.qo */
+    int rotations;
 } match_ctx;
 
 /* ---- command line ------------------------------------------------------------ */
@@ -136,6 +139,7 @@ static void set_decide(void *d, const hc_optval *v) { ((match_ctx *)d)->decide =
 static void set_max_score(void *d, const hc_optval *v) {
     ((match_ctx *)d)->dopt.max_score = v->real;
 }
+static void set_rotations(void *d, const hc_optval *v) { ((match_ctx *)d)->rotations = 1; }
 static void set_structure(void *d, const hc_optval *v) {
     ((match_ctx *)d)->m.qo.structure = (int32_t)v->num;
 }
@@ -162,6 +166,7 @@ static const hc_option options[] = {
     {"--decide", .set = set_decide},
     {"--max-score", .arg = HC_ARG_DOUBLE, .min = -1000, .max = -1e-9, .what = "a score",
      .set = set_max_score},
+    {"--rotations", .set = set_rotations},
     {"--min-quality", .arg = HC_ARG_LONG, .min = 0, .max = 100, .set = set_min_quality},
     {"--types", .arg = HC_ARG_TYPES, .set = set_types},
     {"--structure", .arg = HC_ARG_CHOICE, .choices = &structures, .set = set_structure},
@@ -350,6 +355,8 @@ static void render_json(const match_ctx *c, const char *path, const hc_media *m,
             sb_printf(b, ",\"variant\":\"%s\"", hc_variant_name(x->variant));
         if (x->query < m->nh && (m->h[x->query].variant & HM_VARIANT_TRIMMED))
             sb_puts(b, ",\"trimmed\":true");
+        if (x->query < m->nh && (m->h[x->query].variant & HM_VARIANT_ROTATED))
+            sb_printf(b, ",\"rotation\":%d", hc_rotation(&m->h[x->query]));
         if (x->frame_time >= 0) {
             sb_puts(b, ",\"frame_time\":");
             sb_json_num(b, x->frame_time, 3);
@@ -418,6 +425,8 @@ static void render_text(const match_ctx *c, const char *path, const hc_media *m,
             sb_printf(b, "  (as %s)", hc_variant_name(x->variant));
         if (x->query < m->nh && (m->h[x->query].variant & HM_VARIANT_TRIMMED))
             sb_puts(b, "  (borders trimmed)");
+        if (x->query < m->nh && (m->h[x->query].variant & HM_VARIANT_ROTATED))
+            sb_printf(b, "  (turned %+d degrees)", hc_rotation(&m->h[x->query]));
         if (x->frame_time >= 0) sb_printf(b, "  (frame at %.3f s)", x->frame_time);
         sb_putc(b, '\n');
     }
@@ -629,7 +638,8 @@ static int load_known(match_ctx *c) {
 
 /* What the inputs are hashed with: --types, else the types the index
  * holds (none when it holds only TMK+PDQF hashes: videos are then hashed
- * to TMK+PDQF alone); dihedral and trimmed variants as the options ask. */
+ * to TMK+PDQF alone); dihedral, trimmed and turned variants as the options
+ * ask. */
 static unsigned query_types(const match_ctx *c, const hm_index_stats *st) {
     unsigned types = c->types;
     if (!types) {
@@ -642,6 +652,7 @@ static unsigned query_types(const match_ctx *c, const hm_index_stats *st) {
     }
     if (c->m.qo.flags & HM_QUERY_DIHEDRAL) types |= HM_WANT_DIHEDRAL;
     if (c->trim) types |= HM_WANT_TRIMMED;
+    if (c->rotations) types |= HM_WANT_ROTATIONS;
     return types;
 }
 

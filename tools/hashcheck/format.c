@@ -13,7 +13,12 @@ void hc_json_hash(sbuf *b, const hm_hash *h) {
     if (h->quality >= 0) sb_printf(b, ",\"quality\":%d", h->quality);
     if (h->variant & HM_VARIANT_TRIMMED) sb_puts(b, ",\"trimmed\":true");
     if (h->variant & HM_VARIANT_CROP) sb_puts(b, ",\"crop\":true");
+    if (h->variant & HM_VARIANT_ROTATED) sb_printf(b, ",\"rotation\":%d", hc_rotation(h));
     sb_putc(b, '}');
+}
+
+int hc_rotation(const hm_hash *h) {
+    return hm_rotation_angle(HM_VARIANT_ROTATION_INDEX(h->variant));
 }
 
 /* "hashes":[...] of the hashes without dihedral variants (trimmed and crop

@@ -368,6 +368,8 @@ void hc_json_begin(sbuf *b);
 /* JSON pieces: one hash object; "file":... (with "file_hex" when the path
  * is not UTF-8); the fields of a hashed input (no braces). */
 void hc_json_hash(sbuf *b, const hm_hash *h);
+/* The angle in degrees of a HM_VARIANT_ROTATED hash (HM_WANT_ROTATIONS). */
+int hc_rotation(const hm_hash *h);
 void hc_json_file(sbuf *b, const char *path);
 void hc_json_media(sbuf *b, const char *path, const hc_media *m, int with_frames);
 /* The vPDQ figures of a video match, query_percent to frame_threshold (the

@@ -158,6 +158,8 @@ func cConstants() []struct {
 		{"WantDihedral", int64(WantDihedral), int64(C.HM_WANT_DIHEDRAL)},
 		{"WantTrimmed", int64(WantTrimmed), int64(C.HM_WANT_TRIMMED)},
 		{"WantCrops", int64(WantCrops), int64(C.HM_WANT_CROPS)},
+		{"WantRotations", int64(WantRotations), int64(C.HM_WANT_ROTATIONS)},
+		{"WantCropsFine", int64(WantCropsFine), int64(C.HM_WANT_CROPS_FINE)},
 		{"maxHashes", int64(maxHashes), int64(C.HM_HASH_RESULTS_MAX)},
 		{"Original", int64(Original), int64(C.HM_DIH_ORIGINAL)},
 		{"Rot90", int64(Rot90), int64(C.HM_DIH_ROT90)},
@@ -208,4 +210,12 @@ func cConstants() []struct {
 		{"TmkBase64Len", int64(TmkBase64Len), int64(C.HM_TMK_BASE64_LEN)},
 		{"TmkDim", int64(TmkDim), int64(C.HM_TMK_DIM)},
 	}
+}
+
+// cRoundTrip is h through the C struct and back, as every call that takes
+// a hash sees it.
+func cRoundTrip(h Hash) Hash {
+	var c C.hm_hash
+	h.toC(&c)
+	return hashFromC(&c)
 }

@@ -108,7 +108,31 @@ const (
 	// set. Added to a list beside the plain hashes, they let copies cropped
 	// by up to about 10% match.
 	WantCrops Types = 1 << 19
+	// WantRotations, for queries, also hashes the image turned by each
+	// angle of RotationAngles (after shrinking it to 512 pixels a side):
+	// their perceptual hashes come last, with Rotation set. Queried beside
+	// the plain hashes, they let copies turned by a few degrees match a
+	// list of plain hashes.
+	WantRotations Types = 1 << 20
+	// WantCropsFine, for building lists from known media, also hashes 25
+	// crops of 80% of each side (a 5 x 5 grid from corner to corner, row
+	// by row from the top-left): their perceptual hashes come after
+	// WantCrops's, with Cropped and FineCrop set. Added to a list beside
+	// the plain hashes and WantCrops's, they let copies cropped by up to
+	// about 20% match.
+	WantCropsFine Types = 1 << 21
 )
+
+// RotationAngles returns the angles in degrees, counter-clockwise, that
+// WantRotations turns the image by, in result order (the C library's
+// HM_ROTATION_ANGLES).
+func RotationAngles() []int {
+	a := make([]int, C.HM_ROTATIONS)
+	for i := range a {
+		a[i] = int(C.hm_rotation_angle(C.unsigned(i)))
+	}
+	return a
+}
 
 // Dihedral is a dihedral variant (rotation or mirror) of a perceptual
 // hash, in pdqhash-python's order.
@@ -146,8 +170,13 @@ type Hash struct {
 	Quality int      // PDQ quality 0..100; -1 when unknown or not a PDQ hash
 	Variant Dihedral // dihedral variant; Original unless asked for
 	Trimmed bool     // the hash of the image with its borders trimmed
-	Cropped bool     // the hash of a crop (WantCrops)
-	value   [32]byte // canonical order, most significant byte first
+	Cropped bool     // the hash of a crop (WantCrops, WantCropsFine)
+	// FineCrop marks a crop of WantCropsFine (Cropped is set too).
+	FineCrop bool
+	// Rotation is the angle in degrees the image was turned by for this
+	// hash (WantRotations), one of RotationAngles; 0 for the others.
+	Rotation int
+	value    [32]byte // canonical order, most significant byte first
 }
 
 // NewHash makes a hash of type t from its bytes in canonical order (the
@@ -285,6 +314,14 @@ func (h *Hash) toC(c *C.hm_hash) {
 	if h.Cropped {
 		c.variant |= C.HM_VARIANT_CROP
 	}
+	if h.Cropped && h.FineCrop {
+		c.variant |= C.HM_VARIANT_FINE
+	}
+	for i, a := range RotationAngles() {
+		if h.Rotation != 0 && h.Rotation == a {
+			c.variant |= C.HM_VARIANT_ROTATED | C.uint8_t(i<<3)
+		}
+	}
 	c.reserved = 0
 	for i := range h.value {
 		c.bytes[i] = C.uint8_t(h.value[i])
@@ -294,6 +331,10 @@ func (h *Hash) toC(c *C.hm_hash) {
 func hashFromC(c *C.hm_hash) Hash {
 	h := Hash{Type: HashType(c._type), Quality: int(c.quality), Variant: Dihedral(c.variant & 7),
 		Trimmed: c.variant&C.HM_VARIANT_TRIMMED != 0, Cropped: c.variant&C.HM_VARIANT_CROP != 0}
+	h.FineCrop = h.Cropped && c.variant&C.HM_VARIANT_FINE != 0
+	if c.variant&C.HM_VARIANT_ROTATED != 0 {
+		h.Rotation = int(C.hm_rotation_angle(C.unsigned(c.variant>>3) & 3))
+	}
 	for i := range h.value {
 		h.value[i] = byte(c.bytes[i])
 	}

@@ -214,9 +214,9 @@ func (h *Hasher) Options() (HasherOptions, error) {
 		PDQFlavour: PDQFlavour(v[2]), ApplyEXIFOrientation: v[3] != 0, Fast: v[4] != 0}, nil
 }
 
-// Enough for every type, dihedral variants, trimmed copies and crops
-// (HM_HASH_RESULTS_MAX).
-const maxHashes = 102
+// Enough for every type, dihedral variants, trimmed copies, crops, fine
+// crops and rotations (HM_HASH_RESULTS_MAX).
+const maxHashes = 218
 
 func hashesFromC(out *[maxHashes]C.hm_hash, n C.size_t) Hashes {
 	hs := make(Hashes, int(n))

@@ -188,6 +188,43 @@ func TestDihedral64AndTrimmed(t *testing.T) {
 	if err != nil || len(hs) != 10 || hs[0].Cropped || !hs[9].Cropped {
 		t.Fatalf("crops: %v %v", hs, err)
 	}
+	hs, err = h.HashPixels(plain, w, ht, w*3, RGB24, WantPDQ|WantCrops|WantCropsFine)
+	if err != nil || len(hs) != 35 || hs[9].FineCrop || !hs[10].Cropped || !hs[10].FineCrop {
+		t.Fatalf("fine crops: %d hashes, %v", len(hs), err)
+	}
+	if back := cRoundTrip(hs[34]); back != hs[34] {
+		t.Errorf("fine crop %+v back as %+v", hs[34], back)
+	}
+}
+
+// WantRotations: the hashes of the image turned by each angle, marked with
+// it, through the C struct and back.
+func TestRotations(t *testing.T) {
+	h := mustHasher(t, nil)
+	const w, ht = 96, 64
+	px := make([]byte, w*ht*3)
+	for i := range px {
+		px[i] = byte(i * 7 % 251)
+	}
+	if a := RotationAngles(); len(a) != 4 || a[0] != -8 || a[1] != -4 || a[2] != 4 || a[3] != 8 {
+		t.Fatalf("RotationAngles() = %v", a)
+	}
+	hs, err := h.HashPixels(px, w, ht, w*3, RGB24, WantPDQ|WantPHash|WantRotations)
+	if err != nil || len(hs) != 2+2*len(RotationAngles()) {
+		t.Fatalf("%d hashes, %v", len(hs), err)
+	}
+	for i, x := range hs {
+		want := 0
+		if i >= 2 {
+			want = RotationAngles()[(i-2)/2]
+		}
+		if x.Rotation != want || x.Variant != Original {
+			t.Errorf("hash %d: rotation %d variant %v, want %d", i, x.Rotation, x.Variant, want)
+		}
+		if back := cRoundTrip(x); back != x {
+			t.Errorf("hash %d: %+v back as %+v", i, x, back)
+		}
+	}
 }
 
 func TestDihedralAndFlavour(t *testing.T) {

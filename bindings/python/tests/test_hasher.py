@@ -227,6 +227,57 @@ def test_crops(bridge):
     assert hits[0].distance == min(copy.pdq - c.pdq for c in r.crops) < (copy.pdq - r.pdq) - 30
 
 
+def test_fine_crops(bridge):
+    px = hm.decode(bridge)[:400, :600]
+    r = hm.hash(px, "pdq,phash", crops=True, crops_fine=True)
+    assert len(r.crops) == 9 and len(r.fine_crops) == 25 and len(r.all) == 2 + 2 * 34
+    assert all(h.cropped and not h.fine_crop for c in r.crops for h in c.all)
+    assert all(h.cropped and h.fine_crop for c in r.fine_crops for h in c.all)
+    # fine crop 7: row 1, column 2 of the 5 x 5 grid of 480 x 320
+    assert r.fine_crops[7].pdq == hm.hash(np.ascontiguousarray(px[20:340, 60:540])).pdq
+    assert hm.hash(px, crops=True).fine_crops == ()
+    h = r.fine_crops[7].phash
+    assert "fine_crop=True" in repr(h) and pickle.loads(pickle.dumps(h)).fine_crop
+    with pytest.raises(ValueError):
+        hm.Hash("pdq", bytes(r.pdq), fine_crop=True)
+    # a 20% crop: nearer the fine crops than the 9 of 90%
+    copy = hm.hash(np.ascontiguousarray(px[30:350, 50:530]), "pdq")
+    assert min(copy.pdq - c.pdq for c in r.fine_crops) < min(copy.pdq - c.pdq for c in r.crops)
+
+
+def test_rotations(bridge):
+    image = pytest.importorskip("PIL.Image")
+    px = hm.decode(bridge)
+    r = hm.hash(px, "pdq,phash", rotations=True, dihedral=True)
+    assert hm.ROTATION_ANGLES == (-8, -4, 4, 8)
+    assert [[h.rotation for h in t.all] for t in r.rotations] == [[a, a] for a in hm.ROTATION_ANGLES]
+    assert all(list(t) == ["pdq", "phash"] and not t.pdq.variant for t in r.rotations)
+    assert len(r.all) == 16 + 8 and len(r.variants("pdq")) == 8 and r.pdq.rotation is None
+    assert hm.hash(px).rotations == ()
+    # the turns are Pillow's thumbnail to 512 and rotate, as the prototype
+    # (bench/robustness/rotate_crop.py) made them, within a few bits
+    small = image.fromarray(px)
+    small.thumbnail((512, 512), image.BILINEAR)
+    for a, t in zip(hm.ROTATION_ANGLES, r.rotations):
+        pil = hm.hash(small.rotate(a, image.BILINEAR, fillcolor="black"), "pdq,phash")
+        assert pil.pdq - t.pdq <= 4 and pil.phash - t.phash <= 2, a
+    # a copy turned by +4 degrees: the original's +4 hash is near it, and
+    # its own -4 hash nearer the original than its plain hash
+    copy = hm.hash(image.fromarray(px).rotate(4, image.BILINEAR, fillcolor="black"), "pdq",
+                   rotations=True)
+    plus4, minus4 = hm.ROTATION_ANGLES.index(4), hm.ROTATION_ANGLES.index(-4)
+    assert r.rotations[plus4].pdq - copy.pdq < copy.pdq - r.pdq
+    assert copy.rotations[minus4].pdq - r.pdq < copy.pdq - r.pdq
+    # the mark survives the C struct and pickling
+    h = r.rotations[plus4].pdq
+    assert "rotation=4" in repr(h) and pickle.loads(pickle.dumps(h)).rotation == 4
+    assert hm.Hash("pdq", bytes(h), rotation=4)._cstruct().variant == h._cstruct().variant
+    with pytest.raises(ValueError):
+        hm.Hash("md5", "0" * 32, rotation=4)
+    with pytest.raises(ValueError):
+        hm.Hash("pdq", bytes(h), rotation=5)
+
+
 def test_types_argument(bridge):
     assert list(hm.hash(bridge, "pdq,phash")) == ["pdq", "phash"]
     assert list(hm.hash(bridge, ["ahash", hm.HashType.DHASH])) == ["dhash", "ahash"]

@@ -31,7 +31,7 @@ from ._errors import (BadHashString, CancelledError, CorruptIndexError, DecodeEr
                       Error, FileIOError, InternalError, InvalidArgumentError,
                       LimitExceeded, NoMemoryError, NotFoundError, TypeMismatchError,
                       UnknownFormatError, UnsupportedError, strerror)
-from ._hash import Hash, HashResult, ImageInfo  # noqa: E402
+from ._hash import ROTATION_ANGLES, Hash, HashResult, ImageInfo  # noqa: E402
 from ._batch import BatchResult  # noqa: E402
 from ._hasher import (Hasher, decode, default_hasher, find_content, hash, hash_batch,  # noqa: E402
                       hash_bytes, hash_file, hash_pixels)
@@ -77,6 +77,6 @@ __all__ = [
     "CorruptIndexError", "NotFoundError", "CancelledError", "NoMemoryError",
     "InternalError", "strerror",
     # constants
-    "LIBRARY_VERSION", "PDQ_THRESHOLD", "THRESHOLD_64BIT", "PDQ_MIN_QUALITY",
+    "LIBRARY_VERSION", "PDQ_THRESHOLD", "THRESHOLD_64BIT", "PDQ_MIN_QUALITY", "ROTATION_ANGLES",
     "TMK_FILE_SIZE", "TMK_BASE64_LEN", "TMK_DIM", "TMK_LEVEL1_THRESHOLD", "TMK_LEVEL2_THRESHOLD",
 ]

@@ -8,10 +8,16 @@ from ._errors import BadHashString, raise_for
 from ._native import ffi, lib
 from ._types import Dihedral, HashType, ImageFormat
 
-__all__ = ["Hash", "ImageInfo", "HashResult"]
+__all__ = ["Hash", "ImageInfo", "HashResult", "ROTATION_ANGLES"]
 
 _STRMAX = lib.HM_HASH_STRING_MAX
 _PERCEPTUAL = (HashType.PDQ, HashType.PHASH, HashType.DHASH, HashType.AHASH)
+
+#: The angles in degrees, counter-clockwise, that ``rotations=True`` turns
+#: the image by, in the order of ``HashResult.rotations`` (the C library's
+#: HM_ROTATION_ANGLES).
+ROTATION_ANGLES: Tuple[int, ...] = tuple(lib.hm_rotation_angle(i)
+                                         for i in range(lib.HM_ROTATIONS))
 
 
 class Hash:
@@ -21,8 +27,9 @@ class Hash:
     reference tool prints it); ``Hash(type, text)`` or ``Hash.parse`` reads
     it back.  ``a - b`` is the Hamming distance (computed by the C library;
     ``TypeMismatchError`` when the types differ).  Two hashes are equal when
-    their types and bits are: quality, dihedral variant and the trimmed and
-    crop marks are metadata and take no part in ``==`` or ``hash()``.  Hashes pickle.
+    their types and bits are: quality, dihedral variant, the trimmed and
+    crop marks and the rotation are metadata and take no part in ``==`` or
+    ``hash()``.  Hashes pickle.
 
     Args:
         type: a HashType, its name ("pdq", "phash", "dhash", "ahash", "md5",
@@ -34,19 +41,25 @@ class Hash:
         variant: the dihedral variant the hash stands for (perceptual
             types only).
         trimmed: the hash is of the image with its borders trimmed.
-        cropped: the hash is of a crop (``crops=True``).
+        cropped: the hash is of a crop (``crops=True``, ``crops_fine=True``).
+        fine_crop: the crop is one of the 25 of 80% (``crops_fine=True``);
+            needs ``cropped``.
+        rotation: the hash is of the image turned by this angle, one of
+            ``ROTATION_ANGLES`` (``rotations=True``); None for the others.
 
     Raises:
         BadHashString: the string is not a hash of that type.
     """
 
-    __slots__ = ("_type", "_bytes", "_quality", "_variant", "_trimmed", "_cropped", "_c", "_str")
+    __slots__ = ("_type", "_bytes", "_quality", "_variant", "_trimmed", "_cropped", "_fine",
+                 "_rotation", "_c", "_str")
 
     def __init__(self, type: Union[HashType, str, int],
                  value: Union[str, bytes, bytearray, memoryview],
                  quality: Optional[int] = None,
                  variant: Union[Dihedral, int] = 0, trimmed: bool = False,
-                 cropped: bool = False) -> None:
+                 cropped: bool = False, rotation: Optional[int] = None,
+                 fine_crop: bool = False) -> None:
         t = HashType.coerce(type)
         n = t.bits // 8
         c = ffi.new("hm_hash *")
@@ -76,16 +89,23 @@ class Hash:
                 raise ValueError("PDQ quality must be 0..100, not %r" % quality)
             quality = int(quality)
         variant = Dihedral(variant)
-        if (variant or trimmed or cropped) and t not in _PERCEPTUAL:
-            raise ValueError("only perceptual hashes have dihedral variants, trimmed copies or crops")
+        if fine_crop and not cropped:
+            raise ValueError("fine_crop marks a crop: it needs cropped=True")
+        if rotation is not None and rotation not in ROTATION_ANGLES:
+            raise ValueError("rotation must be one of %s, not %r" % (ROTATION_ANGLES, rotation))
+        if (variant or trimmed or cropped or rotation is not None) and t not in _PERCEPTUAL:
+            raise ValueError("only perceptual hashes have dihedral variants, trimmed copies, "
+                             "crops or rotations")
         c.quality = -1 if quality is None else quality
-        c.variant = _variant_bits(variant, trimmed, cropped)
+        c.variant = _variant_bits(variant, trimmed, cropped, rotation, fine_crop)
         self._type = t
         self._bytes = b
         self._quality = quality
         self._variant = variant
         self._trimmed = bool(trimmed)
         self._cropped = bool(cropped)
+        self._rotation = None if rotation is None else int(rotation)
+        self._fine = bool(fine_crop)
         self._c = c
         self._str: Optional[str] = None
 
@@ -108,6 +128,9 @@ class Hash:
         h._variant = _DIH_OF[c.variant & 7]
         h._trimmed = bool(c.variant & lib.HM_VARIANT_TRIMMED)
         h._cropped = bool(c.variant & lib.HM_VARIANT_CROP)
+        h._rotation = (ROTATION_ANGLES[(c.variant >> 3) & 3]
+                       if c.variant & lib.HM_VARIANT_ROTATED else None)
+        h._fine = bool(h._cropped and c.variant & lib.HM_VARIANT_FINE)
         h._c = None
         h._str = None
         return h
@@ -119,7 +142,8 @@ class Hash:
             c = ffi.new("hm_hash *")
             c.type = self._type
             c.quality = -1 if self._quality is None else self._quality
-            c.variant = _variant_bits(self._variant, self._trimmed, self._cropped)
+            c.variant = _variant_bits(self._variant, self._trimmed, self._cropped,
+                                      self._rotation, self._fine)
             ffi.memmove(c.bytes, self._bytes, len(self._bytes))
             self._c = c
         return c
@@ -153,6 +177,18 @@ class Hash:
     def cropped(self) -> bool:
         """True for the hash of a crop of the image (``crops=True``)."""
         return self._cropped
+
+    @property
+    def fine_crop(self) -> bool:
+        """True for the hash of one of the 25 crops of 80%
+        (``crops_fine=True``); ``cropped`` is then True too."""
+        return self._fine
+
+    @property
+    def rotation(self) -> Optional[int]:
+        """The angle in degrees (counter-clockwise) the image was turned by
+        for this hash (``rotations=True``), or None."""
+        return self._rotation
 
     def distance(self, other: "Hash") -> int:
         """Hamming distance to a hash of the same type (same as ``self - other``)."""
@@ -194,6 +230,10 @@ class Hash:
             extra += ", trimmed=True"
         if self._cropped:
             extra += ", cropped=True"
+        if self._fine:
+            extra += ", fine_crop=True"
+        if self._rotation is not None:
+            extra += ", rotation=%d" % self._rotation
         return "Hash(%r, %r%s)" % (str(self._type), str(self), extra)
 
     def __eq__(self, other: object) -> bool:
@@ -211,7 +251,7 @@ class Hash:
 
     def __reduce__(self) -> Tuple[Any, ...]:
         return (_restore, (int(self._type), self._bytes, self._quality, int(self._variant),
-                           self._trimmed, self._cropped))
+                           self._trimmed, self._cropped, self._rotation, self._fine))
 
     def __copy__(self) -> "Hash":
         return self
@@ -227,13 +267,17 @@ _DIH_OF = tuple(Dihedral)
 
 
 def _restore(t: int, b: bytes, quality: Optional[int], variant: int,
-             trimmed: bool = False, cropped: bool = False) -> Hash:
-    return Hash(t, b, quality, variant, trimmed, cropped)
+             trimmed: bool = False, cropped: bool = False,
+             rotation: Optional[int] = None, fine_crop: bool = False) -> Hash:
+    return Hash(t, b, quality, variant, trimmed, cropped, rotation, fine_crop)
 
 
-def _variant_bits(variant: int, trimmed: bool, cropped: bool) -> int:
+def _variant_bits(variant: int, trimmed: bool, cropped: bool, rotation: Optional[int],
+                  fine_crop: bool) -> int:
     return (int(variant) | (lib.HM_VARIANT_TRIMMED if trimmed else 0)
-            | (lib.HM_VARIANT_CROP if cropped else 0))
+            | (lib.HM_VARIANT_CROP if cropped else 0) | (lib.HM_VARIANT_FINE if fine_crop else 0)
+            | (0 if rotation is None
+               else lib.HM_VARIANT_ROTATED | ROTATION_ANGLES.index(rotation) << 3))
 
 
 def type_name(x: object) -> str:
@@ -266,9 +310,10 @@ class HashResult(Mapping[str, Hash]):
     hash in the C library's order (PDQ, pHash, dHash, aHash, each followed
     by its 7 dihedral variants when asked for, MD5, SHA-256, then the
     trimmed image's hashes when asked for and a border was found, then the
-    crops' when asked for), which is what ``Index.query`` and ``Index.add``
-    take from it, so that a dihedral query uses the exact variants and a
-    list gets the crops.
+    crops' when asked for (the 9 of 90%, then the 25 of 80%), then the
+    turned images' when asked for), which
+    is what ``Index.query`` and ``Index.add`` take from it, so that a
+    dihedral query uses the exact variants and a list gets the crops.
     """
 
     __slots__ = ("_all", "_by_type", "_info")
@@ -276,7 +321,8 @@ class HashResult(Mapping[str, Hash]):
     def __init__(self, hashes: Tuple[Hash, ...], info: Optional[ImageInfo] = None) -> None:
         self._all = tuple(hashes)
         self._by_type = {_NAME_OF[h._type]: h for h in self._all
-                         if not (h._variant or h._trimmed or h._cropped)}
+                         if not (h._variant or h._trimmed or h._cropped
+                                 or h._rotation is not None)}
         self._info = info
 
     @property
@@ -299,7 +345,8 @@ class HashResult(Mapping[str, Hash]):
         ``Dihedral`` order) when they were asked for (``dihedral=True``),
         else ()."""
         t = HashType.coerce(type)
-        v = tuple(h for h in self._all if h.type == t and not h._trimmed and not h._cropped)
+        v = tuple(h for h in self._all if h.type == t and not h._trimmed and not h._cropped
+                  and h._rotation is None)
         return v if len(v) == 8 else ()
 
     @property
@@ -318,13 +365,38 @@ class HashResult(Mapping[str, Hash]):
         """The hashes of the 9 crops (90% of each side; corners, edge
         middles and centre, row by row from the top-left) when they were
         asked for (``crops=True``), else ()."""
-        c = [h for h in self._all if h._cropped]
-        k = len(c) // 9
+        return self._crop_group(False)
+
+    @property
+    def fine_crops(self) -> Tuple["HashResult", ...]:
+        """The hashes of the 25 crops of 80% of each side (a 5 x 5 grid
+        from corner to corner, row by row from the top-left) when they were
+        asked for (``crops_fine=True``), else ()."""
+        return self._crop_group(True)
+
+    def _crop_group(self, fine: bool) -> Tuple["HashResult", ...]:
+        c = [h for h in self._all if h._cropped and h._fine == fine]
+        k = len(c) // (lib.HM_CROPS_FINE if fine else lib.HM_CROPS)
         out = []
         for i in range(0, len(c), max(1, k)):
             r = HashResult(tuple(c[i:i + k]))
             r._by_type = {_NAME_OF[h._type]: h for h in r._all}
             out.append(r)
+        return tuple(out)
+
+    @property
+    def rotations(self) -> Tuple["HashResult", ...]:
+        """The hashes of the image turned by each angle of
+        ``ROTATION_ANGLES``, in that order (``r.rotations[i].pdq`` is
+        ``.rotation`` ``ROTATION_ANGLES[i]``), when they were asked for
+        (``rotations=True``), else ()."""
+        out = []
+        for a in ROTATION_ANGLES:
+            t = tuple(h for h in self._all if h._rotation == a)
+            if t:
+                r = HashResult(t)
+                r._by_type = {_NAME_OF[h._type]: h for h in t}
+                out.append(r)
         return tuple(out)
 
     def _get(self, t: HashType) -> Optional[Hash]:

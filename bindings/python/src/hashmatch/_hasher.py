@@ -31,9 +31,12 @@ _PERCEPTUAL = frozenset(t for t in range(1, 5))
 _OUT_CAP = lib.HM_HASH_RESULTS_MAX
 
 
-def _request(mask: int, dihedral: bool, trim: bool, crops: bool) -> int:
+def _request(mask: int, dihedral: bool, trim: bool, crops: bool, rotations: bool = False,
+             crops_fine: bool = False) -> int:
     return (mask | (lib.HM_WANT_DIHEDRAL if dihedral else 0)
-            | (lib.HM_WANT_TRIMMED if trim else 0) | (lib.HM_WANT_CROPS if crops else 0))
+            | (lib.HM_WANT_TRIMMED if trim else 0) | (lib.HM_WANT_CROPS if crops else 0)
+            | (lib.HM_WANT_ROTATIONS if rotations else 0)
+            | (lib.HM_WANT_CROPS_FINE if crops_fine else 0))
 
 
 def _is_pil_image(obj: object) -> bool:
@@ -299,7 +302,8 @@ class Hasher:
         return HashResult(hashes, ImageInfo._from_c(self._info) if with_info else None)
 
     def hash(self, source: Source, types: TypesArg = "pdq", *,
-             dihedral: bool = False, trim: bool = False, crops: bool = False) -> HashResult:
+             dihedral: bool = False, trim: bool = False, crops: bool = False,
+             rotations: bool = False, crops_fine: bool = False) -> HashResult:
         """Decode ``source`` and compute the requested hashes in one pass.
 
         Args:
@@ -321,6 +325,15 @@ class Hasher:
             crops: also hash 9 crops of 90% of each side (``r.crops``), to
                 add to a list beside the plain hashes so that copies
                 cropped by up to about 10% match.
+            rotations: also hash the image turned by each angle of
+                ``ROTATION_ANGLES`` (-8, -4, +4, +8 degrees, after
+                shrinking it to 512 pixels a side; ``r.rotations``), to
+                query with beside the plain hashes so that copies turned
+                by a few degrees match a list of plain hashes.
+            crops_fine: also hash 25 crops of 80% of each side (a 5 x 5
+                grid, ``r.fine_crops``), to add to a list beside the plain
+                hashes and ``crops`` so that copies cropped by up to about
+                20% match.
 
         Returns:
             a HashResult (``r.pdq``, ``r["phash"]``, ``r.info``, ...).
@@ -330,27 +343,34 @@ class Hasher:
             InvalidArgumentError, with the C library's message.
         """
         if isinstance(source, (str, os.PathLike)):
-            return self.hash_file(source, types, dihedral=dihedral, trim=trim, crops=crops)
+            return self.hash_file(source, types, dihedral=dihedral, trim=trim, crops=crops,
+                                  rotations=rotations, crops_fine=crops_fine)
         if isinstance(source, (bytes, bytearray)):
-            return self.hash_bytes(source, types, dihedral=dihedral, trim=trim, crops=crops)
+            return self.hash_bytes(source, types, dihedral=dihedral, trim=trim, crops=crops,
+                                   rotations=rotations, crops_fine=crops_fine)
         if _is_pil_image(source):
-            return self.hash_pixels(source, types, dihedral=dihedral, trim=trim, crops=crops)
+            return self.hash_pixels(source, types, dihedral=dihedral, trim=trim, crops=crops,
+                                    rotations=rotations, crops_fine=crops_fine)
         if hasattr(source, "read"):
-            return self.hash_bytes(source.read(), types, dihedral=dihedral, trim=trim, crops=crops)
+            return self.hash_bytes(source.read(), types, dihedral=dihedral, trim=trim, crops=crops,
+                                   rotations=rotations, crops_fine=crops_fine)
         try:
             ndim = memoryview(source).ndim
         except TypeError:
             raise TypeError("cannot hash a %s: expected a path, bytes, a file object, a "
                             "uint8 array or a PIL image" % type_name(source)) from None
         if ndim <= 1:
-            return self.hash_bytes(source, types, dihedral=dihedral, trim=trim, crops=crops)
-        return self.hash_pixels(source, types, dihedral=dihedral, trim=trim, crops=crops)
+            return self.hash_bytes(source, types, dihedral=dihedral, trim=trim, crops=crops,
+                                   rotations=rotations, crops_fine=crops_fine)
+        return self.hash_pixels(source, types, dihedral=dihedral, trim=trim, crops=crops,
+                                rotations=rotations, crops_fine=crops_fine)
 
     def hash_file(self, path: Union[str, "os.PathLike[str]", bytes], types: TypesArg = "pdq",
                   *, dihedral: bool = False, trim: bool = False,
-                  crops: bool = False) -> HashResult:
+                  crops: bool = False, rotations: bool = False,
+                  crops_fine: bool = False) -> HashResult:
         """Hash an image file (see ``hash``)."""
-        mask = _request(types_mask(types), dihedral, trim, crops)
+        mask = _request(types_mask(types), dihedral, trim, crops, rotations, crops_fine)
         p = os.fsencode(path)
         with self._lock:
             st = lib.hm_hash_file(self._handle(), p, mask, self._out, _OUT_CAP,
@@ -361,10 +381,11 @@ class Hasher:
 
     def hash_bytes(self, data: Any, types: TypesArg = "pdq", *,
                    dihedral: bool = False, trim: bool = False,
-                   crops: bool = False) -> HashResult:
+                   crops: bool = False, rotations: bool = False,
+                   crops_fine: bool = False) -> HashResult:
         """Hash an encoded image held in memory (bytes or any contiguous
         buffer; not copied)."""
-        mask = _request(types_mask(types), dihedral, trim, crops)
+        mask = _request(types_mask(types), dihedral, trim, crops, rotations, crops_fine)
         buf = ffi.from_buffer(data)
         with self._lock:
             st = lib.hm_hash_memory(self._handle(), buf, len(buf), mask, self._out,
@@ -374,7 +395,8 @@ class Hasher:
             return self._result(self._n[0], True)
 
     def hash_pixels(self, pixels: Any, types: TypesArg = "pdq", *, dihedral: bool = False,
-                    trim: bool = False, crops: bool = False,
+                    trim: bool = False, crops: bool = False, rotations: bool = False,
+                    crops_fine: bool = False,
                     width: Optional[int] = None, height: Optional[int] = None,
                     pixel_format: Optional[str] = None,
                     stride: Optional[int] = None) -> HashResult:
@@ -388,7 +410,8 @@ class Hasher:
         The pixels are hashed as given: alpha is ignored, nothing is
         rotated.  Only perceptual types can be asked for.
         """
-        mask = _request(types_mask(types, _PERCEPTUAL), dihedral, trim, crops)
+        mask = _request(types_mask(types, _PERCEPTUAL), dihedral, trim, crops,
+                        rotations, crops_fine)
         if _is_pil_image(pixels):
             px = _pixels_from_pil(pixels)
         else:
@@ -434,6 +457,7 @@ class Hasher:
 
     def hash_batch(self, sources: Iterable[Any], types: TypesArg = "pdq", *,
                    dihedral: bool = False, trim: bool = False, crops: bool = False,
+                   rotations: bool = False, crops_fine: bool = False,
                    threads: int = 0) -> List["BatchResult"]:
         """Hash many encoded images in one call to the C library, on its
         own threads (``threads``; 0, the default, for the CPUs online), the
@@ -442,7 +466,7 @@ class Hasher:
         Args:
             sources: paths (str or os.PathLike) and encoded bytes (bytes,
                 bytearray or any 1-D buffer), mixed as they come.
-            types, dihedral, trim, crops: as ``hash``.
+            types, dihedral, trim, crops, rotations, crops_fine: as ``hash``.
             threads: threads that hash, 0 for the CPUs.
 
         Returns:
@@ -456,7 +480,7 @@ class Hasher:
         """
         from ._batch import hash_batch_with
 
-        mask = _request(types_mask(types), dihedral, trim, crops)
+        mask = _request(types_mask(types), dihedral, trim, crops, rotations, crops_fine)
         return hash_batch_with(self, sources, mask, threads)
 
     # ---- video ----------------------------------------------------------------
@@ -517,38 +541,48 @@ def default_hasher() -> Hasher:
 
 
 def hash(source: Source, types: TypesArg = "pdq", *, dihedral: bool = False,
-         trim: bool = False, crops: bool = False) -> HashResult:
+         trim: bool = False, crops: bool = False, rotations: bool = False,
+         crops_fine: bool = False) -> HashResult:
     """Hash a path, bytes, file object, uint8 array or PIL image with this
     thread's default hasher.  See ``Hasher.hash``."""
-    return default_hasher().hash(source, types, dihedral=dihedral, trim=trim, crops=crops)
+    return default_hasher().hash(source, types, dihedral=dihedral, trim=trim, crops=crops,
+                                 rotations=rotations, crops_fine=crops_fine)
 
 
 def hash_file(path: Union[str, "os.PathLike[str]", bytes], types: TypesArg = "pdq", *,
               dihedral: bool = False, trim: bool = False,
-              crops: bool = False) -> HashResult:
+              crops: bool = False, rotations: bool = False, crops_fine: bool = False) -> HashResult:
     """Hash an image file.  See ``Hasher.hash``."""
-    return default_hasher().hash_file(path, types, dihedral=dihedral, trim=trim, crops=crops)
+    return default_hasher().hash_file(path, types, dihedral=dihedral, trim=trim, crops=crops,
+                                      rotations=rotations, crops_fine=crops_fine)
 
 
 def hash_bytes(data: Any, types: TypesArg = "pdq", *, dihedral: bool = False,
-               trim: bool = False, crops: bool = False) -> HashResult:
+               trim: bool = False, crops: bool = False, rotations: bool = False,
+               crops_fine: bool = False) -> HashResult:
     """Hash an encoded image in memory.  See ``Hasher.hash``."""
-    return default_hasher().hash_bytes(data, types, dihedral=dihedral, trim=trim, crops=crops)
+    return default_hasher().hash_bytes(data, types, dihedral=dihedral, trim=trim, crops=crops,
+                                       rotations=rotations, crops_fine=crops_fine)
 
 
 def hash_batch(sources: Iterable[Any], types: TypesArg = "pdq", *, dihedral: bool = False,
-               trim: bool = False, crops: bool = False, threads: int = 0) -> List["BatchResult"]:
+               trim: bool = False, crops: bool = False, rotations: bool = False,
+               crops_fine: bool = False,
+               threads: int = 0) -> List["BatchResult"]:
     """Hash many paths and encoded images in one C call on the library's
     threads.  See ``Hasher.hash_batch``."""
     return default_hasher().hash_batch(sources, types, dihedral=dihedral, trim=trim,
-                                       crops=crops, threads=threads)
+                                       crops=crops, rotations=rotations, crops_fine=crops_fine,
+                                       threads=threads)
 
 
 def hash_pixels(pixels: Any, types: TypesArg = "pdq", *, dihedral: bool = False,
-                trim: bool = False, crops: bool = False, **layout: Any) -> HashResult:
+                trim: bool = False, crops: bool = False, rotations: bool = False,
+                crops_fine: bool = False,
+                **layout: Any) -> HashResult:
     """Hash decoded pixels (uint8 array or PIL image).  See ``Hasher.hash_pixels``."""
     return default_hasher().hash_pixels(pixels, types, dihedral=dihedral, trim=trim, crops=crops,
-                                        **layout)
+                                        rotations=rotations, crops_fine=crops_fine, **layout)
 
 
 def find_content(pixels: Any, **layout: Any) -> Tuple[int, int, int, int]:
