@@ -1249,8 +1249,8 @@ HM_API hm_status hm_index_query(hm_index *idx, const hm_hash *queries,
  * match at a false-match rate of 1e-4 (the default) or 1e-6 per pair of
  * a query and a known image, for one hash of each type on each side.
  */
-#define HM_DECIDE_SCORE_FPR_1E4 (-5.51)
-#define HM_DECIDE_SCORE_FPR_1E6 (-6.93)
+#define HM_DECIDE_SCORE_FPR_1E4 (-5.52)
+#define HM_DECIDE_SCORE_FPR_1E6 (-6.94)
 
 /** Options of hm_index_decide.  Initialise with hm_decide_opts_init(). */
 typedef struct hm_decide_opts {

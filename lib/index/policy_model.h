@@ -30,7 +30,7 @@ static const double hm_fused_corr[HM_FUSED_TYPES][HM_FUSED_TYPES] = {
 };
 /* The threshold for m comparisons of one type: max_score - this x ln(m)
  * (measured: 8 dihedral variants -6.03, 9 crops of 90% plus the plain
- * hash -6.09, against -5.51 for one). */
+ * hash -6.09, against -5.52 for one). */
 #define HM_FUSED_PER_LN_COMPARISONS 0.25
 
 #endif
