@@ -853,7 +853,8 @@ typedef struct hm_list_info {
                                                 HM_HASH_TYPE_MAX) */
     uint64_t entries;      /**< live entries */
     uint64_t hits;         /**< matches reported since the index was created
-                                (shared by all snapshots) */
+                                (hits, and hm_index_decide's decisions;
+                                shared by all snapshots) */
     uint64_t reserved[4];
 } hm_list_info;
 
@@ -1391,8 +1392,10 @@ typedef struct hm_index_stats {
     uint64_t bytes_structures;             /**< of which codes and search
                                                 structures (MIH, BK-tree) */
     uint64_t queries;                      /**< query hashes served since
-                                                the index was created */
-    uint64_t hits;                         /**< hits reported since then */
+                                                the index was created (a
+                                                decision counts one) */
+    uint64_t hits;                         /**< hits and decisions reported
+                                                since then */
     uint64_t generation;                   /**< commits published */
     uint32_t lists;
     uint32_t segments;                     /**< immutable parts searched */

@@ -283,6 +283,20 @@ static void test_pdq_only(void) {
     CHECK_INT(hm_index_decide(idx, q, 4, NULL, res), HM_OK);
     CHECK(hm_results_count(hits) > 20);
     CHECK_INT(hm_results_decision_count(res), hm_results_count(hits));
+    /* a decision counts as one query, its decisions as hits, in the index's
+     * and the list's counters; its candidate searches count nothing */
+    const hm_index_stats before = test_stats(idx);
+    hm_list_info li0, li1;
+    hm_snapshot *snap = NULL;
+    CHECK_INT(hm_index_acquire(idx, &snap), HM_OK);
+    CHECK_INT(hm_snapshot_list_info(snap, l, &li0), HM_OK);
+    CHECK_INT(hm_index_decide(idx, q, 4, NULL, res), HM_OK);
+    const hm_index_stats after = test_stats(idx);
+    CHECK_INT(hm_snapshot_list_info(snap, l, &li1), HM_OK);
+    hm_snapshot_release(snap);
+    CHECK_INT(after.queries - before.queries, 1);
+    CHECK_INT(after.hits - before.hits, hm_results_decision_count(res));
+    CHECK_INT(li1.hits - li0.hits, hm_results_decision_count(res));
     for (size_t i = 0; i < hm_results_count(hits); i++) {
         const hm_match *m = hm_results_get(hits, i);
         int found = 0;

@@ -372,9 +372,11 @@ struct hm_results {
 /* Words of the needles of one query: 8 dihedral variants of 256 bits. */
 #define HM_NEEDLE_WORDS (HM_SCAN_MAX_NEEDLES * 4)
 
-/* hm_snapshot_query without the last-error bookkeeping of HM_CALL. */
+/* hm_snapshot_query without the last-error bookkeeping of HM_CALL;
+ * `counted` 0 leaves the index's query and hit counters and the lists'
+ * hit counters alone (a decision's candidate searches). */
 int hm_ix_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
-                         const hm_query_opts *opts, hm_results *r);
+                         const hm_query_opts *opts, int counted, hm_results *r);
 /* The needles of query q[i] (canonical bytes, as many words each as the
  * type needs) into nd[HM_NEEDLE_WORDS], their number into *nv: 1, or with
  * HM_QUERY_DIHEDRAL in `flags` the 8 dihedral variants (the exact ones

@@ -138,7 +138,7 @@ static int find_candidates(dctx *c, const hm_hash *q, size_t n, hm_results *scra
         } else {
             qo.radius = 0;
         }
-        if ((st = hm_ix_snapshot_query(c->s, sub, m, &qo, scratch)) != HM_OK) break;
+        if ((st = hm_ix_snapshot_query(c->s, sub, m, &qo, 0, scratch)) != HM_OK) break;
         if (HM_RESERVE(v, cap, nv + scratch->n, 64) != HM_OK) {
             st = HM_E_NO_MEMORY;
             break;
@@ -302,6 +302,12 @@ static int snapshot_decide(hm_snapshot *s, const hm_hash *q, size_t n,
         return hm_fail(st, "out of memory during the decision");
     }
     if (r->ndec > 1) qsort(r->dec, r->ndec, sizeof *r->dec, cmp_decision);
+    /* one query; its hits are the items decided */
+    atomic_fetch_add_explicit(&s->shared->queries, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&s->shared->hits, r->ndec, memory_order_relaxed);
+    for (size_t i = 0; i < r->ndec; i++)
+        atomic_fetch_add_explicit(&hm_list_core_of(s->names, r->dec[i].list)->hits, 1,
+                                  memory_order_relaxed);
     return HM_OK;
 }
 

@@ -150,6 +150,7 @@ typedef struct qctx {
     uint64_t nd[HM_NEEDLE_WORDS]; /* needles, canonical bytes */
     int knn;    /* list thresholds are not applied */
     int frames_only; /* only frames of known videos count */
+    int uncounted; /* the index's and lists' query and hit counters left alone */
     int forced;
     size_t biggest; /* codes of the largest table searched */
 } qctx;
@@ -337,7 +338,7 @@ static int run_group(hm_results *r, qctx *c, uint32_t qi) {
         m->hash.quality = -1;
         memcpy(m->hash.bytes, hm_seg_entry_bytes(sg, e), bits / 8);
         m->frame_time = e->aux == HM_NO_AUX ? -1.0 : e->aux / 1000.0;
-        atomic_fetch_add_explicit(&core->hits, 1, memory_order_relaxed);
+        if (!c->uncounted) atomic_fetch_add_explicit(&core->hits, 1, memory_order_relaxed);
     }
     return HM_OK;
 }
@@ -421,7 +422,7 @@ void hm_ix_results_hold(hm_results *r, hm_snapshot *s) {
 }
 
 int hm_ix_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
-                         const hm_query_opts *opts, hm_results *r) {
+                         const hm_query_opts *opts, int counted, hm_results *r) {
     hm_query_opts defaults;
     uint64_t groups = 0;
     int st = HM_OK;
@@ -450,6 +451,7 @@ int hm_ix_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
     c.s = s;
     c.o = opts;
     c.forced = opts->structure != HM_STRUCT_AUTO ? opts->structure : s->default_structure;
+    c.uncounted = !counted;
     for (size_t i = 0; i < n && st == HM_OK;) {
         c.type = q[i].type;
         c.knn = 0;
@@ -458,8 +460,10 @@ int hm_ix_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
         if (!hm_ix_pdq_gated(&q[i], opts->min_quality)) st = run_group(r, &c, (uint32_t)i);
         i += take;
     }
-    atomic_fetch_add_explicit(&s->shared->queries, groups, memory_order_relaxed);
-    atomic_fetch_add_explicit(&s->shared->hits, r->n, memory_order_relaxed);
+    if (counted) {
+        atomic_fetch_add_explicit(&s->shared->queries, groups, memory_order_relaxed);
+        atomic_fetch_add_explicit(&s->shared->hits, r->n, memory_order_relaxed);
+    }
     if (st != HM_OK) {
         r->n = 0;
         return hm_fail(st, "out of memory during the query");
@@ -469,7 +473,7 @@ int hm_ix_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
 
 hm_status hm_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
                             const hm_query_opts *opts, hm_results *r) {
-    return HM_CALL(hm_ix_snapshot_query(s, q, n, opts, r));
+    return HM_CALL(hm_ix_snapshot_query(s, q, n, opts, 1, r));
 }
 
 int hm_ix_query_begin(hm_index *idx, hm_results *r, hm_snapshot **s) {
@@ -487,7 +491,7 @@ static int index_query(hm_index *idx, const hm_hash *q, size_t n, const hm_query
                        hm_results *r) {
     hm_snapshot *s;
     int st = hm_ix_query_begin(idx, r, &s);
-    if (st == HM_OK) st = hm_ix_snapshot_query(s, q, n, opts, r);
+    if (st == HM_OK) st = hm_ix_snapshot_query(s, q, n, opts, 1, r);
     hm_snapshot_release(s); /* the results keep their own reference */
     return st;
 }
