@@ -92,7 +92,7 @@ func ExampleIndex_Decide() {
 	}
 	// Output:
 	// example-bridge in example-known by rule pdq: compared [pdq phash md5], agreed [pdq phash], pdq 0, phash 0
-	// score -14.10, threshold -6.03 over 8 comparisons
+	// score -14.10, threshold -6.04 over 8 comparisons
 }
 
 // Parse hashes from strings and compare them.

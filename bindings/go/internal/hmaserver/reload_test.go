@@ -281,7 +281,8 @@ func TestReloadIndexFileAndWatch(t *testing.T) {
 		t.Errorf("the watch reloaded after the server's own save: generation %d -> %d", gen, g)
 	}
 	addToFile("second")
-	for deadline := time.Now().Add(10 * time.Second); len(lookup()) != 2; time.Sleep(20 * time.Millisecond) {
+	// the new index serves before Reload counts its generation: wait for both
+	for deadline := time.Now().Add(10 * time.Second); len(lookup()) != 2 || ts.srv.generation.Load() == gen; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the watch did not reload: %v", lookup())
 		}
