@@ -366,17 +366,24 @@ struct hm_results {
     struct hm_tmk *l2buf; /* level-2 features read from a file */
     hm_decision *dec; /* decisions (policy.c) */
     size_t ndec, deccap;
-    hm_results *cand; /* a decision's candidate hits; NULL until needed */
+    struct hm_decide_buf *dbuf; /* a decision's working memory, kept for the
+                                   next; NULL until needed (policy.c) */
 };
+
+/* Free a decision's working memory (NULL is a no-op). */
+void hm_ix_decide_buf_free(struct hm_decide_buf *b);
 
 /* Words of the needles of one query: 8 dihedral variants of 256 bits. */
 #define HM_NEEDLE_WORDS (HM_SCAN_MAX_NEEDLES * 4)
 
-/* hm_snapshot_query without the last-error bookkeeping of HM_CALL;
- * `counted` 0 leaves the index's query and hit counters and the lists'
- * hit counters alone (a decision's candidate searches). */
+/* hm_snapshot_query without the last-error bookkeeping of HM_CALL.  For
+ * a decision's candidate searches: `radii` (NULL: none), a range query's
+ * radius per hash type (every entry within it is a hit, list thresholds
+ * ignored) in place of opts->radius; `counted` 0 leaves the index's query
+ * and hit counters and the lists' hit counters alone. */
 int hm_ix_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
-                         const hm_query_opts *opts, int counted, hm_results *r);
+                         const hm_query_opts *opts, const int *radii, int counted,
+                         hm_results *r);
 /* The needles of query q[i] (canonical bytes, as many words each as the
  * type needs) into nd[HM_NEEDLE_WORDS], their number into *nv: 1, or with
  * HM_QUERY_DIHEDRAL in `flags` the 8 dihedral variants (the exact ones

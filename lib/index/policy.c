@@ -3,9 +3,10 @@
  * The match policy (hm_index_decide): one decision per known item from
  * every hash type the query and the item both have.
  *
- *  1. Candidates: each type's query hashes are searched (hm_ix_snapshot_query)
- *     within the largest of the lists' thresholds and the radius beyond
- *     which no fused match can lie (search_radius), digests for equality.
+ *  1. Candidates: one search of the query's hashes (hm_ix_snapshot_query),
+ *     each type within the largest of the lists' thresholds and the radius
+ *     beyond which no fused match can lie (search_radius), digests for
+ *     equality.
  *  2. Each candidate item (list, entry id) is read whole: its entries in
  *     every segment (they are sorted by id), and for every type the
  *     smallest distance over the query's needles and the item's entries.
@@ -32,10 +33,33 @@ typedef struct tneedles {
     size_t n, cap;
 } tneedles;
 
+/* One item found by the candidate search. */
+typedef struct cand {
+    uint32_t list;
+    const char *id, *labels;
+    size_t seq; /* order found: types ascending, each type's hits closest first */
+} cand;
+
+/* A decision's working memory, kept in its results for the next one. */
+struct hm_decide_buf {
+    hm_results *hits; /* the candidate search's */
+    tneedles nd[HM_HASH_TYPE_MAX + 1];
+    cand *c;
+    size_t ncand, candcap;
+};
+
+void hm_ix_decide_buf_free(struct hm_decide_buf *b) {
+    if (!b) return;
+    hm_results_free(b->hits);
+    for (int t = 0; t <= HM_HASH_TYPE_MAX; t++) free(b->nd[t].w);
+    free(b->c);
+    free(b);
+}
+
 typedef struct dctx {
     hm_snapshot *s;
     const hm_decide_opts *o;
-    tneedles nd[HM_HASH_TYPE_MAX + 1];
+    struct hm_decide_buf *b;
 } dctx;
 
 /* Position of a type in the model's tables, or -1. */
@@ -88,19 +112,12 @@ static int gather_needles(dctx *c, const hm_hash *q, size_t n) {
         const size_t take = hm_ix_needles(q, i, n, c->o->flags, nd, &nv);
         const unsigned words = (hm_hash_bits(q[i].type) + 63) / 64;
         if (!hm_ix_pdq_gated(&q[i], c->o->min_quality) &&
-            push_needles(&c->nd[q[i].type], nd, nv, words) != HM_OK)
+            push_needles(&c->b->nd[q[i].type], nd, nv, words) != HM_OK)
             return HM_E_NO_MEMORY;
         i += take;
     }
     return HM_OK;
 }
-
-/* One item found by the candidate searches. */
-typedef struct cand {
-    uint32_t list;
-    const char *id, *labels;
-    size_t seq; /* order found: types ascending, each type's hits closest first */
-} cand;
 
 static int same_item(const cand *x, const cand *y) {
     return x->list == y->list && !strcmp(x->id, y->id);
@@ -114,53 +131,39 @@ static int cmp_cand(const void *a, const void *b) {
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Candidates of every type into *out (sorted, one per item). */
-static int find_candidates(dctx *c, const hm_hash *q, size_t n, hm_results *scratch,
-                           cand **out, size_t *nout) {
-    cand *v = NULL;
-    size_t nv = 0, cap = 0;
-    hm_hash *sub = malloc((n ? n : 1) * sizeof *sub);
-    int st = sub ? HM_OK : HM_E_NO_MEMORY;
-    for (int t = 1; t <= HM_HASH_TYPE_MAX && st == HM_OK; t++) {
-        size_t m = 0;
-        for (size_t i = 0; i < n; i++)
-            if (q[i].type == t) sub[m++] = q[i];
-        if (!m) continue;
-        hm_query_opts qo;
-        hm_query_opts_init(&qo);
-        qo.flags = c->o->flags;
-        qo.min_quality = c->o->min_quality;
-        qo.include_disabled = c->o->include_disabled;
-        if (HM_TYPE_BIT(t) & HM_TYPES_PERCEPTUAL) {
-            const int lists = c->o->include_disabled ? c->s->max_thr_all[t] : c->s->max_thr[t];
-            const int fused = search_radius(t, c->o->max_score);
-            qo.radius = lists > fused ? lists : fused;
-        } else {
-            qo.radius = 0;
-        }
-        if ((st = hm_ix_snapshot_query(c->s, sub, m, &qo, 0, scratch)) != HM_OK) break;
-        if (HM_RESERVE(v, cap, nv + scratch->n, 64) != HM_OK) {
-            st = HM_E_NO_MEMORY;
-            break;
-        }
-        for (size_t i = 0; i < scratch->n; i++) {
-            v[nv] = (cand){scratch->v[i].list, scratch->v[i].entry_id, scratch->v[i].labels, nv};
-            nv++;
-        }
+/* The items near any of q's hashes into c->b->c (sorted, one per item):
+ * one search, each perceptual type within the larger of the lists'
+ * thresholds and search_radius, digests for equality. */
+static int find_candidates(dctx *c, const hm_hash *q, size_t n) {
+    struct hm_decide_buf *b = c->b;
+    int radii[HM_HASH_TYPE_MAX + 1] = {0};
+    for (int t = 1; t <= HM_HASH_TYPE_MAX; t++) {
+        if (!(HM_TYPE_BIT(t) & HM_TYPES_PERCEPTUAL)) continue;
+        const int lists = c->o->include_disabled ? c->s->max_thr_all[t] : c->s->max_thr[t];
+        const int fused = search_radius(t, c->o->max_score);
+        radii[t] = lists > fused ? lists : fused;
     }
-    free(sub);
-    if (st != HM_OK) {
-        free(v);
-        return st;
+    hm_query_opts qo;
+    hm_query_opts_init(&qo);
+    qo.flags = c->o->flags;
+    qo.min_quality = c->o->min_quality;
+    qo.include_disabled = c->o->include_disabled;
+    int st = hm_ix_snapshot_query(c->s, q, n, &qo, radii, 0, b->hits);
+    if (st != HM_OK) return st;
+    b->ncand = 0;
+    if (HM_RESERVE(b->c, b->candcap, b->hits->n, 64) != HM_OK) return HM_E_NO_MEMORY;
+    for (size_t i = 0; i < b->hits->n; i++) {
+        const hm_match *m = &b->hits->v[i];
+        b->c[b->ncand] = (cand){m->list, m->entry_id, m->labels, b->ncand};
+        b->ncand++;
     }
     /* one per item, with the labels of its first hit (of the lowest type
      * that found it, at its closest distance) */
-    if (nv > 1) qsort(v, nv, sizeof *v, cmp_cand);
+    if (b->ncand > 1) qsort(b->c, b->ncand, sizeof *b->c, cmp_cand);
     size_t w = 0;
-    for (size_t i = 0; i < nv; i++)
-        if (!w || !same_item(&v[w - 1], &v[i])) v[w++] = v[i];
-    *out = v;
-    *nout = w;
+    for (size_t i = 0; i < b->ncand; i++)
+        if (!w || !same_item(&b->c[w - 1], &b->c[i])) b->c[w++] = b->c[i];
+    b->ncand = w;
     return HM_OK;
 }
 
@@ -194,7 +197,7 @@ static int decide_item(dctx *c, const cand *it, hm_results *r) {
         for (uint32_t e = first; e < first + count; e++) {
             const hm_seg_entry *en = &sg->entries[e];
             const int t = HM_TC_TYPE(en->tc);
-            const tneedles *tn = &c->nd[t];
+            const tneedles *tn = &c->b->nd[t];
             if (hm_tomb_dead(s->tombs[si], e) || !tn->n) continue;
             const unsigned words = (hm_hash_bits(t) + 63) / 64;
             uint64_t code[4] = {0};
@@ -217,7 +220,7 @@ static int decide_item(dctx *c, const cand *it, hm_results *r) {
             exact |= dist[t] == 0;
             continue;
         }
-        const uint64_t m = (uint64_t)c->nd[t].n * entries[t];
+        const uint64_t m = (uint64_t)c->b->nd[t].n * entries[t];
         if (m > comparisons) comparisons = m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
     }
     const uint32_t perceptual = types & HM_TYPES_PERCEPTUAL;
@@ -274,8 +277,6 @@ static int snapshot_decide(hm_snapshot *s, const hm_hash *q, size_t n,
                            const hm_decide_opts *opts, hm_results *r) {
     hm_decide_opts defaults;
     dctx c;
-    cand *cands = NULL;
-    size_t ncand = 0;
     int st;
     if (!r) return hm_fail(HM_E_INVALID_ARGUMENT, "results is NULL");
     hm_results_clear(r);
@@ -286,24 +287,28 @@ static int snapshot_decide(hm_snapshot *s, const hm_hash *q, size_t n,
     }
     if ((st = check_opts(opts)) != HM_OK || (st = hm_ix_check_hashes(q, n, -1)) != HM_OK)
         return st;
-    if (!r->cand && (st = hm_results_create(&r->cand)) != HM_OK) return st;
-    memset(&c, 0, sizeof c);
-    c.s = s;
-    c.o = opts;
+    if (!r->dbuf) {
+        r->dbuf = calloc(1, sizeof *r->dbuf);
+        if (!r->dbuf || hm_results_create(&r->dbuf->hits) != HM_OK) {
+            hm_ix_decide_buf_free(r->dbuf);
+            r->dbuf = NULL;
+            return hm_fail(HM_E_NO_MEMORY, "out of memory");
+        }
+    }
+    c = (dctx){s, opts, r->dbuf};
+    for (int t = 0; t <= HM_HASH_TYPE_MAX; t++) c.b->nd[t].n = 0;
     st = gather_needles(&c, q, n);
-    if (st == HM_OK) st = find_candidates(&c, q, n, r->cand, &cands, &ncand);
+    if (st == HM_OK) st = find_candidates(&c, q, n);
     if (st == HM_OK) hm_ix_results_hold(r, s); /* the decisions point into s */
-    for (size_t i = 0; i < ncand && st == HM_OK; i++) st = decide_item(&c, &cands[i], r);
-    hm_results_clear(r->cand); /* its snapshot reference goes */
-    free(cands);
-    for (int t = 0; t <= HM_HASH_TYPE_MAX; t++) free(c.nd[t].w);
+    for (size_t i = 0; i < c.b->ncand && st == HM_OK; i++) st = decide_item(&c, &c.b->c[i], r);
+    hm_results_clear(c.b->hits); /* its snapshot reference goes */
     if (st != HM_OK) {
         r->ndec = 0;
         return hm_fail(st, "out of memory during the decision");
     }
     if (r->ndec > 1) qsort(r->dec, r->ndec, sizeof *r->dec, cmp_decision);
-    /* one query; its hits are the items decided */
-    atomic_fetch_add_explicit(&s->shared->queries, 1, memory_order_relaxed);
+    /* one query (none without hashes); its hits are the items decided */
+    atomic_fetch_add_explicit(&s->shared->queries, n ? 1 : 0, memory_order_relaxed);
     atomic_fetch_add_explicit(&s->shared->hits, r->ndec, memory_order_relaxed);
     for (size_t i = 0; i < r->ndec; i++)
         atomic_fetch_add_explicit(&hm_list_core_of(s->names, r->dec[i].list)->hits, 1,

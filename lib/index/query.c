@@ -34,7 +34,7 @@ void hm_results_free(hm_results *r) {
     free(r->l1);
     free(r->l2buf);
     free(r->dec);
-    hm_results_free(r->cand);
+    hm_ix_decide_buf_free(r->dbuf);
     hm_hitbuf_free(&r->hb);
     free(r);
 }
@@ -151,6 +151,7 @@ typedef struct qctx {
     int knn;    /* list thresholds are not applied */
     int frames_only; /* only frames of known videos count */
     int uncounted; /* the index's and lists' query and hit counters left alone */
+    const int *radii; /* a range query's radius by type instead of opts' (NULL) */
     int forced;
     size_t biggest; /* codes of the largest table searched */
 } qctx;
@@ -169,7 +170,7 @@ static int entry_ok(const qctx *c, uint32_t si, uint32_t e, unsigned d) {
     if (c->frames_only && s->segs[si]->entries[e].aux == HM_NO_AUX) return 0;
     const uint32_t l = s->segs[si]->entries[e].list;
     if (!c->o->include_disabled && !s->lists[l].enabled) return 0;
-    if (c->knn || c->o->radius >= 0) return 1;
+    if (c->knn || c->o->radius >= 0 || c->radii) return 1;
     return (int)d <= s->lists[l].thr[c->type];
 }
 
@@ -287,7 +288,8 @@ static int run_group(hm_results *r, qctx *c, uint32_t qi) {
     int st;
     r->nraw = 0;
     if (!o->k) {
-        int radius = o->radius >= 0 ? o->radius
+        int radius = c->radii ? c->radii[c->type]
+                     : o->radius >= 0 ? o->radius
                      : o->include_disabled ? s->max_thr_all[c->type]
                                            : s->max_thr[c->type];
         if (radius < 0) return HM_OK; /* no list could match */
@@ -328,7 +330,9 @@ static int run_group(hm_results *r, qctx *c, uint32_t qi) {
         m->query = qi;
         m->type = c->type;
         m->distance = h->dist;
-        m->threshold = o->radius >= 0 && !o->k ? o->radius : s->lists[e->list].thr[c->type];
+        m->threshold = c->radii ? c->radii[c->type]
+                       : o->radius >= 0 && !o->k ? o->radius
+                                                 : s->lists[e->list].thr[c->type];
         m->list = e->list;
         m->variant = c->nv > 1 ? h->variant : 0;
         m->list_name = s->lists[e->list].name;
@@ -422,7 +426,8 @@ void hm_ix_results_hold(hm_results *r, hm_snapshot *s) {
 }
 
 int hm_ix_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
-                         const hm_query_opts *opts, int counted, hm_results *r) {
+                         const hm_query_opts *opts, const int *radii, int counted,
+                         hm_results *r) {
     hm_query_opts defaults;
     uint64_t groups = 0;
     int st = HM_OK;
@@ -452,6 +457,7 @@ int hm_ix_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
     c.o = opts;
     c.forced = opts->structure != HM_STRUCT_AUTO ? opts->structure : s->default_structure;
     c.uncounted = !counted;
+    c.radii = radii;
     for (size_t i = 0; i < n && st == HM_OK;) {
         c.type = q[i].type;
         c.knn = 0;
@@ -473,7 +479,7 @@ int hm_ix_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
 
 hm_status hm_snapshot_query(hm_snapshot *s, const hm_hash *q, size_t n,
                             const hm_query_opts *opts, hm_results *r) {
-    return HM_CALL(hm_ix_snapshot_query(s, q, n, opts, 1, r));
+    return HM_CALL(hm_ix_snapshot_query(s, q, n, opts, NULL, 1, r));
 }
 
 int hm_ix_query_begin(hm_index *idx, hm_results *r, hm_snapshot **s) {
@@ -491,7 +497,7 @@ static int index_query(hm_index *idx, const hm_hash *q, size_t n, const hm_query
                        hm_results *r) {
     hm_snapshot *s;
     int st = hm_ix_query_begin(idx, r, &s);
-    if (st == HM_OK) st = hm_ix_snapshot_query(s, q, n, opts, 1, r);
+    if (st == HM_OK) st = hm_ix_snapshot_query(s, q, n, opts, NULL, 1, r);
     hm_snapshot_release(s); /* the results keep their own reference */
     return st;
 }
