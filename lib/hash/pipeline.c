@@ -8,8 +8,6 @@
  */
 #include "pipeline.h"
 
-#include <stdlib.h>
-
 #include "turn.h"
 
 #define IH_TYPES                                                          \
@@ -159,23 +157,22 @@ int hm_hashpipe_image(const hm_image *img, unsigned types, int flavour, hm_hash 
  * after shrinking it to HM_ROTATION_SIDE, into out; their number into *n. */
 static int rotations(const hm_image *img, unsigned plain, int flavour, hm_hash *out,
                      size_t *n) {
-    hm_image small;
-    uint8_t *turned;
+    hm_image small, turned = {0};
     size_t k = 0, total = 0;
     int st = hm_image_shrink(img, HM_ROTATION_SIDE, &small);
     *n = 0;
     if (st != HM_OK) return hm_fail(st, "out of memory shrinking the image to turn it");
-    turned = malloc(small.stride * small.h);
-    if (!turned) st = hm_fail(HM_E_NO_MEMORY, "out of memory turning the image");
+    if (hm_image_alloc(&turned, small.w, small.h, small.channels, small.bpp) != HM_OK)
+        st = hm_fail(HM_E_NO_MEMORY, "out of memory turning the image");
     for (unsigned i = 0; i < HM_ROTATIONS && st == HM_OK; i++) {
-        hm_image_turn(&small, hm_rotation_angle(i), turned);
-        st = hash_rows(plain, flavour, turned, small.w, small.h, small.stride, small.channels,
-                       small.bpp, out + total, &k);
+        hm_image_turn(&small, hm_rotation_angle(i), &turned);
+        st = hash_rows(plain, flavour, turned.px, turned.w, turned.h, turned.stride,
+                       turned.channels, turned.bpp, out + total, &k);
         for (size_t j = 0; j < k; j++)
             out[total + j].variant = (uint8_t)(HM_VARIANT_ROTATED | i << 3);
         total += k;
     }
-    free(turned);
+    hm_image_release(&turned);
     hm_image_release(&small);
     *n = total;
     return st;

@@ -43,14 +43,17 @@ int hm_image_shrink(const hm_image *img, uint32_t side, hm_image *out) {
     uint8_t *dst, *line = NULL, *wide = NULL, *plane = NULL;
     int st = HM_OK;
     fit(img->w, img->h, side, &ow, &oh);
-    *out = (hm_image){0};
-    dst = malloc((size_t)ow * oh * (size_t)ch);
-    if (!dst) return HM_E_NO_MEMORY;
-    *out = (hm_image){dst, ow, oh, (size_t)ow * (size_t)ch, ch, ch, dst};
+    if (ow == img->w && oh == img->h && img->bpp == ch) { /* fits, packed: a view */
+        *out = *img;
+        out->owned = NULL;
+        return HM_OK;
+    }
+    if (hm_image_alloc(out, ow, oh, ch, ch) != HM_OK) return HM_E_NO_MEMORY;
+    dst = out->owned;
     if (ow == img->w && oh == img->h) { /* fits: packed copy */
         for (uint32_t y = 0; y < oh; y++)
             for (uint32_t x = 0; x < ow; x++)
-                memcpy(dst + ((size_t)y * ow + x) * (size_t)ch,
+                memcpy(dst + y * out->stride + (size_t)x * (size_t)ch,
                        img->px + (size_t)y * img->stride + (size_t)x * (size_t)img->bpp,
                        (size_t)ch);
         return HM_OK;
@@ -122,7 +125,7 @@ static inline void turn_row(const uint8_t *restrict px, uint32_t w, uint32_t h, 
     }
 }
 
-void hm_image_turn(const hm_image *src, double deg, uint8_t *dst) {
+void hm_image_turn(const hm_image *src, double deg, const hm_image *dst) {
     const double a = deg * M_PI / 180.0, ca = cos(a), sa = sin(a);
     const double cx = src->w / 2.0, cy = src->h / 2.0;
     const size_t ch = (size_t)src->channels;
@@ -131,7 +134,7 @@ void hm_image_turn(const hm_image *src, double deg, uint8_t *dst) {
          * is (x0 + ca x, y0 + sa x) */
         const double dy = y + 0.5 - cy;
         const double x0 = cx - ca * (cx - 0.5) - sa * dy, y0 = cy - sa * (cx - 0.5) + ca * dy;
-        uint8_t *o = dst + (size_t)y * src->w * ch;
+        uint8_t *o = dst->owned + (size_t)y * dst->stride;
         if (ch == 3) turn_row(src->px, src->w, src->h, src->stride, x0, y0, ca, sa, 3, o);
         else turn_row(src->px, src->w, src->h, src->stride, x0, y0, ca, sa, 1, o);
     }
