@@ -176,12 +176,25 @@ typedef enum hm_hash_type {
     HM_HASH_DHASH = 3,  /**< imagehash 4.x dhash, 64 bits */
     HM_HASH_AHASH = 4,  /**< imagehash 4.x average_hash, 64 bits */
     HM_HASH_MD5 = 5,    /**< MD5 of the input bytes, 128 bits */
-    HM_HASH_SHA256 = 6  /**< SHA-256 of the input bytes, 256 bits */
+    HM_HASH_SHA256 = 6, /**< SHA-256 of the input bytes, 256 bits */
+    /** pHash.org's DCT image hash (ph_dct_imagehash), 64 bits, packed as
+     *  releases up to 0.9.x pack it: coefficient i at bit i.  The three
+     *  HM_HASH_PHASHORG_* types are one value in the packings its versions
+     *  gave it; each is its own type, so that no distance is ever taken
+     *  across packings (hm_hash_convert converts; docs/format.md). */
+    HM_HASH_PHASHORG_V09 = 7,
+    /** pHash.org's hash packed as its master did from 2014 to 2022:
+     *  coefficient i at bit 64 - i; coefficient 0 is shifted out and bit 0
+     *  is always 0 (63 bits carry the value). */
+    HM_HASH_PHASHORG_2014 = 8,
+    /** pHash.org's hash packed as since its PR #48 (2026): coefficient i
+     *  at bit 63 - i. */
+    HM_HASH_PHASHORG_2026 = 9
 } hm_hash_type;
 
 /** The highest hash type this header knows.  It grows when a type is
  *  added: loop with it, never size a stored or exchanged array with it. */
-#define HM_HASH_TYPE_MAX 6
+#define HM_HASH_TYPE_MAX 9
 
 /**
  * Room for hash types, fixed forever: types are numbered 1 to
@@ -195,9 +208,17 @@ typedef enum hm_hash_type {
 
 /** Bit for a type in a request mask: HM_TYPE_BIT(HM_HASH_PDQ) | ... */
 #define HM_TYPE_BIT(t) (1u << (unsigned)(t))
+/** PDQ and imagehash's three: the perceptual types of the first release.
+ *  This set and HM_TYPES_ALL keep their members (a request for them gives
+ *  as many hashes as it always did); pHash.org's packings are asked for
+ *  by name or with HM_TYPES_PHASHORG. */
 #define HM_TYPES_PERCEPTUAL                                          \
     (HM_TYPE_BIT(HM_HASH_PDQ) | HM_TYPE_BIT(HM_HASH_PHASH) |         \
      HM_TYPE_BIT(HM_HASH_DHASH) | HM_TYPE_BIT(HM_HASH_AHASH))
+/** The packings of pHash.org's hash (perceptual types too). */
+#define HM_TYPES_PHASHORG                                            \
+    (HM_TYPE_BIT(HM_HASH_PHASHORG_V09) | HM_TYPE_BIT(HM_HASH_PHASHORG_2014) | \
+     HM_TYPE_BIT(HM_HASH_PHASHORG_2026))
 #define HM_TYPES_ALL                                                 \
     (HM_TYPES_PERCEPTUAL | HM_TYPE_BIT(HM_HASH_MD5) |                \
      HM_TYPE_BIT(HM_HASH_SHA256))
@@ -217,9 +238,10 @@ enum { hm_want_pdq_dihedral_ HM_DEPRECATED("use HM_TYPE_BIT(HM_HASH_PDQ) | HM_WA
 #define HM_WANT_PDQ_DIHEDRAL ((unsigned)hm_want_pdq_dihedral_)
 /**
  * Request flag: follow every requested perceptual hash (PDQ, pHash, dHash,
- * aHash) by its 7 dihedral variants: the hashes of the image rotated by
- * 90, 180 and 270 degrees and mirrored four ways (hm_hash.variant says
- * which).  They are computed from the image once: PDQ and pHash by signs
+ * aHash, pHash.org's) by its 7 dihedral variants: the hashes of the image
+ * rotated by 90, 180 and 270 degrees and mirrored four ways
+ * (hm_hash.variant says which).  They are computed from the image once:
+ * PDQ, pHash and pHash.org's by signs
  * and transposition in the DCT domain, aHash by moving bits, dHash from a
  * second 8x9 downscale; each equals the hash of the rotated image up to
  * the rounding of the downscale (docs/robustness.md gives the distances).
@@ -317,12 +339,12 @@ enum { hm_want_pdq_dihedral_ HM_DEPRECATED("use HM_TYPE_BIT(HM_HASH_PDQ) | HM_WA
 #define HM_ROTATION_SIDE 512
 
 /** Hashes one call can return at most (every type, dihedral variants,
- *  trimmed copies, crops, fine crops and rotations: 32 + 2 + 32 + 36 + 100
- *  + 16).  16 suffice without HM_WANT_DIHEDRAL, HM_WANT_TRIMMED,
+ *  trimmed copies, crops, fine crops and rotations: 56 + 2 + 56 + 63 + 175
+ *  + 28).  16 suffice without HM_WANT_DIHEDRAL, HM_WANT_TRIMMED,
  *  HM_WANT_CROPS, HM_WANT_CROPS_FINE and HM_WANT_ROTATIONS.  It grows when
  *  a type or a request flag is added, but a request for the types and
  *  flags of this header never needs more. */
-#define HM_HASH_RESULTS_MAX 218
+#define HM_HASH_RESULTS_MAX 380
 
 /** Dihedral variants (the low 3 bits of hm_hash.variant), in
  *  pdqhash-python's compute_dihedral order. */
@@ -379,14 +401,17 @@ HM_API int hm_hash_type_from_name(const char *name);
  * HM_HASH_STRING_MAX to fit any type; HM_E_LIMIT when it is short for the
  * type): lowercase hex, as the reference tool prints it (PDQ: 64 digits;
  * phash/dhash/ahash: 16 digits as imagehash 4.x prints them; md5: 32;
- * sha256: 64).  Quality is not part of the string.
+ * sha256: 64; the pHash.org packings: the 64-bit value as 16 digits, as
+ * printf's %016llx prints it).  Quality is not part of the string.
  */
 HM_API hm_status hm_hash_to_string(const hm_hash *h, char *buf, size_t cap);
 
 /**
  * Parse a canonical string of the given type into `out`.  Accepts exactly
  * the number of hex digits of the type, either case; rejects anything else
- * with HM_E_PARSE.  `out->quality` is set to -1 (unknown).
+ * with HM_E_PARSE, and so a HM_HASH_PHASHORG_2014 value with bit 0 set
+ * (no version with that packing makes one: the value is in another
+ * packing).  `out->quality` is set to -1 (unknown).
  */
 HM_API hm_status hm_hash_from_string(int type, const char *str, hm_hash *out);
 
@@ -396,6 +421,19 @@ HM_API hm_status hm_hash_from_string(int type, const char *str, hm_hash *out);
  * HM_E_TYPE_MISMATCH when the types differ (both negative).
  */
 HM_API int hm_hash_distance(const hm_hash *a, const hm_hash *b);
+
+/**
+ * Convert a hash to another packing of the same value: between the
+ * HM_HASH_PHASHORG_* types (or a copy, when `to_type` is `in`'s type).
+ * Returns the number of bits of the result that are not known: 0, or 1
+ * from HM_HASH_PHASHORG_2014, which does not hold coefficient 0 (that bit
+ * is set 0, so distances to the true value may be 1 too high).  Converting
+ * to HM_HASH_PHASHORG_2014 drops coefficient 0, as that version did.
+ * `out` may be `in`.
+ * Negative on error: HM_E_INVALID_ARGUMENT (NULL, unknown type),
+ * HM_E_TYPE_MISMATCH (types that are not packings of one value).
+ */
+HM_API int hm_hash_convert(const hm_hash *in, int to_type, hm_hash *out);
 
 /* ------------------------------------------------------------------------ */
 /* Hasher: decode and hash                                                  */
@@ -485,9 +523,10 @@ typedef struct hm_image_info {
  *
  * `types` is a mask of HM_TYPE_BIT(...) values, optionally with
  * HM_WANT_DIHEDRAL, HM_WANT_TRIMMED, HM_WANT_CROPS, HM_WANT_CROPS_FINE
- * and HM_WANT_ROTATIONS.  Results are written to `out` in ascending type
+ * and HM_WANT_ROTATIONS.  Results are written to `out` in this
  * order, each perceptual hash followed by its dihedral variants when asked
- * (PDQ, phash, dhash, ahash, md5, sha256), then the trimmed image's
+ * (PDQ, phash, dhash, ahash, the pHash.org packings, md5, sha256: the
+ * perceptual types, then the digests), then the trimmed image's
  * perceptual hashes in the same order when asked and a border was found,
  * then the crops' when asked (the 9 of 90%, then the 25 of 80%), then the
  * turned images' when asked; `cap` is the capacity of `out`
@@ -790,6 +829,9 @@ HM_API hm_status hm_index_get(const hm_index *idx, hm_index_param p,
 /** Default distance thresholds (hm_default_threshold() gives a type's). */
 #define HM_DEFAULT_PDQ_THRESHOLD 31
 #define HM_DEFAULT_64BIT_THRESHOLD 10
+/** pHash.org's hash, every packing: measured at a false-match rate of
+ *  1e-4 per pair on the robustness corpus (docs/robustness.md). */
+#define HM_DEFAULT_PHASHORG_THRESHOLD 10
 
 /**
  * The default distance threshold of a hash type, the one a new list

@@ -152,7 +152,7 @@ static int hash_encoded(hm_hasher *h, const uint8_t *data, size_t size,
     o = decode_opts(h);
     hm_hashpipe_init(&p, types, h->pdq_flavour);
     sink = hm_hashpipe_sink(&p);
-    if (!(types & HM_TYPES_PERCEPTUAL)) {
+    if (!(types & HM_TYPES_PIXEL)) {
         /* digests only: no need to decode the pixels */
         info->format = hm_detect_format(data, size);
     } else if (types & HM_HASHPIPE_BUFFERED) {

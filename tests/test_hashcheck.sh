@@ -264,8 +264,8 @@ usage_error "--max-pixels needs a positive integer" hash --max-pixels 0 "$wee"
 usage_error "unknown output format 'jsn' (json, text, csv)" match --list "$tmp/known.txt" --format jsn "$wee"
 usage_error "unknown PDQ flavour 'full' (fullres, cpp512)" compare --pdq-flavor full "$wee" "$wee"
 usage_error "unknown --id value 'base' (path, name)" index build -o "$tmp/x.hmi" --id base "$wee"
-usage_error "unknown hash type 'pdg' (pdq, phash, dhash, ahash, md5, sha256, all)" hash --types pdq,pdg "$wee"
-usage_error "unknown hash type 'pgd' (pdq, phash, dhash, ahash, md5, sha256)" index build -o "$tmp/x.hmi" --type pgd "$tmp/known.txt"
+usage_error "unknown hash type 'pdg' (pdq, phash, dhash, ahash, md5, sha256, phashorg_v09, phashorg_2014, phashorg_2026, all)" hash --types pdq,pdg "$wee"
+usage_error "unknown hash type 'pgd' (pdq, phash, dhash, ahash, md5, sha256, phashorg_v09, phashorg_2014, phashorg_2026)" index build -o "$tmp/x.hmi" --type pgd "$tmp/known.txt"
 usage_error "video frames take pdq, phash, dhash, ahash" video --types pdq,md5 "$wee"
 ok [ ! -e "$tmp/x.hmi" ]
 # a value is the next argument whatever it looks like; -h anywhere is help

@@ -136,7 +136,7 @@ static void names(void) {
         CHECK_INT(hm_hash_type_from_name(hm_hash_type_name(t)), t);
     }
     CHECK(hm_hash_type_name(0) == NULL);
-    CHECK(hm_hash_type_name(7) == NULL);
+    CHECK(hm_hash_type_name(HM_HASH_TYPE_MAX + 1) == NULL);
     CHECK_INT(hm_hash_type_from_name("PDQ"), 0);
     CHECK_INT(hm_hash_type_from_name(NULL), 0);
     CHECK_INT(hm_hash_bits(HM_HASH_PDQ), 256);

@@ -175,7 +175,8 @@ static void test_plain(void) {
                                     "sha256"));
     CHECK_INT(r.format, HM_LIST_PLAIN);
     CHECK_INT(load(idx, PH1 "\n", &o, &r), HM_E_INVALID_ARGUMENT);
-    CHECK(has(hm_last_error(), "may be phash, dhash or ahash"));
+    CHECK(has(hm_last_error(),
+              "may be phash, dhash, ahash, phashorg_v09, phashorg_2014 or phashorg_2026"));
     CHECK_INT(load(idx, "0123456789abcdef0123\n", &o, &r), HM_E_PARSE);
     CHECK(has(hm_last_error(), "no hash type has 20 hex digits"));
     CHECK_INT(load(idx, "garbage\n", &o, &r), HM_E_PARSE);

@@ -120,6 +120,13 @@ static void every_function(void) {
     md5.type = HM_HASH_MD5;
     FAILS(hm_hash_distance, hm_hash_distance(&q, &md5));
     SUCCEEDS(hm_hash_distance, hm_hash_distance(&q, &q));
+    FAILS(hm_hash_convert, hm_hash_convert(&q, HM_HASH_PHASHORG_V09, &g_junk));
+    {
+        hm_hash pho;
+        SUCCEEDS(hm_hash_from_string,
+                 hm_hash_from_string(HM_HASH_PHASHORG_V09, "6ed56019e69edc22", &pho));
+        SUCCEEDS(hm_hash_convert, hm_hash_convert(&pho, HM_HASH_PHASHORG_2014, &g_junk));
+    }
 
     /* video (opening one that works needs FFmpeg or an animated WebP:
      * test_video checks their messages) */

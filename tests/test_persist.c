@@ -321,11 +321,11 @@ int main(void) {
 
     /* another version of the format: a clear message */
     if (file) {
-        file[8] = 3; /* the version field */
+        file[8] = 4; /* the version field */
         write_file(bad, file, size);
         CHECK_INT(hm_index_load(b, bad), HM_E_CORRUPT);
-        CHECK(strstr(hm_last_error(), "version 3") != NULL);
-        file[8] = 2;
+        CHECK(strstr(hm_last_error(), "version 4") != NULL);
+        file[8] = 3;
     }
     /* not an index; missing file; a directory */
     write_file(bad, (const unsigned char *)"\xff\xd8\xff\xe0 not an index", 17);

@@ -20,8 +20,9 @@
  *    of a section loaded into memory): the bytes drop, queries stay exact
  *    and read the saved file (a byte changed there fails them), a snapshot
  *    taken before the save keeps answering from its copies;
- *  - a version-1 index file (tests/data/index-v1.hmi, made by the
- *    hashcheck of the commit before format version 2) still loads;
+ *  - version-1 and version-2 index files (tests/data/index-v1.hmi and
+ *    index-v2.hmi, made by the hashcheck of the commits before format
+ *    versions 2 and 3) still load;
  *  - hash lists with TMK rows (the .tmk file's base64): canonical CSV
  *    (tmk), typed lines and python-threatexchange CSV (tmk or pytx's
  *    video_tmk_pdqf): staged, matched, duplicates counted, the SHA-256
@@ -875,16 +876,24 @@ int main(void) {
         unlink(saved);
     }
 
-    /* a version-1 file still loads */
-    {
-        char v1[1024];
-        snprintf(v1, sizeof v1, "%s/index-v1.hmi", HM_TEST_DATA);
+    /* version-1 and version-2 files (7 threshold slots per list) still
+     * load, with every type's threshold at its default */
+    for (int v = 1; v <= 2; v++) {
+        char old[1024];
+        snprintf(old, sizeof old, "%s/index-v%d.hmi", HM_TEST_DATA, v);
         hm_index *e;
         hm_index_create(&e);
-        CHECK_INT(hm_index_load(e, v1), HM_OK);
+        CHECK_INT(hm_index_load(e, old), HM_OK);
         hm_index_stats st;
         hm_index_stats_get(e, &st);
-        CHECK(st.entries > 0 && st.lists > 0);
+        CHECK(st.entries == 5 && st.lists == 1);
+        hm_snapshot *snap;
+        hm_list_info li;
+        CHECK_INT(hm_index_acquire(e, &snap), HM_OK);
+        CHECK_INT(hm_snapshot_list_info(snap, 0, &li), HM_OK);
+        for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
+            CHECK_INT(li.threshold[t], hm_default_threshold(t));
+        hm_snapshot_release(snap);
         hm_index_free(e);
     }
 

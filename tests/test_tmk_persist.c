@@ -173,7 +173,7 @@ int main(int argc, char **argv) {
 
     /* the section table: rows 4 and 5 are the TMK sections, in order, the
      * level-2 section last */
-    CHECK_INT(ixf_get64(file + 8) & 0xffffffffu, 2); /* version */
+    CHECK_INT(ixf_get64(file + 8) & 0xffffffffu, 3); /* version */
     const uint8_t *r4 = file + IXF_HEADER + 3 * IXF_SECTION, *r5 = r4 + IXF_SECTION;
     CHECK_INT(ixf_get64(r4) & 0xffffffffu, 4);
     CHECK_INT(ixf_get64(r5) & 0xffffffffu, 5);

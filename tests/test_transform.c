@@ -392,18 +392,19 @@ static void crop_hashes(void) {
     uint8_t *c = frame(&p, 30, 30, 250, &fw, &fh);
     size_t bsize;
     uint8_t *file = bmp(c, fw, fh, &bsize);
-    const unsigned all = HM_TYPES_ALL | HM_WANT_DIHEDRAL | HM_WANT_TRIMMED | HM_WANT_CROPS |
-                         HM_WANT_CROPS_FINE | HM_WANT_ROTATIONS;
+    const unsigned all = HM_TYPES_ALL | HM_TYPES_PHASHORG | HM_WANT_DIHEDRAL | HM_WANT_TRIMMED |
+                         HM_WANT_CROPS | HM_WANT_CROPS_FINE | HM_WANT_ROTATIONS;
     CHECK_INT(hm_hash_memory(h, file, bsize, all, out, HM_HASH_RESULTS_MAX, &n, NULL), HM_OK);
-    CHECK_INT(n, HM_HASH_RESULTS_MAX);
-    CHECK_INT(out[33].type, HM_HASH_SHA256);
-    CHECK_INT(out[34].variant, HM_VARIANT_TRIMMED);
-    CHECK_INT(out[66].variant, HM_VARIANT_CROP);
-    CHECK_INT(out[101].variant, HM_VARIANT_CROP);
-    CHECK_INT(out[102].variant, HM_VARIANT_CROP | HM_VARIANT_FINE);
-    CHECK_INT(out[201].variant, HM_VARIANT_CROP | HM_VARIANT_FINE);
-    CHECK_INT(out[202].variant, HM_VARIANT_ROTATED);
-    CHECK_INT(out[HM_HASH_RESULTS_MAX - 1].type, HM_HASH_AHASH);
+    CHECK_INT(n, HM_HASH_RESULTS_MAX); /* 7 perceptual types: 56 + 2 + 56 + 63 + 175 + 28 */
+    CHECK_INT(out[55].type, HM_HASH_PHASHORG_2026);
+    CHECK_INT(out[57].type, HM_HASH_SHA256);
+    CHECK_INT(out[58].variant, HM_VARIANT_TRIMMED);
+    CHECK_INT(out[114].variant, HM_VARIANT_CROP);
+    CHECK_INT(out[176].variant, HM_VARIANT_CROP);
+    CHECK_INT(out[177].variant, HM_VARIANT_CROP | HM_VARIANT_FINE);
+    CHECK_INT(out[351].variant, HM_VARIANT_CROP | HM_VARIANT_FINE);
+    CHECK_INT(out[352].variant, HM_VARIANT_ROTATED);
+    CHECK_INT(out[HM_HASH_RESULTS_MAX - 1].type, HM_HASH_PHASHORG_2026);
     CHECK_INT(out[HM_HASH_RESULTS_MAX - 1].variant,
               HM_VARIANT_ROTATED | (HM_ROTATIONS - 1) << 3);
     free(file);

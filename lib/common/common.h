@@ -9,6 +9,14 @@
 
 #include "hashmatch.h"
 
+/* ---- hash types --------------------------------------------------------- */
+
+/* The types computed from an image's pixels: the public perceptual set
+ * (which keeps the first release's members) and pHash.org's packings;
+ * and every type there is. */
+#define HM_TYPES_PIXEL (HM_TYPES_PERCEPTUAL | HM_TYPES_PHASHORG)
+#define HM_TYPES_EVERY (HM_TYPES_ALL | HM_TYPES_PHASHORG)
+
 /* ---- the calling thread's error message (hm_last_error) ---------------- */
 
 /* Longest detail message, NUL included (longer ones are cut). */

@@ -51,6 +51,11 @@ void hm_variant_from_bits(int type, const uint8_t *in, int v, uint8_t *out);
 int hm_digest_md5(const void *data, size_t size, hm_hash *out);
 int hm_digest_sha256(const void *data, size_t size, hm_hash *out);
 
+/* Can a value of its (known) type be? HM_OK, or HM_E_INVALID_ARGUMENT
+ * with a message: the one check of a value's bits beyond its length (a
+ * HM_HASH_PHASHORG_2014 value has bit 0 clear). */
+int hm_hash_value_check(int type, const uint8_t *bytes);
+
 /* Start a hash value of a type: zero bytes, quality -1, variant 0. */
 void hm_hash_init(hm_hash *h, int type);
 

@@ -8,9 +8,10 @@ _Static_assert(HM_HASH_TYPE_MAX < HM_HASH_TYPE_SLOTS, "hash types fit HM_HASH_TY
 _Static_assert(sizeof(hm_hash) == 40, "hm_hash's layout is fixed");
 
 static const char *const kNames[HM_HASH_TYPE_MAX + 1] = {
-    NULL, "pdq", "phash", "dhash", "ahash", "md5", "sha256"};
-static const unsigned kBits[HM_HASH_TYPE_MAX + 1] = {0,  256, 64, 64,
-                                                     64, 128, 256};
+    NULL,     "pdq",          "phash",         "dhash",        "ahash",
+    "md5",    "sha256",       "phashorg_v09",  "phashorg_2014", "phashorg_2026"};
+static const unsigned kBits[HM_HASH_TYPE_MAX + 1] = {0,   256, 64, 64, 64,
+                                                     128, 256, 64, 64, 64};
 
 unsigned hm_hash_bits(int type) {
     return (type >= 1 && type <= HM_HASH_TYPE_MAX) ? kBits[type] : 0;
@@ -22,6 +23,9 @@ int hm_default_threshold(int type) {
     case HM_HASH_PHASH:
     case HM_HASH_DHASH:
     case HM_HASH_AHASH: return HM_DEFAULT_64BIT_THRESHOLD;
+    case HM_HASH_PHASHORG_V09:
+    case HM_HASH_PHASHORG_2014:
+    case HM_HASH_PHASHORG_2026: return HM_DEFAULT_PHASHORG_THRESHOLD;
     case HM_HASH_MD5:
     case HM_HASH_SHA256: return 0; /* digests match exactly */
     default: return -1;
@@ -37,6 +41,16 @@ int hm_hash_type_from_name(const char *name) {
     for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
         if (strcmp(name, kNames[t]) == 0) return t;
     return 0;
+}
+
+int hm_hash_value_check(int type, const uint8_t *bytes) {
+    /* master's final shift leaves bit 0 of every value it packs 0 */
+    if (type == HM_HASH_PHASHORG_2014 && (bytes[7] & 1))
+        return hm_fail(HM_E_INVALID_ARGUMENT,
+                       "a %s hash always has bit 0 clear (that version shifts it out): "
+                       "an odd value is in another packing (phashorg_v09 or phashorg_2026)",
+                       hm_hash_type_name(type));
+    return HM_OK;
 }
 
 void hm_hash_init(hm_hash *h, int type) {
@@ -92,6 +106,7 @@ static int from_string(int type, const char *str, hm_hash *out) {
         h.bytes[i / 2] |= (uint8_t)(i % 2 ? v : v << 4);
     }
     if (str[bits / 4] != '\0') return bad_string(type);
+    if (hm_hash_value_check(type, h.bytes) != HM_OK) return HM_E_PARSE;
     *out = h;
     return HM_OK;
 }

@@ -29,8 +29,9 @@ static int pdq_variants(unsigned types) {
 static size_t count_perceptual(unsigned types) {
     size_t n = 0;
     if (types & HM_TYPE_BIT(HM_HASH_PDQ)) n += (size_t)pdq_variants(types);
-    for (int t = HM_HASH_PHASH; t <= HM_HASH_AHASH; t++)
-        if (types & HM_TYPE_BIT(t)) n += (types & HM_WANT_DIHEDRAL) ? 8 : 1;
+    for (int t = 1; t <= HM_HASH_TYPE_MAX; t++)
+        if (t != HM_HASH_PDQ && (types & HM_TYPES_PIXEL & HM_TYPE_BIT(t)))
+            n += (types & HM_WANT_DIHEDRAL) ? 8 : 1;
     return n;
 }
 
@@ -40,22 +41,22 @@ size_t hm_hashpipe_outputs(unsigned types) {
     if (types & HM_TYPE_BIT(HM_HASH_SHA256)) n++;
     if (types & HM_WANT_TRIMMED) n += count_perceptual(types);
     if (types & HM_WANT_CROPS)
-        n += HM_CROPS * count_perceptual(types & HM_TYPES_PERCEPTUAL);
+        n += HM_CROPS * count_perceptual(types & HM_TYPES_PIXEL);
     if (types & HM_WANT_CROPS_FINE)
-        n += HM_CROPS_FINE * count_perceptual(types & HM_TYPES_PERCEPTUAL);
+        n += HM_CROPS_FINE * count_perceptual(types & HM_TYPES_PIXEL);
     if (types & HM_WANT_ROTATIONS)
-        n += HM_ROTATIONS * count_perceptual(types & HM_TYPES_PERCEPTUAL);
+        n += HM_ROTATIONS * count_perceptual(types & HM_TYPES_PIXEL);
     return n;
 }
 
 int hm_hashpipe_request(unsigned *types, size_t cap) {
     const unsigned known =
-        HM_TYPES_ALL | kWantPdqDihedral | HM_WANT_DIHEDRAL | HM_HASHPIPE_BUFFERED;
+        HM_TYPES_EVERY | kWantPdqDihedral | HM_WANT_DIHEDRAL | HM_HASHPIPE_BUFFERED;
     if (*types & ~known)
         return hm_fail(HM_E_INVALID_ARGUMENT,
                        "unknown bits in type mask 0x%x", *types & ~known);
     if (*types & kWantPdqDihedral) *types |= HM_TYPE_BIT(HM_HASH_PDQ);
-    if (!(*types & HM_TYPES_ALL))
+    if (!(*types & HM_TYPES_EVERY))
         return hm_fail(HM_E_INVALID_ARGUMENT, "no hash type requested");
     if (cap < hm_hashpipe_outputs(*types))
         return hm_fail(HM_E_LIMIT, "output capacity %zu is less than the %zu hashes requested",
@@ -79,6 +80,8 @@ static int pipe_begin(void *ctx, uint32_t w, uint32_t h, int channels,
     if (st == HM_OK && (p->types & IH_TYPES))
         st = hm_ih_stream_create((int)w, (int)h,
                                  p->types & (IH_TYPES | HM_WANT_DIHEDRAL), &p->ih);
+    if (st == HM_OK && (p->types & HM_TYPES_PHASHORG))
+        st = hm_pho_stream_create((int)w, (int)h, &p->pho);
     if (st != HM_OK)
         return hm_fail(st, "out of memory preparing hashes for %ux%u", w, h);
     return HM_OK;
@@ -88,6 +91,7 @@ static void pipe_row(void *ctx, const uint8_t *row) {
     hm_hashpipe *p = ctx;
     if (p->pdq) hm_pdq_stream_push(p->pdq, row, p->bpp, p->channels);
     if (p->ih) hm_ih_stream_push(p->ih, row, p->bpp, p->channels);
+    if (p->pho) hm_pho_stream_push(p->pho, row, p->bpp, p->channels);
 }
 
 void hm_hashpipe_init(hm_hashpipe *p, unsigned types, int flavour) {
@@ -101,8 +105,10 @@ hm_sink hm_hashpipe_sink(hm_hashpipe *p) { return (hm_sink){pipe_begin, pipe_row
 void hm_hashpipe_free(hm_hashpipe *p) {
     hm_pdq_stream_free(p->pdq);
     hm_ih_stream_free(p->ih);
+    hm_pho_stream_free(p->pho);
     p->pdq = NULL;
     p->ih = NULL;
+    p->pho = NULL;
 }
 
 int hm_hashpipe_finish(hm_hashpipe *p, hm_hash *out, size_t *n_out) {
@@ -115,6 +121,7 @@ int hm_hashpipe_finish(hm_hashpipe *p, hm_hash *out, size_t *n_out) {
             hm_pdq_hash(&dct, v, &out[n++]);
     }
     if (p->ih) n += hm_ih_stream_finish(p->ih, p->types, out + n);
+    if (p->pho) n += hm_pho_stream_finish(p->pho, p->types, out + n);
     *n_out = n;
     return HM_OK;
 }
@@ -217,7 +224,7 @@ int hm_hashpipe_extra(const hm_image *img, unsigned types, int flavour, hm_hash 
     size_t k = 0, total = 0;
     int st = HM_OK;
     *n = 0;
-    if (!(types & HM_TYPES_PERCEPTUAL)) return HM_OK;
+    if (!(types & HM_TYPES_PIXEL)) return HM_OK;
     if (types & HM_WANT_TRIMMED) {
         hm_rect r;
         hm_trim_rect(px, w, ht, stride, channels, bpp, &r);
@@ -229,17 +236,17 @@ int hm_hashpipe_extra(const hm_image *img, unsigned types, int flavour, hm_hash 
         }
     }
     if (types & HM_WANT_CROPS && st == HM_OK) { /* 3 x 3 of 90% */
-        st = crop_grid(img, types & HM_TYPES_PERCEPTUAL, flavour, 9, 3, HM_VARIANT_CROP,
+        st = crop_grid(img, types & HM_TYPES_PIXEL, flavour, 9, 3, HM_VARIANT_CROP,
                        out + total, &k);
         total += k;
     }
     if (types & HM_WANT_CROPS_FINE && st == HM_OK) { /* 5 x 5 of 80% */
-        st = crop_grid(img, types & HM_TYPES_PERCEPTUAL, flavour, 8, 5,
+        st = crop_grid(img, types & HM_TYPES_PIXEL, flavour, 8, 5,
                        HM_VARIANT_CROP | HM_VARIANT_FINE, out + total, &k);
         total += k;
     }
     if (types & HM_WANT_ROTATIONS && st == HM_OK) {
-        st = rotations(img, types & HM_TYPES_PERCEPTUAL, flavour, out + total, &k);
+        st = rotations(img, types & HM_TYPES_PIXEL, flavour, out + total, &k);
         total += k;
     }
     *n = total;

@@ -15,6 +15,7 @@
 #include "hash.h"
 #include "imagehash_stream.h"
 #include "pdq_stream.h"
+#include "phashorg_stream.h"
 
 /* A request's type mask (HM_TYPE_BIT values and HM_WANT_* flags) made
  * ready: unknown bits or no hash type are HM_E_INVALID_ARGUMENT, the
@@ -37,6 +38,7 @@ typedef struct hm_hashpipe {
     int channels, bpp; /* layout of the rows, fixed by the decoder (begin) */
     hm_pdq_stream *pdq;
     hm_ih_stream *ih;
+    hm_pho_stream *pho;
 } hm_hashpipe;
 
 void hm_hashpipe_init(hm_hashpipe *p, unsigned types, int flavour);

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "index_internal.h"
+#include "../hash/hash.h"
 
 /* ---- the key map ------------------------------------------------------------------ */
 
@@ -250,6 +251,7 @@ int hm_ix_add_locked(hm_writer *w, uint32_t list, int type, const uint8_t *bytes
     int st;
     *added = 0;
     if (!nb) return hm_fail(HM_E_INVALID_ARGUMENT, "unknown hash type %d", type);
+    if ((st = hm_hash_value_check(type, bytes)) != HM_OK) return st;
     if ((st = check_entry(w, list, id, labels)) != HM_OK) return st;
     begin(w);
     const uint64_t key = hm_seg_id_key(list, id);

@@ -243,8 +243,8 @@ static int put(load *L, int type, const char *hex, const char *id,
     uint32_t list;
     int added, st;
     if (hm_hash_from_string(type, hex, &h) != HM_OK)
-        return reject(L, "bad %s hash \"%.80s\" (expected %u hex digits)",
-                      hm_hash_type_name(type), hex, hm_hash_bits(type) / 4);
+        return reject(L, "bad %s hash \"%.80s\": %s", hm_hash_type_name(type), hex,
+                      hm_err_msg());
     if (!list_name || !*list_name) list_name = L->default_list;
     st = hm_ix_list_locked(L->w, list_name, &list);
     if (st == HM_E_INVALID_ARGUMENT) return reject(L, "%s", hm_err_msg());
@@ -344,7 +344,7 @@ static int row_type(load *L, const char *name, int *type) {
  * not): the list's type must be given. */
 static int plain_type(load *L, const char *hex, int *type) {
     const size_t n = strlen(hex);
-    char names[64] = "";
+    char names[160] = "";
     int found = 0, len = 0;
     *type = 0;
     if (L->o->hash_type) {

@@ -27,7 +27,7 @@
 
 #define MAGIC "HMINDEX" /* and its NUL: 8 bytes */
 #define MAGIC_LEN 8u
-#define VERSION 2u
+#define VERSION 3u
 #define HEADER_SIZE 64u
 #define SECTION_SIZE 32u
 #define NSECTIONS 5u
@@ -38,7 +38,10 @@ enum { SEC_LISTS = 1, SEC_STRINGS = 2, SEC_ENTRIES = 3, SEC_TMK = 4, SEC_TMK_L2 
 #define TMK_REC (TMK_FIXED + 4u * HM_TMK_DIM)
 /* Level-2 features are written and read as the floats' bytes. */
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "a little-endian host");
-#define LIST_REC 18u  /* u16 name_len, u8 enabled, u8 0, i16 thr[7] */
+/* u16 name_len, u8 enabled, u8 0, i16 thr[slots]: a threshold for each
+ * of HM_HASH_TYPE_SLOTS from version 3 on, for types 0 to 6 before */
+#define LIST_SLOTS(version) ((version) >= 3 ? HM_HASH_TYPE_SLOTS : 7)
+#define LIST_REC(version) (4u + 2u * LIST_SLOTS(version))
 #define ENTRY_FIXED 20u /* u32 list, id_off, labels_off; u8 type, 3 x 0; u32 aux */
 
 /* ---- little-endian helpers (the format is little-endian everywhere) ---- */
@@ -206,9 +209,10 @@ static int write_body(writer *w, const hm_snapshot *s, section *sec) {
         put16(b, (uint16_t)strlen(name));
         b[2] = (uint8_t)rec->enabled;
         b[3] = 0;
-        for (int t = 0; t <= HM_HASH_TYPE_MAX; t++)
-            put16(b + 4 + 2 * t, (uint16_t)(t ? rec->thr_set[t] : -1));
-        wr(w, b, LIST_REC);
+        for (int t = 0; t < HM_HASH_TYPE_SLOTS; t++)
+            put16(b + 4 + 2 * t,
+                  (uint16_t)(t >= 1 && t <= HM_HASH_TYPE_MAX ? rec->thr_set[t] : -1));
+        wr(w, b, LIST_REC(VERSION));
         wr(w, name, strlen(name));
     }
     sec_end(w, &sec[0]);
@@ -458,7 +462,7 @@ static int parse(const uint8_t *m, uint64_t avail, uint64_t size, const char *pa
     /* magic and version sit at fixed places in every version: a newer
      * file is reported as such, not as a checksum failure */
     const uint32_t version = get32(m + 8);
-    if (version != VERSION && version != 1)
+    if (version < 1 || version > VERSION)
         return BAD("%s: index format version %u is not supported (this "
                    "library reads versions 1 to %u)",
                    path, version, VERSION);
@@ -522,25 +526,33 @@ static int parse(const uint8_t *m, uint64_t avail, uint64_t size, const char *pa
     if (end - q < 4) return BAD("%s: list section too short", path);
     p->nlists = get32(q);
     q += 4;
-    if (p->nlists > HM_MAX_LISTS || p->nlists > (uint64_t)(end - q) / LIST_REC)
+    const unsigned list_rec = LIST_REC(version);
+    if (p->nlists > HM_MAX_LISTS || p->nlists > (uint64_t)(end - q) / list_rec)
         return BAD("%s: bad list count %u", path, p->nlists);
     p->lists = calloc((size_t)p->nlists + 1, sizeof *p->lists);
     p->names = calloc((size_t)p->nlists + 1, sizeof *p->names);
     if (!p->lists || !p->names) return hm_fail(HM_E_NO_MEMORY, "out of memory");
     for (uint32_t l = 0; l < p->nlists; l++) {
-        if (end - q < (ptrdiff_t)LIST_REC) return BAD("%s: list %u truncated", path, l);
+        if (end - q < (ptrdiff_t)list_rec) return BAD("%s: list %u truncated", path, l);
         const uint16_t nl = get16(q);
         const uint8_t enabled = q[2];
         hm_list_rec *rec = &p->lists[l];
         if (nl == 0 || nl > HM_MAX_NAME || enabled > 1 || q[3] ||
-            end - q - (ptrdiff_t)LIST_REC < nl)
+            end - q - (ptrdiff_t)list_rec < nl)
             return BAD("%s: list %u is malformed", path, l);
         rec->enabled = enabled;
         if ((int16_t)get16(q + 4) != -1)
             return BAD("%s: list %u: threshold slot 0 is %d, not -1", path, l,
                        (int16_t)get16(q + 4));
-        for (int t = 1; t <= HM_HASH_TYPE_MAX; t++) {
+        for (int t = 1; t <= HM_HASH_TYPE_MAX; t++) rec->thr_set[t] = -1;
+        for (int t = 1; t < (int)LIST_SLOTS(version); t++) {
             int16_t v = (int16_t)get16(q + 4 + 2 * t);
+            if (t > HM_HASH_TYPE_MAX) { /* a slot for a type to come */
+                if (v != -1)
+                    return BAD("%s: list %u: threshold %d for unknown hash type %d", path,
+                               l, v, t);
+                continue;
+            }
             if (!hm_ix_threshold_ok(t, v))
                 return BAD("%s: list %u: threshold %d out of range for %s", path,
                            l, v, hm_hash_type_name(t));
@@ -549,7 +561,7 @@ static int parse(const uint8_t *m, uint64_t avail, uint64_t size, const char *pa
         rec->thr_set[0] = -1;
         if (!(p->names[l] = malloc(nl + 1u)))
             return hm_fail(HM_E_NO_MEMORY, "out of memory");
-        memcpy(p->names[l], q + LIST_REC, nl);
+        memcpy(p->names[l], q + list_rec, nl);
         p->names[l][nl] = '\0';
         /* not held to UTF-8 (hm_ix_valid_list_name): files written before
          * list names had to be UTF-8 stay readable */
@@ -558,7 +570,7 @@ static int parse(const uint8_t *m, uint64_t avail, uint64_t size, const char *pa
         for (uint32_t o = 0; o < l; o++)
             if (strcmp(p->names[o], p->names[l]) == 0)
                 return BAD("%s: list name \"%s\" repeated", path, p->names[l]);
-        q += LIST_REC + nl;
+        q += list_rec + nl;
     }
     if (q != end) return BAD("%s: trailing bytes in the list section", path);
     /* strings: NUL first and last, so every offset starts a terminated string */
@@ -737,7 +749,8 @@ out:
  * wrong). */
 static uint64_t level2_start(const uint8_t *h, uint64_t n, uint64_t size) {
     const uint64_t tend = HEADER_SIZE + (uint64_t)NSECTIONS * SECTION_SIZE + 8;
-    if (n < tend || get32(h + 8) != VERSION || get32(h + 24) != NSECTIONS) return size;
+    if (n < tend || get32(h + 8) < 2 || get32(h + 8) > VERSION || get32(h + 24) != NSECTIONS)
+        return size;
     for (unsigned i = 0; i < NSECTIONS; i++) {
         const uint8_t *r = h + HEADER_SIZE + i * SECTION_SIZE;
         if (get32(r) == SEC_TMK_L2 && get64(r + 8) >= tend && get64(r + 8) <= size)

@@ -138,9 +138,9 @@ static int find_candidates(dctx *c, const hm_hash *q, size_t n) {
     struct hm_decide_buf *b = c->b;
     int radii[HM_HASH_TYPE_MAX + 1] = {0};
     for (int t = 1; t <= HM_HASH_TYPE_MAX; t++) {
-        if (!(HM_TYPE_BIT(t) & HM_TYPES_PERCEPTUAL)) continue;
+        if (!(HM_TYPE_BIT(t) & HM_TYPES_PIXEL)) continue;
         const int lists = c->o->include_disabled ? c->s->max_thr_all[t] : c->s->max_thr[t];
-        const int fused = search_radius(t, c->o->max_score);
+        const int fused = fused_slot(t) >= 0 ? search_radius(t, c->o->max_score) : 0;
         radii[t] = lists > fused ? lists : fused;
     }
     hm_query_opts qo;
@@ -202,7 +202,7 @@ static int decide_item(dctx *c, const cand *it, hm_results *r) {
             const unsigned words = (hm_hash_bits(t) + 63) / 64;
             uint64_t code[4] = {0};
             memcpy(code, hm_seg_entry_bytes(sg, en), hm_hash_bits(t) / 8);
-            const int digest = !(HM_TYPE_BIT(t) & HM_TYPES_PERCEPTUAL);
+            const int digest = !(HM_TYPE_BIT(t) & HM_TYPES_PIXEL);
             for (size_t k = 0; k < tn->n; k++) {
                 int d = (int)hm_code_dist(code, tn->w + k * words, words);
                 if (digest) d = d != 0; /* equal or not */
@@ -216,14 +216,18 @@ static int decide_item(dctx *c, const cand *it, hm_results *r) {
     for (int t = 1; t <= HM_HASH_TYPE_MAX; t++) {
         if (!(types & HM_TYPE_BIT(t))) continue;
         if (dist[t] <= l->thr[t]) agreed |= HM_TYPE_BIT(t);
-        if (!(HM_TYPE_BIT(t) & HM_TYPES_PERCEPTUAL)) {
+        if (!(HM_TYPE_BIT(t) & HM_TYPES_PIXEL)) {
             exact |= dist[t] == 0;
             continue;
         }
+        if (fused_slot(t) < 0) continue; /* not in the fused model */
         const uint64_t m = (uint64_t)c->b->nd[t].n * entries[t];
         if (m > comparisons) comparisons = m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
     }
+    /* the types of the fused model, and those outside it (pHash.org's),
+     * which decide by their own threshold for items without the others */
     const uint32_t perceptual = types & HM_TYPES_PERCEPTUAL;
+    const uint32_t unmodelled = types & HM_TYPES_PIXEL & ~HM_TYPES_PERCEPTUAL;
     const double score = fused_score(perceptual, dist);
     const double thr = c->o->max_score -
                        HM_FUSED_PER_LN_COMPARISONS * log(comparisons ? comparisons : 1);
@@ -232,6 +236,7 @@ static int decide_item(dctx *c, const cand *it, hm_results *r) {
     else if ((agreed & HM_TYPE_BIT(HM_HASH_PDQ))) rule = HM_RULE_PDQ;
     else if (perceptual && !(perceptual & (perceptual - 1))) rule = (agreed & perceptual) ? HM_RULE_SINGLE : 0;
     else if (perceptual && score <= thr) rule = HM_RULE_FUSED;
+    else if (!perceptual && (agreed & unmodelled)) rule = HM_RULE_SINGLE;
     if (!rule) return HM_OK;
     if (HM_RESERVE(r->dec, r->deccap, r->ndec + 1, 16) != HM_OK) return HM_E_NO_MEMORY;
     hm_decision *o = &r->dec[r->ndec++];

@@ -386,7 +386,7 @@ size_t hm_ix_needles(const hm_hash *q, size_t i, size_t n, unsigned flags, uint6
     memcpy(nd, h->bytes, hm_hash_bits(h->type) / 8);
     *nv = 1;
     const int exact = (flags & HM_QUERY_DIHEDRAL) &&
-                      (HM_TYPE_BIT(h->type) & HM_TYPES_PERCEPTUAL) && exact_group(q, i, n);
+                      (HM_TYPE_BIT(h->type) & HM_TYPES_PIXEL) && exact_group(q, i, n);
     /* pHash and dHash variants cannot be derived from their bits: without
      * the exact ones such a query is matched as it is */
     if (exact || ((flags & HM_QUERY_DIHEDRAL) && hm_variant_derivable(h->type))) {

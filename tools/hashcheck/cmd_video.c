@@ -74,7 +74,7 @@ static void set_tmk(void *d, const hc_optval *v) { ((video_ctx *)d)->tmk_dir = v
 static void set_tmk_base64(void *d, const hc_optval *v) { ((video_ctx *)d)->tmk_base64 = 1; }
 
 static const hc_option options[] = {
-    {"--types", .arg = HC_ARG_TYPES, .allowed = HC_PERCEPTUAL, .what = "video frames",
+    {"--types", .arg = HC_ARG_TYPES, .allowed = HC_VIDEO_TYPES, .what = "video frames",
      .set = set_types},
     {"--vpdq-out", .set = set_vpdq_out},
     {"--no-header", .set = set_no_header},

@@ -81,7 +81,10 @@ int hc_parse_hash_arg(const char *a, hm_hash *h);
 const char *hc_variant_name(int v);
 
 #define HC_CRYPTO (HM_TYPE_BIT(HM_HASH_MD5) | HM_TYPE_BIT(HM_HASH_SHA256))
-#define HC_PERCEPTUAL HM_TYPES_PERCEPTUAL
+/* Types from an image's pixels; those of video frames; every type. */
+#define HC_PERCEPTUAL (HM_TYPES_PERCEPTUAL | HM_TYPES_PHASHORG)
+#define HC_VIDEO_TYPES HM_TYPES_PERCEPTUAL
+#define HC_ALL_TYPES (HM_TYPES_ALL | HM_TYPES_PHASHORG)
 
 /* ---- the command line (options.c) ------------------------------------------- */
 

@@ -242,7 +242,9 @@ static void tmk_file(const source *s, hc_media *m) {
  * kind set (a failure is in m). */
 static hm_status video_hash(hm_hasher *h, const source *s, const hc_media_opts *o,
                             hc_media *m) {
-    const unsigned crypto = o->types & HC_CRYPTO, perc = o->types & HC_PERCEPTUAL;
+    /* frames are hashed with the video reader's types (pHash.org's video
+     * hash is another algorithm, not its image hash of each frame) */
+    const unsigned crypto = o->types & HC_CRYPTO, perc = o->types & HC_VIDEO_TYPES;
     const int one_pass = o->tmk && perc;
     hm_status st = HM_OK;
     if (o->tmk && !one_pass) st = src_tmk(h, s, &o->video, &m->tmk, &m->vinfo);

@@ -28,7 +28,7 @@ static void type_names(sbuf *b, unsigned mask) {
 
 static void unknown_type(const char *name, int all) {
     sbuf b = {0};
-    type_names(&b, HM_TYPES_ALL);
+    type_names(&b, HC_ALL_TYPES);
     if (all) sb_puts(&b, ", all");
     hc_err("unknown hash type '%s' (%s)", name, b.p ? b.p : "");
     sb_free(&b);
@@ -51,7 +51,7 @@ static unsigned parse_types(const char *list) {
         name[len] = '\0';
         int type = hm_hash_type_from_name(name);
         if (strcmp(name, "all") == 0) {
-            mask |= HM_TYPES_ALL;
+            mask |= HC_ALL_TYPES;
         } else if (!type) {
             unknown_type(name, 1);
             return 0;

@@ -264,7 +264,7 @@ def test_load_list_strict_and_lenient(tmp_path):
     idx = hm.Index()
     with pytest.raises(hm.BadHashString) as e:
         idx.load_list(bad)
-    assert str(e.value) == str(bad) + ':2: bad pdq hash "xyz" (expected 64 hex digits)'
+    assert str(e.value) == str(bad) + ':2: bad pdq hash "xyz": a pdq hash is 64 hex digits'
     assert e.value.status == -7
     idx.commit()
     assert len(idx) == 0                      # strict: nothing staged
