@@ -21,6 +21,12 @@ class HashType(enum.IntEnum):
     AHASH = lib.HM_HASH_AHASH
     MD5 = lib.HM_HASH_MD5
     SHA256 = lib.HM_HASH_SHA256
+    #: pHash.org's DCT image hash, packed as releases 0.9.x pack it
+    PHASHORG_V09 = lib.HM_HASH_PHASHORG_V09
+    #: pHash.org's hash, packed as its master did 2014-2022 (bit 0 always 0)
+    PHASHORG_2014 = lib.HM_HASH_PHASHORG_2014
+    #: pHash.org's hash, packed as since its PR #48 (2026)
+    PHASHORG_2026 = lib.HM_HASH_PHASHORG_2026
 
     def __str__(self) -> str:
         return _NAMES[self]
