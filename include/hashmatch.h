@@ -1365,9 +1365,10 @@ typedef struct hm_decision {
  *  - its PDQ distance is within the list's PDQ threshold (HM_RULE_PDQ):
  *    every item hm_index_query matches by PDQ matches here too, so lists
  *    that carry only PDQ (GIFCT's) keep PDQ's rule;
- *  - only one perceptual type is compared and its distance is within the
- *    list's threshold for it (HM_RULE_SINGLE);
- *  - two or more perceptual types are compared and their fused score
+ *  - only one of PDQ, pHash, dHash and aHash is compared and its
+ *    distance is within the list's threshold for it (HM_RULE_SINGLE);
+ *  - two or more of PDQ, pHash, dHash and aHash (HM_TYPES_PERCEPTUAL,
+ *    the fused model's types) are compared and their fused score
  *    is at most the threshold (HM_RULE_FUSED).  The score is Stouffer's:
  *    each type's smallest distance d becomes z = (d - mean) / sd, the
  *    mean and spread of that type's distance between unrelated images;
@@ -1375,7 +1376,11 @@ typedef struct hm_decision {
  *    of that sum for unrelated images (the square root of the sum of the
  *    types' correlations).  The threshold is max_score - 0.25 ln(m) for
  *    m comparisons of one type (dihedral variants, crops or rotations on
- *    either side), which keeps the false-match rate near its target.
+ *    either side), which keeps the false-match rate near its target;
+ *  - none of those four is compared, and a pHash.org packing is within
+ *    the list's threshold for it (HM_RULE_SINGLE).  pHash.org's hash is
+ *    outside the fused model: for items with other perceptual hashes its
+ *    distance is reported, not used.
  * The calibration, the recall it gives per edit and the false-match rates
  * measured are in docs/matching.md.
  *
