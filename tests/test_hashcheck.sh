@@ -323,5 +323,31 @@ run "$bin" match --decide --max-score 0 --index "$tmp/bridge.hmi" "$dih/bridge-2
 ok [ $rc -eq 64 ]
 ok grep -q "max-score" "$tmp/err"
 
+# pHash.org's hash: both packings of the reference's outputs (its CSV), and
+# matching only within a packing
+pho_csv=$2/pdq-reference/expected/phash-cpp-dct-imagehash.csv
+want=$(grep "^pdq/data/misc-images/wee.jpg," "$pho_csv")
+"$bin" hash --no-header --types phashorg_v09,phashorg_2014,phashorg_2026 "$wee" >"$tmp/out"
+ok [ $? -eq 0 ]
+ok [ "$(cut -d, -f2,3 "$tmp/out" | head -2 | tr '\n' ' ')" = \
+     "phashorg_v09,$(echo "$want" | cut -d, -f2) phashorg_2014,$(echo "$want" | cut -d, -f3) " ]
+v09=$(echo "$want" | cut -d, -f2)
+p26=$(grep ",phashorg_2026," "$tmp/out" | cut -d, -f3)
+printf 'phashorg_v09 %s\nphashorg_2026 %s\n' "$v09" "$v09" >"$tmp/pho.txt" # the second mislabelled
+"$bin" index build -o "$tmp/pho.hmi" --list-name pho "$tmp/pho.txt" 2>/dev/null
+ok [ $? -eq 0 ]
+"$bin" match --format csv --no-header --index "$tmp/pho.hmi" "$wee" >"$tmp/out"
+ok [ $? -eq 1 ]
+ok [ "$(wc -l <"$tmp/out")" -eq 1 ]
+ok grep -q "wee.jpg,phashorg_v09,0," "$tmp/out"
+[ "$p26" != "$v09" ] # the mislabelled entry is far: no phashorg_2026 hit
+ok [ $? -eq 0 ]
+"$bin" hash --format json --types phashorg_2026 "$wee" >"$HC_JSON_DIR/pho.json"
+ok grep -q "\"type\":\"phashorg_2026\",\"hash\":\"$p26\"" "$HC_JSON_DIR/pho.json"
+printf 'phashorg_2014 %s\n' "$(echo "$want" | cut -d, -f2)" >"$tmp/odd.txt" # a 0.9.x value, odd
+"$bin" index build -o "$tmp/odd.hmi" "$tmp/odd.txt" 2>"$tmp/err"
+ok [ $? -ne 0 ]
+ok grep -q "bit 0" "$tmp/err"
+
 # every JSON output above against docs/hashcheck.schema.json
 finish test_hashcheck match

@@ -106,7 +106,7 @@ int hc_load_list(hm_index *idx, hc_list_args *la, const char *path) {
         hc_err("%s", hm_last_error());
         if (st == HM_E_INVALID_ARGUMENT && r.format == HM_LIST_PLAIN && !la->opts.hash_type)
             hc_err("give the hash type of a list of bare hashes with --type (pdq, phash, "
-                   "dhash, ahash, md5, sha256)");
+                   "dhash, ahash, md5, sha256, phashorg_v09, phashorg_2014, phashorg_2026)");
         return 1;
     }
     if (!la->quiet) {
