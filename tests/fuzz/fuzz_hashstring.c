@@ -25,6 +25,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (hm_hash_to_string(&h, out, sizeof out) != HM_OK ||
             hm_hash_from_string(t, out, &back) != HM_OK || hm_hash_distance(&h, &back) != 0)
             abort(); /* a round trip must hold */
+        if (HM_TYPE_BIT(t) & HM_TYPES_PHASHORG) { /* and a conversion's */
+            hm_hash c;
+            for (int to = HM_HASH_PHASHORG_V09; to <= HM_HASH_PHASHORG_2026; to++) {
+                const int lost = hm_hash_convert(&h, to, &c);
+                if (lost != (t == HM_HASH_PHASHORG_2014 && to != t) ||
+                    hm_hash_convert(&c, t, &back) < 0 ||
+                    hm_hash_distance(&h, &back) > (to == HM_HASH_PHASHORG_2014 || lost))
+                    abort();
+            }
+        }
     }
     hm_video_frame f, g;
     char line[160];

@@ -36,9 +36,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     hm_hash out[HM_HASH_RESULTS_MAX];
     size_t n;
     hm_image_info info;
-    const unsigned types = (size & 1) ? HM_TYPES_ALL | HM_WANT_DIHEDRAL | HM_WANT_TRIMMED |
-                                            HM_WANT_CROPS
-                                      : HM_TYPES_ALL | HM_WANT_DIHEDRAL;
+    const unsigned types = (size & 1) ? HM_TYPES_ALL | HM_TYPES_PHASHORG | HM_WANT_DIHEDRAL |
+                                            HM_WANT_TRIMMED | HM_WANT_CROPS
+                                      : HM_TYPES_ALL | HM_TYPES_PHASHORG | HM_WANT_DIHEDRAL;
     hm_hash_memory(h[size & 1], data, size, types, out, HM_HASH_RESULTS_MAX, &n, &info);
     hm_pixels px;
     if (hm_decode_memory(h[0], data, size, &px, &info) == HM_OK) {
