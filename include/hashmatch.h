@@ -1444,7 +1444,8 @@ typedef struct hm_video hm_video;
 /** Which frames are hashed. */
 typedef enum hm_frame_mode {
     /** vPDQ's rule: frame n (0-based, decode order) is hashed when
-     *  n % max(1, (int)(interval * fps)) == 0; timestamp = n / fps.
+     *  n % max(1, (int)(interval * fps)) == 0; timestamp = n / fps
+     *  (in single precision, as vPDQ computes it).
      *  Every frame is decoded.  interval 0 hashes every frame. */
     HM_FRAMES_INTERVAL = 0,
     /** Keyframes only: non-key frames are not decoded at all, so the cost

@@ -219,6 +219,7 @@ theora-offset.ogv theora-offset-r1
 theora-offset.ogv theora-offset-r0-s64 --mode all --size 64
 size-change.h264 size-change-r0 --interval 0
 size-change.h264 size-change-r0-s64 --mode all --size 64
+ntsc-film.mp4 ntsc-film-r0 --mode all
 CASES
 # keyframes are the same frames, hashed the same
 "$bin" video -q --vpdq-out --mode keyframes --interval 0 "$vid/theora-offset.ogv" >"$tmp/out"

@@ -679,6 +679,8 @@ int main(void) {
     reference_lines(VID "size-change.h264", VREF "size-change-r0.txt", HM_FRAMES_INTERVAL, 0, 0);
     reference_lines(VID "size-change.h264", VREF "size-change-r0-s64.txt", HM_FRAMES_ALL, 0, 64);
     modes_agree(VID "theora-offset.ogv");
+    /* timestamps in vPDQ's single precision (24000/1001 fps: frame 36 at 1.502 s) */
+    reference_lines(VID "ntsc-film.mp4", VREF "ntsc-film-r0.txt", HM_FRAMES_ALL, 0, 0);
     formats_and_options();
     limits_and_refusals();
     limits_at_the_edge();

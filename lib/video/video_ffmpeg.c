@@ -500,7 +500,10 @@ int hm_video_ff_next(hm_video *v, hm_video_frame *f, int *got) {
         } else {
             take = (int64_t)(n % (uint64_t)v->frame_mod) == 0;
             f->frame_number = n;
-            f->timestamp = (double)n / v->info.fps;
+            /* vPDQ's time: the frame number over the frame rate in single
+             * precision (vpdq/cpp hasher.h), which its 3 decimals show
+             * (at 24000/1001 fps frame 36 is 1.502 s, not 1.501) */
+            f->timestamp = (double)((float)n / (float)v->info.fps);
         }
         if (!take) {
             av_frame_unref(v->ff->frame);
