@@ -28,15 +28,29 @@ build/tools/hashcheck.  Exit status: 0 every video agrees, 1 some differ,
 corpus is missing.
 """
 import argparse
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from types import ModuleType
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "robustness"))
-import corpus  # noqa: E402  bench/robustness/corpus.py
+
+
+def load_corpus() -> ModuleType:
+    """bench/robustness/corpus.py, by path: bench/corpus/ beside this file
+    is a folder of the same name."""
+    spec = importlib.util.spec_from_file_location(
+        "corpus", os.path.join(HERE, "robustness", "corpus.py"))
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+corpus = load_corpus()
 
 EXTRA = os.path.join(HERE, "vpdq-sweep-extra.tsv")
 
@@ -83,7 +97,8 @@ def videos(cache: str) -> list[tuple[str, str]]:
             continue
         seen.add(r["sha256"])
         out.append((f'{r["package"]}:{os.path.basename(path)}', path))
-    clip = dlib_clip(cache, sorted(p for r, p in good if r["role"] == "frame"))
+    have = sorted(p for r, p in good if r["role"] == "frame")
+    clip = dlib_clip(cache, have) if len(have) == len(frames) else None  # no gaps
     if clip:
         out.append(("libdlib19.1:video_frames", clip))
     missing = len(rows) + 1 - len(out)
