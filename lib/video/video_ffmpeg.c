@@ -299,10 +299,10 @@ static int luma_plane(enum AVPixelFormat fmt, int *full) {
  * stream's is resampled to the stream's.  Where that reading is defined
  * (the frame at least the opened size, in its pixel format, the context's
  * height unchanged) the library reads the same; where it is not (a frame
- * that shrank or changed format, whose read would leave the frame, a
- * context that grew taller, whose slice swscale refuses, leaving the
- * output unwritten) the frame's whole picture is scaled to the output
- * size. */
+ * that shrank, whose rows it reads past, or changed format, a context
+ * that grew taller, whose slice swscale refuses, leaving the output
+ * unwritten, or shorter, a partial slice) the frame's whole picture is
+ * scaled to the output size. */
 typedef struct {
     int w, h, fmt;    /* the top-left w x h of the frame, read as fmt */
     int out_w, out_h; /* the RGB24 picture hashed */
