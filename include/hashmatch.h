@@ -1463,9 +1463,11 @@ HM_API hm_status hm_snapshot_stats(const hm_snapshot *s, hm_index_stats *out);
 
 /*
  * Videos are hashed frame by frame (PDQ, optionally pHash/dHash/aHash)
- * through FFmpeg, as vPDQ does: frames converted to RGB24 at their size
- * (or an N x N downscale) with swscale's area filter, hashed with
- * full-resolution PDQ.  Input is local only: a path or a memory buffer;
+ * through FFmpeg, as vPDQ does: frames converted to RGB24 at the stream's
+ * frame size (or an N x N downscale) with swscale's area filter, hashed
+ * with full-resolution PDQ; frames whose decoded size differs from the
+ * stream's are read as vpdq-hash-video reads them (docs/video.md, "Frame
+ * geometry").  Input is local only: a path or a memory buffer;
  * no network protocol, playlist or concat demuxer is ever opened, and only
  * the containers and codecs listed in docs/video.md are allowed.
  *
@@ -1489,7 +1491,8 @@ typedef struct hm_video hm_video;
 /** Which frames are hashed. */
 typedef enum hm_frame_mode {
     /** vPDQ's rule: frame n (0-based, decode order) is hashed when
-     *  n % max(1, (int)(interval * fps)) == 0; timestamp = n / fps.
+     *  n % max(1, (int)(interval * fps)) == 0; timestamp = n / fps
+     *  (in single precision, as vPDQ computes it).
      *  Every frame is decoded.  interval 0 hashes every frame. */
     HM_FRAMES_INTERVAL = 0,
     /** Keyframes only: non-key frames are not decoded at all, so the cost
@@ -1572,7 +1575,9 @@ HM_API void hm_video_opts_init(hm_video_opts *o);
 
 /** What the demuxer and decoder found. */
 typedef struct hm_video_info {
-    uint32_t width, height;   /**< coded size of the frames */
+    uint32_t width, height;   /**< the stream's frame size (its codec
+                                   parameters), the size frames are hashed
+                                   at without downscale */
     double fps;               /**< avg_frame_rate, else r_frame_rate */
     double duration;          /**< seconds; 0 when the container has none */
     int32_t rotation;         /**< degrees counter-clockwise, 0/90/180/270 */

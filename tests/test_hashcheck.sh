@@ -208,6 +208,23 @@ ok [ "$(head -1 "$tmp/out")" = "file,frame,timestamp,type,hash,quality" ]
 ok grep -qx "$vid/test-padded-dimensions.mp4,30,1.000,pdq,[0-9a-f]\{64\},100" "$tmp/out"
 "$bin" video --mode all --vpdq-out "$vid/test-padded-dimensions.mp4" >"$tmp/out"
 ok cmp -s "$tmp/out" "$2/pdq-reference/threatexchange/vpdq/sample-hashes/test-padded-dimensions.txt"
+# frames whose decoded size differs from the stream's, hashed as vpdq-hash-video
+# hashes them: its own lines (video/vpdq-reference, made as video/README.md says)
+while read -r clip want opts; do
+  "$bin" video -q --vpdq-out $opts "$vid/$clip" >"$tmp/out"
+  ok cmp -s "$tmp/out" "$vid/vpdq-reference/$want.txt"
+done <<'CASES'
+theora-offset.ogv theora-offset-r0 --mode all
+theora-offset.ogv theora-offset-r1
+theora-offset.ogv theora-offset-r0-s64 --mode all --size 64
+size-change.h264 size-change-r0 --interval 0
+size-change.h264 size-change-r0-s64 --mode all --size 64
+ntsc-film.mp4 ntsc-film-r0 --mode all
+CASES
+# keyframes are the same frames, hashed the same
+"$bin" video -q --vpdq-out --mode keyframes --interval 0 "$vid/theora-offset.ogv" >"$tmp/out"
+ok [ "$(wc -l <"$tmp/out")" -eq 4 ]
+ok [ -z "$(grep -vxFf "$vid/vpdq-reference/theora-offset-r0.txt" "$tmp/out")" ]
 "$bin" index build -o "$tmp/v.hmi" --video "$vid/test-padded-dimensions.mp4" \
   --vpdq "$2/pdq-reference/threatexchange/vpdq/sample-hashes/doorknob-hd-no-bar.txt" 2>"$tmp/err"
 ok [ $? -eq 0 ]

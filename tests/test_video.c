@@ -2,7 +2,9 @@
 /*
  * Video hashing: vPDQ compatibility against the upstream sample hashes
  * (frame numbers and timestamps equal, hashes within 31 bits where both
- * frames have quality >= 50), the three frame modes against each other,
+ * frames have quality >= 50), the reference tool's own lines, byte for
+ * byte, for clips whose decoded frames differ in size from the stream's,
+ * the three frame modes against each other,
  * memory input, rotation, animated GIF/WebP, the vPDQ line format,
  * limits, cancellation, refused inputs, and damaged files (truncated and
  * bit-flipped copies) that must give an error or a partial result, never
@@ -19,6 +21,7 @@
 
 #define VID HM_TEST_DATA "/video/"
 #define VPDQ HM_TEST_DATA "/pdq-reference/threatexchange/vpdq/sample-hashes/"
+#define VREF VID "vpdq-reference/"
 
 #define MAXF 400
 
@@ -104,6 +107,68 @@ static void against_upstream(const char *video, const char *ref, int downscale) 
     CHECK_INT(meta, n);
     CHECK_INT(within, compared);
     CHECK(compared > 0);
+}
+
+/* Lines made once by the reference vpdq-hash-video itself (its command in
+ * tests/data/video/README.md): the library's frames, in vPDQ's line
+ * format, are the same lines, byte for byte.  The clips' decoded frames
+ * differ in size from the stream's (theora-offset: 218x160 frames for a
+ * 214x160 stream; size-change: 160x120, then 192x120 frames), where the
+ * reference reads the frame's top-left corner at the decoder's opened
+ * size and scales it to the stream's size. */
+static void reference_lines(const char *video, const char *ref, int mode, double interval,
+                            int downscale) {
+    static frames got;
+    hm_video_opts o;
+    opts(&o, mode, interval);
+    o.downscale = downscale;
+    run(video, NULL, 0, &o, &got);
+    CHECK_INT(got.st, HM_OK);
+    FILE *fp = fopen(ref, "r");
+    CHECK(fp != NULL);
+    char want[256], line[256];
+    int n = 0, same = 0;
+    while (fp && fgets(want, sizeof want, fp)) {
+        want[strcspn(want, "\r\n")] = 0;
+        if (n < got.n && hm_vpdq_format_line(&got.f[n], line, sizeof line) == HM_OK &&
+            strcmp(line, want) == 0)
+            same++;
+        else
+            fprintf(stderr, "%s line %d: want %s, got %s\n", ref, n + 1, want,
+                    n < got.n ? line : "(no frame)");
+        n++;
+    }
+    if (fp) fclose(fp);
+    printf("%s: %d of %d reference lines equal\n", strrchr(ref, '/') + 1, same, n);
+    CHECK(n > 0);
+    CHECK_INT(got.n, n);
+    CHECK_INT(same, n);
+}
+
+/* Where the reference's reading is undefined, the whole picture at the
+ * stream's size.  shrink.h264 goes from 192x144 to 160x120: vpdq-hash-video
+ * reads past the smaller frames' rows, and its last 192x144 frames come out
+ * of the decoder when the context is already 120 high (a partial slice):
+ * its lines differ from run to run.  The library scales the smaller frames
+ * to 192x144; they are size-change.h264's first 30 pictures (the same
+ * bitstream), so their hashes stay within a few bits of those (garbage or
+ * a crop would be about 128 bits away). */
+static void undefined_geometry(void) {
+    static frames shrink, small;
+    hm_video_opts o;
+    opts(&o, HM_FRAMES_ALL, 0);
+    run(VID "shrink.h264", NULL, 0, &o, &shrink);
+    run(VID "size-change.h264", NULL, 0, &o, &small);
+    CHECK_INT(shrink.st, HM_OK);
+    CHECK_INT(shrink.n, 60);
+    CHECK(shrink.info.width == 192 && shrink.info.height == 144);
+    int worst = 0;
+    for (int i = 0; i < 30 && 30 + i < shrink.n && i < small.n; i++) {
+        int d = hm_hash_distance(&shrink.f[30 + i].hashes[0], &small.f[i].hashes[0]);
+        if (d > worst) worst = d;
+    }
+    printf("shrink.h264: 160x120 frames scaled to 192x144 within %d bits\n", worst);
+    CHECK(worst <= 31);
 }
 
 /* Every hashed frame of a mode equals the every-frame decode's hash of the
@@ -632,6 +697,17 @@ int main(void) {
     against_upstream(VID "doorknob-hd-no-bar.mp4", VPDQ "doorknob-hd-no-bar-128x128.txt", 128);
     modes_agree(VID "test-padded-dimensions.mp4");
     modes_agree(VID "cockatoo.mp4");
+    reference_lines(VID "theora-offset.ogv", VREF "theora-offset-r0.txt", HM_FRAMES_ALL, 0, 0);
+    reference_lines(VID "theora-offset.ogv", VREF "theora-offset-r1.txt", HM_FRAMES_INTERVAL, 1,
+                    0);
+    reference_lines(VID "theora-offset.ogv", VREF "theora-offset-r0-s64.txt", HM_FRAMES_ALL, 0,
+                    64);
+    reference_lines(VID "size-change.h264", VREF "size-change-r0.txt", HM_FRAMES_INTERVAL, 0, 0);
+    reference_lines(VID "size-change.h264", VREF "size-change-r0-s64.txt", HM_FRAMES_ALL, 0, 64);
+    modes_agree(VID "theora-offset.ogv");
+    undefined_geometry();
+    /* timestamps in vPDQ's single precision (24000/1001 fps: frame 36 at 1.502 s) */
+    reference_lines(VID "ntsc-film.mp4", VREF "ntsc-film-r0.txt", HM_FRAMES_ALL, 0, 0);
     formats_and_options();
     limits_and_refusals();
     limits_at_the_edge();

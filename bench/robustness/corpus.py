@@ -109,18 +109,11 @@ def fetch_package(cache: str, pkg: str, paths) -> None:
             say(f"tar: {tar.stderr.strip()[:300]}")
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--list", help="write verified rows (TSV) here")
-    args = ap.parse_args()
-    cache = cache_root()
-    try:
-        os.makedirs(os.path.join(cache, "files"), exist_ok=True)
-    except OSError as e:
-        say(f"cannot create the cache {cache}: {e}; skipping")
-        return 77
-    rows = read_manifest()
-    need = {}
+def provide(cache: str, rows: list[dict]) -> list[tuple[dict, str]]:
+    """The rows whose file is in the cache and verified, as (row, path)
+    pairs: missing files are seeded from the index benchmark's extraction
+    or fetched from their packages first; mismatching files are removed."""
+    need: dict[str, list[str]] = {}
     for r in rows:
         dst = local_path(cache, r)
         if ok(dst, r["sha256"]):
@@ -142,6 +135,21 @@ def main() -> int:
         elif os.path.exists(dst):
             say(f"SHA-256 mismatch, removed: {r['package']} {r['path']}")
             os.remove(dst)
+    return good
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--list", help="write verified rows (TSV) here")
+    args = ap.parse_args()
+    cache = cache_root()
+    try:
+        os.makedirs(os.path.join(cache, "files"), exist_ok=True)
+    except OSError as e:
+        say(f"cannot create the cache {cache}: {e}; skipping")
+        return 77
+    rows = read_manifest()
+    good = provide(cache, rows)
     if args.list:
         with open(args.list, "w") as fh:
             fh.write("package\tpath\tsha256\twidth\theight\tgroup\trole\tfile\n")

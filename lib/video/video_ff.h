@@ -21,6 +21,9 @@ struct hm_ffsrc {
     AVPacket *pkt;
     AVFrame *frame;
     struct SwsContext *sws;
+    /* The decoder context's size and pixel format once it is opened,
+     * before any frame: what vPDQ's scaler is made for (vpdq_geometry). */
+    int open_w, open_h, open_fmt;
     double tb;         /* stream time base, seconds */
     int64_t start_pts; /* stream start, time-base units */
     int flushing;

@@ -230,6 +230,10 @@ static int open_ffmpeg(hm_video *v, const char *path, const char *name) {
         return hm_fail(HM_E_DECODE, "%s: cannot open the %s decoder (%s)", name,
                        v->info.codec, why);
     }
+    /* opening may set the size from the codec's own headers (Theora) */
+    v->ff->open_w = v->ff->dec->width;
+    v->ff->open_h = v->ff->dec->height;
+    v->ff->open_fmt = v->ff->dec->pix_fmt;
     if (!(v->ff->pkt = av_packet_alloc()) || !(v->ff->frame = av_frame_alloc()))
         return hm_fail(HM_E_NO_MEMORY, "out of memory");
     return HM_OK;
@@ -282,53 +286,89 @@ static int luma_plane(enum AVPixelFormat fmt, int *full) {
     }
 }
 
+/* What of a decoded frame is hashed, and at which size: vPDQ's rule,
+ * the one home for it.  vpdq-hash-video (ThreatExchange vpdq/cpp,
+ * ffmpegwrapper.cpp createSwsContext, filehasher.cpp) makes one scaler
+ * when the decoder is opened: from the decoder context's size and pixel
+ * format at that moment to the stream parameters' size (or N x N with
+ * -s N), RGB24, area filter; every frame's planes go through it with the
+ * context's current height as the slice height.  So a frame larger than
+ * the context is read from its top-left corner at the context's size (a
+ * Theora picture offset that FFmpeg cannot crop on the left leaves 218
+ * wide frames for a 214 wide context), and a context size other than the
+ * stream's is resampled to the stream's.  Where that reading is defined
+ * (the frame at least the opened size, in its pixel format, the context's
+ * height unchanged) the library reads the same; where it is not (a frame
+ * that shrank, whose rows it reads past, or changed format, a context
+ * that grew taller, whose slice swscale refuses, leaving the output
+ * unwritten, or shorter, a partial slice) the frame's whole picture is
+ * scaled to the output size. */
+typedef struct {
+    int w, h, fmt;    /* the top-left w x h of the frame, read as fmt */
+    int out_w, out_h; /* the RGB24 picture hashed */
+} vpdq_geom;
+
+static vpdq_geom vpdq_geometry(const hm_video *v, const AVFrame *fr) {
+    const struct hm_ffsrc *ff = v->ff;
+    vpdq_geom g = {fr->width, fr->height, fr->format, (int)v->info.width, (int)v->info.height};
+    if (v->o.downscale) g.out_w = g.out_h = v->o.downscale;
+    if (ff->open_w > 0 && ff->open_h > 0 && fr->format == ff->open_fmt &&
+        fr->width >= ff->open_w && fr->height >= ff->open_h && ff->dec->height == ff->open_h) {
+        g.w = ff->open_w;
+        g.h = ff->open_h;
+    }
+    return g;
+}
+
 /* Keyframe mode's fast path: the luma the hashes compute from RGB
  * (0.299 R + 0.587 G + 0.114 B) is BT.601's Y', which the decoder already
- * holds; expand it to full range and skip the RGB conversion.  Only
- * rounding and per-channel clipping of the RGB path differ. */
-static int hash_luma(hm_video *v, const AVFrame *fr, int full, hm_video_frame *f) {
+ * holds; expand the top-left W x H of it to full range and skip the RGB
+ * conversion.  Only rounding and per-channel clipping of the RGB path
+ * differ. */
+static int hash_luma(hm_video *v, const AVFrame *fr, int W, int H, int full,
+                     hm_video_frame *f) {
     if (full)
-        return hm_video_hash_buf(v, fr->data[0], (uint32_t)fr->width, (uint32_t)fr->height,
+        return hm_video_hash_buf(v, fr->data[0], (uint32_t)W, (uint32_t)H,
                                  (size_t)fr->linesize[0], HM_PIXEL_GRAY8, f);
     uint8_t lut[256];
     for (int y = 0; y < 256; y++) {
         int g = (int)lround((y - 16) * 255.0 / 219.0);
         lut[y] = (uint8_t)(g < 0 ? 0 : g > 255 ? 255 : g);
     }
-    const size_t W = (size_t)fr->width, H = (size_t)fr->height;
-    if (HM_RESERVE(v->rgb, v->rgb_cap, W * H + 64, W * H + 64) != HM_OK)
+    const size_t w = (size_t)W, h = (size_t)H;
+    if (HM_RESERVE(v->rgb, v->rgb_cap, w * h + 64, w * h + 64) != HM_OK)
         return hm_fail(HM_E_NO_MEMORY, "out of memory");
-    for (size_t y = 0; y < H; y++) {
+    for (size_t y = 0; y < h; y++) {
         const uint8_t *src = fr->data[0] + y * (size_t)fr->linesize[0];
-        uint8_t *dst = v->rgb + y * W;
-        for (size_t x = 0; x < W; x++) dst[x] = lut[src[x]];
+        uint8_t *dst = v->rgb + y * w;
+        for (size_t x = 0; x < w; x++) dst[x] = lut[src[x]];
     }
-    return hm_video_hash_buf(v, v->rgb, (uint32_t)W, (uint32_t)H, W, HM_PIXEL_GRAY8, f);
+    return hm_video_hash_buf(v, v->rgb, (uint32_t)w, (uint32_t)h, w, HM_PIXEL_GRAY8, f);
 }
 
-/* FFmpeg frame -> RGB24 (area filter, as vPDQ), then hashes. */
+/* FFmpeg frame -> RGB24 (area filter, vPDQ's geometry), then hashes. */
 static int hash_avframe(hm_video *v, const AVFrame *fr, hm_video_frame *f) {
-    const int ow = v->o.downscale ? v->o.downscale : fr->width;
-    const int oh = v->o.downscale ? v->o.downscale : fr->height;
     int full;
     int st = hm_check_dims((uint64_t)fr->width, (uint64_t)fr->height, &v->px,
                            "video: a frame");
     if (st != HM_OK) return st;
-    if (v->o.mode == HM_FRAMES_KEYFRAMES && !v->o.downscale && !v->o.rgb_exact &&
-        luma_plane(fr->format, &full))
-        return hash_luma(v, fr, full, f);
-    v->ff->sws = sws_getCachedContext(v->ff->sws, fr->width, fr->height, fr->format, ow, oh,
+    const vpdq_geom g = vpdq_geometry(v, fr);
+    if (v->o.mode == HM_FRAMES_KEYFRAMES && !v->o.rgb_exact && g.out_w == g.w &&
+        g.out_h == g.h && luma_plane(g.fmt, &full))
+        return hash_luma(v, fr, g.w, g.h, full, f);
+    v->ff->sws = sws_getCachedContext(v->ff->sws, g.w, g.h, g.fmt, g.out_w, g.out_h,
                                       AV_PIX_FMT_RGB24, SWS_AREA, NULL, NULL, NULL);
-    const size_t stride = ((size_t)ow * 3 + 63) / 64 * 64;
-    const size_t need = stride * (size_t)oh + 64;
+    const size_t stride = ((size_t)g.out_w * 3 + 63) / 64 * 64;
+    const size_t need = stride * (size_t)g.out_h + 64;
     if (!v->ff->sws || HM_RESERVE(v->rgb, v->rgb_cap, need, need) != HM_OK)
         return hm_fail(HM_E_NO_MEMORY, "video: cannot convert %s frames",
                        av_get_pix_fmt_name(fr->format) ? av_get_pix_fmt_name(fr->format) : "?");
     uint8_t *dst[4] = {v->rgb, NULL, NULL, NULL};
     int dst_stride[4] = {(int)stride, 0, 0, 0};
-    sws_scale(v->ff->sws, (const uint8_t *const *)fr->data, fr->linesize, 0, fr->height, dst,
+    sws_scale(v->ff->sws, (const uint8_t *const *)fr->data, fr->linesize, 0, g.h, dst,
               dst_stride);
-    return hm_video_hash_buf(v, v->rgb, (uint32_t)ow, (uint32_t)oh, stride, HM_PIXEL_RGB24, f);
+    return hm_video_hash_buf(v, v->rgb, (uint32_t)g.out_w, (uint32_t)g.out_h, stride,
+                             HM_PIXEL_RGB24, f);
 }
 
 /* Was this frame made from a key packet (mark_key_packets)? */
@@ -460,7 +500,10 @@ int hm_video_ff_next(hm_video *v, hm_video_frame *f, int *got) {
         } else {
             take = (int64_t)(n % (uint64_t)v->frame_mod) == 0;
             f->frame_number = n;
-            f->timestamp = (double)n / v->info.fps;
+            /* vPDQ's time: the frame number over the frame rate in single
+             * precision (vpdq/cpp hasher.h), which its 3 decimals show
+             * (at 24000/1001 fps frame 36 is 1.502 s, not 1.501) */
+            f->timestamp = (double)((float)n / (float)v->info.fps);
         }
         if (!take) {
             av_frame_unref(v->ff->frame);

@@ -134,7 +134,7 @@ func videoOptsToC(opts *VideoOptions) C.hm_video_opts {
 
 // VideoInfo is what the demuxer and decoder found.
 type VideoInfo struct {
-	Width, Height int     // coded size of the frames
+	Width, Height int     // the stream's frame size, which frames are hashed at
 	FPS           float64 // avg_frame_rate, else r_frame_rate
 	Duration      float64 // seconds; 0 when the container has none
 	Rotation      int     // degrees counter-clockwise: 0, 90, 180, 270
