@@ -695,6 +695,15 @@ int main(void) {
     against_upstream(VID "test-padded-dimensions.mp4", VPDQ "test-padded-dimensions.txt", 0);
     against_upstream(VID "doorknob-hd-no-bar.mp4", VPDQ "doorknob-hd-no-bar.txt", 0);
     against_upstream(VID "doorknob-hd-no-bar.mp4", VPDQ "doorknob-hd-no-bar-128x128.txt", 128);
+    /* the reference tool built with Debian's FFmpeg 5.1.9, every frame:
+     * line for line (tests/data/pdq-reference/README.md) */
+#define DEB HM_TEST_DATA "/pdq-reference/expected/vpdq/debian-ffmpeg-5.1.9--"
+    reference_lines(VID "test-padded-dimensions.mp4", DEB "test-padded-dimensions.txt",
+                    HM_FRAMES_ALL, 0, 0);
+    reference_lines(VID "doorknob-hd-no-bar.mp4", DEB "doorknob-hd-no-bar.txt", HM_FRAMES_ALL, 0,
+                    0);
+    reference_lines(VID "doorknob-hd-no-bar.mp4", DEB "doorknob-hd-no-bar-128x128.txt",
+                    HM_FRAMES_ALL, 0, 128);
     modes_agree(VID "test-padded-dimensions.mp4");
     modes_agree(VID "cockatoo.mp4");
     reference_lines(VID "theora-offset.ogv", VREF "theora-offset-r0.txt", HM_FRAMES_ALL, 0, 0);
