@@ -248,16 +248,15 @@ func Parse(t HashType, s string) (Hash, error) {
 // parseC parses s with the C library's hm_hash_from_string, where the
 // rules of every type's strings and values live.
 func parseC(op string, t HashType, s string) (Hash, error) {
-	buf := make([]byte, len(s)+1) // NUL-terminated; a NUL inside is refused
+	// NUL-terminated; a NUL inside ends the string early, which C refuses
+	// as too short (Parse checked the length)
+	buf := make([]byte, len(s)+1)
 	copy(buf, s)
 	var c C.hm_hash
 	err := call(op, func() C.hm_status {
 		return C.hm_hash_from_string(C.int(t), (*C.char)(unsafe.Pointer(&buf[0])), &c)
 	})
-	if err != nil || strings.IndexByte(s, 0) >= 0 {
-		if err == nil {
-			err = errorf(ErrParse, op, "not a hex string: "+strconv.Quote(s))
-		}
+	if err != nil {
 		return Hash{}, err
 	}
 	return hashFromC(&c), nil
