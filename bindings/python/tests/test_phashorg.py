@@ -208,7 +208,7 @@ def test_oracle_phash_org_library():
     name, fn = _load_phash()
     found = set()
     for path_name, path, _, _ in ROWS:
-        if path_name == EXCEPTION or not path.suffix.lower() in (".jpg", ".jpeg", ".png"):
+        if path_name == EXCEPTION:  # decoded differently by 0.9.x's CImg
             continue
         out = ctypes.c_ulonglong()
         assert fn(str(path).encode(), ctypes.byref(out)) == 0, path

@@ -37,8 +37,8 @@ class Hash:
         value: the canonical hex string (either case, exactly the type's
             number of digits), or the raw bytes in canonical order
             (``bytes(h)``).  A value no version makes in that type is
-            refused too: a ``phashorg_2014`` value with bit 0 set (that
-            packing is in another one; ``Hash.convert`` converts).
+            refused too: a ``phashorg_2014`` value with bit 0 set (such a
+            value is in another packing; ``Hash.convert`` converts).
         quality: PDQ quality 0..100, or None when unknown.
         variant: the dihedral variant the hash stands for (perceptual
             types only).
