@@ -107,7 +107,7 @@ var defaultDecideOpts = func() (o C.hm_decide_opts) {
 // typesOf lists the types of an HM_TYPE_BIT mask in ascending order.
 func typesOf(mask C.uint32_t) []HashType {
 	var out []HashType
-	for t := PDQ; t <= SHA256; t++ {
+	for t := PDQ; t <= HashTypeMax; t++ {
 		if mask&(1<<uint(t)) != 0 {
 			out = append(out, t)
 		}

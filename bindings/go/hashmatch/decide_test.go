@@ -463,7 +463,7 @@ func TestDecideBadArguments(t *testing.T) {
 			t.Errorf("max score %v: %v", bad, err)
 		}
 	}
-	_, err := ix.Decide([]Hash{{Type: 9}})
+	_, err := ix.Decide([]Hash{{Type: HashTypeMax + 1}})
 	wantStatus(t, err, ErrInvalidArgument)
 	if ds, err := ix.Decide(nil); err != nil || len(ds) != 0 {
 		t.Errorf("no hashes: %v, %v", ds, err)

@@ -3,7 +3,7 @@
 // Package hashmatch is the Go binding of libhashmatch: it decodes
 // untrusted images and videos, computes the perceptual and cryptographic
 // hashes that hash-sharing programmes exchange (PDQ, vPDQ, TMK+PDQF,
-// imagehash pHash/dHash/aHash, MD5, SHA-256), bit for bit equal to the reference
+// imagehash pHash/dHash/aHash, pHash.org's DCT hash, MD5, SHA-256), bit for bit equal to the reference
 // tools, and matches them against millions of known hashes in an exact,
 // lock-free index.
 //

@@ -10,6 +10,7 @@ import (
 	"math/bits"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // HashType is a kind of hash (the C hm_hash_type). Values are fixed.
@@ -23,19 +24,37 @@ const (
 	AHash  HashType = 4 // imagehash 4.x average_hash, 64 bits
 	MD5    HashType = 5 // MD5 of the input bytes, 128 bits
 	SHA256 HashType = 6 // SHA-256 of the input bytes, 256 bits
+	// PHashOrgV09 is pHash.org's DCT image hash (ph_dct_imagehash, not
+	// imagehash's PHash), 64 bits, packed as its releases up to 0.9.x
+	// pack it: coefficient i at bit i ("phashorg_v09").
+	//
+	// The three PHashOrg types are one value in the packings pHash.org's
+	// versions gave it. Each is its own type, so that no distance is ever
+	// taken across packings (an index never matches one with another);
+	// Convert converts.
+	PHashOrgV09 HashType = 7
+	// PHashOrg2014 is pHash.org's hash packed as its master did from 2014
+	// to 2022: coefficient i at bit 64-i, so coefficient 0 is lost and bit
+	// 0 is always 0 ("phashorg_2014"; Parse refuses odd values).
+	PHashOrg2014 HashType = 8
+	// PHashOrg2026 is pHash.org's hash packed as since its PR #48 (2026):
+	// coefficient i at bit 63-i ("phashorg_2026").
+	PHashOrg2026 HashType = 9
 )
 
 // HashTypeMax is the largest HashType value.
-const HashTypeMax = 6
+const HashTypeMax = 9
 
 var typeNames = [...]string{PDQ: "pdq", PHash: "phash", DHash: "dhash",
-	AHash: "ahash", MD5: "md5", SHA256: "sha256"}
-var typeBits = [...]int{PDQ: 256, PHash: 64, DHash: 64, AHash: 64, MD5: 128, SHA256: 256}
+	AHash: "ahash", MD5: "md5", SHA256: "sha256", PHashOrgV09: "phashorg_v09",
+	PHashOrg2014: "phashorg_2014", PHashOrg2026: "phashorg_2026"}
+var typeBits = [...]int{PDQ: 256, PHash: 64, DHash: 64, AHash: 64, MD5: 128, SHA256: 256,
+	PHashOrgV09: 64, PHashOrg2014: 64, PHashOrg2026: 64}
 
-func (t HashType) valid() bool { return t >= PDQ && t <= SHA256 }
+func (t HashType) valid() bool { return t >= PDQ && t <= HashTypeMax }
 
-// String returns the short lowercase name ("pdq", "phash", ...), as the C
-// library and hash lists spell it.
+// String returns the short lowercase name ("pdq", "phash", ...,
+// "phashorg_2014"), as the C library and hash lists spell it.
 func (t HashType) String() string {
 	if t.valid() {
 		return typeNames[t]
@@ -52,8 +71,9 @@ func (t HashType) Bits() int {
 }
 
 // DefaultThreshold is the distance threshold a new list starts with for
-// this type (PDQ 31, pHash/dHash/aHash 10, MD5/SHA-256 0: exact), or -1 if
-// the type is unknown: the C library's hm_default_threshold.
+// this type (PDQ 31, pHash/dHash/aHash 10, pHash.org's packings 10,
+// MD5/SHA-256 0: exact), or -1 if the type is unknown: the C library's
+// hm_default_threshold.
 func (t HashType) DefaultThreshold() int {
 	return int(C.hm_default_threshold(C.int(t)))
 }
@@ -64,7 +84,7 @@ func (t HashType) Want() Types { return Types(1) << uint(t) }
 // ParseHashType returns the type of a name as String prints it (ErrParse
 // otherwise).
 func ParseHashType(name string) (HashType, error) {
-	for t := PDQ; t <= SHA256; t++ {
+	for t := PDQ; t <= HashTypeMax; t++ {
 		if typeNames[t] == name {
 			return t, nil
 		}
@@ -83,9 +103,23 @@ const (
 	WantAHash  Types = 1 << AHash
 	WantMD5    Types = 1 << MD5
 	WantSHA256 Types = 1 << SHA256
-	// WantPerceptual is PDQ, pHash, dHash and aHash.
+	// WantPHashOrgV09, WantPHashOrg2014 and WantPHashOrg2026 ask for
+	// pHash.org's hash in one packing each (images only: video frames
+	// are not hashed with them).
+	WantPHashOrgV09  Types = 1 << PHashOrgV09
+	WantPHashOrg2014 Types = 1 << PHashOrg2014
+	WantPHashOrg2026 Types = 1 << PHashOrg2026
+	// WantPHashOrg is the three packings of pHash.org's hash
+	// (HM_TYPES_PHASHORG).
+	WantPHashOrg = WantPHashOrgV09 | WantPHashOrg2014 | WantPHashOrg2026
+	// WantPerceptual is PDQ, pHash, dHash and aHash: the perceptual types
+	// of the first release (HM_TYPES_PERCEPTUAL). It keeps its members, so
+	// that a request gives as many hashes as it always did; add
+	// WantPHashOrg or one of its packings for pHash.org's.
 	WantPerceptual = WantPDQ | WantPHash | WantDHash | WantAHash
-	// WantAll is every hash type.
+	// WantAll is WantPerceptual, MD5 and SHA-256 (HM_TYPES_ALL: the
+	// types of the first release, as WantPerceptual). pHash.org's
+	// packings are asked for with WantAll | WantPHashOrg.
 	WantAll = WantPerceptual | WantMD5 | WantSHA256
 	// WantPDQDihedral asks, besides the PDQ hash, for its 7 dihedral
 	// variants. Implies PDQ.
@@ -95,7 +129,7 @@ const (
 	// library deprecated HM_WANT_PDQ_DIHEDRAL.
 	WantPDQDihedral Types = 1 << 16
 	// WantDihedral follows every perceptual hash asked for (PDQ, pHash,
-	// dHash, aHash) by its 7 dihedral variants. Match them with
+	// dHash, aHash, pHash.org's) by its 7 dihedral variants. Match them with
 	// WithDihedral.
 	WantDihedral Types = 1 << 17
 	// WantTrimmed also hashes the image with uniform borders trimmed
@@ -180,21 +214,25 @@ type Hash struct {
 }
 
 // NewHash makes a hash of type t from its bytes in canonical order (the
-// order of the hex string, docs/format.md); len(b) must be t.Bits()/8.
-// Quality is -1.
+// order of the hex string, docs/format.md); len(b) must be t.Bits()/8,
+// and the value one the type holds (not a PHashOrg2014 value with bit 0
+// set: ErrInvalidArgument). Quality is -1.
 func NewHash(t HashType, b []byte) (Hash, error) {
 	if !t.valid() || len(b) != t.Bits()/8 {
 		return Hash{}, errorf(ErrInvalidArgument, "NewHash",
 			"need "+strconv.Itoa(t.Bits()/8)+" bytes for "+t.String())
 	}
-	h := Hash{Type: t, Quality: -1}
-	copy(h.value[:], b)
-	return h, nil
+	h, err := parseC("NewHash", t, hex.EncodeToString(b))
+	if err != nil {
+		err.(*Error).Status = ErrInvalidArgument
+	}
+	return h, err
 }
 
 // Parse reads the canonical string of a hash of type t: exactly
-// t.Bits()/4 hex digits, either case, nothing else (as
-// hm_hash_from_string). Quality is -1.
+// t.Bits()/4 hex digits, either case, nothing else, and a value the type
+// holds (as hm_hash_from_string, which refuses a PHashOrg2014 value with
+// bit 0 set: it is in another packing). Quality is -1.
 func Parse(t HashType, s string) (Hash, error) {
 	if !t.valid() {
 		return Hash{}, errorf(ErrParse, "Parse", "unknown hash type "+strconv.Itoa(int(t)))
@@ -204,11 +242,50 @@ func Parse(t HashType, s string) (Hash, error) {
 		return Hash{}, errorf(ErrParse, "Parse", t.String()+" needs "+
 			strconv.Itoa(2*n)+" hex digits, got "+strconv.Itoa(len(s))+" characters")
 	}
-	h := Hash{Type: t, Quality: -1}
-	if _, err := hex.Decode(h.value[:n], []byte(s)); err != nil {
-		return Hash{}, errorf(ErrParse, "Parse", "not a hex string: "+strconv.Quote(s))
+	return parseC("Parse", t, s)
+}
+
+// parseC parses s with the C library's hm_hash_from_string, where the
+// rules of every type's strings and values live.
+func parseC(op string, t HashType, s string) (Hash, error) {
+	// NUL-terminated; a NUL inside ends the string early, which C refuses
+	// as too short (Parse checked the length)
+	buf := make([]byte, len(s)+1)
+	copy(buf, s)
+	var c C.hm_hash
+	err := call(op, func() C.hm_status {
+		return C.hm_hash_from_string(C.int(t), (*C.char)(unsafe.Pointer(&buf[0])), &c)
+	})
+	if err != nil {
+		return Hash{}, err
 	}
-	return h, nil
+	return hashFromC(&c), nil
+}
+
+// Convert returns the value of h in another packing of pHash.org's hash:
+// between PHashOrgV09, PHashOrg2014 and PHashOrg2026 (a copy when h is of
+// type to already), keeping Variant and the other marks (the C library's
+// hm_hash_convert). unknown is the number of bits of the result that are
+// not known: 1 converting from PHashOrg2014, which does not hold
+// coefficient 0 (it is set 0, so a distance to the true value may be 1
+// too high), else 0. Converting to PHashOrg2014 drops coefficient 0, as
+// that version did. PHashOrgV09 and PHashOrg2026 convert into each other
+// losslessly. ErrTypeMismatch for types that are not packings of one
+// value, ErrInvalidArgument for an unknown type.
+func (h Hash) Convert(to HashType) (out Hash, unknown int, err error) {
+	var in, c C.hm_hash
+	h.toC(&in)
+	err = call("Convert", func() C.hm_status {
+		unknown = int(C.hm_hash_convert(&in, C.int(to), &c))
+		if unknown < 0 {
+			return C.hm_status(unknown)
+		}
+		return C.HM_OK
+	})
+	if err != nil {
+		return Hash{}, 0, err
+	}
+	return hashFromC(&c), unknown, nil
 }
 
 // MustParse is Parse that panics on error, for constants in programs and
@@ -290,8 +367,9 @@ func (h *Hash) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Hashes is the result of a hashing call, in ascending type order (PDQ,
-// its dihedral variants when asked, pHash, dHash, aHash, MD5, SHA-256).
+// Hashes is the result of a hashing call, in the C library's order (PDQ,
+// its dihedral variants when asked, pHash, dHash, aHash, the pHash.org
+// packings, MD5, SHA-256).
 type Hashes []Hash
 
 // Get returns the first hash of type t (for PDQ: the original variant).

@@ -19,7 +19,7 @@ func TestVersion(t *testing.T) {
 }
 
 func TestHashTypeNames(t *testing.T) {
-	for ty := PDQ; ty <= SHA256; ty++ {
+	for ty := PDQ; ty <= HashTypeMax; ty++ {
 		if ty.String() != cHashTypeName(ty) {
 			t.Errorf("%d: %q, C says %q", ty, ty.String(), cHashTypeName(ty))
 		}
@@ -31,11 +31,11 @@ func TestHashTypeNames(t *testing.T) {
 	if _, err := ParseHashType("whash"); !errors.Is(err, ErrParse) {
 		t.Errorf("ParseHashType(whash): %v", err)
 	}
-	if PDQ.Bits() != 256 || PHash.Bits() != 64 || MD5.Bits() != 128 || HashType(9).Bits() != 0 {
+	if PDQ.Bits() != 256 || PHash.Bits() != 64 || MD5.Bits() != 128 || HashType(HashTypeMax+1).Bits() != 0 {
 		t.Error("Bits")
 	}
 	if PDQ.DefaultThreshold() != DefaultPDQThreshold || AHash.DefaultThreshold() != Default64BitThreshold ||
-		SHA256.DefaultThreshold() != 0 || HashType(9).DefaultThreshold() != -1 {
+		SHA256.DefaultThreshold() != 0 || HashType(HashTypeMax+1).DefaultThreshold() != -1 {
 		t.Error("DefaultThreshold")
 	}
 	if WantPDQ|WantPHash != PDQ.Want()|PHash.Want() {

@@ -215,8 +215,8 @@ func (h *Hasher) Options() (HasherOptions, error) {
 }
 
 // Enough for every type, dihedral variants, trimmed copies, crops, fine
-// crops and rotations (HM_HASH_RESULTS_MAX).
-const maxHashes = 218
+// crops and rotations.
+const maxHashes = C.HM_HASH_RESULTS_MAX
 
 func hashesFromC(out *[maxHashes]C.hm_hash, n C.size_t) Hashes {
 	hs := make(Hashes, int(n))
@@ -227,7 +227,7 @@ func hashesFromC(out *[maxHashes]C.hm_hash, n C.size_t) Hashes {
 }
 
 // HashFile decodes an image file and computes the requested hashes in one
-// pass (types: e.g. WantPDQ|WantMD5). Hashes come in ascending type order.
+// pass (types: e.g. WantPDQ|WantMD5). Hashes come in the C library's order (Hashes).
 // When only MD5 and/or SHA-256 are asked for, the file is not decoded.
 //
 // Errors: ErrIO, ErrUnknownFormat, ErrDecode, ErrLimit, ErrNoMemory,

@@ -32,6 +32,9 @@ const (
 	DefaultPDQThreshold   = 31 // PDQ: distance <= 31
 	Default64BitThreshold = 10 // pHash, dHash, aHash: <= 10
 	DefaultPDQMinQuality  = 50 // PDQ queries below match nothing
+	// DefaultPHashOrgThreshold is pHash.org's hash's, every packing:
+	// measured at a false-match rate of 1e-4 per pair (docs/robustness.md).
+	DefaultPHashOrgThreshold = 10
 )
 
 // Structure is a search structure of the index. All of them return

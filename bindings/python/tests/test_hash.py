@@ -100,10 +100,13 @@ def test_repr_evaluates_back():
 
 def test_hash_result_mapping(bridge):
     r = hm.hash(bridge, "all", dihedral=True)
-    assert list(r) == ["pdq", "phash", "dhash", "ahash", "md5", "sha256"]
+    # "all" is every type, in the C library's order (perceptual, then digests)
+    assert list(r) == ["pdq", "phash", "dhash", "ahash", "phashorg_v09", "phashorg_2014",
+                       "phashorg_2026", "md5", "sha256"]
     assert r["pdq"] is r.pdq and r[hm.HashType.MD5] is r.md5 and r[1] is r.pdq
     assert "phash" in r and hm.HashType.SHA256 in r and "whash" not in r
-    assert len(r.all) == 34 and len(r.dihedral) == 8 and len(r.variants("ahash")) == 8
+    assert len(r.all) == 7 * 8 + 2 and len(r.dihedral) == 8 and len(r.variants("ahash")) == 8
+    assert len(r.variants("phashorg_2026")) == 8
     assert [h.variant for h in r.dihedral] == list(hm.Dihedral)
     assert r.dihedral[0] is r.pdq
     with pytest.raises(KeyError):

@@ -283,7 +283,9 @@ def test_types_argument(bridge):
     assert list(hm.hash(bridge, ["ahash", hm.HashType.DHASH])) == ["dhash", "ahash"]
     assert list(hm.hash(bridge, hm.HashType.MD5)) == ["md5"]
     assert list(hm.hash(bridge, "perceptual")) == ["pdq", "phash", "dhash", "ahash"]
-    assert len(hm.hash(bridge, "all")) == 6
+    assert len(hm.hash(bridge, "all")) == len(hm.HashType) == 9
+    assert list(hm.hash(bridge, "phashorg")) == ["phashorg_v09", "phashorg_2014",
+                                                 "phashorg_2026"]
     with pytest.raises(ValueError):
         hm.hash(bridge, "whash")
     with pytest.raises(ValueError):

@@ -58,15 +58,14 @@ def test_add_hash_result_and_mixed_queries(bridge):
     idx.add(r, "known", "bridge")  # every type, not the variants
     idx.commit()
     st = idx.stats()
-    assert st.entries == 6 and st.entries_by_type == {
-        "pdq": 1, "phash": 1, "dhash": 1, "ahash": 1, "md5": 1, "sha256": 1}
+    every = [str(t) for t in hm.HashType]  # "all": pHash.org's packings too
+    assert st.entries == 9 and st.entries_by_type == {t: 1 for t in every}
     hits = idx.query(r)
-    assert sorted(str(m.type) for m in hits) == sorted(["pdq", "phash", "dhash", "ahash", "md5",
-                                                        "sha256"])
+    assert sorted(str(m.type) for m in hits) == sorted(every)
     assert all(m.distance == 0 and m.entry_id == "bridge" for m in hits)
     # only exact matches for digests
     other = hm.hash(PDQ_DATA / "bridge-mods" / "blur-a-lot.jpg", "all")
-    assert {str(m.type) for m in idx.query(other)} == {"pdq", "phash", "dhash", "ahash"}
+    assert {str(m.type) for m in idx.query(other)} == set(every) - {"md5", "sha256"}
 
 
 def test_remove():
@@ -103,7 +102,8 @@ def test_lists_thresholds_enabled():
     infos = {li.name: li for li in idx.lists()}
     assert infos["strict"].thresholds["pdq"] == 10 and infos["strict"].thresholds["phash"] == 10
     assert infos["loose"].thresholds == {"pdq": 31, "phash": 10, "dhash": 10, "ahash": 10,
-                                         "md5": 0, "sha256": 0}
+                                         "md5": 0, "sha256": 0, "phashorg_v09": 10,
+                                         "phashorg_2014": 10, "phashorg_2026": 10}
     assert infos["strict"].entries == 1 and infos["strict"].enabled
     idx.set_threshold("strict", "pdq", None)   # back to the default
     idx.set_enabled("loose", False)
@@ -248,7 +248,8 @@ def test_load_list_formats_and_report(tmp_path):
     plain = ("%s\n" % ("c" * 16)).encode()
     with pytest.raises(hm.InvalidArgumentError) as e:  # 16 digits: ambiguous without a type
         idx.load_list(plain, name="p")
-    assert "p:1: a bare hash of 16 hex digits may be phash, dhash or ahash" in str(e.value)
+    assert ("p:1: a bare hash of 16 hex digits may be phash, dhash, ahash, phashorg_v09, "
+            "phashorg_2014 or phashorg_2026" in str(e.value))
     rep = idx.load_list(plain, name="p", hash_type="dhash", list="dh", labels="L")
     assert rep.added == 1
     idx.commit()

@@ -262,7 +262,8 @@ func TestRawLookupCompareStatus(t *testing.T) {
 	// index/status: every signal type, {present, built_to, size}.
 	var status map[string]map[string]any
 	ts.json(t, "GET", "/m/index/status", matchToken, nil, 200, &status)
-	if k := keys(status); !reflect.DeepEqual(k, []string{"ahash", "dhash", "md5", "pdq", "phash", "tmk", "video_md5", "vpdq"}) {
+	if k := keys(status); !reflect.DeepEqual(k, []string{"ahash", "dhash", "md5", "pdq", "phash",
+		"phashorg_2014", "phashorg_2026", "phashorg_v09", "tmk", "video_md5", "vpdq"}) {
 		t.Errorf("index/status types = %v", k)
 	}
 	for name, s := range status {

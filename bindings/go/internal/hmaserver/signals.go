@@ -28,8 +28,10 @@ const (
 )
 
 // signalType is one signal type of the API. The names are
-// python-threatexchange's (pdq, md5, video_md5, vpdq, tmk); phash, dhash
-// and ahash are ours.
+// python-threatexchange's (pdq, md5, video_md5, vpdq, tmk); phash, dhash,
+// ahash and the pHash.org packings (the library's type names:
+// phashorg_v09, phashorg_2014, phashorg_2026; HMA has no pHash.org
+// signal type) are ours.
 type signalType struct {
 	Name    string
 	Alias   string             // another name lookups accept ("" for none)
@@ -48,6 +50,11 @@ var signalTypes = []signalType{
 	{Name: "phash", Content: contentPhoto, Kind: kindHash, Hash: hashmatch.PHash},
 	{Name: "dhash", Content: contentPhoto, Kind: kindHash, Hash: hashmatch.DHash},
 	{Name: "ahash", Content: contentPhoto, Kind: kindHash, Hash: hashmatch.AHash},
+	// pHash.org's hash, one signal type per packing: values of different
+	// packings never match each other (the index keeps them apart).
+	{Name: "phashorg_v09", Content: contentPhoto, Kind: kindHash, Hash: hashmatch.PHashOrgV09},
+	{Name: "phashorg_2014", Content: contentPhoto, Kind: kindHash, Hash: hashmatch.PHashOrg2014},
+	{Name: "phashorg_2026", Content: contentPhoto, Kind: kindHash, Hash: hashmatch.PHashOrg2026},
 	{Name: "video_md5", Content: contentVideo, Kind: kindHash, Hash: hashmatch.MD5, Default: true},
 	{Name: "vpdq", Content: contentVideo, Kind: kindVPDQ, Default: true},
 	// video_tmk_pdqf: the name of hashmatch.pytx's TMK+PDQF signal type,

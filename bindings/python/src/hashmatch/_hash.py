@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Mapping, NamedTuple, Optional, Tuple, Union
 
-from ._errors import BadHashString, raise_for
+from ._errors import BadHashString, last_error, raise_for
 from ._native import ffi, lib
-from ._types import Dihedral, HashType, ImageFormat
+from ._types import IMAGE_TYPES, Dihedral, HashType, ImageFormat
 
 __all__ = ["Hash", "ImageInfo", "HashResult", "ROTATION_ANGLES"]
 
 _STRMAX = lib.HM_HASH_STRING_MAX
-_PERCEPTUAL = (HashType.PDQ, HashType.PHASH, HashType.DHASH, HashType.AHASH)
 
 #: The angles in degrees, counter-clockwise, that ``rotations=True`` turns
 #: the image by, in the order of ``HashResult.rotations`` (the C library's
@@ -33,10 +32,13 @@ class Hash:
 
     Args:
         type: a HashType, its name ("pdq", "phash", "dhash", "ahash", "md5",
-            "sha256") or its number.
+            "sha256", "phashorg_v09", "phashorg_2014", "phashorg_2026") or
+            its number.
         value: the canonical hex string (either case, exactly the type's
             number of digits), or the raw bytes in canonical order
-            (``bytes(h)``).
+            (``bytes(h)``).  A value no version makes in that type is
+            refused too: a ``phashorg_2014`` value with bit 0 set (such a
+            value is in another packing; ``Hash.convert`` converts).
         quality: PDQ quality 0..100, or None when unknown.
         variant: the dihedral variant the hash stands for (perceptual
             types only).
@@ -48,7 +50,10 @@ class Hash:
             ``ROTATION_ANGLES`` (``rotations=True``); None for the others.
 
     Raises:
-        BadHashString: the string is not a hash of that type.
+        BadHashString: the string is not a hash of that type, with the C
+            library's reason.
+        ValueError: bytes of the wrong length, or a value the type never
+            holds.
     """
 
     __slots__ = ("_type", "_bytes", "_quality", "_variant", "_trimmed", "_cropped", "_fine",
@@ -64,22 +69,19 @@ class Hash:
         n = t.bits // 8
         c = ffi.new("hm_hash *")
         if isinstance(value, str):
-            try:
-                raw = value.encode("ascii")
-            except UnicodeEncodeError:
-                raw = b""
-            st = lib.hm_hash_from_string(t, raw, c) if raw else lib.HM_E_PARSE
-            if st != lib.HM_OK or b"\0" in raw:
-                raise BadHashString(
-                    "not a %s hash: %r (expected %d hex digits)" % (t, value, n * 2),
-                    status=lib.HM_E_PARSE)
+            # non-ASCII and NUL become "?", which the C parser refuses
+            raw = value.encode("ascii", "replace").replace(b"\0", b"?")
+            if lib.hm_hash_from_string(t, raw, c) != lib.HM_OK:
+                raise BadHashString("not a %s hash: %r (%s)" % (t, value, last_error()),
+                                    status=lib.HM_E_PARSE)
             b = bytes(ffi.buffer(c.bytes, n))
         elif isinstance(value, (bytes, bytearray, memoryview)):
             b = bytes(value)
             if len(b) != n:
                 raise ValueError("a %s hash has %d bytes, not %d" % (t, n, len(b)))
-            c.type = t
-            ffi.memmove(c.bytes, b, n)
+            # the C parser is where a type's values are checked
+            if lib.hm_hash_from_string(t, b.hex().encode("ascii"), c) != lib.HM_OK:
+                raise ValueError("not a %s hash: %s (%s)" % (t, b.hex(), last_error()))
         else:
             raise TypeError("hash value must be a str or bytes, not %s" % type_name(value))
         if quality is not None:
@@ -93,7 +95,7 @@ class Hash:
             raise ValueError("fine_crop marks a crop: it needs cropped=True")
         if rotation is not None and rotation not in ROTATION_ANGLES:
             raise ValueError("rotation must be one of %s, not %r" % (ROTATION_ANGLES, rotation))
-        if (variant or trimmed or cropped or rotation is not None) and t not in _PERCEPTUAL:
+        if (variant or trimmed or cropped or rotation is not None) and t not in IMAGE_TYPES:
             raise ValueError("only perceptual hashes have dihedral variants, trimmed copies, "
                              "crops or rotations")
         c.quality = -1 if quality is None else quality
@@ -198,6 +200,34 @@ class Hash:
         if d < 0:
             raise_for(d)
         return d
+
+    def convert(self, to_type: Union[HashType, str, int], *, strict: bool = False) -> "Hash":
+        """This value in another packing of pHash.org's hash: between
+        ``HashType.PHASHORG_V09``, ``PHASHORG_2014`` and ``PHASHORG_2026``
+        (a hash of ``to_type`` already is returned as it is).  The dihedral
+        variant and the other marks are kept.
+
+        ``phashorg_v09`` and ``phashorg_2026`` hold all 64 coefficient bits
+        and convert into each other losslessly.  ``phashorg_2014`` holds 63:
+        converting to it drops coefficient 0, as that version did, and
+        converting from it leaves coefficient 0 unknown; it is set 0, so a
+        distance to the true value may be 1 too high (0 or 1 more).  That
+        is not an error unless ``strict`` is set.
+
+        Raises:
+            TypeMismatchError: either type is not a pHash.org packing.
+            ValueError: ``strict`` and the result has a bit that is not
+                known (converting from ``phashorg_2014``).
+        """
+        t = HashType.coerce(to_type)
+        out = ffi.new("hm_hash *")
+        unknown = int(lib.hm_hash_convert(self._cstruct(), t, out))
+        if unknown < 0:
+            raise_for(unknown)
+        if unknown and strict:
+            raise ValueError("converting a %s hash to %s leaves %d bit unknown (coefficient "
+                             "0, which that packing does not hold)" % (self._type, t, unknown))
+        return Hash._from_c(out)
 
     def __sub__(self, other: object) -> int:
         if not isinstance(other, Hash):
@@ -307,8 +337,9 @@ class HashResult(Mapping[str, Hash]):
 
     A read-only mapping from type name to hash (``r["pdq"]``, ``r.pdq``,
     ``HashType`` keys work too) of the plain hashes; ``r.all`` is every
-    hash in the C library's order (PDQ, pHash, dHash, aHash, each followed
-    by its 7 dihedral variants when asked for, MD5, SHA-256, then the
+    hash in the C library's order (PDQ, pHash, dHash, aHash, the pHash.org
+    packings, each followed by its 7 dihedral variants when asked for, MD5,
+    SHA-256, then the
     trimmed image's hashes when asked for and a border was found, then the
     crops' when asked for (the 9 of 90%, then the 25 of 80%), then the
     turned images' when asked for), which
@@ -408,6 +439,12 @@ class HashResult(Mapping[str, Hash]):
     ahash = property(lambda self: self._get(HashType.AHASH), doc="The aHash, or None.")
     md5 = property(lambda self: self._get(HashType.MD5), doc="The MD5, or None.")
     sha256 = property(lambda self: self._get(HashType.SHA256), doc="The SHA-256, or None.")
+    phashorg_v09 = property(lambda self: self._get(HashType.PHASHORG_V09),
+                            doc="pHash.org's hash in the 0.9.x packing, or None.")
+    phashorg_2014 = property(lambda self: self._get(HashType.PHASHORG_2014),
+                             doc="pHash.org's hash in the 2014-2022 packing, or None.")
+    phashorg_2026 = property(lambda self: self._get(HashType.PHASHORG_2026),
+                             doc="pHash.org's hash in the 2026 packing, or None.")
 
     def __getitem__(self, key: Union[str, HashType, int]) -> Hash:
         try:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Tuple, Union
 from ._errors import raise_for
 from ._hash import Hash, HashResult, ImageInfo, type_name
 from ._native import ffi, lib
-from ._types import ImageFormat, PdqFlavour, TypesArg, coerce_enum, types_mask
+from ._types import IMAGE_TYPES, ImageFormat, PdqFlavour, TypesArg, coerce_enum, types_mask
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy
@@ -27,7 +27,6 @@ __all__ = ["Hasher", "Source", "hash", "hash_file", "hash_bytes", "hash_pixels",
 #: as a uint8 array (H x W grey, H x W x 1/3/4) or a PIL image.
 Source = Any
 
-_PERCEPTUAL = frozenset(t for t in range(1, 5))
 _OUT_CAP = lib.HM_HASH_RESULTS_MAX
 
 
@@ -313,8 +312,12 @@ class Hasher:
                 H x W x 1/3/4; a 4th channel is ignored) or a PIL image.
                 The format of encoded input is read from its content.
             types: "pdq" (default), "phash", "dhash", "ahash", "md5",
-                "sha256", "perceptual", "all", a comma-separated string or
-                an iterable of names or ``HashType``.  MD5 and SHA-256 hash
+                "sha256", pHash.org's hash in one of its packings
+                ("phashorg_v09", "phashorg_2014", "phashorg_2026"),
+                "perceptual" (PDQ, pHash, dHash, aHash: the C library's
+                HM_TYPES_PERCEPTUAL), "phashorg" (the three packings),
+                "all" (every type), a comma-separated string or an
+                iterable of names or ``HashType``.  MD5 and SHA-256 hash
                 encoded bytes and cannot be asked of decoded pixels.
             dihedral: also return the 7 dihedral variants (rotations and
                 mirrors) of each perceptual hash asked for
@@ -408,9 +411,10 @@ class Hasher:
         ``pixel_format`` ("gray", "rgb", "rgba") and optional ``stride``.
 
         The pixels are hashed as given: alpha is ignored, nothing is
-        rotated.  Only perceptual types can be asked for.
+        rotated.  Only perceptual types (pHash.org's included) can be
+        asked for: "all" is every one of them here.
         """
-        mask = _request(types_mask(types, _PERCEPTUAL), dihedral, trim, crops,
+        mask = _request(types_mask(types, IMAGE_TYPES), dihedral, trim, crops,
                         rotations, crops_fine)
         if _is_pil_image(pixels):
             px = _pixels_from_pil(pixels)

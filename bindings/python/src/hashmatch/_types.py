@@ -13,7 +13,14 @@ __all__ = ["HashType", "Dihedral", "Rule", "PdqFlavour", "Structure", "ListForma
 
 class HashType(enum.IntEnum):
     """Hash kinds (values fixed by the C API).  ``str(t)`` is the short
-    lowercase name the C library uses ("pdq", "phash", ...)."""
+    lowercase name the C library uses ("pdq", "phash", ...,
+    "phashorg_2014").
+
+    The three ``PHASHORG_*`` members are pHash.org's DCT image hash
+    (``ph_dct_imagehash``, not imagehash's ``PHASH``) in the three bit
+    packings its versions gave the same value.  Each packing is its own
+    type, so hashes of different packings never match each other; convert
+    with ``Hash.convert``."""
 
     PDQ = lib.HM_HASH_PDQ
     PHASH = lib.HM_HASH_PHASH
@@ -21,11 +28,15 @@ class HashType(enum.IntEnum):
     AHASH = lib.HM_HASH_AHASH
     MD5 = lib.HM_HASH_MD5
     SHA256 = lib.HM_HASH_SHA256
-    #: pHash.org's DCT image hash, packed as releases 0.9.x pack it
+    #: pHash.org's DCT image hash, packed as releases 0.9.x pack it:
+    #: coefficient i at bit i ("phashorg_v09")
     PHASHORG_V09 = lib.HM_HASH_PHASHORG_V09
-    #: pHash.org's hash, packed as its master did 2014-2022 (bit 0 always 0)
+    #: pHash.org's hash, packed as its master did 2014-2022: coefficient i
+    #: at bit 64 - i, so coefficient 0 is lost and bit 0 is always 0
+    #: (parsing rejects odd values) ("phashorg_2014")
     PHASHORG_2014 = lib.HM_HASH_PHASHORG_2014
-    #: pHash.org's hash, packed as since its PR #48 (2026)
+    #: pHash.org's hash, packed as since its PR #48 (2026): coefficient i
+    #: at bit 63 - i ("phashorg_2026")
     PHASHORG_2026 = lib.HM_HASH_PHASHORG_2026
 
     def __str__(self) -> str:
@@ -39,12 +50,14 @@ class HashType(enum.IntEnum):
     @property
     def default_threshold(self) -> int:
         """The distance threshold a new list starts with for this type
-        (PDQ 31, pHash/dHash/aHash 10, MD5/SHA-256 0: exact)."""
+        (PDQ 31, pHash/dHash/aHash 10, pHash.org's packings 10,
+        MD5/SHA-256 0: exact; the C library's ``hm_default_threshold``)."""
         return _THRESHOLDS[self]
 
     @classmethod
     def coerce(cls, value: Union["HashType", int, str]) -> "HashType":
-        """A HashType from itself, its number or its name ("pdq", "PDQ")."""
+        """A HashType from itself, its number or its name ("pdq", "PDQ",
+        "phashorg_2014")."""
         if isinstance(value, cls):
             return value
         if isinstance(value, str):
@@ -158,11 +171,23 @@ def coerce_enum(cls: Type[E], value: Union[E, str, int], what: str) -> E:
 
 
 #: What ``types=`` accepts: a name ("pdq"), a comma-separated list
-#: ("pdq,phash"), "all", "perceptual", a HashType, or an iterable of those.
+#: ("pdq,phash"), "all", "perceptual", "phashorg", a HashType, or an
+#: iterable of those.
 TypesArg = Union[str, int, HashType, Iterable[Union[str, int, HashType]]]
 
-_PERCEPTUAL: FrozenSet[int] = frozenset((HashType.PDQ, HashType.PHASH, HashType.DHASH,
-                                         HashType.AHASH))
+#: "perceptual": PDQ and imagehash's three, the C library's
+#: HM_TYPES_PERCEPTUAL (the first release's perceptual types; the set keeps
+#: its members so that a request gives as many hashes as it always did).
+PERCEPTUAL: FrozenSet[int] = frozenset((HashType.PDQ, HashType.PHASH, HashType.DHASH,
+                                        HashType.AHASH))
+#: "phashorg": the packings of pHash.org's hash, HM_TYPES_PHASHORG.
+PHASHORG: FrozenSet[int] = frozenset((HashType.PHASHORG_V09, HashType.PHASHORG_2014,
+                                      HashType.PHASHORG_2026))
+#: The types computed from the decoded image: hashable from pixels, with
+#: dihedral variants, trimmed, cropped and turned copies.  Video frames are
+#: hashed with PERCEPTUAL only (pHash.org's video hash is another algorithm).
+IMAGE_TYPES: FrozenSet[int] = PERCEPTUAL | PHASHORG
+_GROUPS: Dict[str, FrozenSet[int]] = {"perceptual": PERCEPTUAL, "phashorg": PHASHORG}
 
 
 _ALL: FrozenSet[int] = frozenset(HashType)
@@ -195,8 +220,8 @@ def _types_mask(types: TypesArg, allowed: FrozenSet[int]) -> int:
         chosen: Set[int]
         if isinstance(item, str) and item.lower() == "all":
             chosen = set(allowed)
-        elif isinstance(item, str) and item.lower() == "perceptual":
-            chosen = set(_PERCEPTUAL & allowed)
+        elif isinstance(item, str) and item.lower() in _GROUPS:
+            chosen = set(_GROUPS[item.lower()] & allowed)
         else:
             t = HashType.coerce(item)
             if t not in allowed:

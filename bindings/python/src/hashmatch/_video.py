@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, List, NamedTuple, Opt
 from ._errors import Error, InvalidArgumentError, error_for, last_error, raise_for
 from ._hash import Hash
 from ._native import ffi, lib
-from ._types import Dihedral, FrameMode, HashType, TypesArg, coerce_enum, types_mask
+from ._types import PERCEPTUAL, Dihedral, FrameMode, HashType, TypesArg, coerce_enum, types_mask
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._hasher import Hasher
@@ -18,7 +18,6 @@ __all__ = ["Frame", "VideoInfo", "VideoReader", "VideoMatch", "video_frames",
            "hash_video", "format_vpdq", "parse_vpdq", "format_vpdq_compact",
            "parse_vpdq_compact"]
 
-_PERCEPTUAL = frozenset(t for t in range(1, 5))
 
 
 class Frame(NamedTuple):
@@ -175,7 +174,8 @@ class VideoReader(Iterator[Frame]):
             seconds), "keyframes" (keyframes only, others never decoded) or
             "all"; or a ``FrameMode``.
         interval: seconds (default 1.0; 0 hashes every frame).
-        types: PDQ (default) and/or phash, dhash, ahash.
+        types: PDQ (default) and/or phash, dhash, ahash ("perceptual",
+            "all": those four; pHash.org's packings hash images only).
         downscale: 0 (native size) or N for N x N, as vpdq's ``-s N``.
         apply_rotation: turn frames upright by the rotation metadata
             (default False, as vPDQ).
@@ -236,7 +236,7 @@ class VideoReader(Iterator[Frame]):
         lib.hm_video_opts_init(o)
         o.mode = coerce_enum(FrameMode, mode, "frame mode")
         o.interval = float(interval)
-        o.types = types_mask(types, _PERCEPTUAL)
+        o.types = types_mask(types, PERCEPTUAL)
         o.downscale = int(downscale)
         o.apply_rotation = 1 if apply_rotation else 0
         o.rgb_exact = 1 if rgb_exact else 0
