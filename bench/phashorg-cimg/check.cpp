@@ -178,12 +178,14 @@ int main() {
         if (path.empty()) continue;
         unsigned char magic[8] = {0};
         std::FILE *f = std::fopen(path.c_str(), "rb");
-        const size_t got = f ? std::fread(magic, 1, sizeof magic, f) : 0;
-        if (f) std::fclose(f);
+        const bool opened = f != nullptr;
+        const size_t got = opened ? std::fread(magic, 1, sizeof magic, f) : 0;
+        if (opened) std::fclose(f);
         const bool jpeg = got >= 3 && magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF;
         const bool png = got == 8 && std::memcmp(magic, "\x89PNG\r\n\x1a\n", 8) == 0;
         if (!jpeg && !png) {
-            std::printf("%s\t-\t-\t-\tskip\tnot JPEG or PNG (CImg would call convert)\n", path.c_str());
+            std::printf("%s\t-\t-\t-\tskip\t%s\n", path.c_str(),
+                        opened ? "not JPEG or PNG (CImg would call convert)" : "cannot be opened");
             continue;
         }
         const std::string detail = jpeg ? describe_jpeg(path.c_str()) : describe_png(path.c_str());

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # pHash.org cross-check against CImg (README.md here): build check.cpp
-# against Debian's cimg-dev, hash (a) the reference CSV's images and (b) the
-# robustness corpus with it and with hashcheck, and compare.
+# against Debian's cimg-dev, hash (a) the reference CSV's images, (b) the
+# robustness corpus and (c) made file kinds with it and with hashcheck, and
+# compare.
 #
 #   bench/phashorg-cimg/run.sh            from the repository root, after
 #                                         building (build/tools/hashcheck)
 # Environment: HASHCHECK (default build/tools/hashcheck), OUT (default
 # build/phashorg-cimg), JOBS (default 2), CORPUS (default
 # ~/.cache/hashmatch-corpus/robustness), REF_DIRS (where the reference
-# images are, default tests/data/pdq-reference /work/shared/data/pdq-reference).
+# images are, default tests/data/pdq-reference /work/shared/data/pdq-reference),
+# PYTHON (an interpreter with Pillow, for set (c); default python3).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -102,8 +104,9 @@ if [ -f "$corpus/list.tsv" ]; then
         report edits "edits ($(basename "$(dirname "$edits")"))"
     done
 else
-    echo "phashorg-cimg: no robustness corpus at $corpus (bench/robustness/run.sh makes it); only the reference set was checked"
+    echo "phashorg-cimg: no robustness corpus at $corpus (bench/robustness/run.sh makes it); set (b) was not checked"
 fi
+
 # (c) the file kinds the corpora lack (make_cases.py, needs Pillow: set
 # PYTHON to an interpreter that has it)
 python=${PYTHON:-python3}
