@@ -39,7 +39,7 @@ class HashType(enum.IntEnum):
     @property
     def default_threshold(self) -> int:
         """The distance threshold a new list starts with for this type
-        (PDQ 31, pHash/dHash/aHash 10, MD5/SHA-256 0: exact)."""
+        (PDQ 31, pHash/dHash/aHash 10, pHash.org 13, MD5/SHA-256 0: exact)."""
         return _THRESHOLDS[self]
 
     @classmethod
