@@ -241,7 +241,9 @@ def main() -> int:
     recall_table("Recall (%) at FPR 1e-4", lambda M: M["thresholds"]["0.0001"]["t"])
     recall_table("Recall (%) at FPR 1e-6 (thresholds flagged ≈ above are not resolved)",
                  lambda M: M["thresholds"]["1e-06"]["t"])
-    dflt = lambda k: modes[k]["thresholds"]["default"]["t"] if k in modes else "?"
+    def dflt(kind):
+        return modes[kind]["thresholds"]["default"]["t"] if kind in modes else "?"
+
     recall_table("Recall (%%) at the library's default thresholds (PDQ ≤ %s, pHash, dHash, aHash ≤ %s, "
                  "pHash.org ≤ %s)" % (dflt("pdq"), dflt("phash"), dflt("phashorg_2026")),
                  lambda M: M["thresholds"]["default"]["t"])
