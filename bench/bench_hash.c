@@ -2,7 +2,8 @@
 /*
  * bench_hash: single-thread time per image of a plain decode (libjpeg-turbo
  * or libpng: the floor) and of libhashmatch hashing the same in-memory
- * files, exact and fast, one hash type at a time and together.  The
+ * files, exact and fast, one hash type at a time and together (pHash.org's
+ * hash as phashorg_2026: its packings are one computation).  The
  * floor is also timed at the reduced DCT scale fast mode picks
  * ("decode-fast"), and the hash stage alone on pixels decoded beforehand
  * ("*-pixels").
@@ -46,6 +47,8 @@ typedef struct method {
 #define PH HM_TYPE_BIT(HM_HASH_PHASH)
 #define DH HM_TYPE_BIT(HM_HASH_DHASH)
 #define PDQ HM_TYPE_BIT(HM_HASH_PDQ)
+/* pHash.org's hash: its packings are one computation, so one stands for all */
+#define PHO HM_TYPE_BIT(HM_HASH_PHASHORG_2026)
 
 static const method kMethods[] = {
     {"decode", FLOOR, 0, 0},
@@ -55,6 +58,7 @@ static const method kMethods[] = {
     {"phash", HASH_MEMORY, PH, 0},
     {"dhash", HASH_MEMORY, DH, 0},
     {"phash+dhash", HASH_MEMORY, PH | DH, 0},
+    {"phashorg", HASH_MEMORY, PHO, 0},
     {"all", HASH_MEMORY, HM_TYPES_PERCEPTUAL, 0},
     {"pdq-fast", HASH_MEMORY, PDQ, 1},
     {"phash-fast", HASH_MEMORY, PH, 1},
@@ -63,6 +67,8 @@ static const method kMethods[] = {
     /* the hash stage alone, on pixels decoded beforehand */
     {"pdq-pixels", HASH_PIXELS, PDQ, 0},
     {"phash+dhash-pixels", HASH_PIXELS, PH | DH, 0},
+    {"phash-pixels", HASH_PIXELS, PH, 0},
+    {"phashorg-pixels", HASH_PIXELS, PHO, 0},
 };
 #define NMETHODS (sizeof kMethods / sizeof kMethods[0])
 #define MAX_RUNS 101

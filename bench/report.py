@@ -31,6 +31,7 @@ ROWS = [  # (source, method, label)
     ("c", "phash", "**hm pHash**"),
     ("c", "dhash", "**hm dHash**"),
     ("c", "phash+dhash", "hm pHash + dHash"),
+    ("c", "phashorg", "**hm pHash.org** (`phashorg_2026`)"),
     ("c", "all", "hm PDQ + pHash + dHash + aHash"),
     ("c", "pdq-fast", "**hm PDQ, fast mode**"),
     ("c", "phash-fast", "**hm pHash, fast mode**"),
@@ -38,6 +39,8 @@ ROWS = [  # (source, method, label)
     ("c", "all-fast", "hm all four, fast mode"),
     ("c", "pdq-pixels", "hm PDQ hash stage only (pre-decoded pixels)"),
     ("c", "phash+dhash-pixels", "hm pHash + dHash hash stage only"),
+    ("c", "phash-pixels", "hm pHash hash stage only"),
+    ("c", "phashorg-pixels", "hm pHash.org hash stage only"),
     ("py", "pillow-decode", "Pillow 9.4 open + load (decode)"),
     ("py", "pdqhash", "**pdqhash** (Pillow decode + RGB array + compute)"),
     ("py", "phash", "**imagehash.phash** (incl. Image.open + load)"),
@@ -140,7 +143,8 @@ def main():
     w("| | " + " | ".join(c for c, _ in timed) + " |")
     w("|---" * (len(timed) + 1) + "|")
     for src, m, label in (("c", "decode", "decode floor"), ("c", "pdq", "hm PDQ"),
-                          ("c", "phash", "hm pHash"), ("c", "pdq-fast", "hm PDQ fast"),
+                          ("c", "phash", "hm pHash"), ("c", "phashorg", "hm pHash.org"),
+                          ("c", "pdq-fast", "hm PDQ fast"),
                           ("py", "pdqhash", "pdqhash"), ("py", "phash", "imagehash.phash")):
         if src == "py" and not have_py:
             continue
@@ -165,6 +169,8 @@ def main():
         ("all four vs pdqhash + imagehash (one decode each)", "–", lambda c: ratio(med("py", c, "all"), med("c", c, "all")), None),
         ("exact PDQ time / decode-floor time", "<= 1.3x", lambda c: ratio(med("c", c, "pdq"), med("c", c, "decode")), lambda r: r <= 1.3),
         ("exact pHash time / decode-floor time", "–", lambda c: ratio(med("c", c, "phash"), med("c", c, "decode")), None),
+        ("pHash.org time / exact pHash time", "<= 1.2x", lambda c: ratio(med("c", c, "phashorg"), med("c", c, "phash")), lambda r: r <= 1.2),
+        ("pHash.org time / decode-floor time", "–", lambda c: ratio(med("c", c, "phashorg"), med("c", c, "decode")), None),
         ("fast PDQ vs exact PDQ: speed-up", ">= 4x", lambda c: None if c == "S" else ratio(med("c", c, "pdq"), med("c", c, "pdq-fast")), lambda r: r >= 4),
         ("fast pHash vs exact pHash: speed-up", ">= 4x", lambda c: None if c == "S" else ratio(med("c", c, "phash"), med("c", c, "phash-fast")), lambda r: r >= 4),
         ("fast PDQ time / its own decode floor (reduced scale)", "–", lambda c: None if c == "S" else ratio(med("c", c, "pdq-fast"), med("c", c, "decode-fast")), None),

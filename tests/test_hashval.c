@@ -232,6 +232,10 @@ static void default_thresholds(void) {
     uint32_t list;
     CHECK_INT(hm_default_threshold(HM_HASH_PDQ), HM_DEFAULT_PDQ_THRESHOLD);
     CHECK_INT(hm_default_threshold(HM_HASH_PHASH), HM_DEFAULT_64BIT_THRESHOLD);
+    /* pHash.org's packings hold one value: one threshold, its own */
+    CHECK_INT(hm_default_threshold(HM_HASH_PHASHORG_V09), HM_DEFAULT_PHASHORG_THRESHOLD);
+    CHECK_INT(hm_default_threshold(HM_HASH_PHASHORG_2014), HM_DEFAULT_PHASHORG_THRESHOLD);
+    CHECK_INT(hm_default_threshold(HM_HASH_PHASHORG_2026), HM_DEFAULT_PHASHORG_THRESHOLD);
     CHECK_INT(hm_default_threshold(HM_HASH_SHA256), 0);
     CHECK_INT(hm_default_threshold(0), -1);
     CHECK_INT(hm_default_threshold(HM_HASH_TYPE_MAX + 1), -1);

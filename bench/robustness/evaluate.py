@@ -23,7 +23,10 @@ copies within t of their own original.  PDQ queries of quality < 50 match
 nothing (the library's default query rule), and a copy the library cannot
 decode is a miss.
 
-Modes (<kind> is pdq, phash, dhash or ahash):
+Modes (<kind> is pdq, phash, dhash, ahash, or pHash.org's hash in two packings:
+phashorg_2026, all 64 bits, and phashorg_2014, which drops coefficient 0 (63
+bits); pHash.org's packings hold one value, so its other packing, phashorg_v09,
+has the distances of phashorg_2026):
 - <kind>: the hash as is;
 - <kind>-dihedral: the query's 8 dihedral variants as hm_hash_file returns
   them (HM_WANT_DIHEDRAL), best distance, as the index's HM_QUERY_DIHEDRAL
@@ -47,12 +50,16 @@ Modes (<kind> is pdq, phash, dhash or ahash):
   pdq+phash-rotq: a copy
   matches when its PDQ or its pHash does (see COMBINE).
 Each candidate hash has its own PDQ quality gate.
+Beside the modes (meta "dihedral_turned"): each RGB original's 64-bit dihedral
+variants against the hashes of its decoded pixels turned each way (numpy,
+hashed from a BMP), i.e. how far a variant is from the hash of a turned copy.
 """
 import argparse
 import datetime
 import json
 import os
 import platform
+import struct
 import subprocess
 import sys
 import threading
@@ -68,15 +75,15 @@ import corpus  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LUT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
-KINDS64 = ("phash", "dhash", "ahash")
+PHASHORG = ("phashorg_2026", "phashorg_2014")
+KINDS64 = ("phash", "dhash", "ahash") + PHASHORG
 MIN_QUALITY = hm.PDQ_MIN_QUALITY
 # PDQ or pHash: one score, min(PDQ distance, COMBINE x pHash distance), so that a
 # threshold t reads "PDQ <= t or pHash <= t / COMBINE"; 7 is the ratio of their
 # FPR-1e-4 thresholds on this corpus (91 and 13).
 COMBINE = 7
-DEFAULT_THRESHOLD = {"pdq": hm.PDQ_THRESHOLD, "phash": hm.THRESHOLD_64BIT,
-                     "dhash": hm.THRESHOLD_64BIT, "ahash": hm.THRESHOLD_64BIT,
-                     "pdq+phash": COMBINE * hm.THRESHOLD_64BIT}
+DEFAULT_THRESHOLD = {k: hm.HashType.coerce(k).default_threshold for k in ("pdq",) + KINDS64}
+DEFAULT_THRESHOLD["pdq+phash"] = COMBINE * DEFAULT_THRESHOLD["phash"]
 FPRS = (1e-4, 1e-6)
 FRAME_GAPS = (1, 5, 25)
 BIG = 10_000  # distance of a query that matches nothing (quality gate, decode failure)
@@ -93,14 +100,17 @@ def hasher() -> "hm.Hasher":
 
 def hash_item(path, crops=False):
     """-> dict(pdq: 8x32 uint8 (the dihedral variants), quality, <kind>: uint64,
-    <kind>_d8: 8 uint64, the turned images' pdq_rot: Rx32 uint8, quality_rot: R,
+    <kind>_d8: 8 uint64, <kind>_hv: the 8 variants as the library's hm.Hash,
+    the turned images' pdq_rot: Rx32 uint8, quality_rot: R,
     <kind>_rot: R uint64 (R angles), when the library found a border pdq_trim,
-    quality_trim, <kind>_trim, and with crops pdq_crops: 9x32 uint8,
-    <kind>_crops: 9 uint64, pdq_fine: 25x32 uint8, <kind>_fine: 25 uint64), or
-    dict(error=...)."""
+    quality_trim, <kind>_trim, and with crops (the originals) pdq_crops: 9x32
+    uint8, <kind>_crops: 9 uint64, pdq_fine: 25x32 uint8, <kind>_fine: 25
+    uint64 and, for RGB images, <kind>_turned: 8 uint64, the hashes of the
+    decoded pixels turned into each dihedral variant, to compare with <kind>_d8),
+    or dict(error=...)."""
     t0 = time.perf_counter()
     try:
-        r = hasher().hash(path, "pdq,phash,dhash,ahash", dihedral=True, trim=True, crops=crops,
+        r = hasher().hash(path, ",".join(("pdq",) + KINDS64), dihedral=True, trim=True, crops=crops,
                           crops_fine=crops, rotations=True)
     except hm.Error as e:
         return {"error": f"{type(e).__name__}: {e}"}
@@ -113,7 +123,8 @@ def hash_item(path, crops=False):
         out[k + "_rot"] = np.array([int.from_bytes(bytes(x[k]), "big") for x in rot], np.uint64)
     for k in KINDS64:
         out[k] = int.from_bytes(bytes(r[k]), "big")
-        out[k + "_d8"] = np.array([int.from_bytes(bytes(x), "big") for x in r.variants(k)], np.uint64)
+        out[k + "_hv"] = r.variants(k)
+        out[k + "_d8"] = np.array([int.from_bytes(bytes(x), "big") for x in out[k + "_hv"]], np.uint64)
     if crops:
         out["pdq_crops"] = np.frombuffer(b"".join(bytes(c.pdq) for c in r.crops), np.uint8).reshape(9, 32)
         for k in KINDS64:
@@ -122,6 +133,13 @@ def hash_item(path, crops=False):
         out["pdq_fine"] = np.frombuffer(b"".join(bytes(c.pdq) for c in fine), np.uint8).reshape(len(fine), 32)
         for k in KINDS64:
             out[k + "_fine"] = np.array([int.from_bytes(bytes(c[k]), "big") for c in fine], np.uint64)
+        px = hasher().decode(path)
+        if px.ndim == 3:  # RGB (a grey image would come back from an RGB BMP with other luma)
+            out.update({k + "_turned": np.zeros(8, np.uint64) for k in KINDS64})
+        for v in range(8 if px.ndim == 3 else 0):
+            rt = hasher().hash(bmp(turn(px, v)), ",".join(KINDS64))
+            for k in KINDS64:
+                out[k + "_turned"][v] = int.from_bytes(bytes(rt[k]), "big")
     t = r.trimmed
     if t is not None:
         out["pdq_trim"] = np.frombuffer(bytes(t.pdq), np.uint8)
@@ -129,6 +147,25 @@ def hash_item(path, crops=False):
         for k in KINDS64:
             out[k + "_trim"] = int.from_bytes(bytes(t[k]), "big")
     return out
+
+
+def turn(a, v):
+    """Pixels (h, w, c) turned into dihedral variant v (hm.Dihedral's order: the
+    image rotated 0, 90, 180, 270 degrees counter-clockwise, mirrored top to
+    bottom, left to right, transposed, anti-transposed)."""
+    return np.ascontiguousarray((a, np.rot90(a, 1), np.rot90(a, 2), np.rot90(a, 3), a[::-1], a[:, ::-1],
+                                 a.transpose(1, 0, 2), np.rot90(a, 2).transpose(1, 0, 2))[v])
+
+
+def bmp(a):
+    """RGB pixels (h, w, 3) as a 24-bit BMP file: a lossless container every hash
+    type accepts (the binding's hash_pixels takes only PDQ, pHash, dHash, aHash)."""
+    h, w = a.shape[:2]
+    row = -(-3 * w // 4) * 4
+    body = np.zeros((h, row), np.uint8)
+    body[:, :3 * w] = a[::-1, :, ::-1].reshape(h, 3 * w)  # bottom-up rows, BGR
+    return (b"BM" + struct.pack("<IHHI", 54 + body.size, 0, 0, 54)
+            + struct.pack("<IiiHHIIiiII", 40, w, h, 1, 24, 0, body.size, 2835, 2835, 0, 0) + body.tobytes())
 
 
 def read_edits(path, photos):
@@ -236,6 +273,15 @@ def main() -> int:
     if bad_orig:
         say(f"originals the library cannot hash (left out): {bad_orig}")
     say("hashed; computing distances")
+    # the library's dihedral variants of each original against the hash of its pixels turned
+    turned = {}
+    for k in KINDS64:
+        tv = [(h[k + "_d8"], h[k + "_turned"]) for h in H_orig if k + "_turned" in h]
+        if tv:
+            x = u64_bytes(np.concatenate([a for a, _ in tv])) ^ u64_bytes(np.concatenate([b for _, b in tv]))
+            d = LUT[x].sum(axis=1, dtype=np.int32).reshape(len(tv), 8)
+            turned[k] = {"images": len(tv), "hist": [np.bincount(d[:, v], minlength=65).tolist()
+                                                     for v in range(8)]}
 
     # ---- arrays --------------------------------------------------------
     def pdq_arr(hs, variants):
@@ -385,7 +431,7 @@ def main() -> int:
         exact = [hm.Hash("pdq", bytes(h["pdq"][v]), quality=h["quality"], variant=v) for v in range(8)]
         checks = [(False, "pdq", exact[:1]), (True, "pdq-dihedral", exact)]
         for k in KINDS64:
-            v8 = [hm.Hash(k, int(x).to_bytes(8, "big"), variant=v) for v, x in enumerate(h[k + "_d8"])]
+            v8 = list(h[k + "_hv"])
             checks += [(False, k, v8[:1]), (True, k + "-dihedral", v8)]
             if k == "ahash":  # variants from the bits: exact for aHash
                 checks.append((True, k + "-dihedral", v8[:1]))
@@ -541,7 +587,7 @@ def main() -> int:
         "index_bits_query_s": t_bits, "min_quality": MIN_QUALITY, "runtime_s": time.time() - started,
         "failed_edits": {c: int(sum(1 for qc, okk in zip(q_class, q_ok) if qc == c and not okk))
                          for c in edit_names},
-        "limit": a.limit, "cost": cost,
+        "limit": a.limit, "cost": cost, "dihedral_turned": turned,
     }
     with open(a.out, "w") as fh:
         json.dump({"meta": meta, "modes": modes}, fh)

@@ -22,6 +22,7 @@ from rotate_crop import SECTION  # noqa: E402  (beside this file)
 
 MODE_ORDER = ["pdq", "pdq-dihedral", "pdq-dihedral-bits", "phash", "phash-dihedral",
               "dhash", "dhash-dihedral", "ahash", "ahash-dihedral",
+              "phashorg_2026", "phashorg_2026-dihedral", "phashorg_2014",
               "pdq-trimq", "phash-trimq", "dhash-trimq", "ahash-trimq",
               "pdq-trim", "phash-trim", "dhash-trim", "ahash-trim",
               "pdq-crops", "phash-crops", "dhash-crops", "ahash-crops",
@@ -30,6 +31,8 @@ MODE_LABEL = {
     "pdq": "PDQ", "pdq-dihedral": "PDQ dih.", "pdq-dihedral-bits": "PDQ dih. (bits)",
     "phash": "pHash", "phash-dihedral": "pHash dih.", "dhash": "dHash",
     "dhash-dihedral": "dHash dih.", "ahash": "aHash", "ahash-dihedral": "aHash dih.",
+    "phashorg_2026": "pHash.org", "phashorg_2026-dihedral": "pHash.org dih.",
+    "phashorg_2014": "pHash.org 2014 (63 bits)",
     "pdq-trimq": "PDQ trim (q)", "phash-trimq": "pHash trim (q)", "dhash-trimq": "dHash trim (q)",
     "ahash-trimq": "aHash trim (q)",
     "pdq-trim": "PDQ trim (both)", "phash-trim": "pHash trim (both)", "dhash-trim": "dHash trim (both)",
@@ -54,11 +57,15 @@ GOALS = [  # (goal text, classes, modes that may meet it, target recall)
     ("text overlay", ["text"], None, 0.99),
     ("mirror and 90° rotation, with dihedral matching", ["mirror", "rotate_90"],
      ["pdq-dihedral", "pdq-dihedral-bits", "phash-dihedral", "dhash-dihedral", "ahash-dihedral",
-      "pdq+phash-dihedral"], 0.99),
+      "phashorg_2026-dihedral", "pdq+phash-dihedral"], 0.99),
     ("letterbox and border, with border trimming", ["screenshot", "border"],
      ["pdq-trimq", "phash-trimq", "dhash-trimq", "ahash-trimq",
       "pdq-trim", "phash-trim", "dhash-trim", "ahash-trim"], 0.90),
 ]
+GOAL_KINDS = [("pdq", "PDQ"), ("phash", "pHash"), ("dhash", "dHash"), ("ahash", "aHash"),
+              ("phashorg_2026", "pHash.org"), ("pdq+phash", "PDQ or pHash")]
+DIHEDRAL_NAMES = ["rotate 90°", "rotate 180°", "rotate 270°", "mirror top-bottom", "mirror left-right",
+                  "transpose", "anti-transpose"]  # hm.Dihedral 1..7
 
 
 VIDEO_CODECS = ("h264", "hevc", "vp9", "av1", "mpeg4", "package")
@@ -114,8 +121,9 @@ def main() -> int:
     w("| edited copies | %d (%d classes × photos) |" % (meta["edits"], len(meta["edit_classes"])))
     w("| unrelated pairs | %s (query: an original or an edited copy; known: an original of another group) |"
       % f"{meta['n_unrelated']:,}")
-    w("| hashing | %.1f ms per image for PDQ, pHash, dHash and aHash, each with its 8 dihedral variants, "
-      "and the same for the trimmed image when a border is found (mean, decode included, 2 threads) |"
+    w("| hashing | %.1f ms per edited copy for every kind of the modes, each with its 8 dihedral variants, "
+      "and the same for the trimmed image when a border is found and for the 4 turned images of "
+      "`HM_WANT_ROTATIONS` (mean, decode included, hashed by parallel threads) |"
       % (1000 * meta["mean_hash_s"]))
     if meta.get("cost"):
         c = meta["cost"]
@@ -161,6 +169,9 @@ def main() -> int:
       "as they are. **PDQ or pHash**: a copy matches when either hash does; one score, "
       "min(PDQ distance, 7 × pHash distance) (7: the ratio of their FPR-1e-4 thresholds), so that a "
       "threshold t reads 'PDQ ≤ t or pHash ≤ t/7' (its 'default' 70: PDQ ≤ 70 or pHash ≤ 10). "
+      "**pHash.org**: pHash.org's `ph_dct_imagehash` (type `phashorg_2026`, all 64 bits; its 0.9.x "
+      "packing holds the same bits and distances); **pHash.org 2014**: the same value in the packing "
+      "of pHash.org's 2014-2022 master (`phashorg_2014`), which drops coefficient 0: 63 bits. "
       "A border was found in %s of the originals and %s of the edited copies. "
       "The numpy distances were checked against `Index.query` on a sample of queries (plain and "
       "dihedral, every kind; aHash also with variants from its bits) in this run." % (
@@ -205,7 +216,7 @@ def main() -> int:
 
     w("Closest unrelated pairs (query photo (edit) vs known original), listed so that they can be "
       "checked by eye for duplicates the manifest missed:\n")
-    for m in ("pdq", "phash"):
+    for m in ("pdq", "phash", "phashorg_2026"):
         if m in modes:
             w("- %s: %s" % (MODE_LABEL[m], "; ".join(
                 "%d: %s (%s) vs %s" % (c["distance"], c["query"], c["query_class"], c["known"])
@@ -230,7 +241,11 @@ def main() -> int:
     recall_table("Recall (%) at FPR 1e-4", lambda M: M["thresholds"]["0.0001"]["t"])
     recall_table("Recall (%) at FPR 1e-6 (thresholds flagged ≈ above are not resolved)",
                  lambda M: M["thresholds"]["1e-06"]["t"])
-    recall_table("Recall (%) at the library's default thresholds (PDQ ≤ 31, 64-bit ≤ 10)",
+    def dflt(kind):
+        return modes[kind]["thresholds"]["default"]["t"] if kind in modes else "?"
+
+    recall_table("Recall (%%) at the library's default thresholds (PDQ ≤ %s, pHash, dHash, aHash ≤ %s, "
+                 "pHash.org ≤ %s)" % (dflt("pdq"), dflt("phash"), dflt("phashorg_2026")),
                  lambda M: M["thresholds"]["default"]["t"])
 
     w("PDQ queries below quality %d (they match nothing), per class: %s. Copies the library could "
@@ -265,15 +280,36 @@ def main() -> int:
                 pct(h[:td + 1].sum() / H["pairs"]) + "%"))
     w("")
 
+    # dihedral variants against the turned pixels
+    turned = meta.get("dihedral_turned")
+    if turned:
+        kinds = [k for k in ("phash", "dhash", "ahash", "phashorg_2026", "phashorg_2014") if k in turned]
+        w("## Dihedral variants against the turned image\n")
+        w("Each RGB original's dihedral variants as the library derives them from the image as it is "
+          "(`HM_WANT_DIHEDRAL`) against the hash of its decoded pixels physically turned the same way "
+          "(numpy, passed as a lossless BMP), %d originals: Hamming distance, mean / max, and the share "
+          "of originals at 0 (the variant is the hash a turned copy would have).\n"
+          % turned[kinds[0]]["images"])
+        w("| turn | " + " | ".join(MODE_LABEL[k] for k in kinds) + " |")
+        w("|---|" + "---:|" * len(kinds))
+        for v, name in enumerate(DIHEDRAL_NAMES, 1):
+            cells = []
+            for k in kinds:
+                h = np.array(turned[k]["hist"][v])
+                cells.append("%.1f / %d / %s%%" % ((h * np.arange(len(h))).sum() / h.sum(),
+                                                   np.nonzero(h)[0].max(), pct(h[0] / h.sum())))
+            w("| %s | %s |" % (name, " | ".join(cells)))
+        w("")
+
     # goals
     w("## Issue #8 goals at FPR 1e-4\n")
     w("Best mode per hash kind for the goal's classes; 'met' needs every class of the goal at or "
       "above the target.\n")
-    w("| goal | target | " + " | ".join(["PDQ", "pHash", "dHash", "aHash", "PDQ or pHash"]) + " | met by |")
-    w("|---|---:|---|---|---|---|---|---|")
+    w("| goal | target | " + " | ".join(label for _, label in GOAL_KINDS) + " | met by |")
+    w("|---|---:|" + "---|" * (len(GOAL_KINDS) + 1))
     for text, cls, allowed, target in GOALS:
         cells, met_by = [], []
-        for kind in ("pdq", "phash", "dhash", "ahash", "pdq+phash"):
+        for kind, _ in GOAL_KINDS:
             cand = [m for m in order if modes[m]["kind"] == kind and (allowed is None or m in allowed)]
             if allowed is None:
                 cand = [m for m in cand if m == kind]
@@ -319,12 +355,14 @@ def main() -> int:
                 cells.append("%s: %d of %d (%s%%), %d false" % (m, found, len(sel), pct(found / max(1, len(sel))),
                                                                   false))
             ok = sel and score(best)[0] / len(sel) >= 0.99 and score(best)[1] == 0
-            w("| %s (vPDQ) | 99%% | %s; %d clips%s | | | | | %s |" % (
+            w("| %s (vPDQ) | 99%% | %s; %d clips%s |%s %s |" % (
                 text, "; ".join(cells), len({r["clip"] for r in sel}), " ✔" if ok else "",
+                " |" * (len(GOAL_KINDS) - 1),
                 "vPDQ, mode %s (0 false matches in %d unrelated clip pairs: too few to show ≤ 1e-4)" % (
                     best, n_unrel) if ok else "**not met**"))
     else:
-        w("| video transcode and trim | 99% | not measured in this run | | | | | **not done** |")
+        w("| video transcode and trim | 99%% | not measured in this run |%s **not done** |"
+          % (" |" * (len(GOAL_KINDS) - 1)))
     w("")
     if vid:
         vm = vid["meta"]
@@ -377,7 +415,8 @@ def main() -> int:
     # plots
     w("## Plots\n")
     for kind, ms in (("pdq", ["pdq", "pdq-dihedral"]), ("phash", ["phash", "phash-dihedral"]),
-                     ("dhash", ["dhash", "dhash-dihedral"]), ("ahash", ["ahash", "ahash-dihedral"])):
+                     ("dhash", ["dhash", "dhash-dihedral"]), ("ahash", ["ahash", "ahash-dihedral"]),
+                     ("phashorg", ["phashorg_2026", "phashorg_2026-dihedral"])):
         ms = [m for m in ms if m in modes]
         if not ms:
             continue
@@ -421,7 +460,7 @@ def main() -> int:
 
     for m in order:
         if m not in ("pdq", "pdq-dihedral", "pdq-trimq", "phash", "phash-dihedral", "phash-trimq",
-                     "dhash", "ahash"):
+                     "dhash", "ahash", "phashorg_2026"):
             continue
         M = modes[m]
         bits = M["bits"]

@@ -925,7 +925,7 @@ class Index(_Queryable, _Writer):
     ``transaction()``.
 
     Lists have a name, a distance threshold per hash type (defaults: PDQ
-    31, pHash/dHash/aHash 10, MD5/SHA-256 exact), two TMK+PDQF score
+    31, pHash/dHash/aHash 10, pHash.org 13, MD5/SHA-256 exact), two TMK+PDQF score
     thresholds (default 0.7 each) and an enabled flag.
     Wherever a list is named, a string is its name (the list is created
     when it does not exist yet) and an int is its id.

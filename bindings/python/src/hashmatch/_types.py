@@ -50,7 +50,7 @@ class HashType(enum.IntEnum):
     @property
     def default_threshold(self) -> int:
         """The distance threshold a new list starts with for this type
-        (PDQ 31, pHash/dHash/aHash 10, pHash.org's packings 10,
+        (PDQ 31, pHash/dHash/aHash 10, pHash.org's packings 13,
         MD5/SHA-256 0: exact; the C library's ``hm_default_threshold``)."""
         return _THRESHOLDS[self]
 
