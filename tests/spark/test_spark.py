@@ -83,7 +83,7 @@ def hashcheck_hits(found):
 def test_hash_images_equal_hashcheck(files, media):
     rows = [r.asDict() for r in hs.hash_images(files, ALL).collect()]
     assert len(rows) == len(list(media.iterdir()))
-    want = run_json("hash", "--types", "all", str(media))
+    want = run_json("hash", "--types", ALL, str(media))
     assert errors(rows) == set(BAD) == {n for n, r in want.items() if "error" in r}
     for r in rows:
         w = want[name(r["path"])]

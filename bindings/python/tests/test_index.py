@@ -102,8 +102,8 @@ def test_lists_thresholds_enabled():
     infos = {li.name: li for li in idx.lists()}
     assert infos["strict"].thresholds["pdq"] == 10 and infos["strict"].thresholds["phash"] == 10
     assert infos["loose"].thresholds == {"pdq": 31, "phash": 10, "dhash": 10, "ahash": 10,
-                                         "md5": 0, "sha256": 0, "phashorg_v09": 10,
-                                         "phashorg_2014": 10, "phashorg_2026": 10}
+                                         "md5": 0, "sha256": 0, "phashorg_v09": 13,
+                                         "phashorg_2014": 13, "phashorg_2026": 13}
     assert infos["strict"].entries == 1 and infos["strict"].enabled
     idx.set_threshold("strict", "pdq", None)   # back to the default
     idx.set_enabled("loose", False)
