@@ -71,7 +71,7 @@ func (t HashType) Bits() int {
 }
 
 // DefaultThreshold is the distance threshold a new list starts with for
-// this type (PDQ 31, pHash/dHash/aHash 10, pHash.org's packings 10,
+// this type (PDQ 31, pHash/dHash/aHash 10, pHash.org's packings 13,
 // MD5/SHA-256 0: exact), or -1 if the type is unknown: the C library's
 // hm_default_threshold.
 func (t HashType) DefaultThreshold() int {

@@ -34,7 +34,7 @@ const (
 	DefaultPDQMinQuality  = 50 // PDQ queries below match nothing
 	// DefaultPHashOrgThreshold is pHash.org's hash's, every packing:
 	// measured at a false-match rate of 1e-4 per pair (docs/robustness.md).
-	DefaultPHashOrgThreshold = 10
+	DefaultPHashOrgThreshold = 13
 )
 
 // Structure is a search structure of the index. All of them return
