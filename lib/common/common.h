@@ -17,6 +17,17 @@
 #define HM_TYPES_PIXEL (HM_TYPES_PERCEPTUAL | HM_TYPES_PHASHORG)
 #define HM_TYPES_EVERY (HM_TYPES_ALL | HM_TYPES_PHASHORG)
 
+/* The 64-bit integer of 8 bytes, most significant first (the order of a
+ * hash's canonical bytes), and back. */
+static inline uint64_t hm_load_be64(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v = v << 8 | p[i];
+    return v;
+}
+static inline void hm_store_be64(uint8_t *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
 /* ---- the calling thread's error message (hm_last_error) ---------------- */
 
 /* Longest detail message, NUL included (longer ones are cut). */

@@ -165,15 +165,11 @@ uint64_t hm_pho_unpack(uint64_t value, int type) {
     }
 }
 
-uint64_t hm_pho_value(const hm_hash *h) {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v = v << 8 | h->bytes[i];
-    return v;
-}
+uint64_t hm_pho_value(const hm_hash *h) { return hm_load_be64(h->bytes); }
 
 void hm_pho_set(hm_hash *h, int type, uint64_t value) {
     hm_hash_init(h, type);
-    for (int i = 0; i < 8; i++) h->bytes[i] = (uint8_t)(value >> (56 - 8 * i));
+    hm_store_be64(h->bytes, value);
 }
 
 size_t hm_pho_stream_finish(hm_pho_stream *s, unsigned types, hm_hash *out) {

@@ -77,12 +77,6 @@ static void sort_runs(kv *a, size_t n, hm_cmp_fn cmp, sort_ctx *ctx) {
     }
 }
 
-static uint64_t be64(const uint8_t *p) {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v = v << 8 | p[i];
-    return v;
-}
-
 uint64_t hm_seg_id_key(uint32_t list, const char *id) {
     return XXH3_64bits_withSeed(id, strlen(id), list);
 }
@@ -269,7 +263,7 @@ int hm_segment_build(const hm_seg_input *in, size_t n, const hm_seg_opts *o,
         const unsigned nbytes = hm_hash_bits(t) / 8;
         for (size_t i = 0; i < n; i++)
             if (in[i].type == t && pos_of[i] != UINT32_MAX) {
-                sel[k].key = be64(in[i].bytes);
+                sel[k].key = hm_load_be64(in[i].bytes);
                 sel[k].val = (uint32_t)i;
                 k++;
             }
