@@ -43,7 +43,19 @@ static FILE *open_expected(const char *name) {
     snprintf(p, sizeof p, "%s/expected/%s", g_root, name);
     f = fopen(p, "r");
     if (!f) fprintf(stderr, "cannot open %s\n", p);
+    else if (!fgets(p, sizeof p, f)) p[0] = '\0'; /* the header */
     return f;
+}
+
+/* The next row of an expected CSV with at least `min` fields whose image
+ * is in tests/data: its fields into f (pointing into line), its path into
+ * buf; NULL at the end. */
+static const char *next_image_row(FILE *csv, char *line, int cap, char **f, int min, char *buf,
+                                  size_t bcap) {
+    const char *path;
+    while (fgets(line, cap, csv))
+        if (split(line, f, 8) >= min && (path = data_path(f[0], buf, bcap))) return path;
+    return NULL;
 }
 
 static int hash_one(hm_hasher *h, const char *path, int type, hm_hash *out) {
@@ -63,12 +75,9 @@ static void pdq_csv(const char *name, int flavour) {
     if (!csv) return;
     CHECK_INT(hm_hasher_create(&h), HM_OK);
     CHECK_INT(hm_hasher_set(h, HM_HASHER_PDQ_FLAVOUR, flavour), HM_OK);
-    if (!fgets(line, sizeof line, csv)) line[0] = '\0'; /* header */
-    while (fgets(line, sizeof line, csv)) {
+    const char *path;
+    while ((path = next_image_row(csv, line, sizeof line, f, 3, buf, sizeof buf))) {
         hm_hash out;
-        const char *path;
-        if (split(line, f, 8) < 3) continue;
-        if (!(path = data_path(f[0], buf, sizeof buf))) continue;
         files++;
         CHECK(hash_one(h, path, HM_HASH_PDQ, &out));
         hm_hash_to_string(&out, hex, sizeof hex);
@@ -92,11 +101,8 @@ static void imagehash_csv(void) {
     CHECK(csv != NULL);
     if (!csv) return;
     CHECK_INT(hm_hasher_create(&h), HM_OK);
-    if (!fgets(line, sizeof line, csv)) line[0] = '\0';
-    while (fgets(line, sizeof line, csv)) {
-        const char *path;
-        if (split(line, f, 8) < 7) continue;
-        if (!(path = data_path(f[0], buf, sizeof buf))) continue;
+    const char *path;
+    while ((path = next_image_row(csv, line, sizeof line, f, 7, buf, sizeof buf))) {
         files++;
         for (size_t i = 0; i < sizeof kCols / sizeof kCols[0]; i++) {
             hm_hash out;
@@ -149,7 +155,6 @@ static void dihedral_csv(void) {
              "%s/threatexchange/pdq/data/reg-test-input/dih/bridge-1-original.jpg",
              g_root);
     CHECK_INT(hm_hasher_create(&h), HM_OK);
-    if (!fgets(line, sizeof line, csv)) line[0] = '\0';
     while (fgets(line, sizeof line, csv)) {
         hm_hash out[8];
         size_t n = 0;
@@ -192,13 +197,10 @@ static void phashorg_csv(void) {
     CHECK(csv != NULL);
     if (!csv) return;
     CHECK_INT(hm_hasher_create(&h), HM_OK);
-    if (!fgets(line, sizeof line, csv)) line[0] = '\0';
-    while (fgets(line, sizeof line, csv)) {
-        const char *path;
+    const char *path;
+    while ((path = next_image_row(csv, line, sizeof line, f, 3, buf, sizeof buf))) {
         hm_hash out[2], v09, m14;
         size_t n = 0;
-        if (split(line, f, 8) < 3) continue;
-        if (!(path = data_path(f[0], buf, sizeof buf))) continue;
         files++;
         CHECK_INT(hm_hash_file(h, path,
                                HM_TYPE_BIT(HM_HASH_PHASHORG_V09) |
